@@ -1,0 +1,1 @@
+"""Classifier: tag texts as praise, complaint or idea."""

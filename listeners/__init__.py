@@ -1,0 +1,1 @@
+"""Listeners: poll public sources for brand mentions."""

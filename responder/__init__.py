@@ -1,0 +1,1 @@
+"""Responder: route classified mentions to private follow-ups."""

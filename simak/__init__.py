@@ -1,0 +1,1 @@
+"""Simak: listen closely to customers, follow up privately."""
