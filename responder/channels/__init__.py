@@ -1,0 +1,1 @@
+"""Private channels, one module each, all implementing :class:`responder.base.Channel`."""

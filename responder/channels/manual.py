@@ -1,0 +1,54 @@
+"""The ``manual`` channel: a task for staff, never an automatic delivery.
+
+It is the last resort of every routing rule, so it can reach anyone. Sending
+records nothing outside Simak: staff copy the approved draft and send it
+privately themselves on the person's platform.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from responder.base import PrivateMessage, Recipient, SendReceipt
+
+_PLATFORM_HINTS: Final = {
+    "reddit": "a Reddit private message",
+    "x": "an X direct message",
+    "mastodon": "a Mastodon direct (private) mention",
+    "bluesky": "a Bluesky chat",
+}
+
+
+class ManualChannel:
+    """Hands the draft to staff as a task; creates no external delivery."""
+
+    @property
+    def name(self) -> str:
+        """Channel key used in routing rules."""
+        return "manual"
+
+    def can_reach(self, recipient: Recipient) -> bool:
+        """Always True: a person on staff can find a private way to anyone."""
+        return True
+
+    def send(self, message: PrivateMessage) -> SendReceipt:
+        """Return a receipt telling staff where to send the draft; nothing is delivered."""
+        return SendReceipt(
+            channel=self.name,
+            external_id=None,
+            delivered=False,
+            detail=f"task for staff: copy the draft and send it privately via "
+            f"{_how_to_reach(message.recipient)}",
+        )
+
+
+def _how_to_reach(recipient: Recipient) -> str:
+    """The platform's private channel when it has one, else e-mail, else any private way."""
+    hint = _PLATFORM_HINTS.get(recipient.platform)
+    who = recipient.handle or recipient.user_id
+    if hint and who:
+        return f"{hint} to {who}"
+    if recipient.email:
+        return f"e-mail to {recipient.email}"
+    person = who or recipient.name or "the author"
+    return f"any private way to reach {person} ({recipient.platform})"

@@ -1,0 +1,137 @@
+"""Comparable features of an idea's text, across English and Indonesian.
+
+An idea is reduced to its content words: folded, Indonesian "-nya" dropped,
+common Indonesian words mapped to one English form ("gelap" → "dark", "cabang"
+→ "branch"), and request filler removed ("tolong tambahin … dong", "please add").
+Each content word becomes its character 3–5-grams, so spelling variants and
+inflections still overlap. Similarity is the Jaccard index of those sets:
+deterministic, offline, and cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from typing import Final
+
+from responder.text import clean, fold, strip_urls
+
+_TOKEN_RE: Final = re.compile(r"[^\W_]+")
+_HANDLE_RE: Final = re.compile(r"(?<!\w)@\w+")
+NGRAM_SIZES: Final = (3, 4, 5)
+
+#: Indonesian (and informal English) words → one canonical English form.
+CANONICAL: Final = {
+    # features and apps
+    "gelap": "dark", "tema": "mode", "theme": "mode", "fitur": "feature", "features": "feature",
+    "aplikasi": "app", "apk": "app", "apps": "app", "application": "app",
+    "notifikasi": "notification", "notif": "notification", "notifications": "notification",
+    "bahasa": "language", "pilihan": "option", "opsi": "option", "options": "option",
+    "luring": "offline", "daring": "online", "pencarian": "search", "cari": "search",
+    "riwayat": "history", "simpan": "save", "favorit": "favorite", "favourite": "favorite",
+    # money and payment
+    "bayar": "pay", "pembayaran": "pay", "payment": "pay", "payments": "pay", "tunai": "cash",
+    "harga": "price", "prices": "price", "murah": "cheap", "cheaper": "cheap",
+    "diskon": "discount", "discounts": "discount", "potongan": "discount",
+    "poin": "points", "point": "points", "hadiah": "reward", "rewards": "reward",
+    "cicilan": "installment", "dompet": "wallet", "gratis": "free", "ongkir": "shipping",
+    "langganan": "subscription", "keanggotaan": "membership", "member": "membership",
+    # stores and delivery
+    "cabang": "branch", "gerai": "branch", "outlet": "branch", "toko": "store",
+    "branches": "branch", "stores": "store", "buka": "open", "opening": "open",
+    "pengiriman": "delivery", "kirim": "delivery", "antar": "delivery", "delivered": "delivery",
+    "pesan": "order", "pesanan": "order", "orders": "order", "lacak": "track",
+    "tracking": "track", "jam": "hours", "hour": "hours", "malam": "night",
+    "pagi": "morning", "parkir": "parking", "colokan": "socket", "stopkontak": "socket",
+    "kursi": "seat", "seats": "seat", "meja": "table", "tables": "table",
+    # food and drink
+    "kopi": "coffee", "susu": "milk", "gula": "sugar", "manis": "sweet", "es": "iced",
+    "ice": "iced", "panas": "hot", "minuman": "drink", "drinks": "drink", "makanan": "food",
+    "ukuran": "size", "sizes": "size", "besar": "large", "big": "large", "kecil": "small",
+    "sedotan": "straw", "straws": "straw", "kertas": "paper", "gelas": "cup", "cups": "cup",
+    "rasa": "flavor", "varian": "variant", "variants": "variant", "flavour": "flavor",
+    "flavors": "flavor", "sayur": "vegetable", "nabati": "plant", "oat": "oat",
+    # quantities and wishes
+    "lebih": "more", "banyak": "more", "perbanyak": "more", "kurang": "less",
+    "tanpa": "without", "kurangi": "less", "reduce": "less",
+    "plastik": "plastic", "bisa": "can",
+}
+
+#: Filler in both languages, including the request itself ("please add", "tolong
+#: tambahin"): two ideas are alike because of *what* they ask for, not how.
+_STOPWORD_TEXT: Final = """
+    a an the to of in on at for from with and or but is are be been was were it its this that
+    these those i me my we our you your they them he she his her will would could should can
+    please pls plz add adding added make making get have has had do does did want wanted wish
+    hope need needs love like really very so just also more some any there their if when
+    nice good great cool idea suggestion suggest maybe kinda bit lot app option support accept
+    provide enable allow offer bring use using instead
+    tolong mohon harap minta dong donk deh sih ya yah yuk ayo kak min admin gan sis bro
+    tambah tambahin tambahkan ditambah ditambahin ditambahkan adain adakan diadakan ada
+    bikin buat dibuat dibikin kasih kasi sediakan disediakan semoga mudah mudahan kalau kalo
+    klo jika biar supaya agar yang yg di ke dari dan atau juga aja saja nih tuh itu ini
+    dengan dgn untuk utk buat sama sm pake pakai pakek nya nyaa lagi lg jadi jd udah sudah
+    mau pengen pingin ingin pengin banget bgt bngt gitu gimana kapan apa kok kan lah pun
+    aku saya gue gw gua kami kita kalian kamu lu lo mereka ga gak ngga nggak enggak kah
+"""
+STOPWORDS: Final = frozenset(_STOPWORD_TEXT.split())
+
+
+def content_tokens(text: str) -> tuple[str, ...]:
+    """Canonical content words of ``text``, in order, without filler."""
+    plain = _HANDLE_RE.sub(" ", strip_urls(clean(text)))
+    tokens = []
+    for raw in _TOKEN_RE.findall(fold(plain)):
+        token = raw[:-3] if len(raw) > 5 and raw.endswith("nya") else raw
+        token = CANONICAL.get(token, token)
+        if token not in STOPWORDS:
+            tokens.append(token)
+    return tuple(tokens)
+
+
+def features(text: str) -> frozenset[str]:
+    """Character 3–5-grams of each content word, padded with word boundaries.
+
+    A text with no content words (all filler or emoji) is represented by its
+    folded self, so identical texts still compare equal.
+    """
+    tokens = content_tokens(text)
+    if not tokens:
+        folded = fold(clean(text))
+        return frozenset({f"raw:{folded}"}) if folded else frozenset()
+    grams: set[str] = set()
+    for token in tokens:
+        padded = f"<{token}>"
+        grams.update(_ngrams(padded))
+    return frozenset(grams)
+
+
+def _ngrams(padded: str) -> Iterable[str]:
+    if len(padded) <= NGRAM_SIZES[0]:
+        return (padded,)
+    return (
+        padded[i : i + n]
+        for n in NGRAM_SIZES
+        for i in range(len(padded) - n + 1)
+    )
+
+
+def jaccard(left: frozenset[str], right: frozenset[str]) -> float:
+    """|A ∩ B| / |A ∪ B|, and 0.0 when both are empty."""
+    if not left or not right:
+        return 0.0
+    shared = len(left & right)
+    return shared / (len(left) + len(right) - shared)
+
+
+def similarity(left: str, right: str) -> float:
+    """How alike two idea texts are, from 0.0 (nothing shared) to 1.0."""
+    return jaccard(features(left), features(right))
+
+
+def idea_key(text: str) -> str:
+    """A stable key for a group founded by ``text``: same content words → same key."""
+    tokens = content_tokens(text)
+    basis = " ".join(sorted(set(tokens))) if tokens else fold(clean(text))
+    return "idea-" + hashlib.sha1(basis.encode("utf-8")).hexdigest()[:12]

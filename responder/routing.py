@@ -1,0 +1,86 @@
+"""Routing: which classified mentions get a private follow-up, how urgent, through what."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Final
+
+from responder.base import Channel, FollowUpPlan, Recipient, RouteInput
+from responder.drafts import DraftWriter
+from responder.priority import PriorityScorer
+from responder.settings import Label, ResponderSettings, RoutingRules
+from simak.errors import ConfigError
+
+#: The order in which labels decide a route: a complaint is never left waiting
+#: because the same post also praised something or proposed an idea.
+LABEL_PRECEDENCE: Final[tuple[Label, ...]] = ("complaint", "idea", "praise")
+FALLBACK_CHANNEL: Final = "manual"
+
+
+def deciding_label(labels: Sequence[str], rules: RoutingRules) -> Label | None:
+    """The first label in precedence order that is present and whose rule is enabled."""
+    for label in LABEL_PRECEDENCE:
+        if label in labels and rules.rule_for(label).enabled:
+            return label
+    return None
+
+
+class Router:
+    """Turns one classified mention into a :class:`FollowUpPlan`, or None."""
+
+    def __init__(
+        self,
+        settings: ResponderSettings,
+        channels: Sequence[Channel],
+        drafts: DraftWriter | None = None,
+    ) -> None:
+        """``channels`` are the private channels configured now; one must be ``manual``.
+
+        ``drafts`` defaults to a DraftWriter built from ``settings``.
+        """
+        by_name = {channel.name: channel for channel in channels}
+        if FALLBACK_CHANNEL not in by_name:
+            raise ConfigError(
+                "the responder needs the 'manual' channel as its last resort; "
+                "pass ManualChannel() among the channels"
+            )
+        self._settings = settings
+        self._channels = by_name
+        self._scorer = PriorityScorer(settings)
+        self._drafts = drafts if drafts is not None else DraftWriter(settings)
+
+    def plan(self, item: RouteInput, now: datetime) -> FollowUpPlan | None:
+        """Plan a follow-up for ``item``; None when no enabled label applies ("other").
+
+        ``now`` is when routing happens (timezone-aware UTC, like ``created_at``);
+        it starts the SLA clock unless ``sla_from`` is ``"posted"``.
+        """
+        label = deciding_label(item.labels, self._settings.rules)
+        if label is None:
+            return None
+        rule = self._settings.rules.rule_for(label)
+        assessment = self._scorer.assess(label, item)
+        sla_hours = rule.sla_hours
+        if assessment.urgent:
+            sla_hours *= self._settings.urgency.sla_factor
+        start = item.created_at if self._settings.sla_from == "posted" else now
+        draft = self._drafts.write(label, item)
+        return FollowUpPlan(
+            mention_id=item.mention_id,
+            label=label,
+            priority=assessment.priority,
+            due_at=start + timedelta(hours=sla_hours),
+            channel=self.choose_channel(rule.channels, item.recipient),
+            lang=draft.lang,
+            subject=draft.subject,
+            draft=draft.body,
+        )
+
+    def choose_channel(self, preference: Sequence[str], recipient: Recipient) -> str:
+        """The first preferred channel that exists and can reach ``recipient``, else manual."""
+        for name in preference:
+            channel = self._channels.get(name)
+            if channel is not None and channel.can_reach(recipient):
+                return name
+        return FALLBACK_CHANNEL

@@ -1,0 +1,207 @@
+"""Responder settings: the ``responder:`` section of ``config.yaml``.
+
+Every field has a default, so an empty ``responder: {}`` section gives a working
+responder: complaints first (4 h SLA), then ideas (48 h), then praise (72 h), all
+through the ``manual`` channel until real private channels exist.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Label = Literal["complaint", "idea", "praise"]
+
+#: Channel keys a routing rule may name. Only ``manual`` is implemented today; the
+#: others are accepted so a config written now keeps working when they arrive.
+KNOWN_CHANNELS: Final = frozenset(
+    {"reddit_pm", "x_dm", "mastodon_dm", "bluesky_chat", "email", "webhook", "manual"}
+)
+
+DEFAULT_CHANNELS: Final = ("reddit_pm", "x_dm", "mastodon_dm", "bluesky_chat", "email", "manual")
+
+#: Phrases that make a complaint urgent: money at stake, fraud, legal or public
+#: escalation, explicit urgency, or a problem that has lasted days. Matched as
+#: regular expressions against lower-cased, accent-free text.
+DEFAULT_URGENT_PATTERNS: Final = (
+    r"\brefund\w*",
+    r"\b(uang|dana|duit|saldo)\s+(saya|aku|gue|gw|ku)?\s*(hilang|raib|belum\s+(kembali|balik)"
+    r"|ga\s+balik|gak\s+balik|nggak\s+balik|kepotong|terpotong)",
+    r"\b(balikin|kembalikan)\s+(uang|dana|duit)",
+    r"\b(penipu|penipuan|nipu|ditipu|tipu|scam\w*|fraud\w*)\b",
+    r"\b(charged|debited)\s+twice\b|\bdouble\s+charge",
+    r"\b(urgent\w*|asap|emergency|darurat|gawat)\b",
+    r"\b(tolong|mohon|harap)\s+(segera|cepat)",
+    r"\b(sudah|udah|udh|dah|sdh)\s+\d+\s+(hari|minggu|bulan)",
+    r"\bberhari[\s-]hari\b|\bberminggu[\s-]minggu\b",
+    r"\b(for|over)\s+\d+\s+(days|weeks)\b",
+    r"\b(lapor\w*|melapor\w*)\s+(ke\s+)?(polisi|ylki|bpsk|ojk)",
+    r"\b(somasi|lawyer|legal\s+action|chargeback|sue\s+you)\b",
+    r"\b(viralkan|bakal\s+viral|spill\s+di)\b",
+)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LabelRule(_Section):
+    """How mentions with one label are followed up."""
+
+    enabled: bool = Field(True, description="False: this label never creates a follow-up.")
+    priority: int = Field(50, ge=0, le=100, description="Base priority, 0–100; higher = sooner.")
+    sla_hours: float = Field(48.0, gt=0, description="Hours until the follow-up is due.")
+    channels: tuple[str, ...] = Field(
+        DEFAULT_CHANNELS,
+        min_length=1,
+        description="Private channels to try in order; the first that can reach the person "
+        "wins, and 'manual' (a task for staff) is the last resort.",
+    )
+    template: str = Field(
+        "idea",
+        pattern=r"^[a-z0-9_]+$",
+        description="Template base name: drafts come from '<template>.<lang>.j2'.",
+    )
+
+    @field_validator("channels")
+    @classmethod
+    def _known_channels(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - KNOWN_CHANNELS)
+        if unknown:
+            raise ValueError(
+                f"unknown channel(s) {', '.join(unknown)}; "
+                f"use one of: {', '.join(sorted(KNOWN_CHANNELS))}"
+            )
+        return value
+
+
+class ComplaintRule(LabelRule):
+    """Complaints: answered first, within hours."""
+
+    priority: int = Field(70, ge=0, le=100, description="Base priority, 0–100; higher = sooner.")
+    sla_hours: float = Field(4.0, gt=0, description="Hours until the follow-up is due.")
+    template: str = Field("complaint", pattern=r"^[a-z0-9_]+$", description="Template base name.")
+
+
+class IdeaRule(LabelRule):
+    """Product ideas: thanked and captured within two days."""
+
+    priority: int = Field(40, ge=0, le=100, description="Base priority, 0–100; higher = sooner.")
+    sla_hours: float = Field(48.0, gt=0, description="Hours until the follow-up is due.")
+    template: str = Field("idea", pattern=r"^[a-z0-9_]+$", description="Template base name.")
+
+
+class PraiseRule(LabelRule):
+    """Praise: a personal thank-you within three days."""
+
+    priority: int = Field(20, ge=0, le=100, description="Base priority, 0–100; higher = sooner.")
+    sla_hours: float = Field(72.0, gt=0, description="Hours until the follow-up is due.")
+    template: str = Field("praise", pattern=r"^[a-z0-9_]+$", description="Template base name.")
+
+
+class RoutingRules(_Section):
+    """One rule per label. A mention with several labels follows complaint > idea > praise."""
+
+    complaint: ComplaintRule = Field(default_factory=ComplaintRule)
+    idea: IdeaRule = Field(default_factory=IdeaRule)
+    praise: PraiseRule = Field(default_factory=PraiseRule)
+
+    def rule_for(self, label: Label) -> LabelRule:
+        """The rule for ``label``."""
+        rule: LabelRule = getattr(self, label)
+        return rule
+
+
+class UrgencySettings(_Section):
+    """Cues that raise a follow-up's priority and shorten its SLA."""
+
+    labels: tuple[Label, ...] = Field(
+        ("complaint",), description="Labels whose priority urgency cues can raise."
+    )
+    patterns: tuple[str, ...] = Field(
+        DEFAULT_URGENT_PATTERNS,
+        description="Regular expressions matched against lower-cased, accent-free text.",
+    )
+    pattern_bump: int = Field(20, ge=0, le=100, description="Added when any pattern matches.")
+    score_threshold: float = Field(
+        0.9, ge=0, le=1, description="A classifier score for the label at least this high ..."
+    )
+    score_bump: int = Field(10, ge=0, le=100, description="... adds this to the priority.")
+    sla_factor: float = Field(
+        0.5, gt=0, le=1, description="SLA multiplier when a pattern matched (0.5 = twice as soon)."
+    )
+
+    @field_validator("patterns")
+    @classmethod
+    def _compilable(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from exc
+        return value
+
+
+class LoyaltySettings(_Section):
+    """Loyal customers must not feel forgotten: they move up the queue."""
+
+    min_mentions: int = Field(
+        5, ge=2, description="Mentions (this one included) that make a person a regular."
+    )
+    bump: int = Field(10, ge=0, le=100, description="Priority added for a regular.")
+
+
+class BusinessIdentity(_Section):
+    """Who the drafts are signed by."""
+
+    name: str | None = Field(
+        None, min_length=1, description="Business display name; default: the mention's brand."
+    )
+    signer: str | None = Field(
+        None, min_length=1, description="Staff first name signing drafts, e.g. 'Dina'."
+    )
+    sign_off: dict[str, str] = Field(
+        default_factory=dict,
+        description="Closing line per language, e.g. {id: 'Salam hangat,', en: 'Warmly,'}; "
+        "languages not listed use the template's own closing.",
+    )
+
+
+class IdeaBoardSettings(_Section):
+    """How near-duplicate ideas are grouped on the owner's board."""
+
+    similarity_threshold: float = Field(
+        0.3, gt=0, le=1, description="Minimum similarity (0–1) for two ideas to share a group."
+    )
+
+
+class ResponderSettings(_Section):
+    """The whole ``responder:`` section."""
+
+    rules: RoutingRules = Field(default_factory=RoutingRules)
+    urgency: UrgencySettings = Field(default_factory=UrgencySettings)
+    loyalty: LoyaltySettings = Field(default_factory=LoyaltySettings)
+    business: BusinessIdentity = Field(default_factory=BusinessIdentity)
+    default_language: str = Field(
+        "id", pattern=r"^[a-z]{2,3}$", description="Draft language when the author's is unknown."
+    )
+    language_aliases: dict[str, str] = Field(
+        default_factory=lambda: {"ms": "id", "jv": "id", "su": "id"},
+        description="Detected language → draft language; Indonesian slang is often "
+        "detected as Malay, Javanese or Sundanese.",
+    )
+    template_dir: Path | None = Field(
+        None, description="Folder searched before the built-in templates (override any file)."
+    )
+    quote_max_chars: int = Field(
+        160, ge=20, le=1000, description="Longest quote of the person's words in a draft."
+    )
+    sla_from: Literal["seen", "posted"] = Field(
+        "seen",
+        description="Start the SLA clock when Simak routes the mention ('seen') or when it "
+        "was posted ('posted'; back-filled mentions are then overdue at once).",
+    )
+    ideas: IdeaBoardSettings = Field(default_factory=IdeaBoardSettings)

@@ -1,0 +1,113 @@
+"""The composition root: builds each stage from settings and wires them together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from classifier.base import Classifier
+from listeners.base import Listener
+from listeners.matching import BrandMatcher, BrandSpec
+from simak.config import Settings, SourceConfig, default_cache_dir
+from simak.errors import ConfigError
+from simak.registry import CLASSIFIER_BACKENDS, SOURCE_TYPES, lookup, validate_options
+from storage.db import Database, open_database
+
+
+def utc_now() -> datetime:
+    """The real clock."""
+    return datetime.now(UTC)
+
+
+def brand_specs(settings: Settings, only: str | None = None) -> list[BrandSpec]:
+    """Brands as the listeners need them."""
+    return [
+        BrandSpec(name=b.name, terms=tuple(b.terms), exclude=tuple(b.exclude),
+                  handles=dict(b.handles), languages=tuple(b.languages))
+        for b in settings.brands if only is None or b.name == only
+    ]
+
+
+@dataclass
+class App:
+    """Everything one CLI invocation or web request needs, built on demand."""
+
+    settings: Settings
+    config_path: Path
+    env: Mapping[str, str]
+    clock: Callable[[], datetime] = utc_now
+    progress: Callable[[str], None] = field(default=lambda _msg: None)
+
+    @cached_property
+    def db(self) -> Database:
+        """The database, created or upgraded on first use."""
+        return open_database(self._database_url())
+
+    def _database_url(self) -> str:
+        url = self.settings.storage.url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+            # Relative SQLite paths mean the working directory, as documented.
+            return prefix + str(Path.cwd() / url.removeprefix(prefix))
+        return url
+
+    @cached_property
+    def cache_dir(self) -> Path:
+        """Where model caches are built."""
+        return default_cache_dir(self.settings, self.env)
+
+    def source_configs(self, only: str | None = None) -> list[SourceConfig]:
+        """Enabled sources, or just ``only`` (which must exist)."""
+        if only is not None:
+            for source in self.settings.sources:
+                if source.name == only:
+                    return [source]
+            names = ", ".join(s.name for s in self.settings.sources) or "none"
+            raise ConfigError(
+                f"no source named {only!r} in {self.config_path}; configured: {names}"
+            )
+        return [s for s in self.settings.sources if s.enabled]
+
+    def listener(self, index: int, source: SourceConfig) -> Listener:
+        """Build the listener for one source (ConfigError on bad options)."""
+        where = f"{self.config_path}: sources[{index}].options"
+        plugin = lookup(SOURCE_TYPES, source.type, f"{self.config_path}: sources[{index}].type")
+        options_model, factory = plugin.load()
+        options = validate_options(options_model, self._with_paths(source.options), where)
+        matcher = BrandMatcher(brand_specs(self.settings, source.brand))
+        listener: Listener = factory(source.name, options, matcher, env=self.env)
+        return listener
+
+    def _with_paths(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        # Local file paths in source options are relative to the config file.
+        out = dict(options)
+        for key in ("path", "paths", "urls"):
+            value = out.get(key)
+            if isinstance(value, str):
+                out[key] = self._local(value)
+            elif isinstance(value, list):
+                out[key] = [self._local(v) if isinstance(v, str) else v for v in value]
+        return out
+
+    def _local(self, value: str) -> str:
+        if "://" in value or value.startswith("${"):
+            return value
+        return str((self.settings.base_dir / Path(value).expanduser()).resolve())
+
+    @cached_property
+    def classifier(self) -> Classifier:
+        """The configured classifier backend, loaded once."""
+        cfg = self.settings.classifier
+        plugin = lookup(CLASSIFIER_BACKENDS, cfg.backend, f"{self.config_path}: classifier.backend")
+        options_model, factory = plugin.load()
+        options = validate_options(options_model, cfg.options,
+                                   f"{self.config_path}: classifier.options")
+        if cfg.backend == "embedded":
+            built: Classifier = factory(options, cache_dir=self.cache_dir, progress=self.progress)
+        else:
+            built = factory(options)
+        return built

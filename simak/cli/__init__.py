@@ -1,0 +1,44 @@
+"""The `simak` command line."""
+
+from __future__ import annotations
+
+import typer
+
+from simak.cli.classify import classify
+from simak.cli.common import CliState
+from simak.cli.db import db_app
+from simak.cli.poll import poll
+from simak.cli.queue import ideas, queue
+from simak.cli.stats import sources, stats
+
+app = typer.Typer(
+    name="simak",
+    help="Simak: listen to what customers say, classify it, follow up privately.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    config: str | None = typer.Option(
+        None, "--config", "-c", help="Config file (default: $SIMAK_CONFIG or ./config.yaml)."
+    ),
+) -> None:
+    ctx.obj = CliState(config=config)
+
+
+app.command()(poll)
+app.command()(classify)
+app.command()(queue)
+app.command()(ideas)
+app.command()(stats)
+app.command()(sources)
+app.add_typer(db_app, name="db")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

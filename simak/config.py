@@ -1,0 +1,215 @@
+"""The one settings object: parsed and validated once from config.yaml.
+
+Secrets never live in the file: a value like ``${REDDIT_CLIENT_SECRET}`` names an
+environment variable. Outside ``sources[].options`` such references are resolved
+at load time (a missing one is a config error); inside a source's options they are
+resolved by the listener at poll time, so a missing credential skips only that
+source.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from responder.settings import ResponderSettings
+from simak.errors import ConfigError
+
+DEFAULT_CONFIG = "config.yaml"
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_SECRET_KEY = re.compile(r"(secret|password|token|api_key|access_key)$", re.IGNORECASE)
+_NAME = r"^[a-z0-9][a-z0-9_.-]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BrandConfig(_Strict):
+    """A brand to listen for."""
+
+    name: str = Field(pattern=_NAME, description="short id, e.g. kopi-senja")
+    display_name: str | None = None
+    terms: list[str] = Field(min_length=1, description="words or phrases that mean this brand")
+    exclude: list[str] = Field(default_factory=list, description="texts with these never match")
+    handles: dict[str, str] = Field(default_factory=dict, description="platform -> own account")
+    languages: list[str] = Field(default_factory=list, description="keep only these (ISO codes)")
+
+    @property
+    def label(self) -> str:
+        """Human-facing name."""
+        return self.display_name or self.name
+
+
+class SourceConfig(_Strict):
+    """One place to poll. ``options`` are checked against the type's own schema."""
+
+    name: str = Field(pattern=_NAME)
+    type: str
+    brand: str | None = Field(default=None, description="limit to one brand; default all")
+    enabled: bool = True
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class ClassifierConfig(_Strict):
+    """Which classifier backend runs, and its options."""
+
+    backend: Literal["embedded", "keywords", "transformers"] = "embedded"
+    options: dict[str, Any] = Field(default_factory=dict)
+    batch_size: int = Field(default=64, ge=1, le=4096)
+
+
+class StorageConfig(_Strict):
+    """Where Simak keeps its data."""
+
+    url: str = "sqlite:///simak.db"
+
+    @field_validator("url")
+    @classmethod
+    def _driver(cls, url: str) -> str:
+        if url.startswith(("postgresql://", "postgres://", "postgresql+psycopg2://")):
+            raise ValueError("write PostgreSQL URLs as postgresql+psycopg://user@host/db")
+        return url
+
+
+class Settings(_Strict):
+    """Everything config.yaml can say."""
+
+    brands: list[BrandConfig] = Field(min_length=1)
+    sources: list[SourceConfig] = Field(default_factory=list)
+    classifier: ClassifierConfig = Field(default_factory=ClassifierConfig)
+    responder: ResponderSettings = Field(default_factory=ResponderSettings)
+    storage: StorageConfig = Field(default_factory=StorageConfig)
+    cache_dir: str | None = Field(default=None, description="model cache; default ~/.cache/simak")
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    def brand(self, name: str) -> BrandConfig:
+        """The brand called ``name``."""
+        for b in self.brands:
+            if b.name == name:
+                return b
+        raise ConfigError(f"unknown brand {name!r}; configured: {', '.join(self.names())}")
+
+    def names(self) -> list[str]:
+        """Names of the configured brands."""
+        return [b.name for b in self.brands]
+
+
+def _loc(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def describe_validation_error(path: str, exc: ValidationError, prefix: tuple[Any, ...] = ()) -> str:
+    """One line naming the first bad key and how to fix it."""
+    err = exc.errors()[0]
+    where = _loc(prefix + tuple(err["loc"]))
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        hint = "unknown key; remove it or check its spelling"
+    elif kind == "missing":
+        hint = "required key is missing; add it"
+    else:
+        hint = f"{err['msg']}; got {err.get('input')!r}"
+    return f"{path}: {where}: {hint}"
+
+
+def _resolve(value: Any, env: Mapping[str, str], path: str, where: str, defer: bool) -> Any:
+    if isinstance(value, dict):
+        return {k: _resolve_item(k, v, env, path, f"{where}.{k}" if where else str(k), defer)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v, env, path, f"{where}[{i}]", defer) for i, v in enumerate(value)]
+    if isinstance(value, str) and not defer:
+        def sub(m: re.Match[str]) -> str:
+            if m.group(1) not in env:
+                raise ConfigError(f"{path}: {where}: environment variable {m.group(1)} is not "
+                                  f"set; export {m.group(1)}=... before running simak")
+            return env[m.group(1)]
+        return _ENV_REF.sub(sub, value)
+    return value
+
+
+def _resolve_item(key: Any, value: Any, env: Mapping[str, str], path: str, where: str,
+                  defer: bool) -> Any:
+    if isinstance(key, str) and _SECRET_KEY.search(key) and isinstance(value, str) \
+            and value and not _ENV_REF.fullmatch(value):
+        raise ConfigError(f"{path}: {where}: secrets must not be written in the file; "
+                          f"use a reference like ${{{key.upper()}}} and set that variable")
+    # Source options keep their ${VAR} references: the listener resolves them at poll time.
+    return _resolve(value, env, path, where, defer or where.endswith(".options"))
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Read YAML into a mapping, with one-line errors."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError(
+            f"{path}: file not found; pass --config PATH or set SIMAK_CONFIG"
+        ) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"{path}: cannot read it ({exc}); check permissions and encoding"
+        ) from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}:{line} is not valid YAML ({getattr(exc, 'problem', exc)}); "
+                          "fix the indentation or quoting there") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level (brands:, sources:, ...)")
+    return data
+
+
+def load_settings(path: Path, env: Mapping[str, str]) -> Settings:
+    """Parse and validate ``path``; raise ConfigError with one clear line on any problem."""
+    raw = _resolve(read_config_file(path), env, str(path), "", False)
+    if env.get("SIMAK_DATABASE_URL"):
+        raw.setdefault("storage", {})
+        if isinstance(raw["storage"], dict):
+            raw["storage"]["url"] = env["SIMAK_DATABASE_URL"]
+    try:
+        settings = Settings.model_validate({**raw, "base_dir": path.resolve().parent})
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(str(path), exc)) from exc
+    _check_references(settings, str(path))
+    return settings
+
+
+def _check_references(settings: Settings, path: str) -> None:
+    brands = set(settings.names())
+    seen: set[str] = set()
+    for i, source in enumerate(settings.sources):
+        if source.name in seen:
+            raise ConfigError(f"{path}: sources[{i}].name: {source.name!r} is used twice; "
+                              "give each source its own name")
+        seen.add(source.name)
+        if source.brand is not None and source.brand not in brands:
+            raise ConfigError(f"{path}: sources[{i}].brand: unknown brand {source.brand!r}; "
+                              f"use one of {', '.join(sorted(brands))}")
+
+
+def config_path(cli_value: str | None, env: Mapping[str, str]) -> Path:
+    """--config beats SIMAK_CONFIG beats ./config.yaml."""
+    return Path(cli_value or env.get("SIMAK_CONFIG") or DEFAULT_CONFIG).expanduser()
+
+
+def default_cache_dir(settings: Settings, env: Mapping[str, str]) -> Path:
+    """Model cache: config, then SIMAK_CACHE_DIR, then XDG cache, then ~/.cache/simak."""
+    if settings.cache_dir:
+        return (settings.base_dir / Path(settings.cache_dir).expanduser()).resolve()
+    if env.get("SIMAK_CACHE_DIR"):
+        return Path(env["SIMAK_CACHE_DIR"]).expanduser()
+    base = env.get("XDG_CACHE_HOME") or os.path.join(env.get("HOME", "~"), ".cache")
+    return Path(base).expanduser() / "simak"

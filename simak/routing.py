@@ -1,0 +1,97 @@
+"""Glue between stored mentions and the responder: route a classified batch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from classifier.base import Classification
+from responder.base import Recipient, RouteInput
+from responder.ideas import assign_group, idea_title
+from responder.routing import Router
+from simak.config import Settings
+from storage.followups import create_followup
+from storage.ideas import add_idea, stored_ideas
+from storage.mentions import set_status
+from storage.models import Handle, MentionRow, Person
+
+
+def _recipient(session: Session, mention: MentionRow) -> tuple[Recipient, int]:
+    person = mention.person
+    handle = None
+    if person is not None:
+        handle = session.scalar(select(Handle).where(Handle.person_id == person.id,
+                                                     Handle.platform == mention.platform))
+    recipient = Recipient(
+        name=(person.display_name if person else None) or mention.author_name,
+        platform=mention.platform,
+        handle=handle.handle if handle else mention.author_handle,
+        user_id=handle.user_id if handle else None,
+        email=(person.email if person else None) or (handle.email if handle else None),
+    )
+    count = 1
+    if person is not None:
+        count = int(session.scalar(select(func.count()).select_from(MentionRow)
+                                   .where(MentionRow.person_id == person.id)) or 1)
+    return recipient, count
+
+
+@dataclass
+class BatchRouter:
+    """Creates follow-ups and ideas for classified mentions, in the caller's transaction."""
+
+    settings: Settings
+    router: Router
+
+    def __call__(self, session: Session, ids: Sequence[int],
+                 results: Sequence[Classification], now: datetime) -> tuple[int, int, int]:
+        routed = filtered = ideas = 0
+        for mention_id, result in zip(ids, results, strict=True):
+            mention = session.get(MentionRow, mention_id)
+            if mention is None:
+                continue
+            if not self._language_wanted(mention.brand, result.lang):
+                set_status(session, mention_id, "filtered")
+                filtered += 1
+                continue
+            if self._route_one(session, mention, result, now):
+                routed += 1
+            if "idea" in result.labels:
+                self._capture_idea(session, mention, now)
+                ideas += 1
+        return routed, filtered, ideas
+
+    def _language_wanted(self, brand: str, lang: str) -> bool:
+        wanted = self.settings.brand(brand).languages
+        return not wanted or lang == "und" or lang in wanted
+
+    def _route_one(self, session: Session, mention: MentionRow, result: Classification,
+                   now: datetime) -> bool:
+        recipient, count = _recipient(session, mention)
+        item = RouteInput(
+            mention_id=mention.id, platform=mention.platform, text=mention.text, url=mention.url,
+            brand=self.settings.brand(mention.brand).label, labels=tuple(result.labels),
+            scores=dict(result.scores), lang=result.lang, recipient=recipient,
+            created_at=mention.created_at, person_mentions=count,
+        )
+        plan = self.router.plan(item, now)
+        if plan is None:
+            return False
+        create_followup(session, plan, mention.person_id, now)
+        set_status(session, mention.id, "routed")
+        return True
+
+    def _capture_idea(self, session: Session, mention: MentionRow, now: datetime) -> None:
+        existing = stored_ideas(session, mention.brand)
+        key = assign_group(mention.text, [(i.group_key, i.text) for i in existing])
+        add_idea(session, mention_id=mention.id, person_id=mention.person_id,
+                 brand=mention.brand, group_key=key, title=idea_title(mention.text), now=now)
+
+
+def person_of(session: Session, person_id: int) -> Person | None:
+    """A person by id."""
+    return session.get(Person, person_id)

@@ -1,0 +1,18 @@
+"""Building the responder side from settings."""
+
+from __future__ import annotations
+
+from responder.base import Channel
+from responder.channels.manual import ManualChannel
+from responder.routing import Router
+from simak.app import App
+
+
+def build_channels(app: App) -> list[Channel]:
+    """Private channels available to routing. Only the manual (staff task) channel so far."""
+    return [ManualChannel()]
+
+
+def build_router(app: App) -> Router:
+    """The router, with its draft templates checked up front."""
+    return Router(app.settings.responder, build_channels(app))

@@ -1,0 +1,110 @@
+"""Captured product ideas, grouped for the owner's ideas board."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from simak.errors import StorageError
+from storage.models import Idea, MentionRow, Person
+
+IDEA_STATUSES = ("new", "considering", "planned", "done", "declined")
+
+
+@dataclass(frozen=True, slots=True)
+class IdeaMember:
+    """One person's voice inside an idea group."""
+
+    mention_id: int
+    person_id: int | None
+    author: str
+    platform: str
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class IdeaBoardRow:
+    """One group of similar ideas: what, how many asked, who, and its status."""
+
+    group_key: str
+    brand: str
+    title: str
+    status: str
+    count: int
+    people: int
+    first_seen: datetime
+    last_seen: datetime
+    members: list[IdeaMember] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredIdea:
+    """An idea already on the board, for assigning new ones to groups."""
+
+    mention_id: int
+    brand: str
+    group_key: str
+    text: str
+
+
+def add_idea(session: Session, *, mention_id: int, person_id: int | None, brand: str,
+             group_key: str, title: str, now: datetime) -> None:
+    """Capture an idea (once per mention)."""
+    if session.scalar(select(Idea.id).where(Idea.mention_id == mention_id)) is not None:
+        return
+    status = session.scalar(select(Idea.status).where(Idea.group_key == group_key).limit(1))
+    session.add(Idea(mention_id=mention_id, person_id=person_id, brand=brand,
+                     group_key=group_key, title=title, status=status or "new", created_at=now))
+    session.flush()
+
+
+def stored_ideas(session: Session, brand: str) -> list[StoredIdea]:
+    """Every idea of ``brand`` with its text, oldest first."""
+    rows = session.execute(
+        select(Idea.mention_id, Idea.brand, Idea.group_key, MentionRow.text)
+        .join(MentionRow, MentionRow.id == Idea.mention_id)
+        .where(Idea.brand == brand).order_by(Idea.id)
+    ).all()
+    return [StoredIdea(r.mention_id, r.brand, r.group_key, r.text) for r in rows]
+
+
+def set_group_status(session: Session, group_key: str, status: str) -> int:
+    """Set the status of every idea in a group; return how many changed."""
+    if status not in IDEA_STATUSES:
+        raise StorageError(f"unknown idea status {status!r}; use one of {', '.join(IDEA_STATUSES)}")
+    result = session.execute(update(Idea).where(Idea.group_key == group_key).values(status=status))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def idea_board(session: Session) -> list[IdeaBoardRow]:
+    """Idea groups, most-asked first."""
+    rows = session.execute(
+        select(Idea, MentionRow, Person.display_name)
+        .join(MentionRow, MentionRow.id == Idea.mention_id)
+        .outerjoin(Person, Person.id == Idea.person_id).order_by(Idea.id)
+    ).all()
+    groups: dict[str, list[tuple[Idea, IdeaMember]]] = defaultdict(list)
+    for idea, mention, name in rows:
+        member = IdeaMember(mention.id, idea.person_id,
+                            name or mention.author_name or mention.author_handle or "?",
+                            mention.platform, mention.text, mention.created_at)
+        groups[idea.group_key].append((idea, member))
+    board = [_board_row(key, items) for key, items in groups.items()]
+    return sorted(board, key=lambda r: (-r.people, -r.count, r.first_seen))
+
+
+def _board_row(key: str, items: list[tuple[Idea, IdeaMember]]) -> IdeaBoardRow:
+    first = items[0][0]
+    members = [m for _, m in items]
+    people = {m.person_id if m.person_id is not None else f"m{m.mention_id}" for m in members}
+    return IdeaBoardRow(
+        group_key=key, brand=first.brand, title=first.title, status=first.status,
+        count=len(items), people=len(people),
+        first_seen=min(m.created_at for m in members),
+        last_seen=max(m.created_at for m in members), members=members,
+    )

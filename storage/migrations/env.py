@@ -1,0 +1,20 @@
+"""Alembic environment: Simak passes its own connection in ``config.attributes``."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from storage.models import Base
+
+connection = context.config.attributes.get("connection")
+if connection is None:  # pragma: no cover - always run through storage.db
+    raise RuntimeError("run migrations through `simak db upgrade`, not the alembic CLI")
+
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

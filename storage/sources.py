@@ -1,0 +1,91 @@
+"""Per-source cursors and health."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import SourceState
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHealth:
+    """What `simak sources` shows for one source."""
+
+    name: str
+    platform: str
+    last_run_at: datetime | None
+    last_success_at: datetime | None
+    last_error: str | None
+    consecutive_failures: int
+    fetched_last_run: int
+    stored_last_run: int
+    reads_last_run: int
+    warnings_last_run: int
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    """The result of polling one source once."""
+
+    fetched: int
+    stored: int
+    reads: int
+    warnings: int
+    error: str | None  # one line; None when the run succeeded
+
+
+def _state(session: Session, name: str, platform: str) -> SourceState:
+    state = session.get(SourceState, name)
+    if state is None:
+        state = SourceState(name=name, platform=platform, consecutive_failures=0,
+                            fetched_last_run=0, stored_last_run=0, reads_last_run=0,
+                            warnings_last_run=0)
+        session.add(state)
+    return state
+
+
+def get_cursor(session: Session, name: str) -> str | None:
+    """The stored cursor of source ``name`` (None before its first successful page)."""
+    state = session.get(SourceState, name)
+    return None if state is None else state.cursor
+
+
+def set_cursor(session: Session, name: str, platform: str, cursor: str | None) -> None:
+    """Advance the cursor; call in the same transaction that stores the page."""
+    if cursor is not None:
+        _state(session, name, platform).cursor = cursor
+
+
+def record_run(session: Session, name: str, platform: str, outcome: RunOutcome,
+               now: datetime) -> None:
+    """Update health after a run: last success or error, failure streak, counts."""
+    state = _state(session, name, platform)
+    state.last_run_at = now
+    state.fetched_last_run = outcome.fetched
+    state.stored_last_run = outcome.stored
+    state.reads_last_run = outcome.reads
+    state.warnings_last_run = outcome.warnings
+    if outcome.error is None:
+        state.last_success_at = now
+        state.consecutive_failures = 0
+    else:
+        state.last_error = outcome.error
+        state.last_error_at = now
+        state.consecutive_failures = (state.consecutive_failures or 0) + 1
+
+
+def source_health(session: Session) -> list[SourceHealth]:
+    """Health of every source that has run at least once, by name."""
+    rows = session.scalars(select(SourceState).order_by(SourceState.name))
+    return [
+        SourceHealth(name=s.name, platform=s.platform, last_run_at=s.last_run_at,
+                     last_success_at=s.last_success_at, last_error=s.last_error,
+                     consecutive_failures=s.consecutive_failures,
+                     fetched_last_run=s.fetched_last_run, stored_last_run=s.stored_last_run,
+                     reads_last_run=s.reads_last_run, warnings_last_run=s.warnings_last_run)
+        for s in rows
+    ]

@@ -1,0 +1,50 @@
+"""Counts for `simak stats` and the console's charts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.followups import count_by_status
+from storage.models import ClassificationRow, Idea, MentionRow, Person
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """Totals across the database."""
+
+    mentions: int
+    mentions_by_status: dict[str, int]
+    labels: dict[str, int]
+    languages: dict[str, int]
+    followups: dict[str, int]
+    ideas: int
+    idea_groups: int
+    people: int
+
+
+def _count(session: Session, column: object) -> int:
+    return int(session.scalar(select(func.count()).select_from(column)) or 0)  # type: ignore[arg-type]
+
+
+def collect_stats(session: Session) -> Stats:
+    """Count mentions, labels, languages, follow-ups, ideas and people."""
+    by_status = {status: int(n) for status, n in session.execute(
+        select(MentionRow.status, func.count()).group_by(MentionRow.status)
+    ).all()}
+    languages = {lang: int(n) for lang, n in session.execute(
+        select(func.coalesce(MentionRow.lang, "und"), func.count()).group_by(MentionRow.lang)
+    ).all()}
+    labels = {"praise": 0, "complaint": 0, "idea": 0, "other": 0}
+    current = select(ClassificationRow.labels).where(ClassificationRow.is_current.is_(True))
+    for (row_labels,) in session.execute(current).all():
+        for label in row_labels or ["other"]:
+            labels[label] = labels.get(label, 0) + 1
+    groups = session.scalar(select(func.count(func.distinct(Idea.group_key)))) or 0
+    return Stats(
+        mentions=sum(by_status.values()), mentions_by_status=by_status, labels=labels,
+        languages=languages, followups=count_by_status(session),
+        ideas=_count(session, Idea), idea_groups=int(groups), people=_count(session, Person),
+    )

@@ -1,0 +1,114 @@
+"""Config parsing: one clear line per problem, secrets only from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simak.config import config_path, load_settings
+from simak.errors import ConfigError
+
+MINIMAL = """
+brands:
+  - name: kopi-senja
+    terms: [Kopi Senja]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_minimal_config_gets_defaults(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, MINIMAL), {})
+    assert settings.brands[0].name == "kopi-senja"
+    assert settings.storage.url == "sqlite:///simak.db"
+    assert settings.classifier.backend == "embedded"
+    assert settings.responder.rules.complaint.sla_hours == 4
+
+
+def test_the_shipped_demo_config_is_valid() -> None:
+    settings = load_settings(Path(__file__).parents[2] / "config.yaml", {})
+    assert [s.type for s in settings.sources if s.enabled] == ["files", "feeds"]
+
+
+def test_unknown_key_names_the_key(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + "storage:\n  ulr: sqlite:///x.db\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, {})
+    message = str(err.value)
+    assert "storage.ulr" in message and "unknown key" in message
+    assert "\n" not in message
+
+
+def test_wrong_type_names_the_key(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + "classifier:\n  batch_size: lots\n")
+    with pytest.raises(ConfigError, match=r"classifier\.batch_size"):
+        load_settings(path, {})
+
+
+def test_missing_env_secret_outside_sources_is_a_config_error(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + "storage:\n  url: ${SIMAK_TEST_DB_URL}\n")
+    with pytest.raises(ConfigError, match="SIMAK_TEST_DB_URL is not set"):
+        load_settings(path, {})
+    settings = load_settings(path, {"SIMAK_TEST_DB_URL": "sqlite:///other.db"})
+    assert settings.storage.url == "sqlite:///other.db"
+
+
+def test_source_secrets_stay_references_until_poll_time(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + """
+sources:
+  - name: r
+    type: reddit
+    options: {client_secret: "${REDDIT_CLIENT_SECRET}"}
+""")
+    settings = load_settings(path, {})
+    assert settings.sources[0].options["client_secret"] == "${REDDIT_CLIENT_SECRET}"
+
+
+def test_literal_secret_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + """
+sources:
+  - name: r
+    type: reddit
+    options: {client_secret: hunter2}
+""")
+    with pytest.raises(ConfigError, match="secrets must not be written in the file"):
+        load_settings(path, {})
+
+
+def test_unreadable_and_invalid_yaml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="file not found"):
+        load_settings(tmp_path / "nope.yaml", {})
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_settings(write(tmp_path, "brands: [\n  - x: : y"), {})
+
+
+def test_duplicate_source_names_and_unknown_brand(tmp_path: Path) -> None:
+    dup = MINIMAL + """
+sources:
+  - {name: a, type: files, options: {path: x.jsonl}}
+  - {name: a, type: files, options: {path: y.jsonl}}
+"""
+    with pytest.raises(ConfigError, match="used twice"):
+        load_settings(write(tmp_path, dup), {})
+    bad_brand = MINIMAL + "sources:\n  - {name: a, type: files, brand: nope}\n"
+    with pytest.raises(ConfigError, match="unknown brand 'nope'"):
+        load_settings(write(tmp_path, bad_brand), {})
+
+
+def test_env_overrides_database_url_and_config_path(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL)
+    settings = load_settings(path, {"SIMAK_DATABASE_URL": "sqlite:////tmp/x.db"})
+    assert settings.storage.url == "sqlite:////tmp/x.db"
+    assert config_path(None, {"SIMAK_CONFIG": str(path)}) == path
+    assert config_path("other.yaml", {"SIMAK_CONFIG": str(path)}) == Path("other.yaml")
+
+
+def test_postgres_url_must_name_psycopg(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + "storage:\n  url: postgresql://u@h/db\n")
+    with pytest.raises(ConfigError, match=r"postgresql\+psycopg://"):
+        load_settings(path, {})

@@ -1,0 +1,354 @@
+"""The feeds listener: conditional GET, bozo feeds, retries, rate limits, SSRF guard."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import feedparser
+import httpx
+import pytest
+
+from listeners.base import PollPage
+from listeners.feeds import FeedsListener, FeedsOptions
+from listeners.matching import BrandMatcher
+from simak.errors import RateLimited, SourceUnavailable
+from tests.listeners.conftest import FIXTURES, FakeClock, LocalServer
+
+URL = "https://news.example.com/feed.xml"
+PUBLIC = ["93.184.216.34"]
+
+
+def rss(*items: tuple[str, str]) -> bytes:
+    """An RSS 2.0 document with (guid, title) items, newest first."""
+    body = "".join(
+        f"<item><guid>https://news.example.com/{guid}</guid><title>{title}</title>"
+        f"<link>https://www.google.com/url?rct=j&amp;url=https://blog.example.com/{guid}</link>"
+        f"<description>&lt;p&gt;{title} &lt;b&gt;detail&lt;/b&gt;&lt;/p&gt;</description>"
+        "<author>budi@example.com (Budi)</author>"
+        f"<pubDate>Fri, 20 Nov 2026 0{len(guid) % 10}:00:00 GMT</pubDate></item>"
+        for guid, title in items
+    )
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>'
+        f"<language>id</language>{body}</channel></rss>"
+    ).encode()
+
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def make(
+    matcher: BrandMatcher,
+    clock: FakeClock,
+    handler: Handler | None = None,
+    urls: list[str] | None = None,
+    resolver: Callable[[str], list[str]] | None = None,
+    **opts: object,
+) -> FeedsListener:
+    return FeedsListener(
+        "news",
+        FeedsOptions(urls=urls or [URL], **opts),
+        matcher,
+        env={},
+        transport=httpx.MockTransport(handler) if handler else None,
+        resolver=resolver or (lambda host: PUBLIC),
+        clock=clock,
+        sleep=clock.sleep,
+    )
+
+
+def ids(pages: list[PollPage]) -> list[str]:
+    return [m.external_id for p in pages for m in p.mentions]
+
+
+def test_first_poll_then_304_then_only_new_entries(matcher: BrandMatcher, clock: FakeClock) -> None:
+    seen: list[dict[str, str]] = []
+    feed = {"body": rss(("a1", "Kopi Senja buka cabang"), ("a2", "Harga cabai naik"))}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(dict(request.headers))
+        if request.headers.get("if-none-match") == '"v1"' and feed["body"] == rss(
+            ("a1", "Kopi Senja buka cabang"), ("a2", "Harga cabai naik")
+        ):
+            return httpx.Response(304)
+        return httpx.Response(
+            200,
+            content=feed["body"],
+            headers={"ETag": '"v1"', "Last-Modified": "Fri, 20 Nov 2026 09:00:00 GMT"},
+        )
+
+    listener = make(matcher, clock, handler)
+    pages = list(listener.poll(None))
+    assert ids(pages) == ["https://news.example.com/a1"]
+    mention = pages[0].mentions[0]
+    assert mention.platform == "rss"
+    assert mention.url == "https://blog.example.com/a1"  # Google redirect unwrapped
+    assert mention.text == "Kopi Senja buka cabang detail"
+    assert mention.author.email == "budi@example.com"
+    assert mention.lang_hint == "id"
+    assert mention.created_at.tzinfo is not None
+    assert json.loads(mention.raw_json)["feed"] == URL
+    assert pages[0].fetched == 2
+    cursor = pages[0].cursor
+
+    pages = list(listener.poll(cursor))
+    assert seen[-1]["if-none-match"] == '"v1"'
+    assert seen[-1]["if-modified-since"] == "Fri, 20 Nov 2026 09:00:00 GMT"
+    assert [p.not_modified for p in pages] == [True]
+    assert ids(pages) == []
+
+    feed["body"] = rss(("a3", "Kopi Senja promo"), ("a1", "Kopi Senja buka cabang"))
+    pages = list(listener.poll(pages[0].cursor or cursor))
+    assert ids(pages) == ["https://news.example.com/a3"]
+
+
+def test_same_bytes_without_validators_do_no_work(matcher: BrandMatcher, clock: FakeClock) -> None:
+    body = rss(("b1", "kopi senja"))
+    listener = make(matcher, clock, lambda r: httpx.Response(200, content=body))
+    first = list(listener.poll(None))
+    again = list(listener.poll(first[0].cursor))
+    assert again[0].not_modified and again[0].mentions == []
+
+
+def test_gzip_and_redirects(matcher: BrandMatcher, clock: FakeClock) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/old":
+            return httpx.Response(301, headers={"Location": "/feed.xml"})
+        assert "gzip" in request.headers["accept-encoding"]
+        return httpx.Response(
+            200,
+            content=gzip.compress(rss(("g1", "kopi senja"))),
+            headers={"Content-Encoding": "gzip"},
+        )
+
+    listener = make(matcher, clock, handler, urls=["https://news.example.com/old"])
+    assert ids(list(listener.poll(None))) == ["https://news.example.com/g1"]
+
+
+def test_5xx_is_retried_then_succeeds(matcher: BrandMatcher, clock: FakeClock) -> None:
+    answers = [
+        httpx.Response(503),
+        httpx.Response(502),
+        httpx.Response(200, content=rss(("c1", "kopi senja"))),
+    ]
+    listener = make(matcher, clock, lambda r: answers.pop(0))
+    assert ids(list(listener.poll(None))) == ["https://news.example.com/c1"]
+    assert clock.sleeps == [1.0, 2.0]
+
+
+def test_5xx_and_timeouts_give_up_with_one_line(matcher: BrandMatcher, clock: FakeClock) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if len(clock.sleeps) == 1:
+            raise httpx.ReadTimeout("slow", request=request)
+        return httpx.Response(500)
+
+    with pytest.raises(SourceUnavailable) as info:
+        list(make(matcher, clock, handler).poll(None))
+    assert "gave up after 3 attempts" in str(info.value)
+    assert "\n" not in str(info.value)
+    assert clock.sleeps == [1.0, 2.0]
+
+
+def test_429_short_wait_then_long_wait_defers(matcher: BrandMatcher, clock: FakeClock) -> None:
+    answers = [
+        httpx.Response(429, headers={"Retry-After": "30"}),
+        httpx.Response(200, content=rss(("d1", "kopi senja"))),
+    ]
+    listener = make(matcher, clock, lambda r: answers.pop(0))
+    assert ids(list(listener.poll(None))) == ["https://news.example.com/d1"]
+    assert clock.sleeps == [30.0]
+
+    limited = make(matcher, clock, lambda r: httpx.Response(429, headers={"Retry-After": "3600"}))
+    with pytest.raises(RateLimited) as info:
+        list(limited.poll(None))
+    assert info.value.retry_at is not None
+    assert clock.sleeps == [30.0]
+
+
+def test_404_is_reported_without_retry(matcher: BrandMatcher, clock: FakeClock) -> None:
+    with pytest.raises(SourceUnavailable, match="HTTP 404"):
+        list(make(matcher, clock, lambda r: httpx.Response(404)).poll(None))
+    assert clock.sleeps == []
+
+
+def test_bozo_feed_keeps_entries_and_warns(matcher: BrandMatcher, clock: FakeClock) -> None:
+    broken = rss(("e1", "Kopi Senja &amp; teman"), ("e2", "kopi senja"))
+    broken = broken.replace(b"&amp; teman", b"& teman").replace(b"</channel></rss>", b"")
+    pages = list(make(matcher, clock, lambda r: httpx.Response(200, content=broken)).poll(None))
+    assert len(ids(pages)) == 2
+    assert "not well-formed" in pages[0].warnings[0]
+
+
+def test_garbage_is_source_unavailable(matcher: BrandMatcher, clock: FakeClock) -> None:
+    html = b"<html><body>Please log in</body></html>"
+    with pytest.raises(SourceUnavailable, match="not a readable RSS/Atom feed"):
+        list(make(matcher, clock, lambda r: httpx.Response(200, content=html)).poll(None))
+
+
+def test_private_addresses_and_redirects_to_them_are_refused(
+    matcher: BrandMatcher, clock: FakeClock
+) -> None:
+    def resolver(host: str) -> list[str]:
+        return ["10.0.0.7"] if host == "intranet.example" else PUBLIC
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(302, headers={"Location": "http://intranet.example/admin"})
+
+    with pytest.raises(SourceUnavailable, match="non-public address 10.0.0.7"):
+        list(make(matcher, clock, handler, resolver=resolver).poll(None))
+    with pytest.raises(SourceUnavailable, match="non-public"):
+        list(make(matcher, clock, handler, urls=["http://127.0.0.1/feed"]).poll(None))
+    with pytest.raises(SourceUnavailable, match="not an http"):
+        list(
+            make(
+                matcher, clock, lambda r: httpx.Response(302, headers={"Location": "ftp://x/feed"})
+            ).poll(None)
+        )
+
+
+def test_size_cap(matcher: BrandMatcher, clock: FakeClock) -> None:
+    big = rss(*[(f"s{i}", "kopi senja " * 50) for i in range(200)])
+    listener = make(matcher, clock, lambda r: httpx.Response(200, content=big), max_bytes=10_000)
+    with pytest.raises(SourceUnavailable, match="larger than max_bytes"):
+        list(listener.poll(None))
+
+
+def test_one_failing_feed_does_not_stop_the_others(matcher: BrandMatcher, clock: FakeClock) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/gone":
+            return httpx.Response(410)
+        return httpx.Response(200, content=rss(("f1", "kopi senja")))
+
+    listener = make(matcher, clock, handler, urls=["https://a.example/gone", URL])
+    pages: list[PollPage] = []
+    with pytest.raises(SourceUnavailable, match="1 of 2 feeds failed: .*HTTP 410"):
+        for page in listener.poll(None):
+            pages.append(page)
+    assert ids(pages) == ["https://news.example.com/f1"]
+
+
+def test_local_path_and_file_url(matcher: BrandMatcher, clock: FakeClock, tmp_path: Path) -> None:
+    path = tmp_path / "demo.xml"
+    path.write_bytes(rss(("l1", "kopi senja")))
+    for url in (str(path), path.as_uri()):
+        pages = list(make(matcher, clock, urls=[url]).poll(None))
+        assert ids(pages) == ["https://news.example.com/l1"]
+        assert list(make(matcher, clock, urls=[url]).poll(pages[0].cursor))[0].not_modified
+    with pytest.raises(SourceUnavailable, match="cannot read"):
+        list(make(matcher, clock, urls=[str(tmp_path / "missing.xml")]).poll(None))
+
+
+CORPUS = sorted(
+    p for p in (FIXTURES / "feedparser").rglob("*") if p.is_file() and p.name != ".gitattributes"
+)
+
+
+def corpus_headers(raw: bytes) -> dict[str, str]:
+    """The ``Header: Name: value`` lines upstream serves each corpus file with."""
+    head = raw[:2000].decode("latin-1")
+    headers = {"Content-Type": "text/xml"}
+    for line in head.splitlines():
+        if line.strip().startswith("Header:"):
+            name, _, value = line.split("Header:", 1)[1].strip().partition(":")
+            headers[name.strip()] = value.strip()
+    return headers
+
+
+def check_ingested_or_reported(listener: FeedsListener, oracle: feedparser.FeedParserDict) -> None:
+    """Every entry feedparser finds is counted; every bozo feed is warned about or raised."""
+    try:
+        pages = list(listener.poll(None))
+    except SourceUnavailable as exc:
+        assert str(exc).startswith("source 'news': ")
+        assert "\n" not in str(exc)
+        return
+    assert len(pages) == 1
+    page = pages[0]
+    assert page.fetched == len(oracle.entries)
+    if oracle.get("bozo"):
+        assert page.warnings, "bozo feed silently accepted"
+    for mention in page.mentions:
+        assert mention.created_at.tzinfo is not None
+        json.loads(mention.raw_json)
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_feedparser_corpus_from_local_paths(
+    matcher: BrandMatcher, clock: FakeClock, path: Path
+) -> None:
+    oracle = feedparser.parse(path.read_bytes())
+    check_ingested_or_reported(make(matcher, clock, urls=[str(path)]), oracle)
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_feedparser_corpus_over_http_with_its_headers(
+    matcher: BrandMatcher, clock: FakeClock, path: Path
+) -> None:
+    raw = path.read_bytes()
+    headers = corpus_headers(raw)
+    url = f"http://127.0.0.1:8097/tests/{path.relative_to(FIXTURES / 'feedparser')}"
+    oracle = feedparser.parse(
+        raw,
+        response_headers={**{k.lower(): v for k, v in headers.items()}, "content-location": url},
+    )
+    listener = make(
+        matcher,
+        clock,
+        lambda r: httpx.Response(200, content=raw, headers=headers),
+        urls=[url],
+        allow_private_hosts=True,
+    )
+    check_ingested_or_reported(listener, oracle)
+
+
+def test_corpus_is_present_and_bozo_feeds_are_reported(
+    matcher: BrandMatcher, clock: FakeClock
+) -> None:
+    assert len(CORPUS) == 65
+    reported = 0
+    for path in CORPUS:
+        try:
+            page = next(iter(make(matcher, clock, urls=[str(path)]).poll(None)))
+        except SourceUnavailable:
+            reported += 1
+            continue
+        reported += bool(page.warnings)
+    assert reported >= 10  # upstream: 15 of 65 set bozo with their HTTP headers
+
+
+def test_end_to_end_against_a_local_feed_server_answering_304(
+    matcher: BrandMatcher, serve: type[LocalServer]
+) -> None:
+    from flask import Flask, request
+
+    app = Flask("feeds")
+    state = {"body": rss(("h1", "Kopi Senja enak"), ("h2", "lain")), "hits": 0, "full": 0}
+
+    @app.get("/feed.xml")
+    def feed() -> tuple[bytes, int, dict[str, str]]:
+        state["hits"] += 1
+        etag = '"' + hashlib.sha256(state["body"]).hexdigest()[:12] + '"'
+        if request.headers.get("If-None-Match") == etag:
+            return b"", 304, {"ETag": etag}
+        state["full"] += 1
+        return state["body"], 200, {"ETag": etag, "Content-Type": "application/rss+xml"}
+
+    with serve(app) as server:
+        listener = FeedsListener(
+            "news",
+            FeedsOptions(urls=[f"{server.url}/feed.xml"], allow_private_hosts=True),
+            matcher,
+            env={},
+        )
+        first = list(listener.poll(None))
+        assert ids(first) == ["https://news.example.com/h1"]
+        second = list(listener.poll(first[0].cursor))
+        assert second[0].not_modified and ids(second) == []
+        assert (state["hits"], state["full"]) == (2, 1)
+        state["body"] = rss(("h3", "kopisenja promo"), ("h1", "Kopi Senja enak"))
+        third = list(listener.poll(second[0].cursor or first[0].cursor))
+        assert ids(third) == ["https://news.example.com/h3"]

@@ -1,0 +1,188 @@
+"""The files listener: JSONL and CSV exports, warnings per bad line, incremental reads."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from listeners.base import Listener, PollPage
+from listeners.files import FileFields, FilesListener, FilesOptions
+from listeners.matching import BrandMatcher
+from simak.errors import SourceUnavailable
+
+
+def _listener(matcher: BrandMatcher, path: Path, **opts: object) -> FilesListener:
+    return FilesListener("exports", FilesOptions(path=str(path), **opts), matcher, env={})
+
+
+def _poll(listener: FilesListener, cursor: str | None) -> tuple[list[PollPage], str | None]:
+    pages = list(listener.poll(cursor))
+    for page in pages:
+        cursor = page.cursor or cursor
+    return pages, cursor
+
+
+def _line(i: int, text: str, **extra: object) -> str:
+    row = {"id": f"m{i}", "text": text, "author": f"user{i}", "created_at": "2026-11-20T08:00:00Z"}
+    return json.dumps({**row, **extra}, ensure_ascii=False) + "\n"
+
+
+def test_is_a_listener(matcher: BrandMatcher, tmp_path: Path) -> None:
+    assert isinstance(_listener(matcher, tmp_path / "a.jsonl"), Listener)
+
+
+def test_jsonl_first_poll_then_only_appended_lines(matcher: BrandMatcher, tmp_path: Path) -> None:
+    path = tmp_path / "export.jsonl"
+    path.write_text(
+        _line(1, "Kopi Senja enak bgt 😍", lang="id")
+        + _line(2, "cuaca hari ini cerah")  # not a mention
+        + "{not json\n"
+        + "\n"
+        + _line(3, "kopisenja app nya lemot, tolong fix dong")
+        + '["a list"]\n'
+        + json.dumps({"id": "m9", "author": "x"})
+        + "\n",
+        encoding="utf-8",
+    )
+    listener = _listener(matcher, path)
+    pages, cursor = _poll(listener, None)
+    mentions = [m for p in pages for m in p.mentions]
+    warnings = [w for p in pages for w in p.warnings]
+    assert [m.external_id for m in mentions] == ["m1", "m3"]
+    assert warnings[0].startswith(f"{path.resolve()}:3: not valid JSON")
+    assert warnings[1].startswith(f"{path.resolve()}:6: expected a JSON object")
+    assert warnings[2] == f"{path.resolve()}:7: missing 'text'"
+    first = mentions[0]
+    assert first.brand == "Kopi Senja"
+    assert first.platform == "file"
+    assert first.author.handle == "user1"
+    assert first.created_at == datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+    assert first.lang_hint == "id"
+    assert json.loads(first.raw_json)["text"] == "Kopi Senja enak bgt 😍"
+
+    assert _poll(listener, cursor)[0] == []  # unchanged: nothing at all
+
+    with path.open("a", encoding="utf-8") as f:
+        f.write(_line(4, "Kopi Senja cabang baru kapan buka?"))
+    pages, cursor = _poll(listener, cursor)
+    assert [m.external_id for p in pages for m in p.mentions] == ["m4"]
+    assert _poll(listener, cursor)[0] == []
+
+
+def test_line_numbers_continue_after_append(matcher: BrandMatcher, tmp_path: Path) -> None:
+    path = tmp_path / "e.jsonl"
+    path.write_text(_line(1, "kopi senja") + _line(2, "kopi senja"), encoding="utf-8")
+    listener = _listener(matcher, path)
+    _, cursor = _poll(listener, None)
+    with path.open("a", encoding="utf-8") as f:
+        f.write("oops\n")
+    pages, _ = _poll(listener, cursor)
+    assert pages[0].warnings[0].startswith(f"{path.resolve()}:3: not valid JSON")
+
+
+def test_incomplete_last_line_is_read_when_completed(matcher: BrandMatcher, tmp_path: Path) -> None:
+    path = tmp_path / "e.jsonl"
+    full = _line(2, "Kopi Senja mantap")
+    path.write_text(_line(1, "kopi senja oke") + full[:20], encoding="utf-8")
+    listener = _listener(matcher, path)
+    pages, cursor = _poll(listener, None)
+    assert [m.external_id for p in pages for m in p.mentions] == ["m1"]
+    assert "incomplete last line" in pages[-1].warnings[0]
+    path.write_text(_line(1, "kopi senja oke") + full, encoding="utf-8")
+    pages, _ = _poll(listener, cursor)
+    assert [m.external_id for p in pages for m in p.mentions] == ["m2"]
+
+
+def test_pages_resume_after_a_crash_without_loss_or_duplicates(
+    matcher: BrandMatcher, tmp_path: Path
+) -> None:
+    path = tmp_path / "e.jsonl"
+    path.write_text("".join(_line(i, f"kopi senja #{i}") for i in range(5)), encoding="utf-8")
+    listener = _listener(matcher, path, page_size=2)
+    pages = list(listener.poll(None))
+    assert [len(p.mentions) for p in pages] == [2, 2, 1]
+    # The caller stored page 1 and crashed: resuming from its cursor reads the rest.
+    rest, _ = _poll(listener, pages[0].cursor)
+    assert [m.external_id for p in rest for m in p.mentions] == ["m2", "m3", "m4"]
+
+
+def test_replaced_file_is_read_again_with_a_warning(matcher: BrandMatcher, tmp_path: Path) -> None:
+    path = tmp_path / "e.jsonl"
+    path.write_text(_line(1, "kopi senja") + _line(2, "kopi senja"), encoding="utf-8")
+    listener = _listener(matcher, path)
+    _, cursor = _poll(listener, None)
+    path.write_text(_line(7, "Kopi Senja lagi"), encoding="utf-8")
+    pages, _ = _poll(listener, cursor)
+    assert [m.external_id for p in pages for m in p.mentions] == ["m7"]
+    assert "replaced or truncated" in pages[0].warnings[0]
+
+
+def test_csv_with_bad_rows_multiline_fields_and_append(
+    matcher: BrandMatcher, tmp_path: Path
+) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "\ufeffid,text,author,created_at,lang\n"
+        '1,"Kopi Senja\nenak, murah",budi,2026-11-20T01:02:03+07:00,id\n'
+        "2,too,few\n"
+        "3,kopisenja mahal,sari,not-a-date,id\n"
+        "4,tidak relevan,ani,1763600000,en\n",
+        encoding="utf-8",
+    )
+    listener = _listener(matcher, path)
+    pages, cursor = _poll(listener, None)
+    mentions = [m for p in pages for m in p.mentions]
+    warnings = [w for p in pages for w in p.warnings]
+    assert [m.external_id for m in mentions] == ["1"]
+    assert mentions[0].text == "Kopi Senja\nenak, murah"
+    assert mentions[0].created_at == datetime(2026, 11, 19, 18, 2, 3, tzinfo=UTC)
+    assert warnings == [
+        f"{path.resolve()}:4: expected 5 fields, found 3",
+        f"{path.resolve()}:5: unreadable 'created_at' value 'not-a-date'",
+    ]
+    assert _poll(listener, cursor)[0] == []
+    with path.open("a", encoding="utf-8") as f:
+        f.write("5,Kopi Senja best,dewi,1763600000000,id\n")
+    pages, _ = _poll(listener, cursor)
+    assert [m.external_id for p in pages for m in p.mentions] == ["5"]
+
+
+def test_field_mapping_dotted_paths_and_content_ids(matcher: BrandMatcher, tmp_path: Path) -> None:
+    path = tmp_path / "tool.ndjson"
+    row = {"body": "kopi senja!", "user": {"screen_name": "budi", "id": 42}, "network": "x"}
+    path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    fields = FileFields(
+        text="body", author="user.screen_name", author_id="user.id", platform="network"
+    )
+    listener = _listener(matcher, path, fields=fields)
+    mention = next(iter(listener.poll(None))).mentions[0]
+    assert mention.platform == "x"
+    assert mention.author.key == "x:42"
+    assert mention.external_id.startswith("sha256:")
+    again = next(iter(_listener(matcher, path, fields=fields).poll(None))).mentions[0]
+    assert again.external_id == mention.external_id
+
+
+def test_directory_and_glob(matcher: BrandMatcher, tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text(_line(1, "kopi senja"), encoding="utf-8")
+    (tmp_path / "b.csv").write_text("id,text\nc1,kopi senja\n", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("ignored", encoding="utf-8")
+    pages, cursor = _poll(_listener(matcher, tmp_path), None)
+    assert sorted(m.external_id for p in pages for m in p.mentions) == ["c1", "m1"]
+    assert (
+        _poll(_listener(matcher, tmp_path / "*.jsonl"), None)[0][0].mentions[0].external_id == "m1"
+    )
+    assert _poll(_listener(matcher, tmp_path), cursor)[0] == []
+
+
+def test_missing_path_is_source_unavailable(matcher: BrandMatcher, tmp_path: Path) -> None:
+    with pytest.raises(SourceUnavailable, match="no readable file"):
+        list(_listener(matcher, tmp_path / "nope.jsonl").poll(None))
+
+
+def test_options_forbid_unknown_keys() -> None:
+    with pytest.raises(ValueError, match="extra"):
+        FilesOptions.model_validate({"path": "x", "pth": "y"})
