@@ -117,7 +117,8 @@ class DraftWriter:
                 continue
             prefix = f"{rule.template}."
             langs = {self._settings.default_language} | {
-                name[len(prefix) : -len(".j2")] for name in self._available
+                name[len(prefix) : -len(".j2")]
+                for name in self._available
                 if name.startswith(prefix)
             }
             for lang in sorted(langs):
@@ -169,7 +170,8 @@ def _render_blocks(
             f"{', '.join(sorted(variables))}"
         ) from exc
     except TemplateError as exc:  # sandbox violations and includes that fail to load
-        raise ConfigError(f"draft template {filename!r}: {exc}; fix the template") from exc
+        reason = str(exc).rstrip(".")
+        raise ConfigError(f"draft template {filename!r}: {reason}; fix the template") from exc
     return " ".join(subject.split()), _tidy_body(body)
 
 
@@ -192,5 +194,3 @@ def _sample(lang: str) -> RouteInput:
         recipient=Recipient(name="Sample", platform="file"),
         created_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
-
-

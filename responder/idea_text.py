@@ -22,6 +22,7 @@ _HANDLE_RE: Final = re.compile(r"(?<!\w)@\w+")
 NGRAM_SIZES: Final = (3, 4, 5)
 
 #: Indonesian (and informal English) words → one canonical English form.
+# fmt: off
 CANONICAL: Final = {
     # features and apps
     "gelap": "dark", "tema": "mode", "theme": "mode", "fitur": "feature", "features": "feature",
@@ -57,6 +58,7 @@ CANONICAL: Final = {
     "tanpa": "without", "kurangi": "less", "reduce": "less",
     "plastik": "plastic", "bisa": "can",
 }
+# fmt: on
 
 #: Filler in both languages, including the request itself ("please add", "tolong
 #: tambahin"): two ideas are alike because of *what* they ask for, not how.
@@ -110,11 +112,7 @@ def features(text: str) -> frozenset[str]:
 def _ngrams(padded: str) -> Iterable[str]:
     if len(padded) <= NGRAM_SIZES[0]:
         return (padded,)
-    return (
-        padded[i : i + n]
-        for n in NGRAM_SIZES
-        for i in range(len(padded) - n + 1)
-    )
+    return (padded[i : i + n] for n in NGRAM_SIZES for i in range(len(padded) - n + 1))
 
 
 def jaccard(left: frozenset[str], right: frozenset[str]) -> float:

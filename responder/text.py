@@ -97,8 +97,9 @@ def quote(text: str, max_chars: int) -> str:
 
 def _name_token(word: str) -> str:
     """Keep letters, digits, marks and the punctuation real names use ("O'Neil", "Jean-Luc")."""
-    kept = "".join(ch for ch in word if ch.isalnum() or unicodedata.category(ch)[0] == "M"
-                   or ch in "'’-.")
+    kept = "".join(
+        ch for ch in word if ch.isalnum() or unicodedata.category(ch)[0] == "M" or ch in "'’-."
+    )
     return kept.strip("'’-.")
 
 

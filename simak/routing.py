@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from classifier.base import Classification
 from responder.base import Recipient, RouteInput
-from responder.ideas import assign_group, idea_title
+from responder.ideas import IdeaGroup, assign_group
 from responder.routing import Router
+from responder.text import clean, trim
 from simak.config import Settings
 from storage.followups import create_followup
 from storage.ideas import add_idea, stored_ideas
@@ -86,10 +87,16 @@ class BatchRouter:
         return True
 
     def _capture_idea(self, session: Session, mention: MentionRow, now: datetime) -> None:
-        existing = stored_ideas(session, mention.brand)
-        key = assign_group(mention.text, [(i.group_key, i.text) for i in existing])
+        groups: dict[str, IdeaGroup] = {}
+        for idea in stored_ideas(session, mention.brand):
+            if idea.group_key not in groups:  # the first idea of a group represents it
+                groups[idea.group_key] = IdeaGroup(idea.group_key, idea.text, idea.text,
+                                                   (idea.mention_id,))
+        threshold = self.settings.responder.ideas.similarity_threshold
+        key = assign_group(mention.text, list(groups.values()), threshold=threshold)
         add_idea(session, mention_id=mention.id, person_id=mention.person_id,
-                 brand=mention.brand, group_key=key, title=idea_title(mention.text), now=now)
+                 brand=mention.brand, group_key=key, title=trim(clean(mention.text), 90),
+                 now=now)
 
 
 def person_of(session: Session, person_id: int) -> Person | None:

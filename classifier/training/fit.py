@@ -175,7 +175,7 @@ def _phase(model: Any, data: _Data, idx: npt.NDArray[np.int64], weights: npt.NDA
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             sched.step()
-            losses.append(float(loss))
+            losses.append(float(loss.detach()))
     return float(np.mean(losses[-100:]))
 
 

@@ -42,7 +42,9 @@ def main(argv: list[str] | None = None) -> None:
     bundle_path, out = Path(args[0]), Path(args[1])
     with np.load(bundle_path) as npz:
         bundle = {k: npz[k] for k in npz.files}
-    results, best = [], (-1.0, None)
+    results: list[dict[str, Any]] = []
+    best = -1.0
+    out.mkdir(parents=True, exist_ok=True)
     for spec in args[2:]:
         name, seed, *epochs = spec.split(":")
         cfg = FitConfig(**{**asdict(RECIPES[name]), "seed": int(seed)})
@@ -53,11 +55,10 @@ def main(argv: list[str] | None = None) -> None:
         scores = dev_scores(bundle, np.array(info.pop("dev_logits"), np.float32))
         results.append({"spec": spec, **info, "dev": scores})
         print(spec, json.dumps(scores), flush=True)
-        if scores["mean@tuned"] > best[0]:
-            best = (scores["mean@tuned"], weights)
-    if best[1] is not None:
-        save_weight_parts(best[1], out)
-    (out / "sweep.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+        if scores["mean@tuned"] > best:
+            best = scores["mean@tuned"]
+            save_weight_parts(weights, out)
+        (out / "sweep.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":

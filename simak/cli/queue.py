@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 import typer
+from rich.panel import Panel
 from rich.table import Table
 
 from responder.queue import order_queue
@@ -51,11 +52,13 @@ def queue(
         table.add_row(str(item.id), f"[{style}]{item.label}[/{style}]", str(item.priority),
                       ago(item.due_at, now), _short(item.author, 18), item.channel, item.lang,
                       _short(item.text, 70))
-        if drafts:
-            table.add_row("", "", "", "", "", "", "", f"[dim]{item.subject}\n{item.draft}[/dim]")
     if not items:
         table.caption = "Nothing waiting. Run `simak poll` to fetch new mentions."
     stdout().print(table)
+    if drafts:
+        for item in items:
+            title = f"#{item.id} · {item.subject} · via {item.channel} to {item.author}"
+            stdout().print(Panel(item.draft, title=title, title_align="left", expand=False))
 
 
 @handle_errors

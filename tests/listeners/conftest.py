@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -86,5 +85,5 @@ class LocalServer:
 
 
 @pytest.fixture
-def serve() -> Iterator[type[LocalServer]]:
-    yield LocalServer
+def serve() -> type[LocalServer]:
+    return LocalServer

@@ -7,6 +7,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import httpx
@@ -111,7 +112,8 @@ def test_same_bytes_without_validators_do_no_work(matcher: BrandMatcher, clock: 
     listener = make(matcher, clock, lambda r: httpx.Response(200, content=body))
     first = list(listener.poll(None))
     again = list(listener.poll(first[0].cursor))
-    assert again[0].not_modified and again[0].mentions == []
+    assert again[0].not_modified
+    assert again[0].mentions == []
 
 
 def test_gzip_and_redirects(matcher: BrandMatcher, clock: FakeClock) -> None:
@@ -198,7 +200,7 @@ def test_private_addresses_and_redirects_to_them_are_refused(
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(302, headers={"Location": "http://intranet.example/admin"})
 
-    with pytest.raises(SourceUnavailable, match="non-public address 10.0.0.7"):
+    with pytest.raises(SourceUnavailable, match=r"non-public address 10\.0\.0\.7"):
         list(make(matcher, clock, handler, resolver=resolver).poll(None))
     with pytest.raises(SourceUnavailable, match="non-public"):
         list(make(matcher, clock, handler, urls=["http://127.0.0.1/feed"]).poll(None))
@@ -225,9 +227,12 @@ def test_one_failing_feed_does_not_stop_the_others(matcher: BrandMatcher, clock:
 
     listener = make(matcher, clock, handler, urls=["https://a.example/gone", URL])
     pages: list[PollPage] = []
-    with pytest.raises(SourceUnavailable, match="1 of 2 feeds failed: .*HTTP 410"):
-        for page in listener.poll(None):
-            pages.append(page)
+
+    def drain() -> None:
+        pages.extend(listener.poll(None))  # extend keeps the pages yielded before the error
+
+    with pytest.raises(SourceUnavailable, match=r"1 of 2 feeds failed: .*HTTP 410"):
+        drain()
     assert ids(pages) == ["https://news.example.com/f1"]
 
 
@@ -237,7 +242,7 @@ def test_local_path_and_file_url(matcher: BrandMatcher, clock: FakeClock, tmp_pa
     for url in (str(path), path.as_uri()):
         pages = list(make(matcher, clock, urls=[url]).poll(None))
         assert ids(pages) == ["https://news.example.com/l1"]
-        assert list(make(matcher, clock, urls=[url]).poll(pages[0].cursor))[0].not_modified
+        assert next(iter(make(matcher, clock, urls=[url]).poll(pages[0].cursor))).not_modified
     with pytest.raises(SourceUnavailable, match="cannot read"):
         list(make(matcher, clock, urls=[str(tmp_path / "missing.xml")]).poll(None))
 
@@ -263,8 +268,12 @@ def check_ingested_or_reported(listener: FeedsListener, oracle: feedparser.FeedP
     try:
         pages = list(listener.poll(None))
     except SourceUnavailable as exc:
-        assert str(exc).startswith("source 'news': ")
-        assert "\n" not in str(exc)
+        message = str(exc)
+    else:
+        message = ""
+    if message:
+        assert message.startswith("source 'news': ")
+        assert "\n" not in message
         return
     assert len(pages) == 1
     page = pages[0]
@@ -326,7 +335,11 @@ def test_end_to_end_against_a_local_feed_server_answering_304(
     from flask import Flask, request
 
     app = Flask("feeds")
-    state = {"body": rss(("h1", "Kopi Senja enak"), ("h2", "lain")), "hits": 0, "full": 0}
+    state: dict[str, Any] = {
+        "body": rss(("h1", "Kopi Senja enak"), ("h2", "lain")),
+        "hits": 0,
+        "full": 0,
+    }
 
     @app.get("/feed.xml")
     def feed() -> tuple[bytes, int, dict[str, str]]:
@@ -347,7 +360,8 @@ def test_end_to_end_against_a_local_feed_server_answering_304(
         first = list(listener.poll(None))
         assert ids(first) == ["https://news.example.com/h1"]
         second = list(listener.poll(first[0].cursor))
-        assert second[0].not_modified and ids(second) == []
+        assert second[0].not_modified
+        assert ids(second) == []
         assert (state["hits"], state["full"]) == (2, 1)
         state["body"] = rss(("h3", "kopisenja promo"), ("h1", "Kopi Senja enak"))
         third = list(listener.poll(second[0].cursor or first[0].cursor))

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from responder.base import PrivateMessage, Recipient, SendReceipt
+from responder.base import Channel, PrivateMessage, Recipient, SendReceipt
 from responder.channels.manual import ManualChannel
 from responder.routing import Router
 from responder.settings import ResponderSettings
@@ -67,8 +67,9 @@ def test_disabled_label_passes_to_the_next(make_item: MakeItem, now: datetime) -
 def test_plain_complaint_gets_base_priority_and_sla(
     router: Router, make_item: MakeItem, now: datetime
 ) -> None:
-    item = make_item(text="Kopinya agak pahit hari ini", labels=("complaint",),
-                     scores={"complaint": 0.7})
+    item = make_item(
+        text="Kopinya agak pahit hari ini", labels=("complaint",), scores={"complaint": 0.7}
+    )
 
     plan = router.plan(item, now)
 
@@ -130,8 +131,12 @@ def test_loyal_customer_is_raised(router: Router, make_item: MakeItem, now: date
 
 
 def test_priority_is_capped(router: Router, make_item: MakeItem, now: datetime) -> None:
-    item = make_item(text="penipuan! refund sekarang", labels=("complaint",),
-                     scores={"complaint": 0.99}, person_mentions=20)
+    item = make_item(
+        text="penipuan! refund sekarang",
+        labels=("complaint",),
+        scores={"complaint": 0.99},
+        person_mentions=20,
+    )
 
     plan = router.plan(item, now)
 
@@ -140,7 +145,7 @@ def test_priority_is_capped(router: Router, make_item: MakeItem, now: datetime) 
 
 
 def test_first_channel_that_can_reach_wins(make_item: MakeItem, now: datetime) -> None:
-    channels = [FakeDM("reddit_pm", "reddit"), FakeDM("x_dm", "x"), ManualChannel()]
+    channels: list[Channel] = [FakeDM("reddit_pm", "reddit"), FakeDM("x_dm", "x"), ManualChannel()]
     router = Router(ResponderSettings(), channels)
 
     on_x = router.plan(make_item(platform="x"), now)

@@ -46,5 +46,5 @@ def test_mistakes_are_rejected_naming_the_key(section: dict[str, object], needle
 
 
 def test_unknown_channel_error_lists_the_valid_ones() -> None:
-    with pytest.raises(ValidationError, match="use one of: .*manual"):
+    with pytest.raises(ValidationError, match=r"use one of: .*manual"):
         ResponderSettings.model_validate({"rules": {"idea": {"channels": ["sms"]}}})

@@ -1,0 +1,96 @@
+"""A throwaway Simak project: config, sources and database under tmp_path."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from simak.cli import app
+
+MENTIONS = [
+    ("1", "rina_ngopi", "Rina", "Kopi Senja hari ini enak banget, baristanya ramah 😍", "id"),
+    ("2", "budi99", "Budi", "@kopisenja saya kena double charge, tolong refund segera!", "id"),
+    ("3", "sarah_k", "Sarah", "Kopi Senja please add oat milk, would be nice", "en"),
+    ("4", "joko", "Joko", "pesanan di app Kopi Senja gak bisa login udah 3 hari, kecewa", "id"),
+    ("5", "rina_ngopi", "Rina", "makasih Kopi Senja, latte nya mantap seperti biasa", "id"),
+    ("6", "random", "Random", "senja di pantai indah sekali hari ini", "id"),
+]
+
+FEED = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <title>Blog kuliner</title><id>urn:blog</id><updated>2026-11-22T10:00:00Z</updated>
+  <entry><title>Review Kopi Senja Kemang</title><id>urn:e1</id>
+    <link href="https://blog.example/e1"/><updated>2026-11-22T09:00:00Z</updated>
+    <author><name>Nadia</name></author>
+    <summary>Kopi Senja Kemang enak, tapi antriannya lama banget dan AC mati.</summary></entry>
+  <entry><title>Resep nasi goreng</title><id>urn:e2</id>
+    <link href="https://blog.example/e2"/><updated>2026-11-21T09:00:00Z</updated>
+    <summary>Tidak ada hubungannya dengan kopi.</summary></entry>
+</feed>
+"""
+
+
+def write_mentions(path: Path, rows: list[tuple[str, str, str, str, str]]) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        for ext, handle, name, text, lang in rows:
+            f.write(json.dumps({"id": ext, "platform": "x", "author": handle,
+                                "author_name": name, "text": text, "lang": lang,
+                                "created_at": "2026-11-22T08:00:00+07:00",
+                                "url": f"https://x.example/{ext}"}) + "\n")
+
+
+CONFIG = """
+brands:
+  - name: kopi-senja
+    display_name: Kopi Senja
+    terms: [Kopi Senja, kopisenja]
+    handles: {x: kopisenja}
+sources:
+  - name: export
+    type: files
+    options: {path: mentions.jsonl}
+  - name: blog
+    type: feeds
+    options: {urls: [feed.xml]}
+classifier:
+  backend: keywords
+responder:
+  business: {name: Kopi Senja, signer: Dina}
+storage:
+  url: sqlite:///DBPATH
+"""
+
+
+class Project:
+    """Files of one temp project, and a way to run the CLI on them."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.config = root / "config.yaml"
+        self.config.write_text(CONFIG.replace("DBPATH", str(root / "simak.db")), "utf-8")
+        write_mentions(root / "mentions.jsonl", MENTIONS)
+        (root / "feed.xml").write_text(FEED, encoding="utf-8")
+        self.runner = CliRunner()
+
+    def run(self, *args: str) -> Result:
+        return self.runner.invoke(app, ["--config", str(self.config), *args])
+
+    def json(self, *args: str) -> object:
+        result = self.run(*args, "--json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    monkeypatch.delenv("SIMAK_DATABASE_URL", raising=False)
+    monkeypatch.delenv("SIMAK_CONFIG", raising=False)
+    monkeypatch.setenv("SIMAK_CACHE_DIR", str(tmp_path / "cache"))
+    return Project(tmp_path)
+
+
+ProjectFactory = Callable[[], Project]

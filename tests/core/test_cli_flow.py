@@ -1,0 +1,104 @@
+"""The whole flow end to end through the CLI, on a temp database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.core.conftest import Project
+
+
+def test_poll_fills_a_queue_with_complaints_first(project: Project) -> None:
+    result = project.run("poll")
+    assert result.exit_code == 0, result.output
+    queue: Any = project.json("queue")
+    labels = [row["label"] for row in queue]
+    assert labels and labels[0] == "complaint"
+    assert labels == sorted(labels, key=lambda label: label != "complaint")
+    assert all(row["channel"] == "manual" for row in queue)
+    authors = {row["author"] for row in queue}
+    assert "Random" not in authors  # "senja" alone is not the brand
+    double_charge = next(r for r in queue if "double charge" in r["text"])
+    assert "Budi" in double_charge["draft"] and double_charge["lang"] == "id"
+
+
+def test_second_poll_adds_nothing(project: Project) -> None:
+    assert project.run("poll").exit_code == 0
+    before = project.json("stats")
+    assert project.run("poll").exit_code == 0
+    assert project.json("stats") == before
+    stats: Any = before
+    assert stats["mentions"] == 6  # 5 brand mentions in the export + 1 blog entry
+    assert stats["people"] >= 4 and sum(stats["followups"].values()) >= 4
+
+
+def test_malformed_jsonl_line_warns_with_file_and_line(project: Project) -> None:
+    with (project.root / "mentions.jsonl").open("a", encoding="utf-8") as f:
+        f.write("{not json\n")
+        f.write(json.dumps({"id": "9", "text": "Kopi Senja mantul"}) + "\n")
+    result = project.run("poll")
+    assert result.exit_code == 0, result.output
+    assert "mentions.jsonl:7" in result.stderr
+    stats: Any = project.json("stats")
+    assert stats["mentions"] == 7
+
+
+def test_malformed_feed_fails_that_source_only(project: Project) -> None:
+    (project.root / "feed.xml").write_bytes(b"\x00\x01 this is not a feed")
+    result = project.run("poll")
+    assert result.exit_code == 1
+    assert "blog" in result.stderr
+    health: Any = project.json("sources")
+    by_name = {h["name"]: h for h in health}
+    assert by_name["blog"]["consecutive_failures"] == 1 and by_name["blog"]["last_error"]
+    assert by_name["export"]["consecutive_failures"] == 0
+    assert by_name["export"]["stored_last_run"] == 5
+
+
+def test_bad_config_exits_2_with_one_line(project: Project) -> None:
+    text = project.config.read_text("utf-8").replace("backend: keywords", "backend: keywords\n  colour: red")
+    project.config.write_text(text, "utf-8")
+    result = project.run("stats")
+    assert result.exit_code == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "classifier.colour" in lines[0]
+
+
+def test_bad_source_option_exits_2(project: Project) -> None:
+    text = project.config.read_text("utf-8").replace("{path: mentions.jsonl}",
+                                                     "{path: mentions.jsonl, colour: red}")
+    project.config.write_text(text, "utf-8")
+    result = project.run("poll")
+    assert result.exit_code == 2
+    assert "sources[0].options.colour" in result.stderr
+
+
+def test_unknown_source_name_is_usage_error(project: Project) -> None:
+    result = project.run("poll", "--source", "nope")
+    assert result.exit_code == 2 and "no source named 'nope'" in result.stderr
+
+
+def test_classify_contract(project: Project, tmp_path: Path) -> None:
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text("\n".join([
+        json.dumps({"id": "a", "text": "aplikasinya error terus, kecewa", "x": 1}),
+        "{broken",
+        json.dumps({"id": 7, "text": "please add dark mode"}),
+    ]) + "\n", encoding="utf-8")
+    result = project.run("classify", "--input", str(src), "--output", str(out))
+    assert result.exit_code == 1
+    lines = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert [line.get("id") for line in lines] == ["a", None, 7]
+    assert "error" in lines[1]
+    assert set(lines[0]) == {"id", "labels", "scores", "lang"}
+    assert set(lines[0]["scores"]) == {"praise", "complaint", "idea"}
+    assert "complaint" in lines[0]["labels"] and lines[0]["lang"] == "id"
+
+
+def test_ideas_board_lists_captured_ideas(project: Project) -> None:
+    assert project.run("poll").exit_code == 0
+    board: Any = project.json("ideas")
+    assert any("oat milk" in row["title"] for row in board)
+    human = project.run("ideas")
+    assert human.exit_code == 0 and "Ideas board" in human.stdout

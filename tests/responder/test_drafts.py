@@ -1,0 +1,195 @@
+"""Drafts: the person's language, name and own words, in a warm personal tone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from responder.drafts import DraftWriter
+from responder.settings import ResponderSettings
+from simak.errors import ConfigError
+
+from .conftest import MakeItem
+
+
+@pytest.fixture
+def writer() -> DraftWriter:
+    return DraftWriter(ResponderSettings())
+
+
+def test_indonesian_complaint_is_personal_and_polite(
+    writer: DraftWriter, make_item: MakeItem
+) -> None:
+    item = make_item(text="app nya lemot bgt, tolong fix dong", labels=("complaint",))
+
+    draft = writer.write("complaint", item)
+
+    assert draft.lang == "id"
+    assert draft.template == "complaint.id.j2"
+    assert "Kak Rina" in draft.subject
+    assert draft.body.startswith("Halo Kak Rina,\n")
+    assert '"app nya lemot bgt, tolong fix dong"' in draft.body
+    assert draft.body.endswith("Salam hangat,\nTim Kopi Senja")
+
+
+def test_english_praise_thanks_by_first_name(writer: DraftWriter, make_item: MakeItem) -> None:
+    item = make_item(lang="en", text="Best iced latte I've had all year!")
+
+    draft = writer.write("praise", item)
+
+    assert draft.subject == "Thank you, Rina!"
+    assert draft.body.startswith("Hi Rina,\n")
+    assert '"Best iced latte I\'ve had all year!"' in draft.body
+    assert draft.body.endswith("Warm regards,\nThe Kopi Senja team")
+
+
+@pytest.mark.parametrize(("detected", "expected"), [("ms", "id"), ("jv", "id"), ("en-US", "en")])
+def test_detected_language_picks_the_draft_language(
+    writer: DraftWriter, make_item: MakeItem, detected: str, expected: str
+) -> None:
+    assert writer.write("idea", make_item(lang=detected)).lang == expected
+
+
+@pytest.mark.parametrize("detected", ["und", "fr", ""])
+def test_unknown_language_uses_the_default(make_item: MakeItem, detected: str) -> None:
+    writer = DraftWriter(ResponderSettings(default_language="en"))
+
+    draft = writer.write("idea", make_item(lang=detected))
+
+    assert draft.lang == "en"
+    assert draft.body.startswith("Hi Rina,")
+
+
+@pytest.mark.parametrize(
+    ("name", "handle", "id_greeting", "en_greeting"),
+    [
+        (None, "@kopilover", "Halo Kak kopilover,", "Hi kopilover,"),
+        ("🌸✨", "u/senja_fan", "Halo Kak senja_fan,", "Hi senja_fan,"),
+        (None, "rina@example.com", "Halo Kak,", "Hi there,"),
+        (None, None, "Halo Kak,", "Hi there,"),
+        ("  ", "@budi@mastodon.social", "Halo Kak budi,", "Hi budi,"),
+    ],
+)
+def test_greeting_without_a_usable_name(
+    writer: DraftWriter,
+    make_item: MakeItem,
+    name: str | None,
+    handle: str | None,
+    id_greeting: str,
+    en_greeting: str,
+) -> None:
+    id_draft = writer.write("praise", make_item(name=name, handle=handle))
+    en_draft = writer.write("praise", make_item(name=name, handle=handle, lang="en"))
+
+    assert id_draft.body.splitlines()[0] == id_greeting
+    assert en_draft.body.splitlines()[0] == en_greeting
+    assert "None" not in id_draft.subject + id_draft.body + en_draft.subject + en_draft.body
+
+
+def test_odd_unicode_is_quoted_safely(writer: DraftWriter, make_item: MakeItem) -> None:
+    family = "👨\u200d👩\u200d👧"
+    text = f"Makasih\u202e kak!!\x07 Pelayanan {family} terbaik 🇮🇩\n\n\nmantul"
+
+    draft = writer.write("praise", make_item(text=text, name="Ayu\u0301 🌸"))
+
+    assert f'"Makasih kak!! Pelayanan {family} terbaik 🇮🇩 mantul"' in draft.body
+    assert "Halo Kak Ayú," in draft.body
+    assert "\u202e" not in draft.body
+    assert "\x07" not in draft.body
+
+
+def test_long_text_is_trimmed_at_a_word_boundary(make_item: MakeItem) -> None:
+    words = "pesanan saya datang terlambat dan kopinya sudah dingin waktu sampai " * 10
+    writer = DraftWriter(ResponderSettings(quote_max_chars=60))
+
+    draft = writer.write("complaint", make_item(text=words + "https://t.co/x"))
+
+    quoted = next(line for line in draft.body.splitlines() if line.startswith('"'))
+    inner = quoted.strip('"')
+    assert len(inner) <= 60
+    assert inner.endswith("…")
+    assert words.startswith(inner.removesuffix("…") + " ")
+    assert "https" not in draft.body
+
+
+def test_business_identity_signs_the_draft(make_item: MakeItem) -> None:
+    settings = ResponderSettings.model_validate(
+        {
+            "business": {
+                "name": "Kopi Senja Jaksel",
+                "signer": "Dina",
+                "sign_off": {"id": "Peluk hangat,"},
+            }
+        }
+    )
+    writer = DraftWriter(settings)
+
+    id_draft = writer.write("praise", make_item())
+    en_draft = writer.write("praise", make_item(lang="en"))
+
+    assert id_draft.body.endswith("Peluk hangat,\nDina dari Kopi Senja Jaksel")
+    assert en_draft.body.endswith("Warm regards,\nDina from Kopi Senja Jaksel")
+
+
+def test_every_builtin_template_renders(writer: DraftWriter) -> None:
+    writer.check()
+
+
+def test_missing_template_names_the_file_and_the_fix(make_item: MakeItem) -> None:
+    settings = ResponderSettings.model_validate({"rules": {"idea": {"template": "wishlist"}}})
+
+    with pytest.raises(ConfigError, match=r"'wishlist\.id\.j2' not found.*rules\.idea\.template"):
+        DraftWriter(settings).write("idea", make_item(labels=("idea",)))
+
+
+def test_check_reports_a_missing_template_at_startup() -> None:
+    settings = ResponderSettings.model_validate({"rules": {"praise": {"template": "thanks"}}})
+
+    with pytest.raises(ConfigError, match=r"thanks\.id\.j2"):
+        DraftWriter(settings).check()
+
+
+def test_template_dir_overrides_one_file(tmp_path: Path, make_item: MakeItem) -> None:
+    (tmp_path / "praise.id.j2").write_text(
+        "{% block subject %}Terima kasih, {{ name }}{% endblock %}"
+        "{% block body %}Hai {{ name }} — {{ quote }}{% endblock %}",
+        encoding="utf-8",
+    )
+    writer = DraftWriter(ResponderSettings(template_dir=tmp_path))
+
+    praise = writer.write("praise", make_item(text="enak"))
+    idea = writer.write("idea", make_item())
+
+    assert (praise.subject, praise.body) == ("Terima kasih, Rina", "Hai Rina — enak")
+    assert idea.template == "idea.id.j2"
+    assert idea.body.startswith("Halo Kak Rina,")
+
+
+def test_missing_template_dir_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"template_dir .*not a folder"):
+        DraftWriter(ResponderSettings(template_dir=tmp_path / "nope"))
+
+
+@pytest.mark.parametrize(
+    ("source", "needle"),
+    [
+        ("{% block subject %}Hi{% endblock %}{% block body %}{{ nmae }}{% endblock %}", "nmae"),
+        ("{% block subject %}Hi{% endblock %}", "block body"),
+        (
+            "{% block subject %}{{ quote.__class__ }}{% endblock %}{% block body %}{% endblock %}",
+            "__class__",
+        ),
+        ("{% block subject %}{% if %}{% endblock %}", "line 1"),
+    ],
+)
+def test_broken_template_is_a_config_error(
+    tmp_path: Path, make_item: MakeItem, source: str, needle: str
+) -> None:
+    (tmp_path / "praise.id.j2").write_text(source, encoding="utf-8")
+    writer = DraftWriter(ResponderSettings(template_dir=tmp_path))
+
+    with pytest.raises(ConfigError, match=r"praise\.id\.j2") as caught:
+        writer.write("praise", make_item())
+
+    assert needle in str(caught.value)

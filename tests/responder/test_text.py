@@ -1,0 +1,95 @@
+"""Quoting people's words and greeting them: safe with any text."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from responder.text import ELLIPSIS, clean, fold, greeting_name, quote, trim
+
+
+def test_short_text_is_kept_whole() -> None:
+    assert trim("mantap 👍", 20) == "mantap 👍"
+
+
+def test_cut_lands_on_a_word_boundary() -> None:
+    assert trim("kopinya enak banget tapi antrinya lama", 24) == "kopinya enak banget…"
+
+
+def test_one_giant_word_is_cut_without_splitting_an_emoji_sequence() -> None:
+    family = "👨\u200d👩\u200d👧"
+    text = "a" * 8 + family * 3
+
+    cut = trim(text, 12)
+
+    assert cut.endswith(ELLIPSIS)
+    body = cut.removesuffix(ELLIPSIS)
+    assert not body.endswith("\u200d")
+    assert body.count(family) * len(family) == len(body) - 8
+
+
+def test_combining_marks_stay_with_their_letter() -> None:
+    text = "e\u0301" * 30  # decomposed; clean() would compose, trim() must not split
+
+    body = trim(text, 11).removesuffix(ELLIPSIS)
+
+    assert not unicodedata.combining(body[0])
+    assert body.endswith("\u0301")
+
+
+@given(st.text(), st.integers(min_value=2, max_value=200))
+def test_trim_never_exceeds_the_limit(text: str, limit: int) -> None:
+    assert len(trim(text, limit)) <= limit
+
+
+@given(
+    st.lists(st.text(alphabet="abcdeé🙂", min_size=1, max_size=12), min_size=1),
+    st.integers(min_value=5, max_value=80),
+)
+def test_trimmed_text_is_whole_words(words: list[str], limit: int) -> None:
+    text = " ".join(words)
+
+    trimmed = trim(text, limit)
+
+    if len(text) <= limit:
+        assert trimmed == text
+    elif text.rfind(" ", 0, limit) > 0:  # a word boundary fits: the cut must be there
+        body = trimmed.removesuffix(ELLIPSIS)
+        assert trimmed.endswith(ELLIPSIS)
+        assert text.startswith(body)
+        assert text[len(body)] == " "
+
+
+def test_quote_drops_links_controls_and_bidi_overrides() -> None:
+    text = "cek\u202e ini https://bit.ly/abc\x00 pesanan\r\n\tsaya"
+
+    assert quote(text, 100) == "cek ini pesanan saya"
+
+
+def test_fold_ignores_case_accents_and_elongation() -> None:
+    assert fold("TOLONGGG Segeraaa Café") == "tolong segera cafe"
+
+
+def test_clean_composes_to_nfc() -> None:
+    assert clean("Ayu\u0301") == "Ayú"
+
+
+@pytest.mark.parametrize(
+    ("name", "handle", "expected"),
+    [
+        ("Rina Wulandari", "@rinaw", "Rina"),
+        ("🌸 Rina W.", None, "Rina"),
+        ("O'Neil", None, "O'Neil"),
+        ("", "@kopilover", "kopilover"),
+        (None, "u/senja_fan", "senja_fan"),
+        (None, "budi@mastodon.social", None),
+        (None, "@budi@mastodon.social", "budi"),
+        (None, "ayu.bsky.social", "ayu"),
+        ("☕☕", None, None),
+    ],
+)
+def test_greeting_name(name: str | None, handle: str | None, expected: str | None) -> None:
+    assert greeting_name(name, handle) == expected
