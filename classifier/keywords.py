@@ -127,14 +127,15 @@ COMPLAINT_EN: Final = (
 COMPLAINT_EN_FIXED: Final = (
     "can't login, cannot login, can't log in, cannot log in, couldn't log in, not working,"
     " doesn't work, does not work, won't load, still not, no response, no reply,"
-    " nobody replied"
+    " nobody replied, not cool, logging me out, logged me out, points are gone, is gone"
 )
 COMPLAINT_ID: Final = (
     "kecewa, lemot, lambat, mahal banget, kemahalan, eror, gagal, rusak, basi,"
     " keracunan, sakit perut, mual, diare, kesel, kesal, jutek, judes, kasar, nyesel,"
     " parah, zonk, kapok, ribet, ngebug, force close, kemanisan, terlalu manis, hambar,"
     " kotor, jorok, kelamaan, lama banget, lama bgt, nunggu lama, antri lama,"
-    " antre lama, komplain, ilang, hilang, salah pesanan, pesanan salah, mengecewakan"
+    " antre lama, komplain, ilang, hilang, bocor, tumpah, salah pesanan, pesanan salah,"
+    " mengecewakan"
 )
 COMPLAINT_ID_FIXED: Final = (
     "gak bisa, ga bisa, gk bisa, gabisa, nggak bisa, ngga bisa, enggak bisa, tidak bisa,"
@@ -163,6 +164,7 @@ IDEA_SOFT: Final = (
     "would be nice, would be great, would be awesome, would be cool, it'd be nice,"
     " i wish, wish you, hope you add, hope you open, hope you bring, consider adding,"
     " consider opening, why not add, why not offer, should add, should offer, should open,"
+    " should accept, should support, should sell, should bring,"
     " suggestion, semoga ada, semoga bisa, moga ada, sebaiknya, kalau bisa,"
     " kalo bisa, klo bisa, kl bisa, usul, usulan, saran, pengen ada, pengennya ada,"
     " pingin ada, andai ada, andai bisa, harusnya ada, seharusnya, gimana kalau,"

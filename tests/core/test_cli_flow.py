@@ -57,7 +57,8 @@ def test_malformed_feed_fails_that_source_only(project: Project) -> None:
 
 
 def test_bad_config_exits_2_with_one_line(project: Project) -> None:
-    text = project.config.read_text("utf-8").replace("backend: keywords", "backend: keywords\n  colour: red")
+    text = project.config.read_text("utf-8").replace("backend: keywords",
+                                                     "backend: keywords\n  colour: red")
     project.config.write_text(text, "utf-8")
     result = project.run("stats")
     assert result.exit_code == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
@@ -193,3 +194,18 @@ def test_broken_template_is_a_config_error(
         writer.write("praise", make_item())
 
     assert needle in str(caught.value)
+
+
+@pytest.mark.parametrize("label", ["complaint", "idea", "praise"])
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_post_with_only_a_link_gets_no_empty_quote(
+    writer: DraftWriter,
+    make_item: MakeItem,
+    label: Literal["complaint", "idea", "praise"],
+    lang: str,
+) -> None:
+    draft = writer.write(label, make_item(text="https://t.co/abc123", lang=lang))
+
+    assert '""' not in draft.body
+    assert "https" not in draft.body
+    assert "\n\n\n" not in draft.body

@@ -1,0 +1,5 @@
+"""`python -m simak` runs the CLI."""
+
+from simak.cli import main
+
+main()
