@@ -214,12 +214,12 @@ class RedditListener:
         for item in items:
             try:
                 mention = self._mention(stream, item)
-            except (AttributeError, TypeError, ValueError) as exc:
+            except (KeyError, TypeError, ValueError) as exc:
                 warnings.append(f"reddit {_fullname(item)}: unreadable item skipped ({exc})")
                 continue
             if mention is not None:
                 mentions.append(mention)
-        times = [float(getattr(i, "created_utc", 0) or 0) for i in items]
+        times = [_created(i) for i in items]
         state = {
             "seen": cursors.remember(seen, [_fullname(i) for i in items], self.options.seen_limit),
             "since": max([since, *times]),
@@ -229,14 +229,17 @@ class RedditListener:
         ), state
 
     def _mention(self, stream: str, item: Any) -> Mention | None:
-        title = getattr(item, "title", None) or getattr(item, "link_title", None)
-        text = getattr(item, "selftext", None) or getattr(item, "body", None) or ""
+        # Read the fetched fields only: getattr on a missing attribute makes praw
+        # lazily fetch the whole object, one request per item.
+        data = vars(item)
+        title = data.get("title") or data.get("link_title")
+        text = data.get("selftext") or data.get("body") or ""
         brand = self._own_brand() if stream == "mentions" else None
         brand = brand or self.matcher.match(title, text)
         if brand is None:
             return None
-        author_name = str(item.author) if getattr(item, "author", None) is not None else None
-        permalink = getattr(item, "permalink", None) or getattr(item, "context", None)
+        author = str(data["author"]) if data.get("author") is not None else None
+        permalink = data.get("permalink") or data.get("context")
         return Mention(
             platform=self.platform,
             external_id=_fullname(item),
@@ -245,12 +248,12 @@ class RedditListener:
             text=text or title or "",
             author=Author(
                 platform=self.platform,
-                user_id=getattr(item, "author_fullname", None),
-                handle=author_name,
-                display_name=author_name,
-                profile_url=f"https://www.reddit.com/user/{author_name}" if author_name else None,
+                user_id=data.get("author_fullname"),
+                handle=author,
+                display_name=author,
+                profile_url=f"https://www.reddit.com/user/{author}" if author else None,
             ),
-            created_at=datetime.fromtimestamp(float(item.created_utc), UTC),
+            created_at=datetime.fromtimestamp(float(data["created_utc"]), UTC),
             url=f"https://www.reddit.com{permalink}" if permalink else None,
             title=title,
             raw_json=to_json(_raw(item)),
@@ -267,7 +270,7 @@ class RedditListener:
     def _classify(self, exc: Exception) -> TransientError | ThrottledError | None:
         if isinstance(exc, prawcore.TooManyRequests):
             headers = exc.response.headers
-            wait = parse_retry_after(headers.get("retry-after"), self._retrier_now())
+            wait = parse_retry_after(headers.get("retry-after"), self._retrier.now())
             if wait is None and headers.get("x-ratelimit-reset", "").isdigit():
                 wait = float(headers["x-ratelimit-reset"])
             return ThrottledError("HTTP 429 from Reddit", retry_after=wait)
@@ -277,13 +280,12 @@ class RedditListener:
             return TransientError(f"network error talking to Reddit ({exc})")
         raise _refusal(self._name, exc) from exc
 
-    def _retrier_now(self) -> datetime:
-        return self._retrier._clock()
-
 
 def _refusal(source: str, exc: Exception) -> SourceUnavailable:
     """A one-line error for failures that retrying will not fix."""
-    if isinstance(exc, prawcore.OAuthException | prawcore.InvalidToken | prawcore.Forbidden):
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    refused = prawcore.OAuthException | prawcore.InvalidToken | prawcore.Forbidden
+    if isinstance(exc, refused) or status in (401, 403):
         return SourceUnavailable(
             f"source {source!r}: Reddit refused the credentials ({exc}); check the client "
             "id/secret and account variables and that the app is approved"
@@ -308,16 +310,27 @@ def _refusal(source: str, exc: Exception) -> SourceUnavailable:
 def _take_new(listing: Iterable[Any], seen: set[str], since: float) -> list[Any]:
     """Items newer than the cursor; stops at the first old one (listings are newest first)."""
     out = []
+    taken: set[str] = set()
     for item in listing:
-        created = float(getattr(item, "created_utc", 0) or 0)
-        if _fullname(item) in seen or (since and created < since - _OVERLAP_S):
+        name = _fullname(item)
+        # A repeat inside one run means the listing wrapped around: stop there too.
+        if name in seen or name in taken or (since and _created(item) < since - _OVERLAP_S):
             break
+        taken.add(name)
         out.append(item)
     return out
 
 
 def _fullname(item: Any) -> str:
-    return str(getattr(item, "fullname", None) or getattr(item, "name", None) or item.id)
+    data = vars(item)
+    return str(data.get("name") or item.fullname)
+
+
+def _created(item: Any) -> float:
+    try:
+        return float(vars(item).get("created_utc") or 0)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def _raw(item: Any) -> dict[str, Any]:

@@ -89,6 +89,10 @@ class Retrier:
         self._sleep = sleep
         self.slept_s = 0.0  # total waited by this retrier, for health reporting
 
+    def now(self) -> datetime:
+        """The injected clock's current time (UTC)."""
+        return self._clock()
+
     def call(self, what: str, fn: Callable[[], T], classify: Classifier | None = None) -> T:
         """Run ``fn``; ``what`` names the operation in error messages ("fetching mentions")."""
         failures = throttles = 0

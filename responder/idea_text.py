@@ -63,19 +63,32 @@ CANONICAL: Final = {
 #: Filler in both languages, including the request itself ("please add", "tolong
 #: tambahin"): two ideas are alike because of *what* they ask for, not how.
 _STOPWORD_TEXT: Final = """
-    a an the to of in on at for from with and or but is are be been was were it its this that
-    these those i me my we our you your they them he she his her will would could should can
-    please pls plz add adding added make making get have has had do does did want wanted wish
-    hope need needs love like really very so just also more some any there their if when
-    nice good great cool idea suggestion suggest maybe kinda bit lot app option support accept
-    provide enable allow offer bring use using instead
-    tolong mohon harap minta dong donk deh sih ya yah yuk ayo kak min admin gan sis bro
-    tambah tambahin tambahkan ditambah ditambahin ditambahkan adain adakan diadakan ada
-    bikin buat dibuat dibikin kasih kasi sediakan disediakan semoga mudah mudahan kalau kalo
-    klo jika biar supaya agar yang yg di ke dari dan atau juga aja saja nih tuh itu ini
-    dengan dgn untuk utk buat sama sm pake pakai pakek nya nyaa lagi lg jadi jd udah sudah
-    mau pengen pingin ingin pengin banget bgt bngt gitu gimana kapan apa kok kan lah pun
-    aku saya gue gw gua kami kita kalian kamu lu lo mereka ga gak ngga nggak enggak kah
+    a about after again all almost already also always am an and any anymore anyone anything
+    are around as at back be because been before being both but by can cannot could did do
+    does doing done down each else even ever every everyone everything few for from get gets
+    getting give go going got had has have having he her here him his how however i if in into
+    is it its just keep kind know last let like lot lots made make many may me might more most
+    much must my need needs never no not now of off often on once one only or other others our
+    out over own people please pls plz quite rather really same see seem should since so some
+    someone something soon still such sure than thank thanks that the their them then there
+    these they thing things think this those though through time to today too under until up
+    us very want wanted was way we well were what when where which while who why will wish with
+    would yes yet you your s t ll re ve d m don doesn didn isn wasn aren won hope love nice good
+    great cool idea ideas suggestion suggest suggestions maybe kinda bit add adding added app
+    option support accept provide enable allow offer bring use using instead also
+    ada adalah agak agar aja akan aku amat anda andai antara apa apakah atau bagaimana bahkan
+    bahwa banget bgt bngt begitu belum benar berapa biar bikin bilang buat bukan cuma coba dah
+    dalam dan dari dengan dgn deh dong donk dulu emang enggak gak ga gimana gitu gua gue gw
+    hanya harus hal hari ini itu jadi jd jangan juga kak kakak kalau kalo kami kamu kan kapan
+    karena kayak kayaknya ke kenapa kita klo kok lagi lg lah lain lalu lo lu mah makin mana
+    masih mau memang mereka min admin mohon mungkin nanti nggak ngga nih nya oleh orang pada
+    padahal paling pas pasti per pernah pokoknya pun punya saat saja sama sm sampai sangat saya
+    sebaik sebenarnya sedang sekali sekarang selalu selama semoga semua sering serius setiap
+    sih soalnya suka sudah supaya tapi tau tetap tetep tiap tolong tuh udah untuk usul utk
+    walau ya yaa yah yuk ayo yang yg harap minta gan sis bro kasih kasi mudah mudahan jika
+    tambah tambahin tambahkan ditambah ditambahin ditambahkan adain adakan diadain diadakan
+    dibuat dibikin sediakan disediakan pake pakai pakek ingin pengen pingin pengin kah kalian
+    mampir langsung ribet
 """
 STOPWORDS: Final = frozenset(_STOPWORD_TEXT.split())
 
@@ -87,7 +100,7 @@ def content_tokens(text: str) -> tuple[str, ...]:
     for raw in _TOKEN_RE.findall(fold(plain)):
         token = raw[:-3] if len(raw) > 5 and raw.endswith("nya") else raw
         token = CANONICAL.get(token, token)
-        if token not in STOPWORDS:
+        if token not in STOPWORDS and len(token) > 1 and not token.isdigit():
             tokens.append(token)
     return tuple(tokens)
 

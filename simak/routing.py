@@ -15,7 +15,13 @@ from responder.ideas import IdeaGroup, assign_group
 from responder.routing import Router
 from responder.text import clean, trim
 from simak.config import Settings
-from storage.followups import create_followup
+from storage.followups import (
+    create_followup,
+    followup_of_mention,
+    get_item,
+    replan,
+    transition,
+)
 from storage.ideas import add_idea, stored_ideas
 from storage.mentions import set_status
 from storage.models import Handle, MentionRow, Person
@@ -70,21 +76,49 @@ class BatchRouter:
         wanted = self.settings.brand(brand).languages
         return not wanted or lang == "und" or lang in wanted
 
-    def _route_one(self, session: Session, mention: MentionRow, result: Classification,
-                   now: datetime) -> bool:
+    def _input(self, session: Session, mention: MentionRow,
+               result: Classification) -> RouteInput:
         recipient, count = _recipient(session, mention)
-        item = RouteInput(
+        return RouteInput(
             mention_id=mention.id, platform=mention.platform, text=mention.text, url=mention.url,
             brand=self.settings.brand(mention.brand).label, labels=tuple(result.labels),
             scores=dict(result.scores), lang=result.lang, recipient=recipient,
             created_at=mention.created_at, person_mentions=count,
         )
-        plan = self.router.plan(item, now)
+
+    def _route_one(self, session: Session, mention: MentionRow, result: Classification,
+                   now: datetime) -> bool:
+        plan = self.router.plan(self._input(session, mention, result), now)
         if plan is None:
             return False
         create_followup(session, plan, mention.person_id, now)
         set_status(session, mention.id, "routed")
         return True
+
+    def reroute(self, session: Session, mention_id: int, result: Classification, actor: str,
+                now: datetime) -> str:
+        """Apply corrected labels to the mention's follow-up; say what changed."""
+        mention = session.get(MentionRow, mention_id)
+        if mention is None:
+            return "mention not found"
+        followup_id = followup_of_mention(session, mention_id)
+        if "idea" in result.labels:
+            self._capture_idea(session, mention, now)
+        plan = self.router.plan(self._input(session, mention, result), now)
+        if followup_id is None:
+            if plan is None:
+                return "no follow-up needed"
+            create_followup(session, plan, mention.person_id, now)
+            set_status(session, mention_id, "routed")
+            return f"queued a {plan.label} follow-up"
+        if plan is None:
+            item = get_item(session, followup_id)
+            if item.status in ("open", "approved", "snoozed"):
+                transition(session, followup_id, "dismissed", actor, now, "corrected to other")
+                return f"dismissed follow-up {followup_id}"
+            return "follow-up already closed"
+        replan(session, followup_id, plan, actor, now)
+        return f"follow-up {followup_id} now routed as {plan.label}"
 
     def _capture_idea(self, session: Session, mention: MentionRow, now: datetime) -> None:
         groups: dict[str, IdeaGroup] = {}

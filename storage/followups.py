@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from responder.base import FollowUpPlan
@@ -84,16 +84,14 @@ def transition(session: Session, followup_id: int, to_status: str, actor: str, n
         row.sent_at = now
 
 
-def queue_items(session: Session, statuses: tuple[str, ...] = ACTIVE_STATUSES,
-                limit: int = 500) -> list[QueueItem]:
-    """Follow-ups in ``statuses`` with their mention and person, in queue order."""
+def _items(session: Session, condition: ColumnElement[bool], limit: int) -> list[QueueItem]:
     stmt = (
         select(FollowUp, MentionRow, Person.display_name, ClassificationRow.labels)
         .join(MentionRow, MentionRow.id == FollowUp.mention_id)
         .outerjoin(Person, Person.id == FollowUp.person_id)
         .outerjoin(ClassificationRow, (ClassificationRow.mention_id == MentionRow.id)
                    & ClassificationRow.is_current.is_(True))
-        .where(FollowUp.status.in_(statuses))
+        .where(condition)
         .order_by(case((FollowUp.label == "complaint", 0), else_=1), FollowUp.priority.desc(),
                   FollowUp.due_at, FollowUp.id)
         .limit(limit)
@@ -108,6 +106,65 @@ def queue_items(session: Session, statuses: tuple[str, ...] = ACTIVE_STATUSES,
         )
         for f, m, name, labels in session.execute(stmt).all()
     ]
+
+
+def queue_items(session: Session, statuses: tuple[str, ...] = ACTIVE_STATUSES,
+                limit: int = 500) -> list[QueueItem]:
+    """Follow-ups in ``statuses`` with their mention and person, in queue order."""
+    return _items(session, FollowUp.status.in_(statuses), limit)
+
+
+def get_item(session: Session, followup_id: int) -> QueueItem:
+    """One follow-up with its context."""
+    items = _items(session, FollowUp.id == followup_id, 1)
+    if not items:
+        raise StorageError(f"follow-up {followup_id} does not exist; list them with `simak queue`")
+    return items[0]
+
+
+def followup_of_mention(session: Session, mention_id: int) -> int | None:
+    """The follow-up id of a mention, if it has one."""
+    return session.scalar(select(FollowUp.id).where(FollowUp.mention_id == mention_id))
+
+
+def snooze(session: Session, followup_id: int, until: datetime, actor: str,
+           now: datetime) -> None:
+    """Hide a follow-up until ``until`` (it comes back due then)."""
+    transition(session, followup_id, "snoozed", actor, now, note=f"until {until.isoformat()}")
+    row = session.get(FollowUp, followup_id)
+    assert row is not None  # transition() checked it exists
+    row.due_at = until
+
+
+def edit_draft(session: Session, followup_id: int, subject: str | None, draft: str,
+               actor: str, now: datetime) -> None:
+    """Replace the draft (and optionally the subject) of an unsent follow-up."""
+    row = session.get(FollowUp, followup_id)
+    if row is None:
+        raise StorageError(f"follow-up {followup_id} does not exist; list them with `simak queue`")
+    if row.status in ("sent", "done", "dismissed"):
+        raise StorageError(f"follow-up {followup_id} is {row.status}; reopen it before editing")
+    if not draft.strip():
+        raise StorageError("the new draft is empty; write the message to send")
+    row.draft, row.updated_at = draft, now
+    if subject:
+        row.subject = subject
+    session.add(FollowUpEvent(followup_id=row.id, from_status=row.status, to_status=row.status,
+                              actor=actor, at=now, note="draft edited"))
+
+
+def replan(session: Session, followup_id: int, plan: FollowUpPlan, actor: str,
+           now: datetime) -> None:
+    """Apply a new plan (after a label correction) to an unsent follow-up."""
+    row = session.get(FollowUp, followup_id)
+    if row is None or row.status in ("sent", "done", "dismissed"):
+        return
+    row.label, row.priority, row.due_at = plan.label, plan.priority, plan.due_at
+    row.channel, row.lang = plan.channel, plan.lang
+    row.subject, row.draft = plan.subject, plan.draft
+    row.updated_at = now
+    session.add(FollowUpEvent(followup_id=row.id, from_status=row.status, to_status=row.status,
+                              actor=actor, at=now, note=f"re-routed as {plan.label}"))
 
 
 def count_by_status(session: Session) -> dict[str, int]:

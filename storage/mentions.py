@@ -152,7 +152,10 @@ def save_classification(session: Session, mention_id: int, result: Classificatio
         model=result.model, created_at=now, corrected_by=corrected_by, is_current=True,
     ))
     session.execute(update(MentionRow).where(MentionRow.id == mention_id)
-                    .values(lang=result.lang, status="classified"))
+                    .values(lang=result.lang))
+    session.execute(update(MentionRow).where(MentionRow.id == mention_id,
+                                             MentionRow.status == "new")
+                    .values(status="classified"))
 
 
 def set_status(session: Session, mention_id: int, status: str) -> None:

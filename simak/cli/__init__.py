@@ -7,6 +7,7 @@ import typer
 from simak.cli.classify import classify
 from simak.cli.common import CliState
 from simak.cli.db import db_app
+from simak.cli.followup import correct, followup_app
 from simak.cli.poll import poll
 from simak.cli.queue import ideas, queue
 from simak.cli.stats import sources, stats
@@ -36,6 +37,8 @@ app.command()(queue)
 app.command()(ideas)
 app.command()(stats)
 app.command()(sources)
+app.command()(correct)
+app.add_typer(followup_app, name="followup")
 app.add_typer(db_app, name="db")
 
 

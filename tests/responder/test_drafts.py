@@ -209,3 +209,13 @@ def test_post_with_only_a_link_gets_no_empty_quote(
     assert '""' not in draft.body
     assert "https" not in draft.body
     assert "\n\n\n" not in draft.body
+
+
+def test_signer_that_already_names_the_business_is_not_repeated(make_item: MakeItem) -> None:
+    settings = ResponderSettings.model_validate(
+        {"business": {"name": "Kopi Senja", "signer": "Tim Kopi Senja"}}
+    )
+
+    draft = DraftWriter(settings).write("praise", make_item())
+
+    assert draft.body.endswith("Salam hangat,\nTim Kopi Senja")
