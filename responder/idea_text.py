@@ -43,7 +43,7 @@ CANONICAL: Final = {
     "branches": "branch", "stores": "store", "buka": "open", "opening": "open",
     "pengiriman": "delivery", "kirim": "delivery", "antar": "delivery", "delivered": "delivery",
     "pesan": "order", "pesanan": "order", "orders": "order", "lacak": "track",
-    "tracking": "track", "jam": "hours", "hour": "hours", "malam": "night",
+    "tracking": "track", "jam": "hours", "hour": "hours", "malam": "night", "malem": "night",
     "pagi": "morning", "parkir": "parking", "colokan": "socket", "stopkontak": "socket",
     "kursi": "seat", "seats": "seat", "meja": "table", "tables": "table",
     # food and drink
@@ -88,7 +88,7 @@ _STOPWORD_TEXT: Final = """
     walau ya yaa yah yuk ayo yang yg harap minta gan sis bro kasih kasi mudah mudahan jika
     tambah tambahin tambahkan ditambah ditambahin ditambahkan adain adakan diadain diadakan
     dibuat dibikin sediakan disediakan pake pakai pakek ingin pengen pingin pengin kah kalian
-    mampir langsung ribet
+    mampir langsung ribet di butuh ngopi dekat
 """
 STOPWORDS: Final = frozenset(_STOPWORD_TEXT.split())
 
