@@ -35,7 +35,7 @@ from jinja2 import (
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from responder.base import Recipient, RouteInput
-from responder.settings import Label, ResponderSettings
+from responder.settings import LABEL_PRECEDENCE, Label, ResponderSettings
 from responder.text import greeting_name, quote
 from simak.errors import ConfigError
 
@@ -111,7 +111,7 @@ class DraftWriter:
         failure in the middle of a poll.
         """
         rules = self._settings.rules
-        for label in ("complaint", "idea", "praise"):
+        for label in LABEL_PRECEDENCE:
             rule = rules.rule_for(label)
             if not rule.enabled:
                 continue

@@ -29,7 +29,7 @@ CANONICAL: Final = {
     "aplikasi": "app", "apk": "app", "apps": "app", "application": "app",
     "notifikasi": "notification", "notif": "notification", "notifications": "notification",
     "bahasa": "language", "pilihan": "option", "opsi": "option", "options": "option",
-    "luring": "offline", "daring": "online", "pencarian": "search", "cari": "search",
+    "luring": "offline", "daring": "online", "pencarian": "search",
     "riwayat": "history", "simpan": "save", "favorit": "favorite", "favourite": "favorite",
     # money and payment
     "bayar": "pay", "pembayaran": "pay", "payment": "pay", "payments": "pay", "tunai": "cash",
@@ -88,30 +88,48 @@ _STOPWORD_TEXT: Final = """
     walau ya yaa yah yuk ayo yang yg harap minta gan sis bro kasih kasi mudah mudahan jika
     tambah tambahin tambahkan ditambah ditambahin ditambahkan adain adakan diadain diadakan
     dibuat dibikin sediakan disediakan pake pakai pakek ingin pengen pingin pengin kah kalian
-    mampir langsung ribet di butuh ngopi dekat
+    mampir langsung ribet di butuh ngopi dekat cari tahun depan pesen
 """
 STOPWORDS: Final = frozenset(_STOPWORD_TEXT.split())
 
 
-def content_tokens(text: str) -> tuple[str, ...]:
-    """Canonical content words of ``text``, in order, without filler."""
+def ignore_set(terms: Iterable[str]) -> frozenset[str]:
+    """Canonical words to leave out of comparisons, e.g. brand names and handles.
+
+    A brand is in most ideas about it, so its words would make unrelated ideas
+    look alike. "Kopi Senja" ignores "kopi" (as "coffee"), "senja" and "kopisenja".
+    """
+    ignored: set[str] = set()
+    for term in terms:
+        ignored.update(content_tokens(term))
+        ignored.update(_TOKEN_RE.findall(fold(term.replace(" ", ""))))
+    return frozenset(ignored)
+
+
+def content_tokens(text: str, ignore: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """Canonical content words of ``text``, in order, without filler or ``ignore`` words."""
     plain = _HANDLE_RE.sub(" ", strip_urls(clean(text)))
     tokens = []
     for raw in _TOKEN_RE.findall(fold(plain)):
         token = raw[:-3] if len(raw) > 5 and raw.endswith("nya") else raw
         token = CANONICAL.get(token, token)
-        if token not in STOPWORDS and len(token) > 1 and not token.isdigit():
+        if _is_content(token) and token not in ignore and raw not in ignore:
             tokens.append(token)
     return tuple(tokens)
 
 
-def features(text: str) -> frozenset[str]:
+def _is_content(token: str) -> bool:
+    """Not filler, not a lone letter, not a bare number (times and prices vary freely)."""
+    return token not in STOPWORDS and len(token) > 1 and not token.isdigit()
+
+
+def features(text: str, ignore: frozenset[str] = frozenset()) -> frozenset[str]:
     """Character 3–5-grams of each content word, padded with word boundaries.
 
     A text with no content words (all filler or emoji) is represented by its
     folded self, so identical texts still compare equal.
     """
-    tokens = content_tokens(text)
+    tokens = content_tokens(text, ignore)
     if not tokens:
         folded = fold(clean(text))
         return frozenset({f"raw:{folded}"}) if folded else frozenset()
@@ -136,13 +154,13 @@ def jaccard(left: frozenset[str], right: frozenset[str]) -> float:
     return shared / (len(left) + len(right) - shared)
 
 
-def similarity(left: str, right: str) -> float:
+def similarity(left: str, right: str, ignore: frozenset[str] = frozenset()) -> float:
     """How alike two idea texts are, from 0.0 (nothing shared) to 1.0."""
-    return jaccard(features(left), features(right))
+    return jaccard(features(left, ignore), features(right, ignore))
 
 
-def idea_key(text: str) -> str:
+def idea_key(text: str, ignore: frozenset[str] = frozenset()) -> str:
     """A stable key for a group founded by ``text``: same content words → same key."""
-    tokens = content_tokens(text)
+    tokens = content_tokens(text, ignore)
     basis = " ".join(sorted(set(tokens))) if tokens else fold(clean(text))
     return "idea-" + hashlib.sha1(basis.encode("utf-8")).hexdigest()[:12]

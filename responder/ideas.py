@@ -10,16 +10,16 @@ so it stays the same as later ideas join the group.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
-from responder.idea_text import features, idea_key, jaccard
+from responder.idea_text import features, idea_key, ignore_set, jaccard
 from responder.text import clean, strip_urls, trim
 
-DEFAULT_THRESHOLD = 0.3
+DEFAULT_THRESHOLD = 0.22
 DEFAULT_TITLE_CHARS = 80
 
 FloatMatrix = npt.NDArray[np.float64]
@@ -53,35 +53,46 @@ def group_ideas(
     *,
     threshold: float = DEFAULT_THRESHOLD,
     title_chars: int = DEFAULT_TITLE_CHARS,
+    ignore: Iterable[str] = (),
 ) -> list[IdeaGroup]:
     """Group near-duplicate ideas; most-asked groups first, then oldest first.
 
-    Raises ValueError when two items share an id.
+    ``ignore``: brand names and handles (and any other words) that say nothing
+    about what is asked. Raises ValueError when two items share an id.
     """
+    ignored = ignore_set(ignore)
     ordered = sorted(items, key=lambda item: item.id)
     ids = [item.id for item in ordered]
     if len(set(ids)) != len(ids):
         raise ValueError("group_ideas: every IdeaText needs a distinct id")
-    sims = similarity_matrix([features(item.text) for item in ordered])
+    sims = similarity_matrix([features(item.text, ignored) for item in ordered])
     clusters: list[list[int]] = []
     for component in _components(sims, threshold):
         clusters.extend(_average_linkage(sims, component, threshold))
-    groups = [_make_group(ordered, sims, members, title_chars) for members in clusters]
+    groups = [_make_group(ordered, sims, m, title_chars, ignored) for m in clusters]
     groups.sort(key=lambda group: (-group.count, group.member_ids[0]))
     return _unique_keys(groups)
 
 
 def assign_group(
-    text: str, existing_groups: Sequence[IdeaGroup], *, threshold: float = DEFAULT_THRESHOLD
+    text: str,
+    existing_groups: Sequence[IdeaGroup],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    ignore: Iterable[str] = (),
 ) -> str:
-    """Key of the existing group most like ``text``, or a new key if none is alike enough."""
-    probe = features(text)
+    """Key of the existing group most like ``text``, or a new key if none is alike enough.
+
+    Pass the same ``threshold`` and ``ignore`` as to :func:`group_ideas`.
+    """
+    ignored = ignore_set(ignore)
+    probe = features(text, ignored)
     best_key, best_sim = "", -1.0
     for group in sorted(existing_groups, key=lambda g: g.key):
-        sim = jaccard(probe, features(group.representative))
+        sim = jaccard(probe, features(group.representative, ignored))
         if sim > best_sim:
             best_key, best_sim = group.key, sim
-    return best_key if best_sim >= threshold else idea_key(text)
+    return best_key if best_sim >= threshold else idea_key(text, ignored)
 
 
 def similarity_matrix(feature_sets: Sequence[frozenset[str]]) -> FloatMatrix:
@@ -148,14 +159,18 @@ def _average_linkage(sims: FloatMatrix, members: list[int], threshold: float) ->
 
 
 def _make_group(
-    ordered: Sequence[IdeaText], sims: FloatMatrix, members: list[int], title_chars: int
+    ordered: Sequence[IdeaText],
+    sims: FloatMatrix,
+    members: list[int],
+    title_chars: int,
+    ignored: frozenset[str],
 ) -> IdeaGroup:
     """The medoid (highest mean similarity, lowest id on ties) titles the group."""
     block = sims[np.ix_(members, members)]
     medoid = members[int(np.argmax(block.sum(axis=1)))]
     text = ordered[medoid].text
     return IdeaGroup(
-        key=idea_key(ordered[members[0]].text),
+        key=idea_key(ordered[members[0]].text, ignored),
         title=trim(clean(strip_urls(text)), title_chars),
         representative=text,
         member_ids=tuple(ordered[m].id for m in members),

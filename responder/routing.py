@@ -8,13 +8,10 @@ from typing import Final
 
 from responder.base import Channel, FollowUpPlan, Recipient, RouteInput
 from responder.drafts import DraftWriter
-from responder.priority import PriorityScorer
-from responder.settings import Label, ResponderSettings, RoutingRules
+from responder.priority import PriorityAssessment, PriorityScorer
+from responder.settings import LABEL_PRECEDENCE, Label, ResponderSettings, RoutingRules
 from simak.errors import ConfigError
 
-#: The order in which labels decide a route: a complaint is never left waiting
-#: because the same post also praised something or proposed an idea.
-LABEL_PRECEDENCE: Final[tuple[Label, ...]] = ("complaint", "idea", "praise")
 FALLBACK_CHANNEL: Final = "manual"
 
 
@@ -76,6 +73,11 @@ class Router:
             subject=draft.subject,
             draft=draft.body,
         )
+
+    def explain(self, item: RouteInput) -> PriorityAssessment | None:
+        """Why ``item`` gets the priority it gets (for the audit log or the console)."""
+        label = deciding_label(item.labels, self._settings.rules)
+        return None if label is None else self._scorer.assess(label, item)
 
     def choose_channel(self, preference: Sequence[str], recipient: Recipient) -> str:
         """The first preferred channel that exists and can reach ``recipient``, else manual."""

@@ -15,6 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Label = Literal["complaint", "idea", "praise"]
 
+#: Labels in the order that decides a route: a complaint is never left waiting
+#: because the same post also praised something or proposed an idea.
+LABEL_PRECEDENCE: Final[tuple[Label, ...]] = ("complaint", "idea", "praise")
+
 #: Channel keys a routing rule may name. Only ``manual`` is implemented today; the
 #: others are accepted so a config written now keeps working when they arrive.
 KNOWN_CHANNELS: Final = frozenset(
@@ -174,7 +178,12 @@ class IdeaBoardSettings(_Section):
     """How near-duplicate ideas are grouped on the owner's board."""
 
     similarity_threshold: float = Field(
-        0.3, gt=0, le=1, description="Minimum similarity (0–1) for two ideas to share a group."
+        0.22, gt=0, le=1, description="Minimum similarity (0–1) for two ideas to share a group."
+    )
+    ignore_terms: tuple[str, ...] = Field(
+        (),
+        description="Words that say nothing about what is asked, left out when comparing "
+        "ideas (brand names and handles are left out already).",
     )
 
 

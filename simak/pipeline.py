@@ -13,7 +13,7 @@ from datetime import datetime
 
 from classifier.base import Classifier
 from listeners.base import Listener
-from simak.errors import SourceError
+from simak.errors import RateLimited, SourceError
 from storage.db import Database
 from storage.mentions import pending_mentions, save_classification, save_mentions
 from storage.sources import RunOutcome, get_cursor, record_run, set_cursor
@@ -34,6 +34,7 @@ class SourceReport:
     not_modified: bool = False
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    deferred: str | None = None  # rate limited: resumes from its cursor on the next run
 
     @property
     def ok(self) -> bool:
@@ -56,10 +57,18 @@ def poll_source(db: Database, listener: Listener, clock: Clock) -> SourceReport:
             report.reads += page.reads
             report.not_modified = report.not_modified or page.not_modified
             report.warnings.extend(page.warnings)
+    except RateLimited as exc:
+        report.deferred = _one_line(exc)
+        report.warnings.append(f"rate limited, deferred to the next run: {report.deferred}")
     except SourceError as exc:
-        report.error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        report.error = _one_line(exc)
     _record(db, report, clock())
     return report
+
+
+def _one_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def skip_source(db: Database, name: str, platform: str, reason: str, clock: Clock) -> SourceReport:

@@ -72,6 +72,12 @@ class BatchRouter:
                 ideas += 1
         return routed, filtered, ideas
 
+    def _idea_noise(self, brand_name: str) -> list[str]:
+        # Brand words say nothing about *what* is asked; leave them out of similarity.
+        brand = self.settings.brand(brand_name)
+        return [brand.label, brand.name, *brand.terms, *brand.handles.values(),
+                *self.settings.responder.ideas.ignore_terms]
+
     def _language_wanted(self, brand: str, lang: str) -> bool:
         wanted = self.settings.brand(brand).languages
         return not wanted or lang == "und" or lang in wanted
@@ -126,8 +132,10 @@ class BatchRouter:
             if idea.group_key not in groups:  # the first idea of a group represents it
                 groups[idea.group_key] = IdeaGroup(idea.group_key, idea.text, idea.text,
                                                    (idea.mention_id,))
-        threshold = self.settings.responder.ideas.similarity_threshold
-        key = assign_group(mention.text, list(groups.values()), threshold=threshold)
+        ideas = self.settings.responder.ideas
+        key = assign_group(mention.text, list(groups.values()),
+                           threshold=ideas.similarity_threshold,
+                           ignore=self._idea_noise(mention.brand))
         add_idea(session, mention_id=mention.id, person_id=mention.person_id,
                  brand=mention.brand, group_key=key, title=trim(clean(mention.text), 90),
                  now=now)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from responder.base import Channel
 from responder.channels.manual import ManualChannel
+from responder.drafts import DraftWriter
 from responder.routing import Router
 from simak.app import App
 
@@ -14,5 +15,7 @@ def build_channels(app: App) -> list[Channel]:
 
 
 def build_router(app: App) -> Router:
-    """The router, with its draft templates checked up front."""
-    return Router(app.settings.responder, build_channels(app))
+    """The router, with its draft templates checked up front (a broken one is exit 2)."""
+    drafts = DraftWriter(app.settings.responder)
+    drafts.check()
+    return Router(app.settings.responder, build_channels(app), drafts)

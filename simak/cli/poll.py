@@ -69,6 +69,8 @@ def _table(reports: list[SourceReport], processed: ProcessReport) -> Table:
         table.add_column(col, justify="right" if col in ("fetched", "new") else "left")
     for r in reports:
         status = "[green]ok[/green]" if r.ok else f"[red]failed[/red]: {r.error}"
+        if r.deferred:
+            status = "[yellow]deferred[/yellow] (rate limited)"
         if r.ok and r.not_modified:
             status = "[green]ok[/green] (not modified)"
         if r.ok and r.warnings:

@@ -66,7 +66,8 @@ def snapshot(root: Path) -> dict[str, object]:
                                "JOIN mentions m ON m.id = c.mention_id WHERE c.is_current"),
             "followups": rows("SELECT m.external_id, f.label FROM followups f "
                               "JOIN mentions m ON m.id = f.mention_id"),
-            "ideas": rows("SELECT m.external_id FROM ideas i JOIN mentions m ON m.id = i.mention_id"),
+            "ideas": rows("SELECT m.external_id FROM ideas i "
+                          "JOIN mentions m ON m.id = i.mention_id"),
             "people": rows("SELECT platform, key FROM handles"),
         }
 

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from responder.idea_text import idea_key, similarity
-from responder.ideas import IdeaGroup, IdeaText, assign_group, group_ideas
+from responder.idea_text import idea_key, ignore_set, similarity
+from responder.ideas import DEFAULT_THRESHOLD, IdeaGroup, IdeaText, assign_group, group_ideas
 
 IDEAS = [
     IdeaText(1, "Please add dark mode to the app 🙏"),
@@ -64,7 +64,7 @@ def test_unrelated_ideas_stay_apart(left: str, right: str) -> None:
     groups = group_ideas([IdeaText(1, left), IdeaText(2, right)])
 
     assert _members(groups) == {(1,), (2,)}
-    assert similarity(left, right) < 0.3
+    assert similarity(left, right) < DEFAULT_THRESHOLD
 
 
 def test_grouping_is_deterministic_whatever_the_input_order() -> None:
@@ -125,3 +125,44 @@ def test_new_unlike_idea_gets_a_fresh_stable_key() -> None:
     assert key not in {g.key for g in groups}
     assert key == idea_key(text) == assign_group(text, groups)
     assert group_ideas([IdeaText(50, text)])[0].key == key
+
+
+BRAND = ["Kopi Senja", "kopisenja"]
+
+NOISY = [
+    IdeaText(
+        1,
+        "@kopisenja semoga ada oat milk ya, aku lactose intolerant jadi cuma bisa pesen americano",
+    ),
+    IdeaText(
+        2, "Gerai Kopi Senja Bintaro belum bisa bayar pakai QRIS, harus cari ATM dulu. Ribet."
+    ),
+    IdeaText(3, "Kopi Senja kapan buka cabang di Medan? Orang Medan juga mau ngopi 😁"),
+    IdeaText(
+        4, "Love Kopi Senja, but please add oat milk! Half my office is lactose intolerant 🌱"
+    ),
+    IdeaText(5, "kopisenja should accept QRIS payments at every branch, not everyone has cash"),
+    IdeaText(6, "Semoga ada cabang Kopi Senja di Medan tahun depan, dekat kampus pasti ramai."),
+    IdeaText(7, "Kopi Senja Bintaro belum bisa bayar pakai QRIS ya? Tolong tambahin QRIS dong"),
+    IdeaText(
+        8, "Suggestion for @kopisenja: a loyalty bonus for people who bring their own tumbler"
+    ),
+]
+
+
+def test_real_world_mentions_group_once_the_brand_is_ignored() -> None:
+    groups = group_ideas(NOISY, ignore=BRAND)
+
+    assert _members(groups) == {(1, 4), (2, 5, 7), (3, 6), (8,)}
+
+
+def test_a_shared_brand_name_alone_does_not_make_ideas_alike() -> None:
+    items = [
+        IdeaText(1, "Kopi Senja app: please add dark mode"),
+        IdeaText(2, "Kopi Senja app, tolong tambahin pembayaran QRIS"),
+    ]
+
+    assert _members(group_ideas(items, ignore=BRAND)) == {(1,), (2,)}
+    assert assign_group(items[1].text, group_ideas(items[:1], ignore=BRAND), ignore=BRAND) == (
+        idea_key(items[1].text, ignore_set(BRAND))
+    )

@@ -201,3 +201,24 @@ def test_plan_carries_the_draft_in_the_authors_language(
     assert plan.lang == "en"
     assert plan.subject == "Thank you, Rina!"
     assert "Best flat white in town" in plan.draft
+
+
+def test_explain_says_why_an_item_is_urgent(router: Router, make_item: MakeItem) -> None:
+    item = make_item(
+        text="Refund belum masuk",
+        labels=("complaint",),
+        scores={"complaint": 0.95},
+        person_mentions=6,
+    )
+
+    why = router.explain(item)
+
+    assert why is not None
+    assert why.priority == 100
+    assert why.urgent
+    assert why.reasons == (
+        "urgent: 'refund'",
+        "strong complaint: score 0.95",
+        "regular: 6 mentions",
+    )
+    assert router.explain(make_item(labels=())) is None
