@@ -22,11 +22,17 @@ _U = None  # "unknown": label not annotated by the source
 
 @dataclass(frozen=True, slots=True)
 class LabelledText:
-    """A text with gold labels in Simak's scheme (empty = other); lang optional."""
+    """A text with gold labels in Simak's scheme (empty = other); lang optional.
+
+    ``annotated`` lists the labels the source judged; the others are unknown (a proxy
+    dataset's dev split, say) and are left out of their label's metrics.
+    """
 
     text: str
     labels: tuple[Label, ...]
     lang: str | None = None
+    annotated: tuple[Label, ...] = LABELS
+    source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +48,11 @@ class MaskedExample:
     def labels(self) -> tuple[Label, ...]:
         """Labels whose target is 1."""
         return tuple(lab for lab, t in zip(LABELS, self.targets, strict=True) if t == 1)
+
+    def as_labelled(self) -> LabelledText:
+        """The same example as a :class:`LabelledText` (masked labels not annotated)."""
+        annotated = tuple(lab for lab, t in zip(LABELS, self.targets, strict=True) if t is not None)
+        return LabelledText(self.text, self.labels, self.lang, annotated, self.source)
 
 
 def from_labels(text: str, labels: Sequence[str], lang: str, source: str) -> MaskedExample:
@@ -203,10 +214,11 @@ def load_prdect(root: Path) -> list[MaskedExample]:
             for r in _rows(path) if len(r) >= 10 and r[9].strip().lower() in _SENTIMENT]
 
 
-def load_aspects(root: Path, folder: str, source: str) -> list[MaskedExample]:
+def load_aspects(root: Path, folder: str, source: str,
+                 split: str = "train_preprocess.csv") -> list[MaskedExample]:
     """CASA / HoASA aspect polarity: any negative → complaint, any positive → praise."""
     out = []
-    for r in _rows(root / folder / "train_preprocess.csv"):
+    for r in _rows(root / folder / split):
         values = {v.strip()[:3] for v in r[1:]}
         out.append(_ex(r[0], "id", source, int("pos" in values), int("neg" in values), _U))
     return out

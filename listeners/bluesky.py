@@ -9,7 +9,7 @@ yielded as one page, so a crash never leaves a half-read window behind.
 Logins are rationed by Bluesky (createSession: 30 per 5 min, 300 per day): pass
 a ``session_cache`` to reuse the session between runs.
 
-Cursor: ``{"v": 1, "<stream>": {"since": iso time, "seen": [uris]}}`` for streams
+Cursor: ``{"v": 1, "<stream>": {"since": iso time, "seen": [uri digests]}}`` for streams
 ``mentions`` and ``search:<query>``.
 """
 
@@ -128,6 +128,7 @@ class BlueskyListener:
 
     def poll(self, cursor: str | None) -> Iterator[PollPage]:
         """Yield one page per stream with the posts newer than the cursor."""
+        self._retrier.start_run()
         password = resolve(self._name, self.options.app_password, self._env)
         client = self._login(password)
         state = cursors.load(cursor)
@@ -211,7 +212,7 @@ class BlueskyListener:
         state = {
             "since": max([since, *times], key=lambda v: v or "") if (since or times) else None,
             "seen": cursors.remember(
-                seen, [str(p.get("uri")) for p in posts], self.options.seen_limit
+                seen, [cursors.digest(str(p.get("uri"))) for p in posts], self.options.seen_limit
             ),
         }
         page = PollPage(mentions=mentions, cursor=None, fetched=len(posts), warnings=warnings)
@@ -241,7 +242,7 @@ class BlueskyListener:
             for item in items:
                 if not isinstance(item, dict):
                     continue
-                uri = str(item.get("uri"))
+                uri = cursors.digest(str(item.get("uri")))
                 old = uri in seen or (since is not None and (_sort_time(item) or "") < since)
                 if old:
                     reached_old = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -38,3 +39,8 @@ def remember(seen: Iterable[str], new: Iterable[str], limit: int) -> list[str]:
         if len(out) >= limit:
             break
     return out
+
+
+def digest(item_id: str) -> str:
+    """A short stable stand-in for a long id (URLs, at:// URIs), to keep cursors small."""
+    return hashlib.sha256(item_id.encode("utf-8")).hexdigest()[:16]

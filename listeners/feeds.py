@@ -6,7 +6,8 @@ from bytes by feedparser so it never opens URLs or paths itself. A feed that is
 not well-formed ("bozo") keeps the entries that parsed and reports the problem as
 a page warning; a payload with nothing readable raises SourceUnavailable.
 
-Cursor: ``{"v": 1, "feeds": {url: {"etag", "modified", "sha256", "seen": [ids], "latest"}}}``.
+Cursor: ``{"v": 1, "feeds": {url: {"etag", "modified", "sha256", "seen", "latest"}}}``
+where ``seen`` holds short digests of the entry ids in the latest documents.
 """
 
 from __future__ import annotations
@@ -124,6 +125,7 @@ class FeedsListener:
 
     def poll(self, cursor: str | None) -> Iterator[PollPage]:
         """Yield one page per feed; failures of single feeds are raised after the others."""
+        self._retrier.start_run()
         feeds: dict[str, Any] = dict(cursors.load(cursor).get("feeds") or {})
         failures: list[SourceError] = []
         client = self._client or self._new_client()
@@ -186,7 +188,9 @@ class FeedsListener:
         return page, state
 
     def _check_readable(self, url: str, parsed: Any) -> None:
-        if parsed.get("bozo") and not parsed.entries and not parsed.get("version"):
+        # No entries and no recognised format: an error page, an empty body, a JSON Feed
+        # (feedparser 6 cannot read those) or plain garbage. An empty real feed has a version.
+        if not parsed.entries and not parsed.get("version"):
             raise SourceUnavailable(
                 f"source {self._name!r}: {url} is not a readable RSS/Atom feed "
                 f"({_reason(parsed)}); open it in a browser and fix the URL"
@@ -206,11 +210,12 @@ class FeedsListener:
         times: list[str] = []
         for entry in parsed.entries:
             entry_id = _entry_id(url, entry)
-            ids.append(entry_id)
+            key = cursors.digest(entry_id)
+            ids.append(key)
             created = _entry_time(entry)
             if created is not None:
                 times.append(created.isoformat())
-            if entry_id in seen:
+            if key in seen:
                 continue
             mention = self._mention(url, parsed.feed, entry, entry_id, created)
             if mention is not None:
@@ -267,7 +272,8 @@ class FeedsListener:
             ) from exc
 
     def _fetch(self, client: httpx.Client, url: str, previous: dict[str, Any]) -> _Fetched:
-        headers: dict[str, str] = {}
+        # Also set per request, for an injected client without our default headers.
+        headers = {"User-Agent": self.options.user_agent, "Accept": _ACCEPT}
         if previous.get("etag"):
             headers["If-None-Match"] = str(previous["etag"])
         if previous.get("modified"):
@@ -291,7 +297,8 @@ class FeedsListener:
         current = url
         for _ in range(self.options.max_redirects + 1):
             self._guard(current)
-            with client.stream("GET", current, headers=headers) as resp:
+            # follow_redirects=False even on an injected client: each hop is guarded here.
+            with client.stream("GET", current, headers=headers, follow_redirects=False) as resp:
                 location = resp.headers.get("location")
                 if resp.status_code in _REDIRECTS and location:
                     current = urljoin(current, location)

@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import IO, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,7 +30,9 @@ from listeners.matching import BrandMatcher
 from simak.errors import SourceUnavailable
 
 _HEAD_BYTES = 4096  # enough of the start of a file to tell "appended" from "replaced"
-_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
+_SUFFIXES = MappingProxyType(
+    {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
+)
 
 
 class FileFields(BaseModel):
@@ -126,8 +129,11 @@ class FilesListener:
     def poll(self, cursor: str | None) -> Iterator[PollPage]:
         """Yield pages of mentions from lines not read before; nothing if no file changed."""
         state = cursors.load(cursor)
-        files: dict[str, Any] = dict(state.get("files") or {})
-        for path in self._paths():
+        paths = self._paths()
+        # Only files that still exist are kept, so the cursor does not grow forever.
+        known = state.get("files") or {}
+        files: dict[str, Any] = {str(p): known[str(p)] for p in paths if str(p) in known}
+        for path in paths:
             key = str(path)
             previous = _state_from(files.get(key))
             for page_state, batch in self._read(path, previous):
@@ -148,6 +154,8 @@ class FilesListener:
         else:
             found = [Path(raw)]
         paths = sorted(p.resolve() for p in found if p.is_file())
+        if not paths and (os.path.isdir(raw) or glob.has_magic(raw)):
+            return []  # an export folder with nothing in it yet is not a failure
         if not paths:
             raise SourceUnavailable(
                 f"source {self._name!r}: no readable file at {self.options.path!r}; "

@@ -117,6 +117,7 @@ class MastodonListener:
 
     def poll(self, cursor: str | None) -> Iterator[PollPage]:
         """Yield pages of new mentions, oldest page first, per stream."""
+        self._retrier.start_run()
         token = resolve_optional(self._name, self.options.access_token, self._env)
         api = Mastodon(
             access_token=token,

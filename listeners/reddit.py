@@ -11,8 +11,9 @@ with one stream each for ``search``, ``comments`` and ``mentions``.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import praw
@@ -36,7 +37,7 @@ from listeners.retry import (
     real_sleep,
     utc_now,
 )
-from simak.errors import SourceUnavailable
+from simak.errors import RateLimited, SourceUnavailable
 
 _OVERLAP_S = 3600  # items up to an hour older than the newest seen are still checked
 
@@ -143,6 +144,7 @@ class RedditListener:
 
     def poll(self, cursor: str | None) -> Iterator[PollPage]:
         """Yield one page per enabled stream with the items not seen before."""
+        self._retrier.start_run()
         if not self.options.api_approved:
             raise SourceUnavailable(
                 f"source {self._name!r}: Reddit API access needs Reddit's approval "
@@ -151,6 +153,7 @@ class RedditListener:
         state = cursors.load(cursor)
         reddit = self._client()
         for stream, fetch in self._streams(reddit):
+            self._check_pacing(reddit, stream)
             page, state[stream] = self._poll_stream(stream, fetch, state.get(stream) or {})
             state["v"] = 1
             yield PollPage(
@@ -196,6 +199,26 @@ class RedditListener:
             yield "comments", lambda: subs.comments(limit=limit)
         if self.options.mentions:
             yield "mentions", lambda: reddit.inbox.mentions(limit=limit)
+
+    def _check_pacing(self, reddit: praw.Reddit, stream: str) -> None:
+        """Defer instead of letting prawcore sleep (for real) past ``max_wait_s``.
+
+        prawcore paces requests from Reddit's X-Ratelimit headers and, when the window
+        is used up, sleeps until it resets (up to 10 minutes) before the next request.
+        """
+        limiter = getattr(getattr(reddit, "_core", None), "rate_limiter", None)
+        next_ns = getattr(limiter, "next_request_timestamp_ns", None)
+        if not isinstance(next_ns, int):
+            return
+        wait = (next_ns - time.monotonic_ns()) / 1e9
+        if wait > self.options.max_wait_s:
+            retry_at = self._retrier.now() + timedelta(seconds=wait)
+            raise RateLimited(
+                f"source {self._name!r}: Reddit's request budget is spent for {wait:.0f}s "
+                f"before reading {stream}; deferred until {retry_at:%Y-%m-%d %H:%M:%S}Z, "
+                "the next run resumes from the stored cursor",
+                retry_at,
+            )
 
     def _default_query(self) -> str:
         terms = sorted({t for b in self.matcher.brands for t in b.terms})

@@ -89,6 +89,10 @@ class Retrier:
         self._sleep = sleep
         self.slept_s = 0.0  # total waited by this retrier, for health reporting
 
+    def start_run(self) -> None:
+        """Forget the time slept so far: the sleep budget is per run (per ``poll``)."""
+        self.slept_s = 0.0
+
     def now(self) -> datetime:
         """The injected clock's current time (UTC)."""
         return self._clock()

@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from types import MappingProxyType
 from typing import Any
 
 import requests
@@ -45,10 +47,11 @@ from listeners.retry import (
 from simak.errors import SourceUnavailable
 
 ClientFactory = Callable[[str], tweepy.Client]
-_TWEET_FIELDS = ["created_at", "lang", "author_id", "conversation_id", "referenced_tweets"]
-_USER_FIELDS = ["username", "name", "url", "verified"]
-_PRICE = {"mentions": 0.001, "search": 0.005}  # USD per post read, X pay-per-use (2026)
-_MIN_RESULTS = {"mentions": 5, "search": 10}
+_TWEET_FIELDS = ("created_at", "lang", "author_id", "conversation_id", "referenced_tweets")
+_USER_FIELDS = ("username", "name", "url", "verified")
+# USD per post read on X's pay-per-use plan (2026); owned mentions are the cheap read.
+_PRICE = MappingProxyType({"mentions": 0.001, "search": 0.005})
+_MIN_RESULTS = MappingProxyType({"mentions": 5, "search": 10})  # the API's max_results floor
 _TWITTER_EPOCH_MS = 1288834974657
 
 
@@ -151,6 +154,7 @@ class XListener:
 
     def poll(self, cursor: str | None) -> Iterator[PollPage]:
         """Yield pages of new mentions, newest window first, until done or out of budget."""
+        self._retrier.start_run()
         token = resolve(self._name, self.options.bearer_token, self._env)
         state = cursors.load(cursor)
         if self.options.dry_run:
@@ -247,8 +251,8 @@ class XListener:
         params: dict[str, Any] = {
             "max_results": count,
             "expansions": ["author_id"],
-            "tweet_fields": _TWEET_FIELDS,
-            "user_fields": _USER_FIELDS,
+            "tweet_fields": list(_TWEET_FIELDS),
+            "user_fields": list(_USER_FIELDS),
         }
         if st.get("since_id"):
             params["since_id"] = st["since_id"]
@@ -257,11 +261,9 @@ class XListener:
         if st.get("until_id"):
             params["until_id"] = st["until_id"]
         if stream == "mentions":
-            user_id = self._user_id(run)
-            call = lambda: run.client.get_users_mentions(user_id, **params)  # noqa: E731
+            call = partial(run.client.get_users_mentions, self._user_id(run), **params)
         else:
-            query = self._search_query()
-            call = lambda: run.client.search_recent_tweets(query, **params)  # noqa: E731
+            call = partial(run.client.search_recent_tweets, self._search_query(), **params)
         result = self._retrier.call(f"reading X {stream}", call, self._classify)
         if not isinstance(result, dict):
             raise SourceUnavailable(f"source {self._name!r}: unexpected reply from X")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -58,3 +60,24 @@ def pad_batch(batch: Sequence[Sequence[int]], pad_id: int) -> tuple[IntArray, In
         input_ids[row, : len(ids)] = ids
         mask[row, : len(ids)] = 1
     return input_ids, mask
+
+
+def save_tokenizer(tok: E5Tokenizer, folder: Path) -> None:
+    """Write the tokenizer (``tokenizer.json``) and its specials + char map (``vocab_extra.json``)."""
+    tok._tok.save(str(folder / "tokenizer.json"))
+    extra = {"bos": tok._bos, "eos": tok._eos, "pad": tok.pad_id,
+             "norm_map": {str(k): v for k, v in sorted(tok._table.items())}}
+    (folder / "vocab_extra.json").write_text(json.dumps(extra, ensure_ascii=False), encoding="utf-8")
+
+
+def load_tokenizer(folder: Path, max_tokens: int) -> E5Tokenizer:
+    """Load a tokenizer written by :func:`save_tokenizer`."""
+    extra = json.loads((folder / "vocab_extra.json").read_text(encoding="utf-8"))
+    tok = E5Tokenizer.__new__(E5Tokenizer)
+    tok._tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tok._table = {int(k): v for k, v in extra["norm_map"].items()}
+    tok._bos, tok._eos, tok.pad_id = extra["bos"], extra["eos"], extra["pad"]
+    if max_tokens < 8:
+        raise ValueError("max_tokens must be at least 8")
+    tok.max_tokens = max_tokens
+    return tok

@@ -205,6 +205,29 @@ def export_weights(model: Any, layers: int) -> dict[str, npt.NDArray[np.float16]
     return out
 
 
+def load_weights(model: Any, weights: dict[str, npt.NDArray[Any]], layers: int) -> None:
+    """Load exported tensors (see :func:`export_weights`) back into ``model``."""
+    import torch
+
+    state = {"encoder." + hf: torch.from_numpy(weights[name].astype(np.float32))
+             for name, hf in _name_map(layers).items() if name != "emb.word"}
+    state["head.weight"] = torch.from_numpy(weights["head.w"].astype(np.float32))
+    state["head.bias"] = torch.from_numpy(weights["head.b"].astype(np.float32))
+    model.load_state_dict(state, strict=False)
+
+
+def dev_logits_of(bundle: dict[str, npt.NDArray[Any]],
+                  weights: dict[str, npt.NDArray[Any]]) -> npt.NDArray[np.float32]:
+    """Dev-split logits of a model made of ``weights`` (e.g. an average of several runs)."""
+    import torch
+
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    model = build_model(bundle)
+    load_weights(model, weights, int(bundle["config"][1]))
+    data = _Data(bundle)
+    return predict_logits(model.to(device), data, data.indices(SPLIT_DEV), device)
+
+
 def fit(bundle: dict[str, npt.NDArray[Any]], cfg: FitConfig,
         log: Any = print) -> tuple[dict[str, npt.NDArray[np.float16]], dict[str, Any]]:
     """Train on a loaded bundle; returns ``(weights, info)`` with dev logits in ``info``."""

@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from classifier.metrics import best_threshold, macro_f1
 from classifier.training.bundle import SPLIT_DEV
-from classifier.training.fit import RECIPES, FitConfig, fit, save_weight_parts
+from classifier.training.fit import RECIPES, FitConfig, dev_logits_of, fit, save_weight_parts
 
 
 def dev_scores(bundle: dict[str, npt.NDArray[Any]], logits: npt.NDArray[np.float32]) -> dict[str, float]:
@@ -36,6 +36,12 @@ def dev_scores(bundle: dict[str, npt.NDArray[Any]], logits: npt.NDArray[np.float
     return out
 
 
+def average_weights(runs: list[dict[str, npt.NDArray[np.float16]]]) -> dict[str, npt.NDArray[np.float16]]:
+    """Element-wise mean of several runs' tensors (a "model soup" of shared-init runs)."""
+    return {name: np.mean([r[name].astype(np.float32) for r in runs], axis=0).astype(np.float16)
+            for name in runs[0]}
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the recipes named ``recipe:seed[:mix,final]`` and keep the best."""
     args = sys.argv[1:] if argv is None else argv
@@ -45,13 +51,24 @@ def main(argv: list[str] | None = None) -> None:
     results: list[dict[str, Any]] = []
     best = -1.0
     out.mkdir(parents=True, exist_ok=True)
+    runs: list[dict[str, npt.NDArray[np.float16]]] = []
     for spec in args[2:]:
+        if spec == "soup":
+            weights = average_weights(runs)
+            scores = dev_scores(bundle, dev_logits_of(bundle, weights))
+            results.append({"spec": "soup", "dev": scores})
+            print("soup", json.dumps(scores), flush=True)
+            if scores["mean@tuned"] > best:
+                best = scores["mean@tuned"]
+                save_weight_parts(weights, out)
+            continue
         name, seed, *epochs = spec.split(":")
         cfg = FitConfig(**{**asdict(RECIPES[name]), "seed": int(seed)})
         if epochs:
             mix, final = (int(x) for x in epochs[0].split(","))
             cfg = FitConfig(**{**asdict(cfg), "mix_epochs": mix, "final_epochs": final})
         weights, info = fit(bundle, cfg)
+        runs.append(weights)
         scores = dev_scores(bundle, np.array(info.pop("dev_logits"), np.float32))
         results.append({"spec": spec, **info, "dev": scores})
         print(spec, json.dumps(scores), flush=True)

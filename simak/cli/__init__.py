@@ -7,6 +7,7 @@ import typer
 from simak.cli.classify import classify
 from simak.cli.common import CliState
 from simak.cli.db import db_app
+from simak.cli.evaluate import eval_
 from simak.cli.followup import correct, followup_app
 from simak.cli.poll import poll
 from simak.cli.queue import ideas, queue
@@ -38,6 +39,7 @@ app.command()(ideas)
 app.command()(stats)
 app.command()(sources)
 app.command()(correct)
+app.command("eval")(eval_)
 app.add_typer(followup_app, name="followup")
 app.add_typer(db_app, name="db")
 

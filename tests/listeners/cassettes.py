@@ -3,6 +3,7 @@ register them with ``responses``, or serve them from a local Flask app."""
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 from collections import defaultdict, deque
@@ -47,9 +48,14 @@ def load(path: Path, replace: dict[str, str] | None = None) -> list[Interaction]
             k.lower(): (v[0] if isinstance(v, list) else v)
             for k, v in (resp.get("headers") or {}).items()
         }
-        body = resp["body"].get("string", b"")
-        body = body.encode("utf-8") if isinstance(body, str) else body
-        if headers.get("content-encoding") == "gzip" or body[:2] == b"\x1f\x8b":
+        raw = resp.get("body") or {}
+        if raw.get("base64_string"):  # betamax's spelling of a binary body
+            body = base64.b64decode(raw["base64_string"])
+        else:
+            body = raw.get("string") or b""
+            body = body.encode("utf-8") if isinstance(body, str) else body
+        # Some recorders keep "content-encoding: gzip" on an already-decoded body.
+        if body[:2] == b"\x1f\x8b":
             body = gzip.decompress(body)
         url = req["uri"]
         for old, new in (replace or {}).items():

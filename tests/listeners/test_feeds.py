@@ -366,3 +366,16 @@ def test_end_to_end_against_a_local_feed_server_answering_304(
         state["body"] = rss(("h3", "kopisenja promo"), ("h1", "Kopi Senja enak"))
         third = list(listener.poll(second[0].cursor or first[0].cursor))
         assert ids(third) == ["https://news.example.com/h3"]
+
+
+def test_empty_body_is_reported_not_silently_accepted(
+    matcher: BrandMatcher, clock: FakeClock
+) -> None:
+    with pytest.raises(SourceUnavailable, match="no feed content"):
+        list(make(matcher, clock, lambda r: httpx.Response(200, content=b"")).poll(None))
+    empty_feed = b'<rss version="2.0"><channel><title>quiet</title></channel></rss>'
+    typed = {"Content-Type": "application/rss+xml"}
+    answer = httpx.Response(200, content=empty_feed, headers=typed)
+    pages = list(make(matcher, clock, lambda r: answer).poll(None))
+    assert pages[0].fetched == 0
+    assert pages[0].warnings == []

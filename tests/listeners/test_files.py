@@ -181,6 +181,9 @@ def test_directory_and_glob(matcher: BrandMatcher, tmp_path: Path) -> None:
 def test_missing_path_is_source_unavailable(matcher: BrandMatcher, tmp_path: Path) -> None:
     with pytest.raises(SourceUnavailable, match="no readable file"):
         list(_listener(matcher, tmp_path / "nope.jsonl").poll(None))
+    # An empty drop folder (or a glob matching nothing yet) is just "nothing new".
+    assert list(_listener(matcher, tmp_path).poll(None)) == []
+    assert list(_listener(matcher, tmp_path / "*.csv").poll(None)) == []
 
 
 def test_options_forbid_unknown_keys() -> None:

@@ -145,7 +145,7 @@ def test_5xx_is_retried_then_reported(clock: FakeClock) -> None:
     with pytest.raises(SourceUnavailable, match=r"HTTP 503 from Reddit .*gave up after 3"):
         list(listener(clock).poll(None))
     assert clock.sleeps == [1.0, 2.0]
-    assert len([c for c in responses.calls if c.request.url.startswith(SEARCH)]) == 3
+    assert len([c for c in responses.calls if (c.request.url or "").startswith(SEARCH)]) == 3
 
 
 @responses.activate
@@ -191,3 +191,20 @@ def test_end_to_end_against_a_local_fake_reddit(clock: FakeClock) -> None:
         again = list(source.poll(pages[0].cursor))
         assert again[0].mentions == []
     assert any(line.startswith("GET /r/all/search/?") for line in log)
+
+
+@responses.activate
+def test_spent_request_window_defers_instead_of_sleeping(clock: FakeClock) -> None:
+    token(responses.mock)
+    spent = {"x-ratelimit-remaining": "0", "x-ratelimit-used": "100", "x-ratelimit-reset": "500"}
+    responses.get(SEARCH, json=listing(post("a", "praw", 1_700_000_000)), headers=spent)
+    source = listener(clock, mentions=True)
+    pages: list[Any] = []
+
+    def drain() -> None:
+        pages.extend(source.poll(None))  # prawcore would sleep 500 s before the next call
+
+    with pytest.raises(RateLimited, match="request budget is spent"):
+        drain()
+    assert len(pages) == 1
+    assert pages[0].mentions[0].external_id == "t3_a"

@@ -203,7 +203,7 @@ def test_user_id_is_looked_up_once_and_kept_in_the_cursor(clock: FakeClock) -> N
     source = listener(clock, user_id=None)
     cursor = list(source.poll(None))[-1].cursor
     list(source.poll(cursor))
-    lookups = [c for c in responses.calls if "/users/by/username/" in c.request.url]
+    lookups = [c for c in responses.calls if "/users/by/username/" in (c.request.url or "")]
     assert len(lookups) == 1
 
 

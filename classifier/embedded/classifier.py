@@ -1,0 +1,97 @@
+"""``EmbeddedClassifier``: the default backend (fine-tuned multilingual-e5-small, ONNX int8)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field
+
+from classifier.base import LABELS, Classification, Label
+from classifier.embedded.cache import ensure_built
+from classifier.embedded.model_files import Manifest, read_manifest
+from classifier.embedded.runtime import EncoderRuntime
+from classifier.text import clean_text
+
+DEFAULT_VERSION = "e5s-ft-2026.11.1"
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+
+
+class EmbeddedOptions(BaseModel):
+    """Settings of the embedded backend (``classifier.embedded`` in ``config.yaml``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: str = Field(DEFAULT_VERSION, description="model folder name under classifier/models")
+    path: Path | None = Field(None, description="explicit model folder (overrides version)")
+    thresholds: dict[Label, float] | None = Field(None, description="per-label overrides, 0..1")
+    batch_size: int = Field(32, ge=1, le=512)
+    threads: int = Field(2, ge=1, le=64)
+    max_tokens: int = Field(128, ge=16, le=512)
+
+    def model_dir(self) -> Path:
+        """The model folder these options select."""
+        return self.path if self.path is not None else MODELS_DIR / self.version
+
+
+def calibrate(logits: npt.NDArray[np.float32], manifest: Manifest) -> npt.NDArray[np.float64]:
+    """Calibrated probabilities ``sigmoid(a·logit + b)`` per label."""
+    a = np.array([manifest.calibration[lab][0] for lab in LABELS])
+    b = np.array([manifest.calibration[lab][1] for lab in LABELS])
+    return 1.0 / (1.0 + np.exp(-(logits.astype(np.float64) * a + b)))
+
+
+class EmbeddedClassifier:
+    """Offline praise / complaint / idea classifier; builds its runtime model on first use."""
+
+    def __init__(self, options: EmbeddedOptions, cache_dir: Path,
+                 progress: Callable[[str], None] | None = None) -> None:
+        from classifier.lang import detect_language
+
+        model_dir = options.model_dir()
+        self._manifest = read_manifest(model_dir)
+        folder = ensure_built(model_dir, self._manifest, Path(cache_dir).expanduser(), progress)
+        self._runtime = EncoderRuntime(folder, options.max_tokens, options.threads,
+                                       options.batch_size)
+        merged = {**self._manifest.thresholds, **(options.thresholds or {})}
+        self._thresholds = np.array([merged[lab] for lab in LABELS])
+        self._detect = detect_language
+
+    @property
+    def model_id(self) -> str:
+        """``embedded/<version>``."""
+        return f"embedded/{self._manifest.version}"
+
+    @property
+    def thresholds(self) -> Mapping[Label, float]:
+        """Effective per-label decision thresholds."""
+        return dict(zip(LABELS, self._thresholds.tolist(), strict=True))
+
+    def probabilities(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+        """Calibrated probabilities ``[len(texts), 3]``; identical texts are run once."""
+        cleaned = [clean_text(t) for t in texts]
+        unique = sorted({t for t in cleaned if t})
+        probs = calibrate(self._runtime.logits(unique), self._manifest)
+        row_of = {t: i for i, t in enumerate(unique)}
+        out = np.zeros((len(texts), len(LABELS)))
+        for i, text in enumerate(cleaned):
+            if text:
+                out[i] = probs[row_of[text]]
+        return out
+
+    def classify(self, texts: Sequence[str]) -> list[Classification]:
+        """Classify ``texts``; one result per text, in order (empty text → other)."""
+        probs = self.probabilities(texts)
+        results = []
+        langs: dict[str, str] = {}
+        for text, row in zip(texts, probs, strict=True):
+            cleaned = clean_text(text)
+            if cleaned not in langs:
+                langs[cleaned] = self._detect(cleaned) if cleaned else "und"
+            fired = tuple(lab for lab, p, t in zip(LABELS, row, self._thresholds, strict=True)
+                          if p >= t)
+            scores = {lab: round(float(p), 4) for lab, p in zip(LABELS, row, strict=True)}
+            results.append(Classification(fired, scores, langs[cleaned], self.model_id))
+        return results

@@ -1,0 +1,97 @@
+"""A versioned model folder: ``manifest.json`` + ``weights.npz`` (+ ``MODEL_CARD.md``).
+
+Trained tensors are stored compactly: matrices as int8 with one float32 scale per row,
+everything else as float16. The manifest carries the base-model pin, the maximum
+sequence length, per-label thresholds and calibration (Platt: ``sigmoid(a·logit + b)``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from classifier.base import LABELS
+from simak.errors import ClassifierError
+
+MANIFEST = "manifest.json"
+WEIGHTS = "weights.npz"
+FORMAT = "simak-e5-finetune/1"
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """What a model folder declares about itself."""
+
+    version: str
+    base_sha256: str
+    max_tokens: int
+    thresholds: dict[str, float]
+    calibration: dict[str, tuple[float, float]]
+    format: str = FORMAT
+    labels: tuple[str, ...] = LABELS
+    metrics: dict[str, Any] = field(default_factory=dict)
+    training: dict[str, Any] = field(default_factory=dict)
+
+
+def read_manifest(model_dir: Path) -> Manifest:
+    """Load and check ``manifest.json`` of a model folder."""
+    path = model_dir / MANIFEST
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ClassifierError(
+            f"cannot read model manifest {path}: {exc}; point the embedded model "
+            f"path at a folder written by `simak train`"
+        ) from exc
+    if raw.get("format") != FORMAT or tuple(raw.get("labels", ())) != LABELS:
+        raise ClassifierError(f"{path} is not a {FORMAT} model for labels {LABELS}; retrain it")
+    raw["labels"] = tuple(raw["labels"])
+    raw["calibration"] = {k: (float(v[0]), float(v[1])) for k, v in raw["calibration"].items()}
+    return Manifest(**raw)
+
+
+def write_manifest(model_dir: Path, manifest: Manifest) -> None:
+    """Write ``manifest.json`` (sorted keys, stable formatting)."""
+    text = json.dumps(asdict(manifest), indent=1, sort_keys=True, ensure_ascii=False)
+    (model_dir / MANIFEST).write_text(text + "\n", encoding="utf-8")
+
+
+def save_weights(model_dir: Path, weights: dict[str, npt.NDArray[Any]]) -> None:
+    """Store trained tensors: 2-D as per-row int8 + scales, the rest float16."""
+    arrays: dict[str, npt.NDArray[Any]] = {}
+    for name in sorted(weights):
+        value = weights[name].astype(np.float32)
+        if value.ndim == 2 and name != "emb.pos" and name != "emb.type" and value.shape[0] > 3:
+            scale = np.maximum(np.abs(value).max(axis=1), 1e-12) / 127.0
+            arrays[name + ":q"] = np.round(value / scale[:, None]).astype(np.int8)
+            arrays[name + ":s"] = scale.astype(np.float32)
+        else:
+            arrays[name] = value.astype(np.float16)
+    np.savez_compressed(model_dir / WEIGHTS, **arrays)  # type: ignore[arg-type]
+
+
+def load_weights(model_dir: Path) -> dict[str, npt.NDArray[np.float32]]:
+    """Trained tensors as float32 by name (inverse of :func:`save_weights`)."""
+    try:
+        with np.load(model_dir / WEIGHTS) as npz:
+            raw = {k: npz[k] for k in npz.files}
+    except (OSError, ValueError) as exc:
+        raise ClassifierError(f"cannot read {model_dir / WEIGHTS}: {exc}; reinstall or retrain") from exc
+    out: dict[str, npt.NDArray[np.float32]] = {}
+    for key, value in raw.items():
+        if key.endswith(":q"):
+            out[key[:-2]] = value.astype(np.float32) * raw[key[:-2] + ":s"][:, None]
+        elif not key.endswith(":s"):
+            out[key] = value.astype(np.float32)
+    return out
+
+
+def weights_digest(model_dir: Path) -> str:
+    """sha256 of the weights file (the model's part of the cache key)."""
+    return hashlib.sha256((model_dir / WEIGHTS).read_bytes()).hexdigest()

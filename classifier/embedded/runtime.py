@@ -1,0 +1,48 @@
+"""Run the built ONNX model on token batches: length-sorted batches, dynamic padding."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from classifier.embedded.cache import MODEL_FILE
+from classifier.embedded.tokenizer import E5Tokenizer, load_tokenizer, pad_batch
+from simak.errors import ClassifierError
+
+
+class EncoderRuntime:
+    """An ONNX Runtime session plus tokenizer that maps texts to raw logits."""
+
+    def __init__(self, folder: Path, max_tokens: int, threads: int, batch_size: int) -> None:
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        try:
+            self._session = ort.InferenceSession(str(folder / MODEL_FILE), opts,
+                                                 providers=["CPUExecutionProvider"])
+            self.tokenizer: E5Tokenizer = load_tokenizer(folder, max_tokens)
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            raise ClassifierError(
+                f"cannot load the embedded model from {folder}: {exc}; delete that folder "
+                "to rebuild it") from exc
+        self._batch_size = batch_size
+
+    def logits(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Logits ``[len(texts), labels]``; texts are tokenised, sorted by length, batched."""
+        out = np.zeros((len(texts), 3), np.float32)
+        if not texts:
+            return out
+        encoded = self.tokenizer.encode(texts)
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
+        for start in range(0, len(order), self._batch_size):
+            rows = order[start : start + self._batch_size]
+            ids, mask = pad_batch([encoded[i] for i in rows], self.tokenizer.pad_id)
+            result = self._session.run(["logits"], {"input_ids": ids, "attention_mask": mask})
+            out[rows] = np.asarray(result[0], np.float32)
+        return out

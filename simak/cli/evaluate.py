@@ -1,0 +1,60 @@
+"""`simak eval`: precision, recall and F1 per label and language on labelled data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from classifier.datasets import LabelledText
+from classifier.evaluation import EvalReport, evaluate, load_dev_examples, load_labelled_jsonl
+from simak.cli.common import handle_errors, print_json, say, state, stdout
+from simak.errors import ConfigError
+
+
+def _load(input_path: Path | None, dev_splits: Path | None) -> list[LabelledText]:
+    if (input_path is None) == (dev_splits is None):
+        raise ConfigError("give exactly one of --input LABELLED.jsonl or --dev-splits DIR")
+    try:
+        if input_path is not None:
+            return load_labelled_jsonl(input_path)
+        return load_dev_examples(dev_splits or Path("."))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{exc.filename}: not found; check the path") from exc
+    except (ValueError, KeyError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"cannot read labelled data: {exc}") from exc
+
+
+def _table(report: EvalReport) -> Table:
+    table = Table(title=f"Evaluation of {report.model} on {report.n} texts", title_justify="left")
+    for col in ("lang", "n", "macro-F1", "label", "P", "R", "F1", "support", "noise"):
+        table.add_column(col, justify="left" if col in ("lang", "label") else "right")
+    for lang, group in report.groups.items():
+        noise = "" if group.noise is None else f"{group.noise:.3f}"
+        for i, (label, r) in enumerate(group.labels.items()):
+            head = (lang, str(group.n), f"{group.macro_f1:.3f}") if i == 0 else ("", "", "")
+            table.add_row(*head, label, f"{r.precision:.3f}", f"{r.recall:.3f}", f"{r.f1:.3f}",
+                          str(r.support), noise if i == 0 else "")
+    return table
+
+
+@handle_errors
+def eval_(
+    ctx: typer.Context,
+    input_path: Path | None = typer.Option(None, "--input", "-i",
+                                           help="JSONL lines with 'text' and 'labels'."),
+    dev_splits: Path | None = typer.Option(None, "--dev-splits",
+                                           help="The shared datasets folder: use its dev splits."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Per-label precision / recall / F1 and macro-F1 per language for the active model."""
+    examples = _load(input_path, dev_splits)
+    app = state(ctx).app()
+    say(f"evaluating {app.classifier.model_id} on {len(examples)} texts…")
+    report = evaluate(app.classifier, examples)
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        stdout().print(_table(report))

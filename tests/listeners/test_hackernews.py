@@ -1,0 +1,164 @@
+"""The Hacker News listener: Algolia search-by-date over httpx.MockTransport and a local server."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from listeners.hackernews import HackerNewsListener, HackerNewsOptions
+from listeners.matching import BrandMatcher, BrandSpec
+from simak.errors import RateLimited, SourceUnavailable
+from tests.listeners.conftest import FakeClock, LocalServer
+
+BRANDS = BrandMatcher([BrandSpec("Acme", terms=("acme",))])
+NOW = 1_795_000_000  # the fake clock's epoch seconds are near this
+
+
+def hit(ident: int, text: str, created: int, kind: str = "comment") -> dict[str, Any]:
+    """A hit in the shape Algolia's HN search returns."""
+    base: dict[str, Any] = {
+        "objectID": str(ident),
+        "author": "pg",
+        "created_at_i": created,
+        "created_at": "2026-11-22T10:00:00Z",
+        "_tags": [kind, "author_pg", "story_1"],
+        "points": None,
+        "story_id": 1,
+        "parent_id": 1,
+    }
+    if kind == "comment":
+        base.update(comment_text=f"<p>{text}</p>", story_title="Ask HN: tools?")
+    else:
+        base.update(title=text, url="https://acme.example", story_text=None)
+    return base
+
+
+def reply(*hits: dict[str, Any], pages: int = 1, page: int = 0) -> httpx.Response:
+    return httpx.Response(
+        200,
+        json={
+            "hits": list(hits),
+            "nbHits": len(hits),
+            "page": page,
+            "nbPages": pages,
+            "hitsPerPage": 100,
+        },
+    )
+
+
+def listener(
+    clock: FakeClock, answers: list[httpx.Response], log: list[httpx.Request], **extra: Any
+) -> HackerNewsListener:
+    def handler(request: httpx.Request) -> httpx.Response:
+        log.append(request)
+        return answers.pop(0) if len(answers) > 1 else answers[0]
+
+    return HackerNewsListener(
+        "hn",
+        HackerNewsOptions.model_validate(extra),
+        BRANDS,
+        env={},
+        transport=httpx.MockTransport(handler),
+        clock=clock,
+        sleep=clock.sleep,
+    )
+
+
+def test_first_poll_pages_then_only_new(clock: FakeClock) -> None:
+    log: list[httpx.Request] = []
+    t = int(clock.now.timestamp())
+    answers = [
+        reply(hit(3, "Acme is great", t - 10, "story"), hit(2, "meh", t - 20), pages=2),
+        reply(hit(1, "acme broke my build", t - 30), pages=2, page=1),
+        reply(hit(4, "ACME again", t + 5), hit(3, "Acme is great", t - 10, "story")),
+    ]
+    source = listener(clock, answers, log)
+    pages = list(source.poll(None))
+    assert [m.external_id for m in pages[0].mentions] == ["3", "1"]
+    assert pages[0].fetched == 3
+    story, comment = pages[0].mentions
+    assert story.title == "Acme is great"
+    assert comment.text == "acme broke my build"
+    assert comment.title == "Ask HN: tools?"
+    assert comment.url == "https://news.ycombinator.com/item?id=1"
+    assert comment.author.profile_url == "https://news.ycombinator.com/user?id=pg"
+    assert json.loads(comment.raw_json)["objectID"] == "1"
+    first = dict(log[0].url.params)
+    assert first["tags"] == "(story,comment)"
+    assert first["numericFilters"] == f"created_at_i>={t - 24 * 3600}"
+    assert first["query"] == "acme"
+
+    again = list(source.poll(pages[0].cursor))
+    assert [m.external_id for m in again[0].mentions] == ["4"]
+    assert dict(log[-1].url.params)["numericFilters"] == f"created_at_i>={t - 10}"
+
+
+def test_429_and_5xx(clock: FakeClock) -> None:
+    log: list[httpx.Request] = []
+    answers = [httpx.Response(429, headers={"Retry-After": "5"}), reply(hit(1, "acme", 1))]
+    assert len(next(iter(listener(clock, answers, log).poll(None))).mentions) == 1
+    assert clock.sleeps == [5.0]
+    with pytest.raises(RateLimited):
+        list(
+            listener(clock, [httpx.Response(429, headers={"Retry-After": "7200"})], log).poll(None)
+        )
+    with pytest.raises(SourceUnavailable, match=r"HTTP 500 from HN search .*gave up after 3"):
+        list(listener(clock, [httpx.Response(500)], log).poll(None))
+    assert clock.sleeps == [5.0, 1.0, 2.0]
+
+
+def test_timeouts_are_retried(clock: FakeClock) -> None:
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        if len(calls) == 1:
+            raise httpx.ConnectTimeout("slow", request=request)
+        return reply(hit(1, "acme", 1))
+
+    source = HackerNewsListener(
+        "hn",
+        HackerNewsOptions(),
+        BRANDS,
+        transport=httpx.MockTransport(handler),
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    assert len(next(iter(source.poll(None))).mentions) == 1
+
+
+def test_malformed_payload(clock: FakeClock) -> None:
+    log: list[httpx.Request] = []
+    broken = hit(9, "acme", 1)
+    del broken["created_at_i"]
+    pages = list(listener(clock, [reply(broken, hit(8, "acme", 1))], log).poll(None))
+    assert [m.external_id for m in pages[0].mentions] == ["8"]
+    assert pages[0].warnings[0].startswith("hackernews 'acme': item 9 unreadable, skipped")
+    with pytest.raises(SourceUnavailable, match="not JSON"):
+        list(listener(clock, [httpx.Response(200, content=b"<html>")], log).poll(None))
+    with pytest.raises(SourceUnavailable, match="no hits list"):
+        list(listener(clock, [httpx.Response(200, json={"oops": 1})], log).poll(None))
+
+
+def test_end_to_end_against_a_local_fake_algolia(clock: FakeClock) -> None:
+    from flask import Flask, jsonify, request
+
+    app = Flask("algolia")
+    filters: list[str] = []
+
+    @app.get("/api/v1/search_by_date")
+    def search() -> Any:
+        filters.append(request.args["numericFilters"])
+        t = int(clock.now.timestamp())
+        return jsonify({"hits": [hit(1, "acme rocks", t - 60)], "nbPages": 1, "page": 0})
+
+    with LocalServer(app) as server:
+        opts = HackerNewsOptions(api_url=f"{server.url}/api/v1", queries=["acme"])
+        source = HackerNewsListener("hn", opts, BRANDS, clock=clock, sleep=clock.sleep)
+        pages = list(source.poll(None))
+        assert len(pages[0].mentions) == 1
+        assert next(iter(source.poll(pages[0].cursor))).mentions == []
+    assert filters[-1] == f"created_at_i>={int(clock.now.timestamp()) - 60}"
