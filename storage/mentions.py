@@ -46,13 +46,24 @@ def _find_or_create_person(session: Session, author: Author, now: datetime) -> P
     if handle is not None:
         _refresh_handle(handle, author)
         return handle.person
-    person = Person(display_name=author.display_name or author.handle, email=author.email,
-                    created_at=now)
-    session.add(person)
+    person = _person_by_email(session, author.email)
+    if person is None:
+        person = Person(display_name=author.display_name or author.handle, email=author.email,
+                        created_at=now)
+        session.add(person)
     session.add(Handle(person=person, platform=author.platform, key=key, user_id=author.user_id,
                        handle=author.handle, display_name=author.display_name,
                        profile_url=author.profile_url, email=author.email, lang=author.lang))
     return person
+
+
+def _person_by_email(session: Session, email: str | None) -> Person | None:
+    # The same email on two platforms is one customer: their history follows them.
+    if not email or "@" not in email:
+        return None
+    session.flush()
+    return session.scalar(select(Person).where(func.lower(Person.email) == email.strip().lower())
+                          .order_by(Person.id).limit(1))
 
 
 def _refresh_handle(handle: Handle, author: Author) -> None:

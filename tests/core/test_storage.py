@@ -133,3 +133,18 @@ def test_idea_board_groups_and_counts_people(db: Database) -> None:
     assert [(r.group_key, r.count, r.people, r.status) for r in board] == [
         ("oat", 2, 2, "planned"), ("medan", 1, 1, "new")]
     assert stats.ideas == 3 and stats.idea_groups == 2 and stats.mentions == 3
+
+
+def test_same_email_on_two_platforms_is_one_person(db: Database) -> None:
+    def by(platform: str, handle: str, ext: str, email: str) -> Mention:
+        return Mention(platform=platform, external_id=ext, source="demo", brand="kopi-senja",
+                       text=f"Kopi Senja {ext}", created_at=NOW,
+                       author=Author(platform=platform, handle=handle, email=email))
+    with db.session() as s:
+        save_mentions(s, [by("x", "rina", "1", "Rina@Example.com"),
+                          by("instagram", "rina_ig", "2", "rina@example.com"),
+                          by("x", "other", "3", "other@example.com")], NOW)
+    with db.session() as s:
+        people = s.scalars(select(Person)).all()
+        handles = s.scalars(select(Handle)).all()
+    assert len(people) == 2 and len(handles) == 3
