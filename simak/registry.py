@@ -43,7 +43,7 @@ SOURCE_TYPES: Mapping[str, Plugin] = {
 CLASSIFIER_BACKENDS: Mapping[str, Plugin] = {
     "embedded": Plugin("classifier.embedded", "EmbeddedOptions", "EmbeddedClassifier"),
     "keywords": Plugin("classifier.keywords", "KeywordsOptions", "KeywordClassifier"),
-    "transformers": Plugin("classifier.hf", "TransformersOptions", "TransformersClassifier"),
+    "transformers": Plugin("classifier.hf", "HFOptions", "HFClassifier"),
 }
 
 

@@ -12,6 +12,7 @@ from simak.cli.followup import correct, followup_app
 from simak.cli.poll import poll
 from simak.cli.queue import ideas, queue
 from simak.cli.stats import sources, stats
+from simak.cli.train import train
 
 app = typer.Typer(
     name="simak",
@@ -40,6 +41,7 @@ app.command()(stats)
 app.command()(sources)
 app.command()(correct)
 app.command("eval")(eval_)
+app.command()(train)
 app.add_typer(followup_app, name="followup")
 app.add_typer(db_app, name="db")
 
