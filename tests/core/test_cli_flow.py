@@ -103,3 +103,27 @@ def test_ideas_board_lists_captured_ideas(project: Project) -> None:
     assert any("oat milk" in row["title"] for row in board)
     human = project.run("ideas")
     assert human.exit_code == 0 and "Ideas board" in human.stdout
+
+
+def test_eval_reports_per_label_and_language(project: Project, tmp_path: Path) -> None:
+    data = tmp_path / "labelled.jsonl"
+    rows = [("kopinya enak banget, mantap", ["praise"], "id"),
+            ("aplikasinya error terus, kecewa", ["complaint"], "id"),
+            ("please add dark mode", ["idea"], "en"),
+            ("the coffee is great", ["praise"], "en"),
+            ("jam berapa buka?", [], "id")]
+    data.write_text("\n".join(json.dumps({"text": t, "labels": lab, "lang": lang})
+                              for t, lab, lang in rows) + "\n", encoding="utf-8")
+    report: Any = project.json("eval", "--input", str(data))
+    assert report["n"] == 5 and {"all", "en", "id"} <= set(report["groups"])
+    assert set(report["groups"]["all"]["labels"]) == {"praise", "complaint", "idea"}
+    assert 0.0 <= report["groups"]["id"]["macro_f1"] <= 1.0
+    human = project.run("eval", "--input", str(data))
+    assert human.exit_code == 0 and "macro-F1" in human.stdout
+
+
+def test_eval_and_train_refuse_bad_paths(project: Project, tmp_path: Path) -> None:
+    missing = project.run("eval", "--input", str(tmp_path / "nope.jsonl"))
+    assert missing.exit_code == 2 and "not found" in missing.stderr
+    train = project.run("train", "--datasets", str(tmp_path))
+    assert train.exit_code == 2 and "simak_annotated" in train.stderr
