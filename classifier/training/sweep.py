@@ -21,7 +21,9 @@ from classifier.training.bundle import SPLIT_DEV
 from classifier.training.fit import RECIPES, FitConfig, dev_logits_of, fit, save_weight_parts
 
 
-def dev_scores(bundle: dict[str, npt.NDArray[Any]], logits: npt.NDArray[np.float32]) -> dict[str, float]:
+def dev_scores(
+    bundle: dict[str, npt.NDArray[Any]], logits: npt.NDArray[np.float32]
+) -> dict[str, float]:
     """Macro-F1 per language on dev, at 0.5 and at per-label best thresholds."""
     dev = np.flatnonzero(bundle["splits"] == SPLIT_DEV)
     gold = bundle["targets"][dev] == 1
@@ -36,10 +38,14 @@ def dev_scores(bundle: dict[str, npt.NDArray[Any]], logits: npt.NDArray[np.float
     return out
 
 
-def average_weights(runs: list[dict[str, npt.NDArray[np.float16]]]) -> dict[str, npt.NDArray[np.float16]]:
+def average_weights(
+    runs: list[dict[str, npt.NDArray[np.float16]]],
+) -> dict[str, npt.NDArray[np.float16]]:
     """Element-wise mean of several runs' tensors (a "model soup" of shared-init runs)."""
-    return {name: np.mean([r[name].astype(np.float32) for r in runs], axis=0).astype(np.float16)
-            for name in runs[0]}
+    return {
+        name: np.mean([r[name].astype(np.float32) for r in runs], axis=0).astype(np.float16)
+        for name in runs[0]
+    }
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,181 @@
+"""Backend ``transformers``: any Hugging Face sequence-classification or NLI model.
+
+Two modes:
+
+* ``multilabel`` — a fine-tuned classifier; ``label_map`` maps the model's label names
+  (``config.id2label``) onto praise / complaint / idea (unmapped names are ignored).
+  Multi-label models (``problem_type="multi_label_classification"``) use sigmoids,
+  others softmax.
+* ``zero-shot`` — an NLI model; each label is scored by the best entailment probability
+  over its hypotheses (English and Indonesian templates by default).
+
+torch and transformers are imported only when the backend is built (``simak[train]``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from classifier.base import LABELS, Classification, Label
+from classifier.text import clean_text
+from simak.errors import ClassifierError
+
+NAMES: tuple[str, ...] = LABELS
+DEFAULT_HYPOTHESES: dict[Label, tuple[str, ...]] = {
+    "praise": (
+        "The author praises the product or service.",
+        "Penulis memuji produk atau layanan ini.",
+    ),
+    "complaint": (
+        "The author complains about a problem with the product or service.",
+        "Penulis mengeluhkan masalah pada produk atau layanan ini.",
+    ),
+    "idea": (
+        "The author suggests a new feature or an improvement.",
+        "Penulis mengusulkan fitur baru atau perbaikan.",
+    ),
+}
+
+
+class HFOptions(BaseModel):
+    """Settings of the ``transformers`` backend."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: str = Field(..., description="local model directory or hub id")
+    mode: Literal["multilabel", "zero-shot"] = "multilabel"
+    label_map: dict[str, Label] | None = Field(None, description="model label name → our label")
+    hypotheses: dict[Label, tuple[str, ...]] = Field(
+        default_factory=lambda: dict(DEFAULT_HYPOTHESES)
+    )
+    thresholds: dict[Label, float] = Field(default_factory=lambda: dict.fromkeys(LABELS, 0.5))
+    local_files_only: bool = True
+    batch_size: int = Field(16, ge=1, le=512)
+    max_tokens: int = Field(256, ge=8, le=4096)
+
+
+def _import_stack() -> tuple[Any, Any]:
+    try:
+        import torch
+        import transformers
+    except ImportError as exc:
+        raise ClassifierError(
+            f"the transformers backend needs torch and transformers ({exc.name} is missing); "
+            "install them with: pip install 'simak[train]'"
+        ) from exc
+    return torch, transformers
+
+
+class HFClassifier:
+    """Classifier backed by a Hugging Face model (see module docstring)."""
+
+    def __init__(self, options: HFOptions) -> None:
+        from classifier.lang import detect_language
+
+        self._torch, tf = _import_stack()
+        self._options = options
+        try:
+            self._tokenizer = tf.AutoTokenizer.from_pretrained(
+                options.model, local_files_only=options.local_files_only
+            )
+            self._model = tf.AutoModelForSequenceClassification.from_pretrained(
+                options.model, local_files_only=options.local_files_only
+            ).eval()
+        except (OSError, ValueError) as exc:
+            raise ClassifierError(
+                f"cannot load Hugging Face model {options.model!r}: {exc}; check the path, or "
+                "download it once and set local_files_only: false"
+            ) from exc
+        self._id2label = {int(k): str(v) for k, v in self._model.config.id2label.items()}
+        self._detect = detect_language
+        if options.mode == "zero-shot":
+            self._entail = self._nli_index("entail")
+            self._contra = self._nli_index("contradict")
+        else:
+            self._map = options.label_map or {n: n for n in self._id2label.values() if n in LABELS}
+            if not set(self._map.values()) & set(LABELS):
+                raise ClassifierError(
+                    f"model {options.model!r} has labels "
+                    f"{sorted(self._id2label.values())}; set label_map"
+                )
+
+    @property
+    def model_id(self) -> str:
+        """``transformers/<model>``."""
+        return f"transformers/{self._options.model}"
+
+    def _nli_index(self, prefix: str) -> int:
+        for idx, name in self._id2label.items():
+            if name.lower().startswith(prefix):
+                return idx
+        raise ClassifierError(
+            f"zero-shot needs an NLI model with an {prefix!r} label; "
+            f"{self._options.model!r} has {sorted(self._id2label.values())}"
+        )
+
+    def _logits(self, first: list[str], second: list[str] | None = None) -> Any:
+        enc = self._tokenizer(
+            first,
+            second,
+            padding=True,
+            truncation=True,
+            max_length=self._options.max_tokens,
+            return_tensors="pt",
+        )
+        with self._torch.no_grad():
+            return self._model(**enc).logits.float()
+
+    def _scores_multilabel(self, texts: list[str]) -> list[dict[str, float]]:
+        logits = self._logits(texts)
+        multi = self._model.config.problem_type == "multi_label_classification"
+        probs = logits.sigmoid() if multi else logits.softmax(-1)
+        out = []
+        for row in probs.tolist():
+            scores = dict.fromkeys(NAMES, 0.0)
+            for idx, p in enumerate(row):
+                label = self._map.get(self._id2label.get(idx, ""))
+                if label:
+                    scores[label] = max(scores[label], float(p))
+            out.append(scores)
+        return out
+
+    def _scores_zero_shot(self, texts: list[str]) -> list[dict[str, float]]:
+        out = [dict.fromkeys(NAMES, 0.0) for _ in texts]
+        for label in LABELS:
+            for hypothesis in self._options.hypotheses.get(label, ()):
+                logits = self._logits(texts, [hypothesis] * len(texts))
+                pair = logits[:, [self._contra, self._entail]].softmax(-1)[:, 1].tolist()
+                for scores, p in zip(out, pair, strict=True):
+                    scores[label] = max(scores[label], float(p))
+        return out
+
+    def classify(self, texts: Sequence[str]) -> list[Classification]:
+        """Classify ``texts``; one result per text, in order (empty text → other)."""
+        cleaned = [clean_text(t) for t in texts]
+        unique = sorted({t for t in cleaned if t})
+        scorer = (
+            self._scores_zero_shot if self._options.mode == "zero-shot" else self._scores_multilabel
+        )
+        by_text: dict[str, dict[str, float]] = {}
+        size = self._options.batch_size
+        for start in range(0, len(unique), size):
+            chunk = unique[start : start + size]
+            by_text.update(zip(chunk, scorer(chunk), strict=True))
+        results = []
+        for text in cleaned:
+            scores = by_text.get(text, dict.fromkeys(NAMES, 0.0))
+            labels = tuple(
+                lab
+                for lab in LABELS
+                if text and scores[lab] >= self._options.thresholds.get(lab, 0.5)
+            )
+            lang = self._detect(text) if text else "und"
+            results.append(
+                Classification(
+                    labels, {k: round(v, 4) for k, v in scores.items()}, lang, self.model_id
+                )
+            )
+        return results

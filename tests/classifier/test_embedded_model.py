@@ -1,0 +1,124 @@
+"""The real shipped embedded model: unambiguous posts, odd input, cache rebuild."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from classifier.base import Classifier
+from classifier.embedded import EmbeddedClassifier, EmbeddedOptions
+from simak.errors import ClassifierError
+
+CLEAR_POSTS = [
+    ("I love this app, it works great and the support team was so helpful!", "en", {"praise"}),
+    ("The app crashes every time I open it and I lost all my data. Terrible.", "en", {"complaint"}),
+    ("Please add a dark mode option to the settings.", "en", {"idea"}),
+    ("Pengiriman cepat, barang sesuai pesanan, mantap! Terima kasih seller.", "id", {"praise"}),
+    (
+        "Aplikasinya lemot banget dan sering force close, gak bisa login dari kemarin.",
+        "id",
+        {"complaint"},
+    ),
+    ("Tolong tambahkan fitur mode gelap dan pilihan bahasa daerah dong.", "id", {"idea"}),
+]
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("simak-cache")
+
+
+@pytest.fixture(scope="module")
+def model(cache_dir: Path) -> EmbeddedClassifier:
+    messages: list[str] = []
+    clf = EmbeddedClassifier(EmbeddedOptions(), cache_dir, progress=messages.append)
+    assert len(messages) == 1 and "first use" in messages[0]
+    return clf
+
+
+def test_implements_protocol(model: EmbeddedClassifier) -> None:
+    assert isinstance(model, Classifier)
+    assert model.model_id.startswith("embedded/")
+
+
+@pytest.mark.parametrize(("text", "lang", "labels"), CLEAR_POSTS)
+def test_clear_posts(model: EmbeddedClassifier, text: str, lang: str, labels: set[str]) -> None:
+    (result,) = model.classify([text])
+    assert set(result.labels) == labels, result.scores
+    assert result.lang == lang
+    assert set(result.scores) == {"praise", "complaint", "idea"}
+
+
+def test_odd_inputs_do_not_crash(model: EmbeddedClassifier) -> None:
+    odd = [
+        "",
+        "   ",
+        "😀😀😀",
+        "x" * 10_000,
+        "ok\u200b\u200c\u200d\ufeffbagus",
+        "bad \ud800 text",
+        "Привет 你好 مرحبا app bagus",
+        "\x00\x01control",
+        "🙏" * 3000,
+    ]
+    results = model.classify(odd)
+    assert len(results) == len(odd)
+    assert results[0].labels == () and results[0].lang == "und"
+    assert all(0.0 <= p <= 1.0 for r in results for p in r.scores.values())
+
+
+def test_batch_order_and_duplicates(model: EmbeddedClassifier) -> None:
+    texts = [CLEAR_POSTS[0][0], CLEAR_POSTS[1][0], CLEAR_POSTS[0][0]]
+    batch = model.classify(texts)
+    single = [model.classify([t])[0] for t in texts]
+    assert [r.labels for r in batch] == [r.labels for r in single]
+    assert batch[0] == batch[2]
+    assert model.classify([]) == []
+
+
+def test_threshold_override(cache_dir: Path) -> None:
+    clf = EmbeddedClassifier(EmbeddedOptions(thresholds={"idea": 0.99}), cache_dir)
+    assert clf.thresholds["idea"] == 0.99
+
+
+def test_unknown_version_is_a_clear_error(cache_dir: Path) -> None:
+    with pytest.raises(ClassifierError, match="simak train"):
+        EmbeddedClassifier(EmbeddedOptions(version="no-such-version"), cache_dir)
+
+
+def test_options_reject_unknown_keys() -> None:
+    with pytest.raises(ValueError, match="extra"):
+        EmbeddedOptions(colour="blue")  # type: ignore[call-arg]
+
+
+def _digest(folder: Path) -> str:
+    return hashlib.sha256((folder / "model.onnx").read_bytes()).hexdigest()
+
+
+def test_deleted_cache_rebuilds_identically(model: EmbeddedClassifier, cache_dir: Path) -> None:
+    texts = [t for t, _, _ in CLEAR_POSTS]
+    before = model.classify(texts)
+    digests = {p.name: _digest(p) for p in (cache_dir / "embedded").iterdir()}
+    shutil.rmtree(cache_dir / "embedded")
+    rebuilt = EmbeddedClassifier(EmbeddedOptions(), cache_dir)
+    after = {p.name: _digest(p) for p in (cache_dir / "embedded").iterdir()}
+    assert after and all(digests[name] == digest for name, digest in after.items())
+    assert rebuilt.classify(texts) == before
+    assert not [p for p in (cache_dir / "embedded").iterdir() if p.name.startswith(".build")]
+
+
+def test_dynamic_int8_mode_agrees_on_clear_posts(cache_dir: Path) -> None:
+    clf = EmbeddedClassifier(EmbeddedOptions(quantization="dynamic8"), cache_dir)
+    results = clf.classify([t for t, _, _ in CLEAR_POSTS])
+    assert [set(r.labels) for r in results] == [labels for _, _, labels in CLEAR_POSTS]
+
+
+def test_scores_do_not_depend_on_batch_mates(model: EmbeddedClassifier) -> None:
+    texts = [t for t, _, _ in CLEAR_POSTS] + ["x " * 300, "ok"]
+    together = model.classify(texts)
+    alone = [model.classify([t])[0] for t in texts]
+    for a, b in zip(together, alone, strict=True):
+        assert max(abs(a.scores[k] - b.scores[k]) for k in a.scores) < 0.01

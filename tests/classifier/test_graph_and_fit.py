@@ -1,0 +1,91 @@
+"""The ONNX graph builder reproduces the torch model the trainer fits (tiny random model)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classifier.training.bundle import SPLIT_DEV, SPLIT_PROXY, SPLIT_TRAIN
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+ort = pytest.importorskip("onnxruntime")
+
+HIDDEN, LAYERS, HEADS, FFN, VOCAB, MAXPOS = 64, 2, 2, 128, 40, 32
+
+
+def tiny_bundle(rng: np.random.Generator, n: int = 48) -> dict[str, np.ndarray]:
+    lengths = rng.integers(3, 12, n)
+    tokens = np.concatenate([rng.integers(4, VOCAB, k) for k in lengths]).astype(np.int32)
+    bundle: dict[str, np.ndarray] = {
+        "vocab_ids": np.arange(VOCAB),
+        "tokens": tokens,
+        "offsets": np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+        "targets": rng.integers(-1, 2, (n, 3)).astype(np.int8),
+        "weights": np.ones(n, np.float32),
+        "splits": np.array([SPLIT_TRAIN, SPLIT_DEV, SPLIT_PROXY] * (n // 3), np.int8),
+        "langs": rng.integers(0, 2, n).astype(np.int8),
+        "config": np.array([HIDDEN, LAYERS, HEADS, FFN, MAXPOS]),
+        "eps": np.array(1e-12),
+        "q:emb.word:codes": rng.integers(-8, 8, (VOCAB, HIDDEN)).astype(np.int8),
+        "q:emb.word:scales": rng.uniform(0.01, 0.05, (VOCAB, HIDDEN // 32)).astype(np.float32),
+    }
+    shapes = {
+        "emb.pos": (MAXPOS, HIDDEN),
+        "emb.type": (2, HIDDEN),
+        "emb.ln.w": (HIDDEN,),
+        "emb.ln.b": (HIDDEN,),
+    }
+    for i in range(LAYERS):
+        for name, out, inp in (
+            ("q", HIDDEN, HIDDEN),
+            ("k", HIDDEN, HIDDEN),
+            ("v", HIDDEN, HIDDEN),
+            ("ao", HIDDEN, HIDDEN),
+            ("fi", FFN, HIDDEN),
+            ("fo", HIDDEN, FFN),
+        ):
+            shapes[f"l{i}.{name}.w"], shapes[f"l{i}.{name}.b"] = (out, inp), (out,)
+        for ln in ("aln", "oln"):
+            shapes[f"l{i}.{ln}.w"], shapes[f"l{i}.{ln}.b"] = (HIDDEN,), (HIDDEN,)
+    for name, shape in shapes.items():
+        base = 1.0 if name.endswith("ln.w") else 0.0
+        bundle["w:" + name] = (base + rng.normal(0, 0.05, shape)).astype(np.float32)
+    return bundle
+
+
+def test_fit_runs_on_cpu_and_onnx_graph_matches_torch(tmp_path: Path) -> None:
+    import onnx
+
+    from classifier.embedded.graph import GraphShape, build_graph
+    from classifier.training.fit import FitConfig, build_model, fit, load_weights
+
+    rng = np.random.default_rng(0)
+    bundle = tiny_bundle(rng)
+    weights, info = fit(
+        bundle,
+        FitConfig(mix_epochs=1, final_epochs=1, batch_size=8, device="cpu"),
+        log=lambda _m: None,
+    )
+    assert len(info["dev_logits"]) == int((bundle["splits"] == SPLIT_DEV).sum())
+    assert "emb.word" not in weights and weights["head.w"].shape == (3, HIDDEN)
+
+    model = build_model(bundle)
+    load_weights(model, weights, LAYERS)
+    model.eval()
+    ids = np.array([[0, 5, 6, 7, 2], [0, 9, 2, 1, 1]], np.int64)
+    mask = (ids != 1).astype(np.int64)
+    with torch.no_grad():
+        expected = model(torch.from_numpy(ids), torch.from_numpy(mask)).numpy()
+
+    graph_weights = {k: v.astype(np.float32) for k, v in weights.items()}
+    shape = GraphShape(HIDDEN, LAYERS, HEADS, 1e-12, 3)
+    graph = build_graph(
+        graph_weights, bundle["q:emb.word:codes"], bundle["q:emb.word:scales"], shape
+    )
+    onnx.save(graph, tmp_path / "tiny.onnx")
+    session = ort.InferenceSession(str(tmp_path / "tiny.onnx"), providers=["CPUExecutionProvider"])
+    got = session.run(["logits"], {"input_ids": ids, "attention_mask": mask})[0]
+    np.testing.assert_allclose(got, expected, atol=2e-2)
