@@ -24,9 +24,12 @@ def _short(text: str, width: int) -> str:
 
 
 def _queue_table(items: list[QueueItem], now_label: str) -> Table:
-    table = Table(title=f"Follow-up queue · {now_label}", title_justify="left", expand=False)
-    for col in ("#", "label", "prio", "due", "who", "via", "lang", "what they said"):
-        table.add_column(col, overflow="fold" if col == "what they said" else "ellipsis")
+    table = Table(title=f"Follow-up queue · {now_label}", title_justify="left", expand=True)
+    for col in ("#", "label", "prio", "due"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("who", max_width=14, overflow="ellipsis", no_wrap=True)
+    # The person's words get whatever width is left.
+    table.add_column("what they said", ratio=1, overflow="fold", min_width=24)
     return table
 
 
@@ -50,14 +53,14 @@ def queue(
     for item in items:
         style = _LABEL_STYLE.get(item.label, "")
         table.add_row(str(item.id), f"[{style}]{item.label}[/{style}]", str(item.priority),
-                      ago(item.due_at, now), _short(item.author, 18), item.channel, item.lang,
-                      _short(item.text, 70))
+                      ago(item.due_at, now), item.author, _short(item.text, 140))
     if not items:
         table.caption = "Nothing waiting. Run `simak poll` to fetch new mentions."
     stdout().print(table)
     if drafts:
         for item in items:
-            title = f"#{item.id} · {item.subject} · via {item.channel} to {item.author}"
+            title = (f"#{item.id} · {item.subject} · {item.lang} · via {item.channel} "
+                     f"to {item.author} on {item.platform}")
             stdout().print(Panel(item.draft, title=title, title_align="left", expand=False))
 
 
