@@ -80,7 +80,8 @@ def skip_source(db: Database, name: str, platform: str, reason: str, clock: Cloc
 
 def _record(db: Database, report: SourceReport, now: datetime) -> None:
     outcome = RunOutcome(fetched=report.fetched, stored=report.stored, reads=report.reads,
-                         warnings=len(report.warnings), error=report.error)
+                         warnings=len(report.warnings), error=report.error,
+                         last_warning=report.warnings[-1] if report.warnings else None)
     with db.session() as session:
         record_run(session, report.name, report.platform, outcome, now)
 

@@ -218,6 +218,7 @@ class SourceState(Base):
     stored_last_run: Mapped[int] = mapped_column(Integer, default=0)
     reads_last_run: Mapped[int] = mapped_column(Integer, default=0)
     warnings_last_run: Mapped[int] = mapped_column(Integer, default=0)
+    last_warning: Mapped[str | None] = mapped_column(Text)  # e.g. a bozo feed or bad line
 
 
 class AuditLog(Base):

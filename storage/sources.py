@@ -25,6 +25,7 @@ class SourceHealth:
     stored_last_run: int
     reads_last_run: int
     warnings_last_run: int
+    last_warning: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ class RunOutcome:
     reads: int
     warnings: int
     error: str | None  # one line; None when the run succeeded
+    last_warning: str | None = None
 
 
 def _state(session: Session, name: str, platform: str) -> SourceState:
@@ -69,6 +71,8 @@ def record_run(session: Session, name: str, platform: str, outcome: RunOutcome,
     state.stored_last_run = outcome.stored
     state.reads_last_run = outcome.reads
     state.warnings_last_run = outcome.warnings
+    if outcome.last_warning is not None:
+        state.last_warning = outcome.last_warning
     if outcome.error is None:
         state.last_success_at = now
         state.consecutive_failures = 0
@@ -86,6 +90,7 @@ def source_health(session: Session) -> list[SourceHealth]:
                      last_success_at=s.last_success_at, last_error=s.last_error,
                      consecutive_failures=s.consecutive_failures,
                      fetched_last_run=s.fetched_last_run, stored_last_run=s.stored_last_run,
-                     reads_last_run=s.reads_last_run, warnings_last_run=s.warnings_last_run)
+                     reads_last_run=s.reads_last_run, warnings_last_run=s.warnings_last_run,
+                     last_warning=s.last_warning)
         for s in rows
     ]

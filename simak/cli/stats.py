@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from simak.cli.common import ago, handle_errors, print_json, state, stdout
-from storage.sources import source_health
+from storage.sources import SourceHealth, source_health
 from storage.stats import collect_stats
 
 
@@ -37,6 +37,14 @@ def stats(
     stdout().print(table)
 
 
+def _problem(h: SourceHealth) -> str:
+    if h.consecutive_failures:
+        return f"[red]{h.last_error}[/red]"
+    if h.warnings_last_run:
+        return f"[yellow]{h.warnings_last_run} warning(s), last: {h.last_warning}[/yellow]"
+    return ""
+
+
 @handle_errors
 def sources(
     ctx: typer.Context,
@@ -54,8 +62,8 @@ def sources(
     now = app.clock()
     table = Table(title="Sources", title_justify="left")
     for col in ("source", "type", "last success", "fetched", "new", "reads", "failures",
-                "last error"):
-        table.add_column(col, overflow="fold" if col == "last error" else "ellipsis")
+                "problem"):
+        table.add_column(col, overflow="fold" if col == "problem" else "ellipsis")
     for name, kind, enabled in configured:
         h = health.get(name)
         if h is None:
@@ -63,6 +71,5 @@ def sources(
             continue
         failures = f"[red]{h.consecutive_failures}[/red]" if h.consecutive_failures else "0"
         table.add_row(name, kind, ago(h.last_success_at, now), str(h.fetched_last_run),
-                      str(h.stored_last_run), str(h.reads_last_run), failures,
-                      h.last_error if h.consecutive_failures else "")
+                      str(h.stored_last_run), str(h.reads_last_run), failures, _problem(h))
     stdout().print(table)

@@ -127,3 +127,17 @@ def test_eval_and_train_refuse_bad_paths(project: Project, tmp_path: Path) -> No
     assert missing.exit_code == 2 and "not found" in missing.stderr
     train = project.run("train", "--datasets", str(tmp_path))
     assert train.exit_code == 2 and "simak_annotated" in train.stderr
+
+
+def test_bozo_feed_keeps_entries_and_health_records_the_problem(project: Project) -> None:
+    broken = (project.root / "feed.xml").read_text("utf-8").replace(
+        "AC mati.</summary>", "AC mati & panas.</summary>")  # unescaped & -> bozo
+    (project.root / "feed.xml").write_text(broken, "utf-8")
+    result = project.run("poll")
+    assert result.exit_code == 0, result.output
+    health: Any = project.json("sources")
+    blog = next(h for h in health if h["name"] == "blog")
+    assert blog["stored_last_run"] == 1 and blog["warnings_last_run"] >= 1
+    assert blog["last_warning"]
+    human = project.run("sources")
+    assert "warning" in human.stdout
