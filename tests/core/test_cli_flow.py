@@ -141,3 +141,25 @@ def test_bozo_feed_keeps_entries_and_health_records_the_problem(project: Project
     assert blog["last_warning"]
     human = project.run("sources")
     assert "warning" in human.stdout
+
+
+def test_missing_credential_skips_only_that_source(project: Project,
+                                                   monkeypatch: Any) -> None:
+    monkeypatch.delenv("SIMAK_TEST_REDDIT_ID", raising=False)
+    reddit = """  - name: reddit
+    type: reddit
+    options:
+      client_id: ${SIMAK_TEST_REDDIT_ID}
+      client_secret: ${SIMAK_TEST_REDDIT_SECRET}
+      api_approved: true
+      subreddits: [indonesia]
+classifier:"""
+    text = project.config.read_text("utf-8").replace("classifier:", reddit, 1)
+    project.config.write_text(text, "utf-8")
+    result = project.run("poll")
+    assert result.exit_code == 1, result.output
+    assert "SIMAK_TEST_REDDIT_ID" in result.stderr
+    health: Any = project.json("sources")
+    by_name = {h["name"]: h for h in health}
+    assert by_name["reddit"]["consecutive_failures"] == 1
+    assert by_name["export"]["stored_last_run"] == 5
