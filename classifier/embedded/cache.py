@@ -93,8 +93,13 @@ def _build_into(folder: Path, model_dir: Path, manifest: Manifest, quantization:
     shape = GraphShape(cfg.hidden, layers, cfg.heads, cfg.eps, len(manifest.labels))
     if quantization == "weights8":
         onnx.save(build_graph(weights, codes, scales, shape), folder / MODEL_FILE)
-    else:
+    elif quantization == "token8":
+        model = build_graph(weights, codes, scales, shape, blocks8=False, per_token=True)
+        onnx.save(model, folder / MODEL_FILE)
+    elif quantization == "dynamic8":
         _build_dynamic(folder, build_graph(weights, codes, scales, shape, blocks8=False))
+    else:
+        raise ClassifierError(f"unknown quantization {quantization!r}")
     save_tokenizer(E5Tokenizer(base.vocab, manifest.max_tokens), folder)
     (folder / "BUILD").write_text(f"built in {time.monotonic() - started:.1f}s\n", encoding="utf-8")
 

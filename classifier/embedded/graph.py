@@ -32,6 +32,13 @@ def quantize_blocks(
     return codes.astype(np.uint8), scales.reshape(-1).astype(np.float32)
 
 
+def quantize_columns(
+    w: npt.NDArray[np.float32],
+) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.float32]]:
+    """``W.T`` ``[in, out]`` as symmetric int8 with one scale per output (deterministic)."""
+    scales = np.maximum(np.abs(w).max(axis=1), 1e-12).astype(np.float32) / np.float32(127.0)
+    codes = np.clip(np.round(w / scales[:, None]), -127, 127).astype(np.int8)
+    return np.ascontiguousarray(codes.T), scales.astype(np.float32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +59,17 @@ class _Builder:
     inits: list[onnx.TensorProto] = field(default_factory=list)
     count: int = 0
     blocks8: bool = True
+    quantized: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    per_token: bool = False
 
     def const(self, name: str, value: npt.NDArray[np.generic]) -> str:
         self.inits.append(numpy_helper.from_array(value, name))
+        return name
+
+    def shared(self, name: str, value: npt.NDArray[np.generic]) -> str:
+        """A constant added once however often it is used."""
+        if not any(init.name == name for init in self.inits):
+            self.const(name, value)
         return name
 
     def op(self, op_type: str, inputs: list[str], **attrs: Any) -> str:
@@ -72,6 +87,8 @@ class _Builder:
         result does not depend on the other texts in its batch (unlike per-tensor
         dynamic quantisation).
         """
+        if self.per_token:
+            return self._linear_per_token(x, weights, name)
         if not self.blocks8:
             w = self.const(name + ".wt", np.ascontiguousarray(weights[name + ".w"].T))
             return self.op(
@@ -98,6 +115,53 @@ class _Builder:
         )
         return self.op("Add", [product, b])
 
+    def _linear_per_token(
+        self, x: str, weights: Mapping[str, npt.NDArray[np.float32]], name: str
+    ) -> str:
+        """``x @ W.T + b`` with int8 weights (per output channel) and int8 activations
+        scaled per token (row), so a text's result does not depend on its batch-mates:
+        ``xq = round(x / s)``, ``s = max|x_row| / 127``; ``y = (xq @ Wq) * s * w_scale + b``."""
+        if x not in self.quantized:
+            self.quantized[x] = self._quantize_rows(x)
+        xq, row_scale, zero = self.quantized[x]
+        codes, w_scales = quantize_columns(weights[name + ".w"])
+        self.count += 1
+        out = f"matmulintegertofloat_{self.count}"
+        inputs = [
+            xq,
+            self.const(name + ".wq", codes),
+            "f.qone",
+            self.const(name + ".ws", w_scales),
+            zero,
+        ]
+        self.nodes.append(
+            helper.make_node("MatMulIntegerToFloat", inputs, [out], domain="com.microsoft")
+        )
+        scaled = self.op("Mul", [out, row_scale])
+        return self.op("Add", [scaled, self.const(name + ".b", weights[name + ".b"])])
+
+    def _quantize_rows(self, x: str) -> tuple[str, str, str]:
+        """Quantise each row (token) of ``x`` with its own scale ``max|row| / 127`` to
+        uint8 around 128: ``(codes, scales [.., 1], zero point)``."""
+        amax = self.op("ReduceMax", [self.op("Abs", [x])], axes=[-1], keepdims=1)
+        zero = self.shared("u8.q128", np.array(128, np.uint8))
+        row_scale = self.op(
+            "Mul",
+            [
+                self.op("Max", [amax, self.shared("f.qfloor", np.array(1e-8, np.float32))]),
+                self.shared("f.inv127", np.array(1.0 / 127.0, np.float32)),
+            ],
+        )
+        xq = self.op(
+            "QuantizeLinear",
+            [
+                self.op("Div", [x, row_scale]),
+                self.shared("f.qone", np.array(1.0, np.float32)),
+                zero,
+            ],
+        )
+        return xq, row_scale, zero
+
     def layer_norm(
         self, x: str, weights: Mapping[str, npt.NDArray[np.float32]], name: str, eps: float
     ) -> str:
@@ -112,13 +176,17 @@ def build_graph(
     word_scales: npt.NDArray[np.float32],
     shape: GraphShape,
     blocks8: bool = True,
+    per_token: bool = False,
 ) -> onnx.ModelProto:
     """Return the model: ``(input_ids, attention_mask) -> logits [batch, labels]``.
 
-    With ``blocks8`` linear layers hold 8-bit block-quantised weights (``MatMulNBits``),
-    otherwise float32 ``MatMul`` (for ``quantize_dynamic``); everything else is float32.
+    With ``per_token`` linear layers are int8 GEMMs (``MatMulIntegerToFloat``) on int8
+    weights (one scale per output) and activations quantised per token (q/k/v fused into
+    one GEMM); else with ``blocks8`` they hold 8-bit block-quantised weights
+    (``MatMulNBits``), otherwise float32 ``MatMul`` (for ``quantize_dynamic``).
+    Everything else is float32.
     """
-    g = _Builder(blocks8=blocks8)
+    g = _Builder(blocks8=blocks8, per_token=per_token)
     x = _embeddings(g, weights, word_codes, word_scales, shape)
     mask_f = g.op("Cast", ["attention_mask"], to=TensorProto.FLOAT)
     bias = _attention_bias(g, mask_f)
@@ -194,9 +262,23 @@ def _layer(
     p: str,
     shape: GraphShape,
 ) -> str:
-    q = _heads(g, g.linear(x, weights, p + ".q"), shape, [0, 2, 1, 3])
-    k = _heads(g, g.linear(x, weights, p + ".k"), shape, [0, 2, 3, 1])
-    v = _heads(g, g.linear(x, weights, p + ".v"), shape, [0, 2, 1, 3])
+    if g.per_token:  # one GEMM for q, k and v
+        fused = {
+            p + ".qkv." + part: np.concatenate([weights[f"{p}.{n}.{part}"] for n in "qkv"])
+            for part in "wb"
+        }
+        names = [f"{p}.{n}.out" for n in "qkv"]
+        sizes = g.const(p + ".qkv.split", np.array([shape.hidden] * 3, np.int64))
+        g.nodes.append(
+            helper.make_node("Split", [g.linear(x, fused, p + ".qkv"), sizes], names, axis=-1)
+        )
+        q = _heads(g, names[0], shape, [0, 2, 1, 3])
+        k = _heads(g, names[1], shape, [0, 2, 3, 1])
+        v = _heads(g, names[2], shape, [0, 2, 1, 3])
+    else:
+        q = _heads(g, g.linear(x, weights, p + ".q"), shape, [0, 2, 1, 3])
+        k = _heads(g, g.linear(x, weights, p + ".k"), shape, [0, 2, 3, 1])
+        v = _heads(g, g.linear(x, weights, p + ".v"), shape, [0, 2, 1, 3])
     scale = g.const(
         p + ".scale", np.array(1.0 / math.sqrt(shape.hidden // shape.heads), np.float32)
     )

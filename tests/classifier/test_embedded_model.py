@@ -116,6 +116,16 @@ def test_dynamic_int8_mode_agrees_on_clear_posts(cache_dir: Path) -> None:
     assert [set(r.labels) for r in results] == [labels for _, _, labels in CLEAR_POSTS]
 
 
+def test_token_int8_mode_agrees_and_ignores_batch_mates(cache_dir: Path) -> None:
+    clf = EmbeddedClassifier(EmbeddedOptions(quantization="token8"), cache_dir)
+    texts = [t for t, _, _ in CLEAR_POSTS]
+    together = clf.classify([*texts, "x " * 300, "ok"])
+    assert [set(r.labels) for r in together[: len(texts)]] == [lab for _, _, lab in CLEAR_POSTS]
+    alone = [clf.classify([t])[0] for t in [*texts, "x " * 300, "ok"]]
+    for a, b in zip(together, alone, strict=True):
+        assert max(abs(a.scores[k] - b.scores[k]) for k in a.scores) < 1e-3
+
+
 def test_scores_do_not_depend_on_batch_mates(model: EmbeddedClassifier) -> None:
     texts = [t for t, _, _ in CLEAR_POSTS] + ["x " * 300, "ok"]
     together = model.classify(texts)

@@ -89,3 +89,18 @@ def test_fit_runs_on_cpu_and_onnx_graph_matches_torch(tmp_path: Path) -> None:
     session = ort.InferenceSession(str(tmp_path / "tiny.onnx"), providers=["CPUExecutionProvider"])
     got = session.run(["logits"], {"input_ids": ids, "attention_mask": mask})[0]
     np.testing.assert_allclose(got, expected, atol=2e-2)
+
+    per_token = build_graph(
+        graph_weights,
+        bundle["q:emb.word:codes"],
+        bundle["q:emb.word:scales"],
+        shape,
+        blocks8=False,
+        per_token=True,
+    )
+    onnx.save(per_token, tmp_path / "tiny_token8.onnx")
+    session = ort.InferenceSession(
+        str(tmp_path / "tiny_token8.onnx"), providers=["CPUExecutionProvider"]
+    )
+    got = session.run(["logits"], {"input_ids": ids, "attention_mask": mask})[0]
+    np.testing.assert_allclose(got, expected, atol=3e-2)
