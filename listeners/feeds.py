@@ -13,16 +13,11 @@ where ``seen`` holds short digests of the entry ids in the latest documents.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
-import socket
 import time
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urljoin, urlsplit
-from urllib.request import url2pathname
+from urllib.parse import parse_qs, urlsplit
 
 import feedparser
 import httpx
@@ -31,26 +26,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from listeners import cursors
 from listeners.base import Author, Mention, PollPage
 from listeners.convert import html_to_text, to_json
+from listeners.fetch import ACCEPT, FetchLimits, Resolver, SafeFetcher, is_local, validators
 from listeners.matching import BrandMatcher
 from listeners.retry import (
     Clock,
     Retrier,
     RetryPolicy,
     Sleep,
-    ThrottledError,
-    TransientError,
-    parse_retry_after,
     real_sleep,
     utc_now,
 )
 from simak.errors import RateLimited, SourceError, SourceUnavailable
-
-Resolver = Callable[[str], list[str]]
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_ACCEPT = (
-    "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
-    "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5"
-)
 
 
 class FeedsOptions(BaseModel):
@@ -80,15 +66,6 @@ class FeedsOptions(BaseModel):
     attempts: int = Field(default=3, ge=1, description="Tries per fetch on timeouts and 5xx.")
 
 
-@dataclass(slots=True)
-class _Fetched:
-    """One fetch: the body (None when not modified) and the validators for next time."""
-
-    body: bytes | None
-    headers: dict[str, str] = field(default_factory=dict)
-    final_url: str = ""
-
-
 class FeedsListener:
     """Polls RSS/Atom feeds; one page per feed, mentions are entries matching a brand."""
 
@@ -112,10 +89,15 @@ class FeedsListener:
         self.matcher = matcher
         self._client = client
         self._transport = transport
-        self._resolver = resolver or _system_resolver
         self._clock = clock
         self._retrier = Retrier(
             name, RetryPolicy(attempts=options.attempts), clock=clock, sleep=sleep
+        )
+        self._fetcher = SafeFetcher(
+            name,
+            FetchLimits(options.max_bytes, options.max_redirects, options.user_agent,
+                        options.allow_private_hosts),
+            self._retrier, resolver=resolver, clock=clock,
         )
 
     @property
@@ -164,23 +146,24 @@ class FeedsListener:
             transport=self._transport,
             timeout=httpx.Timeout(self.options.timeout_s),
             follow_redirects=False,  # followed by hand so each hop passes the SSRF guard
-            headers={"User-Agent": self.options.user_agent, "Accept": _ACCEPT},
+            headers={"User-Agent": self.options.user_agent, "Accept": ACCEPT},
         )
 
     def _poll_feed(
         self, client: httpx.Client, url: str, previous: dict[str, Any]
     ) -> tuple[PollPage, dict[str, Any]]:
-        fetched = self._read_local(url) if _is_local(url) else self._fetch(client, url, previous)
+        fetched = (self._fetcher.read_local(url) if is_local(url)
+                   else self._fetcher.fetch(client, url, previous))
         digest = hashlib.sha256(fetched.body).hexdigest() if fetched.body is not None else None
         if fetched.body is None or digest == previous.get("sha256"):
             # 304, or the same bytes again from a server without validators: no work.
-            state = {**previous, **_validators(fetched.headers)}
+            state = {**previous, **validators(fetched.headers)}
             return PollPage(mentions=[], cursor=None, not_modified=True), state
         parsed = feedparser.parse(fetched.body, response_headers=fetched.headers)
         self._check_readable(url, parsed)
         page, ids, latest = self._entries(url, parsed, set(previous.get("seen") or []))
         state = {
-            **_validators(fetched.headers),
+            **validators(fetched.headers),
             "sha256": digest,
             "seen": cursors.remember(previous.get("seen") or [], ids, self.options.seen_limit),
             "latest": max(filter(None, [previous.get("latest"), latest]), default=None),
@@ -255,148 +238,6 @@ class FeedsListener:
 
     # -- reading ---------------------------------------------------------------------
 
-    def _read_local(self, url: str) -> _Fetched:
-        path = Path(url2pathname(urlsplit(url).path)) if url.startswith("file:") else Path(url)
-        try:
-            size = path.stat().st_size
-            if size > self.options.max_bytes:
-                raise SourceUnavailable(
-                    f"source {self._name!r}: {path} is {size} bytes, over max_bytes "
-                    f"({self.options.max_bytes}); raise options.max_bytes"
-                )
-            return _Fetched(path.read_bytes(), {}, str(path))
-        except OSError as exc:
-            raise SourceUnavailable(
-                f"source {self._name!r}: cannot read {path}: {exc.strerror or exc}; "
-                "check the path in options.urls"
-            ) from exc
-
-    def _fetch(self, client: httpx.Client, url: str, previous: dict[str, Any]) -> _Fetched:
-        # Also set per request, for an injected client without our default headers.
-        headers = {"User-Agent": self.options.user_agent, "Accept": _ACCEPT}
-        if previous.get("etag"):
-            headers["If-None-Match"] = str(previous["etag"])
-        if previous.get("modified"):
-            headers["If-Modified-Since"] = str(previous["modified"])
-        return self._retrier.call(
-            f"fetching {url}", lambda: self._get(client, url, headers), self._classify
-        )
-
-    def _classify(self, exc: Exception) -> TransientError | ThrottledError | None:
-        if isinstance(exc, httpx.TimeoutException):
-            return TransientError(f"timed out ({type(exc).__name__})")
-        if isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError):
-            return TransientError(f"network error ({type(exc).__name__}: {exc})")
-        if isinstance(exc, httpx.HTTPError):
-            raise SourceUnavailable(
-                f"source {self._name!r}: {type(exc).__name__}: {exc}; check the feed URL"
-            ) from exc
-        return None
-
-    def _get(self, client: httpx.Client, url: str, headers: dict[str, str]) -> _Fetched:
-        current = url
-        for _ in range(self.options.max_redirects + 1):
-            self._guard(current)
-            # follow_redirects=False even on an injected client: each hop is guarded here.
-            with client.stream("GET", current, headers=headers, follow_redirects=False) as resp:
-                location = resp.headers.get("location")
-                if resp.status_code in _REDIRECTS and location:
-                    current = urljoin(current, location)
-                    continue
-                self._check_status(resp, current)
-                if resp.status_code == 304:
-                    return _Fetched(None, _lower(resp.headers), current)
-                body = self._read_capped(resp, current)
-                return _Fetched(body, self._parse_headers(resp, current), current)
-        raise SourceUnavailable(
-            f"source {self._name!r}: more than {self.options.max_redirects} redirects from "
-            f"{url}; use the final feed URL in options.urls"
-        )
-
-    def _check_status(self, resp: httpx.Response, url: str) -> None:
-        code = resp.status_code
-        if code == 429 or (code == 503 and "retry-after" in resp.headers):
-            wait = parse_retry_after(resp.headers.get("retry-after"), self._clock())
-            raise ThrottledError(f"HTTP {code} from {url}", retry_after=wait)
-        if code >= 500:
-            raise TransientError(f"HTTP {code} from {url}")
-        if code >= 400:
-            raise SourceUnavailable(
-                f"source {self._name!r}: HTTP {code} from {url}; check that the feed URL "
-                "still exists and is public"
-            )
-
-    def _read_capped(self, resp: httpx.Response, url: str) -> bytes:
-        chunks: list[bytes] = []
-        total = 0
-        for chunk in resp.iter_bytes():  # decoded: the cap also stops gzip bombs
-            total += len(chunk)
-            if total > self.options.max_bytes:
-                raise SourceUnavailable(
-                    f"source {self._name!r}: {url} is larger than max_bytes "
-                    f"({self.options.max_bytes}); raise options.max_bytes if it is a real feed"
-                )
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-    def _parse_headers(self, resp: httpx.Response, url: str) -> dict[str, str]:
-        headers = _lower(resp.headers)
-        # feedparser resolves relative links against Content-Location; give it the URL.
-        headers.setdefault("content-location", url)
-        # The body is already decompressed, so feedparser must not try again.
-        headers.pop("content-encoding", None)
-        return headers
-
-    def _guard(self, url: str) -> None:
-        """Refuse non-http(s) URLs and, unless allowed, hosts on private addresses."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise SourceUnavailable(
-                f"source {self._name!r}: {url!r} is not an http(s) URL; fix options.urls"
-            )
-        if self.options.allow_private_hosts:
-            return
-        addresses = self._addresses(parts.hostname)
-        for address in addresses:
-            if not ipaddress.ip_address(address.split("%")[0]).is_global:
-                raise SourceUnavailable(
-                    f"source {self._name!r}: {parts.hostname} resolves to the non-public "
-                    f"address {address}; set allow_private_hosts: true if that is intended"
-                )
-
-    def _addresses(self, host: str) -> list[str]:
-        try:
-            return [str(ipaddress.ip_address(host))]  # a literal address needs no DNS
-        except ValueError:
-            pass
-        try:
-            return self._resolver(host)
-        except OSError as exc:
-            raise TransientError(f"cannot resolve {host} ({exc})") from exc
-
-
-def _system_resolver(host: str) -> list[str]:
-    """Every address ``host`` resolves to (IP literals resolve to themselves)."""
-    infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    return sorted({str(info[4][0]) for info in infos})
-
-
-def _is_local(url: str) -> bool:
-    scheme = urlsplit(url).scheme.lower()
-    return scheme not in ("http", "https") and (scheme in ("", "file") or len(scheme) == 1)
-
-
-def _lower(headers: httpx.Headers) -> dict[str, str]:
-    return {k.lower(): v for k, v in headers.items()}
-
-
-def _validators(headers: Mapping[str, str]) -> dict[str, str]:
-    out = {}
-    if headers.get("etag"):
-        out["etag"] = headers["etag"]
-    if headers.get("last-modified"):
-        out["modified"] = headers["last-modified"]
-    return out
 
 
 def _reason(parsed: Any) -> str:
