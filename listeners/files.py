@@ -16,7 +16,7 @@ import json
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import IO, Any, Literal
@@ -26,6 +26,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from listeners import cursors
 from listeners.base import Author, Mention, PollPage
 from listeners.convert import parse_time, to_json
+from listeners.file_cursor import (
+    FileState,
+    copy_state,
+    head_hash,
+    mtime_of,
+    resume_point,
+    state_from,
+    state_to,
+)
 from listeners.matching import BrandMatcher
 from simak.errors import SourceUnavailable
 
@@ -86,18 +95,6 @@ class FilesOptions(BaseModel):
 
 
 @dataclass(slots=True)
-class _FileState:
-    """How far one file has been read; serialised into the cursor."""
-
-    offset: int = 0
-    line: int = 0
-    size: int = 0
-    mtime_ns: int = 0
-    head: str = ""
-    hlen: int = 0
-
-
-@dataclass(slots=True)
 class _Batch:
     mentions: list[Mention] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -135,9 +132,9 @@ class FilesListener:
         files: dict[str, Any] = {str(p): known[str(p)] for p in paths if str(p) in known}
         for path in paths:
             key = str(path)
-            previous = _state_from(files.get(key))
+            previous = state_from(files.get(key))
             for page_state, batch in self._read(path, previous):
-                files[key] = _state_to(page_state)
+                files[key] = state_to(page_state)
                 yield PollPage(
                     mentions=batch.mentions,
                     cursor=cursors.dump({"v": 1, "files": files}),
@@ -168,15 +165,15 @@ class FilesListener:
             return self.options.format
         return _SUFFIXES.get(path.suffix.lower(), "jsonl")
 
-    def _read(self, path: Path, previous: _FileState) -> Iterator[tuple[_FileState, _Batch]]:
+    def _read(self, path: Path, previous: FileState) -> Iterator[tuple[FileState, _Batch]]:
         try:
             stat = path.stat()
             with path.open("rb") as handle:
-                head, hlen = _head_hash(handle, min(stat.st_size, _HEAD_BYTES))
-                start, note = _resume_point(handle, previous, stat.st_size)
+                head, hlen = head_hash(handle, min(stat.st_size, _HEAD_BYTES))
+                start, note = resume_point(handle, previous, stat.st_size)
                 if start is None:
                     return
-                state = _FileState(
+                state = FileState(
                     start.offset, start.line, stat.st_size, stat.st_mtime_ns, head, hlen
                 )
                 if self._format(path) == "csv":
@@ -194,10 +191,10 @@ class FilesListener:
             ) from exc
 
     def _read_jsonl(
-        self, handle: IO[bytes], path: Path, state: _FileState
-    ) -> Iterator[tuple[_FileState, _Batch]]:
+        self, handle: IO[bytes], path: Path, state: FileState
+    ) -> Iterator[tuple[FileState, _Batch]]:
         batch = _Batch()
-        mtime = _mtime(state)
+        mtime = mtime_of(state)
         while raw := handle.readline():
             record, problem = _parse_jsonl(raw, self.options.encoding)
             if problem and not raw.endswith(b"\n"):
@@ -211,14 +208,14 @@ class FilesListener:
             state.line += 1
             self._take(batch, path, state.line, record, problem, mtime)
             if batch.fetched >= self.options.page_size:
-                yield _copy(state), batch
+                yield copy_state(state), batch
                 batch = _Batch()
         if batch.fetched or batch.warnings or batch.mentions:
-            yield _copy(state), batch
+            yield copy_state(state), batch
 
     def _read_csv(
-        self, handle: IO[bytes], path: Path, state: _FileState
-    ) -> Iterator[tuple[_FileState, _Batch]]:
+        self, handle: IO[bytes], path: Path, state: FileState
+    ) -> Iterator[tuple[FileState, _Batch]]:
         handle.seek(0)  # the header is needed on every read, also when resuming
         header_feed = _LineFeed(handle, 0, 0, self.options.encoding)
         try:
@@ -232,7 +229,7 @@ class FilesListener:
         feed = _LineFeed(handle, state.offset, state.line, self.options.encoding)
         reader = csv.reader(feed, delimiter=self.options.csv_delimiter)
         batch = _Batch()
-        mtime = _mtime(state)
+        mtime = mtime_of(state)
         while True:
             first_line = feed.line + 1
             row: list[str] | None
@@ -255,10 +252,10 @@ class FilesListener:
                 record = dict(zip(header, row, strict=True))
             self._take(batch, path, first_line, record, problem, mtime)
             if batch.fetched >= self.options.page_size:
-                yield _copy(state), batch
+                yield copy_state(state), batch
                 batch = _Batch()
         if batch.fetched or batch.warnings or batch.mentions:
-            yield _copy(state), batch
+            yield copy_state(state), batch
 
     def _take(
         self,
@@ -383,60 +380,3 @@ def _content_id(text: str, author: str, when: str) -> str:
     # The raw time text, not the parsed fallback (file mtime), so appends keep ids stable.
     digest = hashlib.sha256(f"{author}\n{when}\n{text}".encode()).hexdigest()
     return f"sha256:{digest[:32]}"
-
-
-def _head_hash(handle: IO[bytes], length: int) -> tuple[str, int]:
-    handle.seek(0)
-    return hashlib.sha256(handle.read(length)).hexdigest(), length
-
-
-def _resume_point(
-    handle: IO[bytes], previous: _FileState, size: int
-) -> tuple[_FileState | None, str | None]:
-    """Where to start reading; (None, None) when nothing new was written."""
-    if previous.offset == 0:
-        handle.seek(0)
-        return _FileState(), None
-    same_start = size >= previous.offset and _head_hash(handle, previous.hlen)[0] == previous.head
-    if same_start:
-        if size == previous.offset:
-            return None, None
-        handle.seek(previous.offset)
-        return previous, None
-    handle.seek(0)
-    return _FileState(), "file was replaced or truncated; reading it again from the start"
-
-
-def _state_from(raw: Any) -> _FileState:
-    if not isinstance(raw, dict):
-        return _FileState()
-    try:
-        return _FileState(
-            offset=int(raw.get("offset", 0)),
-            line=int(raw.get("line", 0)),
-            size=int(raw.get("size", 0)),
-            mtime_ns=int(raw.get("mtime_ns", 0)),
-            head=str(raw.get("head", "")),
-            hlen=int(raw.get("hlen", 0)),
-        )
-    except (TypeError, ValueError):
-        return _FileState()
-
-
-def _state_to(state: _FileState) -> dict[str, Any]:
-    return {
-        "offset": state.offset,
-        "line": state.line,
-        "size": state.size,
-        "mtime_ns": state.mtime_ns,
-        "head": state.head,
-        "hlen": state.hlen,
-    }
-
-
-def _copy(state: _FileState) -> _FileState:
-    return _FileState(state.offset, state.line, state.size, state.mtime_ns, state.head, state.hlen)
-
-
-def _mtime(state: _FileState) -> datetime:
-    return datetime.fromtimestamp(state.mtime_ns / 1e9, UTC)
