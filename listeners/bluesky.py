@@ -40,7 +40,6 @@ from listeners.matching import BrandMatcher
 from listeners.retry import (
     Clock,
     Retrier,
-    RetryPolicy,
     Sleep,
     ThrottledError,
     TransientError,
@@ -114,12 +113,7 @@ class BlueskyListener:
         self._env = env
         self._transport = transport
         self._cache = session_cache
-        self._retrier = Retrier(
-            name,
-            RetryPolicy(attempts=options.attempts, max_wait_s=options.max_wait_s),
-            clock=clock,
-            sleep=sleep,
-        )
+        self._retrier = Retrier.for_source(name, options, clock=clock, sleep=sleep)
 
     @property
     def name(self) -> str:

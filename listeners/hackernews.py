@@ -24,7 +24,6 @@ from listeners.matching import BrandMatcher
 from listeners.retry import (
     Clock,
     Retrier,
-    RetryPolicy,
     Sleep,
     ThrottledError,
     TransientError,
@@ -88,12 +87,7 @@ class HackerNewsListener:
         self.matcher = matcher
         self._transport = transport
         self._clock = clock
-        self._retrier = Retrier(
-            name,
-            RetryPolicy(attempts=options.attempts, max_wait_s=options.max_wait_s),
-            clock=clock,
-            sleep=sleep,
-        )
+        self._retrier = Retrier.for_source(name, options, clock=clock, sleep=sleep)
 
     @property
     def name(self) -> str:

@@ -36,7 +36,6 @@ from listeners.matching import BrandMatcher
 from listeners.retry import (
     Clock,
     Retrier,
-    RetryPolicy,
     Sleep,
     ThrottledError,
     TransientError,
@@ -103,12 +102,7 @@ class MastodonListener:
         self._env = env
         self._session = session
         self._host = urlsplit(options.api_base_url).netloc
-        self._retrier = Retrier(
-            name,
-            RetryPolicy(attempts=options.attempts, max_wait_s=options.max_wait_s),
-            clock=clock,
-            sleep=sleep,
-        )
+        self._retrier = Retrier.for_source(name, options, clock=clock, sleep=sleep)
 
     @property
     def name(self) -> str:

@@ -29,7 +29,6 @@ from listeners.matching import BrandMatcher
 from listeners.retry import (
     Clock,
     Retrier,
-    RetryPolicy,
     Sleep,
     ThrottledError,
     TransientError,
@@ -130,12 +129,7 @@ class RedditListener:
         self.matcher = matcher
         self._env = env
         self._praw_kwargs = dict(praw_kwargs or {})
-        self._retrier = Retrier(
-            name,
-            RetryPolicy(attempts=options.attempts, max_wait_s=options.max_wait_s),
-            clock=clock,
-            sleep=sleep,
-        )
+        self._retrier = Retrier.for_source(name, options, clock=clock, sleep=sleep)
 
     @property
     def name(self) -> str:

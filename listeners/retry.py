@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from simak.errors import RateLimited, SourceUnavailable
 
@@ -67,6 +67,20 @@ class RetryPolicy:
 Classifier = Callable[[Exception], TransientError | ThrottledError | None]
 
 
+class RetryOptions(Protocol):
+    """The retry knobs every network source's options carry."""
+
+    @property
+    def attempts(self) -> int:
+        """Tries per call."""
+        ...
+
+    @property
+    def max_wait_s(self) -> float:
+        """Longest rate-limit wait accepted inside a run."""
+        ...
+
+
 class Retrier:
     """Runs calls for one source, retrying transient failures and waiting out short limits.
 
@@ -88,6 +102,13 @@ class Retrier:
         self._clock = clock
         self._sleep = sleep
         self.slept_s = 0.0  # total waited by this retrier, for health reporting
+
+    @classmethod
+    def for_source(cls, source: str, options: RetryOptions, *, clock: Clock = utc_now,
+                   sleep: Sleep = real_sleep) -> Retrier:
+        """A retrier whose attempts and longest wait come from a source's options."""
+        policy = RetryPolicy(attempts=options.attempts, max_wait_s=options.max_wait_s)
+        return cls(source, policy, clock=clock, sleep=sleep)
 
     def start_run(self) -> None:
         """Forget the time slept so far: the sleep budget is per run (per ``poll``)."""

@@ -36,7 +36,6 @@ from listeners.matching import BrandMatcher
 from listeners.retry import (
     Clock,
     Retrier,
-    RetryPolicy,
     Sleep,
     ThrottledError,
     TransientError,
@@ -140,12 +139,7 @@ class XListener:
         self._env = env
         self._client_factory = client_factory
         self._clock = clock
-        self._retrier = Retrier(
-            name,
-            RetryPolicy(attempts=options.attempts, max_wait_s=options.max_wait_s),
-            clock=clock,
-            sleep=sleep,
-        )
+        self._retrier = Retrier.for_source(name, options, clock=clock, sleep=sleep)
 
     @property
     def name(self) -> str:
