@@ -113,10 +113,11 @@ def clean_text(text: str) -> str:
     rather than replaced, because they often sit inside words ("ma\\u200bntap").
     """
     text = text[: MAX_CHARS * 2]
-    # Lone surrogates cannot be encoded; replace them instead of crashing later.
-    text = text.encode("utf-8", "replace").decode("utf-8")
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    if not text.isascii():  # ASCII has no surrogates or format characters, and NFKC keeps it
+        # Lone surrogates cannot be encoded; replace them instead of crashing later.
+        text = text.encode("utf-8", "replace").decode("utf-8")
+        text = unicodedata.normalize("NFKC", text)
+        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     text = _URL.sub(" ", text)
     text = _HANDLE_OR_TAG.sub(" ", text)
     return text[:MAX_CHARS]
@@ -124,6 +125,8 @@ def clean_text(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Lower-cased letter runs of ``text`` with stretched letters squeezed ("bgttt" → "bgt")."""
+    if text.isascii():  # same result, one regex pass instead of one per word
+        return _WORD.findall(_REPEATS.sub(r"\1", text.lower()))
     return [_REPEATS.sub(r"\1", w.lower()) for w in _WORD.findall(text)]
 
 
@@ -161,7 +164,7 @@ class LanguageDetector:
         if sum(len(t) for t in tokens) < MIN_LETTERS:
             return UNDETERMINED
         letters = "".join(tokens)
-        if not all(_is_latin(ch) for ch in letters):
+        if not letters.isascii() and not all(_is_latin(ch) for ch in letters):
             return self._model_vote(cleaned, id_markers=0)
         id_hits = sum(1 for t in tokens if is_indonesian_marker(t))
         en_hits = sum(1 for t in tokens if t in EN_MARKERS)
