@@ -31,9 +31,10 @@ class EmbeddedOptions(BaseModel):
     batch_size: int = Field(32, ge=1, le=512)
     threads: int = Field(2, ge=1, le=64)
     max_tokens: int = Field(128, ge=16, le=512)
-    quantization: Literal["weights8", "token8", "dynamic8"] = Field(
-        "weights8",
-        description="weights8: 8-bit weights, activations quantised per token and block "
+    quantization: Literal["weights8", "token8", "dynamic8"] | None = Field(
+        None,
+        description="default: the mode the model's thresholds were calibrated with "
+        "(its manifest). weights8: 8-bit weights, activations quantised per token and block "
         "of 32 (batch-independent, most accurate); token8: int8 GEMMs, activations "
         "quantised per token (batch-independent, ~2x faster, dev macro-F1 ~0.004 lower); "
         "dynamic8: ONNX Runtime dynamic int8 (~1.8x faster, a text's scores shift slightly "
@@ -68,7 +69,11 @@ class EmbeddedClassifier:
         model_dir = options.model_dir()
         self._manifest = read_manifest(model_dir)
         folder = ensure_built(
-            model_dir, self._manifest, Path(cache_dir).expanduser(), progress, options.quantization
+            model_dir,
+            self._manifest,
+            Path(cache_dir).expanduser(),
+            progress,
+            options.quantization or self._manifest.quantization,
         )
         self._runtime = EncoderRuntime(
             folder, options.max_tokens, options.threads, options.batch_size
@@ -91,11 +96,13 @@ class EmbeddedClassifier:
 
     def probabilities(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """Calibrated probabilities ``[len(texts), 3]``; identical texts are run once."""
-        cleaned = [clean_text(t) for t in texts]
+        return self._probabilities([clean_text(t) for t in texts])
+
+    def _probabilities(self, cleaned: Sequence[str]) -> npt.NDArray[np.float64]:
         unique = sorted({t for t in cleaned if t})
         probs = calibrate(self._runtime.logits(unique), self._manifest)
         row_of = {t: i for i, t in enumerate(unique)}
-        out = np.zeros((len(texts), len(LABELS)))
+        out = np.zeros((len(cleaned), len(LABELS)))
         for i, text in enumerate(cleaned):
             if text:
                 out[i] = probs[row_of[text]]
@@ -103,18 +110,16 @@ class EmbeddedClassifier:
 
     def classify(self, texts: Sequence[str]) -> list[Classification]:
         """Classify ``texts``; one result per text, in order (empty text → other)."""
-        probs = self.probabilities(texts)
+        cleaned = [clean_text(t) for t in texts]
+        probs = self._probabilities(cleaned)
+        langs = {t: self._detect(t) if t else "und" for t in set(cleaned)}
         results = []
-        langs: dict[str, str] = {}
-        for text, row in zip(texts, probs, strict=True):
-            cleaned = clean_text(text)
-            if cleaned not in langs:
-                langs[cleaned] = self._detect(cleaned) if cleaned else "und"
+        for text, row in zip(cleaned, probs, strict=True):
             fired = tuple(
                 lab for lab, p, t in zip(LABELS, row, self._thresholds, strict=True) if p >= t
             )
             scores: dict[str, float] = {
                 lab: round(float(p), 4) for lab, p in zip(LABELS, row, strict=True)
             }
-            results.append(Classification(fired, scores, langs[cleaned], self.model_id))
+            results.append(Classification(fired, scores, langs[text], self.model_id))
         return results

@@ -49,17 +49,33 @@ class EncoderRuntime:
         return out
 
     def _groups(self, order: list[int], lengths: list[int]) -> list[list[int]]:
-        """Split length-sorted rows into runs of at most ``batch_size`` whose padding
-        stays small (the longest member is at most ~25 % + 8 tokens longer than the first)."""
-        groups: list[list[int]] = []
-        for i in order:
-            current = groups[-1] if groups else None
-            if (
-                current is None
-                or len(current) >= self._batch_size
-                or lengths[i] > lengths[current[0]] * 1.25 + 8
-            ):
-                groups.append([i])
-            else:
-                current.append(i)
-        return groups
+        """Split length-sorted rows into runs of at most ``batch_size``."""
+        return plan_batches([lengths[i] for i in order], self._batch_size, order)
+
+
+RUN_OVERHEAD_TOKENS = 160  # one extra session run costs about as much as this many tokens
+
+
+def plan_batches(
+    sorted_lengths: Sequence[int], batch_size: int, rows: Sequence[int]
+) -> list[list[int]]:
+    """Cheapest split of length-sorted rows into contiguous runs of at most ``batch_size``.
+
+    A run costs its padded size (rows × longest) plus a fixed per-run overhead, so short
+    and long posts are not padded together, yet a call is not cut into many tiny runs.
+    Dynamic programming over run ends: O(rows × batch_size).
+    """
+    n = len(sorted_lengths)
+    best = [0.0] + [float("inf")] * n
+    start_of = [0] * (n + 1)
+    for end in range(1, n + 1):
+        for begin in range(max(0, end - batch_size), end):
+            cost = best[begin] + (end - begin) * sorted_lengths[end - 1] + RUN_OVERHEAD_TOKENS
+            if cost < best[end]:
+                best[end], start_of[end] = cost, begin
+    runs: list[list[int]] = []
+    end = n
+    while end > 0:
+        runs.append(list(rows[start_of[end] : end]))
+        end = start_of[end]
+    return runs[::-1]

@@ -89,3 +89,16 @@ def test_missing_manifest_says_what_to_do(tmp_path: Path) -> None:
 
 def test_header_struct_size_matches_reader() -> None:
     assert struct.calcsize("<7i") == 28
+
+
+def test_plan_batches_keeps_every_row_once_and_separates_short_from_long() -> None:
+    from classifier.embedded.runtime import RUN_OVERHEAD_TOKENS, plan_batches
+
+    lengths = [8] * 20 + [120] * 12
+    runs = plan_batches(lengths, 32, list(range(32)))
+    assert sorted(i for run in runs for i in run) == list(range(32))
+    assert [len(run) for run in runs] == [20, 12]  # padding 20 short posts to 120 costs more
+    assert plan_batches([10, 11, 12], 32, [5, 6, 7]) == [[5, 6, 7]]  # one run beats three
+    assert all(len(run) <= 4 for run in plan_batches(list(range(1, 11)), 4, list(range(10))))
+    assert plan_batches([], 32, []) == []
+    assert RUN_OVERHEAD_TOKENS > 0
