@@ -17,7 +17,7 @@ import numpy.typing as npt
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-OPSET = 17
+OPSET = 21
 BLOCK = 32
 
 
@@ -122,7 +122,7 @@ class _Builder:
         scaled per token (row), so a text's result does not depend on its batch-mates:
         ``xq = round(x / s)``, ``s = max|x_row| / 127``; ``y = (xq @ Wq) * s * w_scale + b``."""
         if x not in self.quantized:
-            self.quantized[x] = self._quantize_rows(x)
+            self.quantized[x] = self._quantize_rows(x, weights[name + ".w"].shape[1])
         xq, row_scale, zero = self.quantized[x]
         codes, w_scales = quantize_columns(weights[name + ".w"])
         self.count += 1
@@ -140,10 +140,15 @@ class _Builder:
         scaled = self.op("Mul", [out, row_scale])
         return self.op("Add", [scaled, self.const(name + ".b", weights[name + ".b"])])
 
-    def _quantize_rows(self, x: str) -> tuple[str, str, str]:
+    def _quantize_rows(self, x: str, width: int) -> tuple[str, str, str]:
         """Quantise each row (token) of ``x`` with its own scale ``max|row| / 127`` to
-        uint8 around 128: ``(codes, scales [.., 1], zero point)``."""
-        amax = self.op("ReduceMax", [self.op("Abs", [x])], axes=[-1], keepdims=1)
+        uint8 around 128: ``(codes, scales [.., 1], zero point)``. One blocked
+        ``QuantizeLinear`` (a block = the whole row) divides and rounds in one pass."""
+        amax = self.op(
+            "ReduceMax",
+            [self.op("Abs", [x]), self.shared("ax.last", np.array([-1], np.int64))],
+            keepdims=1,
+        )
         zero = self.shared("u8.q128", np.array(128, np.uint8))
         row_scale = self.op(
             "Mul",
@@ -152,13 +157,15 @@ class _Builder:
                 self.shared("f.inv127", np.array(1.0 / 127.0, np.float32)),
             ],
         )
-        xq = self.op(
-            "QuantizeLinear",
-            [
-                self.op("Div", [x, row_scale]),
-                self.shared("f.qone", np.array(1.0, np.float32)),
-                zero,
-            ],
+        self.shared("f.qone", np.array(1.0, np.float32))  # MatMulIntegerToFloat's a_scale
+        # blocked quantisation wants a zero point shaped like the scales
+        zeros = self.op("Expand", [zero, self.op("Shape", [row_scale])])
+        self.count += 1
+        xq = f"quantizelinear_{self.count}"
+        self.nodes.append(
+            helper.make_node(
+                "QuantizeLinear", [x, row_scale, zeros], [xq], axis=-1, block_size=width
+            )
         )
         return xq, row_scale, zero
 
@@ -207,7 +214,7 @@ def build_graph(
     )
     opsets = [helper.make_opsetid("", OPSET), helper.make_opsetid("com.microsoft", 1)]
     model = helper.make_model(graph, opset_imports=opsets)
-    model.ir_version = 8
+    model.ir_version = 10
     return model
 
 
