@@ -309,3 +309,37 @@ def load_proxies(root: Path, exclude: Sequence[str]) -> list[MaskedExample]:
                 seen.add(key)
                 out.append(ex)
     return mine_indonesian_ideas(out)
+
+
+def load_general_posts(
+    root: Path, exclude: Sequence[str], per_source: int = 2500
+) -> list[MaskedExample]:
+    """Unlabelled general tweets (TweetEval val, IdSA, IndoNglish train), no label known.
+
+    They only carry a teacher's soft targets in distillation: mostly *other*, which
+    teaches a student what everyday chatter looks like. Texts in ``exclude`` are skipped;
+    at most ``per_source`` texts per source, sampled deterministically.
+    """
+    base = root / "tweeteval_sentiment" / "val_text.txt"
+    sources = {
+        "tweeteval": ("en", base.read_text(encoding="utf-8").splitlines()),
+        "idsa": (
+            "id",
+            [
+                r[1]
+                for r in _rows(root / "idsa_twitter_sentiment_id" / "train.tsv", delimiter="\t")
+                if len(r) > 1
+            ],
+        ),
+        "indonglish": (
+            "id",
+            [r[0] for r in _rows(root / "indonglish_codemixed_sentiment" / "train.csv") if r],
+        ),
+    }
+    banned = {normalise_key(t) for t in exclude}
+    out = []
+    for name, (lang, texts) in sources.items():
+        kept = [t for t in dict.fromkeys(texts) if t.strip() and normalise_key(t) not in banned]
+        for text in random.Random(name).sample(kept, min(per_source, len(kept))):
+            out.append(_ex(text, lang, name, _U, _U, _U))
+    return out

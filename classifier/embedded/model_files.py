@@ -37,6 +37,8 @@ class Manifest:
     labels: tuple[str, ...] = LABELS
     metrics: dict[str, Any] = field(default_factory=dict)
     training: dict[str, Any] = field(default_factory=dict)
+    # the serving mode thresholds and calibration were fitted with (EmbeddedOptions)
+    quantization: str = "weights8"
 
 
 def read_manifest(model_dir: Path) -> Manifest:

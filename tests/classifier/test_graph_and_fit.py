@@ -104,3 +104,62 @@ def test_fit_runs_on_cpu_and_onnx_graph_matches_torch(tmp_path: Path) -> None:
     )
     got = session.run(["logits"], {"input_ids": ids, "attention_mask": mask})[0]
     np.testing.assert_allclose(got, expected, atol=3e-2)
+
+
+def test_soft_targets_mix_gold_where_known_and_teacher_elsewhere() -> None:
+    from classifier.training.distill import soft_targets
+
+    gold = np.array([[1, 0, -1]], np.int8)
+    teacher = np.array([[0.6, 0.4, 0.9]], np.float32)
+    np.testing.assert_allclose(soft_targets(gold, teacher, 0.5), [[0.8, 0.2, 0.9]], atol=1e-6)
+
+
+def test_student_keeps_the_bottom_layers_renumbered() -> None:
+    from classifier.training.distill import pick_layers, student_weights
+
+    assert pick_layers(12, 6) == [0, 1, 2, 3, 4, 5]
+    assert pick_layers(2, 6) == [0, 1]
+    teacher = {"l0.q.w": np.zeros(1), "l1.q.w": np.ones(1), "head.w": np.full(1, 2.0)}
+    assert student_weights(teacher, [1]) == {
+        "l0.q.w": teacher["l1.q.w"],
+        "head.w": teacher["head.w"],
+    }
+
+
+def test_distilled_student_moves_towards_its_teacher() -> None:
+    from classifier.training.distill import DistilConfig, distil, student_weights
+    from classifier.training.fit import (
+        FitConfig,
+        _Data,
+        build_model,
+        fit,
+        load_weights,
+        predict_logits,
+    )
+
+    rng = np.random.default_rng(1)
+    bundle = tiny_bundle(rng, n=60)
+    bundle["splits"][-6:] = 5  # unlabelled: teacher targets only
+    teacher, _ = fit(
+        bundle, FitConfig(mix_epochs=2, final_epochs=2, batch_size=8, device="cpu"), log=print
+    )
+    # make the dropped top layer matter, so the truncated student starts off its teacher
+    teacher["l1.fo.w"] = teacher["l1.fo.w"] * 8
+    data = _Data(bundle)
+    dev = data.indices(SPLIT_DEV)
+
+    def dev_logits(weights: dict[str, np.ndarray], layers: int) -> np.ndarray:
+        model = build_model(bundle, layers)
+        load_weights(model, weights, layers)
+        return predict_logits(model, data, dev, torch.device("cpu"))
+
+    target = dev_logits(teacher, LAYERS)
+    before = dev_logits(student_weights(teacher, [0]), 1)
+    cfg = DistilConfig(
+        layers=1, mix_epochs=4, final_epochs=0, gold_weight=0.0, lr=5e-4, head_lr=5e-3, batch_size=8
+    )
+    student, info = distil(bundle, teacher, cfg, log=lambda _m: None)
+    assert "l1.q.w" not in student and student["l0.q.w"].shape == (HIDDEN, HIDDEN)
+    assert info["teacher_layers_kept"] == [0]
+    after = np.array(info["dev_logits"], np.float32)
+    assert np.abs(after - target).mean() < np.abs(before - target).mean()

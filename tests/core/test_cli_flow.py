@@ -163,3 +163,9 @@ classifier:"""
     by_name = {h["name"]: h for h in health}
     assert by_name["reddit"]["consecutive_failures"] == 1
     assert by_name["export"]["stored_last_run"] == 5
+
+
+def test_train_refuses_an_unknown_teacher(project: Project, tmp_path: Path) -> None:
+    (tmp_path / "simak_annotated").mkdir()
+    result = project.run("train", "--datasets", str(tmp_path), "--teacher", "no-such-model")
+    assert result.exit_code == 2 and "--teacher no-such-model" in result.stderr
