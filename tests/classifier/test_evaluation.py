@@ -81,3 +81,26 @@ def test_platt_and_threshold() -> None:
     probs = 1 / (1 + np.exp(-(a * logits + b)))
     assert abs(probs.mean() - gold.mean()) < 0.03
     assert 0.2 <= best_threshold(gold, probs) <= 0.8
+
+
+def test_thresholds_rise_until_noise_is_within_budget() -> None:
+    from classifier.metrics import noise_rate, thresholds_within_noise
+
+    # 10 "other" posts per language; praise fires on 3 English ones at 0.6, complaint on
+    # one Indonesian at 0.55; the real positives score 0.9
+    gold = np.zeros((24, 2), bool)
+    gold[20:22, 0] = gold[22:24, 1] = True
+    probs = np.full((24, 2), 0.1)
+    probs[[0, 1, 2], 0] = 0.6
+    probs[10, 1] = 0.55
+    probs[20:22, 0] = probs[22:24, 1] = 0.9
+    langs = np.array(["en"] * 10 + ["id"] * 10 + ["en", "id"] * 2)
+    start = np.array([0.5, 0.5])
+    assert noise_rate(gold[langs == "en"], probs[langs == "en"] >= start) == 0.3
+    raised = thresholds_within_noise(gold, probs, langs, start, max_noise=0.12)
+    pred = probs >= raised
+    for lang in ("en", "id"):
+        assert noise_rate(gold[langs == lang], pred[langs == lang]) <= 0.12
+    assert pred[20:24].any(axis=1).all()  # the true positives still fire
+    unchanged = thresholds_within_noise(gold, probs, langs, start, max_noise=0.5)
+    np.testing.assert_array_equal(unchanged, start)
