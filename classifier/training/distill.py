@@ -30,7 +30,7 @@ from classifier.training.bundle import (
     SPLIT_UNLABELLED,
 )
 from classifier.training.fit import (
-    FitConfig,
+    Stepper,
     _batches,
     _Data,
     build_model,
@@ -125,17 +125,8 @@ def _train(
 
     if epochs <= 0:
         return float("nan")
-    head = [p for n, p in model.named_parameters() if n.startswith("head.")]
-    body = [p for n, p in model.named_parameters() if not n.startswith("head.") and p.requires_grad]
-    opt = torch.optim.AdamW(
-        [{"params": body, "lr": cfg.lr}, {"params": head, "lr": cfg.head_lr}], weight_decay=0.01
-    )
-    fit_cfg = FitConfig(batch_size=cfg.batch_size)
-    plan = [b for _ in range(epochs) for b in _batches(data, idx, fit_cfg.batch_size, rng)]
-    warm = max(1, len(plan) // 16)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warm, max(0.0, (len(plan) - s) / max(1, len(plan) - warm)))
-    )
+    plan = [b for _ in range(epochs) for b in _batches(data, idx, cfg.batch_size, rng)]
+    take_step = Stepper(model, cfg.lr, cfg.head_lr, len(plan))
     row_of = {int(i): r for r, i in enumerate(idx.tolist())}
     spread = float(embeds.var(axis=0).mean()) or 1.0
     model.train()
@@ -152,12 +143,7 @@ def _train(
         if cfg.embed_weight:
             gap = (emb - torch.from_numpy(embeds[rows])).pow(2).mean() / spread
             loss = loss + cfg.embed_weight * gap
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
-        losses.append(float(loss.detach()))
+        losses.append(take_step(loss))
         if step % 100 == 0:
             rate = (step + 1) / max(1e-9, time.time() - started)
             log(f"step {step}/{len(plan)} loss {np.mean(losses[-100:]):.4f} ({rate:.2f} steps/s)")

@@ -180,6 +180,39 @@ def _masked_loss(logits: Any, targets: Any, weights: Any) -> Any:
     return (per_example * weights).sum() / (known.sum(1).clamp(min=1) * weights).sum().clamp(min=1)
 
 
+class Stepper:
+    """AdamW (body ``lr``, head ``head_lr``) with linear warm-up/decay over ``total``
+    steps and gradient clipping; calling it with a loss takes one step."""
+
+    def __init__(self, model: Any, lr: float, head_lr: float, total: int) -> None:
+        import torch
+
+        head = [p for n, p in model.named_parameters() if n.startswith("head.")]
+        body = [
+            p for n, p in model.named_parameters() if not n.startswith("head.") and p.requires_grad
+        ]
+        self._model = model
+        self._opt = torch.optim.AdamW(
+            [{"params": body, "lr": lr}, {"params": head, "lr": head_lr}], weight_decay=0.01
+        )
+        warm = max(1, total // 16)
+        self._sched = torch.optim.lr_scheduler.LambdaLR(
+            self._opt,
+            lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))),
+        )
+
+    def __call__(self, loss: Any) -> float:
+        """Back-propagate ``loss``, step, and return its value."""
+        import torch
+
+        self._opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self._model.parameters(), 1.0)
+        self._opt.step()
+        self._sched.step()
+        return float(loss.detach())
+
+
 def _phase(
     model: Any,
     data: _Data,
@@ -196,17 +229,8 @@ def _phase(
 
     if epochs <= 0 or len(idx) == 0:
         return float("nan")
-    head = [p for n, p in model.named_parameters() if n.startswith("head.")]
-    body = [p for n, p in model.named_parameters() if not n.startswith("head.") and p.requires_grad]
-    opt = torch.optim.AdamW(
-        [{"params": body, "lr": lr}, {"params": head, "lr": cfg.head_lr}], weight_decay=0.01
-    )
     plan = [_batches(data, idx, cfg.batch_size, rng) for _ in range(epochs)]
-    total = sum(len(p) for p in plan)
-    warm = max(1, total // 16)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
-    )
+    step = Stepper(model, lr, cfg.head_lr, sum(len(p) for p in plan))
     weight_of = dict(zip(idx.tolist(), weights.tolist(), strict=True))
     model.train()
     losses: list[float] = []
@@ -218,13 +242,7 @@ def _phase(
             w = torch.tensor([weight_of[i] for i in b.tolist()], device=device)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
                 logits = model(ids, mask)
-            loss = _masked_loss(logits.float(), tgt, w)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            losses.append(float(loss.detach()))
+            losses.append(step(_masked_loss(logits.float(), tgt, w)))
     return float(np.mean(losses[-100:]))
 
 
