@@ -16,7 +16,7 @@ from classifier.embedded.model_files import Manifest, read_manifest
 from classifier.embedded.runtime import EncoderRuntime
 from classifier.text import clean_text
 
-DEFAULT_VERSION = "e5s-ft-2026.11.1"
+DEFAULT_VERSION = "e5s-d6-2026.11.23"
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
 
