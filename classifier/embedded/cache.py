@@ -57,7 +57,7 @@ def ensure_built(
     if progress:
         progress(
             f"building the embedded classifier model {manifest.version} in {target} "
-            "(first use only, ~15 s)"
+            "(first use only, a few seconds)"
         )
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

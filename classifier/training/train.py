@@ -38,7 +38,6 @@ from classifier.training.bundle import (
     build_bundle,
 )
 from classifier.training.finalize import finalize_model
-from classifier.training.fit import FitConfig
 from simak.errors import ClassifierError
 
 
@@ -86,7 +85,8 @@ def train_model(
     ``simak_annotated``; the reported metrics come from its test part. ``epochs``
     overrides the recipe's ``(mixed, final)`` epochs; ``limit`` caps each training set
     (for smoke tests). With ``teacher`` (a model folder) a ``layers``-layer student is
-    distilled from it instead (:mod:`classifier.training.distill`; CPU-friendly).
+    distilled from it instead (:mod:`classifier.training.distill`, its own recipe and
+    seed; ``recipe`` and ``seed`` apply to full fine-tuning only).
     """
     import time
 
@@ -129,7 +129,7 @@ def train_model(
         with np.load(bundle_path) as npz:
             bundle = {k: npz[k] for k in npz.files}
     if teacher is not None:
-        weights, info = _distil(bundle, teacher, layers, cfg, say)
+        weights, info = _distil(bundle, teacher, layers, epochs, say)
     else:
         weights, info = fit(bundle, cfg, log=say)
     info.pop("dev_logits", None)
@@ -163,15 +163,18 @@ def train_model(
 
 
 def _distil(
-    bundle: dict[str, Any], teacher: Path, layers: int, cfg: FitConfig, say: Callable[[str], None]
+    bundle: dict[str, Any],
+    teacher: Path,
+    layers: int,
+    epochs: tuple[int, int] | None,
+    say: Callable[[str], None],
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     from classifier.embedded.model_files import load_weights
     from classifier.training.distill import DistilConfig, distil
 
-    epochs = (min(cfg.mix_epochs, 1), min(cfg.final_epochs, 2))
-    recipe = DistilConfig(
-        layers=layers, mix_epochs=epochs[0], final_epochs=epochs[1], seed=cfg.seed
-    )
+    recipe = DistilConfig(layers=layers)
+    if epochs is not None:
+        recipe = replace(recipe, mix_epochs=epochs[0], final_epochs=epochs[1])
     weights, info = distil(bundle, load_weights(teacher), recipe, log=say)
     info["teacher"] = teacher.name
     return weights, info

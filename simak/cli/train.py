@@ -52,7 +52,7 @@ def train(
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     layers: int = typer.Option(6, "--layers", min=1, max=12,
                                help="Encoder layers of the new model (fewer = faster). Below 12 "
-                                    "the model is distilled from --teacher (~30 min on 2 cores); "
+                                    "the model is distilled from --teacher (~40 min on 2 cores); "
                                     "12 fine-tunes the whole encoder (~1.5 h)."),
     teacher: str = typer.Option(TEACHER, "--teacher",
                                 help="Model version (under classifier/models) or folder to "
