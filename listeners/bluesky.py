@@ -30,16 +30,16 @@ from atproto_client.exceptions import (
     UnauthorizedError,
 )
 from atproto_client.request import Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from listeners import cursors
+from listeners.api_base import ApiListener, ApiOptions
 from listeners.base import Author, Mention, PollPage
 from listeners.convert import parse_time, to_json
 from listeners.credentials import SecretRef, resolve
 from listeners.matching import BrandMatcher
 from listeners.retry import (
     Clock,
-    Retrier,
     Sleep,
     ThrottledError,
     TransientError,
@@ -65,10 +65,8 @@ class SessionCache(Protocol):
         ...
 
 
-class BlueskyOptions(BaseModel):
+class BlueskyOptions(ApiOptions):
     """Options of a ``bluesky`` source."""
-
-    model_config = ConfigDict(extra="forbid")
 
     handle: str = Field(description="The brand account's handle, e.g. kopisenja.bsky.social.")
     app_password: SecretRef = Field(description="${ENV} reference to an app password.")
@@ -84,13 +82,9 @@ class BlueskyOptions(BaseModel):
     max_pages: int = Field(default=5, ge=1, description="Requests per stream per run.")
     timeout_s: float = Field(default=20.0, gt=0, description="Per-request timeout, seconds.")
     seen_limit: int = Field(default=500, ge=10, description="Post URIs remembered per stream.")
-    attempts: int = Field(default=3, ge=1, description="Tries per request on 5xx/timeouts.")
-    max_wait_s: float = Field(
-        default=60.0, ge=0, description="Longest rate-limit wait inside a run; longer defers."
-    )
 
 
-class BlueskyListener:
+class BlueskyListener(ApiListener[BlueskyOptions]):
     """Polls Bluesky search and mention notifications for brand mentions."""
 
     platform = "bluesky"
@@ -107,18 +101,10 @@ class BlueskyListener:
         clock: Clock = utc_now,
         sleep: Sleep = real_sleep,
     ) -> None:
-        self._name = name
-        self.options = options
-        self.matcher = matcher
+        super().__init__(name, options, matcher, clock=clock, sleep=sleep)
         self._env = env
         self._transport = transport
         self._cache = session_cache
-        self._retrier = Retrier.for_source(name, options, clock=clock, sleep=sleep)
-
-    @property
-    def name(self) -> str:
-        """The configured source name."""
-        return self._name
 
     def poll(self, cursor: str | None) -> Iterator[PollPage]:
         """Yield one page per stream with the posts newer than the cursor."""

@@ -15,15 +15,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from listeners import cursors
+from listeners.api_base import ApiListener, ApiOptions
 from listeners.base import Author, Mention, PollPage
 from listeners.convert import html_to_text, to_json
 from listeners.matching import BrandMatcher
 from listeners.retry import (
     Clock,
-    Retrier,
     Sleep,
     ThrottledError,
     TransientError,
@@ -41,10 +41,8 @@ def _both_kinds() -> list[Kind]:
     return ["story", "comment"]
 
 
-class HackerNewsOptions(BaseModel):
+class HackerNewsOptions(ApiOptions):
     """Options of a ``hackernews`` source."""
-
-    model_config = ConfigDict(extra="forbid")
 
     queries: list[str] | None = Field(
         default=None, description="Search queries; default: one per brand term."
@@ -60,13 +58,9 @@ class HackerNewsOptions(BaseModel):
     )
     timeout_s: float = Field(default=20.0, gt=0, description="Per-request timeout, seconds.")
     seen_limit: int = Field(default=500, ge=10, description="Ids remembered per query.")
-    attempts: int = Field(default=3, ge=1, description="Tries per request on 5xx/timeouts.")
-    max_wait_s: float = Field(
-        default=60.0, ge=0, description="Longest rate-limit wait inside a run; longer defers."
-    )
 
 
-class HackerNewsListener:
+class HackerNewsListener(ApiListener[HackerNewsOptions]):
     """Polls Hacker News (Algolia search by date) for brand mentions."""
 
     platform = "hackernews"
@@ -82,17 +76,9 @@ class HackerNewsListener:
         clock: Clock = utc_now,
         sleep: Sleep = real_sleep,
     ) -> None:
-        self._name = name
-        self.options = options
-        self.matcher = matcher
+        super().__init__(name, options, matcher, clock=clock, sleep=sleep)
         self._transport = transport
         self._clock = clock
-        self._retrier = Retrier.for_source(name, options, clock=clock, sleep=sleep)
-
-    @property
-    def name(self) -> str:
-        """The configured source name."""
-        return self._name
 
     def poll(self, cursor: str | None) -> Iterator[PollPage]:
         """Yield one page per query with the hits newer than the cursor."""

@@ -26,16 +26,16 @@ from mastodon.errors import (
     MastodonServerError,
     MastodonUnauthorizedError,
 )
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from listeners import cursors
+from listeners.api_base import ApiListener, ApiOptions
 from listeners.base import Author, Mention, PollPage
 from listeners.convert import html_to_text, parse_time, to_json
 from listeners.credentials import SecretRef, resolve_optional
 from listeners.matching import BrandMatcher
 from listeners.retry import (
     Clock,
-    Retrier,
     Sleep,
     ThrottledError,
     TransientError,
@@ -46,10 +46,8 @@ from listeners.retry import (
 from simak.errors import SourceUnavailable
 
 
-class MastodonOptions(BaseModel):
+class MastodonOptions(ApiOptions):
     """Options of a ``mastodon`` source."""
-
-    model_config = ConfigDict(extra="forbid")
 
     api_base_url: str = Field(description="The instance, e.g. https://mastodon.social.")
     access_token: SecretRef | None = Field(
@@ -66,10 +64,6 @@ class MastodonOptions(BaseModel):
         description="Assumed server version (skips a version probe); None = ask the server.",
     )
     timeout_s: float = Field(default=20.0, gt=0, description="Per-request timeout, seconds.")
-    attempts: int = Field(default=3, ge=1, description="Tries per request on 5xx/timeouts.")
-    max_wait_s: float = Field(
-        default=60.0, ge=0, description="Longest rate-limit wait inside a run; longer defers."
-    )
 
     @model_validator(mode="after")
     def _check_streams(self) -> MastodonOptions:
@@ -80,7 +74,7 @@ class MastodonOptions(BaseModel):
         return self
 
 
-class MastodonListener:
+class MastodonListener(ApiListener[MastodonOptions]):
     """Polls a Mastodon instance for brand mentions and hashtag posts."""
 
     platform = "mastodon"
@@ -96,18 +90,10 @@ class MastodonListener:
         clock: Clock = utc_now,
         sleep: Sleep = real_sleep,
     ) -> None:
-        self._name = name
-        self.options = options
-        self.matcher = matcher
+        super().__init__(name, options, matcher, clock=clock, sleep=sleep)
         self._env = env
         self._session = session
         self._host = urlsplit(options.api_base_url).netloc
-        self._retrier = Retrier.for_source(name, options, clock=clock, sleep=sleep)
-
-    @property
-    def name(self) -> str:
-        """The configured source name."""
-        return self._name
 
     def poll(self, cursor: str | None) -> Iterator[PollPage]:
         """Yield pages of new mentions, oldest page first, per stream."""

@@ -19,16 +19,16 @@ from typing import Any, Literal
 import praw
 import prawcore
 from prawcore.sessions import RetryStrategy
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from listeners import cursors
+from listeners.api_base import ApiListener, ApiOptions
 from listeners.base import Author, Mention, PollPage
 from listeners.convert import to_json
 from listeners.credentials import SecretRef, resolve, resolve_optional
 from listeners.matching import BrandMatcher
 from listeners.retry import (
     Clock,
-    Retrier,
     Sleep,
     ThrottledError,
     TransientError,
@@ -41,10 +41,8 @@ from simak.errors import RateLimited, SourceUnavailable
 _OVERLAP_S = 3600  # items up to an hour older than the newest seen are still checked
 
 
-class RedditOptions(BaseModel):
+class RedditOptions(ApiOptions):
     """Options of a ``reddit`` source."""
-
-    model_config = ConfigDict(extra="forbid")
 
     client_id: SecretRef = Field(description="${ENV} reference to the OAuth client id.")
     client_secret: SecretRef = Field(description="${ENV} reference to the OAuth client secret.")
@@ -80,10 +78,6 @@ class RedditOptions(BaseModel):
     )
     limit: int = Field(default=100, ge=1, le=1000, description="Items read per stream per poll.")
     seen_limit: int = Field(default=1000, ge=10, description="Ids remembered per stream.")
-    attempts: int = Field(default=3, ge=1, description="Tries per request on 5xx/timeouts.")
-    max_wait_s: float = Field(
-        default=60.0, ge=0, description="Longest rate-limit wait inside a run; longer defers."
-    )
 
     @model_validator(mode="after")
     def _mentions_need_an_account(self) -> RedditOptions:
@@ -108,7 +102,7 @@ class _NoRetry(RetryStrategy):
         return False
 
 
-class RedditListener:
+class RedditListener(ApiListener[RedditOptions]):
     """Polls Reddit for brand mentions; one page per stream (search, comments, mentions)."""
 
     platform = "reddit"
@@ -124,17 +118,9 @@ class RedditListener:
         clock: Clock = utc_now,
         sleep: Sleep = real_sleep,
     ) -> None:
-        self._name = name
-        self.options = options
-        self.matcher = matcher
+        super().__init__(name, options, matcher, clock=clock, sleep=sleep)
         self._env = env
         self._praw_kwargs = dict(praw_kwargs or {})
-        self._retrier = Retrier.for_source(name, options, clock=clock, sleep=sleep)
-
-    @property
-    def name(self) -> str:
-        """The configured source name."""
-        return self._name
 
     def poll(self, cursor: str | None) -> Iterator[PollPage]:
         """Yield one page per enabled stream with the items not seen before."""

@@ -26,16 +26,16 @@ from typing import Any
 
 import requests
 import tweepy
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from listeners import cursors
+from listeners.api_base import ApiListener, ApiOptions
 from listeners.base import Author, Mention, PollPage
 from listeners.convert import parse_time, to_json
 from listeners.credentials import SecretRef, resolve
 from listeners.matching import BrandMatcher
 from listeners.retry import (
     Clock,
-    Retrier,
     Sleep,
     ThrottledError,
     TransientError,
@@ -54,10 +54,8 @@ _MIN_RESULTS = MappingProxyType({"mentions": 5, "search": 10})  # the API's max_
 _TWITTER_EPOCH_MS = 1288834974657
 
 
-class XOptions(BaseModel):
+class XOptions(ApiOptions):
     """Options of an ``x`` source."""
-
-    model_config = ConfigDict(extra="forbid")
 
     bearer_token: SecretRef = Field(description="${ENV} reference to the app bearer token.")
     username: str | None = Field(
@@ -84,10 +82,6 @@ class XOptions(BaseModel):
     )
     dry_run: bool = Field(default=False, description="Report what would be read; read nothing.")
     timeout_s: float = Field(default=20.0, gt=0, description="Per-request timeout, seconds.")
-    attempts: int = Field(default=3, ge=1, description="Tries per request on 5xx/timeouts.")
-    max_wait_s: float = Field(
-        default=60.0, ge=0, description="Longest rate-limit wait inside a run; longer defers."
-    )
 
 
 class _TimeoutAdapter(requests.adapters.HTTPAdapter):
@@ -117,7 +111,7 @@ class _Run:
     user_id: str | None = None
 
 
-class XListener:
+class XListener(ApiListener[XOptions]):
     """Polls X for brand mentions within a per-run read budget."""
 
     platform = "x"
@@ -133,18 +127,10 @@ class XListener:
         clock: Clock = utc_now,
         sleep: Sleep = real_sleep,
     ) -> None:
-        self._name = name
-        self.options = options
-        self.matcher = matcher
+        super().__init__(name, options, matcher, clock=clock, sleep=sleep)
         self._env = env
         self._client_factory = client_factory
         self._clock = clock
-        self._retrier = Retrier.for_source(name, options, clock=clock, sleep=sleep)
-
-    @property
-    def name(self) -> str:
-        """The configured source name."""
-        return self._name
 
     def poll(self, cursor: str | None) -> Iterator[PollPage]:
         """Yield pages of new mentions, newest window first, until done or out of budget."""
