@@ -36,6 +36,7 @@ from classifier.training.fit import (
     build_model,
     export_weights,
     load_weights,
+    predict,
     predict_logits,
     save_weight_parts,
 )
@@ -88,26 +89,6 @@ def soft_targets(
     share = np.broadcast_to(np.asarray(gold_weight, np.float32).reshape(-1, 1), gold.shape)
     mixed = np.where(known, share * gold + (1 - share) * teacher_probs, teacher_probs)
     return mixed.astype(np.float32)
-
-
-def teacher_outputs(
-    model: Any, data: _Data, idx: npt.NDArray[np.int64], batch_size: int = 128
-) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
-    """The teacher's logits and pooled embeddings for examples ``idx`` (in that order)."""
-    import torch
-
-    model.eval()
-    logits = np.zeros((len(idx), 3), np.float32)
-    pooled = np.zeros((len(idx), model.head.in_features), np.float32)
-    order = np.argsort(data.lengths(idx), kind="stable")
-    with torch.no_grad():
-        for start in range(0, len(idx), batch_size):
-            pos = order[start : start + batch_size]
-            ids, mask = (torch.from_numpy(a) for a in data.batch(idx[pos]))
-            emb = model.embed(ids, mask)
-            pooled[pos] = emb.numpy()
-            logits[pos] = model.head(emb).numpy()
-    return logits, pooled
 
 
 def _train(
@@ -171,7 +152,7 @@ def distil(
     pool = np.concatenate([simak, proxy, data.indices(SPLIT_UNLABELLED)])
     teacher_model = build_model(bundle, t_layers)
     load_weights(teacher_model, teacher, t_layers)
-    t_logits, t_embeds = teacher_outputs(teacher_model, data, pool)
+    t_logits, t_embeds = predict(teacher_model, data, pool, torch.device("cpu"))
     probs = 1 / (1 + np.exp(-t_logits))
     del teacher_model
     log(f"teacher targets for {len(pool)} texts in {time.time() - started:.0f}s")

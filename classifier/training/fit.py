@@ -250,17 +250,27 @@ def predict_logits(
     model: Any, data: _Data, idx: npt.NDArray[np.int64], device: Any, batch_size: int = 128
 ) -> npt.NDArray[np.float32]:
     """Logits for examples ``idx`` (in that order)."""
+    return predict(model, data, idx, device, batch_size)[0]
+
+
+def predict(
+    model: Any, data: _Data, idx: npt.NDArray[np.int64], device: Any, batch_size: int = 128
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """Logits and pooled embeddings for examples ``idx`` (in that order), in eval mode."""
     import torch
 
     model.eval()
-    out = np.zeros((len(idx), 3), np.float32)
+    logits = np.zeros((len(idx), 3), np.float32)
+    pooled = np.zeros((len(idx), model.head.in_features), np.float32)
     order = np.argsort(data.lengths(idx), kind="stable")
     with torch.no_grad():
         for start in range(0, len(idx), batch_size):
             pos = order[start : start + batch_size]
             ids, mask = (torch.from_numpy(a).to(device) for a in data.batch(idx[pos]))
-            out[pos] = model(ids, mask).float().cpu().numpy()
-    return out
+            emb = model.embed(ids, mask)
+            pooled[pos] = emb.float().cpu().numpy()
+            logits[pos] = model.head(emb).float().cpu().numpy()
+    return logits, pooled
 
 
 def export_weights(model: Any, layers: int) -> dict[str, npt.NDArray[np.float16]]:
