@@ -95,9 +95,15 @@ class FeedsListener:
         )
         self._fetcher = SafeFetcher(
             name,
-            FetchLimits(options.max_bytes, options.max_redirects, options.user_agent,
-                        options.allow_private_hosts),
-            self._retrier, resolver=resolver, clock=clock,
+            FetchLimits(
+                options.max_bytes,
+                options.max_redirects,
+                options.user_agent,
+                options.allow_private_hosts,
+            ),
+            self._retrier,
+            resolver=resolver,
+            clock=clock,
         )
 
     @property
@@ -152,8 +158,11 @@ class FeedsListener:
     def _poll_feed(
         self, client: httpx.Client, url: str, previous: dict[str, Any]
     ) -> tuple[PollPage, dict[str, Any]]:
-        fetched = (self._fetcher.read_local(url) if is_local(url)
-                   else self._fetcher.fetch(client, url, previous))
+        fetched = (
+            self._fetcher.read_local(url)
+            if is_local(url)
+            else self._fetcher.fetch(client, url, previous)
+        )
         digest = hashlib.sha256(fetched.body).hexdigest() if fetched.body is not None else None
         if fetched.body is None or digest == previous.get("sha256"):
             # 304, or the same bytes again from a server without validators: no work.
@@ -237,7 +246,6 @@ class FeedsListener:
         )
 
     # -- reading ---------------------------------------------------------------------
-
 
 
 def _reason(parsed: Any) -> str:

@@ -54,8 +54,15 @@ class FetchLimits:
 class SafeFetcher:
     """Fetches feed documents for one source, refusing what could hurt the host."""
 
-    def __init__(self, source: str, limits: FetchLimits, retrier: Retrier, *,
-                 resolver: Resolver | None = None, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        source: str,
+        limits: FetchLimits,
+        retrier: Retrier,
+        *,
+        resolver: Resolver | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
         self._source = source
         self._limits = limits
         self._retrier = retrier

@@ -104,8 +104,14 @@ class Retrier:
         self.slept_s = 0.0  # total waited by this retrier, for health reporting
 
     @classmethod
-    def for_source(cls, source: str, options: RetryOptions, *, clock: Clock = utc_now,
-                   sleep: Sleep = real_sleep) -> Retrier:
+    def for_source(
+        cls,
+        source: str,
+        options: RetryOptions,
+        *,
+        clock: Clock = utc_now,
+        sleep: Sleep = real_sleep,
+    ) -> Retrier:
         """A retrier whose attempts and longest wait come from a source's options."""
         policy = RetryPolicy(attempts=options.attempts, max_wait_s=options.max_wait_s)
         return cls(source, policy, clock=clock, sleep=sleep)

@@ -26,9 +26,15 @@ def utc_now() -> datetime:
 def brand_specs(settings: Settings, only: str | None = None) -> list[BrandSpec]:
     """Brands as the listeners need them."""
     return [
-        BrandSpec(name=b.name, terms=tuple(b.terms), exclude=tuple(b.exclude),
-                  handles=dict(b.handles), languages=tuple(b.languages))
-        for b in settings.brands if only is None or b.name == only
+        BrandSpec(
+            name=b.name,
+            terms=tuple(b.terms),
+            exclude=tuple(b.exclude),
+            handles=dict(b.handles),
+            languages=tuple(b.languages),
+        )
+        for b in settings.brands
+        if only is None or b.name == only
     ]
 
 
@@ -104,8 +110,9 @@ class App:
         cfg = self.settings.classifier
         plugin = lookup(CLASSIFIER_BACKENDS, cfg.backend, f"{self.config_path}: classifier.backend")
         options_model, factory = plugin.load()
-        options = validate_options(options_model, cfg.options,
-                                   f"{self.config_path}: classifier.options")
+        options = validate_options(
+            options_model, cfg.options, f"{self.config_path}: classifier.options"
+        )
         if cfg.backend == "embedded":
             built: Classifier = factory(options, cache_dir=self.cache_dir, progress=self.progress)
         else:

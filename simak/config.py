@@ -126,26 +126,40 @@ def describe_validation_error(path: str, exc: ValidationError, prefix: tuple[Any
 
 def _resolve(value: Any, env: Mapping[str, str], path: str, where: str, defer: bool) -> Any:
     if isinstance(value, dict):
-        return {k: _resolve_item(k, v, env, path, f"{where}.{k}" if where else str(k), defer)
-                for k, v in value.items()}
+        return {
+            k: _resolve_item(k, v, env, path, f"{where}.{k}" if where else str(k), defer)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_resolve(v, env, path, f"{where}[{i}]", defer) for i, v in enumerate(value)]
     if isinstance(value, str) and not defer:
+
         def sub(m: re.Match[str]) -> str:
             if m.group(1) not in env:
-                raise ConfigError(f"{path}: {where}: environment variable {m.group(1)} is not "
-                                  f"set; export {m.group(1)}=... before running simak")
+                raise ConfigError(
+                    f"{path}: {where}: environment variable {m.group(1)} is not "
+                    f"set; export {m.group(1)}=... before running simak"
+                )
             return env[m.group(1)]
+
         return _ENV_REF.sub(sub, value)
     return value
 
 
-def _resolve_item(key: Any, value: Any, env: Mapping[str, str], path: str, where: str,
-                  defer: bool) -> Any:
-    if isinstance(key, str) and _SECRET_KEY.search(key) and isinstance(value, str) \
-            and value and not _ENV_REF.fullmatch(value):
-        raise ConfigError(f"{path}: {where}: secrets must not be written in the file; "
-                          f"use a reference like ${{{key.upper()}}} and set that variable")
+def _resolve_item(
+    key: Any, value: Any, env: Mapping[str, str], path: str, where: str, defer: bool
+) -> Any:
+    if (
+        isinstance(key, str)
+        and _SECRET_KEY.search(key)
+        and isinstance(value, str)
+        and value
+        and not _ENV_REF.fullmatch(value)
+    ):
+        raise ConfigError(
+            f"{path}: {where}: secrets must not be written in the file; "
+            f"use a reference like ${{{key.upper()}}} and set that variable"
+        )
     # Source options keep their ${VAR} references: the listener resolves them at poll time.
     return _resolve(value, env, path, where, defer or where.endswith(".options"))
 
@@ -167,8 +181,10 @@ def read_config_file(path: Path) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}:{line} is not valid YAML ({getattr(exc, 'problem', exc)}); "
-                          "fix the indentation or quoting there") from exc
+        raise ConfigError(
+            f"{path}:{line} is not valid YAML ({getattr(exc, 'problem', exc)}); "
+            "fix the indentation or quoting there"
+        ) from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level (brands:, sources:, ...)")
     return data
@@ -194,12 +210,16 @@ def _check_references(settings: Settings, path: str) -> None:
     seen: set[str] = set()
     for i, source in enumerate(settings.sources):
         if source.name in seen:
-            raise ConfigError(f"{path}: sources[{i}].name: {source.name!r} is used twice; "
-                              "give each source its own name")
+            raise ConfigError(
+                f"{path}: sources[{i}].name: {source.name!r} is used twice; "
+                "give each source its own name"
+            )
         seen.add(source.name)
         if source.brand is not None and source.brand not in brands:
-            raise ConfigError(f"{path}: sources[{i}].brand: unknown brand {source.brand!r}; "
-                              f"use one of {', '.join(sorted(brands))}")
+            raise ConfigError(
+                f"{path}: sources[{i}].brand: unknown brand {source.brand!r}; "
+                f"use one of {', '.join(sorted(brands))}"
+            )
 
 
 def config_path(cli_value: str | None, env: Mapping[str, str]) -> Path:

@@ -79,9 +79,14 @@ def skip_source(db: Database, name: str, platform: str, reason: str, clock: Cloc
 
 
 def _record(db: Database, report: SourceReport, now: datetime) -> None:
-    outcome = RunOutcome(fetched=report.fetched, stored=report.stored, reads=report.reads,
-                         warnings=len(report.warnings), error=report.error,
-                         last_warning=report.warnings[-1] if report.warnings else None)
+    outcome = RunOutcome(
+        fetched=report.fetched,
+        stored=report.stored,
+        reads=report.reads,
+        warnings=len(report.warnings),
+        error=report.error,
+        last_warning=report.warnings[-1] if report.warnings else None,
+    )
     with db.session() as session:
         record_run(session, report.name, report.platform, outcome, now)
 
@@ -99,8 +104,14 @@ class ProcessReport:
 RouteBatch = Callable[..., tuple[int, int, int]]
 
 
-def classify_pending(db: Database, classifier: Classifier, route: RouteBatch, clock: Clock,
-                     batch_size: int, progress: Progress | None = None) -> ProcessReport:
+def classify_pending(
+    db: Database,
+    classifier: Classifier,
+    route: RouteBatch,
+    clock: Clock,
+    batch_size: int,
+    progress: Progress | None = None,
+) -> ProcessReport:
     """Classify every unclassified mention and hand each batch to ``route``.
 
     ``route(session, ids, results, now)`` creates follow-ups and ideas inside the

@@ -31,8 +31,9 @@ def _recipient(session: Session, mention: MentionRow) -> tuple[Recipient, int]:
     person = mention.person
     handle = None
     if person is not None:
-        handle = session.scalar(select(Handle).where(Handle.person_id == person.id,
-                                                     Handle.platform == mention.platform))
+        handle = session.scalar(
+            select(Handle).where(Handle.person_id == person.id, Handle.platform == mention.platform)
+        )
     recipient = Recipient(
         name=(person.display_name if person else None) or mention.author_name,
         platform=mention.platform,
@@ -42,8 +43,14 @@ def _recipient(session: Session, mention: MentionRow) -> tuple[Recipient, int]:
     )
     count = 1
     if person is not None:
-        count = int(session.scalar(select(func.count()).select_from(MentionRow)
-                                   .where(MentionRow.person_id == person.id)) or 1)
+        count = int(
+            session.scalar(
+                select(func.count())
+                .select_from(MentionRow)
+                .where(MentionRow.person_id == person.id)
+            )
+            or 1
+        )
     return recipient, count
 
 
@@ -54,8 +61,9 @@ class BatchRouter:
     settings: Settings
     router: Router
 
-    def __call__(self, session: Session, ids: Sequence[int],
-                 results: Sequence[Classification], now: datetime) -> tuple[int, int, int]:
+    def __call__(
+        self, session: Session, ids: Sequence[int], results: Sequence[Classification], now: datetime
+    ) -> tuple[int, int, int]:
         routed = filtered = ideas = 0
         for mention_id, result in zip(ids, results, strict=True):
             mention = session.get(MentionRow, mention_id)
@@ -75,25 +83,37 @@ class BatchRouter:
     def _idea_noise(self, brand_name: str) -> list[str]:
         # Brand words say nothing about *what* is asked; leave them out of similarity.
         brand = self.settings.brand(brand_name)
-        return [brand.label, brand.name, *brand.terms, *brand.handles.values(),
-                *self.settings.responder.ideas.ignore_terms]
+        return [
+            brand.label,
+            brand.name,
+            *brand.terms,
+            *brand.handles.values(),
+            *self.settings.responder.ideas.ignore_terms,
+        ]
 
     def _language_wanted(self, brand: str, lang: str) -> bool:
         wanted = self.settings.brand(brand).languages
         return not wanted or lang == "und" or lang in wanted
 
-    def _input(self, session: Session, mention: MentionRow,
-               result: Classification) -> RouteInput:
+    def _input(self, session: Session, mention: MentionRow, result: Classification) -> RouteInput:
         recipient, count = _recipient(session, mention)
         return RouteInput(
-            mention_id=mention.id, platform=mention.platform, text=mention.text, url=mention.url,
-            brand=self.settings.brand(mention.brand).label, labels=tuple(result.labels),
-            scores=dict(result.scores), lang=result.lang, recipient=recipient,
-            created_at=mention.created_at, person_mentions=count,
+            mention_id=mention.id,
+            platform=mention.platform,
+            text=mention.text,
+            url=mention.url,
+            brand=self.settings.brand(mention.brand).label,
+            labels=tuple(result.labels),
+            scores=dict(result.scores),
+            lang=result.lang,
+            recipient=recipient,
+            created_at=mention.created_at,
+            person_mentions=count,
         )
 
-    def _route_one(self, session: Session, mention: MentionRow, result: Classification,
-                   now: datetime) -> bool:
+    def _route_one(
+        self, session: Session, mention: MentionRow, result: Classification, now: datetime
+    ) -> bool:
         plan = self.router.plan(self._input(session, mention, result), now)
         if plan is None:
             return False
@@ -101,8 +121,9 @@ class BatchRouter:
         set_status(session, mention.id, "routed")
         return True
 
-    def reroute(self, session: Session, mention_id: int, result: Classification, actor: str,
-                now: datetime) -> str:
+    def reroute(
+        self, session: Session, mention_id: int, result: Classification, actor: str, now: datetime
+    ) -> str:
         """Apply corrected labels to the mention's follow-up; say what changed."""
         mention = session.get(MentionRow, mention_id)
         if mention is None:
@@ -130,15 +151,25 @@ class BatchRouter:
         groups: dict[str, IdeaGroup] = {}
         for idea in stored_ideas(session, mention.brand):
             if idea.group_key not in groups:  # the first idea of a group represents it
-                groups[idea.group_key] = IdeaGroup(idea.group_key, idea.text, idea.text,
-                                                   (idea.mention_id,))
+                groups[idea.group_key] = IdeaGroup(
+                    idea.group_key, idea.text, idea.text, (idea.mention_id,)
+                )
         ideas = self.settings.responder.ideas
-        key = assign_group(mention.text, list(groups.values()),
-                           threshold=ideas.similarity_threshold,
-                           ignore=self._idea_noise(mention.brand))
-        add_idea(session, mention_id=mention.id, person_id=mention.person_id,
-                 brand=mention.brand, group_key=key, title=trim(clean(mention.text), 90),
-                 now=now)
+        key = assign_group(
+            mention.text,
+            list(groups.values()),
+            threshold=ideas.similarity_threshold,
+            ignore=self._idea_noise(mention.brand),
+        )
+        add_idea(
+            session,
+            mention_id=mention.id,
+            person_id=mention.person_id,
+            brand=mention.brand,
+            group_key=key,
+            title=trim(clean(mention.text), 90),
+            now=now,
+        )
 
 
 def person_of(session: Session, person_id: int) -> Person | None:

@@ -26,27 +26,41 @@ class Correction:
     corrected_by: str
 
 
-def correct_labels(session: Session, mention_id: int, labels: tuple[str, ...], actor: str,
-                   now: datetime) -> Classification:
+def correct_labels(
+    session: Session, mention_id: int, labels: tuple[str, ...], actor: str, now: datetime
+) -> Classification:
     """Replace a mention's current labels with ``labels`` chosen by ``actor``."""
     unknown = sorted(set(labels) - set(LABELS))
     if unknown:
-        raise StorageError(f"unknown label(s) {', '.join(unknown)}; use {', '.join(LABELS)} "
-                           "or none for other")
+        raise StorageError(
+            f"unknown label(s) {', '.join(unknown)}; use {', '.join(LABELS)} or none for other"
+        )
     mention = session.get(MentionRow, mention_id)
     if mention is None:
         raise StorageError(f"mention {mention_id} does not exist; see `simak queue --json`")
     ordered = tuple(label for label in LABELS if label in labels)
-    current = session.scalar(select(ClassificationRow).where(
-        ClassificationRow.mention_id == mention_id, ClassificationRow.is_current.is_(True)))
-    result = Classification(labels=ordered,  # type: ignore[arg-type]
-                            scores={lab: 1.0 if lab in ordered else 0.0 for lab in LABELS},
-                            lang=current.lang if current else (mention.lang or "und"),
-                            model="staff")
+    current = session.scalar(
+        select(ClassificationRow).where(
+            ClassificationRow.mention_id == mention_id, ClassificationRow.is_current.is_(True)
+        )
+    )
+    result = Classification(
+        labels=ordered,  # type: ignore[arg-type]
+        scores={lab: 1.0 if lab in ordered else 0.0 for lab in LABELS},
+        lang=current.lang if current else (mention.lang or "und"),
+        model="staff",
+    )
     before = ",".join(current.labels) if current else "none"
     save_classification(session, mention_id, result, now, corrected_by=actor)
-    record(session, actor=actor, action="correct_labels", entity="mention", entity_id=mention_id,
-           now=now, detail=f"{before or 'other'} -> {','.join(ordered) or 'other'}")
+    record(
+        session,
+        actor=actor,
+        action="correct_labels",
+        entity="mention",
+        entity_id=mention_id,
+        now=now,
+        detail=f"{before or 'other'} -> {','.join(ordered) or 'other'}",
+    )
     return result
 
 
@@ -58,5 +72,7 @@ def corrections(session: Session) -> list[Correction]:
         .where(ClassificationRow.is_current.is_(True), ClassificationRow.corrected_by.is_not(None))
         .order_by(ClassificationRow.id)
     ).all()
-    return [Correction(c.mention_id, text, tuple(c.labels), c.lang, c.corrected_by or "")
-            for c, text in rows]
+    return [
+        Correction(c.mention_id, text, tuple(c.labels), c.lang, c.corrected_by or "")
+        for c, text in rows
+    ]

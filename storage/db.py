@@ -55,9 +55,11 @@ class Database:
     @property
     def safe_url(self) -> str:
         """The URL with any password hidden, for messages and logs."""
-        return self.engine.url.render_as_string(hide_password=True) if hasattr(
-            self, "engine"
-        ) else "<database>"
+        return (
+            self.engine.url.render_as_string(hide_password=True)
+            if hasattr(self, "engine")
+            else "<database>"
+        )
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -48,26 +48,50 @@ class QueueItem:
     created_at: datetime
 
 
-def create_followup(session: Session, plan: FollowUpPlan, person_id: int | None,
-                    now: datetime) -> int | None:
+def create_followup(
+    session: Session, plan: FollowUpPlan, person_id: int | None, now: datetime
+) -> int | None:
     """Store a follow-up for a mention unless it already has one; return its id."""
     if session.scalar(select(FollowUp.id).where(FollowUp.mention_id == plan.mention_id)):
         return None
     row = FollowUp(
-        mention_id=plan.mention_id, person_id=person_id, status="open", label=plan.label,
-        priority=plan.priority, due_at=plan.due_at, channel=plan.channel, lang=plan.lang,
-        subject=plan.subject, draft=plan.draft, idempotency_key=f"simak-fu-{plan.mention_id}",
-        created_at=now, updated_at=now,
+        mention_id=plan.mention_id,
+        person_id=person_id,
+        status="open",
+        label=plan.label,
+        priority=plan.priority,
+        due_at=plan.due_at,
+        channel=plan.channel,
+        lang=plan.lang,
+        subject=plan.subject,
+        draft=plan.draft,
+        idempotency_key=f"simak-fu-{plan.mention_id}",
+        created_at=now,
+        updated_at=now,
     )
     session.add(row)
     session.flush()
-    session.add(FollowUpEvent(followup_id=row.id, from_status=None, to_status="open",
-                              actor="simak", at=now, note=f"routed as {plan.label}"))
+    session.add(
+        FollowUpEvent(
+            followup_id=row.id,
+            from_status=None,
+            to_status="open",
+            actor="simak",
+            at=now,
+            note=f"routed as {plan.label}",
+        )
+    )
     return row.id
 
 
-def transition(session: Session, followup_id: int, to_status: str, actor: str, now: datetime,
-               note: str | None = None) -> None:
+def transition(
+    session: Session,
+    followup_id: int,
+    to_status: str,
+    actor: str,
+    now: datetime,
+    note: str | None = None,
+) -> None:
     """Move a follow-up to ``to_status``, recording who did it; refuse illegal moves."""
     row = session.get(FollowUp, followup_id)
     if row is None:
@@ -77,8 +101,16 @@ def transition(session: Session, followup_id: int, to_status: str, actor: str, n
             f"follow-up {followup_id} is {row.status}; it cannot become {to_status} "
             f"(allowed: {', '.join(sorted(_ALLOWED[row.status])) or 'none'})"
         )
-    session.add(FollowUpEvent(followup_id=row.id, from_status=row.status, to_status=to_status,
-                              actor=actor, at=now, note=note))
+    session.add(
+        FollowUpEvent(
+            followup_id=row.id,
+            from_status=row.status,
+            to_status=to_status,
+            actor=actor,
+            at=now,
+            note=note,
+        )
+    )
     row.status, row.updated_at = to_status, now
     if to_status == "sent":
         row.sent_at = now
@@ -89,27 +121,48 @@ def _items(session: Session, condition: ColumnElement[bool], limit: int) -> list
         select(FollowUp, MentionRow, Person.display_name, ClassificationRow.labels)
         .join(MentionRow, MentionRow.id == FollowUp.mention_id)
         .outerjoin(Person, Person.id == FollowUp.person_id)
-        .outerjoin(ClassificationRow, (ClassificationRow.mention_id == MentionRow.id)
-                   & ClassificationRow.is_current.is_(True))
+        .outerjoin(
+            ClassificationRow,
+            (ClassificationRow.mention_id == MentionRow.id)
+            & ClassificationRow.is_current.is_(True),
+        )
         .where(condition)
-        .order_by(case((FollowUp.label == "complaint", 0), else_=1), FollowUp.priority.desc(),
-                  FollowUp.due_at, FollowUp.id)
+        .order_by(
+            case((FollowUp.label == "complaint", 0), else_=1),
+            FollowUp.priority.desc(),
+            FollowUp.due_at,
+            FollowUp.id,
+        )
         .limit(limit)
     )
     return [
         QueueItem(
-            id=f.id, mention_id=m.id, status=f.status, label=f.label,
-            labels=tuple(labels or ()), priority=f.priority, due_at=f.due_at, channel=f.channel,
-            lang=f.lang, subject=f.subject, draft=f.draft, platform=m.platform, brand=m.brand,
-            author=name or m.author_name or m.author_handle or "?", person_id=f.person_id,
-            text=m.text, url=m.url, created_at=m.created_at,
+            id=f.id,
+            mention_id=m.id,
+            status=f.status,
+            label=f.label,
+            labels=tuple(labels or ()),
+            priority=f.priority,
+            due_at=f.due_at,
+            channel=f.channel,
+            lang=f.lang,
+            subject=f.subject,
+            draft=f.draft,
+            platform=m.platform,
+            brand=m.brand,
+            author=name or m.author_name or m.author_handle or "?",
+            person_id=f.person_id,
+            text=m.text,
+            url=m.url,
+            created_at=m.created_at,
         )
         for f, m, name, labels in session.execute(stmt).all()
     ]
 
 
-def queue_items(session: Session, statuses: tuple[str, ...] = ACTIVE_STATUSES,
-                limit: int = 500) -> list[QueueItem]:
+def queue_items(
+    session: Session, statuses: tuple[str, ...] = ACTIVE_STATUSES, limit: int = 500
+) -> list[QueueItem]:
     """Follow-ups in ``statuses`` with their mention and person, in queue order."""
     return _items(session, FollowUp.status.in_(statuses), limit)
 
@@ -127,8 +180,7 @@ def followup_of_mention(session: Session, mention_id: int) -> int | None:
     return session.scalar(select(FollowUp.id).where(FollowUp.mention_id == mention_id))
 
 
-def snooze(session: Session, followup_id: int, until: datetime, actor: str,
-           now: datetime) -> None:
+def snooze(session: Session, followup_id: int, until: datetime, actor: str, now: datetime) -> None:
     """Hide a follow-up until ``until`` (it comes back due then)."""
     transition(session, followup_id, "snoozed", actor, now, note=f"until {until.isoformat()}")
     row = session.get(FollowUp, followup_id)
@@ -136,8 +188,9 @@ def snooze(session: Session, followup_id: int, until: datetime, actor: str,
     row.due_at = until
 
 
-def edit_draft(session: Session, followup_id: int, subject: str | None, draft: str,
-               actor: str, now: datetime) -> None:
+def edit_draft(
+    session: Session, followup_id: int, subject: str | None, draft: str, actor: str, now: datetime
+) -> None:
     """Replace the draft (and optionally the subject) of an unsent follow-up."""
     row = session.get(FollowUp, followup_id)
     if row is None:
@@ -149,12 +202,21 @@ def edit_draft(session: Session, followup_id: int, subject: str | None, draft: s
     row.draft, row.updated_at = draft, now
     if subject:
         row.subject = subject
-    session.add(FollowUpEvent(followup_id=row.id, from_status=row.status, to_status=row.status,
-                              actor=actor, at=now, note="draft edited"))
+    session.add(
+        FollowUpEvent(
+            followup_id=row.id,
+            from_status=row.status,
+            to_status=row.status,
+            actor=actor,
+            at=now,
+            note="draft edited",
+        )
+    )
 
 
-def replan(session: Session, followup_id: int, plan: FollowUpPlan, actor: str,
-           now: datetime) -> None:
+def replan(
+    session: Session, followup_id: int, plan: FollowUpPlan, actor: str, now: datetime
+) -> None:
     """Apply a new plan (after a label correction) to an unsent follow-up."""
     row = session.get(FollowUp, followup_id)
     if row is None or row.status in ("sent", "done", "dismissed"):
@@ -163,8 +225,16 @@ def replan(session: Session, followup_id: int, plan: FollowUpPlan, actor: str,
     row.channel, row.lang = plan.channel, plan.lang
     row.subject, row.draft = plan.subject, plan.draft
     row.updated_at = now
-    session.add(FollowUpEvent(followup_id=row.id, from_status=row.status, to_status=row.status,
-                              actor=actor, at=now, note=f"re-routed as {plan.label}"))
+    session.add(
+        FollowUpEvent(
+            followup_id=row.id,
+            from_status=row.status,
+            to_status=row.status,
+            actor=actor,
+            at=now,
+            note=f"re-routed as {plan.label}",
+        )
+    )
 
 
 def count_by_status(session: Session) -> dict[str, int]:

@@ -52,14 +52,31 @@ class StoredIdea:
     text: str
 
 
-def add_idea(session: Session, *, mention_id: int, person_id: int | None, brand: str,
-             group_key: str, title: str, now: datetime) -> None:
+def add_idea(
+    session: Session,
+    *,
+    mention_id: int,
+    person_id: int | None,
+    brand: str,
+    group_key: str,
+    title: str,
+    now: datetime,
+) -> None:
     """Capture an idea (once per mention)."""
     if session.scalar(select(Idea.id).where(Idea.mention_id == mention_id)) is not None:
         return
     status = session.scalar(select(Idea.status).where(Idea.group_key == group_key).limit(1))
-    session.add(Idea(mention_id=mention_id, person_id=person_id, brand=brand,
-                     group_key=group_key, title=title, status=status or "new", created_at=now))
+    session.add(
+        Idea(
+            mention_id=mention_id,
+            person_id=person_id,
+            brand=brand,
+            group_key=group_key,
+            title=title,
+            status=status or "new",
+            created_at=now,
+        )
+    )
     session.flush()
 
 
@@ -68,7 +85,8 @@ def stored_ideas(session: Session, brand: str) -> list[StoredIdea]:
     rows = session.execute(
         select(Idea.mention_id, Idea.brand, Idea.group_key, MentionRow.text)
         .join(MentionRow, MentionRow.id == Idea.mention_id)
-        .where(Idea.brand == brand).order_by(Idea.id)
+        .where(Idea.brand == brand)
+        .order_by(Idea.id)
     ).all()
     return [StoredIdea(r.mention_id, r.brand, r.group_key, r.text) for r in rows]
 
@@ -86,13 +104,19 @@ def idea_board(session: Session) -> list[IdeaBoardRow]:
     rows = session.execute(
         select(Idea, MentionRow, Person.display_name)
         .join(MentionRow, MentionRow.id == Idea.mention_id)
-        .outerjoin(Person, Person.id == Idea.person_id).order_by(Idea.id)
+        .outerjoin(Person, Person.id == Idea.person_id)
+        .order_by(Idea.id)
     ).all()
     groups: dict[str, list[tuple[Idea, IdeaMember]]] = defaultdict(list)
     for idea, mention, name in rows:
-        member = IdeaMember(mention.id, idea.person_id,
-                            name or mention.author_name or mention.author_handle or "?",
-                            mention.platform, mention.text, mention.created_at)
+        member = IdeaMember(
+            mention.id,
+            idea.person_id,
+            name or mention.author_name or mention.author_handle or "?",
+            mention.platform,
+            mention.text,
+            mention.created_at,
+        )
         groups[idea.group_key].append((idea, member))
     board = [_board_row(key, items) for key, items in groups.items()]
     return sorted(board, key=lambda r: (-r.people, -r.count, r.first_seen))
@@ -103,8 +127,13 @@ def _board_row(key: str, items: list[tuple[Idea, IdeaMember]]) -> IdeaBoardRow:
     members = [m for _, m in items]
     people = {m.person_id if m.person_id is not None else f"m{m.mention_id}" for m in members}
     return IdeaBoardRow(
-        group_key=key, brand=first.brand, title=first.title, status=first.status,
-        count=len(items), people=len(people),
+        group_key=key,
+        brand=first.brand,
+        title=first.title,
+        status=first.status,
+        count=len(items),
+        people=len(people),
         first_seen=min(m.created_at for m in members),
-        last_seen=max(m.created_at for m in members), members=members,
+        last_seen=max(m.created_at for m in members),
+        members=members,
     )

@@ -48,12 +48,23 @@ def _find_or_create_person(session: Session, author: Author, now: datetime) -> P
         return handle.person
     person = _person_by_email(session, author.email)
     if person is None:
-        person = Person(display_name=author.display_name or author.handle, email=author.email,
-                        created_at=now)
+        person = Person(
+            display_name=author.display_name or author.handle, email=author.email, created_at=now
+        )
         session.add(person)
-    session.add(Handle(person=person, platform=author.platform, key=key, user_id=author.user_id,
-                       handle=author.handle, display_name=author.display_name,
-                       profile_url=author.profile_url, email=author.email, lang=author.lang))
+    session.add(
+        Handle(
+            person=person,
+            platform=author.platform,
+            key=key,
+            user_id=author.user_id,
+            handle=author.handle,
+            display_name=author.display_name,
+            profile_url=author.profile_url,
+            email=author.email,
+            lang=author.lang,
+        )
+    )
     return person
 
 
@@ -62,8 +73,12 @@ def _person_by_email(session: Session, email: str | None) -> Person | None:
     if not email or "@" not in email:
         return None
     session.flush()
-    return session.scalar(select(Person).where(func.lower(Person.email) == email.strip().lower())
-                          .order_by(Person.id).limit(1))
+    return session.scalar(
+        select(Person)
+        .where(func.lower(Person.email) == email.strip().lower())
+        .order_by(Person.id)
+        .limit(1)
+    )
 
 
 def _refresh_handle(handle: Handle, author: Author) -> None:
@@ -80,10 +95,14 @@ def _cross_post_of(session: Session, row: MentionRow) -> MentionRow | None:
         return None
     return session.scalar(
         select(MentionRow)
-        .where(MentionRow.text_hash == row.text_hash, MentionRow.platform != row.platform,
-               MentionRow.created_at >= row.created_at - _CROSS_POST_WINDOW,
-               MentionRow.created_at <= row.created_at + _CROSS_POST_WINDOW)
-        .order_by(MentionRow.id).limit(1)
+        .where(
+            MentionRow.text_hash == row.text_hash,
+            MentionRow.platform != row.platform,
+            MentionRow.created_at >= row.created_at - _CROSS_POST_WINDOW,
+            MentionRow.created_at <= row.created_at + _CROSS_POST_WINDOW,
+        )
+        .order_by(MentionRow.id)
+        .limit(1)
     )
 
 
@@ -99,8 +118,9 @@ def _link_cross_post(session: Session, row: MentionRow, original: MentionRow) ->
         session.execute(update(table).where(table.person_id == old).values(person_id=keep))
     row.person_id = keep
     session.flush()
-    session.execute(delete(Person).where(Person.id == old),
-                    execution_options={"synchronize_session": False})
+    session.execute(
+        delete(Person).where(Person.id == old), execution_options={"synchronize_session": False}
+    )
     session.expire_all()
 
 
@@ -114,10 +134,15 @@ def save_mentions(session: Session, mentions: Sequence[Mention], now: datetime) 
     seen: set[tuple[str, str]] = set()
     for mention in mentions:
         key = (mention.platform, mention.external_id)
-        if key in seen or session.scalar(
-            select(MentionRow.id).where(MentionRow.platform == key[0],
-                                        MentionRow.external_id == key[1])
-        ) is not None:
+        if (
+            key in seen
+            or session.scalar(
+                select(MentionRow.id).where(
+                    MentionRow.platform == key[0], MentionRow.external_id == key[1]
+                )
+            )
+            is not None
+        ):
             continue
         seen.add(key)
         row = _mention_row(mention, _find_or_create_person(session, mention.author, now), now)
@@ -132,11 +157,22 @@ def save_mentions(session: Session, mentions: Sequence[Mention], now: datetime) 
 
 def _mention_row(mention: Mention, person: Person | None, now: datetime) -> MentionRow:
     return MentionRow(
-        platform=mention.platform, external_id=mention.external_id, source=mention.source,
-        brand=mention.brand, person=person, author_handle=mention.author.handle,
-        author_name=mention.author.display_name, title=mention.title, text=mention.text,
-        text_hash=text_hash(mention.text), lang=mention.lang_hint, url=mention.url,
-        created_at=mention.created_at, fetched_at=now, raw_json=mention.raw_json, status="new",
+        platform=mention.platform,
+        external_id=mention.external_id,
+        source=mention.source,
+        brand=mention.brand,
+        person=person,
+        author_handle=mention.author.handle,
+        author_name=mention.author.display_name,
+        title=mention.title,
+        text=mention.text,
+        text_hash=text_hash(mention.text),
+        lang=mention.lang_hint,
+        url=mention.url,
+        created_at=mention.created_at,
+        fetched_at=now,
+        raw_json=mention.raw_json,
+        status="new",
     )
 
 
@@ -144,29 +180,47 @@ def pending_mentions(session: Session, limit: int) -> list[PendingMention]:
     """Mentions not yet classified, oldest first."""
     rows = session.execute(
         select(MentionRow.id, MentionRow.brand, MentionRow.text, MentionRow.title)
-        .where(MentionRow.status == "new").order_by(MentionRow.id).limit(limit)
+        .where(MentionRow.status == "new")
+        .order_by(MentionRow.id)
+        .limit(limit)
     ).all()
     return [PendingMention(id=r.id, brand=r.brand, text=r.text, title=r.title) for r in rows]
 
 
-def save_classification(session: Session, mention_id: int, result: Classification,
-                        now: datetime, *, corrected_by: str | None = None) -> None:
+def save_classification(
+    session: Session,
+    mention_id: int,
+    result: Classification,
+    now: datetime,
+    *,
+    corrected_by: str | None = None,
+) -> None:
     """Store ``result`` as the current classification of a mention."""
     session.execute(
-        update(ClassificationRow).where(ClassificationRow.mention_id == mention_id,
-                                        ClassificationRow.is_current.is_(True))
+        update(ClassificationRow)
+        .where(ClassificationRow.mention_id == mention_id, ClassificationRow.is_current.is_(True))
         .values(is_current=False)
     )
-    session.add(ClassificationRow(
-        mention_id=mention_id, labels=list(result.labels), praise=result.scores["praise"],
-        complaint=result.scores["complaint"], idea=result.scores["idea"], lang=result.lang,
-        model=result.model, created_at=now, corrected_by=corrected_by, is_current=True,
-    ))
-    session.execute(update(MentionRow).where(MentionRow.id == mention_id)
-                    .values(lang=result.lang))
-    session.execute(update(MentionRow).where(MentionRow.id == mention_id,
-                                             MentionRow.status == "new")
-                    .values(status="classified"))
+    session.add(
+        ClassificationRow(
+            mention_id=mention_id,
+            labels=list(result.labels),
+            praise=result.scores["praise"],
+            complaint=result.scores["complaint"],
+            idea=result.scores["idea"],
+            lang=result.lang,
+            model=result.model,
+            created_at=now,
+            corrected_by=corrected_by,
+            is_current=True,
+        )
+    )
+    session.execute(update(MentionRow).where(MentionRow.id == mention_id).values(lang=result.lang))
+    session.execute(
+        update(MentionRow)
+        .where(MentionRow.id == mention_id, MentionRow.status == "new")
+        .values(status="classified")
+    )
 
 
 def set_status(session: Session, mention_id: int, status: str) -> None:
@@ -176,6 +230,9 @@ def set_status(session: Session, mention_id: int, status: str) -> None:
 
 def count_pending(session: Session) -> int:
     """How many mentions wait to be classified."""
-    return int(session.scalar(
-        select(func.count()).select_from(MentionRow).where(MentionRow.status == "new")
-    ) or 0)
+    return int(
+        session.scalar(
+            select(func.count()).select_from(MentionRow).where(MentionRow.status == "new")
+        )
+        or 0
+    )

@@ -43,9 +43,15 @@ class RunOutcome:
 def _state(session: Session, name: str, platform: str) -> SourceState:
     state = session.get(SourceState, name)
     if state is None:
-        state = SourceState(name=name, platform=platform, consecutive_failures=0,
-                            fetched_last_run=0, stored_last_run=0, reads_last_run=0,
-                            warnings_last_run=0)
+        state = SourceState(
+            name=name,
+            platform=platform,
+            consecutive_failures=0,
+            fetched_last_run=0,
+            stored_last_run=0,
+            reads_last_run=0,
+            warnings_last_run=0,
+        )
         session.add(state)
     return state
 
@@ -62,8 +68,9 @@ def set_cursor(session: Session, name: str, platform: str, cursor: str | None) -
         _state(session, name, platform).cursor = cursor
 
 
-def record_run(session: Session, name: str, platform: str, outcome: RunOutcome,
-               now: datetime) -> None:
+def record_run(
+    session: Session, name: str, platform: str, outcome: RunOutcome, now: datetime
+) -> None:
     """Update health after a run: last success or error, failure streak, counts."""
     state = _state(session, name, platform)
     state.last_run_at = now
@@ -86,11 +93,18 @@ def source_health(session: Session) -> list[SourceHealth]:
     """Health of every source that has run at least once, by name."""
     rows = session.scalars(select(SourceState).order_by(SourceState.name))
     return [
-        SourceHealth(name=s.name, platform=s.platform, last_run_at=s.last_run_at,
-                     last_success_at=s.last_success_at, last_error=s.last_error,
-                     consecutive_failures=s.consecutive_failures,
-                     fetched_last_run=s.fetched_last_run, stored_last_run=s.stored_last_run,
-                     reads_last_run=s.reads_last_run, warnings_last_run=s.warnings_last_run,
-                     last_warning=s.last_warning)
+        SourceHealth(
+            name=s.name,
+            platform=s.platform,
+            last_run_at=s.last_run_at,
+            last_success_at=s.last_success_at,
+            last_error=s.last_error,
+            consecutive_failures=s.consecutive_failures,
+            fetched_last_run=s.fetched_last_run,
+            stored_last_run=s.stored_last_run,
+            reads_last_run=s.reads_last_run,
+            warnings_last_run=s.warnings_last_run,
+            last_warning=s.last_warning,
+        )
         for s in rows
     ]

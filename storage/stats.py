@@ -31,12 +31,18 @@ def _count(session: Session, column: object) -> int:
 
 def collect_stats(session: Session) -> Stats:
     """Count mentions, labels, languages, follow-ups, ideas and people."""
-    by_status = {status: int(n) for status, n in session.execute(
-        select(MentionRow.status, func.count()).group_by(MentionRow.status)
-    ).all()}
-    languages = {lang: int(n) for lang, n in session.execute(
-        select(func.coalesce(MentionRow.lang, "und"), func.count()).group_by(MentionRow.lang)
-    ).all()}
+    by_status = {
+        status: int(n)
+        for status, n in session.execute(
+            select(MentionRow.status, func.count()).group_by(MentionRow.status)
+        ).all()
+    }
+    languages = {
+        lang: int(n)
+        for lang, n in session.execute(
+            select(func.coalesce(MentionRow.lang, "und"), func.count()).group_by(MentionRow.lang)
+        ).all()
+    }
     labels = {"praise": 0, "complaint": 0, "idea": 0, "other": 0}
     current = select(ClassificationRow.labels).where(ClassificationRow.is_current.is_(True))
     for (row_labels,) in session.execute(current).all():
@@ -44,7 +50,12 @@ def collect_stats(session: Session) -> Stats:
             labels[label] = labels.get(label, 0) + 1
     groups = session.scalar(select(func.count(func.distinct(Idea.group_key)))) or 0
     return Stats(
-        mentions=sum(by_status.values()), mentions_by_status=by_status, labels=labels,
-        languages=languages, followups=count_by_status(session),
-        ideas=_count(session, Idea), idea_groups=int(groups), people=_count(session, Person),
+        mentions=sum(by_status.values()),
+        mentions_by_status=by_status,
+        labels=labels,
+        languages=languages,
+        followups=count_by_status(session),
+        ideas=_count(session, Idea),
+        idea_groups=int(groups),
+        people=_count(session, Person),
     )

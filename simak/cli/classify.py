@@ -49,9 +49,12 @@ def _lines(stream: TextIO) -> Iterator[_Line]:
 def _result(line: _Line, result: Classification | None) -> dict[str, Any]:
     if result is None:
         return {"id": line.id, "error": line.error}
-    return {"id": line.id, "labels": list(result.labels),
-            "scores": {k: round(float(v), 4) for k, v in result.scores.items()},
-            "lang": result.lang}
+    return {
+        "id": line.id,
+        "labels": list(result.labels),
+        "scores": {k: round(float(v), 4) for k, v in result.scores.items()},
+        "lang": result.lang,
+    }
 
 
 def _flush(chunk: list[_Line], classifier: Classifier, out: TextIO) -> int:

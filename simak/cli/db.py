@@ -18,5 +18,7 @@ def upgrade(ctx: typer.Context) -> None:
     db = Database(app._database_url())
     changed = db.upgrade()
     rev = db.current_revision()
-    stdout().print(f"database {db.safe_url} at revision {rev}"
-                   + (" (upgraded)" if changed else " (already current)"))
+    stdout().print(
+        f"database {db.safe_url} at revision {rev}"
+        + (" (upgraded)" if changed else " (already current)")
+    )

@@ -35,18 +35,27 @@ def _table(report: EvalReport) -> Table:
         noise = "" if group.noise is None else f"{group.noise:.3f}"
         for i, (label, r) in enumerate(group.labels.items()):
             head = (lang, str(group.n), f"{group.macro_f1:.3f}") if i == 0 else ("", "", "")
-            table.add_row(*head, label, f"{r.precision:.3f}", f"{r.recall:.3f}", f"{r.f1:.3f}",
-                          str(r.support), noise if i == 0 else "")
+            table.add_row(
+                *head,
+                label,
+                f"{r.precision:.3f}",
+                f"{r.recall:.3f}",
+                f"{r.f1:.3f}",
+                str(r.support),
+                noise if i == 0 else "",
+            )
     return table
 
 
 @handle_errors
 def eval_(
     ctx: typer.Context,
-    input_path: Path | None = typer.Option(None, "--input", "-i",
-                                           help="JSONL lines with 'text' and 'labels'."),
-    dev_splits: Path | None = typer.Option(None, "--dev-splits",
-                                           help="The shared datasets folder: use its dev splits."),
+    input_path: Path | None = typer.Option(
+        None, "--input", "-i", help="JSONL lines with 'text' and 'labels'."
+    ),
+    dev_splits: Path | None = typer.Option(
+        None, "--dev-splits", help="The shared datasets folder: use its dev splits."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Per-label precision / recall / F1 and macro-F1 per language for the active model."""

@@ -59,8 +59,9 @@ def _classify(app: App, router: Router, as_json: bool) -> ProcessReport:
     columns = (TextColumn("classifying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=stderr(), disable=as_json, transient=True) as bar:
         task = bar.add_task("classify", total=total)
-        return classify_pending(app.db, classifier, route, app.clock, batch,
-                                progress=lambda n: bar.advance(task, n))
+        return classify_pending(
+            app.db, classifier, route, app.clock, batch, progress=lambda n: bar.advance(task, n)
+        )
 
 
 def _table(reports: list[SourceReport], processed: ProcessReport) -> Table:
@@ -76,8 +77,10 @@ def _table(reports: list[SourceReport], processed: ProcessReport) -> Table:
         if r.ok and r.warnings:
             status += f" [yellow]({len(r.warnings)} warnings)[/yellow]"
         table.add_row(r.name, r.platform, str(r.fetched), str(r.stored), status)
-    table.caption = (f"classified {processed.classified} · follow-ups {processed.routed} · "
-                     f"ideas {processed.ideas} · filtered by language {processed.filtered}")
+    table.caption = (
+        f"classified {processed.classified} · follow-ups {processed.routed} · "
+        f"ideas {processed.ideas} · filtered by language {processed.filtered}"
+    )
     return table
 
 
@@ -99,8 +102,9 @@ def poll(
     reports = _poll_all(app, listeners, as_json)
     processed = _classify(app, router, as_json)
     if as_json:
-        print_json({"sources": [asdict(r) | {"ok": r.ok} for r in reports],
-                    "processed": asdict(processed)})
+        print_json(
+            {"sources": [asdict(r) | {"ok": r.ok} for r in reports], "processed": asdict(processed)}
+        )
     else:
         stdout().print(_table(reports, processed))
     raise typer.Exit(EXIT_PARTIAL if failed(reports) else EXIT_OK)

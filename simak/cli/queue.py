@@ -13,8 +13,9 @@ from simak.cli.common import ago, handle_errors, print_json, state, stdout
 from storage.followups import ACTIVE_STATUSES, STATUSES, QueueItem, queue_items
 from storage.ideas import idea_board
 
-_STATUS_HELP = (f"Statuses to show, repeatable ({', '.join(STATUSES)}); "
-                f"default: {', '.join(ACTIVE_STATUSES)}.")
+_STATUS_HELP = (
+    f"Statuses to show, repeatable ({', '.join(STATUSES)}); default: {', '.join(ACTIVE_STATUSES)}."
+)
 _LABEL_STYLE = {"complaint": "bold red", "idea": "cyan", "praise": "green"}
 
 
@@ -52,15 +53,23 @@ def queue(
     table = _queue_table(items, now.strftime("%Y-%m-%d %H:%M UTC"))
     for item in items:
         style = _LABEL_STYLE.get(item.label, "")
-        table.add_row(str(item.id), f"[{style}]{item.label}[/{style}]", str(item.priority),
-                      ago(item.due_at, now), item.author, _short(item.text, 140))
+        table.add_row(
+            str(item.id),
+            f"[{style}]{item.label}[/{style}]",
+            str(item.priority),
+            ago(item.due_at, now),
+            item.author,
+            _short(item.text, 140),
+        )
     if not items:
         table.caption = "Nothing waiting. Run `simak poll` to fetch new mentions."
     stdout().print(table)
     if drafts:
         for item in items:
-            title = (f"#{item.id} · {item.subject} · {item.lang} · via {item.channel} "
-                     f"to {item.author} on {item.platform}")
+            title = (
+                f"#{item.id} · {item.subject} · {item.lang} · via {item.channel} "
+                f"to {item.author} on {item.platform}"
+            )
             stdout().print(Panel(item.draft, title=title, title_align="left", expand=False))
 
 
@@ -83,8 +92,14 @@ def ideas(
     now = app.clock()
     for row in board:
         who = ", ".join(sorted({m.author for m in row.members}))
-        table.add_row(_short(row.title, 60), str(row.people), str(row.count), row.status,
-                      ago(row.last_seen, now), _short(who, 40))
+        table.add_row(
+            _short(row.title, 60),
+            str(row.people),
+            str(row.count),
+            row.status,
+            ago(row.last_seen, now),
+            _short(who, 40),
+        )
     if not board:
         table.caption = "No ideas captured yet."
     stdout().print(table)

@@ -31,8 +31,9 @@ def stats(
     table.add_row("people", str(s.people))
     table.add_row("labels", ", ".join(f"{k} {v}" for k, v in s.labels.items()))
     table.add_row("languages", ", ".join(f"{k} {v}" for k, v in sorted(s.languages.items())))
-    table.add_row("follow-ups", ", ".join(f"{k} {v}" for k, v in s.followups.items() if v)
-                  or "none")
+    table.add_row(
+        "follow-ups", ", ".join(f"{k} {v}" for k, v in s.followups.items() if v) or "none"
+    )
     table.add_row("ideas", f"{s.ideas} in {s.idea_groups} groups")
     stdout().print(table)
 
@@ -56,13 +57,16 @@ def sources(
         health = {h.name: h for h in source_health(session)}
     configured = [(s.name, s.type, s.enabled) for s in app.settings.sources]
     if as_json:
-        print_json([{"name": n, "type": t, "enabled": e,
-                     **(asdict(health[n]) if n in health else {})} for n, t, e in configured])
+        print_json(
+            [
+                {"name": n, "type": t, "enabled": e, **(asdict(health[n]) if n in health else {})}
+                for n, t, e in configured
+            ]
+        )
         return
     now = app.clock()
     table = Table(title="Sources", title_justify="left")
-    for col in ("source", "type", "last success", "fetched", "new", "reads", "failures",
-                "problem"):
+    for col in ("source", "type", "last success", "fetched", "new", "reads", "failures", "problem"):
         table.add_column(col, overflow="fold" if col == "problem" else "ellipsis")
     for name, kind, enabled in configured:
         h = health.get(name)
@@ -70,6 +74,14 @@ def sources(
             table.add_row(name, kind, "never run" if enabled else "disabled", "", "", "", "", "")
             continue
         failures = f"[red]{h.consecutive_failures}[/red]" if h.consecutive_failures else "0"
-        table.add_row(name, kind, ago(h.last_success_at, now), str(h.fetched_last_run),
-                      str(h.stored_last_run), str(h.reads_last_run), failures, _problem(h))
+        table.add_row(
+            name,
+            kind,
+            ago(h.last_success_at, now),
+            str(h.fetched_last_run),
+            str(h.stored_last_run),
+            str(h.reads_last_run),
+            failures,
+            _problem(h),
+        )
     stdout().print(table)

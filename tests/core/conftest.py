@@ -37,10 +37,21 @@ FEED = """<?xml version="1.0" encoding="utf-8"?>
 def write_mentions(path: Path, rows: list[tuple[str, str, str, str, str]]) -> None:
     with path.open("w", encoding="utf-8") as f:
         for ext, handle, name, text, lang in rows:
-            f.write(json.dumps({"id": ext, "platform": "x", "author": handle,
-                                "author_name": name, "text": text, "lang": lang,
-                                "created_at": "2026-11-22T08:00:00+07:00",
-                                "url": f"https://x.example/{ext}"}) + "\n")
+            f.write(
+                json.dumps(
+                    {
+                        "id": ext,
+                        "platform": "x",
+                        "author": handle,
+                        "author_name": name,
+                        "text": text,
+                        "lang": lang,
+                        "created_at": "2026-11-22T08:00:00+07:00",
+                        "url": f"https://x.example/{ext}",
+                    }
+                )
+                + "\n"
+            )
 
 
 CONFIG = """

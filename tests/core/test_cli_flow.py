@@ -57,8 +57,9 @@ def test_malformed_feed_fails_that_source_only(project: Project) -> None:
 
 
 def test_bad_config_exits_2_with_one_line(project: Project) -> None:
-    text = project.config.read_text("utf-8").replace("backend: keywords",
-                                                     "backend: keywords\n  colour: red")
+    text = project.config.read_text("utf-8").replace(
+        "backend: keywords", "backend: keywords\n  colour: red"
+    )
     project.config.write_text(text, "utf-8")
     result = project.run("stats")
     assert result.exit_code == 2
@@ -67,8 +68,9 @@ def test_bad_config_exits_2_with_one_line(project: Project) -> None:
 
 
 def test_bad_source_option_exits_2(project: Project) -> None:
-    text = project.config.read_text("utf-8").replace("{path: mentions.jsonl}",
-                                                     "{path: mentions.jsonl, colour: red}")
+    text = project.config.read_text("utf-8").replace(
+        "{path: mentions.jsonl}", "{path: mentions.jsonl, colour: red}"
+    )
     project.config.write_text(text, "utf-8")
     result = project.run("poll")
     assert result.exit_code == 2
@@ -82,11 +84,17 @@ def test_unknown_source_name_is_usage_error(project: Project) -> None:
 
 def test_classify_contract(project: Project, tmp_path: Path) -> None:
     src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
-    src.write_text("\n".join([
-        json.dumps({"id": "a", "text": "aplikasinya error terus, kecewa", "x": 1}),
-        "{broken",
-        json.dumps({"id": 7, "text": "please add dark mode"}),
-    ]) + "\n", encoding="utf-8")
+    src.write_text(
+        "\n".join(
+            [
+                json.dumps({"id": "a", "text": "aplikasinya error terus, kecewa", "x": 1}),
+                "{broken",
+                json.dumps({"id": 7, "text": "please add dark mode"}),
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     result = project.run("classify", "--input", str(src), "--output", str(out))
     assert result.exit_code == 1
     lines = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
@@ -107,13 +115,18 @@ def test_ideas_board_lists_captured_ideas(project: Project) -> None:
 
 def test_eval_reports_per_label_and_language(project: Project, tmp_path: Path) -> None:
     data = tmp_path / "labelled.jsonl"
-    rows = [("kopinya enak banget, mantap", ["praise"], "id"),
-            ("aplikasinya error terus, kecewa", ["complaint"], "id"),
-            ("please add dark mode", ["idea"], "en"),
-            ("the coffee is great", ["praise"], "en"),
-            ("jam berapa buka?", [], "id")]
-    data.write_text("\n".join(json.dumps({"text": t, "labels": lab, "lang": lang})
-                              for t, lab, lang in rows) + "\n", encoding="utf-8")
+    rows = [
+        ("kopinya enak banget, mantap", ["praise"], "id"),
+        ("aplikasinya error terus, kecewa", ["complaint"], "id"),
+        ("please add dark mode", ["idea"], "en"),
+        ("the coffee is great", ["praise"], "en"),
+        ("jam berapa buka?", [], "id"),
+    ]
+    data.write_text(
+        "\n".join(json.dumps({"text": t, "labels": lab, "lang": lang}) for t, lab, lang in rows)
+        + "\n",
+        encoding="utf-8",
+    )
     report: Any = project.json("eval", "--input", str(data))
     assert report["n"] == 5 and {"all", "en", "id"} <= set(report["groups"])
     assert set(report["groups"]["all"]["labels"]) == {"praise", "complaint", "idea"}
@@ -130,8 +143,11 @@ def test_eval_and_train_refuse_bad_paths(project: Project, tmp_path: Path) -> No
 
 
 def test_bozo_feed_keeps_entries_and_health_records_the_problem(project: Project) -> None:
-    broken = (project.root / "feed.xml").read_text("utf-8").replace(
-        "AC mati.</summary>", "AC mati & panas.</summary>")  # unescaped & -> bozo
+    broken = (
+        (project.root / "feed.xml")
+        .read_text("utf-8")
+        .replace("AC mati.</summary>", "AC mati & panas.</summary>")
+    )  # unescaped & -> bozo
     (project.root / "feed.xml").write_text(broken, "utf-8")
     result = project.run("poll")
     assert result.exit_code == 0, result.output
@@ -143,8 +159,7 @@ def test_bozo_feed_keeps_entries_and_health_records_the_problem(project: Project
     assert "warning" in human.stdout
 
 
-def test_missing_credential_skips_only_that_source(project: Project,
-                                                   monkeypatch: Any) -> None:
+def test_missing_credential_skips_only_that_source(project: Project, monkeypatch: Any) -> None:
     monkeypatch.delenv("SIMAK_TEST_REDDIT_ID", raising=False)
     reddit = """  - name: reddit
     type: reddit

@@ -34,12 +34,20 @@ def test_send_requires_approval_and_happens_once(project: Project) -> None:
     again = project.run("followup", "send", fid)
     assert again.exit_code == 2 and "is sent" in again.stderr
     with db_of(project).session() as s:
-        moves = [(e.from_status, e.to_status, e.actor) for e in s.scalars(
-            select(FollowUpEvent).where(FollowUpEvent.followup_id == int(fid))
-            .order_by(FollowUpEvent.id))]
+        moves = [
+            (e.from_status, e.to_status, e.actor)
+            for e in s.scalars(
+                select(FollowUpEvent)
+                .where(FollowUpEvent.followup_id == int(fid))
+                .order_by(FollowUpEvent.id)
+            )
+        ]
         audit = s.scalars(select(AuditLog)).all()
-    assert moves == [(None, "open", "simak"), ("open", "approved", "dina"),
-                     ("approved", "sent", "dina")]
+    assert moves == [
+        (None, "open", "simak"),
+        ("open", "approved", "dina"),
+        ("approved", "sent", "dina"),
+    ]
     assert [a.action for a in audit] == ["send"]
 
 

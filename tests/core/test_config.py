@@ -59,23 +59,31 @@ def test_missing_env_secret_outside_sources_is_a_config_error(tmp_path: Path) ->
 
 
 def test_source_secrets_stay_references_until_poll_time(tmp_path: Path) -> None:
-    path = write(tmp_path, MINIMAL + """
+    path = write(
+        tmp_path,
+        MINIMAL
+        + """
 sources:
   - name: r
     type: reddit
     options: {client_secret: "${REDDIT_CLIENT_SECRET}"}
-""")
+""",
+    )
     settings = load_settings(path, {})
     assert settings.sources[0].options["client_secret"] == "${REDDIT_CLIENT_SECRET}"
 
 
 def test_literal_secret_is_refused(tmp_path: Path) -> None:
-    path = write(tmp_path, MINIMAL + """
+    path = write(
+        tmp_path,
+        MINIMAL
+        + """
 sources:
   - name: r
     type: reddit
     options: {client_secret: hunter2}
-""")
+""",
+    )
     with pytest.raises(ConfigError, match="secrets must not be written in the file"):
         load_settings(path, {})
 
@@ -88,11 +96,14 @@ def test_unreadable_and_invalid_yaml(tmp_path: Path) -> None:
 
 
 def test_duplicate_source_names_and_unknown_brand(tmp_path: Path) -> None:
-    dup = MINIMAL + """
+    dup = (
+        MINIMAL
+        + """
 sources:
   - {name: a, type: files, options: {path: x.jsonl}}
   - {name: a, type: files, options: {path: y.jsonl}}
 """
+    )
     with pytest.raises(ConfigError, match="used twice"):
         load_settings(write(tmp_path, dup), {})
     bad_brand = MINIMAL + "sources:\n  - {name: a, type: files, brand: nope}\n"

@@ -34,8 +34,12 @@ storage:
   url: sqlite:///simak.db
 """
 
-TEXTS = ["Kopi Senja enak banget {i}", "Kopi Senja app error terus {i}, kecewa",
-         "Kopi Senja tolong tambahin oat milk {i}", "cuma lewat depan Kopi Senja {i}"]
+TEXTS = [
+    "Kopi Senja enak banget {i}",
+    "Kopi Senja app error terus {i}, kecewa",
+    "Kopi Senja tolong tambahin oat milk {i}",
+    "cuma lewat depan Kopi Senja {i}",
+]
 
 
 def make_project(root: Path) -> None:
@@ -44,30 +48,50 @@ def make_project(root: Path) -> None:
     (root / "feed.xml").write_text(FEED, "utf-8")
     with (root / "mentions.jsonl").open("w", encoding="utf-8") as f:
         for i in range(N_MENTIONS):
-            f.write(json.dumps({"id": str(i), "author": f"user{i % 97}",
-                                "text": TEXTS[i % len(TEXTS)].format(i=i),
-                                "created_at": "2026-11-22T08:00:00Z"}) + "\n")
+            f.write(
+                json.dumps(
+                    {
+                        "id": str(i),
+                        "author": f"user{i % 97}",
+                        "text": TEXTS[i % len(TEXTS)].format(i=i),
+                        "created_at": "2026-11-22T08:00:00Z",
+                    }
+                )
+                + "\n"
+            )
 
 
 def poll(root: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "SIMAK_CONFIG": str(root / "config.yaml")}
     env.pop("SIMAK_DATABASE_URL", None)
-    return subprocess.Popen([sys.executable, "-m", "simak", "poll"], cwd=root, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "simak", "poll"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def snapshot(root: Path) -> dict[str, object]:
     with sqlite3.connect(root / "simak.db") as conn:
+
         def rows(sql: str) -> list[tuple[object, ...]]:
             return sorted(conn.execute(sql).fetchall())
+
         return {
             "mentions": rows("SELECT platform, external_id, status FROM mentions"),
-            "classified": rows("SELECT m.external_id, c.labels FROM classifications c "
-                               "JOIN mentions m ON m.id = c.mention_id WHERE c.is_current"),
-            "followups": rows("SELECT m.external_id, f.label FROM followups f "
-                              "JOIN mentions m ON m.id = f.mention_id"),
-            "ideas": rows("SELECT m.external_id FROM ideas i "
-                          "JOIN mentions m ON m.id = i.mention_id"),
+            "classified": rows(
+                "SELECT m.external_id, c.labels FROM classifications c "
+                "JOIN mentions m ON m.id = c.mention_id WHERE c.is_current"
+            ),
+            "followups": rows(
+                "SELECT m.external_id, f.label FROM followups f "
+                "JOIN mentions m ON m.id = f.mention_id"
+            ),
+            "ideas": rows(
+                "SELECT m.external_id FROM ideas i JOIN mentions m ON m.id = i.mention_id"
+            ),
             "people": rows("SELECT platform, key FROM handles"),
         }
 

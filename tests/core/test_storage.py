@@ -28,18 +28,34 @@ def db(tmp_path: Path) -> Database:
     return open_database(f"sqlite:///{tmp_path / 'simak.db'}")
 
 
-def mention(ext: str, text: str, platform: str = "x", handle: str = "rina",
-            when: datetime = NOW) -> Mention:
-    return Mention(platform=platform, external_id=ext, source="demo", brand="kopi-senja",
-                   text=text, author=Author(platform=platform, handle=handle,
-                                            display_name=handle.title()),
-                   created_at=when, url=f"https://example.test/{ext}")
+def mention(
+    ext: str, text: str, platform: str = "x", handle: str = "rina", when: datetime = NOW
+) -> Mention:
+    return Mention(
+        platform=platform,
+        external_id=ext,
+        source="demo",
+        brand="kopi-senja",
+        text=text,
+        author=Author(platform=platform, handle=handle, display_name=handle.title()),
+        created_at=when,
+        url=f"https://example.test/{ext}",
+    )
 
 
 def test_migrations_create_every_table_and_wal(db: Database) -> None:
     tables = set(inspect(db.engine).get_table_names())
-    assert {"mentions", "people", "handles", "classifications", "followups",
-            "followup_events", "ideas", "source_state", "audit_log"} <= tables
+    assert {
+        "mentions",
+        "people",
+        "handles",
+        "classifications",
+        "followups",
+        "followup_events",
+        "ideas",
+        "source_state",
+        "audit_log",
+    } <= tables
     assert db.current_revision() == db.head_revision()
     assert db.upgrade() is False  # already current
     with db.engine.connect() as conn:
@@ -62,8 +78,15 @@ def test_cross_post_is_linked_not_double_queued(db: Database) -> None:
     text = "Kopi Senja cabang Depok antrinya lama banget hari ini"
     with db.session() as s:
         save_mentions(s, [mention("1", text, platform="x", handle="budi")], NOW)
-        save_mentions(s, [mention("m1", text, platform="mastodon", handle="budi_m",
-                                  when=NOW + timedelta(hours=1))], NOW)
+        save_mentions(
+            s,
+            [
+                mention(
+                    "m1", text, platform="mastodon", handle="budi_m", when=NOW + timedelta(hours=1)
+                )
+            ],
+            NOW,
+        )
     with db.session() as s:
         rows = s.scalars(select(MentionRow).order_by(MentionRow.id)).all()
         handles = s.scalars(select(Handle)).all()
@@ -100,11 +123,24 @@ def test_cursor_and_health(db: Database) -> None:
 def test_followup_lifecycle_is_audited_and_guarded(db: Database) -> None:
     with db.session() as s:
         (mid,) = save_mentions(s, [mention("1", "Kopi Senja double charge!")], NOW)
-        save_classification(s, mid, Classification(("complaint",), {"praise": 0.0,
-                            "complaint": 0.97, "idea": 0.1}, "en", "test@1"), NOW)
-        plan = FollowUpPlan(mention_id=mid, label="complaint", priority=90,
-                            due_at=NOW + timedelta(hours=2), channel="manual", lang="en",
-                            subject="Sorry", draft="Hi Rina, …")
+        save_classification(
+            s,
+            mid,
+            Classification(
+                ("complaint",), {"praise": 0.0, "complaint": 0.97, "idea": 0.1}, "en", "test@1"
+            ),
+            NOW,
+        )
+        plan = FollowUpPlan(
+            mention_id=mid,
+            label="complaint",
+            priority=90,
+            due_at=NOW + timedelta(hours=2),
+            channel="manual",
+            lang="en",
+            subject="Sorry",
+            draft="Hi Rina, …",
+        )
         fid = create_followup(s, plan, None, NOW)
         assert create_followup(s, plan, None, NOW) is None  # never queued twice
     assert fid is not None
@@ -120,30 +156,58 @@ def test_followup_lifecycle_is_audited_and_guarded(db: Database) -> None:
 
 def test_idea_board_groups_and_counts_people(db: Database) -> None:
     with db.session() as s:
-        ids = save_mentions(s, [mention("1", "tolong ada oat milk", handle="a"),
-                                mention("2", "please add oat milk", handle="b"),
-                                mention("3", "buka cabang di Medan", handle="a")], NOW)
+        ids = save_mentions(
+            s,
+            [
+                mention("1", "tolong ada oat milk", handle="a"),
+                mention("2", "please add oat milk", handle="b"),
+                mention("3", "buka cabang di Medan", handle="a"),
+            ],
+            NOW,
+        )
         for mid, key in zip(ids, ["oat", "oat", "medan"], strict=True):
-            add_idea(s, mention_id=mid, person_id=None, brand="kopi-senja", group_key=key,
-                     title=key, now=NOW)
+            add_idea(
+                s,
+                mention_id=mid,
+                person_id=None,
+                brand="kopi-senja",
+                group_key=key,
+                title=key,
+                now=NOW,
+            )
         set_group_status(s, "oat", "planned")
     with db.session() as s:
         board = idea_board(s)
         stats = collect_stats(s)
     assert [(r.group_key, r.count, r.people, r.status) for r in board] == [
-        ("oat", 2, 2, "planned"), ("medan", 1, 1, "new")]
+        ("oat", 2, 2, "planned"),
+        ("medan", 1, 1, "new"),
+    ]
     assert stats.ideas == 3 and stats.idea_groups == 2 and stats.mentions == 3
 
 
 def test_same_email_on_two_platforms_is_one_person(db: Database) -> None:
     def by(platform: str, handle: str, ext: str, email: str) -> Mention:
-        return Mention(platform=platform, external_id=ext, source="demo", brand="kopi-senja",
-                       text=f"Kopi Senja {ext}", created_at=NOW,
-                       author=Author(platform=platform, handle=handle, email=email))
+        return Mention(
+            platform=platform,
+            external_id=ext,
+            source="demo",
+            brand="kopi-senja",
+            text=f"Kopi Senja {ext}",
+            created_at=NOW,
+            author=Author(platform=platform, handle=handle, email=email),
+        )
+
     with db.session() as s:
-        save_mentions(s, [by("x", "rina", "1", "Rina@Example.com"),
-                          by("instagram", "rina_ig", "2", "rina@example.com"),
-                          by("x", "other", "3", "other@example.com")], NOW)
+        save_mentions(
+            s,
+            [
+                by("x", "rina", "1", "Rina@Example.com"),
+                by("instagram", "rina_ig", "2", "rina@example.com"),
+                by("x", "other", "3", "other@example.com"),
+            ],
+            NOW,
+        )
     with db.session() as s:
         people = s.scalars(select(Person)).all()
         handles = s.scalars(select(Handle)).all()

@@ -6,22 +6,41 @@ import pytest
 
 from listeners.matching import BrandMatcher, BrandSpec, fold
 
-KOPI = BrandSpec(name="kopi-senja", terms=("Kopi Senja", "kopisenja", "#kopisenja"),
-                 exclude=("senja utama",), handles={"x": "kopisenja_id"})
+KOPI = BrandSpec(
+    name="kopi-senja",
+    terms=("Kopi Senja", "kopisenja", "#kopisenja"),
+    exclude=("senja utama",),
+    handles={"x": "kopisenja_id"},
+)
 CAFE = BrandSpec(name="cafe-ole", terms=("Café Olé",))
 
 
-@pytest.mark.parametrize("text", [
-    "Kopi Senja enak", "KOPI   SENJA!", "ngopi di kopi senja.", "mampir #kopisenja",
-    "thanks @kopisenja_id", "Kopi\u200b Senja paling mantap", "(Kopi Senja)",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kopi Senja enak",
+        "KOPI   SENJA!",
+        "ngopi di kopi senja.",
+        "mampir #kopisenja",
+        "thanks @kopisenja_id",
+        "Kopi\u200b Senja paling mantap",
+        "(Kopi Senja)",
+    ],
+)
 def test_matches_brand_mentions(text: str) -> None:
     assert BrandMatcher([KOPI]).match(text) == "kopi-senja"
 
 
-@pytest.mark.parametrize("text", [
-    "senja di pantai indah", "kopisenjaku enak", "Kopi Senjani", "", "Kopi Senja Utama buka",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "senja di pantai indah",
+        "kopisenjaku enak",
+        "Kopi Senjani",
+        "",
+        "Kopi Senja Utama buka",
+    ],
+)
 def test_ignores_non_mentions_and_excludes(text: str) -> None:
     assert BrandMatcher([KOPI]).match(text) is None
 
