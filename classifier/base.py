@@ -2,33 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Final, Literal, Protocol, runtime_checkable
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
 
-Label = Literal["praise", "complaint", "idea"]
-LABELS: Final[tuple[Label, ...]] = ("praise", "complaint", "idea")
-
-
-@dataclass(frozen=True, slots=True)
-class Classification:
-    """What one text expresses toward the brand.
-
-    ``labels`` is a subset of :data:`LABELS` in that order; empty means "other".
-    ``scores`` holds a calibrated probability for every label in :data:`LABELS`.
-    ``lang`` is an ISO 639-1 code ("id", "en", ...) or "und" when unknown.
-    ``model`` identifies the backend and version that produced it.
-    """
-
-    labels: tuple[Label, ...]
-    scores: Mapping[str, float]
-    lang: str
-    model: str
-
-    @property
-    def is_other(self) -> bool:
-        """True when no label fired."""
-        return not self.labels
+from common.records import LABELS as LABELS
+from common.records import Classification as Classification
+from common.records import Label as Label
 
 
 @runtime_checkable

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from classifier.base import LABELS, Classification, Label
 from classifier.text import clean_text
-from simak.errors import ClassifierError
+from common.errors import ClassifierError
 
 NAMES: tuple[str, ...] = LABELS
 DEFAULT_HYPOTHESES: dict[Label, tuple[str, ...]] = {

@@ -10,44 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-
-@dataclass(frozen=True, slots=True)
-class Author:
-    """Who wrote a mention, with enough identity to reach them privately later."""
-
-    platform: str
-    user_id: str | None = None  # stable platform id when the platform has one
-    handle: str | None = None  # @name, u/name, or an email address for files/email
-    display_name: str | None = None
-    profile_url: str | None = None
-    email: str | None = None
-    lang: str | None = None
-
-    @property
-    def key(self) -> str:
-        """The identity used to link mentions of one author on one platform."""
-        ident = self.user_id or (self.handle or "").lower() or (self.email or "").lower()
-        return f"{self.platform}:{ident}" if ident else ""
-
-
-@dataclass(frozen=True, slots=True)
-class Mention:
-    """One public post that mentions a brand."""
-
-    platform: str  # "reddit", "x", "rss", "file", "mastodon", "bluesky", "hackernews"
-    external_id: str  # unique within the platform
-    source: str  # name of the configured source that found it
-    brand: str  # name of the configured brand it matched
-    text: str
-    author: Author
-    created_at: datetime  # timezone-aware, UTC
-    url: str | None = None
-    title: str | None = None
-    lang_hint: str | None = None  # language the platform reported, if any
-    raw_json: str = "{}"  # the original payload, JSON text, for audit and re-processing
+from common.records import Author as Author
+from common.records import Mention as Mention
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +45,7 @@ class Listener(Protocol):
     def poll(self, cursor: str | None) -> Iterator[PollPage]:
         """Yield pages of new mentions after ``cursor``.
 
-        Raise a :class:`simak.errors.SourceError` subclass when the source fails;
+        Raise a :class:`common.errors.SourceError` subclass when the source fails;
         pages already yielded stay valid and are kept by the caller.
         """
         ...

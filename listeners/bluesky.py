@@ -32,6 +32,7 @@ from atproto_client.exceptions import (
 from atproto_client.request import Request
 from pydantic import Field
 
+from common.errors import SourceUnavailable
 from listeners import cursors
 from listeners.api_base import ApiListener, ApiOptions
 from listeners.base import Author, Mention, PollPage
@@ -47,7 +48,6 @@ from listeners.retry import (
     real_sleep,
     utc_now,
 )
-from simak.errors import SourceUnavailable
 
 _SEARCH = "app.bsky.feed.searchPosts"
 _NOTIFICATIONS = "app.bsky.notification.listNotifications"

@@ -23,6 +23,7 @@ import feedparser
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
+from common.errors import RateLimited, SourceError, SourceUnavailable
 from listeners import cursors
 from listeners.base import Author, Mention, PollPage
 from listeners.convert import html_to_text, to_json
@@ -36,7 +37,6 @@ from listeners.retry import (
     real_sleep,
     utc_now,
 )
-from simak.errors import RateLimited, SourceError, SourceUnavailable
 
 
 class FeedsOptions(BaseModel):

@@ -14,6 +14,7 @@ from urllib.request import url2pathname
 
 import httpx
 
+from common.errors import SourceUnavailable
 from listeners.retry import (
     Clock,
     Retrier,
@@ -22,7 +23,6 @@ from listeners.retry import (
     parse_retry_after,
     utc_now,
 )
-from simak.errors import SourceUnavailable
 
 Resolver = Callable[[str], list[str]]
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})

@@ -23,6 +23,7 @@ from typing import IO, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from common.errors import SourceUnavailable
 from listeners import cursors
 from listeners.base import Author, Mention, PollPage
 from listeners.convert import parse_time, to_json
@@ -36,7 +37,6 @@ from listeners.file_cursor import (
     state_to,
 )
 from listeners.matching import BrandMatcher
-from simak.errors import SourceUnavailable
 
 _HEAD_BYTES = 4096  # enough of the start of a file to tell "appended" from "replaced"
 _SUFFIXES = MappingProxyType(

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import httpx
 from pydantic import Field
 
+from common.errors import SourceUnavailable
 from listeners import cursors
 from listeners.api_base import ApiListener, ApiOptions
 from listeners.base import Author, Mention, PollPage
@@ -31,7 +32,6 @@ from listeners.retry import (
     real_sleep,
     utc_now,
 )
-from simak.errors import SourceUnavailable
 
 _HN = "https://news.ycombinator.com"
 Kind = Literal["story", "comment"]

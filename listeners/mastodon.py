@@ -28,6 +28,7 @@ from mastodon.errors import (
 )
 from pydantic import Field, model_validator
 
+from common.errors import SourceUnavailable
 from listeners import cursors
 from listeners.api_base import ApiListener, ApiOptions
 from listeners.base import Author, Mention, PollPage
@@ -43,7 +44,6 @@ from listeners.retry import (
     real_sleep,
     utc_now,
 )
-from simak.errors import SourceUnavailable
 
 
 class MastodonOptions(ApiOptions):

@@ -4,18 +4,10 @@ case- and accent-insensitive."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
-
-
-def fold(text: str) -> str:
-    """Lower-case, strip accents and zero-width characters, normalise width (NFKC)."""
-    text = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH)
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+from common.text import fold as fold
 
 
 def _term_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:

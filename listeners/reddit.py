@@ -21,6 +21,7 @@ import prawcore
 from prawcore.sessions import RetryStrategy
 from pydantic import Field, model_validator
 
+from common.errors import RateLimited, SourceUnavailable
 from listeners import cursors
 from listeners.api_base import ApiListener, ApiOptions
 from listeners.base import Author, Mention, PollPage
@@ -36,7 +37,6 @@ from listeners.retry import (
     real_sleep,
     utc_now,
 )
-from simak.errors import RateLimited, SourceUnavailable
 
 _OVERLAP_S = 3600  # items up to an hour older than the newest seen are still checked
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Protocol, TypeVar
 
-from simak.errors import RateLimited, SourceUnavailable
+from common.errors import RateLimited, SourceUnavailable
 
 T = TypeVar("T")
 Clock = Callable[[], datetime]
@@ -84,8 +84,8 @@ class RetryOptions(Protocol):
 class Retrier:
     """Runs calls for one source, retrying transient failures and waiting out short limits.
 
-    Raises :class:`~simak.errors.SourceUnavailable` when retries are exhausted and
-    :class:`~simak.errors.RateLimited` when the wait would be too long, so the run
+    Raises :class:`~common.errors.SourceUnavailable` when retries are exhausted and
+    :class:`~common.errors.RateLimited` when the wait would be too long, so the run
     moves on and the source resumes next time.
     """
 

@@ -28,6 +28,7 @@ import requests
 import tweepy
 from pydantic import Field
 
+from common.errors import SourceUnavailable
 from listeners import cursors
 from listeners.api_base import ApiListener, ApiOptions
 from listeners.base import Author, Mention, PollPage
@@ -43,7 +44,6 @@ from listeners.retry import (
     real_sleep,
     utc_now,
 )
-from simak.errors import SourceUnavailable
 
 ClientFactory = Callable[[str], tweepy.Client]
 _TWEET_FIELDS = ("created_at", "lang", "author_id", "conversation_id", "referenced_tweets")

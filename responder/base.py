@@ -10,16 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-
-@dataclass(frozen=True, slots=True)
-class Recipient:
-    """How one person can be reached privately."""
-
-    name: str | None
-    platform: str
-    handle: str | None = None
-    user_id: str | None = None
-    email: str | None = None
+from common.records import FollowUpPlan as FollowUpPlan
+from common.records import PrivateMessage as PrivateMessage
+from common.records import Recipient as Recipient
+from common.records import SendReceipt as SendReceipt
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,40 +31,6 @@ class RouteInput:
     recipient: Recipient
     created_at: datetime
     person_mentions: int = 1  # how many mentions this person has made (loyalty)
-
-
-@dataclass(frozen=True, slots=True)
-class FollowUpPlan:
-    """A private follow-up to put in the staff queue."""
-
-    mention_id: int
-    label: str  # the label that decided the route: complaint > idea > praise
-    priority: int  # higher = more urgent
-    due_at: datetime
-    channel: str  # e.g. "manual", "reddit_pm", "x_dm", "email"
-    lang: str  # language of the draft
-    subject: str
-    draft: str
-
-
-@dataclass(frozen=True, slots=True)
-class PrivateMessage:
-    """One private message to one person, with a key that makes re-sending a no-op."""
-
-    idempotency_key: str
-    recipient: Recipient
-    subject: str
-    body: str
-
-
-@dataclass(frozen=True, slots=True)
-class SendReceipt:
-    """What a channel reports after a send."""
-
-    channel: str
-    external_id: str | None  # the platform's message id, if any
-    delivered: bool  # False when the channel only created a task for staff
-    detail: str = ""
 
 
 @runtime_checkable

@@ -34,10 +34,10 @@ from jinja2 import (
 )
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from common.errors import ConfigError
 from responder.base import Recipient, RouteInput
 from responder.settings import LABEL_PRECEDENCE, Label, ResponderSettings
 from responder.text import greeting_name, quote
-from simak.errors import ConfigError
 
 BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
 _BLOCKS = ("subject", "body")

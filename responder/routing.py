@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Final
 
+from common.errors import ConfigError
 from responder.base import Channel, FollowUpPlan, Recipient, RouteInput
 from responder.drafts import DraftWriter
 from responder.priority import PriorityAssessment, PriorityScorer
 from responder.settings import LABEL_PRECEDENCE, Label, ResponderSettings, RoutingRules
-from simak.errors import ConfigError
 
 FALLBACK_CHANNEL: Final = "manual"
 

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from classifier.base import Classifier
+from common.errors import ConfigError
 from listeners.base import Listener
 from listeners.matching import BrandMatcher, BrandSpec
 from simak.config import Settings, SourceConfig, default_cache_dir
-from simak.errors import ConfigError
 from simak.registry import CLASSIFIER_BACKENDS, SOURCE_TYPES, lookup, validate_options
 from storage.db import Database, open_database
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from classifier.base import Classifier
+from common.errors import RateLimited, SourceError
 from listeners.base import Listener
-from simak.errors import RateLimited, SourceError
 from storage.db import Database
 from storage.mentions import pending_mentions, save_classification, save_mentions
 from storage.sources import RunOutcome, get_cursor, record_run, set_cursor

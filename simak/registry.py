@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from simak.errors import ConfigError
+from common.errors import ConfigError
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from classifier.base import LABELS, Classification
-from simak.errors import StorageError
+from common.errors import StorageError
+from common.records import LABELS, Classification
 from storage.audit import record
 from storage.mentions import save_classification
 from storage.models import ClassificationRow, MentionRow

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from simak.errors import StorageError
+from common.errors import StorageError
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
-from responder.base import FollowUpPlan
-from simak.errors import StorageError
+from common.errors import StorageError
+from common.records import FollowUpPlan
 from storage.models import ClassificationRow, FollowUp, FollowUpEvent, MentionRow, Person
 
 STATUSES = ("open", "approved", "sent", "snoozed", "done", "dismissed")

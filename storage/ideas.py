@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from simak.errors import StorageError
+from common.errors import StorageError
 from storage.models import Idea, MentionRow, Person
 
 IDEA_STATUSES = ("new", "considering", "planned", "done", "declined")

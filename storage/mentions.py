@@ -10,9 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from classifier.base import Classification
-from listeners.base import Author, Mention
-from listeners.matching import fold
+from common.records import Author, Classification, Mention
+from common.text import fold
 from storage.models import ClassificationRow, FollowUp, Handle, Idea, MentionRow, Person
 
 # The same text from the same person on two platforms within this window is one voice.

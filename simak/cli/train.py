@@ -9,9 +9,9 @@ import typer
 
 from classifier.base import LABELS
 from classifier.datasets import LabelledText
+from common.errors import ClassifierError, ConfigError
 from simak.app import App
 from simak.cli.common import handle_errors, print_json, say, state, stdout
-from simak.errors import ClassifierError, ConfigError
 from storage.corrections import corrections
 
 TEACHER = "e5s-ft-2026.11.1"  # the shipped 12-layer model

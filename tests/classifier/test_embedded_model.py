@@ -10,7 +10,7 @@ import pytest
 
 from classifier.base import Classifier
 from classifier.embedded import EmbeddedClassifier, EmbeddedOptions
-from simak.errors import ClassifierError
+from common.errors import ClassifierError
 
 CLEAR_POSTS = [
     ("I love this app, it works great and the support team was so helpful!", "en", {"praise"}),

@@ -20,7 +20,7 @@ from classifier.embedded.model_files import (
 )
 from classifier.embedded.tokenizer import pad_batch
 from classifier.text import HEAD_CHARS, TAIL_CHARS, clean_text
-from simak.errors import ClassifierError
+from common.errors import ClassifierError
 
 
 def test_dequantize_q4_block_layout() -> None:

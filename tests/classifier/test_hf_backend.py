@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from classifier.base import Classifier
-from simak.errors import ClassifierError
+from common.errors import ClassifierError
 
 pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")

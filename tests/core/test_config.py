@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from common.errors import ConfigError
 from simak.config import config_path, load_settings
-from simak.errors import ConfigError
 
 MINIMAL = """
 brands:

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import inspect, select
 
 from classifier.base import Classification
+from common.errors import StorageError
 from listeners.base import Author, Mention
 from responder.base import FollowUpPlan
-from simak.errors import StorageError
 from storage.db import Database, open_database
 from storage.followups import count_by_status, create_followup, queue_items, transition
 from storage.ideas import add_idea, idea_board, set_group_status

@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
+from common.errors import CredentialMissing, RateLimited, SourceUnavailable
 from listeners.bluesky import BlueskyListener, BlueskyOptions
 from listeners.matching import BrandMatcher, BrandSpec
-from simak.errors import CredentialMissing, RateLimited, SourceUnavailable
 from tests.listeners.conftest import FIXTURES, FakeClock, LocalServer
 
 ENV = {"BSKY_PASSWORD": "app-pass"}

@@ -13,10 +13,10 @@ import feedparser
 import httpx
 import pytest
 
+from common.errors import RateLimited, SourceUnavailable
 from listeners.base import PollPage
 from listeners.feeds import FeedsListener, FeedsOptions
 from listeners.matching import BrandMatcher
-from simak.errors import RateLimited, SourceUnavailable
 from tests.listeners.conftest import FIXTURES, FakeClock, LocalServer
 
 URL = "https://news.example.com/feed.xml"

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from common.errors import SourceUnavailable
 from listeners.base import Listener, PollPage
 from listeners.files import FileFields, FilesListener, FilesOptions
 from listeners.matching import BrandMatcher
-from simak.errors import SourceUnavailable
 
 
 def _listener(matcher: BrandMatcher, path: Path, **opts: object) -> FilesListener:

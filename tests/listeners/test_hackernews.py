@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
+from common.errors import RateLimited, SourceUnavailable
 from listeners.hackernews import HackerNewsListener, HackerNewsOptions
 from listeners.matching import BrandMatcher, BrandSpec
-from simak.errors import RateLimited, SourceUnavailable
 from tests.listeners.conftest import FakeClock, LocalServer
 
 BRANDS = BrandMatcher([BrandSpec("Acme", terms=("acme",))])

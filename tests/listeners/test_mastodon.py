@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import responses
 
+from common.errors import CredentialMissing, RateLimited, SourceUnavailable
 from listeners.mastodon import MastodonListener, MastodonOptions
 from listeners.matching import BrandMatcher, BrandSpec
-from simak.errors import CredentialMissing, RateLimited, SourceUnavailable
 from tests.listeners import cassettes
 from tests.listeners.conftest import FIXTURES, FakeClock, LocalServer
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import responses
 
+from common.errors import CredentialMissing, RateLimited, SourceUnavailable
 from listeners.matching import BrandMatcher, BrandSpec
 from listeners.reddit import RedditListener, RedditOptions
-from simak.errors import CredentialMissing, RateLimited, SourceUnavailable
 from tests.listeners import cassettes
 from tests.listeners.conftest import FIXTURES, FakeClock, LocalServer
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from common.errors import RateLimited, SourceUnavailable
 from listeners.retry import (
     Retrier,
     RetryPolicy,
@@ -14,7 +15,6 @@ from listeners.retry import (
     epoch_to_utc,
     parse_retry_after,
 )
-from simak.errors import RateLimited, SourceUnavailable
 from tests.listeners.conftest import FakeClock
 
 

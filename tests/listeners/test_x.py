@@ -11,9 +11,9 @@ import requests
 import responses
 import tweepy
 
+from common.errors import CredentialMissing, RateLimited, SourceUnavailable
 from listeners.matching import BrandMatcher, BrandSpec
 from listeners.x import XListener, XOptions, default_client
-from simak.errors import CredentialMissing, RateLimited, SourceUnavailable
 from tests.listeners import cassettes
 from tests.listeners.conftest import FIXTURES, FakeClock, LocalServer
 

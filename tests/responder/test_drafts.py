@@ -7,9 +7,9 @@ from typing import Literal
 
 import pytest
 
+from common.errors import ConfigError
 from responder.drafts import DraftWriter
 from responder.settings import ResponderSettings
-from simak.errors import ConfigError
 
 from .conftest import MakeItem
 

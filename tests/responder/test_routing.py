@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from common.errors import ConfigError
 from responder.base import Channel, PrivateMessage, Recipient, SendReceipt
 from responder.channels.manual import ManualChannel
 from responder.routing import Router
 from responder.settings import ResponderSettings
-from simak.errors import ConfigError
 
 from .conftest import MakeItem
 

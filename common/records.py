@@ -1,0 +1,119 @@
+"""Typed records that cross stage boundaries.
+
+A listener produces :class:`Mention`; the classifier produces :class:`Classification`;
+the responder produces :class:`FollowUpPlan` and sends :class:`PrivateMessage` to a
+:class:`Recipient`; storage keeps all of them. They live here so that no stage has to
+import another to speak to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final, Literal
+
+Label = Literal["praise", "complaint", "idea"]
+LABELS: Final[tuple[Label, ...]] = ("praise", "complaint", "idea")
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """Who wrote a mention, with enough identity to reach them privately later."""
+
+    platform: str
+    user_id: str | None = None  # stable platform id when the platform has one
+    handle: str | None = None  # @name, u/name, or an email address for files/email
+    display_name: str | None = None
+    profile_url: str | None = None
+    email: str | None = None
+    lang: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The identity used to link mentions of one author on one platform."""
+        ident = self.user_id or (self.handle or "").lower() or (self.email or "").lower()
+        return f"{self.platform}:{ident}" if ident else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One public post that mentions a brand."""
+
+    platform: str  # "reddit", "x", "rss", "file", "mastodon", "bluesky", "hackernews"
+    external_id: str  # unique within the platform
+    source: str  # name of the configured source that found it
+    brand: str  # name of the configured brand it matched
+    text: str
+    author: Author
+    created_at: datetime  # timezone-aware, UTC
+    url: str | None = None
+    title: str | None = None
+    lang_hint: str | None = None  # language the platform reported, if any
+    raw_json: str = "{}"  # the original payload, JSON text, for audit and re-processing
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """What one text expresses toward the brand.
+
+    ``labels`` is a subset of :data:`LABELS` in that order; empty means "other".
+    ``scores`` holds a calibrated probability for every label in :data:`LABELS`.
+    ``lang`` is an ISO 639-1 code ("id", "en", ...) or "und" when unknown.
+    ``model`` identifies the backend and version that produced it.
+    """
+
+    labels: tuple[Label, ...]
+    scores: Mapping[str, float]
+    lang: str
+    model: str
+
+    @property
+    def is_other(self) -> bool:
+        """True when no label fired."""
+        return not self.labels
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """How one person can be reached privately."""
+
+    name: str | None
+    platform: str
+    handle: str | None = None
+    user_id: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpPlan:
+    """A private follow-up to put in the staff queue."""
+
+    mention_id: int
+    label: str  # the label that decided the route: complaint > idea > praise
+    priority: int  # higher = more urgent
+    due_at: datetime
+    channel: str  # e.g. "manual", "reddit_pm", "x_dm", "email"
+    lang: str  # language of the draft
+    subject: str
+    draft: str
+
+
+@dataclass(frozen=True, slots=True)
+class PrivateMessage:
+    """One private message to one person, with a key that makes re-sending a no-op."""
+
+    idempotency_key: str
+    recipient: Recipient
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class SendReceipt:
+    """What a channel reports after a send."""
+
+    channel: str
+    external_id: str | None  # the platform's message id, if any
+    delivered: bool  # False when the channel only created a task for staff
+    detail: str = ""
