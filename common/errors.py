@@ -67,9 +67,9 @@ class SourceError(SimakError):
 class CredentialMissing(SourceError):
     """A secret the source needs is not set in the environment."""
 
-    def __init__(self, source: str, variable: str) -> None:
+    def __init__(self, source: str, variable: str, *, kind: str = "source") -> None:
         super().__init__(
-            f"source {source!r}: environment variable {variable} is not set; "
+            f"{kind} {source!r}: environment variable {variable} is not set; "
             f"export {variable}=... and re-run"
         )
         self.source = source

@@ -32,12 +32,12 @@ from atproto_client.exceptions import (
 from atproto_client.request import Request
 from pydantic import Field
 
+from common.credentials import SecretRef, resolve
 from common.errors import SourceUnavailable
 from listeners import cursors
 from listeners.api_base import ApiListener, ApiOptions
 from listeners.base import Author, Mention, PollPage
 from listeners.convert import parse_time, to_json
-from listeners.credentials import SecretRef, resolve
 from listeners.matching import BrandMatcher
 from listeners.retry import (
     Clock,

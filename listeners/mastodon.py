@@ -28,12 +28,12 @@ from mastodon.errors import (
 )
 from pydantic import Field, model_validator
 
+from common.credentials import SecretRef, resolve_optional
 from common.errors import SourceUnavailable
 from listeners import cursors
 from listeners.api_base import ApiListener, ApiOptions
 from listeners.base import Author, Mention, PollPage
 from listeners.convert import html_to_text, parse_time, to_json
-from listeners.credentials import SecretRef, resolve_optional
 from listeners.matching import BrandMatcher
 from listeners.retry import (
     Clock,

@@ -21,12 +21,12 @@ import prawcore
 from prawcore.sessions import RetryStrategy
 from pydantic import Field, model_validator
 
+from common.credentials import SecretRef, resolve, resolve_optional
 from common.errors import RateLimited, SourceUnavailable
 from listeners import cursors
 from listeners.api_base import ApiListener, ApiOptions
 from listeners.base import Author, Mention, PollPage
 from listeners.convert import to_json
-from listeners.credentials import SecretRef, resolve, resolve_optional
 from listeners.matching import BrandMatcher
 from listeners.retry import (
     Clock,

@@ -28,12 +28,12 @@ import requests
 import tweepy
 from pydantic import Field
 
+from common.credentials import SecretRef, resolve
 from common.errors import SourceUnavailable
 from listeners import cursors
 from listeners.api_base import ApiListener, ApiOptions
 from listeners.base import Author, Mention, PollPage
 from listeners.convert import parse_time, to_json
-from listeners.credentials import SecretRef, resolve
 from listeners.matching import BrandMatcher
 from listeners.retry import (
     Clock,

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import BaseModel
 
+from common.credentials import SecretRef, resolve, resolve_optional
 from common.errors import CredentialMissing
 from listeners import cursors
 from listeners.convert import html_to_text, parse_time
-from listeners.credentials import SecretRef, resolve, resolve_optional
 
 
 class Opts(BaseModel):

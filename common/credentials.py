@@ -1,7 +1,7 @@
-"""Credentials in options are ``${ENV_VAR}`` references, resolved at poll time.
+"""Credentials in options are ``${ENV_VAR}`` references, resolved when used.
 
-Secrets never live in config files; the options model only accepts a reference,
-and the listener looks the variable up in the injected environment mapping.
+Secrets never live in config files; an options model (a source's or a channel's) only
+accepts a reference, and its owner looks the variable up in the injected environment.
 """
 
 from __future__ import annotations
@@ -38,15 +38,20 @@ def env_var_name(ref: str) -> str:
     return found.group(1)
 
 
-def resolve(source: str, ref: str, env: Mapping[str, str]) -> str:
-    """The secret a ``${NAME}`` reference points to; CredentialMissing when unset or empty."""
+def resolve(source: str, ref: str, env: Mapping[str, str], *, kind: str = "source") -> str:
+    """The secret a ``${NAME}`` reference points to; CredentialMissing when unset or empty.
+
+    ``source`` and ``kind`` name the owner in the message ("source 'x'", "channel 'email'").
+    """
     name = env_var_name(ref)
     value = env.get(name, "")
     if not value:
-        raise CredentialMissing(source, name)
+        raise CredentialMissing(source, name, kind=kind)
     return value
 
 
-def resolve_optional(source: str, ref: str | None, env: Mapping[str, str]) -> str | None:
+def resolve_optional(
+    source: str, ref: str | None, env: Mapping[str, str], *, kind: str = "source"
+) -> str | None:
     """Like :func:`resolve`, but ``None`` stays ``None`` (an optional credential)."""
-    return None if ref is None else resolve(source, ref, env)
+    return None if ref is None else resolve(source, ref, env, kind=kind)
