@@ -214,3 +214,11 @@ class ResponderSettings(_Section):
         "was posted ('posted'; back-filled mentions are then overdue at once).",
     )
     ideas: IdeaBoardSettings = Field(default_factory=IdeaBoardSettings)
+    send_lease_s: float = Field(
+        60.0,
+        ge=5,
+        le=3600,
+        description="Seconds a sender owns a delivery attempt; an attempt still in flight "
+        "after that (its sender died) is read back where the platform allows, else marked "
+        "unknown for a person to settle — never resent blindly.",
+    )

@@ -11,10 +11,12 @@ from typing import Any
 
 from classifier.base import Classifier
 from common.errors import ConfigError
+from common.redact import Redactor
 from listeners.base import Listener
 from listeners.matching import BrandMatcher, BrandSpec
 from simak.config import Settings, SourceConfig, default_cache_dir
 from simak.registry import CLASSIFIER_BACKENDS, SOURCE_TYPES, lookup, validate_options
+from simak.runs import new_holder
 from storage.db import Database, open_database
 
 
@@ -47,19 +49,18 @@ class App:
     env: Mapping[str, str]
     clock: Callable[[], datetime] = utc_now
     progress: Callable[[str], None] = field(default=lambda _msg: None)
+    holder: str = field(default_factory=new_holder)  # this run, for leases and claims
 
     @cached_property
     def db(self) -> Database:
-        """The database, created or upgraded on first use."""
-        return open_database(self._database_url())
+        """The database (its path already anchored at the config's folder), created or
+        upgraded on first use."""
+        return open_database(self.settings.storage.url)
 
-    def _database_url(self) -> str:
-        url = self.settings.storage.url
-        prefix = "sqlite:///"
-        if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
-            # Relative SQLite paths mean the working directory, as documented.
-            return prefix + str(Path.cwd() / url.removeprefix(prefix))
-        return url
+    @cached_property
+    def redact(self) -> Redactor:
+        """Hides every secret the config names (and database passwords) in any text."""
+        return Redactor(self.settings.secrets)
 
     @cached_property
     def cache_dir(self) -> Path:

@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from common.errors import ConfigError
+from common.redact import Redactor
 from responder.settings import ResponderSettings
 
 DEFAULT_CONFIG = "config.yaml"
@@ -90,6 +91,7 @@ class Settings(_Strict):
     storage: StorageConfig = Field(default_factory=StorageConfig)
     cache_dir: str | None = Field(default=None, description="model cache; default ~/.cache/simak")
     base_dir: Path = Field(default=Path("."), exclude=True)
+    secrets: frozenset[str] = Field(default=frozenset(), exclude=True, repr=False)
 
     def brand(self, name: str) -> BrandConfig:
         """The brand called ``name``."""
@@ -119,9 +121,16 @@ def describe_validation_error(path: str, exc: ValidationError, prefix: tuple[Any
         hint = "unknown key; remove it or check its spelling"
     elif kind == "missing":
         hint = "required key is missing; add it"
+    elif _SECRET_KEY.search(str(err["loc"][-1] if err["loc"] else "")):
+        hint = f"{err['msg']}"  # never echo what was given for a secret-like key
     else:
-        hint = f"{err['msg']}; got {err.get('input')!r}"
+        hint = f"{err['msg']}; got {_short_repr(err.get('input'))}"
     return f"{path}: {where}: {hint}"
+
+
+def _short_repr(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _resolve(value: Any, env: Mapping[str, str], path: str, where: str, defer: bool) -> Any:
@@ -160,8 +169,10 @@ def _resolve_item(
             f"{path}: {where}: secrets must not be written in the file; "
             f"use a reference like ${{{key.upper()}}} and set that variable"
         )
-    # Source options keep their ${VAR} references: the listener resolves them at poll time.
-    return _resolve(value, env, path, where, defer or where.endswith(".options"))
+    # Source options and channels keep their ${VAR} references: the listener or channel
+    # resolves them when it runs, so a missing one disables only that source or channel.
+    deferred = where.endswith(".options") or where == "responder.channels"
+    return _resolve(value, env, path, where, defer or deferred)
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
@@ -191,18 +202,63 @@ def read_config_file(path: Path) -> dict[str, Any]:
 
 
 def load_settings(path: Path, env: Mapping[str, str]) -> Settings:
-    """Parse and validate ``path``; raise ConfigError with one clear line on any problem."""
-    raw = _resolve(read_config_file(path), env, str(path), "", False)
+    """Parse and validate ``path``; raise ConfigError with one clear line on any problem.
+
+    Relative paths (the database, the model cache, templates, sources) mean the config
+    file's folder, wherever simak is started from.
+    """
+    data = read_config_file(path)
+    secrets = _referenced_values(data, env)
+    raw = _resolve(data, env, str(path), "", False)
     if env.get("SIMAK_DATABASE_URL"):
         raw.setdefault("storage", {})
         if isinstance(raw["storage"], dict):
             raw["storage"]["url"] = env["SIMAK_DATABASE_URL"]
+    base = path.expanduser().resolve().parent
+    _anchor_paths(raw, base)
     try:
-        settings = Settings.model_validate({**raw, "base_dir": path.resolve().parent})
+        settings = Settings.model_validate({**raw, "base_dir": base, "secrets": secrets})
     except ValidationError as exc:
-        raise ConfigError(describe_validation_error(str(path), exc)) from exc
+        message = describe_validation_error(str(path), exc)
+        raise ConfigError(Redactor(secrets)(message)) from None
     _check_references(settings, str(path))
     return settings
+
+
+def _referenced_values(data: Any, env: Mapping[str, str]) -> frozenset[str]:
+    """Values of every ${VAR} the config names: secrets to keep out of any output."""
+    found: set[str] = set()
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            found.update(env.get(m, "") for m in _ENV_REF.findall(item))
+    found.discard("")
+    return frozenset(found)
+
+
+def _anchor_paths(raw: dict[str, Any], base: Path) -> None:
+    storage = raw.get("storage")
+    if isinstance(storage, dict) and isinstance(storage.get("url"), str):
+        storage["url"] = anchor_sqlite_url(storage["url"], base)
+    responder = raw.get("responder")
+    if isinstance(responder, dict) and isinstance(responder.get("template_dir"), str):
+        responder["template_dir"] = str(base / Path(responder["template_dir"]).expanduser())
+
+
+def anchor_sqlite_url(url: str, base: Path) -> str:
+    """A relative SQLite path made absolute against ``base`` (the config's folder)."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or ":memory:" in url:
+        return url
+    rest = url.removeprefix(prefix)
+    if rest.startswith("/"):
+        return url
+    return prefix + str(base / Path(rest).expanduser())
 
 
 def _check_references(settings: Settings, path: str) -> None:

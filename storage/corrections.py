@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from common.errors import StorageError
+from common.errors import NotFound, UsageError
 from common.records import LABELS, Classification
 from storage.audit import record
 from storage.mentions import save_classification
@@ -32,12 +32,12 @@ def correct_labels(
     """Replace a mention's current labels with ``labels`` chosen by ``actor``."""
     unknown = sorted(set(labels) - set(LABELS))
     if unknown:
-        raise StorageError(
+        raise UsageError(
             f"unknown label(s) {', '.join(unknown)}; use {', '.join(LABELS)} or none for other"
         )
     mention = session.get(MentionRow, mention_id)
     if mention is None:
-        raise StorageError(f"mention {mention_id} does not exist; see `simak queue --json`")
+        raise NotFound(f"mention {mention_id} does not exist; see `simak queue --json`")
     ordered = tuple(label for label in LABELS if label in labels)
     current = session.scalar(
         select(ClassificationRow).where(
@@ -52,6 +52,12 @@ def correct_labels(
     )
     before = ",".join(current.labels) if current else "none"
     save_classification(session, mention_id, result, now, corrected_by=actor)
+    # A staff verdict is final: the classifier must not claim the mention afterwards.
+    session.execute(
+        update(MentionRow)
+        .where(MentionRow.id == mention_id, MentionRow.status == "new")
+        .values(status="classified", lang=result.lang, claimed_by=None, claim_expires_at=None)
+    )
     record(
         session,
         actor=actor,

@@ -1,7 +1,14 @@
-"""Opening the database: engine, sessions, and migrations on first use."""
+"""Opening the database: engine, sessions, atomic migrations, one-line errors.
+
+SQLite runs every writing transaction as ``BEGIN IMMEDIATE`` (one writer at a time, no
+read-then-upgrade deadlocks between overlapping runs) and its schema changes inside that
+transaction, so a run killed during its very first start leaves either no schema or a
+complete one. PostgreSQL migrations take an advisory lock, so two first runs cannot race.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,23 +18,37 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.errors import StorageError
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+_READ_ONLY = "simak_read_only"
+_MIGRATION_LOCK = 0x51AA_0001  # pg_advisory_xact_lock key for schema changes
+_PASSWORD = re.compile(r"(?<=://)([^:/@\s]*):[^@\s]*@")
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def hide_password(url: str) -> str:
+    """``url`` with any password replaced by ``***`` (safe to print or log)."""
+    return _PASSWORD.sub(r"\1:***@", url)
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Simak, not pysqlite, decides where transactions begin (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    # WAL lets the web console read while a poll writes; busy_timeout rides out short locks.
-    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=15000")  # first: the WAL switch below may wait
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    read_only = conn.get_execution_options().get(_READ_ONLY, False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def _alembic_config() -> Config:
@@ -37,39 +58,60 @@ def _alembic_config() -> Config:
 
 
 class Database:
-    """An engine plus a session factory for one database URL."""
+    """An engine plus session factories for one database URL."""
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
+        self.safe_url = hide_password(url)
         try:
-            self.engine: Engine = create_engine(url, echo=echo, future=True)
+            self.engine: Engine = create_engine(url, echo=echo, pool_pre_ping=True)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
             raise StorageError(
-                f"cannot open database {self.safe_url}: {exc}; check storage.url "
-                "in config.yaml or SIMAK_DATABASE_URL"
-            ) from exc
-        if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-
-    @property
-    def safe_url(self) -> str:
-        """The URL with any password hidden, for messages and logs."""
-        return (
-            self.engine.url.render_as_string(hide_password=True)
-            if hasattr(self, "engine")
-            else "<database>"
+                f"cannot open database {self.safe_url}: {self._reason(exc)}; check "
+                "storage.url in the config or SIMAK_DATABASE_URL"
+            ) from None
+        self.dialect = self.engine.dialect.name
+        if self.dialect == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_connect)
+            event.listen(self.engine, "begin", _sqlite_begin)
+        self._writer = sessionmaker(self.engine, expire_on_commit=False)
+        self._reader = sessionmaker(
+            self.engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
         )
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on error."""
-        with self._sessions() as session, session.begin():
+        """A writing transaction: committed on success, rolled back on any error."""
+        with self._translated(), self._writer() as session, session.begin():
             yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A reading transaction (never takes SQLite's write lock)."""
+        with self._translated(), self._reader() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        try:
+            yield
+        except DBAPIError as exc:
+            raise self.error(exc) from None
+
+    def error(self, exc: BaseException, doing: str = "use") -> StorageError:
+        """One line naming the database, what went wrong and what to do."""
+        reason = self._reason(exc)
+        return StorageError(f"cannot {doing} database {self.safe_url}: {reason}; {_advice(reason)}")
+
+    def _reason(self, exc: BaseException) -> str:
+        orig = getattr(exc, "orig", None) or exc
+        text = " ".join(str(orig).split()) or type(orig).__name__
+        text = hide_password(text).replace(self.url, self.safe_url)
+        return text[:300]
 
     def current_revision(self) -> str | None:
         """The schema revision the database is at (None for an empty database)."""
-        with self.engine.connect() as conn:
+        with self._translated(), self.engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
 
     def head_revision(self) -> str | None:
@@ -77,19 +119,44 @@ class Database:
         return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
     def upgrade(self) -> bool:
-        """Bring the schema to the newest revision; return True if anything ran."""
+        """Bring the schema to the newest revision atomically; True if anything ran."""
         try:
-            if self.current_revision() == self.head_revision():
+            with self.engine.connect() as conn:
+                # Table rebuilds must not cascade deletes; settable only outside a transaction,
+                # so on the driver's connection (SQLAlchemy's would begin one first).
+                self._sqlite_pragma(conn, "PRAGMA foreign_keys=OFF")
+                try:
+                    return self._upgrade_in_transaction(conn)
+                finally:
+                    self._sqlite_pragma(conn, "PRAGMA foreign_keys=ON")
+        except (SQLAlchemyError, OSError) as exc:
+            raise self.error(exc, "migrate") from None
+
+    def _sqlite_pragma(self, conn: Connection, pragma: str) -> None:
+        if self.dialect == "sqlite":
+            driver = conn.connection.driver_connection
+            assert driver is not None
+            driver.execute(pragma)
+
+    def _upgrade_in_transaction(self, conn: Connection) -> bool:
+        head = self.head_revision()
+        with conn.begin():
+            if self.dialect == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
+            # Checked inside the transaction: a run that waited for another's migration
+            # sees the finished schema and does nothing.
+            if MigrationContext.configure(conn).get_current_revision() == head:
                 return False
             cfg = _alembic_config()
-            with self.engine.begin() as conn:
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
-        except SQLAlchemyError as exc:
-            raise StorageError(
-                f"cannot migrate database {self.safe_url}: {exc}; check the URL and "
-                "that the database is reachable and writable"
-            ) from exc
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+            if self.dialect == "sqlite":
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise StorageError(
+                        f"migrating {self.safe_url} would break {len(broken)} references; "
+                        "nothing was changed — restore a backup or report this"
+                    )
         return True
 
     def dispose(self) -> None:
@@ -97,11 +164,34 @@ class Database:
         self.engine.dispose()
 
 
+def _advice(reason: str) -> str:
+    low = reason.lower()
+    if "readonly" in low or "read-only" in low or "permission denied" in low:
+        return "make the database file and its folder writable, or point storage.url elsewhere"
+    if ("disk" in low and "full" in low) or "no space" in low:
+        return "free some disk space and re-run; nothing was half-written"
+    if "unable to open" in low:
+        return "check that the folder exists and is writable"
+    if "locked" in low or "timeout" in low:
+        return "another Simak run holds the database; try again in a moment"
+    if "refused" in low or "could not connect" in low or "connection to server" in low:
+        return "check that the database server is running and the URL is right"
+    if "does not exist" in low or "authentication" in low:
+        return "check the database name, user and password in the URL"
+    return "check the database URL and that the database is reachable and writable"
+
+
 def open_database(url: str) -> Database:
     """Open ``url`` and create or upgrade its schema (first use needs no setup step)."""
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         parent = Path(url.removeprefix("sqlite:///")).expanduser().parent
-        parent.mkdir(parents=True, exist_ok=True)
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(
+                f"cannot create the folder {parent} for the database: {exc.strerror}; "
+                "check the path in storage.url"
+            ) from None
     db = Database(url)
     db.upgrade()
     return db

@@ -1,178 +1,322 @@
-"""Follow-ups: creating them from plans, the staff queue, and audited transitions."""
+"""Follow-ups: creation from plans, and every change as an audited compare-and-set.
+
+Each change is one ``UPDATE … WHERE id = :id AND status IN (:allowed) [AND version = :v]``
+whose returned row proves it won; a lost race or a change from the wrong state is a
+:class:`ConflictError`, never a silent overwrite. ``version`` grows with every change, so
+"approved" always means "this exact text was approved".
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any, Final
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from common.errors import StorageError
-from common.records import FollowUpPlan
-from storage.models import ClassificationRow, FollowUp, FollowUpEvent, MentionRow, Person
+from common.errors import ConflictError, NotFound
+from common.records import FollowUpPlan, Recipient
+from storage.dialect import insert
+from storage.models import FOLLOWUP_STATUSES, FollowUp, FollowUpEvent
 
-STATUSES = ("open", "approved", "sent", "snoozed", "done", "dismissed")
-ACTIVE_STATUSES = ("open", "approved", "snoozed")
-_ALLOWED = {
-    "open": {"approved", "snoozed", "done", "dismissed"},
-    "approved": {"sent", "open", "done", "dismissed"},
-    "snoozed": {"open", "approved", "done", "dismissed"},
-    "sent": {"done"},
-    "done": {"open"},
-    "dismissed": {"open"},
+STATUSES: Final = FOLLOWUP_STATUSES
+#: What staff see in the queue by default (snoozed ones only once they are due again).
+ACTIVE_STATUSES: Final = ("open", "approved", "failed", "unknown", "handed_to_staff", "snoozed")
+#: Where a draft, its labels or its channel may still change.
+EDITABLE: Final = ("open", "approved", "snoozed", "failed")
+
+#: Moves staff (or their tools) may make — target: the statuses it may come from. Moves
+#: into and out of ``sending`` belong to :mod:`storage.outbox`.
+STAFF_MOVES: Final[Mapping[str, tuple[str, ...]]] = {
+    "approved": ("open", "snoozed", "failed"),
+    "open": ("approved", "snoozed", "done", "dismissed", "handed_to_staff", "failed", "unknown"),
+    "snoozed": ("open", "approved", "failed"),
+    "done": ("open", "approved", "snoozed", "failed", "unknown", "handed_to_staff", "sent"),
+    "dismissed": ("open", "approved", "snoozed", "failed", "unknown", "handed_to_staff"),
 }
 
 
-@dataclass(frozen=True, slots=True)
-class QueueItem:
-    """One row of the staff queue, with the context a person needs to act."""
+def recipient_json(recipient: Recipient) -> dict[str, Any]:
+    """A recipient as stored with its follow-up (resolved once, at routing)."""
+    return {
+        "name": recipient.name,
+        "platform": recipient.platform,
+        "handle": recipient.handle,
+        "user_id": recipient.user_id,
+        "email": recipient.email,
+    }
 
-    id: int
-    mention_id: int
-    status: str
-    label: str
-    labels: tuple[str, ...]
-    priority: int
-    due_at: datetime
-    channel: str
-    lang: str
-    subject: str
-    draft: str
-    platform: str
-    brand: str
-    author: str
-    person_id: int | None
-    text: str
-    url: str | None
-    created_at: datetime
+
+def recipient_of(data: Mapping[str, Any] | None, platform: str) -> Recipient:
+    """The stored recipient (or just the platform, for rows routed before it was stored)."""
+    data = data or {}
+    return Recipient(
+        name=data.get("name"),
+        platform=data.get("platform") or platform,
+        handle=data.get("handle"),
+        user_id=data.get("user_id"),
+        email=data.get("email"),
+    )
 
 
 def create_followup(
-    session: Session, plan: FollowUpPlan, person_id: int | None, now: datetime
+    session: Session,
+    plan: FollowUpPlan,
+    person_id: int | None,
+    recipient: Recipient,
+    now: datetime,
+    channel_note: str | None = None,
 ) -> int | None:
-    """Store a follow-up for a mention unless it already has one; return its id."""
-    if session.scalar(select(FollowUp.id).where(FollowUp.mention_id == plan.mention_id)):
-        return None
-    row = FollowUp(
-        mention_id=plan.mention_id,
-        person_id=person_id,
-        status="open",
-        label=plan.label,
-        priority=plan.priority,
-        due_at=plan.due_at,
-        channel=plan.channel,
-        lang=plan.lang,
-        subject=plan.subject,
-        draft=plan.draft,
-        idempotency_key=f"simak-fu-{plan.mention_id}",
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(row)
-    session.flush()
-    session.add(
-        FollowUpEvent(
-            followup_id=row.id,
-            from_status=None,
-            to_status="open",
-            actor="simak",
-            at=now,
-            note=f"routed as {plan.label}",
+    """Store a follow-up for a mention unless it already has one; return the new id."""
+    new_id = session.execute(
+        insert(session, FollowUp)
+        .values(
+            mention_id=plan.mention_id,
+            person_id=person_id,
+            status="open",
+            version=1,
+            label=plan.label,
+            priority=plan.priority,
+            due_at=plan.due_at,
+            channel=plan.channel,
+            channel_note=channel_note,
+            recipient=recipient_json(recipient),
+            lang=plan.lang,
+            subject=plan.subject,
+            draft=plan.draft,
+            attempts=0,
+            idempotency_key=f"simak-fu-{plan.mention_id}",
+            created_at=now,
+            updated_at=now,
         )
-    )
-    return row.id
+        .on_conflict_do_nothing(index_elements=["mention_id"])
+        .returning(FollowUp.id)
+    ).scalar_one_or_none()
+    if new_id is not None:
+        _event(session, new_id, None, "open", "simak", now, f"routed as {plan.label}")
+    return new_id
 
 
-def transition(
+def change(
     session: Session,
     followup_id: int,
+    *,
+    allowed: Iterable[str],
+    actor: str,
+    now: datetime,
+    version: int | None = None,
+    to: str | None = None,
+    note: str | None = None,
+    values: Mapping[str, Any] | None = None,
+) -> tuple[str, int]:
+    """The one compare-and-set every change goes through; returns (old status, new version).
+
+    Moves to ``to`` (or keeps the status) and writes ``values`` only if the follow-up is
+    in one of ``allowed`` (and at ``version`` when given).
+    """
+    allowed = tuple(allowed)
+    old = session.execute(
+        select(FollowUp.status, FollowUp.version).where(FollowUp.id == followup_id)
+    ).one_or_none()
+    if old is None:
+        raise NotFound(f"follow-up {followup_id} does not exist; list them with `simak queue`")
+    conditions = [FollowUp.id == followup_id, FollowUp.status.in_(allowed)]
+    conditions.append(FollowUp.version == (old.version if version is None else version))
+    new = {**(values or {}), "version": FollowUp.version + 1, "updated_at": now}
+    if to is not None:
+        new["status"] = to
+    won = session.execute(
+        update(FollowUp).where(*conditions).values(**new).returning(FollowUp.version)
+    ).scalar_one_or_none()
+    if won is None:
+        raise _conflict(session, followup_id, allowed, version, to)
+    _event(session, followup_id, old.status, to or old.status, actor, now, note)
+    return old.status, won
+
+
+def _conflict(
+    session: Session,
+    followup_id: int,
+    allowed: tuple[str, ...],
+    version: int | None,
+    to: str | None,
+) -> ConflictError:
+    now = session.execute(
+        select(FollowUp.status, FollowUp.version).where(FollowUp.id == followup_id)
+    ).one()
+    if version is not None and now.version != version and now.status in allowed:
+        return ConflictError(
+            f"follow-up {followup_id} changed since you opened it (version {version}, now "
+            f"{now.version}); look at it again (`simak followup show {followup_id}`) and retry"
+        )
+    target = f"become {to}" if to else "be changed"
+    return ConflictError(
+        f"follow-up {followup_id} is {now.status}; it cannot {target} now "
+        f"(only from: {', '.join(allowed)})"
+    )
+
+
+def _event(
+    session: Session,
+    followup_id: int,
+    from_status: str | None,
     to_status: str,
     actor: str,
     now: datetime,
-    note: str | None = None,
+    note: str | None,
 ) -> None:
-    """Move a follow-up to ``to_status``, recording who did it; refuse illegal moves."""
-    row = session.get(FollowUp, followup_id)
-    if row is None:
-        raise StorageError(f"follow-up {followup_id} does not exist; list them with `simak queue`")
-    if to_status not in _ALLOWED.get(row.status, set()):
-        raise StorageError(
-            f"follow-up {followup_id} is {row.status}; it cannot become {to_status} "
-            f"(allowed: {', '.join(sorted(_ALLOWED[row.status])) or 'none'})"
-        )
     session.add(
         FollowUpEvent(
-            followup_id=row.id,
-            from_status=row.status,
+            followup_id=followup_id,
+            from_status=from_status,
             to_status=to_status,
             actor=actor,
             at=now,
             note=note,
         )
     )
-    row.status, row.updated_at = to_status, now
-    if to_status == "sent":
-        row.sent_at = now
 
 
-def _items(session: Session, condition: ColumnElement[bool], limit: int) -> list[QueueItem]:
-    stmt = (
-        select(FollowUp, MentionRow, Person.display_name, ClassificationRow.labels)
-        .join(MentionRow, MentionRow.id == FollowUp.mention_id)
-        .outerjoin(Person, Person.id == FollowUp.person_id)
-        .outerjoin(
-            ClassificationRow,
-            (ClassificationRow.mention_id == MentionRow.id)
-            & ClassificationRow.is_current.is_(True),
-        )
-        .where(condition)
-        .order_by(
-            case((FollowUp.label == "complaint", 0), else_=1),
-            FollowUp.priority.desc(),
-            FollowUp.due_at,
-            FollowUp.id,
-        )
-        .limit(limit)
+def move(
+    session: Session,
+    followup_id: int,
+    to: str,
+    actor: str,
+    now: datetime,
+    *,
+    version: int | None = None,
+    note: str | None = None,
+) -> int:
+    """A staff move (approve, snooze, done, dismiss, reopen…); returns the new version."""
+    sources = STAFF_MOVES.get(to)
+    if sources is None:
+        raise ConflictError(f"follow-ups cannot be moved to {to!r} by hand")
+    values: dict[str, Any] = {"status_note": note}
+    if to == "approved":
+        values.update(approved_by=actor, approved_at=now)
+    if to == "open":
+        values.update(snoozed_until=None)
+    _, new_version = change(
+        session,
+        followup_id,
+        allowed=sources,
+        actor=actor,
+        now=now,
+        version=version,
+        to=to,
+        note=note,
+        values=values,
     )
-    return [
-        QueueItem(
-            id=f.id,
-            mention_id=m.id,
-            status=f.status,
-            label=f.label,
-            labels=tuple(labels or ()),
-            priority=f.priority,
-            due_at=f.due_at,
-            channel=f.channel,
-            lang=f.lang,
-            subject=f.subject,
-            draft=f.draft,
-            platform=m.platform,
-            brand=m.brand,
-            author=name or m.author_name or m.author_handle or "?",
-            person_id=f.person_id,
-            text=m.text,
-            url=m.url,
-            created_at=m.created_at,
-        )
-        for f, m, name, labels in session.execute(stmt).all()
-    ]
+    return new_version
 
 
-def queue_items(
-    session: Session, statuses: tuple[str, ...] = ACTIVE_STATUSES, limit: int = 500
-) -> list[QueueItem]:
-    """Follow-ups in ``statuses`` with their mention and person, in queue order."""
-    return _items(session, FollowUp.status.in_(statuses), limit)
+def snooze(
+    session: Session,
+    followup_id: int,
+    until: datetime,
+    actor: str,
+    now: datetime,
+    version: int | None = None,
+) -> int:
+    """Hide a follow-up from the queue until ``until``; it comes back, still snoozed, then."""
+    _, new_version = change(
+        session,
+        followup_id,
+        allowed=("open", "approved", "snoozed", "failed"),
+        actor=actor,
+        now=now,
+        version=version,
+        to="snoozed",
+        note=f"until {until.isoformat()}",
+        values={"snoozed_until": until, "approved_by": None, "approved_at": None},
+    )
+    return new_version
 
 
-def get_item(session: Session, followup_id: int) -> QueueItem:
-    """One follow-up with its context."""
-    items = _items(session, FollowUp.id == followup_id, 1)
-    if not items:
-        raise StorageError(f"follow-up {followup_id} does not exist; list them with `simak queue`")
-    return items[0]
+def edit_draft(
+    session: Session,
+    followup_id: int,
+    subject: str | None,
+    draft: str,
+    actor: str,
+    now: datetime,
+    version: int | None = None,
+) -> int:
+    """Replace the draft with staff's words; an approved follow-up needs approving again."""
+    if not draft.strip():
+        raise ConflictError("the new draft is empty; write the message to send")
+    values: dict[str, Any] = {
+        "draft": draft,
+        "draft_by": actor,
+        "suggested_draft": None,
+        "suggested_subject": None,
+        "approved_by": None,
+        "approved_at": None,
+        "status_note": "draft edited; approve it again to send",
+    }
+    if subject:
+        values["subject"] = subject
+    _, new_version = _change_content(session, followup_id, actor, now, version, values)
+    return new_version
+
+
+def replan(
+    session: Session, followup_id: int, plan: FollowUpPlan, actor: str, now: datetime
+) -> str:
+    """Apply a new plan (labels corrected) to an unsent follow-up; say what happened.
+
+    A staff-written draft is kept and the new text is stored as a suggestion. An approved
+    follow-up goes back to ``open``: what was approved is no longer what would be sent.
+    """
+    row = session.get(FollowUp, followup_id)
+    if row is None:
+        raise NotFound(f"follow-up {followup_id} does not exist; list them with `simak queue`")
+    values: dict[str, Any] = {
+        "label": plan.label,
+        "priority": plan.priority,
+        "due_at": plan.due_at,
+        "channel": plan.channel,
+        "lang": plan.lang,
+        "approved_by": None,
+        "approved_at": None,
+        "status_note": f"labels corrected to {plan.label}; check the draft and approve again",
+    }
+    if row.draft_by:
+        values.update(suggested_subject=plan.subject, suggested_draft=plan.draft)
+        kept = "; your edited draft was kept and a new suggestion is attached"
+    else:
+        values.update(subject=plan.subject, draft=plan.draft)
+        kept = ""
+    _change_content(session, followup_id, actor, now, None, values, f"re-routed as {plan.label}")
+    return f"follow-up {followup_id} now routed as {plan.label}{kept}"
+
+
+def _change_content(
+    session: Session,
+    followup_id: int,
+    actor: str,
+    now: datetime,
+    version: int | None,
+    values: dict[str, Any],
+    note: str = "draft edited",
+) -> tuple[str, int]:
+    """Change what would be sent; approved (or failed) ones go back to open for approval."""
+    row = session.execute(
+        select(FollowUp.status).where(FollowUp.id == followup_id)
+    ).scalar_one_or_none()
+    to = "open" if row in ("approved", "failed") else None
+    return change(
+        session,
+        followup_id,
+        allowed=EDITABLE,
+        actor=actor,
+        now=now,
+        version=version,
+        to=to,
+        note=note,
+        values=values,
+    )
 
 
 def followup_of_mention(session: Session, mention_id: int) -> int | None:
@@ -180,68 +324,9 @@ def followup_of_mention(session: Session, mention_id: int) -> int | None:
     return session.scalar(select(FollowUp.id).where(FollowUp.mention_id == mention_id))
 
 
-def snooze(session: Session, followup_id: int, until: datetime, actor: str, now: datetime) -> None:
-    """Hide a follow-up until ``until`` (it comes back due then)."""
-    transition(session, followup_id, "snoozed", actor, now, note=f"until {until.isoformat()}")
-    row = session.get(FollowUp, followup_id)
-    assert row is not None  # transition() checked it exists
-    row.due_at = until
-
-
-def edit_draft(
-    session: Session, followup_id: int, subject: str | None, draft: str, actor: str, now: datetime
-) -> None:
-    """Replace the draft (and optionally the subject) of an unsent follow-up."""
-    row = session.get(FollowUp, followup_id)
-    if row is None:
-        raise StorageError(f"follow-up {followup_id} does not exist; list them with `simak queue`")
-    if row.status in ("sent", "done", "dismissed"):
-        raise StorageError(f"follow-up {followup_id} is {row.status}; reopen it before editing")
-    if not draft.strip():
-        raise StorageError("the new draft is empty; write the message to send")
-    row.draft, row.updated_at = draft, now
-    if subject:
-        row.subject = subject
-    session.add(
-        FollowUpEvent(
-            followup_id=row.id,
-            from_status=row.status,
-            to_status=row.status,
-            actor=actor,
-            at=now,
-            note="draft edited",
-        )
-    )
-
-
-def replan(
-    session: Session, followup_id: int, plan: FollowUpPlan, actor: str, now: datetime
-) -> None:
-    """Apply a new plan (after a label correction) to an unsent follow-up."""
-    row = session.get(FollowUp, followup_id)
-    if row is None or row.status in ("sent", "done", "dismissed"):
-        return
-    row.label, row.priority, row.due_at = plan.label, plan.priority, plan.due_at
-    row.channel, row.lang = plan.channel, plan.lang
-    row.subject, row.draft = plan.subject, plan.draft
-    row.updated_at = now
-    session.add(
-        FollowUpEvent(
-            followup_id=row.id,
-            from_status=row.status,
-            to_status=row.status,
-            actor=actor,
-            at=now,
-            note=f"re-routed as {plan.label}",
-        )
-    )
-
-
-def count_by_status(session: Session) -> dict[str, int]:
-    """Follow-up counts for every status (zeros included)."""
-    counts = dict.fromkeys(STATUSES, 0)
-    for status, n in session.execute(
-        select(FollowUp.status, func.count()).group_by(FollowUp.status)
-    ).all():
-        counts[status] = n
-    return counts
+def status_of(session: Session, followup_id: int) -> str:
+    """The current status (NotFound for an unknown id)."""
+    status = session.scalar(select(FollowUp.status).where(FollowUp.id == followup_id))
+    if status is None:
+        raise NotFound(f"follow-up {followup_id} does not exist; list them with `simak queue`")
+    return status

@@ -9,10 +9,9 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from common.errors import StorageError
-from storage.models import Idea, MentionRow, Person
-
-IDEA_STATUSES = ("new", "considering", "planned", "done", "declined")
+from common.errors import UsageError
+from storage.dialect import insert
+from storage.models import IDEA_STATUSES, Idea, MentionRow, Person
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +61,11 @@ def add_idea(
     title: str,
     now: datetime,
 ) -> None:
-    """Capture an idea (once per mention)."""
-    if session.scalar(select(Idea.id).where(Idea.mention_id == mention_id)) is not None:
-        return
+    """Capture an idea (once per mention, whatever runs overlap)."""
     status = session.scalar(select(Idea.status).where(Idea.group_key == group_key).limit(1))
-    session.add(
-        Idea(
+    session.execute(
+        insert(session, Idea)
+        .values(
             mention_id=mention_id,
             person_id=person_id,
             brand=brand,
@@ -76,8 +74,8 @@ def add_idea(
             status=status or "new",
             created_at=now,
         )
+        .on_conflict_do_nothing(index_elements=["mention_id"])
     )
-    session.flush()
 
 
 def stored_ideas(session: Session, brand: str) -> list[StoredIdea]:
@@ -94,7 +92,7 @@ def stored_ideas(session: Session, brand: str) -> list[StoredIdea]:
 def set_group_status(session: Session, group_key: str, status: str) -> int:
     """Set the status of every idea in a group; return how many changed."""
     if status not in IDEA_STATUSES:
-        raise StorageError(f"unknown idea status {status!r}; use one of {', '.join(IDEA_STATUSES)}")
+        raise UsageError(f"unknown idea status {status!r}; use one of {', '.join(IDEA_STATUSES)}")
     result = session.execute(update(Idea).where(Idea.group_key == group_key).values(status=status))
     return int(getattr(result, "rowcount", 0) or 0)
 

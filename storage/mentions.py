@@ -1,20 +1,28 @@
-"""Storing mentions and linking their authors to people."""
+"""Storing mentions, claiming classification work, and keeping one current verdict each.
+
+Every write here is safe under overlapping runs: mentions and handles are inserted with
+``ON CONFLICT DO NOTHING``, classification work is claimed with a compare-and-set that
+only one run can win, and a partial unique index allows one current classification per
+mention.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from common.records import Author, Classification, Mention
+from common.records import Classification, Mention
 from common.text import fold
-from storage.models import ClassificationRow, FollowUp, Handle, Idea, MentionRow, Person
+from storage.dialect import insert, lock_ids
+from storage.models import ClassificationRow, MentionRow
+from storage.people import handle_for, suggest_same_person
 
-# The same text from the same person on two platforms within this window is one voice.
+# The same text from two people on two platforms within this window may be one person.
 _CROSS_POST_WINDOW = timedelta(days=3)
 _MIN_CROSS_POST_CHARS = 20
 
@@ -27,7 +35,7 @@ def text_hash(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class PendingMention:
-    """A stored mention that still needs classifying."""
+    """A stored mention claimed for classification."""
 
     id: int
     brand: str
@@ -35,155 +43,159 @@ class PendingMention:
     title: str | None
 
 
-def _find_or_create_person(session: Session, author: Author, now: datetime) -> Person | None:
-    key = author.key.partition(":")[2]
-    if not key:
-        return None
-    handle = session.scalar(
-        select(Handle).where(Handle.platform == author.platform, Handle.key == key)
-    )
-    if handle is not None:
-        _refresh_handle(handle, author)
-        return handle.person
-    person = _person_by_email(session, author.email)
-    if person is None:
-        person = Person(
-            display_name=author.display_name or author.handle, email=author.email, created_at=now
-        )
-        session.add(person)
-    session.add(
-        Handle(
-            person=person,
-            platform=author.platform,
-            key=key,
-            user_id=author.user_id,
-            handle=author.handle,
-            display_name=author.display_name,
-            profile_url=author.profile_url,
-            email=author.email,
-            lang=author.lang,
-        )
-    )
-    return person
-
-
-def _person_by_email(session: Session, email: str | None) -> Person | None:
-    # The same email on two platforms is one customer: their history follows them.
-    if not email or "@" not in email:
-        return None
-    session.flush()
-    return session.scalar(
-        select(Person)
-        .where(func.lower(Person.email) == email.strip().lower())
-        .order_by(Person.id)
-        .limit(1)
-    )
-
-
-def _refresh_handle(handle: Handle, author: Author) -> None:
-    for attr in ("handle", "display_name", "profile_url", "email", "lang"):
-        value = getattr(author, attr)
-        if value:
-            setattr(handle, attr, value)
-    if author.email and not handle.person.email:
-        handle.person.email = author.email
-
-
-def _cross_post_of(session: Session, row: MentionRow) -> MentionRow | None:
-    if len(row.text) < _MIN_CROSS_POST_CHARS:
-        return None
-    return session.scalar(
-        select(MentionRow)
-        .where(
-            MentionRow.text_hash == row.text_hash,
-            MentionRow.platform != row.platform,
-            MentionRow.created_at >= row.created_at - _CROSS_POST_WINDOW,
-            MentionRow.created_at <= row.created_at + _CROSS_POST_WINDOW,
-        )
-        .order_by(MentionRow.id)
-        .limit(1)
-    )
-
-
-def _link_cross_post(session: Session, row: MentionRow, original: MentionRow) -> None:
-    row.duplicate_of_id = original.id
-    row.status = "duplicate"
-    if original.person_id is None or row.person_id in (None, original.person_id):
-        return
-    # Same words, two platforms: one person. Fold the newer record into the known one.
-    old, keep = row.person_id, original.person_id
-    session.execute(update(Handle).where(Handle.person_id == old).values(person_id=keep))
-    for table in (MentionRow, FollowUp, Idea):
-        session.execute(update(table).where(table.person_id == old).values(person_id=keep))
-    row.person_id = keep
-    session.flush()
-    session.execute(
-        delete(Person).where(Person.id == old), execution_options={"synchronize_session": False}
-    )
-    session.expire_all()
-
-
 def save_mentions(session: Session, mentions: Sequence[Mention], now: datetime) -> list[int]:
     """Insert mentions not seen before; return the ids of the new rows.
 
-    A mention already stored under the same (platform, external_id) is skipped,
-    so re-running a poll never duplicates anything.
+    A mention already stored under the same (platform, external_id) — by this run or an
+    overlapping one — is skipped, so re-running a poll never duplicates anything.
     """
     new_ids: list[int] = []
-    seen: set[tuple[str, str]] = set()
     for mention in mentions:
-        key = (mention.platform, mention.external_id)
-        if (
-            key in seen
-            or session.scalar(
-                select(MentionRow.id).where(
-                    MentionRow.platform == key[0], MentionRow.external_id == key[1]
-                )
-            )
-            is not None
-        ):
+        handle_id, person_id = handle_for(session, mention.author, now)
+        row_id = session.execute(
+            insert(session, MentionRow)
+            .values(**_mention_values(mention, handle_id, person_id, now))
+            .on_conflict_do_nothing(index_elements=["platform", "external_id"])
+            .returning(MentionRow.id)
+        ).scalar_one_or_none()
+        if row_id is None:
             continue
-        seen.add(key)
-        row = _mention_row(mention, _find_or_create_person(session, mention.author, now), now)
-        session.add(row)
-        session.flush()
-        original = _cross_post_of(session, row)
-        if original is not None:
-            _link_cross_post(session, row, original)
-        new_ids.append(row.id)
+        _check_cross_post(session, row_id, mention, person_id, now)
+        new_ids.append(row_id)
     return new_ids
 
 
-def _mention_row(mention: Mention, person: Person | None, now: datetime) -> MentionRow:
-    return MentionRow(
-        platform=mention.platform,
-        external_id=mention.external_id,
-        source=mention.source,
-        brand=mention.brand,
-        person=person,
-        author_handle=mention.author.handle,
-        author_name=mention.author.display_name,
-        title=mention.title,
-        text=mention.text,
-        text_hash=text_hash(mention.text),
-        lang=mention.lang_hint,
-        url=mention.url,
-        created_at=mention.created_at,
-        fetched_at=now,
-        raw_json=mention.raw_json,
-        status="new",
+def _mention_values(
+    mention: Mention, handle_id: int | None, person_id: int | None, now: datetime
+) -> dict[str, object]:
+    return {
+        "platform": mention.platform,
+        "external_id": mention.external_id,
+        "source": mention.source,
+        "brand": mention.brand,
+        "person_id": person_id,
+        "handle_id": handle_id,
+        "author_handle": mention.author.handle,
+        "author_name": mention.author.display_name,
+        "title": mention.title,
+        "text": mention.text,
+        "text_hash": text_hash(mention.text),
+        "lang": mention.lang_hint,
+        "url": mention.url,
+        "created_at": mention.created_at,
+        "fetched_at": now,
+        "raw_json": mention.raw_json,
+        "status": "new",
+    }
+
+
+def _check_cross_post(
+    session: Session, row_id: int, mention: Mention, person_id: int | None, now: datetime
+) -> None:
+    """The same words on another platform: a duplicate of the same person's post, or —
+    from someone else — a suggestion for staff that the two may be one person."""
+    if len(mention.text) < _MIN_CROSS_POST_CHARS:
+        return
+    window = (
+        MentionRow.created_at >= mention.created_at - _CROSS_POST_WINDOW,
+        MentionRow.created_at <= mention.created_at + _CROSS_POST_WINDOW,
+    )
+    others = session.execute(
+        select(MentionRow.id, MentionRow.person_id)
+        .where(
+            MentionRow.text_hash == text_hash(mention.text),
+            MentionRow.platform != mention.platform,
+            MentionRow.id != row_id,
+            *window,
+        )
+        .order_by(MentionRow.id)
+        .limit(3)
+    ).all()
+    if not others:
+        return
+    same = [o for o in others if person_id is not None and o.person_id == person_id]
+    if same:
+        session.execute(
+            update(MentionRow)
+            .where(MentionRow.id == row_id)
+            .values(status="duplicate", duplicate_of_id=same[0].id)
+        )
+        return
+    people = {o.person_id for o in others if o.person_id is not None}
+    # Copypasta (many people, same words) is not one person: suggest only a single match.
+    if person_id is not None and len(people) == 1:
+        suggest_same_person(
+            session, person_id, people.pop(), "the same words on two platforms", now
+        )
+
+
+def claim_holders(session: Session) -> list[str]:
+    """Runs holding classification claims now (to check which of them died)."""
+    return list(
+        session.scalars(
+            select(MentionRow.claimed_by)
+            .where(MentionRow.status == "new", MentionRow.claimed_by.is_not(None))
+            .distinct()
+        )
     )
 
 
-def pending_mentions(session: Session, limit: int) -> list[PendingMention]:
-    """Mentions not yet classified, oldest first."""
+def claim_pending(
+    session: Session,
+    holder: str,
+    now: datetime,
+    ttl: timedelta,
+    limit: int,
+    dead: Collection[str] = (),
+) -> list[PendingMention]:
+    """Claim up to ``limit`` unclassified mentions for ``holder`` until ``now + ttl``.
+
+    A claim left by a killed run is taken over once it expires, or at once when its
+    holder is in ``dead``; two runs never get the same rows while a claim is live.
+    """
+    free = and_(
+        MentionRow.status == "new",
+        or_(
+            MentionRow.claim_expires_at.is_(None),
+            MentionRow.claim_expires_at < now,
+            MentionRow.claimed_by.in_(tuple(dead)),
+        ),
+    )
+    ids = lock_ids(session, select(MentionRow.id).where(free).order_by(MentionRow.id).limit(limit))
+    if not ids:
+        return []
     rows = session.execute(
-        select(MentionRow.id, MentionRow.brand, MentionRow.text, MentionRow.title)
-        .where(MentionRow.status == "new")
-        .order_by(MentionRow.id)
-        .limit(limit)
+        update(MentionRow)
+        .where(MentionRow.id.in_(ids), free)
+        .values(claimed_by=holder, claim_expires_at=now + ttl)
+        .returning(MentionRow.id, MentionRow.brand, MentionRow.text, MentionRow.title)
+        .execution_options(synchronize_session=False)
     ).all()
-    return [PendingMention(id=r.id, brand=r.brand, text=r.text, title=r.title) for r in rows]
+    return sorted(
+        (PendingMention(id=r.id, brand=r.brand, text=r.text, title=r.title) for r in rows),
+        key=lambda m: m.id,
+    )
+
+
+def finish_claim(
+    session: Session, mention_id: int, holder: str, result: Classification, now: datetime
+) -> bool:
+    """Store the classifier's verdict if ``holder`` still owns the claim; False otherwise
+    (the claim expired and another run classified the mention)."""
+    won = session.execute(
+        update(MentionRow)
+        .where(
+            MentionRow.id == mention_id,
+            MentionRow.status == "new",
+            MentionRow.claimed_by == holder,
+        )
+        .values(status="classified", lang=result.lang, claimed_by=None, claim_expires_at=None)
+        .returning(MentionRow.id)
+    ).scalar_one_or_none()
+    if won is None:
+        return False
+    save_classification(session, mention_id, result, now)
+    return True
 
 
 def save_classification(
@@ -194,10 +206,11 @@ def save_classification(
     *,
     corrected_by: str | None = None,
 ) -> None:
-    """Store ``result`` as the current classification of a mention."""
+    """Store ``result`` as the current classification of a mention (the previous one is
+    kept as history); the partial unique index refuses two current ones."""
     session.execute(
         update(ClassificationRow)
-        .where(ClassificationRow.mention_id == mention_id, ClassificationRow.is_current.is_(True))
+        .where(ClassificationRow.mention_id == mention_id, ClassificationRow.is_current)
         .values(is_current=False)
     )
     session.add(
@@ -214,12 +227,7 @@ def save_classification(
             is_current=True,
         )
     )
-    session.execute(update(MentionRow).where(MentionRow.id == mention_id).values(lang=result.lang))
-    session.execute(
-        update(MentionRow)
-        .where(MentionRow.id == mention_id, MentionRow.status == "new")
-        .values(status="classified")
-    )
+    session.flush()
 
 
 def set_status(session: Session, mention_id: int, status: str) -> None:

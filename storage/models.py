@@ -1,13 +1,22 @@
-"""SQLAlchemy 2.x models. Portable: SQLite (default) and PostgreSQL (psycopg 3)."""
+"""SQLAlchemy 2.x models. Portable: SQLite (default) and PostgreSQL (psycopg 3).
+
+Promises live here as constraints, not in Python: one row per (platform, external id),
+one handle per (platform, key), one *current* classification per mention, one follow-up
+per mention, one idempotency key per follow-up, one delivery attempt in flight per
+follow-up, and status columns that can only hold known states. Anything written by
+strangers (ids, names, URLs, platform keys from import files) is ``Text``: no length a
+server could reject.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
@@ -16,10 +25,50 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
+
+MENTION_STATUSES: Final = ("new", "classified", "routed", "filtered", "duplicate")
+FOLLOWUP_STATUSES: Final = (
+    "open",
+    "approved",
+    "sending",
+    "sent",
+    "failed",
+    "unknown",
+    "handed_to_staff",
+    "snoozed",
+    "done",
+    "dismissed",
+)
+DELIVERY_STATUSES: Final = (
+    "sending",
+    "sent",
+    "failed",
+    "unknown",
+    "handed_to_staff",
+    "retry",
+    "unreachable",
+)
+IDEA_STATUSES: Final = (
+    "new",
+    "needs-info",
+    "considering",
+    "planned",
+    "in-progress",
+    "done",
+    "declined",
+    "duplicate",
+)
+SUGGESTION_STATUSES: Final = ("open", "accepted", "rejected")
+
+
+def one_of(column: str, values: tuple[str, ...]) -> str:
+    """A CHECK expression allowing only ``values`` in ``column``."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -48,16 +97,23 @@ class Base(DeclarativeBase):
 
 
 class Person(Base):
-    """A customer, possibly known under several platform handles."""
+    """A customer, possibly known under several platform handles.
+
+    A person merged into another keeps its row (``merged_into_id``) so the merge can be
+    undone; its handles, mentions and follow-ups point at the person it was merged into.
+    """
 
     __tablename__ = "people"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    display_name: Mapped[str | None] = mapped_column(String(200))
-    email: Mapped[str | None] = mapped_column(String(320))
+    display_name: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     last_contacted_at: Mapped[datetime | None]
     notes: Mapped[str | None] = mapped_column(Text)
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
 
     handles: Mapped[list[Handle]] = relationship(back_populates="person")
 
@@ -70,16 +126,52 @@ class Handle(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    platform: Mapped[str] = mapped_column(String(32))
-    key: Mapped[str] = mapped_column(String(200))  # platform user id, else lower-cased handle
-    user_id: Mapped[str | None] = mapped_column(String(200))
-    handle: Mapped[str | None] = mapped_column(String(200))
-    display_name: Mapped[str | None] = mapped_column(String(200))
+    platform: Mapped[str] = mapped_column(Text)
+    key: Mapped[str] = mapped_column(Text)  # platform user id, else lower-cased handle
+    user_id: Mapped[str | None] = mapped_column(Text)
+    handle: Mapped[str | None] = mapped_column(Text)
+    display_name: Mapped[str | None] = mapped_column(Text)
     profile_url: Mapped[str | None] = mapped_column(Text)
-    email: Mapped[str | None] = mapped_column(String(320))
-    lang: Mapped[str | None] = mapped_column(String(16))
+    email: Mapped[str | None] = mapped_column(Text)
+    lang: Mapped[str | None] = mapped_column(Text)
 
     person: Mapped[Person] = relationship(back_populates="handles")
+
+
+class PersonMerge(Base):
+    """A recorded merge of ``merged_id`` into ``kept_id``; ``handle_ids`` moved with it."""
+
+    __tablename__ = "person_merges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kept_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    merged_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    handle_ids: Mapped[list[int]] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]
+    undone_at: Mapped[datetime | None]
+    undone_by: Mapped[str | None] = mapped_column(Text)
+
+
+class MergeSuggestion(Base):
+    """Two people who may be one (e.g. the same text on two platforms): staff decide."""
+
+    __tablename__ = "merge_suggestions"
+    __table_args__ = (
+        UniqueConstraint("person_id", "other_id", name="uq_merge_suggestions_pair"),
+        CheckConstraint("person_id < other_id", name="ck_merge_suggestions_ordered"),
+        CheckConstraint(one_of("status", SUGGESTION_STATUSES), name="ck_merge_suggestions_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    other_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime]
+    decided_by: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None]
 
 
 class MentionRow(Base):
@@ -90,37 +182,53 @@ class MentionRow(Base):
         UniqueConstraint("platform", "external_id", name="uq_mentions_platform_external_id"),
         Index("ix_mentions_status", "status"),
         Index("ix_mentions_text_hash", "text_hash"),
+        CheckConstraint(one_of("status", MENTION_STATUSES), name="ck_mentions_status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    platform: Mapped[str] = mapped_column(String(32))
-    external_id: Mapped[str] = mapped_column(String(300))
-    source: Mapped[str] = mapped_column(String(100))
-    brand: Mapped[str] = mapped_column(String(100))
+    platform: Mapped[str] = mapped_column(Text)
+    external_id: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    brand: Mapped[str] = mapped_column(Text)
     person_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL"), index=True
     )
-    author_handle: Mapped[str | None] = mapped_column(String(200))
-    author_name: Mapped[str | None] = mapped_column(String(200))
+    handle_id: Mapped[int | None] = mapped_column(
+        ForeignKey("handles.id", ondelete="SET NULL"), index=True
+    )
+    author_handle: Mapped[str | None] = mapped_column(Text)
+    author_name: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str | None] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
     text_hash: Mapped[str] = mapped_column(String(64))
-    lang: Mapped[str | None] = mapped_column(String(16))
+    lang: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     fetched_at: Mapped[datetime]
     raw_json: Mapped[str] = mapped_column(Text)
-    # new -> classified -> routed | filtered | duplicate
+    # new -> classified -> routed | filtered; duplicate (a cross-post of another mention)
     status: Mapped[str] = mapped_column(String(16), default="new")
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("mentions.id"))
+    # Classification work is claimed: a run owns these rows until claim_expires_at.
+    claimed_by: Mapped[str | None] = mapped_column(Text)
+    claim_expires_at: Mapped[datetime | None]
 
     person: Mapped[Person | None] = relationship()
 
 
 class ClassificationRow(Base):
-    """A classifier's (or a staff member's) verdict on a mention."""
+    """A classifier's (or a staff member's) verdict on a mention; one is current."""
 
     __tablename__ = "classifications"
+    __table_args__ = (
+        Index(
+            "uq_classifications_current",
+            "mention_id",
+            unique=True,
+            sqlite_where=text("is_current"),
+            postgresql_where=text("is_current"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mention_id: Mapped[int] = mapped_column(
@@ -131,17 +239,26 @@ class ClassificationRow(Base):
     complaint: Mapped[float] = mapped_column(Float)
     idea: Mapped[float] = mapped_column(Float)
     lang: Mapped[str] = mapped_column(String(16))
-    model: Mapped[str] = mapped_column(String(100))
+    model: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
-    corrected_by: Mapped[str | None] = mapped_column(String(100))  # staff user for corrections
+    corrected_by: Mapped[str | None] = mapped_column(Text)  # staff user for corrections
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class FollowUp(Base):
-    """A private follow-up waiting in (or done with) the staff queue."""
+    """A private follow-up waiting in (or done with) the staff queue.
+
+    Every change is a compare-and-set on (``status``, ``version``): ``version`` grows with
+    each change of status, draft, subject, labels or channel, so an action built on what a
+    person saw is refused once that changed.
+    """
 
     __tablename__ = "followups"
-    __table_args__ = (Index("ix_followups_status_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_followups_status_due", "status", "due_at"),
+        CheckConstraint(one_of("status", FOLLOWUP_STATUSES), name="ck_followups_status"),
+        CheckConstraint("version >= 1", name="ck_followups_version"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mention_id: Mapped[int] = mapped_column(
@@ -150,21 +267,67 @@ class FollowUp(Base):
     person_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL"), index=True
     )
-    # open -> approved -> sent | snoozed | done | dismissed
     status: Mapped[str] = mapped_column(String(16), default="open")
+    version: Mapped[int] = mapped_column(Integer, default=1)
     label: Mapped[str] = mapped_column(String(16))
     priority: Mapped[int] = mapped_column(Integer)
     due_at: Mapped[datetime]
+    snoozed_until: Mapped[datetime | None]
+    send_after: Mapped[datetime | None]  # a rate limit or provider asked to wait until then
     channel: Mapped[str] = mapped_column(String(32))
+    channel_note: Mapped[str | None] = mapped_column(Text)  # why this channel (fallbacks)
+    recipient: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # resolved at routing
     lang: Mapped[str] = mapped_column(String(16))
     subject: Mapped[str] = mapped_column(Text)
     draft: Mapped[str] = mapped_column(Text)
-    assignee: Mapped[str | None] = mapped_column(String(100))
+    draft_by: Mapped[str | None] = mapped_column(Text)  # set when staff wrote the draft
+    suggested_subject: Mapped[str | None] = mapped_column(Text)  # re-route kept staff text
+    suggested_draft: Mapped[str | None] = mapped_column(Text)
+    status_note: Mapped[str | None] = mapped_column(Text)  # e.g. why it went back to open
+    approved_by: Mapped[str | None] = mapped_column(Text)
+    approved_at: Mapped[datetime | None]
+    assignee: Mapped[str | None] = mapped_column(Text)
     idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
-    external_message_id: Mapped[str | None] = mapped_column(String(200))
+    external_message_id: Mapped[str | None] = mapped_column(Text)
+
+
+class Delivery(Base):
+    """The outbox: one row per delivery attempt of a follow-up, with its receipt."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("followup_id", "attempt", name="uq_deliveries_attempt"),
+        Index(
+            "uq_deliveries_in_flight",
+            "followup_id",
+            unique=True,
+            sqlite_where=text("status = 'sending'"),
+            postgresql_where=text("status = 'sending'"),
+        ),
+        Index("ix_deliveries_status_lease", "status", "lease_expires_at"),
+        CheckConstraint(one_of("status", DELIVERY_STATUSES), name="ck_deliveries_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    followup_id: Mapped[int] = mapped_column(ForeignKey("followups.id", ondelete="CASCADE"))
+    attempt: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[dict[str, Any]] = mapped_column(JSON)
+    idempotency_key: Mapped[str] = mapped_column(String(100))
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    claimed_by: Mapped[str] = mapped_column(Text)
+    lease_expires_at: Mapped[datetime]
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    retry_at: Mapped[datetime | None]
+    external_id: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[str | None] = mapped_column(Text)
 
 
 class FollowUpEvent(Base):
@@ -178,7 +341,7 @@ class FollowUpEvent(Base):
     )
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str] = mapped_column(String(16))
-    actor: Mapped[str] = mapped_column(String(100))
+    actor: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime]
     note: Mapped[str | None] = mapped_column(Text)
 
@@ -187,16 +350,16 @@ class Idea(Base):
     """A product idea captured from a mention, grouped with similar ones."""
 
     __tablename__ = "ideas"
+    __table_args__ = (CheckConstraint(one_of("status", IDEA_STATUSES), name="ck_ideas_status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mention_id: Mapped[int] = mapped_column(
         ForeignKey("mentions.id", ondelete="CASCADE"), unique=True
     )
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
-    brand: Mapped[str] = mapped_column(String(100))
+    brand: Mapped[str] = mapped_column(Text)
     group_key: Mapped[str] = mapped_column(String(64), index=True)
     title: Mapped[str] = mapped_column(Text)
-    # new / considering / planned / done / declined
     status: Mapped[str] = mapped_column(String(16), default="new")
     created_at: Mapped[datetime]
 
@@ -207,7 +370,7 @@ class SourceState(Base):
     __tablename__ = "source_state"
 
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
-    platform: Mapped[str] = mapped_column(String(32))
+    platform: Mapped[str] = mapped_column(Text)
     cursor: Mapped[str | None] = mapped_column(Text)
     last_run_at: Mapped[datetime | None]
     last_success_at: Mapped[datetime | None]
@@ -221,6 +384,17 @@ class SourceState(Base):
     last_warning: Mapped[str | None] = mapped_column(Text)  # e.g. a bozo feed or bad line
 
 
+class Lease(Base):
+    """A named piece of work held by one run until ``expires_at`` (then anyone may take it)."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    holder: Mapped[str] = mapped_column(Text)
+    acquired_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
 class AuditLog(Base):
     """Who did what, for anything that changes state a person would care about."""
 
@@ -228,8 +402,8 @@ class AuditLog(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime]
-    actor: Mapped[str] = mapped_column(String(100))
+    actor: Mapped[str] = mapped_column(Text)
     action: Mapped[str] = mapped_column(String(64))
     entity: Mapped[str] = mapped_column(String(32))
-    entity_id: Mapped[str | None] = mapped_column(String(100))
+    entity_id: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[str | None] = mapped_column(Text)

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.followups import count_by_status
-from storage.models import ClassificationRow, Idea, MentionRow, Person
+from storage.models import (
+    FOLLOWUP_STATUSES,
+    MENTION_STATUSES,
+    ClassificationRow,
+    FollowUp,
+    Idea,
+    MentionRow,
+    Person,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,14 +37,16 @@ def _count(session: Session, column: object) -> int:
     return int(session.scalar(select(func.count()).select_from(column)) or 0)  # type: ignore[arg-type]
 
 
+def _by(session: Session, column: Any, keys: tuple[str, ...]) -> dict[str, int]:
+    counts = dict.fromkeys(keys, 0)
+    for key, n in session.execute(select(column, func.count()).group_by(column)).all():
+        counts[key] = int(n)
+    return counts
+
+
 def collect_stats(session: Session) -> Stats:
     """Count mentions, labels, languages, follow-ups, ideas and people."""
-    by_status = {
-        status: int(n)
-        for status, n in session.execute(
-            select(MentionRow.status, func.count()).group_by(MentionRow.status)
-        ).all()
-    }
+    by_status = _by(session, MentionRow.status, MENTION_STATUSES)
     languages = {
         lang: int(n)
         for lang, n in session.execute(
@@ -54,8 +64,13 @@ def collect_stats(session: Session) -> Stats:
         mentions_by_status=by_status,
         labels=labels,
         languages=languages,
-        followups=count_by_status(session),
+        followups=_by(session, FollowUp.status, FOLLOWUP_STATUSES),
         ideas=_count(session, Idea),
         idea_groups=int(groups),
-        people=_count(session, Person),
+        people=int(
+            session.scalar(
+                select(func.count()).select_from(Person).where(Person.merged_into_id.is_(None))
+            )
+            or 0
+        ),
     )

@@ -9,8 +9,10 @@ from simak.cli.common import CliState
 from simak.cli.db import db_app
 from simak.cli.evaluate import eval_
 from simak.cli.followup import correct, followup_app
+from simak.cli.people import people_app
 from simak.cli.poll import poll
 from simak.cli.queue import ideas, queue
+from simak.cli.send import send
 from simak.cli.stats import sources, stats
 from simak.cli.train import train
 
@@ -36,6 +38,7 @@ def _global(
 app.command()(poll)
 app.command()(classify)
 app.command()(queue)
+app.command()(send)
 app.command()(ideas)
 app.command()(stats)
 app.command()(sources)
@@ -43,6 +46,7 @@ app.command()(correct)
 app.command("eval")(eval_)
 app.command()(train)
 app.add_typer(followup_app, name="followup")
+app.add_typer(people_app, name="people")
 app.add_typer(db_app, name="db")
 
 

@@ -1,4 +1,4 @@
-"""What every command shares: building the App, error handling, output."""
+"""What every command shares: building the App, the exit-code table, safe output."""
 
 from __future__ import annotations
 
@@ -9,19 +9,25 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
-from common.errors import ConfigError, SimakError
+from common.errors import EXIT_INTERNAL, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, SimakError
+from common.redact import Redactor
 from simak.app import App
+from simak.cli.render import one_line
 from simak.config import config_path, load_settings
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+__all__ = ["EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE"]
+
+ACTOR = typer.Option(None, "--as", help="Who is acting (default: $USER).")
 
 
 @dataclass
@@ -40,6 +46,10 @@ class CliState:
             self._app = App(settings=settings, config_path=path, env=env, progress=say)
         return self._app
 
+    def redact(self, text: str) -> str:
+        """``text`` with known secrets hidden (all of the config's, once it is loaded)."""
+        return self._app.redact(text) if self._app is not None else Redactor()(text)
+
 
 def state(ctx: typer.Context) -> CliState:
     """The CliState stored on the click context."""
@@ -50,43 +60,54 @@ def state(ctx: typer.Context) -> CliState:
     return obj
 
 
+def actor(value: str | None) -> str:
+    """Who is acting: --as, else $USER, else 'staff'."""
+    return value or os.environ.get("USER") or "staff"
+
+
 def stdout() -> Console:
     """Console for results."""
-    return Console(soft_wrap=False)
+    return Console(soft_wrap=False, highlight=False)
 
 
 def stderr() -> Console:
     """Console for progress, warnings and errors."""
-    return Console(stderr=True, soft_wrap=True)
+    return Console(stderr=True, soft_wrap=True, highlight=False)
 
 
 def say(message: str) -> None:
     """A one-line progress message on stderr."""
-    stderr().print(f"[dim]{message}[/dim]", highlight=False)
+    stderr().print(Text(one_line(message), style="dim"))
 
 
 def warn(message: str) -> None:
-    """A one-line warning on stderr."""
-    stderr().print(f"[yellow]warning:[/yellow] {message}", highlight=False, markup=True)
+    """A one-line warning on stderr (``message`` is shown literally)."""
+    stderr().print(Text.assemble(("warning: ", "yellow"), one_line(message)))
 
 
 def fail(message: str, code: int) -> typer.Exit:
     """Print an error line and return the Exit to raise."""
-    stderr().print(f"[red]error:[/red] {message}", highlight=False)
+    stderr().print(Text.assemble(("error: ", "red"), one_line(message)))
     return typer.Exit(code)
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn Simak errors into one line on stderr and a meaningful exit code."""
+    """Map errors to one line on stderr and the documented exit code (README table)."""
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        ctx = next((a for a in args if isinstance(a, typer.Context)), None)
+        ctx = ctx or kwargs.get("ctx")  # type: ignore[assignment]
+        redact = state(ctx).redact if isinstance(ctx, typer.Context) else Redactor()
         try:
             return func(*args, **kwargs)
-        except ConfigError as exc:
-            raise fail(str(exc), EXIT_USAGE) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
         except SimakError as exc:
-            raise fail(str(exc), EXIT_PARTIAL) from None
+            raise fail(redact(str(exc)), exc.exit_code) from None
+        except Exception as exc:
+            text = redact(f"internal error: {type(exc).__name__}: {exc}")
+            raise fail(f"{text} (please report this)", EXIT_INTERNAL) from None
 
     return wrapper
 
@@ -96,12 +117,15 @@ def _default(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, tuple | set | frozenset):
         return list(value)
+    if isinstance(value, Path):
+        return str(value)
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def print_json(data: Any) -> None:
-    """Machine-readable output: one JSON document on stdout."""
-    sys.stdout.write(json.dumps(data, default=_default, ensure_ascii=False, indent=2) + "\n")
+def print_json(data: Any, redact: Callable[[str], str] | None = None) -> None:
+    """Machine-readable output: one JSON document on stdout (secrets hidden)."""
+    text = json.dumps(data, default=_default, ensure_ascii=False, indent=2)
+    sys.stdout.write((redact(text) if redact else text) + "\n")
 
 
 def ago(when: datetime | None, now: datetime) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 
 from simak.cli.common import handle_errors, state, stdout
-from storage.db import Database
+from simak.cli.render import plain
+from simak.usecases.database import upgrade as upgrade_schema
 
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 
@@ -14,11 +15,6 @@ db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 @handle_errors
 def upgrade(ctx: typer.Context) -> None:
     """Create the database or migrate it to the newest schema (also done on first use)."""
-    app = state(ctx).app()
-    db = Database(app._database_url())
-    changed = db.upgrade()
-    rev = db.current_revision()
-    stdout().print(
-        f"database {db.safe_url} at revision {rev}"
-        + (" (upgraded)" if changed else " (already current)")
-    )
+    result = upgrade_schema(state(ctx).app())
+    state_text = "upgraded" if result.upgraded else "already current"
+    stdout().print(plain(f"database {result.url} at revision {result.revision} ({state_text})"))

@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from classifier.datasets import LabelledText
-from classifier.evaluation import EvalReport, evaluate, load_dev_examples, load_labelled_jsonl
-from common.errors import ConfigError
 from simak.cli.common import handle_errors, print_json, say, state, stdout
-
-
-def _load(input_path: Path | None, dev_splits: Path | None) -> list[LabelledText]:
-    if (input_path is None) == (dev_splits is None):
-        raise ConfigError("give exactly one of --input LABELLED.jsonl or --dev-splits DIR")
-    try:
-        if input_path is not None:
-            return load_labelled_jsonl(input_path)
-        return load_dev_examples(dev_splits or Path("."))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{exc.filename}: not found; check the path") from exc
-    except (ValueError, KeyError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"cannot read labelled data: {exc}") from exc
+from simak.usecases.evaluate import EvalReport, load_examples, model_id, run_evaluation
 
 
 def _table(report: EvalReport) -> Table:
@@ -59,10 +43,10 @@ def eval_(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Per-label precision / recall / F1 and macro-F1 per language for the active model."""
-    examples = _load(input_path, dev_splits)
+    examples = load_examples(input_path, dev_splits)
     app = state(ctx).app()
-    say(f"evaluating {app.classifier.model_id} on {len(examples)} texts…")
-    report = evaluate(app.classifier, examples)
+    say(f"evaluating {model_id(app)} on {len(examples)} texts…")
+    report = run_evaluation(app, examples)
     if as_json:
         print_json(report.to_dict())
     else:

@@ -2,200 +2,204 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict
-from datetime import timedelta
 from pathlib import Path
 
 import typer
 from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
 
 from common.errors import ConfigError
-from responder.base import PrivateMessage, Recipient, SendReceipt
-from simak.app import App
-from simak.cli.common import handle_errors, print_json, state, stdout
-from simak.routing import BatchRouter
-from simak.wiring import build_channels, build_router
-from storage.audit import record
-from storage.corrections import correct_labels
-from storage.followups import edit_draft, get_item, snooze, transition
+from simak.cli.common import ACTOR, actor, handle_errors, print_json, state, stdout
+from simak.cli.render import one_line, plain
+from simak.usecases import correct as correcting
+from simak.usecases import followups as uc
+from simak.usecases.followups import Changed, FollowUpView
+from simak.usecases.send import send_one
 
 followup_app = typer.Typer(
-    help="Act on one follow-up: approve, send, snooze, edit…", no_args_is_help=True
+    help="Act on one follow-up: show, approve, edit, send, snooze, retry…", no_args_is_help=True
 )
 
-ACTOR = typer.Option(None, "--as", help="Who is acting (default: $USER).")
+ID = typer.Argument(..., metavar="ID", help="The follow-up's id (see `simak queue`).")
+IF_VERSION = typer.Option(
+    None, "--if-version", help="Refuse if the follow-up changed since you saw this version."
+)
 
 
-def _actor(value: str | None) -> str:
-    return value or os.environ.get("USER") or "staff"
+def _done(change: Changed) -> None:
+    stdout().print(plain(change.message))
 
 
-def _move(
-    ctx: typer.Context, followup_id: int, to: str, actor: str | None, note: str | None = None
-) -> None:
-    app = state(ctx).app()
-    with app.db.session() as session:
-        transition(session, followup_id, to, _actor(actor), app.clock(), note)
-    stdout().print(f"follow-up {followup_id}: {to}")
+def _title(*parts: str | None) -> Text:
+    return Text(" · ".join(one_line(p) for p in parts if p))
+
+
+def _render(view: FollowUpView) -> None:
+    item = view.item
+    said = _title(f"{item.author} on {item.platform}", ", ".join(item.labels) or "other", item.url)
+    stdout().print(Panel(plain(item.text), title=said, title_align="left"))
+    head = _title(
+        f"#{item.id} v{item.version}", item.status, f"via {item.channel}", item.lang, item.subject
+    )
+    stdout().print(Panel(plain(item.draft), title=head, title_align="left"))
+    for note in (item.channel_note, item.status_note):
+        if note:
+            stdout().print(Text.assemble(("note: ", "yellow"), one_line(note)))
+    if item.suggested_draft:
+        stdout().print(Panel(plain(item.suggested_draft), title="new suggestion (not applied)"))
+    if view.deliveries:
+        table = Table(title="Deliveries", title_justify="left")
+        for col in ("attempt", "channel", "status", "provider id", "detail"):
+            table.add_column(col)
+        for d in view.deliveries:
+            table.add_row(
+                str(d.attempt), d.channel, d.status, one_line(d.external_id), one_line(d.detail, 80)
+            )
+        stdout().print(table)
 
 
 @followup_app.command("show")
 @handle_errors
 def show(
     ctx: typer.Context,
-    followup_id: int = typer.Argument(..., metavar="ID"),
+    followup_id: int = ID,
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """The mention, the person, and the draft of one follow-up."""
+    """The mention, the person, the draft, and every delivery attempt of one follow-up."""
     app = state(ctx).app()
-    with app.db.session() as session:
-        item = get_item(session, followup_id)
+    view = uc.show(app, followup_id)
     if as_json:
-        print_json(asdict(item))
+        data = asdict(view.item) | {"deliveries": [asdict(d) for d in view.deliveries]}
+        print_json(data, app.redact)
         return
-    stdout().print(
-        Panel(
-            item.text,
-            title=f"{item.author} on {item.platform} · "
-            f"{', '.join(item.labels) or 'other'} · {item.url or ''}",
-            title_align="left",
-        )
-    )
-    stdout().print(
-        Panel(
-            item.draft,
-            title=f"draft ({item.lang}) · {item.subject} · {item.status} · via {item.channel}",
-            title_align="left",
-        )
-    )
+    _render(view)
 
 
 @followup_app.command("approve")
 @handle_errors
 def approve(
     ctx: typer.Context,
-    followup_id: int = typer.Argument(..., metavar="ID"),
-    actor: str | None = ACTOR,
+    followup_id: int = ID,
+    who: str | None = ACTOR,
+    version: int | None = IF_VERSION,
 ) -> None:
-    """Approve the draft; nothing is sent before this."""
-    _move(ctx, followup_id, "approved", actor)
+    """Approve the draft as it is now; nothing is sent before this."""
+    _done(uc.approve(state(ctx).app(), followup_id, actor(who), version))
 
 
 @followup_app.command("done")
 @handle_errors
 def done(
     ctx: typer.Context,
-    followup_id: int = typer.Argument(..., metavar="ID"),
-    actor: str | None = ACTOR,
+    followup_id: int = ID,
+    who: str | None = ACTOR,
+    version: int | None = IF_VERSION,
 ) -> None:
     """Mark as handled (e.g. you replied privately yourself)."""
-    _move(ctx, followup_id, "done", actor)
+    _done(uc.done(state(ctx).app(), followup_id, actor(who), version))
 
 
 @followup_app.command("dismiss")
 @handle_errors
 def dismiss(
     ctx: typer.Context,
-    followup_id: int = typer.Argument(..., metavar="ID"),
-    actor: str | None = ACTOR,
+    followup_id: int = ID,
+    who: str | None = ACTOR,
     reason: str | None = typer.Option(None, "--reason", help="Why."),
+    version: int | None = IF_VERSION,
 ) -> None:
     """Drop a follow-up that needs no answer."""
-    _move(ctx, followup_id, "dismissed", actor, reason)
+    _done(uc.dismiss(state(ctx).app(), followup_id, actor(who), reason, version))
 
 
 @followup_app.command("reopen")
 @handle_errors
 def reopen(
     ctx: typer.Context,
-    followup_id: int = typer.Argument(..., metavar="ID"),
-    actor: str | None = ACTOR,
+    followup_id: int = ID,
+    who: str | None = ACTOR,
+    version: int | None = IF_VERSION,
 ) -> None:
-    """Put a snoozed, approved, done or dismissed follow-up back in the queue."""
-    _move(ctx, followup_id, "open", actor)
+    """Put a follow-up back in the queue (it needs approving again)."""
+    _done(uc.reopen(state(ctx).app(), followup_id, actor(who), version))
+
+
+@followup_app.command("retry")
+@handle_errors
+def retry(
+    ctx: typer.Context,
+    followup_id: int = ID,
+    who: str | None = ACTOR,
+    version: int | None = IF_VERSION,
+) -> None:
+    """Give a failed delivery a new attempt (same idempotency key) at the next send."""
+    _done(uc.retry(state(ctx).app(), followup_id, actor(who), version))
+
+
+@followup_app.command("resolve-unknown")
+@handle_errors
+def resolve_unknown(
+    ctx: typer.Context,
+    followup_id: int = ID,
+    delivered: bool | None = typer.Option(
+        None, "--delivered/--not-delivered", help="What you found out (required)."
+    ),
+    external_id: str | None = typer.Option(None, "--provider-id", help="Proof, if you have it."),
+    who: str | None = ACTOR,
+) -> None:
+    """Settle an unknown outcome: it arrived, or it did not (then it is sent again)."""
+    if delivered is None:
+        raise ConfigError("say what you found: --delivered or --not-delivered")
+    _done(uc.resolve_unknown(state(ctx).app(), followup_id, delivered, actor(who), external_id))
 
 
 @followup_app.command("snooze")
 @handle_errors
-def snooze_cmd(
+def snooze(
     ctx: typer.Context,
-    followup_id: int = typer.Argument(..., metavar="ID"),
-    hours: float = typer.Option(24.0, "--hours", min=0.1, help="For how long."),
-    actor: str | None = ACTOR,
+    followup_id: int = ID,
+    hours: float = typer.Option(24.0, "--hours", min=0.01, max=24 * 366, help="For how long."),
+    who: str | None = ACTOR,
+    version: int | None = IF_VERSION,
 ) -> None:
-    """Hide a follow-up for a while; it comes back due afterwards."""
-    app = state(ctx).app()
-    now = app.clock()
-    with app.db.session() as session:
-        snooze(session, followup_id, now + timedelta(hours=hours), _actor(actor), now)
-    stdout().print(f"follow-up {followup_id}: snoozed for {hours:g} h")
+    """Hide a follow-up for a while; it comes back to the queue afterwards."""
+    _done(uc.snooze_for(state(ctx).app(), followup_id, hours, actor(who), version))
 
 
 @followup_app.command("edit")
 @handle_errors
 def edit(
     ctx: typer.Context,
-    followup_id: int = typer.Argument(..., metavar="ID"),
+    followup_id: int = ID,
     draft_file: Path = typer.Option(..., "--draft-file", help="File with the new text."),
     subject: str | None = typer.Option(None, "--subject", help="New subject line."),
-    actor: str | None = ACTOR,
+    who: str | None = ACTOR,
+    version: int | None = IF_VERSION,
 ) -> None:
-    """Replace the draft with your own words."""
+    """Replace the draft with your own words (an approved one must be approved again)."""
     try:
         text = draft_file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"--draft-file {draft_file}: cannot read it ({exc.strerror})") from exc
-    app = state(ctx).app()
-    with app.db.session() as session:
-        edit_draft(session, followup_id, subject, text, _actor(actor), app.clock())
-    stdout().print(f"follow-up {followup_id}: draft updated")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"--draft-file {draft_file}: cannot read it ({exc})") from None
+    _done(uc.edit(state(ctx).app(), followup_id, text, subject, actor(who), version))
 
 
 @followup_app.command("send")
 @handle_errors
 def send(
     ctx: typer.Context,
-    followup_id: int = typer.Argument(..., metavar="ID"),
-    actor: str | None = ACTOR,
+    followup_id: int = ID,
+    who: str | None = ACTOR,
+    version: int | None = IF_VERSION,
 ) -> None:
-    """Send an approved follow-up through its private channel (once, ever)."""
-    app = state(ctx).app()
-    with app.db.session() as session:
-        item = get_item(session, followup_id)
-    if item.status != "approved":
-        raise ConfigError(
-            f"follow-up {followup_id} is {item.status}; approve it first "
-            f"(simak followup approve {followup_id})"
-        )
-    receipt = _deliver(
-        app,
-        item.channel,
-        PrivateMessage(
-            idempotency_key=f"simak-fu-{item.mention_id}",
-            recipient=Recipient(name=item.author, platform=item.platform),
-            subject=item.subject,
-            body=item.draft,
-        ),
-    )
-    with app.db.session() as session:
-        transition(session, followup_id, "sent", _actor(actor), app.clock(), receipt.detail)
-        record(
-            session,
-            actor=_actor(actor),
-            action="send",
-            entity="followup",
-            entity_id=followup_id,
-            now=app.clock(),
-            detail=receipt.detail,
-        )
-    stdout().print(f"follow-up {followup_id}: {receipt.detail or 'sent'}")
-
-
-def _deliver(app: App, channel_name: str, message: PrivateMessage) -> SendReceipt:
-    # A channel that is no longer configured falls back to a task for staff.
-    channels = {c.name: c for c in build_channels(app)}
-    return (channels.get(channel_name) or channels["manual"]).send(message)
+    """Send one approved follow-up through its private channel now (once, ever)."""
+    result = send_one(state(ctx).app(), followup_id, actor(who), version)
+    line = f"follow-up {followup_id}: {result.status} via {result.channel}"
+    stdout().print(plain(f"{line} — {result.detail}" if result.detail else line))
+    if result.outcome in ("failed", "unknown"):
+        raise typer.Exit(1)
 
 
 @handle_errors
@@ -205,14 +209,13 @@ def correct(
     labels: str = typer.Option(
         ..., "--labels", help="Comma-separated, e.g. complaint,idea; 'other' for none."
     ),
-    actor: str | None = ACTOR,
+    who: str | None = ACTOR,
 ) -> None:
     """Correct a mention's labels; the queue follows, and `simak train` learns from it."""
     wanted = tuple(x.strip() for x in labels.split(",") if x.strip() and x.strip() != "other")
-    app = state(ctx).app()
-    router = BatchRouter(app.settings, build_router(app))
-    with app.db.session() as session:
-        now = app.clock()
-        result = correct_labels(session, mention_id, wanted, _actor(actor), now)
-        outcome = router.reroute(session, mention_id, result, _actor(actor), now)
-    stdout().print(f"mention {mention_id}: {', '.join(result.labels) or 'other'} ({outcome})")
+    result = correcting.correct(state(ctx).app(), mention_id, wanted, actor(who))
+    stdout().print(
+        plain(
+            f"mention {mention_id}: {', '.join(result.result.labels) or 'other'} ({result.outcome})"
+        )
+    )

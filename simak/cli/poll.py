@@ -7,104 +7,108 @@ from dataclasses import asdict
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
-from listeners.base import Listener
-from responder.routing import Router
-from simak.app import App
-from simak.cli.common import (
-    EXIT_OK,
-    EXIT_PARTIAL,
-    handle_errors,
-    print_json,
-    state,
-    stderr,
-    stdout,
-    warn,
-)
-from simak.pipeline import ProcessReport, SourceReport, classify_pending, failed, poll_source
-from simak.routing import BatchRouter
-from simak.wiring import build_router
-from storage.mentions import count_pending
+from common.errors import EXIT_BUSY, EXIT_INTERNAL, EXIT_OK, EXIT_PARTIAL
+from simak.cli.common import handle_errors, print_json, state, stderr, stdout, warn
+from simak.cli.render import one_line
+from simak.usecases.poll import PollReport, SourceReport
+from simak.usecases.poll import poll as run_poll
 
 
-def _listeners(app: App, only: str | None) -> list[Listener]:
-    # Build every listener first: bad options are a config error (exit 2) before any work.
-    configs = app.source_configs(only)
-    index = {s.name: i for i, s in enumerate(app.settings.sources)}
-    return [app.listener(index[s.name], s) for s in configs]
+def _status(r: SourceReport) -> Text:
+    if r.busy:
+        return Text("skipped: another run is polling it", style="yellow")
+    if r.error:
+        return Text.assemble(("failed", "red"), f": {one_line(r.error, 120)}")
+    text = Text("ok", style="green")
+    if r.deferred:
+        text = Text("deferred (rate limited)", style="yellow")
+    elif r.not_modified:
+        text.append(" (not modified)")
+    if r.warnings:
+        text.append(f" ({len(r.warnings)} warnings)", style="yellow")
+    return text
 
 
-def _poll_all(app: App, listeners: list[Listener], as_json: bool) -> list[SourceReport]:
-    reports = []
-    for listener in listeners:
-        if not as_json:
-            stderr().print(f"[dim]polling {listener.name} ({listener.platform})…[/dim]")
-        report = poll_source(app.db, listener, app.clock)
-        for line in report.warnings:
-            warn(f"{report.name}: {line}")
-        if report.error:
-            stderr().print(f"[red]failed:[/red] {report.name}: {report.error}", highlight=False)
-        reports.append(report)
-    return reports
-
-
-def _classify(app: App, router: Router, as_json: bool) -> ProcessReport:
-    with app.db.session() as session:
-        total = count_pending(session)
-    if total == 0:
-        return ProcessReport()
-    route = BatchRouter(app.settings, router)
-    classifier = app.classifier
-    batch = app.settings.classifier.batch_size
-    columns = (TextColumn("classifying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=stderr(), disable=as_json, transient=True) as bar:
-        task = bar.add_task("classify", total=total)
-        return classify_pending(
-            app.db, classifier, route, app.clock, batch, progress=lambda n: bar.advance(task, n)
-        )
-
-
-def _table(reports: list[SourceReport], processed: ProcessReport) -> Table:
+def _table(report: PollReport) -> Table:
     table = Table(title="Poll summary", title_justify="left")
     for col in ("source", "platform", "fetched", "new", "status"):
         table.add_column(col, justify="right" if col in ("fetched", "new") else "left")
-    for r in reports:
-        status = "[green]ok[/green]" if r.ok else f"[red]failed[/red]: {r.error}"
-        if r.deferred:
-            status = "[yellow]deferred[/yellow] (rate limited)"
-        if r.ok and r.not_modified:
-            status = "[green]ok[/green] (not modified)"
-        if r.ok and r.warnings:
-            status += f" [yellow]({len(r.warnings)} warnings)[/yellow]"
-        table.add_row(r.name, r.platform, str(r.fetched), str(r.stored), status)
+    for r in report.sources:
+        table.add_row(
+            one_line(r.name), one_line(r.platform), str(r.fetched), str(r.stored), _status(r)
+        )
+    p = report.processed
     table.caption = (
-        f"classified {processed.classified} · follow-ups {processed.routed} · "
-        f"ideas {processed.ideas} · filtered by language {processed.filtered}"
+        f"classified {p.classified} · follow-ups {p.routed} · ideas {p.ideas} · "
+        f"filtered by language {p.filtered}"
     )
     return table
+
+
+def _exit_code(report: PollReport) -> int:
+    if report.internal_errors:
+        return EXIT_INTERNAL
+    if report.failed:
+        return EXIT_PARTIAL
+    if report.sources and len(report.busy) == len(report.sources):
+        return EXIT_BUSY
+    return EXIT_OK
 
 
 @handle_errors
 def poll(
     ctx: typer.Context,
     source: str | None = typer.Option(None, "--source", "-s", help="Poll only this source."),
+    wait: float = typer.Option(
+        0.0, "--wait", min=0, help="Seconds to wait for sources another run is polling."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
     """Fetch new mentions from every source, classify them and queue follow-ups.
 
-    Safe to re-run (cron): nothing is stored or queued twice. Exit code 1 when a
-    source failed (the others were still processed).
+    Safe to re-run and to overlap (cron): each source is polled by one run at a time and
+    nothing is stored or queued twice. Exit codes: 0 ok, 1 a source failed (the others
+    were processed), 3 internal error in a source, 75 every source was busy.
     """
     app = state(ctx).app()
-    listeners = _listeners(app, source)
-    router = build_router(app)
-    app.db  # noqa: B018 - create/upgrade the schema before any source runs
-    reports = _poll_all(app, listeners, as_json)
-    processed = _classify(app, router, as_json)
+    columns = (TextColumn("classifying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=stderr(), disable=as_json, transient=True) as bar:
+        task = bar.add_task("classify", total=None)
+
+        def before(listener: object) -> None:
+            if not as_json:
+                name = one_line(getattr(listener, "name", "?"))
+                stderr().print(Text(f"polling {name}…", style="dim"))
+
+        def after(r: SourceReport) -> None:
+            for line in r.warnings:
+                warn(f"{r.name}: {line}")
+            if r.error:
+                stderr().print(Text.assemble(("failed: ", "red"), one_line(f"{r.name}: {r.error}")))
+            if r.busy:
+                warn(f"{r.name}: skipped, another run is polling it (use --wait SECONDS to wait)")
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        report = run_poll(
+            app,
+            only=source,
+            wait_s=wait,
+            before_source=before,
+            after_source=after,
+            progress=progress,
+        )
     if as_json:
         print_json(
-            {"sources": [asdict(r) | {"ok": r.ok} for r in reports], "processed": asdict(processed)}
+            {
+                "sources": [asdict(r) | {"ok": r.ok} for r in report.sources],
+                "processed": asdict(report.processed),
+            },
+            app.redact,
         )
     else:
-        stdout().print(_table(reports, processed))
-    raise typer.Exit(EXIT_PARTIAL if failed(reports) else EXIT_OK)
+        stdout().print(_table(report))
+    raise typer.Exit(_exit_code(report))

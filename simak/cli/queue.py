@@ -7,29 +7,26 @@ from dataclasses import asdict
 import typer
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
-from responder.queue import order_queue
+from common.errors import ConfigError
 from simak.cli.common import ago, handle_errors, print_json, state, stdout
-from storage.followups import ACTIVE_STATUSES, STATUSES, QueueItem, queue_items
-from storage.ideas import idea_board
+from simak.cli.render import one_line, plain
+from simak.usecases import reports
+from simak.usecases.reports import FOLLOWUP_STATUSES
 
 _STATUS_HELP = (
-    f"Statuses to show, repeatable ({', '.join(STATUSES)}); default: {', '.join(ACTIVE_STATUSES)}."
+    f"Statuses to show, repeatable ({', '.join(FOLLOWUP_STATUSES)}); default: what needs a "
+    "person (snoozed ones only once due again)."
 )
 _LABEL_STYLE = {"complaint": "bold red", "idea": "cyan", "praise": "green"}
 
 
-def _short(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
-
-
-def _queue_table(items: list[QueueItem], now_label: str) -> Table:
-    table = Table(title=f"Follow-up queue · {now_label}", title_justify="left", expand=True)
-    for col in ("#", "label", "prio", "due"):
+def _queue_table(title: str) -> Table:
+    table = Table(title=title, title_justify="left", expand=True)
+    for col in ("#", "label", "prio", "status", "due"):
         table.add_column(col, no_wrap=True)
     table.add_column("who", max_width=14, overflow="ellipsis", no_wrap=True)
-    # The person's words get whatever width is left.
     table.add_column("what they said", ratio=1, overflow="fold", min_width=24)
     return table
 
@@ -38,39 +35,54 @@ def _queue_table(items: list[QueueItem], now_label: str) -> Table:
 def queue(
     ctx: typer.Context,
     status: list[str] | None = typer.Option(None, "--status", help=_STATUS_HELP),
+    show_all: bool = typer.Option(
+        False, "--all", help="Every follow-up, whatever its status, no row limit."
+    ),
     limit: int = typer.Option(50, "--limit", "-n", min=1, help="How many rows."),
     drafts: bool = typer.Option(False, "--drafts", help="Show each draft under its row."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Today's follow-ups: complaints first, then by urgency, customer value and due time."""
+    unknown = sorted(set(status or ()) - set(FOLLOWUP_STATUSES))
+    if unknown:
+        raise ConfigError(
+            f"--status {', '.join(unknown)}: unknown; use {', '.join(FOLLOWUP_STATUSES)}"
+        )
     app = state(ctx).app()
-    with app.db.session() as session:
-        items = order_queue(queue_items(session, tuple(status or ACTIVE_STATUSES), limit))
+    items = reports.queue(
+        app,
+        statuses=tuple(status) if status else None,
+        everything=show_all,
+        limit=None if show_all else limit,
+    )
     if as_json:
-        print_json([asdict(i) for i in items])
+        print_json([asdict(i) for i in items], app.redact)
         return
     now = app.clock()
-    table = _queue_table(items, now.strftime("%Y-%m-%d %H:%M UTC"))
+    table = _queue_table(f"Follow-up queue · {now:%Y-%m-%d %H:%M} UTC")
     for item in items:
         style = _LABEL_STYLE.get(item.label, "")
+        said = one_line(item.text, 160)
+        note = item.channel_note or item.status_note
         table.add_row(
             str(item.id),
-            f"[{style}]{item.label}[/{style}]",
+            Text(item.label, style=style),
             str(item.priority),
+            item.status,
             ago(item.due_at, now),
-            item.author,
-            _short(item.text, 140),
+            one_line(item.author, 40),
+            Text(said + (f"  [{one_line(note, 80)}]" if note else "")),
         )
     if not items:
         table.caption = "Nothing waiting. Run `simak poll` to fetch new mentions."
     stdout().print(table)
     if drafts:
         for item in items:
-            title = (
+            title = one_line(
                 f"#{item.id} · {item.subject} · {item.lang} · via {item.channel} "
                 f"to {item.author} on {item.platform}"
             )
-            stdout().print(Panel(item.draft, title=title, title_align="left", expand=False))
+            stdout().print(Panel(plain(item.draft), title=title, title_align="left", expand=False))
 
 
 @handle_errors
@@ -81,10 +93,9 @@ def ideas(
 ) -> None:
     """The ideas board: similar ideas grouped, how many people asked, and who."""
     app = state(ctx).app()
-    with app.db.session() as session:
-        board = idea_board(session)[:limit]
+    board = reports.ideas(app, limit)
     if as_json:
-        print_json([asdict(row) for row in board])
+        print_json([asdict(row) for row in board], app.redact)
         return
     table = Table(title="Ideas board", title_justify="left")
     for col in ("idea", "people", "mentions", "status", "last asked", "who"):
@@ -93,12 +104,12 @@ def ideas(
     for row in board:
         who = ", ".join(sorted({m.author for m in row.members}))
         table.add_row(
-            _short(row.title, 60),
+            one_line(row.title, 60),
             str(row.people),
             str(row.count),
             row.status,
             ago(row.last_seen, now),
-            _short(who, 40),
+            one_line(who, 40),
         )
     if not board:
         table.caption = "No ideas captured yet."

@@ -6,10 +6,12 @@ from dataclasses import asdict
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from simak.cli.common import ago, handle_errors, print_json, state, stdout
-from storage.sources import SourceHealth, source_health
-from storage.stats import collect_stats
+from simak.cli.render import one_line
+from simak.usecases import reports
+from simak.usecases.reports import SourceLine
 
 
 @handle_errors
@@ -19,10 +21,9 @@ def stats(
 ) -> None:
     """Counts of mentions, labels, languages, follow-ups, ideas and people."""
     app = state(ctx).app()
-    with app.db.session() as session:
-        s = collect_stats(session)
+    s = reports.stats(app)
     if as_json:
-        print_json(asdict(s))
+        print_json(asdict(s), app.redact)
         return
     table = Table(title="Simak stats", title_justify="left", show_header=False)
     table.add_column("what")
@@ -30,7 +31,9 @@ def stats(
     table.add_row("mentions", str(s.mentions))
     table.add_row("people", str(s.people))
     table.add_row("labels", ", ".join(f"{k} {v}" for k, v in s.labels.items()))
-    table.add_row("languages", ", ".join(f"{k} {v}" for k, v in sorted(s.languages.items())))
+    table.add_row(
+        "languages", one_line(", ".join(f"{k} {v}" for k, v in sorted(s.languages.items())))
+    )
     table.add_row(
         "follow-ups", ", ".join(f"{k} {v}" for k, v in s.followups.items() if v) or "none"
     )
@@ -38,12 +41,18 @@ def stats(
     stdout().print(table)
 
 
-def _problem(h: SourceHealth) -> str:
+def _problem(line: SourceLine) -> Text:
+    h = line.health
+    if h is None:
+        return Text("")
     if h.consecutive_failures:
-        return f"[red]{h.last_error}[/red]"
+        return Text(one_line(h.last_error, 200), style="red")
     if h.warnings_last_run:
-        return f"[yellow]{h.warnings_last_run} warning(s), last: {h.last_warning}[/yellow]"
-    return ""
+        return Text(
+            f"{h.warnings_last_run} warning(s), last: {one_line(h.last_warning, 160)}",
+            style="yellow",
+        )
+    return Text("")
 
 
 @handle_errors
@@ -53,35 +62,36 @@ def sources(
 ) -> None:
     """Each source's health: last success, last error, failure streak, items last run."""
     app = state(ctx).app()
-    with app.db.session() as session:
-        health = {h.name: h for h in source_health(session)}
-    configured = [(s.name, s.type, s.enabled) for s in app.settings.sources]
+    lines = reports.sources(app)
     if as_json:
         print_json(
             [
-                {"name": n, "type": t, "enabled": e, **(asdict(health[n]) if n in health else {})}
-                for n, t, e in configured
-            ]
+                {"name": s.name, "type": s.type, "enabled": s.enabled}
+                | (asdict(s.health) if s.health else {})
+                for s in lines
+            ],
+            app.redact,
         )
         return
     now = app.clock()
     table = Table(title="Sources", title_justify="left")
     for col in ("source", "type", "last success", "fetched", "new", "reads", "failures", "problem"):
         table.add_column(col, overflow="fold" if col == "problem" else "ellipsis")
-    for name, kind, enabled in configured:
-        h = health.get(name)
+    for line in lines:
+        h = line.health
         if h is None:
-            table.add_row(name, kind, "never run" if enabled else "disabled", "", "", "", "", "")
+            status = "never run" if line.enabled else "disabled"
+            table.add_row(line.name, line.type, status, "", "", "", "", "")
             continue
-        failures = f"[red]{h.consecutive_failures}[/red]" if h.consecutive_failures else "0"
+        failures = Text(str(h.consecutive_failures), style="red" if h.consecutive_failures else "")
         table.add_row(
-            name,
-            kind,
+            line.name,
+            line.type,
             ago(h.last_success_at, now),
             str(h.fetched_last_run),
             str(h.stored_last_run),
             str(h.reads_last_run),
             failures,
-            _problem(h),
+            _problem(line),
         )
     stdout().print(table)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from simak.cli import app
+from storage.db import Database, open_database
 
 MENTIONS = [
     ("1", "rina_ngopi", "Rina", "Kopi Senja hari ini enak banget, baristanya ramah 😍", "id"),
@@ -72,17 +74,18 @@ classifier:
 responder:
   business: {name: Kopi Senja, signer: Dina}
 storage:
-  url: sqlite:///DBPATH
+  url: DBURL
 """
 
 
 class Project:
     """Files of one temp project, and a way to run the CLI on them."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, db_url: str) -> None:
         self.root = root
+        self.db_url = db_url
         self.config = root / "config.yaml"
-        self.config.write_text(CONFIG.replace("DBPATH", str(root / "simak.db")), "utf-8")
+        self.config.write_text(CONFIG.replace("DBURL", db_url), "utf-8")
         write_mentions(root / "mentions.jsonl", MENTIONS)
         (root / "feed.xml").write_text(FEED, encoding="utf-8")
         self.runner = CliRunner()
@@ -90,18 +93,23 @@ class Project:
     def run(self, *args: str) -> Result:
         return self.runner.invoke(app, ["--config", str(self.config), *args])
 
-    def json(self, *args: str) -> object:
+    def json(self, *args: str) -> Any:
         result = self.run(*args, "--json")
         assert result.exit_code == 0, result.output
         return json.loads(result.stdout)
 
+    def db(self) -> Database:
+        """The project's database (already migrated by the CLI or the fixture)."""
+        return open_database(self.db_url)
+
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> Project:
+    """A temp project on each database backend (see tests/conftest.py)."""
     monkeypatch.delenv("SIMAK_DATABASE_URL", raising=False)
     monkeypatch.delenv("SIMAK_CONFIG", raising=False)
     monkeypatch.setenv("SIMAK_CACHE_DIR", str(tmp_path / "cache"))
-    return Project(tmp_path)
+    return Project(tmp_path, db_url)
 
 
 ProjectFactory = Callable[[], Project]

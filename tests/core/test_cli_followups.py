@@ -1,39 +1,34 @@
-"""Staff actions on the queue: approve, send once, snooze, edit, correct labels."""
+"""Staff actions on the queue through the CLI, on both backends: approve, send once,
+snooze, edit, correct labels, people."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
 from storage.corrections import corrections
-from storage.db import Database
-from storage.models import AuditLog, FollowUpEvent
+from storage.models import Delivery, FollowUpEvent
 from tests.core.conftest import Project
 
 
 def first(project: Project, label: str) -> dict[str, Any]:
-    queue: Any = project.json("queue")
-    return next(row for row in queue if row["label"] == label)
-
-
-def db_of(project: Project) -> Database:
-    return Database(f"sqlite:///{project.root / 'simak.db'}")
+    return next(row for row in project.json("queue") if row["label"] == label)
 
 
 def test_send_requires_approval_and_happens_once(project: Project) -> None:
     assert project.run("poll").exit_code == 0
-    row = first(project, "complaint")
-    fid = str(row["id"])
+    fid = str(first(project, "complaint")["id"])
     refused = project.run("followup", "send", fid)
-    assert refused.exit_code == 2 and "approve it first" in refused.stderr
+    assert refused.exit_code == 2 and "only approved follow-ups are sent" in refused.stderr
     assert project.run("followup", "approve", fid, "--as", "dina").exit_code == 0
     sent = project.run("followup", "send", fid, "--as", "dina")
     assert sent.exit_code == 0, sent.output
-    assert "privately" in sent.stdout  # the manual channel hands staff a private task
+    assert "handed_to_staff" in sent.stdout and "privately" in sent.stdout
     again = project.run("followup", "send", fid)
-    assert again.exit_code == 2 and "is sent" in again.stderr
-    with db_of(project).session() as s:
+    assert again.exit_code == 2 and "is handed_to_staff" in again.stderr
+    with project.db().session() as s:
         moves = [
             (e.from_status, e.to_status, e.actor)
             for e in s.scalars(
@@ -42,45 +37,89 @@ def test_send_requires_approval_and_happens_once(project: Project) -> None:
                 .order_by(FollowUpEvent.id)
             )
         ]
-        audit = s.scalars(select(AuditLog)).all()
-    assert moves == [
-        (None, "open", "simak"),
-        ("open", "approved", "dina"),
-        ("approved", "sent", "dina"),
+        deliveries = s.scalars(select(Delivery)).all()
+    assert [m[:2] for m in moves] == [
+        (None, "open"),
+        ("open", "approved"),
+        ("approved", "sending"),
+        ("sending", "handed_to_staff"),
     ]
-    assert [a.action for a in audit] == ["send"]
+    assert [(d.attempt, d.status, d.channel) for d in deliveries] == [
+        (1, "handed_to_staff", "manual")
+    ]
+    assert deliveries[0].recipient["name"]  # resolved at routing, kept with the attempt
 
 
-def test_snooze_moves_due_time_and_edit_replaces_draft(project: Project, tmp_path: Any) -> None:
+def test_snooze_hides_and_edit_needs_a_new_approval(project: Project, tmp_path: Path) -> None:
     assert project.run("poll").exit_code == 0
     row = first(project, "praise")
     fid = str(row["id"])
-    assert project.run("followup", "snooze", fid, "--hours", "100").exit_code == 0
+    assert project.run("followup", "approve", fid).exit_code == 0
     draft = tmp_path / "draft.txt"
-    draft.write_text("Halo Kak Rina, makasih ya! Ada voucher kecil buat Kakak 🎁", "utf-8")
+    draft.write_text("Halo Kak Rina, makasih ya! 🎁", "utf-8")
     assert project.run("followup", "edit", fid, "--draft-file", str(draft)).exit_code == 0
-    shown: Any = project.json("followup", "show", fid)
-    assert shown["status"] == "snoozed" and "voucher" in shown["draft"]
-    assert shown["due_at"] > row["due_at"]
+    shown = project.json("followup", "show", fid)
+    assert shown["status"] == "open" and "makasih" in shown["draft"]
+    assert project.run("followup", "snooze", fid, "--hours", "100").exit_code == 0
+    assert int(fid) not in [r["id"] for r in project.json("queue")]
+    everything = project.json("queue", "--all")
+    assert {"status": "snoozed", "id": int(fid)}.items() <= next(
+        r for r in everything if r["id"] == int(fid)
+    ).items()
+    shown = project.json("followup", "show", fid)
+    assert shown["due_at"] == row["due_at"] and shown["snoozed_until"] > row["due_at"]
 
 
-def test_correction_reroutes_and_feeds_training(project: Project) -> None:
+def test_correcting_an_approved_followup_reopens_it(project: Project) -> None:
     assert project.run("poll").exit_code == 0
     row = first(project, "praise")
+    fid = str(row["id"])
+    assert project.run("followup", "approve", fid).exit_code == 0
     result = project.run("correct", str(row["mention_id"]), "--labels", "complaint,idea")
     assert result.exit_code == 0, result.output
-    assert "complaint" in result.stdout
-    shown: Any = project.json("followup", "show", str(row["id"]))
-    assert shown["label"] == "complaint" and shown["labels"] == ["complaint", "idea"]
+    shown = project.json("followup", "show", fid)
+    assert shown["status"] == "open" and shown["label"] == "complaint"
+    assert shown["labels"] == ["complaint", "idea"]
+    refused = project.run("followup", "send", fid)
+    assert refused.exit_code == 2
     other = project.run("correct", str(row["mention_id"]), "--labels", "other")
     assert other.exit_code == 0 and "dismissed" in other.stdout
-    with db_of(project).session() as s:
+    with project.db().session() as s:
         (fix,) = corrections(s)
     assert fix.labels == () and fix.mention_id == row["mention_id"]
 
 
-def test_correct_rejects_unknown_label(project: Project) -> None:
+def test_stale_version_is_refused_with_a_clear_line(project: Project) -> None:
+    assert project.run("poll").exit_code == 0
+    row = first(project, "complaint")
+    fid, seen = str(row["id"]), str(row["version"])
+    assert project.run("followup", "snooze", fid, "--hours", "1").exit_code == 0
+    stale = project.run("followup", "approve", fid, "--if-version", seen)
+    assert stale.exit_code == 2 and "changed since you opened it" in stale.stderr
+    assert len(stale.stderr.strip().splitlines()) == 1
+
+
+def test_unknown_ids_and_labels_are_usage_errors(project: Project) -> None:
     assert project.run("poll").exit_code == 0
     row = first(project, "praise")
     result = project.run("correct", str(row["mention_id"]), "--labels", "spam")
-    assert result.exit_code == 1 and "unknown label(s) spam" in result.stderr
+    assert result.exit_code == 2 and "unknown label(s) spam" in result.stderr
+    missing = project.run("followup", "approve", "9999")
+    assert missing.exit_code == 2 and "does not exist" in missing.stderr
+    assert project.run("people", "show", "9999").exit_code == 2
+
+
+def test_people_show_merge_and_unmerge(project: Project) -> None:
+    assert project.run("poll").exit_code == 0
+    queue = project.json("queue", "--all")
+    a, b = sorted({r["person_id"] for r in queue if r["person_id"]})[:2]
+    merged = project.run("people", "merge", str(a), str(b), "--reason", "same phone")
+    assert merged.exit_code == 0, merged.output
+    page = project.json("people", "show", str(a))
+    assert len(page["handles"]) == 2 and len(page["merges"]) == 1
+    assert {m["id"] for m in page["mentions"]} >= {
+        r["mention_id"] for r in queue if r["person_id"] == b
+    }
+    undo = project.run("people", "unmerge", str(page["merges"][0]["id"]))
+    assert undo.exit_code == 0, undo.output
+    assert len(project.json("people", "show", str(b))["handles"]) == 1

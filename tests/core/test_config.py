@@ -55,7 +55,7 @@ def test_missing_env_secret_outside_sources_is_a_config_error(tmp_path: Path) ->
     with pytest.raises(ConfigError, match="SIMAK_TEST_DB_URL is not set"):
         load_settings(path, {})
     settings = load_settings(path, {"SIMAK_TEST_DB_URL": "sqlite:///other.db"})
-    assert settings.storage.url == "sqlite:///other.db"
+    assert settings.storage.url == f"sqlite:///{tmp_path / 'other.db'}"  # beside the config
 
 
 def test_source_secrets_stay_references_until_poll_time(tmp_path: Path) -> None:

@@ -1,31 +1,36 @@
-"""Storage on a temp SQLite database: migrations, dedup, people, follow-ups, health."""
+"""Storage on both backends: migrations, dedup, people, follow-up compare-and-set, health."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
-from classifier.base import Classification
-from common.errors import StorageError
-from listeners.base import Author, Mention
-from responder.base import FollowUpPlan
+from common.errors import ConflictError, NotFound, UsageError
+from common.records import Author, Classification, FollowUpPlan, Mention, Recipient
+from storage import leases, outbox
 from storage.db import Database, open_database
-from storage.followups import count_by_status, create_followup, queue_items, transition
+from storage.followups import create_followup, edit_draft, move, replan, snooze
 from storage.ideas import add_idea, idea_board, set_group_status
-from storage.mentions import pending_mentions, save_classification, save_mentions
-from storage.models import Handle, MentionRow, Person
+from storage.mentions import claim_pending, finish_claim, save_classification, save_mentions
+from storage.models import ClassificationRow, Handle, MentionRow, Person
+from storage.outbox import Outcome
+from storage.people import merge, open_suggestions, unmerge
+from storage.queue import get_item, queue_items
 from storage.sources import RunOutcome, get_cursor, record_run, set_cursor, source_health
 from storage.stats import collect_stats
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+COMPLAINT = Classification(
+    ("complaint",), {"praise": 0.0, "complaint": 0.97, "idea": 0.1}, "en", "test@1"
+)
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Database:
-    return open_database(f"sqlite:///{tmp_path / 'simak.db'}")
+def db(db_url: str) -> Database:
+    return open_database(db_url)
 
 
 def mention(
@@ -43,7 +48,29 @@ def mention(
     )
 
 
-def test_migrations_create_every_table_and_wal(db: Database) -> None:
+def plan_for(mid: int, draft: str = "Hi Rina, …", label: str = "complaint") -> FollowUpPlan:
+    return FollowUpPlan(
+        mention_id=mid,
+        label=label,
+        priority=90,
+        due_at=NOW + timedelta(hours=2),
+        channel="manual",
+        lang="en",
+        subject="Sorry",
+        draft=draft,
+    )
+
+
+def queued(db: Database, text_: str = "Kopi Senja double charge!") -> int:
+    with db.session() as s:
+        (mid,) = save_mentions(s, [mention("1", text_)], NOW)
+        save_classification(s, mid, COMPLAINT, NOW)
+        fid = create_followup(s, plan_for(mid), None, Recipient("Rina", "x", "rina"), NOW)
+    assert fid is not None
+    return fid
+
+
+def test_migrations_create_every_table(db: Database) -> None:
     tables = set(inspect(db.engine).get_table_names())
     assert {
         "mentions",
@@ -52,14 +79,16 @@ def test_migrations_create_every_table_and_wal(db: Database) -> None:
         "classifications",
         "followups",
         "followup_events",
+        "deliveries",
+        "leases",
+        "person_merges",
+        "merge_suggestions",
         "ideas",
         "source_state",
         "audit_log",
     } <= tables
     assert db.current_revision() == db.head_revision()
     assert db.upgrade() is False  # already current
-    with db.engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 
 
 def test_save_mentions_dedups_and_links_one_person(db: Database) -> None:
@@ -72,29 +101,68 @@ def test_save_mentions_dedups_and_links_one_person(db: Database) -> None:
     assert len(first) == 2 and len(again) == 1
     assert len(rows) == 3 and len(people) == 1
     assert {r.person_id for r in rows} == {people[0].id}
+    assert all(r.handle_id is not None for r in rows)
 
 
-def test_cross_post_is_linked_not_double_queued(db: Database) -> None:
-    text = "Kopi Senja cabang Depok antrinya lama banget hari ini"
+def test_long_ids_and_platform_keys_fit_on_every_backend(db: Database) -> None:
+    long_id = "https://news.example/" + "a" * 900
     with db.session() as s:
-        save_mentions(s, [mention("1", text, platform="x", handle="budi")], NOW)
-        save_mentions(
-            s,
-            [
-                mention(
-                    "m1", text, platform="mastodon", handle="budi_m", when=NOW + timedelta(hours=1)
-                )
-            ],
-            NOW,
+        (mid,) = save_mentions(
+            s, [mention(long_id, "Kopi Senja hebat", platform="p" * 300, handle="h" * 500)], NOW
         )
     with db.session() as s:
+        row = s.get(MentionRow, mid)
+    assert row is not None and row.external_id == long_id
+
+
+def test_same_words_by_the_same_person_are_one_duplicate(db: Database) -> None:
+    words = "Kopi Senja cabang Depok antrinya lama banget hari ini"
+    with db.session() as s:
+        save_mentions(s, [mention("1", words, platform="x", handle="budi")], NOW)
+    with db.session() as s:
+        (pid,) = s.scalars(select(Person.id)).all()
+        s.add(Handle(person_id=pid, platform="mastodon", key="budi_m", handle="budi_m"))
+    with db.session() as s:
+        later = mention("m1", words, platform="mastodon", handle="budi_m", when=NOW)
+        save_mentions(s, [later], NOW)
         rows = s.scalars(select(MentionRow).order_by(MentionRow.id)).all()
-        handles = s.scalars(select(Handle)).all()
-        people = s.scalars(select(Person)).all()
-        pending = pending_mentions(s, 10)
     assert rows[1].status == "duplicate" and rows[1].duplicate_of_id == rows[0].id
-    assert len({h.person_id for h in handles}) == 1 and len(people) == 1
-    assert [p.id for p in pending] == [rows[0].id]
+
+
+def test_same_words_by_two_people_become_a_suggestion_not_a_merge(db: Database) -> None:
+    words = "Kopi Senja cabang Depok antrinya lama banget hari ini"
+    with db.session() as s:
+        save_mentions(s, [mention("1", words, platform="x", handle="budi")], NOW)
+        later = mention("m1", words, platform="mastodon", handle="budi_m", when=NOW)
+        save_mentions(s, [later], NOW + timedelta(hours=1))
+    with db.session() as s:
+        people = s.scalars(select(Person)).all()
+        rows = s.scalars(select(MentionRow).order_by(MentionRow.id)).all()
+        (suggestion,) = open_suggestions(s)
+    assert len(people) == 2 and {r.status for r in rows} == {"new"}
+    assert {suggestion.person_id, suggestion.other_id} == {p.id for p in people}
+
+
+def test_merge_and_unmerge_restore_both_people(db: Database) -> None:
+    with db.session() as s:
+        save_mentions(
+            s, [mention("1", "enak", handle="a"), mention("2", "mantap", handle="b")], NOW
+        )
+        a, b = (p.id for p in s.scalars(select(Person).order_by(Person.id)))
+    with db.session() as s:
+        record = merge(s, a, b, "dina", NOW, "same phone number")
+    with db.session() as s:
+        assert {m.person_id for m in s.scalars(select(MentionRow))} == {a}
+        assert collect_stats(s).people == 1
+        with pytest.raises(ConflictError, match="merged into"):
+            merge(s, b, a, "dina", NOW)
+    with db.session() as s:
+        unmerge(s, record.id, "dina", NOW)
+    with db.session() as s:
+        owners = dict(s.execute(select(MentionRow.external_id, MentionRow.person_id)).all())
+        assert owners == {"1": a, "2": b} and collect_stats(s).people == 2
+        with pytest.raises(ConflictError, match="already undone"):
+            unmerge(s, record.id, "dina", NOW)
 
 
 def test_timestamps_come_back_timezone_aware(db: Database) -> None:
@@ -120,38 +188,140 @@ def test_cursor_and_health(db: Database) -> None:
     assert health.last_success_at == NOW
 
 
-def test_followup_lifecycle_is_audited_and_guarded(db: Database) -> None:
+def test_one_current_classification_is_a_constraint(db: Database) -> None:
     with db.session() as s:
-        (mid,) = save_mentions(s, [mention("1", "Kopi Senja double charge!")], NOW)
-        save_classification(
-            s,
-            mid,
-            Classification(
-                ("complaint",), {"praise": 0.0, "complaint": 0.97, "idea": 0.1}, "en", "test@1"
-            ),
-            NOW,
+        (mid,) = save_mentions(s, [mention("1", "Kopi Senja")], NOW)
+        save_classification(s, mid, COMPLAINT, NOW)
+        save_classification(s, mid, COMPLAINT, NOW)
+    with db.session() as s:
+        rows = s.scalars(select(ClassificationRow).where(ClassificationRow.mention_id == mid))
+        assert sorted(r.is_current for r in rows) == [False, True]
+    with pytest.raises(IntegrityError), db.engine.begin() as conn:
+        conn.execute(
+            ClassificationRow.__table__.insert().values(
+                mention_id=mid,
+                labels=[],
+                praise=0,
+                complaint=0,
+                idea=0,
+                lang="en",
+                model="x",
+                created_at=NOW,
+                is_current=True,
+            )
         )
-        plan = FollowUpPlan(
-            mention_id=mid,
-            label="complaint",
-            priority=90,
-            due_at=NOW + timedelta(hours=2),
-            channel="manual",
-            lang="en",
-            subject="Sorry",
-            draft="Hi Rina, …",
-        )
-        fid = create_followup(s, plan, None, NOW)
-        assert create_followup(s, plan, None, NOW) is None  # never queued twice
-    assert fid is not None
+
+
+def test_status_columns_refuse_unknown_states(db: Database) -> None:
+    fid = queued(db)
+    with pytest.raises(IntegrityError), db.engine.begin() as conn:
+        conn.execute(text("UPDATE followups SET status = 'shipped' WHERE id = :id"), {"id": fid})
+
+
+def test_claims_give_each_mention_to_one_run(db: Database) -> None:
     with db.session() as s:
-        transition(s, fid, "approved", "dina", NOW)
-        transition(s, fid, "sent", "dina", NOW)
-    with db.session() as s, pytest.raises(StorageError, match="cannot become approved"):
-        transition(s, fid, "approved", "dina", NOW)
+        save_mentions(s, [mention(str(i), f"Kopi Senja {i}") for i in range(5)], NOW)
+    ttl = timedelta(minutes=10)
     with db.session() as s:
-        assert count_by_status(s)["sent"] == 1
-        assert queue_items(s, ("sent",))[0].labels == ("complaint",)
+        first = claim_pending(s, "run-a", NOW, ttl, 3)
+    with db.session() as s:
+        second = claim_pending(s, "run-b", NOW, ttl, 10)
+        dead_taken = claim_pending(s, "run-c", NOW, ttl, 10, dead={"run-a"})
+    assert len(first) == 3 and len(second) == 2
+    assert {m.id for m in first} == {m.id for m in dead_taken}
+    with db.session() as s:
+        assert not finish_claim(s, first[0].id, "run-a", COMPLAINT, NOW)  # run-c holds it now
+        assert finish_claim(s, first[0].id, "run-c", COMPLAINT, NOW)
+        assert not finish_claim(s, first[0].id, "run-c", COMPLAINT, NOW)  # done once
+
+
+def test_leases_exclude_until_expiry_or_death(db: Database) -> None:
+    ttl = timedelta(minutes=5)
+    with db.session() as s:
+        assert leases.acquire(s, "poll:a", "run-1", NOW, ttl)
+    with db.session() as s:
+        assert not leases.acquire(s, "poll:a", "run-2", NOW, ttl)
+        assert leases.acquire(s, "poll:a", "run-2", NOW, ttl, dead={"run-1"})
+    with db.session() as s:
+        assert not leases.renew(s, "poll:a", "run-1", NOW, ttl)
+        assert leases.acquire(s, "poll:a", "run-3", NOW + ttl * 2, ttl)
+
+
+def test_approve_edit_and_correct_keep_approval_honest(db: Database) -> None:
+    fid = queued(db)
+    with db.session() as s:
+        move(s, fid, "approved", "dina", NOW)
+        edit_draft(s, fid, None, "Hi Rina, we refunded you.", "dina", NOW)
+        item = get_item(s, fid)
+    assert (
+        item.status == "open" and item.draft_by == "dina" and "approve" in (item.status_note or "")
+    )
+    with db.session() as s:
+        move(s, fid, "approved", "dina", NOW)
+        replan(s, fid, plan_for(item.mention_id, "Thanks for the idea!", "idea"), "dina", NOW)
+        item = get_item(s, fid)
+    assert item.status == "open" and item.label == "idea"
+    assert (
+        item.draft == "Hi Rina, we refunded you." and item.suggested_draft == "Thanks for the idea!"
+    )
+
+
+def test_stale_version_is_a_conflict(db: Database) -> None:
+    fid = queued(db)
+    with db.session() as s:
+        seen = get_item(s, fid).version
+        edit_draft(s, fid, None, "new words", "ana", NOW, version=seen)
+    with db.session() as s, pytest.raises(ConflictError, match="changed since you opened it"):
+        move(s, fid, "approved", "dina", NOW, version=seen)
+    with db.session() as s, pytest.raises(ConflictError, match="is open; it cannot become sent"):
+        from storage.followups import change
+
+        change(s, fid, allowed=("sending",), actor="x", now=NOW, to="sent")
+    with db.session() as s, pytest.raises(NotFound):
+        move(s, 999, "approved", "dina", NOW)
+
+
+def test_outbox_claims_once_and_settles(db: Database) -> None:
+    fid = queued(db)
+    lease = timedelta(seconds=60)
+    with db.session() as s:
+        assert outbox.claim(s, "a", NOW, lease, followup_id=fid) == []  # not approved
+        move(s, fid, "approved", "dina", NOW)
+    with db.session() as s:
+        (claim,) = outbox.claim(s, "a", NOW, lease, followup_id=fid)
+        assert outbox.claim(s, "b", NOW, lease, followup_id=fid) == []
+    assert claim.recipient.handle == "rina" and claim.idempotency_key == f"simak-fu-{1}"
+    with db.session() as s:
+        assert outbox.settle(s, claim, Outcome("sent", "ok", "m-1"), "a", NOW) == "sent"
+        item = get_item(s, fid)
+    assert item.external_id == "m-1" and item.status == "sent"
+
+
+def test_dead_sender_leaves_unknown_never_a_resend(db: Database) -> None:
+    fid = queued(db)
+    lease = timedelta(seconds=60)
+    with db.session() as s:
+        move(s, fid, "approved", "dina", NOW)
+    with db.session() as s:
+        outbox.claim(s, "dead-run", NOW, lease, followup_id=fid)
+    with db.session() as s:
+        assert outbox.take_stale(s, "b", NOW, lease) == []  # lease still running
+        (stale,) = outbox.take_stale(s, "b", NOW, lease, dead={"dead-run"})
+        outbox.settle(s, stale, Outcome("unknown", "sender died"), "b", NOW)
+    with db.session() as s:
+        assert get_item(s, fid).status == "unknown"
+        assert outbox.claim(s, "b", NOW, lease) == []
+        assert outbox.resolve_unknown(s, fid, False, "dina", NOW) == "approved"
+
+
+def test_snooze_hides_until_due(db: Database) -> None:
+    fid = queued(db)
+    with db.session() as s:
+        snooze(s, fid, NOW + timedelta(hours=5), "dina", NOW)
+    with db.session() as s:
+        assert [i.id for i in queue_items(s, NOW)] == []
+        assert [i.id for i in queue_items(s, NOW + timedelta(hours=6))] == [fid]
+        assert [i.id for i in queue_items(s, NOW, everything=True)] == [fid]
 
 
 def test_idea_board_groups_and_counts_people(db: Database) -> None:
@@ -175,7 +345,18 @@ def test_idea_board_groups_and_counts_people(db: Database) -> None:
                 title=key,
                 now=NOW,
             )
+            add_idea(
+                s,
+                mention_id=mid,
+                person_id=None,
+                brand="kopi-senja",
+                group_key=key,
+                title=key,
+                now=NOW,
+            )
         set_group_status(s, "oat", "planned")
+        with pytest.raises(UsageError):
+            set_group_status(s, "oat", "shipped")
     with db.session() as s:
         board = idea_board(s)
         stats = collect_stats(s)
@@ -199,16 +380,7 @@ def test_same_email_on_two_platforms_is_one_person(db: Database) -> None:
         )
 
     with db.session() as s:
-        save_mentions(
-            s,
-            [
-                by("x", "rina", "1", "Rina@Example.com"),
-                by("instagram", "rina_ig", "2", "rina@example.com"),
-                by("x", "other", "3", "other@example.com"),
-            ],
-            NOW,
-        )
+        save_mentions(s, [by("instagram", "rina_ig", "1", "Rina@Example.com")], NOW)
+        save_mentions(s, [by("review", "rina_r", "2", "rina@example.com")], NOW)
     with db.session() as s:
-        people = s.scalars(select(Person)).all()
-        handles = s.scalars(select(Handle)).all()
-    assert len(people) == 2 and len(handles) == 3
+        assert collect_stats(s).people == 1

@@ -1,0 +1,153 @@
+"""`simak people ...`: a person across platforms, merges and their undo."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import typer
+from rich.table import Table
+
+from simak.cli.common import ACTOR, actor, ago, handle_errors, print_json, state, stdout
+from simak.cli.render import one_line, plain
+from simak.usecases import people as uc
+from simak.usecases.people import PersonView
+
+people_app = typer.Typer(
+    help="People: who someone is across platforms; merges.", no_args_is_help=True
+)
+
+
+def _render(view: PersonView, now_label: str) -> None:
+    title = f"Person {view.id}: {one_line(view.name) or '(no name)'}"
+    if view.merged_into_id:
+        title += f" (merged into {view.merged_into_id})"
+    stdout().print(plain(title, "bold"))
+    stdout().print(
+        plain(
+            f"email: {view.email or '-'} · first seen {view.created_at:%Y-%m-%d} · "
+            f"last contacted {now_label}"
+        )
+    )
+    handles = Table(title="Handles", title_justify="left")
+    for col in ("platform", "handle", "user id", "name"):
+        handles.add_column(col)
+    for h in view.handles:
+        handles.add_row(
+            one_line(h.platform), one_line(h.handle), one_line(h.user_id), one_line(h.display_name)
+        )
+    stdout().print(handles)
+    said = Table(title="Mentions (newest first)", title_justify="left", expand=True)
+    for col in ("#", "when", "platform", "labels"):
+        said.add_column(col, no_wrap=True)
+    said.add_column("text", ratio=1, overflow="fold")
+    for m in view.mentions:
+        said.add_row(
+            str(m.id),
+            f"{m.created_at:%Y-%m-%d}",
+            one_line(m.platform),
+            ", ".join(m.labels) or "other",
+            one_line(m.text, 200),
+        )
+    stdout().print(said)
+    fus = Table(title="Follow-ups", title_justify="left")
+    for col in ("#", "label", "status", "channel", "sent"):
+        fus.add_column(col)
+    for f in view.followups:
+        fus.add_row(
+            str(f.id), f.label, f.status, f.channel, f"{f.sent_at:%Y-%m-%d}" if f.sent_at else ""
+        )
+    stdout().print(fus)
+    for mg in view.merges:
+        undone = f", undone {mg.undone_at:%Y-%m-%d}" if mg.undone_at else ""
+        stdout().print(
+            plain(
+                f"merge {mg.id}: {mg.merged_id} into {mg.kept_id} by {mg.actor}"
+                f" on {mg.at:%Y-%m-%d}{undone}"
+            )
+        )
+
+
+@people_app.command("show")
+@handle_errors
+def show(
+    ctx: typer.Context,
+    person_id: int = typer.Argument(..., metavar="ID"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Every handle, mention and follow-up of one person, and their merges."""
+    app = state(ctx).app()
+    view = uc.show(app, person_id)
+    if as_json:
+        print_json(asdict(view), app.redact)
+        return
+    _render(view, ago(view.last_contacted_at, app.clock()))
+
+
+@people_app.command("merge")
+@handle_errors
+def merge(
+    ctx: typer.Context,
+    kept: int = typer.Argument(..., metavar="KEEP_ID"),
+    merged: int = typer.Argument(..., metavar="MERGE_ID"),
+    reason: str = typer.Option("", "--reason", help="Why they are one person."),
+    who: str | None = ACTOR,
+) -> None:
+    """Merge person MERGE_ID into KEEP_ID (recorded; `simak people unmerge` undoes it)."""
+    record = uc.merge(state(ctx).app(), kept, merged, actor(who), reason)
+    stdout().print(
+        plain(
+            f"merge {record.id}: person {merged} merged into {kept} "
+            f"({record.handles} handle(s) moved); undo: simak people unmerge {record.id}"
+        )
+    )
+
+
+@people_app.command("unmerge")
+@handle_errors
+def unmerge(
+    ctx: typer.Context,
+    merge_id: int = typer.Argument(..., metavar="MERGE_RECORD_ID"),
+    who: str | None = ACTOR,
+) -> None:
+    """Undo a merge: both people get their own handles, mentions and follow-ups back."""
+    record = uc.unmerge(state(ctx).app(), merge_id, actor(who))
+    stdout().print(plain(f"merge {record.id} undone: person {record.merged_id} is separate again"))
+
+
+@people_app.command("suggestions")
+@handle_errors
+def suggestions(
+    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
+) -> None:
+    """People who may be one person (e.g. the same words on two platforms)."""
+    app = state(ctx).app()
+    rows = uc.suggestions(app)
+    if as_json:
+        print_json([asdict(r) for r in rows], app.redact)
+        return
+    table = Table(title="Merge suggestions", title_justify="left")
+    for col in ("#", "person", "other", "why", "since"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(
+            str(r.id),
+            str(r.person_id),
+            str(r.other_id),
+            one_line(r.reason),
+            f"{r.created_at:%Y-%m-%d}",
+        )
+    if not rows:
+        table.caption = "No open suggestions."
+    stdout().print(table)
+
+
+@people_app.command("reject")
+@handle_errors
+def reject(
+    ctx: typer.Context,
+    suggestion_id: int = typer.Argument(..., metavar="SUGGESTION_ID"),
+    who: str | None = ACTOR,
+) -> None:
+    """The two people of a suggestion are different people."""
+    uc.reject(state(ctx).app(), suggestion_id, actor(who))
+    stdout().print(plain(f"suggestion {suggestion_id}: rejected"))

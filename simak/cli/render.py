@@ -1,0 +1,55 @@
+"""Untrusted text made inert for the terminal.
+
+Posts, names, URLs, API messages and file warnings are written by strangers. They are
+never interpreted as Rich markup, and characters that could take over the terminal are
+made visible: escape sequences (screen clearing, cursor moves, OSC-8 links), other C0/C1
+controls, and bidi overrides that could reorder what staff read.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Final
+
+from rich.text import Text
+
+#: Bidi embeddings, overrides and isolates (and LRM/RLM/ALM): shown, never obeyed.
+_BIDI: Final = frozenset(
+    chr(c) for c in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+)
+_KEEP: Final = frozenset("\n\t")
+
+
+def _visible(ch: str, keep_newlines: bool) -> str:
+    if ch in _KEEP:
+        return ch if keep_newlines else " "
+    if ch == "\x1b":
+        return "␛"
+    code = ord(ch)
+    if code < 0x20 or code == 0x7F:
+        return chr(0x2400 + code) if code < 0x20 else "␡"
+    if 0x80 <= code < 0xA0 or ch in _BIDI or unicodedata.category(ch) == "Cs":
+        return f"<U+{code:04X}>"
+    return ch
+
+
+def inert(text: str | None, *, keep_newlines: bool = True) -> str:
+    """``text`` with every terminal-controlling character replaced by a visible stand-in."""
+    if not text:
+        return ""
+    if text.isprintable() and "\x1b" not in text:
+        return text
+    return "".join(_visible(ch, keep_newlines) for ch in text)
+
+
+def plain(text: str | None, style: str = "", *, keep_newlines: bool = True) -> Text:
+    """A Rich ``Text`` that shows ``text`` literally (no markup, no control sequences)."""
+    return Text(inert(text, keep_newlines=keep_newlines), style=style)
+
+
+def one_line(text: str | None, width: int | None = None) -> str:
+    """Inert, on one line, cut to ``width`` characters with an ellipsis."""
+    flat = " ".join(inert(text, keep_newlines=False).split())
+    if width is not None and len(flat) > width:
+        return flat[: width - 1].rstrip() + "…"
+    return flat

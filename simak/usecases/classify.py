@@ -1,0 +1,80 @@
+"""Classify pending mentions: claim a batch, run the model outside any transaction, then
+store each verdict (if the claim still holds) and route it, in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from responder.routing import Router
+from simak.app import App
+from simak.runs import dead_among
+from simak.usecases.route import BatchRouter
+from storage.mentions import claim_holders, claim_pending, count_pending, finish_claim
+
+#: A claim outlives any sane batch; a killed run's claims free up at once on this host.
+CLAIM_TTL = timedelta(minutes=10)
+
+
+@dataclass(slots=True)
+class ProcessReport:
+    """What classification and routing did in one run."""
+
+    classified: int = 0
+    routed: int = 0
+    filtered: int = 0
+    ideas: int = 0
+
+
+def classify_pending(
+    app: App, router: Router, progress: Callable[[int, int], None] | None = None
+) -> ProcessReport:
+    """Classify every unclassified mention (claimed batch by batch) and route it.
+
+    ``progress(done, total)`` is called after each batch.
+    """
+    report = ProcessReport()
+    with app.db.read() as session:
+        total = count_pending(session)
+    if total == 0:
+        return report
+    route = BatchRouter(app.settings, router)
+    classifier = app.classifier
+    done = 0
+    while True:
+        with app.db.session() as session:
+            dead = dead_among(claim_holders(session))
+            batch = claim_pending(
+                session,
+                app.holder,
+                app.clock(),
+                CLAIM_TTL,
+                app.settings.classifier.batch_size,
+                dead,
+            )
+        if not batch:
+            return report
+        results = classifier.classify([_text_for(m.title, m.text) for m in batch])
+        with app.db.session() as session:
+            now = app.clock()
+            won = [
+                (m.id, r)
+                for m, r in zip(batch, results, strict=True)
+                if finish_claim(session, m.id, app.holder, r, now)
+            ]
+            routed, filtered, ideas = route(session, [i for i, _ in won], [r for _, r in won], now)
+        report.classified += len(won)
+        report.routed += routed
+        report.filtered += filtered
+        report.ideas += ideas
+        done += len(batch)
+        if progress is not None:
+            progress(min(done, total), max(total, done))
+
+
+def _text_for(title: str | None, text: str) -> str:
+    # Feed entries carry a headline; it often holds the opinion, so classify both.
+    if title and title.strip() and title.strip() not in text:
+        return f"{title.strip()}. {text}"
+    return text

@@ -1,0 +1,101 @@
+"""Classify a JSONL file without the database: one result line per input line, in order."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from classifier.base import Classification, Classifier
+from common.errors import ConfigError
+from simak.app import App
+
+_CHUNK = 256
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    number: int
+    id: Any
+    text: str | None
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """How many lines were read and how many could not be classified."""
+
+    lines: int
+    errors: int
+    output: Path
+
+
+def _parse(number: int, raw: str) -> _Line:
+    if not raw.strip():
+        return _Line(number, None, None, f"line {number}: empty line")
+    try:
+        obj = json.loads(raw)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+        return _Line(number, None, None, f"line {number}: not valid JSON ({reason})")
+    if not isinstance(obj, dict):
+        return _Line(number, None, None, f"line {number}: expected a JSON object")
+    text = obj.get("text")
+    if not isinstance(text, str):
+        return _Line(number, obj.get("id"), None, f"line {number}: missing string field 'text'")
+    return _Line(number, obj.get("id"), text, None)
+
+
+def _lines(stream: TextIO) -> Iterator[_Line]:
+    for number, raw in enumerate(stream, start=1):
+        # Blank lines count too: the output has exactly one line per input line.
+        yield _parse(number, raw)
+
+
+def _result(line: _Line, result: Classification | None) -> dict[str, Any]:
+    if result is None:
+        return {"id": line.id, "error": line.error}
+    return {
+        "id": line.id,
+        "labels": list(result.labels),
+        "scores": {k: round(float(v), 4) for k, v in result.scores.items()},
+        "lang": result.lang,
+    }
+
+
+def _flush(chunk: list[_Line], classifier: Classifier, out: TextIO) -> int:
+    good = [line for line in chunk if line.error is None]
+    results = iter(classifier.classify([line.text or "" for line in good]))
+    errors = 0
+    for line in chunk:
+        result = next(results) if line.error is None else None
+        errors += result is None
+        out.write(json.dumps(_result(line, result), ensure_ascii=False) + "\n")
+    return errors
+
+
+def classify_file(app: App, input_path: Path, output_path: Path) -> FileResult:
+    """Classify ``input_path`` (JSONL with ``id`` and ``text``) into ``output_path``.
+
+    The output appears whole or not at all (written beside it, then renamed).
+    """
+    classifier = app.classifier
+    try:
+        source = input_path.open(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise ConfigError(f"--input {input_path}: cannot read it ({exc.strerror})") from None
+    errors = lines = 0
+    tmp = output_path.with_name(output_path.name + ".partial")
+    with source, tmp.open("w", encoding="utf-8") as out:
+        chunk: list[_Line] = []
+        for line in _lines(source):
+            chunk.append(line)
+            lines += 1
+            if len(chunk) >= _CHUNK:
+                errors += _flush(chunk, classifier, out)
+                chunk = []
+        errors += _flush(chunk, classifier, out)
+    tmp.replace(output_path)
+    return FileResult(lines, errors, output_path)

@@ -1,0 +1,33 @@
+"""Staff correct a mention's labels: stored for retraining, and the queue follows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from common.records import Classification
+from simak.app import App
+from simak.usecases.route import BatchRouter
+from simak.wiring import build_router
+from storage.corrections import correct_labels
+
+
+@dataclass(frozen=True, slots=True)
+class Corrected:
+    """The stored correction and what happened to the follow-up."""
+
+    mention_id: int
+    result: Classification
+    outcome: str
+
+
+def correct(app: App, mention_id: int, labels: tuple[str, ...], actor: str) -> Corrected:
+    """Replace the labels of ``mention_id`` with ``labels`` (empty: other) and re-route it.
+
+    A follow-up already approved goes back to ``open``: its draft may no longer fit.
+    """
+    router = BatchRouter(app.settings, build_router(app))
+    with app.db.session() as session:
+        now = app.clock()
+        result = correct_labels(session, mention_id, labels, actor, now)
+        outcome = router.reroute(session, mention_id, result, actor, now)
+    return Corrected(mention_id, result, outcome)

@@ -1,0 +1,129 @@
+"""What staff do with one follow-up: look, approve, edit, snooze, close, reopen, retry,
+settle an unknown outcome. Each is one compare-and-set; ``version`` (what the person
+looked at) makes a stale action a conflict instead of an overwrite."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from simak.app import App
+from storage import outbox
+from storage.audit import record
+from storage.followups import edit_draft, move, snooze
+from storage.queue import DeliveryView, QueueItem, deliveries_of, get_item
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpView:
+    """One follow-up with its delivery attempts."""
+
+    item: QueueItem
+    deliveries: list[DeliveryView]
+
+
+@dataclass(frozen=True, slots=True)
+class Changed:
+    """The result of a staff action."""
+
+    followup_id: int
+    status: str
+    version: int
+    message: str
+
+
+def show(app: App, followup_id: int) -> FollowUpView:
+    """A follow-up, its person's words, the draft, and every delivery attempt."""
+    with app.db.read() as session:
+        return FollowUpView(get_item(session, followup_id), deliveries_of(session, followup_id))
+
+
+def _moved(
+    app: App,
+    followup_id: int,
+    to: str,
+    actor: str,
+    version: int | None,
+    note: str | None = None,
+    message: str | None = None,
+) -> Changed:
+    with app.db.session() as session:
+        new_version = move(session, followup_id, to, actor, app.clock(), version=version, note=note)
+    return Changed(followup_id, to, new_version, message or f"follow-up {followup_id}: {to}")
+
+
+def approve(app: App, followup_id: int, actor: str, version: int | None = None) -> Changed:
+    """Approve the draft as it is now; nothing is ever sent before this."""
+    return _moved(app, followup_id, "approved", actor, version)
+
+
+def done(app: App, followup_id: int, actor: str, version: int | None = None) -> Changed:
+    """Handled (e.g. staff replied privately themselves)."""
+    return _moved(app, followup_id, "done", actor, version)
+
+
+def dismiss(
+    app: App, followup_id: int, actor: str, reason: str | None, version: int | None = None
+) -> Changed:
+    """No answer needed."""
+    return _moved(app, followup_id, "dismissed", actor, version, note=reason)
+
+
+def reopen(app: App, followup_id: int, actor: str, version: int | None = None) -> Changed:
+    """Back into the queue (needs approving again before anything is sent)."""
+    return _moved(app, followup_id, "open", actor, version)
+
+
+def retry(app: App, followup_id: int, actor: str, version: int | None = None) -> Changed:
+    """A failed delivery gets a new attempt (same idempotency key) at the next send."""
+    message = f"follow-up {followup_id}: approved again; `simak send` makes a new attempt"
+    return _moved(app, followup_id, "approved", actor, version, "retry requested", message)
+
+
+def snooze_for(
+    app: App, followup_id: int, hours: float, actor: str, version: int | None = None
+) -> Changed:
+    """Hide it from the queue for ``hours``; it comes back (still to be approved) then."""
+    now = app.clock()
+    with app.db.session() as session:
+        new_version = snooze(
+            session, followup_id, now + timedelta(hours=hours), actor, now, version
+        )
+    message = f"follow-up {followup_id}: snoozed for {hours:g} h"
+    return Changed(followup_id, "snoozed", new_version, message)
+
+
+def edit(
+    app: App,
+    followup_id: int,
+    draft: str,
+    subject: str | None,
+    actor: str,
+    version: int | None = None,
+) -> Changed:
+    """Replace the draft with staff's words (an approved one must be approved again)."""
+    with app.db.session() as session:
+        new_version = edit_draft(session, followup_id, subject, draft, actor, app.clock(), version)
+        status = get_item(session, followup_id).status
+    return Changed(followup_id, status, new_version, f"follow-up {followup_id}: draft updated")
+
+
+def resolve_unknown(
+    app: App, followup_id: int, delivered: bool, actor: str, external_id: str | None = None
+) -> Changed:
+    """A person decides an unknown outcome: it arrived (sent) or it did not (sent again)."""
+    with app.db.session() as session:
+        status = outbox.resolve_unknown(
+            session, followup_id, delivered, actor, app.clock(), external_id
+        )
+        record(
+            session,
+            actor=actor,
+            action="resolve_unknown",
+            entity="followup",
+            entity_id=followup_id,
+            now=app.clock(),
+            detail="delivered" if delivered else "not delivered",
+        )
+        version = get_item(session, followup_id).version
+    return Changed(followup_id, status, version, f"follow-up {followup_id}: {status}")

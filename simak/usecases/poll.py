@@ -1,0 +1,181 @@
+"""Poll: every configured source under its own lease, each isolated from the others."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from common.errors import ConfigError, RateLimited, SourceError, StorageError
+from listeners.base import Listener
+from simak.app import App
+from simak.runs import dead_among
+from simak.usecases.classify import ProcessReport, classify_pending
+from simak.wiring import build_router
+from storage import leases
+from storage.mentions import save_mentions
+from storage.sources import RunOutcome, get_cursor, record_run, set_cursor
+
+#: How long a source's poll lease lasts; it is renewed with every stored page.
+POLL_LEASE = timedelta(minutes=10)
+_WAIT_STEP_S = 0.5
+
+
+@dataclass(slots=True)
+class SourceReport:
+    """What happened to one source in one run."""
+
+    name: str
+    platform: str
+    fetched: int = 0
+    stored: int = 0
+    reads: int = 0
+    not_modified: bool = False
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+    deferred: str | None = None  # rate limited: resumes from its cursor on the next run
+    busy: bool = False  # another run was polling it; not polled by this one
+
+    @property
+    def ok(self) -> bool:
+        """True when the source ran (or was skipped as busy) without a failure."""
+        return self.error is None
+
+
+@dataclass(slots=True)
+class PollReport:
+    """One `simak poll`: each source, then classification and routing."""
+
+    sources: list[SourceReport]
+    processed: ProcessReport
+
+    @property
+    def failed(self) -> list[SourceReport]:
+        """Sources that failed."""
+        return [r for r in self.sources if not r.ok]
+
+    @property
+    def busy(self) -> list[SourceReport]:
+        """Sources another run was polling."""
+        return [r for r in self.sources if r.busy]
+
+    @property
+    def internal_errors(self) -> list[SourceReport]:
+        """Sources that failed on something unexpected (a bug, not the source)."""
+        return [r for r in self.failed if (r.error or "").startswith("internal error")]
+
+
+class _LeaseLost(Exception):
+    """Another run took this source over (our lease expired); stop writing to it."""
+
+
+Hook = Callable[[SourceReport], None]
+
+
+def build_listeners(app: App, only: str | None) -> list[Listener]:
+    """Every enabled source's listener, or just ``only``; bad options fail before any work."""
+    configs = app.source_configs(only)
+    index = {s.name: i for i, s in enumerate(app.settings.sources)}
+    return [app.listener(index[s.name], s) for s in configs]
+
+
+def poll(
+    app: App,
+    *,
+    only: str | None = None,
+    wait_s: float = 0.0,
+    before_source: Callable[[Listener], None] | None = None,
+    after_source: Hook | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> PollReport:
+    """Poll every source (each under its own lease), then classify and route what is new."""
+    listeners = build_listeners(app, only)
+    router = build_router(app)
+    app.db  # noqa: B018 - create/upgrade the schema before any source runs
+    reports = []
+    for listener in listeners:
+        if before_source is not None:
+            before_source(listener)
+        report = poll_source(app, listener, wait_s)
+        if after_source is not None:
+            after_source(report)
+        reports.append(report)
+    processed = classify_pending(app, router, progress)
+    return PollReport(reports, processed)
+
+
+def poll_source(app: App, listener: Listener, wait_s: float = 0.0) -> SourceReport:
+    """Poll one source to the end (or its first failure) if no other run is polling it."""
+    report = SourceReport(name=listener.name, platform=listener.platform)
+    lease = f"poll:{listener.name}"
+    if not _acquire(app, lease, wait_s):
+        report.busy = True
+        return report
+    try:
+        _run(app, listener, report, lease)
+    finally:
+        with app.db.session() as session:
+            leases.release(session, lease, app.holder)
+    return report
+
+
+def _acquire(app: App, lease: str, wait_s: float) -> bool:
+    deadline = time.monotonic() + max(wait_s, 0.0)
+    while True:
+        with app.db.session() as session:
+            dead = dead_among(leases.holders(session, [lease]))
+            if leases.acquire(session, lease, app.holder, app.clock(), POLL_LEASE, dead):
+                return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(_WAIT_STEP_S)
+
+
+def _run(app: App, listener: Listener, report: SourceReport, lease: str) -> None:
+    with app.db.read() as session:
+        cursor = get_cursor(session, listener.name)
+    try:
+        for page in listener.poll(cursor):
+            with app.db.session() as session:
+                now = app.clock()
+                if not leases.renew(session, lease, app.holder, now, POLL_LEASE):
+                    raise _LeaseLost
+                new_ids = save_mentions(session, page.mentions, now)
+                set_cursor(session, listener.name, listener.platform, page.cursor)
+            report.fetched += page.fetched
+            report.stored += len(new_ids)
+            report.reads += page.reads
+            report.not_modified = report.not_modified or page.not_modified
+            report.warnings.extend(app.redact(w) for w in page.warnings)
+    except RateLimited as exc:
+        report.deferred = app.redact(one_line(exc))
+        report.warnings.append(f"rate limited, deferred to the next run: {report.deferred}")
+    except _LeaseLost:
+        report.error = "another run took this source over (this run was too slow); it goes on"
+    except (StorageError, ConfigError):
+        raise
+    except SourceError as exc:
+        report.error = app.redact(one_line(exc))
+    except Exception as exc:
+        report.error = app.redact(f"internal error: {type(exc).__name__}: {one_line(exc)}")
+    _record(app, report)
+
+
+def one_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type when it has none), ≤ 300 chars."""
+    text = " ".join(str(exc).split())
+    return (text or type(exc).__name__)[:300]
+
+
+def _record(app: App, report: SourceReport) -> None:
+    outcome = RunOutcome(
+        fetched=report.fetched,
+        stored=report.stored,
+        reads=report.reads,
+        warnings=len(report.warnings),
+        error=report.error,
+        last_warning=report.warnings[-1] if report.warnings else None,
+    )
+    with app.db.session() as session:
+        record_run(session, report.name, report.platform, outcome, app.clock())

@@ -1,0 +1,141 @@
+"""Route classified mentions: follow-ups and ideas, in the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from common.records import Classification
+from responder.base import RouteInput
+from responder.ideas import IdeaGroup, assign_group
+from responder.routing import Router
+from responder.text import clean, trim
+from simak.config import Settings
+from storage.followups import create_followup, followup_of_mention, replan, status_of
+from storage.followups import move as move_followup
+from storage.ideas import add_idea, stored_ideas
+from storage.mentions import set_status
+from storage.recipients import MentionFacts, mention_facts
+
+
+@dataclass
+class BatchRouter:
+    """Creates follow-ups and ideas for classified mentions, in the caller's transaction."""
+
+    settings: Settings
+    router: Router
+
+    def __call__(
+        self,
+        session: Session,
+        ids: Sequence[int],
+        results: Sequence[Classification],
+        now: datetime,
+    ) -> tuple[int, int, int]:
+        """Route each (mention, verdict); returns (follow-ups, filtered, ideas)."""
+        routed = filtered = ideas = 0
+        for mention_id, result in zip(ids, results, strict=True):
+            facts = mention_facts(session, mention_id)
+            if not self._language_wanted(facts.brand, result.lang):
+                set_status(session, mention_id, "filtered")
+                filtered += 1
+                continue
+            if self._route_one(session, facts, result, now):
+                routed += 1
+            if "idea" in result.labels:
+                self._capture_idea(session, facts, now)
+                ideas += 1
+        return routed, filtered, ideas
+
+    def _idea_noise(self, brand_name: str) -> list[str]:
+        # Brand words say nothing about *what* is asked; leave them out of similarity.
+        brand = self.settings.brand(brand_name)
+        return [
+            brand.label,
+            brand.name,
+            *brand.terms,
+            *brand.handles.values(),
+            *self.settings.responder.ideas.ignore_terms,
+        ]
+
+    def _language_wanted(self, brand: str, lang: str) -> bool:
+        wanted = self.settings.brand(brand).languages
+        return not wanted or lang == "und" or lang in wanted
+
+    def _input(self, facts: MentionFacts, result: Classification) -> RouteInput:
+        return RouteInput(
+            mention_id=facts.id,
+            platform=facts.platform,
+            text=facts.text,
+            url=facts.url,
+            brand=self.settings.brand(facts.brand).label,
+            labels=tuple(result.labels),
+            scores=dict(result.scores),
+            lang=result.lang,
+            recipient=facts.recipient,
+            created_at=facts.created_at,
+            person_mentions=facts.person_mentions,
+        )
+
+    def _route_one(
+        self, session: Session, facts: MentionFacts, result: Classification, now: datetime
+    ) -> bool:
+        plan = self.router.plan(self._input(facts, result), now)
+        if plan is None:
+            return False
+        create_followup(session, plan, facts.person_id, facts.recipient, now)
+        set_status(session, facts.id, "routed")
+        return True
+
+    def reroute(
+        self, session: Session, mention_id: int, result: Classification, actor: str, now: datetime
+    ) -> str:
+        """Apply corrected labels to the mention's follow-up; say what changed."""
+        facts = mention_facts(session, mention_id)
+        followup_id = followup_of_mention(session, mention_id)
+        if "idea" in result.labels:
+            self._capture_idea(session, facts, now)
+        plan = self.router.plan(self._input(facts, result), now)
+        if followup_id is None:
+            if plan is None:
+                return "no follow-up needed"
+            create_followup(session, plan, facts.person_id, facts.recipient, now)
+            set_status(session, mention_id, "routed")
+            return f"queued a {plan.label} follow-up"
+        if plan is None:
+            if status_of(session, followup_id) in ("open", "approved", "snoozed", "failed"):
+                move_followup(
+                    session, followup_id, "dismissed", actor, now, note="corrected to other"
+                )
+                return f"dismissed follow-up {followup_id}"
+            return "follow-up already closed"
+        if status_of(session, followup_id) not in ("open", "approved", "snoozed", "failed"):
+            return f"follow-up {followup_id} is already {status_of(session, followup_id)}"
+        return replan(session, followup_id, plan, actor, now)
+
+    def _capture_idea(self, session: Session, facts: MentionFacts, now: datetime) -> None:
+        groups: dict[str, IdeaGroup] = {}
+        for idea in stored_ideas(session, facts.brand):
+            if idea.group_key not in groups:  # the first idea of a group represents it
+                groups[idea.group_key] = IdeaGroup(
+                    idea.group_key, idea.text, idea.text, (idea.mention_id,)
+                )
+        ideas = self.settings.responder.ideas
+        key = assign_group(
+            facts.text,
+            list(groups.values()),
+            threshold=ideas.similarity_threshold,
+            ignore=self._idea_noise(facts.brand),
+        )
+        add_idea(
+            session,
+            mention_id=facts.id,
+            person_id=facts.person_id,
+            brand=facts.brand,
+            group_key=key,
+            title=trim(clean(facts.text), 90),
+            now=now,
+        )

@@ -1,0 +1,31 @@
+"""Statements that need the database's own dialect: upserts and skip-locked claims."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+
+def insert(session: Session, table: Any) -> Any:
+    """An ``INSERT`` that supports ``on_conflict_do_nothing/update`` on this database."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def lock_ids(session: Session, query: Select[Any]) -> list[Any]:
+    """Run ``query`` (selecting ids) and lock the rows it returns for this transaction,
+    skipping rows another transaction holds (``FOR UPDATE SKIP LOCKED`` on PostgreSQL).
+
+    The caller then updates exactly these ids with its compare-and-set conditions. (An
+    ``UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`` may run the
+    subquery more than once on PostgreSQL and update more than ``n`` rows.) SQLite has one
+    writer at a time — every writing transaction is ``BEGIN IMMEDIATE`` — so the select
+    and the update cannot interleave with another run there.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(session.scalars(query))

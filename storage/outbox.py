@@ -1,0 +1,299 @@
+"""The outbox: atomic claims of approved follow-ups, one receipt per attempt, honest unknowns.
+
+Sending is ``approved → sending → sent | failed | unknown | handed_to_staff`` (or back to
+``approved`` when the provider asked to wait, or the next channel is tried). The claim is
+one compare-and-set that only one sender can win (``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
+SQLite's single writer elsewhere) and it writes the delivery row in the same transaction,
+before any provider is called. A delivery still ``sending`` after its lease ran out was
+interrupted between the provider call and the commit: it becomes ``unknown`` (after a
+read-back where the platform allows one), never a blind resend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from common.errors import ConflictError
+from common.records import Recipient
+from storage.dialect import lock_ids
+from storage.followups import change, recipient_of
+from storage.models import Delivery, FollowUp, FollowUpEvent, MentionRow, Person
+
+#: Where a finished attempt leaves the follow-up.
+FOLLOWUP_AFTER: Final = {
+    "sent": "sent",
+    "handed_to_staff": "handed_to_staff",
+    "failed": "failed",
+    "unknown": "unknown",
+    "retry": "approved",
+    "unreachable": "approved",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One delivery attempt this sender owns until ``lease_expires_at``."""
+
+    delivery_id: int
+    followup_id: int
+    attempt: int
+    channel: str
+    recipient: Recipient
+    idempotency_key: str
+    subject: str
+    body: str
+    lang: str
+    label: str
+    lease_expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How an attempt ended (see :data:`FOLLOWUP_AFTER`)."""
+
+    status: str
+    detail: str = ""
+    external_id: str | None = None
+    retry_at: datetime | None = None
+    next_channel: str | None = None  # for "unreachable": the channel to try next
+
+
+def claim(
+    session: Session,
+    holder: str,
+    now: datetime,
+    lease: timedelta,
+    *,
+    followup_id: int | None = None,
+    version: int | None = None,
+    channels: tuple[str, ...] | None = None,
+    limit: int = 1,
+) -> list[Claim]:
+    """Claim up to ``limit`` approved follow-ups that may go now (not waiting on a rate
+    limit); each gets a ``sending`` delivery row owned by ``holder``."""
+    due = [FollowUp.status == "approved"]
+    due.append((FollowUp.send_after.is_(None)) | (FollowUp.send_after <= now))
+    if followup_id is not None:
+        due.append(FollowUp.id == followup_id)
+    if version is not None:
+        due.append(FollowUp.version == version)
+    if channels:
+        due.append(FollowUp.channel.in_(channels))
+    candidates = lock_ids(
+        session,
+        select(FollowUp.id)
+        .where(*due)
+        .order_by(FollowUp.priority.desc(), FollowUp.id)
+        .limit(limit),
+    )
+    if not candidates:
+        return []
+    won = session.execute(
+        update(FollowUp)
+        .where(FollowUp.id.in_(candidates), *due)
+        .values(
+            status="sending",
+            attempts=FollowUp.attempts + 1,
+            version=FollowUp.version + 1,
+            updated_at=now,
+        )
+        .returning(FollowUp)
+        .execution_options(synchronize_session=False)
+    ).scalars()
+    return [_start(session, row, holder, now, lease) for row in sorted(won, key=lambda r: r.id)]
+
+
+def _start(session: Session, row: FollowUp, holder: str, now: datetime, lease: timedelta) -> Claim:
+    platform = session.scalar(select(MentionRow.platform).where(MentionRow.id == row.mention_id))
+    recipient = recipient_of(row.recipient, platform or "")
+    delivery = Delivery(
+        followup_id=row.id,
+        attempt=row.attempts,
+        channel=row.channel,
+        recipient=dict(row.recipient or {}),
+        idempotency_key=row.idempotency_key,
+        subject=row.subject,
+        body=row.draft,
+        status="sending",
+        claimed_by=holder,
+        lease_expires_at=now + lease,
+        started_at=now,
+    )
+    session.add(delivery)
+    session.add(
+        FollowUpEvent(
+            followup_id=row.id,
+            from_status="approved",
+            to_status="sending",
+            actor=holder,
+            at=now,
+            note=f"attempt {row.attempts} via {row.channel}",
+        )
+    )
+    session.flush()
+    return Claim(
+        delivery_id=delivery.id,
+        followup_id=row.id,
+        attempt=row.attempts,
+        channel=row.channel,
+        recipient=recipient,
+        idempotency_key=row.idempotency_key,
+        subject=row.subject,
+        body=row.draft,
+        lang=row.lang,
+        label=row.label,
+        lease_expires_at=now + lease,
+    )
+
+
+def settle(session: Session, claim: Claim, outcome: Outcome, actor: str, now: datetime) -> str:
+    """Record how an attempt ended; returns the follow-up's new status.
+
+    A definite answer is recorded even when the lease had run out and the attempt was
+    already marked unknown: a receipt is proof of delivery.
+    """
+    target = FOLLOWUP_AFTER[outcome.status]
+    finished = session.execute(
+        update(Delivery)
+        .where(Delivery.id == claim.delivery_id, Delivery.status.in_(("sending", "unknown")))
+        .values(
+            status=outcome.status,
+            finished_at=now,
+            external_id=outcome.external_id,
+            detail=outcome.detail or None,
+            retry_at=outcome.retry_at,
+        )
+        .returning(Delivery.id)
+    ).scalar_one_or_none()
+    if finished is None:
+        raise ConflictError(
+            f"delivery attempt {claim.attempt} of follow-up {claim.followup_id} was settled by "
+            "someone else; see `simak followup show`"
+        )
+    values = _followup_values(outcome, now)
+    change(
+        session,
+        claim.followup_id,
+        allowed=("sending", "unknown"),
+        actor=actor,
+        now=now,
+        to=target,
+        note=outcome.detail or outcome.status,
+        values=values,
+    )
+    if outcome.status == "sent":
+        _contacted(session, claim.followup_id, now)
+    return target
+
+
+def _followup_values(outcome: Outcome, now: datetime) -> dict[str, Any]:
+    values: dict[str, Any] = {"status_note": outcome.detail or None}
+    if outcome.status == "sent":
+        values.update(sent_at=now, external_message_id=outcome.external_id, send_after=None)
+    elif outcome.status == "retry":
+        values.update(send_after=outcome.retry_at)
+    elif outcome.status == "unreachable":
+        values.update(channel=outcome.next_channel, channel_note=outcome.detail, send_after=None)
+    return values
+
+
+def _contacted(session: Session, followup_id: int, now: datetime) -> None:
+    person = select(FollowUp.person_id).where(FollowUp.id == followup_id).scalar_subquery()
+    session.execute(update(Person).where(Person.id == person).values(last_contacted_at=now))
+
+
+def sending_holders(session: Session) -> list[str]:
+    """Senders with attempts in flight (to check which of them died)."""
+    return list(
+        session.scalars(select(Delivery.claimed_by).where(Delivery.status == "sending").distinct())
+    )
+
+
+def take_stale(
+    session: Session,
+    holder: str,
+    now: datetime,
+    lease: timedelta,
+    dead: Collection[str] = (),
+    limit: int = 100,
+) -> list[Claim]:
+    """Attempts left ``sending`` by a sender that died (lease run out, or its holder in
+    ``dead``): claim them for a read-back; the caller settles each (sent, or unknown
+    when nobody can tell)."""
+    abandoned = (Delivery.status == "sending") & (
+        (Delivery.lease_expires_at < now) | Delivery.claimed_by.in_(tuple(dead))
+    )
+    stale = lock_ids(
+        session, select(Delivery.id).where(abandoned).order_by(Delivery.id).limit(limit)
+    )
+    if not stale:
+        return []
+    rows = session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(stale), abandoned)
+        .values(claimed_by=holder, lease_expires_at=now + lease)
+        .returning(Delivery)
+        .execution_options(synchronize_session=False)
+    ).scalars()
+    return [_claim_of(session, d) for d in sorted(rows, key=lambda d: d.id)]
+
+
+def _claim_of(session: Session, d: Delivery) -> Claim:
+    row = session.execute(
+        select(FollowUp.lang, FollowUp.label, MentionRow.platform)
+        .join(MentionRow, MentionRow.id == FollowUp.mention_id)
+        .where(FollowUp.id == d.followup_id)
+    ).one()
+    return Claim(
+        delivery_id=d.id,
+        followup_id=d.followup_id,
+        attempt=d.attempt,
+        channel=d.channel,
+        recipient=recipient_of(d.recipient, row.platform),
+        idempotency_key=d.idempotency_key,
+        subject=d.subject,
+        body=d.body,
+        lang=row.lang,
+        label=row.label,
+        lease_expires_at=d.lease_expires_at,
+    )
+
+
+def resolve_unknown(
+    session: Session,
+    followup_id: int,
+    delivered: bool,
+    actor: str,
+    now: datetime,
+    external_id: str | None = None,
+) -> str:
+    """A person's decision on an unknown outcome: delivered (→ sent) or not (→ approved,
+    so the next send makes a new attempt with the same idempotency key)."""
+    if delivered:
+        values: dict[str, Any] = {"sent_at": now, "external_message_id": external_id}
+        note = "a person confirmed it was delivered"
+        target = "sent"
+    else:
+        values = {"approved_by": actor, "approved_at": now, "send_after": None}
+        note = "a person confirmed it was not delivered; it will be sent again"
+        target = "approved"
+    values["status_note"] = note
+    change(
+        session,
+        followup_id,
+        allowed=("unknown",),
+        actor=actor,
+        now=now,
+        to=target,
+        note=note,
+        values=values,
+    )
+    if delivered:
+        _contacted(session, followup_id, now)
+    return target

@@ -1,0 +1,278 @@
+"""People and their handles: linking, merge suggestions, and reversible merges.
+
+A handle (one identity on one platform) belongs to one person. The same email on two
+platforms links automatically. Anything weaker (the same words on two platforms) only
+becomes a suggestion that staff confirm or reject. A merge moves the merged person's
+handles to the kept person and records exactly which handles moved, so ``unmerge``
+restores both people — their mentions, follow-ups and ideas follow the handles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from common.errors import ConflictError, NotFound
+from common.records import Author
+from storage.audit import record
+from storage.dialect import insert
+from storage.models import (
+    FollowUp,
+    Handle,
+    Idea,
+    MentionRow,
+    MergeSuggestion,
+    Person,
+    PersonMerge,
+)
+
+_REFRESHED = ("handle", "display_name", "profile_url", "email", "lang")
+
+
+@dataclass(frozen=True, slots=True)
+class MergeRecord:
+    """One recorded merge."""
+
+    id: int
+    kept_id: int
+    merged_id: int
+    handles: int
+    actor: str
+    at: datetime
+    undone_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """Two people who may be one."""
+
+    id: int
+    person_id: int
+    other_id: int
+    reason: str
+    status: str
+    created_at: datetime
+
+
+def handle_for(session: Session, author: Author, now: datetime) -> tuple[int | None, int | None]:
+    """The (handle id, person id) of ``author``, creating both when first seen."""
+    key = author.key.partition(":")[2]
+    if not key:
+        return None, None
+    found = session.scalar(
+        select(Handle).where(Handle.platform == author.platform, Handle.key == key)
+    )
+    if found is not None:
+        _refresh(session, found, author)
+        return found.id, found.person_id
+    person_id = _person_by_email(session, author.email)
+    created = person_id is None
+    if person_id is None:
+        person = Person(
+            display_name=author.display_name or author.handle, email=author.email, created_at=now
+        )
+        session.add(person)
+        session.flush()
+        person_id = person.id
+    values = {name: getattr(author, name) for name in (*_REFRESHED, "user_id")}
+    handle_id = session.execute(
+        insert(session, Handle)
+        .values(person_id=person_id, platform=author.platform, key=key, **values)
+        .on_conflict_do_nothing(index_elements=["platform", "key"])
+        .returning(Handle.id)
+    ).scalar_one_or_none()
+    if handle_id is not None:
+        return handle_id, person_id
+    # An overlapping run created the handle first: use theirs, drop our spare person.
+    if created:
+        session.execute(delete(Person).where(Person.id == person_id))
+    row = session.execute(
+        select(Handle.id, Handle.person_id).where(
+            Handle.platform == author.platform, Handle.key == key
+        )
+    ).one()
+    return row.id, row.person_id
+
+
+def _person_by_email(session: Session, email: str | None) -> int | None:
+    # The same email on two platforms is one customer: their history follows them.
+    if not email or "@" not in email:
+        return None
+    return session.scalar(
+        select(Person.id)
+        .where(func.lower(Person.email) == email.strip().lower(), Person.merged_into_id.is_(None))
+        .order_by(Person.id)
+        .limit(1)
+    )
+
+
+def _refresh(session: Session, handle: Handle, author: Author) -> None:
+    for attr in _REFRESHED:
+        value = getattr(author, attr)
+        if value and getattr(handle, attr) != value:
+            setattr(handle, attr, value)
+    if author.email:
+        session.execute(
+            update(Person)
+            .where(Person.id == handle.person_id, Person.email.is_(None))
+            .values(email=author.email)
+        )
+
+
+def suggest_same_person(
+    session: Session, person_id: int, other_id: int, reason: str, now: datetime
+) -> None:
+    """Record (once) that two people may be one; staff decide with merge or reject."""
+    if person_id == other_id:
+        return
+    low, high = sorted((person_id, other_id))
+    session.execute(
+        insert(session, MergeSuggestion)
+        .values(person_id=low, other_id=high, reason=reason, status="open", created_at=now)
+        .on_conflict_do_nothing(index_elements=["person_id", "other_id"])
+    )
+
+
+def open_suggestions(session: Session, limit: int = 200) -> list[Suggestion]:
+    """Merge suggestions nobody decided yet, oldest first."""
+    rows = session.scalars(
+        select(MergeSuggestion)
+        .where(MergeSuggestion.status == "open")
+        .order_by(MergeSuggestion.id)
+        .limit(limit)
+    )
+    return [
+        Suggestion(r.id, r.person_id, r.other_id, r.reason, r.status, r.created_at) for r in rows
+    ]
+
+
+def _live_person(session: Session, person_id: int) -> Person:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound(f"person {person_id} does not exist; see `simak people list`")
+    if person.merged_into_id is not None:
+        raise ConflictError(
+            f"person {person_id} was merged into {person.merged_into_id}; "
+            f"use {person.merged_into_id} or unmerge first"
+        )
+    return person
+
+
+def merge(
+    session: Session, kept_id: int, merged_id: int, actor: str, now: datetime, reason: str = ""
+) -> MergeRecord:
+    """Merge ``merged_id`` into ``kept_id``; reversible with :func:`unmerge`."""
+    if kept_id == merged_id:
+        raise ConflictError(f"person {kept_id} cannot be merged into itself")
+    kept, gone = _live_person(session, kept_id), _live_person(session, merged_id)
+    handle_ids = list(session.scalars(select(Handle.id).where(Handle.person_id == gone.id)))
+    _move_handles(session, handle_ids, kept.id)
+    gone.merged_into_id = kept.id
+    if not kept.email and gone.email:
+        kept.email = gone.email
+    row = PersonMerge(
+        kept_id=kept.id,
+        merged_id=gone.id,
+        handle_ids=handle_ids,
+        reason=reason or None,
+        actor=actor,
+        at=now,
+    )
+    session.add(row)
+    low, high = sorted((kept.id, gone.id))
+    session.execute(
+        update(MergeSuggestion)
+        .where(MergeSuggestion.person_id == low, MergeSuggestion.other_id == high)
+        .values(status="accepted", decided_by=actor, decided_at=now)
+    )
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="merge_people",
+        entity="person",
+        entity_id=kept.id,
+        now=now,
+        detail=f"merged {gone.id} into {kept.id} ({len(handle_ids)} handles)",
+    )
+    return _merge_record(row)
+
+
+def unmerge(session: Session, merge_id: int, actor: str, now: datetime) -> MergeRecord:
+    """Undo a recorded merge: the merged person gets its handles (and their history) back."""
+    row = session.get(PersonMerge, merge_id)
+    if row is None:
+        raise NotFound(f"merge {merge_id} does not exist; see `simak people show ID`")
+    done = session.execute(
+        update(PersonMerge)
+        .where(PersonMerge.id == merge_id, PersonMerge.undone_at.is_(None))
+        .values(undone_at=now, undone_by=actor)
+        .returning(PersonMerge.id)
+    ).scalar_one_or_none()
+    if done is None:
+        raise ConflictError(f"merge {merge_id} was already undone")
+    session.execute(update(Person).where(Person.id == row.merged_id).values(merged_into_id=None))
+    _move_handles(session, list(row.handle_ids), row.merged_id)
+    record(
+        session,
+        actor=actor,
+        action="unmerge_people",
+        entity="person",
+        entity_id=row.merged_id,
+        now=now,
+        detail=f"undid merge {merge_id}: {row.merged_id} split from {row.kept_id}",
+    )
+    session.refresh(row)
+    return _merge_record(row)
+
+
+def reject_suggestion(session: Session, suggestion_id: int, actor: str, now: datetime) -> None:
+    """Staff say the two people are different; the suggestion is closed."""
+    done = session.execute(
+        update(MergeSuggestion)
+        .where(MergeSuggestion.id == suggestion_id, MergeSuggestion.status == "open")
+        .values(status="rejected", decided_by=actor, decided_at=now)
+        .returning(MergeSuggestion.id)
+    ).scalar_one_or_none()
+    if done is None:
+        raise ConflictError(f"suggestion {suggestion_id} does not exist or was already decided")
+
+
+def _move_handles(session: Session, handle_ids: list[int], person_id: int) -> None:
+    """Give ``handle_ids`` to ``person_id``; their mentions, follow-ups and ideas follow."""
+    if not handle_ids:
+        return
+    session.execute(
+        update(Handle).where(Handle.id.in_(handle_ids)).values(person_id=person_id),
+        execution_options={"synchronize_session": False},
+    )
+    session.execute(
+        update(MentionRow).where(MentionRow.handle_id.in_(handle_ids)).values(person_id=person_id),
+        execution_options={"synchronize_session": False},
+    )
+    moved = select(MentionRow.id).where(MentionRow.handle_id.in_(handle_ids))
+    for table in (FollowUp, Idea):
+        session.execute(
+            update(table).where(table.mention_id.in_(moved)).values(person_id=person_id),
+            execution_options={"synchronize_session": False},
+        )
+    session.expire_all()
+
+
+def merges_of(session: Session, person_id: int) -> list[MergeRecord]:
+    """Merges this person took part in, newest first."""
+    rows = session.scalars(
+        select(PersonMerge)
+        .where((PersonMerge.kept_id == person_id) | (PersonMerge.merged_id == person_id))
+        .order_by(PersonMerge.id.desc())
+    )
+    return [_merge_record(r) for r in rows]
+
+
+def _merge_record(row: PersonMerge) -> MergeRecord:
+    return MergeRecord(
+        row.id, row.kept_id, row.merged_id, len(row.handle_ids), row.actor, row.at, row.undone_at
+    )

@@ -1,0 +1,171 @@
+"""The staff queue as typed rows: what to answer first, with the context to act on it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, or_, select
+from sqlalchemy.orm import Session
+
+from common.errors import NotFound
+from storage.followups import ACTIVE_STATUSES
+from storage.models import ClassificationRow, Delivery, FollowUp, MentionRow, Person
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    """One follow-up with the context a person needs to act on it."""
+
+    id: int
+    version: int
+    mention_id: int
+    status: str
+    label: str
+    labels: tuple[str, ...]
+    priority: int
+    due_at: datetime
+    snoozed_until: datetime | None
+    channel: str
+    channel_note: str | None
+    status_note: str | None
+    lang: str
+    subject: str
+    draft: str
+    draft_by: str | None
+    suggested_draft: str | None
+    approved_by: str | None
+    recipient: dict[str, Any]
+    platform: str
+    brand: str
+    author: str
+    person_id: int | None
+    text: str
+    url: str | None
+    created_at: datetime
+    attempts: int
+    external_id: str | None
+
+
+def _visible(now: datetime) -> ColumnElement[bool]:
+    """Active follow-ups; a snoozed one only once its snooze has run out."""
+    return and_(
+        FollowUp.status.in_(ACTIVE_STATUSES),
+        or_(
+            FollowUp.status != "snoozed",
+            FollowUp.snoozed_until.is_(None),
+            FollowUp.snoozed_until <= now,
+        ),
+    )
+
+
+def _rows(session: Session, condition: ColumnElement[bool], limit: int | None) -> list[QueueItem]:
+    stmt = (
+        select(FollowUp, MentionRow, Person.display_name, ClassificationRow.labels)
+        .join(MentionRow, MentionRow.id == FollowUp.mention_id)
+        .outerjoin(Person, Person.id == FollowUp.person_id)
+        .outerjoin(
+            ClassificationRow,
+            (ClassificationRow.mention_id == MentionRow.id) & ClassificationRow.is_current,
+        )
+        .where(condition)
+        .order_by(
+            case((FollowUp.label == "complaint", 0), else_=1),
+            FollowUp.priority.desc(),
+            FollowUp.due_at,
+            FollowUp.id,
+        )
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [_item(f, m, name, labels) for f, m, name, labels in session.execute(stmt).all()]
+
+
+def _item(f: FollowUp, m: MentionRow, name: str | None, labels: list[str] | None) -> QueueItem:
+    return QueueItem(
+        id=f.id,
+        version=f.version,
+        mention_id=m.id,
+        status=f.status,
+        label=f.label,
+        labels=tuple(labels or ()),
+        priority=f.priority,
+        due_at=f.due_at,
+        snoozed_until=f.snoozed_until,
+        channel=f.channel,
+        channel_note=f.channel_note,
+        status_note=f.status_note,
+        lang=f.lang,
+        subject=f.subject,
+        draft=f.draft,
+        draft_by=f.draft_by,
+        suggested_draft=f.suggested_draft,
+        approved_by=f.approved_by,
+        recipient=dict(f.recipient or {}),
+        platform=m.platform,
+        brand=m.brand,
+        author=name or m.author_name or m.author_handle or "?",
+        person_id=f.person_id,
+        text=m.text,
+        url=m.url,
+        created_at=m.created_at,
+        attempts=f.attempts,
+        external_id=f.external_message_id,
+    )
+
+
+def queue_items(
+    session: Session,
+    now: datetime,
+    *,
+    statuses: tuple[str, ...] | None = None,
+    everything: bool = False,
+    limit: int | None = 500,
+) -> list[QueueItem]:
+    """The queue in order: complaints first, then priority, then due time.
+
+    By default the active follow-ups (snoozed ones only once due again); ``statuses``
+    picks others; ``everything`` shows every follow-up, whatever its status.
+    """
+    if everything:
+        condition: ColumnElement[bool] = FollowUp.id.is_not(None)
+    elif statuses:
+        condition = FollowUp.status.in_(statuses)
+    else:
+        condition = _visible(now)
+    return _rows(session, condition, limit)
+
+
+def get_item(session: Session, followup_id: int) -> QueueItem:
+    """One follow-up with its context (NotFound for an unknown id)."""
+    items = _rows(session, FollowUp.id == followup_id, 1)
+    if not items:
+        raise NotFound(f"follow-up {followup_id} does not exist; list them with `simak queue`")
+    return items[0]
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryView:
+    """One delivery attempt as staff see it."""
+
+    attempt: int
+    channel: str
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    external_id: str | None
+    detail: str | None
+
+
+def deliveries_of(session: Session, followup_id: int) -> list[DeliveryView]:
+    """Every delivery attempt of a follow-up, oldest first."""
+    rows = session.scalars(
+        select(Delivery).where(Delivery.followup_id == followup_id).order_by(Delivery.attempt)
+    )
+    return [
+        DeliveryView(
+            d.attempt, d.channel, d.status, d.started_at, d.finished_at, d.external_id, d.detail
+        )
+        for d in rows
+    ]
