@@ -12,7 +12,7 @@ from common.errors import ConflictError, NotFound, UsageError
 from common.records import Author, Classification, FollowUpPlan, Mention, Recipient
 from storage import leases, outbox
 from storage.db import Database, open_database
-from storage.followups import create_followup, edit_draft, move, replan, snooze
+from storage.followups import change, create_followup, edit_draft, move, replan, snooze
 from storage.ideas import add_idea, idea_board, set_group_status
 from storage.mentions import claim_pending, finish_claim, save_classification, save_mentions
 from storage.models import ClassificationRow, Handle, MentionRow, Person
@@ -274,8 +274,6 @@ def test_stale_version_is_a_conflict(db: Database) -> None:
     with db.session() as s, pytest.raises(ConflictError, match="changed since you opened it"):
         move(s, fid, "approved", "dina", NOW, version=seen)
     with db.session() as s, pytest.raises(ConflictError, match="is open; it cannot become sent"):
-        from storage.followups import change
-
         change(s, fid, allowed=("sending",), actor="x", now=NOW, to="sent")
     with db.session() as s, pytest.raises(NotFound):
         move(s, 999, "approved", "dina", NOW)
