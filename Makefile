@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint typecheck unit bench eval clean
+.PHONY: run test lint typecheck imports unit bench eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,14 +26,20 @@ run: $(VENV)/.installed
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
-unit: $(VENV)/.installed-dev
-	$(BIN)/pytest
+# The layering (stages independent, edges call use cases only): pyproject's [tool.importlinter].
+imports: $(VENV)/.installed-dev
+	$(BIN)/lint-imports
 
-test: lint typecheck unit
+# Every storage, pipeline and CLI test runs on SQLite and on a throwaway PostgreSQL server.
+unit: $(VENV)/.installed-dev
+	scripts/with-postgres $(BIN)/pytest
+
+test: lint typecheck imports unit
 
 bench: $(VENV)/.installed-dev
 	mkdir -p reports

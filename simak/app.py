@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -14,6 +14,7 @@ from common.errors import ConfigError
 from common.redact import Redactor
 from listeners.base import Listener
 from listeners.matching import BrandMatcher, BrandSpec
+from responder.base import Channel
 from simak.config import Settings, SourceConfig, default_cache_dir
 from simak.registry import CLASSIFIER_BACKENDS, SOURCE_TYPES, lookup, validate_options
 from simak.runs import new_holder
@@ -50,6 +51,7 @@ class App:
     clock: Callable[[], datetime] = utc_now
     progress: Callable[[str], None] = field(default=lambda _msg: None)
     holder: str = field(default_factory=new_holder)  # this run, for leases and claims
+    channels: Sequence[Channel] | None = None  # injected private channels (else from config)
 
     @cached_property
     def db(self) -> Database:

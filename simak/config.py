@@ -256,7 +256,7 @@ def anchor_sqlite_url(url: str, base: Path) -> str:
     if not url.startswith(prefix) or ":memory:" in url:
         return url
     rest = url.removeprefix(prefix)
-    if rest.startswith("/"):
+    if rest.startswith(("/", "file:")):  # absolute, or an SQLite URI (file:...?mode=ro)
         return url
     return prefix + str(base / Path(rest).expanduser())
 

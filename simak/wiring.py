@@ -10,8 +10,12 @@ from simak.app import App
 
 
 def build_channels(app: App) -> list[Channel]:
-    """Private channels available to routing. Only the manual (staff task) channel so far."""
-    return [ManualChannel()]
+    """Private channels: those injected into the App, else the configured ones; the manual
+    channel (a task for staff) is always there as the last resort."""
+    channels = list(app.channels) if app.channels is not None else []
+    if not any(c.name == "manual" for c in channels):
+        channels.append(ManualChannel())
+    return channels
 
 
 def build_router(app: App) -> Router:

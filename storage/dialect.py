@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -14,6 +15,17 @@ def insert(session: Session, table: Any) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+def advisory_lock(session: Session, name: str) -> None:
+    """Serialise, for the rest of this transaction, every transaction locking ``name``.
+
+    PostgreSQL takes a transaction-level advisory lock; SQLite needs nothing, its writing
+    transactions already run one at a time.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = zlib.crc32(name.encode("utf-8", "replace")) & 0x7FFFFFFF
+        session.execute(select(func.pg_advisory_xact_lock(key)))
 
 
 def lock_ids(session: Session, query: Select[Any]) -> list[Any]:

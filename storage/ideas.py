@@ -1,4 +1,9 @@
-"""Captured product ideas, grouped for the owner's ideas board."""
+"""Captured product ideas and the groups of the owner's ideas board.
+
+Routing only *captures* an idea (ungrouped). Grouping is a separate, serialised step that
+takes the ungrouped ideas in a canonical order (when posted, then platform and id), so
+overlapping runs build the same board one clean run would.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from common.errors import UsageError
-from storage.dialect import insert
+from storage.dialect import advisory_lock, insert
 from storage.models import IDEA_STATUSES, Idea, MentionRow, Person
 
 
@@ -51,40 +56,78 @@ class StoredIdea:
     text: str
 
 
-def add_idea(
+@dataclass(frozen=True, slots=True)
+class UngroupedIdea:
+    """A captured idea still waiting for its group."""
+
+    id: int
+    mention_id: int
+    brand: str
+    text: str
+    captured_at: datetime
+
+
+def capture_idea(
     session: Session,
     *,
     mention_id: int,
     person_id: int | None,
     brand: str,
-    group_key: str,
     title: str,
     now: datetime,
 ) -> None:
-    """Capture an idea (once per mention, whatever runs overlap)."""
-    status = session.scalar(select(Idea.status).where(Idea.group_key == group_key).limit(1))
+    """Capture an idea (once per mention, whatever runs overlap); grouped later."""
     session.execute(
         insert(session, Idea)
         .values(
             mention_id=mention_id,
             person_id=person_id,
             brand=brand,
-            group_key=group_key,
+            group_key=None,
             title=title,
-            status=status or "new",
+            status="new",
             created_at=now,
         )
         .on_conflict_do_nothing(index_elements=["mention_id"])
     )
 
 
+def lock_board(session: Session, brand: str) -> None:
+    """Serialise grouping of ``brand``'s board for the rest of this transaction.
+
+    SQLite needs nothing: its writing transactions already run one at a time.
+    """
+    advisory_lock(session, f"simak-ideas:{brand}")
+
+
+def ungrouped(session: Session) -> list[UngroupedIdea]:
+    """Ideas waiting for a group, in the canonical order grouping uses."""
+    rows = session.execute(
+        select(Idea.id, Idea.mention_id, Idea.brand, MentionRow.text, Idea.created_at)
+        .join(MentionRow, MentionRow.id == Idea.mention_id)
+        .where(Idea.group_key.is_(None))
+        .order_by(MentionRow.created_at, MentionRow.platform, MentionRow.external_id)
+    ).all()
+    return [UngroupedIdea(r.id, r.mention_id, r.brand, r.text, r.created_at) for r in rows]
+
+
+def assign_group(session: Session, idea_id: int, group_key: str) -> None:
+    """Put an ungrouped idea into ``group_key`` (taking the group's status)."""
+    status = session.scalar(select(Idea.status).where(Idea.group_key == group_key).limit(1))
+    session.execute(
+        update(Idea)
+        .where(Idea.id == idea_id, Idea.group_key.is_(None))
+        .values(group_key=group_key, status=status or "new")
+    )
+
+
 def stored_ideas(session: Session, brand: str) -> list[StoredIdea]:
-    """Every idea of ``brand`` with its text, oldest first."""
+    """Every grouped idea of ``brand`` with its text, in canonical order."""
     rows = session.execute(
         select(Idea.mention_id, Idea.brand, Idea.group_key, MentionRow.text)
         .join(MentionRow, MentionRow.id == Idea.mention_id)
-        .where(Idea.brand == brand)
-        .order_by(Idea.id)
+        .where(Idea.brand == brand, Idea.group_key.is_not(None))
+        .order_by(MentionRow.created_at, MentionRow.platform, MentionRow.external_id)
     ).all()
     return [StoredIdea(r.mention_id, r.brand, r.group_key, r.text) for r in rows]
 
@@ -103,7 +146,8 @@ def idea_board(session: Session) -> list[IdeaBoardRow]:
         select(Idea, MentionRow, Person.display_name)
         .join(MentionRow, MentionRow.id == Idea.mention_id)
         .outerjoin(Person, Person.id == Idea.person_id)
-        .order_by(Idea.id)
+        .where(Idea.group_key.is_not(None))
+        .order_by(MentionRow.created_at, MentionRow.platform, MentionRow.external_id)
     ).all()
     groups: dict[str, list[tuple[Idea, IdeaMember]]] = defaultdict(list)
     for idea, mention, name in rows:
@@ -115,9 +159,9 @@ def idea_board(session: Session) -> list[IdeaBoardRow]:
             mention.text,
             mention.created_at,
         )
-        groups[idea.group_key].append((idea, member))
+        groups[str(idea.group_key)].append((idea, member))
     board = [_board_row(key, items) for key, items in groups.items()]
-    return sorted(board, key=lambda r: (-r.people, -r.count, r.first_seen))
+    return sorted(board, key=lambda r: (-r.people, -r.count, r.first_seen, r.group_key))
 
 
 def _board_row(key: str, items: list[tuple[Idea, IdeaMember]]) -> IdeaBoardRow:

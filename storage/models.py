@@ -358,7 +358,7 @@ class Idea(Base):
     )
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     brand: Mapped[str] = mapped_column(Text)
-    group_key: Mapped[str] = mapped_column(String(64), index=True)
+    group_key: Mapped[str | None] = mapped_column(String(64), index=True)  # None: not grouped yet
     title: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="new")
     created_at: Mapped[datetime]

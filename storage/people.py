@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from common.errors import ConflictError, NotFound
 from common.records import Author
 from storage.audit import record
-from storage.dialect import insert
+from storage.dialect import advisory_lock, insert
 from storage.models import (
     FollowUp,
     Handle,
@@ -101,6 +101,8 @@ def _person_by_email(session: Session, email: str | None) -> int | None:
     # The same email on two platforms is one customer: their history follows them.
     if not email or "@" not in email:
         return None
+    # Two runs meeting one new email at once must agree on one person.
+    advisory_lock(session, f"simak-email:{email.strip().lower()}")
     return session.scalar(
         select(Person.id)
         .where(func.lower(Person.email) == email.strip().lower(), Person.merged_into_id.is_(None))

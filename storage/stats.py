@@ -58,7 +58,9 @@ def collect_stats(session: Session) -> Stats:
     for (row_labels,) in session.execute(current).all():
         for label in row_labels or ["other"]:
             labels[label] = labels.get(label, 0) + 1
-    groups = session.scalar(select(func.count(func.distinct(Idea.group_key)))) or 0
+    groups = (
+        session.scalar(select(func.count(func.distinct(Idea.group_key)))) or 0
+    )  # NULLs not counted
     return Stats(
         mentions=sum(by_status.values()),
         mentions_by_status=by_status,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from common.records import Classification
 from simak.app import App
+from simak.usecases.ideas import group_pending
 from simak.usecases.route import BatchRouter
 from simak.wiring import build_router
 from storage.corrections import correct_labels
@@ -30,4 +31,5 @@ def correct(app: App, mention_id: int, labels: tuple[str, ...], actor: str) -> C
         now = app.clock()
         result = correct_labels(session, mention_id, labels, actor, now)
         outcome = router.reroute(session, mention_id, result, actor, now)
+    group_pending(app)
     return Corrected(mention_id, result, outcome)

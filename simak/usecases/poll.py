@@ -12,6 +12,7 @@ from listeners.base import Listener
 from simak.app import App
 from simak.runs import dead_among
 from simak.usecases.classify import ProcessReport, classify_pending
+from simak.usecases.ideas import group_pending
 from simak.wiring import build_router
 from storage import leases
 from storage.mentions import save_mentions
@@ -102,6 +103,7 @@ def poll(
             after_source(report)
         reports.append(report)
     processed = classify_pending(app, router, progress)
+    group_pending(app)
     return PollReport(reports, processed)
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from simak.app import App
+from storage.followups import STATUSES
 from storage.ideas import IdeaBoardRow, idea_board
-from storage.models import FOLLOWUP_STATUSES as FOLLOWUP_STATUSES
 from storage.queue import QueueItem, queue_items
 from storage.sources import SourceHealth, source_health
 from storage.stats import Stats, collect_stats
+
+#: Every follow-up status, for filters and help texts.
+FOLLOWUP_STATUSES = STATUSES
 
 
 def queue(

@@ -10,13 +10,12 @@ from sqlalchemy.orm import Session
 
 from common.records import Classification
 from responder.base import RouteInput
-from responder.ideas import IdeaGroup, assign_group
 from responder.routing import Router
 from responder.text import clean, trim
 from simak.config import Settings
 from storage.followups import create_followup, followup_of_mention, replan, status_of
 from storage.followups import move as move_followup
-from storage.ideas import add_idea, stored_ideas
+from storage.ideas import capture_idea
 from storage.mentions import set_status
 from storage.recipients import MentionFacts, mention_facts
 
@@ -49,17 +48,6 @@ class BatchRouter:
                 self._capture_idea(session, facts, now)
                 ideas += 1
         return routed, filtered, ideas
-
-    def _idea_noise(self, brand_name: str) -> list[str]:
-        # Brand words say nothing about *what* is asked; leave them out of similarity.
-        brand = self.settings.brand(brand_name)
-        return [
-            brand.label,
-            brand.name,
-            *brand.terms,
-            *brand.handles.values(),
-            *self.settings.responder.ideas.ignore_terms,
-        ]
 
     def _language_wanted(self, brand: str, lang: str) -> bool:
         wanted = self.settings.brand(brand).languages
@@ -117,25 +105,11 @@ class BatchRouter:
         return replan(session, followup_id, plan, actor, now)
 
     def _capture_idea(self, session: Session, facts: MentionFacts, now: datetime) -> None:
-        groups: dict[str, IdeaGroup] = {}
-        for idea in stored_ideas(session, facts.brand):
-            if idea.group_key not in groups:  # the first idea of a group represents it
-                groups[idea.group_key] = IdeaGroup(
-                    idea.group_key, idea.text, idea.text, (idea.mention_id,)
-                )
-        ideas = self.settings.responder.ideas
-        key = assign_group(
-            facts.text,
-            list(groups.values()),
-            threshold=ideas.similarity_threshold,
-            ignore=self._idea_noise(facts.brand),
-        )
-        add_idea(
+        capture_idea(
             session,
             mention_id=facts.id,
             person_id=facts.person_id,
             brand=facts.brand,
-            group_key=key,
             title=trim(clean(facts.text), 90),
             now=now,
         )

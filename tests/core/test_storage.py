@@ -13,7 +13,7 @@ from common.records import Author, Classification, FollowUpPlan, Mention, Recipi
 from storage import leases, outbox
 from storage.db import Database, open_database
 from storage.followups import change, create_followup, edit_draft, move, replan, snooze
-from storage.ideas import add_idea, idea_board, set_group_status
+from storage.ideas import assign_group, capture_idea, idea_board, set_group_status, ungrouped
 from storage.mentions import claim_pending, finish_claim, save_classification, save_mentions
 from storage.models import ClassificationRow, Handle, MentionRow, Person
 from storage.outbox import Outcome
@@ -333,25 +333,15 @@ def test_idea_board_groups_and_counts_people(db: Database) -> None:
             ],
             NOW,
         )
-        for mid, key in zip(ids, ["oat", "oat", "medan"], strict=True):
-            add_idea(
-                s,
-                mention_id=mid,
-                person_id=None,
-                brand="kopi-senja",
-                group_key=key,
-                title=key,
-                now=NOW,
-            )
-            add_idea(
-                s,
-                mention_id=mid,
-                person_id=None,
-                brand="kopi-senja",
-                group_key=key,
-                title=key,
-                now=NOW,
-            )
+        for mid in ids:
+            for _ in range(2):  # captured once, however often routing runs
+                capture_idea(
+                    s, mention_id=mid, person_id=None, brand="kopi-senja", title="t", now=NOW
+                )
+        waiting = ungrouped(s)
+        assert [i.mention_id for i in waiting] == ids
+        for idea, key in zip(waiting, ["oat", "oat", "medan"], strict=True):
+            assign_group(s, idea.id, key)
         set_group_status(s, "oat", "planned")
         with pytest.raises(UsageError):
             set_group_status(s, "oat", "shipped")

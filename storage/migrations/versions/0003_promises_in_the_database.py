@@ -208,6 +208,7 @@ def upgrade() -> None:
         batch_op.alter_column(
             "brand", existing_type=sa.VARCHAR(length=100), type_=sa.Text(), existing_nullable=False
         )
+        batch_op.alter_column("group_key", existing_type=sa.String(length=64), nullable=True)
         batch_op.create_check_constraint(
             "ck_ideas_status", storage.models.one_of("status", storage.models.IDEA_STATUSES)
         )
