@@ -8,7 +8,8 @@ whose returned row proves it won; a lost race or a change from the wrong state i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
@@ -58,6 +59,68 @@ def recipient_of(data: Mapping[str, Any] | None, platform: str) -> Recipient:
         user_id=data.get("user_id"),
         email=data.get("email"),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class NewFollowUp:
+    """A plan to store, with who it is for and how to reach them."""
+
+    plan: FollowUpPlan
+    person_id: int | None
+    recipient: Recipient
+    channel_note: str | None = None
+
+
+def create_followups(session: Session, items: Sequence[NewFollowUp], now: datetime) -> list[int]:
+    """Store follow-ups for mentions that have none yet (in a few statements); returns the
+    ids of those created — a mention that already has one keeps it."""
+    if not items:
+        return []
+    created = session.execute(
+        insert(session, FollowUp)
+        .on_conflict_do_nothing(index_elements=["mention_id"])
+        .returning(FollowUp.id, FollowUp.mention_id, FollowUp.label),
+        [_row(i, now) for i in items],
+    ).all()
+    if created:
+        session.execute(
+            insert(session, FollowUpEvent),
+            [
+                {
+                    "followup_id": r.id,
+                    "from_status": None,
+                    "to_status": "open",
+                    "actor": "simak",
+                    "at": now,
+                    "note": f"routed as {r.label}",
+                }
+                for r in created
+            ],
+        )
+    return [r.id for r in created]
+
+
+def _row(item: NewFollowUp, now: datetime) -> dict[str, Any]:
+    plan = item.plan
+    return {
+        "mention_id": plan.mention_id,
+        "person_id": item.person_id,
+        "status": "open",
+        "version": 1,
+        "label": plan.label,
+        "priority": plan.priority,
+        "due_at": plan.due_at,
+        "channel": plan.channel,
+        "channel_note": item.channel_note,
+        "recipient": recipient_json(item.recipient),
+        "lang": plan.lang,
+        "subject": plan.subject,
+        "draft": plan.draft,
+        "attempts": 0,
+        "idempotency_key": f"simak-fu-{plan.mention_id}",
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def create_followup(

@@ -13,14 +13,14 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from common.records import Classification, Mention
 from common.text import fold
 from storage.dialect import insert, lock_ids
 from storage.models import ClassificationRow, MentionRow
-from storage.people import handle_for, suggest_same_person
+from storage.people import handles_for, suggest_same_person
 
 # The same text from two people on two platforms within this window may be one person.
 _CROSS_POST_WINDOW = timedelta(days=3)
@@ -44,25 +44,46 @@ class PendingMention:
 
 
 def save_mentions(session: Session, mentions: Sequence[Mention], now: datetime) -> list[int]:
-    """Insert mentions not seen before; return the ids of the new rows.
+    """Insert mentions not seen before; return the ids of the new rows, in input order.
 
     A mention already stored under the same (platform, external_id) — by this run or an
-    overlapping one — is skipped, so re-running a poll never duplicates anything.
+    overlapping one — is skipped, so re-running a poll never duplicates anything. One
+    page is stored in a few statements, not a few per mention.
     """
-    new_ids: list[int] = []
-    for mention in mentions:
-        handle_id, person_id = handle_for(session, mention.author, now)
-        row_id = session.execute(
-            insert(session, MentionRow)
-            .values(**_mention_values(mention, handle_id, person_id, now))
-            .on_conflict_do_nothing(index_elements=["platform", "external_id"])
-            .returning(MentionRow.id)
-        ).scalar_one_or_none()
-        if row_id is None:
-            continue
-        _check_cross_post(session, row_id, mention, person_id, now)
-        new_ids.append(row_id)
-    return new_ids
+    unique = list({(m.platform, m.external_id): m for m in reversed(mentions)}.values())[::-1]
+    stored = _stored_keys(session, [(m.platform, m.external_id) for m in unique])
+    fresh = [m for m in unique if (m.platform, m.external_id) not in stored]
+    if not fresh:
+        return []
+    owners = handles_for(session, [m.author for m in fresh], now)
+    rows = [_mention_values(m, *owners.get(m.author.key, (None, None)), now) for m in fresh]
+    inserted = session.execute(
+        insert(session, MentionRow)
+        .on_conflict_do_nothing(index_elements=["platform", "external_id"])
+        .returning(MentionRow.id, MentionRow.platform, MentionRow.external_id),
+        rows,
+    ).all()
+    id_of = {(r.platform, r.external_id): r.id for r in inserted}
+    new = [
+        (m, id_of[(m.platform, m.external_id)])
+        for m in fresh
+        if (m.platform, m.external_id) in id_of
+    ]
+    _check_cross_posts(session, new, owners, now)
+    return [row_id for _, row_id in new]
+
+
+def _stored_keys(session: Session, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for start in range(0, len(keys), 400):
+        chunk = keys[start : start + 400]
+        rows = session.execute(
+            select(MentionRow.platform, MentionRow.external_id).where(
+                tuple_(MentionRow.platform, MentionRow.external_id).in_(chunk)
+            )
+        ).all()
+        found.update((r.platform, r.external_id) for r in rows)
+    return found
 
 
 def _mention_values(
@@ -87,6 +108,32 @@ def _mention_values(
         "raw_json": mention.raw_json,
         "status": "new",
     }
+
+
+def _check_cross_posts(
+    session: Session,
+    new: list[tuple[Mention, int]],
+    owners: dict[str, tuple[int | None, int | None]],
+    now: datetime,
+) -> None:
+    """Only texts whose hash was seen before need a closer look (one query per page)."""
+    long_enough = [(m, i) for m, i in new if len(m.text) >= _MIN_CROSS_POST_CHARS]
+    hashes = {text_hash(m.text) for m, _ in long_enough}
+    if not hashes:
+        return
+    repeated = {
+        h
+        for (h,) in session.execute(
+            select(MentionRow.text_hash)
+            .where(MentionRow.text_hash.in_(hashes))
+            .group_by(MentionRow.text_hash)
+            .having(func.count() > 1)
+        ).all()
+    }
+    for mention, row_id in long_enough:
+        if text_hash(mention.text) in repeated:
+            person_id = owners.get(mention.author.key, (None, None))[1]
+            _check_cross_post(session, row_id, mention, person_id, now)
 
 
 def _check_cross_post(
@@ -177,25 +224,63 @@ def claim_pending(
     )
 
 
-def finish_claim(
-    session: Session, mention_id: int, holder: str, result: Classification, now: datetime
-) -> bool:
-    """Store the classifier's verdict if ``holder`` still owns the claim; False otherwise
-    (the claim expired and another run classified the mention)."""
-    won = session.execute(
-        update(MentionRow)
-        .where(
-            MentionRow.id == mention_id,
-            MentionRow.status == "new",
-            MentionRow.claimed_by == holder,
+def finish_claims(
+    session: Session,
+    holder: str,
+    verdicts: Sequence[tuple[int, Classification]],
+    now: datetime,
+) -> list[int]:
+    """Store the verdicts whose claims ``holder`` still owns; returns those mention ids
+    (a claim that expired was taken over, and that run stores its own verdict)."""
+    ids = [mention_id for mention_id, _ in verdicts]
+    if not ids:
+        return []
+    won = set(
+        session.scalars(
+            update(MentionRow)
+            .where(
+                MentionRow.id.in_(ids),
+                MentionRow.status == "new",
+                MentionRow.claimed_by == holder,
+            )
+            .values(status="classified", claimed_by=None, claim_expires_at=None)
+            .returning(MentionRow.id)
+            .execution_options(synchronize_session=False)
         )
-        .values(status="classified", lang=result.lang, claimed_by=None, claim_expires_at=None)
-        .returning(MentionRow.id)
-    ).scalar_one_or_none()
-    if won is None:
-        return False
-    save_classification(session, mention_id, result, now)
-    return True
+    )
+    kept = [(i, r) for i, r in verdicts if i in won]
+    if not kept:
+        return []
+    session.execute(
+        update(MentionRow).execution_options(synchronize_session=False),
+        [{"id": i, "lang": r.lang} for i, r in kept],
+    )
+    session.execute(
+        update(ClassificationRow)
+        .where(ClassificationRow.mention_id.in_(won), ClassificationRow.is_current)
+        .values(is_current=False)
+    )
+    session.execute(
+        insert(session, ClassificationRow), [_classification_values(i, r, now) for i, r in kept]
+    )
+    return [i for i, _ in kept]
+
+
+def _classification_values(
+    mention_id: int, result: Classification, now: datetime, corrected_by: str | None = None
+) -> dict[str, object]:
+    return {
+        "mention_id": mention_id,
+        "labels": list(result.labels),
+        "praise": result.scores["praise"],
+        "complaint": result.scores["complaint"],
+        "idea": result.scores["idea"],
+        "lang": result.lang,
+        "model": result.model,
+        "created_at": now,
+        "corrected_by": corrected_by,
+        "is_current": True,
+    }
 
 
 def save_classification(
@@ -213,26 +298,26 @@ def save_classification(
         .where(ClassificationRow.mention_id == mention_id, ClassificationRow.is_current)
         .values(is_current=False)
     )
-    session.add(
-        ClassificationRow(
-            mention_id=mention_id,
-            labels=list(result.labels),
-            praise=result.scores["praise"],
-            complaint=result.scores["complaint"],
-            idea=result.scores["idea"],
-            lang=result.lang,
-            model=result.model,
-            created_at=now,
-            corrected_by=corrected_by,
-            is_current=True,
-        )
+    session.execute(
+        insert(session, ClassificationRow),
+        [_classification_values(mention_id, result, now, corrected_by)],
     )
-    session.flush()
 
 
 def set_status(session: Session, mention_id: int, status: str) -> None:
     """Move a mention to ``status`` (classified, routed, filtered, duplicate)."""
-    session.execute(update(MentionRow).where(MentionRow.id == mention_id).values(status=status))
+    set_statuses(session, [mention_id], status)
+
+
+def set_statuses(session: Session, mention_ids: Sequence[int], status: str) -> None:
+    """Move many mentions to ``status`` in one statement."""
+    if mention_ids:
+        session.execute(
+            update(MentionRow)
+            .where(MentionRow.id.in_(mention_ids))
+            .values(status=status)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def count_pending(session: Session) -> int:

@@ -9,10 +9,11 @@ restores both people — their mentions, follow-ups and ideas follow the handles
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from common.errors import ConflictError, NotFound
@@ -55,6 +56,35 @@ class Suggestion:
     reason: str
     status: str
     created_at: datetime
+
+
+def handles_for(
+    session: Session, authors: Sequence[Author], now: datetime
+) -> dict[str, tuple[int | None, int | None]]:
+    """``author.key`` → (handle id, person id) for every author, creating the new ones.
+
+    Known handles are looked up in one query per page (and refreshed only when a field
+    changed); only authors seen for the first time cost statements of their own.
+    """
+    by_key = {a.key: a for a in authors if a.key.partition(":")[2]}
+    pairs = [(a.platform, a.key.partition(":")[2]) for a in by_key.values()]
+    known: dict[tuple[str, str], Handle] = {}
+    for start in range(0, len(pairs), 400):
+        rows = session.scalars(
+            select(Handle).where(
+                tuple_(Handle.platform, Handle.key).in_(pairs[start : start + 400])
+            )
+        )
+        known.update(((h.platform, h.key), h) for h in rows)
+    out: dict[str, tuple[int | None, int | None]] = {}
+    for key, author in by_key.items():
+        handle = known.get((author.platform, key.partition(":")[2]))
+        if handle is not None:
+            _refresh(session, handle, author)
+            out[key] = (handle.id, handle.person_id)
+        else:
+            out[key] = handle_for(session, author, now)
+    return out
 
 
 def handle_for(session: Session, author: Author, now: datetime) -> tuple[int | None, int | None]:
@@ -112,11 +142,12 @@ def _person_by_email(session: Session, email: str | None) -> int | None:
 
 
 def _refresh(session: Session, handle: Handle, author: Author) -> None:
+    new_email = bool(author.email) and handle.email != author.email
     for attr in _REFRESHED:
         value = getattr(author, attr)
         if value and getattr(handle, attr) != value:
             setattr(handle, attr, value)
-    if author.email:
+    if new_email:
         session.execute(
             update(Person)
             .where(Person.id == handle.person_id, Person.email.is_(None))

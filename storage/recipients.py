@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,6 +27,40 @@ class MentionFacts:
     person_id: int | None
     recipient: Recipient
     person_mentions: int  # how many mentions this person has made (loyalty)
+
+
+def mention_facts_many(session: Session, ids: Sequence[int]) -> dict[int, MentionFacts]:
+    """Facts about many mentions in a few queries (a classified batch)."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(MentionRow, Handle, Person)
+        .outerjoin(Handle, Handle.id == MentionRow.handle_id)
+        .outerjoin(Person, Person.id == MentionRow.person_id)
+        .where(MentionRow.id.in_(ids))
+    ).all()
+    people = {m.person_id for m, _, _ in rows if m.person_id is not None}
+    counts = dict(
+        session.execute(
+            select(MentionRow.person_id, func.count())
+            .where(MentionRow.person_id.in_(people))
+            .group_by(MentionRow.person_id)
+        ).all()
+    )
+    return {
+        m.id: MentionFacts(
+            id=m.id,
+            platform=m.platform,
+            brand=m.brand,
+            text=m.text,
+            url=m.url,
+            created_at=m.created_at,
+            person_id=m.person_id,
+            recipient=_recipient(m, h, p),
+            person_mentions=int(counts.get(m.person_id, 1)) if m.person_id else 1,
+        )
+        for m, h, p in rows
+    }
 
 
 def mention_facts(session: Session, mention_id: int) -> MentionFacts:
@@ -58,6 +93,10 @@ def recipient_for(session: Session, m: MentionRow) -> Recipient:
             .order_by(Handle.id)
             .limit(1)
         )
+    return _recipient(m, handle, person)
+
+
+def _recipient(m: MentionRow, handle: Handle | None, person: Person | None) -> Recipient:
     return Recipient(
         name=(person.display_name if person else None) or m.author_name,
         platform=m.platform,

@@ -11,7 +11,7 @@ from responder.routing import Router
 from simak.app import App
 from simak.runs import dead_among
 from simak.usecases.route import BatchRouter
-from storage.mentions import claim_holders, claim_pending, count_pending, finish_claim
+from storage.mentions import claim_holders, claim_pending, count_pending, finish_claims
 
 #: A claim outlives any sane batch; a killed run's claims free up at once on this host.
 CLAIM_TTL = timedelta(minutes=10)
@@ -58,11 +58,9 @@ def classify_pending(
         results = classifier.classify([_text_for(m.title, m.text) for m in batch])
         with app.db.session() as session:
             now = app.clock()
-            won = [
-                (m.id, r)
-                for m, r in zip(batch, results, strict=True)
-                if finish_claim(session, m.id, app.holder, r, now)
-            ]
+            verdicts = [(m.id, r) for m, r in zip(batch, results, strict=True)]
+            kept = set(finish_claims(session, app.holder, verdicts, now))
+            won = [(i, r) for i, r in verdicts if i in kept]
             routed, filtered, ideas = route(session, [i for i, _ in won], [r for _, r in won], now)
         report.classified += len(won)
         report.routed += routed

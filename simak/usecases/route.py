@@ -13,11 +13,18 @@ from responder.base import RouteInput
 from responder.routing import Router
 from responder.text import clean, trim
 from simak.config import Settings
-from storage.followups import create_followup, followup_of_mention, replan, status_of
+from storage.followups import (
+    NewFollowUp,
+    create_followup,
+    create_followups,
+    followup_of_mention,
+    replan,
+    status_of,
+)
 from storage.followups import move as move_followup
 from storage.ideas import capture_idea
-from storage.mentions import set_status
-from storage.recipients import MentionFacts, mention_facts
+from storage.mentions import set_status, set_statuses
+from storage.recipients import MentionFacts, mention_facts, mention_facts_many
 
 
 @dataclass
@@ -34,20 +41,30 @@ class BatchRouter:
         results: Sequence[Classification],
         now: datetime,
     ) -> tuple[int, int, int]:
-        """Route each (mention, verdict); returns (follow-ups, filtered, ideas)."""
-        routed = filtered = ideas = 0
+        """Route each (mention, verdict); returns (follow-ups, filtered, ideas).
+
+        Plans are made in Python, then stored in a few statements per batch.
+        """
+        all_facts = mention_facts_many(session, ids)
+        filtered: list[int] = []
+        new: list[NewFollowUp] = []
+        ideas: list[MentionFacts] = []
         for mention_id, result in zip(ids, results, strict=True):
-            facts = mention_facts(session, mention_id)
+            facts = all_facts[mention_id]
             if not self._language_wanted(facts.brand, result.lang):
-                set_status(session, mention_id, "filtered")
-                filtered += 1
+                filtered.append(mention_id)
                 continue
-            if self._route_one(session, facts, result, now):
-                routed += 1
+            plan = self.router.plan(self._input(facts, result), now)
+            if plan is not None:
+                new.append(NewFollowUp(plan, facts.person_id, facts.recipient))
             if "idea" in result.labels:
-                self._capture_idea(session, facts, now)
-                ideas += 1
-        return routed, filtered, ideas
+                ideas.append(facts)
+        set_statuses(session, filtered, "filtered")
+        create_followups(session, new, now)
+        set_statuses(session, [n.plan.mention_id for n in new], "routed")
+        for facts in ideas:
+            self._capture_idea(session, facts, now)
+        return len(new), len(filtered), len(ideas)
 
     def _language_wanted(self, brand: str, lang: str) -> bool:
         wanted = self.settings.brand(brand).languages
@@ -67,16 +84,6 @@ class BatchRouter:
             created_at=facts.created_at,
             person_mentions=facts.person_mentions,
         )
-
-    def _route_one(
-        self, session: Session, facts: MentionFacts, result: Classification, now: datetime
-    ) -> bool:
-        plan = self.router.plan(self._input(facts, result), now)
-        if plan is None:
-            return False
-        create_followup(session, plan, facts.person_id, facts.recipient, now)
-        set_status(session, facts.id, "routed")
-        return True
 
     def reroute(
         self, session: Session, mention_id: int, result: Classification, actor: str, now: datetime

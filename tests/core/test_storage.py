@@ -14,7 +14,7 @@ from storage import leases, outbox
 from storage.db import Database, open_database
 from storage.followups import change, create_followup, edit_draft, move, replan, snooze
 from storage.ideas import assign_group, capture_idea, idea_board, set_group_status, ungrouped
-from storage.mentions import claim_pending, finish_claim, save_classification, save_mentions
+from storage.mentions import claim_pending, finish_claims, save_classification, save_mentions
 from storage.models import ClassificationRow, Handle, MentionRow, Person
 from storage.outbox import Outcome
 from storage.people import merge, open_suggestions, unmerge
@@ -230,9 +230,10 @@ def test_claims_give_each_mention_to_one_run(db: Database) -> None:
     assert len(first) == 3 and len(second) == 2
     assert {m.id for m in first} == {m.id for m in dead_taken}
     with db.session() as s:
-        assert not finish_claim(s, first[0].id, "run-a", COMPLAINT, NOW)  # run-c holds it now
-        assert finish_claim(s, first[0].id, "run-c", COMPLAINT, NOW)
-        assert not finish_claim(s, first[0].id, "run-c", COMPLAINT, NOW)  # done once
+        mid = first[0].id
+        assert finish_claims(s, "run-a", [(mid, COMPLAINT)], NOW) == []  # run-c holds it now
+        assert finish_claims(s, "run-c", [(mid, COMPLAINT)], NOW) == [mid]
+        assert finish_claims(s, "run-c", [(mid, COMPLAINT)], NOW) == []  # done once
 
 
 def test_leases_exclude_until_expiry_or_death(db: Database) -> None:
