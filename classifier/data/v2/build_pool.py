@@ -31,7 +31,11 @@ from typing import Literal
 HERE = Path(__file__).resolve().parent
 SEED = 20261201
 MAX_CHARS = 700
-NEAR_DUP_JACCARD = 0.7
+# Sampling skips a candidate at Jaccard >= 0.7 (kept as first built, so that the sample, and
+# the annotations made on it, stay put); a final pass then removes, without backfilling,
+# every real row at >= 0.5 of an earlier text and the rows listed in drop.txt.
+SAMPLE_JACCARD = 0.7
+FINAL_JACCARD = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +210,8 @@ def _shingles(key: str) -> frozenset[str]:
 class NearDupIndex:
     """Exact (strong key) and word-trigram Jaccard near-duplicate detection."""
 
-    def __init__(self) -> None:
+    def __init__(self, threshold: float) -> None:
+        self._threshold = threshold
         self._keys: set[str] = set()
         self._sets: list[frozenset[str]] = []
         self._by_shingle: dict[str, list[int]] = {}
@@ -227,7 +232,7 @@ class NearDupIndex:
         shared = Counter(i for s in sh for i in self._by_shingle.get(s, ()))
         for i, n in shared.items():
             union = len(sh | self._sets[i])
-            if union and n / union >= NEAR_DUP_JACCARD:
+            if union and n / union >= self._threshold:
                 return True
         return False
 
@@ -502,20 +507,17 @@ def _read_ids(path: Path) -> set[str]:
     return {line.split("#", 1)[0].strip() for line in lines if line.split("#", 1)[0].strip()}
 
 
-def build(root: Path, folder: Path) -> tuple[list[dict[str, str]], Counter[tuple[str, str]]]:
-    """The pool rows (real first, then written) and per-(lang, category) counts."""
-    index = NearDupIndex()
-    with (root / "simak_annotated" / "train.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            index.add(json.loads(line)["text"])
-    drop = _read_ids(folder / "drop.txt")
+def _sample(root: Path, simak: list[str]) -> list[tuple[Row, str]]:
+    """Real rows per category: seeded shuffle, first ``quota`` that are not near-duplicates."""
+    index = NearDupIndex(SAMPLE_JACCARD)
+    for text in simak:
+        index.add(text)
     by_source: dict[str, list[Row]] = {}
     for row in load_real(root):
         if len(row.text) <= MAX_CHARS:
             by_source.setdefault(row.source, []).append(row)
     taken: set[str] = set()
-    out: list[dict[str, str]] = []
-    counts: Counter[tuple[str, str]] = Counter()
+    out: list[tuple[Row, str]] = []
     for cat in CATEGORIES:
         cands = [r for s in cat.sources for r in by_source.get(s, []) if r.key not in taken]
         cands = [r for r in cands if cat.cue.search(r.text)]
@@ -526,12 +528,30 @@ def build(root: Path, folder: Path) -> tuple[list[dict[str, str]], Counter[tuple
             if n >= cat.quota:
                 break
             taken.add(r.key)
-            if _row_id(r) in drop or index.is_dup(r.text):
+            if index.is_dup(r.text):
                 continue
             index.add(r.text)
-            out.append(_pool_row(_row_id(r), r, cat.name))
-            counts[(r.lang, cat.name)] += 1
+            out.append((r, cat.name))
             n += 1
+    return out
+
+
+def build(root: Path, folder: Path) -> tuple[list[dict[str, str]], Counter[tuple[str, str]]]:
+    """The pool rows (real first, then written) and per-(lang, category) counts."""
+    with (root / "simak_annotated" / "train.jsonl").open(encoding="utf-8") as fh:
+        simak = [json.loads(line)["text"] for line in fh]
+    index = NearDupIndex(FINAL_JACCARD)
+    for text in simak:
+        index.add(text)
+    drop = _read_ids(folder / "drop.txt")
+    out: list[dict[str, str]] = []
+    counts: Counter[tuple[str, str]] = Counter()
+    for r, category in _sample(root, simak):
+        if _row_id(r) in drop or index.is_dup(r.text):
+            continue
+        index.add(r.text)
+        out.append(_pool_row(_row_id(r), r, category))
+        counts[(r.lang, category)] += 1
     for row, category in load_written(folder):
         if index.is_dup(row.text):
             raise SystemExit(f"written {row.key} duplicates an earlier text: rewrite it")
