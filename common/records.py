@@ -97,6 +97,7 @@ class FollowUpPlan:
     lang: str  # language of the draft
     subject: str
     draft: str
+    note: str | None = None  # something staff should know (e.g. "says it is solved")
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from common.errors import ConfigError
 from responder.base import Channel, FollowUpPlan, Recipient, RouteInput
 from responder.drafts import DraftWriter
 from responder.priority import PriorityAssessment, PriorityScorer
+from responder.resolution import resolved_by_newest
 from responder.settings import LABEL_PRECEDENCE, Label, ResponderSettings, RoutingRules
 
 FALLBACK_CHANNEL: Final = "manual"
@@ -74,6 +75,16 @@ class Router:
             draft=draft.body,
         )
 
+    @property
+    def rules(self) -> RoutingRules:
+        """The routing rules in force."""
+        return self._settings.rules
+
+    @property
+    def resolution_drop(self) -> int:
+        """Priority taken off a conversation whose customer says it is solved."""
+        return self._settings.resolution_drop
+
     def explain(self, item: RouteInput) -> PriorityAssessment | None:
         """Why ``item`` gets the priority it gets (for the audit log or the console)."""
         label = deciding_label(item.labels, self._settings.rules)
@@ -86,3 +97,41 @@ class Router:
             if channel is not None and channel.can_reach(recipient):
                 return name
         return FALLBACK_CHANNEL
+
+
+def plan_conversation(
+    router: Router, items: Sequence[RouteInput], now: datetime
+) -> FollowUpPlan | None:
+    """One plan for a person's conversation: every post's plan, then the most urgent label,
+    the highest priority, the earliest due time, and the draft of the most urgent post.
+
+    When the newest post says the problem is solved (or only praises), the conversation
+    stays open for a person to close, but its urgency drops (see :mod:`responder.resolution`).
+    ``items`` are oldest first.
+    """
+    plans = [(item, plan) for item in items if (plan := router.plan(item, now)) is not None]
+    if not plans:
+        return None
+    label = deciding_label([p.label for _, p in plans], router.rules)
+    if label is None:
+        return None
+    _, lead = max(
+        (ip for ip in plans if ip[1].label == label),
+        key=lambda ip: (ip[1].priority, ip[0].created_at),
+    )
+    priority = max(p.priority for _, p in plans)
+    note = None
+    if label == "complaint" and resolved_by_newest(items):
+        priority = max(0, priority - router.resolution_drop)
+        note = "the customer says it is solved; check and close"
+    return FollowUpPlan(
+        mention_id=items[0].mention_id,
+        label=label,
+        priority=priority,
+        due_at=min(p.due_at for _, p in plans),
+        channel=lead.channel,
+        lang=lead.lang,
+        subject=lead.subject,
+        draft=lead.draft,
+        note=note,
+    )

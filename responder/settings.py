@@ -214,6 +214,13 @@ class ResponderSettings(_Section):
         "was posted ('posted'; back-filled mentions are then overdue at once).",
     )
     ideas: IdeaBoardSettings = Field(default_factory=IdeaBoardSettings)
+    resolution_drop: int = Field(
+        40,
+        ge=0,
+        le=100,
+        description="Priority taken off a complaint conversation when the customer's newest "
+        "post says it is solved (it stays open until staff close it).",
+    )
     send_lease_s: float = Field(
         60.0,
         ge=5,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from common.errors import ConflictError, NotFound
 from common.records import FollowUpPlan, Recipient
 from storage.dialect import insert
-from storage.models import FOLLOWUP_STATUSES, FollowUp, FollowUpEvent
+from storage.models import FOLLOWUP_STATUSES, ConversationPost, FollowUp, FollowUpEvent
 
 STATUSES: Final = FOLLOWUP_STATUSES
 #: What staff see in the queue by default (snoozed ones only once they are due again).
@@ -63,24 +63,34 @@ def recipient_of(data: Mapping[str, Any] | None, platform: str) -> Recipient:
 
 @dataclass(frozen=True, slots=True)
 class NewFollowUp:
-    """A plan to store, with who it is for and how to reach them."""
+    """A plan to store, with who it is for, how to reach them, and when they posted."""
 
     plan: FollowUpPlan
     person_id: int | None
+    brand: str
     recipient: Recipient
+    posted_at: datetime
     channel_note: str | None = None
 
 
-def create_followups(session: Session, items: Sequence[NewFollowUp], now: datetime) -> list[int]:
-    """Store follow-ups for mentions that have none yet (in a few statements); returns the
-    ids of those created — a mention that already has one keeps it."""
+def create_followups(
+    session: Session, items: Sequence[NewFollowUp], now: datetime
+) -> dict[int, int]:
+    """Start conversations for mentions (in a few statements); returns mention id → the
+    follow-up created for it.
+
+    A mention that already has a follow-up keeps it, and a person who already has an open
+    conversation with the brand is refused by the database (one per person): the caller
+    adds such posts to that conversation instead (:func:`storage.conversations.join`).
+    """
     if not items:
-        return []
+        return {}
+    rows = [_row(i, now) for i in items]
     created = session.execute(
         insert(session, FollowUp)
-        .on_conflict_do_nothing(index_elements=["mention_id"])
+        .on_conflict_do_nothing()
         .returning(FollowUp.id, FollowUp.mention_id, FollowUp.label),
-        [_row(i, now) for i in items],
+        rows,
     ).all()
     if created:
         session.execute(
@@ -97,7 +107,11 @@ def create_followups(session: Session, items: Sequence[NewFollowUp], now: dateti
                 for r in created
             ],
         )
-    return [r.id for r in created]
+        session.execute(
+            insert(session, ConversationPost).on_conflict_do_nothing(),
+            [{"mention_id": r.mention_id, "followup_id": r.id, "added_at": now} for r in created],
+        )
+    return {r.mention_id: r.id for r in created}
 
 
 def _row(item: NewFollowUp, now: datetime) -> dict[str, Any]:
@@ -105,6 +119,7 @@ def _row(item: NewFollowUp, now: datetime) -> dict[str, Any]:
     return {
         "mention_id": plan.mention_id,
         "person_id": item.person_id,
+        "brand": item.brand,
         "status": "open",
         "version": 1,
         "label": plan.label,
@@ -112,6 +127,7 @@ def _row(item: NewFollowUp, now: datetime) -> dict[str, Any]:
         "due_at": plan.due_at,
         "channel": plan.channel,
         "channel_note": item.channel_note,
+        "status_note": plan.note,
         "recipient": recipient_json(item.recipient),
         "lang": plan.lang,
         "subject": plan.subject,
@@ -120,45 +136,13 @@ def _row(item: NewFollowUp, now: datetime) -> dict[str, Any]:
         "idempotency_key": f"simak-fu-{plan.mention_id}",
         "created_at": now,
         "updated_at": now,
+        "last_post_at": item.posted_at,
     }
 
 
-def create_followup(
-    session: Session,
-    plan: FollowUpPlan,
-    person_id: int | None,
-    recipient: Recipient,
-    now: datetime,
-    channel_note: str | None = None,
-) -> int | None:
-    """Store a follow-up for a mention unless it already has one; return the new id."""
-    new_id = session.execute(
-        insert(session, FollowUp)
-        .values(
-            mention_id=plan.mention_id,
-            person_id=person_id,
-            status="open",
-            version=1,
-            label=plan.label,
-            priority=plan.priority,
-            due_at=plan.due_at,
-            channel=plan.channel,
-            channel_note=channel_note,
-            recipient=recipient_json(recipient),
-            lang=plan.lang,
-            subject=plan.subject,
-            draft=plan.draft,
-            attempts=0,
-            idempotency_key=f"simak-fu-{plan.mention_id}",
-            created_at=now,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["mention_id"])
-        .returning(FollowUp.id)
-    ).scalar_one_or_none()
-    if new_id is not None:
-        _event(session, new_id, None, "open", "simak", now, f"routed as {plan.label}")
-    return new_id
+def create_followup(session: Session, item: NewFollowUp, now: datetime) -> int | None:
+    """Start one conversation (see :func:`create_followups`); None when refused."""
+    return create_followups(session, [item], now).get(item.plan.mention_id)
 
 
 def change(
@@ -325,7 +309,12 @@ def edit_draft(
 
 
 def replan(
-    session: Session, followup_id: int, plan: FollowUpPlan, actor: str, now: datetime
+    session: Session,
+    followup_id: int,
+    plan: FollowUpPlan,
+    actor: str,
+    now: datetime,
+    reason: str | None = None,
 ) -> str:
     """Apply a new plan (labels corrected) to an unsent follow-up; say what happened.
 
@@ -343,15 +332,21 @@ def replan(
         "lang": plan.lang,
         "approved_by": None,
         "approved_at": None,
-        "status_note": f"labels corrected to {plan.label}; check the draft and approve again",
+        "status_note": plan.note
+        or f"{reason or f'labels corrected to {plan.label}'}; check the draft and approve again",
     }
     if row.draft_by:
         values.update(suggested_subject=plan.subject, suggested_draft=plan.draft)
         kept = "; your edited draft was kept and a new suggestion is attached"
+        values["status_note"] = (
+            f"{reason or 'labels corrected'} since your edit; see the suggestion"
+        )
     else:
         values.update(subject=plan.subject, draft=plan.draft)
         kept = ""
-    _change_content(session, followup_id, actor, now, None, values, f"re-routed as {plan.label}")
+    _change_content(
+        session, followup_id, actor, now, None, values, reason or f"re-routed as {plan.label}"
+    )
     return f"follow-up {followup_id} now routed as {plan.label}{kept}"
 
 

@@ -147,6 +147,8 @@ class PersonMerge(Base):
     kept_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     merged_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     handle_ids: Mapped[list[int]] = mapped_column(JSON)
+    # open conversations folded together: [{"from": id, "into": id, "mentions": [ids]}]
+    folded: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     reason: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime]
@@ -245,8 +247,13 @@ class ClassificationRow(Base):
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+#: Statuses in which a conversation still takes a person's new posts.
+JOINABLE: Final = ("open", "approved", "snoozed")
+
+
 class FollowUp(Base):
-    """A private follow-up waiting in (or done with) the staff queue.
+    """A private follow-up to one person — a conversation: their posts join it while it is
+    open, approved or snoozed (one such conversation per person and brand).
 
     Every change is a compare-and-set on (``status``, ``version``): ``version`` grows with
     each change of status, draft, subject, labels or channel, so an action built on what a
@@ -256,6 +263,14 @@ class FollowUp(Base):
     __tablename__ = "followups"
     __table_args__ = (
         Index("ix_followups_status_due", "status", "due_at"),
+        Index(
+            "uq_followups_open_per_person",
+            "person_id",
+            "brand",
+            unique=True,
+            sqlite_where=text(f"person_id IS NOT NULL AND {one_of('status', JOINABLE)}"),
+            postgresql_where=text(f"person_id IS NOT NULL AND {one_of('status', JOINABLE)}"),
+        ),
         CheckConstraint(one_of("status", FOLLOWUP_STATUSES), name="ck_followups_status"),
         CheckConstraint("version >= 1", name="ck_followups_version"),
     )
@@ -267,8 +282,10 @@ class FollowUp(Base):
     person_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL"), index=True
     )
+    brand: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="open")
     version: Mapped[int] = mapped_column(Integer, default=1)
+    last_post_at: Mapped[datetime]  # newest post in the conversation
     label: Mapped[str] = mapped_column(String(16))
     priority: Mapped[int] = mapped_column(Integer)
     due_at: Mapped[datetime]
@@ -293,6 +310,20 @@ class FollowUp(Base):
     updated_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     external_message_id: Mapped[str | None] = mapped_column(Text)
+
+
+class ConversationPost(Base):
+    """A mention that belongs to a follow-up's conversation (each mention to one only)."""
+
+    __tablename__ = "followup_mentions"
+
+    mention_id: Mapped[int] = mapped_column(
+        ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True
+    )
+    followup_id: Mapped[int] = mapped_column(
+        ForeignKey("followups.id", ondelete="CASCADE"), index=True
+    )
+    added_at: Mapped[datetime]
 
 
 class Delivery(Base):

@@ -12,15 +12,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from common.errors import ConflictError, NotFound
 from common.records import Author
 from storage.audit import record
 from storage.dialect import advisory_lock, insert
+from storage.followups import change
 from storage.models import (
+    JOINABLE,
+    ConversationPost,
     FollowUp,
     Handle,
     Idea,
@@ -35,7 +40,7 @@ _REFRESHED = ("handle", "display_name", "profile_url", "email", "lang")
 
 @dataclass(frozen=True, slots=True)
 class MergeRecord:
-    """One recorded merge."""
+    """One recorded merge, and the conversations it touched (to re-plan)."""
 
     id: int
     kept_id: int
@@ -44,6 +49,7 @@ class MergeRecord:
     actor: str
     at: datetime
     undone_at: datetime | None
+    conversations: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +208,7 @@ def merge(
         raise ConflictError(f"person {kept_id} cannot be merged into itself")
     kept, gone = _live_person(session, kept_id), _live_person(session, merged_id)
     handle_ids = list(session.scalars(select(Handle.id).where(Handle.person_id == gone.id)))
+    folded = _fold_conversations(session, kept.id, gone.id, actor, now)
     _move_handles(session, handle_ids, kept.id)
     gone.merged_into_id = kept.id
     if not kept.email and gone.email:
@@ -210,6 +217,7 @@ def merge(
         kept_id=kept.id,
         merged_id=gone.id,
         handle_ids=handle_ids,
+        folded=folded,
         reason=reason or None,
         actor=actor,
         at=now,
@@ -249,6 +257,7 @@ def unmerge(session: Session, merge_id: int, actor: str, now: datetime) -> Merge
         raise ConflictError(f"merge {merge_id} was already undone")
     session.execute(update(Person).where(Person.id == row.merged_id).values(merged_into_id=None))
     _move_handles(session, list(row.handle_ids), row.merged_id)
+    _unfold_conversations(session, row.folded or [], actor, now)
     record(
         session,
         actor=actor,
@@ -306,6 +315,81 @@ def merges_of(session: Session, person_id: int) -> list[MergeRecord]:
 
 
 def _merge_record(row: PersonMerge) -> MergeRecord:
+    touched = sorted({f[k] for f in row.folded or [] for k in ("from", "into")})
     return MergeRecord(
-        row.id, row.kept_id, row.merged_id, len(row.handle_ids), row.actor, row.at, row.undone_at
+        row.id,
+        row.kept_id,
+        row.merged_id,
+        len(row.handle_ids),
+        row.actor,
+        row.at,
+        row.undone_at,
+        tuple(touched),
     )
+
+
+def _fold_conversations(
+    session: Session, kept_id: int, gone_id: int, actor: str, now: datetime
+) -> list[dict[str, Any]]:
+    """One person has one open conversation per brand: the merged person's open ones give
+    their posts to the kept person's and are dismissed (undone by unmerge)."""
+    open_of = {
+        (f.person_id, f.brand): f.id
+        for f in session.scalars(
+            select(FollowUp).where(
+                FollowUp.person_id.in_((kept_id, gone_id)), FollowUp.status.in_(JOINABLE)
+            )
+        )
+    }
+    folded: list[dict[str, Any]] = []
+    for (person, brand), fid in sorted(open_of.items()):
+        into = open_of.get((kept_id, brand))
+        if person != gone_id or into is None:
+            continue
+        mentions = list(
+            session.scalars(
+                select(ConversationPost.mention_id).where(ConversationPost.followup_id == fid)
+            )
+        )
+        session.execute(
+            update(ConversationPost)
+            .where(ConversationPost.followup_id == fid)
+            .values(followup_id=into)
+            .execution_options(synchronize_session=False)
+        )
+        change(
+            session,
+            fid,
+            allowed=JOINABLE,
+            actor=actor,
+            now=now,
+            to="dismissed",
+            note=f"joined conversation {into} (people merged)",
+        )
+        folded.append({"from": fid, "into": into, "mentions": mentions})
+    return folded
+
+
+def _unfold_conversations(
+    session: Session, folded: list[dict[str, Any]], actor: str, now: datetime
+) -> None:
+    for fold in folded:
+        session.execute(
+            update(ConversationPost)
+            .where(ConversationPost.mention_id.in_(fold["mentions"]))
+            .values(followup_id=fold["from"])
+            .execution_options(synchronize_session=False)
+        )
+        try:
+            with session.begin_nested():
+                change(
+                    session,
+                    fold["from"],
+                    allowed=("dismissed",),
+                    actor=actor,
+                    now=now,
+                    to="open",
+                    note="people unmerged: its posts are back",
+                )
+        except (ConflictError, IntegrityError):
+            pass  # the person has another open conversation now; this one stays closed

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +11,26 @@ from sqlalchemy.orm import Session
 
 from common.errors import NotFound
 from storage.followups import ACTIVE_STATUSES
-from storage.models import ClassificationRow, Delivery, FollowUp, MentionRow, Person
+from storage.models import (
+    ClassificationRow,
+    ConversationPost,
+    Delivery,
+    FollowUp,
+    MentionRow,
+    Person,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePost:
+    """One post of the person's conversation."""
+
+    mention_id: int
+    platform: str
+    created_at: datetime
+    text: str
+    url: str | None
+    labels: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +65,9 @@ class QueueItem:
     created_at: datetime
     attempts: int
     external_id: str | None
+    brand_name: str = ""
+    mention_ids: tuple[int, ...] = ()  # every post of the conversation, newest first
+    posts: tuple[QueuePost, ...] = ()
 
 
 def _visible(now: datetime) -> ColumnElement[bool]:
@@ -79,7 +101,38 @@ def _rows(session: Session, condition: ColumnElement[bool], limit: int | None) -
     )
     if limit is not None:
         stmt = stmt.limit(limit)
-    return [_item(f, m, name, labels) for f, m, name, labels in session.execute(stmt).all()]
+    items = [_item(f, m, name, labels) for f, m, name, labels in session.execute(stmt).all()]
+    posts = _posts(session, [i.id for i in items])
+    return [
+        replace(
+            i,
+            posts=tuple(posts.get(i.id, ())),
+            mention_ids=tuple(p.mention_id for p in posts.get(i.id, ())),
+        )
+        for i in items
+    ]
+
+
+def _posts(session: Session, followup_ids: list[int]) -> dict[int, list[QueuePost]]:
+    """The posts of each conversation, newest first (one query for a whole page)."""
+    out: dict[int, list[QueuePost]] = {}
+    if not followup_ids:
+        return out
+    rows = session.execute(
+        select(ConversationPost.followup_id, MentionRow, ClassificationRow.labels)
+        .join(MentionRow, MentionRow.id == ConversationPost.mention_id)
+        .outerjoin(
+            ClassificationRow,
+            (ClassificationRow.mention_id == MentionRow.id) & ClassificationRow.is_current,
+        )
+        .where(ConversationPost.followup_id.in_(followup_ids))
+        .order_by(MentionRow.created_at.desc(), MentionRow.id.desc())
+    ).all()
+    for fid, m, labels in rows:
+        out.setdefault(fid, []).append(
+            QueuePost(m.id, m.platform, m.created_at, m.text, m.url, tuple(labels or ()))
+        )
+    return out
 
 
 def _item(f: FollowUp, m: MentionRow, name: str | None, labels: list[str] | None) -> QueueItem:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from simak.app import App
+from simak.usecases.route import BatchRouter
+from simak.wiring import build_router
 from storage import people
 from storage.people import MergeRecord, Suggestion
 from storage.person_view import PersonView as PersonView
@@ -16,15 +20,29 @@ def show(app: App, person_id: int) -> PersonView:
 
 
 def merge(app: App, kept_id: int, merged_id: int, actor: str, reason: str = "") -> MergeRecord:
-    """Merge ``merged_id`` into ``kept_id`` (recorded; `unmerge` restores both)."""
+    """Merge ``merged_id`` into ``kept_id`` (recorded; `unmerge` restores both). Their open
+    conversations with a brand become one, re-planned from all the posts."""
+    router = BatchRouter(app.settings, build_router(app))
     with app.db.session() as session:
-        return people.merge(session, kept_id, merged_id, actor, app.clock(), reason)
+        record = people.merge(session, kept_id, merged_id, actor, app.clock(), reason)
+        _replan(router, session, record, actor, app, "people merged")
+    return record
 
 
 def unmerge(app: App, merge_id: int, actor: str) -> MergeRecord:
-    """Undo a recorded merge."""
+    """Undo a recorded merge (conversations folded together are split again)."""
+    router = BatchRouter(app.settings, build_router(app))
     with app.db.session() as session:
-        return people.unmerge(session, merge_id, actor, app.clock())
+        record = people.unmerge(session, merge_id, actor, app.clock())
+        _replan(router, session, record, actor, app, "people unmerged")
+    return record
+
+
+def _replan(
+    router: BatchRouter, session: Session, record: MergeRecord, actor: str, app: App, why: str
+) -> None:
+    for followup_id in record.conversations:
+        router.replan_conversation(session, followup_id, actor, app.clock(), why)
 
 
 def suggestions(app: App) -> list[Suggestion]:

@@ -8,14 +8,16 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from common.records import Classification
+from common.records import Classification, FollowUpPlan
 from responder.base import RouteInput
-from responder.routing import Router
+from responder.routing import Router, plan_conversation
 from responder.text import clean, trim
 from simak.config import Settings
+from storage.conversations import conversation_of, join, open_conversation
+from storage.conversations import posts as conversation_posts
 from storage.followups import (
+    EDITABLE,
     NewFollowUp,
-    create_followup,
     create_followups,
     followup_of_mention,
     replan,
@@ -41,8 +43,9 @@ class BatchRouter:
         results: Sequence[Classification],
         now: datetime,
     ) -> tuple[int, int, int]:
-        """Route each (mention, verdict); returns (follow-ups, filtered, ideas).
+        """Route each (mention, verdict); returns (posts routed, filtered, ideas).
 
+        A person's post joins their open conversation with the brand, else starts one.
         Plans are made in Python, then stored in a few statements per batch.
         """
         all_facts = mention_facts_many(session, ids)
@@ -56,15 +59,47 @@ class BatchRouter:
                 continue
             plan = self.router.plan(self._input(facts, result), now)
             if plan is not None:
-                new.append(NewFollowUp(plan, facts.person_id, facts.recipient))
+                new.append(self._new(plan, facts))
             if "idea" in result.labels:
                 ideas.append(facts)
         set_statuses(session, filtered, "filtered")
-        create_followups(session, new, now)
+        self._store(session, new, now)
         set_statuses(session, [n.plan.mention_id for n in new], "routed")
         for facts in ideas:
             self._capture_idea(session, facts, now)
         return len(new), len(filtered), len(ideas)
+
+    def _new(self, plan: FollowUpPlan, facts: MentionFacts) -> NewFollowUp:
+        return NewFollowUp(plan, facts.person_id, facts.brand, facts.recipient, facts.created_at)
+
+    def _store(self, session: Session, new: Sequence[NewFollowUp], now: datetime) -> None:
+        """Create conversations; posts refused because their author already has one join it."""
+        created = create_followups(session, new, now)
+        touched: set[int] = set()
+        for item in new:
+            if item.plan.mention_id in created or item.person_id is None:
+                continue
+            fid = open_conversation(session, item.person_id, item.brand)
+            if fid is None:  # it closed meanwhile: start a new one after all
+                create_followups(session, [item], now)
+            elif join(session, fid, item.plan.mention_id, item.posted_at, now):
+                touched.add(fid)
+        for fid in sorted(touched):
+            self.replan_conversation(session, fid, "simak", now, "new post from the same person")
+
+    def replan_conversation(
+        self, session: Session, followup_id: int, actor: str, now: datetime, reason: str
+    ) -> str:
+        """Re-plan a conversation from all its posts (labels, priority, draft)."""
+        items = [self._input(f, c) for f, c in conversation_posts(session, followup_id)]
+        plan = plan_conversation(self.router, items, now) if items else None
+        status = status_of(session, followup_id)
+        if status not in EDITABLE:
+            return f"follow-up {followup_id} is already {status}"
+        if plan is None:
+            move_followup(session, followup_id, "dismissed", actor, now, note=reason)
+            return f"dismissed follow-up {followup_id} ({reason})"
+        return replan(session, followup_id, plan, actor, now, reason)
 
     def _language_wanted(self, brand: str, lang: str) -> bool:
         wanted = self.settings.brand(brand).languages
@@ -88,28 +123,23 @@ class BatchRouter:
     def reroute(
         self, session: Session, mention_id: int, result: Classification, actor: str, now: datetime
     ) -> str:
-        """Apply corrected labels to the mention's follow-up; say what changed."""
+        """Apply corrected labels to the mention's conversation; say what changed."""
         facts = mention_facts(session, mention_id)
-        followup_id = followup_of_mention(session, mention_id)
         if "idea" in result.labels:
             self._capture_idea(session, facts, now)
+        followup_id = conversation_of(session, mention_id) or followup_of_mention(
+            session, mention_id
+        )
+        if followup_id is not None:
+            return self.replan_conversation(
+                session, followup_id, actor, now, f"labels of mention {mention_id} corrected"
+            )
         plan = self.router.plan(self._input(facts, result), now)
-        if followup_id is None:
-            if plan is None:
-                return "no follow-up needed"
-            create_followup(session, plan, facts.person_id, facts.recipient, now)
-            set_status(session, mention_id, "routed")
-            return f"queued a {plan.label} follow-up"
         if plan is None:
-            if status_of(session, followup_id) in ("open", "approved", "snoozed", "failed"):
-                move_followup(
-                    session, followup_id, "dismissed", actor, now, note="corrected to other"
-                )
-                return f"dismissed follow-up {followup_id}"
-            return "follow-up already closed"
-        if status_of(session, followup_id) not in ("open", "approved", "snoozed", "failed"):
-            return f"follow-up {followup_id} is already {status_of(session, followup_id)}"
-        return replan(session, followup_id, plan, actor, now)
+            return "no follow-up needed"
+        self._store(session, [self._new(plan, facts)], now)
+        set_status(session, mention_id, "routed")
+        return f"queued a {plan.label} follow-up"
 
     def _capture_idea(self, session: Session, facts: MentionFacts, now: datetime) -> None:
         capture_idea(

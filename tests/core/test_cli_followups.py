@@ -72,14 +72,16 @@ def test_snooze_hides_and_edit_needs_a_new_approval(project: Project, tmp_path: 
 
 def test_correcting_an_approved_followup_reopens_it(project: Project) -> None:
     assert project.run("poll").exit_code == 0
-    row = first(project, "praise")
+    row = next(
+        r for r in project.json("queue") if r["label"] == "idea" and len(r["mention_ids"]) == 1
+    )
     fid = str(row["id"])
     assert project.run("followup", "approve", fid).exit_code == 0
     result = project.run("correct", str(row["mention_id"]), "--labels", "complaint,idea")
     assert result.exit_code == 0, result.output
     shown = project.json("followup", "show", fid)
     assert shown["status"] == "open" and shown["label"] == "complaint"
-    assert shown["labels"] == ["complaint", "idea"]
+    assert shown["labels"] == ["complaint", "idea"] and "approve again" in shown["status_note"]
     refused = project.run("followup", "send", fid)
     assert refused.exit_code == 2
     other = project.run("correct", str(row["mention_id"]), "--labels", "other")
@@ -87,6 +89,13 @@ def test_correcting_an_approved_followup_reopens_it(project: Project) -> None:
     with project.db().session() as s:
         (fix,) = corrections(s)
     assert fix.labels == () and fix.mention_id == row["mention_id"]
+
+
+def test_a_persons_posts_join_one_conversation(project: Project) -> None:
+    assert project.run("poll").exit_code == 0
+    rina = [r for r in project.json("queue", "--all") if r["author"] == "Rina"]
+    assert len(rina) == 1 and len(rina[0]["mention_ids"]) == 2
+    assert [p["mention_id"] for p in rina[0]["posts"]] == rina[0]["mention_ids"]
 
 
 def test_stale_version_is_refused_with_a_clear_line(project: Project) -> None:

@@ -12,7 +12,7 @@ from common.errors import ConflictError, NotFound, UsageError
 from common.records import Author, Classification, FollowUpPlan, Mention, Recipient
 from storage import leases, outbox
 from storage.db import Database, open_database
-from storage.followups import change, create_followup, edit_draft, move, replan, snooze
+from storage.followups import NewFollowUp, change, create_followup, edit_draft, move, replan, snooze
 from storage.ideas import assign_group, capture_idea, idea_board, set_group_status, ungrouped
 from storage.mentions import claim_pending, finish_claims, save_classification, save_mentions
 from storage.models import ClassificationRow, Handle, MentionRow, Person
@@ -65,7 +65,8 @@ def queued(db: Database, text_: str = "Kopi Senja double charge!") -> int:
     with db.session() as s:
         (mid,) = save_mentions(s, [mention("1", text_)], NOW)
         save_classification(s, mid, COMPLAINT, NOW)
-        fid = create_followup(s, plan_for(mid), None, Recipient("Rina", "x", "rina"), NOW)
+        new = NewFollowUp(plan_for(mid), None, "kopi-senja", Recipient("Rina", "x", "rina"), NOW)
+        fid = create_followup(s, new, NOW)
     assert fid is not None
     return fid
 

@@ -1,0 +1,83 @@
+"""Conversations: a follow-up holds one person's posts while it is open, approved or snoozed.
+
+"One open conversation per person and brand" is a partial unique index on ``followups``;
+joining a post is an ``INSERT … ON CONFLICT DO NOTHING`` into ``followup_mentions``, so a
+post belongs to one conversation however many runs route it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from common.records import Classification
+from storage.dialect import insert
+from storage.models import JOINABLE, ClassificationRow, ConversationPost, FollowUp
+from storage.recipients import MentionFacts, mention_facts_many
+
+
+def open_conversation(session: Session, person_id: int, brand: str) -> int | None:
+    """The person's conversation with ``brand`` that still takes new posts, if any."""
+    return session.scalar(
+        select(FollowUp.id).where(
+            FollowUp.person_id == person_id,
+            FollowUp.brand == brand,
+            FollowUp.status.in_(JOINABLE),
+        )
+    )
+
+
+def join(
+    session: Session, followup_id: int, mention_id: int, posted_at: datetime, now: datetime
+) -> bool:
+    """Add a post to a conversation; False when the post already belongs to one."""
+    added = session.execute(
+        insert(session, ConversationPost)
+        .values(mention_id=mention_id, followup_id=followup_id, added_at=now)
+        .on_conflict_do_nothing()
+        .returning(ConversationPost.mention_id)
+    ).scalar_one_or_none()
+    if added is None:
+        return False
+    session.execute(
+        update(FollowUp)
+        .where(FollowUp.id == followup_id, FollowUp.last_post_at < posted_at)
+        .values(last_post_at=posted_at)
+        .execution_options(synchronize_session=False)
+    )
+    return True
+
+
+def conversation_of(session: Session, mention_id: int) -> int | None:
+    """The conversation a mention belongs to, if any."""
+    return session.scalar(
+        select(ConversationPost.followup_id).where(ConversationPost.mention_id == mention_id)
+    )
+
+
+def posts(session: Session, followup_id: int) -> list[tuple[MentionFacts, Classification]]:
+    """Every post of a conversation with its current classification, oldest first."""
+    rows = session.execute(
+        select(ConversationPost.mention_id, ClassificationRow)
+        .join(
+            ClassificationRow,
+            (ClassificationRow.mention_id == ConversationPost.mention_id)
+            & ClassificationRow.is_current,
+        )
+        .where(ConversationPost.followup_id == followup_id)
+    ).all()
+    facts = mention_facts_many(session, [mid for mid, _ in rows])
+    out = [(facts[mid], _classification(c)) for mid, c in rows if mid in facts]
+    return sorted(out, key=lambda fc: (fc[0].created_at, fc[0].id))
+
+
+def _classification(row: ClassificationRow) -> Classification:
+    labels = tuple(label for label in ("praise", "complaint", "idea") if label in row.labels)
+    return Classification(
+        labels=labels,  # type: ignore[arg-type]
+        scores={"praise": row.praise, "complaint": row.complaint, "idea": row.idea},
+        lang=row.lang,
+        model=row.model,
+    )
