@@ -12,10 +12,11 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import httpx
 import requests
+from requests.adapters import HTTPAdapter
 
 from common.errors import ChannelError, DeliveryFailed, OutcomeUnknown, Unreachable
 from responder.base import PrivateMessage, RateLimits, Reach, Recipient, SendReceipt
@@ -52,6 +53,33 @@ class ChannelDeps:
     def session(self) -> requests.Session:
         """A new requests session (the injected kind, else a plain one)."""
         return self.requests_session() if self.requests_session else requests.Session()
+
+
+class TimeoutAdapter(HTTPAdapter):
+    """Puts the channel's timeout on every request of a ``requests`` session (praw only
+    takes whole seconds, tweepy none), and optionally sends one host to another base URL
+    (tweepy hard-codes its host)."""
+
+    def __init__(self, timeout_s: float, rewrite: tuple[str, str] | None = None) -> None:
+        super().__init__()
+        self._timeout_s = timeout_s
+        self._rewrite = rewrite
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if self._rewrite is not None and request.url:
+            request.url = request.url.replace(*self._rewrite, 1)
+        kwargs["timeout"] = self._timeout_s
+        return super().send(request, **kwargs)
+
+    @classmethod
+    def mount(
+        cls, session: requests.Session, timeout_s: float, rewrite: tuple[str, str] | None = None
+    ) -> requests.Session:
+        """Mount on every http(s) URL of ``session``; returns it."""
+        adapter = cls(timeout_s, rewrite)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        return session
 
 
 OptionsT = TypeVar("OptionsT", bound=ChannelOptions)

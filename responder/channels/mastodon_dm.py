@@ -18,7 +18,6 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 from mastodon import Mastodon
 from mastodon.errors import (
@@ -64,7 +63,6 @@ class MastodonDmChannel(BaseChannel[MastodonDmOptions]):
     ) -> None:
         super().__init__(options, deps=deps)
         self._api = api
-        self._host = (urlsplit(options.api_base_url).hostname or "").lower()
 
     def address(self, recipient: Recipient) -> str | None:
         """The account's ``name@domain`` (``user_id`` is a URI, so the handle is needed)."""
@@ -135,14 +133,9 @@ class MastodonDmChannel(BaseChannel[MastodonDmOptions]):
         except MastodonNotFoundError:
             pass
         for account in self._api.account_search(acct, limit=5, resolve=True):
-            if str(account.get("acct", "")).lower() in {acct.lower(), self._local(acct)}:
+            if _same_account(str(account.get("acct", "")), acct):
                 return dict(account)
         return None
-
-    def _local(self, acct: str) -> str:
-        """``name`` for an account on our own instance, else ``acct`` unchanged."""
-        name, _, domain = acct.lower().partition("@")
-        return name if domain in ("", self._host) else acct.lower()
 
     def _text(self, acct: str, body: str) -> str:
         defused = _MENTION.sub(lambda m: "@" + _WORD_JOINER + m.group(0)[1:], body.strip())
@@ -169,7 +162,7 @@ class MastodonDmChannel(BaseChannel[MastodonDmOptions]):
         status_id = str(status.get("id") or "")
         visibility = status.get("visibility")
         mentioned = {str(m.get("acct", "")).lower() for m in status.get("mentions") or []}
-        if visibility == "direct" and mentioned == {self._local(acct)}:
+        if visibility == "direct" and len(mentioned) == 1 and _same_account(min(mentioned), acct):
             return self._receipt(status_id, f"Mastodon direct status {status_id} to @{acct}")
         deleted = self._delete(status_id)
         if visibility == "direct" and not mentioned:
@@ -196,11 +189,11 @@ class MastodonDmChannel(BaseChannel[MastodonDmOptions]):
         statuses = self._api.account_statuses(me["id"], since_id=since, limit=40)
         wanted = comparable(_without_mentions(message.body))
         for status in statuses:
-            mentioned = {str(m.get("acct", "")).lower() for m in status.get("mentions") or []}
+            mentioned = [str(m.get("acct", "")) for m in status.get("mentions") or []]
             text = html.unescape(_TAG.sub(" ", str(status.get("content") or "")))
             if (
                 status.get("visibility") == "direct"
-                and self._local(acct) in mentioned
+                and any(_same_account(m, acct) for m in mentioned)
                 and comparable(_without_mentions(text)) == wanted
             ):
                 return str(status["id"])
@@ -227,6 +220,12 @@ class MastodonDmChannel(BaseChannel[MastodonDmOptions]):
         if isinstance(exc, MastodonAPIError):
             return refused(what, _status(exc), _error(exc), "Mastodon refused it; see the error")
         raise exc
+
+
+def _same_account(mentioned: str, acct: str) -> bool:
+    """Does a status's mention ``acct`` (``name`` when local to the instance) name ``acct``?"""
+    mentioned, acct = mentioned.lower().lstrip("@"), acct.lower().lstrip("@")
+    return mentioned == acct or ("@" not in mentioned and acct.partition("@")[0] == mentioned)
 
 
 def _length(text: str) -> int:

@@ -11,6 +11,7 @@ built until ``api_approved: true``.
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Mapping
@@ -25,7 +26,7 @@ from prawcore.sessions import RetryStrategy
 from common.credentials import resolve
 from common.errors import ChannelError, ConfigError, RetryLater, Unreachable
 from responder.base import PrivateMessage, Reach, Recipient, SendReceipt
-from responder.channels.base import BaseChannel, ChannelDeps
+from responder.channels.base import BaseChannel, ChannelDeps, TimeoutAdapter
 from responder.channels.failures import (
     rate_limited,
     refused,
@@ -227,11 +228,11 @@ def build(options: RedditPmOptions, env: Mapping[str, str], deps: ChannelDeps) -
         user_agent=options.user_agent,
         oauth_url=options.oauth_url,
         reddit_url=options.reddit_url,
-        timeout=options.timeout_s,
+        timeout=max(1, math.ceil(options.timeout_s)),  # praw takes whole seconds only
         ratelimit_seconds=0,  # "doing that too much" raises at once; the outbox waits
         check_for_updates=False,
         check_for_async=False,
-        requestor_kwargs={"session": deps.session()},
+        requestor_kwargs={"session": TimeoutAdapter.mount(deps.session(), options.timeout_s)},
     )
     reddit = praw.Reddit(**config)
     for core in ("_core", "_authorized_core", "_read_only_core"):

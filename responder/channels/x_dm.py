@@ -12,9 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
 
-import requests
 import tweepy
-from requests.adapters import HTTPAdapter
 
 from common.credentials import resolve
 from common.errors import ChannelError, OutcomeUnknown, Unreachable
@@ -22,6 +20,7 @@ from responder.base import PrivateMessage, Reach, Recipient, SendReceipt
 from responder.channels.base import (
     BaseChannel,
     ChannelDeps,
+    TimeoutAdapter,
     comparable,
     sent_since,
 )
@@ -40,22 +39,6 @@ TWEEPY_HOST: Final = "https://api.twitter.com"
 MAX_DM_CHARS: Final = 10_000
 #: 403 problem types that mean "our app or token may not send DMs", not "this person".
 _SETUP_PROBLEMS: Final = ("client-forbidden", "unsupported-authentication", "client-not-enrolled")
-
-
-class _Transport(HTTPAdapter):
-    """Gives every request a timeout, and sends tweepy's fixed host to ``base`` if set."""
-
-    def __init__(self, timeout_s: float, base: str | None) -> None:
-        super().__init__()
-        self._timeout_s = timeout_s
-        self._base = base
-
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        if self._base and request.url:
-            request.url = request.url.replace(TWEEPY_HOST, self._base, 1)
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self._timeout_s
-        return super().send(request, **kwargs)
 
 
 class XDmChannel(BaseChannel[XDmOptions]):
@@ -223,10 +206,9 @@ def build(options: XDmOptions, env: Mapping[str, str], deps: ChannelDeps) -> XDm
         client = tweepy.Client(return_type=dict, **secret)
         user_auth = True
     client.wait_on_rate_limit = False  # never sleep inside a send: the outbox schedules
-    session = deps.session()
-    base = None if options.api_base_url == TWEEPY_HOST else options.api_base_url
-    session.mount(TWEEPY_HOST, _Transport(options.timeout_s, base))
-    client.session = session
+    base = options.api_base_url
+    rewrite = None if base == TWEEPY_HOST else (TWEEPY_HOST, base)
+    client.session = TimeoutAdapter.mount(deps.session(), options.timeout_s, rewrite)
     return XDmChannel(options, client, user_auth=user_auth, deps=deps)
 
 
