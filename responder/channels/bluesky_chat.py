@@ -99,18 +99,14 @@ class BlueskyChatChannel(BaseChannel[BlueskyChatOptions]):
         what = f"{self.key}: reading back the {self._who(message.recipient)}"
         try:
             did = self._resolve(message.recipient, what)
-            convo = self._chat_client(what).chat.bsky.convo.get_convo_for_members(
-                models.ChatBskyConvoGetConvoForMembers.Params(members=[did])
-            )
-            page = self._chat_client(what).chat.bsky.convo.get_messages(
-                models.ChatBskyConvoGetMessages.Params(convo_id=convo.convo.id, limit=100)
-            )
+            convo = self._availability(did, what).convo  # never creates a conversation
+            messages = [] if convo is None else self._messages(convo.id)
         except ChannelError as exc:
             raise self._cannot_tell_now(what, exc) from None
         except Exception as exc:
             raise self._cannot_tell_now(what, self._failure(exc, what)) from None
         wanted = comparable(message.body)
-        for item in page.messages:
+        for item in messages:
             if (
                 isinstance(item, models.ChatBskyConvoDefs.MessageView)
                 and item.sender.did == self._did
@@ -122,6 +118,12 @@ class BlueskyChatChannel(BaseChannel[BlueskyChatOptions]):
                 )
         self._not_found(what, attempted_at)
         return None
+
+    def _messages(self, convo_id: str) -> list[Any]:
+        page = self._chat_client("reading messages").chat.bsky.convo.get_messages(
+            models.ChatBskyConvoGetMessages.Params(convo_id=convo_id, limit=100)
+        )
+        return list(page.messages)
 
     def close(self) -> None:
         """Close both HTTP clients."""
@@ -188,8 +190,9 @@ class BlueskyChatChannel(BaseChannel[BlueskyChatOptions]):
                 )
             except Exception as exc:
                 raise self._failure(exc, what, delivering=False) from None
-        if convo.lock_status not in (None, "unlocked"):
-            raise Unreachable(f"{self.key}: the conversation is {convo.lock_status}")
+        lock = _lock_status(convo)
+        if lock not in (None, "unlocked"):
+            raise Unreachable(f"{self.key}: the conversation is {lock}")
         return str(convo.id)
 
     def _failure(self, exc: Exception, what: str, *, delivering: bool = False) -> ChannelError:
@@ -230,6 +233,14 @@ class BlueskyChatChannel(BaseChannel[BlueskyChatOptions]):
                 )
             return RetryLater(f"{what} was not sent ({type(exc).__name__}); tried again later")
         raise exc
+
+
+def _lock_status(convo: Any) -> str | None:
+    """``lockStatus`` of a convo view (newer lexicons; older SDK models keep it as extra)."""
+    value = getattr(convo, "lock_status", None)
+    if value is None:
+        value = (getattr(convo, "model_extra", None) or {}).get("lockStatus")
+    return None if value is None else str(value)
 
 
 def _closed(key: str) -> str:

@@ -94,13 +94,13 @@ class EmailChannel(BaseChannel[EmailOptions]):
         mail["Message-ID"] = message_id(message.idempotency_key, self._domain)
         if self.options.reply_to:
             mail["Reply-To"] = self.options.reply_to
-        if message.lang:
-            mail["Content-Language"] = message.lang
         if message.kind != "reply":
             self._unsubscribe_headers(mail, message)
         body = message.body.strip() + "\n"
         plain = body.isascii() and all(len(line) <= 78 for line in body.splitlines())
         mail.set_content(body, charset="utf-8", cte="7bit" if plain else "quoted-printable")
+        if message.lang:  # after set_content, which clears Content-* headers
+            mail["Content-Language"] = message.lang
         return mail
 
     def send(self, message: PrivateMessage) -> SendReceipt:
