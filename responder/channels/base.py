@@ -174,12 +174,9 @@ class BaseChannel(Generic[OptionsT]):
             retry_at=retry_at,
         )
 
-    def _not_found(self, what: str, attempted_at: datetime) -> None:
-        """Not found means not delivered — unless the attempt is too recent to be sure."""
-        self._settled(what, attempted_at)
-
     def _settled(self, what: str, attempted_at: datetime) -> None:
-        """OutcomeUnknown (ask again soon) while the attempt may still be in flight."""
+        """OutcomeUnknown (ask again soon) while the attempt may still be in flight: "not
+        found" means "not delivered" only once the platform had time to show it."""
         ready = attempted_at + READ_BACK_SETTLE
         if self._now() < ready:
             raise OutcomeUnknown(

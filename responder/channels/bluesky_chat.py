@@ -116,7 +116,7 @@ class BlueskyChatChannel(BaseChannel[BlueskyChatOptions]):
                 return self._receipt(
                     item.id, f"Bluesky chat message {item.id} (found by read-back)"
                 )
-        self._not_found(what, attempted_at)
+        self._settled(what, attempted_at)
         return None
 
     def _messages(self, convo_id: str) -> list[Any]:

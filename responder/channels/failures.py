@@ -18,7 +18,12 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 import requests
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ProxyError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    NameResolutionError,
+    NewConnectionError,
+    ProxyError,
+)
 
 from common.errors import ChannelError, DeliveryFailed, OutcomeUnknown, RetryLater
 
@@ -46,21 +51,26 @@ def _causes(exc: BaseException) -> list[BaseException]:
 
 
 def left_machine(exc: BaseException) -> bool:
-    """False when the failure provably happened before the request was sent."""
+    """False when the failure provably happened before the request was sent.
+
+    TLS errors count as "before" only when the certificate was refused (that happens in the
+    handshake); urllib3 reports a TLS error while reading the answer the same way.
+    """
     for cause in _causes(exc):
         if isinstance(
             cause,
             requests.exceptions.ConnectTimeout
-            | requests.exceptions.SSLError
             | requests.exceptions.ProxyError
             | NewConnectionError  # refused, unreachable, DNS (NameResolutionError)
             | ConnectTimeoutError
             | ProxyError
-            | httpx.ConnectError
+            | ssl.SSLCertVerificationError
+            | httpx.ConnectError  # httpx raises this for handshake failures too
             | httpx.ConnectTimeout
             | httpx.PoolTimeout
             | httpx.ProxyError
-            | ConnectionRefusedError,
+            | ConnectionRefusedError
+            | socket.gaierror,
         ):
             return False
     return True
@@ -166,8 +176,10 @@ def _short(exc: BaseException) -> str:
 
 _DESCRIPTIONS: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str], ...] = (
     (ConnectionRefusedError, "connection refused"),
-    (socket.gaierror, "host name not found"),
-    ((ssl.SSLError, requests.exceptions.SSLError), "TLS handshake failed"),
+    ((socket.gaierror, NameResolutionError), "host name not found"),
+    ((ssl.SSLError, requests.exceptions.SSLError), "TLS failed"),
+    # urllib3's NewConnectionError is a ConnectTimeoutError: test it first
+    ((NewConnectionError, httpx.ConnectError), "could not connect"),
     (
         (ConnectTimeoutError, requests.exceptions.ConnectTimeout, httpx.ConnectTimeout),
         "connect timed out",
@@ -181,6 +193,5 @@ _DESCRIPTIONS: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...]
         (http.client.RemoteDisconnected, httpx.RemoteProtocolError, ConnectionAbortedError),
         "connection closed by the server",
     ),
-    ((NewConnectionError, httpx.ConnectError), "could not connect"),
     ((requests.exceptions.ConnectionError, httpx.NetworkError, OSError), "network error"),
 )

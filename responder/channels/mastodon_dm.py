@@ -114,7 +114,7 @@ class MastodonDmChannel(BaseChannel[MastodonDmOptions]):
             raise self._cannot_tell_now(what, self._failure(exc, what)) from None
         if found is not None:
             return self._receipt(found, f"Mastodon status {found} (found by read-back)")
-        self._not_found(what, attempted_at)
+        self._settled(what, attempted_at)
         return None
 
     def close(self) -> None:

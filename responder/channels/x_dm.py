@@ -114,7 +114,7 @@ class XDmChannel(BaseChannel[XDmOptions]):
                 and comparable(str(event.get("text") or "")) == wanted
             ):
                 return self._receipt(str(event["id"]), f"X DM {event['id']} (found by read-back)")
-        self._not_found(what, attempted_at)
+        self._settled(what, attempted_at)
         return None
 
     def close(self) -> None:
