@@ -203,10 +203,7 @@ class BlueskyChatChannel(BaseChannel[BlueskyChatOptions]):
         if isinstance(exc, RateLimitExceededError) and response is not None:
             return rate_limited(what, retry_at_from(response.headers, self._now()))
         if isinstance(exc, NetworkError) and response is None:
-            cause = exc.__cause__ or exc
-            if delivering:
-                return transport_failure(cause, what)
-            return RetryLater(f"{what} was not sent (could not reach Bluesky); tried again later")
+            return transport_failure(exc.__cause__ or exc, what, delivering=delivering)
         if isinstance(exc, UnauthorizedError):
             return refused(
                 what,
@@ -222,9 +219,7 @@ class BlueskyChatChannel(BaseChannel[BlueskyChatOptions]):
         if isinstance(exc, RequestErrorBase) and response is not None:
             status = _code(response)
             if status >= 500 or status in (408, 409):
-                if delivering:
-                    return server_error(what, status)
-                return RetryLater(f"{what} was not sent (Bluesky answered {status}); tried again")
+                return server_error(what, status, delivering=delivering)
             return refused(what, status, _detail(response), "Bluesky refused the request")
         if isinstance(exc, AtProtocolError | httpx.HTTPError):
             if delivering:

@@ -76,12 +76,13 @@ def left_machine(exc: BaseException) -> bool:
     return True
 
 
-def transport_failure(exc: BaseException, what: str) -> ChannelError:
+def transport_failure(exc: BaseException, what: str, *, delivering: bool = True) -> ChannelError:
     """The outcome of a request that failed without an HTTP answer.
 
-    ``what`` names the attempt for the message, e.g. "x_dm: DM to @rinaw".
+    ``what`` names the attempt for the message, e.g. "x_dm: X DM to rinaw". Only the
+    ``delivering`` request can have an unknown outcome; a lookup before it cannot.
     """
-    if not left_machine(exc):
+    if not delivering or not left_machine(exc):
         return RetryLater(f"{what} was not sent ({_short(exc)}); it will be tried again")
     return OutcomeUnknown(
         f"{what}: the request left but no answer came ({_short(exc)}); it may have been "
@@ -105,8 +106,10 @@ def rate_limited(what: str, retry_at: datetime) -> RetryLater:
     )
 
 
-def server_error(what: str, status: int) -> OutcomeUnknown:
-    """A 5xx after the request arrived: the provider may have acted on it."""
+def server_error(what: str, status: int, *, delivering: bool = True) -> ChannelError:
+    """A 5xx: after the delivering request arrived, the provider may have acted on it."""
+    if not delivering:
+        return RetryLater(f"{what} was not sent (the server answered {status}); tried again")
     return OutcomeUnknown(
         f"{what}: the server answered {status} after receiving the request; it may have "
         "been delivered, so it is not resent: settle it by reading back or by a person"

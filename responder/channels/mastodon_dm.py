@@ -154,7 +154,7 @@ class MastodonDmChannel(BaseChannel[MastodonDmOptions]):
                 language=lang,
             )
         except Exception as exc:
-            raise self._failure(exc, what) from None
+            raise self._failure(exc, what, delivering=True) from None
         return self._verified(dict(status), acct, what)
 
     def _verified(self, status: Mapping[str, Any], acct: str, what: str) -> SendReceipt:
@@ -199,7 +199,8 @@ class MastodonDmChannel(BaseChannel[MastodonDmOptions]):
                 return str(status["id"])
         return None
 
-    def _failure(self, exc: Exception, what: str) -> ChannelError:
+    def _failure(self, exc: Exception, what: str, *, delivering: bool = False) -> ChannelError:
+        """Map Mastodon.py errors; only the status post itself can have an unknown outcome."""
         if isinstance(exc, ChannelError):
             return exc
         if isinstance(exc, MastodonRatelimitError):
@@ -212,9 +213,9 @@ class MastodonDmChannel(BaseChannel[MastodonDmOptions]):
             )
             return rate_limited(what, max(retry_at, now))
         if isinstance(exc, MastodonNetworkError):
-            return transport_failure(exc, what)
+            return transport_failure(exc, what, delivering=delivering)
         if isinstance(exc, MastodonServerError):
-            return server_error(what, _status(exc))
+            return server_error(what, _status(exc), delivering=delivering)
         if isinstance(exc, MastodonUnauthorizedError):
             return refused(what, 401, _error(exc), "check the Mastodon access token (write scope)")
         if isinstance(exc, MastodonAPIError):

@@ -24,7 +24,7 @@ from praw.exceptions import RedditAPIException
 from prawcore.sessions import RetryStrategy
 
 from common.credentials import resolve
-from common.errors import ChannelError, ConfigError, RetryLater, Unreachable
+from common.errors import ChannelError, ConfigError, Unreachable
 from responder.base import PrivateMessage, Reach, Recipient, SendReceipt
 from responder.channels.base import BaseChannel, ChannelDeps, TimeoutAdapter
 from responder.channels.failures import (
@@ -145,9 +145,10 @@ class RedditPmChannel(BaseChannel[RedditPmOptions]):
         if isinstance(exc, RedditAPIException):
             return self._api_failure(exc, what)
         if isinstance(exc, prawcore.RequestException):
-            if delivering and _COMPOSE in _url_of(exc.request_args, exc.request_kwargs):
-                return transport_failure(exc.original_exception, what)
-            return RetryLater(f"{what} was not sent (could not reach Reddit); tried again later")
+            on_compose = _COMPOSE in _url_of(exc.request_args, exc.request_kwargs)
+            return transport_failure(
+                exc.original_exception, what, delivering=delivering and on_compose
+            )
         if isinstance(exc, prawcore.OAuthException):
             return refused(what, "OAuth", exc.error, "check the Reddit app and account secrets")
         if isinstance(exc, prawcore.ResponseException):
@@ -162,9 +163,7 @@ class RedditPmChannel(BaseChannel[RedditPmOptions]):
         if isinstance(exc, prawcore.TooManyRequests) or status == 429:
             return rate_limited(what, retry_at_from(exc.response.headers, self._now()))
         if status >= 500:
-            if on_compose:
-                return server_error(what, status)
-            return RetryLater(f"{what} was not sent (Reddit answered {status}); tried again later")
+            return server_error(what, status, delivering=on_compose)
         reason = _reason(exc.response)
         if status == 404 or reason in _UNREACHABLE:
             return Unreachable(f"{what}: Reddit says {reason or 'no such user'}")

@@ -81,7 +81,7 @@ class XDmChannel(BaseChannel[XDmOptions]):
                 participant_id=participant, text=text, user_auth=self._user_auth
             )
         except Exception as exc:
-            raise self._failure(exc, what) from None
+            raise self._failure(exc, what, delivering=True) from None
         data = answer.get("data") if isinstance(answer, dict) else None
         event_id = str(data.get("dm_event_id") or "") if isinstance(data, dict) else ""
         if not event_id:
@@ -140,26 +140,26 @@ class XDmChannel(BaseChannel[XDmOptions]):
             raise Unreachable(f"{self.key}: X account @{handle} not found ({detail})")
         return str(data["id"])
 
-    def _failure(self, exc: Exception, what: str) -> ChannelError:
-        """The outcome of a failed tweepy call."""
+    def _failure(self, exc: Exception, what: str, *, delivering: bool = False) -> ChannelError:
+        """The outcome of a failed tweepy call (only the DM itself can be unknown)."""
         if isinstance(exc, ChannelError):
             return exc
         if isinstance(exc, tweepy.HTTPException):
-            return self._http_failure(exc, what)
-        if isinstance(exc, ValueError):  # a 2xx whose body is not JSON
+            return self._http_failure(exc, what, delivering)
+        if isinstance(exc, ValueError) and delivering:  # a 2xx whose body is not JSON
             return OutcomeUnknown(f"{what}: X answered with an unreadable body; read it back")
-        if is_transport_error(exc):
-            return transport_failure(exc, what)
+        if is_transport_error(exc) or isinstance(exc, ValueError):
+            return transport_failure(exc, what, delivering=delivering)
         raise exc
 
-    def _http_failure(self, exc: tweepy.HTTPException, what: str) -> ChannelError:
+    def _http_failure(self, exc: tweepy.HTTPException, what: str, delivering: bool) -> ChannelError:
         status = int(getattr(exc.response, "status_code", 0) or 0)
         body = _json(exc.response)
         detail = _detail(body)
         if isinstance(exc, tweepy.TooManyRequests):
             return rate_limited(what, retry_at_from(exc.response.headers, self._now()))
         if status >= 500:
-            return server_error(what, status)
+            return server_error(what, status, delivering=delivering)
         if status == 403 and not any(p in str(body.get("type", "")) for p in _SETUP_PROBLEMS):
             return Unreachable(
                 f"{what}: X refused ({detail or 'cannot send to this user'}); the person does "

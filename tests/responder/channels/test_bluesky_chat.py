@@ -211,3 +211,21 @@ def test_e2e_wrong_app_password(build: Build, fake_bluesky: FakeBluesky) -> None
 
     with pytest.raises(DeliveryFailed, match="app password"):
         channel.send(message(RINA))
+
+
+def test_timeout_before_the_send_call_sent_nothing(clock: Clock) -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        if request.url.path.endswith("createSession"):
+            return httpx.Response(200, json=SESSION)
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    options = {"handle": "kopisenja.bsky.social", "app_password": "${BSKY_APP_PASSWORD}"}
+    deps = ChannelDeps(clock=clock, httpx_transport=httpx.MockTransport(handler))
+    channel = build_channel("bluesky_chat", options, FAKE_ENV, deps=deps)
+
+    with pytest.raises(RetryLater, match="was not sent"):
+        channel.send(message(RINA))
+    assert not any(p.endswith("sendMessage") for p in seen)

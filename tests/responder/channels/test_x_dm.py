@@ -259,3 +259,13 @@ def test_e2e_refused_before_delivery_reads_back_as_not_sent(
     assert channel.read_back(message(rina), attempted) is None
     assert fake_x.count() == 0
     assert FAKE_ENV["X_ACCESS_TOKEN"] not in str(fake_x.auth_headers)
+
+
+@responses.activate
+def test_a_lookup_that_times_out_sent_nothing(x: XDmChannel) -> None:
+    responses.get(f"{API}/users/by/username/rinaw", body=requests.exceptions.ReadTimeout())
+
+    with pytest.raises(RetryLater, match="was not sent"):
+        x.send(message(Recipient("Rina", "x", handle="rinaw")))
+    with pytest.raises(RetryLater):
+        x.check(Recipient("Rina", "x", handle="rinaw"))
