@@ -210,3 +210,14 @@ def test_e2e_unresolvable_account_is_unreachable(build: Build, fake_mastodon: Fa
         "suspended"
         in channel.check(Recipient(None, "mastodon", handle="budi@remote.example")).reason
     )
+
+
+@responses.activate
+def test_a_direct_status_that_mentions_nobody_reached_nobody(mastodon: MastodonDmChannel) -> None:
+    recorded_post = load(FIXTURES / "test_status_post[None-direct].yaml")  # "Toot!", no mention
+    register(responses.mock, recorded_post)
+
+    with pytest.raises(Unreachable, match="could not resolve"):
+        mastodon.send(message(ADMIN))
+
+    assert [c.request.method for c in responses.calls] == ["POST", "DELETE"]
