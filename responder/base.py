@@ -63,6 +63,14 @@ class RateLimits:
     per_day: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class MessageForm:
+    """What a channel sends: a subject line or not, and the longest body it takes."""
+
+    subject: bool
+    max_chars: int | None = None
+
+
 @runtime_checkable
 class Channel(Protocol):
     """A private channel. Its only way out is a private send to one person.
@@ -76,6 +84,11 @@ class Channel(Protocol):
     @property
     def name(self) -> str:
         """Channel key used in routing rules: reddit_pm, x_dm, mastodon_dm, ..."""
+        ...
+
+    @property
+    def form(self) -> MessageForm:
+        """Whether messages carry a subject, and the longest body the platform takes."""
         ...
 
     @property

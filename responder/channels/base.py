@@ -19,7 +19,14 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from common.errors import ChannelError, DeliveryFailed, OutcomeUnknown, Unreachable
-from responder.base import PrivateMessage, RateLimits, Reach, Recipient, SendReceipt
+from responder.base import (
+    MessageForm,
+    PrivateMessage,
+    RateLimits,
+    Reach,
+    Recipient,
+    SendReceipt,
+)
 from responder.channels.options import ChannelOptions
 
 Clock = Callable[[], datetime]
@@ -103,6 +110,11 @@ class BaseChannel(Generic[OptionsT]):
     def name(self) -> str:
         """Channel key used in routing rules."""
         return self.key
+
+    @property
+    def form(self) -> MessageForm:
+        """Subject or not, and the body length limit (for drafts and the console)."""
+        return MessageForm(subject=True)
 
     @property
     def limits(self) -> RateLimits:

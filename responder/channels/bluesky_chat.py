@@ -27,7 +27,7 @@ from atproto_client.request import Request
 
 from common.credentials import resolve
 from common.errors import ChannelError, OutcomeUnknown, RetryLater, Unreachable
-from responder.base import PrivateMessage, Reach, Recipient, SendReceipt
+from responder.base import MessageForm, PrivateMessage, Reach, Recipient, SendReceipt
 from responder.channels.base import BaseChannel, ChannelDeps, comparable, sent_since
 from responder.channels.failures import (
     rate_limited,
@@ -51,6 +51,11 @@ class BlueskyChatChannel(BaseChannel[BlueskyChatOptions]):
     key = "bluesky_chat"
     platform = "bluesky"
     noun = "Bluesky chat message"
+
+    @property
+    def form(self) -> MessageForm:
+        """One chat message, no subject, up to 1,000 characters."""
+        return MessageForm(subject=False, max_chars=self.options.max_chars)
 
     def __init__(
         self,

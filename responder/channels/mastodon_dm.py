@@ -32,7 +32,7 @@ from mastodon.errors import (
 
 from common.credentials import resolve
 from common.errors import ChannelError, DeliveryFailed, Unreachable
-from responder.base import PrivateMessage, Reach, Recipient, SendReceipt
+from responder.base import MessageForm, PrivateMessage, Reach, Recipient, SendReceipt
 from responder.channels.base import READ_BACK_SKEW, BaseChannel, ChannelDeps, comparable
 from responder.channels.failures import (
     DEFAULT_RETRY_AFTER,
@@ -57,6 +57,11 @@ class MastodonDmChannel(BaseChannel[MastodonDmOptions]):
     key = "mastodon_dm"
     platform = "mastodon"
     noun = "Mastodon direct message"
+
+    @property
+    def form(self) -> MessageForm:
+        """One status, no subject; the instance's limit includes the leading @mention."""
+        return MessageForm(subject=False, max_chars=self.options.max_chars)
 
     def __init__(
         self, options: MastodonDmOptions, api: Mastodon, *, deps: ChannelDeps | None = None

@@ -25,7 +25,7 @@ from prawcore.sessions import RetryStrategy
 
 from common.credentials import resolve
 from common.errors import ChannelError, ConfigError, Unreachable
-from responder.base import PrivateMessage, Reach, Recipient, SendReceipt
+from responder.base import MessageForm, PrivateMessage, Reach, Recipient, SendReceipt
 from responder.channels.base import BaseChannel, ChannelDeps, TimeoutAdapter
 from responder.channels.failures import (
     rate_limited,
@@ -76,6 +76,11 @@ class RedditPmChannel(BaseChannel[RedditPmOptions]):
     key = "reddit_pm"
     platform = "reddit"
     noun = "Reddit PM"
+
+    @property
+    def form(self) -> MessageForm:
+        """Subject (up to 100 characters, trimmed) and a body of up to 10,000."""
+        return MessageForm(subject=True, max_chars=MAX_BODY)
 
     def __init__(
         self, options: RedditPmOptions, reddit: praw.Reddit, *, deps: ChannelDeps | None = None

@@ -16,7 +16,7 @@ import tweepy
 
 from common.credentials import resolve
 from common.errors import ChannelError, OutcomeUnknown, Unreachable
-from responder.base import PrivateMessage, Reach, Recipient, SendReceipt
+from responder.base import MessageForm, PrivateMessage, Reach, Recipient, SendReceipt
 from responder.channels.base import (
     BaseChannel,
     ChannelDeps,
@@ -47,6 +47,11 @@ class XDmChannel(BaseChannel[XDmOptions]):
     key = "x_dm"
     platform = "x"
     noun = "X DM"
+
+    @property
+    def form(self) -> MessageForm:
+        """One DM, no subject, up to 10,000 characters."""
+        return MessageForm(subject=False, max_chars=MAX_DM_CHARS)
 
     def __init__(
         self,

@@ -157,6 +157,16 @@ def test_every_channel_is_a_channel_and_reaches_only_its_people(
     for key, channel in built.available.items():
         assert isinstance(channel, Channel), key
         assert channel.name == key
+    forms = {key: (c.form.subject, c.form.max_chars) for key, c in built.available.items()}
+    assert forms == {
+        "reddit_pm": (True, 10_000),
+        "x_dm": (False, 10_000),
+        "mastodon_dm": (False, 500),
+        "bluesky_chat": (False, 1000),
+        "email": (True, None),
+        "webhook": (True, None),
+        "manual": (True, None),
+    }
     built.close()
 
 
