@@ -46,6 +46,7 @@ def test_has_no_public_operation_beyond_the_protocol() -> None:
 
     assert public == {
         "name",
+        "form",
         "limits",
         "address",
         "can_reach",
