@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -77,4 +76,4 @@ def build(clock: Clock) -> Build:
     return make
 
 
-__all__ = ["Build", "Clock", "message", "time"]
+__all__ = ["Build", "Clock", "message"]
