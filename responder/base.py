@@ -117,7 +117,9 @@ class Channel(Protocol):
 
         Returns the receipt if the message was delivered, None if it provably was not.
         Raises OutcomeUnknown when it cannot tell: with ``retry_at`` set, ask again then;
-        without, never (a person must decide).
+        without, never (a person must decide). Where settling means sending again with
+        the same idempotency key (Mastodon within the key's hour, an idempotent webhook
+        receiver), Unreachable and DeliveryFailed mean what they mean for :meth:`send`.
         """
         ...
 
