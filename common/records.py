@@ -100,14 +100,32 @@ class FollowUpPlan:
     note: str | None = None  # something staff should know (e.g. "says it is solved")
 
 
+MessageKind = Literal["reply", "thanks", "reminder", "announcement"]
+"""Why a message is sent: ``reply`` answers the person's own complaint or question
+(transactional); ``thanks``, ``reminder`` and ``announcement`` ("your idea shipped") are
+messages the person did not ask for, so e-mail carries one-click unsubscribe on them."""
+
+
 @dataclass(frozen=True, slots=True)
 class PrivateMessage:
-    """One private message to one person, with a key that makes re-sending a no-op."""
+    """One private message to one person, with a key that makes re-sending a no-op.
+
+    ``idempotency_key`` is unique per follow-up and the same on every attempt: channels
+    derive the provider's idempotency key, the e-mail Message-ID and the webhook id from it.
+    ``unsubscribe`` holds ``https:`` and/or ``mailto:`` URIs for the List-Unsubscribe header
+    of e-mail that is not a ``reply``. ``label``, ``lang`` and ``link`` (the person's public
+    post) describe the follow-up for channels that forward it whole (webhook).
+    """
 
     idempotency_key: str
     recipient: Recipient
     subject: str
     body: str
+    kind: MessageKind = "reply"
+    lang: str | None = None
+    label: str | None = None
+    link: str | None = None
+    unsubscribe: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +133,7 @@ class SendReceipt:
     """What a channel reports after a send."""
 
     channel: str
-    external_id: str | None  # the platform's message id, if any
+    external_id: str | None  # the provider's message id: X dm_event_id, Mastodon status id,
+    # Bluesky message id, e-mail Message-ID, webhook-id; None for a task for staff
     delivered: bool  # False when the channel only created a task for staff
     detail: str = ""

@@ -13,14 +13,15 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from responder.channels.options import ChannelsSettings
+
 Label = Literal["complaint", "idea", "praise"]
 
 #: Labels in the order that decides a route: a complaint is never left waiting
 #: because the same post also praised something or proposed an idea.
 LABEL_PRECEDENCE: Final[tuple[Label, ...]] = ("complaint", "idea", "praise")
 
-#: Channel keys a routing rule may name. Only ``manual`` is implemented today; the
-#: others are accepted so a config written now keeps working when they arrive.
+#: Channel keys a routing rule may name; each is configured under ``responder.channels``.
 KNOWN_CHANNELS: Final = frozenset(
     {"reddit_pm", "x_dm", "mastodon_dm", "bluesky_chat", "email", "webhook", "manual"}
 )
@@ -228,4 +229,9 @@ class ResponderSettings(_Section):
         description="Seconds a sender owns a delivery attempt; an attempt still in flight "
         "after that (its sender died) is read back where the platform allows, else marked "
         "unknown for a person to settle — never resent blindly.",
+    )
+    channels: ChannelsSettings = Field(
+        default_factory=ChannelsSettings,
+        description="Options of each private channel (responder.channels.<key>); a channel "
+        "not configured here is skipped by the rules that name it, except 'manual'.",
     )

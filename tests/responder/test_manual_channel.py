@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from responder.base import Channel, PrivateMessage, Recipient
@@ -39,7 +41,30 @@ def test_send_delivers_nothing_and_tells_staff_where(recipient: Recipient, where
     assert receipt.detail.endswith(where)
 
 
-def test_has_no_public_operation() -> None:
+def test_has_no_public_operation_beyond_the_protocol() -> None:
     public = {n for n in dir(ManualChannel) if not n.startswith("_")}
 
-    assert public == {"name", "can_reach", "send"}
+    assert public == {
+        "name",
+        "form",
+        "limits",
+        "address",
+        "can_reach",
+        "check",
+        "send",
+        "read_back",
+        "close",
+        "key",
+        "noun",
+        "platform",
+    }
+
+
+def test_check_always_reaches_and_read_back_finds_nothing_sent(now: datetime) -> None:
+    channel = ManualChannel()
+    recipient = Recipient("Rina", "x", handle="@rinaw")
+
+    assert channel.check(recipient).ok
+    assert channel.check(recipient).reason == "an X direct message to @rinaw"
+    assert channel.read_back(_message(recipient), now) is None
+    assert channel.limits.per_minute is None and channel.limits.per_day is None
