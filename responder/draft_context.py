@@ -14,7 +14,7 @@ from responder.details import DetailLists, Details, extract_details, products_in
 from responder.draft_input import DraftInput
 from responder.picking import Passage, ScoreBook, pick_passage
 from responder.register import detect_register
-from responder.settings import Label, ResponderSettings
+from responder.settings import ResponderSettings
 from responder.text import person_name
 from responder.topics import detect_topic, missing_details
 
@@ -107,18 +107,16 @@ def _lists(item: DraftInput, settings: ResponderSettings) -> DetailLists:
     )
 
 
-def build_context(
-    item: DraftInput, book: ScoreBook, settings: ResponderSettings, lang: str
+def _what_they_said(
+    item: DraftInput, book: ScoreBook, settings: ResponderSettings
 ) -> dict[str, object]:
-    """The template variables for ``item`` rendered in ``lang``."""
+    """Quotes, topic, details, asks and liked products: the variables about the posts."""
     limit = settings.quote_max_chars
     texts = post_texts(item)
     labels = item.labels_present()
     main = _passages(item, book, item.label, limit)
     quotes = _main_quotes(item.label, main)
-    other: dict[Label, Passage | None] = {
-        lab: _best(_passages(item, book, lab, limit)) for lab in labels[1:]
-    }
+    other = {lab: _best(_passages(item, book, lab, limit)) for lab in labels[1:]}
     also = {
         lab: p.quote if p is not None and p.quote and not _overlaps(p.quote, quotes) else None
         for lab, p in other.items()
@@ -130,11 +128,7 @@ def build_context(
     praise = focus.get("praise")
     update = _is_update(item)
     asking = "complaint" in labels and not update
-    business = settings.business
     return {
-        "name": person_name(item.name, item.handle),
-        "register": item.register or detect_register(texts, settings.default_register),
-        "label": item.label,
         "labels": list(labels),
         "mixed": len(labels) > 1,
         "quote": quotes[-1] if quotes else None,
@@ -147,9 +141,24 @@ def build_context(
         "known": _known(details),
         "asks": list(missing_details(topic, details)) if asking else [],
         "liked": list(products_in(praise.focus, lists)) if praise is not None else [],
-        "posts": len(item.posts),
         "update": update,
-        "nth": item.history.count(item.label) + sum(item.label in p.labels for p in item.posts),
+    }
+
+
+def build_context(
+    item: DraftInput, book: ScoreBook, settings: ResponderSettings, lang: str
+) -> dict[str, object]:
+    """The template variables for ``item`` rendered in ``lang``."""
+    said = _what_they_said(item, book, settings)
+    business = settings.business
+    this_time = max(1, sum(item.label in post.labels for post in item.posts))
+    return {
+        **said,
+        "name": person_name(item.name, item.handle),
+        "register": item.register or detect_register(post_texts(item), settings.default_register),
+        "label": item.label,
+        "posts": len(item.posts),
+        "nth": item.history.count(item.label) + this_time,
         "earlier": item.history.count(item.label),
         "window_days": item.history.window_days,
         "offer": business.offers.get(item.label, {}).get(lang),

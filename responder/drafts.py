@@ -146,21 +146,26 @@ class DraftWriter:
                     return name
         return f"{template}.{lang}.{register}.j2"
 
-    def write_all(self, items: Sequence[DraftInput]) -> list[Draft]:
-        """Drafts for ``items``, in order, scoring all their sentences in one scorer call."""
+    def score(self, items: Sequence[DraftInput]) -> ScoreBook:
+        """Score every sentence ``items`` need in one scorer call (none without a scorer)."""
         units: list[str] = []
         for item in items:
             units += units_to_score(post_texts(item), mixed=len(item.labels_present()) > 1)
-        book = ScoreBook(self._scorer, units)
+        return ScoreBook(self._scorer, units)
+
+    def write_all(self, items: Sequence[DraftInput]) -> list[Draft]:
+        """Drafts for ``items``, in order, scoring all their sentences in one scorer call."""
+        book = self.score(items)
         return [self._render(item, book) for item in items]
 
-    def write_one(self, item: DraftInput) -> Draft:
-        """The draft for one conversation."""
-        return self.write_all([item])[0]
+    def write_one(self, item: DraftInput, book: ScoreBook | None = None) -> Draft:
+        """The draft for one conversation, with sentence scores from :meth:`score` over its
+        whole batch (scored on its own when ``book`` is None)."""
+        return self._render(item, book if book is not None else self.score([item]))
 
-    def write(self, label: Label, item: RouteInput) -> Draft:
+    def write(self, label: Label, item: RouteInput, book: ScoreBook | None = None) -> Draft:
         """The draft for one routed mention (a conversation of one post)."""
-        return self.write_one(from_route(label, item))
+        return self.write_one(from_route(label, item), book)
 
     def check(self) -> None:
         """Render every enabled rule's templates in every language and register with

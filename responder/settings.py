@@ -219,7 +219,9 @@ class ResponderSettings(_Section):
         "detected as Malay, Javanese or Sundanese.",
     )
     template_dir: Path | None = Field(
-        None, description="Folder searched before the built-in templates (override any file)."
+        None,
+        description="Folder searched before the built-in templates (override any file): "
+        "'<template>.<lang>.<formal|casual>.j2', or '<template>.<lang>.j2' for both registers.",
     )
     default_register: Literal["formal", "casual"] = Field(
         "casual",
@@ -227,7 +229,12 @@ class ResponderSettings(_Section):
         "('saya', 'Bapak/Ibu', 'Dear') nor casual ones ('aku', 'gw', 'dong', 'lol').",
     )
     quote_max_chars: int = Field(
-        160, ge=20, le=1000, description="Longest quote of the person's words in a draft."
+        160,
+        ge=20,
+        le=1000,
+        description="Longest quote of the person's words in a draft. Quotes are whole "
+        "sentences; only one sentence longer than this is shortened, to its leading whole "
+        "clauses and '…', and without a clause that fits there is no quote.",
     )
     sla_from: Literal["seen", "posted"] = Field(
         "seen",

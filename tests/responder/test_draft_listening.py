@@ -414,3 +414,18 @@ def test_every_demo_post_drafts_cleanly(
         assert_whole_sentences(draft, item.posts[0].text)
         for limit in (MESSAGE_LIMITS["mastodon_dm"] - 30, 1000, 160):
             assert len(draft.message(limit)) <= limit
+
+
+def test_a_batch_scored_first_is_drafted_one_by_one_without_more_calls(
+    writer: DraftWriter, scorer: FakeScorer, demo: dict[str, dict[str, str]]
+) -> None:
+    items = [
+        conversation(demo, "complaint", ("ks-013", ("complaint",))),
+        conversation(demo, "complaint", ("ks-019", ("complaint",))),
+    ]
+
+    book = writer.score(items)
+    drafts = [writer.write_one(item, book) for item in items]
+
+    assert len(scorer.calls) == 1
+    assert drafts == writer.write_all(items)
