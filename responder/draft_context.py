@@ -16,7 +16,7 @@ from responder.picking import Passage, ScoreBook, pick_passage
 from responder.register import detect_register
 from responder.settings import ResponderSettings
 from responder.text import person_name
-from responder.topics import detect_topic, missing_details
+from responder.topics import FEEDBACK_TOPICS, detect_topic, missing_details
 
 MAX_QUOTES = 3  # ideas: one quote per idea post, at most this many
 
@@ -99,7 +99,8 @@ def _topic(item: DraftInput, texts: Sequence[str], passage: Passage | None) -> s
 
 def _lists(item: DraftInput, settings: ResponderSettings) -> DetailLists:
     business = settings.business
-    terms = (*item.brand_terms, item.brand, *((business.name,) if business.name else ()))
+    terms = [*item.brand_terms, item.brand, *((business.name,) if business.name else ())]
+    terms += [t.replace(" ", "") for t in terms if " " in t]  # "Kopi Senja" → "kopisenja"
     return DetailLists(
         branches=(*item.branches, *business.branches),
         products=(*item.products, *business.products),
@@ -128,6 +129,7 @@ def _what_they_said(
     praise = focus.get("praise")
     update = _is_update(item)
     asking = "complaint" in labels and not update
+    feedback = topic in FEEDBACK_TOPICS
     return {
         "labels": list(labels),
         "mixed": len(labels) > 1,
@@ -138,7 +140,8 @@ def _what_they_said(
         "praise_quote": also.get("praise"),
         "topic": topic,
         "details": details,
-        "known": _known(details),
+        "known": [] if feedback else _known(details),
+        "feedback": feedback,
         "asks": list(missing_details(topic, details)) if asking else [],
         "liked": list(products_in(praise.focus, lists)) if praise is not None else [],
         "update": update,

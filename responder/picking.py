@@ -49,7 +49,9 @@ _CUES: Final[Mapping[str, tuple[str, ...]]] = {
 }
 # fmt: on
 _WORD_RE: Final = re.compile(r"[^\W_]+")
-_LEADING_TAGS_RE: Final = re.compile(r"^(?:[@#][\w.]+[,:]?\s+)+")
+_LEADING_TAGS_RE: Final = re.compile(
+    r"^(?:(?:[@#][\w.]+|(?i:min|admin|mimin|kak|gan|sis))[,:!]?\s+)+(?=\S)"
+)
 _TRAILING_TAGS_RE: Final = re.compile(r"(?<=\S)(\s+[@#][\w.]+)+$")
 _PREPOSITIONS: Final = frozenset(
     {"sama", "ke", "di", "dari", "untuk", "buat", "kepada", "dengan", "to", "at", "with", "for"}
@@ -66,7 +68,7 @@ def cue_scores(text: str) -> dict[str, float]:
 
 
 def tidy_quote(sentence: str) -> str:
-    """Drop @handles and #tags that only address the brand at a sentence's edges."""
+    """Drop @handles, #tags and "min," that only address the brand at a sentence's edges."""
     text = _LEADING_TAGS_RE.sub("", sentence)
     match = _TRAILING_TAGS_RE.search(text)
     if match:

@@ -71,6 +71,16 @@ _TOPIC_CUES: Final[Mapping[str, tuple[tuple[str, float], ...]]] = {
         (r"wifi|wi-fi|\bac\b|toilet|colokan|stop\s*kontak|parkir|parking|socket|kotor|dirty"
          r"|berisik|noisy|bau|smell\w*|panas\s+banget", 1.0),
     ),
+    "availability": (
+        (r"(?:gak|ga|nggak|tidak|gk)\s+ada\s+(?:menu\s+)?\w+(?:\s+\w+)?\s+lagi|habis\s+terus"
+         r"|sold\s+out|out\s+of\s+stock|no\s+longer\s+(?:sell|serve|have)\w*|discontinued"
+         r"|(?:menu|stok)\s+kosong", 1.0),
+    ),
+    "hours": (
+        (r"always\s+closed|already\s+closed|(?:sudah|udah|udh|selalu|masih)\s+tutup|jam\s+buka"
+         r"|opening\s+hours|open(?:ed|s)?\s+(?:earlier|later|early|late)"
+         r"|buka\s+(?:lebih\s+)?(?:pagi|awal|malam|lama|sampai)", 1.0),
+    ),
     "price": (
         (r"mahal|kemahalan|harga\s+naik|naik\s+harga|expensive|pricey|overpriced", 1.0),
     ),
@@ -83,6 +93,10 @@ _COMPILED: Final = {
     for topic, cues in _TOPIC_CUES.items()
 }
 TOPICS: Final = tuple(_TOPIC_CUES)
+#: Topics that are feedback to pass on, not an incident to investigate: the draft
+#: neither confirms details nor asks for any.
+FEEDBACK_TOPICS: Final = frozenset({"price", "payment_method", "availability", "hours"})
+MIN_WEIGHT: Final = 1.0  # a passing mention of "app" (0.5) alone names no topic
 
 #: What staff need to act on each topic. Keys of the asks the templates can phrase:
 #: order (order number), when, branch, proof_payment (screenshot of the charge),
@@ -101,14 +115,16 @@ _NEEDS: Final[Mapping[str | None, tuple[str, ...]]] = {
     "facility": ("branch", "when"),
     "price": (),
     "payment_method": (),
-    None: ("what", "when", "branch"),
+    "availability": (),
+    "hours": (),
+    None: ("what",),
 }
 
 
 def detect_topic(texts: Iterable[str]) -> str | None:
     """The topic of a complaint, from the sentences that carry it; None when unclear."""
     folded = " ".join(fold(clean(strip_urls(t))) for t in texts)
-    best, best_weight = None, 0.0
+    best, best_weight = None, MIN_WEIGHT - 1e-9
     for topic, cues in _COMPILED.items():
         weight = sum(w * len(pattern.findall(folded)) for pattern, w in cues)
         if weight > best_weight:
@@ -128,7 +144,4 @@ def missing_details(topic: str | None, details: Details) -> tuple[str, ...]:
         "device": details.device,
         "what": False,
     }
-    asks = [need for need in _NEEDS.get(topic, ()) if not have[need]]
-    if topic is None and details.any:
-        asks = [a for a in asks if a != "what"]
-    return tuple(asks)
+    return tuple(need for need in _NEEDS.get(topic, ()) if not have[need])

@@ -130,7 +130,10 @@ def test_device_and_proof_are_noticed() -> None:
         ("wifi di Kemang mati terus", "facility"),
         ("Harga naik terus, kemahalan", "price"),
         ("belum bisa bayar pakai QRIS, ribet harus cash", "payment_method"),
+        ("kenapa gak ada menu croissant almond lagi?", "availability"),
+        ("I pass by at 6:30 and it's always closed", "hours"),
         ("not cool at all", None),
+        ("the Kopi Senja app", None),  # a passing mention of the app names no problem
     ],
 )
 def test_complaint_topics(text: str, topic: str | None) -> None:
@@ -150,4 +153,4 @@ def test_only_missing_details_are_asked() -> None:
     )
     assert missing_details("wait", extract_details(["Kopi Senja Kemang tadi"], KOPI)) == ()
     assert missing_details("price", extract_details(["mahal"])) == ()
-    assert missing_details(None, extract_details(["bad"])) == ("what", "when", "branch")
+    assert missing_details(None, extract_details(["bad"])) == ("what",)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -350,13 +351,7 @@ def test_promises_come_only_from_the_configuration(
     assert offer in writer.write_one(budi).body
     assert offer in writer.write_one(budi).messages[0]
     assert offer not in writer.write_one(rina).body  # offered for complaints only
-    assert offer not in writer.write_one(replace_lang(budi, "en")).body  # only in Indonesian
-
-
-def replace_lang(item: DraftInput, lang: str) -> DraftInput:
-    from dataclasses import replace
-
-    return replace(item, lang=lang)
+    assert offer not in writer.write_one(replace(budi, lang="en")).body  # only in Indonesian
 
 
 def test_nothing_private_reaches_the_draft(writer: DraftWriter, make_item: MakeItem) -> None:
@@ -429,3 +424,27 @@ def test_a_batch_scored_first_is_drafted_one_by_one_without_more_calls(
 
     assert len(scorer.calls) == 1
     assert drafts == writer.write_all(items)
+
+
+def test_feedback_on_prices_is_passed_on_without_questions(
+    writer: DraftWriter, demo: dict[str, dict[str, str]]
+) -> None:
+    fajar = conversation(demo, "complaint", ("ks-020", ("complaint", "idea")))
+
+    draft = writer.write_one(fajar)
+
+    assert "maaf banget soal harga kami" in draft.body
+    assert "Masukan Kakak sudah kami teruskan ke tim" in draft.body
+    assert "38rb" not in own_words(draft)  # nothing to confirm: it is feedback, not a case
+    assert "Boleh dibantu" not in draft.body and "Kami cek sekarang" not in draft.body
+
+
+def test_a_brand_written_as_one_word_still_names_the_branch(
+    writer: DraftWriter, demo: dict[str, dict[str, str]]
+) -> None:
+    arif = conversation(demo, "complaint", ("ks-022", ("complaint",)), brand_terms=())
+
+    draft = writer.write_one(arif)  # "kopisenja Kemang", and only "Kopi Senja" is configured
+
+    assert "(cabang Kemang)" in draft.body
+    assert "cabang yang Kakak datangi" not in draft.body
