@@ -434,7 +434,7 @@ def test_feedback_on_prices_is_passed_on_without_questions(
     draft = writer.write_one(fajar)
 
     assert "maaf banget soal harga kami" in draft.body
-    assert "Masukan Kakak sudah kami teruskan ke tim" in draft.body
+    assert "Makasih juga untuk sarannya — sudah kami teruskan ke tim." in draft.body
     assert "38rb" not in own_words(draft)  # nothing to confirm: it is feedback, not a case
     assert "Boleh dibantu" not in draft.body and "Kami cek sekarang" not in draft.body
 
@@ -448,3 +448,21 @@ def test_a_brand_written_as_one_word_still_names_the_branch(
 
     assert "(cabang Kemang)" in draft.body
     assert "cabang yang Kakak datangi" not in draft.body
+
+
+def test_formal_feedback_on_prices_says_it_was_passed_on(writer: DraftWriter) -> None:
+    text = "Rasa kopinya konsisten enak, tetapi harganya kemahalan untuk mahasiswa: 38 ribu."
+    item = DraftInput(
+        label="complaint",
+        posts=(DraftPost(text, ("complaint",)),),
+        lang="id",
+        brand="kopi-senja",
+        name="Anisa Hartono",
+        register="formal",
+    )
+
+    draft = writer.write_one(item)
+
+    assert "kami mohon maaf atas harga kami" in draft.body
+    assert "Masukan Bapak/Ibu telah kami teruskan kepada tim terkait." in draft.body
+    assert "mohon informasikan" not in draft.body and "38 ribu)" not in draft.body
