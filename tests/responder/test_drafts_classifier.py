@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
-from classifier.base import LABELS
+from classifier.base import LABELS, Classifier
 from classifier.embedded import EmbeddedClassifier, EmbeddedOptions
 from responder.draft_input import DraftInput, DraftPost
 from responder.drafts import DraftWriter
@@ -25,16 +25,15 @@ pytestmark = pytest.mark.slow
 
 
 class ClassifierScorer:
-    """The caller's adapter: the classifier's calibrated probabilities per sentence."""
+    """The caller's adapter, for any classifier backend: its scores for each sentence."""
 
-    def __init__(self, model: EmbeddedClassifier) -> None:
+    def __init__(self, model: Classifier) -> None:
         self._model = model
         self.calls = 0
 
-    def __call__(self, texts: Sequence[str]) -> list[dict[str, float]]:
+    def __call__(self, texts: Sequence[str]) -> list[Mapping[str, float]]:
         self.calls += 1
-        rows = self._model.probabilities(texts)
-        return [dict(zip(LABELS, map(float, row), strict=True)) for row in rows]
+        return [result.scores for result in self._model.classify(texts)]
 
 
 @pytest.fixture(scope="module")
