@@ -173,6 +173,22 @@ class BusinessIdentity(_Section):
         description="Closing line per language, e.g. {id: 'Salam hangat,', en: 'Warmly,'}; "
         "languages not listed use the template's own closing.",
     )
+    branches: tuple[str, ...] = Field(
+        (),
+        description="Branch / outlet names, e.g. [Kemang, Tebet, Senopati]: a draft confirms "
+        "the branch a person named instead of asking. Empty: '<brand> <Place>' is recognised.",
+    )
+    products: tuple[str, ...] = Field(
+        (),
+        description="Product names, e.g. [kopi susu, pandan latte]: drafts can say 'glad you "
+        "love the pandan latte'. Empty: no product is named in drafts.",
+    )
+    offers: dict[Label, dict[str, str]] = Field(
+        default_factory=dict,
+        description="What the business offers per label and language, e.g. {complaint: {en: "
+        "'Your next drink is on us.'}}. Drafts never promise anything (refunds, gifts, "
+        "vouchers) that is not written here.",
+    )
 
 
 class IdeaBoardSettings(_Section):
@@ -204,10 +220,22 @@ class ResponderSettings(_Section):
         "detected as Malay, Javanese or Sundanese.",
     )
     template_dir: Path | None = Field(
-        None, description="Folder searched before the built-in templates (override any file)."
+        None,
+        description="Folder searched before the built-in templates (override any file): "
+        "'<template>.<lang>.<formal|casual>.j2', or '<template>.<lang>.j2' for both registers.",
+    )
+    default_register: Literal["formal", "casual"] = Field(
+        "casual",
+        description="Register of a draft when a person's words show neither formal cues "
+        "('saya', 'Bapak/Ibu', 'Dear') nor casual ones ('aku', 'gw', 'dong', 'lol').",
     )
     quote_max_chars: int = Field(
-        160, ge=20, le=1000, description="Longest quote of the person's words in a draft."
+        160,
+        ge=20,
+        le=1000,
+        description="Longest quote of the person's words in a draft. Quotes are whole "
+        "sentences; only one sentence longer than this is shortened, to its leading whole "
+        "clauses and '…', and without a clause that fits there is no quote.",
     )
     sla_from: Literal["seen", "posted"] = Field(
         "seen",

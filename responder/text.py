@@ -20,6 +20,8 @@ _ELONGATION_RE: Final = re.compile(r"(\w)\1{2,}")
 # hide text from the staff member who approves it, so they are always dropped.
 _BIDI_CONTROLS: Final = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
 _ZWJ: Final = "\u200d"
+# Invisible characters that only hide or split words ("ma\u200bntap"): dropped, never quoted.
+_INVISIBLE: Final = frozenset("\u200b\u2060\ufeff\u00ad\u180e")
 
 
 def clean(text: str) -> str:
@@ -32,7 +34,8 @@ def clean(text: str) -> str:
     kept = [
         " " if ch.isspace() else ch
         for ch in text
-        if ch.isspace() or (ch not in _BIDI_CONTROLS and unicodedata.category(ch) != "Cc")
+        if ch.isspace()
+        or (ch not in _BIDI_CONTROLS and ch not in _INVISIBLE and unicodedata.category(ch) != "Cc")
     ]
     return _SPACE_RE.sub(" ", "".join(kept)).strip()
 
@@ -98,26 +101,74 @@ def quote(text: str, max_chars: int) -> str:
 def _name_token(word: str) -> str:
     """Keep letters, digits, marks and the punctuation real names use ("O'Neil", "Jean-Luc")."""
     kept = "".join(
-        ch for ch in word if ch.isalnum() or unicodedata.category(ch)[0] == "M" or ch in "'’-."
+        ch for ch in word if ch.isalnum() or unicodedata.category(ch)[0] == "M" or ch in "'’-._@"
     )
     return kept.strip("'’-.")
 
 
-def greeting_name(display_name: str | None, handle: str | None) -> str | None:
-    """The name to greet someone by: first word of the display name, else the handle.
+#: Titles people put before their name; the name is the word after them.
+_HONORIFICS: Final = frozenset(
+    {
+        "pak", "bu", "bapak", "ibu", "kak", "mas", "mbak", "bang", "abang", "om", "tante",
+        "koh", "cik", "ci", "sdr", "sdri", "h", "hj", "haji", "hajjah", "mr", "mrs", "ms",
+        "miss", "dr", "drs", "ir", "prof", "sir", "madam", "tuan", "nyonya", "dear",
+    }
+)  # fmt: skip
+#: Words that start display names of shops, teams and pages, never a person's first name.
+_NOT_NAMES: Final = frozenset(
+    {
+        "official", "admin", "store", "shop", "olshop", "team", "tim", "akun", "real", "the",
+        "user", "anonymous", "anon", "guest", "unknown", "null", "none", "undefined", "info",
+        "kopi", "coffee", "cafe", "café", "food", "foodie", "kuliner", "jajan", "redaksi",
+        "kabar", "berita", "news", "media", "daily", "review", "reviews", "customer", "pelanggan",
+        "bukan", "not", "just", "your", "my", "our", "hello", "halo", "hi",
+    }
+)  # fmt: skip
+_NAME_PREFIXES: Final = ("Mc", "Mac", "De", "Di", "Da", "Le", "La", "Van", "Von")
 
-    Emoji and decoration are dropped ("🌸 Rina W." → "Rina"); an e-mail address is
-    never used as a greeting. Returns None when nothing usable is left.
+
+def _looks_like_name(token: str) -> bool:
+    """True for "Rina", "O'Neil", "Jean-Luc", "McDonald", "李明"; False for "u8", "budi_s",
+    "kopilover", "xXRinaXx", "JKT48"."""
+    letters = [ch for ch in token if ch.isalpha()]
+    if len(letters) < 2 or any(
+        not (ch.isalpha() or ch in "'’-" or unicodedata.category(ch)[0] == "M") for ch in token
+    ):
+        return False
+    if token.casefold() in _NOT_NAMES:
+        return False
+    if not any(ch.isupper() or ch.islower() for ch in letters):
+        return True  # a script without letter case (Chinese, Arabic, Thai…)
+    if not token[0].isupper():
+        return False
+    for part in re.split(r"['’-]", token):
+        tail = part[1:]
+        if tail and not tail.islower():
+            inner = next((p for p in _NAME_PREFIXES if part.startswith(p)), None)
+            rest = part[len(inner) :] if inner else ""
+            if not (inner and rest[:1].isupper() and rest[1:].islower()):
+                return False
+    return True
+
+
+def person_name(display_name: str | None, handle: str | None = None) -> str | None:
+    """The first name to greet someone by, from their display name only; None when there is
+    no real name there.
+
+    A handle is never a name ("Hi u8," reads like a robot), and neither is a display
+    name that is the handle again, an emoji, a shop or page name, or a token with
+    digits or underscores. Titles are skipped ("Mas Yoga" → "Yoga"), decoration is
+    dropped ("🌸 Rina W." → "Rina"), and a name in capitals is title-cased ("BUDI" → "Budi").
     """
-    for word in clean(display_name or "").split(" "):
-        token = _name_token(word)
-        if token:
-            return token
-    raw = clean(handle or "")
-    if raw.startswith("@"):  # @name (X) or @name@server (Mastodon): keep the local name
-        raw = raw[1:].split("@", 1)[0]
-    elif "@" in raw:  # an e-mail address: greeting someone by it reads like a robot
+    text = clean(display_name or "")
+    local = clean(handle or "").lstrip("@").split("@", 1)[0].removeprefix("u/")
+    if not text or (text.casefold() == local.casefold() and not text[:1].isupper()):
         return None
-    for prefix in ("/u/", "u/"):
-        raw = raw.removeprefix(prefix)
-    return raw.removesuffix(".bsky.social") or None
+    for word in text.split(" "):
+        token = _name_token(word)
+        if not token or token.casefold().rstrip(".") in _HONORIFICS:
+            continue
+        if token.isupper() and len(token) > 1:
+            token = token.capitalize()
+        return token if _looks_like_name(token) else None
+    return None

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -56,3 +56,39 @@ def make_item() -> MakeItem:
 @pytest.fixture
 def router() -> Router:
     return Router(ResponderSettings(), [ManualChannel()])
+
+
+class FakeScorer:
+    """A stand-in for the classifier's sentence scorer in unit tests.
+
+    It gives 0.95 for a label when the text contains one of that label's keywords
+    and 0.05 otherwise, and records every call so tests can check the batching.
+    """
+
+    KEYWORDS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "complaint": (
+            "sick", "wrong", "rude", "refund", "kepotong", "kecewa", "telat", "lama", "error",
+            "gak bisa", "queue", "waited", "sakit", "diare", "crashed", "belum masuk", "dairy",
+        ),
+        "idea": ("please add", "tolong tambahin", "sebaiknya", "semoga ada", "usul", "would be"),
+        "praise": ("love", "enak", "best", "favourite", "ramah", "makasih", "friendly", "great"),
+    }  # fmt: skip
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def __call__(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        self.calls.append(list(texts))
+        return [self.score(text) for text in texts]
+
+    def score(self, text: str) -> dict[str, float]:
+        folded = text.casefold()
+        return {
+            label: 0.95 if any(k in folded for k in keywords) else 0.05
+            for label, keywords in self.KEYWORDS.items()
+        }
+
+
+@pytest.fixture
+def scorer() -> FakeScorer:
+    return FakeScorer()

@@ -1,4 +1,4 @@
-"""Drafts: the person's language, name and own words, in a warm personal tone."""
+"""Drafts: templates, languages, registers, names and the template folder."""
 
 from __future__ import annotations
 
@@ -27,10 +27,12 @@ def test_indonesian_complaint_is_personal_and_polite(
     draft = writer.write("complaint", item)
 
     assert draft.lang == "id"
-    assert draft.template == "complaint.id.j2"
+    assert draft.template == "complaint.id.casual.j2"
+    assert draft.register == "casual"
     assert "Kak Rina" in draft.subject
     assert draft.body.startswith("Halo Kak Rina,\n")
     assert '"app nya lemot bgt, tolong fix dong"' in draft.body
+    assert "kendala di aplikasinya" in draft.body  # the problem, named
     assert draft.body.endswith("Salam hangat,\nTim Kopi Senja")
 
 
@@ -63,55 +65,71 @@ def test_unknown_language_uses_the_default(make_item: MakeItem, detected: str) -
 
 
 @pytest.mark.parametrize(
-    ("name", "handle", "id_greeting", "en_greeting"),
+    ("name", "handle"),
     [
-        (None, "@kopilover", "Halo Kak kopilover,", "Hi kopilover,"),
-        ("🌸✨", "u/senja_fan", "Halo Kak senja_fan,", "Hi senja_fan,"),
-        (None, "rina@example.com", "Halo Kak,", "Hi there,"),
-        (None, None, "Halo Kak,", "Hi there,"),
-        ("  ", "@budi@mastodon.social", "Halo Kak budi,", "Hi budi,"),
+        (None, "@kopilover"),
+        ("🌸✨", "u/senja_fan"),
+        (None, "rina@example.com"),
+        (None, None),
+        ("  ", "@budi@mastodon.social"),
+        ("u8", "u8"),
+        ("budi_santoso", "budi_santoso"),
     ],
 )
-def test_greeting_without_a_usable_name(
-    writer: DraftWriter,
-    make_item: MakeItem,
-    name: str | None,
-    handle: str | None,
-    id_greeting: str,
-    en_greeting: str,
+def test_no_name_gets_a_natural_greeting_never_a_handle(
+    writer: DraftWriter, make_item: MakeItem, name: str | None, handle: str | None
 ) -> None:
-    id_draft = writer.write("praise", make_item(name=name, handle=handle))
-    en_draft = writer.write("praise", make_item(name=name, handle=handle, lang="en"))
+    texts = {"id": "Kopinya enak banget!", "en": "Love the latte!"}
+    drafts = [
+        writer.write(label, make_item(name=name, handle=handle, lang=lang, text=texts[lang]))
+        for label in ("praise", "complaint", "idea")
+        for lang in ("id", "en")
+    ]
 
-    assert id_draft.body.splitlines()[0] == id_greeting
-    assert en_draft.body.splitlines()[0] == en_greeting
-    assert "None" not in id_draft.subject + id_draft.body + en_draft.subject + en_draft.body
+    assert {d.body.splitlines()[0] for d in drafts} == {"Halo Kak,", "Hi there,"}
+    for draft in drafts:
+        everything = " ".join((draft.subject, draft.body, *draft.messages))
+        assert "None" not in everything
+        for part in (handle or "").replace("@", " ").replace("/", " ").split():
+            assert len(part) < 3 or part not in everything
+
+
+def test_formal_greetings(writer: DraftWriter, make_item: MakeItem) -> None:
+    formal_id = make_item(
+        text="Saya sangat kecewa dengan pelayanan kemarin.", labels=("complaint",)
+    )
+    formal_en = make_item(text="Dear team, I am writing to inform you.", lang="en")
+
+    assert writer.write("complaint", formal_id).body.startswith("Halo Bapak/Ibu Rina,\n")
+    assert writer.write("praise", formal_en).body.startswith("Dear Rina,\n")
+    nameless = writer.write("complaint", make_item(text=formal_id.text, name=None, handle="u8"))
+    assert nameless.body.startswith("Halo Bapak/Ibu,\n")
 
 
 def test_odd_unicode_is_quoted_safely(writer: DraftWriter, make_item: MakeItem) -> None:
     family = "👨\u200d👩\u200d👧"
-    text = f"Makasih\u202e kak!!\x07 Pelayanan {family} terbaik 🇮🇩\n\n\nmantul"
+    text = f"Pelayanan {family} terbaik 🇮🇩 makasih\u202e kak!!\x07"
 
     draft = writer.write("praise", make_item(text=text, name="Ayu\u0301 🌸"))
 
-    assert f'"Makasih kak!! Pelayanan {family} terbaik 🇮🇩 mantul"' in draft.body
+    assert f'"Pelayanan {family} terbaik 🇮🇩 makasih kak!!"' in draft.body
     assert "Halo Kak Ayú," in draft.body
     assert "\u202e" not in draft.body
     assert "\x07" not in draft.body
 
 
-def test_long_text_is_trimmed_at_a_word_boundary(make_item: MakeItem) -> None:
-    words = "pesanan saya datang terlambat dan kopinya sudah dingin waktu sampai " * 10
-    writer = DraftWriter(ResponderSettings(quote_max_chars=60))
+def test_a_long_sentence_is_never_cut_inside_a_clause(make_item: MakeItem) -> None:
+    clause = "pesanan saya datang terlambat dan kopinya sudah dingin waktu sampai"
+    writer = DraftWriter(ResponderSettings(quote_max_chars=80))
 
-    draft = writer.write("complaint", make_item(text=words + "https://t.co/x"))
+    with_clauses = writer.write(
+        "complaint", make_item(text=f"{clause}, {clause}, {clause} https://t.co/x")
+    )
+    without = writer.write("complaint", make_item(text=" ".join([clause] * 3)))
 
-    quoted = next(line for line in draft.body.splitlines() if line.startswith('"'))
-    inner = quoted.strip('"')
-    assert len(inner) <= 60
-    assert inner.endswith("…")
-    assert words.startswith(inner.removesuffix("…") + " ")
-    assert "https" not in draft.body
+    assert f'"{clause}…"' in with_clauses.body
+    assert "https" not in with_clauses.body
+    assert '"' not in without.body  # no clause boundary fits: no quote rather than a cut
 
 
 def test_business_identity_signs_the_draft(make_item: MakeItem) -> None:
@@ -140,14 +158,16 @@ def test_every_builtin_template_renders(writer: DraftWriter) -> None:
 def test_missing_template_names_the_file_and_the_fix(make_item: MakeItem) -> None:
     settings = ResponderSettings.model_validate({"rules": {"idea": {"template": "wishlist"}}})
 
-    with pytest.raises(ConfigError, match=r"'wishlist\.id\.j2' not found.*rules\.idea\.template"):
+    with pytest.raises(
+        ConfigError, match=r"'wishlist\.id\.casual\.j2' not found.*'wishlist\.id\.j2'.*rules\.idea"
+    ):
         DraftWriter(settings).write("idea", make_item(labels=("idea",)))
 
 
 def test_check_reports_a_missing_template_at_startup() -> None:
     settings = ResponderSettings.model_validate({"rules": {"praise": {"template": "thanks"}}})
 
-    with pytest.raises(ConfigError, match=r"thanks\.id\.j2"):
+    with pytest.raises(ConfigError, match=r"thanks\.id\.(formal|casual)\.j2"):
         DraftWriter(settings).check()
 
 
@@ -163,8 +183,31 @@ def test_template_dir_overrides_one_file(tmp_path: Path, make_item: MakeItem) ->
     idea = writer.write("idea", make_item())
 
     assert (praise.subject, praise.body) == ("Terima kasih, Rina", "Hai Rina — enak")
-    assert idea.template == "idea.id.j2"
+    assert praise.template == "praise.id.j2"  # the folder's file beats the built-in registers
+    assert idea.template == "idea.id.casual.j2"
     assert idea.body.startswith("Halo Kak Rina,")
+
+
+def test_template_dir_overrides_one_register(tmp_path: Path, make_item: MakeItem) -> None:
+    (tmp_path / "complaint.id.formal.j2").write_text(
+        "{% block subject %}{{ p.topic(topic) }}{% endblock %}"
+        "{% block body %}{{ p.greeting() }} {{ register }}{% endblock %}",
+        encoding="utf-8",
+    )
+    writer = DraftWriter(ResponderSettings(template_dir=tmp_path))
+
+    formal = writer.write(
+        "complaint", make_item(text="Saya sangat kecewa, pesanan salah.", labels=("complaint",))
+    )
+    casual = writer.write("complaint", make_item(text="gw kecewa bgt, pesanan salah"))
+
+    assert (formal.template, formal.subject) == (
+        "complaint.id.formal.j2",
+        "kesalahan pada pesanan Bapak/Ibu",
+    )
+    assert formal.body == "Halo Bapak/Ibu Rina, formal"
+    assert formal.messages == ()  # no message block: the body is fitted when a DM is needed
+    assert casual.template == "complaint.id.casual.j2"
 
 
 def test_missing_template_dir_is_a_config_error(tmp_path: Path) -> None:

@@ -36,6 +36,8 @@ def test_partial_rule_keeps_that_labels_other_defaults() -> None:
         ({"urgency": {"patterns": ["(unclosed"]}}, "(unclosed"),
         ({"default_language": "Indonesian"}, "default_language"),
         ({"rules": {"idea": {"template": "../etc/passwd"}}}, "template"),
+        ({"business": {"offers": {"refund": {"en": "Money back!"}}}}, "offers"),
+        ({"default_register": "slang"}, "default_register"),
     ],
 )
 def test_mistakes_are_rejected_naming_the_key(section: dict[str, object], needle: str) -> None:
@@ -48,3 +50,21 @@ def test_mistakes_are_rejected_naming_the_key(section: dict[str, object], needle
 def test_unknown_channel_error_lists_the_valid_ones() -> None:
     with pytest.raises(ValidationError, match=r"use one of: .*manual"):
         ResponderSettings.model_validate({"rules": {"idea": {"channels": ["sms"]}}})
+
+
+def test_draft_settings_are_optional_and_additive() -> None:
+    settings = ResponderSettings.model_validate(
+        {
+            "default_register": "formal",
+            "business": {
+                "branches": ["Kemang", "Tebet"],
+                "products": ["kopi susu", "pandan latte"],
+                "offers": {"complaint": {"id": "Minuman berikutnya kami traktir."}},
+            },
+        }
+    )
+
+    assert ResponderSettings().business.offers == {}  # nothing is promised by default
+    assert settings.default_register == "formal"
+    assert settings.business.branches == ("Kemang", "Tebet")
+    assert settings.business.offers["complaint"]["id"].startswith("Minuman")

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from responder.text import ELLIPSIS, clean, fold, greeting_name, quote, trim
+from responder.text import ELLIPSIS, clean, fold, person_name, quote, trim
 
 
 def test_short_text_is_kept_whole() -> None:
@@ -83,13 +83,32 @@ def test_clean_composes_to_nfc() -> None:
         ("Rina Wulandari", "@rinaw", "Rina"),
         ("🌸 Rina W.", None, "Rina"),
         ("O'Neil", None, "O'Neil"),
-        ("", "@kopilover", "kopilover"),
-        (None, "u/senja_fan", "senja_fan"),
-        (None, "budi@mastodon.social", None),
-        (None, "@budi@mastodon.social", "budi"),
-        (None, "ayu.bsky.social", "ayu"),
+        ("Jean-Luc Picard", None, "Jean-Luc"),
+        ("McDonald", None, "McDonald"),
+        ("Mas Yoga", None, "Yoga"),
+        ("BUDI SANTOSO", None, "Budi"),
+        ("李明", None, "李明"),
+        ("Ayu\u0301 🌸", None, "Ayú"),
+        ("Rina", "rina", "Rina"),
+        # a handle is never a name, and neither is a display name that looks like one
+        ("", "@kopilover", None),
+        (None, "u8", None),
+        ("u8", "u8", None),
+        ("rina", "rina", None),
+        ("budi_santoso", "budi_santoso", None),
+        ("kopilover99", None, None),
+        ("xXRinaXx", None, None),
+        ("JKT48", None, None),
+        (None, "@budi@mastodon.social", None),
         ("☕☕", None, None),
+        ("✨", "emoji.queen", None),
+        ("Redaksi Kabar Kuliner", None, None),
+        ("Kopi Lover Jakarta", None, None),
     ],
 )
-def test_greeting_name(name: str | None, handle: str | None, expected: str | None) -> None:
-    assert greeting_name(name, handle) == expected
+def test_person_name(name: str | None, handle: str | None, expected: str | None) -> None:
+    assert person_name(name, handle) == expected
+
+
+def test_clean_drops_invisible_word_splitters() -> None:
+    assert clean("Kopi\u200b Senja paling ma\u200bntap\ufeff") == "Kopi Senja paling mantap"

@@ -1,0 +1,175 @@
+"""What a draft template sees: the person's own words, details, register and history.
+
+``build_context`` turns one :class:`DraftInput` (with the batch's sentence scores)
+into the variables documented in :mod:`responder.drafts`. It decides what to quote,
+what to confirm and what to ask; the templates decide only how to say it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from responder.details import DetailLists, Details, extract_details, products_in
+from responder.draft_input import DraftInput
+from responder.picking import Passage, ScoreBook, pick_passage
+from responder.register import detect_register
+from responder.settings import ResponderSettings
+from responder.text import person_name
+from responder.topics import FEEDBACK_TOPICS, detect_topic, missing_details
+
+MAX_QUOTES = 3  # ideas: one quote per idea post, at most this many
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """One detail to confirm back: its kind ("order", "amount", "date", "time", "branch")."""
+
+    kind: str
+    value: str
+
+
+def post_texts(item: DraftInput) -> list[str]:
+    """Each post's text (its title when the text is empty), newest first."""
+    return [post.text if post.text.strip() else (post.title or "") for post in item.posts]
+
+
+def _passages(item: DraftInput, book: ScoreBook, label: str, limit: int) -> list[Passage]:
+    texts = post_texts(item)
+    indexes = [k for k, post in enumerate(item.posts) if label in post.labels]
+    if not indexes:  # labels unknown (a bare route): every post may carry it
+        indexes = list(range(len(item.posts)))
+    found = []
+    for k in indexes:
+        whole = float(item.posts[k].scores.get(label, 1.0))
+        passage = pick_passage(book, texts[k], k, label, limit, whole)
+        if passage is not None:
+            found.append(passage)
+    return found
+
+
+def _best(passages: Sequence[Passage]) -> Passage | None:
+    """The passage carrying its label most; the newest post wins a tie."""
+    return max(passages, key=lambda p: (p.score, -p.post), default=None)
+
+
+def _main_quotes(label: str, passages: Sequence[Passage]) -> list[str]:
+    if label != "idea":
+        best = _best(passages)
+        return [best.quote] if best is not None and best.quote else []
+    ordered = sorted(passages, key=lambda p: -p.post)  # oldest first, as they were written
+    quotes = list(dict.fromkeys(p.quote for p in ordered if p.quote))
+    return quotes[-MAX_QUOTES:]
+
+
+def _overlaps(quote: str, others: Sequence[str]) -> bool:
+    return any(quote in other or other in quote for other in others)
+
+
+def _known(details: Details) -> list[Known]:
+    return [
+        *(Known("order", v) for v in details.order_ids),
+        *(Known("amount", v) for v in details.amounts),
+        *(Known("date", v) for v in details.dates),
+        *(Known("time", v) for v in details.times),
+        *(Known("branch", v) for v in details.branches),
+    ]
+
+
+def _is_update(item: DraftInput) -> bool:
+    """The newest post praises (or thanks) after an earlier post complained."""
+    newest = item.posts[0].labels
+    earlier = (post.labels for post in item.posts[1:])
+    return (
+        "praise" in newest and "complaint" not in newest and any("complaint" in e for e in earlier)
+    )
+
+
+def _topic(item: DraftInput, texts: Sequence[str], passage: Passage | None) -> str | None:
+    """What the complaint is about: from the clause that carries it, else its quote, else
+    the posts that complain (every post when none is labelled)."""
+    complaining = [t for t, p in zip(texts, item.posts, strict=True) if "complaint" in p.labels]
+    candidates = [[passage.focus], [passage.quote or ""]] if passage is not None else []
+    for group in (*candidates, complaining or texts):
+        topic = detect_topic(group)
+        if topic is not None:
+            return topic
+    return None
+
+
+def _lists(item: DraftInput, settings: ResponderSettings) -> DetailLists:
+    business = settings.business
+    terms = [*item.brand_terms, item.brand, *((business.name,) if business.name else ())]
+    terms += [t.replace(" ", "") for t in terms if " " in t]  # "Kopi Senja" → "kopisenja"
+    return DetailLists(
+        branches=(*item.branches, *business.branches),
+        products=(*item.products, *business.products),
+        brand_terms=tuple(dict.fromkeys(t for t in terms if t)),
+    )
+
+
+def _what_they_said(
+    item: DraftInput, book: ScoreBook, settings: ResponderSettings
+) -> dict[str, object]:
+    """Quotes, topic, details, asks and liked products: the variables about the posts."""
+    limit = settings.quote_max_chars
+    texts = post_texts(item)
+    labels = item.labels_present()
+    main = _passages(item, book, item.label, limit)
+    quotes = _main_quotes(item.label, main)
+    other = {lab: _best(_passages(item, book, lab, limit)) for lab in labels[1:]}
+    also = {
+        lab: p.quote if p is not None and p.quote and not _overlaps(p.quote, quotes) else None
+        for lab, p in other.items()
+    }
+    lists = _lists(item, settings)
+    details = extract_details([*texts, *(p.title or "" for p in item.posts)], lists)
+    focus = {item.label: _best(main), **other}
+    topic = _topic(item, texts, focus.get("complaint")) if "complaint" in labels else None
+    praise = focus.get("praise")
+    update = _is_update(item)
+    asking = "complaint" in labels and not update
+    feedback = topic in FEEDBACK_TOPICS
+    return {
+        "labels": list(labels),
+        "mixed": len(labels) > 1,
+        "quote": quotes[-1] if quotes else None,
+        "quotes": quotes,
+        "complaint_quote": also.get("complaint"),
+        "idea_quote": also.get("idea"),
+        "praise_quote": also.get("praise"),
+        "topic": topic,
+        "details": details,
+        "known": [] if feedback else _known(details),
+        "feedback": feedback,
+        "asks": list(missing_details(topic, details)) if asking else [],
+        "liked": list(products_in(praise.focus, lists)) if praise is not None else [],
+        "update": update,
+    }
+
+
+def build_context(
+    item: DraftInput, book: ScoreBook, settings: ResponderSettings, lang: str
+) -> dict[str, object]:
+    """The template variables for ``item`` rendered in ``lang``."""
+    said = _what_they_said(item, book, settings)
+    business = settings.business
+    this_time = max(1, sum(item.label in post.labels for post in item.posts))
+    return {
+        **said,
+        "name": person_name(item.name, item.handle),
+        "register": item.register or detect_register(post_texts(item), settings.default_register),
+        "label": item.label,
+        "posts": len(item.posts),
+        "nth": item.history.count(item.label) + this_time,
+        "earlier": item.history.count(item.label),
+        "window_days": item.history.window_days,
+        "offer": business.offers.get(item.label, {}).get(lang),
+        "business": business.name or item.brand,
+        "signer": business.signer,
+        "sign_off": business.sign_off.get(lang),
+        "brand": item.brand,
+        "platform": item.platform,
+        "url": item.url,
+        "lang": lang,
+    }

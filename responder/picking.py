@@ -1,0 +1,184 @@
+"""Picking the sentences that carry a complaint, an idea or praise, to quote them back.
+
+Sentences are scored with the classifier through an injected scorer (the responder
+never imports the classifier): one call for every sentence of a whole batch of
+drafts. A post of one sentence needs no scoring. Without a scorer, a small list of
+cue words stands in. A quote is always whole sentences — one, or two adjacent ones
+that carry the same thing — and only a single sentence longer than the limit is
+shortened, to its leading whole clauses and an ellipsis where the sentence would go on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from common.errors import ClassifierError
+from responder.sentences import leading_clauses, split_clauses, split_sentences
+from responder.text import fold
+
+#: Per-label probabilities for each text, in order: ``{"complaint": 0.93, "idea": 0.02, …}``.
+SentenceScorer = Callable[[Sequence[str]], Sequence[Mapping[str, float]]]
+Scores = Mapping[str, float]
+
+# fmt: off
+_CUES: Final[Mapping[str, tuple[str, ...]]] = {
+    "complaint": (
+        "kecewa", "rusak", "telat", "lama banget", "lemot", "error", "gak bisa", "ga bisa",
+        "nggak bisa", "tidak bisa", "belum", "refund", "kepotong", "jutek", "cuek", "sakit",
+        "diare", "basi", "kemahalan", "parah", "buruk", "jelek", "kotor", "mati", "hilang",
+        "salah", "bocor", "tumpah", "gak enak", "nggak enak", "tidak enak", "kenapa", "rude",
+        "wrong", "slow", "crash", "broken", "disappoint", "terrible", "worst", "not ok",
+        "not cool", "never again", "waited", "dirty", "sick", "poisoning", "twice", "missing",
+        "gone", "expired", "not impressed", "awful", "unacceptable", "complain", "keluhan",
+        "🙄", "😤", "😡", "😒", "😠",
+    ),
+    "idea": (
+        "tolong tambah", "tambahin", "semoga ada", "kalau bisa", "kalo bisa", "sebaiknya",
+        "usul", "saran", "andai", "harusnya ada", "please add", "would be great",
+        "would be nice", "should", "suggest", "wish", "hope you", "could you add",
+        "how about", "buka cabang", "diadain", "adain", "sediakan", "tambahkan",
+    ),
+    "praise": (
+        "enak", "mantap", "mantul", "ramah", "suka", "favorit", "keren", "terbaik", "best",
+        "love", "great", "amazing", "delicious", "friendly", "makasih", "terima kasih",
+        "thank", "recommended", "nyaman", "cozy", "konsisten", "setia", "😍", "❤", "🥰", "👍",
+    ),
+}
+# fmt: on
+_WORD_RE: Final = re.compile(r"[^\W_]+")
+_LEADING_TAGS_RE: Final = re.compile(
+    r"^(?:(?:[@#][\w.]+|(?i:min|admin|mimin|kak|gan|sis))[,:!]?\s+)+(?=\S)"
+)
+_TRAILING_TAGS_RE: Final = re.compile(r"(?<=\S)(\s+[@#][\w.]+)+$")
+_PREPOSITIONS: Final = frozenset(
+    {"sama", "ke", "di", "dari", "untuk", "buat", "kepada", "dengan", "to", "at", "with", "for"}
+    | {"from", "by", "about", "of", "in", "on"}
+)
+EXTEND_MIN: Final = 0.5  # a neighbour joins the quote when it carries the label this much
+SHORT_PENALTY: Final = 0.15  # a sentence of one or two words says little on its own
+
+
+def cue_scores(text: str) -> dict[str, float]:
+    """Stand-in probabilities from cue words, for when no scorer is given."""
+    folded = fold(text)
+    return {label: 1.0 - 0.5 ** sum(cue in folded for cue in cues) for label, cues in _CUES.items()}
+
+
+def tidy_quote(sentence: str) -> str:
+    """Drop @handles, #tags and "min," that only address the brand at a sentence's edges."""
+    text = _LEADING_TAGS_RE.sub("", sentence)
+    match = _TRAILING_TAGS_RE.search(text)
+    if match:
+        before = text[: match.start()].split()
+        if before and fold(before[-1]) not in _PREPOSITIONS:
+            text = text[: match.start()]
+    return text.strip()
+
+
+def quotable(sentence: str) -> bool:
+    """True when a sentence has words worth quoting (not only emoji, tags or a handle)."""
+    return sum(ch.isalpha() for ch in tidy_quote(sentence)) >= 3
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """The part of one post that carries one label."""
+
+    label: str
+    post: int  # index into the posts, 0 = newest
+    quote: str | None  # whole sentences (or leading clauses + "…"); None: nothing quotable fits
+    focus: str  # the clause or sentence that carries the label most (for topic and products)
+    score: float
+
+
+class ScoreBook:
+    """Scores for every sentence (and clause) of a batch, from one scorer call."""
+
+    def __init__(self, scorer: SentenceScorer | None, texts: Sequence[str]) -> None:
+        """Score the unique ``texts`` in one call (none at all without a scorer)."""
+        unique = list(dict.fromkeys(t for t in texts if t))
+        self._scores: dict[str, Scores] = {}
+        if scorer is not None and unique:
+            results = list(scorer(unique))
+            if len(results) != len(unique):
+                raise ClassifierError(
+                    f"the sentence scorer returned {len(results)} results for {len(unique)} "
+                    "sentences; it must return one mapping of label probabilities per text"
+                )
+            self._scores = dict(zip(unique, results, strict=True))
+
+    def score(self, text: str, label: str) -> float:
+        """The probability that ``text`` carries ``label`` (cue words break ties)."""
+        cues = cue_scores(text)[label] if label in _CUES else 0.0
+        scored = self._scores.get(text)
+        base = float(scored.get(label, 0.0)) if scored is not None else cues
+        if len(_WORD_RE.findall(text)) < 3:
+            base -= SHORT_PENALTY
+        return base + 0.01 * cues
+
+
+def units_to_score(posts: Sequence[str], mixed: bool) -> list[str]:
+    """The sentences (and, for posts with several labels, clauses) a scorer must see.
+
+    A post of one sentence needs no sentence scores; its clauses are scored only
+    when ``mixed`` (several labels to tell apart inside one sentence).
+    """
+    units: list[str] = []
+    for text in posts:
+        sentences = split_sentences(text)
+        if len(sentences) > 1:
+            units.extend(sentences)
+        if mixed:
+            for sentence in sentences:
+                clauses = split_clauses(sentence)
+                if len(clauses) > 1:
+                    units.extend(clauses)
+    return units
+
+
+def _quote_at(sentences: Sequence[str], scores: Sequence[float], i: int, limit: int) -> str | None:
+    """The sentence at ``i`` (with a neighbour that carries the same label), if it fits."""
+    own = tidy_quote(sentences[i])
+    if len(own) > limit or not quotable(own):
+        return None
+    for j in (i + 1, i - 1):
+        if 0 <= j < len(sentences) and scores[j] >= max(EXTEND_MIN, 0.6 * scores[i]):
+            first, second = (i, j) if i < j else (j, i)
+            pair = tidy_quote(f"{sentences[first]} {sentences[second]}")
+            if len(pair) <= limit and quotable(tidy_quote(sentences[j])):
+                return pair
+    return own
+
+
+def _focus(book: ScoreBook, sentence: str, label: str) -> str:
+    clauses = split_clauses(sentence)
+    if len(clauses) < 2:
+        return sentence
+    return max(clauses, key=lambda c: book.score(c, label))
+
+
+def pick_passage(
+    book: ScoreBook, text: str, post: int, label: str, limit: int, whole: float = 1.0
+) -> Passage | None:
+    """The passage of ``text`` that carries ``label`` best; None for a post with no words.
+
+    ``whole`` is the post's own score for ``label``, used when it has one sentence.
+    """
+    sentences = split_sentences(text)
+    if not sentences:
+        return None
+    scores = [book.score(s, label) if len(sentences) > 1 else whole for s in sentences]
+    order = sorted(range(len(sentences)), key=lambda k: (-scores[k], k))
+    best = order[0]
+    focus = _focus(book, sentences[best], label)
+    for k in order:
+        if k != best and scores[k] < 0.5 * scores[best]:
+            break
+        quote = _quote_at(sentences, scores, k, limit)
+        if quote is not None:
+            return Passage(label, post, quote, _focus(book, sentences[k], label), scores[k])
+    short = leading_clauses(tidy_quote(sentences[best]), limit)
+    return Passage(label, post, short, focus, scores[best])

@@ -1,0 +1,147 @@
+"""What a complaint is about, and what staff still need to know to fix it.
+
+The topic names the problem in the draft's own words ("sorry about the wait",
+"maaf atas kendala pembayarannya"), so the apology owns something specific without
+paraphrasing the person. Each topic needs a few details to act on (an order number
+for a payment problem, the branch and time for a visit); the draft asks only for
+those the person has not given already.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Final
+
+from responder.details import Details
+from responder.text import clean, fold, strip_urls
+
+# fmt: off
+#: Topic → (cue pattern, weight). Matched against folded text; the heaviest topic wins,
+#: ties go to the topic listed first (the more serious one).
+_TOPIC_CUES: Final[Mapping[str, tuple[tuple[str, float], ...]]] = {
+    "health": (
+        (r"sakit\s+perut|diare|keracunan|muntah|mual|mules|alergi|gatal|pusing|ugd"
+         r"|rumah\s+sakit|food\s+poisoning|poison\w*|vomit\w*|diarrh\w*|allerg\w*|stomach"
+         r"|swell\w*|swollen|hospital|sick|nausea|rash", 2.0),
+        (r"serpihan|kecoa|belatung|rambut\s+di|plastik\s+di|beling|hair\s+in|glass\s+in"
+         r"|cockroach|bug\s+in|insect", 2.0),
+    ),
+    "payment": (
+        (r"double\s+charge\w*|charged\s+twice|kepotong|terpotong|ke\s*debit|debited|refund\w*"
+         r"|saldo|tagihan|overcharg\w*|uang\s+(?:saya|aku|gw)\s+hilang", 1.5),
+        (r"gopay|ovo|shopeepay|payment|pembayaran|bayar|paid", 0.5),
+    ),
+    "payment_method": (
+        (r"qris|cash|tunai|cashless|e-?wallet|kartu\s+kredit|credit\s+card|debit\s+card", 1.5),
+    ),
+    "order": (
+        (r"salah\s+pesan\w*|pesanan\s+(?:saya\s+|aku\s+|gw\s+)?salah|wrong\s+order"
+         r"|missing\s+item|kurang\s+satu|gak\s+lengkap|tidak\s+lengkap|ketuker|ketukar", 2.0),
+    ),
+    "delivery": (
+        (r"delivery|dikirim|pengiriman|kurir|driver|ojol|gofood|grabfood|shopeefood"
+         r"|delivered|courier", 1.0),
+    ),
+    "damaged": (
+        (r"rusak|bocor|pecah|retak|penyok|broken|leak\w*|crack\w*|tumpah|spilled|dented", 1.0),
+    ),
+    "app": (
+        (r"login|log\s+in|logging|otp|checkout|crash\w*|error|force\s+close|lemot|loading"
+         r"|reload\w*|keeps?\s+log\w*|bug|hang|nge-?lag|lag", 1.0),
+        (r"\bapps?\b|aplikasi|apk", 0.5),
+    ),
+    "rewards": (
+        (r"voucher|poin|points?|promo|diskon|cashback|kupon|coupon|member", 1.0),
+    ),
+    "staff": (
+        (r"kasir|barista|pelayan|karyawan|staff?|jutek|judes|cuek\w*|dicuekin|rude|impolite"
+         r"|unfriendly|ketus|kasar|sombong|attitude|cashier|waiter", 1.0),
+        (r"pelayanan|layanan|service|dilayani|served", 0.5),
+    ),
+    "wait": (
+        (r"antri|antre|antrian|antrean|nunggu|menunggu|lama\s+banget|kelamaan|queue|wait\w*"
+         r"|\d+\s*(?:menit|mins?|minutes)|took\s+forever|slow\s+service", 1.0),
+    ),
+    "quality": (
+        (r"gak\s+enak|ga\s+enak|nggak\s+enak|tidak\s+enak|encer|kemanisan|terlalu\s+manis|pahit"
+         r"|basi|hambar|keasinan|stale|watery|too\s+sweet|bland|burnt|gosong|asem", 1.0),
+    ),
+    "facility": (
+        (r"wifi|wi-fi|\bac\b|toilet|colokan|stop\s*kontak|parkir|parking|socket|kotor|dirty"
+         r"|berisik|noisy|bau|smell\w*|panas\s+banget", 1.0),
+    ),
+    "availability": (
+        (r"(?:gak|ga|nggak|tidak|gk)\s+ada\s+(?:menu\s+)?\w+(?:\s+\w+)?\s+lagi|habis\s+terus"
+         r"|sold\s+out|out\s+of\s+stock|no\s+longer\s+(?:sell|serve|have)\w*|discontinued"
+         r"|(?:menu|stok)\s+kosong", 1.0),
+    ),
+    "hours": (
+        (r"always\s+closed|already\s+closed|(?:sudah|udah|udh|selalu|masih)\s+tutup|jam\s+buka"
+         r"|opening\s+hours|open(?:ed|s)?\s+(?:earlier|later|early|late)"
+         r"|buka\s+(?:lebih\s+)?(?:pagi|awal|malam|lama|sampai)", 1.0),
+    ),
+    "price": (
+        (r"mahal|kemahalan|harga\s+naik|naik\s+harga|expensive|pricey|overpriced", 1.0),
+    ),
+}
+# fmt: on
+_COMPILED: Final = {
+    topic: tuple(
+        (re.compile(rf"(?<!\w)(?:{pattern})(?:nya|ny)?(?!\w)"), weight) for pattern, weight in cues
+    )
+    for topic, cues in _TOPIC_CUES.items()
+}
+TOPICS: Final = tuple(_TOPIC_CUES)
+#: Topics that are feedback to pass on, not an incident to investigate: the draft
+#: neither confirms details nor asks for any.
+FEEDBACK_TOPICS: Final = frozenset({"price", "payment_method", "availability", "hours"})
+MIN_WEIGHT: Final = 1.0  # a passing mention of "app" (0.5) alone names no topic
+
+#: What staff need to act on each topic. Keys of the asks the templates can phrase:
+#: order (order number), when, branch, proof_payment (screenshot of the charge),
+#: proof_error (screenshot of the error), photo, device (phone and app version).
+_NEEDS: Final[Mapping[str | None, tuple[str, ...]]] = {
+    "health": ("when", "branch"),
+    "payment": ("order", "when", "proof_payment"),
+    "order": ("order", "branch", "when"),
+    "delivery": ("order", "when"),
+    "damaged": ("photo", "order"),
+    "app": ("proof_error", "device"),
+    "rewards": ("proof_error",),
+    "staff": ("branch", "when"),
+    "wait": ("branch", "when"),
+    "quality": ("branch", "when"),
+    "facility": ("branch", "when"),
+    "price": (),
+    "payment_method": (),
+    "availability": (),
+    "hours": (),
+    None: ("what",),
+}
+
+
+def detect_topic(texts: Iterable[str]) -> str | None:
+    """The topic of a complaint, from the sentences that carry it; None when unclear."""
+    folded = " ".join(fold(clean(strip_urls(t))) for t in texts)
+    best, best_weight = None, MIN_WEIGHT - 1e-9
+    for topic, cues in _COMPILED.items():
+        weight = sum(w * len(pattern.findall(folded)) for pattern, w in cues)
+        if weight > best_weight:
+            best, best_weight = topic, weight
+    return best
+
+
+def missing_details(topic: str | None, details: Details) -> tuple[str, ...]:
+    """The asks for ``topic`` that ``details`` do not answer yet, in the order to ask them."""
+    have = {
+        "order": bool(details.order_ids),
+        "when": details.said_when,
+        "branch": bool(details.branches),
+        "proof_payment": details.proof,
+        "proof_error": details.proof,
+        "photo": details.proof,
+        "device": details.device,
+        "what": False,
+    }
+    return tuple(need for need in _NEEDS.get(topic, ()) if not have[need])
