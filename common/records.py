@@ -98,6 +98,7 @@ class FollowUpPlan:
     subject: str
     draft: str
     note: str | None = None  # something staff should know (e.g. "says it is solved")
+    channel_note: str | None = None  # why preferred channels were passed over
 
 
 MessageKind = Literal["reply", "thanks", "reminder", "announcement"]

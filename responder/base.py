@@ -69,6 +69,14 @@ class MessageForm:
 
     subject: bool
     max_chars: int | None = None
+    mentions: bool = False  # the platform prefixes "@handle " and counts it in max_chars
+
+    def body_limit(self, recipient: Recipient) -> int | None:
+        """The longest body for ``recipient`` (None: no limit)."""
+        if self.max_chars is None:
+            return None
+        reserved = len(recipient.handle or "") + 2 if self.mentions else 0
+        return max(self.max_chars - reserved, 40)
 
 
 @runtime_checkable

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Final
 
 from common.errors import ConfigError
 from responder.base import Channel, FollowUpPlan, Recipient, RouteInput
-from responder.drafts import DraftWriter
+from responder.drafts import Draft, DraftWriter
 from responder.priority import PriorityAssessment, PriorityScorer
 from responder.resolution import resolved_by_newest
 from responder.settings import LABEL_PRECEDENCE, Label, ResponderSettings, RoutingRules
@@ -32,6 +32,7 @@ class Router:
         settings: ResponderSettings,
         channels: Sequence[Channel],
         drafts: DraftWriter | None = None,
+        unavailable: Mapping[str, str] | None = None,
     ) -> None:
         """``channels`` are the private channels configured now; one must be ``manual``.
 
@@ -45,6 +46,7 @@ class Router:
             )
         self._settings = settings
         self._channels = by_name
+        self._unavailable = dict(unavailable or {})
         self._scorer = PriorityScorer(settings)
         self._drafts = drafts if drafts is not None else DraftWriter(settings)
 
@@ -64,16 +66,27 @@ class Router:
             sla_hours *= self._settings.urgency.sla_factor
         start = item.created_at if self._settings.sla_from == "posted" else now
         draft = self._drafts.write(label, item)
+        channel, why = self.channel_choice(rule.channels, item.recipient)
         return FollowUpPlan(
             mention_id=item.mention_id,
             label=label,
             priority=assessment.priority,
             due_at=start + timedelta(hours=sla_hours),
-            channel=self.choose_channel(rule.channels, item.recipient),
+            channel=channel,
             lang=draft.lang,
             subject=draft.subject,
-            draft=draft.body,
+            draft=self.in_form(channel, item.recipient, draft),
+            channel_note=why,
         )
+
+    def in_form(self, channel: str, recipient: Recipient, draft: Draft) -> str:
+        """The draft as ``channel`` sends it: the full body with a subject for e-mail-like
+        channels, one short message within the platform's limit for DMs and chats."""
+        form = self._channels[channel].form if channel in self._channels else None
+        if form is None or form.subject:
+            return draft.body
+        limit = form.body_limit(recipient)
+        return draft.body if limit is None else draft.message(limit)
 
     @property
     def rules(self) -> RoutingRules:
@@ -92,11 +105,24 @@ class Router:
 
     def choose_channel(self, preference: Sequence[str], recipient: Recipient) -> str:
         """The first preferred channel that exists and can reach ``recipient``, else manual."""
+        return self.channel_choice(preference, recipient)[0]
+
+    def channel_choice(
+        self, preference: Sequence[str], recipient: Recipient
+    ) -> tuple[str, str | None]:
+        """(channel, why the ones before it were passed over — None when it was the first)."""
+        skipped: list[str] = []
         for name in preference:
             channel = self._channels.get(name)
             if channel is not None and channel.can_reach(recipient):
-                return name
-        return FALLBACK_CHANNEL
+                return name, "; ".join(skipped) or None
+            skipped.append(f"{name}: {self._why_not(name, channel)}")
+        return FALLBACK_CHANNEL, "; ".join(skipped) or None
+
+    def _why_not(self, name: str, channel: Channel | None) -> str:
+        if channel is None:
+            return self._unavailable.get(name, "not configured")
+        return "cannot address this person (no handle, user id or email known)"
 
 
 def plan_conversation(
@@ -134,4 +160,5 @@ def plan_conversation(
         subject=lead.subject,
         draft=lead.draft,
         note=note,
+        channel_note=lead.channel_note,
     )

@@ -15,6 +15,9 @@ from common.redact import Redactor
 from listeners.base import Listener
 from listeners.matching import BrandMatcher, BrandSpec
 from responder.base import Channel
+from responder.channels.base import ChannelDeps
+from responder.channels.manual import ManualChannel
+from responder.channels.registry import ChannelSet, build_channels
 from simak.config import Settings, SourceConfig, default_cache_dir
 from simak.registry import CLASSIFIER_BACKENDS, SOURCE_TYPES, lookup, validate_options
 from simak.runs import new_holder
@@ -58,6 +61,18 @@ class App:
         """The database (its path already anchored at the config's folder), created or
         upgraded on first use."""
         return open_database(self.settings.storage.url)
+
+    @cached_property
+    def channel_set(self) -> ChannelSet:
+        """The private channels: injected ones, else those configured under
+        ``responder.channels`` that could be built (the others say why not); ``manual``
+        always."""
+        if self.channels is None:
+            deps = ChannelDeps(clock=self.clock)
+            return build_channels(self.settings.responder.channels, self.env, deps=deps)
+        available = {c.name: c for c in self.channels}
+        available.setdefault("manual", ManualChannel())
+        return ChannelSet(available=available)
 
     @cached_property
     def redact(self) -> Redactor:

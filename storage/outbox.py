@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from common.errors import ConflictError
@@ -51,6 +51,8 @@ class Claim:
     lang: str
     label: str
     lease_expires_at: datetime
+    started_at: datetime
+    link: str | None = None  # the person's public post
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,7 @@ def claim(
     followup_id: int | None = None,
     version: int | None = None,
     channels: tuple[str, ...] | None = None,
+    exclude_channels: tuple[str, ...] = (),
     limit: int = 1,
 ) -> list[Claim]:
     """Claim up to ``limit`` approved follow-ups that may go now (not waiting on a rate
@@ -85,6 +88,8 @@ def claim(
         due.append(FollowUp.version == version)
     if channels:
         due.append(FollowUp.channel.in_(channels))
+    if exclude_channels:
+        due.append(FollowUp.channel.not_in(exclude_channels))
     candidates = lock_ids(
         session,
         select(FollowUp.id)
@@ -110,8 +115,10 @@ def claim(
 
 
 def _start(session: Session, row: FollowUp, holder: str, now: datetime, lease: timedelta) -> Claim:
-    platform = session.scalar(select(MentionRow.platform).where(MentionRow.id == row.mention_id))
-    recipient = recipient_of(row.recipient, platform or "")
+    mention = session.execute(
+        select(MentionRow.platform, MentionRow.url).where(MentionRow.id == row.mention_id)
+    ).one()
+    recipient = recipient_of(row.recipient, mention.platform or "")
     delivery = Delivery(
         followup_id=row.id,
         attempt=row.attempts,
@@ -149,6 +156,8 @@ def _start(session: Session, row: FollowUp, holder: str, now: datetime, lease: t
         lang=row.lang,
         label=row.label,
         lease_expires_at=now + lease,
+        started_at=now,
+        link=mention.url,
     )
 
 
@@ -208,6 +217,43 @@ def _contacted(session: Session, followup_id: int, now: datetime) -> None:
     session.execute(update(Person).where(Person.id == person).values(last_contacted_at=now))
 
 
+def free_at(
+    session: Session, channel: str, per_minute: int | None, per_day: int | None, now: datetime
+) -> datetime | None:
+    """None when ``channel`` may send now within its limits, else when it may again.
+
+    The counts are the channel's delivery attempts in the database, so every sender on
+    every machine shares them (take :func:`storage.dialect.advisory_lock` on
+    ``simak-send-budget`` around this and the claim so two senders cannot both fit).
+    """
+    waits: list[datetime] = []
+    for limit, window in ((per_minute, timedelta(minutes=1)), (per_day, timedelta(days=1))):
+        if not limit:
+            continue
+        recent = (
+            select(Delivery.started_at)
+            .where(Delivery.channel == channel, Delivery.started_at > now - window)
+            .order_by(Delivery.started_at.desc())
+            .limit(limit)
+        )
+        times = list(session.scalars(recent))
+        if len(times) >= limit:
+            waits.append(min(times) + window)
+    return max(waits) if waits else None
+
+
+def waiting(session: Session, channel: str) -> int:
+    """Approved follow-ups queued on ``channel``."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(FollowUp)
+            .where(FollowUp.status == "approved", FollowUp.channel == channel)
+        )
+        or 0
+    )
+
+
 def sending_holders(session: Session) -> list[str]:
     """Senders with attempts in flight (to check which of them died)."""
     return list(
@@ -246,7 +292,7 @@ def take_stale(
 
 def _claim_of(session: Session, d: Delivery) -> Claim:
     row = session.execute(
-        select(FollowUp.lang, FollowUp.label, MentionRow.platform)
+        select(FollowUp.lang, FollowUp.label, MentionRow.platform, MentionRow.url)
         .join(MentionRow, MentionRow.id == FollowUp.mention_id)
         .where(FollowUp.id == d.followup_id)
     ).one()
@@ -262,6 +308,8 @@ def _claim_of(session: Session, d: Delivery) -> Claim:
         lang=row.lang,
         label=row.label,
         lease_expires_at=d.lease_expires_at,
+        started_at=d.started_at,
+        link=row.url,
     )
 
 

@@ -61,7 +61,7 @@ class MastodonDmChannel(BaseChannel[MastodonDmOptions]):
     @property
     def form(self) -> MessageForm:
         """One status, no subject; the instance's limit includes the leading @mention."""
-        return MessageForm(subject=False, max_chars=self.options.max_chars)
+        return MessageForm(subject=False, max_chars=self.options.max_chars, mentions=True)
 
     def __init__(
         self, options: MastodonDmOptions, api: Mastodon, *, deps: ChannelDeps | None = None

@@ -3,14 +3,16 @@
 The claim (``approved → sending`` plus a delivery row) commits before the channel is
 called, and the result is settled in a second transaction. A run killed in between leaves
 the attempt ``sending``; the next send reads it back where the platform allows, else marks
-it ``unknown`` for a person — it is never resent automatically.
+it ``unknown`` for a person — it is never resent automatically. Each channel's rate limits
+are counted in the database (every sender shares them): a channel at its limit waits,
+the others go on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from common.errors import (
     ChannelError,
@@ -21,15 +23,17 @@ from common.errors import (
 )
 from common.records import PrivateMessage, SendReceipt
 from responder.base import Channel
+from responder.message import fit_message
 from simak.app import App
 from simak.runs import dead_among
 from simak.usecases.poll import one_line
-from simak.wiring import build_channels
 from storage import outbox
+from storage.dialect import advisory_lock
 from storage.followups import status_of
 from storage.outbox import Claim, Outcome
 
 _RETRY_DEFAULT = timedelta(minutes=5)
+_KIND = {"complaint": "reply", "idea": "thanks", "praise": "thanks"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,12 +48,23 @@ class Delivered:
     external_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """Follow-ups held back because their channel is at its rate limit."""
+
+    channel: str
+    count: int
+    until: datetime
+
+
 @dataclass(slots=True)
 class SendReport:
-    """One `simak send`: what was recovered from a dead sender, and what was sent now."""
+    """One `simak send`: what was recovered from a dead sender, what was sent now, and
+    what waits for a rate limit."""
 
     recovered: list[Delivered] = field(default_factory=list)
     results: list[Delivered] = field(default_factory=list)
+    waiting: list[Waiting] = field(default_factory=list)
 
     def count(self, outcome: str) -> int:
         """How many attempts (recovered or new) ended as ``outcome``."""
@@ -66,13 +81,16 @@ def _lease(app: App) -> timedelta:
 
 
 def _channels(app: App) -> dict[str, Channel]:
-    return {c.name: c for c in build_channels(app)}
+    return dict(app.channel_set.available)
 
 
 def send_one(app: App, followup_id: int, actor: str, version: int | None = None) -> Delivered:
     """Send one approved follow-up now (its version must match when given)."""
     recover_stale(app, actor)
+    channels = _channels(app)
     with app.db.session() as session:
+        advisory_lock(session, "simak-send-budget")
+        saturated = _saturated(session, channels, app.clock())
         claims = outbox.claim(
             session,
             app.holder,
@@ -80,18 +98,23 @@ def send_one(app: App, followup_id: int, actor: str, version: int | None = None)
             _lease(app),
             followup_id=followup_id,
             version=version,
+            exclude_channels=tuple(saturated),
         )
         if not claims:
-            raise _not_claimable(session, followup_id)
-    return deliver(app, claims[0], _channels(app), actor)
+            raise _not_claimable(session, followup_id, saturated)
+    return deliver(app, claims[0], channels, actor)
 
 
-def _not_claimable(session: object, followup_id: int) -> ConflictError:
+def _not_claimable(
+    session: object, followup_id: int, saturated: dict[str, datetime]
+) -> ConflictError:
     status = status_of(session, followup_id)  # type: ignore[arg-type]
     if status == "approved":
+        waits = ", ".join(f"{c} until {t:%H:%M} UTC" for c, t in saturated.items())
         return ConflictError(
-            f"follow-up {followup_id} is approved but changed since you looked, or is waiting "
-            "for a rate limit; see `simak followup show` and retry"
+            f"follow-up {followup_id} is approved but cannot go now: it changed since you "
+            f"looked, or waits for a rate limit{f' ({waits})' if waits else ''}; see "
+            "`simak followup show` and retry"
         )
     if status == "sending":
         return ConflictError(f"follow-up {followup_id} is being sent by another run right now")
@@ -99,6 +122,17 @@ def _not_claimable(session: object, followup_id: int) -> ConflictError:
         f"follow-up {followup_id} is {status}; only approved follow-ups are sent "
         f"(simak followup approve {followup_id})"
     )
+
+
+def _saturated(session: object, channels: dict[str, Channel], now: datetime) -> dict[str, datetime]:
+    """Channels at their rate limit now → when they may send again."""
+    out: dict[str, datetime] = {}
+    for name, channel in channels.items():
+        limits = channel.limits
+        until = outbox.free_at(session, name, limits.per_minute, limits.per_day, now)  # type: ignore[arg-type]
+        if until is not None:
+            out[name] = until
+    return out
 
 
 def send_due(
@@ -112,10 +146,19 @@ def send_due(
     """Send every approved follow-up that may go now, one claim at a time."""
     report = SendReport(recovered=recover_stale(app, actor))
     available = _channels(app)
+    saturated: dict[str, datetime] = {}
     while limit is None or len(report.results) < limit:
         with app.db.session() as session:
+            advisory_lock(session, "simak-send-budget")
+            saturated = _saturated(session, available, app.clock())
             claims = outbox.claim(
-                session, app.holder, app.clock(), _lease(app), channels=channels, limit=1
+                session,
+                app.holder,
+                app.clock(),
+                _lease(app),
+                channels=channels,
+                exclude_channels=tuple(saturated),
+                limit=1,
             )
         if not claims:
             break
@@ -123,26 +166,47 @@ def send_due(
         report.results.append(result)
         if on_result is not None:
             on_result(result)
+    with app.db.read() as session:
+        report.waiting = [
+            Waiting(name, n, until)
+            for name, until in sorted(saturated.items())
+            if (n := outbox.waiting(session, name))
+        ]
     return report
 
 
 def deliver(app: App, claim: Claim, channels: dict[str, Channel], actor: str) -> Delivered:
-    """Exactly one provider call for a claimed attempt, then the settled outcome."""
+    """Exactly one provider call for a claimed attempt (after a pre-flight check that the
+    channel can reach the person now), then the settled outcome."""
     channel = channels.get(claim.channel) or channels["manual"]
-    message = PrivateMessage(
-        idempotency_key=claim.idempotency_key,
-        recipient=claim.recipient,
-        subject=claim.subject,
-        body=claim.body,
-    )
     try:
-        outcome = _receipt_outcome(channel.send(message))
+        reach = channel.check(claim.recipient)
+        if not reach.ok:
+            raise Unreachable(reach.reason or f"{claim.channel} cannot reach this person")
+        outcome = _receipt_outcome(channel.send(_message(claim, channel)))
     except ChannelError as exc:
         outcome = _error_outcome(app, claim, channels, exc)
     except Exception as exc:
         detail = f"internal error in channel {claim.channel}: {type(exc).__name__}: {one_line(exc)}"
         outcome = Outcome("unknown", app.redact(detail))
     return _settle(app, claim, outcome, actor)
+
+
+def _message(claim: Claim, channel: Channel) -> PrivateMessage:
+    body = claim.body
+    limit = channel.form.body_limit(claim.recipient)
+    if limit is not None and len(body) > limit:
+        body = fit_message(body, limit)  # e.g. an e-mail-form draft falling back to a DM
+    return PrivateMessage(
+        idempotency_key=claim.idempotency_key,
+        recipient=claim.recipient,
+        subject=claim.subject,
+        body=body,
+        kind=_KIND.get(claim.label, "reply"),  # type: ignore[arg-type]
+        lang=claim.lang,
+        label=claim.label,
+        link=claim.link,
+    )
 
 
 def _receipt_outcome(receipt: SendReceipt) -> Outcome:
@@ -155,9 +219,9 @@ def _error_outcome(
 ) -> Outcome:
     detail = app.redact(one_line(exc))
     if isinstance(exc, Unreachable):
-        return Outcome(
-            "unreachable", f"{claim.channel}: {detail}", next_channel=_next(app, claim, channels)
-        )
+        after, why = _next(app, claim, channels)
+        note = f"{claim.channel}: {detail}" + (f"; {why}" if why else "")
+        return Outcome("unreachable", note, next_channel=after)
     if isinstance(exc, RetryLater):
         return Outcome("retry", detail, retry_at=exc.retry_at or app.clock() + _RETRY_DEFAULT)
     if isinstance(exc, OutcomeUnknown):
@@ -165,16 +229,19 @@ def _error_outcome(
     return Outcome("failed", detail)
 
 
-def _next(app: App, claim: Claim, channels: dict[str, Channel]) -> str:
-    """The next channel of the follow-up's rule after the one that could not reach them."""
+def _next(app: App, claim: Claim, channels: dict[str, Channel]) -> tuple[str, str | None]:
+    """The next channel of the rule after the one that could not reach the person."""
     rule = app.settings.responder.rules.rule_for(claim.label)  # type: ignore[arg-type]
     order = list(rule.channels)
     after = order[order.index(claim.channel) + 1 :] if claim.channel in order else order
+    skipped: list[str] = []
     for name in after:
         channel = channels.get(name)
         if channel is not None and channel.can_reach(claim.recipient):
-            return name
-    return "manual"
+            return name, "; ".join(skipped) or None
+        reason = app.channel_set.unavailable.get(name, "cannot address this person")
+        skipped.append(f"{name}: {reason}")
+    return "manual", "; ".join(skipped) or None
 
 
 def _settle(app: App, claim: Claim, outcome: Outcome, actor: str) -> Delivered:
@@ -201,17 +268,14 @@ def recover_stale(app: App, actor: str) -> list[Delivered]:
 
 def _read_back(app: App, claim: Claim, channels: dict[str, Channel]) -> Outcome:
     channel = channels.get(claim.channel)
-    read_back = getattr(channel, "read_back", None)
     interrupted = "the sender stopped before recording the result"
-    if read_back is None:
+    if channel is None:
         return Outcome("unknown", f"{interrupted}; check {claim.channel} and settle it")
-    message = PrivateMessage(claim.idempotency_key, claim.recipient, claim.subject, claim.body)
     try:
-        receipt = read_back(message)
+        receipt = channel.read_back(_message(claim, channel), claim.started_at)
     except ChannelError as exc:
-        return Outcome("unknown", f"{interrupted}; read-back failed: {app.redact(one_line(exc))}")
+        return Outcome("unknown", f"{interrupted}; {app.redact(one_line(exc))}")
     if receipt is None:
-        return Outcome(
-            "retry", f"{interrupted}; read-back shows it was not delivered", retry_at=app.clock()
-        )
-    return Outcome("sent", f"{interrupted}; read-back found it delivered", receipt.external_id)
+        detail = f"{interrupted}; the platform shows it was not delivered, so it goes again"
+        return Outcome("retry", detail, retry_at=app.clock())
+    return Outcome("sent", f"{interrupted}; read back: it was delivered", receipt.external_id)

@@ -10,12 +10,14 @@ import random
 import signal
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from common.errors import EXIT_BUSY, EXIT_OK
-from common.records import PrivateMessage, Recipient, SendReceipt
+from common.errors import EXIT_BUSY, EXIT_OK, OutcomeUnknown
+from common.records import PrivateMessage, SendReceipt
+from responder.channels.manual import ManualChannel
 from simak.app import App
 from simak.config import load_settings
 from simak.usecases import followups, reports
@@ -101,22 +103,22 @@ def test_two_sends_of_one_followup_make_one_delivery(fresh: Fresh, tmp_path: Pat
     assert [d.status for d in view.deliveries] == ["handed_to_staff"]
 
 
-class _Crashing:
-    """A channel whose provider call succeeds, then the process dies before recording it."""
-
-    name = "manual"  # stands in for the channel routing chose
+class _Crashing(ManualChannel):
+    """A channel whose provider call succeeds, then the process dies before recording it;
+    like e-mail, it cannot read back whether a message arrived."""
 
     def __init__(self, log: Path) -> None:
+        super().__init__()
         self.log = log
-
-    def can_reach(self, recipient: Recipient) -> bool:
-        return True
 
     def send(self, message: PrivateMessage) -> SendReceipt:
         with self.log.open("a") as f:
             f.write(message.idempotency_key + "\n")
         os.kill(os.getpid(), signal.SIGKILL)
         raise AssertionError("unreachable")
+
+    def read_back(self, message: PrivateMessage, attempted_at: datetime) -> SendReceipt | None:
+        raise OutcomeUnknown("no read-back on this channel; a person checks and decides")
 
 
 def _send_and_die(config: Path, log: Path) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from common.errors import ConfigError
-from responder.base import Channel, PrivateMessage, Recipient, SendReceipt
+from responder.base import Channel, MessageForm, PrivateMessage, Recipient, SendReceipt
 from responder.channels.manual import ManualChannel
 from responder.routing import Router
 from responder.settings import ResponderSettings
@@ -28,6 +28,10 @@ class FakeDM:
 
     def send(self, message: PrivateMessage) -> SendReceipt:
         return SendReceipt(channel=self.name, external_id="m1", delivered=True)
+
+    @property
+    def form(self) -> MessageForm:
+        return MessageForm(subject=False, max_chars=1000)
 
 
 @pytest.mark.parametrize(
