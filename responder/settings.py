@@ -70,6 +70,12 @@ class LabelRule(_Section):
         pattern=r"^[a-z0-9_]+$",
         description="Template base name: drafts come from '<template>.<lang>.j2'.",
     )
+    auto_approve: bool = Field(
+        False,
+        description="Approve this label's drafts without a person (e.g. praise thank-yous); "
+        "recorded as 'rule auto_approve.<label>'. Off by default; a draft staff edited is "
+        "never auto-approved.",
+    )
 
     @field_validator("channels")
     @classmethod

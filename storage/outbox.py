@@ -242,6 +242,42 @@ def free_at(
     return max(waits) if waits else None
 
 
+@dataclass(frozen=True, slots=True)
+class Approved:
+    """An approved follow-up as a sender would see it (for dry runs)."""
+
+    followup_id: int
+    channel: str
+    recipient: Recipient
+    subject: str
+    body: str
+    send_after: datetime | None
+
+
+def approved(
+    session: Session, now: datetime, channels: tuple[str, ...] | None = None
+) -> list[Approved]:
+    """Every approved follow-up, in the order senders claim them."""
+    query = select(FollowUp, MentionRow.platform).join(
+        MentionRow, MentionRow.id == FollowUp.mention_id
+    )
+    query = query.where(FollowUp.status == "approved")
+    if channels:
+        query = query.where(FollowUp.channel.in_(channels))
+    rows = session.execute(query.order_by(FollowUp.priority.desc(), FollowUp.id)).all()
+    return [
+        Approved(
+            f.id,
+            f.channel,
+            recipient_of(f.recipient, platform),
+            f.subject,
+            f.draft,
+            f.send_after if f.send_after and f.send_after > now else None,
+        )
+        for f, platform in rows
+    ]
+
+
 def waiting(session: Session, channel: str) -> int:
     """Approved follow-ups queued on ``channel``."""
     return int(
@@ -310,6 +346,20 @@ def _claim_of(session: Session, d: Delivery) -> Claim:
         lease_expires_at=d.lease_expires_at,
         started_at=d.started_at,
         link=row.url,
+    )
+
+
+#: Holder of attempts whose read-back must wait: never "dead", so only the lease counts.
+READ_BACK_WAIT = "read-back-wait"
+
+
+def postpone(session: Session, claim: Claim, until: datetime) -> None:
+    """Leave an interrupted attempt in flight until ``until``, when it is read back again
+    (the platform needs time before "not found" means "not delivered")."""
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == claim.delivery_id, Delivery.status == "sending")
+        .values(claimed_by=READ_BACK_WAIT, lease_expires_at=until)
     )
 
 

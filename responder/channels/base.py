@@ -33,9 +33,6 @@ Clock = Callable[[], datetime]
 
 #: Clock skew tolerated when matching a read-back message to the attempt's start.
 READ_BACK_SKEW = timedelta(minutes=2)
-#: A message not found sooner than this after its attempt may still be on its way
-#: through the platform: "not delivered" is only concluded after it.
-READ_BACK_SETTLE = timedelta(seconds=30)
 #: When a read-back itself fails (network, rate limit), ask again after this long.
 READ_BACK_RETRY = timedelta(minutes=5)
 
@@ -189,7 +186,7 @@ class BaseChannel(Generic[OptionsT]):
     def _settled(self, what: str, attempted_at: datetime) -> None:
         """OutcomeUnknown (ask again soon) while the attempt may still be in flight: "not
         found" means "not delivered" only once the platform had time to show it."""
-        ready = attempted_at + READ_BACK_SETTLE
+        ready = attempted_at + timedelta(seconds=self.options.read_back_settle_s)
         if self._now() < ready:
             raise OutcomeUnknown(
                 f"{what}: not visible yet, and the attempt is too recent to conclude; "

@@ -60,6 +60,13 @@ class ChannelOptions(BaseModel):
     messages_per_day: int | None = Field(
         None, ge=1, le=10_000_000, description="Most messages per day; unset = no limit."
     )
+    read_back_settle_s: float = Field(
+        30.0,
+        ge=1,
+        le=3600,
+        description="After an interrupted attempt, how long before a read-back may conclude "
+        "'not delivered' (the platform needs time to show a message).",
+    )
 
 
 class RedditPmOptions(ChannelOptions):

@@ -81,12 +81,33 @@ def show(
 @handle_errors
 def approve(
     ctx: typer.Context,
-    followup_id: int = ID,
+    followup_ids: list[int] | None = typer.Argument(None, metavar="ID...", help="Follow-ups."),
+    every: bool = typer.Option(False, "--all", help="Every open follow-up (with --label: of it)."),
+    label: str | None = typer.Option(None, "--label", help="With --all: only this label."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     who: str | None = ACTOR,
     version: int | None = IF_VERSION,
 ) -> None:
-    """Approve the draft as it is now; nothing is sent before this."""
-    _done(uc.approve(state(ctx).app(), followup_id, actor(who), version))
+    """Approve drafts as they are now; nothing is sent before this.
+
+    One ID (optionally --if-version), several IDs, or --all [--label L] (asks first unless
+    --yes). Each is approved on its own; the report lists any refused and why (exit 1).
+    """
+    app = state(ctx).app()
+    if every == bool(followup_ids):
+        raise ConfigError("give follow-up IDs or --all (not both)")
+    if followup_ids and len(followup_ids) == 1:
+        _done(uc.approve(app, followup_ids[0], actor(who), version))
+        return
+    ids = followup_ids or uc.matching(app, label=label)
+    if every and not yes and not typer.confirm(f"Approve {len(ids)} open follow-up(s)?"):
+        raise typer.Exit(1)
+    result = uc.approve_many(app, ids, actor(who))
+    stdout().print(plain(f"approved {len(result.done)} of {len(ids)} follow-up(s)"))
+    for followup_id, why in result.refused:
+        stdout().print(Text.assemble((f"not approved #{followup_id}: ", "yellow"), one_line(why)))
+    if result.refused:
+        raise typer.Exit(1)
 
 
 @followup_app.command("done")

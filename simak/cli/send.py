@@ -8,9 +8,10 @@ import typer
 from rich.table import Table
 
 from common.errors import EXIT_OK, EXIT_PARTIAL
+from simak.app import App
 from simak.cli.common import ACTOR, actor, handle_errors, print_json, state, stderr, stdout, warn
-from simak.cli.render import one_line
-from simak.usecases.send import Delivered, SendReport, send_due
+from simak.cli.render import one_line, plain
+from simak.usecases.send import Delivered, SendReport, plan_sends, send_due
 
 _OUTCOMES = ("sent", "handed_to_staff", "retry", "unreachable", "failed", "unknown")
 
@@ -25,12 +26,35 @@ def _summary(report: SendReport) -> Table:
     return table
 
 
+def _dry_run(app: App, channels: tuple[str, ...] | None, as_json: bool) -> None:
+    planned = plan_sends(app, channels=channels)
+    if as_json:
+        print_json([asdict(p) for p in planned], app.redact)
+        return
+    table = Table(title=f"Would send {len(planned)} follow-up(s)", title_justify="left")
+    for col in ("#", "via", "to", "when", "message"):
+        table.add_column(col, overflow="fold" if col == "message" else "ellipsis")
+    for p in planned:
+        when = f"waits until {p.waits_until:%H:%M} UTC" if p.waits_until else "now"
+        table.add_row(
+            str(p.followup_id),
+            p.channel,
+            one_line(p.to, 40),
+            when,
+            one_line(p.subject or p.first_line, 80),
+        )
+    stdout().print(table)
+
+
 @handle_errors
 def send(
     ctx: typer.Context,
     limit: int | None = typer.Option(None, "--limit", min=1, help="Send at most N."),
     channel: list[str] | None = typer.Option(None, "--channel", help="Only these channels."),
     who: str | None = ACTOR,
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Show what would go where; send nothing."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Deliver every approved follow-up that may go now, each exactly once.
@@ -39,6 +63,9 @@ def send(
     rate limit), 1 when some failed or their outcome is unknown (listed).
     """
     app = state(ctx).app()
+    if dry_run:
+        _dry_run(app, tuple(channel) if channel else None, as_json)
+        return
 
     def show(result: Delivered) -> None:
         if not as_json:
@@ -62,6 +89,12 @@ def send(
         )
     else:
         stdout().print(_summary(report))
+        for w in report.waiting:
+            stdout().print(
+                plain(
+                    f"{w.count} via {w.channel} wait for its rate limit until {w.until:%H:%M} UTC"
+                )
+            )
         for r in report.problems:
             warn(f"follow-up {r.followup_id} {r.outcome}: {one_line(r.detail, 160)}")
     raise typer.Exit(EXIT_PARTIAL if report.problems else EXIT_OK)

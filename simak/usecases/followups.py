@@ -7,11 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from common.errors import UsageError
 from simak.app import App
 from storage import outbox
 from storage.audit import record
 from storage.followups import edit_draft, move, snooze
-from storage.queue import DeliveryView, QueueItem, deliveries_of, get_item
+from storage.queue import DeliveryView, QueueItem, deliveries_of, get_item, queue_items
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,3 +128,32 @@ def resolve_unknown(
         )
         version = get_item(session, followup_id).version
     return Changed(followup_id, status, version, f"follow-up {followup_id}: {status}")
+
+
+@dataclass(frozen=True, slots=True)
+class BulkResult:
+    """A bulk action: what changed and what was refused (with why), per follow-up."""
+
+    done: list[Changed]
+    refused: list[tuple[int, str]]
+
+
+def matching(
+    app: App, *, statuses: tuple[str, ...] = ("open",), label: str | None = None
+) -> list[int]:
+    """Ids of follow-ups in ``statuses`` (and with ``label``), in queue order."""
+    with app.db.read() as session:
+        items = queue_items(session, app.clock(), statuses=statuses, limit=None)
+    return [i.id for i in items if label is None or i.label == label]
+
+
+def approve_many(app: App, followup_ids: list[int], actor: str) -> BulkResult:
+    """Approve each follow-up on its own (a refusal does not stop the others)."""
+    done: list[Changed] = []
+    refused: list[tuple[int, str]] = []
+    for followup_id in followup_ids:
+        try:
+            done.append(approve(app, followup_id, actor))
+        except UsageError as exc:
+            refused.append((followup_id, str(exc)))
+    return BulkResult(done, refused)

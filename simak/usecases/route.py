@@ -26,6 +26,7 @@ from storage.followups import (
 from storage.followups import move as move_followup
 from storage.ideas import capture_idea
 from storage.mentions import set_status, set_statuses
+from storage.queue import get_item
 from storage.recipients import MentionFacts, mention_facts, mention_facts_many
 
 
@@ -75,6 +76,10 @@ class BatchRouter:
     def _store(self, session: Session, new: Sequence[NewFollowUp], now: datetime) -> None:
         """Create conversations; posts refused because their author already has one join it."""
         created = create_followups(session, new, now)
+        for item in new:
+            fid = created.get(item.plan.mention_id)
+            if fid is not None:
+                self._auto_approve(session, fid, item.plan.label, now)
         touched: set[int] = set()
         for item in new:
             if item.plan.mention_id in created or item.person_id is None:
@@ -99,7 +104,17 @@ class BatchRouter:
         if plan is None:
             move_followup(session, followup_id, "dismissed", actor, now, note=reason)
             return f"dismissed follow-up {followup_id} ({reason})"
-        return replan(session, followup_id, plan, actor, now, reason)
+        outcome = replan(session, followup_id, plan, actor, now, reason)
+        self._auto_approve(session, followup_id, plan.label, now)
+        return outcome
+
+    def _auto_approve(self, session: Session, followup_id: int, label: str, now: datetime) -> None:
+        """Approve by rule where the config opts in for this label (never staff's own text)."""
+        if not self.settings.responder.rules.rule_for(label).auto_approve:  # type: ignore[arg-type]
+            return
+        item = get_item(session, followup_id)
+        if item.status == "open" and item.draft_by is None:
+            move_followup(session, followup_id, "approved", f"rule auto_approve.{label}", now)
 
     def _language_wanted(self, brand: str, lang: str) -> bool:
         wanted = self.settings.brand(brand).languages

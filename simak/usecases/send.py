@@ -258,12 +258,21 @@ def _settle(app: App, claim: Claim, outcome: Outcome, actor: str) -> Delivered:
 
 
 def recover_stale(app: App, actor: str) -> list[Delivered]:
-    """Settle attempts a dead sender left in flight: read back, else ``unknown``."""
+    """Settle attempts a dead sender left in flight: read back, else ``unknown``. When the
+    platform needs more time before it can tell, the attempt waits (still in flight)."""
     with app.db.session() as session:
         dead = dead_among(outbox.sending_holders(session))
         stale = outbox.take_stale(session, app.holder, app.clock(), _lease(app), dead)
     channels = _channels(app)
-    return [_settle(app, c, _read_back(app, c, channels), actor) for c in stale]
+    settled = []
+    for claim in stale:
+        outcome = _read_back(app, claim, channels)
+        if outcome.status == "wait" and outcome.retry_at is not None:
+            with app.db.session() as session:
+                outbox.postpone(session, claim, outcome.retry_at)
+            continue
+        settled.append(_settle(app, claim, outcome, actor))
+    return settled
 
 
 def _read_back(app: App, claim: Claim, channels: dict[str, Channel]) -> Outcome:
@@ -273,9 +282,49 @@ def _read_back(app: App, claim: Claim, channels: dict[str, Channel]) -> Outcome:
         return Outcome("unknown", f"{interrupted}; check {claim.channel} and settle it")
     try:
         receipt = channel.read_back(_message(claim, channel), claim.started_at)
+    except OutcomeUnknown as exc:
+        if exc.retry_at is not None:  # too early to tell: ask again then
+            return Outcome("wait", app.redact(one_line(exc)), retry_at=exc.retry_at)
+        return Outcome("unknown", f"{interrupted}; {app.redact(one_line(exc))}")
     except ChannelError as exc:
         return Outcome("unknown", f"{interrupted}; {app.redact(one_line(exc))}")
     if receipt is None:
         detail = f"{interrupted}; the platform shows it was not delivered, so it goes again"
         return Outcome("retry", detail, retry_at=app.clock())
     return Outcome("sent", f"{interrupted}; read back: it was delivered", receipt.external_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """What `simak send --dry-run` would do with one approved follow-up."""
+
+    followup_id: int
+    channel: str
+    to: str
+    subject: str | None
+    first_line: str
+    waits_until: datetime | None
+
+
+def plan_sends(app: App, *, channels: tuple[str, ...] | None = None) -> list[Planned]:
+    """Approved follow-ups that would go now or wait, where and to whom — nothing is sent."""
+    available = _channels(app)
+    now = app.clock()
+    with app.db.read() as session:
+        saturated = _saturated(session, available, now)
+        items = outbox.approved(session, now, channels)
+    out = []
+    for item in items:
+        channel = available.get(item.channel) or available["manual"]
+        address = getattr(channel, "address", lambda r: None)(item.recipient)
+        out.append(
+            Planned(
+                item.followup_id,
+                item.channel,
+                str(address or item.recipient.handle or item.recipient.email or "staff task"),
+                item.subject if channel.form.subject else None,
+                item.body.strip().splitlines()[0] if item.body.strip() else "",
+                saturated.get(item.channel) or item.send_after,
+            )
+        )
+    return out
