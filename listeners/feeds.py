@@ -21,28 +21,20 @@ from urllib.parse import parse_qs, urlsplit
 
 import feedparser
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from common.errors import RateLimited, SourceError, SourceUnavailable
 from listeners import cursors
 from listeners.base import Author, Mention, PollPage
-from listeners.convert import html_to_text, to_json
+from listeners.convert import html_to_text, in_range, to_json
 from listeners.fetch import ACCEPT, FetchLimits, Resolver, SafeFetcher, is_local, validators
 from listeners.matching import BrandMatcher
-from listeners.retry import (
-    Clock,
-    Retrier,
-    RetryPolicy,
-    Sleep,
-    real_sleep,
-    utc_now,
-)
+from listeners.retry import Clock, Sleep, real_sleep, utc_now
+from listeners.skeleton import ListenerCore, SourceOptions
 
 
-class FeedsOptions(BaseModel):
+class FeedsOptions(SourceOptions):
     """Options of a ``feeds`` source: one or more RSS/Atom feeds."""
-
-    model_config = ConfigDict(extra="forbid")
 
     urls: list[str] = Field(
         min_length=1, description="Feed URLs (http/https), file:// URLs or local paths."
@@ -63,13 +55,13 @@ class FeedsOptions(BaseModel):
     seen_limit: int = Field(
         default=1000, ge=10, description="Entry ids remembered per feed for dedup."
     )
-    attempts: int = Field(default=3, ge=1, description="Tries per fetch on timeouts and 5xx.")
 
 
-class FeedsListener:
+class FeedsListener(ListenerCore[FeedsOptions]):
     """Polls RSS/Atom feeds; one page per feed, mentions are entries matching a brand."""
 
     platform = "rss"
+    service_name = "feed"
 
     def __init__(
         self,
@@ -84,15 +76,9 @@ class FeedsListener:
         clock: Clock = utc_now,
         sleep: Sleep = real_sleep,
     ) -> None:
-        self._name = name
-        self.options = options
-        self.matcher = matcher
+        super().__init__(name, options, matcher, env=env, clock=clock, sleep=sleep)
         self._client = client
         self._transport = transport
-        self._clock = clock
-        self._retrier = Retrier(
-            name, RetryPolicy(attempts=options.attempts), clock=clock, sleep=sleep
-        )
         self._fetcher = SafeFetcher(
             name,
             FetchLimits(
@@ -106,13 +92,11 @@ class FeedsListener:
             clock=clock,
         )
 
-    @property
-    def name(self) -> str:
-        """The configured source name."""
-        return self._name
-
     def poll(self, cursor: str | None) -> Iterator[PollPage]:
         """Yield one page per feed; failures of single feeds are raised after the others."""
+        return self._guarded(self._poll(cursor))
+
+    def _poll(self, cursor: str | None) -> Iterator[PollPage]:
         self._retrier.start_run()
         feeds: dict[str, Any] = dict(cursors.load(cursor).get("feeds") or {})
         failures: list[SourceError] = []
@@ -197,10 +181,10 @@ class FeedsListener:
                 f"{url}: feed is not well-formed ({_reason(parsed)}); "
                 f"kept the {len(parsed.entries)} entries that parsed"
             )
-        mentions: list[Mention] = []
         ids: list[str] = []
         times: list[str] = []
-        for entry in parsed.entries:
+
+        def convert(entry: Any) -> Mention | None:
             entry_id = _entry_id(url, entry)
             key = cursors.digest(entry_id)
             ids.append(key)
@@ -208,11 +192,18 @@ class FeedsListener:
             if created is not None:
                 times.append(created.isoformat())
             if key in seen:
-                continue
-            mention = self._mention(url, parsed.feed, entry, entry_id, created)
-            if mention is not None:
-                mentions.append(mention)
-        page = PollPage(mentions=mentions, cursor=None, fetched=len(ids), warnings=warnings)
+                return None
+            return self._mention(url, parsed.feed, entry, entry_id, created)
+
+        mentions, problems = self._convert_items(
+            url, parsed.entries, convert, lambda entry: entry.get("id") or entry.get("link")
+        )
+        page = PollPage(
+            mentions=mentions,
+            cursor=None,
+            fetched=len(parsed.entries),
+            warnings=warnings + problems,
+        )
         return page, ids, max(times, default=None)
 
     def _mention(
@@ -272,9 +263,11 @@ def _entry_time(entry: Any) -> datetime | None:
         value = entry.get(key)
         if isinstance(value, time.struct_time):
             try:
-                return datetime(*value[:6], tzinfo=UTC)
-            except ValueError:
+                when = in_range(datetime(*value[:6], tzinfo=UTC))
+            except (ValueError, OverflowError):
                 continue
+            if when is not None:
+                return when
     return None
 
 
