@@ -124,8 +124,11 @@ class ApiListener(ListenerCore[OptionsT], Generic[OptionsT, RunT]):
     def _read_stream(self, run: RunT, stream: Stream, state: dict[str, Any]) -> Iterator[PollPage]:
         window = Window.load(state.get(stream.key), self.legacy_since)
         first_run = window.first_run
+        # A window left open by an earlier run: once it is read, what arrived above it
+        # since then is read in this run too (budget permitting).
+        resumed = window.is_open
         pages = 0
-        again = False
+        more = False  # forward paging: the platform says newer pages may follow
         while self._can_fetch(run, stream, pages):
             raw = self._fetch(run, stream, window)
             pages += 1
@@ -135,11 +138,14 @@ class ApiListener(ListenerCore[OptionsT], Generic[OptionsT, RunT]):
             )
             marks = [self._safe_mark(item) for item in fresh]
             window.advance(keys, marks, resume, self._newest, self._seen_limit())
-            again = raw.again and bool(fresh)  # no progress: do not ask again
+            more = raw.again and bool(fresh)  # no progress: do not ask again
             yield self._page(state, stream, window, raw, mentions, warnings + raw.warnings)
-            if not window.is_open and not again:
+            if window.is_open or more:
+                continue
+            if not resumed:
                 return
-        if window.is_open or again:
+            resumed = False  # read the top of the stream next
+        if window.is_open or more:
             yield self._unfinished(state, stream, window, first_run)
 
     def _fresh(self, raw: RawPage, window: Window) -> tuple[list[Any], list[str], Any]:
