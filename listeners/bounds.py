@@ -17,7 +17,7 @@ MIB = 1024 * KIB
 
 
 def _show(value: float) -> str:
-    return f"{value:g}" if isinstance(value, float) else f"{value:,}".replace(",", "_")
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def within(low: float, high: float, unit: str) -> AfterValidator:

@@ -15,6 +15,7 @@ from urllib.request import url2pathname
 import httpx
 
 from common.errors import SourceUnavailable
+from listeners.localfile import NotRegularFile, TooLarge, read_capped
 from listeners.retry import (
     Clock,
     Retrier,
@@ -73,13 +74,16 @@ class SafeFetcher:
         """Read a local feed file (a path or a file: URL), within the size cap."""
         path = Path(url2pathname(urlsplit(url).path)) if url.startswith("file:") else Path(url)
         try:
-            size = path.stat().st_size
-            if size > self._limits.max_bytes:
-                raise SourceUnavailable(
-                    f"source {self._source!r}: {path} is {size} bytes, over max_bytes "
-                    f"({self._limits.max_bytes}); raise options.max_bytes"
-                )
-            return Fetched(path.read_bytes(), {}, str(path))
+            return Fetched(read_capped(path, self._limits.max_bytes), {}, str(path))
+        except NotRegularFile as exc:
+            raise SourceUnavailable(
+                f"source {self._source!r}: {exc}; check the path in the source's urls"
+            ) from exc
+        except TooLarge as exc:
+            raise SourceUnavailable(
+                f"source {self._source!r}: {path} is larger than max_bytes "
+                f"({self._limits.max_bytes}); raise options.max_bytes if it is a real feed"
+            ) from exc
         except OSError as exc:
             raise SourceUnavailable(
                 f"source {self._source!r}: cannot read {path}: {exc.strerror or exc}; "

@@ -98,7 +98,12 @@ class FakeReddit:
             n = len(self.posts)
             name = f"t3_p{n}"
             created = (T0 + timedelta(minutes=n)).timestamp()
-            data: dict[str, Any] = {"id": f"p{n}", "name": name, "title": f"kopi senja #{n}", "selftext": ""}
+            data: dict[str, Any] = {
+                "id": f"p{n}",
+                "name": name,
+                "title": f"kopi senja #{n}",
+                "selftext": "",
+            }
             data.update(author="budi", created_utc=created, permalink=f"/r/x/comments/p{n}/")
             self.posts.insert(0, {"kind": "t3", "data": data})
             names.append(name)
