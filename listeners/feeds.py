@@ -16,34 +16,49 @@ import hashlib
 import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qs, urlsplit
 
 import feedparser
+import httpcore
 import httpx
 from pydantic import Field
 
 from common.errors import RateLimited, SourceError, SourceUnavailable
 from listeners import cursors
 from listeners.base import Author, Mention, PollPage
+from listeners.bounds import MIB, NonBlank, Seconds, within
+from listeners.charsets import declare_charset
 from listeners.convert import html_to_text, in_range, to_json
-from listeners.fetch import ACCEPT, FetchLimits, Resolver, SafeFetcher, is_local, validators
+from listeners.failures import error_text
+from listeners.fetch import ACCEPT, FetchLimits, SafeFetcher, is_local, validators
 from listeners.matching import BrandMatcher
+from listeners.netguard import Resolver
 from listeners.retry import Clock, Sleep, real_sleep, utc_now
 from listeners.skeleton import ListenerCore, SourceOptions
+from listeners.transport import Monotonic
 
 
 class FeedsOptions(SourceOptions):
     """Options of a ``feeds`` source: one or more RSS/Atom feeds."""
 
-    urls: list[str] = Field(
-        min_length=1, description="Feed URLs (http/https), file:// URLs or local paths."
+    urls: list[NonBlank] = Field(
+        min_length=1,
+        max_length=1000,
+        description="Feed URLs (http/https), file:// URLs or local paths.",
     )
-    timeout_s: float = Field(default=20.0, gt=0, description="Per-request timeout, seconds.")
-    max_bytes: int = Field(
-        default=10 * 1024 * 1024, gt=0, description="Largest feed accepted (after gunzip)."
+    timeout_s: Seconds = Field(
+        default=20.0, description="Longest wait for a connection or a read (0.1-600 s)."
     )
-    max_redirects: int = Field(default=5, ge=0, description="Redirects followed per fetch.")
+    deadline_s: Annotated[float, within(1, 600, "seconds")] = Field(
+        default=60.0, description="Longest a whole feed fetch may take, redirects included."
+    )
+    max_bytes: Annotated[int, within(1024, 100 * MIB, "bytes")] = Field(
+        default=10 * MIB, description="Largest feed accepted, on the wire and decoded."
+    )
+    max_redirects: Annotated[int, within(0, 10, "redirects")] = Field(
+        default=5, description="Redirects followed per fetch (0-10)."
+    )
     user_agent: str = Field(
         default="Simak/0.1 (social listening; feed reader)",
         description="User-Agent sent to feed servers.",
@@ -52,8 +67,8 @@ class FeedsOptions(SourceOptions):
         default=False,
         description="Allow feeds on loopback/private/link-local addresses (off: SSRF guard).",
     )
-    seen_limit: int = Field(
-        default=1000, ge=10, description="Entry ids remembered per feed for dedup."
+    seen_limit: Annotated[int, within(10, 10_000, "ids")] = Field(
+        default=1000, description="Entry ids remembered per feed for dedup (10-10000)."
     )
 
 
@@ -73,23 +88,24 @@ class FeedsListener(ListenerCore[FeedsOptions]):
         client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
         resolver: Resolver | None = None,
+        network: httpcore.NetworkBackend | None = None,
         clock: Clock = utc_now,
         sleep: Sleep = real_sleep,
+        monotonic: Monotonic | None = None,
     ) -> None:
         super().__init__(name, options, matcher, env=env, clock=clock, sleep=sleep)
         self._client = client
         self._transport = transport
+        self._network = network
+        limits = FetchLimits(
+            options.max_bytes,
+            options.max_redirects,
+            options.user_agent,
+            options.allow_private_hosts,
+            options.deadline_s,
+        )
         self._fetcher = SafeFetcher(
-            name,
-            FetchLimits(
-                options.max_bytes,
-                options.max_redirects,
-                options.user_agent,
-                options.allow_private_hosts,
-            ),
-            self._retrier,
-            resolver=resolver,
-            clock=clock,
+            name, limits, self._retrier, resolver=resolver, clock=clock, monotonic=monotonic
         )
 
     def poll(self, cursor: str | None) -> Iterator[PollPage]:
@@ -98,14 +114,17 @@ class FeedsListener(ListenerCore[FeedsOptions]):
 
     def _poll(self, cursor: str | None) -> Iterator[PollPage]:
         self._retrier.start_run()
-        feeds: dict[str, Any] = dict(cursors.load(cursor).get("feeds") or {})
+        stored = cursors.load(cursor).get("feeds")
+        feeds: dict[str, Any] = dict(stored) if isinstance(stored, dict) else {}
         failures: list[SourceError] = []
         client = self._client or self._new_client()
         try:
             for url in self.options.urls:
                 previous = feeds.get(url)
                 try:
-                    page, state = self._poll_feed(client, url, previous or {})
+                    page, state = self._poll_feed(
+                        client, url, previous if isinstance(previous, dict) else {}
+                    )
                 except (SourceUnavailable, RateLimited) as exc:
                     failures.append(exc)
                     continue
@@ -126,17 +145,20 @@ class FeedsListener(ListenerCore[FeedsOptions]):
         if len(failures) == 1 and len(self.options.urls) == 1:
             raise failures[0]
         if failures:
+            shown = " | ".join(str(f) for f in failures[:3])
+            more = f" | and {len(failures) - 3} more" if len(failures) > 3 else ""
             raise SourceUnavailable(
                 f"source {self._name!r}: {len(failures)} of {len(self.options.urls)} feeds "
-                "failed: " + " | ".join(str(f) for f in failures)
+                f"failed: {shown}{more}"
             )
 
     def _new_client(self) -> httpx.Client:
         return httpx.Client(
-            transport=self._transport,
+            transport=self._transport or self._fetcher.transport(self._network),
             timeout=httpx.Timeout(self.options.timeout_s),
             follow_redirects=False,  # followed by hand so each hop passes the SSRF guard
             headers={"User-Agent": self.options.user_agent, "Accept": ACCEPT},
+            trust_env=False,  # no proxy from the environment: the guard must see the hop
         )
 
     def _poll_feed(
@@ -152,9 +174,20 @@ class FeedsListener(ListenerCore[FeedsOptions]):
             # 304, or the same bytes again from a server without validators: no work.
             state = {**previous, **validators(fetched.headers)}
             return PollPage(mentions=[], cursor=None, not_modified=True), state
-        parsed = feedparser.parse(fetched.body, response_headers=fetched.headers)
+        try:
+            headers, guessed = declare_charset(fetched.body, fetched.headers)
+            parsed = feedparser.parse(fetched.body, response_headers=headers)
+        except Exception as exc:  # feedparser is lenient; anything left is this feed's failure
+            raise SourceUnavailable(
+                f"source {self._name!r}: {url} is not a readable RSS/Atom feed "
+                f"({error_text(exc, 160)}); open it in a browser and fix the URL"
+            ) from exc
         self._check_readable(url, parsed)
         page, ids, latest = self._entries(url, parsed, set(previous.get("seen") or []))
+        if guessed:
+            page.warnings.insert(
+                0, f"{url}: no encoding that fits is declared; read as {guessed} (detected)"
+            )
         state = {
             **validators(fetched.headers),
             "sha256": digest,
