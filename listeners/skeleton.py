@@ -143,7 +143,7 @@ class ListenerCore(Generic[OptionsT]):
         (None when there are several). Items addressed to the brand's own account
         (mentions, notifications) belong to that brand without any term.
         """
-        owners = [(b.name, b.handles[self.platform]) for b in self.matcher.brands]
+        owners = [(b.name, b.handles.get(self.platform, "")) for b in self.matcher.brands]
         owners = [(name, handle) for name, handle in owners if handle]
         if account:
             return next((name for name, h in owners if same_account(h, account)), None)
