@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -20,15 +20,28 @@ def _show(value: float) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def within(low: float, high: float, unit: str) -> AfterValidator:
-    """A validator refusing values outside ``[low, high]`` (and non-finite ones)."""
+def within(low: float, high: float, unit: str) -> BeforeValidator:
+    """A validator refusing numbers outside ``[low, high]`` (and non-finite ones).
 
-    def check(value: float) -> float:
-        if not (isinstance(value, int) or math.isfinite(value)) or not low <= value <= high:
+    It runs before pydantic's own parsing, so ``.inf`` or ``1e29`` for an integer option
+    get the same message with the allowed range; anything not a number is left to
+    pydantic (``"ten"`` is "not a valid integer").
+    """
+
+    def check(value: object) -> object:
+        number: float | None = None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            number = value
+        elif isinstance(value, str):
+            try:
+                number = float(value)
+            except ValueError:
+                number = None
+        if number is not None and not (math.isfinite(number) and low <= number <= high):
             raise ValueError(f"must be between {_show(low)} and {_show(high)} {unit}")
         return value
 
-    return AfterValidator(check)
+    return BeforeValidator(check)
 
 
 def _non_blank(value: str) -> str:
