@@ -293,7 +293,7 @@ def _entry_id(url: str, entry: Any) -> str:
 
 def _entry_time(entry: Any) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(key)
+        value = dict.get(entry, key)  # not entry.get: feedparser maps missing date keys
         if isinstance(value, time.struct_time):
             try:
                 when = in_range(datetime(*value[:6], tzinfo=UTC))
