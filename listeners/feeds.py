@@ -13,6 +13,7 @@ where ``seen`` holds short digests of the entry ids in the latest documents.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
@@ -37,6 +38,8 @@ from listeners.netguard import Resolver
 from listeners.retry import Clock, Sleep, real_sleep, utc_now
 from listeners.skeleton import ListenerCore, SourceOptions
 from listeners.transport import Monotonic
+
+_ENTRY_TAG = re.compile(rb"<(?:[A-Za-z0-9_-]{1,20}:)?(?:item|entry)[\s>/]", re.IGNORECASE)
 
 
 class FeedsOptions(SourceOptions):
@@ -66,6 +69,10 @@ class FeedsOptions(SourceOptions):
     allow_private_hosts: bool = Field(
         default=False,
         description="Allow feeds on loopback/private/link-local addresses (off: SSRF guard).",
+    )
+    max_entries: Annotated[int, within(1, 100_000, "entries")] = Field(
+        default=5000,
+        description="Feeds with more entries are refused (parsing costs ~1 ms per entry).",
     )
     seen_limit: Annotated[int, within(10, 10_000, "ids")] = Field(
         default=1000, description="Entry ids remembered per feed for dedup (10-10000)."
@@ -174,6 +181,7 @@ class FeedsListener(ListenerCore[FeedsOptions]):
             # 304, or the same bytes again from a server without validators: no work.
             state = {**previous, **validators(fetched.headers)}
             return PollPage(mentions=[], cursor=None, not_modified=True), state
+        self._check_entries(url, fetched.body)
         try:
             headers, guessed = declare_charset(fetched.body, fetched.headers)
             parsed = feedparser.parse(fetched.body, response_headers=headers)
@@ -195,6 +203,16 @@ class FeedsListener(ListenerCore[FeedsOptions]):
             "latest": max(filter(None, [previous.get("latest"), latest]), default=None),
         }
         return page, state
+
+    def _check_entries(self, url: str, body: bytes) -> None:
+        """Refuse a feed with absurdly many entries before feedparser spends minutes on it."""
+        limit = self.options.max_entries
+        for count, _ in enumerate(_ENTRY_TAG.finditer(body), start=1):
+            if count > limit:
+                raise SourceUnavailable(
+                    f"source {self._name!r}: {url} has more than {limit} entries; "
+                    "raise options.max_entries if it is a real feed"
+                )
 
     def _check_readable(self, url: str, parsed: Any) -> None:
         # No entries and no recognised format: an error page, an empty body, a JSON Feed

@@ -6,6 +6,10 @@ fix them up). Waits use ``threading.Event().wait`` because tests forbid
 
     /ok                 a small RSS feed (also the target of redirects)
     /gzip-bomb          one gzip layer: 64 MB of zeros in ~64 KB
+    /gzip-bomb-1g       one gzip layer: 1 GiB of zeros in ~1 MB
+    /gzip-in-gzip       declared once, gzip(gzip(1 GiB of zeros)): a few KB
+    /big-feed           a real 9.8 MB RSS document with 5,000 entries (50 name the brand)
+    /many-entries       a 5 MB RSS document with 58,000 tiny entries
     /nested-gzip        Content-Encoding: gzip, gzip (two layers)
     /zstd-bomb          Content-Encoding: zstd
     /br                 Content-Encoding: br
@@ -43,9 +47,32 @@ def gzip_bomb(megabytes: int = 64) -> bytes:
 
 
 @cache
+def gzip_in_gzip() -> bytes:
+    """gzip(gzip(1 GiB of zeros)): a few kilobytes."""
+    return gzip.compress(gzip_bomb(1024), 9)
+
+
+@cache
+def big_feed(entries: int = 5000, filler: int = 38) -> bytes:
+    """A well-formed RSS document; by default just under the 10 MiB cap, with as many
+    entries as max_entries allows (one in a hundred names the brand)."""
+    text = "Pelayanan ramah dan kopi enak, tempatnya nyaman. " * filler
+    item = (
+        "<item><guid>https://big.example/{n}</guid><title>{brand} ulasan {n}</title>"
+        "<description>{text}</description></item>"
+    )
+    brand = ("Kopi Senja", "Warung")
+    items = "".join(item.format(n=n, brand=brand[n % 100 > 0], text=text) for n in range(entries))
+    return f'<rss version="2.0"><channel><title>big</title>{items}</channel></rss>'.encode()
+
+
+@cache
 def nested_gzip() -> bytes:
     """gzip(gzip(zeros)): the inner layer alone expands to 64 MB."""
     return gzip.compress(gzip_bomb(64), 9)
+
+
+_ENCODED = ("/gzip-bomb", "/gzip-bomb-1g", "/gzip-in-gzip", "/nested-gzip", "/zstd-bomb", "/br")
 
 
 def _head(status: str, headers: dict[str, str]) -> bytes:
@@ -74,7 +101,10 @@ class _Handler(socketserver.BaseRequestHandler):
         base = {"Content-Type": "application/rss+xml", "Connection": "close"}
         if path == "/ok":
             send(_head("200 OK", {**base, "Content-Length": str(len(RSS))}) + RSS)
-        elif path in ("/gzip-bomb", "/nested-gzip", "/zstd-bomb", "/br"):
+        elif path in ("/big-feed", "/many-entries"):
+            body = big_feed() if path == "/big-feed" else big_feed(58_000, 0)
+            send(_head("200 OK", {**base, "Content-Length": str(len(body))}) + body)
+        elif path in _ENCODED:
             body, coding = self._encoded(path)
             headers = {**base, "Content-Encoding": coding, "Content-Length": str(len(body))}
             send(_head("200 OK", headers) + body)
@@ -98,6 +128,10 @@ class _Handler(socketserver.BaseRequestHandler):
     def _encoded(self, path: str) -> tuple[bytes, str]:
         if path == "/gzip-bomb":
             return gzip_bomb(), "gzip"
+        if path == "/gzip-bomb-1g":
+            return gzip_bomb(1024), "gzip"
+        if path == "/gzip-in-gzip":
+            return gzip_in_gzip(), "gzip"
         if path == "/nested-gzip":
             return nested_gzip(), "gzip, gzip"
         if path == "/zstd-bomb":
@@ -131,6 +165,7 @@ class HostileServer(socketserver.ThreadingTCPServer):
         return f"http://127.0.0.1:{self.server_address[1]}"
 
     def __enter__(self) -> HostileServer:
+        gzip_bomb(), nested_gzip()  # built (once per process) before a deadline runs
         self._thread.start()
         return self
 
