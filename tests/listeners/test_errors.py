@@ -20,6 +20,7 @@ from listeners.matching import BrandMatcher, BrandSpec
 from listeners.reddit import RedditListener, RedditOptions
 from listeners.x import XListener, XOptions
 from tests.listeners.conftest import FakeClock
+from tests.listeners.test_bluesky import SESSION
 
 BRANDS = BrandMatcher([BrandSpec("Kopi Senja", terms=("kopi senja",), handles={"x": "kopisenja"})])
 CANARY = {
@@ -175,4 +176,62 @@ def test_hn_html_error_is_one_line(clock: FakeClock) -> None:
     exc, _ = drain(source.poll(None))
     assert isinstance(exc, SourceUnavailable)
     assert str(exc).startswith("source 'hn': HN search refused the credentials (HTTP 403: 400 Bad")
+    assert_clean(exc)
+
+
+DEEP = "[" * 100_000
+
+
+@responses.activate
+def test_deep_json_from_x_is_one_line(clock: FakeClock) -> None:
+    responses.get(
+        "https://api.twitter.com/2/users/7/mentions", body=DEEP, content_type="application/json"
+    )
+    options = XOptions(bearer_token="${TOKEN}", username="kopisenja", user_id="7")
+    exc, _ = drain(XListener("x", options, BRANDS, env=CANARY, clock=clock).poll(None))
+    assert str(exc).startswith("source 'x': unreadable reply from X while reading posts")
+    assert_clean(exc)
+
+
+@responses.activate
+def test_deep_json_from_mastodon_is_one_line(clock: FakeClock) -> None:
+    responses.get(
+        "https://masto.example/api/v1/notifications", body=DEEP, content_type="application/json"
+    )
+    options = MastodonOptions(api_base_url="https://masto.example", access_token="${TOKEN}")
+    source = MastodonListener("m", options, BRANDS, env=CANARY, clock=clock, sleep=clock.sleep)
+    exc, _ = drain(source.poll(None))
+    assert "masto.example" in str(exc)
+    assert_clean(exc)
+
+
+def test_deep_json_from_bluesky_and_hn_is_one_line(clock: FakeClock) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("createSession"):
+            return httpx.Response(200, json=SESSION)
+        return httpx.Response(200, content=DEEP, headers={"Content-Type": "application/json"})
+
+    options = BlueskyOptions(handle="kopisenja.bsky.social", app_password="${PASSWORD}")
+    bsky = BlueskyListener(
+        "bsky",
+        options,
+        BRANDS,
+        env=CANARY,
+        transport=httpx.MockTransport(handler),
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    exc, _ = drain(bsky.poll(None))
+    assert "Bluesky" in str(exc)
+    assert_clean(exc)
+    hn = HackerNewsListener(
+        "hn",
+        HackerNewsOptions(queries=["kopi senja"]),
+        BRANDS,
+        transport=httpx.MockTransport(handler),
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    exc, _ = drain(hn.poll(None))
+    assert "JSON nested 100000 levels deep" in str(exc)
     assert_clean(exc)
