@@ -176,10 +176,14 @@ class GuardedTransport(httpx.BaseTransport):
     """An httpx transport over :class:`GuardedBackend` (HTTP/1.1, verified TLS)."""
 
     def __init__(
-        self, pins: Pins, deadline: Deadline, network: httpcore.NetworkBackend | None = None
+        self,
+        pins: Pins,
+        deadline: Deadline,
+        network: httpcore.NetworkBackend | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self._pool = httpcore.ConnectionPool(
-            ssl_context=ssl.create_default_context(),
+            ssl_context=ssl_context or ssl.create_default_context(),
             max_connections=4,
             max_keepalive_connections=2,
             network_backend=GuardedBackend(pins, deadline, network),
