@@ -32,6 +32,8 @@ pytestmark = pytest.mark.security
 def _no_real_sleep() -> None:
     """Overrides the package's ban on real sleeps: real time is the point here (and
     subprocess waits poll with sleep)."""
+
+
 ROOT = Path(__file__).resolve().parents[2]
 SIMAK = Path(sys.executable).with_name("simak")
 TIME = Path("/usr/bin/time")
