@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint typecheck imports unit bench eval clean
+.PHONY: run test lint typecheck imports unit security bench eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,14 @@ unit: $(VENV)/.installed-dev
 	scripts/with-postgres $(BIN)/pytest
 
 test: lint typecheck imports unit
+
+# Slow hostile-input checks: real-time drips, 2 GiB files, peak RSS of `simak poll` under
+# /usr/bin/time for every hostile feed and file (figures in reports/security-rss.txt), and
+# bandit over the listeners (installed into the venv here, not a runtime dependency).
+security: $(VENV)/.installed-dev
+	$(BIN)/pytest -m security -s tests/listeners
+	$(BIN)/python -m bandit --version >/dev/null 2>&1 || $(BIN)/pip install -q bandit
+	$(BIN)/python -m bandit -q -r listeners simak/yamlsafe.py
 
 bench: $(VENV)/.installed-dev
 	mkdir -p reports

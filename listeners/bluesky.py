@@ -2,42 +2,43 @@
 (optionally one language) and ``listNotifications`` mentions of the brand account.
 
 Responses are read as raw JSON dicts (not the SDK's strict models) so one odd
-post cannot fail a whole page; it becomes a warning instead. New posts are
-gathered newest first back to the cursor (at most ``max_pages`` requests) and
-yielded as one page, so a crash never leaves a half-read window behind.
+post cannot fail a whole page; it becomes a warning instead. New posts are read
+newest first back to the cursor, one page per request (at most ``max_pages`` per
+run); a window not read to its bottom resumes on the next run (search: ``until``
+one millisecond above the oldest post read; notifications: Bluesky's page cursor).
 
 Logins are rationed by Bluesky (createSession: 30 per 5 min, 300 per day): pass
 a ``session_cache`` to reuse the session between runs.
 
-Cursor: ``{"v": 1, "<stream>": {"since": iso time, "seen": [uri digests]}}`` for streams
-``mentions`` and ``search:<query>``.
+Cursor: a window (see :mod:`listeners.window`) per stream, ``mentions`` and
+``search:<query>``: ``since`` is the newest sort time read, ``seen`` digests of the URIs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import datetime
-from typing import Any, Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Protocol
 
 import httpx
 from atproto import Client, models
 from atproto_client.exceptions import (
     AtProtocolError,
-    BadRequestError,
     NetworkError,
     RateLimitExceededError,
     RequestErrorBase,
-    UnauthorizedError,
 )
 from atproto_client.request import Request
 from pydantic import Field
 
-from common.credentials import SecretRef, resolve
+from common.credentials import SecretRef
 from common.errors import SourceUnavailable
 from listeners import cursors
-from listeners.api_base import ApiListener, ApiOptions
-from listeners.base import Author, Mention, PollPage
+from listeners.api_base import ApiListener, ApiOptions, RawPage, Stream
+from listeners.base import Author, Mention
+from listeners.bounds import NonBlank, Seconds, within
 from listeners.convert import parse_time, to_json
+from listeners.failures import Hints, error_text
 from listeners.matching import BrandMatcher
 from listeners.retry import (
     Clock,
@@ -48,9 +49,11 @@ from listeners.retry import (
     real_sleep,
     utc_now,
 )
+from listeners.window import Window
 
 _SEARCH = "app.bsky.feed.searchPosts"
 _NOTIFICATIONS = "app.bsky.notification.listNotifications"
+_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 class SessionCache(Protocol):
@@ -68,26 +71,37 @@ class SessionCache(Protocol):
 class BlueskyOptions(ApiOptions):
     """Options of a ``bluesky`` source."""
 
-    handle: str = Field(description="The brand account's handle, e.g. kopisenja.bsky.social.")
+    handle: NonBlank = Field(description="The brand account's handle, e.g. kopisenja.bsky.social.")
     app_password: SecretRef = Field(description="${ENV} reference to an app password.")
     service_url: str | None = Field(
         default=None, description="PDS / XRPC host; default https://bsky.social."
     )
-    queries: list[str] | None = Field(
+    queries: list[NonBlank] | None = Field(
         default=None, description="searchPosts queries; default: one per brand term."
     )
     lang: str | None = Field(default=None, description="Only posts in this language, e.g. 'id'.")
     mentions: bool = Field(default=True, description="Read mention notifications of the account.")
-    limit: int = Field(default=50, ge=1, le=100, description="Posts per request.")
-    max_pages: int = Field(default=5, ge=1, description="Requests per stream per run.")
-    timeout_s: float = Field(default=20.0, gt=0, description="Per-request timeout, seconds.")
-    seen_limit: int = Field(default=500, ge=10, description="Post URIs remembered per stream.")
+    limit: Annotated[int, within(1, 100, "posts")] = Field(
+        default=50, description="Posts per request (1-100)."
+    )
+    max_pages: Annotated[int, within(1, 100, "requests")] = Field(
+        default=5, description="Requests per stream per run (1-100)."
+    )
+    timeout_s: Seconds = Field(default=20.0, description="Per-request timeout (0.1-600 s).")
+    seen_limit: Annotated[int, within(10, 10_000, "URIs")] = Field(
+        default=500, description="Post URIs remembered per stream (10-10000)."
+    )
 
 
-class BlueskyListener(ApiListener[BlueskyOptions]):
+class BlueskyListener(ApiListener[BlueskyOptions, Client]):
     """Polls Bluesky search and mention notifications for brand mentions."""
 
     platform = "bluesky"
+    service_name = "Bluesky"
+    hints = Hints(
+        refused="check the handle and the app password variable",
+        missing="check service_url",
+    )
 
     def __init__(
         self,
@@ -101,36 +115,19 @@ class BlueskyListener(ApiListener[BlueskyOptions]):
         clock: Clock = utc_now,
         sleep: Sleep = real_sleep,
     ) -> None:
-        super().__init__(name, options, matcher, clock=clock, sleep=sleep)
-        self._env = env
+        super().__init__(name, options, matcher, env=env, clock=clock, sleep=sleep)
         self._transport = transport
         self._cache = session_cache
 
-    def poll(self, cursor: str | None) -> Iterator[PollPage]:
-        """Yield one page per stream with the posts newer than the cursor."""
-        self._retrier.start_run()
-        password = resolve(self._name, self.options.app_password, self._env)
-        client = self._login(password)
-        state = cursors.load(cursor)
-        for stream, nsid, params in self._streams():
-            page, state[stream] = self._poll_stream(
-                client, stream, nsid, params, state.get(stream) or {}
-            )
-            state["v"] = 1
-            yield PollPage(
-                mentions=page.mentions,
-                cursor=cursors.dump(state),
-                fetched=page.fetched,
-                warnings=page.warnings,
-            )
-
-    def _login(self, password: str) -> Client:
+    def _start(self, state: dict[str, Any]) -> Client:
+        password = self._secret(self.options.app_password)
         kwargs: dict[str, Any] = {"timeout": self.options.timeout_s}
         if self._transport is not None:
             kwargs["transport"] = self._transport
         client = Client(base_url=self.options.service_url, request=Request(**kwargs))
         cached = self._cache.load() if self._cache else None
         if cached:
+            self._remember_session(cached)
             try:
                 self._retrier.call(
                     "resuming the Bluesky session",
@@ -145,6 +142,7 @@ class BlueskyListener(ApiListener[BlueskyOptions]):
             lambda: client.login(self.options.handle, password, fetch_bsky_profile=False),
             self._classify,
         )
+        self._remember_session(client.export_session_string())
         if self._cache is not None:
             self._cache.save(client.export_session_string())
             cache = self._cache
@@ -153,128 +151,91 @@ class BlueskyListener(ApiListener[BlueskyOptions]):
             )
         return client
 
-    def _streams(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    def _remember_session(self, session: str) -> None:
+        """The session's tokens are secrets too: never in a message."""
+        self._redact.add(session)
+        for part in session.split(":::"):
+            if len(part) >= 20:
+                self._redact.add(part)
+
+    def _streams(self, run: Client) -> Iterator[Stream]:
         if self.options.mentions:
-            yield "mentions", _NOTIFICATIONS, {"reasons": ["mention"]}
+            own = self._own_brand(self.options.handle)
+            yield Stream("mentions", _NOTIFICATIONS, {"reasons": ["mention"]}, brand=own)
         queries = self.options.queries
-        if queries is None:
-            queries = sorted({t for b in self.matcher.brands for t in b.terms})
-        for query in queries:
+        for query in self._brand_terms() if queries is None else queries:
             params: dict[str, Any] = {"q": query, "sort": "latest"}
             if self.options.lang:
                 params["lang"] = self.options.lang
-            yield f"search:{query}", _SEARCH, params
+            yield Stream(f"search:{query}", _SEARCH, params)
 
-    def _poll_stream(
-        self,
-        client: Client,
-        stream: str,
-        nsid: str,
-        base: dict[str, Any],
-        previous: dict[str, Any],
-    ) -> tuple[PollPage, dict[str, Any]]:
-        seen = set(previous.get("seen") or [])
-        since = previous.get("since")
-        posts, warnings = self._gather(client, stream, nsid, base, seen, since)
-        mentions: list[Mention] = []
-        own = self._own_brand() if stream == "mentions" else None
-        for post in posts:
-            try:
-                mention = self._mention(post, own)
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                warnings.append(
-                    f"bluesky {stream}: post {post.get('uri', '?')} unreadable, skipped ({exc!r})"
-                )
-                continue
-            if mention is not None:
-                mentions.append(mention)
-        times = [t for t in (_sort_time(p) for p in posts) if t]
-        state = {
-            "since": max([since, *times], key=lambda v: v or "") if (since or times) else None,
-            "seen": cursors.remember(
-                seen, [cursors.digest(str(p.get("uri"))) for p in posts], self.options.seen_limit
-            ),
-        }
-        page = PollPage(mentions=mentions, cursor=None, fetched=len(posts), warnings=warnings)
-        return page, state
+    def _fetch(self, run: Client, stream: Stream, window: Window) -> RawPage:
+        params = {**stream.params, "limit": self.options.limit}
+        search = stream.kind == _SEARCH
+        if search and window.since:
+            params["since"] = window.since  # inclusive; the seen keys drop the overlap
+        if search and window.resume:
+            params["until"] = window.resume  # exclusive; one ms above the oldest read
+        elif window.resume:
+            params["cursor"] = window.resume
+        body = self._query(run, stream, params)
+        items = body.get("notifications" if stream.kind == _NOTIFICATIONS else "posts")
+        items = items if isinstance(items, list) else []
+        more = bool(body.get("cursor")) and bool(items)
+        if not more:
+            return RawPage(items)
+        if not search:
+            return RawPage(items, resume=str(body["cursor"]))
+        oldest = min((t for t in (_sort_time(i) for i in items) if t), default=None)
+        return RawPage(items, resume=_just_after(oldest) if oldest else None)
 
-    def _gather(
-        self,
-        client: Client,
-        stream: str,
-        nsid: str,
-        base: dict[str, Any],
-        seen: set[str],
-        since: str | None,
-    ) -> tuple[list[dict[str, Any]], list[str]]:
-        """New posts, newest first, back to the cursor or ``max_pages`` requests."""
-        out: list[dict[str, Any]] = []
-        page_cursor: str | None = None
-        for _ in range(self.options.max_pages):
-            params = {**base, "limit": self.options.limit}
-            if nsid == _SEARCH and since:
-                params["since"] = since  # inclusive; the seen URIs drop the overlap
-            if page_cursor:
-                params["cursor"] = page_cursor
-            body = self._query(client, nsid, params, stream)
-            items = body.get("notifications" if nsid == _NOTIFICATIONS else "posts") or []
-            reached_old = False
-            for item in items:
-                if not isinstance(item, dict):
-                    continue
-                uri = cursors.digest(str(item.get("uri")))
-                old = uri in seen or (since is not None and (_sort_time(item) or "") < since)
-                if old:
-                    reached_old = True
-                    continue
-                if nsid == _NOTIFICATIONS and item.get("reason") != "mention":
-                    continue
-                out.append(item)
-            page_cursor = body.get("cursor")
-            if reached_old or not page_cursor or not items:
-                return out, []
-        warning = (
-            (
-                f"bluesky {stream}: more new posts than {self.options.max_pages} pages; "
-                "older ones were skipped (raise max_pages)"
-            )
-            if since
-            else None
-        )
-        return out, [warning] if warning else []
-
-    def _query(
-        self, client: Client, nsid: str, params: dict[str, Any], stream: str
-    ) -> dict[str, Any]:
+    def _query(self, client: Client, stream: Stream, params: dict[str, Any]) -> dict[str, Any]:
         model = (
             models.AppBskyFeedSearchPosts.Params
-            if nsid == _SEARCH
+            if stream.kind == _SEARCH
             else models.AppBskyNotificationListNotifications.Params
         )
         response = self._retrier.call(
-            f"reading Bluesky {stream}",
-            lambda: client.invoke_query(nsid, params=model(**params)),
+            f"reading Bluesky {stream.key}",
+            lambda: client.invoke_query(stream.kind, params=model(**params)),
             self._classify,
         )
         if not isinstance(response.content, dict):
-            raise SourceUnavailable(
-                f"source {self._name!r}: unreadable reply from Bluesky for {stream}; re-run later"
-            )
+            raise self._unreadable(f"reading {stream.key}")
         return response.content
 
-    def _mention(self, post: dict[str, Any], own: str | None) -> Mention | None:
-        record = post["record"]
+    def _key(self, item: Any) -> str | None:
+        uri = item.get("uri") if isinstance(item, dict) else None
+        return cursors.digest(str(uri)) if uri else None
+
+    def _mark(self, item: Any) -> str | None:
+        return _sort_time(item)
+
+    def _ident(self, item: Any) -> object:
+        return item.get("uri") if isinstance(item, dict) else "?"
+
+    def _is_old(self, item: Any, window: Window) -> bool:
+        if self._safe_key(item) in window.seen:
+            return True
+        when = _sort_time(item) if isinstance(item, dict) else None
+        return bool(window.since and when and when < str(window.since))
+
+    def _convert(self, run: Client, stream: Stream, item: Any) -> Mention | None:
+        if stream.kind == _NOTIFICATIONS and item.get("reason") != "mention":
+            return None
+        record = item["record"]
         text = str(record.get("text") or "")
-        brand = own or self.matcher.match(text)
+        brand = stream.brand or self.matcher.match(text)
         if brand is None:
             return None
-        author = post["author"]
+        author = item["author"]
         handle = author.get("handle")
-        uri = str(post["uri"])
-        created = parse_time(record.get("createdAt")) or parse_time(post.get("indexedAt"))
+        uri = str(item["uri"])
+        created = parse_time(record.get("createdAt")) or parse_time(item.get("indexedAt"))
         if created is None:
-            raise ValueError("no createdAt")
+            raise ValueError("no readable createdAt or indexedAt")
         langs = record.get("langs") or []
+        profile = f"https://bsky.app/profile/{handle or author['did']}"
         return Mention(
             platform=self.platform,
             external_id=uri,
@@ -286,56 +247,63 @@ class BlueskyListener(ApiListener[BlueskyOptions]):
                 user_id=str(author["did"]),
                 handle=handle,
                 display_name=author.get("displayName") or None,
-                profile_url=f"https://bsky.app/profile/{handle or author['did']}",
+                profile_url=profile,
             ),
             created_at=created,
-            url=f"https://bsky.app/profile/{handle or author['did']}/post/{uri.rsplit('/', 1)[-1]}",
+            url=f"{profile}/post/{uri.rsplit('/', 1)[-1]}",
             lang_hint=langs[0] if langs else None,
-            raw_json=to_json(post),
+            raw_json=to_json(item),
         )
-
-    def _own_brand(self) -> str | None:
-        handle = self.options.handle.lstrip("@").lower()
-        for brand in self.matcher.brands:
-            if brand.handles.get("bluesky", "").lstrip("@").lower() == handle:
-                return brand.name
-        return None
 
     def _classify(self, exc: Exception) -> TransientError | ThrottledError | None:
         if isinstance(exc, RateLimitExceededError):
             headers = exc.response.headers if exc.response else {}
             wait = parse_retry_after(headers.get("retry-after"), self._retrier.now())
             return ThrottledError("HTTP 429 from Bluesky", retry_at=exc.reset_at, retry_after=wait)
-        if isinstance(exc, NetworkError):
-            return TransientError(f"network error talking to Bluesky ({_line(exc)})")
-        status = (
-            exc.response.status_code
-            if isinstance(exc, RequestErrorBase) and exc.response is not None
-            else None
-        )
-        if status is not None and status >= 500:
-            return TransientError(f"HTTP {status} from Bluesky")
-        if isinstance(exc, UnauthorizedError):
+        if isinstance(exc, NetworkError) and exc.response is None:
+            return TransientError(f"network error talking to Bluesky ({error_text(exc)})")
+        if isinstance(exc, RequestErrorBase) and exc.response is not None:
+            response = exc.response
+            failure = self._status_error(response.status_code, _detail(response.content))
+            if isinstance(failure, TransientError | ThrottledError):
+                return failure
+            if failure is not None:
+                raise failure from exc
+        if isinstance(exc, AtProtocolError):
             raise SourceUnavailable(
-                f"source {self._name!r}: Bluesky refused the login ({_line(exc)}); check the "
-                "handle and the app password variable"
+                f"source {self._name!r}: Bluesky request failed ({error_text(exc)}); "
+                "check the options"
             ) from exc
-        if isinstance(exc, BadRequestError | AtProtocolError):
-            raise SourceUnavailable(
-                f"source {self._name!r}: Bluesky request failed ({type(exc).__name__}: "
-                f"{_line(exc)}); check the options"
-            ) from exc
+        if isinstance(exc, ValueError | RecursionError):
+            raise self._unreadable("reading posts", exc) from exc
         return None
 
 
-def _sort_time(item: dict[str, Any]) -> str | None:
+def _detail(content: Any) -> str:
+    """The error and message of an XRPC error body, whatever its shape."""
+    if isinstance(content, bytes):
+        return content[:2000].decode("utf-8", "replace")
+    error = getattr(content, "error", None) or (
+        content.get("error") if isinstance(content, dict) else None
+    )
+    message = getattr(content, "message", None) or (
+        content.get("message") if isinstance(content, dict) else None
+    )
+    return ": ".join(str(p) for p in (error, message) if p) or str(content or "")
+
+
+def _sort_time(item: Any) -> str | None:
     """The ISO time Bluesky sorts by (its ``sortAt``: the earlier of created and indexed)."""
+    if not isinstance(item, dict):
+        return None
     record = item.get("record")
     created = parse_time(record.get("createdAt")) if isinstance(record, dict) else None
     valid: list[datetime] = [t for t in (created, parse_time(item.get("indexedAt"))) if t]
     # One fixed format, so cursor times compare correctly as strings.
-    return min(valid).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if valid else None
+    return min(valid).strftime(_FORMAT) if valid else None
 
 
-def _line(exc: Exception) -> str:
-    return " ".join(str(exc).split())[:200] or type(exc).__name__
+def _just_after(when: str) -> str:
+    """One millisecond after ``when``: ``until`` is exclusive, ties must be read again."""
+    moment = datetime.strptime(when, _FORMAT).replace(tzinfo=UTC) + timedelta(milliseconds=1)
+    return moment.strftime(_FORMAT)

@@ -9,6 +9,9 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 
+#: Times outside this range are unreadable: a typo, a sentinel, or an attempt to overflow.
+EARLIEST = datetime(1980, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 _BLOCK_TAGS = frozenset({"p", "br", "div", "li", "blockquote", "h1", "h2", "h3", "h4", "tr"})
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
@@ -55,38 +58,58 @@ def _tidy(text: str) -> str:
 
 
 def as_utc(value: datetime) -> datetime:
-    """A timezone-aware UTC datetime; naive values are taken to be UTC already."""
+    """A timezone-aware UTC datetime; naive values are taken to be UTC already.
+
+    Raises OverflowError for times that do not exist in UTC (year 1 at +14:00).
+    """
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
 
 
+def in_range(value: datetime | None) -> datetime | None:
+    """``value`` when it lies between :data:`EARLIEST` and :data:`LATEST`, else None."""
+    return value if value is not None and EARLIEST <= value <= LATEST else None
+
+
 def parse_time(value: Any) -> datetime | None:
-    """A UTC datetime from ISO 8601 text, epoch seconds, or a datetime; None if unreadable."""
+    """A UTC datetime from ISO 8601 text, epoch seconds, or a datetime.
+
+    None when unreadable or outside :data:`EARLIEST`..:data:`LATEST`; never raises.
+    """
     if value is None or value == "":
         return None
+    try:
+        return in_range(_parse(value))
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def require_time(value: Any, what: str = "created_at") -> datetime:
+    """Like :func:`parse_time`, but a ValueError naming the field and value when unreadable."""
+    parsed = parse_time(value)
+    if parsed is None:
+        raise ValueError(f"unreadable or out-of-range {what} {str(value)[:40]!r}")
+    return parsed
+
+
+def _parse(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         return as_utc(value)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return _from_epoch(float(value))
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) > 64:
         return None
     text = value.strip()
     if re.fullmatch(r"-?\d+(\.\d+)?", text):
         return _from_epoch(float(text))
-    try:
-        return as_utc(datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00")))
-    except ValueError:
-        return None
+    return as_utc(datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00")))
 
 
-def _from_epoch(seconds: float) -> datetime | None:
+def _from_epoch(seconds: float) -> datetime:
     if seconds > 1e11:  # milliseconds, as JavaScript-based exporters write them
         seconds /= 1000.0
-    try:
-        return datetime.fromtimestamp(seconds, UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 def to_json(payload: Any) -> str:

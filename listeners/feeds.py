@@ -13,45 +13,55 @@ where ``seen`` holds short digests of the entry ids in the latest documents.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qs, urlsplit
 
 import feedparser
+import httpcore
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from common.errors import RateLimited, SourceError, SourceUnavailable
 from listeners import cursors
 from listeners.base import Author, Mention, PollPage
-from listeners.convert import html_to_text, to_json
-from listeners.fetch import ACCEPT, FetchLimits, Resolver, SafeFetcher, is_local, validators
+from listeners.bounds import MIB, NonBlank, Seconds, within
+from listeners.charsets import declare_charset
+from listeners.convert import html_to_text, in_range, to_json
+from listeners.failures import error_text
+from listeners.fetch import ACCEPT, FetchLimits, SafeFetcher, is_local, validators
 from listeners.matching import BrandMatcher
-from listeners.retry import (
-    Clock,
-    Retrier,
-    RetryPolicy,
-    Sleep,
-    real_sleep,
-    utc_now,
-)
+from listeners.netguard import Resolver
+from listeners.retry import Clock, Sleep, real_sleep, utc_now
+from listeners.skeleton import ListenerCore, SourceOptions
+from listeners.transport import Monotonic
+
+_ENTRY_TAG = re.compile(rb"<(?:[A-Za-z0-9_-]{1,20}:)?(?:item|entry)[\s>/]", re.IGNORECASE)
 
 
-class FeedsOptions(BaseModel):
+class FeedsOptions(SourceOptions):
     """Options of a ``feeds`` source: one or more RSS/Atom feeds."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    urls: list[str] = Field(
-        min_length=1, description="Feed URLs (http/https), file:// URLs or local paths."
+    urls: list[NonBlank] = Field(
+        min_length=1,
+        max_length=1000,
+        description="Feed URLs (http/https), file:// URLs or local paths.",
     )
-    timeout_s: float = Field(default=20.0, gt=0, description="Per-request timeout, seconds.")
-    max_bytes: int = Field(
-        default=10 * 1024 * 1024, gt=0, description="Largest feed accepted (after gunzip)."
+    timeout_s: Seconds = Field(
+        default=20.0, description="Longest wait for a connection or a read (0.1-600 s)."
     )
-    max_redirects: int = Field(default=5, ge=0, description="Redirects followed per fetch.")
+    deadline_s: Annotated[float, within(1, 600, "seconds")] = Field(
+        default=60.0, description="Longest a whole feed fetch may take, redirects included."
+    )
+    max_bytes: Annotated[int, within(1024, 100 * MIB, "bytes")] = Field(
+        default=10 * MIB, description="Largest feed accepted, on the wire and decoded."
+    )
+    max_redirects: Annotated[int, within(0, 10, "redirects")] = Field(
+        default=5, description="Redirects followed per fetch (0-10)."
+    )
     user_agent: str = Field(
         default="Simak/0.1 (social listening; feed reader)",
         description="User-Agent sent to feed servers.",
@@ -60,16 +70,20 @@ class FeedsOptions(BaseModel):
         default=False,
         description="Allow feeds on loopback/private/link-local addresses (off: SSRF guard).",
     )
-    seen_limit: int = Field(
-        default=1000, ge=10, description="Entry ids remembered per feed for dedup."
+    max_entries: Annotated[int, within(1, 100_000, "entries")] = Field(
+        default=5000,
+        description="Feeds with more entries are refused (parsing costs ~1 ms per entry).",
     )
-    attempts: int = Field(default=3, ge=1, description="Tries per fetch on timeouts and 5xx.")
+    seen_limit: Annotated[int, within(10, 10_000, "ids")] = Field(
+        default=1000, description="Entry ids remembered per feed for dedup (10-10000)."
+    )
 
 
-class FeedsListener:
+class FeedsListener(ListenerCore[FeedsOptions]):
     """Polls RSS/Atom feeds; one page per feed, mentions are entries matching a brand."""
 
     platform = "rss"
+    service_name = "feed"
 
     def __init__(
         self,
@@ -81,47 +95,43 @@ class FeedsListener:
         client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
         resolver: Resolver | None = None,
+        network: httpcore.NetworkBackend | None = None,
         clock: Clock = utc_now,
         sleep: Sleep = real_sleep,
+        monotonic: Monotonic | None = None,
     ) -> None:
-        self._name = name
-        self.options = options
-        self.matcher = matcher
+        super().__init__(name, options, matcher, env=env, clock=clock, sleep=sleep)
         self._client = client
         self._transport = transport
-        self._clock = clock
-        self._retrier = Retrier(
-            name, RetryPolicy(attempts=options.attempts), clock=clock, sleep=sleep
+        self._network = network
+        limits = FetchLimits(
+            options.max_bytes,
+            options.max_redirects,
+            options.user_agent,
+            options.allow_private_hosts,
+            options.deadline_s,
         )
         self._fetcher = SafeFetcher(
-            name,
-            FetchLimits(
-                options.max_bytes,
-                options.max_redirects,
-                options.user_agent,
-                options.allow_private_hosts,
-            ),
-            self._retrier,
-            resolver=resolver,
-            clock=clock,
+            name, limits, self._retrier, resolver=resolver, clock=clock, monotonic=monotonic
         )
-
-    @property
-    def name(self) -> str:
-        """The configured source name."""
-        return self._name
 
     def poll(self, cursor: str | None) -> Iterator[PollPage]:
         """Yield one page per feed; failures of single feeds are raised after the others."""
+        return self._guarded(self._poll(cursor))
+
+    def _poll(self, cursor: str | None) -> Iterator[PollPage]:
         self._retrier.start_run()
-        feeds: dict[str, Any] = dict(cursors.load(cursor).get("feeds") or {})
+        stored = cursors.load(cursor).get("feeds")
+        feeds: dict[str, Any] = dict(stored) if isinstance(stored, dict) else {}
         failures: list[SourceError] = []
         client = self._client or self._new_client()
         try:
             for url in self.options.urls:
                 previous = feeds.get(url)
                 try:
-                    page, state = self._poll_feed(client, url, previous or {})
+                    page, state = self._poll_feed(
+                        client, url, previous if isinstance(previous, dict) else {}
+                    )
                 except (SourceUnavailable, RateLimited) as exc:
                     failures.append(exc)
                     continue
@@ -142,17 +152,20 @@ class FeedsListener:
         if len(failures) == 1 and len(self.options.urls) == 1:
             raise failures[0]
         if failures:
+            shown = " | ".join(str(f) for f in failures[:3])
+            more = f" | and {len(failures) - 3} more" if len(failures) > 3 else ""
             raise SourceUnavailable(
                 f"source {self._name!r}: {len(failures)} of {len(self.options.urls)} feeds "
-                "failed: " + " | ".join(str(f) for f in failures)
+                f"failed: {shown}{more}"
             )
 
     def _new_client(self) -> httpx.Client:
         return httpx.Client(
-            transport=self._transport,
+            transport=self._transport or self._fetcher.transport(self._network),
             timeout=httpx.Timeout(self.options.timeout_s),
             follow_redirects=False,  # followed by hand so each hop passes the SSRF guard
             headers={"User-Agent": self.options.user_agent, "Accept": ACCEPT},
+            trust_env=False,  # no proxy from the environment: the guard must see the hop
         )
 
     def _poll_feed(
@@ -168,9 +181,21 @@ class FeedsListener:
             # 304, or the same bytes again from a server without validators: no work.
             state = {**previous, **validators(fetched.headers)}
             return PollPage(mentions=[], cursor=None, not_modified=True), state
-        parsed = feedparser.parse(fetched.body, response_headers=fetched.headers)
+        self._check_entries(url, fetched.body)
+        try:
+            headers, guessed = declare_charset(fetched.body, fetched.headers)
+            parsed = feedparser.parse(fetched.body, response_headers=headers)
+        except Exception as exc:  # feedparser is lenient; anything left is this feed's failure
+            raise SourceUnavailable(
+                f"source {self._name!r}: {url} is not a readable RSS/Atom feed "
+                f"({error_text(exc, 160)}); open it in a browser and fix the URL"
+            ) from exc
         self._check_readable(url, parsed)
         page, ids, latest = self._entries(url, parsed, set(previous.get("seen") or []))
+        if guessed:
+            page.warnings.insert(
+                0, f"{url}: no encoding that fits is declared; read as {guessed} (detected)"
+            )
         state = {
             **validators(fetched.headers),
             "sha256": digest,
@@ -178,6 +203,16 @@ class FeedsListener:
             "latest": max(filter(None, [previous.get("latest"), latest]), default=None),
         }
         return page, state
+
+    def _check_entries(self, url: str, body: bytes) -> None:
+        """Refuse a feed with absurdly many entries before feedparser spends minutes on it."""
+        limit = self.options.max_entries
+        for count, _ in enumerate(_ENTRY_TAG.finditer(body), start=1):
+            if count > limit:
+                raise SourceUnavailable(
+                    f"source {self._name!r}: {url} has more than {limit} entries; "
+                    "raise options.max_entries if it is a real feed"
+                )
 
     def _check_readable(self, url: str, parsed: Any) -> None:
         # No entries and no recognised format: an error page, an empty body, a JSON Feed
@@ -197,10 +232,10 @@ class FeedsListener:
                 f"{url}: feed is not well-formed ({_reason(parsed)}); "
                 f"kept the {len(parsed.entries)} entries that parsed"
             )
-        mentions: list[Mention] = []
         ids: list[str] = []
         times: list[str] = []
-        for entry in parsed.entries:
+
+        def convert(entry: Any) -> Mention | None:
             entry_id = _entry_id(url, entry)
             key = cursors.digest(entry_id)
             ids.append(key)
@@ -208,11 +243,18 @@ class FeedsListener:
             if created is not None:
                 times.append(created.isoformat())
             if key in seen:
-                continue
-            mention = self._mention(url, parsed.feed, entry, entry_id, created)
-            if mention is not None:
-                mentions.append(mention)
-        page = PollPage(mentions=mentions, cursor=None, fetched=len(ids), warnings=warnings)
+                return None
+            return self._mention(url, parsed.feed, entry, entry_id, created)
+
+        mentions, problems = self._convert_items(
+            url, parsed.entries, convert, lambda entry: entry.get("id") or entry.get("link")
+        )
+        page = PollPage(
+            mentions=mentions,
+            cursor=None,
+            fetched=len(parsed.entries),
+            warnings=warnings + problems,
+        )
         return page, ids, max(times, default=None)
 
     def _mention(
@@ -269,12 +311,14 @@ def _entry_id(url: str, entry: Any) -> str:
 
 def _entry_time(entry: Any) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(key)
+        value = dict.get(entry, key)  # not entry.get: feedparser maps missing date keys
         if isinstance(value, time.struct_time):
             try:
-                return datetime(*value[:6], tzinfo=UTC)
-            except ValueError:
+                when = in_range(datetime(*value[:6], tzinfo=UTC))
+            except (ValueError, OverflowError):
                 continue
+            if when is not None:
+                return when
     return None
 
 

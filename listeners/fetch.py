@@ -1,20 +1,29 @@
-"""Guarded HTTP fetching for feeds: conditional GET, size cap, checked redirects, no
-private addresses unless allowed, local files too."""
+"""Guarded HTTP fetching for feeds: conditional GET, checked redirects, pinned addresses,
+an overall deadline, and caps on bytes on the wire and decoded; local files too.
+
+Every hop of a fetch (the URL and each redirect) is checked by the SSRF guard in
+:mod:`listeners.netguard`, whose answer the transport connects to. The body is read
+raw and decoded here in bounded steps (:mod:`listeners.decode`); the deadline ends a
+fetch that drips, whatever the per-read timeout (:mod:`listeners.transport`).
+"""
 
 from __future__ import annotations
 
-import ipaddress
-import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
 
+import httpcore
 import httpx
 
 from common.errors import SourceUnavailable
+from listeners.decode import ACCEPT_ENCODING, BadEncoding, BodyTooLarge, BoundedDecoder
+from listeners.failures import error_text, one_line
+from listeners.localfile import NotRegularFile, TooLarge, read_capped
+from listeners.netguard import Blocked, Pins, Resolver
 from listeners.retry import (
     Clock,
     Retrier,
@@ -23,8 +32,8 @@ from listeners.retry import (
     parse_retry_after,
     utc_now,
 )
+from listeners.transport import Deadline, DeadlineExceeded, GuardedTransport, Monotonic
 
-Resolver = Callable[[str], list[str]]
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
@@ -45,10 +54,11 @@ class Fetched:
 class FetchLimits:
     """What a fetch may do."""
 
-    max_bytes: int
+    max_bytes: int  # on the wire and decoded, each
     max_redirects: int
     user_agent: str
     allow_private_hosts: bool
+    deadline_s: float = 60.0  # the whole fetch: every hop, retry and read
 
 
 class SafeFetcher:
@@ -62,51 +72,73 @@ class SafeFetcher:
         *,
         resolver: Resolver | None = None,
         clock: Clock = utc_now,
+        monotonic: Monotonic | None = None,
     ) -> None:
         self._source = source
         self._limits = limits
         self._retrier = retrier
-        self._resolver = resolver or system_resolver
         self._clock = clock
+        self.pins = Pins(resolver, allow_private=limits.allow_private_hosts)
+        self.deadline = Deadline(monotonic) if monotonic else Deadline()
+
+    def transport(self, network: httpcore.NetworkBackend | None = None) -> GuardedTransport:
+        """A transport that connects only where :attr:`pins` checked, by the deadline."""
+        return GuardedTransport(self.pins, self.deadline, network)
 
     def read_local(self, url: str) -> Fetched:
         """Read a local feed file (a path or a file: URL), within the size cap."""
         path = Path(url2pathname(urlsplit(url).path)) if url.startswith("file:") else Path(url)
         try:
-            size = path.stat().st_size
-            if size > self._limits.max_bytes:
-                raise SourceUnavailable(
-                    f"source {self._source!r}: {path} is {size} bytes, over max_bytes "
-                    f"({self._limits.max_bytes}); raise options.max_bytes"
-                )
-            return Fetched(path.read_bytes(), {}, str(path))
+            return Fetched(read_capped(path, self._limits.max_bytes), {}, str(path))
+        except NotRegularFile as exc:
+            raise self._fail(f"{exc}; check the path in the source's urls") from exc
+        except TooLarge as exc:
+            raise self._fail(
+                f"{path} is larger than max_bytes ({self._limits.max_bytes}); "
+                "raise options.max_bytes if it is a real feed"
+            ) from exc
         except OSError as exc:
-            raise SourceUnavailable(
-                f"source {self._source!r}: cannot read {path}: {exc.strerror or exc}; "
-                "check the path in the source's urls"
+            raise self._fail(
+                f"cannot read {path}: {exc.strerror or exc}; check the path in the source's urls"
             ) from exc
 
     def fetch(self, client: httpx.Client, url: str, previous: dict[str, Any]) -> Fetched:
         """GET ``url`` conditionally (ETag / Last-Modified from ``previous``), with retries."""
         # Also set per request, for an injected client without our default headers.
-        headers = {"User-Agent": self._limits.user_agent, "Accept": ACCEPT}
+        headers = {
+            "User-Agent": self._limits.user_agent,
+            "Accept": ACCEPT,
+            "Accept-Encoding": ACCEPT_ENCODING,
+        }
         if previous.get("etag"):
-            headers["If-None-Match"] = str(previous["etag"])
+            headers["If-None-Match"] = one_line(previous["etag"], 500)
         if previous.get("modified"):
-            headers["If-Modified-Since"] = str(previous["modified"])
-        return self._retrier.call(
-            f"fetching {url}", lambda: self._get(client, url, headers), self._classify
-        )
+            headers["If-Modified-Since"] = one_line(previous["modified"], 100)
+        self.pins.reset()  # DNS is asked again on each fetch, once
+        self.deadline.start(self._limits.deadline_s)
+        try:
+            return self._retrier.call(
+                f"fetching {url}", lambda: self._get(client, url, headers), self._classify
+            )
+        except DeadlineExceeded as exc:
+            raise self._fail(
+                f"{url} {exc} (deadline_s); the server is too slow or drips its answer"
+            ) from exc
+        except Blocked as exc:
+            raise self._fail(str(exc)) from exc
+
+    def _fail(self, text: str) -> SourceUnavailable:
+        return SourceUnavailable(f"source {self._source!r}: {text}")
 
     def _classify(self, exc: Exception) -> TransientError | ThrottledError | None:
         if isinstance(exc, httpx.TimeoutException):
             return TransientError(f"timed out ({type(exc).__name__})")
+        if isinstance(exc, httpx.RemoteProtocolError) and "location header" in str(exc):
+            raise self._fail(f"a redirect to an invalid URL ({error_text(exc)})") from exc
         if isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError):
-            return TransientError(f"network error ({type(exc).__name__}: {exc})")
-        if isinstance(exc, httpx.HTTPError):
-            raise SourceUnavailable(
-                f"source {self._source!r}: {type(exc).__name__}: {exc}; check the feed URL"
-            ) from exc
+            return TransientError(f"network error ({error_text(exc)})")
+        if isinstance(exc, httpx.HTTPError | httpx.InvalidURL):
+            raise self._fail(f"{error_text(exc)}; check the feed URL") from exc
         return None
 
     def _get(self, client: httpx.Client, url: str, headers: dict[str, str]) -> Fetched:
@@ -117,16 +149,16 @@ class SafeFetcher:
             with client.stream("GET", current, headers=headers, follow_redirects=False) as resp:
                 location = resp.headers.get("location")
                 if resp.status_code in _REDIRECTS and location:
-                    current = urljoin(current, location)
+                    current = urljoin(current, location.strip())
                     continue
                 self._check_status(resp, current)
                 if resp.status_code == 304:
                     return Fetched(None, _lower(resp.headers), current)
-                body = self._read_capped(resp, current)
+                body = self._read_bounded(resp, current)
                 return Fetched(body, self._parse_headers(resp, current), current)
-        raise SourceUnavailable(
-            f"source {self._source!r}: more than {self._limits.max_redirects} redirects from "
-            f"{url}; use the final feed URL in the source's urls"
+        raise self._fail(
+            f"more than {self._limits.max_redirects} redirects from {url}; "
+            "use the final feed URL in the source's urls"
         )
 
     def _check_status(self, resp: httpx.Response, url: str) -> None:
@@ -137,23 +169,37 @@ class SafeFetcher:
         if code >= 500:
             raise TransientError(f"HTTP {code} from {url}")
         if code >= 400:
-            raise SourceUnavailable(
-                f"source {self._source!r}: HTTP {code} from {url}; check that the feed URL "
-                "still exists and is public"
+            raise self._fail(
+                f"HTTP {code} from {url}; check that the feed URL still exists and is public"
             )
 
-    def _read_capped(self, resp: httpx.Response, url: str) -> bytes:
-        chunks: list[bytes] = []
-        total = 0
-        for chunk in resp.iter_bytes():  # decoded: the cap also stops gzip bombs
-            total += len(chunk)
-            if total > self._limits.max_bytes:
-                raise SourceUnavailable(
-                    f"source {self._source!r}: {url} is larger than max_bytes "
-                    f"({self._limits.max_bytes}); raise options.max_bytes if it is a real feed"
-                )
-            chunks.append(chunk)
-        return b"".join(chunks)
+    def _read_bounded(self, resp: httpx.Response, url: str) -> bytes:
+        """The decoded body; refused past ``max_bytes`` on the wire or decoded."""
+        cap = self._limits.max_bytes
+        too_large = self._fail(
+            f"{url} is larger than max_bytes ({cap}); raise options.max_bytes if it is a real feed"
+        )
+        declared = resp.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap:
+            raise too_large
+        try:
+            decoder = BoundedDecoder(resp.headers.get("content-encoding"), cap)
+            parts: list[bytes] = []
+            wire = 0
+            for chunk in _raw_chunks(resp):
+                wire += len(chunk)
+                if wire > cap:
+                    raise too_large
+                parts.append(decoder.feed(chunk))
+                self.deadline.check()
+            parts.append(decoder.flush())
+        except BodyTooLarge as exc:
+            raise too_large from exc
+        except BadEncoding as exc:
+            raise self._fail(
+                f"{url}: {exc}; the server sent what the feed reader cannot read"
+            ) from exc
+        return b"".join(parts)
 
     def _parse_headers(self, resp: httpx.Response, url: str) -> dict[str, str]:
         headers = _lower(resp.headers)
@@ -164,37 +210,18 @@ class SafeFetcher:
         return headers
 
     def _guard(self, url: str) -> None:
-        """Refuse non-http(s) URLs and, unless allowed, hosts on private addresses."""
+        """Refuse non-http(s) URLs and hosts the SSRF guard refuses (see netguard)."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise SourceUnavailable(
-                f"source {self._source!r}: {url!r} is not an http(s) URL; fix the source's urls"
-            )
-        if self._limits.allow_private_hosts:
-            return
-        addresses = self._addresses(parts.hostname)
-        for address in addresses:
-            if not ipaddress.ip_address(address.split("%")[0]).is_global:
-                raise SourceUnavailable(
-                    f"source {self._source!r}: {parts.hostname} resolves to the non-public "
-                    f"address {address}; set allow_private_hosts: true if that is intended"
-                )
-
-    def _addresses(self, host: str) -> list[str]:
-        try:
-            return [str(ipaddress.ip_address(host))]  # a literal address needs no DNS
-        except ValueError:
-            pass
-        try:
-            return self._resolver(host)
-        except OSError as exc:
-            raise TransientError(f"cannot resolve {host} ({exc})") from exc
+            raise self._fail(f"{one_line(url, 200)!r} is not an http(s) URL; fix the source's urls")
+        self.pins.addresses(parts.hostname)
 
 
-def system_resolver(host: str) -> list[str]:
-    """Every address ``host`` resolves to (IP literals resolve to themselves)."""
-    infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    return sorted({str(info[4][0]) for info in infos})
+def _raw_chunks(resp: httpx.Response) -> Iterable[bytes]:
+    """The body as sent (still encoded), chunk by chunk."""
+    if resp.is_stream_consumed and isinstance(resp.stream, httpx.SyncByteStream):
+        return resp.stream  # an in-memory response (MockTransport): its original bytes
+    return resp.iter_raw()
 
 
 def is_local(url: str) -> bool:

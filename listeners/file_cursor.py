@@ -18,6 +18,7 @@ class FileState:
     mtime_ns: int = 0
     head: str = ""
     hlen: int = 0
+    skip: bool = False  # inside a too-long line: skip to its newline first
 
 
 def head_hash(handle: IO[bytes], length: int) -> tuple[str, int]:
@@ -55,6 +56,7 @@ def state_from(raw: Any) -> FileState:
             mtime_ns=int(raw.get("mtime_ns", 0)),
             head=str(raw.get("head", "")),
             hlen=int(raw.get("hlen", 0)),
+            skip=bool(raw.get("skip", False)),
         )
     except (TypeError, ValueError):
         return FileState()
@@ -69,12 +71,15 @@ def state_to(state: FileState) -> dict[str, Any]:
         "mtime_ns": state.mtime_ns,
         "head": state.head,
         "hlen": state.hlen,
+        **({"skip": True} if state.skip else {}),
     }
 
 
 def copy_state(state: FileState) -> FileState:
     """An independent copy (pages must not share mutable state)."""
-    return FileState(state.offset, state.line, state.size, state.mtime_ns, state.head, state.hlen)
+    return FileState(
+        state.offset, state.line, state.size, state.mtime_ns, state.head, state.hlen, state.skip
+    )
 
 
 def mtime_of(state: FileState) -> datetime:

@@ -5,28 +5,33 @@ everything else is ingested. The cursor records, per file, how many bytes were
 read and a hash of the file's first bytes: an unchanged file yields nothing, an
 appended file yields only the new lines, and a replaced file is read again from
 the start (storage dedups on platform + external id).
+
+Hostile files cannot hurt: only regular files are read (not ``/dev/zero``, not a
+FIFO), a record longer than ``max_record_bytes`` is skipped after reading at most
+that much of it, JSON nesting is limited before parsing, and a page is yielded
+every ``page_size`` records or every 8 MiB read, so memory stays bounded.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import glob
-import hashlib
-import json
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import IO, Any, Literal
+from typing import IO, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from common.errors import SourceUnavailable
 from listeners import cursors
-from listeners.base import Author, Mention, PollPage
-from listeners.convert import parse_time, to_json
+from listeners.base import Mention, PollPage
+from listeners.bounds import MIB, NonBlank, within
+from listeners.failures import error_text
 from listeners.file_cursor import (
     FileState,
     copy_state,
@@ -36,39 +41,18 @@ from listeners.file_cursor import (
     state_from,
     state_to,
 )
+from listeners.file_fields import FileFields as FileFields
+from listeners.file_fields import record_mention
+from listeners.jsonsafe import loads_bounded
+from listeners.localfile import NotRegularFile, kind_of, open_regular
 from listeners.matching import BrandMatcher
+from listeners.records import CsvFeed, LineReader, RecordTooLong
 
 _HEAD_BYTES = 4096  # enough of the start of a file to tell "appended" from "replaced"
+_PAGE_BYTES = 8 * MIB  # a page is yielded at least this often, whatever page_size says
 _SUFFIXES = MappingProxyType(
     {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
 )
-
-
-class FileFields(BaseModel):
-    """Which column (CSV) or key (JSONL; dotted paths like ``user.name`` work) holds what."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    id: str = Field(default="id", description="Unique id of the item; a content hash when absent.")
-    text: str = Field(default="text", description="The post text (required on every row).")
-    title: str = Field(default="title", description="Optional title (forum threads, reviews).")
-    created_at: str = Field(
-        default="created_at",
-        description="ISO 8601 or epoch seconds/ms; the file's mtime when absent.",
-    )
-    url: str = Field(default="url", description="Link to the original post.")
-    lang: str = Field(default="lang", description="Language code the exporting tool reported.")
-    platform: str = Field(
-        default="platform",
-        description="Platform of the row (e.g. 'x'); options.platform when absent.",
-    )
-    author: str = Field(default="author", description="Author handle (@name, u/name).")
-    author_id: str = Field(
-        default="author_id", description="Stable platform user id of the author."
-    )
-    author_name: str = Field(default="author_name", description="Author display name.")
-    author_url: str = Field(default="author_url", description="Author profile URL.")
-    author_email: str = Field(default="author_email", description="Author email address, if known.")
 
 
 class FilesOptions(BaseModel):
@@ -76,22 +60,38 @@ class FilesOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    path: str = Field(
+    path: NonBlank = Field(
         description="A file, a directory (its *.jsonl, *.ndjson, *.json, *.csv files) "
         "or a glob pattern such as exports/*.jsonl."
     )
     format: Literal["auto", "jsonl", "csv"] = Field(
         default="auto", description="File format; 'auto' goes by the file extension."
     )
-    platform: str = Field(default="file", description="Platform key for rows that do not name one.")
+    platform: NonBlank = Field(
+        default="file", description="Platform key for rows that do not name one."
+    )
     fields: FileFields = Field(default_factory=FileFields, description="Column/key mapping.")
     encoding: str = Field(default="utf-8", description="Text encoding (ASCII-compatible).")
     csv_delimiter: str = Field(
         default=",", min_length=1, max_length=1, description="CSV delimiter."
     )
-    page_size: int = Field(
-        default=500, ge=1, description="Lines per page (one DB transaction each)."
+    page_size: Annotated[int, within(1, 10_000, "records")] = Field(
+        default=500, description="Records per page, one DB transaction each (1-10000)."
     )
+    max_record_bytes: Annotated[int, within(1024, 64 * MIB, "bytes")] = Field(
+        default=MIB, description="Longest JSONL line or CSV row; longer ones are skipped."
+    )
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        try:
+            codec = codecs.lookup(value)
+        except LookupError:
+            raise ValueError(f"unknown text encoding {value!r}; use e.g. utf-8") from None
+        if "\n".encode(codec.name, errors="replace") != b"\n":
+            raise ValueError(f"{value!r} is not ASCII-compatible; convert the file to utf-8")
+        return value
 
 
 @dataclass(slots=True)
@@ -99,6 +99,7 @@ class _Batch:
     mentions: list[Mention] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     fetched: int = 0
+    size: int = 0  # bytes read for this page
 
 
 class FilesListener:
@@ -129,6 +130,7 @@ class FilesListener:
         paths = self._paths()
         # Only files that still exist are kept, so the cursor does not grow forever.
         known = state.get("files") or {}
+        known = known if isinstance(known, dict) else {}
         files: dict[str, Any] = {str(p): known[str(p)] for p in paths if str(p) in known}
         for path in paths:
             key = str(path)
@@ -150,9 +152,14 @@ class FilesListener:
             found = [Path(p) for p in glob.glob(raw)]
         else:
             found = [Path(raw)]
-        paths = sorted(p.resolve() for p in found if p.is_file())
+        paths = sorted(p.resolve() for p in found if p.is_file())  # regular files only
         if not paths and (os.path.isdir(raw) or glob.has_magic(raw)):
             return []  # an export folder with nothing in it yet is not a failure
+        if not paths and os.path.exists(raw):
+            raise SourceUnavailable(
+                f"source {self._name!r}: {raw} is {kind_of(os.stat(raw).st_mode)}, not a "
+                "regular file; point options.path at an export file"
+            )
         if not paths:
             raise SourceUnavailable(
                 f"source {self._name!r}: no readable file at {self.options.path!r}; "
@@ -167,15 +174,14 @@ class FilesListener:
 
     def _read(self, path: Path, previous: FileState) -> Iterator[tuple[FileState, _Batch]]:
         try:
-            stat = path.stat()
-            with path.open("rb") as handle:
-                head, hlen = head_hash(handle, min(stat.st_size, _HEAD_BYTES))
-                start, note = resume_point(handle, previous, stat.st_size)
+            with open_regular(path) as handle:
+                size = os.fstat(handle.fileno()).st_size
+                mtime_ns = os.fstat(handle.fileno()).st_mtime_ns
+                head, hlen = head_hash(handle, min(size, _HEAD_BYTES))
+                start, note = resume_point(handle, previous, size)
                 if start is None:
                     return
-                state = FileState(
-                    start.offset, start.line, stat.st_size, stat.st_mtime_ns, head, hlen
-                )
+                state = FileState(start.offset, start.line, size, mtime_ns, head, hlen, start.skip)
                 if self._format(path) == "csv":
                     pages = self._read_csv(handle, path, state)
                 else:
@@ -184,64 +190,70 @@ class FilesListener:
                     if number == 0 and note:
                         batch.warnings.insert(0, f"{path}: {note}")
                     yield page_state, batch
+        except NotRegularFile as exc:
+            raise SourceUnavailable(
+                f"source {self._name!r}: {exc}; point options.path at an export file"
+            ) from exc
         except OSError as exc:
             raise SourceUnavailable(
                 f"source {self._name!r}: cannot read {path}: {exc.strerror or exc}; "
                 "check the file and its permissions"
             ) from exc
 
+    def _full(self, batch: _Batch) -> bool:
+        return batch.fetched >= self.options.page_size or batch.size >= _PAGE_BYTES
+
     def _read_jsonl(
         self, handle: IO[bytes], path: Path, state: FileState
     ) -> Iterator[tuple[FileState, _Batch]]:
         batch = _Batch()
         mtime = mtime_of(state)
-        while raw := handle.readline():
-            record, problem = _parse_jsonl(raw, self.options.encoding)
-            if problem and not raw.endswith(b"\n"):
+        cap = self.options.max_record_bytes
+        reader = LineReader(handle, state.offset, state.line, cap, skipping=state.skip)
+        while (line := reader.next()) is not None:
+            if line.data is not None and not line.complete:
                 # An unterminated last line may still be being written: read it next time.
                 batch.warnings.append(
-                    f"{path}:{state.line + 1}: incomplete last line, "
+                    f"{path}:{line.number}: incomplete last line, "
                     "will be read again on the next poll"
                 )
                 break
-            state.offset += len(raw)
-            state.line += 1
-            self._take(batch, path, state.line, record, problem, mtime)
-            if batch.fetched >= self.options.page_size:
+            state.offset, state.line, state.skip = reader.offset, reader.line, reader.skipping
+            batch.size += len(line.data or b"")
+            if line.data is None:
+                batch.fetched += 1
+                batch.warnings.append(
+                    f"{path}:{line.number}: record longer than {cap} bytes "
+                    "(max_record_bytes); skipped"
+                )
+            else:
+                record, problem = _parse_jsonl(line.data, self.options.encoding)
+                self._take(batch, path, line.number, record, problem, mtime)
+            if self._full(batch):
                 yield copy_state(state), batch
                 batch = _Batch()
-        if batch.fetched or batch.warnings or batch.mentions:
+        state.offset, state.skip = reader.offset, reader.skipping
+        if batch.fetched or batch.warnings or batch.mentions or state.skip:
             yield copy_state(state), batch
 
     def _read_csv(
         self, handle: IO[bytes], path: Path, state: FileState
     ) -> Iterator[tuple[FileState, _Batch]]:
+        cap, encoding = self.options.max_record_bytes, self.options.encoding
         handle.seek(0)  # the header is needed on every read, also when resuming
-        header_feed = _LineFeed(handle, 0, 0, self.options.encoding)
+        header_feed = CsvFeed(LineReader(handle, 0, 0, cap), encoding)
         try:
             header = next(csv.reader(header_feed, delimiter=self.options.csv_delimiter))
-        except (StopIteration, csv.Error):
+        except (StopIteration, csv.Error, RecordTooLong):
             return
         header = [h.strip() for h in header]
         if state.offset < header_feed.offset:  # first read: start after the header
             state.offset, state.line = header_feed.offset, header_feed.line
         handle.seek(state.offset)
-        feed = _LineFeed(handle, state.offset, state.line, self.options.encoding)
-        reader = csv.reader(feed, delimiter=self.options.csv_delimiter)
+        feed = CsvFeed(LineReader(handle, state.offset, state.line, cap), encoding)
         batch = _Batch()
-        mtime = mtime_of(state)
-        while True:
-            first_line = feed.line + 1
-            row: list[str] | None
-            problem: str | None
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                row, problem = None, f"unreadable CSV row ({exc})"
-            else:
-                problem = None
+        for number, row, problem in self._rows(feed):
+            batch.size += feed.offset - state.offset
             state.offset, state.line = feed.offset, feed.line
             if row is not None and not any(cell.strip() for cell in row):
                 continue
@@ -250,12 +262,31 @@ class FilesListener:
                 problem = f"expected {len(header)} fields, found {len(row)}"
             elif row is not None:
                 record = dict(zip(header, row, strict=True))
-            self._take(batch, path, first_line, record, problem, mtime)
-            if batch.fetched >= self.options.page_size:
+            self._take(batch, path, number, record, problem, mtime_of(state))
+            if self._full(batch):
                 yield copy_state(state), batch
                 batch = _Batch()
         if batch.fetched or batch.warnings or batch.mentions:
             yield copy_state(state), batch
+
+    def _rows(self, feed: CsvFeed) -> Iterator[tuple[int, list[str] | None, str | None]]:
+        """(first line number, row or None, problem) per CSV record."""
+        reader = csv.reader(feed, delimiter=self.options.csv_delimiter)
+        while True:
+            first_line = feed.line + 1
+            feed.record_bytes = 0
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield first_line, None, f"unreadable CSV row ({error_text(exc, 120)})"
+                continue
+            except RecordTooLong as exc:
+                yield exc.number, None, str(exc)
+                reader = csv.reader(feed, delimiter=self.options.csv_delimiter)  # start clean
+                continue
+            yield first_line, row, None
 
     def _take(
         self,
@@ -270,77 +301,21 @@ class FilesListener:
             return  # blank line
         batch.fetched += 1
         if problem is None and record is not None:
-            mention, problem = self._mention(record, mtime)
+            try:
+                mention, problem = record_mention(
+                    record,
+                    self.options.fields,
+                    self.matcher,
+                    source=self._name,
+                    platform=self.options.platform,
+                    mtime=mtime,
+                )
+            except Exception as exc:  # one bad record must never stop the run
+                mention, problem = None, f"unreadable record ({error_text(exc, 160)})"
             if mention is not None:
                 batch.mentions.append(mention)
         if problem:
             batch.warnings.append(f"{path}:{line}: {problem}")
-
-    def _mention(
-        self, record: Mapping[str, Any], mtime: datetime
-    ) -> tuple[Mention | None, str | None]:
-        f = self.options.fields
-        text = _text(_get(record, f.text))
-        if not text:
-            return None, f"missing {f.text!r}"
-        title = _text(_get(record, f.title)) or None
-        brand = self.matcher.match(title, text)
-        if brand is None:
-            return None, None
-        raw_time = _get(record, f.created_at)
-        created = parse_time(raw_time) if raw_time not in (None, "") else mtime
-        if created is None:
-            return None, f"unreadable {f.created_at!r} value {str(raw_time)[:40]!r}"
-        platform = _text(_get(record, f.platform)) or self.options.platform
-        author = Author(
-            platform=platform,
-            user_id=_text(_get(record, f.author_id)) or None,
-            handle=_text(_get(record, f.author)) or None,
-            display_name=_text(_get(record, f.author_name)) or None,
-            profile_url=_text(_get(record, f.author_url)) or None,
-            email=_text(_get(record, f.author_email)) or None,
-        )
-        raw_id = _text(_get(record, f.id))
-        external_id = raw_id or _content_id(text, author.key, _text(raw_time))
-        return Mention(
-            platform=platform,
-            external_id=external_id,
-            source=self._name,
-            brand=brand,
-            text=text,
-            author=author,
-            created_at=created,
-            url=_text(_get(record, f.url)) or None,
-            title=title,
-            lang_hint=_text(_get(record, f.lang)) or None,
-            raw_json=to_json(dict(record)),
-        ), None
-
-
-class _LineFeed:
-    """Feeds decoded lines to ``csv.reader`` while counting bytes and lines consumed.
-
-    ``csv.reader`` pulls exactly the lines of one record per ``next()``, so after each
-    row ``offset`` is the byte position where the next record starts.
-    """
-
-    def __init__(self, handle: IO[bytes], offset: int, line: int, encoding: str) -> None:
-        self._handle = handle
-        self.offset = offset
-        self.line = line
-        self._encoding = encoding
-
-    def __iter__(self) -> _LineFeed:
-        return self
-
-    def __next__(self) -> str:
-        raw = self._handle.readline()
-        if not raw:
-            raise StopIteration
-        self.offset += len(raw)
-        self.line += 1
-        text = raw.decode(self._encoding, errors="replace")
-        return text.removeprefix("\ufeff") if self.line == 1 else text
 
 
 def _parse_jsonl(raw: bytes, encoding: str) -> tuple[dict[str, Any] | None, str | None]:
@@ -351,32 +326,9 @@ def _parse_jsonl(raw: bytes, encoding: str) -> tuple[dict[str, Any] | None, str 
     if not text:
         return None, None
     try:
-        value = json.loads(text)
-    except ValueError as exc:
-        return None, f"not valid JSON ({exc})"
+        value = loads_bounded(text)
+    except (ValueError, RecursionError) as exc:
+        return None, f"not valid JSON ({error_text(exc, 120)})"
     if not isinstance(value, dict):
         return None, f"expected a JSON object, found {type(value).__name__}"
     return value, None
-
-
-def _get(record: Mapping[str, Any], key: str) -> Any:
-    if key in record:
-        return record[key]
-    value: Any = record
-    for part in key.split("."):
-        if not isinstance(value, Mapping) or part not in value:
-            return None
-        value = value[part]
-    return value
-
-
-def _text(value: Any) -> str:
-    if value is None or isinstance(value, dict | list):
-        return ""
-    return str(value).strip()
-
-
-def _content_id(text: str, author: str, when: str) -> str:
-    # The raw time text, not the parsed fallback (file mtime), so appends keep ids stable.
-    digest = hashlib.sha256(f"{author}\n{when}\n{text}".encode()).hexdigest()
-    return f"sha256:{digest[:32]}"

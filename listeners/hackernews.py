@@ -1,27 +1,30 @@
 """Hacker News via the public Algolia search API (no account needed): new stories
 and comments matching each brand query.
 
-New hits are gathered newest first back to the cursor (at most ``max_pages``
-requests per query) and yielded as one page per query, so a crash never leaves a
-half-read window behind.
+New hits are read newest first back to the cursor, one page per request (at most
+``max_pages`` per query and run); a window not read to its bottom resumes on the
+next run below the oldest hit read (``created_at_i<=`` that second).
 
-Cursor: ``{"v": 1, "q:<query>": {"since": created_at_i, "seen": [objectIDs]}}``.
+Cursor: a window per query, ``q:<query>`` (see :mod:`listeners.window`): ``since`` is
+the newest ``created_at_i`` read, ``seen`` the objectIDs read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from datetime import timedelta
+from typing import Annotated, Any, Literal
 
 import httpx
 from pydantic import Field
 
 from common.errors import SourceUnavailable
-from listeners import cursors
-from listeners.api_base import ApiListener, ApiOptions
-from listeners.base import Author, Mention, PollPage
-from listeners.convert import html_to_text, to_json
+from listeners.api_base import ApiListener, ApiOptions, RawPage, Stream
+from listeners.base import Author, Mention
+from listeners.bounds import NonBlank, Seconds, within
+from listeners.convert import html_to_text, require_time, to_json
+from listeners.failures import Hints, one_line
+from listeners.jsonsafe import loads_bounded
 from listeners.matching import BrandMatcher
 from listeners.retry import (
     Clock,
@@ -32,6 +35,7 @@ from listeners.retry import (
     real_sleep,
     utc_now,
 )
+from listeners.window import Window
 
 _HN = "https://news.ycombinator.com"
 Kind = Literal["story", "comment"]
@@ -44,26 +48,35 @@ def _both_kinds() -> list[Kind]:
 class HackerNewsOptions(ApiOptions):
     """Options of a ``hackernews`` source."""
 
-    queries: list[str] | None = Field(
+    queries: list[NonBlank] | None = Field(
         default=None, description="Search queries; default: one per brand term."
     )
     tags: list[Kind] = Field(default_factory=_both_kinds, min_length=1, description="Item kinds.")
-    api_url: str = Field(
+    api_url: NonBlank = Field(
         default="https://hn.algolia.com/api/v1", description="Algolia HN Search API base URL."
     )
-    hits_per_page: int = Field(default=100, ge=1, le=1000, description="Hits per request.")
-    max_pages: int = Field(default=5, ge=1, description="Requests per query per run.")
-    backfill_hours: int = Field(
-        default=24, ge=1, description="On the first run, read back this many hours."
+    hits_per_page: Annotated[int, within(1, 1000, "hits")] = Field(
+        default=100, description="Hits per request (1-1000)."
     )
-    timeout_s: float = Field(default=20.0, gt=0, description="Per-request timeout, seconds.")
-    seen_limit: int = Field(default=500, ge=10, description="Ids remembered per query.")
+    max_pages: Annotated[int, within(1, 100, "requests")] = Field(
+        default=5, description="Requests per query per run (1-100)."
+    )
+    backfill_hours: Annotated[int, within(1, 720, "hours")] = Field(
+        default=24, description="On the first run, read back this many hours (1-720)."
+    )
+    timeout_s: Seconds = Field(default=20.0, description="Per-request timeout (0.1-600 s).")
+    seen_limit: Annotated[int, within(10, 10_000, "ids")] = Field(
+        default=500, description="Ids remembered per query (10-10000)."
+    )
 
 
-class HackerNewsListener(ApiListener[HackerNewsOptions]):
+class HackerNewsListener(ApiListener[HackerNewsOptions, httpx.Client]):
     """Polls Hacker News (Algolia search by date) for brand mentions."""
 
     platform = "hackernews"
+    service_name = "HN search"
+    backfills = True  # the first window is bounded by backfill_hours
+    hints = Hints(missing="check api_url", other="check the queries and api_url")
 
     def __init__(
         self,
@@ -76,131 +89,85 @@ class HackerNewsListener(ApiListener[HackerNewsOptions]):
         clock: Clock = utc_now,
         sleep: Sleep = real_sleep,
     ) -> None:
-        super().__init__(name, options, matcher, clock=clock, sleep=sleep)
+        super().__init__(name, options, matcher, env=env, clock=clock, sleep=sleep)
         self._transport = transport
-        self._clock = clock
 
-    def poll(self, cursor: str | None) -> Iterator[PollPage]:
-        """Yield one page per query with the hits newer than the cursor."""
-        self._retrier.start_run()
-        state = cursors.load(cursor)
-        with httpx.Client(
+    def _start(self, state: dict[str, Any]) -> httpx.Client:
+        return httpx.Client(
             transport=self._transport,
             timeout=self.options.timeout_s,
             headers={"User-Agent": "Simak/0.1 (social listening)"},
-        ) as client:
-            for query in self._queries():
-                key = f"q:{query}"
-                page, state[key] = self._poll_query(client, query, state.get(key) or {})
-                state["v"] = 1
-                yield PollPage(
-                    mentions=page.mentions,
-                    cursor=cursors.dump(state),
-                    fetched=page.fetched,
-                    warnings=page.warnings,
-                )
+            trust_env=False,
+        )
 
-    def _queries(self) -> list[str]:
-        if self.options.queries is not None:
-            return self.options.queries
-        return sorted({t for b in self.matcher.brands for t in b.terms})
+    def _stop(self, run: httpx.Client) -> None:
+        run.close()
 
-    def _poll_query(
-        self, client: httpx.Client, query: str, previous: dict[str, Any]
-    ) -> tuple[PollPage, dict[str, Any]]:
-        seen = set(previous.get("seen") or [])
+    def _streams(self, run: httpx.Client) -> Iterator[Stream]:
+        queries = self.options.queries
+        for query in self._brand_terms() if queries is None else queries:
+            yield Stream(f"q:{query}", "search", {"query": query})
+
+    def _fetch(self, run: httpx.Client, stream: Stream, window: Window) -> RawPage:
         first_run_start = self._clock() - timedelta(hours=self.options.backfill_hours)
-        since = int(previous.get("since") or first_run_start.timestamp())
-        hits, warnings = self._gather(client, query, since, seen)
-        mentions: list[Mention] = []
-        for hit in hits:
-            try:
-                mention = self._mention(hit)
-            except (KeyError, TypeError, ValueError) as exc:
-                warnings.append(
-                    f"hackernews {query!r}: item {hit.get('objectID', '?')} unreadable, "
-                    f"skipped ({exc!r})"
-                )
-                continue
-            if mention is not None:
-                mentions.append(mention)
-        newest = max([since, *(_created(h) for h in hits)])
-        # Hits at exactly ``newest`` come back next time (the filter is inclusive).
-        state = {
-            "since": newest,
-            "seen": cursors.remember(
-                seen, [str(h.get("objectID")) for h in hits], self.options.seen_limit
-            ),
-        }
-        page = PollPage(mentions=mentions, cursor=None, fetched=len(hits), warnings=warnings)
-        return page, state
-
-    def _gather(
-        self, client: httpx.Client, query: str, since: int, seen: set[str]
-    ) -> tuple[list[dict[str, Any]], list[str]]:
-        out: list[dict[str, Any]] = []
-        for number in range(self.options.max_pages):
-            body = self._fetch(client, query, since, number)
-            hits = body.get("hits")
-            if not isinstance(hits, list):
-                raise SourceUnavailable(
-                    f"source {self._name!r}: unreadable reply from HN search (no hits list); "
-                    "re-run later"
-                )
-            out += [h for h in hits if isinstance(h, dict) and str(h.get("objectID")) not in seen]
-            if number + 1 >= int(body.get("nbPages") or 0) or not hits:
-                return out, []
-        return out, [
-            f"hackernews {query!r}: more new items than {self.options.max_pages} pages; "
-            "older ones were skipped (raise max_pages)"
-        ]
-
-    def _fetch(self, client: httpx.Client, query: str, since: int, page: int) -> dict[str, Any]:
+        since = int(window.since or first_run_start.timestamp())
+        filters = f"created_at_i>={since}"
+        if window.resume is not None:
+            # Inclusive: hits in the same second as the oldest read come again (deduped).
+            filters += f",created_at_i<={int(window.resume)}"
+        query = str(stream.params["query"])
         params: dict[str, str | int] = {
             "query": query,
             "tags": "(" + ",".join(self.options.tags) + ")",
-            "numericFilters": f"created_at_i>={since}",
+            "numericFilters": filters,
             "hitsPerPage": self.options.hits_per_page,
-            "page": page,
         }
         url = f"{self.options.api_url.rstrip('/')}/search_by_date"
+        body = self._retrier.call(
+            f"searching HN for {query!r}", lambda: self._get(run, url, params), _classify_httpx
+        )
+        hits = body.get("hits")
+        if not isinstance(hits, list):
+            raise self._unreadable(f"searching for {query!r} (no hits list)")
+        times = [_created(h) for h in hits if isinstance(h, dict)]
+        more = _int(body.get("nbPages")) > 1 and bool(times)
+        return RawPage(hits, resume=min(times) if more else None)
 
-        def get() -> dict[str, Any]:
-            resp = client.get(url, params=params)
-            self._check_status(resp)
-            try:
-                body = resp.json()
-            except ValueError as exc:
-                raise SourceUnavailable(
-                    f"source {self._name!r}: HN search sent something that is not JSON; "
-                    "re-run later"
-                ) from exc
-            if not isinstance(body, dict):
-                raise SourceUnavailable(f"source {self._name!r}: unexpected reply from HN search")
-            return body
-
-        return self._retrier.call(f"searching HN for {query!r}", get, _classify_httpx)
-
-    def _check_status(self, resp: httpx.Response) -> None:
-        code = resp.status_code
-        if code == 429:
-            wait = parse_retry_after(resp.headers.get("retry-after"), self._clock())
-            raise ThrottledError("HTTP 429 from HN search", retry_after=wait)
-        if code >= 500:
-            raise TransientError(f"HTTP {code} from HN search")
-        if code >= 400:
+    def _get(self, client: httpx.Client, url: str, params: Mapping[str, str | int]) -> Any:
+        resp = client.get(url, params=params)
+        wait = parse_retry_after(resp.headers.get("retry-after"), self._clock())
+        failure = self._status_error(resp.status_code, resp.text, wait)
+        if failure is not None:
+            raise failure
+        try:
+            body = loads_bounded(resp.content)
+        except ValueError as exc:
             raise SourceUnavailable(
-                f"source {self._name!r}: HN search answered {code}; check the queries and api_url"
-            )
+                f"source {self._name!r}: HN search sent something that is not JSON "
+                f"({one_line(exc, 120)}); re-run later"
+            ) from exc
+        if not isinstance(body, dict):
+            raise self._unreadable("searching (not a JSON object)")
+        return body
 
-    def _mention(self, hit: dict[str, Any]) -> Mention | None:
-        title = hit.get("title") or hit.get("story_title") or None
-        text = html_to_text(hit.get("comment_text") or hit.get("story_text") or "")
+    def _key(self, item: Any) -> str | None:
+        ident = item.get("objectID") if isinstance(item, dict) else None
+        return str(ident) if ident is not None else None
+
+    def _mark(self, item: Any) -> int | None:
+        return _created(item) or None
+
+    def _is_old(self, item: Any, window: Window) -> bool:
+        return self._safe_key(item) in window.seen
+
+    def _convert(self, run: httpx.Client, stream: Stream, item: Any) -> Mention | None:
+        title = item.get("title") or item.get("story_title") or None
+        text = html_to_text(item.get("comment_text") or item.get("story_text") or "")
         brand = self.matcher.match(title, text)
         if brand is None:
             return None
-        item_id = str(hit["objectID"])
-        author = hit.get("author")
+        item_id = str(item["objectID"])
+        author = item.get("author")
         return Mention(
             platform=self.platform,
             external_id=item_id,
@@ -214,18 +181,22 @@ class HackerNewsListener(ApiListener[HackerNewsOptions]):
                 display_name=author,
                 profile_url=f"{_HN}/user?id={author}" if author else None,
             ),
-            created_at=datetime.fromtimestamp(int(hit["created_at_i"]), UTC),
+            created_at=require_time(item["created_at_i"], "created_at_i"),
             url=f"{_HN}/item?id={item_id}",
             title=title,
-            raw_json=to_json(hit),
+            raw_json=to_json(item),
         )
 
 
-def _created(hit: dict[str, Any]) -> int:
+def _int(value: Any) -> int:
     try:
-        return int(hit.get("created_at_i") or 0)
-    except (TypeError, ValueError):
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
         return 0
+
+
+def _created(hit: Any) -> int:
+    return _int(hit.get("created_at_i")) if isinstance(hit, dict) else 0
 
 
 def _classify_httpx(exc: Exception) -> TransientError | ThrottledError | None:

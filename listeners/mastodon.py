@@ -6,14 +6,15 @@ page's cursor is the newest id read and a crash between pages loses nothing.
 Mastodon.py's own rate-limit handling sleeps for real, so it is set to "throw" and
 429s go through :class:`~listeners.retry.Retrier` on the injected clock.
 
-Cursor: ``{"v": 1, "mentions": {"min_id": id}, "tag:<name>": {"min_id": id}}``.
+Cursor: per stream (``mentions``, ``tag:<name>``) a window (see :mod:`listeners.window`)
+whose ``since`` is the newest id read, sent as ``min_id``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import requests
@@ -21,19 +22,18 @@ from mastodon import Mastodon, MastodonError
 from mastodon.errors import (
     MastodonAPIError,
     MastodonNetworkError,
-    MastodonNotFoundError,
     MastodonRatelimitError,
     MastodonServerError,
-    MastodonUnauthorizedError,
 )
 from pydantic import Field, model_validator
 
-from common.credentials import SecretRef, resolve_optional
+from common.credentials import SecretRef
 from common.errors import SourceUnavailable
-from listeners import cursors
-from listeners.api_base import ApiListener, ApiOptions
-from listeners.base import Author, Mention, PollPage
-from listeners.convert import html_to_text, parse_time, to_json
+from listeners.api_base import ApiListener, ApiOptions, RawPage, Stream
+from listeners.base import Author, Mention
+from listeners.bounds import NonBlank, Seconds, within
+from listeners.convert import html_to_text, require_time, to_json
+from listeners.failures import Hints, error_text
 from listeners.matching import BrandMatcher
 from listeners.retry import (
     Clock,
@@ -44,26 +44,31 @@ from listeners.retry import (
     real_sleep,
     utc_now,
 )
+from listeners.window import Window
 
 
 class MastodonOptions(ApiOptions):
     """Options of a ``mastodon`` source."""
 
-    api_base_url: str = Field(description="The instance, e.g. https://mastodon.social.")
+    api_base_url: NonBlank = Field(description="The instance, e.g. https://mastodon.social.")
     access_token: SecretRef | None = Field(
         default=None, description="${ENV} reference to the brand account's token (read scope)."
     )
     mentions: bool = Field(default=True, description="Read mention notifications (needs token).")
-    hashtags: list[str] = Field(
+    hashtags: list[NonBlank] = Field(
         default_factory=list, description="Hashtag timelines to read (without #)."
     )
-    limit: int = Field(default=40, ge=1, le=40, description="Items per request (Mastodon: 40).")
-    max_pages: int = Field(default=10, ge=1, description="Requests per stream per run.")
+    limit: Annotated[int, within(1, 40, "items")] = Field(
+        default=40, description="Items per request (1-40; Mastodon's largest page is 40)."
+    )
+    max_pages: Annotated[int, within(1, 100, "requests")] = Field(
+        default=10, description="Requests per stream per run (1-100)."
+    )
     mastodon_version: str | None = Field(
         default="4.0.0",
         description="Assumed server version (skips a version probe); None = ask the server.",
     )
-    timeout_s: float = Field(default=20.0, gt=0, description="Per-request timeout, seconds.")
+    timeout_s: Seconds = Field(default=20.0, description="Per-request timeout (0.1-600 s).")
 
     @model_validator(mode="after")
     def _check_streams(self) -> MastodonOptions:
@@ -74,10 +79,15 @@ class MastodonOptions(ApiOptions):
         return self
 
 
-class MastodonListener(ApiListener[MastodonOptions]):
+class MastodonListener(ApiListener[MastodonOptions, Mastodon]):
     """Polls a Mastodon instance for brand mentions and hashtag posts."""
 
     platform = "mastodon"
+    legacy_since = ("min_id",)
+    hints = Hints(
+        refused="create a new token with read scope and update the variable",
+        missing="check api_base_url",
+    )
 
     def __init__(
         self,
@@ -90,17 +100,14 @@ class MastodonListener(ApiListener[MastodonOptions]):
         clock: Clock = utc_now,
         sleep: Sleep = real_sleep,
     ) -> None:
-        super().__init__(name, options, matcher, clock=clock, sleep=sleep)
-        self._env = env
+        super().__init__(name, options, matcher, env=env, clock=clock, sleep=sleep)
         self._session = session
         self._host = urlsplit(options.api_base_url).netloc
+        self.service = self._host
 
-    def poll(self, cursor: str | None) -> Iterator[PollPage]:
-        """Yield pages of new mentions, oldest page first, per stream."""
-        self._retrier.start_run()
-        token = resolve_optional(self._name, self.options.access_token, self._env)
-        api = Mastodon(
-            access_token=token,
+    def _start(self, state: dict[str, Any]) -> Mastodon:
+        return Mastodon(
+            access_token=self._optional_secret(self.options.access_token),
             api_base_url=self.options.api_base_url,
             ratelimit_method="throw",  # never Mastodon.py's real sleeps; the Retrier waits
             request_timeout=self.options.timeout_s,
@@ -108,71 +115,53 @@ class MastodonListener(ApiListener[MastodonOptions]):
             version_check_mode="none",
             session=self._session,
         )
-        state = cursors.load(cursor)
-        for stream, fetch in self._streams(api):
-            yield from self._poll_stream(api, stream, fetch, state)
 
-    def _streams(self, api: Mastodon) -> Iterator[tuple[str, Callable[..., Any]]]:
+    def _streams(self, run: Mastodon) -> Iterator[Stream]:
         if self.options.mentions:
-            yield "mentions", partial(api.notifications, types=["mention"])
+            yield Stream("mentions", "mentions", brand=self._own_brand(None))
         for tag in self.options.hashtags:
-            yield f"tag:{tag.lstrip('#')}", partial(api.timeline_hashtag, tag.lstrip("#"))
+            name = tag.lstrip("#")
+            yield Stream(f"tag:{name}", "tag", {"tag": name})
 
-    def _poll_stream(
-        self, api: Mastodon, stream: str, fetch: Callable[..., Any], state: dict[str, Any]
-    ) -> Iterator[PollPage]:
-        for _ in range(self.options.max_pages):
-            min_id = (state.get(stream) or {}).get("min_id")
-            params: dict[str, Any] = {"limit": self.options.limit}
-            if min_id:
-                params["min_id"] = min_id
-            items = self._retrier.call(
-                f"reading Mastodon {stream}",
-                partial(_fetch_list, fetch, params),
-                lambda exc: self._classify(api, exc),
-            )
-            if not items:
-                return
-            page = self._page(stream, items)
-            newest = max((str(i.get("id")) for i in items if isinstance(i, dict)), key=_id_key)
-            state[stream] = {"min_id": newest}
-            state["v"] = 1
-            yield PollPage(
-                mentions=page.mentions,
-                cursor=cursors.dump(state),
-                fetched=page.fetched,
-                warnings=page.warnings,
-            )
-            if not min_id:
-                return  # first run: only the latest page, no backfill of old history
+    def _fetch(self, run: Mastodon, stream: Stream, window: Window) -> RawPage:
+        # Forward paging: min_id asks for the page just newer than the newest read, so
+        # every page closes its window and the next one starts above it.
+        params: dict[str, Any] = {"limit": self.options.limit}
+        if window.since:
+            params["min_id"] = window.since
+        if stream.kind == "mentions":
+            fetch = partial(run.notifications, types=["mention"])
+        else:
+            fetch = partial(run.timeline_hashtag, str(stream.params["tag"]))
+        items = self._retrier.call(
+            f"reading Mastodon {stream.key}",
+            partial(_fetch_list, fetch, params),
+            lambda exc: self._classify(run, exc),
+        )
+        # On a first run only the latest page: no backfill of old history.
+        return RawPage(items, again=bool(items) and bool(window.since))
 
-    def _page(self, stream: str, items: list[Any]) -> PollPage:
-        own = self._own_brand() if stream == "mentions" else None
-        mentions: list[Mention] = []
-        warnings: list[str] = []
-        for item in items:
-            status = item.get("status") if stream == "mentions" else item
-            try:
-                mention = self._mention(status, own)
-            except (AttributeError, KeyError, TypeError, ValueError) as exc:
-                ident = item.get("id", "?") if isinstance(item, dict) else "?"
-                warnings.append(f"mastodon {stream} item {ident}: unreadable, skipped ({exc!r})")
-                continue
-            if mention is not None:
-                mentions.append(mention)
-        return PollPage(mentions=mentions, cursor=None, fetched=len(items), warnings=warnings)
+    def _key(self, item: Any) -> str | None:
+        return str(item["id"]) if isinstance(item, dict) and item.get("id") else None
 
-    def _mention(self, status: Any, own: str | None) -> Mention | None:
+    def _mark(self, item: Any) -> str | None:
+        return self._key(item)
+
+    def _newest(self, marks: Iterable[Any]) -> Any:
+        return max(marks, key=lambda ident: _id_key(str(ident)))
+
+    def _seen_limit(self) -> int:
+        return 200  # min_id bounds each page exactly; seen keys only guard repeats
+
+    def _convert(self, run: Mastodon, stream: Stream, item: Any) -> Mention | None:
+        status = item.get("status") if stream.kind == "mentions" else item
         text = html_to_text(status["content"])
         spoiler = status.get("spoiler_text") or None
-        brand = own or self.matcher.match(spoiler, text)
+        brand = stream.brand or self.matcher.match(spoiler, text)
         if brand is None:
             return None
         account = status["account"]
         acct = str(account["acct"])
-        created = parse_time(status["created_at"])
-        if created is None:
-            raise ValueError(f"unreadable created_at {status['created_at']!r}")
         return Mention(
             platform=self.platform,
             # The URI is global; the numeric id is only unique on this instance.
@@ -187,17 +176,12 @@ class MastodonListener(ApiListener[MastodonOptions]):
                 display_name=account.get("display_name") or account.get("username"),
                 profile_url=account.get("url"),
             ),
-            created_at=created,
+            created_at=require_time(status["created_at"]),
             url=status.get("url") or status.get("uri"),
             title=spoiler,
             lang_hint=status.get("language"),
             raw_json=to_json(status),
         )
-
-    def _own_brand(self) -> str | None:
-        """The brand with a Mastodon handle: its account is the one being notified."""
-        handles = [b.name for b in self.matcher.brands if b.handles.get("mastodon")]
-        return handles[0] if len(handles) == 1 else None
 
     def _classify(self, api: Mastodon, exc: Exception) -> TransientError | ThrottledError | None:
         if isinstance(exc, MastodonRatelimitError):
@@ -205,34 +189,37 @@ class MastodonListener(ApiListener[MastodonOptions]):
                 "HTTP 429 from Mastodon",
                 retry_at=epoch_to_utc(getattr(api, "ratelimit_reset", None)),
             )
-        if isinstance(exc, MastodonServerError):
-            return TransientError(f"server error from {self._host} ({_line(exc)})")
         if isinstance(exc, MastodonNetworkError):
-            return TransientError(f"network error talking to {self._host} ({_line(exc)})")
-        if isinstance(exc, MastodonUnauthorizedError):
+            return TransientError(f"network error talking to {self._host} ({error_text(exc)})")
+        if isinstance(exc, MastodonAPIError):
+            status, detail = _status_of(exc)
+            failure = self._status_error(status, detail) if status else None
+            if isinstance(failure, TransientError | ThrottledError):
+                return failure
+            if failure is not None:
+                raise failure from exc
+        if isinstance(exc, MastodonError):
             raise SourceUnavailable(
-                f"source {self._name!r}: {self._host} refused the access token ({_line(exc)}); "
-                "create a new token with read scope and update the variable"
+                f"source {self._name!r}: {self._host} answered with an error "
+                f"({error_text(exc)}); re-run later or check the options"
             ) from exc
-        if isinstance(exc, MastodonNotFoundError):
-            raise SourceUnavailable(
-                f"source {self._name!r}: {self._host} has no such endpoint ({_line(exc)}); "
-                "check api_base_url"
-            ) from exc
-        if isinstance(exc, MastodonAPIError | MastodonError):
-            raise SourceUnavailable(
-                f"source {self._name!r}: {self._host} answered with an error ({_line(exc)}); "
-                "re-run later or check the options"
-            ) from exc
+        if isinstance(exc, ValueError | RecursionError):
+            raise self._unreadable("reading a timeline", exc) from exc
         return None
+
+
+def _status_of(exc: MastodonAPIError) -> tuple[int, str]:
+    """(HTTP status, error text) from Mastodon.py's ``(message, status, reason, text)``."""
+    args = exc.args
+    status = args[1] if len(args) > 1 and isinstance(args[1], int) else 0
+    detail = " ".join(str(a) for a in args[2:4] if a)
+    if not status and isinstance(exc, MastodonServerError):
+        status = 500
+    return status, detail
 
 
 def _fetch_list(fetch: Callable[..., Any], params: dict[str, Any]) -> list[Any]:
     return list(fetch(**params) or [])
-
-
-def _line(exc: Exception) -> str:
-    return " ".join(str(exc).split())[:200]
 
 
 def _id_key(ident: str) -> tuple[int, str]:

@@ -5,28 +5,31 @@ Reddit's Responsible Builder Policy (Nov 2025) requires approval for new OAuth
 tokens and a separate agreement for commercial use, so the listener refuses to
 poll until ``api_approved: true`` is set in its options.
 
-Cursor: ``{"v": 1, "<stream>": {"seen": [fullnames, newest first], "since": epoch}}``
-with one stream each for ``search``, ``comments`` and ``mentions``.
+Cursor: a window per stream (``search``, ``comments``, ``mentions``; see
+:mod:`listeners.window`): ``since`` is the newest ``created_utc`` read, ``seen`` the
+fullnames read, and an open window resumes below its last item with Reddit's ``after``.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Annotated, Any, Literal
 
 import praw
 import prawcore
 from prawcore.sessions import RetryStrategy
 from pydantic import Field, model_validator
 
-from common.credentials import SecretRef, resolve, resolve_optional
+from common.credentials import SecretRef, resolve_optional
 from common.errors import RateLimited, SourceUnavailable
-from listeners import cursors
-from listeners.api_base import ApiListener, ApiOptions
-from listeners.base import Author, Mention, PollPage
-from listeners.convert import to_json
+from listeners.api_base import ApiListener, ApiOptions, RawPage, Stream
+from listeners.base import Author, Mention
+from listeners.bounds import NonBlank, within
+from listeners.convert import require_time, to_json
+from listeners.failures import Hints, error_text
 from listeners.matching import BrandMatcher
 from listeners.retry import (
     Clock,
@@ -37,8 +40,10 @@ from listeners.retry import (
     real_sleep,
     utc_now,
 )
+from listeners.window import Window
 
 _OVERLAP_S = 3600  # items up to an hour older than the newest seen are still checked
+_PAGE = 100  # Reddit's largest listing page
 
 
 class RedditOptions(ApiOptions):
@@ -60,10 +65,10 @@ class RedditOptions(ApiOptions):
         default=False,
         description="Set true once Reddit approved API access for this use (required).",
     )
-    subreddits: list[str] = Field(
+    subreddits: list[NonBlank] = Field(
         default_factory=lambda: ["all"], min_length=1, description="Subreddits to watch."
     )
-    query: str | None = Field(
+    query: NonBlank | None = Field(
         default=None, description="Search query; default: the brands' terms joined with OR."
     )
     search: bool = Field(default=True, description="Search new posts matching the query.")
@@ -76,8 +81,12 @@ class RedditOptions(ApiOptions):
     time_filter: Literal["hour", "day", "week", "month", "year", "all"] = Field(
         default="week", description="How far back search looks."
     )
-    limit: int = Field(default=100, ge=1, le=1000, description="Items read per stream per poll.")
-    seen_limit: int = Field(default=1000, ge=10, description="Ids remembered per stream.")
+    limit: Annotated[int, within(1, 1000, "items")] = Field(
+        default=100, description="Items read per stream per poll (1-1000), in pages of 100."
+    )
+    seen_limit: Annotated[int, within(10, 10_000, "ids")] = Field(
+        default=1000, description="Ids remembered per stream (10-10000)."
+    )
 
     @model_validator(mode="after")
     def _mentions_need_an_account(self) -> RedditOptions:
@@ -102,10 +111,26 @@ class _NoRetry(RetryStrategy):
         return False
 
 
-class RedditListener(ApiListener[RedditOptions]):
-    """Polls Reddit for brand mentions; one page per stream (search, comments, mentions)."""
+@dataclass(slots=True)
+class _Run:
+    """One poll: the client, the account polled, and items read per stream so far."""
+
+    reddit: praw.Reddit
+    account: str | None
+    taken: dict[str, int] = field(default_factory=dict)
+
+
+class RedditListener(ApiListener[RedditOptions, _Run]):
+    """Polls Reddit for brand mentions: up to ``limit`` items per stream and run, in
+    pages of up to 100; a window left unread resumes on the next run (``after``)."""
 
     platform = "reddit"
+    service_name = "Reddit"
+    budget_option = "limit"
+    hints = Hints(
+        refused="check the client id/secret and account variables and that the app is approved",
+        missing="check options.subreddits",
+    )
 
     def __init__(
         self,
@@ -118,43 +143,25 @@ class RedditListener(ApiListener[RedditOptions]):
         clock: Clock = utc_now,
         sleep: Sleep = real_sleep,
     ) -> None:
-        super().__init__(name, options, matcher, clock=clock, sleep=sleep)
-        self._env = env
+        super().__init__(name, options, matcher, env=env, clock=clock, sleep=sleep)
         self._praw_kwargs = dict(praw_kwargs or {})
 
-    def poll(self, cursor: str | None) -> Iterator[PollPage]:
-        """Yield one page per enabled stream with the items not seen before."""
-        self._retrier.start_run()
+    def _start(self, state: dict[str, Any]) -> _Run:
         if not self.options.api_approved:
             raise SourceUnavailable(
                 f"source {self._name!r}: Reddit API access needs Reddit's approval "
                 "(Responsible Builder Policy); once approved set api_approved: true"
             )
-        state = cursors.load(cursor)
-        reddit = self._client()
-        for stream, fetch in self._streams(reddit):
-            self._check_pacing(reddit, stream)
-            page, state[stream] = self._poll_stream(stream, fetch, state.get(stream) or {})
-            state["v"] = 1
-            yield PollPage(
-                mentions=page.mentions,
-                cursor=cursors.dump(state),
-                fetched=page.fetched,
-                warnings=page.warnings,
-            )
-
-    def _client(self) -> praw.Reddit:
-        env, name = self._env, self._name
         kwargs: dict[str, Any] = {
-            "client_id": resolve(name, self.options.client_id, env),
-            "client_secret": resolve(name, self.options.client_secret, env),
+            "client_id": self._secret(self.options.client_id),
+            "client_secret": self._secret(self.options.client_secret),
             "user_agent": self.options.user_agent,
             "check_for_updates": False,
             "check_for_async": False,
             "ratelimit_seconds": 0,  # "doing that too much" raises at once; we defer it
         }
-        username = resolve_optional(name, self.options.username, env)
-        password = resolve_optional(name, self.options.password, env)
+        username = resolve_optional(self._name, self.options.username, self._env)
+        password = self._optional_secret(self.options.password)
         if username and password:
             kwargs.update(username=username, password=password)
         reddit = praw.Reddit(**{**kwargs, **self._praw_kwargs})
@@ -162,23 +169,72 @@ class RedditListener(ApiListener[RedditOptions]):
             session = getattr(reddit, core, None)
             if session is not None and hasattr(session, "_retry_strategy_class"):
                 session._retry_strategy_class = _NoRetry
-        return reddit
+        return _Run(reddit, username)
 
-    def _streams(self, reddit: praw.Reddit) -> Iterator[tuple[str, Callable[[], Iterable[Any]]]]:
-        subs = reddit.subreddit("+".join(self.options.subreddits))
-        limit = self.options.limit
+    def _streams(self, run: _Run) -> Iterator[Stream]:
         if self.options.search:
-            query = self.options.query or self._default_query()
-            yield (
-                "search",
-                lambda: subs.search(
-                    query, sort="new", time_filter=self.options.time_filter, limit=limit
-                ),
-            )
+            yield Stream("search", "search", {"query": self.options.query or self._default_query()})
         if self.options.comments:
-            yield "comments", lambda: subs.comments(limit=limit)
+            yield Stream("comments", "comments")
         if self.options.mentions:
-            yield "mentions", lambda: reddit.inbox.mentions(limit=limit)
+            yield Stream("mentions", "mentions", brand=self._own_brand(run.account))
+
+    def _can_fetch(self, run: _Run, stream: Stream, pages: int) -> bool:
+        return run.taken.get(stream.key, 0) < self.options.limit
+
+    def _fetch(self, run: _Run, stream: Stream, window: Window) -> RawPage:
+        self._check_pacing(run.reddit, stream.kind)
+        count = min(_PAGE, self.options.limit - run.taken.get(stream.key, 0))
+        params = {"after": str(window.resume)} if window.resume else {}
+        listing = self._listing(run.reddit, stream, count, params)
+        items, ended = self._retrier.call(
+            f"reading Reddit {stream.kind}", lambda: self._take(listing, window), self._classify
+        )
+        run.taken[stream.key] = run.taken.get(stream.key, 0) + len(items)
+        # A full page may have more below it; a short one is the listing's end.
+        resume = _fullname(items[-1]) if items and not ended and len(items) >= count else None
+        return RawPage(items, resume=resume)
+
+    def _take(self, listing: Callable[[], Iterable[Any]], window: Window) -> tuple[list[Any], bool]:
+        """New items, newest first; stops (True) at the first one read before.
+
+        praw fetches the next batch lazily, so stopping early saves requests.
+        """
+        known = window.known()
+        out: list[Any] = []
+        for item in listing():
+            name = _fullname(item)
+            # A repeat inside one run means the listing wrapped around: stop there too.
+            if name in known or self._is_old(item, window):
+                return out, True
+            known.add(name)
+            out.append(item)
+        return out, False
+
+    def _listing(
+        self, reddit: praw.Reddit, stream: Stream, count: int, params: dict[str, str]
+    ) -> Callable[[], Iterable[Any]]:
+        subs = reddit.subreddit("+".join(self.options.subreddits))
+        if stream.kind == "search":
+            query, period = str(stream.params["query"]), self.options.time_filter
+            return lambda: subs.search(
+                query, sort="new", time_filter=period, limit=count, params=params
+            )
+        if stream.kind == "comments":
+            return lambda: subs.comments(limit=count, params=params)
+        return lambda: reddit.inbox.mentions(limit=count, params=params)
+
+    def _key(self, item: Any) -> str | None:
+        return _fullname(item)
+
+    def _mark(self, item: Any) -> float:
+        return float(vars(item)["created_utc"])
+
+    def _is_old(self, item: Any, window: Window) -> bool:
+        if _fullname(item) in window.seen:
+            return True
+        since = float(window.since or 0)
+        return bool(since) and _created(item) < since - _OVERLAP_S
 
     def _check_pacing(self, reddit: praw.Reddit, stream: str) -> None:
         """Defer instead of letting prawcore sleep (for real) past ``max_wait_s``.
@@ -200,45 +256,13 @@ class RedditListener(ApiListener[RedditOptions]):
                 retry_at,
             )
 
-    def _default_query(self) -> str:
-        terms = sorted({t for b in self.matcher.brands for t in b.terms})
-        return " OR ".join(f'"{t}"' if " " in t else t for t in terms)
-
-    def _poll_stream(
-        self, stream: str, fetch: Callable[[], Iterable[Any]], previous: dict[str, Any]
-    ) -> tuple[PollPage, dict[str, Any]]:
-        seen = set(previous.get("seen") or [])
-        since = float(previous.get("since") or 0)
-        items = self._retrier.call(
-            f"reading Reddit {stream}", lambda: _take_new(fetch(), seen, since), self._classify
-        )
-        mentions: list[Mention] = []
-        warnings: list[str] = []
-        for item in items:
-            try:
-                mention = self._mention(stream, item)
-            except (KeyError, TypeError, ValueError) as exc:
-                warnings.append(f"reddit {_fullname(item)}: unreadable item skipped ({exc})")
-                continue
-            if mention is not None:
-                mentions.append(mention)
-        times = [_created(i) for i in items]
-        state = {
-            "seen": cursors.remember(seen, [_fullname(i) for i in items], self.options.seen_limit),
-            "since": max([since, *times]),
-        }
-        return PollPage(
-            mentions=mentions, cursor=None, fetched=len(items), warnings=warnings
-        ), state
-
-    def _mention(self, stream: str, item: Any) -> Mention | None:
+    def _convert(self, run: _Run, stream: Stream, item: Any) -> Mention | None:
         # Read the fetched fields only: getattr on a missing attribute makes praw
         # lazily fetch the whole object, one request per item.
         data = vars(item)
         title = data.get("title") or data.get("link_title")
         text = data.get("selftext") or data.get("body") or ""
-        brand = self._own_brand() if stream == "mentions" else None
-        brand = brand or self.matcher.match(title, text)
+        brand = stream.brand or self.matcher.match(title, text)
         if brand is None:
             return None
         author = str(data["author"]) if data.get("author") is not None else None
@@ -256,72 +280,58 @@ class RedditListener(ApiListener[RedditOptions]):
                 display_name=author,
                 profile_url=f"https://www.reddit.com/user/{author}" if author else None,
             ),
-            created_at=datetime.fromtimestamp(float(data["created_utc"]), UTC),
+            created_at=require_time(data["created_utc"], "created_utc"),
             url=f"https://www.reddit.com{permalink}" if permalink else None,
             title=title,
             raw_json=to_json(_raw(item)),
         )
 
-    def _own_brand(self) -> str | None:
-        """The brand whose Reddit handle is the account being polled."""
-        username = resolve_optional(self._name, self.options.username, self._env) or ""
-        for brand in self.matcher.brands:
-            if brand.handles.get("reddit", "").lower().removeprefix("u/") == username.lower():
-                return brand.name
+    def _classify(self, exc: Exception) -> TransientError | ThrottledError | None:
+        if isinstance(exc, prawcore.ResponseException) and not isinstance(exc, prawcore.Redirect):
+            response = exc.response
+            wait = parse_retry_after(response.headers.get("retry-after"), self._retrier.now())
+            reset = response.headers.get("x-ratelimit-reset", "")
+            if wait is None and reset.isdigit():
+                wait = float(reset)
+            failure = self._status_error(response.status_code, _body(response), wait)
+            if isinstance(failure, TransientError | ThrottledError):
+                return failure
+            if failure is not None:
+                raise failure from exc
+        if isinstance(exc, prawcore.RequestException):
+            return TransientError(f"network error talking to Reddit ({error_text(exc)})")
+        refusal = self._refusal(exc)
+        if refusal is None:
+            return None
+        raise refusal from exc
+
+    def _refusal(self, exc: Exception) -> SourceUnavailable | None:
+        """A one-line error for failures that retrying will not fix (None: a bug)."""
+        if isinstance(exc, prawcore.OAuthException):
+            return SourceUnavailable(
+                f"source {self._name!r}: Reddit refused the credentials ({error_text(exc)}); "
+                f"{self.hints.refused}"
+            )
+        if isinstance(exc, prawcore.Redirect):
+            return SourceUnavailable(
+                f"source {self._name!r}: Reddit has no such subreddit or page "
+                f"({error_text(exc)}); {self.hints.missing}"
+            )
+        if isinstance(exc, prawcore.PrawcoreException | praw.exceptions.PRAWException):
+            return SourceUnavailable(
+                f"source {self._name!r}: Reddit request failed ({error_text(exc)}); "
+                "re-run later or check the options"
+            )
+        if isinstance(exc, ValueError | KeyError | TypeError | RecursionError):
+            return self._unreadable("reading a listing", exc)  # a payload praw could not read
         return None
 
-    def _classify(self, exc: Exception) -> TransientError | ThrottledError | None:
-        if isinstance(exc, prawcore.TooManyRequests):
-            headers = exc.response.headers
-            wait = parse_retry_after(headers.get("retry-after"), self._retrier.now())
-            if wait is None and headers.get("x-ratelimit-reset", "").isdigit():
-                wait = float(headers["x-ratelimit-reset"])
-            return ThrottledError("HTTP 429 from Reddit", retry_after=wait)
-        if isinstance(exc, prawcore.ServerError):
-            return TransientError(f"HTTP {exc.response.status_code} from Reddit")
-        if isinstance(exc, prawcore.RequestException):
-            return TransientError(f"network error talking to Reddit ({exc})")
-        raise _refusal(self._name, exc) from exc
 
-
-def _refusal(source: str, exc: Exception) -> SourceUnavailable:
-    """A one-line error for failures that retrying will not fix."""
-    status = getattr(getattr(exc, "response", None), "status_code", None)
-    refused = prawcore.OAuthException | prawcore.InvalidToken | prawcore.Forbidden
-    if isinstance(exc, refused) or status in (401, 403):
-        return SourceUnavailable(
-            f"source {source!r}: Reddit refused the credentials ({exc}); check the client "
-            "id/secret and account variables and that the app is approved"
-        )
-    if isinstance(exc, prawcore.Redirect | prawcore.NotFound):
-        return SourceUnavailable(
-            f"source {source!r}: Reddit has no such subreddit or page ({exc}); "
-            "check options.subreddits"
-        )
-    if isinstance(exc, prawcore.PrawcoreException | praw.exceptions.PRAWException):
-        return SourceUnavailable(
-            f"source {source!r}: Reddit request failed ({type(exc).__name__}: {exc}); "
-            "re-run later or check the options"
-        )
-    if isinstance(exc, ValueError | KeyError):  # a payload praw could not read
-        return SourceUnavailable(
-            f"source {source!r}: unreadable response from Reddit ({type(exc).__name__}: {exc})"
-        )
-    raise exc
-
-
-def _take_new(listing: Iterable[Any], seen: set[str], since: float) -> list[Any]:
-    """Items newer than the cursor; stops at the first old one (listings are newest first)."""
-    out = []
-    taken: set[str] = set()
-    for item in listing:
-        name = _fullname(item)
-        # A repeat inside one run means the listing wrapped around: stop there too.
-        if name in seen or name in taken or (since and _created(item) < since - _OVERLAP_S):
-            break
-        taken.add(name)
-        out.append(item)
-    return out
+def _body(response: Any) -> str:
+    try:
+        return str(response.text)
+    except Exception:  # an undecodable body says nothing useful
+        return ""
 
 
 def _fullname(item: Any) -> str:

@@ -7,33 +7,33 @@ the API, and each page reports the reads it spent. tweepy's own
 ``wait_on_rate_limit`` (unbounded recursive sleeps) is never used: 429s go through
 :class:`~listeners.retry.Retrier`, which waits briefly or defers to the next run.
 
-Cursor, per stream (``mentions``, ``search``)::
-
-    {"since_id": newest id fully read, "window_newest": id, "until_id": id}
-
-While a window of new posts is read page by page (newest to oldest), ``until_id``
-marks how far it got, so a crash or a spent budget resumes inside the window.
+Cursor: a window per stream (``mentions``, ``search``; see :mod:`listeners.window`):
+``since`` is the newest id fully read (sent as ``since_id``); while a window of new
+posts is read page by page (newest to oldest) its ``resume`` is the oldest id read
+(sent as ``until_id``), so a crash or a spent budget resumes inside the window.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from functools import partial
 from types import MappingProxyType
-from typing import Any
+from typing import Annotated, Any
 
 import requests
 import tweepy
 from pydantic import Field
 
-from common.credentials import SecretRef, resolve
+from common.credentials import SecretRef
 from common.errors import SourceUnavailable
 from listeners import cursors
-from listeners.api_base import ApiListener, ApiOptions
+from listeners.api_base import ApiListener, ApiOptions, RawPage, Stream
 from listeners.base import Author, Mention, PollPage
-from listeners.convert import parse_time, to_json
+from listeners.bounds import NonBlank, Seconds, within
+from listeners.convert import parse_time, require_time, to_json
+from listeners.failures import Hints, one_line
 from listeners.matching import BrandMatcher
 from listeners.retry import (
     Clock,
@@ -44,6 +44,7 @@ from listeners.retry import (
     real_sleep,
     utc_now,
 )
+from listeners.window import Window
 
 ClientFactory = Callable[[str], tweepy.Client]
 _TWEET_FIELDS = ("created_at", "lang", "author_id", "conversation_id", "referenced_tweets")
@@ -66,22 +67,24 @@ class XOptions(ApiOptions):
         default=None, description="Numeric id of that account (saves one user lookup)."
     )
     mentions: bool = Field(default=True, description="Read the account's mentions timeline.")
-    query: str | None = Field(
+    query: NonBlank | None = Field(
         default=None, description="Recent-search query for unlinked brand mentions (optional)."
     )
     lang: str | None = Field(
         default=None, description="Restrict search to a language: 'in' (or 'id') = Indonesian."
     )
     exclude_retweets: bool = Field(default=True, description="Add -is:retweet to the search.")
-    max_reads: int = Field(
-        default=500, ge=0, description="Reads (posts + users returned) allowed per run."
+    max_reads: Annotated[int, within(0, 1_000_000, "reads")] = Field(
+        default=500, description="Reads (posts + users returned) allowed per run (0-1000000)."
     )
-    page_size: int = Field(default=100, ge=10, le=100, description="Posts per request.")
-    backfill_hours: int = Field(
-        default=24, ge=1, le=168, description="On the first run, read back this many hours."
+    page_size: Annotated[int, within(10, 100, "posts")] = Field(
+        default=100, description="Posts per request (10-100)."
+    )
+    backfill_hours: Annotated[int, within(1, 168, "hours")] = Field(
+        default=24, description="On the first run, read back this many hours (1-168)."
     )
     dry_run: bool = Field(default=False, description="Report what would be read; read nothing.")
-    timeout_s: float = Field(default=20.0, gt=0, description="Per-request timeout, seconds.")
+    timeout_s: Seconds = Field(default=20.0, description="Per-request timeout (0.1-600 s).")
 
 
 class _TimeoutAdapter(requests.adapters.HTTPAdapter):
@@ -104,17 +107,27 @@ def default_client(bearer_token: str) -> tweepy.Client:
 
 @dataclass(slots=True)
 class _Run:
-    """Per-run state: the client and the read budget left."""
+    """Per-run state: the client, the read budget left, the cursor, the users of a page."""
 
     client: tweepy.Client
     budget: int
-    user_id: str | None = None
+    state: dict[str, Any]
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-class XListener(ApiListener[XOptions]):
+class XListener(ApiListener[XOptions, _Run]):
     """Polls X for brand mentions within a per-run read budget."""
 
     platform = "x"
+    service_name = "X"
+    backfills = True  # the first window is bounded by backfill_hours
+    legacy_since = ("since_id",)
+    budget_option = "max_reads"
+    hints = Hints(
+        refused="check the bearer token and that the app's access covers this endpoint",
+        missing="check username and user_id",
+        other="check the query and options",
+    )
 
     def __init__(
         self,
@@ -127,34 +140,34 @@ class XListener(ApiListener[XOptions]):
         clock: Clock = utc_now,
         sleep: Sleep = real_sleep,
     ) -> None:
-        super().__init__(name, options, matcher, clock=clock, sleep=sleep)
-        self._env = env
+        super().__init__(name, options, matcher, env=env, clock=clock, sleep=sleep)
         self._client_factory = client_factory
-        self._clock = clock
 
     def poll(self, cursor: str | None) -> Iterator[PollPage]:
-        """Yield pages of new mentions, newest window first, until done or out of budget."""
-        self._retrier.start_run()
-        token = resolve(self._name, self.options.bearer_token, self._env)
-        state = cursors.load(cursor)
+        """Yield pages of new posts, newest window first, until done or out of budget."""
         if self.options.dry_run:
-            yield PollPage(mentions=[], cursor=None, warnings=[self._plan(state)])
-            return
-        client = self._client_factory(token)
-        client.session.mount("https://", _TimeoutAdapter(self.options.timeout_s))
-        run = _Run(client, self.options.max_reads, self.options.user_id or state.get("user_id"))
-        for stream in self._streams():
-            yield from self._poll_stream(run, stream, state)
-            if run.budget < _MIN_RESULTS[stream]:
-                break
+            return self._guarded(self._dry_run(cursor))
+        return super().poll(cursor)
 
-    def _streams(self) -> list[str]:
-        out = []
+    def _dry_run(self, cursor: str | None) -> Iterator[PollPage]:
+        self._secret(self.options.bearer_token)  # a missing variable fails a dry run too
+        yield PollPage(mentions=[], cursor=None, warnings=[self._plan(cursors.load(cursor))])
+
+    def _start(self, state: dict[str, Any]) -> _Run:
+        client = self._client_factory(self._secret(self.options.bearer_token))
+        client.session.mount("https://", _TimeoutAdapter(self.options.timeout_s))
+        if self.options.user_id:
+            state["user_id"] = self.options.user_id
+        return _Run(client, self.options.max_reads, state)
+
+    def _streams(self, run: _Run) -> Iterator[Stream]:
         if self.options.mentions:
-            out.append("mentions")
+            yield Stream("mentions", "mentions", brand=self._own_brand(self._username()))
         if self.options.query:
-            out.append("search")
-        return out
+            yield Stream("search", "search")
+
+    def _can_fetch(self, run: _Run, stream: Stream, pages: int) -> bool:
+        return run.budget >= _MIN_RESULTS[stream.kind]
 
     def _search_query(self) -> str:
         query = self.options.query or ""
@@ -179,9 +192,9 @@ class XListener(ApiListener[XOptions]):
 
     def _plan(self, state: dict[str, Any]) -> str:
         parts = []
-        budget = self.options.max_reads
-        for stream in self._streams():
-            since = (state.get(stream) or {}).get("since_id")
+        streams = [s.kind for s in self._streams_planned()]
+        for stream in streams:
+            since = Window.load(state.get(stream), self.legacy_since).since
             where = (
                 f"mentions of @{self._username()}"
                 if stream == "mentions"
@@ -191,137 +204,102 @@ class XListener(ApiListener[XOptions]):
                 f"after id {since}" if since else f"from the last {self.options.backfill_hours}h"
             )
             parts.append(f"{where} {start} (${_PRICE[stream]:.3f}/post)")
-        worst = budget * max((_PRICE[s] for s in self._streams()), default=0.0)
+        budget = self.options.max_reads
+        worst = budget * max((_PRICE[s] for s in streams), default=0.0)
         return (
             f"dry run: would read up to {budget} posts: "
             + "; ".join(parts)
             + f"; at most ${worst:.2f}; nothing was read"
         )
 
-    def _poll_stream(self, run: _Run, stream: str, state: dict[str, Any]) -> Iterator[PollPage]:
-        st: dict[str, Any] = dict(state.get(stream) or {})
-        while run.budget >= _MIN_RESULTS[stream]:
-            count = max(min(self.options.page_size, run.budget), _MIN_RESULTS[stream])
-            payload = self._fetch(run, stream, st, count)
-            page, st = self._page(stream, st, payload)
-            run.budget -= page.reads
-            state[stream] = st
-            if run.user_id:
-                state["user_id"] = run.user_id
-            state["v"] = 1
-            yield PollPage(
-                mentions=page.mentions,
-                cursor=cursors.dump(state),
-                fetched=page.fetched,
-                warnings=page.warnings,
-                reads=page.reads,
-            )
-            if not st.get("until_id"):
-                return
-        yield PollPage(
-            mentions=[],
-            cursor=None,
-            warnings=[
-                f"x {stream}: read budget of {self.options.max_reads} posts spent; "
-                "the rest is read on the next run (raise max_reads to read more per run)"
-            ],
-        )
+    def _streams_planned(self) -> list[Stream]:
+        out = [Stream("mentions", "mentions")] if self.options.mentions else []
+        return out + ([Stream("search", "search")] if self.options.query else [])
 
-    def _fetch(self, run: _Run, stream: str, st: dict[str, Any], count: int) -> dict[str, Any]:
+    def _fetch(self, run: _Run, stream: Stream, window: Window) -> RawPage:
+        count = max(min(self.options.page_size, run.budget), _MIN_RESULTS[stream.kind])
         params: dict[str, Any] = {
             "max_results": count,
             "expansions": ["author_id"],
             "tweet_fields": list(_TWEET_FIELDS),
             "user_fields": list(_USER_FIELDS),
         }
-        if st.get("since_id"):
-            params["since_id"] = st["since_id"]
+        if window.since:
+            params["since_id"] = window.since
         else:
             params["start_time"] = self._clock() - timedelta(hours=self.options.backfill_hours)
-        if st.get("until_id"):
-            params["until_id"] = st["until_id"]
-        if stream == "mentions":
+        if window.resume:
+            params["until_id"] = window.resume
+        if stream.kind == "mentions":
             call = partial(run.client.get_users_mentions, self._user_id(run), **params)
         else:
             call = partial(run.client.search_recent_tweets, self._search_query(), **params)
-        result = self._retrier.call(f"reading X {stream}", call, self._classify)
-        if not isinstance(result, dict):
-            raise SourceUnavailable(f"source {self._name!r}: unexpected reply from X")
-        return result
+        payload = self._retrier.call(f"reading X {stream.kind}", call, self._classify)
+        if not isinstance(payload, dict):
+            raise self._unreadable(f"reading {stream.kind}")
+        return self._raw_page(run, stream, window, payload)
+
+    def _raw_page(
+        self, run: _Run, stream: Stream, window: Window, payload: dict[str, Any]
+    ) -> RawPage:
+        tweets = [t for t in payload.get("data") or [] if isinstance(t, dict)]
+        includes = payload.get("includes")
+        users = includes.get("users") if isinstance(includes, dict) else None
+        run.users = {str(u.get("id")): u for u in users or [] if isinstance(u, dict)}
+        meta = payload.get("meta")
+        errors = payload.get("errors")
+        warnings = [f"x {stream.key}: {_error_line(e)}" for e in _list(errors)]
+        ids = [i for i in (_id(t) for t in tweets) if i is not None]
+        until = str(min(ids)) if ids else None
+        # Only walk on while ids go down: a server repeating a page must not loop us.
+        going_down = until is not None and (not window.resume or int(until) < int(window.resume))
+        more = isinstance(meta, dict) and bool(meta.get("next_token"))
+        resume = until if more and going_down else None
+        reads = len(tweets) + len(run.users)
+        run.budget -= reads
+        return RawPage(tweets, resume=resume, reads=reads, warnings=warnings)
 
     def _user_id(self, run: _Run) -> str:
-        if run.user_id is None:
-            username = self._username()
-            reply = self._retrier.call(
-                f"looking up @{username}",
-                lambda: run.client.get_user(username=username),
-                self._classify,
-            )
-            data = reply.get("data") if isinstance(reply, dict) else None
-            if not isinstance(data, dict) or "id" not in data:
-                raise SourceUnavailable(
-                    f"source {self._name!r}: X has no account @{username}; check username"
-                )
-            run.user_id = str(data["id"])
-            run.budget -= 1
-        return run.user_id
-
-    def _page(
-        self, stream: str, st: dict[str, Any], payload: dict[str, Any]
-    ) -> tuple[PollPage, dict[str, Any]]:
-        tweets = [t for t in payload.get("data") or [] if isinstance(t, dict)]
-        users = {
-            str(u.get("id")): u
-            for u in (payload.get("includes") or {}).get("users") or []
-            if isinstance(u, dict)
-        }
-        meta = payload.get("meta") or {}
-        mentions, warnings = self._mentions(stream, tweets, users)
-        warnings += [f"x {stream}: {_error_line(e)}" for e in payload.get("errors") or []]
-        newest = st.get("window_newest") or meta.get("newest_id")
-        until = str(meta.get("oldest_id") or _min_id(tweets)) if tweets else None
-        previous = st.get("until_id")
-        # Only walk on while ids go down: a server repeating a page must not loop us.
-        if meta.get("next_token") and until and (not previous or int(until) < int(previous)):
-            next_st = {"since_id": st.get("since_id"), "window_newest": newest, "until_id": until}
-        else:
-            next_st = {"since_id": newest or st.get("since_id")}
-        page = PollPage(
-            mentions=mentions,
-            cursor=None,
-            fetched=len(tweets),
-            warnings=warnings,
-            reads=len(tweets) + len(users),
+        if run.state.get("user_id"):
+            return str(run.state["user_id"])
+        username = self._username()
+        reply = self._retrier.call(
+            f"looking up @{username}",
+            lambda: run.client.get_user(username=username),
+            self._classify,
         )
-        return page, next_st
+        data = reply.get("data") if isinstance(reply, dict) else None
+        if not isinstance(data, dict) or "id" not in data:
+            raise SourceUnavailable(
+                f"source {self._name!r}: X has no account @{username}; check username"
+            )
+        user_id = str(data["id"])
+        run.state["user_id"] = user_id
+        run.budget -= 1
+        return user_id
 
-    def _mentions(
-        self, stream: str, tweets: list[dict[str, Any]], users: dict[str, dict[str, Any]]
-    ) -> tuple[list[Mention], list[str]]:
-        own = self._own_brand() if stream == "mentions" else None
-        out: list[Mention] = []
-        warnings: list[str] = []
-        for tweet in tweets:
-            try:
-                mention = self._mention(tweet, users, own)
-            except (KeyError, TypeError, ValueError) as exc:
-                warnings.append(f"x post {tweet.get('id', '?')}: unreadable, skipped ({exc!r})")
-                continue
-            if mention is not None:
-                out.append(mention)
-        return out, warnings
+    def _key(self, item: Any) -> str | None:
+        ident = _id(item)
+        return None if ident is None else str(ident)
 
-    def _mention(
-        self, tweet: dict[str, Any], users: dict[str, dict[str, Any]], own: str | None
-    ) -> Mention | None:
-        text = str(tweet["text"])
-        tweet_id = str(int(tweet["id"]))
-        brand = own or self.matcher.match(text)
+    def _mark(self, item: Any) -> str | None:
+        return self._key(item)
+
+    def _newest(self, marks: Iterable[Any]) -> Any:
+        return max(marks, key=int)
+
+    def _seen_limit(self) -> int:
+        return 200  # ids bound the window exactly; seen keys only guard repeats
+
+    def _convert(self, run: _Run, stream: Stream, item: Any) -> Mention | None:
+        text = str(item["text"])
+        tweet_id = str(int(item["id"]))
+        brand = stream.brand or self.matcher.match(text)
         if brand is None:
             return None
-        user = users.get(str(tweet.get("author_id")), {})
+        user = run.users.get(str(item.get("author_id")), {})
         username = user.get("username")
-        created = parse_time(tweet.get("created_at")) or _snowflake_time(tweet_id)
+        created = parse_time(item.get("created_at")) or _snowflake_time(tweet_id)
         return Mention(
             platform=self.platform,
             external_id=tweet_id,
@@ -330,64 +308,60 @@ class XListener(ApiListener[XOptions]):
             text=text,
             author=Author(
                 platform=self.platform,
-                user_id=str(tweet["author_id"]) if tweet.get("author_id") else None,
+                user_id=str(item["author_id"]) if item.get("author_id") else None,
                 handle=username,
                 display_name=user.get("name"),
                 profile_url=f"https://x.com/{username}" if username else None,
             ),
             created_at=created,
             url=f"https://x.com/{username or 'i/web'}/status/{tweet_id}",
-            lang_hint=tweet.get("lang"),
-            raw_json=to_json({"tweet": tweet, "author": user or None}),
+            lang_hint=item.get("lang"),
+            raw_json=to_json({"tweet": item, "author": user or None}),
         )
-
-    def _own_brand(self) -> str | None:
-        username = (self.options.username or "").lstrip("@").lower()
-        for brand in self.matcher.brands:
-            handle = brand.handles.get("x", "").lstrip("@").lower()
-            if handle and (handle == username or not username):
-                return brand.name
-        return None
 
     def _classify(self, exc: Exception) -> TransientError | ThrottledError | None:
         if isinstance(exc, tweepy.TooManyRequests):
             return ThrottledError("HTTP 429 from X", retry_at=epoch_to_utc(exc.reset_time))
-        if isinstance(exc, tweepy.TwitterServerError):
-            return TransientError(f"HTTP {exc.response.status_code} from X")
+        if isinstance(exc, tweepy.HTTPException):
+            response = exc.response
+            failure = self._status_error(response.status_code, _body(response))
+            if isinstance(failure, TransientError | ThrottledError):
+                return failure
+            if failure is not None:
+                raise failure from exc
         if isinstance(exc, requests.ConnectionError | requests.Timeout):
             return TransientError(f"network error talking to X ({type(exc).__name__})")
-        if isinstance(exc, tweepy.Unauthorized | tweepy.Forbidden):
-            raise SourceUnavailable(
-                f"source {self._name!r}: X refused the request ({_first_line(exc)}); check the "
-                "bearer token and that the app's access covers this endpoint"
-            ) from exc
-        if isinstance(exc, tweepy.HTTPException):
-            raise SourceUnavailable(
-                f"source {self._name!r}: X answered {exc.response.status_code} "
-                f"({_first_line(exc)}); check the query and options"
-            ) from exc
-        if isinstance(exc, ValueError):  # the body was not JSON
-            raise SourceUnavailable(
-                f"source {self._name!r}: unreadable reply from X ({exc}); re-run later"
-            ) from exc
+        if isinstance(exc, ValueError | RecursionError):  # the body was not (readable) JSON
+            raise self._unreadable("reading posts", exc) from exc
         return None
 
 
-def _first_line(exc: Exception) -> str:
-    return " ".join(str(exc).split())[:200]
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _id(tweet: Any) -> int | None:
+    try:
+        return int(tweet["id"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _body(response: Any) -> str:
+    try:
+        return str(response.text)
+    except Exception:  # an undecodable body says nothing useful
+        return ""
 
 
 def _error_line(error: Any) -> str:
     if isinstance(error, dict):
-        return str(error.get("detail") or error.get("title") or error.get("message") or error)
-    return str(error)
-
-
-def _min_id(tweets: list[dict[str, Any]]) -> str:
-    return str(min(int(t["id"]) for t in tweets))
+        text = error.get("detail") or error.get("title") or error.get("message") or error
+        return one_line(text)
+    return one_line(error)
 
 
 def _snowflake_time(tweet_id: str) -> datetime:
     """When an X post was created, from its id (used when created_at is missing)."""
     millis = (int(tweet_id) >> 22) + _TWITTER_EPOCH_MS
-    return datetime.fromtimestamp(millis / 1000, UTC)
+    return require_time(millis / 1000, "id time")

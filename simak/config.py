@@ -15,12 +15,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from common.errors import ConfigError
 from common.redact import Redactor
 from responder.settings import ResponderSettings
+from simak.yamlsafe import load_yaml_file
 
 DEFAULT_CONFIG = "config.yaml"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -41,6 +41,13 @@ class BrandConfig(_Strict):
     exclude: list[str] = Field(default_factory=list, description="texts with these never match")
     handles: dict[str, str] = Field(default_factory=dict, description="platform -> own account")
     languages: list[str] = Field(default_factory=list, description="keep only these (ISO codes)")
+
+    @field_validator("terms", "exclude")
+    @classmethod
+    def _no_blank_terms(cls, value: list[str]) -> list[str]:
+        if any(not term.strip() for term in value):
+            raise ValueError("a blank term would match everything (or nothing); remove it")
+        return value
 
     @property
     def label(self) -> str:
@@ -176,26 +183,8 @@ def _resolve_item(
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
-    """Read YAML into a mapping, with one-line errors."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ConfigError(
-            f"{path}: file not found; pass --config PATH or set SIMAK_CONFIG"
-        ) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            f"{path}: cannot read it ({exc}); check permissions and encoding"
-        ) from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(
-            f"{path}:{line} is not valid YAML ({getattr(exc, 'problem', exc)}); "
-            "fix the indentation or quoting there"
-        ) from exc
+    """Read YAML into a mapping, with one-line errors (bombs and tricks refused: yamlsafe)."""
+    data = load_yaml_file(path)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level (brands:, sources:, ...)")
     return data

@@ -134,8 +134,8 @@ def test_search_first_poll_then_only_new(clock: FakeClock) -> None:
     }
     source = listener(clock, routes, log, mentions=False, lang="id")
     pages = list(source.poll(None))
-    assert [len(p.mentions) for p in pages] == [1]
-    assert pages[0].fetched == 2
+    assert [len(p.mentions) for p in pages] == [1, 0]  # one page per request
+    assert [p.fetched for p in pages] == [1, 1]
     m = pages[0].mentions[0]
     assert m.author.handle == "test.marshal.dev"
     assert m.author.user_id == "did:plc:kvwvcn5iqfooopmyzvb4qzba"
@@ -145,9 +145,10 @@ def test_search_first_poll_then_only_new(clock: FakeClock) -> None:
     assert m.lang_hint == "en"
     searches = [params(r) for r in log if r.url.path.endswith("searchPosts")]
     assert searches[0] == {"q": "kopi senja", "sort": "latest", "lang": "id", "limit": "50"}
-    assert searches[1]["cursor"] == "p2"
+    # The next page is asked for by time: one millisecond above the oldest post read.
+    assert searches[1]["until"] == "2026-11-22T10:00:00.001000Z"
 
-    again = list(source.poll(pages[0].cursor))
+    again = list(source.poll(pages[-1].cursor))
     assert [x.text for p in again for x in p.mentions] == ["Kopi Senja promo!"]
     assert (
         params([r for r in log if r.url.path.endswith("searchPosts")][-1])["since"]
@@ -214,7 +215,7 @@ def test_malformed_posts_are_skipped_with_a_warning(clock: FakeClock) -> None:
     }
     pages = list(listener(clock, routes, mentions=False).poll(None))
     assert [m.external_id.rsplit("/", 1)[1] for m in pages[0].mentions] == ["good"]
-    assert "post at://" in pages[0].warnings[0]
+    assert "item at://" in pages[0].warnings[0]
     assert "unreadable, skipped" in pages[0].warnings[0]
 
 
@@ -235,7 +236,7 @@ def test_bad_password_and_missing_variable(clock: FakeClock) -> None:
         clock=clock,
         sleep=clock.sleep,
     )
-    with pytest.raises(SourceUnavailable, match="refused the login"):
+    with pytest.raises(SourceUnavailable, match=r"Bluesky refused the credentials .*app password"):
         list(source.poll(None))
     with pytest.raises(CredentialMissing, match="BSKY_PASSWORD"):
         list(BlueskyListener("bsky", opts, BRANDS, env={}).poll(None))

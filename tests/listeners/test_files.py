@@ -141,7 +141,7 @@ def test_csv_with_bad_rows_multiline_fields_and_append(
     assert mentions[0].created_at == datetime(2026, 11, 19, 18, 2, 3, tzinfo=UTC)
     assert warnings == [
         f"{path.resolve()}:4: expected 5 fields, found 3",
-        f"{path.resolve()}:5: unreadable 'created_at' value 'not-a-date'",
+        f"{path.resolve()}:5: unreadable or out-of-range 'created_at' value 'not-a-date'",
     ]
     assert _poll(listener, cursor)[0] == []
     with path.open("a", encoding="utf-8") as f:

@@ -72,14 +72,14 @@ def test_first_poll_pages_then_only_new(clock: FakeClock) -> None:
     t = int(clock.now.timestamp())
     answers = [
         reply(hit(3, "Acme is great", t - 10, "story"), hit(2, "meh", t - 20), pages=2),
-        reply(hit(1, "acme broke my build", t - 30), pages=2, page=1),
+        reply(hit(1, "acme broke my build", t - 30)),  # below the first page's oldest hit
         reply(hit(4, "ACME again", t + 5), hit(3, "Acme is great", t - 10, "story")),
     ]
     source = listener(clock, answers, log)
     pages = list(source.poll(None))
-    assert [m.external_id for m in pages[0].mentions] == ["3", "1"]
-    assert pages[0].fetched == 3
-    story, comment = pages[0].mentions
+    assert [[m.external_id for m in p.mentions] for p in pages] == [["3"], ["1"]]
+    assert [p.fetched for p in pages] == [2, 1]
+    story, comment = pages[0].mentions[0], pages[1].mentions[0]
     assert story.title == "Acme is great"
     assert comment.text == "acme broke my build"
     assert comment.title == "Ask HN: tools?"
@@ -90,15 +90,17 @@ def test_first_poll_pages_then_only_new(clock: FakeClock) -> None:
     assert first["tags"] == "(story,comment)"
     assert first["numericFilters"] == f"created_at_i>={t - 24 * 3600}"
     assert first["query"] == "acme"
+    second = dict(log[1].url.params)["numericFilters"]
+    assert second == f"created_at_i>={t - 24 * 3600},created_at_i<={t - 20}"
 
-    again = list(source.poll(pages[0].cursor))
+    again = list(source.poll(pages[-1].cursor))
     assert [m.external_id for m in again[0].mentions] == ["4"]
     assert dict(log[-1].url.params)["numericFilters"] == f"created_at_i>={t - 10}"
 
 
 def test_429_and_5xx(clock: FakeClock) -> None:
     log: list[httpx.Request] = []
-    answers = [httpx.Response(429, headers={"Retry-After": "5"}), reply(hit(1, "acme", 1))]
+    answers = [httpx.Response(429, headers={"Retry-After": "5"}), reply(hit(1, "acme", NOW))]
     assert len(next(iter(listener(clock, answers, log).poll(None))).mentions) == 1
     assert clock.sleeps == [5.0]
     with pytest.raises(RateLimited):
@@ -117,7 +119,7 @@ def test_timeouts_are_retried(clock: FakeClock) -> None:
         calls.append(request)
         if len(calls) == 1:
             raise httpx.ConnectTimeout("slow", request=request)
-        return reply(hit(1, "acme", 1))
+        return reply(hit(1, "acme", NOW))
 
     source = HackerNewsListener(
         "hn",
@@ -132,11 +134,11 @@ def test_timeouts_are_retried(clock: FakeClock) -> None:
 
 def test_malformed_payload(clock: FakeClock) -> None:
     log: list[httpx.Request] = []
-    broken = hit(9, "acme", 1)
+    broken = hit(9, "acme", NOW)
     del broken["created_at_i"]
-    pages = list(listener(clock, [reply(broken, hit(8, "acme", 1))], log).poll(None))
+    pages = list(listener(clock, [reply(broken, hit(8, "acme", NOW))], log).poll(None))
     assert [m.external_id for m in pages[0].mentions] == ["8"]
-    assert pages[0].warnings[0].startswith("hackernews 'acme': item 9 unreadable, skipped")
+    assert pages[0].warnings[0].startswith("hackernews q:acme: item 9: unreadable, skipped")
     with pytest.raises(SourceUnavailable, match="not JSON"):
         list(listener(clock, [httpx.Response(200, content=b"<html>")], log).poll(None))
     with pytest.raises(SourceUnavailable, match="no hits list"):

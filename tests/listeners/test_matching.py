@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import time
+import unicodedata
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from listeners.matching import BrandMatcher, BrandSpec, fold
 
@@ -56,3 +61,25 @@ def test_accents_and_multiple_brands_and_several_texts() -> None:
 def test_fold_is_stable_on_odd_unicode() -> None:
     assert fold("Ｋｏｐｉ ＳＥＮＪＡ\ufeff") == "kopi senja"
     assert fold("\ud800 lone surrogate").endswith("lone surrogate")
+
+
+def _reference_fold(text: str) -> str:
+    """The definition fold must keep (character by character)."""
+    text = unicodedata.normalize("NFKC", text).translate(
+        dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+    )
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.text() | st.text(alphabet="aÄéñ\u0301\u200bİßﬁ\U0001e94a\U00020000Ｋ ", max_size=40))
+def test_fold_is_exactly_the_reference(text: str) -> None:
+    assert fold(text) == _reference_fold(text)
+
+
+def test_fold_is_fast_on_a_megabyte() -> None:
+    started = time.process_time()
+    for text in ("kopi senja " + "x" * 1_000_000, "kopi sénja " + "é" * 500_000):
+        assert fold(text).startswith("kopi senja ")
+    assert time.process_time() - started < 1.0

@@ -156,7 +156,7 @@ def test_malformed_items_are_skipped_with_a_warning(clock: FakeClock) -> None:
     responses.get(SEARCH, json=listing(post("ok", "praw ok", 1_700_000_000), broken))
     pages = list(listener(clock).poll(None))
     assert [m.external_id for m in pages[0].mentions] == ["t3_ok"]
-    assert pages[0].warnings[0].startswith("reddit t3_bad: unreadable item skipped")
+    assert pages[0].warnings[0].startswith("reddit search: item t3_bad: unreadable, skipped")
 
 
 @responses.activate

@@ -20,7 +20,7 @@ from tests.listeners.conftest import FIXTURES, FakeClock, LocalServer
 API = "https://api.twitter.com/2"
 MENTIONS = f"{API}/users/783214/mentions"
 SEARCH = f"{API}/tweets/search/recent"
-ENV = {"X_BEARER": "token"}
+ENV = {"X_BEARER": "AAAAAAAAAAAAAAAAAAAAAtest-bearer-token"}
 BRANDS = BrandMatcher([BrandSpec("Twitter", terms=("tweepy",), handles={"x": "Twitter"})])
 
 
@@ -120,13 +120,14 @@ def test_read_budget_stops_and_resumes_inside_the_window(clock: FakeClock) -> No
     source = listener(clock, max_reads=6, page_size=10)
     pages = list(source.poll(None))
     assert [len(p.mentions) for p in pages] == [5, 0]
-    assert "read budget of 6 posts spent" in pages[-1].warnings[0]
+    assert "the rest is read on the next run (raise max_reads" in pages[-1].warnings[0]
     assert params(responses.calls[0])["max_results"] == "6"
     resumed = list(source.poll(pages[0].cursor))
     assert params(responses.calls[1])["until_id"] == "1996"
     assert [m.external_id for p in resumed for m in p.mentions] == ["1000"]
     state = json.loads(resumed[0].cursor or "{}")
-    assert state["mentions"] == {"since_id": "2000"}
+    assert state["mentions"]["since"] == "2000"
+    assert "resume" not in state["mentions"]
 
 
 def test_dry_run_reads_nothing(clock: FakeClock) -> None:
@@ -177,7 +178,7 @@ def test_malformed_posts_are_skipped_with_warnings(clock: FakeClock) -> None:
     responses.get(MENTIONS, json=body)
     pages = list(listener(clock).poll(None))
     assert [m.external_id for m in pages[0].mentions] == ["7", "9"]
-    assert pages[0].warnings[0].startswith("x post 8: unreadable, skipped")
+    assert pages[0].warnings[0].startswith("x mentions: item 8: unreadable, skipped")
     assert pages[0].warnings[1] == "x mentions: Could not find user with id: [99]."
 
     responses.reset()

@@ -1,0 +1,129 @@
+"""How listeners report failures: one short line, no markup, no secrets.
+
+Every error a listener raises and every warning it yields goes through here:
+:func:`one_line` flattens whatever a server sent (HTML error pages included),
+:class:`Redactor` removes the credentials the listener resolved, whatever a server
+echoes back, and :func:`status_error` maps an HTTP status to the one failure kind
+every platform shares (429: wait or defer, 5xx: retry, 401/403: credentials, ...).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from urllib.parse import quote, quote_plus
+
+from common.errors import SourceError, SourceUnavailable
+from listeners.base import PollPage
+from listeners.retry import ThrottledError, TransientError
+
+_TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]{0,2000}>", re.I | re.S)
+_SPACE = re.compile(r"\s+")
+# C0/C1 controls and bidi overrides: never part of a message a person should read.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+LINE_LIMIT = 200
+MIN_SECRET = 4  # shorter values would blank out ordinary words; real secrets are longer
+
+
+def one_line(text: object, limit: int = LINE_LIMIT) -> str:
+    """``text`` as one short line: tags stripped, entities decoded, whitespace collapsed."""
+    raw = str(text)[: limit * 50]  # enough for any message; never scan a whole huge body
+    if "<" in raw and ">" in raw:
+        raw = html.unescape(_TAG.sub(" ", raw))
+    flat = _SPACE.sub(" ", _CONTROLS.sub(" ", raw)).strip()
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def error_text(exc: BaseException, limit: int = LINE_LIMIT) -> str:
+    """``Type: message`` of an exception as one short line."""
+    message = one_line(exc, limit)
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+class Redactor:
+    """Removes known secret values (and their URL/base64 spellings) from text."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._secrets: set[str] = set()
+        for secret in secrets:
+            self.add(secret)
+
+    def add(self, secret: str | None) -> None:
+        """Remember a secret this listener resolved (ignored when too short to matter)."""
+        if not secret or len(secret) < MIN_SECRET:
+            return
+        spellings = {secret, quote(secret, safe=""), quote_plus(secret)}
+        spellings.add(base64.b64encode(secret.encode()).decode().rstrip("="))
+        self._secrets |= {s for s in spellings if len(s) >= MIN_SECRET}
+
+    def __call__(self, text: str) -> str:
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            if secret in text:
+                text = text.replace(secret, "[redacted]")
+        return text
+
+    def leaks(self, text: str) -> bool:
+        """True when ``text`` contains a known secret."""
+        return any(secret in text for secret in self._secrets)
+
+    def page(self, page: PollPage) -> PollPage:
+        """The page with its warnings redacted."""
+        if not self._secrets or not page.warnings:
+            return page
+        return replace(page, warnings=[self(w) for w in page.warnings])
+
+    def error(self, exc: SourceError) -> SourceError:
+        """The same error with its message redacted and any leaking cause dropped."""
+        exc.args = tuple(self(a) if isinstance(a, str) else a for a in exc.args)
+        cause: BaseException | None = exc.__cause__ or exc.__context__
+        while cause is not None:
+            if self.leaks(str(cause)) or any(self.leaks(str(a)) for a in cause.args):
+                exc.__cause__ = None
+                exc.__suppress_context__ = True
+                break
+            cause = cause.__cause__ or cause.__context__
+        return exc
+
+
+@dataclass(frozen=True, slots=True)
+class Hints:
+    """What a person should do after each kind of refusal, per platform."""
+
+    refused: str = "check the credentials in the source's options"
+    missing: str = "check the source's options"
+    other: str = "check the source's options"
+
+
+def status_error(
+    source: str,
+    service: str,
+    status: int,
+    body: object = "",
+    *,
+    retry_after: float | None = None,
+    hints: Hints | None = None,
+) -> TransientError | ThrottledError | SourceUnavailable | None:
+    """The failure an HTTP ``status`` means (None for 1xx-3xx): one rule for all platforms."""
+    hints = hints or Hints()
+    if status == 429:
+        return ThrottledError(f"HTTP 429 from {service}", retry_after=retry_after)
+    if status >= 500:
+        return TransientError(f"HTTP {status} from {service}")
+    if status < 400:
+        return None
+    detail = one_line(body, 160)
+    said = f"HTTP {status}: {detail}" if detail else f"HTTP {status}"
+    if status in (401, 403):
+        return SourceUnavailable(
+            f"source {source!r}: {service} refused the credentials ({said}); {hints.refused}"
+        )
+    if status in (404, 410):
+        return SourceUnavailable(
+            f"source {source!r}: {service} has no such resource ({said}); {hints.missing}"
+        )
+    return SourceUnavailable(
+        f"source {source!r}: {service} refused the request ({said}); {hints.other}"
+    )

@@ -1,0 +1,116 @@
+"""Export records as mentions: which key or column holds what, and the conversion.
+
+A record is a JSONL object or a CSV row (as a dict of header → cell). Dotted keys
+(``user.name``) reach into nested JSON objects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from listeners.base import Author, Mention
+from listeners.convert import parse_time, to_json
+from listeners.matching import BrandMatcher
+
+
+class FileFields(BaseModel):
+    """Which column (CSV) or key (JSONL; dotted paths like ``user.name`` work) holds what."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(default="id", description="Unique id of the item; a content hash when absent.")
+    text: str = Field(default="text", description="The post text (required on every row).")
+    title: str = Field(default="title", description="Optional title (forum threads, reviews).")
+    created_at: str = Field(
+        default="created_at",
+        description="ISO 8601 or epoch seconds/ms; the file's mtime when absent.",
+    )
+    url: str = Field(default="url", description="Link to the original post.")
+    lang: str = Field(default="lang", description="Language code the exporting tool reported.")
+    platform: str = Field(
+        default="platform",
+        description="Platform of the row (e.g. 'x'); options.platform when absent.",
+    )
+    author: str = Field(default="author", description="Author handle (@name, u/name).")
+    author_id: str = Field(
+        default="author_id", description="Stable platform user id of the author."
+    )
+    author_name: str = Field(default="author_name", description="Author display name.")
+    author_url: str = Field(default="author_url", description="Author profile URL.")
+    author_email: str = Field(default="author_email", description="Author email address, if known.")
+
+
+def record_mention(
+    record: Mapping[str, Any],
+    fields: FileFields,
+    matcher: BrandMatcher,
+    *,
+    source: str,
+    platform: str,
+    mtime: datetime,
+) -> tuple[Mention | None, str | None]:
+    """(the mention, None), (None, None) when no brand matches, or (None, the problem)."""
+    f = fields
+    text = _text(_get(record, f.text))
+    if not text:
+        return None, f"missing {f.text!r}"
+    title = _text(_get(record, f.title)) or None
+    brand = matcher.match(title, text)
+    if brand is None:
+        return None, None
+    raw_time = _get(record, f.created_at)
+    created = parse_time(raw_time) if raw_time not in (None, "") else mtime
+    if created is None:
+        return None, f"unreadable or out-of-range {f.created_at!r} value {str(raw_time)[:40]!r}"
+    row_platform = _text(_get(record, f.platform))[:64] or platform
+    author = Author(
+        platform=row_platform,
+        user_id=_text(_get(record, f.author_id)) or None,
+        handle=_text(_get(record, f.author)) or None,
+        display_name=_text(_get(record, f.author_name)) or None,
+        profile_url=_text(_get(record, f.author_url)) or None,
+        email=_text(_get(record, f.author_email)) or None,
+    )
+    raw_id = _text(_get(record, f.id))
+    external_id = raw_id or _content_id(text, author.key, _text(raw_time))
+    return Mention(
+        platform=row_platform,
+        external_id=external_id,
+        source=source,
+        brand=brand,
+        text=text,
+        author=author,
+        created_at=created,
+        url=_text(_get(record, f.url)) or None,
+        title=title,
+        lang_hint=_text(_get(record, f.lang)) or None,
+        raw_json=to_json(dict(record)),
+    ), None
+
+
+def _get(record: Mapping[str, Any], key: str) -> Any:
+    if key in record:
+        return record[key]
+    value: Any = record
+    for part in key.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def _text(value: Any) -> str:
+    if value is None or isinstance(value, dict | list):
+        return ""
+    return str(value).strip()
+
+
+def _content_id(text: str, author: str, when: str) -> str:
+    # The raw time text, not the parsed fallback (file mtime), so appends keep ids stable.
+    digest = hashlib.sha256(f"{author}\n{when}\n{text}".encode()).hexdigest()
+    return f"sha256:{digest[:32]}"

@@ -1,0 +1,125 @@
+"""Lines of an export file, each at most ``cap`` bytes, whatever the file holds.
+
+A longer line is reported and skipped after reading at most ``cap`` bytes of it into
+memory: the rest is read in small chunks and thrown away, so a 2 GiB line without a
+newline never sits in memory. A long line still being written when the file ends is
+remembered (``skipping``) and its rest is skipped on the next poll.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import IO
+
+_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line read (``data`` None when it was too long and skipped)."""
+
+    data: bytes | None
+    number: int  # 1-based line number in the file
+    complete: bool  # ended with a newline (or was skipped to its newline)
+    too_long: bool = False
+
+
+class RecordTooLong(Exception):
+    """A record (a CSV row over several lines) grew past the cap."""
+
+    def __init__(self, number: int, cap: int) -> None:
+        super().__init__(f"record longer than {cap} bytes (max_record_bytes); skipped")
+        self.number = number
+
+
+class LineReader:
+    """Reads capped lines from ``handle`` starting at byte ``offset`` / line ``line``."""
+
+    def __init__(
+        self, handle: IO[bytes], offset: int, line: int, cap: int, *, skipping: bool = False
+    ) -> None:
+        self._handle = handle
+        self.offset = offset  # byte position after the last line returned
+        self.line = line  # number of the last line returned
+        self.cap = cap
+        self.skipping = skipping  # inside a too-long line whose end was not read yet
+
+    def next(self) -> Line | None:
+        """The next line, or None at the end of the file."""
+        if self.skipping:
+            skipped, ended = self._skip_rest()
+            self.offset += skipped
+            if not ended:
+                return None
+            self.skipping = False
+        raw = self._handle.readline(self.cap + 1)
+        if not raw:
+            return None
+        if raw.endswith(b"\n") or len(raw) <= self.cap:
+            complete = raw.endswith(b"\n")
+            if complete:
+                self.offset += len(raw)
+                self.line += 1
+            return Line(raw, self.line if complete else self.line + 1, complete)
+        skipped, ended = self._skip_rest()
+        self.offset += len(raw) + skipped
+        self.line += 1
+        self.skipping = not ended
+        return Line(None, self.line, ended, too_long=True)
+
+    def _skip_rest(self) -> tuple[int, bool]:
+        """Discard up to and including the next newline: (bytes skipped, newline found)."""
+        skipped = 0
+        while chunk := self._handle.read(_CHUNK):
+            end = chunk.find(b"\n")
+            if end >= 0:
+                self._handle.seek(end + 1 - len(chunk), 1)
+                return skipped + end + 1, True
+            skipped += len(chunk)
+        return skipped, False
+
+
+class CsvFeed:
+    """Decoded lines for ``csv.reader``, counting bytes and lines consumed.
+
+    ``csv.reader`` pulls exactly the lines of one record per ``next()``, so after each
+    row ``offset`` is where the next record starts. A line over the cap, or a record
+    over it across lines, raises :class:`RecordTooLong` out of the reader.
+    """
+
+    def __init__(self, reader: LineReader, encoding: str) -> None:
+        self._reader = reader
+        self._encoding = encoding
+        self.record_bytes = 0  # bytes of the record being read; reset per record
+
+    @property
+    def offset(self) -> int:
+        """Byte position after the last line handed out."""
+        return self._reader.offset
+
+    @property
+    def line(self) -> int:
+        """Number of the last line handed out."""
+        return self._reader.line
+
+    def __iter__(self) -> CsvFeed:
+        return self
+
+    def __next__(self) -> str:
+        got = self._reader.next()
+        if got is None:
+            raise StopIteration
+        if got.data is None or not got.complete:
+            if got.data is not None:  # an unterminated last line: take what is there
+                self._reader.offset += len(got.data)
+                self._reader.line += 1
+                return self._decode(got.data, got.number)
+            raise RecordTooLong(got.number, self._reader.cap)
+        return self._decode(got.data, got.number)
+
+    def _decode(self, data: bytes, number: int) -> str:
+        self.record_bytes += len(data)
+        if self.record_bytes > self._reader.cap:
+            raise RecordTooLong(number, self._reader.cap)
+        text = data.decode(self._encoding, errors="replace")
+        return text.removeprefix("\ufeff") if number == 1 else text
