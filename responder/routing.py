@@ -3,17 +3,57 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final
 
 from common.errors import ConfigError
 from responder.base import Channel, FollowUpPlan, Recipient, RouteInput
+from responder.draft_input import DraftHistory, DraftInput, DraftPost
 from responder.drafts import Draft, DraftWriter
 from responder.priority import PriorityAssessment, PriorityScorer
 from responder.resolution import resolved_by_newest
 from responder.settings import LABEL_PRECEDENCE, Label, ResponderSettings, RoutingRules
 
 FALLBACK_CHANNEL: Final = "manual"
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """One person's posts to answer together (oldest first), with what drafting needs."""
+
+    items: tuple[RouteInput, ...]
+    history: DraftHistory = field(default_factory=DraftHistory)
+    brand_terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Skeleton:
+    """A plan before its draft is written."""
+
+    mention_id: int
+    label: Label
+    priority: int
+    due_at: datetime
+    channel: str
+    channel_note: str | None
+    note: str | None
+    recipient: Recipient
+
+    def with_draft(self, draft: Draft, router: Router) -> FollowUpPlan:
+        """The finished plan, its draft in the channel's form."""
+        return FollowUpPlan(
+            mention_id=self.mention_id,
+            label=self.label,
+            priority=self.priority,
+            due_at=self.due_at,
+            channel=self.channel,
+            lang=draft.lang,
+            subject=draft.subject,
+            draft=router.in_form(self.channel, self.recipient, draft),
+            note=self.note,
+            channel_note=self.channel_note,
+        )
 
 
 def deciding_label(labels: Sequence[str], rules: RoutingRules) -> Label | None:
@@ -51,32 +91,95 @@ class Router:
         self._drafts = drafts if drafts is not None else DraftWriter(settings)
 
     def plan(self, item: RouteInput, now: datetime) -> FollowUpPlan | None:
-        """Plan a follow-up for ``item``; None when no enabled label applies ("other").
+        """Plan a follow-up for one post; None when no enabled label applies ("other").
 
         ``now`` is when routing happens (timezone-aware UTC, like ``created_at``);
         it starts the SLA clock unless ``sla_from`` is ``"posted"``.
         """
-        label = deciding_label(item.labels, self._settings.rules)
+        return self.plan_many([Conversation((item,))], now)[0]
+
+    def plan_many(
+        self, conversations: Sequence[Conversation], now: datetime
+    ) -> list[FollowUpPlan | None]:
+        """One plan per conversation (a person's posts, oldest first), drafted together.
+
+        Each plan takes the most urgent label of the posts, the highest priority and the
+        earliest due time, and one draft that answers every post. The drafts of the whole
+        batch are written in one go (one classifier call to pick the sentences to quote).
+        """
+        skeletons = [self.skeleton(c, now) for c in conversations]
+        inputs = [
+            self._draft_input(c, s) for c, s in zip(conversations, skeletons, strict=True) if s
+        ]
+        drafts = iter(self._drafts.write_all(inputs))
+        return [None if s is None else s.with_draft(next(drafts), self) for s in skeletons]
+
+    def skeleton(self, conversation: Conversation, now: datetime) -> Skeleton | None:
+        """Everything of a plan but the draft."""
+        items = conversation.items
+        label = deciding_label([lab for i in items for lab in i.labels], self._settings.rules)
         if label is None:
             return None
+        assessed = [
+            (item, lab, self._scorer.assess(lab, item))
+            for item in items
+            if (lab := deciding_label(item.labels, self._settings.rules)) is not None
+        ]
+        due = min(self._due(lab, a, item, now) for item, lab, a in assessed)
+        priority = max(a.priority for _, _, a in assessed)
+        note = None
+        if label == "complaint" and resolved_by_newest(items):
+            priority = max(0, priority - self._settings.resolution_drop)
+            note = "the customer says it is solved; check and close"
+        newest = items[-1]
+        channel, why = self.channel_choice(
+            self._settings.rules.rule_for(label).channels, newest.recipient
+        )
+        return Skeleton(
+            newest.mention_id if len(items) == 1 else items[0].mention_id,
+            label,
+            priority,
+            due,
+            channel,
+            why,
+            note,
+            newest.recipient,
+        )
+
+    def _due(
+        self, label: Label, assessment: PriorityAssessment, item: RouteInput, now: datetime
+    ) -> datetime:
         rule = self._settings.rules.rule_for(label)
-        assessment = self._scorer.assess(label, item)
         sla_hours = rule.sla_hours
         if assessment.urgent:
             sla_hours *= self._settings.urgency.sla_factor
         start = item.created_at if self._settings.sla_from == "posted" else now
-        draft = self._drafts.write(label, item)
-        channel, why = self.channel_choice(rule.channels, item.recipient)
-        return FollowUpPlan(
-            mention_id=item.mention_id,
-            label=label,
-            priority=assessment.priority,
-            due_at=start + timedelta(hours=sla_hours),
-            channel=channel,
-            lang=draft.lang,
-            subject=draft.subject,
-            draft=self.in_form(channel, item.recipient, draft),
-            channel_note=why,
+        return start + timedelta(hours=sla_hours)
+
+    def _draft_input(self, conversation: Conversation, skeleton: Skeleton) -> DraftInput:
+        items = conversation.items
+        newest = items[-1]
+        posts = tuple(
+            DraftPost(
+                text=i.text,
+                labels=i.labels,
+                scores=i.scores,
+                mention_id=i.mention_id,
+                created_at=i.created_at,
+            )
+            for i in reversed(items)
+        )
+        return DraftInput(
+            label=skeleton.label,
+            posts=posts,
+            lang=newest.lang,
+            brand=newest.brand,
+            name=newest.recipient.name,
+            handle=newest.recipient.handle,
+            platform=newest.platform,
+            url=newest.url,
+            history=conversation.history,
+            brand_terms=conversation.brand_terms,
         )
 
     def in_form(self, channel: str, recipient: Recipient, draft: Draft) -> str:
@@ -123,42 +226,3 @@ class Router:
         if channel is None:
             return self._unavailable.get(name, "not configured")
         return "cannot address this person (no handle, user id or email known)"
-
-
-def plan_conversation(
-    router: Router, items: Sequence[RouteInput], now: datetime
-) -> FollowUpPlan | None:
-    """One plan for a person's conversation: every post's plan, then the most urgent label,
-    the highest priority, the earliest due time, and the draft of the most urgent post.
-
-    When the newest post says the problem is solved (or only praises), the conversation
-    stays open for a person to close, but its urgency drops (see :mod:`responder.resolution`).
-    ``items`` are oldest first.
-    """
-    plans = [(item, plan) for item in items if (plan := router.plan(item, now)) is not None]
-    if not plans:
-        return None
-    label = deciding_label([p.label for _, p in plans], router.rules)
-    if label is None:
-        return None
-    _, lead = max(
-        (ip for ip in plans if ip[1].label == label),
-        key=lambda ip: (ip[1].priority, ip[0].created_at),
-    )
-    priority = max(p.priority for _, p in plans)
-    note = None
-    if label == "complaint" and resolved_by_newest(items):
-        priority = max(0, priority - router.resolution_drop)
-        note = "the customer says it is solved; check and close"
-    return FollowUpPlan(
-        mention_id=items[0].mention_id,
-        label=label,
-        priority=priority,
-        due_at=min(p.due_at for _, p in plans),
-        channel=lead.channel,
-        lang=lead.lang,
-        subject=lead.subject,
-        draft=lead.draft,
-        note=note,
-        channel_note=lead.channel_note,
-    )

@@ -7,6 +7,7 @@ post belongs to one conversation however many runs route it.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from common.records import Classification
 from storage.dialect import insert
-from storage.models import JOINABLE, ClassificationRow, ConversationPost, FollowUp
+from storage.models import JOINABLE, ClassificationRow, ConversationPost, FollowUp, MentionRow
 from storage.recipients import MentionFacts, mention_facts_many
 
 
@@ -81,3 +82,24 @@ def _classification(row: ClassificationRow) -> Classification:
         lang=row.lang,
         model=row.model,
     )
+
+
+def label_history(
+    session: Session, person_ids: Collection[int], since: datetime
+) -> dict[int, dict[int, tuple[str, ...]]]:
+    """person id → {mention id: current labels} of their posts since ``since``."""
+    if not person_ids:
+        return {}
+    rows = session.execute(
+        select(MentionRow.person_id, MentionRow.id, ClassificationRow.labels)
+        .join(
+            ClassificationRow,
+            (ClassificationRow.mention_id == MentionRow.id) & ClassificationRow.is_current,
+        )
+        .where(MentionRow.person_id.in_(person_ids), MentionRow.created_at >= since)
+    ).all()
+    out: dict[int, dict[int, tuple[str, ...]]] = {}
+    for person_id, mention_id, labels in rows:
+        if person_id is not None:
+            out.setdefault(person_id, {})[mention_id] = tuple(labels or ())
+    return out

@@ -1,19 +1,22 @@
-"""Route classified mentions: follow-ups and ideas, in the caller's transaction."""
+"""Route classified mentions into conversations: one open follow-up per person and brand,
+with one draft that answers every post; ideas are captured for the board. Everything runs
+in the caller's transaction."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from common.records import Classification, FollowUpPlan
+from common.records import Classification
 from responder.base import RouteInput
-from responder.routing import Router, plan_conversation
+from responder.draft_input import DraftHistory
+from responder.routing import Conversation, Router
 from responder.text import clean, trim
 from simak.config import Settings
-from storage.conversations import conversation_of, join, open_conversation
+from storage.conversations import conversation_of, join, label_history, open_conversation
 from storage.conversations import posts as conversation_posts
 from storage.followups import (
     EDITABLE,
@@ -25,14 +28,19 @@ from storage.followups import (
 )
 from storage.followups import move as move_followup
 from storage.ideas import capture_idea
-from storage.mentions import set_status, set_statuses
+from storage.mentions import set_statuses
 from storage.queue import get_item
 from storage.recipients import MentionFacts, mention_facts, mention_facts_many
+
+#: "Your third suggestion this month": how far back a person's earlier posts count.
+HISTORY_DAYS = 30
+
+Post = tuple[MentionFacts, Classification]
 
 
 @dataclass
 class BatchRouter:
-    """Creates follow-ups and ideas for classified mentions, in the caller's transaction."""
+    """Creates and extends conversations, and captures ideas, in the caller's transaction."""
 
     settings: Settings
     router: Router
@@ -46,61 +54,101 @@ class BatchRouter:
     ) -> tuple[int, int, int]:
         """Route each (mention, verdict); returns (posts routed, filtered, ideas).
 
-        A person's post joins their open conversation with the brand, else starts one.
-        Plans are made in Python, then stored in a few statements per batch.
+        A person's posts join their open conversation with the brand, else start one;
+        the batch's drafts are written together.
         """
         all_facts = mention_facts_many(session, ids)
         filtered: list[int] = []
-        new: list[NewFollowUp] = []
+        groups: dict[tuple[object, str], list[Post]] = {}
         ideas: list[MentionFacts] = []
         for mention_id, result in zip(ids, results, strict=True):
             facts = all_facts[mention_id]
             if not self._language_wanted(facts.brand, result.lang):
                 filtered.append(mention_id)
                 continue
-            plan = self.router.plan(self._input(facts, result), now)
-            if plan is not None:
-                new.append(self._new(plan, facts))
+            if self.router.skeleton(Conversation((self._input(facts, result),)), now):
+                who: object = facts.person_id if facts.person_id is not None else f"m{mention_id}"
+                groups.setdefault((who, facts.brand), []).append((facts, result))
             if "idea" in result.labels:
                 ideas.append(facts)
         set_statuses(session, filtered, "filtered")
-        self._store(session, new, now)
-        set_statuses(session, [n.plan.mention_id for n in new], "routed")
+        routed = self._route_groups(session, list(groups.values()), now)
+        set_statuses(session, routed, "routed")
         for facts in ideas:
             self._capture_idea(session, facts, now)
-        return len(new), len(filtered), len(ideas)
+        return len(routed), len(filtered), len(ideas)
 
-    def _new(self, plan: FollowUpPlan, facts: MentionFacts) -> NewFollowUp:
-        return NewFollowUp(plan, facts.person_id, facts.brand, facts.recipient, facts.created_at)
-
-    def _store(self, session: Session, new: Sequence[NewFollowUp], now: datetime) -> None:
-        """Create conversations; posts refused because their author already has one join it."""
-        created = create_followups(session, new, now)
-        for item in new:
-            fid = created.get(item.plan.mention_id)
-            if fid is not None:
-                self._auto_approve(session, fid, item.plan.label, now)
+    def _route_groups(self, session: Session, groups: list[list[Post]], now: datetime) -> list[int]:
+        """Join open conversations, start the others (drafted together); the routed ids."""
+        fresh: list[list[Post]] = []
         touched: set[int] = set()
-        for item in new:
-            if item.plan.mention_id in created or item.person_id is None:
+        for group in groups:
+            facts = group[0][0]
+            fid = None
+            if facts.person_id is not None:
+                fid = open_conversation(session, facts.person_id, facts.brand)
+            if fid is None:
+                fresh.append(sorted(group, key=lambda p: (p[0].created_at, p[0].id)))
+            else:
+                touched |= self._join(session, fid, group, now)
+        plans = self.router.plan_many([self._conversation(session, g, now) for g in fresh], now)
+        new = [
+            NewFollowUp(
+                plan, g[0][0].person_id, g[0][0].brand, g[0][0].recipient, g[-1][0].created_at
+            )
+            for g, plan in zip(fresh, plans, strict=True)
+            if plan is not None
+        ]
+        created = create_followups(session, new, now)
+        for item, group in zip(
+            new, [g for g, p in zip(fresh, plans, strict=True) if p], strict=True
+        ):
+            fid = created.get(item.plan.mention_id)
+            if fid is None and item.person_id is not None:  # another run started one first
+                fid = open_conversation(session, item.person_id, item.brand)
+            if fid is None:
                 continue
-            fid = open_conversation(session, item.person_id, item.brand)
-            if fid is None:  # it closed meanwhile: start a new one after all
-                create_followups(session, [item], now)
-            elif join(session, fid, item.plan.mention_id, item.posted_at, now):
-                touched.add(fid)
+            if created.get(item.plan.mention_id) == fid:
+                self._auto_approve(session, fid, item.plan.label, now)
+                if len(group) > 1:
+                    self._join(session, fid, group[1:], now)
+            else:
+                touched |= self._join(session, fid, group, now)
         for fid in sorted(touched):
             self.replan_conversation(session, fid, "simak", now, "new post from the same person")
+        return [p[0].id for g in groups for p in g]
+
+    def _join(self, session: Session, fid: int, posts: list[Post], now: datetime) -> set[int]:
+        joined = {fid for facts, _ in posts if join(session, fid, facts.id, facts.created_at, now)}
+        return joined
+
+    def _conversation(self, session: Session, posts: Sequence[Post], now: datetime) -> Conversation:
+        facts = posts[-1][0]
+        exclude = {f.id for f, _ in posts}
+        history = DraftHistory(window_days=HISTORY_DAYS)
+        if facts.person_id is not None:
+            since = now - timedelta(days=HISTORY_DAYS)
+            earlier = label_history(session, [facts.person_id], since).get(facts.person_id, {})
+            counts: dict[str, int] = {}
+            for mention_id, labels in earlier.items():
+                if mention_id not in exclude:
+                    for label in labels:
+                        counts[label] = counts.get(label, 0) + 1
+            history = DraftHistory(counts, HISTORY_DAYS)
+        brand = self.settings.brand(facts.brand)
+        return Conversation(tuple(self._input(f, c) for f, c in posts), history, tuple(brand.terms))
 
     def replan_conversation(
         self, session: Session, followup_id: int, actor: str, now: datetime, reason: str
     ) -> str:
-        """Re-plan a conversation from all its posts (labels, priority, draft)."""
-        items = [self._input(f, c) for f, c in conversation_posts(session, followup_id)]
-        plan = plan_conversation(self.router, items, now) if items else None
+        """Re-plan a conversation from all its posts (labels, priority, one new draft)."""
+        posts = conversation_posts(session, followup_id)
         status = status_of(session, followup_id)
         if status not in EDITABLE:
             return f"follow-up {followup_id} is already {status}"
+        plan = None
+        if posts:
+            plan = self.router.plan_many([self._conversation(session, posts, now)], now)[0]
         if plan is None:
             move_followup(session, followup_id, "dismissed", actor, now, note=reason)
             return f"dismissed follow-up {followup_id} ({reason})"
@@ -149,12 +197,10 @@ class BatchRouter:
             return self.replan_conversation(
                 session, followup_id, actor, now, f"labels of mention {mention_id} corrected"
             )
-        plan = self.router.plan(self._input(facts, result), now)
-        if plan is None:
+        if not self.router.skeleton(Conversation((self._input(facts, result),)), now):
             return "no follow-up needed"
-        self._store(session, [self._new(plan, facts)], now)
-        set_status(session, mention_id, "routed")
-        return f"queued a {plan.label} follow-up"
+        set_statuses(session, self._route_groups(session, [[(facts, result)]], now), "routed")
+        return f"queued a follow-up for mention {mention_id}"
 
     def _capture_idea(self, session: Session, facts: MentionFacts, now: datetime) -> None:
         capture_idea(
