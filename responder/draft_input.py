@@ -69,6 +69,8 @@ class DraftInput:
     brand_terms: tuple[str, ...] = ()
     branches: tuple[str, ...] = ()
     products: tuple[str, ...] = ()
+    template: str | None = None  # e.g. "reminder", "shipped"; default: the label's rule
+    extra: Mapping[str, object] = field(default_factory=dict)  # e.g. gift, idea, note
 
     def __post_init__(self) -> None:
         """Reject a conversation without posts: there is nothing to answer."""

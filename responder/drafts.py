@@ -192,9 +192,9 @@ class DraftWriter:
                         self._render(sample, book)
 
     def _render(self, item: DraftInput, book: ScoreBook) -> Draft:
-        template_name = self._settings.rules.rule_for(item.label).template
+        template_name = item.template or self._settings.rules.rule_for(item.label).template
         lang = self.resolve_language(template_name, item.lang)
-        variables = build_context(item, book, self._settings, lang)
+        variables = {**build_context(item, book, self._settings, lang), **item.extra}
         register: Register = "formal" if variables["register"] == "formal" else "casual"
         filename = self.template_file(template_name, lang, register)
         template = self._load(filename, item.label)

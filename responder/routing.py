@@ -192,6 +192,11 @@ class Router:
         return draft.body if limit is None else draft.message(limit)
 
     @property
+    def drafts(self) -> DraftWriter:
+        """The draft writer (for follow-ups that answer no post: reminders, news)."""
+        return self._drafts
+
+    @property
     def rules(self) -> RoutingRules:
         """The routing rules in force."""
         return self._settings.rules

@@ -210,6 +210,28 @@ class IdeaBoardSettings(_Section):
     )
 
 
+class ReminderSettings(_Section):
+    """Loyal customers must not feel forgotten: who gets a personal check-in, and when."""
+
+    min_positive: int = Field(
+        3, ge=1, le=1000, description="Praising posts within window_days that make a regular."
+    )
+    window_days: int = Field(90, ge=1, le=3650, description="How far back praise counts.")
+    quiet_days: int = Field(
+        30,
+        ge=1,
+        le=3650,
+        description="Only people nobody contacted for this many days; and at most one "
+        "reminder per person per this many days.",
+    )
+    gift_pool: str | None = Field(
+        None,
+        min_length=1,
+        description="Voucher pool a small gift is taken from (`simak vouchers add`); each "
+        "code goes to one person once, and no gift is promised when the pool is empty.",
+    )
+
+
 class ResponderSettings(_Section):
     """The whole ``responder:`` section."""
 
@@ -249,6 +271,7 @@ class ResponderSettings(_Section):
         "was posted ('posted'; back-filled mentions are then overdue at once).",
     )
     ideas: IdeaBoardSettings = Field(default_factory=IdeaBoardSettings)
+    reminders: ReminderSettings = Field(default_factory=ReminderSettings)
     resolution_drop: int = Field(
         40,
         ge=0,

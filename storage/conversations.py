@@ -23,6 +23,7 @@ def open_conversation(session: Session, person_id: int, brand: str) -> int | Non
     """The person's conversation with ``brand`` that still takes new posts, if any."""
     return session.scalar(
         select(FollowUp.id).where(
+            FollowUp.kind == "conversation",
             FollowUp.person_id == person_id,
             FollowUp.brand == brand,
             FollowUp.status.in_(JOINABLE),

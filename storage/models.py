@@ -64,6 +64,9 @@ IDEA_STATUSES: Final = (
     "duplicate",
 )
 SUGGESTION_STATUSES: Final = ("open", "accepted", "rejected")
+#: What a follow-up is: an answer to a person's posts, a check-in with a loyal customer,
+#: or news for everyone who asked for an idea.
+FOLLOWUP_KINDS: Final = ("conversation", "reminder", "announcement")
 
 
 def one_of(column: str, values: tuple[str, ...]) -> str:
@@ -114,8 +117,52 @@ class Person(Base):
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL"), index=True
     )
+    do_not_contact_at: Mapped[datetime | None]  # every channel refuses this person
+    do_not_contact_by: Mapped[str | None] = mapped_column(Text)
+    do_not_contact_reason: Mapped[str | None] = mapped_column(Text)
 
     handles: Mapped[list[Handle]] = relationship(back_populates="person")
+
+
+class PersonNote(Base):
+    """Something staff want colleagues to know about a person."""
+
+    __tablename__ = "person_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    author: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
+class Reminder(Base):
+    """A check-in with a loyal customer: at most one per person per period (a constraint)."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("person_id", "period", name="uq_reminders_period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    period: Mapped[int] = mapped_column(Integer)  # days since epoch // reminder interval
+    followup_id: Mapped[int | None] = mapped_column(
+        ForeignKey("followups.id", ondelete="SET NULL"), unique=True
+    )
+    created_at: Mapped[datetime]
+
+
+class Voucher(Base):
+    """A gift code from a configured pool; taken once, by one follow-up, never reused."""
+
+    __tablename__ = "vouchers"
+
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    pool: Mapped[str] = mapped_column(Text, index=True)
+    followup_id: Mapped[int | None] = mapped_column(
+        ForeignKey("followups.id", ondelete="SET NULL"), unique=True
+    )
+    taken_at: Mapped[datetime | None]
+    added_at: Mapped[datetime]
 
 
 class Handle(Base):
@@ -249,6 +296,10 @@ class ClassificationRow(Base):
 
 #: Statuses in which a conversation still takes a person's new posts.
 JOINABLE: Final = ("open", "approved", "snoozed")
+#: A person's conversation with a brand that still takes posts: one at most (an index).
+OPEN_CONVERSATION: Final = (
+    f"kind = 'conversation' AND person_id IS NOT NULL AND {one_of('status', JOINABLE)}"
+)
 
 
 class FollowUp(Base):
@@ -268,15 +319,18 @@ class FollowUp(Base):
             "person_id",
             "brand",
             unique=True,
-            sqlite_where=text(f"person_id IS NOT NULL AND {one_of('status', JOINABLE)}"),
-            postgresql_where=text(f"person_id IS NOT NULL AND {one_of('status', JOINABLE)}"),
+            sqlite_where=text(OPEN_CONVERSATION),
+            postgresql_where=text(OPEN_CONVERSATION),
         ),
         CheckConstraint(one_of("status", FOLLOWUP_STATUSES), name="ck_followups_status"),
         CheckConstraint("version >= 1", name="ck_followups_version"),
+        CheckConstraint(one_of("kind", FOLLOWUP_KINDS), name="ck_followups_kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    mention_id: Mapped[int] = mapped_column(
+    kind: Mapped[str] = mapped_column(String(16), default="conversation")
+    # the conversation's first post; reminders and announcements answer no post
+    mention_id: Mapped[int | None] = mapped_column(
         ForeignKey("mentions.id", ondelete="CASCADE"), unique=True
     )
     person_id: Mapped[int | None] = mapped_column(

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from common.errors import ConflictError
 from common.records import Recipient
+from storage.care import blocked
 from storage.dialect import lock_ids
 from storage.followups import change, recipient_of
 from storage.models import Delivery, FollowUp, FollowUpEvent, MentionRow, Person
@@ -53,6 +54,8 @@ class Claim:
     lease_expires_at: datetime
     started_at: datetime
     link: str | None = None  # the person's public post
+    kind: str = "conversation"
+    blocked: str | None = None  # "do not contact: …": no channel may send
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +120,8 @@ def claim(
 def _start(session: Session, row: FollowUp, holder: str, now: datetime, lease: timedelta) -> Claim:
     mention = session.execute(
         select(MentionRow.platform, MentionRow.url).where(MentionRow.id == row.mention_id)
-    ).one()
-    recipient = recipient_of(row.recipient, mention.platform or "")
+    ).one_or_none()
+    recipient = recipient_of(row.recipient, mention.platform if mention else "")
     delivery = Delivery(
         followup_id=row.id,
         attempt=row.attempts,
@@ -157,7 +160,9 @@ def _start(session: Session, row: FollowUp, holder: str, now: datetime, lease: t
         label=row.label,
         lease_expires_at=now + lease,
         started_at=now,
-        link=mention.url,
+        link=mention.url if mention else None,
+        kind=row.kind,
+        blocked=blocked(session, row.person_id),
     )
 
 
@@ -258,7 +263,7 @@ def approved(
     session: Session, now: datetime, channels: tuple[str, ...] | None = None
 ) -> list[Approved]:
     """Every approved follow-up, in the order senders claim them."""
-    query = select(FollowUp, MentionRow.platform).join(
+    query = select(FollowUp, MentionRow.platform).outerjoin(
         MentionRow, MentionRow.id == FollowUp.mention_id
     )
     query = query.where(FollowUp.status == "approved")
@@ -269,7 +274,7 @@ def approved(
         Approved(
             f.id,
             f.channel,
-            recipient_of(f.recipient, platform),
+            recipient_of(f.recipient, platform or ""),
             f.subject,
             f.draft,
             f.send_after if f.send_after and f.send_after > now else None,
@@ -328,8 +333,8 @@ def take_stale(
 
 def _claim_of(session: Session, d: Delivery) -> Claim:
     row = session.execute(
-        select(FollowUp.lang, FollowUp.label, MentionRow.platform, MentionRow.url)
-        .join(MentionRow, MentionRow.id == FollowUp.mention_id)
+        select(FollowUp.lang, FollowUp.label, FollowUp.kind, MentionRow.platform, MentionRow.url)
+        .outerjoin(MentionRow, MentionRow.id == FollowUp.mention_id)
         .where(FollowUp.id == d.followup_id)
     ).one()
     return Claim(
@@ -337,7 +342,7 @@ def _claim_of(session: Session, d: Delivery) -> Claim:
         followup_id=d.followup_id,
         attempt=d.attempt,
         channel=d.channel,
-        recipient=recipient_of(d.recipient, row.platform),
+        recipient=recipient_of(d.recipient, row.platform or ""),
         idempotency_key=d.idempotency_key,
         subject=d.subject,
         body=d.body,
@@ -346,6 +351,7 @@ def _claim_of(session: Session, d: Delivery) -> Claim:
         lease_expires_at=d.lease_expires_at,
         started_at=d.started_at,
         link=row.url,
+        kind=row.kind,
     )
 
 

@@ -337,7 +337,9 @@ def _fold_conversations(
         (f.person_id, f.brand): f.id
         for f in session.scalars(
             select(FollowUp).where(
-                FollowUp.person_id.in_((kept_id, gone_id)), FollowUp.status.in_(JOINABLE)
+                FollowUp.kind == "conversation",
+                FollowUp.person_id.in_((kept_id, gone_id)),
+                FollowUp.status.in_(JOINABLE),
             )
         )
     }

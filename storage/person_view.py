@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from common.errors import NotFound
-from storage.models import ClassificationRow, FollowUp, Handle, MentionRow, Person
+from storage.models import ClassificationRow, FollowUp, Handle, MentionRow, Person, PersonNote
 from storage.people import MergeRecord, merges_of
 
 
@@ -36,6 +36,7 @@ class MentionView:
     url: str | None
     labels: tuple[str, ...]
     status: str
+    lang: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +44,35 @@ class FollowUpSummary:
     """One follow-up to the person and its outcome."""
 
     id: int
-    mention_id: int
+    mention_id: int | None
     label: str
     status: str
     channel: str
     created_at: datetime
     sent_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class NoteView:
+    """A note staff left about the person."""
+
+    id: int
+    author: str
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Loyalty:
+    """How much of a regular the person is."""
+
+    mentions: int
+    positive: int  # posts with praise
+    complaints: int
+    ideas: int
+    first_seen: datetime | None
+    last_seen: datetime | None
+    languages: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +84,14 @@ class PersonView:
     email: str | None
     created_at: datetime
     last_contacted_at: datetime | None
-    notes: str | None
     merged_into_id: int | None
     handles: list[HandleView]
     mentions: list[MentionView]
     followups: list[FollowUpSummary]
     merges: list[MergeRecord]
+    notes: list[NoteView]
+    loyalty: Loyalty
+    do_not_contact: str | None  # why, when staff marked the person
 
 
 def person_view(session: Session, person_id: int) -> PersonView:
@@ -73,18 +99,45 @@ def person_view(session: Session, person_id: int) -> PersonView:
     p = session.get(Person, person_id)
     if p is None:
         raise NotFound(f"person {person_id} does not exist; see `simak queue --json` for ids")
+    mentions = _mentions(session, p.id)
     return PersonView(
         id=p.id,
         name=p.display_name,
         email=p.email,
         created_at=p.created_at,
         last_contacted_at=p.last_contacted_at,
-        notes=p.notes,
         merged_into_id=p.merged_into_id,
         handles=_handles(session, p.id),
-        mentions=_mentions(session, p.id),
+        mentions=mentions,
         followups=_followups(session, p.id),
         merges=merges_of(session, p.id),
+        notes=_notes(session, p.id),
+        loyalty=_loyalty(mentions),
+        do_not_contact=(
+            f"{p.do_not_contact_reason} (set by {p.do_not_contact_by})"
+            if p.do_not_contact_at
+            else None
+        ),
+    )
+
+
+def _notes(session: Session, person_id: int) -> list[NoteView]:
+    rows = session.scalars(
+        select(PersonNote).where(PersonNote.person_id == person_id).order_by(PersonNote.id.desc())
+    )
+    return [NoteView(n.id, n.author, n.text, n.at) for n in rows]
+
+
+def _loyalty(mentions: list[MentionView]) -> Loyalty:
+    when = [m.created_at for m in mentions]
+    return Loyalty(
+        mentions=len(mentions),
+        positive=sum("praise" in m.labels for m in mentions),
+        complaints=sum("complaint" in m.labels for m in mentions),
+        ideas=sum("idea" in m.labels for m in mentions),
+        first_seen=min(when) if when else None,
+        last_seen=max(when) if when else None,
+        languages=tuple(sorted({m.lang for m in mentions if m.lang})),
     )
 
 
@@ -107,7 +160,9 @@ def _mentions(session: Session, person_id: int) -> list[MentionView]:
         .order_by(MentionRow.created_at.desc(), MentionRow.id.desc())
     ).all()
     return [
-        MentionView(m.id, m.platform, m.created_at, m.text, m.url, tuple(labels or ()), m.status)
+        MentionView(
+            m.id, m.platform, m.created_at, m.text, m.url, tuple(labels or ()), m.status, m.lang
+        )
         for m, labels in rows
     ]
 

@@ -39,7 +39,7 @@ class QueueItem:
 
     id: int
     version: int
-    mention_id: int
+    mention_id: int | None  # None for a reminder or an announcement (no post answered)
     status: str
     label: str
     labels: tuple[str, ...]
@@ -65,7 +65,7 @@ class QueueItem:
     created_at: datetime
     attempts: int
     external_id: str | None
-    brand_name: str = ""
+    kind: str = "conversation"
     mention_ids: tuple[int, ...] = ()  # every post of the conversation, newest first
     posts: tuple[QueuePost, ...] = ()
 
@@ -85,7 +85,7 @@ def _visible(now: datetime) -> ColumnElement[bool]:
 def _rows(session: Session, condition: ColumnElement[bool], limit: int | None) -> list[QueueItem]:
     stmt = (
         select(FollowUp, MentionRow, Person.display_name, ClassificationRow.labels)
-        .join(MentionRow, MentionRow.id == FollowUp.mention_id)
+        .outerjoin(MentionRow, MentionRow.id == FollowUp.mention_id)
         .outerjoin(Person, Person.id == FollowUp.person_id)
         .outerjoin(
             ClassificationRow,
@@ -135,11 +135,15 @@ def _posts(session: Session, followup_ids: list[int]) -> dict[int, list[QueuePos
     return out
 
 
-def _item(f: FollowUp, m: MentionRow, name: str | None, labels: list[str] | None) -> QueueItem:
+def _item(
+    f: FollowUp, m: MentionRow | None, name: str | None, labels: list[str] | None
+) -> QueueItem:
+    recipient = dict(f.recipient or {})
+    author = name or (m.author_name or m.author_handle if m else None) or recipient.get("name")
     return QueueItem(
         id=f.id,
         version=f.version,
-        mention_id=m.id,
+        mention_id=m.id if m else None,
         status=f.status,
         label=f.label,
         labels=tuple(labels or ()),
@@ -155,16 +159,17 @@ def _item(f: FollowUp, m: MentionRow, name: str | None, labels: list[str] | None
         draft_by=f.draft_by,
         suggested_draft=f.suggested_draft,
         approved_by=f.approved_by,
-        recipient=dict(f.recipient or {}),
-        platform=m.platform,
-        brand=m.brand,
-        author=name or m.author_name or m.author_handle or "?",
+        recipient=recipient,
+        platform=m.platform if m else str(recipient.get("platform") or ""),
+        brand=m.brand if m else f.brand,
+        author=author or "?",
         person_id=f.person_id,
-        text=m.text,
-        url=m.url,
-        created_at=m.created_at,
+        text=m.text if m else "",
+        url=m.url if m else None,
+        created_at=m.created_at if m else f.created_at,
         attempts=f.attempts,
         external_id=f.external_message_id,
+        kind=f.kind,
     )
 
 

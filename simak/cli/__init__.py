@@ -12,6 +12,7 @@ from simak.cli.followup import correct, followup_app
 from simak.cli.people import people_app
 from simak.cli.poll import poll
 from simak.cli.queue import ideas, queue
+from simak.cli.reminders import reminders, vouchers_app
 from simak.cli.send import send
 from simak.cli.stats import sources, stats
 from simak.cli.train import train
@@ -39,6 +40,7 @@ app.command()(poll)
 app.command()(classify)
 app.command()(queue)
 app.command()(send)
+app.command()(reminders)
 app.command()(ideas)
 app.command()(stats)
 app.command()(sources)
@@ -47,6 +49,7 @@ app.command("eval")(eval_)
 app.command()(train)
 app.add_typer(followup_app, name="followup")
 app.add_typer(people_app, name="people")
+app.add_typer(vouchers_app, name="vouchers")
 app.add_typer(db_app, name="db")
 
 

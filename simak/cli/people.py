@@ -57,6 +57,17 @@ def _render(view: PersonView, now_label: str) -> None:
             str(f.id), f.label, f.status, f.channel, f"{f.sent_at:%Y-%m-%d}" if f.sent_at else ""
         )
     stdout().print(fus)
+    lo = view.loyalty
+    stdout().print(
+        plain(
+            f"loyalty: {lo.mentions} posts ({lo.positive} kind, {lo.complaints} complaints, "
+            f"{lo.ideas} ideas); languages {', '.join(lo.languages) or '-'}"
+        )
+    )
+    if view.do_not_contact:
+        stdout().print(plain(f"DO NOT CONTACT: {view.do_not_contact}", "bold red"))
+    for n in view.notes:
+        stdout().print(plain(f"note by {n.author} on {n.at:%Y-%m-%d}: {n.text}"))
     for mg in view.merges:
         undone = f", undone {mg.undone_at:%Y-%m-%d}" if mg.undone_at else ""
         stdout().print(
@@ -151,3 +162,31 @@ def reject(
     """The two people of a suggestion are different people."""
     uc.reject(state(ctx).app(), suggestion_id, actor(who))
     stdout().print(plain(f"suggestion {suggestion_id}: rejected"))
+
+
+@people_app.command("note")
+@handle_errors
+def note(
+    ctx: typer.Context,
+    person_id: int = typer.Argument(..., metavar="ID"),
+    text: str = typer.Argument(..., metavar="TEXT"),
+    who: str | None = ACTOR,
+) -> None:
+    """Leave a note about a person for colleagues (shown on the person's page)."""
+    note_id = uc.note(state(ctx).app(), person_id, text, actor(who))
+    stdout().print(plain(f"note {note_id} added to person {person_id}"))
+
+
+@people_app.command("do-not-contact")
+@handle_errors
+def do_not_contact(
+    ctx: typer.Context,
+    person_id: int = typer.Argument(..., metavar="ID"),
+    reason: str = typer.Option("asked not to be contacted", "--reason", help="Why."),
+    undo: bool = typer.Option(False, "--undo", help="They may be contacted again."),
+    who: str | None = ACTOR,
+) -> None:
+    """Mark a person "do not contact": every channel then refuses them (or --undo)."""
+    uc.do_not_contact(state(ctx).app(), person_id, actor(who), None if undo else reason)
+    what = "may be contacted again" if undo else "will not be contacted"
+    stdout().print(plain(f"person {person_id} {what}"))

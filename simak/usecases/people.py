@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from simak.app import App
 from simak.usecases.route import BatchRouter
 from simak.wiring import build_router
-from storage import people
+from storage import care, people
 from storage.people import MergeRecord, Suggestion
 from storage.person_view import PersonView as PersonView
 from storage.person_view import person_view
@@ -55,3 +55,16 @@ def reject(app: App, suggestion_id: int, actor: str) -> None:
     """The two people of a suggestion are different."""
     with app.db.session() as session:
         people.reject_suggestion(session, suggestion_id, actor, app.clock())
+
+
+def note(app: App, person_id: int, text: str, author: str) -> int:
+    """Leave a note about a person for colleagues; returns its id."""
+    with app.db.session() as session:
+        return care.add_note(session, person_id, text, author, app.clock())
+
+
+def do_not_contact(app: App, person_id: int, actor: str, reason: str | None) -> None:
+    """Every channel refuses this person (``reason`` None: they may be contacted again).
+    Follow-ups to them stay visible to staff, but nothing is sent."""
+    with app.db.session() as session:
+        care.set_do_not_contact(session, person_id, actor, app.clock(), reason)

@@ -179,6 +179,8 @@ def deliver(app: App, claim: Claim, channels: dict[str, Channel], actor: str) ->
     """Exactly one provider call for a claimed attempt (after a pre-flight check that the
     channel can reach the person now), then the settled outcome."""
     channel = channels.get(claim.channel) or channels["manual"]
+    if claim.blocked:  # staff marked the person: no channel sends, not even by hand
+        return _settle(app, claim, Outcome("failed", claim.blocked), actor)
     try:
         reach = channel.check(claim.recipient)
         if not reach.ok:
@@ -202,7 +204,7 @@ def _message(claim: Claim, channel: Channel) -> PrivateMessage:
         recipient=claim.recipient,
         subject=claim.subject,
         body=body,
-        kind=_KIND.get(claim.label, "reply"),  # type: ignore[arg-type]
+        kind=claim.kind if claim.kind != "conversation" else _KIND.get(claim.label, "reply"),  # type: ignore[arg-type]
         lang=claim.lang,
         label=claim.label,
         link=claim.link,

@@ -1,0 +1,113 @@
+"""Treating customers as people, through the CLI on both backends: reminders for regulars
+(once per period, never to "do not contact", gifts never given twice), notes and the
+person page; plus the demo's drafts with the real model."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.core.conftest import Project
+from tests.core.races import demo_project, run
+
+LOYAL = [
+    ("r1", "rina", "Rina", "Kopi Senja enak banget hari ini"),
+    ("r2", "rina", "Rina", "latte Kopi Senja mantap seperti biasa"),
+    ("r3", "rina", "Rina", "Kopi Senja baristanya ramah, suka banget"),
+    ("s1", "sari", "Sari", "Kopi Senja enak, mantap"),
+    ("s2", "sari", "Sari", "Kopi Senja mantap pokoknya"),
+    ("s3", "sari", "Sari", "suka banget Kopi Senja"),
+    ("b1", "budi", "Budi", "Kopi Senja enak"),
+]
+
+
+def regulars(project: Project) -> None:
+    with (project.root / "mentions.jsonl").open("w", encoding="utf-8") as f:
+        for ext, handle, name, text in LOYAL:
+            row = {
+                "id": ext,
+                "platform": "x",
+                "author": handle,
+                "author_name": name,
+                "text": text,
+                "created_at": "2026-11-22T08:00:00+07:00",
+            }
+            f.write(json.dumps(row) + "\n")
+
+
+def person_of(project: Project, name: str) -> int:
+    rows: list[dict[str, Any]] = project.json("queue", "--all")
+    return int(next(r["person_id"] for r in rows if r["author"] == name))
+
+
+def test_reminders_thank_regulars_once_and_skip_do_not_contact(project: Project) -> None:
+    regulars(project)
+    assert project.run("poll").exit_code == 0
+    sari = person_of(project, "Sari")
+    assert project.run("people", "do-not-contact", str(sari), "--reason", "asked").exit_code == 0
+    codes = project.root / "codes.txt"
+    codes.write_text("LATTE-1\n", "utf-8")
+    added = project.run("vouchers", "add", "--pool", "latte", str(codes))
+    assert added.exit_code == 0 and "1 new code" in added.stdout
+    cfg = project.config.read_text().replace(
+        "responder:\n", "responder:\n  reminders: {gift_pool: latte}\n"
+    )
+    project.config.write_text(cfg, "utf-8")
+    first = project.json("reminders")
+    assert [d["name"] for d in first["drafted"]] == ["Rina"]  # Budi: only one kind post
+    assert first["drafted"][0]["gift"] == "LATTE-1"
+    assert {"person_id": sari, "why": "do not contact"} in first["skipped"]
+    again = project.json("reminders")
+    assert again["drafted"] == []  # once per period
+    reminder = next(r for r in project.json("queue", "--all") if r["kind"] == "reminder")
+    assert "LATTE-1" in reminder["draft"] and reminder["author"] == "Rina"
+
+
+def test_do_not_contact_refuses_every_channel(project: Project) -> None:
+    regulars(project)
+    assert project.run("poll").exit_code == 0
+    rina = person_of(project, "Rina")
+    fid = next(r["id"] for r in project.json("queue") if r["author"] == "Rina")
+    assert project.run("followup", "approve", str(fid)).exit_code == 0
+    assert project.run("people", "do-not-contact", str(rina)).exit_code == 0
+    sent = project.run("send")
+    assert sent.exit_code == 1  # refused: listed as failed
+    shown = project.json("followup", "show", str(fid))
+    assert shown["status"] == "failed" and "do not contact" in shown["status_note"]
+    assert shown["deliveries"][0]["status"] == "failed"
+
+
+def test_person_page_lists_handles_mentions_followups_notes(project: Project) -> None:
+    regulars(project)
+    assert project.run("poll").exit_code == 0
+    rina = person_of(project, "Rina")
+    assert project.run("people", "note", str(rina), "prefers oat milk").exit_code == 0
+    page = project.json("people", "show", str(rina))
+    assert [h["handle"] for h in page["handles"]] == ["rina"]
+    assert len(page["mentions"]) == 3 and len(page["followups"]) == 1
+    assert page["notes"][0]["text"] == "prefers oat milk"
+    assert page["loyalty"]["positive"] == 3
+
+
+@pytest.mark.slow
+def test_demo_drafts_listen(tmp_path: Path) -> None:
+    config = demo_project(tmp_path / "demo", "sqlite:///simak.db")
+    config.write_text(config.read_text().replace("backend: keywords", "backend: embedded"), "utf-8")
+    code, _, err = run(config, "poll", timeout=300)
+    assert code == 0, err
+    code, out, err = run(config, "queue", "--all", "--json")
+    rows = {r["author"]: r for r in json.loads(out)}
+    budi = rows["Budi Santoso"]["draft"]
+    assert "KS-88213" in budi and not re.search(r"nomor pesanan(nya)?\?", budi)
+    for row in rows.values():
+        for quote in re.findall(r'"([^"]+)"', row["draft"]):
+            assert (
+                quote.rstrip().endswith((".", "!", "?", "…", ")", "😍", "🙏")) or len(quote) < 200
+            )
+        assert not re.match(r"(Hi|Halo|Dear) (u\d+|@)", row["draft"])
+    formal = rows["Rizky Firmansyah"]  # "Saldo saya kepotong … Kecewa": formal Indonesian
+    assert "Bapak/Ibu" in formal["draft"] and "Kak" not in formal["draft"]
