@@ -88,6 +88,20 @@ class StorageConfig(_Strict):
         return url
 
 
+class RetentionConfig(_Strict):
+    """How long personal data is kept (unset: kept until `simak forget`)."""
+
+    raw_days: int | None = Field(
+        default=90, ge=1, le=36500, description="days the platforms' raw payloads are kept"
+    )
+    mention_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=36500,
+        description="days posts are kept; follow-up outcomes and idea counts stay without them",
+    )
+
+
 class Settings(_Strict):
     """Everything config.yaml can say."""
 
@@ -96,6 +110,7 @@ class Settings(_Strict):
     classifier: ClassifierConfig = Field(default_factory=ClassifierConfig)
     responder: ResponderSettings = Field(default_factory=ResponderSettings)
     storage: StorageConfig = Field(default_factory=StorageConfig)
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
     cache_dir: str | None = Field(default=None, description="model cache; default ~/.cache/simak")
     base_dir: Path = Field(default=Path("."), exclude=True)
     secrets: frozenset[str] = Field(default=frozenset(), exclude=True, repr=False)

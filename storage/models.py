@@ -329,9 +329,10 @@ class FollowUp(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), default="conversation")
-    # the conversation's first post; reminders and announcements answer no post
+    # the conversation's first post; reminders and announcements answer no post; None
+    # also once retention removed the post (the outcome stays, without personal data)
     mention_id: Mapped[int | None] = mapped_column(
-        ForeignKey("mentions.id", ondelete="CASCADE"), unique=True
+        ForeignKey("mentions.id", ondelete="SET NULL"), unique=True
     )
     person_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL"), index=True
@@ -438,8 +439,9 @@ class Idea(Base):
     __table_args__ = (CheckConstraint(one_of("status", IDEA_STATUSES), name="ck_ideas_status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    mention_id: Mapped[int] = mapped_column(
-        ForeignKey("mentions.id", ondelete="CASCADE"), unique=True
+    # None once retention removed the post: the idea still counts on the board
+    mention_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mentions.id", ondelete="SET NULL"), unique=True
     )
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     brand: Mapped[str] = mapped_column(Text)
@@ -478,6 +480,25 @@ class Lease(Base):
     holder: Mapped[str] = mapped_column(Text)
     acquired_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class Digest(Base):
+    """The daily digest of one brand: claimed once per day (a constraint), then sent."""
+
+    __tablename__ = "digests"
+    __table_args__ = (
+        UniqueConstraint("brand", "day", name="uq_digests_brand_day"),
+        CheckConstraint(one_of("status", ("sending", "sent", "empty")), name="ck_digests_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand: Mapped[str] = mapped_column(Text)
+    day: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD in the business's timezone
+    status: Mapped[str] = mapped_column(String(16))
+    holder: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    detail: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditLog(Base):

@@ -11,6 +11,7 @@ from simak.cli.evaluate import eval_
 from simak.cli.followup import correct, followup_app
 from simak.cli.people import people_app
 from simak.cli.poll import poll
+from simak.cli.privacy import forget, purge
 from simak.cli.queue import ideas, queue
 from simak.cli.reminders import reminders, vouchers_app
 from simak.cli.send import send
@@ -41,6 +42,8 @@ app.command()(classify)
 app.command()(queue)
 app.command()(send)
 app.command()(reminders)
+app.command()(forget)
+app.command()(purge)
 app.command()(ideas)
 app.command()(stats)
 app.command()(sources)

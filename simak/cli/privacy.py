@@ -1,0 +1,61 @@
+"""`simak forget` and `simak purge`: erasure on request, retention on schedule."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from simak.cli.common import ACTOR, actor, handle_errors, print_json, state, stdout
+from simak.cli.render import plain
+from simak.usecases import privacy
+
+
+@handle_errors
+def forget(
+    ctx: typer.Context,
+    person_id: int = typer.Argument(..., metavar="PERSON_ID"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be erased."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    who: str | None = ACTOR,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Erase a person from every table: posts, handles, drafts, deliveries, notes, idea
+    membership (counts recomputed). The audit log keeps only the counts."""
+    app = state(ctx).app()
+    planned = privacy.forget(app, person_id, actor(who), dry_run=True)
+    if not dry_run and not yes:
+        stdout().print(plain(_summary(planned.counts)))
+        if not typer.confirm(f"Erase person {person_id} for good?"):
+            raise typer.Exit(1)
+    result = planned if dry_run else privacy.forget(app, person_id, actor(who))
+    if as_json:
+        print_json({"dry_run": dry_run, "people": result.person_ids, "counts": result.counts})
+        return
+    table = Table(title=("Would erase" if dry_run else "Erased"), title_justify="left")
+    table.add_column("what")
+    table.add_column("rows", justify="right")
+    for name, n in result.counts.items():
+        table.add_row(name.replace("_", " "), str(n))
+    stdout().print(table)
+
+
+def _summary(counts: dict[str, int]) -> str:
+    return "will erase: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items() if v)
+
+
+@handle_errors
+def purge(
+    ctx: typer.Context,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count what would go; change nothing."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Apply `retention`: empty raw payloads after raw_days, delete posts after mention_days
+    (follow-up outcomes and idea counts stay, without personal data). Safe from cron."""
+    counts = privacy.purge(state(ctx).app(), dry_run=dry_run)
+    if as_json:
+        print_json({"dry_run": dry_run, **counts})
+        return
+    verb = "would purge" if dry_run else "purged"
+    stdout().print(
+        plain(f"{verb}: {counts['raw_payloads']} raw payloads, {counts['mentions']} posts")
+    )

@@ -1,0 +1,198 @@
+"""Forgetting a person, and retention: personal data leaves every table, counts stay.
+
+``forget`` removes a person's posts, handles, drafts, deliveries, notes and idea
+membership — and the people merged into them — in one transaction, leaving an audit entry
+with counts only. ``purge`` empties raw payloads after ``raw_days`` and deletes posts after
+``mention_days``; follow-up outcomes and idea counts stay, without any personal data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from common.errors import NotFound
+from storage.audit import record
+from storage.models import (
+    AuditLog,
+    ClassificationRow,
+    ConversationPost,
+    Delivery,
+    FollowUp,
+    FollowUpEvent,
+    Handle,
+    Idea,
+    MentionRow,
+    MergeSuggestion,
+    Person,
+    PersonMerge,
+    PersonNote,
+    Reminder,
+    SourceState,
+    Voucher,
+)
+
+_GONE = "(removed)"
+
+
+@dataclass(slots=True)
+class Erasure:
+    """What was (or, in a dry run, would be) removed, per table."""
+
+    person_ids: list[int]
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _people(session: Session, person_id: int) -> list[int]:
+    """The person and everyone merged into them (recursively)."""
+    if session.get(Person, person_id) is None:
+        raise NotFound(f"person {person_id} does not exist; see `simak people show ID`")
+    found, frontier = [person_id], [person_id]
+    while frontier:
+        frontier = list(
+            session.scalars(select(Person.id).where(Person.merged_into_id.in_(frontier)))
+        )
+        found += frontier
+    return found
+
+
+def _count(session: Session, query: Select[Any]) -> int:
+    return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+
+
+def forget(session: Session, person_id: int, actor: str, now: datetime, dry_run: bool) -> Erasure:
+    """Erase a person across every table (``dry_run``: only count what would go)."""
+    people = _people(session, person_id)
+    mentions = select(MentionRow.id).where(MentionRow.person_id.in_(people))
+    followups = select(FollowUp.id).where(
+        or_(FollowUp.person_id.in_(people), FollowUp.mention_id.in_(mentions))
+    )
+    plan = {
+        "deliveries": select(Delivery.id).where(Delivery.followup_id.in_(followups)),
+        "followup_events": select(FollowUpEvent.id).where(FollowUpEvent.followup_id.in_(followups)),
+        "followup_posts": select(ConversationPost.mention_id).where(
+            ConversationPost.followup_id.in_(followups)
+        ),
+        "followups": followups,
+        "ideas": select(Idea.id).where(
+            or_(Idea.person_id.in_(people), Idea.mention_id.in_(mentions))
+        ),
+        "classifications": select(ClassificationRow.id).where(
+            ClassificationRow.mention_id.in_(mentions)
+        ),
+        "mentions": mentions,
+        "handles": select(Handle.id).where(Handle.person_id.in_(people)),
+        "notes": select(PersonNote.id).where(PersonNote.person_id.in_(people)),
+        "reminders": select(Reminder.id).where(Reminder.person_id.in_(people)),
+        "people": select(Person.id).where(Person.id.in_(people)),
+    }
+    erasure = Erasure(people, {name: _count(session, q) for name, q in plan.items()})
+    if dry_run:
+        return erasure
+    _scrub_health(session, people)
+    session.execute(
+        update(Voucher).where(Voucher.followup_id.in_(followups)).values(followup_id=None)
+    )
+    session.execute(delete(Idea).where(Idea.id.in_(plan["ideas"])))
+    session.execute(delete(FollowUp).where(FollowUp.id.in_(list(session.scalars(followups)))))
+    session.execute(delete(MentionRow).where(MentionRow.id.in_(list(session.scalars(mentions)))))
+    for table in (MergeSuggestion,):
+        session.execute(
+            delete(table).where(or_(table.person_id.in_(people), table.other_id.in_(people)))
+        )
+    session.execute(
+        delete(PersonMerge).where(
+            or_(PersonMerge.kept_id.in_(people), PersonMerge.merged_id.in_(people))
+        )
+    )
+    session.execute(
+        update(AuditLog)
+        .where(AuditLog.entity == "person", AuditLog.entity_id.in_([str(p) for p in people]))
+        .values(entity_id="(erased)", detail=None)
+    )
+    session.execute(update(Person).where(Person.id.in_(people)).values(merged_into_id=None))
+    session.execute(delete(Person).where(Person.id.in_(people)))
+    record(
+        session,
+        actor=actor,
+        action="forget_person",
+        entity="person",
+        entity_id="(erased)",
+        now=now,
+        detail=", ".join(f"{k} {v}" for k, v in erasure.counts.items() if v),
+    )
+    return erasure
+
+
+def _scrub_health(session: Session, people: list[int]) -> None:
+    """A source's last warning may quote a post or name a handle: drop the ones that do."""
+    words = [
+        w
+        for h in session.scalars(select(Handle).where(Handle.person_id.in_(people)))
+        for w in (h.handle, h.display_name, h.email, h.user_id)
+        if w and len(w) >= 3
+    ]
+    words += [
+        t[:60]
+        for t in session.scalars(select(MentionRow.text).where(MentionRow.person_id.in_(people)))
+        if t and len(t) >= 12
+    ]
+    for state in session.scalars(select(SourceState)):
+        for attr in ("last_warning", "last_error"):
+            value = getattr(state, attr)
+            if value and any(w in value for w in words):
+                setattr(state, attr, f"{_GONE}: it named a person who was forgotten")
+
+
+def purge(
+    session: Session, raw_before: datetime, mentions_before: datetime, dry_run: bool
+) -> dict[str, int]:
+    """Retention: raw payloads older than ``raw_before`` emptied; posts older than
+    ``mentions_before`` deleted, their follow-ups kept as outcomes without personal data
+    and their ideas kept as counts."""
+    raw = select(MentionRow.id).where(
+        MentionRow.fetched_at < raw_before, MentionRow.raw_json != "{}"
+    )
+    old = select(MentionRow.id).where(MentionRow.created_at < mentions_before)
+    counts = {"raw_payloads": _count(session, raw), "mentions": _count(session, old)}
+    if dry_run:
+        return counts
+    session.execute(update(MentionRow).where(MentionRow.id.in_(raw)).values(raw_json="{}"))
+    old_ids = list(session.scalars(old))
+    for start in range(0, len(old_ids), 500):
+        chunk = old_ids[start : start + 500]
+        _anonymise_followups(session, chunk)
+        session.execute(
+            update(Idea).where(Idea.mention_id.in_(chunk)).values(person_id=None, title=_GONE)
+        )
+        session.execute(delete(MentionRow).where(MentionRow.id.in_(chunk)))
+    return counts
+
+
+def _anonymise_followups(session: Session, mention_ids: list[int]) -> None:
+    """Conversations whose posts are all leaving keep their outcome, nothing personal."""
+    conversations = select(ConversationPost.followup_id).where(
+        ConversationPost.mention_id.in_(mention_ids)
+    )
+    session.execute(
+        update(FollowUp)
+        .where(FollowUp.id.in_(conversations))
+        .values(
+            draft=_GONE,
+            subject=_GONE,
+            suggested_draft=None,
+            suggested_subject=None,
+            recipient=None,
+            status_note=None,
+            channel_note=None,
+        )
+    )
+    session.execute(
+        update(Delivery)
+        .where(Delivery.followup_id.in_(conversations))
+        .values(recipient={}, subject=_GONE, body=_GONE, detail=None)
+    )

@@ -1,0 +1,101 @@
+"""`simak forget` leaves no trace of the person in any table (a dump is grepped), and
+retention keeps outcomes and idea counts without personal data — on both backends."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import create_engine, inspect, text
+
+from tests.core.conftest import Project
+
+WHO = {
+    "name": "Wulandari Kusumawati",
+    "handle": "wulan_kusuma88",
+    "email": "wulan.kusuma@example.net",
+    "texts": [
+        "Kopi Senja cabang Cipete pesananku ketuker terus, kecewa berat sama zebrafruit latte",
+        "Kopi Senja tolong tambahin menu zebrafruit tart dong",
+    ],
+}
+
+
+def dump(db_url: str) -> str:
+    engine = create_engine(db_url)
+    rows: list[str] = []
+    with engine.connect() as conn:
+        for table in inspect(conn).get_table_names():
+            rows += [repr(tuple(r)) for r in conn.execute(text(f"SELECT * FROM {table}"))]
+    engine.dispose()
+    return "\n".join(rows)
+
+
+def write(project: Project, created: str = "2026-11-22T08:00:00+07:00") -> None:
+    with (project.root / "mentions.jsonl").open("w", encoding="utf-8") as f:
+        for i, body in enumerate(WHO["texts"]):
+            f.write(
+                json.dumps(
+                    {
+                        "id": f"w{i}",
+                        "platform": "x",
+                        "author": WHO["handle"],
+                        "author_name": WHO["name"],
+                        "author_email": WHO["email"],
+                        "text": body,
+                        "created_at": created,
+                    }
+                )
+                + "\n"
+            )
+        f.write(
+            json.dumps(
+                {
+                    "id": "o1",
+                    "platform": "x",
+                    "author": "someone",
+                    "text": "Kopi Senja enak banget",
+                    "created_at": created,
+                }
+            )
+            + "\n"
+        )
+
+
+def test_forget_leaves_no_trace_in_any_table(project: Project) -> None:
+    write(project)
+    assert project.run("poll").exit_code == 0
+    row = next(r for r in project.json("queue", "--all") if r["author"] == WHO["name"])
+    pid = str(row["person_id"])
+    assert project.run("people", "note", pid, f"called {WHO['name']} back").exit_code == 0
+    assert project.run("followup", "approve", str(row["id"])).exit_code == 0
+    assert project.run("send").exit_code == 0
+    before = dump(project.db_url)
+    assert WHO["handle"] in before and "zebrafruit" in before
+    dry = project.json("forget", pid, "--dry-run")
+    assert dry["counts"]["mentions"] == 2 and dump(project.db_url) == before
+    done = project.run("forget", pid, "--yes")
+    assert done.exit_code == 0, done.output
+    after = dump(project.db_url)
+    for trace in (WHO["name"], WHO["handle"], WHO["email"], "zebrafruit", "Wulan", "wulan"):
+        assert trace not in after, trace
+    assert "forget_person" in after  # the audit entry, with counts only
+    assert project.json("stats")["mentions"] >= 1  # other people untouched
+    assert project.json("stats")["ideas"] == 0  # her idea left the board
+
+
+def test_retention_keeps_outcomes_without_personal_data(project: Project) -> None:
+    old = (datetime.now(UTC) - timedelta(days=400)).isoformat()
+    write(project, created=old)
+    cfg = project.config.read_text() + "retention: {raw_days: 1, mention_days: 365}\n"
+    project.config.write_text(cfg, "utf-8")
+    assert project.run("poll").exit_code == 0
+    before = project.json("stats")
+    purged = project.json("purge")
+    assert purged["mentions"] == 3
+    assert "zebrafruit" not in dump(project.db_url)  # no post, quote, draft or title left
+    kept = [r for r in project.json("queue", "--all") if r["mention_id"] is None]  # old posts
+    assert len(kept) == 2 and all(r["draft"] == "(removed)" and not r["recipient"] for r in kept)
+    stats = project.json("stats")
+    assert stats["ideas"] == before["ideas"]  # idea counts stay
+    assert sum(stats["followups"].values()) == sum(before["followups"].values())
