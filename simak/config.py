@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -102,6 +103,27 @@ class RetentionConfig(_Strict):
     )
 
 
+class DigestConfig(_Strict):
+    """Who gets the daily digest, through which channel, in which language."""
+
+    to: list[str] = Field(
+        default_factory=list, description="e-mail addresses (channel email); not needed for webhook"
+    )
+    channel: Literal["email", "webhook"] = "email"
+    lang: Literal["en", "id"] = Field(default="en", description="language of the digest")
+    send_when_quiet: bool = Field(
+        default=False, description="also send on a day with nothing new (default: skip it)"
+    )
+
+    @field_validator("to")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        bad = [a for a in value if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", a)]
+        if bad:
+            raise ValueError(f"not an e-mail address: {bad[0]!r}")
+        return value
+
+
 class Settings(_Strict):
     """Everything config.yaml can say."""
 
@@ -112,8 +134,29 @@ class Settings(_Strict):
     storage: StorageConfig = Field(default_factory=StorageConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
     cache_dir: str | None = Field(default=None, description="model cache; default ~/.cache/simak")
+    timezone: str = Field(
+        default="Asia/Jakarta",
+        description="the business's time zone (IANA name): what times show in",
+    )
+    digest: DigestConfig | None = Field(
+        default=None, description="the daily digest for the team (simak digest)"
+    )
     base_dir: Path = Field(default=Path("."), exclude=True)
     secrets: frozenset[str] = Field(default=frozenset(), exclude=True, repr=False)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone; use an IANA name like Asia/Jakarta") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The business's time zone."""
+        return ZoneInfo(self.timezone)
 
     def brand(self, name: str) -> BrandConfig:
         """The brand called ``name``."""

@@ -7,6 +7,7 @@ import typer
 from simak.cli.classify import classify
 from simak.cli.common import CliState
 from simak.cli.db import db_app
+from simak.cli.digest import digest
 from simak.cli.evaluate import eval_
 from simak.cli.followup import correct, followup_app
 from simak.cli.people import people_app
@@ -43,6 +44,7 @@ app.command()(queue)
 app.command()(send)
 app.command()(reminders)
 app.command()(forget)
+app.command()(digest)
 app.command()(purge)
 app.command()(ideas)
 app.command()(stats)

@@ -1,0 +1,126 @@
+"""The daily digest: one per brand and day (a database constraint), in the team's language,
+through the email or webhook channel; a quiet day sends nothing unless configured."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from common.errors import ChannelError, ConfigError, OutcomeUnknown
+from common.records import PrivateMessage, Recipient
+from simak.app import App
+from simak.usecases.poll import one_line
+from simak.usecases.reminders import candidates
+from storage import digests
+from storage.digests import DigestFacts
+
+_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+@dataclass(frozen=True, slots=True)
+class DigestResult:
+    """What happened to one brand's digest today."""
+
+    brand: str
+    day: str
+    outcome: str  # sent, already_sent, quiet, failed, unknown
+    detail: str
+
+
+def run_digest(app: App, brand: str | None = None) -> list[DigestResult]:
+    """Send today's digest for every brand (or ``brand``); a second run the same day (or an
+    overlapping one) says it was already sent and sends nothing."""
+    cfg = app.settings.digest
+    if cfg is None:
+        raise ConfigError("no digest configured; add `digest: {to: [...], channel: email}`")
+    channel = app.channel_set.get(cfg.channel)
+    if channel is None:
+        raise ConfigError(f"digest.channel {cfg.channel}: {app.channel_set.reason(cfg.channel)}")
+    brands = [b.name for b in app.settings.brands if brand in (None, b.name)]
+    if not brands:
+        raise ConfigError(
+            f"no brand named {brand!r}; configured: {', '.join(app.settings.names())}"
+        )
+    return [_one(app, name) for name in brands]
+
+
+def _one(app: App, brand: str) -> DigestResult:
+    cfg = app.settings.digest
+    assert cfg is not None
+    now = app.clock()
+    day = now.astimezone(app.settings.zone).date()
+    with app.db.session() as session:
+        claimed = digests.claim(session, brand, day, app.holder, now)
+        facts = digests.collect(session, brand, day, app.settings.zone, now)
+    if claimed is None:
+        return DigestResult(
+            brand, day.isoformat(), "already_sent", "today's digest went out already"
+        )
+    if not facts.anything_new and not cfg.send_when_quiet:
+        with app.db.session() as session:
+            digests.finish(session, claimed, "empty", "a quiet day: nothing sent", now)
+        return DigestResult(brand, day.isoformat(), "quiet", "nothing new today; nothing sent")
+    subject, body = _render(app, facts, cfg.lang)
+    outcome, detail = _send(app, brand, day.isoformat(), subject, body)
+    with app.db.session() as session:
+        if outcome in ("sent", "unknown"):
+            digests.finish(session, claimed, "sent", detail, app.clock())
+        else:
+            digests.release(session, claimed)  # provably not sent: a later run may try again
+    return DigestResult(brand, day.isoformat(), outcome, detail)
+
+
+def _render(app: App, facts: DigestFacts, lang: str) -> tuple[str, str]:
+    env = ImmutableSandboxedEnvironment(
+        loader=FileSystemLoader(_TEMPLATES),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    label = app.settings.brand(facts.brand).label
+    body = env.get_template(f"digest.{lang}.j2").render(
+        brand=label,
+        day=facts.day.isoformat(),
+        today=facts.today,
+        week=facts.week_average,
+        urgent=facts.urgent,
+        overdue=facts.overdue,
+        ideas=facts.ideas,
+        problems=facts.problems,
+        sources=facts.failing_sources,
+        loyal=len(candidates(app)),
+    )
+    title = "Ringkasan harian" if lang == "id" else "Daily digest"
+    return f"{title} — {label} — {facts.day.isoformat()}", body.strip() + "\n"
+
+
+def _send(app: App, brand: str, day: str, subject: str, body: str) -> tuple[str, str]:
+    cfg = app.settings.digest
+    assert cfg is not None
+    channel = app.channel_set.get(cfg.channel)
+    assert channel is not None
+    targets = [Recipient("team", "", email=a) for a in cfg.to] or [Recipient("team", "")]
+    sent = 0
+    for recipient in targets:
+        message = PrivateMessage(
+            idempotency_key=f"simak-digest-{brand}-{day}-{recipient.email or 'hook'}",
+            recipient=recipient,
+            subject=subject,
+            body=body,
+            kind="reply",
+            label="digest",
+        )
+        try:
+            channel.send(message)
+            sent += 1
+        except OutcomeUnknown as exc:
+            return "unknown", app.redact(one_line(exc))
+        except ChannelError as exc:
+            if sent:  # some went out: never send those again today
+                return "sent", f"sent to {sent} of {len(targets)}; {app.redact(one_line(exc))}"
+            return "failed", app.redact(one_line(exc))
+    return "sent", f"sent to {sent} recipient(s) via {cfg.channel}"

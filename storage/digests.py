@@ -1,0 +1,164 @@
+"""The daily digest: what happened for one brand, and "sent once per brand and day".
+
+The day is claimed by inserting (brand, day) under a unique constraint before anything is
+sent, so cron firing twice or two workers get one digest; a claim is released only when the
+send provably did not happen (so a later run may try again).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from storage.dialect import insert
+from storage.models import (
+    ClassificationRow,
+    Digest,
+    FollowUp,
+    Idea,
+    MentionRow,
+    Person,
+    SourceState,
+)
+
+LABELS = ("complaint", "praise", "idea", "other")
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One line of the digest that names a follow-up."""
+
+    followup_id: int
+    who: str
+    text: str
+    detail: str = ""
+
+
+@dataclass(slots=True)
+class DigestFacts:
+    """Everything a digest for one brand and day says."""
+
+    brand: str
+    day: date
+    today: dict[str, int] = field(default_factory=dict)
+    week_average: dict[str, float] = field(default_factory=dict)
+    urgent: list[Item] = field(default_factory=list)
+    overdue: list[Item] = field(default_factory=list)
+    problems: list[Item] = field(default_factory=list)  # deliveries failed or unknown
+    ideas: list[tuple[str, int, int]] = field(default_factory=list)  # title, new, total people
+    failing_sources: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def anything_new(self) -> bool:
+        """False on a quiet day: no posts, nothing urgent, overdue or failed."""
+        return bool(sum(self.today.values()) or self.urgent or self.overdue or self.problems)
+
+
+def claim(session: Session, brand: str, day: date, holder: str, now: datetime) -> int | None:
+    """Take today's digest of ``brand``; None when it was taken (sent, or being sent)."""
+    return session.execute(
+        insert(session, Digest)
+        .values(brand=brand, day=day.isoformat(), status="sending", holder=holder, created_at=now)
+        .on_conflict_do_nothing(index_elements=["brand", "day"])
+        .returning(Digest.id)
+    ).scalar_one_or_none()
+
+
+def finish(session: Session, digest_id: int, status: str, detail: str, now: datetime) -> None:
+    """Record how it ended: sent, or empty (a quiet day, nothing sent)."""
+    session.execute(
+        update(Digest)
+        .where(Digest.id == digest_id)
+        .values(status=status, detail=detail, sent_at=now)
+    )
+
+
+def release(session: Session, digest_id: int) -> None:
+    """Give the day back: the send provably did not happen."""
+    session.execute(delete(Digest).where(Digest.id == digest_id, Digest.status == "sending"))
+
+
+def collect(session: Session, brand: str, day: date, zone: ZoneInfo, now: datetime) -> DigestFacts:
+    """The facts of ``brand``'s digest for ``day`` (in the business's time zone)."""
+    facts = DigestFacts(brand, day)
+    start = datetime.combine(day, datetime.min.time(), zone)
+    _counts(session, facts, brand, start, zone)
+    _followups(session, facts, brand, start, now)
+    _ideas(session, facts, brand, start)
+    facts.failing_sources = [
+        (s.name, s.last_error or "")
+        for s in session.scalars(select(SourceState).where(SourceState.consecutive_failures > 0))
+    ]
+    return facts
+
+
+def _counts(
+    session: Session, facts: DigestFacts, brand: str, start: datetime, zone: ZoneInfo
+) -> None:
+    rows = session.execute(
+        select(MentionRow.created_at, ClassificationRow.labels)
+        .join(
+            ClassificationRow,
+            (ClassificationRow.mention_id == MentionRow.id) & ClassificationRow.is_current,
+        )
+        .where(MentionRow.brand == brand, MentionRow.created_at >= start - timedelta(days=7))
+    ).all()
+    per_day: dict[date, dict[str, int]] = {}
+    for created, labels in rows:
+        bucket = per_day.setdefault(created.astimezone(zone).date(), dict.fromkeys(LABELS, 0))
+        for label in labels or ["other"]:
+            bucket[label] += 1
+    facts.today = per_day.get(facts.day, dict.fromkeys(LABELS, 0))
+    earlier = [per_day.get(facts.day - timedelta(days=d), {}) for d in range(1, 8)]
+    facts.week_average = {lab: sum(d.get(lab, 0) for d in earlier) / 7 for lab in LABELS}
+
+
+def _followups(
+    session: Session, facts: DigestFacts, brand: str, start: datetime, now: datetime
+) -> None:
+    base = (
+        select(FollowUp, MentionRow.text, Person.display_name)
+        .outerjoin(MentionRow, MentionRow.id == FollowUp.mention_id)
+        .outerjoin(Person, Person.id == FollowUp.person_id)
+        .where(FollowUp.brand == brand)
+    )
+    active = FollowUp.status.in_(("open", "approved", "snoozed"))
+    complaint = (FollowUp.label == "complaint") & active
+    fresh = base.where(complaint, FollowUp.created_at >= start, FollowUp.priority >= 80)
+    late = base.where(complaint, FollowUp.due_at < now)
+    stuck = base.where(FollowUp.status.in_(("failed", "unknown")))
+
+    def items(query: object, detail: str) -> list[Item]:
+        rows = session.execute(query.order_by(FollowUp.priority.desc()).limit(10)).all()  # type: ignore[attr-defined]
+        return [
+            Item(
+                f.id,
+                name or "?",
+                " ".join((text or f.subject).split())[:140],
+                f.status_note or f.status if detail == "status" else f"due {f.due_at:%d %b %H:%M}",
+            )
+            for f, text, name in rows
+        ]
+
+    facts.urgent = items(fresh, "due")
+    facts.overdue = items(late, "due")
+    facts.problems = items(stuck, "status")
+
+
+def _ideas(session: Session, facts: DigestFacts, brand: str, start: datetime) -> None:
+    rows = session.execute(
+        select(
+            Idea.group_key,
+            func.min(Idea.title),
+            func.count().filter(Idea.created_at >= start),
+            func.count(func.distinct(Idea.person_id)),
+        )
+        .where(Idea.brand == brand, Idea.group_key.is_not(None))
+        .group_by(Idea.group_key)
+    ).all()
+    grown = [(str(title), int(new), int(people)) for _, title, new, people in rows if new]
+    facts.ideas = sorted(grown, key=lambda r: (-r[1], -r[2]))[:10]

@@ -1,0 +1,54 @@
+"""The daily digest: once per brand and day whatever runs overlap, nothing on a quiet day,
+in the team's language — through a real SMTP server, on both backends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.core.races import demo_project, no_traceback, run, simak
+from tests.fakes.fixtures import *  # noqa: F403
+from tests.fakes.fixtures import FAKE_ENV, email_options
+from tests.fakes.smtp import SmtpSink
+
+
+def _config(tmp_path: Path, db_url: str, sink: SmtpSink, lang: str = "id") -> Path:
+    config = demo_project(tmp_path / "p", db_url)
+    import yaml
+
+    data = yaml.safe_load(config.read_text())
+    data["responder"]["channels"] = {"email": email_options(sink)}
+    data["digest"] = {"to": ["owner@kopisenja.example"], "channel": "email", "lang": lang}
+    config.write_text(yaml.safe_dump(data), "utf-8")
+    return config
+
+
+def test_overlapping_digests_send_one_per_brand_and_day(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    config = _config(tmp_path, db_url, smtp_sink)
+    code, _, err = run(config, "poll", extra_env=FAKE_ENV)
+    assert code == 0, err
+    procs = [simak(config, "digest", extra_env=FAKE_ENV) for _ in range(3)]
+    results = [(p.wait(120), *p.communicate()) for p in procs]
+    assert [c for c, _, _ in results] == [0, 0, 0] and all(
+        no_traceback(o, e) for _, o, e in results
+    )
+    assert smtp_sink.count() == 1
+    assert sum("already sent" in o for _, o, _ in results) == 2
+    mail = smtp_sink.mails[0]
+    assert mail.message["Subject"].startswith("Ringkasan harian — Kopi Senja")
+    assert "keluhan" in mail.message.get_content()
+    again = run(config, "digest", extra_env=FAKE_ENV)
+    assert again[0] == 0 and "already sent" in again[1] and smtp_sink.count() == 1
+
+
+def test_a_quiet_day_sends_nothing(db_url: str, tmp_path: Path, smtp_sink: SmtpSink) -> None:
+    config = _config(tmp_path, db_url, smtp_sink, lang="en")
+    (tmp_path / "p" / "examples" / "mentions.jsonl").write_text("", "utf-8")
+    (tmp_path / "p" / "examples" / "blog_feed.xml").write_text(
+        '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title></feed>',
+        "utf-8",
+    )
+    assert run(config, "poll", extra_env=FAKE_ENV)[0] == 0
+    code, out, _ = run(config, "digest", extra_env=FAKE_ENV)
+    assert code == 0 and "quiet" in out and smtp_sink.count() == 0
