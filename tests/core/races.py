@@ -88,8 +88,8 @@ def snapshot(db_url: str) -> dict[str, list[tuple[Any, ...]]]:
         "mentions": "SELECT platform, external_id, status FROM mentions",
         "classified": "SELECT m.external_id, c.model FROM classifications c "
         "JOIN mentions m ON m.id = c.mention_id WHERE c.is_current",
-        "followups": "SELECT m.external_id, f.label, f.status FROM followups f "
-        "JOIN mentions m ON m.id = f.mention_id",
+        "followups": "SELECT f.id, f.label, f.status, m.external_id FROM followups f "
+        "JOIN followup_mentions p ON p.followup_id = f.id JOIN mentions m ON m.id = p.mention_id",
         "ideas": "SELECT m.external_id FROM ideas i JOIN mentions m ON m.id = i.mention_id",
         "handles": "SELECT platform, key FROM handles",
         "people": "SELECT count(*) FROM people WHERE merged_into_id IS NULL",
@@ -97,7 +97,16 @@ def snapshot(db_url: str) -> dict[str, list[tuple[Any, ...]]]:
     with engine.connect() as conn:
         out = {k: sorted(tuple(r) for r in conn.execute(text(q))) for k, q in queries.items()}
     engine.dispose()
+    out["followups"] = _conversations(out["followups"])
     return out
+
+
+def _conversations(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Each follow-up as (its posts, label, status): which post opened it depends on timing."""
+    by_id: dict[Any, tuple[Any, Any, list[str]]] = {}
+    for fid, label, status, external_id in rows:
+        by_id.setdefault(fid, (label, status, []))[2].append(external_id)
+    return sorted((tuple(sorted(posts)), label, status) for label, status, posts in by_id.values())
 
 
 def no_traceback(*streams: str) -> bool:
