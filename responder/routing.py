@@ -224,10 +224,34 @@ class Router:
             channel = self._channels.get(name)
             if channel is not None and channel.can_reach(recipient):
                 return name, "; ".join(skipped) or None
-            skipped.append(f"{name}: {self._why_not(name, channel)}")
+            if _concerns(name, channel, recipient):
+                skipped.append(f"{name}: {self._why_not(name, channel)}")
         return FALLBACK_CHANNEL, "; ".join(skipped) or None
 
     def _why_not(self, name: str, channel: Channel | None) -> str:
         if channel is None:
             return self._unavailable.get(name, "not configured")
         return "cannot address this person (no handle, user id or email known)"
+
+
+#: Channels that reach people of one platform only.
+_PLATFORM_OF: Final = {
+    "reddit_pm": "reddit",
+    "x_dm": "x",
+    "mastodon_dm": "mastodon",
+    "bluesky_chat": "bluesky",
+}
+
+
+def _concerns(name: str, channel: Channel | None, recipient: Recipient) -> bool:
+    """Whether passing ``name`` over is worth telling staff about for this person.
+
+    A Reddit channel is no news for an Instagram reviewer, nor e-mail for someone whose
+    address is unknown; an unconfigured channel matters only to people it would reach.
+    """
+    platform = _PLATFORM_OF.get(name)
+    if platform is not None:
+        return recipient.platform == platform
+    if name == "email":
+        return recipient.email is not None
+    return channel is not None

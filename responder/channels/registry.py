@@ -120,9 +120,7 @@ def build_channels(
     for key in keys if keys is not None else CHANNEL_KEYS:
         options = configured.get(key)
         if options is None and key != "manual":
-            out.unavailable[key] = (
-                f"channel {key!r} is not configured (add responder.channels.{key})"
-            )
+            out.unavailable[key] = f"not configured (add responder.channels.{key})"
             continue
         try:
             out.available[key] = build_channel(key, options, env, deps=deps)

@@ -226,3 +226,22 @@ def test_explain_says_why_an_item_is_urgent(router: Router, make_item: MakeItem)
         "regular: 6 mentions",
     )
     assert router.explain(make_item(labels=())) is None
+
+
+def test_the_channel_note_names_only_channels_that_concern_the_person() -> None:
+    unavailable = {"reddit_pm": "not configured (add responder.channels.reddit_pm)"}
+    router = Router(
+        ResponderSettings(), [FakeDM("x_dm", "x"), ManualChannel()], unavailable=unavailable
+    )
+    order = ("reddit_pm", "x_dm", "email", "manual")
+    reviewer = Recipient(name="Maya", platform="instagram", handle="maya")
+    redditor = Recipient(name=None, platform="reddit", handle="u_budi")
+    emailer = Recipient(name="Rina", platform="review", email="rina@example.com")
+
+    assert router.channel_choice(order, reviewer) == ("manual", None)
+    channel, note = router.channel_choice(order, redditor)
+    assert channel == "manual" and note is not None
+    assert note == "reddit_pm: not configured (add responder.channels.reddit_pm)"
+    assert "x_dm" not in note
+    channel, note = router.channel_choice(order, emailer)
+    assert channel == "manual" and note == "email: not configured"

@@ -50,7 +50,7 @@ def test_the_documented_config_parses_and_builds() -> None:
 
     assert settings.rules.complaint.channels == ("x_dm", "email", "webhook", "manual")
     assert set(built.available) == {"email", "webhook", "manual"}
-    assert built.reason("x_dm") == "channel 'x_dm' is not configured (add responder.channels.x_dm)"
+    assert built.reason("x_dm") == "not configured (add responder.channels.x_dm)"
     email = settings.channels.email
     assert email is not None and email.effective_port == 587 and email.security == "starttls"
     assert built.available["email"].limits == RateLimits(None, None)  # no limit unless set
