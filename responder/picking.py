@@ -94,6 +94,38 @@ class Passage:
     score: float
 
 
+class CachedScorer:
+    """A sentence scorer that remembers what it scored (a conversation re-planned as posts
+    join it needs its earlier sentences again). Scores depend on the text alone, so a cache
+    for the life of one run is exact; it forgets everything once ``max_entries`` is reached.
+    """
+
+    def __init__(self, scorer: SentenceScorer, max_entries: int = 50_000) -> None:
+        """Wrap ``scorer``; nothing is scored until called."""
+        self._scorer = scorer
+        self._max = max_entries
+        self._memo: dict[str, Scores] = {}
+
+    def __call__(self, texts: Sequence[str]) -> list[Scores]:
+        """Scores for ``texts``, in order; only texts not seen before reach the scorer."""
+        memo = self._memo
+        missing = list(dict.fromkeys(t for t in texts if t not in memo))
+        fresh: dict[str, Scores] = {}
+        if missing:
+            results = list(self._scorer(missing))
+            if len(results) != len(missing):
+                raise ClassifierError(
+                    f"the sentence scorer returned {len(results)} results for {len(missing)} "
+                    "sentences; it must return one mapping of label probabilities per text"
+                )
+            fresh = dict(zip(missing, results, strict=True))
+        out = [fresh[t] if t in fresh else memo[t] for t in texts]
+        if len(memo) + len(fresh) > self._max:
+            memo.clear()
+        memo.update(fresh)
+        return out
+
+
 class ScoreBook:
     """Scores for every sentence (and clause) of a batch, from one scorer call."""
 

@@ -22,6 +22,14 @@ _BIDI_CONTROLS: Final = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *rang
 _ZWJ: Final = "\u200d"
 # Invisible characters that only hide or split words ("ma\u200bntap"): dropped, never quoted.
 _INVISIBLE: Final = frozenset("\u200b\u2060\ufeff\u00ad\u180e")
+# What clean() drops: control characters (category Cc) that are not spaces, bidi controls
+# and invisible characters; spaces of every kind become one plain space.
+_CONTROLS: Final = frozenset(
+    chr(c) for c in (*range(0x20), *range(0x7F, 0xA0)) if not chr(c).isspace()
+)
+_DROPPED_RE: Final = re.compile(
+    "[" + re.escape("".join(sorted({*_CONTROLS, *_BIDI_CONTROLS, *_INVISIBLE}))) + "]"
+)
 
 
 def clean(text: str) -> str:
@@ -30,14 +38,8 @@ def clean(text: str) -> str:
     Emoji, ZWJ sequences and combining marks are kept: they are part of what the
     person wrote.
     """
-    text = unicodedata.normalize("NFC", text)
-    kept = [
-        " " if ch.isspace() else ch
-        for ch in text
-        if ch.isspace()
-        or (ch not in _BIDI_CONTROLS and ch not in _INVISIBLE and unicodedata.category(ch) != "Cc")
-    ]
-    return _SPACE_RE.sub(" ", "".join(kept)).strip()
+    text = _DROPPED_RE.sub("", unicodedata.normalize("NFC", text))
+    return _SPACE_RE.sub(" ", text).strip()
 
 
 def strip_urls(text: str) -> str:

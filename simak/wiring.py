@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from responder.base import Channel
 from responder.drafts import DraftWriter
+from responder.picking import CachedScorer
 from responder.routing import Router
 from simak.app import App
 
@@ -23,6 +24,7 @@ def _scores(app: App, texts: Sequence[str]) -> list[Mapping[str, float]]:
 
 def build_router(app: App) -> Router:
     """The router, with its draft templates checked up front (a broken one is exit 2)."""
-    drafts = DraftWriter(app.settings.responder, scorer=lambda texts: _scores(app, texts))
+    scorer = CachedScorer(lambda texts: _scores(app, texts))
+    drafts = DraftWriter(app.settings.responder, scorer=scorer)
     drafts.check()
     return Router(app.settings.responder, build_channels(app), drafts, app.channel_set.unavailable)

@@ -114,8 +114,9 @@ class BatchRouter:
                     self._join(session, fid, group[1:], now)
             else:
                 touched |= self._join(session, fid, group, now)
-        for fid in sorted(touched):
-            self.replan_conversation(session, fid, "simak", now, "new post from the same person")
+        self.replan_conversations(
+            session, sorted(touched), "simak", now, "new post from the same person"
+        )
         return [p[0].id for g in groups for p in g]
 
     def _join(self, session: Session, fid: int, posts: list[Post], now: datetime) -> set[int]:
@@ -142,19 +143,35 @@ class BatchRouter:
         self, session: Session, followup_id: int, actor: str, now: datetime, reason: str
     ) -> str:
         """Re-plan a conversation from all its posts (labels, priority, one new draft)."""
-        posts = conversation_posts(session, followup_id)
-        status = status_of(session, followup_id)
-        if status not in EDITABLE:
-            return f"follow-up {followup_id} is already {status}"
-        plan = None
-        if posts:
-            plan = self.router.plan_many([self._conversation(session, posts, now)], now)[0]
-        if plan is None:
-            move_followup(session, followup_id, "dismissed", actor, now, note=reason)
-            return f"dismissed follow-up {followup_id} ({reason})"
-        outcome = replan(session, followup_id, plan, actor, now, reason)
-        self._auto_approve(session, followup_id, plan.label, now)
-        return outcome
+        return self.replan_conversations(session, [followup_id], actor, now, reason)[0]
+
+    def replan_conversations(
+        self, session: Session, followup_ids: Sequence[int], actor: str, now: datetime, reason: str
+    ) -> list[str]:
+        """Re-plan conversations from all their posts, drafting them in one batch; what
+        happened to each, in order (sent or closed ones are left alone)."""
+        outcomes: dict[int, str] = {}
+        todo: list[tuple[int, list[Post]]] = []
+        for fid in followup_ids:
+            status = status_of(session, fid)
+            if status not in EDITABLE:
+                outcomes[fid] = f"follow-up {fid} is already {status}"
+            else:
+                todo.append((fid, conversation_posts(session, fid)))
+        with_posts = [(fid, posts) for fid, posts in todo if posts]
+        plans = self.router.plan_many(
+            [self._conversation(session, posts, now) for _, posts in with_posts], now
+        )
+        plan_of = {fid: plan for (fid, _), plan in zip(with_posts, plans, strict=True)}
+        for fid, _ in todo:
+            plan = plan_of.get(fid)
+            if plan is None:
+                move_followup(session, fid, "dismissed", actor, now, note=reason)
+                outcomes[fid] = f"dismissed follow-up {fid} ({reason})"
+                continue
+            outcomes[fid] = replan(session, fid, plan, actor, now, reason)
+            self._auto_approve(session, fid, plan.label, now)
+        return [outcomes[fid] for fid in followup_ids]
 
     def _auto_approve(self, session: Session, followup_id: int, label: str, now: datetime) -> None:
         """Approve by rule where the config opts in for this label (never staff's own text)."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from common.errors import ClassifierError
-from responder.picking import ScoreBook, pick_passage, tidy_quote, units_to_score
+from responder.picking import CachedScorer, ScoreBook, pick_passage, tidy_quote, units_to_score
 from responder.sentences import split_sentences
 
 from .conftest import FakeScorer
@@ -145,3 +147,28 @@ def test_quotes_are_whole_sentences_or_end_at_a_clause(sentences: list[str], lim
         head = quote.removesuffix("…")
         source = next(p for p in tidied if p.startswith(head))
         assert source[len(head)] in ",;:—–-" or source[len(head) :].lstrip()[:1].isalpha()
+
+
+def test_the_cached_scorer_scores_each_sentence_once_and_keeps_the_order() -> None:
+    calls: list[list[str]] = []
+
+    def scorer(texts: Sequence[str]) -> list[dict[str, float]]:
+        calls.append(list(texts))
+        return [{"complaint": len(t) / 100} for t in texts]
+
+    cached = CachedScorer(scorer, max_entries=3)
+    first = cached(["aa", "b", "aa"])
+    second = cached(["b", "cccc", "aa"])
+    assert calls == [["aa", "b"], ["cccc"]]
+    assert [s["complaint"] for s in first] == [0.02, 0.01, 0.02]
+    assert [s["complaint"] for s in second] == [0.01, 0.04, 0.02]
+    cached(["dd", "e"])  # over max_entries: it forgets and starts again, still exact
+    assert calls[-1] == ["dd", "e"]
+    assert [s["complaint"] for s in cached(["aa", "dd"])] == [0.02, 0.02]
+    assert calls[-1] == ["aa"]
+
+
+def test_a_cached_scorer_that_gets_too_few_results_says_so() -> None:
+    cached = CachedScorer(lambda texts: [{"praise": 1.0}])
+    with pytest.raises(ClassifierError, match="returned 1 results for 2 sentences"):
+        cached(["one", "two"])
