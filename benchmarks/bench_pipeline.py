@@ -153,7 +153,8 @@ def pure_classifier(texts: list[str], batch: int) -> dict[str, Any]:
     for i in range(0, len(texts), batch):
         clf.classify(texts[i : i + batch])
     elapsed = time.perf_counter() - started
-    return {"model": clf.model_id, "seconds": round(elapsed, 1), "posts_per_s": len(texts) / elapsed}
+    rate = len(texts) / elapsed
+    return {"model": clf.model_id, "seconds": round(elapsed, 1), "posts_per_s": rate}
 
 
 def bench_poll(n: int, backend: str) -> dict[str, Any]:
