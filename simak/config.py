@@ -124,6 +124,22 @@ class DigestConfig(_Strict):
         return value
 
 
+class AlertsConfig(_Strict):
+    """Spike alerts (simak alerts): which labels, and how unusual a day must be. They go to
+    the team through the digest's channel and addresses (`digest:`)."""
+
+    labels: tuple[Literal["complaint", "praise", "idea"], ...] = Field(
+        default=("complaint",), description="labels watched for spikes"
+    )
+    alpha: float = Field(
+        default=0.0005, gt=0, lt=0.5, description="how improbable a day's count must be"
+    )
+    min_count: int = Field(default=5, ge=1, le=100_000, description="no alert below this count")
+    min_ratio: float = Field(
+        default=2.0, ge=1, le=1000, description="no alert below this multiple of the usual"
+    )
+
+
 class Settings(_Strict):
     """Everything config.yaml can say."""
 
@@ -140,6 +156,9 @@ class Settings(_Strict):
     )
     digest: DigestConfig | None = Field(
         default=None, description="the daily digest for the team (simak digest)"
+    )
+    alerts: AlertsConfig = Field(
+        default_factory=AlertsConfig, description="spike alerts for the team (simak alerts)"
     )
     base_dir: Path = Field(default=Path("."), exclude=True)
     secrets: frozenset[str] = Field(default=frozenset(), exclude=True, repr=False)

@@ -513,3 +513,26 @@ class AuditLog(Base):
     entity: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class Alert(Base):
+    """A spike alert: one per brand, label and day (a constraint), claimed before sending."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("brand", "label", "day", name="uq_alerts_brand_label_day"),
+        CheckConstraint(one_of("status", ("sending", "sent", "recorded")), name="ck_alerts_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(String(16))
+    day: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD in the business's timezone
+    observed: Mapped[int]
+    expected: Mapped[float] = mapped_column(Float)
+    p_value: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16))
+    holder: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    detail: Mapped[str | None] = mapped_column(Text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from simak.cli.alerts import alerts
 from simak.cli.classify import classify
 from simak.cli.common import CliState
 from simak.cli.db import db_app
@@ -45,6 +46,7 @@ app.command()(send)
 app.command()(reminders)
 app.command()(forget)
 app.command()(digest)
+app.command()(alerts)
 app.command()(purge)
 app.command()(ideas)
 app.command()(stats)

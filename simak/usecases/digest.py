@@ -9,11 +9,10 @@ from pathlib import Path
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from common.errors import ChannelError, ConfigError, OutcomeUnknown
-from common.records import PrivateMessage, Recipient
+from common.errors import ConfigError
 from simak.app import App
-from simak.usecases.poll import one_line
 from simak.usecases.reminders import candidates
+from simak.usecases.team import send_to_team
 from storage import digests
 from storage.digests import DigestFacts
 
@@ -99,28 +98,4 @@ def _render(app: App, facts: DigestFacts, lang: str) -> tuple[str, str]:
 
 
 def _send(app: App, brand: str, day: str, subject: str, body: str) -> tuple[str, str]:
-    cfg = app.settings.digest
-    assert cfg is not None
-    channel = app.channel_set.get(cfg.channel)
-    assert channel is not None
-    targets = [Recipient("team", "", email=a) for a in cfg.to] or [Recipient("team", "")]
-    sent = 0
-    for recipient in targets:
-        message = PrivateMessage(
-            idempotency_key=f"simak-digest-{brand}-{day}-{recipient.email or 'hook'}",
-            recipient=recipient,
-            subject=subject,
-            body=body,
-            kind="reply",
-            label="digest",
-        )
-        try:
-            channel.send(message)
-            sent += 1
-        except OutcomeUnknown as exc:
-            return "unknown", app.redact(one_line(exc))
-        except ChannelError as exc:
-            if sent:  # some went out: never send those again today
-                return "sent", f"sent to {sent} of {len(targets)}; {app.redact(one_line(exc))}"
-            return "failed", app.redact(one_line(exc))
-    return "sent", f"sent to {sent} recipient(s) via {cfg.channel}"
+    return send_to_team(app, f"simak-digest-{brand}-{day}", subject, body, "digest")

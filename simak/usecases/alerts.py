@@ -1,0 +1,128 @@
+"""Spike alerts: when a brand gets unusually many complaints (or other watched labels) in
+a day, the team hears it at once — once per brand, label and day (a constraint), and not
+again the next day while the same wave goes on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from common.errors import ConfigError
+from responder.spikes import Spike, SpikeRule, assess
+from simak.app import App
+from simak.usecases.team import send_to_team
+from storage import alerts
+from storage.alerts import AlertRow
+
+_NAMES = {
+    "en": {"complaint": "complaint", "praise": "praise", "idea": "idea"},
+    "id": {"complaint": "keluhan", "praise": "pujian", "idea": "ide"},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AlertResult:
+    """What happened to one brand and label in this run (only days with a spike)."""
+
+    brand: str
+    label: str
+    day: str
+    outcome: str  # sent, recorded, already_raised, failed, unknown
+    detail: str
+
+
+def rule_of(app: App) -> SpikeRule:
+    """The spike rule from ``alerts:`` in the config."""
+    cfg = app.settings.alerts
+    return SpikeRule(alpha=cfg.alpha, min_count=cfg.min_count, min_ratio=cfg.min_ratio)
+
+
+def run_alerts(app: App, brand: str | None = None) -> list[AlertResult]:
+    """Check today (so far, in the business's time zone) for every brand and watched label;
+    raise and send each new spike once."""
+    names = [b.name for b in app.settings.brands if brand in (None, b.name)]
+    if not names:
+        raise ConfigError(
+            f"no brand named {brand!r}; configured: {', '.join(app.settings.names())}"
+        )
+    results = []
+    for name in names:
+        for label in app.settings.alerts.labels:
+            result = _check(app, name, label)
+            if result is not None:
+                results.append(result)
+    return results
+
+
+def _check(app: App, brand: str, label: str) -> AlertResult | None:
+    rule, zone, now = rule_of(app), app.settings.zone, app.clock()
+    today = now.astimezone(zone).date()
+    with app.db.read() as session:
+        since = alerts.window_start(today, rule.window_days + 1, zone)
+        counts, first = alerts.daily_counts(session, brand, label, since, now, zone)
+        raised = alerts.alerted_days(
+            session, brand, label, today - timedelta(days=rule.window_days + 1)
+        )
+    if first is None:
+        return None
+    if today in raised:
+        return AlertResult(
+            brand, label, today.isoformat(), "already_raised", "raised earlier today"
+        )
+    if today - timedelta(days=1) in raised:
+        return None  # the same wave as yesterday's alert: no new alert (cool-down)
+    spike = assess(counts, today, first, raised, rule)
+    if spike is None:
+        return None
+    return _raise(app, brand, label, spike)
+
+
+def _raise(app: App, brand: str, label: str, spike: Spike) -> AlertResult | None:
+    day = spike.day.isoformat()
+    with app.db.session() as session:
+        figures = (spike.observed, spike.expected, spike.p_value)
+        claimed = alerts.claim(session, brand, label, spike.day, figures, app.holder, app.clock())
+    if claimed is None:
+        return AlertResult(brand, label, day, "already_raised", "another run raised it")
+    reason = spike.reason(label)
+    if app.settings.digest is None or app.channel_set.get(app.settings.digest.channel) is None:
+        detail = f"{reason}; not sent: no team channel (configure `digest:`)"
+        with app.db.session() as session:
+            alerts.finish(session, claimed, "recorded", detail, app.clock())
+        return AlertResult(brand, label, day, "recorded", detail)
+    subject, body = _message(app, brand, label, spike)
+    outcome, detail = send_to_team(
+        app, f"simak-alert-{brand}-{label}-{day}", subject, body, "alert"
+    )
+    with app.db.session() as session:
+        if outcome in ("sent", "unknown"):
+            alerts.finish(session, claimed, "sent", f"{reason}; {detail}", app.clock())
+        else:
+            alerts.release(session, claimed)  # provably not sent: a later run tries again
+    return AlertResult(brand, label, day, outcome, f"{reason}; {detail}")
+
+
+def _message(app: App, brand: str, label: str, spike: Spike) -> tuple[str, str]:
+    cfg = app.settings.digest
+    lang = cfg.lang if cfg is not None else "en"
+    shown = app.settings.brand(brand).label
+    what = _NAMES[lang][label]
+    if lang == "id":
+        subject = f"Lonjakan {what} — {shown} — {spike.day.isoformat()}"
+        body = (
+            f"Hari ini {shown} menerima {spike.observed} {what}, biasanya sekitar "
+            f"{spike.expected:.1f} sehari.\n\nCek antrean sekarang: simak queue\n"
+        )
+    else:
+        subject = f"{what.capitalize()} spike — {shown} — {spike.day.isoformat()}"
+        body = (
+            f"{shown} got {spike.observed} {what}s today; usually about {spike.expected:.1f} "
+            f"a day.\n\nSee the queue now: simak queue\n"
+        )
+    return subject, body
+
+
+def recent_alerts(app: App, days: int = 30) -> list[AlertRow]:
+    """Alerts of the last ``days`` days, newest first."""
+    with app.db.read() as session:
+        return alerts.recent(session, app.clock() - timedelta(days=days))

@@ -1,0 +1,135 @@
+"""Spike alerts: daily label counts, and "one alert per brand, label and day".
+
+The day is claimed by inserting (brand, label, day) under a unique constraint before
+anything is sent, so overlapping runs raise one alert; a claim is released only when the
+send provably did not happen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from storage.dialect import insert
+from storage.models import Alert, ClassificationRow, MentionRow
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRow:
+    """A stored alert."""
+
+    id: int
+    brand: str
+    label: str
+    day: str
+    observed: int
+    expected: float
+    p_value: float
+    status: str
+    detail: str | None
+    created_at: datetime
+
+
+def daily_counts(
+    session: Session, brand: str, label: str, since: datetime, until: datetime, zone: ZoneInfo
+) -> tuple[dict[date, int], date | None]:
+    """Posts of ``brand`` carrying ``label`` per day (in ``zone``) posted in [since, until),
+    and the day of the brand's first post ever (None: no posts at all)."""
+    rows = session.execute(
+        select(MentionRow.created_at, ClassificationRow.labels)
+        .join(
+            ClassificationRow,
+            (ClassificationRow.mention_id == MentionRow.id) & ClassificationRow.is_current,
+        )
+        .where(MentionRow.brand == brand, MentionRow.created_at >= since)
+        .where(MentionRow.created_at < until)
+    ).all()
+    counts: dict[date, int] = {}
+    for created, labels in rows:
+        if label in (labels or ()):
+            day = created.astimezone(zone).date()
+            counts[day] = counts.get(day, 0) + 1
+    first = session.scalar(select(func.min(MentionRow.created_at)).where(MentionRow.brand == brand))
+    return counts, first.astimezone(zone).date() if first is not None else None
+
+
+def alerted_days(session: Session, brand: str, label: str, since: date) -> set[date]:
+    """Days that already raised an alert for ``brand`` and ``label``."""
+    days = session.scalars(
+        select(Alert.day).where(
+            Alert.brand == brand, Alert.label == label, Alert.day >= since.isoformat()
+        )
+    )
+    return {date.fromisoformat(d) for d in days}
+
+
+def claim(
+    session: Session,
+    brand: str,
+    label: str,
+    day: date,
+    figures: tuple[int, float, float],
+    holder: str,
+    now: datetime,
+) -> int | None:
+    """Take the alert for (brand, label, day); None when another run took it first."""
+    observed, expected, p_value = figures
+    return session.execute(
+        insert(session, Alert)
+        .values(
+            brand=brand,
+            label=label,
+            day=day.isoformat(),
+            observed=observed,
+            expected=expected,
+            p_value=p_value,
+            status="sending",
+            holder=holder,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["brand", "label", "day"])
+        .returning(Alert.id)
+    ).scalar_one_or_none()
+
+
+def finish(session: Session, alert_id: int, status: str, detail: str, now: datetime) -> None:
+    """Record how it ended: sent, or recorded (listed only: no team channel configured)."""
+    session.execute(
+        update(Alert).where(Alert.id == alert_id).values(status=status, detail=detail, sent_at=now)
+    )
+
+
+def release(session: Session, alert_id: int) -> None:
+    """Give the day back: the send provably did not happen (a later run tries again)."""
+    session.execute(delete(Alert).where(Alert.id == alert_id, Alert.status == "sending"))
+
+
+def recent(session: Session, since: datetime) -> list[AlertRow]:
+    """Alerts raised since ``since``, newest first."""
+    rows = session.scalars(
+        select(Alert).where(Alert.created_at >= since).order_by(Alert.day.desc(), Alert.id.desc())
+    )
+    return [
+        AlertRow(
+            a.id,
+            a.brand,
+            a.label,
+            a.day,
+            a.observed,
+            a.expected,
+            a.p_value,
+            a.status,
+            a.detail,
+            a.created_at,
+        )
+        for a in rows
+    ]
+
+
+def window_start(day: date, days: int, zone: ZoneInfo) -> datetime:
+    """The start of the day ``days`` before ``day`` in ``zone``."""
+    return datetime.combine(day - timedelta(days=days), datetime.min.time(), zone)
