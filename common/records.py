@@ -67,6 +67,8 @@ class Classification:
     scores: Mapping[str, float]
     lang: str
     model: str
+    severity: str | None = None  # "critical" | "high" | "normal"; None: not assessed
+    severity_reason: str | None = None  # why critical, e.g. "food_poisoning"
 
     @property
     def is_other(self) -> bool:
@@ -99,6 +101,8 @@ class FollowUpPlan:
     draft: str
     note: str | None = None  # something staff should know (e.g. "says it is solved")
     channel_note: str | None = None  # why preferred channels were passed over
+    severity: str = "normal"  # the most severe post's: "critical" | "high" | "normal"
+    severity_reason: str | None = None  # shown to staff, e.g. "critical: possible food poisoning"
 
 
 MessageKind = Literal["reply", "thanks", "reminder", "announcement"]

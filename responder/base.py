@@ -31,6 +31,8 @@ class RouteInput:
     recipient: Recipient
     created_at: datetime
     person_mentions: int = 1  # how many mentions this person has made (loyalty)
+    severity: str | None = None  # "critical" | "high" | "normal" (None: not assessed)
+    severity_reason: str | None = None  # why critical, e.g. "possible food poisoning"
 
 
 @dataclass(frozen=True, slots=True)

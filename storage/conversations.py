@@ -82,6 +82,8 @@ def _classification(row: ClassificationRow) -> Classification:
         scores={"praise": row.praise, "complaint": row.complaint, "idea": row.idea},
         lang=row.lang,
         model=row.model,
+        severity=row.severity,
+        severity_reason=row.severity_reason,
     )
 
 

@@ -124,6 +124,8 @@ def _row(item: NewFollowUp, now: datetime) -> dict[str, Any]:
         "version": 1,
         "label": plan.label,
         "priority": plan.priority,
+        "severity": plan.severity,
+        "severity_reason": plan.severity_reason,
         "due_at": plan.due_at,
         "channel": plan.channel,
         "channel_note": plan.channel_note or item.channel_note,
@@ -327,6 +329,8 @@ def replan(
     values: dict[str, Any] = {
         "label": plan.label,
         "priority": plan.priority,
+        "severity": plan.severity,
+        "severity_reason": plan.severity_reason,
         "due_at": plan.due_at,
         "channel": plan.channel,
         "channel_note": plan.channel_note,

@@ -277,6 +277,8 @@ def _classification_values(
         "idea": result.scores["idea"],
         "lang": result.lang,
         "model": result.model,
+        "severity": result.severity,
+        "severity_reason": result.severity_reason,
         "created_at": now,
         "corrected_by": corrected_by,
         "is_current": True,

@@ -50,14 +50,20 @@ class SeverityHead:
         """Width of the sentence vector the head reads."""
         return int(self.mean.shape[0])
 
+    def _inputs(self, vectors: npt.NDArray[np.floating]) -> F64:
+        """Unit-length, then standardised as in training."""
+        x = np.asarray(vectors, np.float64)
+        x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+        out: F64 = (x - self.mean) / self.scale
+        return out
+
     def level_probabilities(self, vectors: npt.NDArray[np.floating]) -> F64:
         """``[n, 3]`` probabilities of critical, high, normal."""
-        x = (np.asarray(vectors, np.float64) - self.mean) / self.scale
-        return softmax(x @ self.level_w + self.level_b)
+        return softmax(self._inputs(vectors) @ self.level_w + self.level_b)
 
     def reasons(self, vectors: npt.NDArray[np.floating]) -> list[str]:
         """The most likely critical reason per vector."""
-        x = (np.asarray(vectors, np.float64) - self.mean) / self.scale
+        x = self._inputs(vectors)
         best = (x @ self.reason_w + self.reason_b).argmax(axis=1)
         return [REASONS[int(i)] for i in best]
 

@@ -170,7 +170,15 @@ def main() -> None:
         if (e.level == "critical") != (p.level == "critical"):
             print(f"  miss: truth={e.level} got={p.text} | {e.text}")
     if args.write:
-        meta = {"l2": l2, "threshold": threshold, "train_rows": len(train), "heldout": report}
+        from classifier.embedded.classifier import DEFAULT_VERSION
+
+        meta = {
+            "encoder": f"embedded/{DEFAULT_VERSION}",
+            "l2": l2,
+            "threshold": threshold,
+            "train_rows": len(train),
+            "heldout": report,
+        }
         final = SeverityHead(
             head.mean,
             head.scale,
