@@ -49,6 +49,7 @@ class Assessment:
     reason: str | None = None  # a key of REASON_TEXT when critical
     method: str = "rules"  # "rules", "head", or "head+rules"
     score: float = 0.0  # probability of critical from the head (0 for rules alone)
+    ruled: bool = False  # a phrase rule named the critical reason
 
     @property
     def text(self) -> str:

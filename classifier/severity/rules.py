@@ -84,10 +84,12 @@ CRITICAL: Final[dict[str, tuple[str, ...]]] = {
     ),
     "fraud": (
         r"\b(fraud|scam\w*|hack(ed)?|phishing|unauthori[sz]ed|didn'?t make|never made)\b",
+        r"(someone|somebody) (used|logged into|got into|hacked) my account",
+        r"ada yang (pake|pakai|login ke|masuk ke)\w* akun",
         r"\b(penipu\w*|ditipu|dibobol|dihack|di-hack|diretas|kena tipu)\b",
         r"\bsaldo\w* (gw |saya |aku )?(ilang|hilang|terkuras|ludes|kosong)",
         r"rekening\w* (gw |saya |aku )?(kosong|terkuras)",
-        r"\botp\b",
+        r"\b(minta|diminta|asked (for )?|kasih|ngasih|gave)\b[^.!?]{0,20}\botp\b",
         r"(bukan (gw|saya|aku) yang|ga pernah pesen|tidak pernah pesan)",
     ),
     "money_lost": (
@@ -103,10 +105,15 @@ CRITICAL: Final[dict[str, tuple[str, ...]]] = {
         r"ga dibalikin)",
     ),
     "data_leak": (
-        r"\b(leak\w*|data breach)\b|\bbocor\w*\b|\bkesebar\b|\btersebar\b",
+        r"\b(leak\w*|data breach|exposed|shar(ed|ing)|sold)\b[^.!?]{0,30}\b(data|details|"
+        r"address\w*|phone|number|information|info)\b",
+        r"\b(data|details|information|info)\b[^.!?]{0,30}\b(leak\w*|exposed|sold)\b",
+        r"\b(data|alamat|nomor|no hp|ktp|informasi)\w*[^.!?]{0,30}\b(bocor|kesebar|tersebar|"
+        r"disebar\w*|dibagi\w*|dijual)\b",
+        r"\b(bocor|nyebarin|menyebarkan|sebarin)\w*[^.!?]{0,30}\b(data|alamat|nomor|no hp|ktp)\b",
         r"(another|other) customer'?s?|someone else'?s|orang lain\b[^.!?]{0,20}(alamat|nama|"
         r"no|nomor)",
-        r"(alamat|nomor|no hp|nama)[^.!?]{0,30}orang lain",
+        r"(alamat|nomor|no hp|nama)[^.!?]{0,30}(orang lain|pelanggan lain)",
     ),
     "legal_threat": (
         r"\b(lawyer|solicitor|attorney|lawsuit|sue|suing|court|police report)\b",
@@ -155,6 +162,12 @@ def strip_idioms(folded: str) -> str:
     return folded
 
 
+def has_idiom(text: str) -> bool:
+    """Whether ``text`` uses a harm word as a harmless idiom ("deadly good", "setengah mati")."""
+    folded = fold(text)
+    return any(p.search(folded) for p in _COMPILED_IDIOMS)
+
+
 def critical_reason(text: str) -> str | None:
     """The first critical reason (in :data:`REASONS` order) whose phrases match, else None."""
     cleaned = strip_idioms(fold(text))
@@ -174,5 +187,5 @@ def assess_by_rules(text: str) -> Assessment:
     """Severity from the phrase rules alone."""
     reason = critical_reason(text)
     if reason is not None:
-        return Assessment("critical", reason, "rules")
+        return Assessment("critical", reason, "rules", ruled=True)
     return Assessment("high" if is_high(text) else "normal", None, "rules")

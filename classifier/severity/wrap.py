@@ -9,7 +9,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
-from classifier.base import Classification, Classifier
+from classifier.base import LABELS, Classification, Classifier
 from classifier.severity.combine import SeverityModel
 from classifier.severity.head import HEAD_DIR, load_head
 from classifier.severity.levels import REASON_TEXT, Assessment
@@ -31,10 +31,23 @@ class VectorClassifier(Protocol):
         ...
 
 
+#: A head-only critical call this sure also makes the post a complaint.
+SURE_CRITICAL = 0.8
+
+
 def with_assessment(result: Classification, assessment: Assessment) -> Classification:
-    """``result`` carrying the severity level and the reason staff read."""
+    """``result`` carrying the severity level and the reason staff read.
+
+    A report of harm is a complaint (the guideline): a critical post the label model missed
+    ("my wife and I both got food poisoning after the sandwich" reads as neutral news to it)
+    gets the complaint label when a rule named the harm or the head is sure.
+    """
     reason = REASON_TEXT.get(assessment.reason or "", assessment.reason)
-    return replace(result, severity=assessment.level, severity_reason=reason)
+    labels = result.labels
+    sure = assessment.method != "head+rules" or assessment.score >= SURE_CRITICAL
+    if assessment.level == "critical" and "complaint" not in labels and (assessment.ruled or sure):
+        labels = tuple(lab for lab in LABELS if lab in labels or lab == "complaint")
+    return replace(result, labels=labels, severity=assessment.level, severity_reason=reason)
 
 
 class SeverityClassifier:

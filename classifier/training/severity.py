@@ -24,7 +24,7 @@ import numpy.typing as npt
 from classifier.severity.combine import combine
 from classifier.severity.head import F64, HEAD_DIR, SeverityHead, softmax
 from classifier.severity.levels import LEVELS, REASONS, Assessment, rank
-from classifier.severity.rules import assess_by_rules
+from classifier.severity.rules import assess_by_rules, has_idiom
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "severity"
 
@@ -45,6 +45,23 @@ def load(path: Path) -> list[Example]:
         Example(r["severity"], None if r["reason"] == "-" else r["reason"], r["lang"], r["text"])
         for r in rows
     ]
+
+
+#: Posts reach the queue because they name the brand; training sees brand names too
+#: (invented ones, none of them the demo's), so a name alone does not shift the vector.
+BRANDS = ("@warungkita", "Bakmi Jaya", "@tokoroti_id", "Ayam Geprek Mas Bro", "@kedaikopi88")
+
+
+def with_brand(example: Example, i: int) -> Example:
+    """``example`` naming a brand: "@brand …" or "… @brand" (alternating)."""
+    brand = BRANDS[i % len(BRANDS)]
+    text = f"{brand} {example.text}" if i % 2 == 0 else f"{example.text} {brand}"
+    return Example(example.level, example.reason, example.lang, text)
+
+
+def augmented(data: list[Example]) -> list[Example]:
+    """Every example as written, then every example naming a brand (same order)."""
+    return data + [with_brand(e, i) for i, e in enumerate(data)]
 
 
 def fit_softmax(x: F64, y: npt.NDArray[np.int64], classes: int, l2: float) -> tuple[F64, F64]:
@@ -118,7 +135,8 @@ def scores(data: list[Example], predicted: list[Assessment]) -> dict[str, float]
 def cross_validate(x: F64, data: list[Example]) -> tuple[float, float]:
     """Choose L2 strength and critical threshold by 5-fold CV F1 on the training set."""
     rng = np.random.default_rng(7)
-    folds = rng.permutation(len(data)) % 5
+    half = len(data) // 2  # data is augmented(): row i and row i + half are one example
+    folds = np.tile(rng.permutation(half) % 5, 2)
     best = (-1.0, 1.0, 0.5)
     for l2 in (0.003, 0.01, 0.03, 0.1, 0.3):
         probs = np.zeros(len(data))
@@ -150,21 +168,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--write", action="store_true", help="save the head into the package")
     args = parser.parse_args()
-    train, held = load(DATA_DIR / "train.tsv"), load(DATA_DIR / "heldout.tsv")
+    train = augmented(load(DATA_DIR / "train.tsv"))
     x = embed([e.text for e in train])
-    xh = embed([e.text for e in held])
     l2, threshold = cross_validate(x, train)
     head = train_head(x, train, l2, threshold)
-    by_head = head.assess(xh)
-    by_rules = [assess_by_rules(e.text) for e in held]
-    combined = [combine(h, r) for h, r in zip(by_head, by_rules, strict=True)]
-    report = {
-        "train": len(train),
-        "heldout": len(held),
-        "rules": scores(held, by_rules),
-        "head": scores(held, by_head),
-        "head+rules": scores(held, combined),
-    }
+    report: dict[str, object] = {"train": len(train) // 2}
+    plain = load(DATA_DIR / "heldout.tsv")
+    branded = [with_brand(e, i + 1) for i, e in enumerate(plain)]
+    for name, held in (("heldout", plain), ("heldout_with_brand", branded)):
+        by_head = head.assess(embed([e.text for e in held]))
+        by_rules = [assess_by_rules(e.text) for e in held]
+        combined = [
+            combine(h, r, has_idiom(e.text))
+            for h, r, e in zip(by_head, by_rules, held, strict=True)
+        ]
+        report[name] = {
+            "rows": len(held),
+            "rules": scores(held, by_rules),
+            "head": scores(held, by_head),
+            "head+rules": scores(held, combined),
+        }
     print(json.dumps(report, indent=2))
     for e, p in zip(held, combined, strict=True):
         if (e.level == "critical") != (p.level == "critical"):
@@ -176,7 +199,7 @@ def main() -> None:
             "encoder": f"embedded/{DEFAULT_VERSION}",
             "l2": l2,
             "threshold": threshold,
-            "train_rows": len(train),
+            "train_rows": len(train) // 2,
             "heldout": report,
         }
         final = SeverityHead(
