@@ -131,8 +131,8 @@ CRITICAL: Final[dict[str, tuple[str, ...]]] = {
 HIGH: Final = (
     r"never (arrived|came)|not received|wrong (order|item)|missing|nothing was",
     r"refund\w*[^.!?]{0,40}(still|not|pending|weeks?|days?|belum|ga masuk|ga ada)",
-    r"locked out|can'?t log ?in|cannot log ?in|terkunci|ke-?lock|ga bisa (login|masuk)|"
-    r"tidak bisa (login|masuk)",
+    r"locked out|can'?t log ?in|cannot log ?in|terkunci|ke-?lock|"
+    r"(ga|gak|nggak|ngga|enggak|tidak) bisa (login|masuk|log in)",
     r"\b(rude|yell\w*|shout\w*|kasar|judes|bentak\w*|marah\w*|ngusir|mengusir)\b",
     r"(third|fourth|3rd|4th) time|\b(3|4|tiga|empat)x? ?(kali )?komplain|berkali|keempat kalinya",
     r"\braw\b|undercooked|belum matang|masih merah|ga matang|\bbasi\b|\bsour\b|\bbau\b",
