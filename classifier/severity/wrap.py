@@ -77,10 +77,6 @@ class SeverityClassifier:
         assessed = self._model.assess(list(texts), vectors)
         return [with_assessment(r, a) for r, a in zip(results, assessed, strict=True)]
 
-    def assess(self, texts: Sequence[str]) -> list[Assessment]:
-        """Severity by the rules alone (for texts whose vectors are not at hand)."""
-        return self._model.assess(list(texts))
-
 
 def severity_model_for(inner: Classifier) -> SeverityModel:
     """Head + rules when ``inner`` is the encoder the shipped head was trained on, else rules."""
