@@ -68,7 +68,8 @@ class Classification:
     lang: str
     model: str
     severity: str | None = None  # "critical" | "high" | "normal"; None: not assessed
-    severity_reason: str | None = None  # why critical, e.g. "food_poisoning"
+    severity_reason: str | None = None  # why critical, e.g. "possible food poisoning"
+    severity_score: float | None = None  # confidence it is critical, 0..1 (1: a rule named it)
 
     @property
     def is_other(self) -> bool:
@@ -103,6 +104,7 @@ class FollowUpPlan:
     channel_note: str | None = None  # why preferred channels were passed over
     severity: str = "normal"  # the most severe post's: "critical" | "high" | "normal"
     severity_reason: str | None = None  # shown to staff, e.g. "critical: possible food poisoning"
+    severity_score: float = 0.0  # confidence it is critical (orders within the critical tier)
 
 
 MessageKind = Literal["reply", "thanks", "reminder", "announcement"]

@@ -22,6 +22,7 @@ class PriorityAssessment:
     reasons: tuple[str, ...]  # e.g. ("urgent: 'refund'", "regular: 7 mentions")
     severity: str = "normal"  # "critical" | "high" | "normal"; complaints only
     severity_reason: str | None = None  # "critical: possible food poisoning"
+    severity_score: float = 0.0  # confidence it is critical (complaints only)
 
 
 class PriorityScorer:
@@ -62,8 +63,9 @@ class PriorityScorer:
         if item.person_mentions >= loyalty.min_mentions:
             priority += loyalty.bump
             reasons.append(f"regular: {item.person_mentions} mentions")
+        score = (item.severity_score or 0.0) if label == "complaint" else 0.0
         return PriorityAssessment(
-            min(priority, MAX_PRIORITY), bool(cues), tuple(reasons), severity, why
+            min(priority, MAX_PRIORITY), bool(cues), tuple(reasons), severity, why, score
         )
 
 
@@ -79,5 +81,7 @@ def severity_of(label: str, item: RouteInput) -> tuple[str, str | None]:
 
 def most_severe(assessments: list[PriorityAssessment]) -> PriorityAssessment | None:
     """The most severe assessment (the first of equals), None when the list is empty."""
-    ranked = sorted(assessments, key=lambda a: SEVERITY_RANK.get(a.severity, 2))
+    ranked = sorted(
+        assessments, key=lambda a: (SEVERITY_RANK.get(a.severity, 2), -a.severity_score)
+    )
     return ranked[0] if ranked else None

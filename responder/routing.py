@@ -41,6 +41,7 @@ class Skeleton:
     recipient: Recipient
     severity: str = "normal"
     severity_reason: str | None = None
+    severity_score: float = 0.0
 
     def with_draft(self, draft: Draft, router: Router) -> FollowUpPlan:
         """The finished plan, its draft in the channel's form."""
@@ -57,6 +58,7 @@ class Skeleton:
             channel_note=self.channel_note,
             severity=self.severity,
             severity_reason=self.severity_reason,
+            severity_score=self.severity_score,
         )
 
 
@@ -151,6 +153,7 @@ class Router:
             newest.recipient,
             worst.severity if worst else "normal",
             worst.severity_reason if worst else None,
+            worst.severity_score if worst else 0.0,
         )
 
     def _due(

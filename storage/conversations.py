@@ -84,6 +84,7 @@ def _classification(row: ClassificationRow) -> Classification:
         model=row.model,
         severity=row.severity,
         severity_reason=row.severity_reason,
+        severity_score=row.severity_score,
     )
 
 

@@ -51,6 +51,7 @@ def correct_labels(
         model="staff",
         severity=current.severity if current else None,
         severity_reason=current.severity_reason if current else None,
+        severity_score=current.severity_score if current else None,
     )
     before = ",".join(current.labels) if current else "none"
     save_classification(session, mention_id, result, now, corrected_by=actor)

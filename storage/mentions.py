@@ -279,6 +279,7 @@ def _classification_values(
         "model": result.model,
         "severity": result.severity,
         "severity_reason": result.severity_reason,
+        "severity_score": result.severity_score,
         "created_at": now,
         "corrected_by": corrected_by,
         "is_current": True,

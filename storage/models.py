@@ -292,6 +292,7 @@ class ClassificationRow(Base):
     model: Mapped[str] = mapped_column(Text)
     severity: Mapped[str | None] = mapped_column(String(16))  # critical / high / normal
     severity_reason: Mapped[str | None] = mapped_column(Text)  # e.g. "possible food poisoning"
+    severity_score: Mapped[float | None] = mapped_column(Float)  # confidence it is critical
     created_at: Mapped[datetime]
     corrected_by: Mapped[str | None] = mapped_column(Text)  # staff user for corrections
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -350,6 +351,7 @@ class FollowUp(Base):
     # the most severe post's severity (critical first in the queue) and why, for staff
     severity: Mapped[str] = mapped_column(String(16), default="normal", server_default="normal")
     severity_reason: Mapped[str | None] = mapped_column(Text)
+    severity_score: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     due_at: Mapped[datetime]
     snoozed_until: Mapped[datetime | None]
     send_after: Mapped[datetime | None]  # a rate limit or provider asked to wait until then

@@ -70,6 +70,11 @@ class QueueItem:
     posts: tuple[QueuePost, ...] = ()
     severity: str = "normal"  # the most severe post's: "critical" | "high" | "normal"
     severity_reason: str | None = None  # "critical: possible food poisoning"
+    severity_score: float = 0.0  # confidence it is critical (sure ones first in the tier)
+
+
+#: Within a severity tier, harm a rule named (score 1) comes first, then head calls this sure.
+SURE = 0.8
 
 
 def _visible(now: datetime) -> ColumnElement[bool]:
@@ -96,6 +101,10 @@ def _rows(session: Session, condition: ColumnElement[bool], limit: int | None) -
         .where(condition)
         .order_by(  # severity first, then reach and customer value, then age against the SLA
             case((FollowUp.severity == "critical", 0), (FollowUp.severity == "high", 1), else_=2),
+            # within a tier: harm a rule named, then the head's sure calls, then hunches
+            case(
+                (FollowUp.severity_score >= 1.0, 0), (FollowUp.severity_score >= SURE, 1), else_=2
+            ),
             case((FollowUp.label == "complaint", 0), else_=1),
             FollowUp.priority.desc(),
             FollowUp.due_at,
@@ -175,6 +184,7 @@ def _item(
         kind=f.kind,
         severity=f.severity,
         severity_reason=f.severity_reason,
+        severity_score=f.severity_score,
     )
 
 

@@ -47,7 +47,14 @@ def with_assessment(result: Classification, assessment: Assessment) -> Classific
     sure = assessment.method != "head+rules" or assessment.score >= SURE_CRITICAL
     if assessment.level == "critical" and "complaint" not in labels and (assessment.ruled or sure):
         labels = tuple(lab for lab in LABELS if lab in labels or lab == "complaint")
-    return replace(result, labels=labels, severity=assessment.level, severity_reason=reason)
+    score = 1.0 if assessment.ruled else round(assessment.score, 4)
+    return replace(
+        result,
+        labels=labels,
+        severity=assessment.level,
+        severity_reason=reason,
+        severity_score=score,
+    )
 
 
 class SeverityClassifier:

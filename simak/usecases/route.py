@@ -183,6 +183,7 @@ class BatchRouter:
             person_mentions=facts.person_mentions,
             severity=result.severity,
             severity_reason=result.severity_reason,
+            severity_score=result.severity_score,
         )
 
     def reroute(

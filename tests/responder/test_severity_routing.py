@@ -73,3 +73,14 @@ def test_conversation_takes_its_most_severe_post(
     assert plan.severity_reason == "critical: money lost (double or wrongful charge)"
     high = router.plan_many([Conversation((posts[0], posts[2]))], now)[0]
     assert high is not None and high.severity == "high" and high.severity_reason == "high"
+
+
+def test_plan_keeps_the_surest_critical_score(
+    router: Router, make_item: MakeItem, now: datetime
+) -> None:
+    posts = (
+        make_item(mention_id=1, severity="critical", severity_score=0.6, **COMPLAINT),
+        make_item(mention_id=2, severity="critical", severity_score=1.0, **COMPLAINT),
+    )
+    (plan,) = router.plan_many([Conversation(posts)], now)
+    assert plan is not None and plan.severity_score == 1.0

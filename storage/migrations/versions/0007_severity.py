@@ -22,19 +22,25 @@ def upgrade() -> None:
     with op.batch_alter_table("classifications") as batch_op:
         batch_op.add_column(sa.Column("severity", sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column("severity_reason", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("severity_score", sa.Float(), nullable=True))
     with op.batch_alter_table("followups") as batch_op:
         batch_op.add_column(
             sa.Column("severity", sa.String(length=16), server_default="normal", nullable=False)
         )
         batch_op.add_column(sa.Column("severity_reason", sa.Text(), nullable=True))
+        batch_op.add_column(
+            sa.Column("severity_score", sa.Float(), server_default="0", nullable=False)
+        )
         batch_op.create_check_constraint("ck_followups_severity", _CHECK)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("followups") as batch_op:
         batch_op.drop_constraint("ck_followups_severity", type_="check")
+        batch_op.drop_column("severity_score")
         batch_op.drop_column("severity_reason")
         batch_op.drop_column("severity")
     with op.batch_alter_table("classifications") as batch_op:
+        batch_op.drop_column("severity_score")
         batch_op.drop_column("severity_reason")
         batch_op.drop_column("severity")
