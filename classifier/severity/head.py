@@ -76,13 +76,13 @@ class SeverityHead:
         out = []
         for row, reason, vec in zip(probs, reasons, vectors, strict=True):
             crit = float(row[0])
+            level = LEVELS[1] if row[1] >= row[2] else LEVELS[2]
             if not np.any(vec):
                 out.append(Assessment("normal", None, "head", 0.0))
             elif crit >= self.threshold:
-                out.append(Assessment("critical", reason, "head", crit))
+                out.append(Assessment("critical", reason, "head", crit, fallback=level))
             else:
-                level = LEVELS[1] if row[1] >= row[2] else LEVELS[2]
-                out.append(Assessment(level, None, "head", crit))
+                out.append(Assessment(level, None, "head", crit, fallback=level))
         return out
 
     def save(self, folder: Path) -> Path:

@@ -50,6 +50,7 @@ class Assessment:
     method: str = "rules"  # "rules", "head", or "head+rules"
     score: float = 0.0  # probability of critical from the head (0 for rules alone)
     ruled: bool = False  # a phrase rule named the critical reason
+    fallback: Level = "normal"  # the head's level if critical is ruled out
 
     @property
     def text(self) -> str:

@@ -76,8 +76,8 @@ CRITICAL: Final[dict[str, tuple[str, ...]]] = {
         r"(couldn'?t|can'?t|cannot) breathe|throat closed|sesa?k na?pas",
     ),
     "injury": (
-        r"\b(burn(s|ed|t)?|scald\w*|injur\w*|stitches|broke my|broken (arm|leg|wrist)|bleeding|"
-        r"x-?ray|electric shock|caught fire|crash(ed)?|fell (off|on)|slipped)\b",
+        r"\b(burn(s|ed)?|scald\w*|injur\w*|stitches|broke my|broken (arm|leg|wrist)|bleeding|"
+        r"x-?ray|electric shock|caught fire|crash(ed)? into|fell (off|on)|slipped)\b",
         r"\b(melepuh|terluka|luka|berdarah|dijahit|terkilir|kesetrum|nyetrum|meledak|"
         r"kebakaran|korslet|terpeleset|kepeleset|jatuh|nabrak|ketabrak|kejepit|kesiram|patah)\b",
         r"\brem\w* (blong|ga berfungsi|gak berfungsi|tidak berfungsi)|brakes? failed",

@@ -31,21 +31,16 @@ class VectorClassifier(Protocol):
         ...
 
 
-#: A head-only critical call this sure also makes the post a complaint.
-SURE_CRITICAL = 0.8
-
-
 def with_assessment(result: Classification, assessment: Assessment) -> Classification:
     """``result`` carrying the severity level and the reason staff read.
 
     A report of harm is a complaint (the guideline): a critical post the label model missed
     ("my wife and I both got food poisoning after the sandwich" reads as neutral news to it)
-    gets the complaint label when a rule named the harm or the head is sure.
+    gets the complaint label when a rule named the harm (the head reads complaints only).
     """
     reason = REASON_TEXT.get(assessment.reason or "", assessment.reason)
     labels = result.labels
-    sure = assessment.method != "head+rules" or assessment.score >= SURE_CRITICAL
-    if assessment.level == "critical" and "complaint" not in labels and (assessment.ruled or sure):
+    if assessment.level == "critical" and "complaint" not in labels and assessment.ruled:
         labels = tuple(lab for lab in LABELS if lab in labels or lab == "complaint")
     score = 1.0 if assessment.ruled else round(assessment.score, 4)
     return replace(
@@ -81,7 +76,8 @@ class SeverityClassifier:
             results, vectors = self._inner.classify_with_vectors(texts)
         else:
             results = self._inner.classify(texts)
-        assessed = self._model.assess(list(texts), vectors)
+        complaints = ["complaint" in r.labels for r in results]
+        assessed = self._model.assess(list(texts), vectors, complaints)
         return [with_assessment(r, a) for r, a in zip(results, assessed, strict=True)]
 
 

@@ -58,9 +58,13 @@ def test_combine_takes_the_more_severe_and_the_rules_reason() -> None:
     head = Assessment("critical", "injury", "head", 0.9)
     rules = Assessment("critical", "food_poisoning", "rules", ruled=True)
     assert combine(head, rules).reason == "food_poisoning"
-    assert combine(head, Assessment("normal")).reason == "injury"
+    assert combine(head, Assessment("normal")).reason == "injury"  # 0.9: sure enough alone
     assert combine(Assessment("high", score=0.1), Assessment("normal")).level == "high"
-    assert combine(head, Assessment("normal"), idiom=True).level == "high"  # idiom veto
+    assert combine(head, Assessment("normal"), idiom=True).level == "normal"  # idiom veto
+    unsure = Assessment("critical", "injury", "head", 0.5, fallback="high")
+    assert combine(unsure, Assessment("normal")).level == "high"  # the head alone is unsure
+    sure_rule = combine(unsure, Assessment("critical", "injury", "rules", ruled=True))
+    assert sure_rule.level == "critical" and sure_rule.ruled
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +114,17 @@ def test_one_encoder_pass_gives_labels_and_vectors(encoder: EmbeddedClassifier) 
     unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     assert np.allclose(unit, encoder.embed(texts), atol=1e-5)
     assert not vectors[1].any()
+
+
+def test_head_reads_complaints_only(classifier: SeverityClassifier) -> None:
+    praise, question = classifier.classify(
+        [
+            "Jujur kopinya enak banget, baristanya ramah",
+            "Does Kopi Senja have a branch near Sudirman?",
+        ]
+    )
+    assert praise.severity != "critical" and question.severity != "critical"
+    assert "complaint" not in praise.labels and "complaint" not in question.labels
 
 
 def test_backends_without_vectors_use_the_rules() -> None:
