@@ -67,6 +67,9 @@ class Classification:
     scores: Mapping[str, float]
     lang: str
     model: str
+    severity: str | None = None  # "critical" | "high" | "normal"; None: not assessed
+    severity_reason: str | None = None  # why critical, e.g. "possible food poisoning"
+    severity_score: float | None = None  # confidence it is critical, 0..1 (1: a rule named it)
 
     @property
     def is_other(self) -> bool:
@@ -99,6 +102,9 @@ class FollowUpPlan:
     draft: str
     note: str | None = None  # something staff should know (e.g. "says it is solved")
     channel_note: str | None = None  # why preferred channels were passed over
+    severity: str = "normal"  # the most severe post's: "critical" | "high" | "normal"
+    severity_reason: str | None = None  # shown to staff, e.g. "critical: possible food poisoning"
+    severity_score: float = 0.0  # confidence it is critical (orders within the critical tier)
 
 
 MessageKind = Literal["reply", "thanks", "reminder", "announcement"]

@@ -31,6 +31,9 @@ class RouteInput:
     recipient: Recipient
     created_at: datetime
     person_mentions: int = 1  # how many mentions this person has made (loyalty)
+    severity: str | None = None  # "critical" | "high" | "normal" (None: not assessed)
+    severity_reason: str | None = None  # why critical, e.g. "possible food poisoning"
+    severity_score: float | None = None  # confidence it is critical, 0..1
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from common.errors import ConfigError
 from responder.base import Channel, FollowUpPlan, Recipient, RouteInput
 from responder.draft_input import DraftHistory, DraftInput, DraftPost
 from responder.drafts import Draft, DraftWriter
-from responder.priority import PriorityAssessment, PriorityScorer
+from responder.priority import PriorityAssessment, PriorityScorer, most_severe
 from responder.resolution import resolved_by_newest
 from responder.settings import LABEL_PRECEDENCE, Label, ResponderSettings, RoutingRules
 
@@ -39,6 +39,9 @@ class Skeleton:
     channel_note: str | None
     note: str | None
     recipient: Recipient
+    severity: str = "normal"
+    severity_reason: str | None = None
+    severity_score: float = 0.0
 
     def with_draft(self, draft: Draft, router: Router) -> FollowUpPlan:
         """The finished plan, its draft in the channel's form."""
@@ -53,6 +56,9 @@ class Skeleton:
             draft=router.in_form(self.channel, self.recipient, draft),
             note=self.note,
             channel_note=self.channel_note,
+            severity=self.severity,
+            severity_reason=self.severity_reason,
+            severity_score=self.severity_score,
         )
 
 
@@ -127,6 +133,7 @@ class Router:
         ]
         due = min(self._due(lab, a, item, now) for item, lab, a in assessed)
         priority = max(a.priority for _, _, a in assessed)
+        worst = most_severe([a for _, _, a in assessed])
         note = None
         if label == "complaint" and resolved_by_newest(items):
             priority = max(0, priority - self._settings.resolution_drop)
@@ -144,6 +151,9 @@ class Router:
             why,
             note,
             newest.recipient,
+            worst.severity if worst else "normal",
+            worst.severity_reason if worst else None,
+            worst.severity_score if worst else 0.0,
         )
 
     def _due(
@@ -153,6 +163,10 @@ class Router:
         sla_hours = rule.sla_hours
         if assessment.urgent:
             sla_hours *= self._settings.urgency.sla_factor
+        if assessment.severity == "critical":
+            sla_hours = min(sla_hours, self._settings.severity.critical_sla_hours)
+        elif assessment.severity == "high":
+            sla_hours = min(sla_hours, self._settings.severity.high_sla_hours)
         start = item.created_at if self._settings.sla_from == "posted" else now
         return start + timedelta(hours=sla_hours)
 

@@ -156,6 +156,18 @@ class UrgencySettings(_Section):
         return value
 
 
+class SeveritySettings(_Section):
+    """Complaints that harmed someone, lost them money, exposed their data or threaten the
+    business come first in the queue and get the shortest SLA."""
+
+    critical_sla_hours: float = Field(
+        1.0, gt=0, description="Hours until a critical complaint is due (the shortest SLA)."
+    )
+    high_sla_hours: float = Field(2.0, gt=0, description="Hours until a high complaint is due.")
+    critical_bump: int = Field(50, ge=0, le=100, description="Priority added when critical.")
+    high_bump: int = Field(20, ge=0, le=100, description="Priority added when high.")
+
+
 class LoyaltySettings(_Section):
     """Loyal customers must not feel forgotten: they move up the queue."""
 
@@ -237,6 +249,7 @@ class ResponderSettings(_Section):
 
     rules: RoutingRules = Field(default_factory=RoutingRules)
     urgency: UrgencySettings = Field(default_factory=UrgencySettings)
+    severity: SeveritySettings = Field(default_factory=SeveritySettings)
     loyalty: LoyaltySettings = Field(default_factory=LoyaltySettings)
     business: BusinessIdentity = Field(default_factory=BusinessIdentity)
     default_language: str = Field(

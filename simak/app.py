@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from classifier.base import Classifier
+from classifier.severity.wrap import SeverityClassifier, severity_model_for
 from common.errors import ConfigError
 from common.redact import Redactor
 from listeners.base import Listener
@@ -135,4 +136,4 @@ class App:
             built: Classifier = factory(options, cache_dir=self.cache_dir, progress=self.progress)
         else:
             built = factory(options)
-        return built
+        return SeverityClassifier(built, severity_model_for(built))

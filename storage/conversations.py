@@ -82,6 +82,9 @@ def _classification(row: ClassificationRow) -> Classification:
         scores={"praise": row.praise, "complaint": row.complaint, "idea": row.idea},
         lang=row.lang,
         model=row.model,
+        severity=row.severity,
+        severity_reason=row.severity_reason,
+        severity_score=row.severity_score,
     )
 
 

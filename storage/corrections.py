@@ -49,6 +49,9 @@ def correct_labels(
         scores={lab: 1.0 if lab in ordered else 0.0 for lab in LABELS},
         lang=current.lang if current else (mention.lang or "und"),
         model="staff",
+        severity=current.severity if current else None,
+        severity_reason=current.severity_reason if current else None,
+        severity_score=current.severity_score if current else None,
     )
     before = ",".join(current.labels) if current else "none"
     save_classification(session, mention_id, result, now, corrected_by=actor)

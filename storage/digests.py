@@ -46,6 +46,7 @@ class DigestFacts:
     day: date
     today: dict[str, int] = field(default_factory=dict)
     week_average: dict[str, float] = field(default_factory=dict)
+    critical: list[Item] = field(default_factory=list)  # open critical complaints, any age
     urgent: list[Item] = field(default_factory=list)
     overdue: list[Item] = field(default_factory=list)
     problems: list[Item] = field(default_factory=list)  # deliveries failed or unknown
@@ -55,7 +56,13 @@ class DigestFacts:
     @property
     def anything_new(self) -> bool:
         """False on a quiet day: no posts, nothing urgent, overdue or failed."""
-        return bool(sum(self.today.values()) or self.urgent or self.overdue or self.problems)
+        return bool(
+            sum(self.today.values())
+            or self.critical
+            or self.urgent
+            or self.overdue
+            or self.problems
+        )
 
 
 def claim(session: Session, brand: str, day: date, holder: str, now: datetime) -> int | None:
@@ -117,6 +124,13 @@ def _counts(
     facts.week_average = {lab: sum(d.get(lab, 0) for d in earlier) / 7 for lab in LABELS}
 
 
+def _detail(f: FollowUp, kind: str) -> str:
+    if kind == "status":
+        return f.status_note or f.status
+    due = f"due {f.due_at:%d %b %H:%M}"
+    return f"{f.severity_reason or 'critical'}; {due}" if kind == "severity" else due
+
+
 def _followups(
     session: Session, facts: DigestFacts, brand: str, start: datetime, now: datetime
 ) -> None:
@@ -128,7 +142,13 @@ def _followups(
     )
     active = FollowUp.status.in_(("open", "approved", "snoozed"))
     complaint = (FollowUp.label == "complaint") & active
-    fresh = base.where(complaint, FollowUp.created_at >= start, FollowUp.priority >= 80)
+    critical = base.where(complaint, FollowUp.severity == "critical")
+    fresh = base.where(
+        complaint,
+        FollowUp.severity != "critical",
+        FollowUp.created_at >= start,
+        FollowUp.priority >= 80,
+    )
     late = base.where(complaint, FollowUp.due_at < now)
     stuck = base.where(FollowUp.status.in_(("failed", "unknown")))
 
@@ -139,11 +159,12 @@ def _followups(
                 f.id,
                 name or "?",
                 " ".join((text or f.subject).split())[:140],
-                f.status_note or f.status if detail == "status" else f"due {f.due_at:%d %b %H:%M}",
+                _detail(f, detail),
             )
             for f, text, name in rows
         ]
 
+    facts.critical = items(critical, "severity")
     facts.urgent = items(fresh, "due")
     facts.overdue = items(late, "due")
     facts.problems = items(stuck, "status")

@@ -67,6 +67,7 @@ SUGGESTION_STATUSES: Final = ("open", "accepted", "rejected")
 #: What a follow-up is: an answer to a person's posts, a check-in with a loyal customer,
 #: or news for everyone who asked for an idea.
 FOLLOWUP_KINDS: Final = ("conversation", "reminder", "announcement")
+SEVERITIES: Final = ("critical", "high", "normal")
 
 
 def one_of(column: str, values: tuple[str, ...]) -> str:
@@ -289,6 +290,9 @@ class ClassificationRow(Base):
     idea: Mapped[float] = mapped_column(Float)
     lang: Mapped[str] = mapped_column(String(16))
     model: Mapped[str] = mapped_column(Text)
+    severity: Mapped[str | None] = mapped_column(String(16))  # critical / high / normal
+    severity_reason: Mapped[str | None] = mapped_column(Text)  # e.g. "possible food poisoning"
+    severity_score: Mapped[float | None] = mapped_column(Float)  # confidence it is critical
     created_at: Mapped[datetime]
     corrected_by: Mapped[str | None] = mapped_column(Text)  # staff user for corrections
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -325,6 +329,7 @@ class FollowUp(Base):
         CheckConstraint(one_of("status", FOLLOWUP_STATUSES), name="ck_followups_status"),
         CheckConstraint("version >= 1", name="ck_followups_version"),
         CheckConstraint(one_of("kind", FOLLOWUP_KINDS), name="ck_followups_kind"),
+        CheckConstraint(one_of("severity", SEVERITIES), name="ck_followups_severity"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -343,6 +348,10 @@ class FollowUp(Base):
     last_post_at: Mapped[datetime]  # newest post in the conversation
     label: Mapped[str] = mapped_column(String(16))
     priority: Mapped[int] = mapped_column(Integer)
+    # the most severe post's severity (critical first in the queue) and why, for staff
+    severity: Mapped[str] = mapped_column(String(16), default="normal", server_default="normal")
+    severity_reason: Mapped[str | None] = mapped_column(Text)
+    severity_score: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     due_at: Mapped[datetime]
     snoozed_until: Mapped[datetime | None]
     send_after: Mapped[datetime | None]  # a rate limit or provider asked to wait until then

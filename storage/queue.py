@@ -68,6 +68,13 @@ class QueueItem:
     kind: str = "conversation"
     mention_ids: tuple[int, ...] = ()  # every post of the conversation, newest first
     posts: tuple[QueuePost, ...] = ()
+    severity: str = "normal"  # the most severe post's: "critical" | "high" | "normal"
+    severity_reason: str | None = None  # "critical: possible food poisoning"
+    severity_score: float = 0.0  # confidence it is critical (sure ones first in the tier)
+
+
+#: Within a severity tier, harm a rule named (score 1) comes first, then head calls this sure.
+SURE = 0.8
 
 
 def _visible(now: datetime) -> ColumnElement[bool]:
@@ -92,7 +99,12 @@ def _rows(session: Session, condition: ColumnElement[bool], limit: int | None) -
             (ClassificationRow.mention_id == MentionRow.id) & ClassificationRow.is_current,
         )
         .where(condition)
-        .order_by(
+        .order_by(  # severity first, then reach and customer value, then age against the SLA
+            case((FollowUp.severity == "critical", 0), (FollowUp.severity == "high", 1), else_=2),
+            # within a tier: harm a rule named, then the head's sure calls, then hunches
+            case(
+                (FollowUp.severity_score >= 1.0, 0), (FollowUp.severity_score >= SURE, 1), else_=2
+            ),
             case((FollowUp.label == "complaint", 0), else_=1),
             FollowUp.priority.desc(),
             FollowUp.due_at,
@@ -170,6 +182,9 @@ def _item(
         attempts=f.attempts,
         external_id=f.external_message_id,
         kind=f.kind,
+        severity=f.severity,
+        severity_reason=f.severity_reason,
+        severity_score=f.severity_score,
     )
 
 
@@ -181,7 +196,8 @@ def queue_items(
     everything: bool = False,
     limit: int | None = 500,
 ) -> list[QueueItem]:
-    """The queue in order: complaints first, then priority, then due time.
+    """The queue in order: critical, then high severity; complaints first; then priority
+    (reach, customer value, urgency); then due time.
 
     By default the active follow-ups (snoozed ones only once due again); ``statuses``
     picks others; ``everything`` shows every follow-up, whatever its status.

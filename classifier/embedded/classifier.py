@@ -125,11 +125,25 @@ class EmbeddedClassifier:
 
     def classify(self, texts: Sequence[str]) -> list[Classification]:
         """Classify ``texts``; one result per text, in order (empty text → other)."""
+        return self.classify_with_vectors(texts)[0]
+
+    def classify_with_vectors(
+        self, texts: Sequence[str]
+    ) -> tuple[list[Classification], npt.NDArray[np.float32]]:
+        """Classify ``texts`` and return the pooled sentence vectors of the same encoder pass
+        (``[len(texts), hidden]``, not normalised; zero for an empty text)."""
         cleaned = [clean_text(t) for t in texts]
-        probs = self._probabilities(cleaned)
+        unique = sorted({t for t in cleaned if t})
+        logits, pooled = self._runtime.run(unique)
+        probs = calibrate(logits, self._manifest)
+        row_of = {t: i for i, t in enumerate(unique)}
+        vectors = np.zeros((len(cleaned), pooled.shape[1] if len(unique) else 0), np.float32)
         langs = {t: self._detect(t) if t else "und" for t in set(cleaned)}
         results = []
-        for text, row in zip(cleaned, probs, strict=True):
+        for i, text in enumerate(cleaned):
+            row = probs[row_of[text]] if text else np.zeros(len(LABELS))
+            if text:
+                vectors[i] = pooled[row_of[text]]
             fired = tuple(
                 lab for lab, p, t in zip(LABELS, row, self._thresholds, strict=True) if p >= t
             )
@@ -137,4 +151,4 @@ class EmbeddedClassifier:
                 lab: round(float(p), 4) for lab, p in zip(LABELS, row, strict=True)
             }
             results.append(Classification(fired, scores, langs[text], self.model_id))
-        return results
+        return results, vectors

@@ -28,6 +28,9 @@ IF_VERSION = typer.Option(
 )
 
 
+_SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold yellow"}
+
+
 def _done(change: Changed) -> None:
     stdout().print(plain(change.message))
 
@@ -44,6 +47,9 @@ def _render(view: FollowUpView) -> None:
         f"#{item.id} v{item.version}", item.status, f"via {item.channel}", item.lang, item.subject
     )
     stdout().print(Panel(plain(item.draft), title=head, title_align="left"))
+    style = _SEVERITY_STYLE.get(item.severity, "")
+    why = item.severity_reason or item.severity
+    stdout().print(Text.assemble(("severity: ", "bold"), (one_line(why), style)))
     for note in (item.channel_note, item.status_note):
         if note:
             stdout().print(Text.assemble(("note: ", "yellow"), one_line(note)))

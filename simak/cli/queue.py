@@ -20,11 +20,12 @@ _STATUS_HELP = (
     "person (snoozed ones only once due again)."
 )
 _LABEL_STYLE = {"complaint": "bold red", "idea": "cyan", "praise": "green"}
+_SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold yellow"}
 
 
 def _queue_table(title: str) -> Table:
     table = Table(title=title, title_justify="left", expand=True)
-    for col in ("#", "label", "prio", "status", "due"):
+    for col in ("#", "label", "severity", "prio", "status", "due"):
         table.add_column(col, no_wrap=True)
     table.add_column("who", max_width=14, overflow="ellipsis", no_wrap=True)
     table.add_column("what they said", ratio=1, overflow="fold", min_width=24)
@@ -42,7 +43,8 @@ def queue(
     drafts: bool = typer.Option(False, "--drafts", help="Show each draft under its row."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Today's follow-ups: complaints first, then by urgency, customer value and due time."""
+    """Today's follow-ups: critical complaints first (harm, money lost, leaked data, legal or
+    public threats), then by severity, urgency, customer value and due time."""
     unknown = sorted(set(status or ()) - set(FOLLOWUP_STATUSES))
     if unknown:
         raise ConfigError(
@@ -63,10 +65,12 @@ def queue(
     for item in items:
         style = _LABEL_STYLE.get(item.label, "")
         said = one_line(item.text, 160)
-        note = item.channel_note or item.status_note
+        notes = [item.severity_reason, item.channel_note or item.status_note]
+        note = "; ".join(n for n in notes if n)
         table.add_row(
             str(item.id),
             Text(item.label, style=style),
+            Text(item.severity, style=_SEVERITY_STYLE.get(item.severity, "")),
             str(item.priority),
             item.status,
             ago(item.due_at, now),

@@ -57,12 +57,17 @@ def _lines(stream: TextIO) -> Iterator[_Line]:
 def _result(line: _Line, result: Classification | None) -> dict[str, Any]:
     if result is None:
         return {"id": line.id, "error": line.error}
-    return {
+    out: dict[str, Any] = {
         "id": line.id,
         "labels": list(result.labels),
         "scores": {k: round(float(v), 4) for k, v in result.scores.items()},
         "lang": result.lang,
     }
+    if "complaint" in result.labels and result.severity is not None:
+        out["severity"] = result.severity
+        if result.severity_reason:
+            out["severity_reason"] = result.severity_reason
+    return out
 
 
 def _flush(chunk: list[_Line], classifier: Classifier, out: TextIO) -> int:

@@ -86,6 +86,7 @@ def _render(app: App, facts: DigestFacts, lang: str) -> tuple[str, str]:
         day=facts.day.isoformat(),
         today=facts.today,
         week=facts.week_average,
+        critical=facts.critical,
         urgent=facts.urgent,
         overdue=facts.overdue,
         ideas=facts.ideas,

@@ -198,6 +198,9 @@ class BatchRouter:
             recipient=facts.recipient,
             created_at=facts.created_at,
             person_mentions=facts.person_mentions,
+            severity=result.severity,
+            severity_reason=result.severity_reason,
+            severity_score=result.severity_score,
         )
 
     def reroute(

@@ -100,7 +100,8 @@ def test_classify_contract(project: Project, tmp_path: Path) -> None:
     lines = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
     assert [line.get("id") for line in lines] == ["a", None, 7]
     assert "error" in lines[1]
-    assert set(lines[0]) == {"id", "labels", "scores", "lang"}
+    assert set(lines[0]) == {"id", "labels", "scores", "lang", "severity"}
+    assert lines[0]["severity"] == "normal"
     assert set(lines[0]["scores"]) == {"praise", "complaint", "idea"}
     assert "complaint" in lines[0]["labels"] and lines[0]["lang"] == "id"
 

@@ -1,0 +1,1 @@
+"""Severity of complaints: critical (harm, money, data, legal, going public), high, normal."""
