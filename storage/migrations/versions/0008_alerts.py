@@ -1,7 +1,7 @@
 """spike alerts: one per brand, label and day
 
 Revision ID: 0008_alerts
-Revises: 0006
+Revises: 0007_severity
 Create Date: 2026-12-04 13:20:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import storage.models
 
 revision = "0008_alerts"
-down_revision = "0006"
+down_revision = "0007_severity"
 branch_labels = None
 depends_on = None
 
