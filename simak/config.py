@@ -128,13 +128,26 @@ class AlertsConfig(_Strict):
     """Spike alerts (simak alerts): which labels, and how unusual a day must be. They go to
     the team through the digest's channel and addresses (`digest:`)."""
 
-    labels: tuple[Literal["complaint", "praise", "idea"], ...] = Field(
-        default=("complaint",), description="labels watched for spikes"
+    labels: tuple[Literal["complaint", "critical", "praise", "idea"], ...] = Field(
+        default=("complaint", "critical"),
+        description="labels watched for spikes (critical: complaints of critical severity)",
     )
     alpha: float = Field(
         default=0.0005, gt=0, lt=0.5, description="how improbable a day's count must be"
     )
     min_count: int = Field(default=5, ge=1, le=100_000, description="no alert below this count")
+    critical_min_count: int = Field(
+        default=2,
+        ge=1,
+        le=100_000,
+        description="no critical alert below this many critical complaints in a day",
+    )
+    critical_alpha: float = Field(
+        default=0.05,
+        gt=0,
+        lt=0.5,
+        description="how improbable a day of critical complaints must be",
+    )
     min_ratio: float = Field(
         default=2.0, ge=1, le=1000, description="no alert below this multiple of the usual"
     )

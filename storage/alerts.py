@@ -38,9 +38,10 @@ def daily_counts(
     session: Session, brand: str, label: str, since: datetime, until: datetime, zone: ZoneInfo
 ) -> tuple[dict[date, int], date | None]:
     """Posts of ``brand`` carrying ``label`` per day (in ``zone``) posted in [since, until),
-    and the day of the brand's first post ever (None: no posts at all)."""
+    and the day of the brand's first post ever (None: no posts at all). ``critical``
+    counts complaints of critical severity."""
     rows = session.execute(
-        select(MentionRow.created_at, ClassificationRow.labels)
+        select(MentionRow.created_at, ClassificationRow.labels, ClassificationRow.severity)
         .join(
             ClassificationRow,
             (ClassificationRow.mention_id == MentionRow.id) & ClassificationRow.is_current,
@@ -49,8 +50,8 @@ def daily_counts(
         .where(MentionRow.created_at < until)
     ).all()
     counts: dict[date, int] = {}
-    for created, labels in rows:
-        if label in (labels or ()):
+    for created, labels, severity in rows:
+        if label in (labels or ()) or (label == "critical" and severity == "critical"):
             day = created.astimezone(zone).date()
             counts[day] = counts.get(day, 0) + 1
     first = session.scalar(select(func.min(MentionRow.created_at)).where(MentionRow.brand == brand))

@@ -15,8 +15,13 @@ from storage import alerts
 from storage.alerts import AlertRow
 
 _NAMES = {
-    "en": {"complaint": "complaint", "praise": "praise", "idea": "idea"},
-    "id": {"complaint": "keluhan", "praise": "pujian", "idea": "ide"},
+    "en": {
+        "complaint": "complaint",
+        "critical": "critical complaint",
+        "praise": "praise",
+        "idea": "idea",
+    },
+    "id": {"complaint": "keluhan", "critical": "keluhan kritis", "praise": "pujian", "idea": "ide"},
 }
 
 
@@ -31,9 +36,14 @@ class AlertResult:
     detail: str
 
 
-def rule_of(app: App) -> SpikeRule:
-    """The spike rule from ``alerts:`` in the config."""
+def rule_of(app: App, label: str = "complaint") -> SpikeRule:
+    """The spike rule from ``alerts:`` in the config (critical complaints are rare: a few
+    in one day already count)."""
     cfg = app.settings.alerts
+    if label == "critical":
+        return SpikeRule(
+            alpha=cfg.critical_alpha, min_count=cfg.critical_min_count, min_ratio=cfg.min_ratio
+        )
     return SpikeRule(alpha=cfg.alpha, min_count=cfg.min_count, min_ratio=cfg.min_ratio)
 
 
@@ -55,7 +65,7 @@ def run_alerts(app: App, brand: str | None = None) -> list[AlertResult]:
 
 
 def _check(app: App, brand: str, label: str) -> AlertResult | None:
-    rule, zone, now = rule_of(app), app.settings.zone, app.clock()
+    rule, zone, now = rule_of(app, label), app.settings.zone, app.clock()
     today = now.astimezone(zone).date()
     with app.db.read() as session:
         since = alerts.window_start(today, rule.window_days + 1, zone)
@@ -84,7 +94,7 @@ def _raise(app: App, brand: str, label: str, spike: Spike) -> AlertResult | None
         claimed = alerts.claim(session, brand, label, spike.day, figures, app.holder, app.clock())
     if claimed is None:
         return AlertResult(brand, label, day, "already_raised", "another run raised it")
-    reason = spike.reason(label)
+    reason = spike.reason(_NAMES["en"][label])
     if app.settings.digest is None or app.channel_set.get(app.settings.digest.channel) is None:
         detail = f"{reason}; not sent: no team channel (configure `digest:`)"
         with app.db.session() as session:

@@ -26,6 +26,7 @@ from tests.fakes.smtp import SmtpSink
 ZONE = ZoneInfo("Asia/Jakarta")
 COMPLAINT = "{brand} pesanan saya telat dan kopinya dingin, kecewa banget ({n})"
 PRAISE = "{brand} enak banget, mantap ({n})"
+POISONED = "{brand} habis minum es kopinya langsung diare sampai pagi, keracunan kayaknya ({n})"
 
 
 def _project(root: Path, db_url: str, sink: SmtpSink) -> Path:
@@ -56,9 +57,12 @@ def _poisson(rng: random.Random, mean: float) -> int:
         k += 1
 
 
-def _history(first: date, days: int, spike: date | None, latest: datetime) -> list[dict[str, Any]]:
-    """Kopi Senja: about 1.5 complaints and 2 praises a day, 12 more complaints on ``spike``;
-    Warung Sari: 0–3 complaints a day. No post after ``latest``."""
+def _history(
+    first: date, days: int, spike: date | None, latest: datetime, poisoned: date | None = None
+) -> list[dict[str, Any]]:
+    """Kopi Senja: about 1.5 complaints and 2 praises a day, 12 more complaints on ``spike``
+    and two food-poisoning reports on ``poisoned``; Warung Sari: 0–3 complaints a day. No
+    post after ``latest``."""
     rng = random.Random(7)
     rows: list[dict[str, Any]] = []
 
@@ -80,6 +84,8 @@ def _history(first: date, days: int, spike: date | None, latest: datetime) -> li
         complaints = _poisson(rng, 1.5) + (12 if day == spike else 0)
         for _ in range(complaints):
             post(day, COMPLAINT.format(brand="Kopi Senja", n=len(rows)), rng.uniform(7, 10))
+        for _ in range(2 if day == poisoned else 0):
+            post(day, POISONED.format(brand="Kopi Senja", n=len(rows)), rng.uniform(7, 10))
         for _ in range(_poisson(rng, 2.0)):
             post(day, PRAISE.format(brand="Kopi Senja", n=len(rows)), rng.uniform(7, 10))
         for _ in range(rng.randint(0, 3)):
@@ -98,9 +104,9 @@ def test_sixty_days_with_one_spike_raise_one_alert(
 ) -> None:
     config = _project(tmp_path / "p", db_url, smtp_sink)
     first = date(2026, 9, 1)
-    spike = first + timedelta(days=45)
+    spike, poisoned = first + timedelta(days=45), first + timedelta(days=52)
     end = datetime.combine(first + timedelta(days=60), time(), ZONE)
-    _write(tmp_path / "p", _history(first, 60, spike, end))
+    _write(tmp_path / "p", _history(first, 60, spike, end, poisoned))
     now = [end]
     app = App(load_settings(config, FAKE_ENV), config, FAKE_ENV, clock=lambda: now[0])
     assert not poll(app).failed
@@ -109,15 +115,18 @@ def test_sixty_days_with_one_spike_raise_one_alert(
         now[0] = datetime.combine(first + timedelta(days=i), time(20), ZONE).astimezone(UTC)
         raised += [r for r in run_alerts(app) if r.outcome == "sent"]
     assert [(r.brand, r.label, r.day) for r in raised] == [
-        ("kopi-senja", "complaint", spike.isoformat())
+        ("kopi-senja", "complaint", spike.isoformat()),
+        ("kopi-senja", "critical", poisoned.isoformat()),
     ]
-    assert smtp_sink.count() == 1
+    assert smtp_sink.count() == 2
+    assert smtp_sink.mails[1].message["Subject"].startswith("Critical complaint spike")
     mail = smtp_sink.mails[0].message
     assert mail["Subject"] == f"Complaint spike — Kopi Senja — {spike.isoformat()}"
     assert "complaints today; usually about" in mail.get_content()
     stored = recent_alerts(app, days=90)
-    assert [(a.brand, a.day, a.status) for a in stored] == [
-        ("kopi-senja", spike.isoformat(), "sent")
+    assert [(a.label, a.day, a.status) for a in stored] == [
+        ("critical", poisoned.isoformat(), "sent"),
+        ("complaint", spike.isoformat(), "sent"),
     ]
 
 
