@@ -347,12 +347,28 @@ def _members(session: Session, group_ids: list[int], roots: dict[int, int]) -> l
     return out
 
 
+def distinct_people(members: list[GroupMember]) -> set[object]:
+    """Who asked, once each: a known person by id (after merges); a post with no person
+    (a blog's author) by its author's name, and as the known person of that same name
+    when the group has one (Bayu's tweet and Bayu's blog post are one voice)."""
+    known = {m.author.casefold(): m.person_id for m in members if m.person_id is not None}
+    out: set[object] = set()
+    for m in members:
+        if m.person_id is not None:
+            out.add(m.person_id)
+        elif m.author and m.author != "?":
+            out.add(known.get(m.author.casefold(), m.author.casefold()))
+        else:
+            out.add(f"post-{m.idea_id}")
+    return out
+
+
 def _view(group: IdeaGroup, members: list[GroupMember], merged: tuple[int, ...]) -> GroupView:
-    people = {m.person_id if m.person_id is not None else -m.idea_id for m in members}
+    people = len(distinct_people(members))
     seen = [m.created_at for m in members]
     return GroupView(
         id=group.id, brand=group.brand, title=group.title, status=group.status,
-        note=group.note, posts=len(members), people=len(people),
+        note=group.note, posts=len(members), people=people,
         first_seen=min(seen) if seen else None, last_seen=max(seen) if seen else None,
         merged=merged, members=members,
     )  # fmt: skip

@@ -8,12 +8,17 @@ from dataclasses import asdict
 import typer
 from rich.table import Table
 
-from simak.cli.common import ACTOR, actor, ago, handle_errors, print_json, say, state, stdout
+from simak.cli.common import ACTOR, actor, ago, handle_errors, print_json, state, stdout
 from simak.cli.render import one_line, plain
 from simak.usecases import idea_board as uc
 from simak.usecases.ideas import group_pending
 
 ideas_app = typer.Typer(help="The ideas board: one idea however phrased, counted in people.")
+
+
+def say(message: str) -> None:
+    """A result line on stdout, made inert (titles are strangers' words)."""
+    stdout().print(plain(message))
 
 
 def _summary(g: uc.GroupView) -> dict[str, object]:
