@@ -10,26 +10,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
 
-from responder.idea_vectors import IdeaVectorizer, place_all
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from responder.idea_vectors import IdeaVectorizer, grouping_scores, place_all
 from responder.settings import IdeaBoardSettings
 
 SET = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "ideas" / "grouping_set.jsonl"
-
-
-def scores(groups: list[int], ideas: list[str]) -> tuple[float, float]:
-    """Pairwise same-group F1 and the all-posts-of-an-idea-in-one-group rate."""
-    g, y = np.array(groups), np.array(ideas)
-    iu = np.triu_indices(len(y), 1)
-    truth, pred = (y[:, None] == y[None, :])[iu], (g[:, None] == g[None, :])[iu]
-    tp = float((truth & pred).sum())
-    precision, recall = tp / max(pred.sum(), 1), tp / max(truth.sum(), 1)
-    f1 = 2 * precision * recall / max(precision + recall, 1e-9)
-    together = float(np.mean([len(set(g[y == i])) == 1 for i in sorted(set(ideas))]))
-    return f1, together
 
 
 def main() -> None:
@@ -46,7 +37,7 @@ def main() -> None:
     grid = np.arange(0.05, 0.6, 0.01) if args.sweep else [args.threshold or default]
     results = []
     for th in grid:
-        f1, together = scores(place_all(vectors, float(th)), ideas)
+        f1, together = grouping_scores(place_all(vectors, float(th)), ideas)
         results.append({"threshold": round(float(th), 3), "pairwise_f1": round(f1, 3),
                         "all_posts_together": round(together, 3)})  # fmt: skip
     best = max(results, key=lambda r: r["pairwise_f1"])

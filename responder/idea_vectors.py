@@ -128,3 +128,15 @@ def place_all(vectors: Vectors, threshold: float) -> list[int]:
             pos = index.append(len(index.ids), vector)
         out.append(pos)
     return out
+
+
+def grouping_scores(groups: Sequence[int], ideas: Sequence[str]) -> tuple[float, float]:
+    """Pairwise same-group F1 and the all-posts-of-an-idea-in-one-group rate."""
+    g, y = np.array(groups), np.array(ideas)
+    iu = np.triu_indices(len(y), 1)
+    truth, pred = (y[:, None] == y[None, :])[iu], (g[:, None] == g[None, :])[iu]
+    tp = float((truth & pred).sum())
+    precision, recall = tp / max(pred.sum(), 1), tp / max(truth.sum(), 1)
+    f1 = 2 * precision * recall / max(precision + recall, 1e-9)
+    together = float(np.mean([len(set(g[y == i])) == 1 for i in sorted(set(ideas))]))
+    return f1, together

@@ -102,26 +102,36 @@ def new_group(
     return row.id
 
 
-def join(session: Session, idea_id: int, group_id: int, centroid: Vectors, now: datetime) -> bool:
-    """Put an ungrouped idea into a group and store the group's new centroid sum.
+def join(session: Session, idea_id: int, group_id: int, status: str) -> bool:
+    """Put an ungrouped idea into a group (taking the group's status).
 
     The idea moves only while it has no group (a compare-and-set), so two grouping runs
     can never place one idea twice; returns whether this call placed it.
     """
-    status = session.scalar(select(IdeaGroup.status).where(IdeaGroup.id == group_id))
     moved = session.execute(
         update(Idea)
         .where(Idea.id == idea_id, Idea.group_id.is_(None), Idea.group_key.is_(None))
-        .values(group_id=group_id, group_key=f"g{group_id}", status=status or "new")
+        .values(group_id=group_id, group_key=f"g{group_id}", status=status)
     )
-    if not getattr(moved, "rowcount", 0):
-        return False
-    session.execute(
-        update(IdeaGroup)
-        .where(IdeaGroup.id == group_id)
-        .values(centroid=to_bytes(centroid), size=IdeaGroup.size + 1, updated_at=now)
-    )
-    return True
+    return bool(getattr(moved, "rowcount", 0))
+
+
+def grow(session: Session, changes: dict[int, tuple[Vectors, int]], now: datetime) -> None:
+    """Store new centroid sums of the groups a run added to (id: (sum, ideas added))."""
+    for group_id, (centroid, added) in sorted(changes.items()):
+        session.execute(
+            update(IdeaGroup)
+            .where(IdeaGroup.id == group_id)
+            .values(centroid=to_bytes(centroid), size=IdeaGroup.size + added, updated_at=now)
+        )
+
+
+def statuses(session: Session, group_ids: list[int]) -> dict[int, str]:
+    """Status of each group."""
+    rows = session.execute(
+        select(IdeaGroup.id, IdeaGroup.status).where(IdeaGroup.id.in_(group_ids))
+    ).all()
+    return {r.id: r.status for r in rows}
 
 
 def _group(session: Session, group_id: int) -> IdeaGroup:

@@ -15,7 +15,7 @@ import re
 from datetime import timedelta
 
 from responder.idea_text import ignore_set
-from responder.idea_vectors import CentroidIndex, IdeaVectorizer
+from responder.idea_vectors import CentroidIndex, IdeaVectorizer, Vectors
 from responder.text import clean, strip_urls, trim
 from simak.app import App
 from storage import idea_groups
@@ -80,6 +80,8 @@ def _group_brand(app: App, brand: str) -> int:
         vectors = space.vectors([i.text for i in todo])
         ids, sums = idea_groups.centroids(session, brand, space.space)
         index = CentroidIndex(ids, sums, vectors.shape[1])
+        status = idea_groups.statuses(session, ids)
+        changes: dict[int, tuple[Vectors, int]] = {}
         for idea, vector in zip(todo, vectors, strict=True):
             pos, sim = index.nearest(vector)
             if pos < 0 or sim < threshold:
@@ -87,7 +89,10 @@ def _group_brand(app: App, brand: str) -> int:
                     session, brand=brand, title=title_of(idea.text, ignore),
                     space=space.space, vector=vector, now=now,
                 )  # fmt: skip
-                pos = index.append(gid, vector * 0)
-            centroid = index.add(pos, vector)
-            placed += idea_groups.join(session, idea.id, index.ids[pos], centroid, now)
+                pos, status[gid] = index.append(gid, vector * 0), "new"
+            gid = index.ids[pos]
+            if idea_groups.join(session, idea.id, gid, status[gid]):
+                changes[gid] = (index.add(pos, vector), changes.get(gid, (vector, 0))[1] + 1)
+                placed += 1
+        idea_groups.grow(session, changes, now)
     return placed
