@@ -382,3 +382,22 @@ def _view(group: IdeaGroup, members: list[GroupMember], merged: tuple[int, ...])
         first_seen=min(seen) if seen else None, last_seen=max(seen) if seen else None,
         merged=merged, members=members,
     )  # fmt: skip
+
+
+def retitle(session: Session, group_ids: set[int | None], removed: str) -> None:
+    """After posts were erased: a group keeps no title taken from them. A title the owner
+    chose stays; otherwise the earliest remaining post with text gives the title, else
+    ``removed``."""
+    for group_id in sorted(g for g in group_ids if g is not None):
+        group = session.get(IdeaGroup, group_id)
+        if group is None or group.renamed:
+            continue
+        text = session.scalar(
+            select(MentionRow.text)
+            .join(Idea, Idea.mention_id == MentionRow.id)
+            .where(Idea.group_id == group_id)
+            .order_by(MentionRow.created_at, Idea.id)
+            .limit(1)
+        )
+        title = " ".join(w for w in (text or "").split() if not w.startswith("@"))[:80]
+        group.title = title or removed
