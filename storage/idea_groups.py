@@ -14,7 +14,7 @@ from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from common.errors import ConflictError, NotFound, UsageError
@@ -401,3 +401,25 @@ def retitle(session: Session, group_ids: set[int | None], removed: str) -> None:
         )
         title = " ".join(w for w in (text or "").split() if not w.startswith("@"))[:80]
         group.title = title or removed
+
+
+def drop_idea(session: Session, mention_id: int, actor: str, now: datetime) -> int | None:
+    """A post is no longer an idea (a staff correction): it leaves the board; returns the
+    group it left (its centroid is recomputed by the caller), None when it was not there."""
+    row = session.execute(
+        select(Idea.id, Idea.group_id).where(Idea.mention_id == mention_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    session.execute(delete(Idea).where(Idea.id == row.id))
+    detail = f"mention {mention_id} is not an idea"
+    record(session, actor=actor, action="drop_idea", entity="idea_group",
+           entity_id=row.group_id, now=now, detail=detail)  # fmt: skip
+    return None if row.group_id is None else int(row.group_id)
+
+
+def brand_of(session: Session, group_id: int | None) -> str | None:
+    """The brand of a group (None for no group)."""
+    if group_id is None:
+        return None
+    return session.scalar(select(IdeaGroup.brand).where(IdeaGroup.id == group_id))

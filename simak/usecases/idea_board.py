@@ -13,14 +13,13 @@ import io
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-import numpy as np
 from sqlalchemy.orm import Session
 
 from common.records import FollowUpPlan
 from responder.draft_input import DraftInput, DraftPost
 from responder.routing import Router
 from simak.app import App
-from simak.usecases.ideas import vectorizer
+from simak.usecases.ideas import recompute
 from simak.usecases.reminders import reach
 from simak.wiring import build_router
 from storage import care, idea_groups
@@ -70,15 +69,8 @@ def split(app: App, group_id: int, idea_ids: list[int], title: str, actor: str) 
         brand = idea_groups.board(session, group_id=group_id)[0].brand
         new = idea_groups.split(session, group_id, idea_ids, title, actor, app.clock())
         for gid in (group_id, new):
-            _recompute(app, session, brand, gid)
+            recompute(app, session, brand, gid)
     return show(app, new)
-
-
-def _recompute(app: App, session: Session, brand: str, group_id: int) -> None:
-    texts = idea_groups.member_texts(session, group_id)
-    space = vectorizer(app, brand)
-    vectors = space.vectors(texts) if texts else np.zeros((1, 1), np.float32)
-    idea_groups.set_centroid(session, group_id, vectors.sum(axis=0), len(texts))
 
 
 def rename(app: App, group_id: int, title: str, actor: str) -> GroupView:

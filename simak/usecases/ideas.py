@@ -14,6 +14,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import numpy as np
+from sqlalchemy.orm import Session
+
 from responder.idea_text import ignore_set
 from responder.idea_vectors import CentroidIndex, IdeaVectorizer, Vectors
 from responder.text import clean, strip_urls, trim
@@ -96,3 +99,22 @@ def _group_brand(app: App, brand: str) -> int:
                 placed += 1
         idea_groups.grow(session, changes, now)
     return placed
+
+
+def recompute(app: App, session: Session, brand: str, group_id: int) -> None:
+    """Rebuild a group's centroid from its own posts (after a split or a removal)."""
+    texts = idea_groups.member_texts(session, group_id)
+    space = vectorizer(app, brand)
+    dim = space.vectors(["x"]).shape[1]
+    total = space.vectors(texts).sum(axis=0) if texts else np.zeros(dim, np.float32)
+    idea_groups.set_centroid(session, group_id, total, len(texts))
+
+
+def drop_from_board(app: App, mention_id: int, actor: str) -> int | None:
+    """A post corrected away from "idea" leaves its group; returns the group it left."""
+    with app.db.session() as session:
+        group_id = idea_groups.drop_idea(session, mention_id, actor, app.clock())
+        brand = idea_groups.brand_of(session, group_id)
+        if group_id is not None and brand is not None:
+            recompute(app, session, brand, group_id)
+    return group_id

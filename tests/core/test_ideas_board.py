@@ -142,3 +142,17 @@ def test_two_owners_marking_done_at_once_draft_once_per_person(
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
     assert sorted(n["author"] for n in _notices(config)) == ["Ben", "Sari"]
+
+
+def test_a_correction_away_from_idea_takes_the_post_off_the_board(
+    tmp_path: Path, db_url: str
+) -> None:
+    config = demo_project(tmp_path / "demo", db_url)
+    cli(config, "poll")
+    board = cli(config, "ideas", "--json", "--limit", "100")
+    earlier = group_of(board, config, "opened earlier, like 6am")
+    post = next(m for m in earlier["members"] if "buka lebih pagi" in m["text"])
+    cli(config, "correct", str(post["mention_id"]), "--labels", "complaint")
+    after = cli(config, "ideas", "show", str(earlier["id"]), "--json")
+    assert after["posts"] == earlier["posts"] - 1
+    assert all("buka lebih pagi" not in m["text"] for m in after["members"])
