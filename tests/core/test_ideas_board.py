@@ -10,9 +10,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from simak.cli import app
+from storage.db import open_database
 from tests.core.races import demo_project, simak
 from tests.core.test_delivery import mentions, project, queue, simak_ok
 from tests.fakes.fixtures import *  # noqa: F403
@@ -156,3 +158,25 @@ def test_a_correction_away_from_idea_takes_the_post_off_the_board(
     after = cli(config, "ideas", "show", str(earlier["id"]), "--json")
     assert after["posts"] == earlier["posts"] - 1
     assert all("buka lebih pagi" not in m["text"] for m in after["members"])
+
+
+def test_overlapping_polls_place_every_idea_once(tmp_path: Path, db_url: str) -> None:
+    config = demo_project(tmp_path / "demo", db_url)
+    procs = [simak(config, "poll") for _ in range(3)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode in (0, 75), err  # 75: another run held every source
+    cli(config, "ideas", "regroup")
+    db = open_database(db_url)
+    with db.engine.connect() as conn:
+        waiting = conn.execute(text("SELECT count(*) FROM ideas WHERE group_id IS NULL"))
+        ungrouped = waiting.scalar_one()
+        sizes = conn.execute(
+            text("SELECT g.id, g.size, count(i.id) FROM idea_groups g "
+                 "LEFT JOIN ideas i ON i.group_id = g.id GROUP BY g.id, g.size")
+        ).all()  # fmt: skip
+        ideas = conn.execute(text("SELECT count(*) FROM ideas")).scalar_one()
+    db.dispose()
+    assert ungrouped == 0 and ideas > 10
+    assert all(size == members for _, size, members in sizes)  # no idea counted twice
+    assert sum(members for *_, members in sizes) == ideas
