@@ -1,11 +1,10 @@
 """Idea texts as unit vectors, so an idea meets its group through one matrix product.
 
-A vector joins two parts (each unit length, weighted so the cosine of two vectors is the
-weighted mean of the parts' cosines):
-
-- lexical: the content-word character n-grams of :func:`responder.idea_text.features`
-  (Indonesian words folded onto English ones), hashed into ``LEXICAL_DIM`` signed buckets;
-- semantic (optional): a sentence embedding from the classifier's encoder.
+A vector holds the content-word character n-grams of :func:`responder.idea_text.features`
+(Indonesian words folded onto English ones), hashed into ``LEXICAL_DIM`` signed buckets.
+The classifier's encoder was measured as a further part and left out: its pooled sentence
+vectors (fine-tuned for praise/complaint/idea) put same-idea pairs at cosine 0.64 and
+different ideas at 0.59, and any weight on them lowered pairwise F1 on the grouping set.
 
 A *space* names the recipe; centroids are only compared within one space.
 """
@@ -13,7 +12,7 @@ A *space* names the recipe; centroids are only compared within one space.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +23,6 @@ from responder.idea_text import features
 LEXICAL_DIM = 512
 
 Vectors = npt.NDArray[np.float32]
-Embed = Callable[[Sequence[str]], Vectors]
 
 
 def _bucket(feature: str) -> tuple[int, float]:
@@ -54,26 +52,15 @@ class IdeaVectorizer:
     """Turns idea texts into vectors of one named space."""
 
     ignore: frozenset[str] = frozenset()
-    embed: Embed | None = None
-    embed_id: str = ""
-    semantic_weight: float = 0.0
 
     @property
     def space(self) -> str:
         """The recipe's name; stored with every centroid."""
-        if self.embed is None or self.semantic_weight <= 0:
-            return f"lex{LEXICAL_DIM}"
-        return f"lex{LEXICAL_DIM}+{self.embed_id}@{self.semantic_weight:g}"[:64]
+        return f"lex{LEXICAL_DIM}"
 
     def vectors(self, texts: Sequence[str]) -> Vectors:
         """Unit vectors ``[len(texts), dim]`` in this space."""
-        lex = lexical(texts, self.ignore)
-        if self.embed is None or self.semantic_weight <= 0 or not texts:
-            return lex
-        sem = normalise(self.embed(texts).astype(np.float32))
-        w = float(self.semantic_weight)
-        joined = np.hstack([np.sqrt(1 - w) * lex, np.sqrt(w) * sem]).astype(np.float32)
-        return normalise(joined)
+        return lexical(texts, self.ignore)
 
 
 class CentroidIndex:
