@@ -47,7 +47,7 @@ CANONICAL: Final = {
     "pagi": "morning", "parkir": "parking", "colokan": "socket", "stopkontak": "socket",
     "kursi": "seat", "seats": "seat", "meja": "table", "tables": "table",
     # food and drink
-    "kopi": "coffee", "susu": "milk", "gula": "sugar", "manis": "sweet", "es": "iced",
+    "kopi": "coffee", "susu": "milk", "gula": "sweet", "manis": "sweet", "es": "iced",
     "ice": "iced", "panas": "hot", "minuman": "drink", "drinks": "drink", "makanan": "food",
     "ukuran": "size", "sizes": "size", "besar": "large", "big": "large", "kecil": "small",
     "sedotan": "straw", "straws": "straw", "kertas": "paper", "gelas": "cup", "cups": "cup",
@@ -57,6 +57,14 @@ CANONICAL: Final = {
     "lebih": "more", "banyak": "more", "perbanyak": "more", "kurang": "less",
     "tanpa": "without", "kurangi": "less", "reduce": "less",
     "plastik": "plastic", "bisa": "can",
+    # time, sweetness, bikes (added for the ideas board's grouping set, tune part)
+    "earlier": "morning", "early": "morning", "subuh": "morning",
+    "sugar": "sweet", "manisnya": "sweet", "kemanisan": "sweet",
+    "jemput": "pickup", "sepeda": "bike", "bikes": "bike", "bengkel": "workshop",
+    "servis": "service", "tutup": "close", "closing": "close", "minggu": "sunday",
+    "gambar": "picture", "foto": "picture", "photos": "picture", "pictures": "picture",
+    "tulisan": "font", "huruf": "font", "text": "font", "gede": "large", "gedein": "large",
+    "jumbo": "large", "bigger": "large", "larger": "large", "cabangnya": "branch",
 }
 # fmt: on
 

@@ -16,6 +16,7 @@ from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from common.errors import NotFound
+from storage import idea_groups
 from storage.audit import record
 from storage.models import (
     AuditLog,
@@ -97,9 +98,11 @@ def forget(session: Session, person_id: int, actor: str, now: datetime, dry_run:
     session.execute(
         update(Voucher).where(Voucher.followup_id.in_(followups)).values(followup_id=None)
     )
+    touched = set(session.scalars(select(Idea.group_id).where(Idea.id.in_(plan["ideas"]))))
     session.execute(delete(Idea).where(Idea.id.in_(plan["ideas"])))
     session.execute(delete(FollowUp).where(FollowUp.id.in_(list(session.scalars(followups)))))
     session.execute(delete(MentionRow).where(MentionRow.id.in_(list(session.scalars(mentions)))))
+    idea_groups.retitle(session, touched, _GONE)
     for table in (MergeSuggestion,):
         session.execute(
             delete(table).where(or_(table.person_id.in_(people), table.other_id.in_(people)))
@@ -163,6 +166,7 @@ def purge(
         return counts
     session.execute(update(MentionRow).where(MentionRow.id.in_(raw)).values(raw_json="{}"))
     old_ids = list(session.scalars(old))
+    touched = set(session.scalars(select(Idea.group_id).where(Idea.mention_id.in_(old))))
     for start in range(0, len(old_ids), 500):
         chunk = old_ids[start : start + 500]
         _anonymise_followups(session, chunk)
@@ -170,6 +174,7 @@ def purge(
             update(Idea).where(Idea.mention_id.in_(chunk)).values(person_id=None, title=_GONE)
         )
         session.execute(delete(MentionRow).where(MentionRow.id.in_(chunk)))
+    idea_groups.retitle(session, touched, _GONE)
     return counts
 
 

@@ -47,16 +47,6 @@ class IdeaBoardRow:
 
 
 @dataclass(frozen=True, slots=True)
-class StoredIdea:
-    """An idea already on the board, for assigning new ones to groups."""
-
-    mention_id: int
-    brand: str
-    group_key: str
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
 class UngroupedIdea:
     """A captured idea still waiting for its group."""
 
@@ -119,17 +109,6 @@ def assign_group(session: Session, idea_id: int, group_key: str) -> None:
         .where(Idea.id == idea_id, Idea.group_key.is_(None))
         .values(group_key=group_key, status=status or "new")
     )
-
-
-def stored_ideas(session: Session, brand: str) -> list[StoredIdea]:
-    """Every grouped idea of ``brand`` with its text, in canonical order."""
-    rows = session.execute(
-        select(Idea.mention_id, Idea.brand, Idea.group_key, MentionRow.text)
-        .join(MentionRow, MentionRow.id == Idea.mention_id)
-        .where(Idea.brand == brand, Idea.group_key.is_not(None))
-        .order_by(MentionRow.created_at, MentionRow.platform, MentionRow.external_id)
-    ).all()
-    return [StoredIdea(r.mention_id, r.brand, r.group_key, r.text) for r in rows]
 
 
 def set_group_status(session: Session, group_key: str, status: str) -> int:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -441,6 +442,35 @@ class FollowUpEvent(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+class IdeaGroup(Base):
+    """One idea on the owner's board: its title, status and the centroid new ideas meet.
+
+    ``centroid`` is the float32 *sum* of its members' vectors in vector space ``space``
+    (normalised when compared), so adding an idea is one update. A merged group keeps its
+    row and members and points at the group it was merged into (undone by clearing it).
+    """
+
+    __tablename__ = "idea_groups"
+    __table_args__ = (
+        CheckConstraint(one_of("status", IDEA_STATUSES), name="ck_idea_groups_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand: Mapped[str] = mapped_column(Text, index=True)
+    title: Mapped[str] = mapped_column(Text)
+    renamed: Mapped[bool] = mapped_column(default=False)  # the owner chose the title
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    note: Mapped[str | None] = mapped_column(Text)  # the owner's public note on the status
+    space: Mapped[str] = mapped_column(String(64))
+    centroid: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("idea_groups.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 class Idea(Base):
     """A product idea captured from a mention, grouped with similar ones."""
 
@@ -455,6 +485,9 @@ class Idea(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     brand: Mapped[str] = mapped_column(Text)
     group_key: Mapped[str | None] = mapped_column(String(64), index=True)  # None: not grouped yet
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("idea_groups.id", ondelete="SET NULL"), index=True
+    )
     title: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="new")
     created_at: Mapped[datetime]

@@ -11,10 +11,11 @@ from simak.cli.db import db_app
 from simak.cli.digest import digest
 from simak.cli.evaluate import eval_
 from simak.cli.followup import correct, followup_app
+from simak.cli.ideas import ideas_app
 from simak.cli.people import people_app
 from simak.cli.poll import poll
 from simak.cli.privacy import forget, purge
-from simak.cli.queue import ideas, queue
+from simak.cli.queue import queue
 from simak.cli.reminders import reminders, vouchers_app
 from simak.cli.send import send
 from simak.cli.stats import sources, stats
@@ -48,13 +49,13 @@ app.command()(forget)
 app.command()(digest)
 app.command()(alerts)
 app.command()(purge)
-app.command()(ideas)
 app.command()(stats)
 app.command()(sources)
 app.command()(correct)
 app.command("eval")(eval_)
 app.command()(train)
 app.add_typer(followup_app, name="followup")
+app.add_typer(ideas_app, name="ideas")
 app.add_typer(people_app, name="people")
 app.add_typer(vouchers_app, name="vouchers")
 app.add_typer(db_app, name="db")

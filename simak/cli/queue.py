@@ -87,34 +87,3 @@ def queue(
                 f"to {item.author} on {item.platform}"
             )
             stdout().print(Panel(plain(item.draft), title=title, title_align="left", expand=False))
-
-
-@handle_errors
-def ideas(
-    ctx: typer.Context,
-    limit: int = typer.Option(30, "--limit", "-n", min=1, help="How many groups."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-) -> None:
-    """The ideas board: similar ideas grouped, how many people asked, and who."""
-    app = state(ctx).app()
-    board = reports.ideas(app, limit)
-    if as_json:
-        print_json([asdict(row) for row in board], app.redact)
-        return
-    table = Table(title="Ideas board", title_justify="left")
-    for col in ("idea", "people", "mentions", "status", "last asked", "who"):
-        table.add_column(col, overflow="fold" if col == "idea" else "ellipsis")
-    now = app.clock()
-    for row in board:
-        who = ", ".join(sorted({m.author for m in row.members}))
-        table.add_row(
-            one_line(row.title, 60),
-            str(row.people),
-            str(row.count),
-            row.status,
-            ago(row.last_seen, now),
-            one_line(who, 40),
-        )
-    if not board:
-        table.caption = "No ideas captured yet."
-    stdout().print(table)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from common.records import Classification
 from simak.app import App
-from simak.usecases.ideas import group_pending
+from simak.usecases.ideas import drop_from_board, group_pending
 from simak.usecases.route import BatchRouter
 from simak.wiring import build_router
 from storage.corrections import correct_labels
@@ -31,5 +31,7 @@ def correct(app: App, mention_id: int, labels: tuple[str, ...], actor: str) -> C
         now = app.clock()
         result = correct_labels(session, mention_id, labels, actor, now)
         outcome = router.reroute(session, mention_id, result, actor, now)
+    if "idea" not in result.labels:
+        drop_from_board(app, mention_id, actor)
     group_pending(app)
     return Corrected(mention_id, result, outcome)

@@ -3,24 +3,34 @@
 Grouping runs when classification has caught up (nothing left to classify), so the ideas
 are grouped in one canonical order however many runs overlapped. Ideas waiting longer
 than :data:`GROUP_ANYWAY` are grouped regardless, so a steady stream cannot starve them.
+
+Each new idea meets the brand's group centroids (one matrix loaded per run): it joins the
+nearest group at or above the similarity threshold, else founds a group. Cost per idea is
+one matrix-vector product over the groups, never a pass over stored ideas.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
 from datetime import timedelta
 
-from responder.ideas import IdeaGroup, assign_group
+import numpy as np
+from sqlalchemy.orm import Session
+
+from responder.idea_text import ignore_set
+from responder.idea_vectors import CentroidIndex, IdeaVectorizer, Vectors
+from responder.text import clean, strip_urls, trim
 from simak.app import App
-from storage.ideas import assign_group as store_group
-from storage.ideas import lock_board, stored_ideas, ungrouped
+from storage import idea_groups
+from storage.ideas import lock_board, ungrouped
 from storage.mentions import count_pending
 
 GROUP_ANYWAY = timedelta(minutes=30)
+TITLE_CHARS = 80
 
 
-def _noise(app: App, brand_name: str) -> list[str]:
-    # Brand words say nothing about *what* is asked; leave them out of similarity.
+def noise(app: App, brand_name: str) -> list[str]:
+    """Words that say nothing about *what* is asked (brand names, handles)."""
     brand = app.settings.brand(brand_name)
     return [
         brand.label,
@@ -29,6 +39,20 @@ def _noise(app: App, brand_name: str) -> list[str]:
         *brand.handles.values(),
         *app.settings.responder.ideas.ignore_terms,
     ]
+
+
+def vectorizer(app: App, brand: str) -> IdeaVectorizer:
+    """The vector space ``brand``'s board groups in."""
+    return IdeaVectorizer(ignore=ignore_set(noise(app, brand)))
+
+
+def title_of(text: str, ignore: list[str]) -> str:
+    """A board title from a post: handles, links and brand words left out, trimmed."""
+    body = strip_urls(clean(text))
+    for term in sorted({t for t in ignore if t.strip()}, key=len, reverse=True):
+        body = re.sub(rf"(?<!\w)@?{re.escape(term)}(?!\w)", " ", body, flags=re.IGNORECASE)
+    words = [w for w in body.split() if not w.startswith("@")]
+    return trim(" ".join(words) or clean(text), TITLE_CHARS)
 
 
 def group_pending(app: App, *, force: bool = False) -> int:
@@ -47,22 +71,50 @@ def group_pending(app: App, *, force: bool = False) -> int:
 
 def _group_brand(app: App, brand: str) -> int:
     threshold = app.settings.responder.ideas.similarity_threshold
-    noise = _noise(app, brand)
+    space = vectorizer(app, brand)
+    ignore = noise(app, brand)
+    now = app.clock()
+    placed = 0
     with app.db.session() as session:
         lock_board(session, brand)
-        groups = _groups(stored_ideas(session, brand))
         todo = [i for i in ungrouped(session) if i.brand == brand]
-        for idea in todo:
-            key = assign_group(idea.text, list(groups.values()), threshold=threshold, ignore=noise)
-            groups.setdefault(key, IdeaGroup(key, idea.text, idea.text, (idea.mention_id,)))
-            store_group(session, idea.id, key)
-    return len(todo)
+        if not todo:
+            return 0
+        vectors = space.vectors([i.text for i in todo])
+        ids, sums = idea_groups.centroids(session, brand, space.space)
+        index = CentroidIndex(ids, sums, vectors.shape[1])
+        status = idea_groups.statuses(session, ids)
+        changes: dict[int, tuple[Vectors, int]] = {}
+        for idea, vector in zip(todo, vectors, strict=True):
+            pos, sim = index.nearest(vector)
+            if pos < 0 or sim < threshold:
+                gid = idea_groups.new_group(
+                    session, brand=brand, title=title_of(idea.text, ignore),
+                    space=space.space, vector=vector, now=now,
+                )  # fmt: skip
+                pos, status[gid] = index.append(gid, vector * 0), "new"
+            gid = index.ids[pos]
+            if idea_groups.join(session, idea.id, gid, status[gid]):
+                changes[gid] = (index.add(pos, vector), changes.get(gid, (vector, 0))[1] + 1)
+                placed += 1
+        idea_groups.grow(session, changes, now)
+    return placed
 
 
-def _groups(ideas: Iterable[object]) -> dict[str, IdeaGroup]:
-    groups: dict[str, IdeaGroup] = {}
-    for idea in ideas:
-        key, text, mid = idea.group_key, idea.text, idea.mention_id  # type: ignore[attr-defined]
-        if key not in groups:  # the first idea of a group represents it
-            groups[key] = IdeaGroup(key, text, text, (mid,))
-    return groups
+def recompute(app: App, session: Session, brand: str, group_id: int) -> None:
+    """Rebuild a group's centroid from its own posts (after a split or a removal)."""
+    texts = idea_groups.member_texts(session, group_id)
+    space = vectorizer(app, brand)
+    dim = space.vectors(["x"]).shape[1]
+    total = space.vectors(texts).sum(axis=0) if texts else np.zeros(dim, np.float32)
+    idea_groups.set_centroid(session, group_id, total, len(texts))
+
+
+def drop_from_board(app: App, mention_id: int, actor: str) -> int | None:
+    """A post corrected away from "idea" leaves its group; returns the group it left."""
+    with app.db.session() as session:
+        group_id = idea_groups.drop_idea(session, mention_id, actor, app.clock())
+        brand = idea_groups.brand_of(session, group_id)
+        if group_id is not None and brand is not None:
+            recompute(app, session, brand, group_id)
+    return group_id

@@ -84,7 +84,7 @@ def _draft_one(
     now = app.clock()
     posts = care.praised_posts(session, person.person_id, now - timedelta(days=cfg.window_days))
     brand = posts[0].brand if posts else app.settings.brands[0].name
-    recipient, channel, why = _reach(session, router, person.person_id)
+    recipient, channel, why = reach(session, router, person.person_id)
     gift = care.take_voucher(session, cfg.gift_pool, now) if cfg.gift_pool else None
     draft = router.drafts.write_one(
         DraftInput(
@@ -131,7 +131,7 @@ def _draft_one(
     return Drafted(person.person_id, person.name, fid, channel, gift)
 
 
-def _reach(session: Session, router: Router, person_id: int) -> tuple[Recipient, str, str | None]:
+def reach(session: Session, router: Router, person_id: int) -> tuple[Recipient, str, str | None]:
     """The person's handle a private channel reaches (else the first, via staff)."""
     options = care.person_recipients(session, person_id)
     preference = router.rules.rule_for("praise").channels

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from simak.app import App
 from storage.followups import STATUSES
-from storage.ideas import IdeaBoardRow, idea_board
 from storage.queue import QueueItem, queue_items
 from storage.sources import SourceHealth, source_health
 from storage.stats import Stats, collect_stats
@@ -50,9 +49,3 @@ def sources(app: App) -> list[SourceLine]:
     with app.db.read() as session:
         health = {h.name: h for h in source_health(session)}
     return [SourceLine(s.name, s.type, s.enabled, health.get(s.name)) for s in app.settings.sources]
-
-
-def ideas(app: App, limit: int = 30) -> list[IdeaBoardRow]:
-    """The ideas board, most-asked first."""
-    with app.db.read() as session:
-        return idea_board(session)[:limit]

@@ -1,0 +1,178 @@
+"""`simak ideas`: the owner's ideas board — list, show, merge/unmerge, split, rename,
+status (``done`` drafts "it shipped" notices), notify, regroup and export."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import typer
+from rich.table import Table
+
+from simak.cli.common import ACTOR, actor, ago, handle_errors, print_json, state, stdout
+from simak.cli.render import one_line, plain
+from simak.usecases import idea_board as uc
+from simak.usecases.ideas import group_pending
+
+ideas_app = typer.Typer(help="The ideas board: one idea however phrased, counted in people.")
+
+
+def say(message: str) -> None:
+    """A result line on stdout, made inert (titles are strangers' words)."""
+    stdout().print(plain(message))
+
+
+def _summary(g: uc.GroupView) -> dict[str, object]:
+    row = asdict(g)
+    row.pop("members")
+    row["who"] = sorted({m.author for m in g.members})
+    return row
+
+
+@ideas_app.callback(invoke_without_command=True)
+@handle_errors
+def ideas(
+    ctx: typer.Context,
+    brand: str | None = typer.Option(None, "--brand", help="Only this brand."),
+    status: str | None = typer.Option(None, "--status", help="Only groups with this status."),
+    limit: int = typer.Option(30, "--limit", "-n", min=1, help="How many groups."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """The ideas board: most people first (a person on two platforms counts once)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    app = state(ctx).app()
+    groups = uc.board(app, brand=brand, status=status, limit=limit)
+    if as_json:
+        print_json([_summary(g) for g in groups], app.redact)
+        return
+    table = Table(title="Ideas board", title_justify="left")
+    for col in ("id", "idea", "people", "posts", "status", "last asked", "who"):
+        table.add_column(col, overflow="fold" if col == "idea" else "ellipsis")
+    now = app.clock()
+    for g in groups:
+        who = ", ".join(sorted({m.author for m in g.members}))
+        table.add_row(str(g.id), one_line(g.title, 60), str(g.people), str(g.posts), g.status,
+                      ago(g.last_seen, now), one_line(who, 40))  # fmt: skip
+    if not groups:
+        table.caption = "No ideas captured yet."
+    stdout().print(table)
+
+
+@ideas_app.command("show")
+@handle_errors
+def show(
+    ctx: typer.Context,
+    group_id: int = typer.Argument(..., metavar="ID"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """One idea: every post and who wrote it (merged groups included)."""
+    app = state(ctx).app()
+    g = uc.show(app, group_id)
+    if as_json:
+        print_json(asdict(g), app.redact)
+        return
+    head = f"Idea {g.id}: {one_line(g.title)} · {g.status} · {g.people} people, {g.posts} posts"
+    stdout().print(plain(head + (f" · merged: {g.merged}" if g.merged else ""), "bold"))
+    for m in g.members:
+        stdout().print(plain(f"  [{m.idea_id}] {m.platform} {one_line(m.author, 30)}: "
+                             f"{one_line(m.text, 100)}"))  # fmt: skip
+
+
+@ideas_app.command("merge")
+@handle_errors
+def merge(
+    ctx: typer.Context,
+    kept: int = typer.Argument(..., metavar="KEEP_ID"),
+    gone: int = typer.Argument(..., metavar="MERGE_ID"),
+    who: str | None = ACTOR,
+) -> None:
+    """Merge idea MERGE_ID into KEEP_ID (`simak ideas unmerge MERGE_ID` undoes it)."""
+    g = uc.merge(state(ctx).app(), kept, gone, actor(who))
+    say(f"idea {gone} merged into {kept}: {g.people} people, {g.posts} posts")
+
+
+@ideas_app.command("unmerge")
+@handle_errors
+def unmerge(
+    ctx: typer.Context, gone: int = typer.Argument(..., metavar="ID"), who: str | None = ACTOR
+) -> None:
+    """Undo the merge of idea ID: both ideas stand alone again."""
+    target, back = uc.unmerge(state(ctx).app(), gone, actor(who))
+    say(f"idea {back.id} ({back.people} people) split off idea {target.id} "
+        f"({target.people} people) again")  # fmt: skip
+
+
+@ideas_app.command("split")
+@handle_errors
+def split(
+    ctx: typer.Context,
+    group_id: int = typer.Argument(..., metavar="ID"),
+    posts: list[int] = typer.Option(..., "--posts", help="Post numbers (see `show`) to move."),
+    title: str = typer.Option("", "--title", help="Title of the new idea."),
+    who: str | None = ACTOR,
+) -> None:
+    """Move posts of idea ID into a new idea."""
+    g = uc.split(state(ctx).app(), group_id, posts, title, actor(who))
+    say(f"new idea {g.id} with {g.posts} posts")
+
+
+@ideas_app.command("rename")
+@handle_errors
+def rename(
+    ctx: typer.Context,
+    group_id: int = typer.Argument(..., metavar="ID"),
+    title: str = typer.Argument(..., metavar="TITLE"),
+    who: str | None = ACTOR,
+) -> None:
+    """Give idea ID the owner's title."""
+    g = uc.rename(state(ctx).app(), group_id, title, actor(who))
+    say(f"idea {g.id} is now {one_line(g.title)!r}")
+
+
+@ideas_app.command("status")
+@handle_errors
+def status(
+    ctx: typer.Context,
+    group_id: int = typer.Argument(..., metavar="ID"),
+    new_status: str = typer.Argument(..., metavar="STATUS"),
+    note: str | None = typer.Option(None, "--note", help="A public note, used in notices."),
+    who: str | None = ACTOR,
+) -> None:
+    """Set idea ID's status; `done` drafts one notice per person who asked (to approve)."""
+    report = uc.set_status(state(ctx).app(), group_id, new_status, actor(who), note)
+    say(f"idea {report.group_id} is {new_status}")
+    if report.drafted or report.skipped:
+        say(f"{len(report.drafted)} notices drafted for approval (see `simak queue`); "
+            f"{len(report.skipped)} people skipped")  # fmt: skip
+
+
+@ideas_app.command("notify")
+@handle_errors
+def notify(
+    ctx: typer.Context,
+    group_id: int = typer.Argument(..., metavar="ID"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only say who would be told."),
+) -> None:
+    """Draft "you asked, it shipped" to each person who asked (once per person)."""
+    report = uc.notify(state(ctx).app(), group_id, dry_run=dry_run)
+    say(f"{len(report.drafted)} notices drafted; {len(report.skipped)} skipped")
+    for person, why in report.skipped:
+        say(f"  person {person}: {why}")
+
+
+@ideas_app.command("regroup")
+@handle_errors
+def regroup(ctx: typer.Context) -> None:
+    """Group every captured idea still waiting for a group now."""
+    say(f"{group_pending(state(ctx).app(), force=True)} ideas grouped")
+
+
+@ideas_app.command("export")
+@handle_errors
+def export(
+    ctx: typer.Context,
+    brand: str | None = typer.Option(None, "--brand", help="Only this brand."),
+    as_csv: bool = typer.Option(True, "--csv", help="CSV on stdout (the only format)."),
+) -> None:
+    """The board as CSV (one row per idea)."""
+    typer.echo(uc.export_csv(state(ctx).app(), brand=brand), nl=False)

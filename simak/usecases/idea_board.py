@@ -1,0 +1,181 @@
+"""The owner's actions on the ideas board: list, merge/unmerge, split, rename, status, and
+closing the loop ("you asked, it shipped") with one message per person who asked.
+
+Every change is recorded in the audit log. Notices are ordinary follow-ups (kind
+``announcement``) that wait for approval; the follow-up's idempotency key (a unique
+constraint) makes it once per person per group however often or concurrently it runs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from common.records import FollowUpPlan
+from responder.draft_input import DraftInput, DraftPost
+from responder.routing import Router
+from simak.app import App
+from simak.usecases.ideas import recompute
+from simak.usecases.reminders import reach
+from simak.wiring import build_router
+from storage import care, idea_groups
+from storage.idea_groups import GroupMember, GroupView
+
+__all__ = ["GroupMember", "GroupView", "NoticeReport"]
+
+NOTIFY_STATUSES = ("done",)
+
+
+def board(
+    app: App, *, brand: str | None = None, status: str | None = None, limit: int = 100
+) -> list[GroupView]:
+    """Live groups, most people first, then most recent."""
+    with app.db.read() as session:
+        groups = idea_groups.board(session, brand)
+    if status:
+        groups = [g for g in groups if g.status == status]
+    groups.sort(key=lambda g: (-g.people, -(g.last_seen.timestamp() if g.last_seen else 0), g.id))
+    return groups[:limit]
+
+
+def show(app: App, group_id: int) -> GroupView:
+    """One group (with the groups merged into it)."""
+    with app.db.read() as session:
+        root = idea_groups.root_of(session, group_id)
+        return idea_groups.board(session, group_id=root)[0]
+
+
+def merge(app: App, kept: int, gone: int, actor: str) -> GroupView:
+    """Merge ``gone`` into ``kept`` (reversible with :func:`unmerge`)."""
+    with app.db.session() as session:
+        idea_groups.merge(session, kept, gone, actor, app.clock())
+    return show(app, kept)
+
+
+def unmerge(app: App, gone: int, actor: str) -> tuple[GroupView, GroupView]:
+    """Undo a merge: both groups stand alone again with their own members."""
+    with app.db.session() as session:
+        target = idea_groups.unmerge(session, gone, actor, app.clock())
+    return show(app, target), show(app, gone)
+
+
+def split(app: App, group_id: int, idea_ids: list[int], title: str, actor: str) -> GroupView:
+    """Move ideas into a new group; both centroids are recomputed from their posts."""
+    with app.db.session() as session:
+        brand = idea_groups.board(session, group_id=group_id)[0].brand
+        new = idea_groups.split(session, group_id, idea_ids, title, actor, app.clock())
+        for gid in (group_id, new):
+            recompute(app, session, brand, gid)
+    return show(app, new)
+
+
+def rename(app: App, group_id: int, title: str, actor: str) -> GroupView:
+    """Give a group the owner's title."""
+    with app.db.session() as session:
+        idea_groups.rename(session, group_id, title, actor, app.clock())
+    return show(app, group_id)
+
+
+@dataclass(slots=True)
+class NoticeReport:
+    """What closing the loop drafted and whom it skipped."""
+
+    group_id: int
+    drafted: list[int] = field(default_factory=list)  # follow-up ids
+    skipped: list[tuple[int | None, str]] = field(default_factory=list)  # person, why
+
+
+def set_status(
+    app: App, group_id: int, status: str, actor: str, note: str | None = None
+) -> NoticeReport:
+    """Set a group's status; ``done`` drafts one notice per person who asked."""
+    with app.db.session() as session:
+        root = idea_groups.root_of(session, group_id)
+        idea_groups.set_status(session, root, status, note, actor, app.clock())
+    if status in NOTIFY_STATUSES:
+        return notify(app, root)
+    return NoticeReport(root)
+
+
+def askers(group: GroupView) -> dict[int | None, list[GroupMember]]:
+    """The group's posts by person (after person merges), oldest first."""
+    out: dict[int | None, list[GroupMember]] = {}
+    for member in group.members:
+        out.setdefault(member.person_id, []).append(member)
+    return out
+
+
+def notify(app: App, group_id: int, *, dry_run: bool = False) -> NoticeReport:
+    """Draft "you asked, it shipped" once per person who asked (never twice, never to
+    "do not contact" people); each waits for approval like any follow-up."""
+    group = show(app, group_id)
+    report = NoticeReport(group.id)
+    router = build_router(app)
+    for person_id, posts in askers(group).items():
+        if person_id is None:
+            report.skipped.append((None, "post without a known person"))
+            continue
+        with app.db.session() as session:
+            why = care.blocked(session, person_id)
+            if why is not None:
+                report.skipped.append((person_id, f"do not contact: {why}"))
+                continue
+            if dry_run:
+                report.skipped.append((person_id, "dry run: would draft a notice"))
+                continue
+            fid = _draft_notice(app, session, router, group, person_id, posts)
+        if fid is None:
+            report.skipped.append((person_id, "already told"))
+        else:
+            report.drafted.append(fid)
+    return report
+
+
+def _draft_notice(
+    app: App, session: Session, router: Router, group: GroupView, person_id: int,
+    posts: list[GroupMember],
+) -> int | None:  # fmt: skip
+    now = app.clock()
+    recipient, channel, why = reach(session, router, person_id)
+    draft = router.drafts.write_one(
+        DraftInput(
+            label="idea",
+            posts=tuple(DraftPost(p.text, ("idea",), mention_id=p.mention_id) for p in posts),
+            lang=posts[-1].lang or app.settings.responder.default_language,
+            brand=app.settings.brand(group.brand).label,
+            name=posts[-1].author,
+            handle=recipient.handle,
+            platform=recipient.platform,
+            template="shipped",
+            extra={"what": group.title, "note": group.note},
+        )
+    )
+    plan = FollowUpPlan(
+        mention_id=0, label="idea", priority=20, due_at=now + timedelta(days=3),
+        channel=channel, lang=draft.lang, subject=draft.subject,
+        draft=router.in_form(channel, recipient, draft),
+        note=f"idea {group.id} ({group.title}) is {group.status}: tell the person who asked",
+        channel_note=why,
+    )  # fmt: skip
+    return care.create_standalone(
+        session, kind="announcement", plan=plan, person_id=person_id, brand=group.brand,
+        recipient=recipient, key=f"simak-idea-{group.id}-{person_id}", now=now,
+    )  # fmt: skip
+
+
+def export_csv(app: App, *, brand: str | None = None) -> str:
+    """The board as CSV: one row per group."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["id", "brand", "title", "status", "people", "posts", "first_seen",
+                     "last_seen", "merged", "note"])  # fmt: skip
+    for g in board(app, brand=brand, limit=10**9):
+        writer.writerow([g.id, g.brand, g.title, g.status, g.people, g.posts,
+                         g.first_seen.isoformat() if g.first_seen else "",
+                         g.last_seen.isoformat() if g.last_seen else "",
+                         " ".join(map(str, g.merged)), g.note or ""])  # fmt: skip
+    return out.getvalue()

@@ -1,0 +1,425 @@
+"""Groups of the owner's ideas board: centroids for incremental grouping, owner actions.
+
+A new idea meets its brand's live group centroids (one matrix, loaded once per grouping
+run), never every stored idea. Merges are links (``merged_into_id``): the merged group
+keeps its members, so unmerge restores both. People are counted once each, following
+person merges (Bayu on X and in a review is one person).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from common.errors import ConflictError, NotFound, UsageError
+from storage.audit import record
+from storage.models import IDEA_STATUSES, Idea, IdeaGroup, MentionRow, Person
+
+Vectors = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupMember:
+    """One post inside a group, with the person it counts for."""
+
+    idea_id: int
+    mention_id: int | None
+    group_id: int
+    person_id: int | None  # after following person merges
+    author: str
+    platform: str
+    text: str
+    lang: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class GroupView:
+    """A live group (merged groups folded in): what, status, how many people asked."""
+
+    id: int
+    brand: str
+    title: str
+    status: str
+    note: str | None
+    posts: int
+    people: int
+    first_seen: datetime | None
+    last_seen: datetime | None
+    merged: tuple[int, ...] = ()
+    members: list[GroupMember] = field(default_factory=list)
+
+
+def to_bytes(vector: Vectors) -> bytes:
+    """A centroid as stored."""
+    return np.asarray(vector, np.float32).tobytes()
+
+
+def from_bytes(raw: bytes) -> Vectors:
+    """A stored centroid."""
+    return np.frombuffer(raw, np.float32).copy()
+
+
+def centroids(session: Session, brand: str, space: str) -> tuple[list[int], Vectors]:
+    """Ids and centroid sums of ``brand``'s live groups in ``space`` (ascending id)."""
+    rows = session.execute(
+        select(IdeaGroup.id, IdeaGroup.centroid)
+        .where(
+            IdeaGroup.brand == brand,
+            IdeaGroup.space == space,
+            IdeaGroup.merged_into_id.is_(None),
+        )
+        .order_by(IdeaGroup.id)
+    ).all()
+    if not rows:
+        return [], np.zeros((0, 0), np.float32)
+    return [r.id for r in rows], np.vstack([from_bytes(r.centroid) for r in rows])
+
+
+def new_group(
+    session: Session, *, brand: str, title: str, space: str, vector: Vectors, now: datetime
+) -> int:
+    """Start a group (empty; :func:`join` adds its first idea)."""
+    row = IdeaGroup(
+        brand=brand,
+        title=title,
+        renamed=False,
+        status="new",
+        space=space,
+        centroid=to_bytes(np.zeros_like(vector)),
+        size=0,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def join(session: Session, idea_id: int, group_id: int, status: str) -> bool:
+    """Put an ungrouped idea into a group (taking the group's status).
+
+    The idea moves only while it has no group (a compare-and-set), so two grouping runs
+    can never place one idea twice; returns whether this call placed it.
+    """
+    moved = session.execute(
+        update(Idea)
+        .where(Idea.id == idea_id, Idea.group_id.is_(None), Idea.group_key.is_(None))
+        .values(group_id=group_id, group_key=f"g{group_id}", status=status)
+    )
+    return bool(getattr(moved, "rowcount", 0))
+
+
+def grow(session: Session, changes: dict[int, tuple[Vectors, int]], now: datetime) -> None:
+    """Store new centroid sums of the groups a run added to (id: (sum, ideas added))."""
+    for group_id, (centroid, added) in sorted(changes.items()):
+        session.execute(
+            update(IdeaGroup)
+            .where(IdeaGroup.id == group_id)
+            .values(centroid=to_bytes(centroid), size=IdeaGroup.size + added, updated_at=now)
+        )
+
+
+def statuses(session: Session, group_ids: list[int]) -> dict[int, str]:
+    """Status of each group."""
+    rows = session.execute(
+        select(IdeaGroup.id, IdeaGroup.status).where(IdeaGroup.id.in_(group_ids))
+    ).all()
+    return {r.id: r.status for r in rows}
+
+
+def _group(session: Session, group_id: int) -> IdeaGroup:
+    row = session.get(IdeaGroup, group_id)
+    if row is None:
+        raise NotFound(f"idea group {group_id} does not exist; see `simak ideas`")
+    return row
+
+
+def root_of(session: Session, group_id: int) -> int:
+    """The live group ``group_id`` was (transitively) merged into, or itself."""
+    seen = {group_id}
+    row = _group(session, group_id)
+    while row.merged_into_id is not None and row.merged_into_id not in seen:
+        seen.add(row.merged_into_id)
+        row = _group(session, row.merged_into_id)
+    return row.id
+
+
+def merge(session: Session, kept: int, gone: int, actor: str, now: datetime) -> None:
+    """Link group ``gone`` into ``kept`` (both live); undone by :func:`unmerge`."""
+    if kept == gone:
+        raise UsageError(f"idea group {kept} cannot be merged into itself")
+    a, b = _group(session, kept), _group(session, gone)
+    if a.brand != b.brand:
+        raise UsageError(f"groups {kept} and {gone} belong to different brands; merge within one")
+    done = session.execute(
+        update(IdeaGroup)
+        .where(IdeaGroup.id == gone, IdeaGroup.merged_into_id.is_(None))
+        .values(merged_into_id=kept, updated_at=now)
+    )
+    if not getattr(done, "rowcount", 0) or a.merged_into_id is not None:
+        raise ConflictError(
+            f"idea group {gone if not getattr(done, 'rowcount', 0) else kept} is merged "
+            "already; unmerge it first or merge into the group it joined"
+        )
+    record(session, actor=actor, action="merge_ideas", entity="idea_group", entity_id=kept,
+           now=now, detail=f"merged group {gone} into {kept}")  # fmt: skip
+
+
+def unmerge(session: Session, gone: int, actor: str, now: datetime) -> int:
+    """Undo the merge of ``gone``: both groups stand alone again; returns the former target."""
+    row = _group(session, gone)
+    target = row.merged_into_id
+    done = session.execute(
+        update(IdeaGroup)
+        .where(IdeaGroup.id == gone, IdeaGroup.merged_into_id.is_not(None))
+        .values(merged_into_id=None, updated_at=now)
+    )
+    if target is None or not getattr(done, "rowcount", 0):
+        raise ConflictError(f"idea group {gone} is not merged into another; nothing to undo")
+    record(session, actor=actor, action="unmerge_ideas", entity="idea_group", entity_id=gone,
+           now=now, detail=f"group {gone} split off {target} again")  # fmt: skip
+    return target
+
+
+def rename(session: Session, group_id: int, title: str, actor: str, now: datetime) -> None:
+    """The owner's title for a group (kept when new ideas join)."""
+    if not title.strip():
+        raise UsageError("a group title cannot be empty; give a few words")
+    _group(session, group_id)
+    session.execute(
+        update(IdeaGroup)
+        .where(IdeaGroup.id == group_id)
+        .values(title=title.strip(), renamed=True, updated_at=now)
+    )
+    record(session, actor=actor, action="rename_idea_group", entity="idea_group",
+           entity_id=group_id, now=now, detail=title.strip()[:200])  # fmt: skip
+
+
+def set_status(
+    session: Session, group_id: int, status: str, note: str | None, actor: str, now: datetime
+) -> str:
+    """Set a group's status (and its merged groups' ideas'); returns the previous one."""
+    if status not in IDEA_STATUSES:
+        raise UsageError(f"unknown idea status {status!r}; use one of {', '.join(IDEA_STATUSES)}")
+    row = _group(session, group_id)
+    before = row.status
+    session.execute(
+        update(IdeaGroup)
+        .where(IdeaGroup.id == group_id)
+        .values(status=status, note=note, updated_at=now)
+    )
+    members = _family(session, group_id)
+    session.execute(update(Idea).where(Idea.group_id.in_(members)).values(status=status))
+    record(session, actor=actor, action="idea_status", entity="idea_group", entity_id=group_id,
+           now=now, detail=f"{before} -> {status}")  # fmt: skip
+    return before
+
+
+def _family(session: Session, root: int) -> list[int]:
+    """``root`` and every group merged into it, at any depth."""
+    family, frontier = [root], [root]
+    while frontier:
+        children = list(
+            session.scalars(select(IdeaGroup.id).where(IdeaGroup.merged_into_id.in_(frontier)))
+        )
+        frontier = [c for c in children if c not in family]
+        family.extend(frontier)
+    return family
+
+
+def split(
+    session: Session, group_id: int, idea_ids: list[int], title: str, actor: str, now: datetime
+) -> int:
+    """Move ideas of a group (or its merged groups) into a new group; returns its id.
+
+    Centroids of both are recomputed by the caller (:func:`set_centroid`).
+    """
+    family = _family(session, group_id)
+    root = _group(session, group_id)
+    found = set(
+        session.scalars(select(Idea.id).where(Idea.id.in_(idea_ids), Idea.group_id.in_(family)))
+    )
+    if not idea_ids or found != set(idea_ids):
+        raise UsageError(
+            f"ideas {sorted(set(idea_ids) - found)} are not in group {group_id}; "
+            "see `simak ideas show ID`"
+        )
+    new = IdeaGroup(brand=root.brand, title=title, renamed=bool(title), status=root.status,
+                    space=root.space, centroid=root.centroid, size=0, created_at=now,
+                    updated_at=now)  # fmt: skip
+    session.add(new)
+    session.flush()
+    session.execute(
+        update(Idea).where(Idea.id.in_(idea_ids)).values(group_id=new.id, group_key=f"g{new.id}")
+    )
+    detail = f"{len(idea_ids)} ideas to group {new.id}"
+    record(session, actor=actor, action="split_idea_group", entity="idea_group",
+           entity_id=group_id, now=now, detail=detail)  # fmt: skip
+    return new.id
+
+
+def member_texts(session: Session, group_id: int) -> list[str]:
+    """Texts of a group's own ideas (for recomputing its centroid)."""
+    return list(
+        session.scalars(
+            select(MentionRow.text)
+            .join(Idea, Idea.mention_id == MentionRow.id)
+            .where(Idea.group_id == group_id)
+            .order_by(Idea.id)
+        )
+    )
+
+
+def set_centroid(session: Session, group_id: int, centroid: Vectors, size: int) -> None:
+    """Store a recomputed centroid sum."""
+    session.execute(
+        update(IdeaGroup)
+        .where(IdeaGroup.id == group_id)
+        .values(centroid=to_bytes(centroid), size=size)
+    )
+
+
+def _person_roots(session: Session) -> dict[int, int]:
+    rows = session.execute(
+        select(Person.id, Person.merged_into_id).where(Person.merged_into_id.is_not(None))
+    ).all()
+    parent = {r.id: int(r.merged_into_id) for r in rows}
+
+    def root(pid: int) -> int:
+        seen = set()
+        while pid in parent and pid not in seen:
+            seen.add(pid)
+            pid = parent[pid]
+        return pid
+
+    return {pid: root(pid) for pid in parent}
+
+
+def board(
+    session: Session, brand: str | None = None, group_id: int | None = None
+) -> list[GroupView]:
+    """Live groups with their (merged groups') members; people counted once each."""
+    query = select(IdeaGroup)
+    if brand is not None:
+        query = query.where(IdeaGroup.brand == brand)
+    groups = {g.id: g for g in session.scalars(query.order_by(IdeaGroup.id))}
+    parent = {g.id: g.merged_into_id for g in groups.values()}
+
+    def root(gid: int) -> int:
+        seen = {gid}
+        while parent.get(gid) is not None and parent[gid] not in seen:
+            gid = int(parent[gid])  # type: ignore[arg-type]
+            seen.add(gid)
+        return gid
+
+    wanted = set(groups) if group_id is None else {g for g in groups if root(g) == group_id}
+    members = _members(session, sorted(wanted), _person_roots(session))
+    by_root: dict[int, list[GroupMember]] = defaultdict(list)
+    for m in members:
+        by_root[root(m.group_id)].append(m)
+    roots = sorted({root(g) for g in wanted})
+    merged = defaultdict(list)
+    for g in wanted:
+        if root(g) != g:
+            merged[root(g)].append(g)
+    return [_view(groups[r], by_root[r], tuple(sorted(merged[r]))) for r in roots if r in groups]
+
+
+def _members(session: Session, group_ids: list[int], roots: dict[int, int]) -> list[GroupMember]:
+    if not group_ids:
+        return []
+    rows = session.execute(
+        select(Idea, MentionRow, Person.display_name)
+        .outerjoin(MentionRow, MentionRow.id == Idea.mention_id)
+        .outerjoin(Person, Person.id == Idea.person_id)
+        .where(Idea.group_id.in_(group_ids))
+        .order_by(Idea.created_at, Idea.id)
+    ).all()
+    out = []
+    for idea, mention, name in rows:
+        pid = None if idea.person_id is None else roots.get(idea.person_id, idea.person_id)
+        out.append(
+            GroupMember(
+                idea.id, idea.mention_id, int(idea.group_id or 0), pid,
+                name or (mention.author_name or mention.author_handle if mention else None) or "?",
+                mention.platform if mention else "", mention.text if mention else "",
+                mention.lang if mention else None,
+                mention.created_at if mention else idea.created_at,
+            )
+        )  # fmt: skip
+    return out
+
+
+def distinct_people(members: list[GroupMember]) -> set[object]:
+    """Who asked, once each: a known person by id (after merges); a post with no person
+    (a blog's author) by its author's name, and as the known person of that same name
+    when the group has one (Bayu's tweet and Bayu's blog post are one voice)."""
+    known = {m.author.casefold(): m.person_id for m in members if m.person_id is not None}
+    out: set[object] = set()
+    for m in members:
+        if m.person_id is not None:
+            out.add(m.person_id)
+        elif m.author and m.author != "?":
+            out.add(known.get(m.author.casefold(), m.author.casefold()))
+        else:
+            out.add(f"post-{m.idea_id}")
+    return out
+
+
+def _view(group: IdeaGroup, members: list[GroupMember], merged: tuple[int, ...]) -> GroupView:
+    people = len(distinct_people(members))
+    seen = [m.created_at for m in members]
+    return GroupView(
+        id=group.id, brand=group.brand, title=group.title, status=group.status,
+        note=group.note, posts=len(members), people=people,
+        first_seen=min(seen) if seen else None, last_seen=max(seen) if seen else None,
+        merged=merged, members=members,
+    )  # fmt: skip
+
+
+def retitle(session: Session, group_ids: set[int | None], removed: str) -> None:
+    """After posts were erased: a group keeps no title taken from them. A title the owner
+    chose stays; otherwise the earliest remaining post with text gives the title, else
+    ``removed``."""
+    for group_id in sorted(g for g in group_ids if g is not None):
+        group = session.get(IdeaGroup, group_id)
+        if group is None or group.renamed:
+            continue
+        text = session.scalar(
+            select(MentionRow.text)
+            .join(Idea, Idea.mention_id == MentionRow.id)
+            .where(Idea.group_id == group_id)
+            .order_by(MentionRow.created_at, Idea.id)
+            .limit(1)
+        )
+        title = " ".join(w for w in (text or "").split() if not w.startswith("@"))[:80]
+        group.title = title or removed
+
+
+def drop_idea(session: Session, mention_id: int, actor: str, now: datetime) -> int | None:
+    """A post is no longer an idea (a staff correction): it leaves the board; returns the
+    group it left (its centroid is recomputed by the caller), None when it was not there."""
+    row = session.execute(
+        select(Idea.id, Idea.group_id).where(Idea.mention_id == mention_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    session.execute(delete(Idea).where(Idea.id == row.id))
+    detail = f"mention {mention_id} is not an idea"
+    record(session, actor=actor, action="drop_idea", entity="idea_group",
+           entity_id=row.group_id, now=now, detail=detail)  # fmt: skip
+    return None if row.group_id is None else int(row.group_id)
+
+
+def brand_of(session: Session, group_id: int | None) -> str | None:
+    """The brand of a group (None for no group)."""
+    if group_id is None:
+        return None
+    return session.scalar(select(IdeaGroup.brand).where(IdeaGroup.id == group_id))
