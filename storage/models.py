@@ -513,3 +513,50 @@ class AuditLog(Base):
     entity: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+USER_ROLES: Final = ("staff", "owner", "admin")
+
+
+class User(Base):
+    """A person who signs in to the web console (password as an scrypt hash)."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(one_of("role", USER_ROLES), name="ck_users_role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(Text)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
+class LoginAttempt(Base):
+    """One failed sign-in, counted in the database so every server process sees it."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_name_at", "name", "at"),
+        Index("ix_login_attempts_address_at", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+
+
+class IdeaGroupMerge(Base):
+    """Two idea groups merged into one: which ideas moved, so it can be undone."""
+
+    __tablename__ = "idea_group_merges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kept_key: Mapped[str] = mapped_column(String(64))
+    merged_key: Mapped[str] = mapped_column(String(64))
+    idea_ids: Mapped[list[int]] = mapped_column(JSON)
+    actor: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]
+    undone_at: Mapped[datetime | None]
+    undone_by: Mapped[str | None] = mapped_column(Text)

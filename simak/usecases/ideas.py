@@ -12,6 +12,8 @@ from datetime import timedelta
 
 from responder.ideas import IdeaGroup, assign_group
 from simak.app import App
+from storage.audit import record
+from storage.idea_merges import IdeaMergeRecord, merge_groups, recent_merges, undo_merge
 from storage.ideas import assign_group as store_group
 from storage.ideas import lock_board, stored_ideas, ungrouped
 from storage.mentions import count_pending
@@ -66,3 +68,41 @@ def _groups(ideas: Iterable[object]) -> dict[str, IdeaGroup]:
         if key not in groups:  # the first idea of a group represents it
             groups[key] = IdeaGroup(key, text, text, (mid,))
     return groups
+
+
+def merge(app: App, kept_key: str, merged_key: str, actor: str) -> IdeaMergeRecord:
+    """Fold one idea group into another, recorded (and audited) so it can be undone."""
+    with app.db.session() as session:
+        done = merge_groups(session, kept_key, merged_key, actor, app.clock())
+        record(
+            session,
+            actor=actor,
+            action="idea_merge",
+            entity="idea_group",
+            entity_id=kept_key,
+            now=app.clock(),
+            detail=f"merged {merged_key} ({done.ideas} ideas)",
+        )
+    return done
+
+
+def undo(app: App, merge_id: int, actor: str) -> IdeaMergeRecord:
+    """Undo one merge: the ideas it moved go back to their own group."""
+    with app.db.session() as session:
+        done = undo_merge(session, merge_id, actor, app.clock())
+        record(
+            session,
+            actor=actor,
+            action="idea_unmerge",
+            entity="idea_group",
+            entity_id=done.merged_key,
+            now=app.clock(),
+            detail=f"undo merge {merge_id}",
+        )
+    return done
+
+
+def merges(app: App, limit: int = 10) -> list[IdeaMergeRecord]:
+    """The latest merges, newest first (for the board's undo)."""
+    with app.db.read() as session:
+        return recent_merges(session, limit)
