@@ -40,7 +40,7 @@ ARGS = [
 ]
 HOSTILE = (
     '<script>window.__xss = 1</script> "><img src=x onerror="window.__xss = 2"> '
-    "{{7*7}} saya kecewa, pesanan gak datang"
+    "{{7*7}} saya kecewa sama Kopi Senja, pesanan gak datang"
 )
 CONFIG = """
 brands:

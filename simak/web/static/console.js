@@ -36,7 +36,7 @@
         case "k": select(index - 1); break;
         case "a": submit("act-approve"); break;  // the row then leaves; the same index is the next one
         case "s": submit("act-send"); break;
-        case "e": window.location.href = "/followups/" + row.dataset.id + "#edit"; break;
+        case "e": window.location.href = "/followups/" + row.dataset.id + "?edit=1"; break;
         case "o": case "Enter": window.location.href = "/followups/" + row.dataset.id; break;
         case "x": var box = row.querySelector("input[name=selected]"); box.checked = !box.checked; count(); break;
         case "A":
@@ -53,7 +53,7 @@
   function followupPage() {
     var draft = document.getElementById("draft");
     if (!draft) { return; }
-    if (window.location.hash === "#edit") { draft.focus(); }
+    if (/[?&]edit=1/.test(window.location.search)) { draft.focus(); }
     document.addEventListener("keydown", function (ev) {
       if (ev.key === "Escape" && typing(ev)) { ev.target.blur(); return; }
       if (typing(ev) || ev.ctrlKey || ev.metaKey || ev.altKey) {
