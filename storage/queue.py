@@ -83,24 +83,28 @@ def _visible(now: datetime) -> ColumnElement[bool]:
 
 
 def _rows(session: Session, condition: ColumnElement[bool], limit: int | None) -> list[QueueItem]:
+    order = (
+        case((FollowUp.label == "complaint", 0), else_=1),
+        FollowUp.priority.desc(),
+        FollowUp.due_at,
+        FollowUp.id,
+    )
+    # Pick the page on the follow-ups alone, then join the context to those rows only.
+    page = select(FollowUp.id).where(condition).order_by(*order)
+    if limit is not None:
+        page = page.limit(limit)
+    ids = page.subquery()
     stmt = (
         select(FollowUp, MentionRow, Person.display_name, ClassificationRow.labels)
+        .join(ids, ids.c.id == FollowUp.id)
         .outerjoin(MentionRow, MentionRow.id == FollowUp.mention_id)
         .outerjoin(Person, Person.id == FollowUp.person_id)
         .outerjoin(
             ClassificationRow,
             (ClassificationRow.mention_id == MentionRow.id) & ClassificationRow.is_current,
         )
-        .where(condition)
-        .order_by(
-            case((FollowUp.label == "complaint", 0), else_=1),
-            FollowUp.priority.desc(),
-            FollowUp.due_at,
-            FollowUp.id,
-        )
+        .order_by(*order)
     )
-    if limit is not None:
-        stmt = stmt.limit(limit)
     items = [_item(f, m, name, labels) for f, m, name, labels in session.execute(stmt).all()]
     posts = _posts(session, [i.id for i in items])
     return [

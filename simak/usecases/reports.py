@@ -55,4 +55,4 @@ def sources(app: App) -> list[SourceLine]:
 def ideas(app: App, limit: int = 30) -> list[IdeaBoardRow]:
     """The ideas board, most-asked first."""
     with app.db.read() as session:
-        return idea_board(session)[:limit]
+        return idea_board(session, limit)
