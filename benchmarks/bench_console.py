@@ -59,8 +59,14 @@ def _insert(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
 def build_data(url: str) -> None:
     """Bulk-insert the data set into a migrated database at ``url``."""
     from storage.db import open_database
-    from storage.models import ClassificationRow, ConversationPost, FollowUp, Idea, MentionRow
-    from storage.models import Person
+    from storage.models import (
+        ClassificationRow,
+        ConversationPost,
+        FollowUp,
+        Idea,
+        MentionRow,
+        Person,
+    )
 
     db = open_database(url)
     now = datetime.now(UTC)

@@ -37,7 +37,7 @@ def add(
     as_: str | None = ACTOR,
 ) -> None:
     """Add a user who can sign in to `simak web`."""
-    user_id = uc.add(state(ctx).app, name, role, _password(password_stdin), actor(as_))
+    user_id = uc.add(state(ctx).app(), name, role, _password(password_stdin), actor(as_))
     stdout().print(f"user {one_line(name)} added ({role}, id {user_id})", markup=False)
 
 
@@ -45,7 +45,7 @@ def add(
 @handle_errors
 def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
     """Every console user."""
-    rows = uc.users(state(ctx).app)
+    rows = uc.users(state(ctx).app())
     if as_json:
         print_json([asdict(r) for r in rows])
         return
@@ -63,5 +63,5 @@ def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> 
 @handle_errors
 def disable(ctx: typer.Context, name: str = typer.Argument(...), as_: str | None = ACTOR) -> None:
     """Stop a user from signing in."""
-    uc.disable(state(ctx).app, name, actor(as_))
+    uc.disable(state(ctx).app(), name, actor(as_))
     stdout().print(f"user {one_line(name)} disabled", markup=False)

@@ -25,7 +25,7 @@ def web(
 
     from simak.web.server import build
 
-    app = state(ctx).app
+    app = state(ctx).app()
     secret = app.env.get(SECRET_ENV) or ""
     if not secret:
         secret = secrets.token_urlsafe(32)
