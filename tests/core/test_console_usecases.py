@@ -11,9 +11,9 @@ import pytest
 
 from common.errors import UsageError
 from simak.app import App
+from simak.cli import app as cli
 from simak.config import load_settings
 from simak.usecases import ideas, reports, users
-from simak.cli import app as cli
 from tests.core.conftest import MENTIONS, Project, write_mentions
 
 
