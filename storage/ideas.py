@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import String, cast, distinct, func, select, true, update
+from sqlalchemy import case, distinct, func, select, true, update
 from sqlalchemy.orm import Session
 
 from common.errors import UsageError
@@ -142,8 +142,10 @@ def set_group_status(session: Session, group_key: str, status: str) -> int:
 
 def _top_groups(session: Session, limit: int) -> list[str]:
     """The ``limit`` most-asked group keys, ranked in SQL as :func:`idea_board` ranks them."""
-    who = func.coalesce(cast(Idea.person_id, String), "m" + cast(Idea.mention_id, String))
-    people = func.count(distinct(who))
+    # an idea with no known person counts as one person of its own (as _board_row does)
+    people = func.count(distinct(Idea.person_id)) + func.sum(
+        case((Idea.person_id.is_(None), 1), else_=0)
+    )
     asks = func.count()
     first = func.min(MentionRow.created_at)
     ranked = (

@@ -249,7 +249,7 @@ class Pages:
     # --- ideas ------------------------------------------------------------------------------
 
     async def ideas(self, request: Request) -> Response:
-        board = await call(reports.ideas, self.app, 100)
+        board = await call(reports.ideas, self.app, PAGE_SIZE)
         merges = await call(ideas.merges, self.app)
         return self.c.render(
             request, "ideas.html", board=board, merges=merges, msg=request.query_params.get("msg")
