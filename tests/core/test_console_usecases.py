@@ -83,6 +83,7 @@ def test_merging_idea_groups_is_recorded_and_undone_exactly_once(project: Projec
     app = _app(project, now)
     board = reports.ideas(app)
     assert len(board) >= 2, board
+    assert reports.ideas(app, 1) == board[:1]  # ranked by the database as in Python
     before = {r.group_key: r.count for r in board}
     kept, merged = board[0].group_key, board[1].group_key
     done = ideas.merge(app, kept, merged, "olga")
