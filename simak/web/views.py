@@ -283,7 +283,9 @@ class Pages:
             stats=stats,
             sources=sources,
             labels_chart=bar_chart("Mentions per label", stats.labels),
-            followups_chart=bar_chart("Follow-ups per status", stats.followups),
+            followups_chart=bar_chart(
+                "Follow-ups per status", {k: v for k, v in stats.followups.items() if v}
+            ),
         )
 
     async def users(self, request: Request) -> Response:
