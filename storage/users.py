@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -66,9 +66,17 @@ def set_disabled(session: Session, name: str, disabled: bool) -> None:
         raise UsageError(f"no user named {name!r}; see `simak users list`")
 
 
-def add_failure(session: Session, name: str, address: str, now: datetime) -> None:
-    """Count one failed sign-in."""
-    session.add(LoginAttempt(name=name[:64], address=address[:64], at=now))
+def add_failure(session: Session, name: str, address: str, now: datetime) -> int:
+    """Count one sign-in attempt as failed (until :func:`forget_failure`); returns its id."""
+    attempt = LoginAttempt(name=name[:64], address=address[:64], at=now)
+    session.add(attempt)
+    session.flush()
+    return attempt.id
+
+
+def forget_failure(session: Session, attempt_id: int) -> None:
+    """The attempt succeeded: it no longer counts against the account."""
+    session.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
 
 
 def failures_since(

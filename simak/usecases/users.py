@@ -20,6 +20,7 @@ from storage.users import (
     add_failure,
     add_user,
     failures_since,
+    forget_failure,
     list_users,
     set_disabled,
     user_by_id,
@@ -102,28 +103,27 @@ def get(app: App, user_id: int) -> UserRecord | None:
 
 
 def login(app: App, name: str, password: str, address: str) -> UserRecord:
-    """Check a sign-in; every failure is counted (committed) before the answer is given."""
+    """Check a sign-in. The attempt is counted (committed) *before* the password is looked
+    at and kept unless it succeeds, so concurrent guesses cannot outrun the limit: the
+    k-th attempt to commit sees at least k, and at most five are ever checked."""
     now = app.clock()
-    refusal: str | None = None
+    with app.db.session() as session:
+        attempt = add_failure(session, name, address, now)
     with app.db.session() as session:
         by_name, by_address = failures_since(session, now - WINDOW, name=name, address=address)
         found = user_with_hash(session, name)
-        if by_name >= ACCOUNT_LIMIT or by_address >= ADDRESS_LIMIT:
-            refusal = "too many failed sign-ins; wait 15 minutes and try again"
-        elif found is None or found[0].disabled or not check_password(password, found[1]):
-            refusal = "wrong user name or password"
-        if refusal is not None:
-            add_failure(session, name, address, now)
-        else:
-            record(
-                session,
-                actor=name,
-                action="login",
-                entity="user",
-                entity_id=name,
-                now=now,
-                detail=address,
-            )
-    if refusal is not None or found is None:
-        raise LoginRefused(refusal or "wrong user name or password")
+        if by_name > ACCOUNT_LIMIT or by_address > ADDRESS_LIMIT:
+            raise LoginRefused("too many failed sign-ins; wait 15 minutes and try again")
+        if found is None or found[0].disabled or not check_password(password, found[1]):
+            raise LoginRefused("wrong user name or password")
+        forget_failure(session, attempt)
+        record(
+            session,
+            actor=name,
+            action="login",
+            entity="user",
+            entity_id=name,
+            now=now,
+            detail=address,
+        )
     return found[0]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -96,3 +98,34 @@ def test_merging_idea_groups_is_recorded_and_undone_exactly_once(project: Projec
     assert {r.group_key: r.count for r in reports.ideas(app)} == before
     with pytest.raises(UsageError, match="undone already"):
         ideas.undo(app, done.id, "olga")
+
+
+def test_concurrent_guesses_cannot_outrun_the_limit(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [datetime(2026, 12, 4, 9, 0, tzinfo=UTC)]
+    app = _app(project, now)
+    users.add(app, "sri", "staff", "right-password", "test")
+    checked: list[str] = []
+    real = users.check_password
+
+    def counting(password: str, stored: str) -> bool:
+        checked.append(password)
+        return real(password, stored)
+
+    monkeypatch.setattr(users, "check_password", counting)
+    barrier = threading.Barrier(12)
+
+    def guess(n: int) -> str:
+        barrier.wait()
+        try:
+            users.login(app, "sri", f"guess-{n}", f"10.0.0.{n}")
+        except users.LoginRefused as exc:
+            return str(exc)
+        return "in"
+
+    with ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(guess, range(12)))
+    assert "in" not in answers
+    assert len(checked) <= users.ACCOUNT_LIMIT  # at most five passwords were ever tried
+    assert answers.count("too many failed sign-ins; wait 15 minutes and try again") >= 7
