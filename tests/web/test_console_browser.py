@@ -127,7 +127,8 @@ def test_two_sessions_the_stale_one_is_refused_and_nothing_unseen_is_sent(
 def test_hostile_text_renders_inert_and_literal(console: Console, browser: Any) -> None:
     page = login(browser, console.base, "sri")
     fid = _open_item(console, "{{7*7}}")
-    for path in (f"/followups/{fid}", "/queue?status=open"):
+    person = followups.show(console.app, fid).item.person_id
+    for path in (f"/followups/{fid}", "/queue?status=open", f"/people/{person}"):
         page.goto(f"{console.base}{path}")
         assert page.evaluate("window.__xss") is None  # no script ran, no onerror fired
         assert page.locator("img").count() == 0
@@ -135,6 +136,7 @@ def test_hostile_text_renders_inert_and_literal(console: Console, browser: Any) 
         body = page.locator("body").inner_text()
         assert "<script>window.__xss = 1</script>" in body and "{{7*7}}" in body
         assert "49 saya kecewa" not in body and "{{7*7}} saya kecewa" in body
+        assert page.locator("b", has_text="Evil").count() == 0  # the name stays text too
     assert HOSTILE.split(" saya")[0] in page.locator("body").inner_text()
     shot(page, "hostile")
 
