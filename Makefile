@@ -37,6 +37,7 @@ imports: $(VENV)/.installed-dev
 
 # Every storage, pipeline and CLI test runs on SQLite and on a throwaway PostgreSQL server.
 unit: $(VENV)/.installed-dev
+	scripts/ensure-chromium >/dev/null || echo "no Chromium: the browser tests will skip"
 	scripts/with-postgres $(BIN)/pytest
 
 test: lint typecheck imports unit

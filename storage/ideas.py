@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import case, distinct, func, select, true, update
 from sqlalchemy.orm import Session
 
 from common.errors import UsageError
@@ -119,31 +119,63 @@ def set_group_status(session: Session, group_key: str, status: str) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def idea_board(session: Session) -> list[IdeaBoardRow]:
-    """Idea groups, most-asked first."""
+def _top_groups(session: Session, limit: int) -> list[str]:
+    """The ``limit`` most-asked group keys, ranked in SQL as :func:`idea_board` ranks them."""
+    # an idea with no known person counts as one person of its own (as _board_row does)
+    people = func.count(distinct(Idea.person_id)) + func.sum(
+        case((Idea.person_id.is_(None), 1), else_=0)
+    )
+    asks = func.count()
+    first = func.min(MentionRow.created_at)
+    ranked = (
+        select(Idea.group_key)
+        .join(MentionRow, MentionRow.id == Idea.mention_id)
+        .where(Idea.group_key.is_not(None))
+        .group_by(Idea.group_key)
+        .order_by(people.desc(), asks.desc(), first, Idea.group_key)
+        .limit(limit)
+    )
+    return [str(k) for k in session.scalars(ranked)]
+
+
+def idea_board(session: Session, limit: int | None = None) -> list[IdeaBoardRow]:
+    """Idea groups, most-asked first; with ``limit``, only the first ``limit`` groups (the
+    ranking is done by the database, and only their ideas are read)."""
+    only = Idea.group_key.in_(_top_groups(session, limit)) if limit is not None else true()
     rows = session.execute(
-        select(Idea, MentionRow, Person.display_name)
+        select(
+            Idea.group_key,
+            Idea.brand,
+            Idea.title,
+            Idea.status,
+            Idea.person_id,
+            MentionRow.id,
+            MentionRow.platform,
+            MentionRow.text,
+            MentionRow.created_at,
+            func.coalesce(Person.display_name, MentionRow.author_name, MentionRow.author_handle),
+        )
         .join(MentionRow, MentionRow.id == Idea.mention_id)
         .outerjoin(Person, Person.id == Idea.person_id)
-        .where(Idea.group_key.is_not(None))
+        .where(Idea.group_key.is_not(None), only)
         .order_by(MentionRow.created_at, MentionRow.platform, MentionRow.external_id)
     ).all()
-    groups: dict[str, list[tuple[Idea, IdeaMember]]] = defaultdict(list)
-    for idea, mention, name in rows:
-        member = IdeaMember(
-            mention.id,
-            idea.person_id,
-            name or mention.author_name or mention.author_handle or "?",
-            mention.platform,
-            mention.text,
-            mention.created_at,
-        )
-        groups[str(idea.group_key)].append((idea, member))
+    groups: dict[str, list[tuple[_Head, IdeaMember]]] = defaultdict(list)
+    for key, brand, title, status, person_id, mid, platform, text, created, name in rows:
+        member = IdeaMember(mid, person_id, name or "?", platform, text, created)
+        groups[str(key)].append((_Head(brand, title, status), member))
     board = [_board_row(key, items) for key, items in groups.items()]
     return sorted(board, key=lambda r: (-r.people, -r.count, r.first_seen, r.group_key))
 
 
-def _board_row(key: str, items: list[tuple[Idea, IdeaMember]]) -> IdeaBoardRow:
+@dataclass(frozen=True, slots=True)
+class _Head:
+    brand: str
+    title: str
+    status: str
+
+
+def _board_row(key: str, items: list[tuple[_Head, IdeaMember]]) -> IdeaBoardRow:
     first = items[0][0]
     members = [m for _, m in items]
     people = {m.person_id if m.person_id is not None else f"m{m.mention_id}" for m in members}

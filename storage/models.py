@@ -578,3 +578,35 @@ class Alert(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+USER_ROLES: Final = ("staff", "owner", "admin")
+
+
+class User(Base):
+    """A person who signs in to the web console (password as an scrypt hash)."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(one_of("role", USER_ROLES), name="ck_users_role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(Text)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
+class LoginAttempt(Base):
+    """One failed sign-in, counted in the database so every server process sees it."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_name_at", "name", "at"),
+        Index("ix_login_attempts_address_at", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]

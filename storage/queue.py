@@ -90,29 +90,31 @@ def _visible(now: datetime) -> ColumnElement[bool]:
 
 
 def _rows(session: Session, condition: ColumnElement[bool], limit: int | None) -> list[QueueItem]:
+    order = (  # severity first, then reach and customer value, then age against the SLA
+        case((FollowUp.severity == "critical", 0), (FollowUp.severity == "high", 1), else_=2),
+        # within a tier: harm a rule named, then the head's sure calls, then hunches
+        case((FollowUp.severity_score >= 1.0, 0), (FollowUp.severity_score >= SURE, 1), else_=2),
+        case((FollowUp.label == "complaint", 0), else_=1),
+        FollowUp.priority.desc(),
+        FollowUp.due_at,
+        FollowUp.id,
+    )
+    # Pick the page on the follow-ups alone, then join the context to those rows only.
+    page = select(FollowUp.id).where(condition).order_by(*order)
+    if limit is not None:
+        page = page.limit(limit)
+    ids = page.subquery()
     stmt = (
         select(FollowUp, MentionRow, Person.display_name, ClassificationRow.labels)
+        .join(ids, ids.c.id == FollowUp.id)
         .outerjoin(MentionRow, MentionRow.id == FollowUp.mention_id)
         .outerjoin(Person, Person.id == FollowUp.person_id)
         .outerjoin(
             ClassificationRow,
             (ClassificationRow.mention_id == MentionRow.id) & ClassificationRow.is_current,
         )
-        .where(condition)
-        .order_by(  # severity first, then reach and customer value, then age against the SLA
-            case((FollowUp.severity == "critical", 0), (FollowUp.severity == "high", 1), else_=2),
-            # within a tier: harm a rule named, then the head's sure calls, then hunches
-            case(
-                (FollowUp.severity_score >= 1.0, 0), (FollowUp.severity_score >= SURE, 1), else_=2
-            ),
-            case((FollowUp.label == "complaint", 0), else_=1),
-            FollowUp.priority.desc(),
-            FollowUp.due_at,
-            FollowUp.id,
-        )
+        .order_by(*order)
     )
-    if limit is not None:
-        stmt = stmt.limit(limit)
     items = [_item(f, m, name, labels) for f, m, name, labels in session.execute(stmt).all()]
     posts = _posts(session, [i.id for i in items])
     return [

@@ -20,6 +20,8 @@ from simak.cli.reminders import reminders, vouchers_app
 from simak.cli.send import send
 from simak.cli.stats import sources, stats
 from simak.cli.train import train
+from simak.cli.users import users_app
+from simak.cli.web import web
 
 app = typer.Typer(
     name="simak",
@@ -54,11 +56,14 @@ app.command()(sources)
 app.command()(correct)
 app.command("eval")(eval_)
 app.command()(train)
+app.command()(web)
+app.command("serve")(web)
 app.add_typer(followup_app, name="followup")
 app.add_typer(ideas_app, name="ideas")
 app.add_typer(people_app, name="people")
 app.add_typer(vouchers_app, name="vouchers")
 app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
 
 
 def main() -> None:

@@ -147,13 +147,17 @@ def matching(
     return [i.id for i in items if label is None or i.label == label]
 
 
-def approve_many(app: App, followup_ids: list[int], actor: str) -> BulkResult:
-    """Approve each follow-up on its own (a refusal does not stop the others)."""
+def approve_many(
+    app: App, followup_ids: list[int], actor: str, versions: dict[int, int] | None = None
+) -> BulkResult:
+    """Approve each follow-up on its own (a refusal does not stop the others); with
+    ``versions``, each only if it is still the version the person looked at."""
     done: list[Changed] = []
     refused: list[tuple[int, str]] = []
     for followup_id in followup_ids:
         try:
-            done.append(approve(app, followup_id, actor))
+            version = (versions or {}).get(followup_id)
+            done.append(approve(app, followup_id, actor, version))
         except UsageError as exc:
             refused.append((followup_id, str(exc)))
     return BulkResult(done, refused)

@@ -1,0 +1,129 @@
+"""Console users: add, list, disable, sign in (rate-limited in the database).
+
+Passwords are stored as scrypt hashes (hashlib, per-user salt). Five failed sign-ins for
+one account within :data:`WINDOW` lock it: the sixth attempt is refused even with the
+right password. An address gets :data:`ADDRESS_LIMIT` failures in the same window.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from common.errors import UsageError
+from simak.app import App
+from storage.audit import record
+from storage.users import (
+    UserRecord,
+    add_failure,
+    add_user,
+    failures_since,
+    forget_failure,
+    list_users,
+    set_disabled,
+    user_by_id,
+    user_with_hash,
+)
+
+WINDOW = timedelta(minutes=15)
+ACCOUNT_LIMIT = 5
+ADDRESS_LIMIT = 20
+_N, _R, _P = 2**14, 8, 1
+
+
+class LoginRefused(UsageError):
+    """Wrong name or password, or too many recent failures."""
+
+
+def hash_password(password: str) -> str:
+    """``scrypt$N$r$p$salt$hash`` (hex)."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    return f"scrypt${_N}${_R}${_P}${salt.hex()}${digest.hex()}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    """Whether ``password`` matches the stored hash (constant-time compare)."""
+    try:
+        _, n, r, p, salt, digest = stored.split("$")
+        got = hashlib.scrypt(
+            password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32
+        )
+    except ValueError:
+        return False
+    return hmac.compare_digest(got.hex(), digest)
+
+
+def add(app: App, name: str, role: str, password: str, actor: str) -> int:
+    """Create a console user."""
+    if not name.strip() or len(name) > 64:
+        raise UsageError("a user name needs 1 to 64 characters")
+    if len(password) < 8:
+        raise UsageError("a password needs at least 8 characters")
+    with app.db.session() as session:
+        user_id = add_user(session, name, role, hash_password(password), app.clock())
+        record(
+            session,
+            actor=actor,
+            action="user_add",
+            entity="user",
+            entity_id=name,
+            now=app.clock(),
+            detail=role,
+        )
+    return user_id
+
+
+def users(app: App) -> list[UserRecord]:
+    """Every console user."""
+    with app.db.read() as session:
+        return list_users(session)
+
+
+def disable(app: App, name: str, actor: str) -> None:
+    """Stop a user from signing in (their sessions stop working too)."""
+    with app.db.session() as session:
+        set_disabled(session, name, True)
+        record(
+            session,
+            actor=actor,
+            action="user_disable",
+            entity="user",
+            entity_id=name,
+            now=app.clock(),
+        )
+
+
+def get(app: App, user_id: int) -> UserRecord | None:
+    """The user behind a session, or None."""
+    with app.db.read() as session:
+        return user_by_id(session, user_id)
+
+
+def login(app: App, name: str, password: str, address: str) -> UserRecord:
+    """Check a sign-in. The attempt is counted (committed) *before* the password is looked
+    at and kept unless it succeeds, so concurrent guesses cannot outrun the limit: the
+    k-th attempt to commit sees at least k, and at most five are ever checked."""
+    now = app.clock()
+    with app.db.session() as session:
+        attempt = add_failure(session, name, address, now)
+    with app.db.session() as session:
+        by_name, by_address = failures_since(session, now - WINDOW, name=name, address=address)
+        found = user_with_hash(session, name)
+        if by_name > ACCOUNT_LIMIT or by_address > ADDRESS_LIMIT:
+            raise LoginRefused("too many failed sign-ins; wait 15 minutes and try again")
+        if found is None or found[0].disabled or not check_password(password, found[1]):
+            raise LoginRefused("wrong user name or password")
+        forget_failure(session, attempt)
+        record(
+            session,
+            actor=name,
+            action="login",
+            entity="user",
+            entity_id=name,
+            now=now,
+            detail=address,
+        )
+    return found[0]

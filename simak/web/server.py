@@ -1,0 +1,149 @@
+"""The console's ASGI app: routes, sign-in, roles, CSRF and security headers.
+
+Every handler calls a use case from ``simak.usecases`` (in a worker thread) and renders a
+template; no business logic lives here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from html import escape as html_escape
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from common.errors import NotFound, SimakError
+from simak.app import App
+from simak.usecases import users as user_uc
+from simak.web import views
+from simak.web.sessions import COOKIE, MAX_AGE, Session, Signer
+
+HERE = Path(__file__).parent
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+ROLE_RANK = {"staff": 0, "owner": 1, "admin": 2}
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class Console:
+    """One console: the App it serves, its signer and its templates."""
+
+    def __init__(self, app: App, secret: str, *, secure_cookies: bool = False) -> None:
+        self.app = app
+        self.signer = Signer(secret)
+        self.secure = secure_cookies
+        self.env = Environment(
+            loader=FileSystemLoader(HERE / "templates"),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+        )
+        self.env.filters["safe_url"] = views.safe_url
+        self.env.filters["when"] = views.when_filter(app)
+
+    # --- sessions -------------------------------------------------------------------
+
+    def session_of(self, request: Request) -> Session:
+        return self.signer.load(request.cookies.get(COOKIE)) or self.signer.new(None)
+
+    def render(self, request: Request, name: str, code: int = 200, **context: Any) -> HTMLResponse:
+        session = request.state.session
+        html = self.env.get_template(name).render(
+            csrf=self.signer.csrf(session), user=getattr(request.state, "user", None), **context
+        )
+        response = HTMLResponse(html, status_code=code)
+        self.set_cookie(response, session)
+        return response
+
+    def set_cookie(self, response: Response, session: Session) -> None:
+        response.set_cookie(
+            COOKIE,
+            self.signer.dump(session),
+            max_age=MAX_AGE,
+            httponly=True,
+            samesite="lax",
+            secure=self.secure,
+        )
+
+    async def form(self, request: Request) -> dict[str, str]:
+        data = await request.form()
+        return {k: str(v) for k, v in data.items()}
+
+    def guard(self, role: str, handler: Handler) -> Handler:
+        """Signed in with at least ``role``; POSTs carry the session's CSRF token."""
+
+        async def guarded(request: Request) -> Response:
+            session = self.session_of(request)
+            request.state.session = session
+            if request.method == "POST":
+                token = request.headers.get("x-csrf-token") or (await self.form(request)).get(
+                    "csrf_token"
+                )
+                if not self.signer.csrf_ok(session, token):
+                    return Response("missing or wrong CSRF token; reload the page", 403)
+            if role == "anon":
+                return await handler(request)
+            user = None
+            if session.uid is not None:
+                user = await run_in_threadpool(user_uc.get, self.app, session.uid)
+            if user is None or user.disabled:
+                return RedirectResponse("/login", 303)
+            request.state.user = user
+            if ROLE_RANK[user.role] < ROLE_RANK[role]:
+                return self.render(request, "error.html", 403, message="admins only")
+            return await handler(request)
+
+        return guarded
+
+
+def build(app: App, secret: str, *, secure_cookies: bool = False) -> Starlette:
+    """The ASGI application for ``app``."""
+    c = Console(app, secret, secure_cookies=secure_cookies)
+    pages = views.Pages(c)
+    routes = [
+        Route("/", c.guard("staff", pages.home)),
+        Route("/login", c.guard("anon", pages.login_form), methods=["GET"]),
+        Route("/login", c.guard("anon", pages.login), methods=["POST"]),
+        Route("/logout", c.guard("staff", pages.logout), methods=["POST"]),
+        Route("/queue", c.guard("staff", pages.queue)),
+        Route("/queue/bulk-approve", c.guard("staff", pages.bulk_approve), methods=["POST"]),
+        Route("/followups/{fid:int}", c.guard("staff", pages.followup)),
+        Route("/followups/{fid:int}/{action}", c.guard("staff", pages.act), methods=["POST"]),
+        Route("/people/{pid:int}", c.guard("staff", pages.person)),
+        Route("/people/{pid:int}/{action}", c.guard("staff", pages.person_act), methods=["POST"]),
+        Route("/ideas", c.guard("owner", pages.ideas)),
+        Route("/ideas/merge", c.guard("owner", pages.ideas_merge), methods=["POST"]),
+        Route("/ideas/undo/{mid:int}", c.guard("owner", pages.ideas_undo), methods=["POST"]),
+        Route("/dashboard", c.guard("staff", pages.dashboard)),
+        Route("/admin/users", c.guard("admin", pages.users)),
+        Route("/admin/users", c.guard("admin", pages.users_add), methods=["POST"]),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+
+    async def refused(request: Request, exc: Exception) -> Response:
+        # A use case said no (unknown id, bad input): one line, never a traceback.
+        return HTMLResponse(html_escape(str(exc)), 400 if not isinstance(exc, NotFound) else 404)
+
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(BaseHTTPMiddleware, dispatch=_headers)],
+        exception_handlers={SimakError: refused},
+    )
+
+
+async def _headers(request: Request, call_next: Handler) -> Response:
+    response = await call_next(request)
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    return response

@@ -1,0 +1,71 @@
+"""Signed session cookies and CSRF tokens (HMAC-SHA256 with the console's secret).
+
+A session is ``{"sid": random, "uid": user id or None}``; its CSRF token is an HMAC of the
+sid, so a token is only good for the session it was issued to. Signing in issues a new sid.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from dataclasses import dataclass
+
+COOKIE = "simak_session"
+MAX_AGE = 12 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """What the cookie carries."""
+
+    sid: str
+    uid: int | None
+    issued: int
+
+
+class Signer:
+    """Signs and checks session cookies and CSRF tokens with one secret."""
+
+    def __init__(self, secret: str) -> None:
+        self._key = hashlib.sha256(secret.encode()).digest()
+
+    def _mac(self, purpose: str, data: str) -> str:
+        return hmac.new(self._key, f"{purpose}:{data}".encode(), hashlib.sha256).hexdigest()
+
+    def new(self, uid: int | None) -> Session:
+        """A fresh session (new sid)."""
+        return Session(secrets.token_urlsafe(18), uid, int(time.time()))
+
+    def dump(self, session: Session) -> str:
+        """The cookie value."""
+        body = json.dumps({"sid": session.sid, "uid": session.uid, "t": session.issued})
+        payload = base64.urlsafe_b64encode(body.encode()).decode()
+        return f"{payload}.{self._mac('session', payload)}"
+
+    def load(self, value: str | None) -> Session | None:
+        """The session in a cookie value, or None if absent, forged or expired."""
+        if not value or "." not in value:
+            return None
+        payload, mac = value.rsplit(".", 1)
+        if not hmac.compare_digest(mac, self._mac("session", payload)):
+            return None
+        try:
+            data = json.loads(base64.urlsafe_b64decode(payload.encode()))
+            session = Session(str(data["sid"]), data["uid"], int(data["t"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+        if session.issued + MAX_AGE < time.time():
+            return None
+        return session
+
+    def csrf(self, session: Session) -> str:
+        """The CSRF token for ``session``."""
+        return self._mac("csrf", session.sid)
+
+    def csrf_ok(self, session: Session, token: str | None) -> bool:
+        """Whether ``token`` belongs to ``session``."""
+        return bool(token) and hmac.compare_digest(str(token), self.csrf(session))

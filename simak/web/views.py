@@ -1,0 +1,306 @@
+"""Page handlers: read a form, call one use case, render a template or redirect."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from common.errors import ConflictError, SimakError, UsageError
+from common.records import LABELS
+from simak.app import App
+from simak.usecases import followups, idea_board, people, reports
+from simak.usecases import users as user_uc
+from simak.usecases.correct import correct
+from simak.usecases.send import send_one
+from simak.web.charts import bar_chart
+
+if TYPE_CHECKING:
+    from simak.web.server import Console
+
+PAGE_SIZE = 50
+STALE = "changed since you opened it"
+
+
+def safe_url(url: object) -> str | None:
+    """``url`` if it is http(s), else None (no javascript:, data:, ...)."""
+    text = str(url or "").strip()
+    return text if urlsplit(text).scheme.lower() in ("http", "https") else None
+
+
+def when_filter(app: App) -> Callable[[datetime | None], str]:
+    """Times in the business's time zone."""
+    tz: ZoneInfo = app.settings.zone
+
+    def when(value: datetime | None) -> str:
+        if value is None:
+            return "-"
+        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+    return when
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json(v) for v in value]
+    return value
+
+
+async def call(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    return await run_in_threadpool(func, *args, **kwargs)
+
+
+def _back(path: str, msg: str) -> RedirectResponse:
+    return RedirectResponse(f"{path}?msg={quote(msg[:300])}", 303)
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+class Pages:
+    """Handlers bound to one console."""
+
+    def __init__(self, console: Console) -> None:
+        self.c = console
+        self.app = console.app
+
+    def _actor(self, request: Request) -> str:
+        return str(request.state.user.name)
+
+    # --- sign-in ----------------------------------------------------------------------
+
+    async def home(self, request: Request) -> Response:
+        role = request.state.user.role
+        return RedirectResponse("/ideas" if role == "owner" else "/queue", 303)
+
+    async def login_form(self, request: Request) -> Response:
+        return self.c.render(request, "login.html", error=None)
+
+    async def login(self, request: Request) -> Response:
+        form = await self.c.form(request)
+        name, password = form.get("username", ""), form.get("password", "")
+        address = request.client.host if request.client else "unknown"
+        try:
+            user = await call(user_uc.login, self.app, name, password, address)
+        except user_uc.LoginRefused as exc:
+            return self.c.render(request, "login.html", 401, error=str(exc))
+        session = self.c.signer.new(user.id)  # a new sid: no session fixation
+        response = RedirectResponse("/ideas" if user.role == "owner" else "/queue", 303)
+        self.c.set_cookie(response, session)
+        return response
+
+    async def logout(self, request: Request) -> Response:
+        response = RedirectResponse("/login", 303)
+        self.c.set_cookie(response, self.c.signer.new(None))
+        return response
+
+    # --- the queue --------------------------------------------------------------------
+
+    async def queue(self, request: Request) -> Response:
+        status = request.query_params.get("status") or None
+        label = request.query_params.get("label") or None
+        statuses = (status,) if status else None
+        limit = PAGE_SIZE if not label else None
+        items = await call(reports.queue, self.app, statuses=statuses, limit=limit)
+        if label:
+            items = [i for i in items if i.label == label][:PAGE_SIZE]
+        if request.query_params.get("format") == "json":
+            return JSONResponse([_json(asdict(i)) for i in items])
+        return self.c.render(
+            request,
+            "queue.html",
+            items=items,
+            status=status or "",
+            label=label or "",
+            labels=LABELS,
+            statuses=reports.FOLLOWUP_STATUSES,
+            msg=request.query_params.get("msg"),
+        )
+
+    async def bulk_approve(self, request: Request) -> Response:
+        form = await request.form()
+        versions: dict[int, int] = {}
+        for raw in form.getlist("selected"):
+            fid, _, version = str(raw).partition(":")
+            if fid.isdigit() and version.isdigit():
+                versions[int(fid)] = int(version)
+        result = await call(
+            followups.approve_many, self.app, list(versions), self._actor(request), versions
+        )
+        refused = "; ".join(f"#{fid}: {why}" for fid, why in result.refused)
+        msg = f"approved {len(result.done)} of {len(versions)}" + (
+            f"; refused {refused}" if refused else ""
+        )
+        return _back("/queue", msg)
+
+    # --- one follow-up ------------------------------------------------------------------
+
+    async def followup(self, request: Request, **extra: Any) -> Response:
+        fid = int(request.path_params["fid"])
+        view = await call(followups.show, self.app, fid)
+        return self.c.render(
+            request,
+            "followup.html",
+            extra.pop("status", 200),
+            view=view,
+            item=view.item,
+            labels=LABELS,
+            msg=extra.pop("msg", request.query_params.get("msg")),
+            **extra,
+        )
+
+    async def act(self, request: Request) -> Response:
+        fid = int(request.path_params["fid"])
+        action = str(request.path_params["action"])
+        form = await self.c.form(request)
+        version = _int(form.get("version"))
+        who = self._actor(request)
+        try:
+            msg = await call(self._do, action, fid, form, version, who)
+        except ConflictError as exc:
+            text = str(exc)
+            if STALE not in text:
+                text = f"{text} ({STALE}?)"
+            return await self.followup(
+                request,
+                status=409,
+                msg=text,
+                stale=True,
+                seen_draft=form.get("draft"),
+                seen_version=version,
+            )
+        except SimakError as exc:
+            return _back(f"/followups/{fid}", str(exc))
+        target = "/queue" if form.get("next") == "queue" else f"/followups/{fid}"
+        return _back(target, msg)
+
+    def _do(
+        self, action: str, fid: int, form: dict[str, str], version: int | None, who: str
+    ) -> str:
+        app = self.app
+        if action == "approve":
+            return followups.approve(app, fid, who, version).message
+        if action == "edit":
+            changed = followups.edit(
+                app, fid, form.get("draft", ""), form.get("subject"), who, version
+            )
+            if form.get("then") == "approve":
+                return followups.approve(app, fid, who, changed.version).message
+            return changed.message
+        if action == "send":
+            done = send_one(app, fid, who, version)
+            return f"follow-up {fid}: {done.outcome} via {done.channel}" + (
+                f" (provider id {done.external_id})" if done.external_id else ""
+            )
+        if action == "snooze":
+            hours = float(form.get("hours") or 24)
+            return followups.snooze_for(app, fid, hours, who, version).message
+        if action == "dismiss":
+            return followups.dismiss(app, fid, who, form.get("reason") or None, version).message
+        if action == "retry":
+            return followups.retry(app, fid, who, version).message
+        if action == "correct":
+            mention = _int(form.get("mention_id"))
+            if mention is None:
+                raise UsageError("this follow-up answers no post; nothing to relabel")
+            chosen = tuple(lbl for lbl in LABELS if form.get(f"label_{lbl}"))
+            done_c = correct(app, mention, chosen, who)
+            return f"labels of post {mention}: {', '.join(chosen) or 'other'} ({done_c.outcome})"
+        raise UsageError(f"unknown action {action!r}")
+
+    # --- people ---------------------------------------------------------------------------
+
+    async def person(self, request: Request) -> Response:
+        view = await call(people.show, self.app, int(request.path_params["pid"]))
+        return self.c.render(
+            request, "person.html", person=view, msg=request.query_params.get("msg")
+        )
+
+    async def person_act(self, request: Request) -> Response:
+        pid = int(request.path_params["pid"])
+        action = str(request.path_params["action"])
+        form = await self.c.form(request)
+        who = self._actor(request)
+        if action == "note":
+            await call(people.note, self.app, pid, form.get("text", ""), who)
+            msg = "note added"
+        elif action == "do-not-contact":
+            await call(people.do_not_contact, self.app, pid, who, form.get("reason") or None)
+            msg = "marked: do not contact"
+        else:
+            raise UsageError(f"unknown action {action!r}")
+        return _back(f"/people/{pid}", msg)
+
+    # --- ideas ------------------------------------------------------------------------------
+
+    async def ideas(self, request: Request) -> Response:
+        board = await call(idea_board.board, self.app, limit=PAGE_SIZE)
+        return self.c.render(
+            request, "ideas.html", board=board, msg=request.query_params.get("msg")
+        )
+
+    async def ideas_merge(self, request: Request) -> Response:
+        form = await self.c.form(request)
+        kept, gone = _group_id(form.get("kept", "")), _group_id(form.get("merged", ""))
+        group = await call(idea_board.merge, self.app, kept, gone, self._actor(request))
+        return _back("/ideas", f"merged idea {gone} into {group.id}: {group.people} people now")
+
+    async def ideas_undo(self, request: Request) -> Response:
+        gone = int(request.path_params["mid"])
+        kept, back = await call(idea_board.unmerge, self.app, gone, self._actor(request))
+        return _back("/ideas", f"merge undone: idea {back.id} stands alone again beside {kept.id}")
+
+    # --- dashboard and admin ---------------------------------------------------------------
+
+    async def dashboard(self, request: Request) -> Response:
+        stats = await call(reports.stats, self.app)
+        sources = await call(reports.sources, self.app)
+        return self.c.render(
+            request,
+            "dashboard.html",
+            stats=stats,
+            sources=sources,
+            labels_chart=bar_chart("Mentions per label", stats.labels),
+            followups_chart=bar_chart(
+                "Follow-ups per status", {k: v for k, v in stats.followups.items() if v}
+            ),
+        )
+
+    async def users(self, request: Request) -> Response:
+        rows = await call(user_uc.users, self.app)
+        return self.c.render(request, "users.html", users=rows, msg=request.query_params.get("msg"))
+
+    async def users_add(self, request: Request) -> Response:
+        form = await self.c.form(request)
+        await call(
+            user_uc.add,
+            self.app,
+            form.get("name", ""),
+            form.get("role", "staff"),
+            form.get("password", ""),
+            self._actor(request),
+        )
+        return _back("/admin/users", f"user {form.get('name')} added")
+
+
+def _group_id(value: str) -> int:
+    """An idea group id from a form field (a usage error, not a crash, when it is not one)."""
+    try:
+        return int(value)
+    except ValueError:
+        raise UsageError(f"{value!r} is not an idea id; pick one from the board") from None

@@ -1,0 +1,107 @@
+"""Use cases behind the web console, on both backends: users and sign-in limits, and the
+ideas board's recorded, reversible merge."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from simak.app import App
+from simak.cli import app as cli
+from simak.config import load_settings
+from simak.usecases import users
+from tests.core.conftest import Project
+
+
+def _app(project: Project, now: list[datetime]) -> App:
+    env = dict(os.environ)
+    return App(load_settings(project.config, env), project.config, env, clock=lambda: now[0])
+
+
+def test_users_add_list_disable_through_the_cli(project: Project) -> None:
+    added = project.runner.invoke(
+        cli,
+        [
+            "--config",
+            str(project.config),
+            "users",
+            "add",
+            "dina",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        input="s3cret-pass\n",
+    )
+    assert added.exit_code == 0, added.output
+    listed = project.json("users", "list")
+    assert [(u["name"], u["role"], u["disabled"]) for u in listed] == [("dina", "admin", False)]
+    assert "s3cret" not in json.dumps(listed)
+    again = project.runner.invoke(
+        cli,
+        ["--config", str(project.config), "users", "add", "dina", "--password-stdin"],
+        input="another-pass\n",
+    )
+    assert again.exit_code == 2 and "exists already" in again.output
+    bad_role = project.run("users", "add", "x", "--role", "root", "--password-stdin")
+    assert bad_role.exit_code == 2
+    assert project.run("users", "disable", "dina").exit_code == 0
+    assert project.json("users", "list")[0]["disabled"] is True
+
+
+def test_five_failures_lock_the_account_for_fifteen_minutes(project: Project) -> None:
+    now = [datetime(2026, 12, 4, 9, 0, tzinfo=UTC)]
+    app = _app(project, now)
+    users.add(app, "sri", "staff", "right-password", "test")
+    assert users.login(app, "sri", "right-password", "10.0.0.1").name == "sri"
+    for _ in range(5):
+        with pytest.raises(users.LoginRefused, match="wrong user name or password"):
+            users.login(app, "sri", "wrong", "10.0.0.1")
+    with pytest.raises(users.LoginRefused, match="too many failed sign-ins"):
+        users.login(app, "sri", "right-password", "10.0.0.2")  # other address, same account
+    now[0] += timedelta(minutes=16)
+    assert users.login(app, "sri", "right-password", "10.0.0.1").name == "sri"
+
+
+def test_passwords_are_scrypt_hashes_never_the_password() -> None:
+    stored = users.hash_password("correct horse")
+    assert stored.startswith("scrypt$") and "correct horse" not in stored
+    assert users.check_password("correct horse", stored)
+    assert not users.check_password("correct horsE", stored)
+    assert users.hash_password("correct horse") != stored  # salted
+
+
+def test_concurrent_guesses_cannot_outrun_the_limit(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [datetime(2026, 12, 4, 9, 0, tzinfo=UTC)]
+    app = _app(project, now)
+    users.add(app, "sri", "staff", "right-password", "test")
+    checked: list[str] = []
+    real = users.check_password
+
+    def counting(password: str, stored: str) -> bool:
+        checked.append(password)
+        return real(password, stored)
+
+    monkeypatch.setattr(users, "check_password", counting)
+    barrier = threading.Barrier(12)
+
+    def guess(n: int) -> str:
+        barrier.wait()
+        try:
+            users.login(app, "sri", f"guess-{n}", f"10.0.0.{n}")
+        except users.LoginRefused as exc:
+            return str(exc)
+        return "in"
+
+    with ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(guess, range(12)))
+    assert "in" not in answers
+    assert len(checked) <= users.ACCOUNT_LIMIT  # at most five passwords were ever tried
+    assert answers.count("too many failed sign-ins; wait 15 minutes and try again") >= 7

@@ -1,0 +1,182 @@
+"""The acceptance walk in a real headless Chromium: keyboard triage to 'sent' with the
+provider's id, label correction, bulk approval, two staff on one item, hostile text, the
+ideas board's merge and undo, a person's page, the dashboard chart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import expect
+
+from simak.usecases import followups, idea_board, reports
+from storage.corrections import corrections
+from tests.web.conftest import HOSTILE, Console, login, shot
+
+
+def _rows(console: Console) -> list[Any]:
+    return reports.queue(console.app, limit=50)
+
+
+def _open_item(console: Console, text: str) -> int:
+    return next(i.id for i in reports.queue(console.app, limit=None) if text in i.text)
+
+
+def test_keyboard_triage_edit_approve_send_shows_sent_with_provider_id(
+    console: Console, browser: Any
+) -> None:
+    page = login(browser, console.base, "sri")
+    expect(page).to_have_url(f"{console.base}/queue")
+    shot(page, "queue")
+    rows = page.locator("#queue tr.item")
+    expect(rows.nth(0)).to_have_class("item current")
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    expect(rows.nth(1)).to_have_class("item current")
+    fid = int(rows.nth(1).get_attribute("data-id") or 0)
+    page.keyboard.press("e")
+    page.wait_for_url(f"**/followups/{fid}?edit=1")
+    page.wait_for_load_state()
+    assert page.evaluate("() => document.activeElement.id") == "draft"
+    page.keyboard.press("Control+a")
+    page.keyboard.type("Mohon maaf atas pesanannya, kami bantu cek sekarang. — Dina")
+    page.keyboard.press("Control+Enter")  # save and approve
+    expect(page.locator("#state")).to_have_text("approved")
+    shot(page, "followup-approved")
+    page.keyboard.press("s")  # send through the configured (test) channel
+    expect(page.locator("#state")).to_have_text("sent")
+    expect(page.locator("#deliveries .delivery-status").last).to_have_text("sent")
+    provider_id = page.locator("#deliveries .provider-id").last.inner_text()
+    assert provider_id.startswith("prov-")
+    shot(page, "followup-sent")
+    sent = console.channel.sent[-1]
+    assert "kami bantu cek sekarang" in sent.body
+    assert followups.show(console.app, fid).item.external_id == provider_id
+    # 'a' on the queue approves the current row and stays on the queue
+    page.goto(f"{console.base}/queue")
+    target = int(page.locator("#queue tr.item.current").get_attribute("data-id") or 0)
+    page.keyboard.press("a")
+    expect(page.locator("#flash")).to_contain_text(f"follow-up {target}: approved")
+    assert followups.show(console.app, target).item.status == "approved"
+
+
+def test_correcting_a_label_is_stored(console: Console, browser: Any) -> None:
+    page = login(browser, console.base, "sam")
+    fid = _open_item(console, "oat milk to the menu")
+    page.goto(f"{console.base}/followups/{fid}")
+    page.check("#correct input[name=label_complaint]")
+    page.uncheck("#correct input[name=label_idea]")
+    page.click("#correct button[type=submit]")
+    expect(page.locator("#flash")).to_contain_text("complaint")
+    item = followups.show(console.app, fid).item
+    with console.app.db.read() as session:
+        stored = [c for c in corrections(session) if c.mention_id == item.mention_id]
+    assert [(c.labels, c.corrected_by) for c in stored] == [(("complaint",), "sam")]
+
+
+def test_bulk_approve_five_with_the_keyboard(console: Console, browser: Any) -> None:
+    page = login(browser, console.base, "sri")
+    rows = page.locator("#queue tr.item")
+    open_rows = [
+        i for i in range(rows.count()) if rows.nth(i).get_attribute("data-status") == "open"
+    ]
+    chosen = open_rows[:5]
+    assert len(chosen) == 5
+    page.evaluate("sessionStorage.setItem('simak-queue-index', '0')")
+    page.reload()
+    current = 0
+    for index in chosen:
+        for _ in range(index - current):
+            page.keyboard.press("j")
+        current = index
+        page.keyboard.press("x")
+    expect(page.locator("#selected-count")).to_have_text("5")
+    ids = [int(rows.nth(i).get_attribute("data-id") or 0) for i in chosen]
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.keyboard.press("A")
+    expect(page.locator("#flash")).to_contain_text("approved 5 of 5")
+    shot(page, "queue-bulk")
+    assert {followups.show(console.app, i).item.status for i in ids} == {"approved"}
+
+
+def test_two_sessions_the_stale_one_is_refused_and_nothing_unseen_is_sent(
+    console: Console, browser: Any
+) -> None:
+    fid = _open_item(console, "pesanan nomor 11")
+    first, second = login(browser, console.base, "sri"), login(browser, console.base, "sam")
+    second_tab = second.context.new_page()  # the same person, a second tab left open
+    for page in (first, second, second_tab):
+        page.goto(f"{console.base}/followups/{fid}")
+    first.fill("#draft", "Versi Sri: kami sudah proses refund Anda.")
+    first.click("#save-approve")
+    expect(first.locator("#state")).to_have_text("approved")
+    sent_before = len(console.channel.sent)
+    second.fill("#draft", "Versi Sam: hubungi kami lewat DM.")
+    second.click("#save-approve")
+    expect(second.locator("#stale")).to_contain_text("Changed since you opened it")
+    expect(second.locator("#flash")).to_contain_text("changed since you opened it")
+    shot(second, "followup-stale")
+    # a send from the tab still showing the old draft is refused as well
+    second_tab.locator("form.act-send button").click()
+    expect(second_tab.locator("#flash")).to_contain_text("changed since you opened it")
+    item = followups.show(console.app, fid).item
+    assert item.status == "approved" and item.draft.startswith("Versi Sri")
+    assert len(console.channel.sent) == sent_before  # nothing went out
+
+
+def test_hostile_text_renders_inert_and_literal(console: Console, browser: Any) -> None:
+    page = login(browser, console.base, "sri")
+    fid = _open_item(console, "{{7*7}}")
+    person = followups.show(console.app, fid).item.person_id
+    for path in (f"/followups/{fid}", "/queue?status=open", f"/people/{person}"):
+        page.goto(f"{console.base}{path}")
+        assert page.evaluate("window.__xss") is None  # no script ran, no onerror fired
+        assert page.locator("img").count() == 0
+        assert page.locator("a[href^='javascript']").count() == 0
+        body = page.locator("body").inner_text()
+        assert "<script>window.__xss = 1</script>" in body and "{{7*7}}" in body
+        assert "49 saya kecewa" not in body and "{{7*7}} saya kecewa" in body
+        assert page.locator("b", has_text="Evil").count() == 0  # the name stays text too
+    assert HOSTILE.split(" saya")[0] in page.locator("body").inner_text()
+    shot(page, "hostile")
+
+
+def test_ideas_merge_and_undo(console: Console, browser: Any) -> None:
+    page = login(browser, console.base, "olga")
+    expect(page).to_have_url(f"{console.base}/ideas")
+    groups = page.locator("#ideas tr.group")
+    before = groups.count()
+    assert before >= 2
+    keys = [groups.nth(i).get_attribute("data-key") for i in range(2)]
+    page.select_option("#kept", keys[0])
+    page.select_option("#merged", keys[1])
+    page.click("#merge button[type=submit]")
+    expect(page.locator("#flash")).to_contain_text("merged")
+    expect(groups).to_have_count(before - 1)
+    shot(page, "ideas-merged")
+    page.locator("#merges button.undo").first.click()
+    expect(page.locator("#flash")).to_contain_text("undone")
+    expect(groups).to_have_count(before)
+    assert {str(g.id) for g in idea_board.board(console.app)} >= set(keys)
+    assert not any(g.merged for g in idea_board.board(console.app))
+    shot(page, "ideas")
+
+
+def test_person_page_and_dashboard_chart(console: Console, browser: Any) -> None:
+    page = login(browser, console.base, "sri")
+    fid = _open_item(console, "pesanan nomor 3 ")
+    page.goto(f"{console.base}/followups/{fid}")
+    page.click("#person-link")
+    expect(page.locator("#person-name")).to_have_text("Customer 3")
+    expect(page.locator("#handles")).to_contain_text("cust3")
+    expect(page.locator("#followups")).to_contain_text(f"#{fid}")
+    page.fill("input[name=reason]", "asked us to stop")
+    page.click("text=Do not contact")
+    expect(page.locator("#dnc")).to_contain_text("asked us to stop")
+    shot(page, "person")
+    page.goto(f"{console.base}/dashboard")
+    bars = page.locator("#labels-chart svg rect.bar")
+    assert bars.count() >= 2
+    assert page.locator("#labels-chart svg").bounding_box()["height"] > 100  # type: ignore[index]
+    expect(page.locator("#labels-chart table")).to_contain_text("complaint")
+    shot(page, "dashboard")
