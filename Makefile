@@ -51,7 +51,7 @@ security: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	mkdir -p reports
-	$(BIN)/python benchmarks/bench_classifier.py --out reports/bench.json
+	scripts/with-postgres $(BIN)/python benchmarks/run.py --out reports/bench.json
 
 eval: $(VENV)/.installed-dev
 	mkdir -p reports
