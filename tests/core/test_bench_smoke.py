@@ -8,11 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from benchmarks.run import SECTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.timeout(900)  # three sections, each starting `simak` processes
 def test_quick_bench_reports_every_section(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     proc = subprocess.run(
