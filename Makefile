@@ -50,12 +50,11 @@ security: $(VENV)/.installed-dev
 	$(BIN)/python -m bandit --version >/dev/null 2>&1 || $(BIN)/pip install -q bandit
 	$(BIN)/python -m bandit -q -r listeners simak/yamlsafe.py
 
-# Every section (classifier, poll end to end on SQLite and PostgreSQL, sends, …) in one
-# JSON report; BENCH_MENTIONS=10000 make bench for a shorter poll section.
-BENCH_MENTIONS ?= 100000
+# Every section (classifier, poll end to end on SQLite and PostgreSQL, sends, the console,
+# the ideas board) in one JSON report, reports/bench.json (benchmarks/README.md).
 bench: $(VENV)/.installed-dev
 	mkdir -p reports
-	scripts/with-postgres $(BIN)/python benchmarks/run.py --mentions $(BENCH_MENTIONS) --out reports/bench.json
+	scripts/with-postgres $(BIN)/python benchmarks/run.py --out reports/bench.json
 
 eval: $(VENV)/.installed-dev
 	mkdir -p reports

@@ -232,12 +232,25 @@ def _pg_database(admin_url: str) -> str:
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
+def _scale(factor: float) -> None:
+    """Shrink the data set for a smoke run (this script's own constants, nothing else)."""
+    global MENTIONS, FOLLOWUPS, IDEAS, GROUPS  # noqa: PLW0603
+    FOLLOWUPS = max(10, int(FOLLOWUPS * factor))
+    MENTIONS = FOLLOWUPS * 5
+    IDEAS = max(10, int(IDEAS * factor)) // 10 * 10
+    GROUPS = max(2, int(GROUPS * factor))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", help="write the JSON here (default: stdout)")
     parser.add_argument("--pg-url", default=os.environ.get("SIMAK_TEST_PG_URL"))
     parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="data size as a fraction (smoke runs: 0.01)"
+    )
     args = parser.parse_args()
+    _scale(args.scale)
     result: dict[str, Any] = {
         "mentions": MENTIONS,
         "open_followups": FOLLOWUPS,

@@ -1,109 +1,92 @@
-"""`make bench`: every benchmark section in its own process, one JSON report.
+"""Simak's speed, as one JSON report: every section, or those asked for.
 
-    scripts/with-postgres .venv/bin/python benchmarks/run.py --out reports/bench.json
-    python benchmarks/run.py --sections sends --followups 200      # one quick section
+    python benchmarks/run.py [--sections classifier,poll_e2e,sends] [--quick]
+                             [--size N | --size SECTION=N ...] [--out reports/bench.json]
 
-A section is a command that prints one JSON object as its last line of output; add one
-to ``sections()``. PostgreSQL sections run when ``SIMAK_TEST_PG_URL`` is set (as
-``scripts/with-postgres`` does) and are reported as skipped otherwise. Figures are from
-this machine, in this run: compare ratios measured in one run, not runs on different days.
+Each section is a module in ``benchmarks/sections/`` with ``NAME`` and ``run(ctx)``
+returning a JSON-able dict (see benchmarks/README.md). PostgreSQL figures need the admin
+URL of a throwaway server in SIMAK_TEST_PG_URL (``scripts/with-postgres`` sets it; ``make
+bench`` runs this under it); without one those parts say "skipped".
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
-import platform
-import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import PG_ENV, Context, machine
+
+#: Section name → module; add a section by adding a module and a line here.
+SECTIONS = {
+    "classifier": "benchmarks.sections.classifier",
+    "poll_e2e": "benchmarks.sections.poll_e2e",
+    "sends": "benchmarks.sections.sends",
+    "console": "benchmarks.sections.console",
+    "ideas": "benchmarks.sections.ideas",
+}
 
 
-def sections(args: argparse.Namespace) -> dict[str, list[str]]:
-    """Section name -> the command that prints its JSON."""
-    py = [sys.executable]
-    out: dict[str, list[str]] = {
-        "classifier": [*py, str(HERE / "bench_classifier.py"), "--out", str(args.tmp)],
-    }
-    for backend in ("sqlite", "postgresql"):
-        out[f"poll_{backend}"] = [
-            *py,
-            str(HERE / "bench_pipeline.py"),
-            "poll",
-            "--mentions",
-            str(args.mentions),
-            "--backend",
-            backend,
-        ]
-        out[f"sends_{backend}"] = [
-            *py,
-            str(HERE / "bench_pipeline.py"),
-            "sends",
-            "--followups",
-            str(args.followups),
-            "--backend",
-            backend,
-        ]
-    for extra in ("bench_console.py", "bench_ideas.py"):
-        if (HERE / extra).exists():
-            out[extra.removeprefix("bench_").removesuffix(".py")] = [*py, str(HERE / extra)]
-    return out
+def _sizes(values: list[str]) -> dict[str, int]:
+    sizes: dict[str, int] = {}
+    for value in values:
+        name, _, n = value.rpartition("=")
+        sizes[name or "*"] = int(n)
+    return sizes
 
 
-def run_section(command: list[str]) -> dict[str, Any]:
-    """Run one section; its JSON, or why it failed (one line)."""
+def run(names: list[str], quick: bool, sizes: dict[str, int], repeats: int) -> dict[str, Any]:
+    """Run the sections in order, each in its own scratch folder; the whole report."""
     started = time.perf_counter()
-    proc = subprocess.run(command, capture_output=True, text=True, check=False)
-    seconds = round(time.perf_counter() - started, 1)
-    if proc.returncode != 0:
-        lines = (proc.stderr or proc.stdout).strip().splitlines()
-        return {"error": lines[-1] if lines else f"exit {proc.returncode}", "seconds": seconds}
-    text = proc.stdout.strip()
-    for candidate in (text, text.splitlines()[-1] if text else ""):
-        try:
-            result: dict[str, Any] = json.loads(candidate)
-        except json.JSONDecodeError:
-            continue
-        return {**result, "section_seconds": seconds}
-    return {"error": "printed no JSON", "seconds": seconds}
+    report: dict[str, Any] = {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "quick": quick,
+        "machine": machine(),
+        "sections": {},
+    }
+    for name in names:
+        module = importlib.import_module(SECTIONS[name])
+        with tempfile.TemporaryDirectory(prefix=f"simak-bench-{name}-") as tmp:
+            ctx = Context(
+                tmp=Path(tmp), quick=quick, size=sizes.get(name, sizes.get("*")),
+                repeats=repeats, pg_url=os.environ.get(PG_ENV),
+            )  # fmt: skip
+            section_started = time.perf_counter()
+            result = module.run(ctx)
+            result["section_s"] = round(time.perf_counter() - section_started, 1)
+        report["sections"][name] = result
+    report["total_s"] = round(time.perf_counter() - started, 1)
+    return report
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    """Parse the options, run, write the report (and print it)."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--sections", default=",".join(SECTIONS))
+    parser.add_argument("--quick", action="store_true", help="a smoke run: tiny sizes, seconds")
+    parser.add_argument("--size", action="append", default=[], help="N or SECTION=N")
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", type=Path, default=Path("reports/bench.json"))
-    parser.add_argument("--sections", help="comma-separated names (default: all)")
-    parser.add_argument("--mentions", type=int, default=100_000, help="poll sections' size")
-    parser.add_argument("--followups", type=int, default=1000, help="sends sections' size")
     args = parser.parse_args()
+    names = [n.strip() for n in args.sections.split(",") if n.strip()]
+    unknown = [n for n in names if n not in SECTIONS]
+    if unknown:
+        parser.error(f"unknown section(s) {', '.join(unknown)}; known: {', '.join(SECTIONS)}")
+    report = run(names, args.quick, _sizes(args.size), args.repeats)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.tmp = args.out.with_suffix(".classifier.json")
-    chosen = sections(args)
-    if args.sections:
-        wanted = set(args.sections.split(","))
-        unknown = wanted - set(chosen)
-        if unknown:
-            raise SystemExit(f"unknown sections {sorted(unknown)}; known: {sorted(chosen)}")
-        chosen = {k: v for k, v in chosen.items() if k in wanted}
-    report: dict[str, Any] = {
-        "started": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-    }
-    for name, command in chosen.items():
-        if name.endswith("_postgresql") and not os.environ.get("SIMAK_TEST_PG_URL"):
-            report[name] = {"skipped": "no PostgreSQL (run under scripts/with-postgres)"}
-            continue
-        print(f"bench: {name}…", file=sys.stderr, flush=True)
-        report[name] = run_section(command)
-        print(f"bench: {name}: {json.dumps(report[name])}", file=sys.stderr, flush=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    args.tmp.unlink(missing_ok=True)
-    print(json.dumps(report, indent=2))
+    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    print(json.dumps(report, indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":

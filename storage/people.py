@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import insert as sa_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -83,13 +84,66 @@ def handles_for(
         )
         known.update(((h.platform, h.key), h) for h in rows)
     out: dict[str, tuple[int | None, int | None]] = {}
+    first_seen: list[Author] = []
     for key, author in by_key.items():
         handle = known.get((author.platform, key.partition(":")[2]))
         if handle is not None:
             _refresh(session, handle, author)
             out[key] = (handle.id, handle.person_id)
-        else:
+        elif author.email:  # may link to a known person by email: under its own lock
             out[key] = handle_for(session, author, now)
+        else:
+            first_seen.append(author)
+    out.update(_create_handles(session, first_seen, now))
+    return out
+
+
+def _create_handles(
+    session: Session, authors: Sequence[Author], now: datetime
+) -> dict[str, tuple[int | None, int | None]]:
+    """People and handles for authors seen for the first time (no email to link by), in a
+    few statements per page. A handle an overlapping run created first wins (the insert
+    does nothing on conflict): ours is dropped with its spare person, theirs is used."""
+    if not authors:
+        return {}
+    person_ids = list(
+        session.scalars(
+            sa_insert(Person).returning(Person.id, sort_by_parameter_order=True),
+            [{"display_name": a.display_name or a.handle, "created_at": now} for a in authors],
+        )
+    )
+    rows = [
+        {
+            "person_id": person_id,
+            "platform": a.platform,
+            "key": a.key.partition(":")[2],
+            **{name: getattr(a, name) for name in (*_REFRESHED, "user_id")},
+        }
+        for a, person_id in zip(authors, person_ids, strict=True)
+    ]
+    inserted = session.execute(
+        insert(session, Handle)
+        .on_conflict_do_nothing(index_elements=["platform", "key"])
+        .returning(Handle.id, Handle.platform, Handle.key, Handle.person_id),
+        rows,
+    ).all()
+    ours = {(r.platform, r.key): (r.id, r.person_id) for r in inserted}
+    out: dict[str, tuple[int | None, int | None]] = {}
+    spare: list[int] = []
+    for author, person_id in zip(authors, person_ids, strict=True):
+        pair = (author.platform, author.key.partition(":")[2])
+        if pair in ours:
+            out[author.key] = ours[pair]
+            continue
+        spare.append(person_id)
+        row = session.execute(
+            select(Handle.id, Handle.person_id).where(
+                Handle.platform == pair[0], Handle.key == pair[1]
+            )
+        ).one()
+        out[author.key] = (row.id, row.person_id)
+    if spare:
+        session.execute(delete(Person).where(Person.id.in_(spare)))
     return out
 
 
