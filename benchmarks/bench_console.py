@@ -234,7 +234,7 @@ def _pg_database(admin_url: str) -> str:
 
 def _scale(factor: float) -> None:
     """Shrink the data set for a smoke run (this script's own constants, nothing else)."""
-    global MENTIONS, FOLLOWUPS, IDEAS, GROUPS  # noqa: PLW0603
+    global MENTIONS, FOLLOWUPS, IDEAS, GROUPS
     FOLLOWUPS = max(10, int(FOLLOWUPS * factor))
     MENTIONS = FOLLOWUPS * 5
     IDEAS = max(10, int(IDEAS * factor)) // 10 * 10
