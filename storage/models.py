@@ -501,6 +501,34 @@ class Digest(Base):
     detail: Mapped[str | None] = mapped_column(Text)
 
 
+class Alert(Base):
+    """A spike in one label of one brand: claimed once per brand, label and business day (a
+    constraint), then sent to the team through the digest's channel."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("brand", "label", "day", name="uq_alerts_brand_label_day"),
+        CheckConstraint(
+            one_of("status", ("sending", "sent", "noted", "failed", "unknown")),
+            name="ck_alerts_status",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(String(16))
+    day: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD in the business's timezone
+    observed: Mapped[int] = mapped_column(Integer)
+    baseline: Mapped[float] = mapped_column(Float)
+    p_value: Mapped[float] = mapped_column(Float)
+    method: Mapped[str] = mapped_column(String(16))  # poisson or negbin
+    status: Mapped[str] = mapped_column(String(16))
+    holder: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
 class AuditLog(Base):
     """Who did what, for anything that changes state a person would care about."""
 

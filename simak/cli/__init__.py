@@ -18,6 +18,7 @@ from simak.cli.reminders import reminders, vouchers_app
 from simak.cli.send import send
 from simak.cli.stats import sources, stats
 from simak.cli.train import train
+from simak.cli.worker import alerts, worker
 
 app = typer.Typer(
     name="simak",
@@ -46,6 +47,8 @@ app.command()(reminders)
 app.command()(forget)
 app.command()(digest)
 app.command()(purge)
+app.command()(worker)
+app.command()(alerts)
 app.command()(ideas)
 app.command()(stats)
 app.command()(sources)

@@ -64,7 +64,7 @@ def _one(app: App, brand: str) -> DigestResult:
             digests.finish(session, claimed, "empty", "a quiet day: nothing sent", now)
         return DigestResult(brand, day.isoformat(), "quiet", "nothing new today; nothing sent")
     subject, body = _render(app, facts, cfg.lang)
-    outcome, detail = _send(app, brand, day.isoformat(), subject, body)
+    outcome, detail = send_to_team(app, f"simak-digest-{brand}-{day.isoformat()}", subject, body)
     with app.db.session() as session:
         if outcome in ("sent", "unknown"):
             digests.finish(session, claimed, "sent", detail, app.clock())
@@ -98,7 +98,9 @@ def _render(app: App, facts: DigestFacts, lang: str) -> tuple[str, str]:
     return f"{title} — {label} — {facts.day.isoformat()}", body.strip() + "\n"
 
 
-def _send(app: App, brand: str, day: str, subject: str, body: str) -> tuple[str, str]:
+def send_to_team(app: App, key: str, subject: str, body: str) -> tuple[str, str]:
+    """Send one message to the team through the digest's channel (each address once per
+    ``key``): sent, failed (provably not sent) or unknown, with a one-line detail."""
     cfg = app.settings.digest
     assert cfg is not None
     channel = app.channel_set.get(cfg.channel)
@@ -107,7 +109,7 @@ def _send(app: App, brand: str, day: str, subject: str, body: str) -> tuple[str,
     sent = 0
     for recipient in targets:
         message = PrivateMessage(
-            idempotency_key=f"simak-digest-{brand}-{day}-{recipient.email or 'hook'}",
+            idempotency_key=f"{key}-{recipient.email or 'hook'}",
             recipient=recipient,
             subject=subject,
             body=body,
