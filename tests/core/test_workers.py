@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from sqlalchemy import create_engine, text
 
+from storage.db import open_database
 from tests.core.races import no_traceback, run, simak
 from tests.fakes.fixtures import *  # noqa: F403
 from tests.fakes.fixtures import FAKE_ENV, channels_section
@@ -102,6 +103,7 @@ def test_workers_process_every_mention_once_across_a_kill(
     db_url: str, tmp_path: Path, webhook_receiver: WebhookReceiver
 ) -> None:
     config = _project(tmp_path / "p", db_url, webhook_receiver)
+    open_database(db_url).engine.dispose()  # the schema (SQLite: the file) before we look
     started = time.monotonic()
     workers = [simak(config, "worker", extra_env=FAKE_ENV) for _ in range(2)]
     # kill one worker in the middle of the work (some posts routed, some sent)
