@@ -64,6 +64,9 @@ class SourceConfig(_Strict):
     brand: str | None = Field(default=None, description="limit to one brand; default all")
     enabled: bool = True
     options: dict[str, Any] = Field(default_factory=dict)
+    poll_every_s: int | None = Field(
+        default=None, ge=10, description="poll interval for workers; default workers.poll_every_s"
+    )
 
 
 class ClassifierConfig(_Strict):
@@ -111,6 +114,9 @@ class DigestConfig(_Strict):
     )
     channel: Literal["email", "webhook"] = "email"
     lang: Literal["en", "id"] = Field(default="en", description="language of the digest")
+    hour: int = Field(
+        default=8, ge=0, le=23, description="workers send it from this hour (business time)"
+    )
     send_when_quiet: bool = Field(
         default=False, description="also send on a day with nothing new (default: skip it)"
     )
@@ -153,6 +159,13 @@ class AlertsConfig(_Strict):
     )
 
 
+class WorkersConfig(_Strict):
+    """How `simak worker` schedules its work."""
+
+    poll_every_s: int = Field(default=300, ge=10, description="poll each source this often")
+    idle_s: float = Field(default=5.0, gt=0, le=3600, description="sleep when nothing to do")
+
+
 class Settings(_Strict):
     """Everything config.yaml can say."""
 
@@ -167,6 +180,7 @@ class Settings(_Strict):
         default="Asia/Jakarta",
         description="the business's time zone (IANA name): what times show in",
     )
+    workers: WorkersConfig = Field(default_factory=WorkersConfig)
     digest: DigestConfig | None = Field(
         default=None, description="the daily digest for the team (simak digest)"
     )

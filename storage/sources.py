@@ -108,3 +108,8 @@ def source_health(session: Session) -> list[SourceHealth]:
         )
         for s in rows
     ]
+
+
+def last_runs(session: Session) -> dict[str, datetime | None]:
+    """When each known source last ran (a source never polled is absent)."""
+    return {s.name: s.last_run_at for s in session.scalars(select(SourceState))}

@@ -22,6 +22,7 @@ from simak.cli.stats import sources, stats
 from simak.cli.train import train
 from simak.cli.users import users_app
 from simak.cli.web import web
+from simak.cli.worker import worker
 
 app = typer.Typer(
     name="simak",
@@ -51,6 +52,7 @@ app.command()(forget)
 app.command()(digest)
 app.command()(alerts)
 app.command()(purge)
+app.command()(worker)
 app.command()(stats)
 app.command()(sources)
 app.command()(correct)

@@ -28,11 +28,15 @@ class ProcessReport:
 
 
 def classify_pending(
-    app: App, router: Router, progress: Callable[[int, int], None] | None = None
+    app: App,
+    router: Router,
+    progress: Callable[[int, int], None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> ProcessReport:
     """Classify every unclassified mention (claimed batch by batch) and route it.
 
-    ``progress(done, total)`` is called after each batch.
+    ``progress(done, total)`` is called after each batch; ``stop()`` (a worker shutting
+    down) ends the run between batches.
     """
     report = ProcessReport()
     with app.db.read() as session:
@@ -42,7 +46,7 @@ def classify_pending(
     route = BatchRouter(app.settings, router)
     classifier = app.classifier
     done = 0
-    while True:
+    while stop is None or not stop():
         with app.db.session() as session:
             dead = dead_among(claim_holders(session))
             batch = claim_pending(
@@ -69,6 +73,7 @@ def classify_pending(
         done += len(batch)
         if progress is not None:
             progress(min(done, total), max(total, done))
+    return report
 
 
 def _text_for(title: str | None, text: str) -> str:

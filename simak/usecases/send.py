@@ -142,12 +142,16 @@ def send_due(
     limit: int | None = None,
     channels: tuple[str, ...] | None = None,
     on_result: Callable[[Delivered], None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> SendReport:
-    """Send every approved follow-up that may go now, one claim at a time."""
+    """Send every approved follow-up that may go now, one claim at a time (until ``stop()``
+    says a worker is shutting down)."""
     report = SendReport(recovered=recover_stale(app, actor))
     available = _channels(app)
     saturated: dict[str, datetime] = {}
     while limit is None or len(report.results) < limit:
+        if stop is not None and stop():
+            break
         with app.db.session() as session:
             advisory_lock(session, "simak-send-budget")
             saturated = _saturated(session, available, app.clock())

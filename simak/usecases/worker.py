@@ -1,0 +1,156 @@
+"""A worker: the same use cases as the CLI, in a loop. One cycle polls the sources that are
+due (each under its lease), classifies and routes pending mentions (claimed batches),
+sends approved follow-ups (outbox claims), sends the digest from the brand's hour (once a
+day by a constraint) and checks for complaint spikes (once a day by a constraint).
+
+Any number of workers share the work through the database — on PostgreSQL across
+machines, on SQLite on one machine. A killed worker's leases and claims are free at once on
+its host (simak.runs) and elsewhere when they expire; a delivery it left in flight is read
+back or marked unknown, never resent. No promise lives in the worker itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from common.errors import SimakError
+from simak.app import App
+from simak.usecases.alerts import run_alerts
+from simak.usecases.classify import classify_pending
+from simak.usecases.digest import run_digest
+from simak.usecases.ideas import group_pending
+from simak.usecases.poll import build_listeners, one_line, poll_source
+from simak.usecases.send import send_due
+from simak.wiring import build_router
+from storage.sources import last_runs
+
+Log = Callable[[str], None]
+Stop = Callable[[], bool]
+
+
+@dataclass(slots=True)
+class CycleReport:
+    """What one cycle did."""
+
+    polled: int = 0
+    stored: int = 0
+    classified: int = 0
+    routed: int = 0
+    sent: int = 0
+    digests: int = 0
+    alerts: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def busy(self) -> bool:
+        """True when the cycle found work (the next one starts at once)."""
+        return bool(self.stored or self.classified or self.sent)
+
+    def add(self, other: CycleReport) -> None:
+        """Fold ``other`` into this total."""
+        for name in ("polled", "stored", "classified", "routed", "sent", "digests", "alerts"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.failures.extend(other.failures)
+
+
+def run_worker(
+    app: App, *, once: bool, stop: Stop, sleep: Callable[[float], None], log: Log
+) -> CycleReport:
+    """Run cycles until ``stop()`` (or one cycle when ``once``); sleeps when idle."""
+    total = CycleReport()
+    while not stop():
+        report = run_cycle(app, stop, log)
+        total.add(report)
+        if once:
+            break
+        if not report.busy:
+            sleep(app.settings.workers.idle_s)
+    return total
+
+
+def run_cycle(app: App, stop: Stop, log: Log) -> CycleReport:
+    """One pass over every kind of work; each step's failure is one line and the next step
+    (and the next cycle) goes on."""
+    report = CycleReport()
+    steps: list[tuple[str, Callable[[App, CycleReport, Stop], None]]] = [
+        ("poll", _poll_due),
+        ("classify", _classify),
+        ("send", _send),
+        ("digest", _digest),
+        ("alerts", _alerts),
+    ]
+    for name, step in steps:
+        if stop():
+            break
+        seen = len(report.failures)
+        try:
+            step(app, report, stop)
+        except SimakError as exc:
+            report.failures.append(f"{name}: {one_line(exc)}")
+        except Exception as exc:  # one line, no traceback; the next cycle tries again
+            report.failures.append(f"{name}: internal error: {type(exc).__name__}: {one_line(exc)}")
+        for i in range(seen, len(report.failures)):
+            report.failures[i] = app.redact(report.failures[i])
+            log(report.failures[i])
+    return report
+
+
+def due_sources(app: App, now: datetime) -> list[str]:
+    """Sources whose interval has passed since their last run (or that never ran)."""
+    with app.db.read() as session:
+        last = last_runs(session)
+    default = app.settings.workers.poll_every_s
+    out = []
+    for source in app.settings.sources:
+        if not source.enabled:
+            continue
+        every = timedelta(seconds=source.poll_every_s or default)
+        ran = last.get(source.name)
+        if ran is None or now - ran >= every:
+            out.append(source.name)
+    return out
+
+
+def _poll_due(app: App, report: CycleReport, stop: Stop) -> None:
+    due = set(due_sources(app, app.clock()))
+    for listener in build_listeners(app, None):
+        if stop():
+            return
+        if listener.name not in due:
+            continue
+        result = poll_source(app, listener)  # busy (another worker has it): skipped
+        if result.busy:
+            continue
+        report.polled += 1
+        report.stored += result.stored
+        if result.error:
+            report.failures.append(f"source {result.name}: {result.error}")
+
+
+def _classify(app: App, report: CycleReport, stop: Stop) -> None:
+    processed = classify_pending(app, build_router(app), stop=stop)
+    group_pending(app)
+    report.classified += processed.classified
+    report.routed += processed.routed
+
+
+def _send(app: App, report: CycleReport, stop: Stop) -> None:
+    result = send_due(app, "worker", stop=stop)
+    report.sent += result.count("sent") + result.count("handed_to_staff")
+    report.failures.extend(
+        f"follow-up {d.followup_id} via {d.channel}: {d.outcome}: {d.detail}"
+        for d in result.problems
+    )
+
+
+def _digest(app: App, report: CycleReport, stop: Stop) -> None:
+    cfg = app.settings.digest
+    if cfg is None or app.clock().astimezone(app.settings.zone).hour < cfg.hour:
+        return
+    report.digests += sum(r.outcome == "sent" for r in run_digest(app))
+
+
+def _alerts(app: App, report: CycleReport, stop: Stop) -> None:
+    report.alerts += sum(r.outcome in ("sent", "recorded") for r in run_alerts(app))
