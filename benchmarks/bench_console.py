@@ -64,6 +64,7 @@ def build_data(url: str) -> None:
         ConversationPost,
         FollowUp,
         Idea,
+        IdeaGroup,
         MentionRow,
         Person,
     )
@@ -146,12 +147,28 @@ def build_data(url: str) -> None:
             }
         )
         posts += [{"mention_id": first + i, "followup_id": f, "added_at": now} for i in range(per)]
+    groups = [
+        {
+            "id": g,
+            "brand": "kopi-senja",
+            "title": f"Idea {g}",
+            "renamed": False,
+            "status": "new",
+            "space": "bench",
+            "centroid": bytes(16),
+            "size": IDEAS // GROUPS,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for g in range(1, GROUPS + 1)
+    ]
     ideas = [
         {
             "mention_id": m["id"],
             "person_id": m["person_id"],
             "brand": "kopi-senja",
             "group_key": f"g{(m['id'] // (MENTIONS // IDEAS)) % GROUPS}",
+            "group_id": (m["id"] // (MENTIONS // IDEAS)) % GROUPS + 1,
             "title": m["text"],
             "status": "new",
             "created_at": m["created_at"],
@@ -166,6 +183,7 @@ def build_data(url: str) -> None:
             (ClassificationRow, labels),
             (FollowUp, followups),
             (ConversationPost, posts),
+            (IdeaGroup, groups),
             (Idea, ideas),
         ):
             _insert(conn, model.__table__, rows)
