@@ -9,6 +9,7 @@ person merges (Bayu on X and in a review is one person).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -303,9 +304,13 @@ def _person_roots(session: Session) -> dict[int, int]:
 
 
 def board(
-    session: Session, brand: str | None = None, group_id: int | None = None
+    session: Session,
+    brand: str | None = None,
+    group_id: int | None = None,
+    limit: int | None = None,
 ) -> list[GroupView]:
-    """Live groups with their (merged groups') members; people counted once each."""
+    """Live groups with their (merged groups') members; people counted once each. With
+    ``limit``: only the first ``limit`` by :func:`rank`, and only their posts' texts read."""
     query = select(IdeaGroup)
     if brand is not None:
         query = query.where(IdeaGroup.brand == brand)
@@ -320,7 +325,49 @@ def board(
         return gid
 
     wanted = set(groups) if group_id is None else {g for g in groups if root(g) == group_id}
-    members = _members(session, sorted(wanted), _person_roots(session))
+    people = _person_roots(session)
+    if limit is not None:  # a page: pick likely candidates cheaply, then rank them exactly
+        shown = set(_candidates(session, wanted, root, people, 2 * limit + 10))
+        wanted = {g for g in wanted if root(g) in shown}
+    views = _views(groups, wanted, root, _members(session, sorted(wanted), people))
+    return views if limit is None else sorted(views, key=rank)[:limit]
+
+
+def _candidates(
+    session: Session,
+    wanted: set[int],
+    root: Callable[[int], int],
+    people: dict[int, int],
+    n: int,
+) -> list[int]:
+    """The ``n`` root groups most likely first on the board, from plain columns only
+    (askers by person, else by author name; recency by idea id)."""
+    askers: dict[int, set[object]] = defaultdict(set)
+    newest: dict[int, int] = defaultdict(int)
+    rows = session.execute(
+        select(Idea.id, Idea.group_id, Idea.person_id, MentionRow.author_name)
+        .outerjoin(MentionRow, MentionRow.id == Idea.mention_id)
+        .where(Idea.group_id.in_(sorted(wanted)))
+    ).all()
+    for idea_id, gid, pid, author in rows:
+        r = root(gid or 0)
+        askers[r].add(people.get(pid, pid) if pid is not None else f"~{author}")
+        newest[r] = max(newest[r], idea_id)
+    roots = sorted({root(g) for g in wanted})
+    return sorted(roots, key=lambda r: (-len(askers[r]), -newest[r], r))[:n]
+
+
+def rank(group: GroupView) -> tuple[int, float, int]:
+    """Board order: most people first, then the most recently asked, then the oldest id."""
+    return (-group.people, -(group.last_seen.timestamp() if group.last_seen else 0), group.id)
+
+
+def _views(
+    groups: dict[int, IdeaGroup],
+    wanted: set[int],
+    root: Callable[[int], int],
+    members: list[GroupMember],
+) -> list[GroupView]:
     by_root: dict[int, list[GroupMember]] = defaultdict(list)
     for m in members:
         by_root[root(m.group_id)].append(m)
@@ -333,25 +380,30 @@ def board(
 
 
 def _members(session: Session, group_ids: list[int], roots: dict[int, int]) -> list[GroupMember]:
+    """Every idea of ``group_ids`` as plain columns (no ORM objects, no raw payloads: the
+    board reads thousands of them)."""
     if not group_ids:
         return []
     rows = session.execute(
-        select(Idea, MentionRow, Person.display_name)
+        select(
+            Idea.id, Idea.mention_id, Idea.group_id, Idea.person_id, Idea.created_at,
+            MentionRow.author_name, MentionRow.author_handle, MentionRow.platform,
+            MentionRow.text, MentionRow.lang, MentionRow.created_at.label("posted"),
+            Person.display_name,
+        )
         .outerjoin(MentionRow, MentionRow.id == Idea.mention_id)
         .outerjoin(Person, Person.id == Idea.person_id)
         .where(Idea.group_id.in_(group_ids))
         .order_by(Idea.created_at, Idea.id)
-    ).all()
+    ).all()  # fmt: skip
     out = []
-    for idea, mention, name in rows:
-        pid = None if idea.person_id is None else roots.get(idea.person_id, idea.person_id)
+    for r in rows:
+        pid = None if r.person_id is None else roots.get(r.person_id, r.person_id)
         out.append(
             GroupMember(
-                idea.id, idea.mention_id, int(idea.group_id or 0), pid,
-                name or (mention.author_name or mention.author_handle if mention else None) or "?",
-                mention.platform if mention else "", mention.text if mention else "",
-                mention.lang if mention else None,
-                mention.created_at if mention else idea.created_at,
+                r.id, r.mention_id, int(r.group_id or 0), pid,
+                r.display_name or r.author_name or r.author_handle or "?",
+                r.platform or "", r.text or "", r.lang, r.posted or r.created_at,
             )
         )  # fmt: skip
     return out

@@ -35,10 +35,11 @@ def board(
 ) -> list[GroupView]:
     """Live groups, most people first, then most recent."""
     with app.db.read() as session:
+        if not status:  # the page alone: only its posts' texts are read
+            return idea_groups.board(session, brand, limit=limit)
         groups = idea_groups.board(session, brand)
-    if status:
-        groups = [g for g in groups if g.status == status]
-    groups.sort(key=lambda g: (-g.people, -(g.last_seen.timestamp() if g.last_seen else 0), g.id))
+    groups = [g for g in groups if g.status == status]
+    groups.sort(key=idea_groups.rank)
     return groups[:limit]
 
 
