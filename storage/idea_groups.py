@@ -15,7 +15,7 @@ from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import delete, select, update
+from sqlalchemy import String, case, cast, delete, distinct, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from common.errors import ConflictError, NotFound, UsageError
@@ -327,7 +327,7 @@ def board(
     wanted = set(groups) if group_id is None else {g for g in groups if root(g) == group_id}
     people = _person_roots(session)
     if limit is not None:  # a page: pick likely candidates cheaply, then rank them exactly
-        shown = set(_candidates(session, wanted, root, people, 2 * limit + 10))
+        shown = set(_candidates(session, wanted, root, limit + 20))
         wanted = {g for g in wanted if root(g) in shown}
     views = _views(groups, wanted, root, _members(session, sorted(wanted), people))
     return views if limit is None else sorted(views, key=rank)[:limit]
@@ -337,24 +337,29 @@ def _candidates(
     session: Session,
     wanted: set[int],
     root: Callable[[int], int],
-    people: dict[int, int],
     n: int,
 ) -> list[int]:
-    """The ``n`` root groups most likely first on the board, from plain columns only
-    (askers by person, else by author name; recency by idea id)."""
-    askers: dict[int, set[object]] = defaultdict(set)
-    newest: dict[int, int] = defaultdict(int)
+    """The ``n`` root groups most likely first on the board, counted by the database
+    (askers by person, else by author name; recency by idea id; person merges ignored, so
+    a count can only be too high — :func:`board` then ranks the candidates exactly)."""
+    asker = case(
+        (Idea.person_id.is_not(None), cast(Idea.person_id, String)),
+        else_=literal("~") + func.coalesce(MentionRow.author_name, ""),
+    )
     rows = session.execute(
-        select(Idea.id, Idea.group_id, Idea.person_id, MentionRow.author_name)
+        select(Idea.group_id, func.count(distinct(asker)), func.max(Idea.id))
         .outerjoin(MentionRow, MentionRow.id == Idea.mention_id)
         .where(Idea.group_id.in_(sorted(wanted)))
+        .group_by(Idea.group_id)
     ).all()
-    for idea_id, gid, pid, author in rows:
+    askers: dict[int, int] = defaultdict(int)
+    newest: dict[int, int] = defaultdict(int)
+    for gid, count, last in rows:
         r = root(gid or 0)
-        askers[r].add(people.get(pid, pid) if pid is not None else f"~{author}")
-        newest[r] = max(newest[r], idea_id)
+        askers[r] += int(count)
+        newest[r] = max(newest[r], int(last or 0))
     roots = sorted({root(g) for g in wanted})
-    return sorted(roots, key=lambda r: (-len(askers[r]), -newest[r], r))[:n]
+    return sorted(roots, key=lambda r: (-askers[r], -newest[r], r))[:n]
 
 
 def rank(group: GroupView) -> tuple[int, float, int]:

@@ -180,3 +180,12 @@ def test_overlapping_polls_place_every_idea_once(tmp_path: Path, db_url: str) ->
     assert ungrouped == 0 and ideas > 10
     assert all(size == members for _, size, members in sizes)  # no idea counted twice
     assert sum(members for *_, members in sizes) == ideas
+
+
+def test_a_page_of_the_board_is_the_head_of_the_whole_board(tmp_path: Path, db_url: str) -> None:
+    config = demo_project(tmp_path / "demo", db_url)
+    cli(config, "poll")
+    whole = cli(config, "ideas", "--json", "--limit", "1000")
+    for n in (1, 3, 5):  # a page ranks cheap candidates first, then exactly
+        page = cli(config, "ideas", "--json", "--limit", str(n))
+        assert [(g["id"], g["people"]) for g in page] == [(g["id"], g["people"]) for g in whole[:n]]
