@@ -68,6 +68,8 @@ def machine() -> dict[str, Any]:
 
 def _csv(path: Path, col: str, delimiter: str = ",") -> Iterator[str]:
     csv.field_size_limit(10**8)
+    if not path.exists():
+        return
     with path.open(encoding="utf-8", errors="replace", newline="") as f:
         for row in csv.DictReader(f, delimiter=delimiter):
             text = (row.get(col) or "").strip()
@@ -76,6 +78,8 @@ def _csv(path: Path, col: str, delimiter: str = ",") -> Iterator[str]:
 
 
 def _smsa(path: Path) -> Iterator[str]:
+    if not path.exists():
+        return
     with path.open(encoding="utf-8", errors="replace") as f:
         for line in f:
             text = line.rsplit("\t", 1)[0].strip()
@@ -84,6 +88,8 @@ def _smsa(path: Path) -> Iterator[str]:
 
 
 def _annotated(path: Path) -> Iterator[tuple[str, str]]:
+    if not path.exists():
+        return
     with path.open(encoding="utf-8") as f:
         for line in f:
             row = json.loads(line)
@@ -105,8 +111,8 @@ def real_texts() -> list[tuple[str, str]]:
         ],
     ]
     sources = [s for s in sources if s]
-    if not sources:
-        raise SystemExit(f"no real texts under {d}: the benchmark needs ../shared/datasets")
+    if not sources:  # a clone without ../shared: the real posts of the v2 training pool
+        sources = [list(_annotated(ROOT / "classifier" / "data" / "v2" / "pool.jsonl"))]
     out: list[tuple[str, str]] = []
     for i in range(max(len(s) for s in sources)):
         out.extend(s[i] for s in sources if i < len(s))
