@@ -9,6 +9,7 @@ complete one. PostgreSQL migrations take an advisory lock, so two first runs can
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,8 @@ from common.errors import StorageError
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _READ_ONLY = "simak_read_only"
 _MIGRATION_LOCK = 0x51AA_0001  # pg_advisory_xact_lock key for schema changes
+#: How long a run waits for another process's SQLite migration before giving up.
+MIGRATION_WAIT_S = 300.0
 _PASSWORD = re.compile(r"(?<=://)([^:/@\s]*):[^@\s]*@")
 
 
@@ -118,8 +121,23 @@ class Database:
         """The newest schema revision this version of Simak knows."""
         return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
-    def upgrade(self) -> bool:
-        """Bring the schema to the newest revision atomically; True if anything ran."""
+    def upgrade(self, wait_s: float = MIGRATION_WAIT_S) -> bool:
+        """Bring the schema to the newest revision atomically; True if anything ran.
+
+        Another process's migration holds the SQLite write lock for as long as it runs
+        (many seconds on a busy machine, longer than the busy timeout): wait for it up to
+        ``wait_s``, then find the schema done."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                return self._upgrade_once()
+            except StorageError as exc:
+                locked = "locked" in str(exc).lower()
+                if not locked or self.dialect != "sqlite" or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+
+    def _upgrade_once(self) -> bool:
         try:
             with self.engine.connect() as conn:
                 # Table rebuilds must not cascade deletes; settable only outside a transaction,
