@@ -5,7 +5,6 @@ runs on the spike day one."""
 from __future__ import annotations
 
 import json
-import math
 import random
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -22,6 +21,7 @@ from tests.core.races import no_traceback, run, simak
 from tests.fakes.fixtures import *  # noqa: F403
 from tests.fakes.fixtures import FAKE_ENV, email_options
 from tests.fakes.smtp import SmtpSink
+from tests.responder.test_spikes import poisson_draw as _poisson
 
 ZONE = ZoneInfo("Asia/Jakarta")
 COMPLAINT = "{brand} pesanan saya telat dan kopinya dingin, kecewa banget ({n})"
@@ -46,15 +46,6 @@ def _project(root: Path, db_url: str, sink: SmtpSink) -> Path:
     path = root / "config.yaml"
     path.write_text(yaml.safe_dump(config), "utf-8")
     return path
-
-
-def _poisson(rng: random.Random, mean: float) -> int:
-    limit, k, p = math.exp(-mean), 0, 1.0
-    while True:
-        p *= rng.random()
-        if p < limit:
-            return k
-        k += 1
 
 
 def _history(

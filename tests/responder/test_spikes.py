@@ -18,7 +18,8 @@ from responder.spikes import (
 START = date(2026, 1, 5)  # a Monday
 
 
-def _poisson(rng: random.Random, mean: float) -> int:
+def poisson_draw(rng: random.Random, mean: float) -> int:
+    """A Poisson-distributed count (Knuth), for synthetic daily histories."""
     limit, k, p = math.exp(-mean), 0, 1.0
     while True:
         p *= rng.random()
@@ -32,7 +33,7 @@ def _history(seed: int, mean: float, days: int = 60) -> dict[date, int]:
     out = {}
     for i in range(days):
         day = START + timedelta(days=i)
-        out[day] = _poisson(rng, mean * (1.6 if day.weekday() >= 5 else 1.0))
+        out[day] = poisson_draw(rng, mean * (1.6 if day.weekday() >= 5 else 1.0))
     return out
 
 
