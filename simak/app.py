@@ -9,6 +9,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from classifier.base import Classifier
 from classifier.severity.wrap import SeverityClassifier, severity_model_for
 from common.errors import ConfigError
@@ -20,9 +22,11 @@ from responder.channels.base import ChannelDeps
 from responder.channels.manual import ManualChannel
 from responder.channels.registry import ChannelSet, build_channels
 from simak.config import Settings, SourceConfig, default_cache_dir
+from simak.jobqueue import JobQueue
 from simak.registry import CLASSIFIER_BACKENDS, SOURCE_TYPES, lookup, validate_options
 from simak.runs import new_holder
 from storage.db import Database, open_database
+from storage.engine_jobs import channel_of
 
 
 def utc_now() -> datetime:
@@ -62,6 +66,22 @@ class App:
         """The database (its path already anchored at the config's folder), created or
         upgraded on first use."""
         return open_database(self.settings.storage.url)
+
+    @cached_property
+    def jobs(self) -> JobQueue | None:
+        """The task engine's job queue with ``workers.engine: procrastinate`` (PostgreSQL
+        only: ConfigError otherwise), else None (the builtin engine needs no jobs)."""
+        if self.settings.workers.engine != "procrastinate":
+            return None
+        queue = JobQueue(self.settings.storage.url)
+        queue.check()
+        return queue
+
+    def approved(self, session: Session, followup_id: int) -> None:
+        """Called in the transaction that approves a follow-up: with the procrastinate
+        engine its delivery job commits with the approval."""
+        if self.jobs is not None:
+            self.jobs.deliver(session, channel_of(session, followup_id))
 
     @cached_property
     def channel_set(self) -> ChannelSet:

@@ -13,10 +13,18 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from common.errors import ConfigError
 from common.redact import Redactor
@@ -27,6 +35,22 @@ DEFAULT_CONFIG = "config.yaml"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SECRET_KEY = re.compile(r"(secret|password|token|api_key|access_key)$", re.IGNORECASE)
 _NAME = r"^[a-z0-9][a-z0-9_.-]*$"
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _seconds(value: object) -> object:
+    """``300``, ``"90s"``, ``"5m"``, ``"2h"``, ``"1d"`` → seconds; anything else is left for
+    pydantic to reject with its own message."""
+    if isinstance(value, str) and (match := _DURATION.match(value)):
+        return round(float(match[1]) * _UNIT_S[match[2] or "s"])
+    return value
+
+
+Duration = Annotated[int, BeforeValidator(_seconds)]
+"""Seconds, written as a number or with a unit: 90s, 5m, 2h, 1d."""
 
 
 class _Strict(BaseModel):
@@ -64,8 +88,11 @@ class SourceConfig(_Strict):
     brand: str | None = Field(default=None, description="limit to one brand; default all")
     enabled: bool = True
     options: dict[str, Any] = Field(default_factory=dict)
-    poll_every_s: int | None = Field(
-        default=None, ge=10, description="poll interval for workers; default workers.poll_every_s"
+    poll_every_s: Duration | None = Field(
+        default=None,
+        ge=10,
+        validation_alias=AliasChoices("poll_every", "poll_every_s"),
+        description="poll interval for workers (e.g. 5m); default workers.poll_every",
     )
 
 
@@ -162,8 +189,28 @@ class AlertsConfig(_Strict):
 class WorkersConfig(_Strict):
     """How `simak worker` schedules its work."""
 
-    poll_every_s: int = Field(default=300, ge=10, description="poll each source this often")
+    engine: Literal["builtin", "procrastinate"] = Field(
+        default="builtin",
+        description="builtin: `simak worker` loops over the use cases (SQLite or PostgreSQL); "
+        "procrastinate: jobs on PostgreSQL run by `simak worker` on any number of machines",
+    )
+    poll_every_s: Duration = Field(
+        default=300,
+        ge=10,
+        validation_alias=AliasChoices("poll_every", "poll_every_s"),
+        description="poll each source this often (e.g. 5m)",
+    )
     idle_s: float = Field(default=5.0, gt=0, le=3600, description="sleep when nothing to do")
+    concurrency: int = Field(
+        default=1, ge=1, le=64, description="procrastinate: jobs one worker runs at once"
+    )
+    stalled_after_s: Duration = Field(
+        default=60,
+        ge=15,
+        validation_alias=AliasChoices("stalled_after", "stalled_after_s"),
+        description="procrastinate: a job whose worker sent no heartbeat for this long is "
+        "taken over",
+    )
 
 
 class Settings(_Strict):

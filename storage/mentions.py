@@ -331,3 +331,9 @@ def count_pending(session: Session) -> int:
         )
         or 0
     )
+
+
+def has_pending(session: Session) -> bool:
+    """True when any mention waits to be classified (one index probe, not a count)."""
+    stmt = select(MentionRow.id).where(MentionRow.status == "new").limit(1)
+    return session.scalar(stmt) is not None

@@ -12,6 +12,7 @@ from simak.cli.digest import digest
 from simak.cli.evaluate import eval_
 from simak.cli.followup import correct, followup_app
 from simak.cli.ideas import ideas_app
+from simak.cli.logs import FORMATS
 from simak.cli.people import people_app
 from simak.cli.poll import poll
 from simak.cli.privacy import forget, purge
@@ -22,7 +23,7 @@ from simak.cli.stats import sources, stats
 from simak.cli.train import train
 from simak.cli.users import users_app
 from simak.cli.web import web
-from simak.cli.worker import worker
+from simak.cli.worker import run, worker, workers_app
 
 app = typer.Typer(
     name="simak",
@@ -33,14 +34,26 @@ app = typer.Typer(
 )
 
 
+def _check_format(value: str) -> str:
+    if value not in FORMATS:
+        raise typer.BadParameter(f"{value!r}: use one of {', '.join(FORMATS)}")
+    return value
+
+
 @app.callback()
 def _global(
     ctx: typer.Context,
     config: str | None = typer.Option(
         None, "--config", "-c", help="Config file (default: $SIMAK_CONFIG or ./config.yaml)."
     ),
+    log_format: str = typer.Option(
+        "text",
+        "--log-format",
+        callback=_check_format,
+        help="Log lines of `simak worker`/`simak run`: text, or json (one object per line).",
+    ),
 ) -> None:
-    ctx.obj = CliState(config=config)
+    ctx.obj = CliState(config=config, log_format=log_format)
 
 
 app.command()(poll)
@@ -53,6 +66,7 @@ app.command()(digest)
 app.command()(alerts)
 app.command()(purge)
 app.command()(worker)
+app.command()(run)
 app.command()(stats)
 app.command()(sources)
 app.command()(correct)
@@ -66,6 +80,7 @@ app.add_typer(people_app, name="people")
 app.add_typer(vouchers_app, name="vouchers")
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+app.add_typer(workers_app, name="workers")
 
 
 def main() -> None:

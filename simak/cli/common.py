@@ -35,6 +35,7 @@ class CliState:
     """Global options, turned into an App on first use."""
 
     config: str | None = None
+    log_format: str = "text"
     _app: App | None = None
 
     def app(self) -> App:

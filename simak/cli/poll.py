@@ -10,8 +10,10 @@ from rich.table import Table
 from rich.text import Text
 
 from common.errors import EXIT_BUSY, EXIT_INTERNAL, EXIT_OK, EXIT_PARTIAL
+from simak.app import App
 from simak.cli.common import handle_errors, print_json, state, stderr, stdout, warn
-from simak.cli.render import one_line
+from simak.cli.render import one_line, plain
+from simak.usecases.engine import enqueue_polls
 from simak.usecases.poll import PollReport, SourceReport
 from simak.usecases.poll import poll as run_poll
 
@@ -58,11 +60,27 @@ def _exit_code(report: PollReport) -> int:
 
 
 @handle_errors
+def _enqueue(app: App, source: str | None, as_json: bool) -> None:
+    result = enqueue_polls(app, source)
+    if as_json:
+        print_json(asdict(result), app.redact)
+        return
+    for name in result.deferred:
+        stdout().print(plain(f"queued a poll of {name}"))
+    for name in result.waiting:
+        stdout().print(plain(f"{name}: a poll job already waits; not queued twice"))
+
+
 def poll(
     ctx: typer.Context,
     source: str | None = typer.Option(None, "--source", "-s", help="Poll only this source."),
     wait: float = typer.Option(
         0.0, "--wait", min=0, help="Seconds to wait for sources another run is polling."
+    ),
+    enqueue: bool = typer.Option(
+        False,
+        "--enqueue",
+        help="procrastinate engine: defer one poll job per source for the workers instead.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
@@ -70,9 +88,14 @@ def poll(
 
     Safe to re-run and to overlap (cron): each source is polled by one run at a time and
     nothing is stored or queued twice. Exit codes: 0 ok, 1 a source failed (the others
-    were processed), 3 internal error in a source, 75 every source was busy.
+    were processed), 3 internal error in a source, 75 every source was busy. With
+    --enqueue (`workers.engine: procrastinate`) the workers poll instead, each poll job
+    followed by a classification job; a source whose job already waits is not queued twice.
     """
     app = state(ctx).app()
+    if enqueue:
+        _enqueue(app, source, as_json)
+        return
     columns = (TextColumn("classifying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=stderr(), disable=as_json, transient=True) as bar:
         task = bar.add_task("classify", total=None)

@@ -1,20 +1,29 @@
-"""`simak worker`: poll, classify, route, send, digest and spike alerts in a loop; any
-number of them share the work through the database."""
+"""`simak worker`, `simak run` and `simak workers status`: the background side.
+
+With the builtin engine (the default; SQLite or PostgreSQL) a worker loops over the use
+cases and any number of them share the work through the database. With
+``workers.engine: procrastinate`` (PostgreSQL) `simak worker` runs procrastinate workers
+on Simak's tasks."""
 
 from __future__ import annotations
 
 import signal
 import threading
 from dataclasses import asdict
-from datetime import UTC, datetime
 from types import FrameType
 
 import typer
 
-from common.errors import EXIT_OK, EXIT_PARTIAL
-from simak.cli.common import handle_errors, print_json, state, stdout, warn
+from common.errors import EXIT_OK, EXIT_PARTIAL, UsageError
+from simak.app import App
+from simak.cli.common import handle_errors, print_json, state, stdout
+from simak.cli.logs import LineLog
 from simak.cli.render import plain
+from simak.usecases.engine import EngineStatus, engine_status
 from simak.usecases.worker import CycleReport, run_worker
+from simak.web.probe import serve_in_background
+
+workers_app = typer.Typer(help="The task engine's workers: status.", no_args_is_help=True)
 
 
 def _stop_on_signals() -> threading.Event:
@@ -29,10 +38,6 @@ def _stop_on_signals() -> threading.Event:
     return event
 
 
-def _log(line: str) -> None:
-    warn(f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} {line}")
-
-
 def _summary(report: CycleReport) -> str:
     return (
         f"polled {report.polled} source(s), stored {report.stored}, classified "
@@ -41,26 +46,142 @@ def _summary(report: CycleReport) -> str:
     )
 
 
+def _queues(value: str | None) -> list[str] | None:
+    return [q.strip() for q in value.split(",") if q.strip()] if value else None
+
+
 @handle_errors
 def worker(
     ctx: typer.Context,
-    once: bool = typer.Option(False, "--once", help="One cycle, then exit (cron, tests)."),
+    once: bool = typer.Option(False, "--once", help="One cycle, then exit (builtin engine)."),
+    concurrency: int | None = typer.Option(
+        None, "--concurrency", min=1, max=64, help="procrastinate: jobs run at once."
+    ),
+    queues: str | None = typer.Option(
+        None, "--queues", help="procrastinate: only these queues (poll,classify,send,team,…)."
+    ),
+    metrics_port: int | None = typer.Option(
+        None, "--metrics-port", help="Serve /healthz and /metrics (Prometheus) on this port."
+    ),
+    metrics_host: str = typer.Option("127.0.0.1", "--metrics-host", help="...and address."),
     as_json: bool = typer.Option(False, "--json", help="Print the totals as JSON."),
 ) -> None:
     """Poll each source on its interval, classify and route, send approved follow-ups, send
     the digest from `digest.hour` and alert on complaint spikes — the same use cases as the
     commands. Run several (PostgreSQL: on several machines) and they share the work; SIGTERM
     ends the current step and exits 0; a killed worker's work is taken over. Each failure is
-    one line on stderr; exit 1 with --once when something failed."""
-    app = state(ctx).app()
+    one line on stderr; exit 1 with --once when something failed. With
+    `workers.engine: procrastinate` this runs a procrastinate worker instead."""
+    cli = state(ctx)
+    app = cli.app()
+    log = LineLog(cli.log_format, app.redact)
+    if metrics_port is not None:
+        _probe(app, log, metrics_host, metrics_port)
+    if app.settings.workers.engine == "procrastinate":
+        if once:
+            raise UsageError(
+                "--once is for the builtin engine; procrastinate workers run until SIGTERM "
+                "(use `simak poll --enqueue` to defer one round)"
+            )
+        from simak.tasks.engine import run as run_engine  # needs the `postgres` extra
+
+        app.jobs  # noqa: B018 - ConfigError now (not PostgreSQL) rather than in a job
+        log.capture("procrastinate")
+        log(f"procrastinate worker started (queues: {queues or 'all'})")
+        run_engine(app, log, queues=_queues(queues),
+                   concurrency=concurrency or app.settings.workers.concurrency)  # fmt: skip
+        log("procrastinate worker stopped")
+        raise typer.Exit(EXIT_OK)
+    if concurrency is not None or queues is not None:
+        raise UsageError(
+            "--concurrency and --queues need `workers: {engine: procrastinate}`; with the "
+            "builtin engine, start more `simak worker` processes"
+        )
+    _builtin(app, log, once=once, as_json=as_json)
+
+
+def _builtin(app: App, log: LineLog, *, once: bool, as_json: bool) -> None:
     event = _stop_on_signals()
 
     def sleep(seconds: float) -> None:
         event.wait(seconds)
 
-    report = run_worker(app, once=once, stop=event.is_set, sleep=sleep, log=_log)
+    report = run_worker(app, once=once, stop=event.is_set, sleep=sleep, log=log)
     if as_json:
         print_json(asdict(report), app.redact)
     else:
         stdout().print(plain(_summary(report)))
     raise typer.Exit(EXIT_PARTIAL if once and report.failures else EXIT_OK)
+
+
+def _probe(app: App, log: LineLog, host: str, port: int) -> None:
+    try:
+        serve_in_background(app, host, port)
+    except OSError as exc:
+        raise UsageError(f"cannot serve /metrics on {host}:{port}: {exc.strerror}; "
+                         "choose another --metrics-port") from None  # fmt: skip
+    log(f"serving /healthz and /metrics on http://{host}:{port}")
+
+
+@handle_errors
+def run(
+    ctx: typer.Context,
+    metrics_port: int | None = typer.Option(
+        None, "--metrics-port", help="Serve /healthz and /metrics (Prometheus) on this port."
+    ),
+    metrics_host: str = typer.Option("127.0.0.1", "--metrics-host", help="...and address."),
+    as_json: bool = typer.Option(False, "--json", help="Print the totals as JSON at exit."),
+) -> None:
+    """The scheduler for one machine, without cron: polls each source on its interval
+    (`workers.poll_every`, or `poll_every` on a source), classifies, sends approved
+    follow-ups, the digest and spike alerts, until SIGTERM. The builtin worker loop; safe
+    beside cron jobs and other runs (leases and claims live in the database)."""
+    cli = state(ctx)
+    app = cli.app()
+    log = LineLog(cli.log_format, app.redact)
+    if metrics_port is not None:
+        _probe(app, log, metrics_host, metrics_port)
+    _builtin(app, log, once=False, as_json=as_json)
+
+
+@workers_app.command("status")
+@handle_errors
+def status(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Jobs by queue and state, and stalled jobs (their worker stopped sending heartbeats):
+    procrastinate engine only."""
+    app = state(ctx).app()
+    result = engine_status(app)
+    if as_json:
+        print_json(_as_json(result), app.redact)
+        return
+    _print_status(result)
+
+
+def _as_json(result: EngineStatus) -> dict[str, object]:
+    queues: dict[str, dict[str, int]] = {}
+    for c in result.counts:
+        queues.setdefault(c.queue, {})[c.status] = c.jobs
+    return {
+        "jobs_by_state": result.by_state(),
+        "queues": queues,
+        "stalled": [asdict(s) for s in result.stalled],
+    }
+
+
+def _print_status(result: EngineStatus) -> None:
+    from rich.table import Table
+
+    states = ("todo", "doing", "succeeded", "failed", "cancelled", "aborted")
+    table = Table("queue", *states, title="procrastinate jobs")
+    data = _as_json(result)["queues"]
+    assert isinstance(data, dict)
+    for queue, by in sorted(data.items()):
+        table.add_row(plain(queue), *(str(by.get(s, 0)) for s in states))
+    out = stdout()
+    out.print(table)
+    out.print(plain(f"{len(result.stalled)} stalled job(s)"))
+    for job in result.stalled:
+        out.print(plain(f"  job {job.id} {job.task} ({job.queue}) started {job.started_at}"))

@@ -43,7 +43,7 @@ def classify_pending(
         total = count_pending(session)
     if total == 0:
         return report
-    route = BatchRouter(app.settings, router)
+    route = BatchRouter(app.settings, router, app.approved)
     classifier = app.classifier
     done = 0
     while stop is None or not stop():

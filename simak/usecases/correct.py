@@ -26,7 +26,7 @@ def correct(app: App, mention_id: int, labels: tuple[str, ...], actor: str) -> C
 
     A follow-up already approved goes back to ``open``: its draft may no longer fit.
     """
-    router = BatchRouter(app.settings, build_router(app))
+    router = BatchRouter(app.settings, build_router(app), app.approved)
     with app.db.session() as session:
         now = app.clock()
         result = correct_labels(session, mention_id, labels, actor, now)

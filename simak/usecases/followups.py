@@ -50,6 +50,8 @@ def _moved(
 ) -> Changed:
     with app.db.session() as session:
         new_version = move(session, followup_id, to, actor, app.clock(), version=version, note=note)
+        if to == "approved":
+            app.approved(session, followup_id)
     return Changed(followup_id, to, new_version, message or f"follow-up {followup_id}: {to}")
 
 
@@ -127,6 +129,8 @@ def resolve_unknown(
             detail="delivered" if delivered else "not delivered",
         )
         version = get_item(session, followup_id).version
+        if status == "approved":
+            app.approved(session, followup_id)
     return Changed(followup_id, status, version, f"follow-up {followup_id}: {status}")
 
 

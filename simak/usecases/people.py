@@ -22,7 +22,7 @@ def show(app: App, person_id: int) -> PersonView:
 def merge(app: App, kept_id: int, merged_id: int, actor: str, reason: str = "") -> MergeRecord:
     """Merge ``merged_id`` into ``kept_id`` (recorded; `unmerge` restores both). Their open
     conversations with a brand become one, re-planned from all the posts."""
-    router = BatchRouter(app.settings, build_router(app))
+    router = BatchRouter(app.settings, build_router(app), app.approved)
     with app.db.session() as session:
         record = people.merge(session, kept_id, merged_id, actor, app.clock(), reason)
         _replan(router, session, record, actor, app, "people merged")
@@ -31,7 +31,7 @@ def merge(app: App, kept_id: int, merged_id: int, actor: str, reason: str = "") 
 
 def unmerge(app: App, merge_id: int, actor: str) -> MergeRecord:
     """Undo a recorded merge (conversations folded together are split again)."""
-    router = BatchRouter(app.settings, build_router(app))
+    router = BatchRouter(app.settings, build_router(app), app.approved)
     with app.db.session() as session:
         record = people.unmerge(session, merge_id, actor, app.clock())
         _replan(router, session, record, actor, app, "people unmerged")

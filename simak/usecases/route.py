@@ -4,7 +4,7 @@ in the caller's transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -44,6 +44,7 @@ class BatchRouter:
 
     settings: Settings
     router: Router
+    on_approved: Callable[[Session, int], None] | None = None  # e.g. defer its delivery job
 
     def __call__(
         self,
@@ -180,6 +181,8 @@ class BatchRouter:
         item = get_item(session, followup_id)
         if item.status == "open" and item.draft_by is None:
             move_followup(session, followup_id, "approved", f"rule auto_approve.{label}", now)
+            if self.on_approved is not None:
+                self.on_approved(session, followup_id)
 
     def _language_wanted(self, brand: str, lang: str) -> bool:
         wanted = self.settings.brand(brand).languages

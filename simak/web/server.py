@@ -24,7 +24,7 @@ from starlette.staticfiles import StaticFiles
 from common.errors import NotFound, SimakError
 from simak.app import App
 from simak.usecases import users as user_uc
-from simak.web import views
+from simak.web import probe, views
 from simak.web.sessions import COOKIE, MAX_AGE, Session, Signer
 
 HERE = Path(__file__).parent
@@ -127,6 +127,7 @@ def build(app: App, secret: str, *, secure_cookies: bool = False) -> Starlette:
         Route("/admin/users", c.guard("admin", pages.users)),
         Route("/admin/users", c.guard("admin", pages.users_add), methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+        *probe.routes(app),
     ]
 
     async def refused(request: Request, exc: Exception) -> Response:

@@ -123,3 +123,18 @@ def test_postgres_url_must_name_psycopg(tmp_path: Path) -> None:
     path = write(tmp_path, MINIMAL + "storage:\n  url: postgresql://u@h/db\n")
     with pytest.raises(ConfigError, match=r"postgresql\+psycopg://"):
         load_settings(path, {})
+
+
+def test_durations_take_units_and_plain_seconds() -> None:
+    from pydantic import ValidationError
+
+    from simak.config import WorkersConfig
+
+    assert WorkersConfig.model_validate({"poll_every": "5m"}).poll_every_s == 300
+    assert WorkersConfig.model_validate({"poll_every": "1.5h"}).poll_every_s == 5400
+    assert WorkersConfig.model_validate({"poll_every_s": 90}).poll_every_s == 90
+    assert WorkersConfig.model_validate({"stalled_after": "2m"}).stalled_after_s == 120
+    assert WorkersConfig().engine == "builtin"
+    for bad in ("5 minutes", "-5m", "5s"):  # unknown unit, negative, below the 10 s floor
+        with pytest.raises(ValidationError):
+            WorkersConfig.model_validate({"poll_every": bad})

@@ -28,9 +28,9 @@ N = int(os.environ.get("SIMAK_WORKER_TEST_N", "2000"))
 SOURCES = 4
 
 
-def _project(root: Path, db_url: str, receiver: WebhookReceiver) -> Path:
+def _project(root: Path, db_url: str, receiver: WebhookReceiver, n: int = N) -> Path:
     root.mkdir(parents=True, exist_ok=True)
-    per = N // SOURCES
+    per = n // SOURCES
     for s in range(SOURCES):
         with (root / f"m{s}.jsonl").open("w", encoding="utf-8") as f:
             for j in range(per):

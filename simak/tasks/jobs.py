@@ -1,0 +1,97 @@
+"""The task bodies: each calls the same use case as the matching command, under its own
+holder (leases and claims are per job, not per process), and reports in one line."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from simak.app import App
+from simak.runs import new_holder
+from simak.usecases.alerts import run_alerts
+from simak.usecases.classify import classify_pending
+from simak.usecases.digest import run_digest
+from simak.usecases.engine import defer_due_polls, sweep
+from simak.usecases.ideas import group_pending
+from simak.usecases.poll import build_listeners, poll_source
+from simak.usecases.send import send_due
+from simak.wiring import build_router
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class Jobs:
+    """What each task does; ``app`` is shared by the worker's jobs (its database engine,
+    classifier and channels), each job gets a fresh holder."""
+
+    app: App
+    log: Log
+
+    def _fresh(self) -> App:
+        job_app = copy.copy(self.app)
+        job_app.holder = new_holder()
+        return job_app
+
+    def poll(self, source: str) -> None:
+        """Poll one source under its lease, then defer the classification that follows."""
+        app = self._fresh()
+        for listener in build_listeners(app, source):
+            result = poll_source(app, listener)
+            if result.error:
+                self.log(app.redact(f"source {result.name}: {result.error}"))
+        jobs = app.jobs
+        if jobs is not None:
+            with app.db.session() as session:
+                jobs.classify(session)
+
+    def classify(self) -> None:
+        """Classify, route and draft pending mentions (claimed batches), then group ideas."""
+        app = self._fresh()
+        processed = classify_pending(app, build_router(app))
+        group_pending(app)
+        if processed.classified:
+            self.log(f"classified {processed.classified}, routed {processed.routed}")
+
+    def deliver(self, channel: str) -> None:
+        """Send every approved follow-up of one sending account that may go (each through
+        its outbox claim); at the account's rate limit, the job defers itself to when the
+        limit frees."""
+        app = self._fresh()
+        report = send_due(app, "worker", channels=(channel,))
+        for result in report.recovered + report.results:
+            if result.outcome not in ("sent", "handed_to_staff"):
+                self.log(app.redact(f"follow-up {result.followup_id} via {result.channel}: "
+                                    f"{result.outcome}: {result.detail}"))  # fmt: skip
+        jobs = app.jobs
+        for waiting in report.waiting:
+            if jobs is not None and waiting.channel == channel:
+                with app.db.session() as session:
+                    jobs.deliver(session, channel, at=waiting.until)
+                self.log(f"{channel}: {waiting.count} wait for the rate limit until "
+                         f"{waiting.until:%H:%M:%S} UTC")  # fmt: skip
+
+    def schedule(self, timestamp: int) -> None:
+        """Every minute: a poll job for each source whose interval has passed."""
+        app = self._fresh()
+        defer_due_polls(app)
+
+    def sweep(self, timestamp: int) -> None:
+        """Every minute: classification when mentions wait, a delivery job for any approved
+        follow-up no job carries."""
+        sweep(self._fresh())
+
+    def digest(self, timestamp: int) -> None:
+        """From ``digest.hour``: the daily digest (once per brand and day, by a constraint)."""
+        app = self._fresh()
+        cfg = app.settings.digest
+        if cfg is None or app.clock().astimezone(app.settings.zone).hour < cfg.hour:
+            return
+        for report in run_digest(app):
+            if report.outcome == "sent":
+                self.log(f"digest sent for {report.brand}")
+
+    def alerts(self, timestamp: int) -> None:
+        """Complaint spikes (one alert per brand, label and day, by a constraint)."""
+        run_alerts(self._fresh())

@@ -1,0 +1,86 @@
+"""Health and metrics for `/healthz` and `/metrics` (the console and the worker): the
+numbers come from the database at scrape time, so every process reports the same totals
+and a restarted worker loses nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from common.errors import SimakError
+from simak.app import App
+from simak.usecases.poll import one_line
+from storage.metrics import Snapshot, SourceGauge, ping, snapshot
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """Whether this process can do its work (the database answers)."""
+
+    ok: bool
+    detail: str
+
+
+def health(app: App) -> Health:
+    """The database answers one query."""
+    try:
+        with app.db.read() as session:
+            ping(session)
+    except SimakError as exc:
+        return Health(False, app.redact(one_line(exc)))
+    except Exception as exc:  # a probe reports, it never raises
+        return Health(False, app.redact(f"{type(exc).__name__}: {one_line(exc)}"))
+    return Health(True, "database ok")
+
+
+def _esc(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+
+
+def _family(name: str, help_: str, samples: list[tuple[str, float]]) -> list[str]:
+    lines = [f"# HELP {name} {help_}", f"# TYPE {name} gauge"]
+    lines += [f"{name}{labels} {value:g}" for labels, value in samples]
+    return lines
+
+
+def _by(key: str, counts: dict[str, int]) -> list[tuple[str, float]]:
+    return [(f'{{{key}="{_esc(k)}"}}', float(v)) for k, v in sorted(counts.items())]
+
+
+def _per_source(snap: Snapshot, value: Callable[[SourceGauge], float]) -> list[tuple[str, float]]:
+    return [(f'{{source="{_esc(s.name)}"}}', value(s)) for s in snap.sources]
+
+
+def render(snap: Snapshot, now: datetime) -> str:
+    """The Prometheus text exposition format (version 0.0.4)."""
+    oldest = snap.oldest_open_complaint
+    waiting = sum(snap.followups.get(s, 0) for s in ("open", "approved", "snoozed"))
+    families = [
+        ("simak_mentions", "Mentions stored, by status (new = not yet classified).",
+         _by("status", snap.mentions)),
+        ("simak_classifications", "Mentions by current label.",
+         _by("label", snap.classifications)),
+        ("simak_deliveries", "Delivery attempts by outcome.", _by("status", snap.deliveries)),
+        ("simak_followups", "Follow-ups by status.", _by("status", snap.followups)),
+        ("simak_queue_depth", "Follow-ups waiting for staff or for sending.",
+         [("", float(waiting))]),
+        ("simak_oldest_open_complaint_age_seconds",
+         "Age of the oldest complaint not yet answered (0 when none).",
+         [("", max((now - oldest).total_seconds(), 0.0) if oldest else 0.0)]),
+        ("simak_source_consecutive_failures", "Failed polls in a row, per source.",
+         _per_source(snap, lambda s: float(s.consecutive_failures))),
+        ("simak_source_last_poll_timestamp_seconds", "When each source was last polled.",
+         _per_source(snap, lambda s: s.last_run_at.timestamp() if s.last_run_at else 0.0)),
+        ("simak_source_stored_last_poll", "Mentions stored by each source's last poll.",
+         _per_source(snap, lambda s: float(s.stored_last_run))),
+    ]  # fmt: skip
+    lines = [line for name, help_, samples in families for line in _family(name, help_, samples)]
+    return "\n".join(lines) + "\n"
+
+
+def metrics_text(app: App) -> str:
+    """`/metrics`."""
+    with app.db.read() as session:
+        snap = snapshot(session)
+    return render(snap, app.clock())

@@ -1,0 +1,82 @@
+"""Aggregate numbers for the Prometheus endpoint: counts only, never personal data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    DELIVERY_STATUSES,
+    FOLLOWUP_STATUSES,
+    MENTION_STATUSES,
+    ClassificationRow,
+    Delivery,
+    FollowUp,
+    MentionRow,
+    SourceState,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceGauge:
+    """One source's last run."""
+
+    name: str
+    platform: str
+    last_run_at: datetime | None
+    consecutive_failures: int
+    stored_last_run: int
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What `/metrics` reports, read in one transaction."""
+
+    mentions: dict[str, int]  # by status (``new`` = not yet classified)
+    classifications: dict[str, int]  # current labels (a post may carry two)
+    deliveries: dict[str, int]  # attempts by outcome
+    followups: dict[str, int]  # by status
+    oldest_open_complaint: datetime | None
+    sources: list[SourceGauge]
+
+
+def _grouped(session: Session, column: object, keys: tuple[str, ...]) -> dict[str, int]:
+    """Counts per value, every known value present (0 when none): a series never vanishes."""
+    out = dict.fromkeys(keys, 0)
+    rows = session.execute(select(column, func.count()).group_by(column))  # type: ignore[call-overload]
+    out.update({str(key): int(n) for key, n in rows})
+    return out
+
+
+def snapshot(session: Session) -> Snapshot:
+    """Counts by status and label, the oldest complaint still waiting, and source health."""
+    labels = dict.fromkeys(("praise", "complaint", "idea", "other"), 0)
+    current = select(ClassificationRow.labels).where(ClassificationRow.is_current.is_(True))
+    for (row_labels,) in session.execute(current):
+        for label in row_labels or ["other"]:
+            labels[label] = labels.get(label, 0) + 1
+    oldest = session.scalar(
+        select(func.min(FollowUp.created_at)).where(
+            FollowUp.label == "complaint", FollowUp.status.in_(("open", "approved", "snoozed"))
+        )
+    )
+    sources = [
+        SourceGauge(s.name, s.platform, s.last_run_at, s.consecutive_failures, s.stored_last_run)
+        for s in session.scalars(select(SourceState).order_by(SourceState.name))
+    ]
+    return Snapshot(
+        mentions=_grouped(session, MentionRow.status, MENTION_STATUSES),
+        classifications=labels,
+        deliveries=_grouped(session, Delivery.status, DELIVERY_STATUSES),
+        followups=_grouped(session, FollowUp.status, FOLLOWUP_STATUSES),
+        oldest_open_complaint=oldest,
+        sources=sources,
+    )
+
+
+def ping(session: Session) -> None:
+    """One round trip (raises when the database cannot answer)."""
+    session.execute(text("SELECT 1"))

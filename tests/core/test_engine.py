@@ -1,0 +1,195 @@
+"""The procrastinate engine (``workers.engine: procrastinate``, PostgreSQL): `simak poll
+--enqueue` defers one poll job per source, `simak worker` processes run them, and every
+mention is classified once, every follow-up created once, every approved delivery sent
+once — also when a worker is SIGKILLed mid-classification and another mid-delivery, and
+restarted. ``SIMAK_ENGINE_TEST_N`` sets the size (the acceptance figure is 10,000)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy import create_engine, text
+
+from storage.db import _alembic_config, open_database
+from tests.conftest import drop_pg_database, new_pg_database
+from tests.core.races import no_traceback, run
+from tests.core.test_workers import SOURCES, _counts, _project
+from tests.fakes.fixtures import *  # noqa: F403
+from tests.fakes.fixtures import FAKE_ENV
+from tests.fakes.webhook import WebhookReceiver
+
+N = int(os.environ.get("SIMAK_ENGINE_TEST_N", "2000"))
+
+
+@pytest.fixture
+def pg_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh PostgreSQL database (procrastinate is PostgreSQL only)."""
+    url = new_pg_database(request.getfixturevalue("pg_template"))
+    try:
+        yield url
+    finally:
+        drop_pg_database(url)
+
+
+def _engine_project(root: Path, db_url: str, receiver: WebhookReceiver, n: int) -> Path:
+    path = _project(root, db_url, receiver, n)
+    config = yaml.safe_load(path.read_text("utf-8"))
+    config["workers"] = {"engine": "procrastinate", "poll_every": "1h", "stalled_after": "15s"}
+    path.write_text(yaml.safe_dump(config), "utf-8")
+    return path
+
+
+class Worker:
+    """A `simak worker` process whose log goes to a file (a pipe could fill up)."""
+
+    def __init__(self, config: Path, log: Path, *args: str) -> None:
+        env = {k: v for k, v in os.environ.items() if k not in ("SIMAK_DATABASE_URL",)}
+        env.update(FAKE_ENV)
+        self.log = log
+        self._file = log.open("a", encoding="utf-8")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "simak", "--config", str(config), "worker", *args],
+            cwd="/", env=env, stdout=self._file, stderr=self._file, text=True,
+        )  # fmt: skip
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=60)
+        self._file.close()
+
+    def stop(self) -> int:
+        self.proc.send_signal(signal.SIGTERM)
+        code = self.proc.wait(timeout=120)
+        self._file.close()
+        return code
+
+
+def _wait(db_url: str, done: Callable[[dict[str, int]], bool], timeout: float) -> dict[str, int]:
+    deadline = time.monotonic() + timeout
+    while True:
+        counts = _counts(db_url)
+        if done(counts) or time.monotonic() > deadline:
+            return counts
+        time.sleep(0.5)
+
+
+def _jobs(db_url: str) -> dict[str, int]:
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT task_name, count(*) FROM procrastinate_jobs GROUP BY 1"))
+        out = {name: int(n) for name, n in rows}
+    engine.dispose()
+    return out
+
+
+def _recovered(config: Path, timeout: float = 240) -> dict[str, Any]:
+    """`simak workers status --json` once no job is stalled (the recovery task runs every
+    minute and waits for a silent worker's heartbeat to age)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        code, out, err = run(config, "workers", "status", "--json")
+        assert code == 0, err
+        status: dict[str, Any] = json.loads(out)
+        if not status["stalled"] or time.monotonic() > deadline:
+            assert status["stalled"] == [], status
+            return status
+        time.sleep(5)
+
+
+@pytest.mark.timeout(2400)
+def test_procrastinate_workers_process_every_mention_once_across_kills(
+    pg_url: str, tmp_path: Path, webhook_receiver: WebhookReceiver
+) -> None:
+    config = _engine_project(tmp_path / "p", pg_url, webhook_receiver, N)
+    code, out, err = run(config, "poll", "--enqueue", "--json")
+    assert code == 0 and len(json.loads(out)["deferred"]) == SOURCES, err
+    code, out, err = run(config, "poll", "--enqueue", "--json")  # already waiting: not twice
+    assert code == 0 and len(json.loads(out)["waiting"]) == SOURCES, err
+    started = time.monotonic()
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    workers = [Worker(config, logs / f"w{i}.log", "--concurrency", "2") for i in range(2)]
+    for victim, reached in (
+        (0, lambda c: c["classified"] >= N // 3),
+        (1, lambda c: c["sent"] >= N // 20),
+    ):
+        _wait(pg_url, reached, timeout=1500)
+        workers[victim].kill()
+        workers[victim] = Worker(config, logs / f"w{victim}-again.log", "--concurrency", "2")
+    counts = _wait(
+        pg_url, lambda c: c["new"] == 0 and c["sent"] == N // 2 and c["mentions"] == N, 1500
+    )
+    elapsed = time.monotonic() - started
+    status = _recovered(config)  # the killed workers' jobs: taken over by the recovery task
+    codes = [w.stop() for w in workers]
+    text_logs = "".join(p.read_text("utf-8") for p in sorted(logs.iterdir()))
+    assert codes == [0, 0] and no_traceback(text_logs), text_logs[-3000:]
+    print(f"\n{N} mentions by 2 procrastinate workers, two SIGKILLs: {elapsed:.1f} s")
+    assert counts["mentions"] == N and counts["new"] == 0
+    assert counts["classifications"] == counts["classified"] == N  # each exactly once
+    assert counts["followups"] == counts["linked"] == counts["linked_mentions"] == N
+    assert counts["complaints"] == N // 2 == counts["sent"] and counts["pending_send"] == 0
+    per = webhook_receiver.per_recipient()
+    assert len(per) == N // 2 and set(per.values()) == {1}  # each person answered once
+    assert len(webhook_receiver.deliveries) == N // 2
+    jobs = _jobs(pg_url)
+    assert jobs["simak.poll"] >= SOURCES and jobs["simak.classify"] >= 1
+    assert 1 <= jobs["simak.deliver"] < N // 2  # one job per sending account, not per message
+    assert sum(status["jobs_by_state"].values()) == sum(jobs.values())
+    assert status["jobs_by_state"]["succeeded"] >= SOURCES + 1
+    assert status["jobs_by_state"].get("failed", 0) <= 4  # at most the killed workers' jobs
+
+
+def test_engine_needs_postgresql(tmp_path: Path, webhook_receiver: WebhookReceiver) -> None:
+    config = _engine_project(tmp_path / "p", f"sqlite:///{tmp_path / 's.db'}", webhook_receiver, 8)
+    for args in (("poll", "--enqueue"), ("workers", "status"), ("worker",)):
+        code, out, err = run(config, *args)
+        assert code == 2 and no_traceback(out, err), (args, err)
+        assert "PostgreSQL" in err and len(err.strip().splitlines()) == 1
+
+
+def test_builtin_engine_refuses_engine_options(
+    tmp_path: Path, webhook_receiver: WebhookReceiver
+) -> None:
+    config = _project(tmp_path / "p", f"sqlite:///{tmp_path / 's.db'}", webhook_receiver, 8)
+    code, out, err = run(config, "worker", "--concurrency", "2")
+    assert code == 2 and "procrastinate" in err and no_traceback(out, err)
+    code, out, err = run(config, "poll", "--enqueue")
+    assert code == 2 and "procrastinate" in err and no_traceback(out, err)
+
+
+def test_migration_applies_and_removes_the_engine_schema(pg_url: str) -> None:
+    from alembic import command
+
+    db = open_database(pg_url)
+    tables_sql = "SELECT tablename FROM pg_tables WHERE tablename LIKE 'procrastinate%'"
+    with db.engine.connect() as conn:
+        tables = set(conn.execute(text(tables_sql)).scalars())
+    assert {"procrastinate_jobs", "procrastinate_workers", "procrastinate_events"} <= tables
+    with db.engine.begin() as conn:
+        cfg = _alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0010_console")
+        functions = "SELECT count(*) FROM pg_proc WHERE proname LIKE 'procrastinate%'"
+        assert conn.execute(text(functions)).scalar_one() == 0
+        assert not conn.execute(text(tables_sql)).scalars().all()
+        command.upgrade(cfg, "head")
+    db.engine.dispose()
+
+
+def test_vendored_schema_is_the_pinned_procrastinate_schema() -> None:
+    from procrastinate.schema import SchemaManager
+
+    root = Path(__file__).resolve().parents[2]
+    vendored = (root / "storage/migrations/sql/procrastinate-3.10.0.sql").read_text("utf-8")
+    assert SchemaManager.get_schema() == vendored

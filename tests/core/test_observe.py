@@ -1,0 +1,104 @@
+"""Observability: `/healthz` and Prometheus `/metrics` on the console and on `simak worker
+--metrics-port` (parsed by prometheus_client's own parser), and `--log-format json` (one
+JSON object per stderr line, no traceback, no secret)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+from starlette.testclient import TestClient
+
+from simak.app import App
+from simak.config import load_settings
+from simak.web.server import build
+from tests.core.conftest import Project
+from tests.core.races import no_traceback
+from tests.fakes.server import free_port
+
+
+def _samples(body: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    out = {}
+    for family in text_string_to_metric_families(body):
+        for sample in family.samples:
+            out[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return out
+
+
+def _app(project: Project) -> App:
+    settings = load_settings(project.config, {})
+    return App(settings=settings, config_path=project.config, env={})
+
+
+def test_console_serves_health_and_metrics_without_sign_in(project: Project) -> None:
+    assert project.run("poll").exit_code == 0
+    client = TestClient(build(_app(project), "s" * 32))
+    health = client.get("/healthz")
+    assert health.status_code == 200 and health.json()["ok"] is True
+    metrics = client.get("/metrics")
+    assert metrics.status_code == 200 and metrics.headers["content-type"].startswith("text/plain")
+    samples = _samples(metrics.text)
+    stats = project.json("stats")
+    for status, n in stats["mentions_by_status"].items():
+        assert samples[("simak_mentions", (("status", status),))] == n
+    assert samples[("simak_classifications", (("label", "complaint"),))] >= 1
+    assert samples[("simak_queue_depth", ())] >= 1
+    assert samples[("simak_oldest_open_complaint_age_seconds", ())] > 0
+    assert samples[("simak_source_consecutive_failures", (("source", "export"),))] == 0
+    assert "Budi" not in metrics.text and "refund" not in metrics.text  # counts only
+    assert client.get("/queue", follow_redirects=False).status_code == 303  # the rest: sign in
+
+
+def test_health_fails_when_the_database_is_gone(project: Project, tmp_path: Path) -> None:
+    app = _app(project)
+    client = TestClient(build(app, "s" * 32))
+    assert client.get("/healthz").status_code == 200
+    app.db.engine.dispose()
+    if project.db_url.startswith("sqlite"):
+        Path(project.db_url.removeprefix("sqlite:///")).unlink()
+        Path(project.db_url.removeprefix("sqlite:///")).mkdir()  # not a database any more
+    else:
+        from tests.conftest import drop_pg_database
+
+        drop_pg_database(project.db_url)
+    broken = client.get("/healthz")
+    assert broken.status_code == 503 and broken.json()["ok"] is False
+    assert "\n" not in broken.json()["detail"] and "Traceback" not in broken.text
+
+
+def test_worker_serves_metrics_and_logs_json(project: Project) -> None:
+    port = free_port()
+    (project.root / "feed.xml").unlink()  # one source fails
+    cmd = [sys.executable, "-m", "simak", "--config", str(project.config), "--log-format",
+           "json", "worker", "--metrics-port", str(port)]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        body = ""
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                body = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+                mentions = {k[1]: v for k, v in _samples(body).items() if k[0] == "simak_mentions"}
+                if sum(mentions.values()) >= 5 and mentions[(("status", "new"),)] == 0:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.5)
+        samples = _samples(body)
+        assert sum(v for (name, _), v in samples.items() if name == "simak_mentions") >= 5
+        health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+        assert health.status_code == 200 and health.json()["ok"] is True
+        assert httpx.get(f"http://127.0.0.1:{port}/nope", timeout=5).status_code == 404
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and no_traceback(out, err), err
+    lines = [json.loads(line) for line in err.splitlines()]  # every line is one JSON object
+    assert {"ts", "level", "logger", "msg"} <= set(lines[0])
+    assert any("blog" in line["msg"] for line in lines)  # the failing source, in one line
