@@ -104,6 +104,18 @@ class ClassifierConfig(_Strict):
     # posts classified (and committed) per step; the embedded model sorts them by length
     # into batches of its own, so a larger step pads less and runs faster
     batch_size: int = Field(default=256, ge=1, le=4096)
+    check_me: tuple[float, float] = Field(
+        default=(0.3, 0.9),
+        description="labels scored between these bounds are flagged 'check me' in the queue",
+    )
+
+    @field_validator("check_me")
+    @classmethod
+    def _band(cls, band: tuple[float, float]) -> tuple[float, float]:
+        lo, hi = band
+        if not 0.0 <= lo < hi <= 1.0:
+            raise ValueError("write check_me as [low, high] with 0 <= low < high <= 1")
+        return band
 
 
 class StorageConfig(_Strict):

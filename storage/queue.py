@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -71,6 +71,8 @@ class QueueItem:
     severity: str = "normal"  # the most severe post's: "critical" | "high" | "normal"
     severity_reason: str | None = None  # "critical: possible food poisoning"
     severity_score: float = 0.0  # confidence it is critical (sure ones first in the tier)
+    scores: dict[str, float] = field(default_factory=dict)  # the answered post's, by label
+    check_me: tuple[str, ...] = ()  # labels the model is unsure of (set by the use case)
 
 
 #: Within a severity tier, harm a rule named (score 1) comes first, then head calls this sure.
@@ -105,7 +107,7 @@ def _rows(session: Session, condition: ColumnElement[bool], limit: int | None) -
         page = page.limit(limit)
     ids = page.subquery()
     stmt = (
-        select(FollowUp, MentionRow, Person.display_name, ClassificationRow.labels)
+        select(FollowUp, MentionRow, Person.display_name, ClassificationRow)
         .join(ids, ids.c.id == FollowUp.id)
         .outerjoin(MentionRow, MentionRow.id == FollowUp.mention_id)
         .outerjoin(Person, Person.id == FollowUp.person_id)
@@ -115,7 +117,7 @@ def _rows(session: Session, condition: ColumnElement[bool], limit: int | None) -
         )
         .order_by(*order)
     )
-    items = [_item(f, m, name, labels) for f, m, name, labels in session.execute(stmt).all()]
+    items = [_item(f, m, name, c) for f, m, name, c in session.execute(stmt).all()]
     posts = _posts(session, [i.id for i in items])
     return [
         replace(
@@ -150,8 +152,10 @@ def _posts(session: Session, followup_ids: list[int]) -> dict[int, list[QueuePos
 
 
 def _item(
-    f: FollowUp, m: MentionRow | None, name: str | None, labels: list[str] | None
+    f: FollowUp, m: MentionRow | None, name: str | None, c: ClassificationRow | None
 ) -> QueueItem:
+    labels = c.labels if c is not None else None
+    scores = {"praise": c.praise, "complaint": c.complaint, "idea": c.idea} if c else {}
     recipient = dict(f.recipient or {})
     author = name or (m.author_name or m.author_handle if m else None) or recipient.get("name")
     return QueueItem(
@@ -187,6 +191,7 @@ def _item(
         severity=f.severity,
         severity_reason=f.severity_reason,
         severity_score=f.severity_score,
+        scores=scores,
     )
 
 

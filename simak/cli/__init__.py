@@ -13,6 +13,7 @@ from simak.cli.evaluate import eval_
 from simak.cli.followup import correct, followup_app
 from simak.cli.ideas import ideas_app
 from simak.cli.logs import FORMATS
+from simak.cli.mentions import mentions
 from simak.cli.people import people_app
 from simak.cli.poll import poll
 from simak.cli.privacy import forget, purge
@@ -59,6 +60,7 @@ def _global(
 app.command()(poll)
 app.command()(classify)
 app.command()(queue)
+app.command()(mentions)
 app.command()(send)
 app.command()(reminders)
 app.command()(forget)

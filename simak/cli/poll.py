@@ -59,7 +59,6 @@ def _exit_code(report: PollReport) -> int:
     return EXIT_OK
 
 
-@handle_errors
 def _enqueue(app: App, source: str | None, as_json: bool) -> None:
     result = enqueue_polls(app, source)
     if as_json:
@@ -71,6 +70,7 @@ def _enqueue(app: App, source: str | None, as_json: bool) -> None:
         stdout().print(plain(f"{name}: a poll job already waits; not queued twice"))
 
 
+@handle_errors
 def poll(
     ctx: typer.Context,
     source: str | None = typer.Option(None, "--source", "-s", help="Poll only this source."),

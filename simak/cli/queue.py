@@ -13,7 +13,7 @@ from common.errors import ConfigError
 from simak.cli.common import ago, handle_errors, print_json, state, stdout
 from simak.cli.render import one_line, plain
 from simak.usecases import reports
-from simak.usecases.reports import FOLLOWUP_STATUSES
+from simak.usecases.reports import FOLLOWUP_STATUSES, QueueItem
 
 _STATUS_HELP = (
     f"Statuses to show, repeatable ({', '.join(FOLLOWUP_STATUSES)}); default: what needs a "
@@ -30,6 +30,13 @@ def _queue_table(title: str) -> Table:
     table.add_column("who", max_width=14, overflow="ellipsis", no_wrap=True)
     table.add_column("what they said", ratio=1, overflow="fold", min_width=24)
     return table
+
+
+def _check_me(item: QueueItem) -> str | None:
+    """ "check me: idea 0.55" — the labels the model is unsure of, with their scores."""
+    if not item.check_me:
+        return None
+    return "check me: " + ", ".join(f"{lab} {item.scores[lab]:.2f}" for lab in item.check_me)
 
 
 @handle_errors
@@ -65,11 +72,11 @@ def queue(
     for item in items:
         style = _LABEL_STYLE.get(item.label, "")
         said = one_line(item.text, 160)
-        notes = [item.severity_reason, item.channel_note or item.status_note]
+        notes = [item.severity_reason, _check_me(item), item.channel_note or item.status_note]
         note = "; ".join(n for n in notes if n)
         table.add_row(
             str(item.id),
-            Text(item.label, style=style),
+            Text(item.label + ("?" if item.check_me else ""), style=style),
             Text(item.severity, style=_SEVERITY_STYLE.get(item.severity, "")),
             str(item.priority),
             item.status,

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from classifier.uncertainty import unsure
 from simak.app import App
 from storage.followups import STATUSES
 from storage.queue import QueueItem, queue_items
 from storage.sources import SourceHealth, source_health
 from storage.stats import Stats, collect_stats
+
+__all__ = ["FOLLOWUP_STATUSES", "QueueItem"]
 
 #: Every follow-up status, for filters and help texts.
 FOLLOWUP_STATUSES = STATUSES
@@ -21,11 +24,14 @@ def queue(
     everything: bool = False,
     limit: int | None = 50,
 ) -> list[QueueItem]:
-    """The queue in order (see :func:`storage.queue.queue_items`)."""
+    """The queue in order (see :func:`storage.queue.queue_items`), each item flagged with
+    the labels the model is unsure of (``classifier.check_me``)."""
     with app.db.read() as session:
-        return queue_items(
+        items = queue_items(
             session, app.clock(), statuses=statuses, everything=everything, limit=limit
         )
+    band = app.settings.classifier.check_me
+    return [replace(i, check_me=unsure(i.scores, band)) if i.scores else i for i in items]
 
 
 def stats(app: App) -> Stats:
