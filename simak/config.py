@@ -249,6 +249,12 @@ class Settings(_Strict):
     base_dir: Path = Field(default=Path("."), exclude=True)
     secrets: frozenset[str] = Field(default=frozenset(), exclude=True, repr=False)
 
+    @field_validator("workers", mode="before")
+    @classmethod
+    def _engine_shorthand(cls, value: object) -> object:
+        """``workers: procrastinate`` is short for ``workers: {engine: procrastinate}``."""
+        return {"engine": value} if isinstance(value, str) else value
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

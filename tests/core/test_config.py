@@ -138,3 +138,15 @@ def test_durations_take_units_and_plain_seconds() -> None:
     for bad in ("5 minutes", "-5m", "5s"):  # unknown unit, negative, below the 10 s floor
         with pytest.raises(ValidationError):
             WorkersConfig.model_validate({"poll_every": bad})
+
+
+def test_workers_engine_shorthand() -> None:
+    from simak.config import Settings
+
+    brands = [{"name": "b", "terms": ["b"]}]
+    assert (
+        Settings.model_validate({"brands": brands, "workers": "procrastinate"}).workers.engine
+        == "procrastinate"
+    )
+    with pytest.raises(ValueError, match="engine"):
+        Settings.model_validate({"brands": brands, "workers": "celery"})
