@@ -83,6 +83,12 @@ class App:
         if self.jobs is not None:
             self.jobs.deliver(session, channel_of(session, followup_id))
 
+    def stored(self, session: Session) -> None:
+        """Called in the transaction that stores new mentions: with the procrastinate engine
+        the classification job commits with them (one waits at most)."""
+        if self.jobs is not None:
+            self.jobs.classify(session)
+
     @cached_property
     def channel_set(self) -> ChannelSet:
         """The private channels: injected ones, else those configured under

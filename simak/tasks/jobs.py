@@ -35,16 +35,13 @@ class Jobs:
         return job_app
 
     def poll(self, source: str) -> None:
-        """Poll one source under its lease, then defer the classification that follows."""
+        """Poll one source under its lease; each page's new mentions commit together with
+        the classification job that follows them."""
         app = self._fresh()
         for listener in build_listeners(app, source):
             result = poll_source(app, listener)
             if result.error:
                 self.log(app.redact(f"source {result.name}: {result.error}"))
-        jobs = app.jobs
-        if jobs is not None:
-            with app.db.session() as session:
-                jobs.classify(session)
 
     def classify(self) -> None:
         """Classify, route and draft pending mentions (claimed batches), then group ideas."""

@@ -145,6 +145,8 @@ def _run(app: App, listener: Listener, report: SourceReport, lease: str) -> None
                     raise _LeaseLost
                 new_ids = save_mentions(session, page.mentions, now)
                 set_cursor(session, listener.name, listener.platform, page.cursor)
+                if new_ids:
+                    app.stored(session)
             report.fetched += page.fetched
             report.stored += len(new_ids)
             report.reads += page.reads
