@@ -59,6 +59,13 @@ class JobQueue:
     def check(self) -> None:
         """ConfigError now, rather than at the first approval, when this cannot work."""
         conninfo(self.url)
+        try:
+            import procrastinate  # noqa: F401
+        except ImportError:
+            raise ConfigError(
+                "workers.engine: procrastinate needs the procrastinate package: "
+                "pip install -e '.[postgres]' (or use workers.engine: builtin)"
+            ) from None
 
     def defer(
         self,
