@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 
 import typer
 from rich.panel import Panel
@@ -23,13 +24,30 @@ _LABEL_STYLE = {"complaint": "bold red", "idea": "cyan", "praise": "green"}
 _SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold yellow"}
 
 
-def _queue_table(title: str) -> Table:
+WIDE = 110  # below this many columns the table folds label/severity and status/due
+
+
+def _queue_table(title: str, wide: bool) -> Table:
     table = Table(title=title, title_justify="left", expand=True)
-    for col in ("#", "label", "severity", "prio", "status", "due"):
+    columns = ("#", "label", "severity", "prio", "status", "due") if wide else ("#", "label", "due")
+    for col in columns:
         table.add_column(col, no_wrap=True)
-    table.add_column("who", max_width=14, overflow="ellipsis", no_wrap=True)
+    table.add_column("who", max_width=14 if wide else 10, overflow="ellipsis", no_wrap=True)
     table.add_column("what they said", ratio=1, overflow="fold", min_width=24)
     return table
+
+
+def _cells(item: QueueItem, now: datetime, wide: bool) -> list[str | Text]:
+    label = Text(
+        item.label + ("?" if item.check_me else ""), style=_LABEL_STYLE.get(item.label, "")
+    )
+    severity = Text(item.severity, style=_SEVERITY_STYLE.get(item.severity, ""))
+    due = ago(item.due_at, now)
+    if wide:
+        return [str(item.id), label, severity, str(item.priority), item.status, due]
+    if item.severity != "normal":
+        label = Text.assemble(label, "\n", severity)
+    return [str(item.id), label, Text(f"{due}\n{item.status}")]
 
 
 def _check_me(item: QueueItem) -> str | None:
@@ -68,25 +86,21 @@ def queue(
         print_json([asdict(i) for i in items], app.redact)
         return
     now = app.clock()
-    table = _queue_table(f"Follow-up queue · {now:%Y-%m-%d %H:%M} UTC")
+    out = stdout()
+    wide = out.width >= WIDE
+    table = _queue_table(f"Follow-up queue · {now:%Y-%m-%d %H:%M} UTC", wide)
     for item in items:
-        style = _LABEL_STYLE.get(item.label, "")
-        said = one_line(item.text, 160)
+        said = one_line(item.text, 160 if wide else 120)
         notes = [item.severity_reason, _check_me(item), item.channel_note or item.status_note]
         note = "; ".join(n for n in notes if n)
         table.add_row(
-            str(item.id),
-            Text(item.label + ("?" if item.check_me else ""), style=style),
-            Text(item.severity, style=_SEVERITY_STYLE.get(item.severity, "")),
-            str(item.priority),
-            item.status,
-            ago(item.due_at, now),
+            *_cells(item, now, wide),
             one_line(item.author, 40),
             Text(said + (f"  [{one_line(note, 80)}]" if note else "")),
         )
     if not items:
         table.caption = "Nothing waiting. Run `simak poll` to fetch new mentions."
-    stdout().print(table)
+    out.print(table)
     if drafts:
         for item in items:
             title = one_line(
