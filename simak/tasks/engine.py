@@ -80,6 +80,7 @@ def _recovery(engine: procrastinate.App, after_s: int, log: Log) -> Callable[...
 
 def run(app: App, log: Log, *, queues: Iterable[str] | None, concurrency: int) -> None:
     """Run one worker until SIGTERM/SIGINT (procrastinate ends the running jobs first)."""
+    app.db  # noqa: B018 - creates or upgrades the schema, procrastinate's tables included
     engine = build(app, log)
     names = list(queues) if queues else list(QUEUES)
     engine.run_worker(

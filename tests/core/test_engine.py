@@ -193,3 +193,34 @@ def test_vendored_schema_is_the_pinned_procrastinate_schema() -> None:
     root = Path(__file__).resolve().parents[2]
     vendored = (root / "storage/migrations/sql/procrastinate-3.10.0.sql").read_text("utf-8")
     assert SchemaManager.get_schema() == vendored
+
+
+def test_a_worker_on_an_empty_database_creates_the_schema_and_works(
+    request: pytest.FixtureRequest, tmp_path: Path, webhook_receiver: WebhookReceiver
+) -> None:
+    request.getfixturevalue("pg_template")  # the server is up
+    url = new_pg_database("template0")  # no schema at all: the worker comes first
+    try:
+        config = _engine_project(tmp_path / "p", url, webhook_receiver, 40)
+        worker = Worker(config, tmp_path / "w.log")
+        counts = _wait_for_schema(url, worker)
+        code, out, err = run(config, "poll", "--enqueue", "--json")
+        assert code == 0 and len(json.loads(out)["deferred"]) == SOURCES, err
+        counts = _wait(url, lambda c: c["mentions"] == 40 and c["sent"] == 20, 300)
+        assert worker.stop() == 0, worker.log.read_text("utf-8")
+        assert counts["classified"] == 40 and counts["sent"] == 20
+        assert no_traceback(worker.log.read_text("utf-8"))
+    finally:
+        drop_pg_database(url)
+
+
+def _wait_for_schema(url: str, worker: Worker, timeout: float = 120) -> dict[str, int]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert worker.proc.poll() is None, worker.log.read_text("utf-8")
+        try:
+            if _jobs(url) is not None:
+                return _counts(url)
+        except Exception:  # the schema is not there yet
+            time.sleep(0.5)
+    raise AssertionError("the worker did not create the schema")
