@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from storage.dialect import insert
@@ -20,6 +20,7 @@ from storage.models import (
     Digest,
     FollowUp,
     Idea,
+    IdeaGroup,
     MentionRow,
     Person,
     SourceState,
@@ -171,15 +172,34 @@ def _followups(
 
 
 def _ideas(session: Session, facts: DigestFacts, brand: str, start: datetime) -> None:
-    rows = session.execute(
-        select(
-            Idea.group_key,
-            func.min(Idea.title),
-            func.count().filter(Idea.created_at >= start),
-            func.count(func.distinct(Idea.person_id)),
+    """Groups of the board (merged groups folded into the one they joined, under its title)
+    that gained posts since ``start``: title, new posts, people who asked in all."""
+    groups = {
+        g.id: (g.merged_into_id, g.title)
+        for g in session.execute(
+            select(IdeaGroup.id, IdeaGroup.merged_into_id, IdeaGroup.title).where(
+                IdeaGroup.brand == brand
+            )
         )
-        .where(Idea.brand == brand, Idea.group_key.is_not(None))
-        .group_by(Idea.group_key)
-    ).all()
-    grown = [(str(title), int(new), int(people)) for _, title, new, people in rows if new]
+    }
+    new: dict[int, int] = {}
+    people: dict[int, set[object]] = {}
+    rows = session.execute(
+        select(Idea.group_id, Idea.person_id, Idea.id, Idea.created_at >= start).where(
+            Idea.brand == brand, Idea.group_id.is_not(None)
+        )
+    )
+    for group_id, person_id, idea_id, fresh in rows:
+        root = _root(groups, group_id or 0)
+        new[root] = new.get(root, 0) + bool(fresh)
+        people.setdefault(root, set()).add(person_id or f"idea:{idea_id}")
+    grown = [(groups[r][1], n, len(people[r])) for r, n in new.items() if n]
     facts.ideas = sorted(grown, key=lambda r: (-r[1], -r[2]))[:10]
+
+
+def _root(groups: dict[int, tuple[int | None, str]], group_id: int) -> int:
+    seen = {group_id}
+    while (parent := groups[group_id][0]) is not None and parent not in seen:
+        seen.add(parent)
+        group_id = parent
+    return group_id

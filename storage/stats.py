@@ -14,6 +14,7 @@ from storage.models import (
     ClassificationRow,
     FollowUp,
     Idea,
+    IdeaGroup,
     MentionRow,
     Person,
 )
@@ -44,6 +45,22 @@ def _by(session: Session, column: Any, keys: tuple[str, ...]) -> dict[str, int]:
     return counts
 
 
+def _live_groups(session: Session) -> int:
+    """Board groups holding at least one idea, a merged group counted in the one it joined."""
+    parent: dict[int, int | None] = {
+        gid: up for gid, up in session.execute(select(IdeaGroup.id, IdeaGroup.merged_into_id))
+    }
+    used = session.scalars(select(Idea.group_id).where(Idea.group_id.is_not(None)).distinct())
+    roots = set()
+    for group_id in [g for g in used if g is not None]:
+        seen = {group_id}
+        while (up := parent.get(group_id)) is not None and up not in seen:
+            seen.add(up)
+            group_id = up
+        roots.add(group_id)
+    return len(roots)
+
+
 def collect_stats(session: Session) -> Stats:
     """Count mentions, labels, languages, follow-ups, ideas and people."""
     by_status = _by(session, MentionRow.status, MENTION_STATUSES)
@@ -58,9 +75,7 @@ def collect_stats(session: Session) -> Stats:
     for (row_labels,) in session.execute(current).all():
         for label in row_labels or ["other"]:
             labels[label] = labels.get(label, 0) + 1
-    groups = (
-        session.scalar(select(func.count(func.distinct(Idea.group_key)))) or 0
-    )  # NULLs not counted
+    groups = _live_groups(session)
     return Stats(
         mentions=sum(by_status.values()),
         mentions_by_status=by_status,

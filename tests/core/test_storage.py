@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
-from common.errors import ConflictError, NotFound, UsageError
+from common.errors import ConflictError, NotFound
 from common.records import Author, Classification, FollowUpPlan, Mention, Recipient
-from storage import leases, outbox
+from storage import idea_groups, leases, outbox
 from storage.db import Database, open_database
 from storage.followups import NewFollowUp, change, create_followup, edit_draft, move, replan, snooze
-from storage.ideas import assign_group, capture_idea, idea_board, set_group_status, ungrouped
+from storage.ideas import capture_idea, ungrouped
 from storage.mentions import claim_pending, finish_claims, save_classification, save_mentions
 from storage.models import ClassificationRow, Handle, MentionRow, Person
 from storage.outbox import Outcome
@@ -324,7 +325,7 @@ def test_snooze_hides_until_due(db: Database) -> None:
         assert [i.id for i in queue_items(s, NOW, everything=True)] == [fid]
 
 
-def test_idea_board_groups_and_counts_people(db: Database) -> None:
+def test_ideas_are_captured_once_and_counted_by_live_group(db: Database) -> None:
     with db.session() as s:
         ids = save_mentions(
             s,
@@ -342,18 +343,18 @@ def test_idea_board_groups_and_counts_people(db: Database) -> None:
                 )
         waiting = ungrouped(s)
         assert [i.mention_id for i in waiting] == ids
-        for idea, key in zip(waiting, ["oat", "oat", "medan"], strict=True):
-            assign_group(s, idea.id, key)
-        set_group_status(s, "oat", "planned")
-        with pytest.raises(UsageError):
-            set_group_status(s, "oat", "shipped")
+        vector = np.ones(4, np.float32)
+        groups = [
+            idea_groups.new_group(s, brand="kopi-senja", title=t, space="t", vector=vector, now=NOW)
+            for t in ("oat milk", "medan", "oat milk again")
+        ]
+        for idea, group in zip(waiting, [groups[0], groups[2], groups[1]], strict=True):
+            assert idea_groups.join(s, idea.id, group, "new")
+            assert not idea_groups.join(s, idea.id, groups[0], "new")  # placed once (CAS)
+        idea_groups.merge(s, groups[0], groups[2], "owner", NOW)
     with db.session() as s:
-        board = idea_board(s)
         stats = collect_stats(s)
-    assert [(r.group_key, r.count, r.people, r.status) for r in board] == [
-        ("oat", 2, 2, "planned"),
-        ("medan", 1, 1, "new"),
-    ]
+        assert not ungrouped(s)
     assert stats.ideas == 3 and stats.idea_groups == 2 and stats.mentions == 3
 
 
