@@ -25,7 +25,7 @@ SET = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "ideas" / 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--split", default="held", choices=["tune", "held"])
+    parser.add_argument("--split", default="held", choices=["train", "tune", "held", "held-new"])
     parser.add_argument("--sweep", action="store_true")
     parser.add_argument("--threshold", type=float, default=None)
     args = parser.parse_args()
