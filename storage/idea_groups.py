@@ -278,12 +278,29 @@ def member_texts(session: Session, group_id: int) -> list[str]:
     )
 
 
-def set_centroid(session: Session, group_id: int, centroid: Vectors, size: int) -> None:
-    """Store a recomputed centroid sum."""
-    session.execute(
-        update(IdeaGroup)
-        .where(IdeaGroup.id == group_id)
-        .values(centroid=to_bytes(centroid), size=size)
+def set_centroid(
+    session: Session, group_id: int, centroid: Vectors, size: int, space: str | None = None
+) -> None:
+    """Store a recomputed centroid sum (and, when given, the space it was computed in)."""
+    values: dict[str, object] = {"centroid": to_bytes(centroid), "size": size}
+    if space is not None:
+        values["space"] = space
+    session.execute(update(IdeaGroup).where(IdeaGroup.id == group_id).values(**values))
+
+
+def brands(session: Session) -> list[str]:
+    """Brands that have idea groups."""
+    return list(session.scalars(select(distinct(IdeaGroup.brand)).order_by(IdeaGroup.brand)))
+
+
+def other_space(session: Session, brand: str, space: str) -> list[int]:
+    """Ids of ``brand``'s groups (merged ones too) whose centroid is in another space."""
+    return list(
+        session.scalars(
+            select(IdeaGroup.id)
+            .where(IdeaGroup.brand == brand, IdeaGroup.space != space)
+            .order_by(IdeaGroup.id)
+        )
     )
 
 

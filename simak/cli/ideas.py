@@ -11,7 +11,7 @@ from rich.table import Table
 from simak.cli.common import ACTOR, actor, ago, handle_errors, print_json, state, stdout
 from simak.cli.render import one_line, plain
 from simak.usecases import idea_board as uc
-from simak.usecases.ideas import group_pending
+from simak.usecases.ideas import group_pending, respace_all
 
 ideas_app = typer.Typer(help="The ideas board: one idea however phrased, counted in people.")
 
@@ -163,8 +163,13 @@ def notify(
 @ideas_app.command("regroup")
 @handle_errors
 def regroup(ctx: typer.Context) -> None:
-    """Group every captured idea still waiting for a group now."""
-    say(f"{group_pending(state(ctx).app(), force=True)} ideas grouped")
+    """Group every captured idea still waiting for a group now (after bringing the groups'
+    centroids into the current vector space, if it changed)."""
+    app = state(ctx).app()
+    moved = respace_all(app)
+    if moved:
+        say(f"{moved} groups' centroids recomputed in the current vector space")
+    say(f"{group_pending(app, force=True)} ideas grouped")
 
 
 @ideas_app.command("export")
