@@ -288,9 +288,23 @@ def set_centroid(
     session.execute(update(IdeaGroup).where(IdeaGroup.id == group_id).values(**values))
 
 
+def centroid_of(session: Session, group_id: int) -> tuple[str, str, Vectors]:
+    """Brand, space and centroid sum of one group."""
+    row = _group(session, group_id)
+    return row.brand, row.space, from_bytes(row.centroid)
+
+
+def titles(session: Session, group_ids: list[int]) -> dict[int, str]:
+    """Title of each group."""
+    rows = session.execute(
+        select(IdeaGroup.id, IdeaGroup.title).where(IdeaGroup.id.in_(group_ids))
+    ).all()
+    return {r.id: r.title for r in rows}
+
+
 def brands(session: Session) -> list[str]:
     """Brands that have idea groups."""
-    return list(session.scalars(select(distinct(IdeaGroup.brand)).order_by(IdeaGroup.brand)))
+    return list(session.scalars(select(IdeaGroup.brand).distinct().order_by(IdeaGroup.brand)))
 
 
 def other_space(session: Session, brand: str, space: str) -> list[int]:

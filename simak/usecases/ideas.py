@@ -12,13 +12,14 @@ one matrix-vector product over the groups, never a pass over stored ideas.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 
 import numpy as np
 from sqlalchemy.orm import Session
 
 from responder.idea_text import ignore_set
-from responder.idea_vectors import CentroidIndex, IdeaVectorizer, Vectors, for_model
+from responder.idea_vectors import CentroidIndex, IdeaVectorizer, Vectors, for_model, normalise
 from responder.text import clean, strip_urls, trim
 from simak.app import App
 from storage import idea_groups
@@ -27,6 +28,8 @@ from storage.mentions import count_pending
 
 GROUP_ANYWAY = timedelta(minutes=30)
 TITLE_CHARS = 80
+#: "Maybe the same as …": groups whose centroids sit this far below the joining threshold.
+SUGGEST_MARGIN = 0.12
 
 
 def noise(app: App, brand_name: str) -> list[str]:
@@ -160,3 +163,34 @@ def drop_from_board(app: App, mention_id: int, actor: str) -> int | None:
         if group_id is not None and brand is not None:
             recompute(app, session, brand, group_id)
     return group_id
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """Another group that may be the same idea (its centroid is just under the threshold)."""
+
+    group_id: int
+    title: str
+    similarity: float
+
+
+def maybe_same(app: App, group_id: int, limit: int = 5) -> list[Suggestion]:
+    """Live groups of the same brand whose centroid's cosine with ``group_id``'s sits in
+    ``[threshold - SUGGEST_MARGIN, threshold)``: automatic grouping was unsure, the owner
+    decides (``simak ideas merge``). Closest first."""
+    with app.db.read() as session:
+        root = idea_groups.root_of(session, group_id)
+        brand, space_name, mine = idea_groups.centroid_of(session, root)
+        space = vectorizer(app, brand)
+        if space_name != space.space or not mine.any():
+            return []  # recomputed at the next grouping run (see respace)
+        ids, sums = idea_groups.centroids(session, brand, space.space)
+        if not ids:
+            return []
+        threshold = threshold_for(app, space)
+        sims = normalise(sums) @ normalise(mine[None, :])[0]
+        near = [(float(s), gid) for gid, s in zip(ids, sims, strict=True)
+                if gid != root and threshold - SUGGEST_MARGIN <= s < threshold]  # fmt: skip
+        near.sort(reverse=True)
+        names = idea_groups.titles(session, [gid for _, gid in near[:limit]])
+    return [Suggestion(gid, names.get(gid, ""), round(sim, 3)) for sim, gid in near[:limit]]
