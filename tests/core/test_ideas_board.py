@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
@@ -258,3 +259,20 @@ def test_show_lists_groups_that_may_be_the_same_idea(tmp_path: Path, db_url: str
     assert any("pagi" in t or "earlier" in t or "6" in t for t in texts)
     shown = cli(config, "ideas", "show", str(earlier["id"]))
     assert f"maybe the same as idea {near[0]['group_id']}" in shown
+
+
+@pytest.mark.slow
+def test_with_the_embedded_model_the_board_groups_on_meaning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The production recipe: the embedded classifier's encoder and the shipped idea head."""
+    monkeypatch.setenv("SIMAK_CACHE_DIR", str(tmp_path / "cache"))
+    db_url = f"sqlite:///{tmp_path / 'simak.db'}"
+    config = demo_project(tmp_path / "demo", db_url)
+    config.write_text(config.read_text().replace("backend: keywords", "backend: embedded"), "utf-8")
+    cli(config, "poll")
+    board = cli(config, "ideas", "--json", "--limit", "100")
+    earlier = group_of(board, config, "opened earlier, like 6am")
+    assert any("buka lebih pagi" in m["text"] for m in earlier["members"])
+    spaces = {space for _, space, *_ in _spaces(db_url)}
+    assert len(spaces) == 1 and spaces.pop().startswith("lex512+e5s-")
