@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from functools import cache
 from typing import Final
 
 from responder.text import clean, fold, strip_urls
@@ -183,6 +184,14 @@ _STOPWORD_TEXT: Final = """
     tolongin mohon coba sayang enak seru nya si oke okay ok pls day
 """
 STOPWORDS: Final = frozenset(_STOPWORD_TEXT.split())
+
+
+@cache
+def lexicon_id() -> str:
+    """A short fingerprint of the folding lexicon, filler words and n-gram sizes: vectors
+    made with another lexicon are another space (their centroids are recomputed)."""
+    basis = repr((sorted(CANONICAL.items()), sorted(STOPWORDS), NGRAM_SIZES))
+    return hashlib.sha1(basis.encode("utf-8")).hexdigest()[:6]
 
 
 def ignore_set(terms: Iterable[str]) -> frozenset[str]:

@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from common.errors import ClassifierError
-from responder.idea_text import features
+from responder.idea_text import features, lexicon_id
 
 LEXICAL_DIM = 512
 #: Best pairwise F1 on the tune part of the grouping set for the lexical space alone.
@@ -122,9 +122,10 @@ class IdeaVectorizer:
     @property
     def space(self) -> str:
         """The recipe's name; stored with every centroid."""
+        lexical_space = f"lex{LEXICAL_DIM}-{lexicon_id()}"
         if self._meaning and self.head is not None:
-            return f"lex{LEXICAL_DIM}+{self.head.name}"
-        return f"lex{LEXICAL_DIM}"
+            return f"{lexical_space}+{self.head.name}"
+        return lexical_space
 
     @property
     def threshold(self) -> float:

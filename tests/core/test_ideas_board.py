@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
+from responder.idea_vectors import IdeaVectorizer
 from simak.cli import app
 from storage.db import open_database
 from tests.core.races import demo_project, simak
@@ -215,7 +216,7 @@ def test_a_changed_vector_space_recomputes_every_centroid_and_new_ideas_still_jo
     config = demo_project(tmp_path / "demo", db_url)
     cli(config, "poll")
     before = _spaces(db_url)
-    _set_space(db_url, "lex512+an-older-head")  # as if the head (or backend) changed
+    _set_space(db_url, "lex512")  # as if the recipe changed (lexicon, head, backend)
     out = cli(config, "ideas", "regroup")
     assert f"{len(before)} groups' centroids recomputed" in out
     after = _spaces(db_url)
@@ -225,7 +226,7 @@ def test_a_changed_vector_space_recomputes_every_centroid_and_new_ideas_still_jo
             np.frombuffer(old, np.float32), np.frombuffer(new, np.float32), atol=1e-5
         )
     assert "recomputed" not in cli(config, "ideas", "regroup")  # once per change
-    _set_space(db_url, "lex512+an-older-head")
+    _set_space(db_url, "lex512")
     later = {
         "id": "ks-901", "platform": "x", "author": "early_bird", "author_name": "Early Bird",
         "text": "Kopi Senja please open earlier, 6am would be perfect",
@@ -238,7 +239,7 @@ def test_a_changed_vector_space_recomputes_every_centroid_and_new_ideas_still_jo
     assert len(board) == len(before)
     earlier = group_of(board, config, "6am would be perfect")
     assert any("opened earlier, like 6am" in m["text"] for m in earlier["members"])
-    assert {space for _, space, *_ in _spaces(db_url)} == {"lex512"}
+    assert {space for _, space, *_ in _spaces(db_url)} == {IdeaVectorizer().space}
 
 
 def test_show_lists_groups_that_may_be_the_same_idea(tmp_path: Path, db_url: str) -> None:
@@ -275,4 +276,4 @@ def test_with_the_embedded_model_the_board_groups_on_meaning(
     earlier = group_of(board, config, "opened earlier, like 6am")
     assert any("buka lebih pagi" in m["text"] for m in earlier["members"])
     spaces = {space for _, space, *_ in _spaces(db_url)}
-    assert len(spaces) == 1 and spaces.pop().startswith("lex512+e5s-")
+    assert len(spaces) == 1 and spaces.pop().startswith(IdeaVectorizer().space + "+e5s-")

@@ -110,7 +110,9 @@ def test_head_file_round_trip_and_board_vectorizer_use_its_layer(tmp_path: Path)
     calls: list[tuple[int, ...]] = []
     vz = for_model(frozenset(), _toy_encoder(calls), tmp_path)
     assert vz.head is not None and vz.head.layer == 3 and vz.threshold == 0.42
-    assert np.array_equal(vz.head.proj, head.proj) and vz.space == f"lex{LEXICAL_DIM}+toy-head"
+    assert (
+        np.array_equal(vz.head.proj, head.proj) and vz.space == f"{IdeaVectorizer().space}+toy-head"
+    )
     vectors = vz.vectors(["please add oat milk", "tolong sediain oat milk", ""])
     assert calls == [(3, 3)]
     assert vectors.shape == (3, 4 + LEXICAL_DIM)
@@ -118,7 +120,7 @@ def test_head_file_round_trip_and_board_vectorizer_use_its_layer(tmp_path: Path)
     # without a head file, or without an encoder, the board stays lexical
     for lexical in (for_model(frozenset(), _toy_encoder([]), tmp_path / "none"),
                     for_model(frozenset(), None, tmp_path)):  # fmt: skip
-        assert lexical.space == f"lex{LEXICAL_DIM}" and lexical.threshold == LEXICAL_THRESHOLD
+        assert lexical.space == IdeaVectorizer().space and lexical.threshold == LEXICAL_THRESHOLD
 
 
 def test_blended_cosine_is_the_weighted_mean_of_both_parts() -> None:
