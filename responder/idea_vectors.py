@@ -102,6 +102,8 @@ class IdeaHead:
 
     def project(self, pooled: Vectors) -> Vectors:
         """Unit meaning vectors ``[n, dim]`` (zero for a zero pooled row, i.e. no text)."""
+        if pooled.ndim != 2 or pooled.shape[1] != self.mean.shape[0]:  # no text at all
+            return np.zeros((len(pooled), self.proj.shape[1]), np.float32)
         present = np.linalg.norm(pooled, axis=1, keepdims=True) > 0
         centred = normalise(normalise(pooled) - self.mean) * present
         return normalise((centred @ self.proj).astype(np.float32))

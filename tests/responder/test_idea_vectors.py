@@ -134,6 +134,15 @@ def test_blended_cosine_is_the_weighted_mean_of_both_parts() -> None:
     assert abs(float(blended[0] @ blended[1]) - expected) < 1e-5
 
 
+def test_texts_with_nothing_to_encode_get_zero_meaning() -> None:
+    def nothing(texts: Sequence[str], layer: int | None = None) -> Vectors:
+        return np.zeros((len(texts), 0), np.float32)  # what embed gives for empty texts
+
+    vz = IdeaVectorizer(encoder=nothing, head=_toy_head())
+    vectors = vz.vectors(["", "   "])
+    assert vectors.shape == (2, 4 + LEXICAL_DIM) and not vectors.any()
+
+
 def test_a_damaged_head_file_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / HEAD_FILE).write_bytes(b"not a head")
     with pytest.raises(ClassifierError, match="idea head"):
