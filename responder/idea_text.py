@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from functools import cache
 from typing import Final
 
 from responder.text import clean, fold, strip_urls
@@ -23,7 +24,7 @@ NGRAM_SIZES: Final = (3, 4, 5)
 
 #: Indonesian (and informal English) words → one canonical English form.
 # fmt: off
-CANONICAL: Final = {
+_CORE: Final = {
     # features and apps
     "gelap": "dark", "tema": "mode", "theme": "mode", "fitur": "feature", "features": "feature",
     "aplikasi": "app", "apk": "app", "apps": "app", "application": "app",
@@ -66,7 +67,88 @@ CANONICAL: Final = {
     "tulisan": "font", "huruf": "font", "text": "font", "gede": "large", "gedein": "large",
     "jumbo": "large", "bigger": "large", "larger": "large", "cabangnya": "branch",
 }
+
+#: A broad everyday vocabulary of small businesses' customers (cafés, bakeries, bike shops,
+#: salons, clinics, hotels, online shops), Indonesian and informal spellings → one English
+#: form. Written as a general lexicon, not from the held-aside ideas; entries above win.
+BROAD: Final = {
+    # people and places
+    "anak": "kids", "anakku": "kids", "children": "kids", "child": "kids", "kid": "kids",
+    "cowok": "men", "pria": "men", "laki": "men", "male": "men", "guys": "men", "man": "men",
+    "cewek": "women", "wanita": "women", "perempuan": "women", "female": "women",
+    "woman": "women", "ibu": "women", "muslimah": "women", "tamu": "guest", "guests": "guest",
+    "pelanggan": "customer", "customers": "customer", "pelajar": "student",
+    "mahasiswa": "student", "students": "student", "turis": "tourist", "tourists": "tourist",
+    "bule": "tourist", "rumah": "home", "house": "home", "kamar": "room", "ruang": "room",
+    "ruangan": "room", "rooms": "room", "tempat": "place", "area": "place", "zone": "place",
+    "pojok": "corner", "luar": "outdoor", "outside": "outdoor", "teras": "terrace",
+    "dalam": "inside", "dalem": "inside", "lantai": "floor", "lobi": "lobby",
+    "bandara": "airport", "kantor": "office", "sekolah": "school", "kampus": "campus",
+    "toilet": "restroom", "wc": "restroom", "mandi": "restroom", "mushola": "prayer",
+    "musholla": "prayer", "musala": "prayer", "sholat": "prayer", "salat": "prayer",
+    "pray": "prayer", "dokter": "doctor", "dok": "doctor", "doctors": "doctor",
+    "klinik": "clinic", "pasien": "patient", "patients": "patient",
+    # goods
+    "roti": "bread", "loaf": "bread", "loaves": "bread", "kue": "cake", "cakes": "cake",
+    "tart": "cake", "pastries": "pastry", "minum": "drink", "minuman": "drink",
+    "air": "water", "mineral": "water", "makan": "food", "sarapan": "breakfast",
+    "teh": "tea", "coklat": "chocolate", "cokelat": "chocolate", "biji": "beans",
+    "bubuk": "ground", "baju": "clothes", "kaos": "shirt", "shirts": "shirt",
+    "celana": "pants", "sepatu": "shoes", "barang": "item", "items": "item",
+    "produk": "product", "products": "product", "botol": "bottle", "bottles": "bottle",
+    "kemasan": "packaging", "bungkus": "wrap", "wrapping": "wrap", "kado": "gift",
+    "hadiah": "gift", "gifts": "gift", "presents": "gift", "kartu": "card", "cards": "card",
+    "ban": "tyre", "tire": "tyre", "tires": "tyre", "rantai": "chain", "sadel": "saddle",
+    "rambut": "hair", "kuku": "nail", "nails": "nail", "kutek": "nail",
+    "obat": "medicine", "resep": "prescription",
+    # actions and services
+    "jual": "sell", "jualan": "sell", "menjual": "sell", "selling": "sell", "sells": "sell",
+    "beli": "buy", "membeli": "buy", "buying": "buy", "sewa": "rent", "sewain": "rent",
+    "rental": "rent", "hire": "rent", "renting": "rent", "pinjam": "borrow",
+    "cuci": "wash", "nyuci": "wash", "washing": "wash", "laundry": "wash",
+    "bersih": "clean", "bersihin": "clean", "dibersihin": "clean", "kotor": "dirty",
+    "potong": "cut", "cukur": "cut", "haircut": "cut", "haircuts": "cut",
+    "servis": "service", "perbaikan": "repair", "benerin": "repair", "repairs": "repair",
+    "fixing": "repair", "fix": "repair", "rawat": "maintenance",
+    "perawatan": "maintenance", "kelas": "class", "classes": "class", "kursus": "class",
+    "pelatihan": "class", "belajar": "learn", "ajarin": "teach", "learning": "learn",
+    "tukar": "exchange", "ditukar": "exchange", "swap": "exchange", "retur": "return",
+    "returns": "return", "balikin": "return", "dikembaliin": "return",
+    "antri": "queue", "antrian": "queue", "antre": "queue", "antrean": "queue",
+    "queueing": "queue", "line": "queue", "daftar": "register", "registration": "register",
+    "booking": "book", "reservasi": "book", "reservation": "book", "pesan": "order",
+    "pesen": "order", "ordering": "order", "konsultasi": "consult", "konsul": "consult",
+    "consultation": "consult", "consultations": "consult", "consults": "consult",
+    "ingetin": "remind", "diingetin": "remind", "pengingat": "remind",
+    "reminder": "remind", "reminders": "remind", "kabarin": "notification",
+    "notify": "notification", "dikabarin": "notification",
+    "cicil": "installment", "cicilan": "installment", "installments": "installment",
+    "kredit": "installment", "sediain": "provide", "adain": "provide", "terima": "accept",
+    # qualities and amounts
+    "gratis": "free", "murah": "cheap", "cheaper": "cheap", "mahal": "expensive",
+    "promo": "discount", "potongan": "discount", "diskon": "discount", "sale": "discount",
+    "deals": "discount", "deal": "discount", "sisa": "leftover", "leftovers": "leftover",
+    "panjang": "long", "lama": "long", "longer": "long", "pendek": "short",
+    "kencang": "loud", "kenceng": "loud", "kekencengan": "loud", "berisik": "loud",
+    "noisy": "loud", "tenang": "quiet", "sepi": "quiet", "silent": "quiet",
+    "pedas": "spicy", "pedes": "spicy", "spice": "spicy", "hot": "hot",
+    "dingin": "cold", "sejuk": "cold", "gerah": "hot", "panas": "hot",
+    "bersihkan": "clean", "baru": "new", "lokal": "local", "sehat": "healthy",
+    "setengah": "half", "separuh": "half", "mini": "small", "smaller": "small",
+    "jelas": "clear", "detail": "clear", "cepat": "fast", "cepet": "fast",
+    "faster": "fast", "lambat": "slow", "lelet": "slow",
+    # time
+    "malam": "night", "malem": "night", "evening": "night", "evenings": "night",
+    "nights": "night", "sore": "afternoon", "siang": "noon", "mornings": "morning",
+    "weekends": "weekend", "sabtu": "saturday", "jumat": "friday", "bulan": "month",
+    "bulanan": "monthly", "months": "month", "tahun": "year", "years": "year",
+    "mingguan": "weekly", "harian": "daily", "hari": "day", "days": "day",
+    "tiap": "every", "setiap": "every", "rutin": "regular",
+}
 # fmt: on
+
+#: Every folding: the core entries win over the broad ones.
+CANONICAL: Final = {**BROAD, **_CORE}
 
 #: Filler in both languages, including the request itself ("please add", "tolong
 #: tambahin"): two ideas are alike because of *what* they ask for, not how.
@@ -97,8 +179,19 @@ _STOPWORD_TEXT: Final = """
     tambah tambahin tambahkan ditambah ditambahin ditambahkan adain adakan diadain diadakan
     dibuat dibikin sediakan disediakan pake pakai pakek ingin pengen pingin pengin kah kalian
     mampir langsung ribet di butuh ngopi dekat cari tahun depan pesen
+    plis pliss please pleasee om mending request gimana sekalian dikit doang ajak boleh
+    could would lovely amazing perfect helpful consider start let provide accept bikinin
+    tolongin mohon coba sayang enak seru nya si oke okay ok pls day
 """
 STOPWORDS: Final = frozenset(_STOPWORD_TEXT.split())
+
+
+@cache
+def lexicon_id() -> str:
+    """A short fingerprint of the folding lexicon, filler words and n-gram sizes: vectors
+    made with another lexicon are another space (their centroids are recomputed)."""
+    basis = repr((sorted(CANONICAL.items()), sorted(STOPWORDS), NGRAM_SIZES))
+    return hashlib.sha1(basis.encode("utf-8")).hexdigest()[:6]
 
 
 def ignore_set(terms: Iterable[str]) -> frozenset[str]:

@@ -1,10 +1,14 @@
 """Idea texts as unit vectors, so an idea meets its group through one matrix product.
 
-A vector holds the content-word character n-grams of :func:`responder.idea_text.features`
-(Indonesian words folded onto English ones), hashed into ``LEXICAL_DIM`` signed buckets.
-The classifier's encoder was measured as a further part and left out: its pooled sentence
-vectors (fine-tuned for praise/complaint/idea) put same-idea pairs at cosine 0.64 and
-different ideas at 0.59, and any weight on them lowered pairwise F1 on the grouping set.
+Two parts, each unit length, weighted so that the cosine of two ideas is a blend of both:
+
+- *lexical*: the content-word character n-grams of :func:`responder.idea_text.features`
+  (Indonesian words folded onto English ones), hashed into ``LEXICAL_DIM`` signed buckets;
+- *meaning* (when the embedded classifier is loaded): its encoder's mean-pooled sentence
+  vector, centred and projected by a small head trained contrastively on English,
+  Indonesian and code-mixed paraphrases of ideas (:class:`IdeaHead`, a file beside the
+  model, with its card). The raw pooled vectors separate ideas poorly (they are tuned for
+  praise/complaint/idea); the head is what makes "buka lebih pagi" meet "open earlier".
 
 A *space* names the recipe; centroids are only compared within one space.
 """
@@ -12,17 +16,23 @@ A *space* names the recipe; centroids are only compared within one space.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from responder.idea_text import features
+from common.errors import ClassifierError
+from responder.idea_text import features, lexicon_id
 
 LEXICAL_DIM = 512
+#: Best pairwise F1 on the tune part of the grouping set for the lexical space alone.
+LEXICAL_THRESHOLD = 0.35
 
 Vectors = npt.NDArray[np.float32]
+#: Texts → sentence vectors ``[len(texts), hidden]`` (the classifier's encoder).
+Encoder = Callable[[Sequence[str]], Vectors]
 
 
 def _bucket(feature: str) -> tuple[int, float]:
@@ -47,20 +57,112 @@ def normalise(matrix: Vectors) -> Vectors:
     return result
 
 
+@dataclass(frozen=True, eq=False)
+class IdeaHead:
+    """A trained projection of the encoder's pooled vectors for comparing ideas.
+
+    ``vector = normalise(normalise(pooled - mean) @ proj)`` on the encoder's states
+    mean-pooled after ``layer`` (a middle layer: the last one is tuned for
+    praise/complaint/idea and carries little of *what* is asked); ``weight`` is the meaning
+    part's share of the blended cosine and ``threshold`` the joining cosine (see the
+    head's card for how they were chosen).
+    """
+
+    name: str
+    layer: int
+    mean: Vectors  # [hidden]
+    proj: Vectors  # [hidden, dim]
+    weight: float
+    threshold: float
+
+    @classmethod
+    def load(cls, path: Path) -> IdeaHead:
+        """Read a head file (``.npz`` with ``name``, ``layer``, ``mean``, ``proj``,
+        ``weight``, ``threshold``)."""
+        try:
+            with np.load(path) as npz:
+                return cls(
+                    name=str(npz["name"]),
+                    layer=int(npz["layer"]),
+                    mean=npz["mean"].astype(np.float32),
+                    proj=npz["proj"].astype(np.float32),
+                    weight=float(npz["weight"]),
+                    threshold=float(npz["threshold"]),
+                )
+        except (OSError, KeyError, ValueError) as exc:
+            raise ClassifierError(
+                f"cannot read the idea head {path}: {exc}; reinstall the model folder"
+            ) from exc
+
+    def save(self, path: Path) -> None:
+        """Write the head file :meth:`load` reads."""
+        np.savez(path, name=np.array(self.name), layer=np.array(self.layer), mean=self.mean,
+                 proj=self.proj, weight=np.array(self.weight),
+                 threshold=np.array(self.threshold))  # fmt: skip
+
+    def project(self, pooled: Vectors) -> Vectors:
+        """Unit meaning vectors ``[n, dim]`` (zero for a zero pooled row, i.e. no text)."""
+        if pooled.ndim != 2 or pooled.shape[1] != self.mean.shape[0]:  # no text at all
+            return np.zeros((len(pooled), self.proj.shape[1]), np.float32)
+        present = np.linalg.norm(pooled, axis=1, keepdims=True) > 0
+        centred = normalise(normalise(pooled) - self.mean) * present
+        return normalise((centred @ self.proj).astype(np.float32))
+
+
 @dataclass(frozen=True)
 class IdeaVectorizer:
     """Turns idea texts into vectors of one named space."""
 
     ignore: frozenset[str] = frozenset()
+    encoder: Encoder | None = None
+    head: IdeaHead | None = None
+
+    @property
+    def _meaning(self) -> bool:
+        return self.encoder is not None and self.head is not None
 
     @property
     def space(self) -> str:
         """The recipe's name; stored with every centroid."""
-        return f"lex{LEXICAL_DIM}"
+        lexical_space = f"lex{LEXICAL_DIM}-{lexicon_id()}"
+        if self._meaning and self.head is not None:
+            return f"{lexical_space}+{self.head.name}"
+        return lexical_space
+
+    @property
+    def threshold(self) -> float:
+        """The joining cosine measured for this space (the settings may override it)."""
+        return self.head.threshold if self._meaning and self.head else LEXICAL_THRESHOLD
 
     def vectors(self, texts: Sequence[str]) -> Vectors:
         """Unit vectors ``[len(texts), dim]`` in this space."""
-        return lexical(texts, self.ignore)
+        lex = lexical(texts, self.ignore)
+        if self.encoder is None or self.head is None or not len(texts):
+            return lex
+        meaning = self.head.project(np.asarray(self.encoder(texts), np.float32))
+        w = self.head.weight
+        blended = np.hstack([np.sqrt(w) * meaning, np.sqrt(1.0 - w) * lex])
+        return normalise(blended.astype(np.float32))
+
+
+HEAD_FILE = "idea_head.npz"
+
+
+def for_model(
+    ignore: frozenset[str],
+    embed: Callable[..., Vectors] | None,
+    folder: Path | None,
+) -> IdeaVectorizer:
+    """The board's vectorizer: lexical, plus meaning when the classifier's encoder
+    (``embed(texts, layer=…)``) is loaded and its model ``folder`` ships an idea head."""
+    if embed is None or folder is None or not (folder / HEAD_FILE).is_file():
+        return IdeaVectorizer(ignore=ignore)
+    head = IdeaHead.load(folder / HEAD_FILE)
+
+    def encoder(texts: Sequence[str]) -> Vectors:
+        return embed(texts, layer=head.layer)
+
+    return IdeaVectorizer(ignore=ignore, encoder=encoder, head=head)
 
 
 class CentroidIndex:

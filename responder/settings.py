@@ -212,12 +212,13 @@ class BusinessIdentity(_Section):
 class IdeaBoardSettings(_Section):
     """How near-duplicate ideas are grouped on the owner's board."""
 
-    similarity_threshold: float = Field(
-        0.35,
+    similarity_threshold: float | None = Field(
+        None,
         gt=0,
         le=1,
-        description="Minimum cosine (0–1) between an idea and a group centroid to join it "
-        "(0.35: best pairwise F1 on the tune part of the grouping set).",
+        description="Minimum cosine (0–1) between an idea and a group centroid to join it; "
+        "default: the one measured for the vector space in use (lexical only: 0.35; with the "
+        "embedded classifier's idea head: the head's own, see its card).",
     )
     ignore_terms: tuple[str, ...] = Field(
         (),

@@ -278,12 +278,43 @@ def member_texts(session: Session, group_id: int) -> list[str]:
     )
 
 
-def set_centroid(session: Session, group_id: int, centroid: Vectors, size: int) -> None:
-    """Store a recomputed centroid sum."""
-    session.execute(
-        update(IdeaGroup)
-        .where(IdeaGroup.id == group_id)
-        .values(centroid=to_bytes(centroid), size=size)
+def set_centroid(
+    session: Session, group_id: int, centroid: Vectors, size: int, space: str | None = None
+) -> None:
+    """Store a recomputed centroid sum (and, when given, the space it was computed in)."""
+    values: dict[str, object] = {"centroid": to_bytes(centroid), "size": size}
+    if space is not None:
+        values["space"] = space
+    session.execute(update(IdeaGroup).where(IdeaGroup.id == group_id).values(**values))
+
+
+def centroid_of(session: Session, group_id: int) -> tuple[str, str, Vectors]:
+    """Brand, space and centroid sum of one group."""
+    row = _group(session, group_id)
+    return row.brand, row.space, from_bytes(row.centroid)
+
+
+def titles(session: Session, group_ids: list[int]) -> dict[int, str]:
+    """Title of each group."""
+    rows = session.execute(
+        select(IdeaGroup.id, IdeaGroup.title).where(IdeaGroup.id.in_(group_ids))
+    ).all()
+    return {r.id: r.title for r in rows}
+
+
+def brands(session: Session) -> list[str]:
+    """Brands that have idea groups."""
+    return list(session.scalars(select(IdeaGroup.brand).distinct().order_by(IdeaGroup.brand)))
+
+
+def other_space(session: Session, brand: str, space: str) -> list[int]:
+    """Ids of ``brand``'s groups (merged ones too) whose centroid is in another space."""
+    return list(
+        session.scalars(
+            select(IdeaGroup.id)
+            .where(IdeaGroup.brand == brand, IdeaGroup.space != space)
+            .order_by(IdeaGroup.id)
+        )
     )
 
 

@@ -25,7 +25,7 @@ from classifier.embedded.model_files import Manifest, load_weights, weights_dige
 from classifier.embedded.tokenizer import E5Tokenizer, save_tokenizer
 from common.errors import ClassifierError
 
-BUILD_VERSION = "4"
+BUILD_VERSION = "5"
 MODEL_FILE = "model.onnx"
 Progress = Callable[[str], None]
 

@@ -67,6 +67,7 @@ class EmbeddedClassifier:
         from classifier.lang import detect_language
 
         model_dir = options.model_dir()
+        self._model_dir = model_dir
         self._manifest = read_manifest(model_dir)
         folder = ensure_built(
             model_dir,
@@ -108,12 +109,18 @@ class EmbeddedClassifier:
                 out[i] = probs[row_of[text]]
         return out
 
-    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+    @property
+    def model_dir(self) -> Path:
+        """The model folder (its files: weights, manifest, card, and the ideas board's head)."""
+        return self._model_dir
+
+    def embed(self, texts: Sequence[str], layer: int | None = None) -> npt.NDArray[np.float32]:
         """Unit-length sentence embeddings ``[len(texts), hidden]`` from the fine-tuned encoder
-        (the same pass that classifies; an empty text gives a zero vector)."""
+        (the same pass that classifies; an empty text gives a zero vector). With ``layer``:
+        mean-pooled after that encoder layer (1 … layers-1) instead of the last."""
         cleaned = [clean_text(t) for t in texts]
         unique = sorted({t for t in cleaned if t})
-        _, pooled = self._runtime.run(unique)
+        _, pooled = self._runtime.run(unique, layer=layer)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         pooled = pooled / np.maximum(norms, 1e-12)
         row_of = {t: i for i, t in enumerate(unique)}

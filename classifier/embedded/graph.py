@@ -186,7 +186,9 @@ def build_graph(
     per_token: bool = False,
 ) -> onnx.ModelProto:
     """Return the model: ``(input_ids, attention_mask) -> logits [batch, labels]`` and
-    ``pooled [batch, hidden]`` (the mean-pooled sentence embedding the head reads).
+    ``pooled [batch, hidden]`` (the mean-pooled sentence embedding the head reads), plus
+    ``pooled_l{i} [batch, hidden]``, the mean-pooled states after layer ``i`` (1 ≤ i <
+    layers; the ideas board compares ideas on a middle layer, see ``responder.idea_vectors``).
 
     With ``per_token`` linear layers are int8 GEMMs (``MatMulIntegerToFloat``) on int8
     weights (one scale per output) and activations quantised per token (q/k/v fused into
@@ -198,8 +200,12 @@ def build_graph(
     x = _embeddings(g, weights, word_codes, word_scales, shape)
     mask_f = g.op("Cast", ["attention_mask"], to=TensorProto.FLOAT)
     bias = _attention_bias(g, mask_f)
+    middle = []
     for i in range(shape.layers):
         x = _layer(g, x, bias, weights, f"l{i}", shape)
+        if i + 1 < shape.layers:
+            middle.append(f"pooled_l{i + 1}")
+            g.nodes.append(helper.make_node("Identity", [_mean_pool(g, x, mask_f)], [middle[-1]]))
     pooled = _mean_pool(g, x, mask_f)
     logits = g.linear(pooled, weights, "head")
     g.nodes.append(helper.make_node("Identity", [logits], ["logits"]))
@@ -214,6 +220,10 @@ def build_graph(
         [
             helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", shape.labels]),
             helper.make_tensor_value_info("pooled", TensorProto.FLOAT, ["batch", shape.hidden]),
+            *(
+                helper.make_tensor_value_info(name, TensorProto.FLOAT, ["batch", shape.hidden])
+                for name in middle
+            ),
         ],
         g.inits,
     )
@@ -332,11 +342,11 @@ def _gelu(g: _Builder, x: str, p: str) -> str:
 
 
 def _mean_pool(g: _Builder, x: str, mask_f: str) -> str:
-    mask3 = g.op("Unsqueeze", [mask_f, g.const("ax.2", np.array([2], np.int64))])
-    axis1 = g.const("ax.1", np.array([1], np.int64))
+    mask3 = g.op("Unsqueeze", [mask_f, g.shared("ax.2", np.array([2], np.int64))])
+    axis1 = g.shared("ax.1", np.array([1], np.int64))
     total = g.op("ReduceSum", [g.op("Mul", [x, mask3]), axis1], keepdims=0)
     count = g.op("ReduceSum", [mask3, axis1], keepdims=0)
-    floor = g.const("f.tiny", np.array(1e-6, np.float32))
+    floor = g.shared("f.tiny", np.array(1e-6, np.float32))
     return g.op("Div", [total, g.op("Max", [count, floor])])
 
 

@@ -40,11 +40,18 @@ class EncoderRuntime:
         return self.run(texts, pooled=False)[0]
 
     def run(
-        self, texts: Sequence[str], *, pooled: bool = True
+        self, texts: Sequence[str], *, pooled: bool = True, layer: int | None = None
     ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
         """Logits ``[n, labels]`` and, with ``pooled``, sentence embeddings ``[n, hidden]``
-        (mean-pooled, as the head reads them) from one pass of the encoder."""
-        outputs = ["logits", "pooled"] if pooled else ["logits"]
+        (mean-pooled, as the head reads them; with ``layer``, mean-pooled after that
+        encoder layer instead) from one pass of the encoder."""
+        which = "pooled" if layer is None else f"pooled_l{layer}"
+        if layer is not None and which not in {o.name for o in self._session.get_outputs()}:
+            raise ClassifierError(
+                f"the embedded model has no output {which!r}; delete the cache folder "
+                "(SIMAK_CACHE_DIR) to rebuild it"
+            )
+        outputs = ["logits", which] if pooled else ["logits"]
         logits = np.zeros((len(texts), 3), np.float32)
         embeddings = np.zeros((len(texts), self.hidden if pooled else 0), np.float32)
         if not texts:

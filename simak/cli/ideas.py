@@ -11,7 +11,7 @@ from rich.table import Table
 from simak.cli.common import ACTOR, actor, ago, handle_errors, print_json, state, stdout
 from simak.cli.render import one_line, plain
 from simak.usecases import idea_board as uc
-from simak.usecases.ideas import group_pending
+from simak.usecases.ideas import group_pending, maybe_same, respace_all
 
 ideas_app = typer.Typer(help="The ideas board: one idea however phrased, counted in people.")
 
@@ -68,14 +68,18 @@ def show(
     """One idea: every post and who wrote it (merged groups included)."""
     app = state(ctx).app()
     g = uc.show(app, group_id)
+    near = maybe_same(app, g.id)
     if as_json:
-        print_json(asdict(g), app.redact)
+        print_json({**asdict(g), "maybe_same": [asdict(s) for s in near]}, app.redact)
         return
     head = f"Idea {g.id}: {one_line(g.title)} · {g.status} · {g.people} people, {g.posts} posts"
     stdout().print(plain(head + (f" · merged: {g.merged}" if g.merged else ""), "bold"))
     for m in g.members:
         stdout().print(plain(f"  [{m.idea_id}] {m.platform} {one_line(m.author, 30)}: "
                              f"{one_line(m.text, 100)}"))  # fmt: skip
+    for s in near:
+        say(f"  maybe the same as idea {s.group_id} ({one_line(s.title, 60)}), similarity "
+            f"{s.similarity:.2f}: `simak ideas merge {g.id} {s.group_id}` if so")  # fmt: skip
 
 
 @ideas_app.command("merge")
@@ -163,8 +167,13 @@ def notify(
 @ideas_app.command("regroup")
 @handle_errors
 def regroup(ctx: typer.Context) -> None:
-    """Group every captured idea still waiting for a group now."""
-    say(f"{group_pending(state(ctx).app(), force=True)} ideas grouped")
+    """Group every captured idea still waiting for a group now (after bringing the groups'
+    centroids into the current vector space, if it changed)."""
+    app = state(ctx).app()
+    moved = respace_all(app)
+    if moved:
+        say(f"{moved} groups' centroids recomputed in the current vector space")
+    say(f"{group_pending(app, force=True)} ideas grouped")
 
 
 @ideas_app.command("export")

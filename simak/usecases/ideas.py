@@ -12,13 +12,14 @@ one matrix-vector product over the groups, never a pass over stored ideas.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 
 import numpy as np
 from sqlalchemy.orm import Session
 
 from responder.idea_text import ignore_set
-from responder.idea_vectors import CentroidIndex, IdeaVectorizer, Vectors
+from responder.idea_vectors import CentroidIndex, IdeaVectorizer, Vectors, for_model, normalise
 from responder.text import clean, strip_urls, trim
 from simak.app import App
 from storage import idea_groups
@@ -27,6 +28,8 @@ from storage.mentions import count_pending
 
 GROUP_ANYWAY = timedelta(minutes=30)
 TITLE_CHARS = 80
+#: "Maybe the same as …": groups whose centroids sit this far below the joining threshold.
+SUGGEST_MARGIN = 0.12
 
 
 def noise(app: App, brand_name: str) -> list[str]:
@@ -42,8 +45,21 @@ def noise(app: App, brand_name: str) -> list[str]:
 
 
 def vectorizer(app: App, brand: str) -> IdeaVectorizer:
-    """The vector space ``brand``'s board groups in."""
-    return IdeaVectorizer(ignore=ignore_set(noise(app, brand)))
+    """The vector space ``brand``'s board groups in: lexical, plus the meaning of the
+    embedded classifier's encoder when that backend is loaded and its model folder ships
+    an idea head (``idea_head.npz``)."""
+    inner = getattr(app.classifier, "inner", app.classifier)
+    return for_model(
+        ignore_set(noise(app, brand)),
+        getattr(inner, "embed", None),
+        getattr(inner, "model_dir", None),
+    )
+
+
+def threshold_for(app: App, space: IdeaVectorizer) -> float:
+    """The joining cosine: the configured one, else the one measured for the space."""
+    configured = app.settings.responder.ideas.similarity_threshold
+    return space.threshold if configured is None else configured
 
 
 def title_of(text: str, ignore: list[str]) -> str:
@@ -69,9 +85,23 @@ def group_pending(app: App, *, force: bool = False) -> int:
     return done
 
 
+def respace_all(app: App) -> int:
+    """Bring every brand's group centroids into the current vector space (see
+    :func:`respace`); returns how many groups were recomputed."""
+    with app.db.read() as session:
+        brands = idea_groups.brands(session)
+    done = 0
+    for brand in brands:
+        space = vectorizer(app, brand)
+        with app.db.session() as session:
+            lock_board(session, brand)
+            done += respace(session, space, brand)
+    return done
+
+
 def _group_brand(app: App, brand: str) -> int:
-    threshold = app.settings.responder.ideas.similarity_threshold
     space = vectorizer(app, brand)
+    threshold = threshold_for(app, space)
     ignore = noise(app, brand)
     now = app.clock()
     placed = 0
@@ -80,6 +110,7 @@ def _group_brand(app: App, brand: str) -> int:
         todo = [i for i in ungrouped(session) if i.brand == brand]
         if not todo:
             return 0
+        respace(session, space, brand)
         vectors = space.vectors([i.text for i in todo])
         ids, sums = idea_groups.centroids(session, brand, space.space)
         index = CentroidIndex(ids, sums, vectors.shape[1])
@@ -103,11 +134,25 @@ def _group_brand(app: App, brand: str) -> int:
 
 def recompute(app: App, session: Session, brand: str, group_id: int) -> None:
     """Rebuild a group's centroid from its own posts (after a split or a removal)."""
+    _rebuild(session, vectorizer(app, brand), group_id)
+
+
+def _rebuild(session: Session, space: IdeaVectorizer, group_id: int) -> None:
     texts = idea_groups.member_texts(session, group_id)
-    space = vectorizer(app, brand)
     dim = space.vectors(["x"]).shape[1]
     total = space.vectors(texts).sum(axis=0) if texts else np.zeros(dim, np.float32)
-    idea_groups.set_centroid(session, group_id, total, len(texts))
+    idea_groups.set_centroid(session, group_id, total, len(texts), space.space)
+
+
+def respace(session: Session, space: IdeaVectorizer, brand: str) -> int:
+    """Recompute, from their posts, the centroids of ``brand``'s groups stored in another
+    vector space (the recipe changed: a new head, or the classifier backend changed), so
+    new ideas still meet every group; returns how many were recomputed. Runs under the
+    board lock; once per change, since each rebuilt group is then in ``space``."""
+    stale = idea_groups.other_space(session, brand, space.space)
+    for group_id in stale:
+        _rebuild(session, space, group_id)
+    return len(stale)
 
 
 def drop_from_board(app: App, mention_id: int, actor: str) -> int | None:
@@ -118,3 +163,34 @@ def drop_from_board(app: App, mention_id: int, actor: str) -> int | None:
         if group_id is not None and brand is not None:
             recompute(app, session, brand, group_id)
     return group_id
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """Another group that may be the same idea (its centroid is just under the threshold)."""
+
+    group_id: int
+    title: str
+    similarity: float
+
+
+def maybe_same(app: App, group_id: int, limit: int = 5) -> list[Suggestion]:
+    """Live groups of the same brand whose centroid's cosine with ``group_id``'s sits in
+    ``[threshold - SUGGEST_MARGIN, threshold)``: automatic grouping was unsure, the owner
+    decides (``simak ideas merge``). Closest first."""
+    with app.db.read() as session:
+        root = idea_groups.root_of(session, group_id)
+        brand, space_name, mine = idea_groups.centroid_of(session, root)
+        space = vectorizer(app, brand)
+        if space_name != space.space or not mine.any():
+            return []  # recomputed at the next grouping run (see respace)
+        ids, sums = idea_groups.centroids(session, brand, space.space)
+        if not ids:
+            return []
+        threshold = threshold_for(app, space)
+        sims = normalise(sums) @ normalise(mine[None, :])[0]
+        near = [(float(s), gid) for gid, s in zip(ids, sims, strict=True)
+                if gid != root and threshold - SUGGEST_MARGIN <= s < threshold]  # fmt: skip
+        near.sort(reverse=True)
+        names = idea_groups.titles(session, [gid for _, gid in near[:limit]])
+    return [Suggestion(gid, names.get(gid, ""), round(sim, 3)) for sim, gid in near[:limit]]

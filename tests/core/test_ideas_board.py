@@ -10,9 +10,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
+from responder.idea_vectors import IdeaVectorizer
 from simak.cli import app
 from storage.db import open_database
 from tests.core.races import demo_project, simak
@@ -189,3 +192,88 @@ def test_a_page_of_the_board_is_the_head_of_the_whole_board(tmp_path: Path, db_u
     for n in (1, 3, 5):  # a page ranks cheap candidates first, then exactly
         page = cli(config, "ideas", "--json", "--limit", str(n))
         assert [(g["id"], g["people"]) for g in page] == [(g["id"], g["people"]) for g in whole[:n]]
+
+
+def _spaces(db_url: str) -> list[tuple[int, str, int, bytes]]:
+    db = open_database(db_url)
+    with db.engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, space, size, centroid FROM idea_groups ORDER BY id"))
+        out = [(r[0], r[1], r[2], bytes(r[3])) for r in rows]
+    db.dispose()
+    return out
+
+
+def _set_space(db_url: str, space: str) -> None:
+    db = open_database(db_url)
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE idea_groups SET space = :s"), {"s": space})
+    db.dispose()
+
+
+def test_a_changed_vector_space_recomputes_every_centroid_and_new_ideas_still_join(
+    tmp_path: Path, db_url: str
+) -> None:
+    config = demo_project(tmp_path / "demo", db_url)
+    cli(config, "poll")
+    before = _spaces(db_url)
+    _set_space(db_url, "lex512")  # as if the recipe changed (lexicon, head, backend)
+    out = cli(config, "ideas", "regroup")
+    assert f"{len(before)} groups' centroids recomputed" in out
+    after = _spaces(db_url)
+    assert [row[:3] for row in after] == [row[:3] for row in before]
+    for (*_, old), (*_, new) in zip(before, after, strict=True):  # same recipe: same sums
+        assert np.allclose(
+            np.frombuffer(old, np.float32), np.frombuffer(new, np.float32), atol=1e-5
+        )
+    assert "recomputed" not in cli(config, "ideas", "regroup")  # once per change
+    _set_space(db_url, "lex512")
+    later = {
+        "id": "ks-901", "platform": "x", "author": "early_bird", "author_name": "Early Bird",
+        "text": "Kopi Senja please open earlier, 6am would be perfect",
+        "created_at": "2026-11-24T09:00:00+07:00", "lang": "en",
+    }  # fmt: skip
+    with (config.parent / "examples" / "mentions.jsonl").open("a", encoding="utf-8") as f:
+        f.write(json.dumps(later) + "\n")
+    cli(config, "poll")  # grouping first brings the old groups into the current space
+    board = cli(config, "ideas", "--json", "--limit", "100")
+    assert len(board) == len(before)
+    earlier = group_of(board, config, "6am would be perfect")
+    assert any("opened earlier, like 6am" in m["text"] for m in earlier["members"])
+    assert {space for _, space, *_ in _spaces(db_url)} == {IdeaVectorizer().space}
+
+
+def test_show_lists_groups_that_may_be_the_same_idea(tmp_path: Path, db_url: str) -> None:
+    config = demo_project(tmp_path / "demo", db_url)
+    body = config.read_text("utf-8")
+    config.write_text(
+        body.replace("responder:\n", "responder:\n  ideas: {similarity_threshold: 0.5}\n"), "utf-8"
+    )
+    cli(config, "poll")
+    board = cli(config, "ideas", "--json", "--limit", "100")
+    earlier = group_of(board, config, "opened earlier, like 6am")
+    near = earlier["maybe_same"]
+    assert near, "at 0.5 the phrasings of 'open earlier' stay apart and are suggested"
+    assert all(0.5 - 0.12 <= s["similarity"] < 0.5 for s in near)
+    assert [s["similarity"] for s in near] == sorted((s["similarity"] for s in near), reverse=True)
+    shown_near = [cli(config, "ideas", "show", str(s["group_id"]), "--json") for s in near]
+    texts = [m["text"] for g in shown_near for m in g["members"]]
+    assert any("pagi" in t or "earlier" in t or "6" in t for t in texts)
+    shown = cli(config, "ideas", "show", str(earlier["id"]))
+    assert f"maybe the same as idea {near[0]['group_id']}" in shown
+
+
+@pytest.mark.slow
+def test_with_the_embedded_model_the_board_groups_on_meaning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The production recipe: the embedded classifier's encoder and the shipped idea head."""
+    monkeypatch.setenv("SIMAK_CACHE_DIR", str(tmp_path / "cache"))
+    db_url = f"sqlite:///{tmp_path / 'simak.db'}"
+    config = demo_project(tmp_path / "demo", db_url)
+    config.write_text(config.read_text().replace("backend: keywords", "backend: embedded"), "utf-8")
+    cli(config, "poll")
+    board = cli(config, "ideas", "--json", "--limit", "100")
+    earlier = group_of(board, config, "opened earlier, like 6am")
+    assert any("buka lebih pagi" in m["text"] for m in earlier["members"])
+    spaces = {space for _, space, *_ in _spaces(db_url)}
+    assert len(spaces) == 1 and spaces.pop().startswith(IdeaVectorizer().space + "+e5s-")

@@ -4,22 +4,29 @@ the held-aside part of the labelled grouping set (the threshold was tuned on the
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+from common.errors import ClassifierError
 from responder.idea_text import ignore_set
 from responder.idea_vectors import (
+    HEAD_FILE,
     LEXICAL_DIM,
+    LEXICAL_THRESHOLD,
     CentroidIndex,
+    IdeaHead,
     IdeaVectorizer,
+    Vectors,
+    for_model,
     grouping_scores,
     place_all,
 )
-from responder.settings import IdeaBoardSettings
 
 SET = Path(__file__).resolve().parents[1] / "fixtures" / "ideas" / "grouping_set.jsonl"
-THRESHOLD = IdeaBoardSettings().similarity_threshold
+THRESHOLD = LEXICAL_THRESHOLD
 
 
 def cos(a: str, b: str) -> float:
@@ -54,11 +61,128 @@ def test_centroid_index_grows_past_its_capacity_and_keeps_sums() -> None:
     assert np.allclose(total, vectors[33] + vectors[0])
 
 
-def test_grouping_on_the_held_aside_set() -> None:
+def test_lexical_grouping_on_the_held_aside_sets() -> None:
     rows = [json.loads(line) for line in SET.read_text("utf-8").splitlines()]
-    held = [r for r in rows if r["split"] == "held"]
-    groups = place_all(IdeaVectorizer().vectors([r["text"] for r in held]), THRESHOLD)
-    f1, together = grouping_scores(groups, [r["idea"] for r in held])
-    # measured: F1 0.646, 10% of ideas with every post in one group (below the 0.80 goal)
-    assert f1 >= 0.6 and together >= 0.1
+    for split, least in (("held", 0.68), ("held-new", 0.43)):
+        held = [r for r in rows if r["split"] == split]
+        groups = place_all(IdeaVectorizer().vectors([r["text"] for r in held]), THRESHOLD)
+        f1, _ = grouping_scores(groups, [r["idea"] for r in held])
+        # measured with the lexical space alone: held 0.704, held-new 0.459
+        assert f1 >= least, (split, f1)
     assert grouping_scores([0, 0, 1, 1], ["a", "a", "b", "b"]) == (1.0, 1.0)
+
+
+def test_grouping_set_keeps_held_ideas_apart_from_training_ideas() -> None:
+    rows = [json.loads(line) for line in SET.read_text("utf-8").splitlines()]
+    by_split: dict[str, set[str]] = {}
+    for r in rows:
+        by_split.setdefault(r["split"], set()).add(r["idea"])
+        assert r["lang"] in {"en", "id", "mixed"} and r["text"].strip()
+    assert set(by_split) == {"train", "tune", "held", "held-new"}
+    assert len(rows) >= 500 and len(by_split["train"]) >= 50
+    for held in ("held", "held-new"):
+        assert not by_split[held] & (by_split["train"] | by_split["tune"])
+
+
+def _toy_head(weight: float = 0.5) -> IdeaHead:
+    rng = np.random.default_rng(1)
+    proj = rng.normal(size=(6, 4)).astype(np.float32)
+    return IdeaHead("toy-head", 3, np.zeros(6, np.float32), proj, weight, 0.42)
+
+
+def _toy_encoder(calls: list[tuple[int, ...]]) -> Callable[..., Vectors]:
+    """A deterministic stand-in for the classifier's embed(texts, layer=…)."""
+
+    def embed(texts: Sequence[str], layer: int | None = None) -> Vectors:
+        calls.append((len(texts), layer or 0))
+        out = np.zeros((len(texts), 6), np.float32)
+        for i, text in enumerate(texts):
+            out[i, len(text) % 6] = 1.0 if text else 0.0
+            out[i, (len(text) + 1) % 6] = 0.5 if text else 0.0
+        return out
+
+    return embed
+
+
+def test_head_file_round_trip_and_board_vectorizer_use_its_layer(tmp_path: Path) -> None:
+    head = _toy_head()
+    head.save(tmp_path / HEAD_FILE)
+    calls: list[tuple[int, ...]] = []
+    vz = for_model(frozenset(), _toy_encoder(calls), tmp_path)
+    assert vz.head is not None and vz.head.layer == 3 and vz.threshold == 0.42
+    assert (
+        np.array_equal(vz.head.proj, head.proj) and vz.space == f"{IdeaVectorizer().space}+toy-head"
+    )
+    vectors = vz.vectors(["please add oat milk", "tolong sediain oat milk", ""])
+    assert calls == [(3, 3)]
+    assert vectors.shape == (3, 4 + LEXICAL_DIM)
+    assert np.allclose(np.linalg.norm(vectors[:2], axis=1), 1.0) and not vectors[2].any()
+    # without a head file, or without an encoder, the board stays lexical
+    for lexical in (for_model(frozenset(), _toy_encoder([]), tmp_path / "none"),
+                    for_model(frozenset(), None, tmp_path)):  # fmt: skip
+        assert lexical.space == IdeaVectorizer().space and lexical.threshold == LEXICAL_THRESHOLD
+
+
+def test_blended_cosine_is_the_weighted_mean_of_both_parts() -> None:
+    head = _toy_head(weight=0.3)
+    texts = ["bike wash please", "cuci sepeda dong"]
+    vz = IdeaVectorizer(encoder=_toy_encoder([]), head=head)
+    blended = vz.vectors(texts)
+    meaning = head.project(_toy_encoder([])(texts))
+    lex = IdeaVectorizer().vectors(texts)
+    expected = 0.3 * float(meaning[0] @ meaning[1]) + 0.7 * float(lex[0] @ lex[1])
+    assert abs(float(blended[0] @ blended[1]) - expected) < 1e-5
+
+
+def test_texts_with_nothing_to_encode_get_zero_meaning() -> None:
+    def nothing(texts: Sequence[str], layer: int | None = None) -> Vectors:
+        return np.zeros((len(texts), 0), np.float32)  # what embed gives for empty texts
+
+    vz = IdeaVectorizer(encoder=nothing, head=_toy_head())
+    vectors = vz.vectors(["", "   "])
+    assert vectors.shape == (2, 4 + LEXICAL_DIM) and not vectors.any()
+
+
+def test_a_damaged_head_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / HEAD_FILE).write_bytes(b"not a head")
+    with pytest.raises(ClassifierError, match="idea head"):
+        for_model(frozenset(), _toy_encoder([]), tmp_path)
+
+
+@pytest.fixture(scope="module")
+def board_space(tmp_path_factory: pytest.TempPathFactory) -> IdeaVectorizer:
+    """The vectorizer production builds with the shipped embedded model and idea head."""
+    from classifier.embedded import EmbeddedClassifier, EmbeddedOptions
+
+    encoder = EmbeddedClassifier(EmbeddedOptions(), tmp_path_factory.mktemp("simak-cache"))
+    return for_model(ignore_set(["Kopi Senja", "kopisenja"]), encoder.embed, encoder.model_dir)
+
+
+def test_the_shipped_head_joins_languages_and_keeps_different_ideas_apart(
+    board_space: IdeaVectorizer,
+) -> None:
+    assert board_space.head is not None and board_space.head.layer == 3
+    th = board_space.threshold
+
+    def sim(a: str, b: str) -> float:
+        v = board_space.vectors([a, b])
+        return float(v[0] @ v[1])
+
+    assert sim("It would be great if Kopi Senja opened earlier, like 6am",
+               "@kopisenja kalau bisa buka lebih pagi dong") >= th  # fmt: skip
+    assert sim("Could you offer a less sweet option?", "gula 50% dong kak") >= th
+    assert sim("pickup and delivery for bike service", "antar jemput sepeda dong om") >= th
+    assert sim("Free refills on coffee please", "Bigger cup size please") < th
+    assert sim("please add oat milk", "please add dark mode to the app") < th
+
+
+def test_the_shipped_head_on_the_held_aside_ideas(board_space: IdeaVectorizer) -> None:
+    rows = [json.loads(line) for line in SET.read_text("utf-8").splitlines()]
+    for split in ("held", "held-new"):
+        held = [r for r in rows if r["split"] == split]
+        vectors = board_space.vectors([r["text"] for r in held])
+        f1, together = grouping_scores(
+            place_all(vectors, board_space.threshold), [r["idea"] for r in held]
+        )
+        # measured: held F1 0.749 (5 of 10 ideas whole), held-new 0.752 (5 of 12)
+        assert f1 >= 0.72 and together >= 0.4, (split, f1, together)
