@@ -47,8 +47,8 @@ def _by(session: Session, column: Any, keys: tuple[str, ...]) -> dict[str, int]:
 
 def _live_groups(session: Session) -> int:
     """Board groups holding at least one idea, a merged group counted in the one it joined."""
-    rows = session.execute(select(IdeaGroup.id, IdeaGroup.merged_into_id))
-    parent: dict[int, int | None] = dict(rows)  # type: ignore[arg-type]
+    rows = session.execute(select(IdeaGroup.id, IdeaGroup.merged_into_id)).all()
+    parent: dict[int, int | None] = {gid: up for gid, up in rows}  # noqa: C416 - Row, not tuple
     used = session.scalars(select(Idea.group_id).where(Idea.group_id.is_not(None)).distinct())
     roots = set()
     for group_id in [g for g in used if g is not None]:
