@@ -6,7 +6,7 @@ one compare-and-set, so a code is never given twice and never promised when none
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -290,3 +290,27 @@ def link_reminder(session: Session, reminder_id: int, followup_id: int) -> None:
 def give_voucher(session: Session, code: str, followup_id: int) -> None:
     """Record which follow-up a taken code went into."""
     session.execute(update(Voucher).where(Voucher.code == code).values(followup_id=followup_id))
+
+
+def regulars(
+    session: Session, person_ids: Collection[int], since: datetime, min_positive: int
+) -> set[int]:
+    """Those of ``person_ids`` with at least ``min_positive`` praising posts since ``since``
+    (the same test as :func:`loyal_people`, whoever contacted them)."""
+    if not person_ids:
+        return set()
+    rows = session.execute(
+        select(MentionRow.person_id)
+        .join(
+            ClassificationRow,
+            (ClassificationRow.mention_id == MentionRow.id) & ClassificationRow.is_current,
+        )
+        .where(
+            MentionRow.person_id.in_(tuple(person_ids)),
+            MentionRow.created_at >= since,
+            ClassificationRow.praise >= 0.5,
+        )
+        .group_by(MentionRow.person_id)
+        .having(func.count() >= min_positive)
+    )
+    return {pid for (pid,) in rows if pid is not None}

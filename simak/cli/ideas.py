@@ -11,6 +11,7 @@ from rich.table import Table
 from simak.cli.common import ACTOR, actor, ago, handle_errors, print_json, state, stdout
 from simak.cli.render import one_line, plain
 from simak.usecases import idea_board as uc
+from simak.usecases.idea_breakdown import Breakdown, breakdown
 from simak.usecases.ideas import group_pending, maybe_same, respace_all
 
 ideas_app = typer.Typer(help="The ideas board: one idea however phrased, counted in people.")
@@ -26,6 +27,19 @@ def _summary(g: uc.GroupView) -> dict[str, object]:
     row.pop("members")
     row["who"] = sorted({m.author for m in g.members})
     return row
+
+
+def _evidence(facts: Breakdown) -> list[str]:
+    def counts(d: dict[str, int]) -> str:
+        return ", ".join(f"{k} {n}" for k, n in d.items()) or "none"
+
+    weeks = " ".join(str(n) for _, n in facts.weekly_posts)
+    return [
+        f"people by language: {counts(facts.people_by_language)}",
+        f"people by channel: {counts(facts.people_by_channel)}",
+        f"regulars {facts.regulars}, new customers {facts.newcomers}",
+        f"posts per week, oldest first (last {len(facts.weekly_posts)}): {weeks}",
+    ]
 
 
 @ideas_app.callback(invoke_without_command=True)
@@ -69,11 +83,15 @@ def show(
     app = state(ctx).app()
     g = uc.show(app, group_id)
     near = maybe_same(app, g.id)
+    facts = breakdown(app, g)
     if as_json:
-        print_json({**asdict(g), "maybe_same": [asdict(s) for s in near]}, app.redact)
+        extra = {"maybe_same": [asdict(s) for s in near], "breakdown": asdict(facts)}
+        print_json({**asdict(g), **extra}, app.redact)
         return
     head = f"Idea {g.id}: {one_line(g.title)} · {g.status} · {g.people} people, {g.posts} posts"
     stdout().print(plain(head + (f" · merged: {g.merged}" if g.merged else ""), "bold"))
+    for line in _evidence(facts):
+        say(f"  {line}")
     for m in g.members:
         stdout().print(plain(f"  [{m.idea_id}] {m.platform} {one_line(m.author, 30)}: "
                              f"{one_line(m.text, 100)}"))  # fmt: skip
