@@ -158,10 +158,16 @@ def status(
     group_id: int = typer.Argument(..., metavar="ID"),
     new_status: str = typer.Argument(..., metavar="STATUS"),
     note: str | None = typer.Option(None, "--note", help="A public note, used in notices."),
+    tell: bool | None = typer.Option(
+        None,
+        "--tell/--no-tell",
+        help="Draft a notice to each person who asked (default: for done, not for declined).",
+    ),
     who: str | None = ACTOR,
 ) -> None:
-    """Set idea ID's status; `done` drafts one notice per person who asked (to approve)."""
-    report = uc.set_status(state(ctx).app(), group_id, new_status, actor(who), note)
+    """Set idea ID's status; `done` drafts one notice per person who asked (to approve);
+    `declined --tell` drafts a "thanks, not for now" instead."""
+    report = uc.set_status(state(ctx).app(), group_id, new_status, actor(who), note, tell=tell)
     say(f"idea {report.group_id} is {new_status}")
     if report.drafted or report.skipped:
         say(f"{len(report.drafted)} notices drafted for approval (see `simak queue`); "
@@ -175,7 +181,8 @@ def notify(
     group_id: int = typer.Argument(..., metavar="ID"),
     dry_run: bool = typer.Option(False, "--dry-run", help="Only say who would be told."),
 ) -> None:
-    """Draft "you asked, it shipped" to each person who asked (once per person)."""
+    """Draft "you asked, it shipped" (done) or "thanks, not for now" (declined) to each
+    person who asked (once per person)."""
     report = uc.notify(state(ctx).app(), group_id, dry_run=dry_run)
     say(f"{len(report.drafted)} notices drafted; {len(report.skipped)} skipped")
     for person, why in report.skipped:

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from common.errors import UsageError
 from common.records import FollowUpPlan
 from responder.draft_input import DraftInput, DraftPost
 from responder.routing import Router
@@ -27,7 +28,8 @@ from storage.idea_groups import GroupMember, GroupView
 
 __all__ = ["GroupMember", "GroupView", "NoticeReport"]
 
-NOTIFY_STATUSES = ("done",)
+NOTIFY_STATUSES = ("done",)  # told by default; "declined" only when the owner asks
+TEMPLATES = {"done": "shipped", "declined": "declined"}
 
 
 def board(
@@ -91,13 +93,22 @@ class NoticeReport:
 
 
 def set_status(
-    app: App, group_id: int, status: str, actor: str, note: str | None = None
+    app: App,
+    group_id: int,
+    status: str,
+    actor: str,
+    note: str | None = None,
+    *,
+    tell: bool | None = None,
 ) -> NoticeReport:
-    """Set a group's status; ``done`` drafts one notice per person who asked."""
+    """Set a group's status; ``done`` drafts one notice per person who asked (unless
+    ``tell`` is False), ``declined`` does when ``tell`` is True."""
     with app.db.session() as session:
         root = idea_groups.root_of(session, group_id)
         idea_groups.set_status(session, root, status, note, actor, app.clock())
-    if status in NOTIFY_STATUSES:
+    if tell is None:
+        tell = status in NOTIFY_STATUSES
+    if tell:
         return notify(app, root)
     return NoticeReport(root)
 
@@ -111,9 +122,15 @@ def askers(group: GroupView) -> dict[int | None, list[GroupMember]]:
 
 
 def notify(app: App, group_id: int, *, dry_run: bool = False) -> NoticeReport:
-    """Draft "you asked, it shipped" once per person who asked (never twice, never to
-    "do not contact" people); each waits for approval like any follow-up."""
+    """Draft "you asked, it shipped" (a ``done`` group) or "thanks, not for now" (a
+    ``declined`` one) once per person who asked (never twice, never to "do not contact"
+    people); each waits for approval like any follow-up."""
     group = show(app, group_id)
+    if group.status not in TEMPLATES:
+        raise UsageError(
+            f"idea {group.id} is {group.status}: people are told when it is done or declined "
+            f"(simak ideas status {group.id} done --note …)"
+        )
     report = NoticeReport(group.id)
     router = build_router(app)
     for person_id, posts in askers(group).items():
@@ -151,7 +168,7 @@ def _draft_notice(
             name=posts[-1].author,
             handle=recipient.handle,
             platform=recipient.platform,
-            template="shipped",
+            template=TEMPLATES[group.status],
             extra={"what": group.title, "note": group.note},
         )
     )
@@ -164,8 +181,15 @@ def _draft_notice(
     )  # fmt: skip
     return care.create_standalone(
         session, kind="announcement", plan=plan, person_id=person_id, brand=group.brand,
-        recipient=recipient, key=f"simak-idea-{group.id}-{person_id}", now=now,
+        recipient=recipient, key=_notice_key(group, person_id), now=now,
     )  # fmt: skip
+
+
+def _notice_key(group: GroupView, person_id: int) -> str:
+    """Once per person and group for "it shipped"; a "not for now" has its own key, so a
+    declined idea that ships later still tells them."""
+    base = f"simak-idea-{group.id}-{person_id}"
+    return base if group.status == "done" else f"{base}-{group.status}"
 
 
 def export_csv(app: App, *, brand: str | None = None) -> str:

@@ -293,3 +293,23 @@ def test_with_the_embedded_model_the_board_groups_on_meaning(
     )
     spaces = {space for _, space, *_ in _spaces(db_url)}
     assert len(spaces) == 1 and spaces.pop().startswith(IdeaVectorizer().space + "+e5s-")
+
+
+def test_declined_tells_only_when_asked_and_a_later_done_still_tells(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    config, oat = _oat_project(tmp_path, db_url, smtp_sink)
+    out = simak_ok(config, "ideas", "status", str(oat), "declined")
+    assert "notices drafted" not in out and not _notices(config)  # the owner did not ask
+    simak_ok(config, "ideas", "status", str(oat), "considering")
+    result = CliRunner().invoke(app, ["--config", str(config), "ideas", "notify", str(oat)])
+    assert result.exit_code == 2 and "done or declined" in result.stderr  # nothing to tell yet
+    out = simak_ok(config, "ideas", "status", str(oat), "declined", "--tell",
+                   "--note", "our supplier cannot deliver oat milk yet")  # fmt: skip
+    assert "2 notices drafted" in out
+    declined = _notices(config)
+    assert all("supplier cannot deliver oat milk" in n["draft"] for n in declined)
+    assert all("won't be doing" in n["draft"] for n in declined)  # both last wrote in English
+    simak_ok(config, "ideas", "status", str(oat), "done", "--note", "oat milk is here")
+    notices = _notices(config)
+    assert len(notices) == 4 and sum("oat milk is here" in n["draft"] for n in notices) == 2

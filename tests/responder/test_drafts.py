@@ -262,3 +262,30 @@ def test_signer_that_already_names_the_business_is_not_repeated(make_item: MakeI
     draft = DraftWriter(settings).write("praise", make_item())
 
     assert draft.body.endswith("Salam hangat,\nTim Kopi Senja")
+
+
+@pytest.mark.parametrize("template", ["shipped", "declined"])
+@pytest.mark.parametrize(("lang", "expected"), [("en", "oat milk"), ("id", "oat milk")])
+def test_idea_notices_render_in_both_languages(
+    writer: DraftWriter, template: str, lang: str, expected: str
+) -> None:
+    from responder.draft_input import DraftInput, DraftPost
+
+    for note in ("our supplier cannot deliver it yet", None):
+        draft = writer.write_one(
+            DraftInput(
+                label="idea",
+                posts=(DraftPost("tolong tambahin oat milk dong", ("idea",), mention_id=1),),
+                lang=lang,
+                brand="Kopi Senja",
+                name="Sari",
+                handle="sari",
+                platform="instagram",
+                template=template,
+                extra={"what": "oat milk", "note": note},
+            )
+        )
+        assert draft.lang == lang and "Sari" in draft.body and "{" not in draft.body
+        assert (note or expected) in draft.body
+        if template == "declined":
+            assert ("won't be doing" if lang == "en" else "belum bisa") in draft.body
