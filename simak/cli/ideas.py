@@ -48,6 +48,9 @@ def ideas(
     ctx: typer.Context,
     brand: str | None = typer.Option(None, "--brand", help="Only this brand."),
     status: str | None = typer.Option(None, "--status", help="Only groups with this status."),
+    since: float | None = typer.Option(
+        None, "--since", min=0, help="Only ideas someone asked for in the last DAYS days."
+    ),
     limit: int = typer.Option(30, "--limit", "-n", min=1, help="How many groups."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
@@ -55,7 +58,7 @@ def ideas(
     if ctx.invoked_subcommand is not None:
         return
     app = state(ctx).app()
-    groups = uc.board(app, brand=brand, status=status, limit=limit)
+    groups = uc.board(app, brand=brand, status=status, since_days=since, limit=limit)
     if as_json:
         print_json([_summary(g) for g in groups], app.redact)
         return

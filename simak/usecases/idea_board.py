@@ -33,14 +33,24 @@ TEMPLATES = {"done": "shipped", "declined": "declined"}
 
 
 def board(
-    app: App, *, brand: str | None = None, status: str | None = None, limit: int = 100
+    app: App,
+    *,
+    brand: str | None = None,
+    status: str | None = None,
+    since_days: float | None = None,
+    limit: int = 100,
 ) -> list[GroupView]:
-    """Live groups, most people first, then most recent."""
+    """Live groups, most people first, then most recent; ``since_days`` keeps the groups
+    someone asked for within that many days."""
     with app.db.read() as session:
-        if not status:  # the page alone: only its posts' texts are read
+        if not status and since_days is None:  # the page alone: only its posts are read
             return idea_groups.board(session, brand, limit=limit)
         groups = idea_groups.board(session, brand)
-    groups = [g for g in groups if g.status == status]
+    if status:
+        groups = [g for g in groups if g.status == status]
+    if since_days is not None:
+        cutoff = app.clock() - timedelta(days=since_days)
+        groups = [g for g in groups if g.last_seen is not None and g.last_seen >= cutoff]
     groups.sort(key=idea_groups.rank)
     return groups[:limit]
 

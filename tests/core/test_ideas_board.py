@@ -95,6 +95,10 @@ def test_merge_unmerge_split_rename_status_and_export(tmp_path: Path, db_url: st
     assert any(r["title"] == "A separate idea" for r in rows)
     planned = cli(config, "ideas", "--status", "planned", "--json")
     assert [g["id"] for g in planned] == [a["id"]]
+    # the demo's posts are from 2026-11-22/23: a period filter counts from now
+    recent = cli(config, "ideas", "--since", "100000", "--json", "--limit", "100")
+    assert len(recent) == len(cli(config, "ideas", "--json", "--limit", "100"))
+    assert cli(config, "ideas", "--since", "0", "--json") == []
 
 
 ASKERS = [
