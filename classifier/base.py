@@ -22,3 +22,12 @@ class Classifier(Protocol):
     def classify(self, texts: Sequence[str]) -> list[Classification]:
         """Classify ``texts``; the result has one entry per text, in order."""
         ...
+
+
+@runtime_checkable
+class SentenceScoring(Protocol):
+    """A backend with its own (cheaper) pass for the sentences a draft may quote."""
+
+    def score_sentences(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        """Per-label probabilities of each text, in order (as ``Classification.scores``)."""
+        ...

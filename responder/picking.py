@@ -10,6 +10,7 @@ shortened, to its leading whole clauses and an ellipsis where the sentence would
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -96,11 +97,12 @@ class Passage:
 
 class CachedScorer:
     """A sentence scorer that remembers what it scored (a conversation re-planned as posts
-    join it needs its earlier sentences again). Scores depend on the text alone, so a cache
-    for the life of one run is exact; it forgets everything once ``max_entries`` is reached.
+    join it needs its earlier sentences again, and a large poll meets the same sentences in
+    many posts). Scores depend on the text alone, so a cache for the life of one run is
+    exact; past ``max_entries`` (~70 MB at the default) it forgets the oldest entries first.
     """
 
-    def __init__(self, scorer: SentenceScorer, max_entries: int = 50_000) -> None:
+    def __init__(self, scorer: SentenceScorer, max_entries: int = 200_000) -> None:
         """Wrap ``scorer``; nothing is scored until called."""
         self._scorer = scorer
         self._max = max_entries
@@ -120,9 +122,10 @@ class CachedScorer:
                 )
             fresh = dict(zip(missing, results, strict=True))
         out = [fresh[t] if t in fresh else memo[t] for t in texts]
-        if len(memo) + len(fresh) > self._max:
-            memo.clear()
         memo.update(fresh)
+        if len(memo) > self._max:
+            for text in list(itertools.islice(memo, len(memo) - self._max)):
+                del memo[text]
         return out
 
 

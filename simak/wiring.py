@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from classifier.base import SentenceScoring
+from classifier.severity.wrap import SeverityClassifier
 from responder.base import Channel
 from responder.drafts import DraftWriter
 from responder.picking import CachedScorer
@@ -18,8 +20,13 @@ def build_channels(app: App) -> list[Channel]:
 
 def _scores(app: App, texts: Sequence[str]) -> list[Mapping[str, float]]:
     """The classifier's label probabilities per text: drafts quote the sentences that carry
-    the label (loaded on first use)."""
-    return [c.scores for c in app.classifier.classify(texts)]
+    the label (loaded on first use). A backend with a sentence pass of its own scores them
+    there (no language or severity needed); any other classifies them."""
+    model = app.classifier
+    inner = model.inner if isinstance(model, SeverityClassifier) else model
+    if isinstance(inner, SentenceScoring):
+        return list(inner.score_sentences(texts))
+    return [c.scores for c in model.classify(texts)]
 
 
 def build_router(app: App) -> Router:

@@ -41,6 +41,13 @@ class EmbeddedOptions(BaseModel):
         "with the other texts in its batch)",
     )
 
+    sentence_quantization: Literal["weights8", "token8", "dynamic8"] | None = Field(
+        "token8",
+        description="the mode of the second pass that scores the sentences a draft may quote "
+        "(picking the one to quote, not labelling the post); token8: ~2x faster than "
+        "weights8 with the same picking accuracy on held-aside posts; None: as quantization",
+    )
+
     def model_dir(self) -> Path:
         """The model folder these options select."""
         return self.path if self.path is not None else MODELS_DIR / self.version
@@ -79,6 +86,9 @@ class EmbeddedClassifier:
         self._runtime = EncoderRuntime(
             folder, options.max_tokens, options.threads, options.batch_size
         )
+        self._options, self._cache_dir, self._progress = options, Path(cache_dir), progress
+        self._quantization = options.quantization or self._manifest.quantization
+        self._sentence_runtime: EncoderRuntime | None = None
         merged: dict[str, float] = dict(self._manifest.thresholds)
         for label, value in (options.thresholds or {}).items():
             merged[label] = value
@@ -108,6 +118,35 @@ class EmbeddedClassifier:
             if text:
                 out[i] = probs[row_of[text]]
         return out
+
+    def score_sentences(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        """Label probabilities (``Classification.scores``: rounded to 4 places) of short
+        texts a draft may quote, from the sentence pass (``sentence_quantization``); no
+        language or severity. Identical texts are run once."""
+        cleaned = [clean_text(t) for t in texts]
+        unique = sorted({t for t in cleaned if t})
+        probs = calibrate(self._sentences().logits(unique), self._manifest)
+        row_of = {t: i for i, t in enumerate(unique)}
+        rows = [[round(float(p), 4) for p in row] for row in probs]
+        zero = [0.0] * len(LABELS)
+        return [dict(zip(LABELS, rows[row_of[t]] if t else zero, strict=True)) for t in cleaned]
+
+    def _sentences(self) -> EncoderRuntime:
+        """The runtime of the sentence pass: built (and cached) on first use."""
+        if self._sentence_runtime is None:
+            mode = self._options.sentence_quantization or self._quantization
+            if mode == self._quantization:
+                self._sentence_runtime = self._runtime
+            else:
+                options = self._options
+                folder = ensure_built(
+                    options.model_dir(), self._manifest, self._cache_dir.expanduser(),
+                    self._progress, mode,
+                )  # fmt: skip
+                self._sentence_runtime = EncoderRuntime(
+                    folder, options.max_tokens, options.threads, options.batch_size
+                )
+        return self._sentence_runtime
 
     @property
     def model_dir(self) -> Path:

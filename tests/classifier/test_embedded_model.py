@@ -132,3 +132,18 @@ def test_scores_do_not_depend_on_batch_mates(model: EmbeddedClassifier) -> None:
     alone = [model.classify([t])[0] for t in texts]
     for a, b in zip(together, alone, strict=True):
         assert max(abs(a.scores[k] - b.scores[k]) for k in a.scores) < 0.01
+
+
+def test_the_sentence_pass_scores_like_classify(cache_dir: Path) -> None:
+    """``score_sentences`` gives ``classify``'s scores (same pass when the modes agree; the
+    default token8 pass within a few points), in order, duplicates and empties included."""
+    texts = ["Kopinya enak banget, baristanya ramah.", "", "The app crashes every time.", "x"]
+    same = EmbeddedClassifier(EmbeddedOptions(sentence_quantization=None), cache_dir)
+    assert same.score_sentences([*texts, texts[0]]) == [
+        *(r.scores for r in same.classify(texts)),
+        same.classify(texts[:1])[0].scores,
+    ]
+    cheap = EmbeddedClassifier(EmbeddedOptions(), cache_dir)
+    for scored, result in zip(cheap.score_sentences(texts), same.classify(texts), strict=True):
+        assert scored.keys() == result.scores.keys()
+        assert all(abs(scored[k] - v) < 0.1 for k, v in result.scores.items())

@@ -13,7 +13,7 @@ from classifier.base import LABELS, Classifier
 from classifier.embedded import EmbeddedClassifier, EmbeddedOptions
 from responder.draft_input import DraftInput, DraftPost
 from responder.drafts import DraftWriter
-from responder.picking import ScoreBook, pick_passage, tidy_quote
+from responder.picking import ScoreBook, SentenceScorer, pick_passage, tidy_quote
 from responder.sentences import split_sentences
 from responder.settings import ResponderSettings
 
@@ -103,12 +103,15 @@ def test_the_classifier_picks_what_to_quote_in_one_batch(
     assert "glad you love the kopi susu — and we're really sorry about the wait" in omar_draft.body
 
 
-def picking_accuracy(model: EmbeddedClassifier, part: str) -> tuple[float, int]:
+def picking_accuracy(
+    model: EmbeddedClassifier, part: str, scorer: SentenceScorer | None = None
+) -> tuple[float, int]:
     """How often the carrying sentence wins in synthetic two-sentence posts.
 
     Each single-sentence post of ``simak_annotated`` (the ``part`` split) whose only label
     is L is joined with a random single-sentence post of the same language without L, in
-    random order; the picker must choose the first for L.
+    random order; the picker must choose the first for L. Sentences are scored by
+    ``scorer`` (default: the model's labelling pass, ``classify``).
     """
     from classifier.datasets import load_simak_annotated, split_simak
 
@@ -128,7 +131,8 @@ def picking_accuracy(model: EmbeddedClassifier, part: str) -> tuple[float, int]:
         text = f"{carrier} {other}" if carrier_first else f"{other} {carrier}"
         if len(split_sentences(text)) == 2:
             posts.append((label, carrier, text))
-    book = ScoreBook(ClassifierScorer(model), [s for _, _, t in posts for s in split_sentences(t)])
+    scorer = scorer or ClassifierScorer(model)
+    book = ScoreBook(scorer, [s for _, _, t in posts for s in split_sentences(t)])
     right = 0
     for label, carrier, text in posts:
         passage = pick_passage(book, text, 0, label, 1000)
@@ -142,6 +146,21 @@ def test_the_carrying_sentence_is_picked_on_held_aside_posts(model: EmbeddedClas
 
     assert n > 200
     assert accuracy >= 0.9  # measured 0.986 (n=218); the test part, only reported: 0.960 (n=199)
+
+
+@pytest.mark.skipif(not DATASETS.is_dir(), reason="needs ../shared/datasets")
+def test_the_cheaper_sentence_pass_picks_as_well_as_the_labelling_pass(
+    model: EmbeddedClassifier,
+) -> None:
+    """`simak poll` scores the sentences to quote with ``score_sentences`` (int8 GEMMs,
+    ``sentence_quantization: token8``, ~2x faster than the labelling pass): it must pick
+    the carrying sentence as often as the labelling pass's own scores do."""
+    assert model._options.sentence_quantization == "token8"  # the default that poll uses
+    labelling, n = picking_accuracy(model, "dev")
+    sentence_pass, _ = picking_accuracy(model, "dev", model.score_sentences)
+
+    assert n > 200
+    assert sentence_pass >= labelling - 0.01  # measured 0.986 both (test part: 0.960 both)
 
 
 if __name__ == "__main__":  # python -m tests.responder.test_drafts_classifier dev|test

@@ -162,7 +162,9 @@ def test_the_cached_scorer_scores_each_sentence_once_and_keeps_the_order() -> No
     assert calls == [["aa", "b"], ["cccc"]]
     assert [s["complaint"] for s in first] == [0.02, 0.01, 0.02]
     assert [s["complaint"] for s in second] == [0.01, 0.04, 0.02]
-    cached(["dd", "e"])  # over max_entries: it forgets and starts again, still exact
+    cached(["dd", "e"])  # over max_entries: it forgets the oldest ("aa", "b"), still exact
+    assert calls[-1] == ["dd", "e"]
+    assert [s["complaint"] for s in cached(["cccc"])] == [0.04]  # the newest are kept
     assert calls[-1] == ["dd", "e"]
     assert [s["complaint"] for s in cached(["aa", "dd"])] == [0.02, 0.02]
     assert calls[-1] == ["aa"]
