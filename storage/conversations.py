@@ -31,6 +31,28 @@ def open_conversation(session: Session, person_id: int, brand: str) -> int | Non
     )
 
 
+def open_conversations(
+    session: Session, people: Collection[tuple[int, str]]
+) -> dict[tuple[int, str], int]:
+    """(person id, brand) → the open conversation of each pair that has one (one query per
+    500 people)."""
+    out: dict[tuple[int, str], int] = {}
+    wanted = set(people)
+    ids = sorted({person_id for person_id, _ in wanted})
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(FollowUp.person_id, FollowUp.brand, FollowUp.id).where(
+                FollowUp.kind == "conversation",
+                FollowUp.person_id.in_(ids[start : start + 500]),
+                FollowUp.status.in_(JOINABLE),
+            )
+        ).all()
+        for person_id, brand, followup_id in rows:
+            if person_id is not None and (person_id, brand) in wanted:
+                out.setdefault((person_id, brand), followup_id)
+    return out
+
+
 def join(
     session: Session, followup_id: int, mention_id: int, posted_at: datetime, now: datetime
 ) -> bool:

@@ -16,7 +16,13 @@ from responder.draft_input import DraftHistory
 from responder.routing import Conversation, Router
 from responder.text import clean, trim
 from simak.config import Settings
-from storage.conversations import conversation_of, join, label_history, open_conversation
+from storage.conversations import (
+    conversation_of,
+    join,
+    label_history,
+    open_conversation,
+    open_conversations,
+)
 from storage.conversations import posts as conversation_posts
 from storage.followups import (
     EDITABLE,
@@ -83,16 +89,18 @@ class BatchRouter:
         """Join open conversations, start the others (drafted together); the routed ids."""
         fresh: list[list[Post]] = []
         touched: set[int] = set()
-        for group in groups:
-            facts = group[0][0]
-            fid = None
-            if facts.person_id is not None:
-                fid = open_conversation(session, facts.person_id, facts.brand)
+        people = [(g[0][0].person_id, g[0][0].brand) for g in groups]
+        open_ids = open_conversations(session, [(p, b) for p, b in people if p is not None])
+        for group, (person_id, brand) in zip(groups, people, strict=True):
+            fid = open_ids.get((person_id, brand)) if person_id is not None else None
             if fid is None:
                 fresh.append(sorted(group, key=lambda p: (p[0].created_at, p[0].id)))
             else:
                 touched |= self._join(session, fid, group, now)
-        plans = self.router.plan_many([self._conversation(session, g, now) for g in fresh], now)
+        histories = self._histories(session, [g[-1][0].person_id for g in fresh], now)
+        plans = self.router.plan_many(
+            [self._conversation(session, g, now, histories) for g in fresh], now
+        )
         new = [
             NewFollowUp(
                 plan, g[0][0].person_id, g[0][0].brand, g[0][0].recipient, g[-1][0].created_at
@@ -124,13 +132,34 @@ class BatchRouter:
         joined = {fid for facts, _ in posts if join(session, fid, facts.id, facts.created_at, now)}
         return joined
 
-    def _conversation(self, session: Session, posts: Sequence[Post], now: datetime) -> Conversation:
+    def _histories(
+        self, session: Session, person_ids: Sequence[int | None], now: datetime
+    ) -> dict[int, dict[int, tuple[str, ...]]]:
+        """person id → {mention id: labels} of their posts in the history window (one query
+        per 500 people)."""
+        ids = sorted({p for p in person_ids if p is not None})
+        since = now - timedelta(days=HISTORY_DAYS)
+        out: dict[int, dict[int, tuple[str, ...]]] = {}
+        for start in range(0, len(ids), 500):
+            out.update(label_history(session, ids[start : start + 500], since))
+        return out
+
+    def _conversation(
+        self,
+        session: Session,
+        posts: Sequence[Post],
+        now: datetime,
+        histories: dict[int, dict[int, tuple[str, ...]]] | None = None,
+    ) -> Conversation:
+        """The conversation of ``posts`` with the person's label history (from
+        ``histories`` when the caller fetched it for a whole batch)."""
         facts = posts[-1][0]
         exclude = {f.id for f, _ in posts}
         history = DraftHistory(window_days=HISTORY_DAYS)
         if facts.person_id is not None:
-            since = now - timedelta(days=HISTORY_DAYS)
-            earlier = label_history(session, [facts.person_id], since).get(facts.person_id, {})
+            if histories is None:
+                histories = self._histories(session, [facts.person_id], now)
+            earlier = histories.get(facts.person_id, {})
             counts: dict[str, int] = {}
             for mention_id, labels in earlier.items():
                 if mention_id not in exclude:
@@ -160,8 +189,9 @@ class BatchRouter:
             else:
                 todo.append((fid, conversation_posts(session, fid)))
         with_posts = [(fid, posts) for fid, posts in todo if posts]
+        histories = self._histories(session, [p[-1][0].person_id for _, p in with_posts], now)
         plans = self.router.plan_many(
-            [self._conversation(session, posts, now) for _, posts in with_posts], now
+            [self._conversation(session, posts, now, histories) for _, posts in with_posts], now
         )
         plan_of = {fid: plan for (fid, _), plan in zip(with_posts, plans, strict=True)}
         for fid, _ in todo:
