@@ -63,7 +63,9 @@ def worker(
     metrics_port: int | None = typer.Option(
         None, "--metrics-port", help="Serve /healthz and /metrics (Prometheus) on this port."
     ),
-    metrics_host: str = typer.Option("127.0.0.1", "--metrics-host", help="Address for --metrics-port."),
+    metrics_host: str = typer.Option(
+        "127.0.0.1", "--metrics-host", help="Address for --metrics-port."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the totals as JSON."),
 ) -> None:
     """Poll each source on its interval, classify and route, send approved follow-ups, send
@@ -129,7 +131,9 @@ def run(
     metrics_port: int | None = typer.Option(
         None, "--metrics-port", help="Serve /healthz and /metrics (Prometheus) on this port."
     ),
-    metrics_host: str = typer.Option("127.0.0.1", "--metrics-host", help="Address for --metrics-port."),
+    metrics_host: str = typer.Option(
+        "127.0.0.1", "--metrics-host", help="Address for --metrics-port."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the totals as JSON at exit."),
 ) -> None:
     """The scheduler for one machine, without cron: polls each source on its interval
