@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from storage import idea_groups
 from storage.dialect import insert
 from storage.models import (
     ClassificationRow,
@@ -174,14 +175,10 @@ def _followups(
 def _ideas(session: Session, facts: DigestFacts, brand: str, start: datetime) -> None:
     """Groups of the board (merged groups folded into the one they joined, under its title)
     that gained posts since ``start``: title, new posts, people who asked in all."""
-    groups = {
-        g.id: (g.merged_into_id, g.title)
-        for g in session.execute(
-            select(IdeaGroup.id, IdeaGroup.merged_into_id, IdeaGroup.title).where(
-                IdeaGroup.brand == brand
-            )
-        )
-    }
+    up = idea_groups.parents(session, brand)
+    titles = dict(
+        session.execute(select(IdeaGroup.id, IdeaGroup.title).where(IdeaGroup.brand == brand)).all()
+    )
     new: dict[int, int] = {}
     people: dict[int, set[object]] = {}
     rows = session.execute(
@@ -190,16 +187,8 @@ def _ideas(session: Session, facts: DigestFacts, brand: str, start: datetime) ->
         )
     )
     for group_id, person_id, idea_id, fresh in rows:
-        root = _root(groups, group_id or 0)
+        root = idea_groups.root_in(up, group_id or 0)
         new[root] = new.get(root, 0) + bool(fresh)
         people.setdefault(root, set()).add(person_id or f"idea:{idea_id}")
-    grown = [(groups[r][1], n, len(people[r])) for r, n in new.items() if n]
+    grown = [(titles[r], n, len(people[r])) for r, n in new.items() if n]
     facts.ideas = sorted(grown, key=lambda r: (-r[1], -r[2]))[:10]
-
-
-def _root(groups: dict[int, tuple[int | None, str]], group_id: int) -> int:
-    seen = {group_id}
-    while (parent := groups[group_id][0]) is not None and parent not in seen:
-        seen.add(parent)
-        group_id = parent
-    return group_id

@@ -9,7 +9,7 @@ person merges (Bayu on X and in a review is one person).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -140,6 +140,24 @@ def _group(session: Session, group_id: int) -> IdeaGroup:
     if row is None:
         raise NotFound(f"idea group {group_id} does not exist; see `simak ideas`")
     return row
+
+
+def root_in(parents: Mapping[int, int | None], group_id: int) -> int:
+    """The live group ``group_id`` was (transitively) merged into, given every group's
+    ``merged_into_id`` (a cycle stops where it would repeat)."""
+    seen = {group_id}
+    while (up := parents.get(group_id)) is not None and up not in seen:
+        seen.add(up)
+        group_id = up
+    return group_id
+
+
+def parents(session: Session, brand: str | None = None) -> dict[int, int | None]:
+    """Every group's ``merged_into_id`` (of ``brand``, or all), for :func:`root_in`."""
+    stmt = select(IdeaGroup.id, IdeaGroup.merged_into_id)
+    if brand is not None:
+        stmt = stmt.where(IdeaGroup.brand == brand)
+    return {gid: up for gid, up in session.execute(stmt).all()}  # noqa: C416 - Row, not tuple
 
 
 def root_of(session: Session, group_id: int) -> int:

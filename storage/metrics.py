@@ -12,12 +12,12 @@ from storage.models import (
     DELIVERY_STATUSES,
     FOLLOWUP_STATUSES,
     MENTION_STATUSES,
-    ClassificationRow,
     Delivery,
     FollowUp,
     MentionRow,
     SourceState,
 )
+from storage.stats import counts_by, current_labels
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,21 +43,8 @@ class Snapshot:
     sources: list[SourceGauge]
 
 
-def _grouped(session: Session, column: object, keys: tuple[str, ...]) -> dict[str, int]:
-    """Counts per value, every known value present (0 when none): a series never vanishes."""
-    out = dict.fromkeys(keys, 0)
-    rows = session.execute(select(column, func.count()).group_by(column))  # type: ignore[call-overload]
-    out.update({str(key): int(n) for key, n in rows})
-    return out
-
-
 def snapshot(session: Session) -> Snapshot:
     """Counts by status and label, the oldest complaint still waiting, and source health."""
-    labels = dict.fromkeys(("praise", "complaint", "idea", "other"), 0)
-    current = select(ClassificationRow.labels).where(ClassificationRow.is_current.is_(True))
-    for (row_labels,) in session.execute(current):
-        for label in row_labels or ["other"]:
-            labels[label] = labels.get(label, 0) + 1
     oldest = session.scalar(
         select(func.min(FollowUp.created_at)).where(
             FollowUp.label == "complaint", FollowUp.status.in_(("open", "approved", "snoozed"))
@@ -68,10 +55,10 @@ def snapshot(session: Session) -> Snapshot:
         for s in session.scalars(select(SourceState).order_by(SourceState.name))
     ]
     return Snapshot(
-        mentions=_grouped(session, MentionRow.status, MENTION_STATUSES),
-        classifications=labels,
-        deliveries=_grouped(session, Delivery.status, DELIVERY_STATUSES),
-        followups=_grouped(session, FollowUp.status, FOLLOWUP_STATUSES),
+        mentions=counts_by(session, MentionRow.status, MENTION_STATUSES),
+        classifications=current_labels(session),
+        deliveries=counts_by(session, Delivery.status, DELIVERY_STATUSES),
+        followups=counts_by(session, FollowUp.status, FOLLOWUP_STATUSES),
         oldest_open_complaint=oldest,
         sources=sources,
     )

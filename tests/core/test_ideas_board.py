@@ -287,14 +287,6 @@ def test_with_the_embedded_model_the_board_groups_on_meaning(
     board = cli(config, "ideas", "--json", "--limit", "100")
     earlier = group_of(board, config, "opened earlier, like 6am")
     assert any("buka lebih pagi" in m["text"] for m in earlier["members"])
-    facts = earlier["breakdown"]  # the evidence, in unique people
-    assert {"en", "id"} <= set(facts["people_by_language"])
-    assert sum(facts["people_by_channel"].values()) >= earlier["people"]
-    assert facts["regulars"] + facts["newcomers"] == earlier["people"]
-    assert (
-        len(facts["weekly_posts"]) == 8
-        and sum(n for _, n in facts["weekly_posts"]) <= earlier["posts"]
-    )
     spaces = {space for _, space, *_ in _spaces(db_url)}
     assert len(spaces) == 1 and spaces.pop().startswith(IdeaVectorizer().space + "+e5s-")
 
