@@ -151,8 +151,10 @@ def load_maalej(root: Path) -> list[MaskedExample]:
             out.append(_ex(text, "en", "maalej", _U, 1, _U))
         elif task == "FR":
             out.append(_ex(text, "en", "maalej", _U, _U, 1))
-        elif task == "RT" and stars != 3:
-            out.append(_ex(text, "en", "maalej", int(stars >= 4), int(stars <= 2), _U))
+        elif task == "RT" and stars >= 4:
+            out.append(_ex(text, "en", "maalej", 1, _U, _U))
+        elif task == "RT" and stars <= 2:
+            out.append(_ex(text, "en", "maalej", _U, 1, _U))
     return out
 
 
@@ -207,9 +209,11 @@ def load_aurea(root: Path) -> list[MaskedExample]:
     return out
 
 
+# A positive review may still complain about something, a negative one still praise:
+# the other polarity stays unknown (masked), never a negative.
 _SENTIMENT: dict[str, tuple[int | None, int | None, int | None]] = {
-    "positive": (1, 0, _U),
-    "negative": (0, 1, _U),
+    "positive": (1, _U, _U),
+    "negative": (_U, 1, _U),
     "neutral": (0, 0, _U),
 }
 
@@ -262,16 +266,24 @@ _ID_IDEA = re.compile(
     r"fitur|opsi|pilihan|mode|perbanyak|diperbanyak|turunkan|diturunkan|bikin)\b",
     re.IGNORECASE,
 )
+# "kalau bagus tambah bintang" promises stars, it proposes nothing
+_STAR_PROMISE = re.compile(r"\bbintang\b|\bstars?\b|⭐", re.IGNORECASE)
 
 
 def mine_indonesian_ideas(examples: Sequence[MaskedExample]) -> list[MaskedExample]:
     """Weak idea positives: Indonesian reviews with an explicit request-to-add phrase.
 
     Only sets ``idea=1`` on matches (other targets kept); non-matches stay unknown.
+    Star promises ("kalau bagus tambah bintang") are not mined.
     """
     out = []
     for ex in examples:
-        if ex.lang == "id" and ex.targets[2] is None and _ID_IDEA.search(ex.text):
+        if (
+            ex.lang == "id"
+            and ex.targets[2] is None
+            and _ID_IDEA.search(ex.text)
+            and not _STAR_PROMISE.search(ex.text)
+        ):
             out.append(
                 MaskedExample(
                     ex.text, ex.lang, ex.source + "+mined_idea", (ex.targets[0], ex.targets[1], 1)
