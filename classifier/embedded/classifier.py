@@ -16,7 +16,7 @@ from classifier.embedded.model_files import Manifest, read_manifest
 from classifier.embedded.runtime import EncoderRuntime
 from classifier.text import clean_text
 
-DEFAULT_VERSION = "e5s-d6-2026.11.23"
+DEFAULT_VERSION = "e5s-d6-2026.12.04"
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
 
@@ -53,10 +53,16 @@ class EmbeddedOptions(BaseModel):
         return self.path if self.path is not None else MODELS_DIR / self.version
 
 
-def calibrate(logits: npt.NDArray[np.float32], manifest: Manifest) -> npt.NDArray[np.float64]:
-    """Calibrated probabilities ``sigmoid(a·logit + b)`` per label."""
-    a = np.array([manifest.calibration[lab][0] for lab in LABELS])
-    b = np.array([manifest.calibration[lab][1] for lab in LABELS])
+def calibrate(
+    logits: npt.NDArray[np.float32], manifest: Manifest, langs: Sequence[str] | None = None
+) -> npt.NDArray[np.float64]:
+    """Calibrated probabilities ``sigmoid(a·logit + b)`` per label; with ``langs`` (one
+    per row) each row uses its language's parameters where the model has them."""
+    rows = len(logits)
+    keys = list(langs) if langs is not None else [""] * rows
+    params = {lang: manifest.calibration_for(lang) for lang in set(keys)}
+    a = np.array([[params[k][lab][0] for lab in LABELS] for k in keys]).reshape(rows, -1)
+    b = np.array([[params[k][lab][1] for lab in LABELS] for k in keys]).reshape(rows, -1)
     z = np.clip(logits.astype(np.float64) * a + b, -60.0, 60.0)
     probs: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(-z))
     return probs
@@ -89,11 +95,14 @@ class EmbeddedClassifier:
         self._options, self._cache_dir, self._progress = options, Path(cache_dir), progress
         self._quantization = options.quantization or self._manifest.quantization
         self._sentence_runtime: EncoderRuntime | None = None
-        merged: dict[str, float] = dict(self._manifest.thresholds)
-        for label, value in (options.thresholds or {}).items():
-            merged[label] = value
-        self._thresholds = np.array([merged[lab] for lab in LABELS])
+        self._thresholds = self._merged_thresholds("")
         self._detect = detect_language
+
+    def _merged_thresholds(self, lang: str) -> npt.NDArray[np.float64]:
+        """The model's thresholds for ``lang``, with the configured overrides on top."""
+        merged = self._manifest.thresholds_for(lang)
+        merged.update(dict((self._options.thresholds or {}).items()))
+        return np.array([merged[lab] for lab in LABELS])
 
     @property
     def model_id(self) -> str:
@@ -102,8 +111,13 @@ class EmbeddedClassifier:
 
     @property
     def thresholds(self) -> Mapping[Label, float]:
-        """Effective per-label decision thresholds."""
+        """Effective per-label decision thresholds (for posts in a language the model has no
+        thresholds of its own for; see :meth:`thresholds_for`)."""
         return dict(zip(LABELS, self._thresholds.tolist(), strict=True))
+
+    def thresholds_for(self, lang: str) -> Mapping[Label, float]:
+        """Effective per-label decision thresholds for posts in ``lang`` (``en``, ``id``)."""
+        return dict(zip(LABELS, self._merged_thresholds(lang).tolist(), strict=True))
 
     def probabilities(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """Calibrated probabilities ``[len(texts), 3]``; identical texts are run once."""
@@ -181,18 +195,18 @@ class EmbeddedClassifier:
         cleaned = [clean_text(t) for t in texts]
         unique = sorted({t for t in cleaned if t})
         logits, pooled = self._runtime.run(unique)
-        probs = calibrate(logits, self._manifest)
+        langs = {t: self._detect(t) if t else "und" for t in set(cleaned)}
+        probs = calibrate(logits, self._manifest, [langs[t] for t in unique])
+        cuts = {lang: self._merged_thresholds(lang) for lang in set(langs.values())}
         row_of = {t: i for i, t in enumerate(unique)}
         vectors = np.zeros((len(cleaned), pooled.shape[1] if len(unique) else 0), np.float32)
-        langs = {t: self._detect(t) if t else "und" for t in set(cleaned)}
         results = []
         for i, text in enumerate(cleaned):
             row = probs[row_of[text]] if text else np.zeros(len(LABELS))
             if text:
                 vectors[i] = pooled[row_of[text]]
-            fired = tuple(
-                lab for lab, p, t in zip(LABELS, row, self._thresholds, strict=True) if p >= t
-            )
+            cut = cuts[langs[text]]
+            fired = tuple(lab for lab, p, t in zip(LABELS, row, cut, strict=True) if p >= t)
             scores: dict[str, float] = {
                 lab: round(float(p), 4) for lab, p in zip(LABELS, row, strict=True)
             }

@@ -39,6 +39,22 @@ class Manifest:
     training: dict[str, Any] = field(default_factory=dict)
     # the serving mode thresholds and calibration were fitted with (EmbeddedOptions)
     quantization: str = "weights8"
+    # per-language overrides fitted on that language's dev posts:
+    # {"en": {"thresholds": {label: t}, "calibration": {label: [a, b]}}, …}
+    by_lang: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def thresholds_for(self, lang: str) -> dict[str, float]:
+        """Decision thresholds for posts in ``lang`` (the global ones where none were fitted)."""
+        own = self.by_lang.get(lang, {}).get("thresholds", {})
+        return {lab: float(own.get(lab, self.thresholds[lab])) for lab in self.labels}
+
+    def calibration_for(self, lang: str) -> dict[str, tuple[float, float]]:
+        """Platt parameters for posts in ``lang`` (the global ones where none were fitted)."""
+        own = self.by_lang.get(lang, {}).get("calibration", {})
+        return {
+            lab: (float(own[lab][0]), float(own[lab][1])) if lab in own else self.calibration[lab]
+            for lab in self.labels
+        }
 
 
 def read_manifest(model_dir: Path) -> Manifest:
@@ -80,13 +96,16 @@ def save_weights(model_dir: Path, weights: dict[str, npt.NDArray[Any]]) -> None:
 
 def load_weights(model_dir: Path) -> dict[str, npt.NDArray[np.float32]]:
     """Trained tensors as float32 by name (inverse of :func:`save_weights`)."""
+    return read_weight_file(model_dir / WEIGHTS)
+
+
+def read_weight_file(path: Path) -> dict[str, npt.NDArray[np.float32]]:
+    """One file in :func:`save_weights`'s form, as float32 tensors by name."""
     try:
-        with np.load(model_dir / WEIGHTS) as npz:
+        with np.load(path) as npz:
             raw = {k: npz[k] for k in npz.files}
     except (OSError, ValueError) as exc:
-        raise ClassifierError(
-            f"cannot read {model_dir / WEIGHTS}: {exc}; reinstall or retrain"
-        ) from exc
+        raise ClassifierError(f"cannot read {path}: {exc}; reinstall or retrain") from exc
     out: dict[str, npt.NDArray[np.float32]] = {}
     for key, value in raw.items():
         if key.endswith(":q"):
