@@ -61,8 +61,8 @@ def calibrate(
     rows = len(logits)
     keys = list(langs) if langs is not None else [""] * rows
     params = {lang: manifest.calibration_for(lang) for lang in set(keys)}
-    a = np.array([[params[k][lab][0] for lab in LABELS] for k in keys]).reshape(rows, -1)
-    b = np.array([[params[k][lab][1] for lab in LABELS] for k in keys]).reshape(rows, -1)
+    a = np.array([[params[k][lab][0] for lab in LABELS] for k in keys]).reshape(rows, len(LABELS))
+    b = np.array([[params[k][lab][1] for lab in LABELS] for k in keys]).reshape(rows, len(LABELS))
     z = np.clip(logits.astype(np.float64) * a + b, -60.0, 60.0)
     probs: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(-z))
     return probs
