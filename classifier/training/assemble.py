@@ -26,8 +26,7 @@ from classifier.datasets import MaskedExample
 from classifier.embedded.cache import ensure_built
 from classifier.embedded.model_files import Manifest, read_weight_file, write_manifest
 from classifier.embedded.runtime import EncoderRuntime
-from classifier.evaluation import score_predictions
-from classifier.training.finalize import MAX_NOISE, finalize_model, predict_labels
+from classifier.training.finalize import MAX_NOISE, finalize_model, score_examples
 from classifier.training.train import training_sets
 
 SLICES = {"sarcasm": ("sarcasm",), "mixed": ("mixed", "complaint_idea")}
@@ -45,9 +44,7 @@ def report(
     runtime: EncoderRuntime, manifest: Manifest, name: str, examples: Sequence[MaskedExample]
 ) -> dict[str, Any]:
     """Scores per language and label (noise = share of *other* posts given a label)."""
-    predicted, _ = predict_labels(runtime, manifest, examples)
-    labelled = [e.as_labelled() for e in examples]
-    result = score_predictions(name, labelled, predicted, [e.lang for e in examples]).to_dict()
+    result, _ = score_examples(runtime, manifest, name, examples)
     return {"n": result["n"], "groups": result["groups"]}
 
 

@@ -157,15 +157,23 @@ def predict_labels(
     return predicted, probs
 
 
+def score_examples(
+    runtime: EncoderRuntime, manifest: Manifest, name: str, examples: Sequence[MaskedExample]
+) -> tuple[dict[str, Any], list[tuple[Label, ...]]]:
+    """The evaluation report of ``examples`` as served, and the labels predicted."""
+    predicted, _ = predict_labels(runtime, manifest, examples)
+    labelled = [e.as_labelled() for e in examples]
+    langs = [e.lang for e in examples]
+    return score_predictions(name, labelled, predicted, langs).to_dict(), predicted
+
+
 def test_metrics(
     runtime: EncoderRuntime, manifest: Manifest, test: Sequence[MaskedExample]
 ) -> dict[str, Any]:
     """Per-language/label scores on held-aside examples, plus general-tweet noise."""
     if not test:
         return {}
-    predicted, _ = predict_labels(runtime, manifest, test)
-    labelled = [e.as_labelled() for e in test]
-    report = score_predictions("held-aside", labelled, predicted, [e.lang for e in test]).to_dict()
+    report, predicted = score_examples(runtime, manifest, "held-aside", test)
     for lang in ("en", "id"):
         rows = [
             i
