@@ -24,7 +24,7 @@ import numpy.typing as npt
 from classifier.severity.combine import combine
 from classifier.severity.head import F64, HEAD_DIR, SeverityHead, softmax
 from classifier.severity.levels import LEVELS, REASONS, Assessment, rank
-from classifier.severity.rules import assess_by_rules, has_idiom
+from classifier.severity.rules import assess_by_rules
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "severity"
 
@@ -178,10 +178,7 @@ def main() -> None:
     for name, held in (("heldout", plain), ("heldout_with_brand", branded)):
         by_head = head.assess(embed([e.text for e in held]))
         by_rules = [assess_by_rules(e.text) for e in held]
-        combined = [
-            combine(h, r, has_idiom(e.text))
-            for h, r, e in zip(by_head, by_rules, held, strict=True)
-        ]
+        combined = [combine(h, r) for h, r in zip(by_head, by_rules, strict=True)]
         report[name] = {
             "rows": len(held),
             "rules": scores(held, by_rules),

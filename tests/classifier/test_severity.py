@@ -58,11 +58,11 @@ def test_combine_takes_the_more_severe_and_the_rules_reason() -> None:
     head = Assessment("critical", "injury", "head", 0.9)
     rules = Assessment("critical", "food_poisoning", "rules", ruled=True)
     assert combine(head, rules).reason == "food_poisoning"
-    assert combine(head, Assessment("normal")).reason == "injury"  # 0.9: sure enough alone
     assert combine(Assessment("high", score=0.1), Assessment("normal")).level == "high"
-    assert combine(head, Assessment("normal"), idiom=True).level == "normal"  # idiom veto
+    alone = Assessment("critical", "injury", "head", 0.99, fallback="high")
+    lone = combine(alone, Assessment("normal"))  # no rule names a harm: not critical
+    assert lone.level == "high" and lone.reason is None and lone.score == 0.99
     unsure = Assessment("critical", "injury", "head", 0.5, fallback="high")
-    assert combine(unsure, Assessment("normal")).level == "high"  # the head alone is unsure
     sure_rule = combine(unsure, Assessment("critical", "injury", "rules", ruled=True))
     assert sure_rule.level == "critical" and sure_rule.ruled
 
