@@ -31,7 +31,7 @@ from benchmarks.common import (
 )
 
 NAME = "classifier"
-PREVIOUS = "e5s-ft-2026.11.1"
+PREVIOUS = "e5s-d6-2026.11.23"
 
 
 def _model(ctx: Context, posts: int, options: dict[str, Any]) -> dict[str, Any]:

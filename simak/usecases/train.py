@@ -13,7 +13,7 @@ from common.errors import ClassifierError, ConfigError
 from simak.app import App
 from storage.corrections import corrections
 
-TEACHER = "e5s-ft-2026.11.1"  # the shipped 12-layer model
+TEACHER = "e5s-ft-2026.12.04"  # the shipped 12-layer model
 
 
 @dataclass(frozen=True, slots=True)
