@@ -63,6 +63,13 @@ def calibrate(
     params = {lang: manifest.calibration_for(lang) for lang in set(keys)}
     a = np.array([[params[k][lab][0] for lab in LABELS] for k in keys]).reshape(rows, len(LABELS))
     b = np.array([[params[k][lab][1] for lab in LABELS] for k in keys]).reshape(rows, len(LABELS))
+    return platt(logits, a, b)
+
+
+def platt(
+    logits: npt.NDArray[np.floating], a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """``sigmoid(a·logit + b)`` (``a``, ``b`` broadcast over the logits), overflow-safe."""
     z = np.clip(logits.astype(np.float64) * a + b, -60.0, 60.0)
     probs: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(-z))
     return probs

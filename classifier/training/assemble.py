@@ -80,9 +80,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     sets = training_sets(args.datasets, use_proxies=False, with_general=False)
     gpu = json.loads((args.run_dir / "report.json").read_text(encoding="utf-8"))
-    info = dict(gpu.get("runs", {}).get(args.run.replace("student_", "s"), {}).get("info", {}))
-    if args.run == "teacher":
-        info = gpu["runs"][gpu["best_teacher"]]["info"]
+    key = gpu["best_teacher"] if args.run == "teacher" else "s" + args.run.removeprefix("student_")
+    info = gpu["runs"][key]["info"]
     manifest = finalize_model(
         args.models / args.version,
         read_run(args.run_dir, args.run),

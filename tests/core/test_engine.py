@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, text
 from storage.db import _alembic_config, open_database
 from tests.conftest import drop_pg_database, new_pg_database
 from tests.core.races import no_traceback, run
-from tests.core.test_workers import SOURCES, _counts, _project
+from tests.core.test_workers import SOURCES, _counts, _project, _wait
 from tests.fakes.fixtures import *  # noqa: F403
 from tests.fakes.fixtures import FAKE_ENV
 from tests.fakes.webhook import WebhookReceiver
@@ -72,15 +72,6 @@ class Worker:
         code = self.proc.wait(timeout=120)
         self._file.close()
         return code
-
-
-def _wait(db_url: str, done: Callable[[dict[str, int]], bool], timeout: float) -> dict[str, int]:
-    deadline = time.monotonic() + timeout
-    while True:
-        counts = _counts(db_url)
-        if done(counts) or time.monotonic() > deadline:
-            return counts
-        time.sleep(0.5)
 
 
 def _jobs(db_url: str) -> dict[str, int]:
