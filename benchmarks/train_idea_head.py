@@ -1,12 +1,14 @@
 """Train the ideas board's meaning head on the grouping set's ``train`` part (offline, CPU).
 
     .venv/bin/python benchmarks/train_idea_head.py [--out classifier/models/<version>]
+        [--layer N]
 
-The embedded classifier's encoder gives each post its pooled sentence vector (exactly what
-production feeds the head: :meth:`EmbeddedClassifier.embed`). A linear projection is
-trained with a supervised contrastive loss (every other phrasing of the same idea is a
-positive, every other idea a negative, close-but-different ideas included) on the
-``train`` ideas only, on the encoder's states mean-pooled after a middle layer. The blend
+Each post's sentence vector comes from the untuned multilingual-e5-small the classifier
+was trained from (``EmbeddedClassifier.embed(texts, base=True)``, exactly what production
+feeds the head), or with ``--layer N`` from the fine-tuned encoder's states mean-pooled
+after layer N (the older recipe). A linear projection is trained with a supervised
+contrastive loss (every other phrasing of the same idea is a positive, every other idea a
+negative, close-but-different ideas included) on the ``train`` ideas only. The blend
 weight and the joining threshold are chosen on ideas the head producing their vectors
 never saw: each quarter of the ``train`` ideas under a head trained on the other three
 quarters, and the ``tune`` ideas under the final head. ``held`` and ``held-new`` are only
@@ -38,7 +40,8 @@ from responder.idea_vectors import (
 ROOT = Path(__file__).resolve().parent.parent
 SET = ROOT / "tests" / "fixtures" / "ideas" / "grouping_set.jsonl"
 DIM, TAU, EPOCHS, DECAY, SEED = 128, 0.07, 300, 1e-3, 0
-LAYER, FOLDS = 3, 4
+FOLDS = 4
+WEIGHTS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 
 def contrastive_projection(x: Vectors, ideas: list[str]) -> Vectors:
@@ -91,7 +94,7 @@ def choose(sets: list[tuple[Vectors, Vectors, list[str]]]) -> tuple[float, float
     """Weight and threshold with the best mean pairwise F1 over ``sets`` (ideas the head
     producing them never saw): ``(f1, weight, threshold)``."""
     best = (-1.0, 0.0, 0.0)
-    for weight in (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7):
+    for weight in WEIGHTS:
         blended = [(blend(m, lx, weight), ideas) for m, lx, ideas in sets]
         for th in np.arange(0.15, 0.7, 0.01):
             f1s = [grouping_scores(place_all(v, float(th)), i)[0] for v, i in blended]
@@ -105,7 +108,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=None, help="model folder to write into")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "simak")
-    parser.add_argument("--layer", type=int, default=LAYER)
+    parser.add_argument("--layer", type=int, default=None, help="the fine-tuned encoder's layer")
     args = parser.parse_args()
     options = EmbeddedOptions()
     out = args.out or options.model_dir()
@@ -114,9 +117,12 @@ def main() -> None:
     split = {s: [r for r in rows if r["split"] == s] for s in ("train", "tune", "held", "held-new")}
     texts = {s: [r["text"] for r in split[s]] for s in split}
     ideas = {s: [r["idea"] for r in split[s]] for s in split}
-    pooled = {s: encoder.embed(texts[s], layer=args.layer) for s in ("train", "tune")}
+    base = args.layer is None
+    embed = partial(encoder.embed, base=True) if base else partial(encoder.embed, layer=args.layer)
+    pooled = {s: embed(texts[s]) for s in ("train", "tune")}
     lex = {s: IdeaVectorizer().vectors(texts[s]) for s in ("train", "tune")}
-    name = f"{options.version}-idea1-l{args.layer}"
+    name = "e5base-idea2" if base else f"{options.version}-idea1-l{args.layer}"
+    layer = args.layer or 0
     # out-of-fold: a head trained on 3/4 of the train ideas meets the other 1/4
     order = sorted(set(ideas["train"]))
     sets = []
@@ -125,15 +131,15 @@ def main() -> None:
         inside = np.array([i not in out_fold for i in ideas["train"]])
         kept = [i for i, keep in zip(ideas["train"], inside, strict=True) if keep]
         mean, proj = fit(pooled["train"][inside], kept)
-        head = IdeaHead(name, args.layer, mean, proj, 0.5, 0.5)
+        head = IdeaHead(name, layer, mean, proj, 0.5, 0.5, base)
         left = [i for i, keep in zip(ideas["train"], inside, strict=True) if not keep]
         sets.append((*parts(head, pooled["train"][~inside], lex["train"][~inside]), left))
     mean, proj = fit(pooled["train"], ideas["train"])
-    final = IdeaHead(name, args.layer, mean, proj, 0.5, 0.5)
+    final = IdeaHead(name, layer, mean, proj, 0.5, 0.5, base)
     sets.append((*parts(final, pooled["tune"], lex["tune"]), ideas["tune"]))
     chosen_f1, weight, threshold = choose(sets)
-    head = IdeaHead(name, args.layer, mean, proj, weight, threshold)
-    vz = IdeaVectorizer(encoder=partial(encoder.embed, layer=args.layer), head=head)
+    head = IdeaHead(name, layer, mean, proj, weight, threshold, base)
+    vz = IdeaVectorizer(encoder=embed, head=head)
     report = {s: scores(vz, split[s], threshold) for s in split}
     head.save(out / "idea_head.npz")
     print(json.dumps({"head": name, "weight": weight, "threshold": threshold,

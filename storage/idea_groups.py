@@ -281,6 +281,8 @@ def split(
     detail = f"{len(idea_ids)} ideas to group {new.id}"
     record(session, actor=actor, action="split_idea_group", entity="idea_group",
            entity_id=group_id, now=now, detail=detail)  # fmt: skip
+    record(session, actor=actor, action="split_idea_group", entity="idea_group",
+           entity_id=new.id, now=now, detail=f"{len(idea_ids)} ideas from {group_id}")  # fmt: skip
     return new.id
 
 

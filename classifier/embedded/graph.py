@@ -184,6 +184,7 @@ def build_graph(
     shape: GraphShape,
     blocks8: bool = True,
     per_token: bool = False,
+    head: bool = True,
 ) -> onnx.ModelProto:
     """Return the model: ``(input_ids, attention_mask) -> logits [batch, labels]`` and
     ``pooled [batch, hidden]`` (the mean-pooled sentence embedding the head reads), plus
@@ -194,7 +195,8 @@ def build_graph(
     weights (one scale per output) and activations quantised per token (q/k/v fused into
     one GEMM); else with ``blocks8`` they hold 8-bit block-quantised weights
     (``MatMulNBits``), otherwise float32 ``MatMul`` (for ``quantize_dynamic``).
-    Everything else is float32.
+    Everything else is float32. Without ``head`` the graph is the bare encoder: its only
+    output is ``pooled`` (the untuned base model's sentence embedding, for the ideas board).
     """
     g = _Builder(blocks8=blocks8, per_token=per_token)
     x = _embeddings(g, weights, word_codes, word_scales, shape)
@@ -203,12 +205,17 @@ def build_graph(
     middle = []
     for i in range(shape.layers):
         x = _layer(g, x, bias, weights, f"l{i}", shape)
-        if i + 1 < shape.layers:
+        if head and i + 1 < shape.layers:
             middle.append(f"pooled_l{i + 1}")
             g.nodes.append(helper.make_node("Identity", [_mean_pool(g, x, mask_f)], [middle[-1]]))
     pooled = _mean_pool(g, x, mask_f)
-    logits = g.linear(pooled, weights, "head")
-    g.nodes.append(helper.make_node("Identity", [logits], ["logits"]))
+    outputs = [helper.make_tensor_value_info("pooled", TensorProto.FLOAT, ["batch", shape.hidden])]
+    if head:
+        logits = g.linear(pooled, weights, "head")
+        g.nodes.append(helper.make_node("Identity", [logits], ["logits"]))
+        outputs.insert(
+            0, helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", shape.labels])
+        )
     g.nodes.append(helper.make_node("Identity", [pooled], ["pooled"]))
     graph = helper.make_graph(
         g.nodes,
@@ -218,8 +225,7 @@ def build_graph(
             helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "seq"]),
         ],
         [
-            helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", shape.labels]),
-            helper.make_tensor_value_info("pooled", TensorProto.FLOAT, ["batch", shape.hidden]),
+            *outputs,
             *(
                 helper.make_tensor_value_info(name, TensorProto.FLOAT, ["batch", shape.hidden])
                 for name in middle

@@ -45,26 +45,37 @@ class EncoderRuntime:
         """Logits ``[n, labels]`` and, with ``pooled``, sentence embeddings ``[n, hidden]``
         (mean-pooled, as the head reads them; with ``layer``, mean-pooled after that
         encoder layer instead) from one pass of the encoder."""
+        if not pooled:
+            return self._outputs(texts, ["logits"], [3])[0], np.zeros((len(texts), 0), np.float32)
         which = "pooled" if layer is None else f"pooled_l{layer}"
-        if layer is not None and which not in {o.name for o in self._session.get_outputs()}:
+        logits, embeddings = self._outputs(texts, ["logits", which], [3, self.hidden])
+        return logits, embeddings
+
+    def pooled(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Sentence embeddings ``[n, hidden]`` only (a graph built without a head)."""
+        return self._outputs(texts, ["pooled"], [self.hidden])[0]
+
+    def _outputs(
+        self, texts: Sequence[str], names: list[str], widths: list[int]
+    ) -> list[npt.NDArray[np.float32]]:
+        """The named outputs, one ``[len(texts), width]`` array each, in input order."""
+        missing = set(names) - {o.name for o in self._session.get_outputs()}
+        if missing:
             raise ClassifierError(
-                f"the embedded model has no output {which!r}; delete the cache folder "
-                "(SIMAK_CACHE_DIR) to rebuild it"
+                f"the embedded model has no output {sorted(missing)[0]!r}; delete the cache "
+                "folder (SIMAK_CACHE_DIR) to rebuild it"
             )
-        outputs = ["logits", which] if pooled else ["logits"]
-        logits = np.zeros((len(texts), 3), np.float32)
-        embeddings = np.zeros((len(texts), self.hidden if pooled else 0), np.float32)
+        results = [np.zeros((len(texts), w), np.float32) for w in widths]
         if not texts:
-            return logits, embeddings
+            return results
         encoded = self.tokenizer.encode(texts)
         order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
         for rows in self._groups(order, [len(e) for e in encoded]):
             ids, mask = pad_batch([encoded[i] for i in rows], self.tokenizer.pad_id)
-            result = self._session.run(outputs, {"input_ids": ids, "attention_mask": mask})
-            logits[rows] = np.asarray(result[0], np.float32)
-            if pooled:
-                embeddings[rows] = np.asarray(result[1], np.float32)
-        return logits, embeddings
+            batch = self._session.run(names, {"input_ids": ids, "attention_mask": mask})
+            for out, value in zip(results, batch, strict=True):
+                out[rows] = np.asarray(value, np.float32)
+        return results
 
     @property
     def hidden(self) -> int:

@@ -12,6 +12,8 @@ from simak.cli.common import ACTOR, actor, ago, handle_errors, print_json, state
 from simak.cli.render import one_line, plain
 from simak.usecases import idea_board as uc
 from simak.usecases.idea_breakdown import Breakdown, breakdown
+from simak.usecases.idea_regroup import RegroupReport
+from simak.usecases.idea_regroup import regroup as regroup_boards
 from simak.usecases.ideas import group_pending, maybe_same, respace_all
 
 ideas_app = typer.Typer(help="The ideas board: one idea however phrased, counted in people.")
@@ -194,14 +196,44 @@ def notify(
 
 @ideas_app.command("regroup")
 @handle_errors
-def regroup(ctx: typer.Context) -> None:
-    """Group every captured idea still waiting for a group now (after bringing the groups'
-    centroids into the current vector space, if it changed)."""
+def regroup(
+    ctx: typer.Context,
+    brand: str | None = typer.Option(None, "--brand", help="Only this brand's board."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Say what would move; change nothing."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    who: str | None = ACTOR,
+) -> None:
+    """Re-cluster the board's automatic groups (groups you renamed, merged, split or gave a
+    status stay as they are) and report what moved; ideas still waiting are grouped first."""
     app = state(ctx).app()
-    moved = respace_all(app)
-    if moved:
-        say(f"{moved} groups' centroids recomputed in the current vector space")
-    say(f"{group_pending(app, force=True)} ideas grouped")
+    recomputed = respace_all(app)
+    waiting = 0 if dry_run else group_pending(app, force=True)
+    reports = regroup_boards(app, brand=brand, dry_run=dry_run, actor=actor(who))
+    if as_json:
+        print_json({"recomputed_centroids": recomputed, "grouped_waiting": waiting,
+                    "dry_run": dry_run, "boards": [asdict(r) for r in reports]},
+                   app.redact)  # fmt: skip
+        return
+    if recomputed:
+        say(f"{recomputed} groups' centroids recomputed in the current vector space")
+    if waiting:
+        say(f"{waiting} waiting ideas grouped")
+    for line in _regroup_lines(reports, dry_run):
+        stdout().print(line, markup=False, highlight=False)
+
+
+def _regroup_lines(reports: list[RegroupReport], dry_run: bool) -> list[str]:
+    would = "would move" if dry_run else "moved"
+    lines = []
+    for r in reports:
+        lines.append(f"{r.brand}: {r.ideas} ideas in {r.groups_before} automatic groups -> "
+                     f"{r.groups_after} groups; {r.moved} {would}")  # fmt: skip
+        lines += [f"  groups {', '.join(map(str, olds))} -> one: {one_line(title, 60)}"
+                  for title, olds in r.joined]  # fmt: skip
+        lines += [f"  group {gid} -> {len(names)}: " + "; ".join(one_line(n, 40) for n in names)
+                  for gid, names in r.split]  # fmt: skip
+        lines += [f"  {n} ideas -> group {gid} (yours)" for gid, n in sorted(r.into_owned.items())]
+    return lines or ["No automatic groups to re-cluster."]
 
 
 @ideas_app.command("export")

@@ -4,9 +4,11 @@ Grouping runs when classification has caught up (nothing left to classify), so t
 are grouped in one canonical order however many runs overlapped. Ideas waiting longer
 than :data:`GROUP_ANYWAY` are grouped regardless, so a steady stream cannot starve them.
 
-Each new idea meets the brand's group centroids (one matrix loaded per run): it joins the
-nearest group at or above the similarity threshold, else founds a group. Cost per idea is
-one matrix-vector product over the groups, never a pass over stored ideas.
+The new ideas are first clustered among themselves (up to 256 at a time), then each cluster
+meets the brand's group centroids (one matrix loaded per run): it joins the nearest group
+at or above the similarity threshold, else founds a group titled by its most central post
+(:func:`responder.idea_vectors.place`). Cost per idea is bounded by the batch and one
+matrix-vector product over the groups, never a pass over stored ideas.
 """
 
 from __future__ import annotations
@@ -15,11 +17,10 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-import numpy as np
 from sqlalchemy.orm import Session
 
 from responder.idea_text import ignore_set
-from responder.idea_vectors import CentroidIndex, IdeaVectorizer, Vectors, for_model, normalise
+from responder.idea_vectors import CentroidIndex, IdeaVectorizer, for_model, normalise, place
 from responder.text import clean, strip_urls, trim
 from simak.app import App
 from storage import idea_groups
@@ -104,7 +105,6 @@ def _group_brand(app: App, brand: str) -> int:
     threshold = threshold_for(app, space)
     ignore = noise(app, brand)
     now = app.clock()
-    placed = 0
     with app.db.session() as session:
         lock_board(session, brand)
         todo = [i for i in ungrouped(session) if i.brand == brand]
@@ -115,32 +115,31 @@ def _group_brand(app: App, brand: str) -> int:
         ids, sums = idea_groups.centroids(session, brand, space.space)
         index = CentroidIndex(ids, sums, vectors.shape[1])
         status = idea_groups.statuses(session, ids)
-        changes: dict[int, tuple[Vectors, int]] = {}
-        for idea, vector in zip(todo, vectors, strict=True):
-            pos, sim = index.nearest(vector)
-            if pos < 0 or sim < threshold:
-                gid = idea_groups.new_group(
-                    session, brand=brand, title=title_of(idea.text, ignore),
-                    space=space.space, vector=vector, now=now,
-                )  # fmt: skip
-                pos, status[gid] = index.append(gid, vector * 0), "new"
-            gid = index.ids[pos]
-            if idea_groups.join(session, idea.id, gid, status[gid]):
-                changes[gid] = (index.add(pos, vector), changes.get(gid, (vector, 0))[1] + 1)
-                placed += 1
+
+        def found(row: int) -> int:
+            gid = idea_groups.new_group(
+                session, brand=brand, title=title_of(todo[row].text, ignore),
+                space=space.space, vector=vectors[row], now=now,
+            )  # fmt: skip
+            status[gid] = "new"
+            return gid
+
+        def join(row: int, gid: int) -> bool:
+            return idea_groups.join(session, todo[row].id, gid, status[gid])
+
+        changes = place(index, vectors, threshold, found, join)
         idea_groups.grow(session, changes, now)
-    return placed
+    return sum(added for _, added in changes.values())
 
 
 def recompute(app: App, session: Session, brand: str, group_id: int) -> None:
     """Rebuild a group's centroid from its own posts (after a split or a removal)."""
-    _rebuild(session, vectorizer(app, brand), group_id)
+    rebuild(session, vectorizer(app, brand), group_id)
 
 
-def _rebuild(session: Session, space: IdeaVectorizer, group_id: int) -> None:
+def rebuild(session: Session, space: IdeaVectorizer, group_id: int) -> None:
     texts = idea_groups.member_texts(session, group_id)
-    dim = space.vectors(["x"]).shape[1]
-    total = space.vectors(texts).sum(axis=0) if texts else np.zeros(dim, np.float32)
+    total = space.vectors(texts or [""]).sum(axis=0)  # no posts left: a zero centroid
     idea_groups.set_centroid(session, group_id, total, len(texts), space.space)
 
 
@@ -151,7 +150,7 @@ def respace(session: Session, space: IdeaVectorizer, brand: str) -> int:
     board lock; once per change, since each rebuilt group is then in ``space``."""
     stale = idea_groups.other_space(session, brand, space.space)
     for group_id in stale:
-        _rebuild(session, space, group_id)
+        rebuild(session, space, group_id)
     return len(stale)
 
 

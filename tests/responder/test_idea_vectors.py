@@ -20,8 +20,11 @@ from responder.idea_vectors import (
     IdeaHead,
     IdeaVectorizer,
     Vectors,
+    central,
+    clusters,
     for_model,
     grouping_scores,
+    place,
     place_all,
 )
 
@@ -61,13 +64,77 @@ def test_centroid_index_grows_past_its_capacity_and_keeps_sums() -> None:
     assert np.allclose(total, vectors[33] + vectors[0])
 
 
+def _unit(rng: np.random.Generator, n: int, dim: int = 16) -> Vectors:
+    v = rng.normal(size=(n, dim)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def _three_ideas(rng: np.random.Generator) -> tuple[Vectors, list[int]]:
+    """Three well-separated ideas, five noisy phrasings each, interleaved."""
+    centres, truth = _unit(rng, 3), [i % 3 for i in range(15)]
+    v = centres[truth] + 0.25 * _unit(rng, 15)
+    return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32), truth
+
+
+def test_clusters_find_the_ideas_whatever_the_order() -> None:
+    vectors, truth = _three_ideas(np.random.default_rng(1))
+    found = clusters(vectors, 0.6)
+    assert sorted(sorted(truth[r] for r in rows) for rows in found) == [[0] * 5, [1] * 5, [2] * 5]
+    assert [rows[0] for rows in found] == [0, 1, 2]  # in order of their first row
+    order = np.random.default_rng(2).permutation(15)
+    again = clusters(vectors[order], 0.6)
+    assert sorted(sorted(int(order[r]) for r in rows) for rows in again) == sorted(
+        sorted(rows) for rows in found
+    )
+    assert [len(rows) for rows in clusters(vectors, 1.01)] == [1] * 15  # nothing that close
+    assert clusters(vectors[:0], 0.6) == []
+
+
+def test_clusters_work_a_chunk_at_a_time() -> None:
+    vectors, _ = _three_ideas(np.random.default_rng(3))
+    chunked = clusters(vectors, 0.6, chunk=4)
+    assert all(max(rows) // 4 == min(rows) // 4 for rows in chunked)  # never across chunks
+    assert sum(len(rows) for rows in chunked) == 15
+
+
+def test_place_joins_existing_groups_and_founds_new_ones_from_their_central_post() -> None:
+    rng = np.random.default_rng(4)
+    vectors, truth = _three_ideas(rng)
+    existing = vectors[[0, 3]].sum(axis=0, keepdims=True)  # a stored group of idea 0
+    index = CentroidIndex([70], existing, vectors.shape[1])
+    founded: list[int] = []
+    placed: dict[int, int] = {}
+
+    def found(row: int) -> int:
+        founded.append(row)
+        return 100 + len(founded)
+
+    def join(row: int, group_id: int) -> bool:
+        placed[row] = group_id
+        return row != 8  # one idea was grouped meanwhile: it must not count
+
+    changes = place(index, vectors[6:], 0.6, found, join)
+    assert {placed[r] for r in placed if truth[6 + r] == 0} == {70}
+    assert len(founded) == 2 and len({placed[r] for r in placed}) == 3
+    for row in founded:
+        rows = [r for r in range(9) if truth[6 + r] == truth[6 + row]]
+        assert row == central(vectors[6:], rows)
+    assert sum(added for _, added in changes.values()) == 8
+    for group_id, (total, _) in changes.items():
+        members = [r for r in placed if placed[r] == group_id and r != 8]
+        start = existing[0] if group_id == 70 else 0
+        assert np.allclose(total, start + vectors[6:][members].sum(axis=0), atol=1e-5)
+
+
 def test_lexical_grouping_on_the_held_aside_sets() -> None:
     rows = [json.loads(line) for line in SET.read_text("utf-8").splitlines()]
-    for split, least in (("held", 0.68), ("held-new", 0.43)):
+    for split, least in (("held", 0.68), ("held-new", 0.78)):
         held = [r for r in rows if r["split"] == split]
         groups = place_all(IdeaVectorizer().vectors([r["text"] for r in held]), THRESHOLD)
         f1, _ = grouping_scores(groups, [r["idea"] for r in held])
-        # measured with the lexical space alone: held 0.704, held-new 0.459
+        # measured with the lexical space alone and the board's placement (ideas clustered
+        # among themselves first): held 0.710, held-new 0.839 (one idea at a time against
+        # centroids, the earlier placement: 0.704 / 0.459)
         assert f1 >= least, (split, f1)
     assert grouping_scores([0, 0, 1, 1], ["a", "a", "b", "b"]) == (1.0, 1.0)
 
@@ -161,7 +228,7 @@ def board_space(tmp_path_factory: pytest.TempPathFactory) -> IdeaVectorizer:
 def test_the_shipped_head_joins_languages_and_keeps_different_ideas_apart(
     board_space: IdeaVectorizer,
 ) -> None:
-    assert board_space.head is not None and 1 <= board_space.head.layer <= 5  # a middle layer
+    assert board_space.head is not None and board_space.head.base  # the untuned e5's vectors
     th = board_space.threshold
 
     def sim(a: str, b: str) -> float:
@@ -184,6 +251,7 @@ def test_the_shipped_head_on_the_held_aside_ideas(board_space: IdeaVectorizer) -
         f1, together = grouping_scores(
             place_all(vectors, board_space.threshold), [r["idea"] for r in held]
         )
-        # measured (layer-4 head on e5s-d6-2026.12.04): held F1 0.774 (4 of 10 ideas
-        # whole), held-new 0.721 (3 of 12); the previous head 0.749 (5) / 0.752 (5)
-        assert f1 >= 0.70 and together >= 0.25, (split, f1, together)
+        # measured (head e5base-idea2, ideas clustered among themselves first): held F1
+        # 0.767 (5 of 10 ideas whole), held-new 0.789 (7 of 12); the layer-4 head placing
+        # one idea at a time: 0.774 (4) / 0.721 (3)
+        assert f1 >= 0.72 and together >= 0.4, (split, f1, together)
