@@ -30,8 +30,9 @@ from responder.idea_text import features, lexicon_id
 
 LEXICAL_DIM = 512
 #: The lexical space alone, with the board's placement (:func:`place`): the best mean
-#: pairwise F1 over the grouping set's ``tune`` part and the four quarters of ``train``.
-LEXICAL_THRESHOLD = 0.27
+#: pairwise F1 over the grouping set's ``tune`` part and the four quarters of ``train``
+#: among thresholds that keep the demo board right (as ``benchmarks/train_idea_head.py``).
+LEXICAL_THRESHOLD = 0.20
 
 Vectors = npt.NDArray[np.float32]
 #: Texts → sentence vectors ``[len(texts), hidden]`` (the classifier's encoder).
@@ -177,42 +178,48 @@ def for_model(
 
 
 class CentroidIndex:
-    """A board's group centroids (sums) as one growable matrix: placing an idea costs one
-    matrix-vector product over the groups, never a pass over stored ideas."""
+    """A board's groups as member-vector sums and sizes in one growable matrix: placing an
+    idea costs one matrix-vector product over the groups, never a pass over stored ideas.
 
-    def __init__(self, ids: Sequence[int], sums: Vectors, dim: int) -> None:
+    Groups are compared by the *mean* cosine between their members and the newcomers
+    (``sum · total / (size · count)``, the same average linkage as :func:`clusters`): the
+    cosine of normalised centroids would favour large, diffuse groups, which then absorb
+    anything near any of their members."""
+
+    def __init__(
+        self, ids: Sequence[int], sums: Vectors, dim: int, sizes: Sequence[int] | None = None
+    ) -> None:
         self.ids: list[int] = list(ids)
         self._sums = np.zeros((max(16, 2 * len(self.ids)), dim), np.float32)
-        self._unit = np.zeros_like(self._sums)
+        self._sizes = np.zeros(len(self._sums), np.float32)
         if self.ids:
             self._sums[: len(self.ids)] = sums
-            self._unit[: len(self.ids)] = normalise(sums)
+            self._sizes[: len(self.ids)] = sizes if sizes is not None else 1
 
-    def nearest(self, vector: Vectors) -> tuple[int, float]:
-        """Position and cosine of the closest group (-1 when the board is empty)."""
+    def nearest(self, total: Vectors, count: int = 1) -> tuple[int, float]:
+        """Position and mean member cosine of the group closest to ``count`` newcomers whose
+        unit vectors sum to ``total`` (-1 when the board is empty)."""
         n = len(self.ids)
         if n == 0:
             return -1, 0.0
-        sims = self._unit[:n] @ vector
+        sims = (self._sums[:n] @ total) / (np.maximum(self._sizes[:n], 1.0) * max(count, 1))
         best = int(np.argmax(sims))
         return best, float(sims[best])
 
     def add(self, position: int, vector: Vectors) -> Vectors:
-        """Add a member's vector to a group; returns the group's new centroid sum."""
+        """Add a member's vector to a group; returns the group's new sum."""
         self._sums[position] += vector
-        self._unit[position] = normalise(self._sums[position : position + 1])[0]
+        self._sizes[position] += 1
         total: Vectors = self._sums[position].copy()
         return total
 
-    def append(self, group_id: int, vector: Vectors) -> int:
-        """A new group founded by ``vector``; returns its position."""
+    def append(self, group_id: int) -> int:
+        """A new, empty group (:meth:`add` its members); returns its position."""
         n = len(self.ids)
         if n == len(self._sums):
             self._sums = np.vstack([self._sums, np.zeros_like(self._sums)])
-            self._unit = np.vstack([self._unit, np.zeros_like(self._unit)])
+            self._sizes = np.concatenate([self._sizes, np.zeros_like(self._sizes)])
         self.ids.append(group_id)
-        self._sums[n] = vector
-        self._unit[n] = vector
         return n
 
 
@@ -221,10 +228,11 @@ CHUNK = 256
 
 
 def clusters(vectors: Vectors, threshold: float, chunk: int = CHUNK) -> list[list[int]]:
-    """Rows of ``vectors`` clustered among themselves, ``chunk`` rows at a time: the two
-    closest clusters (cosine of their centroids) merge while that cosine is at least
-    ``threshold``. The result does not depend on the rows' order within a chunk; clusters
-    come in order of their first row."""
+    """Rows of ``vectors`` clustered among themselves, ``chunk`` rows at a time, by average
+    linkage: the two clusters whose members' mean pairwise cosine is highest merge while
+    it is at least ``threshold`` (a mean over all pairs, so a cluster cannot grow by a
+    chain of near neighbours). The result does not depend on the rows' order within a
+    chunk; clusters come in order of their first row."""
     out: list[list[int]] = []
     for start in range(0, len(vectors), chunk):
         labels = _agglomerate(vectors[start : start + chunk], threshold)
@@ -238,18 +246,18 @@ def clusters(vectors: Vectors, threshold: float, chunk: int = CHUNK) -> list[lis
 def _agglomerate(vectors: Vectors, threshold: float) -> npt.NDArray[np.int64]:
     n = len(vectors)
     sums = vectors.astype(np.float32).copy()
-    unit, alive, label = normalise(sums), np.ones(n, bool), np.arange(n)
-    sims = unit @ unit.T
+    counts, alive, label = np.ones(n, np.float32), np.ones(n, bool), np.arange(n)
+    sims = sums @ sums.T  # unit rows: mean pairwise cosine = sum·sum / (count·count)
     np.fill_diagonal(sims, -np.inf)
     while n > 1:
         a, b = sorted(divmod(int(np.argmax(sims)), n))
         if sims[a, b] < threshold:
             break
         sums[a] += sums[b]
+        counts[a] += counts[b]
         alive[b], label[label == b] = False, a
         sims[b, :] = sims[:, b] = -np.inf
-        unit[a] = normalise(sums[a : a + 1])[0]
-        row = unit @ unit[a]
+        row = (sums @ sums[a]) / (counts * counts[a])
         row[~alive] = row[a] = -np.inf
         sims[a, :] = sims[:, a] = row
     return label
@@ -274,15 +282,16 @@ def place(
     """Place new ideas on a board (the board's one grouping step; see :func:`clusters`).
 
     The new ideas are clustered among themselves first, so their order does not decide
-    which of them found groups; each cluster then joins the group whose centroid is
-    nearest its own, at or above ``threshold``, else founds one. Returns the groups that
+    which of them found groups; each cluster then joins the group whose members are
+    closest to its own on average (:meth:`CentroidIndex.nearest`), at or above
+    ``threshold``, else founds one. Returns the groups that
     grew: id → (new centroid sum, ideas added)."""
     changes: dict[int, tuple[Vectors, int]] = {}
     for rows in clusters(vectors, threshold):
         total = vectors[rows].sum(axis=0)
-        pos, sim = index.nearest(normalise(total[None, :])[0])
+        pos, sim = index.nearest(total, len(rows))
         if pos < 0 or sim < threshold:
-            pos = index.append(found(central(vectors, rows)), np.zeros_like(total))
+            pos = index.append(found(central(vectors, rows)))
         group_id = index.ids[pos]
         for row in rows:
             if join(row, group_id):

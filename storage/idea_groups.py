@@ -67,10 +67,10 @@ def from_bytes(raw: bytes) -> Vectors:
     return np.frombuffer(raw, np.float32).copy()
 
 
-def centroids(session: Session, brand: str, space: str) -> tuple[list[int], Vectors]:
-    """Ids and centroid sums of ``brand``'s live groups in ``space`` (ascending id)."""
+def centroids(session: Session, brand: str, space: str) -> tuple[list[int], Vectors, list[int]]:
+    """Ids, centroid sums and sizes of ``brand``'s live groups in ``space`` (ascending id)."""
     rows = session.execute(
-        select(IdeaGroup.id, IdeaGroup.centroid)
+        select(IdeaGroup.id, IdeaGroup.centroid, IdeaGroup.size)
         .where(
             IdeaGroup.brand == brand,
             IdeaGroup.space == space,
@@ -79,8 +79,9 @@ def centroids(session: Session, brand: str, space: str) -> tuple[list[int], Vect
         .order_by(IdeaGroup.id)
     ).all()
     if not rows:
-        return [], np.zeros((0, 0), np.float32)
-    return [r.id for r in rows], np.vstack([from_bytes(r.centroid) for r in rows])
+        return [], np.zeros((0, 0), np.float32), []
+    sums = np.vstack([from_bytes(r.centroid) for r in rows])
+    return [r.id for r in rows], sums, [int(r.size) for r in rows]
 
 
 def new_group(

@@ -219,7 +219,7 @@ def regroup(
     if waiting:
         say(f"{waiting} waiting ideas grouped")
     for line in _regroup_lines(reports, dry_run):
-        stdout().print(line, markup=False, highlight=False)
+        stdout().print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def _regroup_lines(reports: list[RegroupReport], dry_run: bool) -> list[str]:

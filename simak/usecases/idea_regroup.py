@@ -85,10 +85,12 @@ def _plan(
     session: Session, space: IdeaVectorizer, threshold: float, brand: str, redo: list[RedoIdea]
 ) -> _Plan:
     redone = {r.group_id for r in redo}
-    ids, sums = idea_groups.centroids(session, brand, space.space)
+    ids, sums, sizes = idea_groups.centroids(session, brand, space.space)
     kept = [i for i, gid in enumerate(ids) if gid not in redone]
     vectors = space.vectors([r.text for r in redo])
-    index = CentroidIndex([ids[i] for i in kept], sums[kept], vectors.shape[1])
+    index = CentroidIndex(
+        [ids[i] for i in kept], sums[kept], vectors.shape[1], [sizes[i] for i in kept]
+    )
     plan = _Plan(vectors)
 
     def found(row: int) -> int:

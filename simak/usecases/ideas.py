@@ -17,10 +17,11 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from responder.idea_text import ignore_set
-from responder.idea_vectors import CentroidIndex, IdeaVectorizer, for_model, normalise, place
+from responder.idea_vectors import CentroidIndex, IdeaVectorizer, for_model, place
 from responder.text import clean, strip_urls, trim
 from simak.app import App
 from storage import idea_groups
@@ -112,8 +113,8 @@ def _group_brand(app: App, brand: str) -> int:
             return 0
         respace(session, space, brand)
         vectors = space.vectors([i.text for i in todo])
-        ids, sums = idea_groups.centroids(session, brand, space.space)
-        index = CentroidIndex(ids, sums, vectors.shape[1])
+        ids, sums, sizes = idea_groups.centroids(session, brand, space.space)
+        index = CentroidIndex(ids, sums, vectors.shape[1], sizes)
         status = idea_groups.statuses(session, ids)
 
         def found(row: int) -> int:
@@ -174,20 +175,22 @@ class Suggestion:
 
 
 def maybe_same(app: App, group_id: int, limit: int = 5) -> list[Suggestion]:
-    """Live groups of the same brand whose centroid's cosine with ``group_id``'s sits in
-    ``[threshold - SUGGEST_MARGIN, threshold)``: automatic grouping was unsure, the owner
-    decides (``simak ideas merge``). Closest first."""
+    """Live groups of the same brand whose mean member cosine with ``group_id``'s members
+    (the measure grouping joins on) sits in ``[threshold - SUGGEST_MARGIN, threshold)``:
+    automatic grouping was unsure, the owner decides (``simak ideas merge``). Closest
+    first."""
     with app.db.read() as session:
         root = idea_groups.root_of(session, group_id)
         brand, space_name, mine = idea_groups.centroid_of(session, root)
         space = vectorizer(app, brand)
         if space_name != space.space or not mine.any():
             return []  # recomputed at the next grouping run (see respace)
-        ids, sums = idea_groups.centroids(session, brand, space.space)
-        if not ids:
+        ids, sums, sizes = idea_groups.centroids(session, brand, space.space)
+        if root not in ids:
             return []
         threshold = threshold_for(app, space)
-        sims = normalise(sums) @ normalise(mine[None, :])[0]
+        size = np.maximum(np.array(sizes, np.float32), 1.0)
+        sims = (sums @ mine) / (size * size[ids.index(root)])
         near = [(float(s), gid) for gid, s in zip(ids, sims, strict=True)
                 if gid != root and threshold - SUGGEST_MARGIN <= s < threshold]  # fmt: skip
         near.sort(reverse=True)

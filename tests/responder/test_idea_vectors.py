@@ -29,6 +29,7 @@ from responder.idea_vectors import (
 )
 
 SET = Path(__file__).resolve().parents[1] / "fixtures" / "ideas" / "grouping_set.jsonl"
+DEMO = SET.with_name("demo_board.jsonl")
 THRESHOLD = LEXICAL_THRESHOLD
 
 
@@ -57,11 +58,14 @@ def test_centroid_index_grows_past_its_capacity_and_keeps_sums() -> None:
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     index = CentroidIndex([], np.zeros((0, 8), np.float32), 8)
     for i, v in enumerate(vectors):
-        index.append(100 + i, v)
+        index.add(index.append(100 + i), v)
     assert index.ids == [100 + i for i in range(40)]
     assert index.nearest(vectors[33]) == (33, index.nearest(vectors[33])[1])
     total = index.add(33, vectors[0])
     assert np.allclose(total, vectors[33] + vectors[0])
+    pos, mean = index.nearest(vectors[33])  # the mean over both members, not the centroid's
+    assert pos == 33 and np.isclose(mean, (1 + vectors[0] @ vectors[33]) / 2)
+    assert index.nearest(vectors[[33, 33]].sum(axis=0), 2)[1] == pytest.approx(mean)
 
 
 def _unit(rng: np.random.Generator, n: int, dim: int = 16) -> Vectors:
@@ -101,7 +105,7 @@ def test_place_joins_existing_groups_and_founds_new_ones_from_their_central_post
     rng = np.random.default_rng(4)
     vectors, truth = _three_ideas(rng)
     existing = vectors[[0, 3]].sum(axis=0, keepdims=True)  # a stored group of idea 0
-    index = CentroidIndex([70], existing, vectors.shape[1])
+    index = CentroidIndex([70], existing, vectors.shape[1], [2])
     founded: list[int] = []
     placed: dict[int, int] = {}
 
@@ -128,13 +132,13 @@ def test_place_joins_existing_groups_and_founds_new_ones_from_their_central_post
 
 def test_lexical_grouping_on_the_held_aside_sets() -> None:
     rows = [json.loads(line) for line in SET.read_text("utf-8").splitlines()]
-    for split, least in (("held", 0.68), ("held-new", 0.78)):
+    for split, least in (("held", 0.68), ("held-new", 0.75)):
         held = [r for r in rows if r["split"] == split]
         groups = place_all(IdeaVectorizer().vectors([r["text"] for r in held]), THRESHOLD)
         f1, _ = grouping_scores(groups, [r["idea"] for r in held])
         # measured with the lexical space alone and the board's placement (ideas clustered
-        # among themselves first): held 0.710, held-new 0.839 (one idea at a time against
-        # centroids, the earlier placement: 0.704 / 0.459)
+        # among themselves first, average linkage): held 0.710, held-new 0.796 (one idea at
+        # a time against centroids, the earlier placement: 0.704 / 0.459)
         assert f1 >= least, (split, f1)
     assert grouping_scores([0, 0, 1, 1], ["a", "a", "b", "b"]) == (1.0, 1.0)
 
@@ -245,13 +249,33 @@ def test_the_shipped_head_joins_languages_and_keeps_different_ideas_apart(
 
 def test_the_shipped_head_on_the_held_aside_ideas(board_space: IdeaVectorizer) -> None:
     rows = [json.loads(line) for line in SET.read_text("utf-8").splitlines()]
-    for split in ("held", "held-new"):
-        held = [r for r in rows if r["split"] == split]
+    parts = {"held": ["held"], "held-new": ["held-new"], "both": ["held", "held-new"]}
+    floors = {"held": (0.70, 0.35), "held-new": (0.85, 0.6), "both": (0.78, 0.5)}
+    for name, splits in parts.items():
+        held = [r for r in rows if r["split"] in splits]
         vectors = board_space.vectors([r["text"] for r in held])
         f1, together = grouping_scores(
             place_all(vectors, board_space.threshold), [r["idea"] for r in held]
         )
-        # measured (head e5base-idea2, ideas clustered among themselves first): held F1
-        # 0.767 (5 of 10 ideas whole), held-new 0.789 (7 of 12); the layer-4 head placing
-        # one idea at a time: 0.774 (4) / 0.721 (3)
-        assert f1 >= 0.72 and together >= 0.4, (split, f1, together)
+        # measured (head e5base-idea2, average linkage): held F1 0.742 (4 of 10 ideas
+        # whole), held-new 0.915 (8 of 12), both as one board of 22 ideas 0.823 (12);
+        # the layer-4 head placing one idea at a time: 0.774 (4) / 0.721 (3)
+        least_f1, least_together = floors[name]
+        assert f1 >= least_f1 and together >= least_together, (name, f1, together)
+
+
+def test_the_demo_board_comes_out_right(board_space: IdeaVectorizer) -> None:
+    """The bundled demo's 21 ideas (real-length posts of one café, where "the app" and
+    "Kopi Senja" are shared by unrelated ideas); the head's threshold was chosen to keep
+    it at 0.85 or better."""
+    rows = [json.loads(line) for line in DEMO.read_text("utf-8").splitlines()]
+    brand = IdeaVectorizer(ignore_set(["Kopi Senja", "kopi-senja", "kopisenja"]),
+                           board_space.encoder, board_space.head)  # fmt: skip
+    groups = place_all(brand.vectors([r["text"] for r in rows]), brand.threshold)
+    f1, _ = grouping_scores(groups, [r["idea"] for r in rows])
+    assert f1 >= 0.85
+    by_idea: dict[str, set[int]] = {}
+    for row, group in zip(rows, groups, strict=True):
+        by_idea.setdefault(row["idea"], set()).add(group)
+    assert len(by_idea["open-earlier"]) == 1 and len(by_idea["qris"]) == 1
+    assert by_idea["dark-mode"].isdisjoint(by_idea["open-earlier"])
