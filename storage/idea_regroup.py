@@ -86,12 +86,3 @@ def record_regroup(session: Session, brand: str, detail: str, actor: str, now: d
     """The audit entry of one brand's re-clustering (what moved, in words)."""
     record(session, actor=actor, action="regroup_ideas", entity="idea_board", entity_id=brand,
            now=now, detail=detail[:2000])  # fmt: skip
-
-
-def set_title(session: Session, group_id: int, title: str, now: datetime) -> None:
-    """An automatic group's title, from its most central post after re-clustering."""
-    session.execute(
-        update(IdeaGroup)
-        .where(IdeaGroup.id == group_id, IdeaGroup.renamed.is_(False))
-        .values(title=title, updated_at=now)
-    )
