@@ -144,10 +144,27 @@ class ScoreBook:
                     "sentences; it must return one mapping of label probabilities per text"
                 )
             self._scores = dict(zip(unique, results, strict=True))
+        self._cue_memo: dict[str, dict[str, float]] = {}
+        self._sentence_memo: dict[str, list[str]] = {}
+
+    def sentences(self, text: str) -> list[str]:
+        """:func:`split_sentences` of a post, once per text for this batch (each label of
+        a post looks for its passage in the same sentences)."""
+        found = self._sentence_memo.get(text)
+        if found is None:
+            found = self._sentence_memo[text] = split_sentences(text)
+        return list(found)
+
+    def _cues(self, text: str) -> dict[str, float]:
+        """:func:`cue_scores` of ``text``, once per text for this batch."""
+        found = self._cue_memo.get(text)
+        if found is None:
+            found = self._cue_memo[text] = cue_scores(text)
+        return found
 
     def score(self, text: str, label: str) -> float:
         """The probability that ``text`` carries ``label`` (cue words break ties)."""
-        cues = cue_scores(text)[label] if label in _CUES else 0.0
+        cues = self._cues(text)[label] if label in _CUES else 0.0
         scored = self._scores.get(text)
         base = float(scored.get(label, 0.0)) if scored is not None else cues
         if len(_WORD_RE.findall(text)) < 3:
@@ -202,7 +219,7 @@ def pick_passage(
 
     ``whole`` is the post's own score for ``label``, used when it has one sentence.
     """
-    sentences = split_sentences(text)
+    sentences = book.sentences(text)
     if not sentences:
         return None
     scores = [book.score(s, label) if len(sentences) > 1 else whole for s in sentences]

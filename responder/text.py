@@ -52,7 +52,10 @@ def fold(text: str) -> str:
 
     Used for matching, never for display.
     """
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    folded = text.casefold()
+    if folded.isascii():  # nothing to decompose (most posts): the same result, faster
+        return _ELONGATION_RE.sub(r"\1", folded)
+    decomposed = unicodedata.normalize("NFKD", folded)
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _ELONGATION_RE.sub(r"\1", bare)
 
