@@ -137,7 +137,7 @@ def main() -> None:
             result[f"ideas_per_s_{name}"] = round(done / seconds, 1)
             result[f"seconds_{name}"] = round(seconds, 2)
         with app.db.read() as session:
-            from storage.idea_groups import board
+            from storage.idea_board import board
 
             result["groups"] = len(board(session))
         result["ratio_board_of_n_to_empty"] = round(

@@ -75,6 +75,11 @@ def platt(
     return probs
 
 
+def _open(folder: Path, options: EmbeddedOptions) -> EncoderRuntime:
+    """A runtime for a built model folder, with the configured length, threads and batch."""
+    return EncoderRuntime(folder, options.max_tokens, options.threads, options.batch_size)
+
+
 class EmbeddedClassifier:
     """Offline praise / complaint / idea classifier; builds its runtime model on first use."""
 
@@ -96,9 +101,7 @@ class EmbeddedClassifier:
             progress,
             options.quantization or self._manifest.quantization,
         )
-        self._runtime = EncoderRuntime(
-            folder, options.max_tokens, options.threads, options.batch_size
-        )
+        self._runtime = _open(folder, options)
         self._options, self._cache_dir, self._progress = options, Path(cache_dir), progress
         self._quantization = options.quantization or self._manifest.quantization
         self._sentence_runtime: EncoderRuntime | None = None
@@ -165,9 +168,7 @@ class EmbeddedClassifier:
                     options.model_dir(), self._manifest, self._cache_dir.expanduser(),
                     self._progress, mode,
                 )  # fmt: skip
-                self._sentence_runtime = EncoderRuntime(
-                    folder, options.max_tokens, options.threads, options.batch_size
-                )
+                self._sentence_runtime = _open(folder, options)
         return self._sentence_runtime
 
     def _base(self) -> EncoderRuntime:
@@ -177,9 +178,7 @@ class EmbeddedClassifier:
             folder = ensure_built_base(
                 self._cache_dir.expanduser(), options.max_tokens, self._progress
             )
-            self._base_runtime = EncoderRuntime(
-                folder, options.max_tokens, options.threads, options.batch_size
-            )
+            self._base_runtime = _open(folder, options)
         return self._base_runtime
 
     @property

@@ -24,7 +24,8 @@ from simak.usecases.ideas import recompute
 from simak.usecases.reminders import reach
 from simak.wiring import build_router
 from storage import care, idea_groups
-from storage.idea_groups import GroupMember, GroupView
+from storage import idea_board as views
+from storage.idea_board import GroupMember, GroupView
 
 __all__ = ["GroupMember", "GroupView", "NoticeReport"]
 
@@ -44,14 +45,14 @@ def board(
     someone asked for within that many days."""
     with app.db.read() as session:
         if not status and since_days is None:  # the page alone: only its posts are read
-            return idea_groups.board(session, brand, limit=limit)
-        groups = idea_groups.board(session, brand)
+            return views.board(session, brand, limit=limit)
+        groups = views.board(session, brand)
     if status:
         groups = [g for g in groups if g.status == status]
     if since_days is not None:
         cutoff = app.clock() - timedelta(days=since_days)
         groups = [g for g in groups if g.last_seen is not None and g.last_seen >= cutoff]
-    groups.sort(key=idea_groups.rank)
+    groups.sort(key=views.rank)
     return groups[:limit]
 
 
@@ -59,7 +60,7 @@ def show(app: App, group_id: int) -> GroupView:
     """One group (with the groups merged into it)."""
     with app.db.read() as session:
         root = idea_groups.root_of(session, group_id)
-        return idea_groups.board(session, group_id=root)[0]
+        return views.board(session, group_id=root)[0]
 
 
 def merge(app: App, kept: int, gone: int, actor: str) -> GroupView:
@@ -79,7 +80,7 @@ def unmerge(app: App, gone: int, actor: str) -> tuple[GroupView, GroupView]:
 def split(app: App, group_id: int, idea_ids: list[int], title: str, actor: str) -> GroupView:
     """Move ideas into a new group; both centroids are recomputed from their posts."""
     with app.db.session() as session:
-        brand = idea_groups.board(session, group_id=group_id)[0].brand
+        brand = views.board(session, group_id=group_id)[0].brand
         new = idea_groups.split(session, group_id, idea_ids, title, actor, app.clock())
         for gid in (group_id, new):
             recompute(app, session, brand, gid)

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 from simak.app import App
 from storage import care
-from storage.idea_groups import GroupMember, GroupView, distinct_people
+from storage.idea_board import GroupMember, GroupView, distinct_people
 
 WEEKS = 8
 

@@ -52,6 +52,7 @@ class _Plan:
     vectors: Vectors
     target: dict[int, int] = field(default_factory=dict)  # row → group or cluster
     central: dict[int, int] = field(default_factory=dict)  # cluster → its central row
+    members: dict[int, list[int]] = field(default_factory=dict)  # group or cluster → rows
     reuse: dict[int, int] = field(default_factory=dict)  # cluster → the old group it equals
 
 
@@ -74,9 +75,11 @@ def _regroup_brand(app: App, brand: str, dry_run: bool, actor: str) -> RegroupRe
         if not redo:
             return report
         plan = _plan(session, space, threshold_for(app, space), brand, redo)
-        _describe(report, redo, plan, [title_of(r.text, noise(app, brand)) for r in redo])
+        ignore = noise(app, brand)
+        titles = {c: title_of(redo[row].text, ignore) for c, row in plan.central.items()}
+        _describe(report, redo, plan, titles)
         if not dry_run:
-            _apply(app, session, space, brand, redo, plan)
+            _apply(app, session, space, brand, redo, plan, titles)
             record_regroup(session, brand, _summary(report), actor, app.clock())
     return report
 
@@ -102,19 +105,20 @@ def _plan(
         return True
 
     place(index, vectors, threshold, found, join)
-    old: dict[int, set[int]] = defaultdict(set)
-    new: dict[int, set[int]] = defaultdict(set)
+    old: dict[int, list[int]] = defaultdict(list)
     for row, r in enumerate(redo):
-        old[r.group_id].add(row)
-        new[plan.target[row]].add(row)
+        old[r.group_id].append(row)
+        plan.members.setdefault(plan.target[row], []).append(row)
     for cluster in plan.central:
-        first = redo[min(new[cluster])].group_id
-        if old[first] == new[cluster]:
+        first = redo[plan.members[cluster][0]].group_id
+        if old[first] == plan.members[cluster]:
             plan.reuse[cluster] = first  # the same ideas as before: keep its id and title
     return plan
 
 
-def _describe(report: RegroupReport, redo: list[RedoIdea], plan: _Plan, titles: list[str]) -> None:
+def _describe(
+    report: RegroupReport, redo: list[RedoIdea], plan: _Plan, titles: dict[int, str]
+) -> None:
     report.ideas = len(redo)
     report.groups_before = len({r.group_id for r in redo})
     report.groups_after = len(plan.central)
@@ -130,7 +134,7 @@ def _describe(report: RegroupReport, redo: list[RedoIdea], plan: _Plan, titles: 
             report.moved += 1
 
     def name(target: int) -> str:
-        return titles[plan.central[target]] if target < 0 else f"group {target}"
+        return titles[target] if target < 0 else f"group {target}"
 
     for cluster in plan.central:
         if len(sources[cluster]) > 1:
@@ -142,15 +146,15 @@ def _describe(report: RegroupReport, redo: list[RedoIdea], plan: _Plan, titles: 
 
 def _apply(
     app: App, session: Session, space: IdeaVectorizer, brand: str, redo: list[RedoIdea],
-    plan: _Plan,
+    plan: _Plan, titles: dict[int, str],
 ) -> None:  # fmt: skip
-    now, ignore = app.clock(), noise(app, brand)
+    now = app.clock()
     real = dict(plan.reuse)
     for cluster, row in plan.central.items():
         if cluster not in real:
             real[cluster] = idea_groups.new_group(
-                session, brand=brand, title=title_of(redo[row].text, ignore),
-                space=space.space, vector=plan.vectors[row], now=now,
+                session, brand=brand, title=titles[cluster], space=space.space,
+                vector=plan.vectors[row], now=now,
             )  # fmt: skip
     targets = {row: real.get(t, t) for row, t in plan.target.items()}
     status = idea_groups.statuses(session, sorted(set(targets.values())))
@@ -162,10 +166,10 @@ def _apply(
     emptied = sorted({r.group_id for r in redo} - set(plan.reuse.values()))
     apply_moves(session, moves, emptied)
     for cluster in plan.central:  # new and kept-as-is clusters: sums of their vectors
-        rows = [row for row, t in plan.target.items() if t == cluster]
+        rows = plan.members[cluster]
         total = plan.vectors[rows].sum(axis=0)
         idea_groups.set_centroid(session, real[cluster], total, len(rows), space.space)
-    for group_id in sorted({t for t in plan.target.values() if t > 0}):
+    for group_id in sorted(t for t in plan.members if t > 0):
         rebuild(session, space, group_id)  # the owner's groups that ideas joined
 
 
