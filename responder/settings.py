@@ -216,9 +216,23 @@ class IdeaBoardSettings(_Section):
         None,
         gt=0,
         le=1,
-        description="Minimum cosine (0–1) between an idea and a group centroid to join it; "
-        "default: the one measured for the vector space in use (lexical only: 0.35; with the "
-        "embedded classifier's idea head: the head's own, see its card).",
+        description="Minimum mean cosine (0–1) between new ideas and a group's posts to join "
+        "it; default: the one measured for the vector space in use (lexical only: 0.20; with "
+        "the embedded classifier's idea head: the head's own, see its card).",
+    )
+    regular_weight: float = Field(
+        2.0,
+        ge=1,
+        le=10,
+        description="On the board's order, a regular (reminders' test: min_positive praising "
+        "posts within window_days) counts as this many people.",
+    )
+    half_life_days: float = Field(
+        30.0,
+        gt=0,
+        le=3650,
+        description="The board's order is people × recency: a group last asked for this many "
+        "days ago counts half as much as one asked for today.",
     )
     ignore_terms: tuple[str, ...] = Field(
         (),

@@ -1,18 +1,20 @@
 """The owner's ideas board as read: each live group with its (merged groups') posts,
 and people counted once each, following person merges (Bayu on X and in a review is one
-person). Groups themselves, centroids and owner actions live in :mod:`storage.idea_groups`.
+person), in the board's order (:class:`BoardOrder`: people × recency, regulars weighted).
+Groups themselves, centroids and owner actions live in :mod:`storage.idea_groups`.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import String, case, cast, distinct, func, literal, select
 from sqlalchemy.orm import Session
 
+from storage.care import regulars as regulars_among
 from storage.models import Idea, IdeaGroup, MentionRow, Person
 
 
@@ -46,6 +48,41 @@ class GroupView:
     last_seen: datetime | None
     merged: tuple[int, ...] = ()
     members: list[GroupMember] = field(default_factory=list)
+    #: Of ``people``, how many are regulars (praised the business lately; see BoardOrder).
+    regulars: int = 0
+    #: The board's order: people (regulars weighted) × recency; higher first.
+    score: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class BoardOrder:
+    """How the board is ordered: unique people, a regular counting ``regular_weight``
+    people, times ``0.5 ** (days since the last ask / half_life_days)``; ties go to more
+    people, then the most recent ask, then the oldest group. A regular is a person with at
+    least ``min_praise`` praising posts in the ``window_days`` before ``now`` (as the
+    reminders count them)."""
+
+    now: datetime
+    half_life_days: float = 30.0
+    regular_weight: float = 2.0
+    window_days: int = 90
+    min_praise: int = 3
+
+    def decay(self, last_seen: datetime | None) -> float:
+        """The recency factor: 1.0 for an ask just now, 0.5 one half-life ago."""
+        if last_seen is None:
+            return 0.0
+        age = max((self.now - last_seen).total_seconds(), 0.0) / 86_400
+        return float(0.5 ** (age / self.half_life_days))
+
+    def score(self, people: int, regulars: int, last_seen: datetime | None) -> float:
+        """A group's place on the board (higher first)."""
+        weighted = people - regulars + self.regular_weight * regulars
+        return weighted * self.decay(last_seen)
+
+    def bound(self, askers: int, last_seen: datetime | None) -> float:
+        """The highest :meth:`score` a group with at most ``askers`` people can have."""
+        return max(self.regular_weight, 1.0) * askers * self.decay(last_seen)
 
 
 def _person_roots(session: Session) -> dict[int, int]:
@@ -69,9 +106,11 @@ def board(
     brand: str | None = None,
     group_id: int | None = None,
     limit: int | None = None,
+    order: BoardOrder | None = None,
 ) -> list[GroupView]:
     """Live groups with their (merged groups') members; people counted once each. With
-    ``limit``: only the first ``limit`` by :func:`rank`, and only their posts' texts read."""
+    ``order``: regulars counted, scored and sorted; with ``limit`` too, only the first
+    ``limit`` (and only their posts' texts read)."""
     query = select(IdeaGroup)
     if brand is not None:
         query = query.where(IdeaGroup.brand == brand)
@@ -87,45 +126,93 @@ def board(
 
     wanted = set(groups) if group_id is None else {g for g in groups if root(g) == group_id}
     people = _person_roots(session)
-    if limit is not None:  # a page: pick likely candidates cheaply, then rank them exactly
-        shown = set(_candidates(session, wanted, root, limit + 20))
-        wanted = {g for g in wanted if root(g) in shown}
-    views = _views(groups, wanted, root, _members(session, sorted(wanted), people))
-    return views if limit is None else sorted(views, key=rank)[:limit]
+
+    def load(keep: set[int]) -> list[GroupView]:
+        chosen = {g for g in wanted if root(g) in keep}
+        found = _views(groups, chosen, root, _members(session, sorted(chosen), people))
+        return found if order is None else _scored(session, found, order)
+
+    if order is None or limit is None:
+        views = load({root(g) for g in wanted})
+        return views if order is None else sorted(views, key=rank)
+    return _page(session, wanted, root, order, limit, load)
 
 
-def _candidates(
+def _page(
     session: Session,
     wanted: set[int],
     root: Callable[[int], int],
-    n: int,
-) -> list[int]:
-    """The ``n`` root groups most likely first on the board, counted by the database
-    (askers by person, else by author name; recency by idea id; person merges ignored, so
-    a count can only be too high — :func:`board` then ranks the candidates exactly)."""
+    order: BoardOrder,
+    limit: int,
+    load: Callable[[set[int]], list[GroupView]],
+) -> list[GroupView]:
+    """The first ``limit`` groups without reading every post: the likeliest candidates by
+    the database's counts are ranked exactly, then any group whose best possible score
+    (:meth:`BoardOrder.bound`) could still beat the last of them."""
+    bounds = _bounds(session, wanted, root, order)
+    likely = sorted(bounds, key=lambda r: (-bounds[r], r))
+    views = load(set(likely[: limit + 20]))
+    views.sort(key=rank)
+    floor = views[limit - 1].score if len(views) >= limit else -1.0
+    rest = {r for r in likely[limit + 20 :] if bounds[r] >= floor}
+    if rest:
+        views = sorted([*views, *load(rest)], key=rank)
+    return views[:limit]
+
+
+def _bounds(
+    session: Session, wanted: set[int], root: Callable[[int], int], order: BoardOrder
+) -> dict[int, float]:
+    """Each root group's highest possible score, counted by the database: askers by person,
+    else by author name, else by post (person merges and name matches ignored, so a count
+    can only be too high), and the latest ask."""
+    author = func.nullif(func.coalesce(MentionRow.author_name, MentionRow.author_handle), "")
     asker = case(
         (Idea.person_id.is_not(None), cast(Idea.person_id, String)),
-        else_=literal("~") + func.coalesce(MentionRow.author_name, ""),
+        (author.is_not(None), literal("~") + author),
+        else_=literal("#") + cast(Idea.id, String),
     )
     rows = session.execute(
-        select(Idea.group_id, func.count(distinct(asker)), func.max(Idea.id))
+        select(
+            Idea.group_id,
+            func.count(distinct(asker)),
+            func.max(func.coalesce(MentionRow.created_at, Idea.created_at)),
+        )
         .outerjoin(MentionRow, MentionRow.id == Idea.mention_id)
         .where(Idea.group_id.in_(sorted(wanted)))
         .group_by(Idea.group_id)
     ).all()
     askers: dict[int, int] = defaultdict(int)
-    newest: dict[int, int] = defaultdict(int)
+    latest: dict[int, list[datetime]] = {root(g): [] for g in wanted}
     for gid, count, last in rows:
         r = root(gid or 0)
         askers[r] += int(count)
-        newest[r] = max(newest[r], int(last or 0))
-    roots = sorted({root(g) for g in wanted})
-    return sorted(roots, key=lambda r: (-askers[r], -newest[r], r))[:n]
+        latest[r].extend([_aware(last)] if last is not None else [])
+    return {r: order.bound(askers[r], max(last, default=None)) for r, last in latest.items()}
 
 
-def rank(group: GroupView) -> tuple[int, float, int]:
-    """Board order: most people first, then the most recently asked, then the oldest id."""
-    return (-group.people, -(group.last_seen.timestamp() if group.last_seen else 0), group.id)
+def _aware(moment: datetime) -> datetime:
+    """SQLite's aggregate hands back a naive UTC datetime."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _scored(session: Session, views: list[GroupView], order: BoardOrder) -> list[GroupView]:
+    """``views`` with their regulars counted and scored."""
+    everyone = {m.person_id for v in views for m in v.members if m.person_id is not None}
+    since = order.now - timedelta(days=order.window_days)
+    regular = regulars_among(session, everyone, since, order.min_praise)
+    out = []
+    for view in views:
+        count = len({m.person_id for m in view.members if m.person_id in regular})
+        score = order.score(view.people, count, view.last_seen)
+        out.append(replace(view, regulars=count, score=score))
+    return out
+
+
+def rank(group: GroupView) -> tuple[float, int, float, int]:
+    """Board order: highest score, then most people, then the latest ask, then oldest id."""
+    last = group.last_seen.timestamp() if group.last_seen else 0.0
+    return (-group.score, -group.people, -last, group.id)
 
 
 def _views(

@@ -56,7 +56,8 @@ def ideas(
     limit: int = typer.Option(30, "--limit", "-n", min=1, help="How many groups."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """The ideas board: most people first (a person on two platforms counts once)."""
+    """The ideas board: people × recency, regulars weighted (a person on two platforms
+    counts once)."""
     if ctx.invoked_subcommand is not None:
         return
     app = state(ctx).app()
@@ -70,7 +71,8 @@ def ideas(
     now = app.clock()
     for g in groups:
         who = ", ".join(sorted({m.author for m in g.members}))
-        table.add_row(str(g.id), one_line(g.title, 60), str(g.people), str(g.posts), g.status,
+        people = f"{g.people} ({g.regulars} regular)" if g.regulars else str(g.people)
+        table.add_row(str(g.id), one_line(g.title, 60), people, str(g.posts), g.status,
                       ago(g.last_seen, now), one_line(who, 40))  # fmt: skip
     if not groups:
         table.caption = "No ideas captured yet."

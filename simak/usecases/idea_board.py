@@ -33,6 +33,18 @@ NOTIFY_STATUSES = ("done",)  # told by default; "declined" only when the owner a
 TEMPLATES = {"done": "shipped", "declined": "declined"}
 
 
+def order(app: App) -> views.BoardOrder:
+    """The board's order as configured, as of now."""
+    ideas, regulars = app.settings.responder.ideas, app.settings.responder.reminders
+    return views.BoardOrder(
+        now=app.clock(),
+        half_life_days=ideas.half_life_days,
+        regular_weight=ideas.regular_weight,
+        window_days=regulars.window_days,
+        min_praise=regulars.min_positive,
+    )
+
+
 def board(
     app: App,
     *,
@@ -41,26 +53,26 @@ def board(
     since_days: float | None = None,
     limit: int = 100,
 ) -> list[GroupView]:
-    """Live groups, most people first, then most recent; ``since_days`` keeps the groups
-    someone asked for within that many days."""
+    """Live groups, by people × recency (regulars weighted: :class:`views.BoardOrder`);
+    ``since_days`` keeps the groups someone asked for within that many days."""
+    ranking = order(app)
     with app.db.read() as session:
         if not status and since_days is None:  # the page alone: only its posts are read
-            return views.board(session, brand, limit=limit)
-        groups = views.board(session, brand)
+            return views.board(session, brand, limit=limit, order=ranking)
+        groups = views.board(session, brand, order=ranking)
     if status:
         groups = [g for g in groups if g.status == status]
     if since_days is not None:
         cutoff = app.clock() - timedelta(days=since_days)
         groups = [g for g in groups if g.last_seen is not None and g.last_seen >= cutoff]
-    groups.sort(key=views.rank)
     return groups[:limit]
 
 
 def show(app: App, group_id: int) -> GroupView:
-    """One group (with the groups merged into it)."""
+    """One group (with the groups merged into it), its regulars counted."""
     with app.db.read() as session:
         root = idea_groups.root_of(session, group_id)
-        return views.board(session, group_id=root)[0]
+        return views.board(session, group_id=root, order=order(app))[0]
 
 
 def merge(app: App, kept: int, gone: int, actor: str) -> GroupView:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -204,6 +205,39 @@ def test_a_page_of_the_board_is_the_head_of_the_whole_board(tmp_path: Path, db_u
     for n in (1, 3, 5):  # a page ranks cheap candidates first, then exactly
         page = cli(config, "ideas", "--json", "--limit", str(n))
         assert [(g["id"], g["people"]) for g in page] == [(g["id"], g["people"]) for g in whole[:n]]
+
+
+def _ask(who: str, text: str, days_ago: float) -> dict[str, Any]:
+    when = datetime.now(UTC) - timedelta(days=days_ago)
+    return {"platform": "review", "author": who, "author_name": who.title(),
+            "author_email": f"{who}@example.com", "text": text,
+            "created_at": when.isoformat()}  # fmt: skip
+
+
+def test_the_board_orders_by_people_times_recency_with_regulars_weighted(
+    tmp_path: Path, db_url: str
+) -> None:
+    rows = [  # Sundays: 3 people, two months ago; dark mode: 2 people, yesterday;
+        *(_ask(w, "Kopi Senja you should open on Sundays", 60) for w in ("ani", "bob", "cut")),
+        *(_ask(w, "Kopi Senja please add a dark mode to the app", 1) for w in ("dodi", "eka")),
+        _ask("fajar", "Kopi Senja please add vegan cakes to the menu", 1),  # a regular…
+        *(_ask("fajar", f"Kopi Senja enak banget, mantap {n}", 3 + n) for n in range(3)),
+        _ask("gita", "Kopi Senja please add vegan cakes to the menu", 2),  # …and a newcomer
+    ]
+    config = project(tmp_path / "p", db_url, {}, {})
+    mentions(tmp_path / "p", rows)
+    simak_ok(config, "poll")
+    board = cli(config, "ideas", "--json")
+    order = [(g["title"].split()[-1].strip("."), g["people"], g["regulars"]) for g in board]
+    assert [o[0] for o in order] == ["menu", "app", "Sundays"], order  # 3 × ~1 > 2 × ~1 > 3 × ¼
+    assert order[0][1:] == (2, 1) and order[2][1:] == (3, 0)
+    assert board[0]["score"] > board[1]["score"] > board[2]["score"] > 0
+    for n in (1, 2):  # a page is the head of the whole board
+        assert [g["id"] for g in cli(config, "ideas", "--json", "--limit", str(n))] == [
+            g["id"] for g in board[:n]
+        ]
+    sundays = cli(config, "ideas", "--json", "--since", "90", "--limit", "5")
+    assert [g["id"] for g in sundays] == [g["id"] for g in board]
 
 
 def _spaces(db_url: str) -> list[tuple[int, str, int, bytes]]:
