@@ -134,7 +134,7 @@ def main() -> None:
     embed = partial(encoder.embed, base=True) if base else partial(encoder.embed, layer=args.layer)
     pooled = {s: embed(texts[s]) for s in ("train", "tune")}
     lex = {s: IdeaVectorizer().vectors(texts[s]) for s in ("train", "tune")}
-    name = "e5base-idea2" if base else f"{options.version}-idea1-l{args.layer}"
+    name = "e5base-idea3" if base else f"{options.version}-idea1-l{args.layer}"
     layer = args.layer or 0
     # out-of-fold: a head trained on 3/4 of the train ideas meets the other 1/4
     order = sorted(set(ideas["train"]))
