@@ -161,13 +161,19 @@ def for_model(
     ignore: frozenset[str],
     embed: Callable[..., Vectors] | None,
     folder: Path | None,
+    shared: Path | None = None,
 ) -> IdeaVectorizer:
     """The board's vectorizer: lexical, plus meaning when the classifier's encoder
     (``embed(texts, layer=…)``, ``embed(texts, base=True)``) is loaded and its model
-    ``folder`` ships an idea head (``idea_head.npz``)."""
-    if embed is None or folder is None or not (folder / HEAD_FILE).is_file():
+    ``folder`` ships an idea head (``idea_head.npz``), else ``shared`` does (another model's
+    folder) with a head on the untuned base encoder, which suits every model; a head read
+    from another model's own layers would not."""
+    found = [f / HEAD_FILE for f in (folder, shared) if f is not None and (f / HEAD_FILE).is_file()]
+    if embed is None or not found:
         return IdeaVectorizer(ignore=ignore)
-    head = IdeaHead.load(folder / HEAD_FILE)
+    head = IdeaHead.load(found[0])
+    if folder is None or (found[0].parent != folder and not head.base):
+        return IdeaVectorizer(ignore=ignore)
 
     def encoder(texts: Sequence[str]) -> Vectors:
         if head.base:

@@ -186,6 +186,12 @@ class EmbeddedClassifier:
         """The model folder (its files: weights, manifest, card, and the ideas board's head)."""
         return self._model_dir
 
+    @property
+    def default_model_dir(self) -> Path:
+        """The default model's folder: its ideas-board head reads the untuned encoder, so a
+        model folder without a head of its own can use it."""
+        return self._model_dir.parent / DEFAULT_VERSION
+
     def embed(
         self, texts: Sequence[str], layer: int | None = None, *, base: bool = False
     ) -> npt.NDArray[np.float32]:

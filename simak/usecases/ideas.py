@@ -47,14 +47,15 @@ def noise(app: App, brand_name: str) -> list[str]:
 
 
 def vectorizer(app: App, brand: str) -> IdeaVectorizer:
-    """The vector space ``brand``'s board groups in: lexical, plus the meaning of the
-    embedded classifier's encoder when that backend is loaded and its model folder ships
-    an idea head (``idea_head.npz``)."""
+    """The vector space ``brand``'s board groups in: lexical, plus meaning when the
+    embedded classifier is loaded and its model folder (or the default model's, for a head
+    on the untuned encoder) ships an idea head (``idea_head.npz``)."""
     inner = getattr(app.classifier, "inner", app.classifier)
     return for_model(
         ignore_set(noise(app, brand)),
         getattr(inner, "embed", None),
         getattr(inner, "model_dir", None),
+        getattr(inner, "default_model_dir", None),
     )
 
 

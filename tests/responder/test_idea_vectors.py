@@ -194,6 +194,31 @@ def test_head_file_round_trip_and_board_vectorizer_use_its_layer(tmp_path: Path)
         assert lexical.space == IdeaVectorizer().space and lexical.threshold == LEXICAL_THRESHOLD
 
 
+def test_a_model_without_a_head_borrows_a_shared_head_only_on_the_base_encoder(
+    tmp_path: Path,
+) -> None:
+    own, shared = tmp_path / "old-model", tmp_path / "default-model"
+    own.mkdir()
+    shared.mkdir()
+    calls: list[tuple[int, ...]] = []
+    _toy_head().save(shared / HEAD_FILE)  # read from the default model's own layer 3
+    assert for_model(frozenset(), _toy_encoder(calls), own, shared).head is None
+    base = IdeaHead("base-head", 0, _toy_head().mean, _toy_head().proj, 0.5, 0.3, base=True)
+    base.save(shared / HEAD_FILE)
+    used: list[bool] = []
+
+    def embed(texts: Sequence[str], layer: int | None = None, *, base: bool = False) -> Vectors:
+        used.append(base)
+        return np.ones((len(texts), 6), np.float32)
+
+    vz = for_model(frozenset(), embed, own, shared)
+    assert vz.head is not None and vz.head.name == "base-head" and vz.threshold == 0.3
+    vz.vectors(["please add oat milk"])
+    assert used == [True]
+    _toy_head().save(own / HEAD_FILE)  # a model's own head wins
+    assert (head := for_model(frozenset(), embed, own, shared).head) and head.name == "toy-head"
+
+
 def test_blended_cosine_is_the_weighted_mean_of_both_parts() -> None:
     head = _toy_head(weight=0.3)
     texts = ["bike wash please", "cuci sepeda dong"]
