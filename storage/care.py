@@ -30,6 +30,9 @@ from storage.models import (
     Voucher,
 )
 
+#: Person ids per ``IN (…)`` list: SQLite and PostgreSQL cap the parameters of one query.
+ID_CHUNK = 5_000
+
 
 @dataclass(frozen=True, slots=True)
 class Loyal:
@@ -296,21 +299,24 @@ def regulars(
     session: Session, person_ids: Collection[int], since: datetime, min_positive: int
 ) -> set[int]:
     """Those of ``person_ids`` with at least ``min_positive`` praising posts since ``since``
-    (the same test as :func:`loyal_people`, whoever contacted them)."""
-    if not person_ids:
-        return set()
-    rows = session.execute(
-        select(MentionRow.person_id)
-        .join(
-            ClassificationRow,
-            (ClassificationRow.mention_id == MentionRow.id) & ClassificationRow.is_current,
+    (the same test as :func:`loyal_people`, whoever contacted them); asked in chunks, so a
+    board of any size stays within the databases' limits on bound parameters."""
+    ids = sorted(person_ids)
+    found: set[int] = set()
+    for start in range(0, len(ids), ID_CHUNK):
+        rows = session.execute(
+            select(MentionRow.person_id)
+            .join(
+                ClassificationRow,
+                (ClassificationRow.mention_id == MentionRow.id) & ClassificationRow.is_current,
+            )
+            .where(
+                MentionRow.person_id.in_(ids[start : start + ID_CHUNK]),
+                MentionRow.created_at >= since,
+                ClassificationRow.praise >= 0.5,
+            )
+            .group_by(MentionRow.person_id)
+            .having(func.count() >= min_positive)
         )
-        .where(
-            MentionRow.person_id.in_(tuple(person_ids)),
-            MentionRow.created_at >= since,
-            ClassificationRow.praise >= 0.5,
-        )
-        .group_by(MentionRow.person_id)
-        .having(func.count() >= min_positive)
-    )
-    return {pid for (pid,) in rows if pid is not None}
+        found.update(pid for (pid,) in rows if pid is not None)
+    return found

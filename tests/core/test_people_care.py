@@ -111,3 +111,21 @@ def test_demo_drafts_listen(tmp_path: Path) -> None:
         assert not re.match(r"(Hi|Halo|Dear) (u\d+|@)", row["draft"])
     formal = rows["Rizky Firmansyah"]  # "Saldo saya kepotong … Kecewa": formal Indonesian
     assert "Bapak/Ibu" in formal["draft"] and "Kak" not in formal["draft"]
+
+
+def test_regulars_are_found_past_one_query_of_ids(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime
+
+    from storage import care
+
+    regulars(project)
+    assert project.run("poll").exit_code == 0
+    people = [person_of(project, name) for name in ("Rina", "Sari", "Budi")]
+    monkeypatch.setattr(care, "ID_CHUNK", 1)  # one id per query: every chunk is asked
+    db = project.db()
+    with db.read() as session:
+        found = care.regulars(session, [*people, 10_000], datetime(2026, 11, 1, tzinfo=UTC), 3)
+    db.dispose()
+    assert found == set(people[:2])  # Rina and Sari praised three times; Budi once
