@@ -71,7 +71,8 @@ def title_of(text: str, ignore: list[str]) -> str:
     for term in sorted({t for t in ignore if t.strip()}, key=len, reverse=True):
         body = re.sub(rf"(?<!\w)@?{re.escape(term)}(?!\w)", " ", body, flags=re.IGNORECASE)
     words = [w for w in body.split() if not w.startswith("@")]
-    return trim(" ".join(words) or clean(text), TITLE_CHARS)
+    joined = re.sub(r"\s+([,.!?;:])", r"\1", " ".join(words)).strip(" ,;:")
+    return trim(joined or clean(text), TITLE_CHARS)
 
 
 def group_pending(app: App, *, force: bool = False) -> int:
