@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from simak.app import App
-from storage import care
 from storage.idea_board import GroupMember, GroupView, distinct_people
 
 WEEKS = 8
@@ -43,19 +42,14 @@ def _weekly(members: list[GroupMember], now: datetime) -> list[tuple[date, int]]
 
 
 def breakdown(app: App, group: GroupView) -> Breakdown:
-    """The evidence of ``group`` as of now (in the business's time zone)."""
+    """The evidence of ``group`` (as :func:`simak.usecases.idea_board.show` reads it, its
+    regulars counted) as of now, in the business's time zone."""
     now = app.clock().astimezone(app.settings.zone)
-    cfg = app.settings.responder.reminders
-    people = {m.person_id for m in group.members if m.person_id is not None}
-    with app.db.read() as session:
-        regular = care.regulars(
-            session, people, now - timedelta(days=cfg.window_days), cfg.min_positive
-        )
     everyone = distinct_people(group.members)
     return Breakdown(
         people_by_language=_people_by(group.members, "lang"),
         people_by_channel=_people_by(group.members, "platform"),
-        regulars=len(regular),
-        newcomers=len(everyone) - len(regular),
+        regulars=group.regulars,  # counted when the board read the group
+        newcomers=len(everyone) - group.regulars,
         weekly_posts=_weekly(group.members, now),
     )
