@@ -18,6 +18,7 @@ from common.records import FollowUpPlan, Recipient
 from storage.audit import record
 from storage.dialect import insert, lock_ids
 from storage.followups import recipient_json
+from storage.ids import chunked
 from storage.models import (
     ClassificationRow,
     FollowUp,
@@ -29,9 +30,6 @@ from storage.models import (
     Reminder,
     Voucher,
 )
-
-#: Person ids per ``IN (…)`` list: SQLite and PostgreSQL cap the parameters of one query.
-ID_CHUNK = 5_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,9 +299,8 @@ def regulars(
     """Those of ``person_ids`` with at least ``min_positive`` praising posts since ``since``
     (the same test as :func:`loyal_people`, whoever contacted them); asked in chunks, so a
     board of any size stays within the databases' limits on bound parameters."""
-    ids = sorted(person_ids)
     found: set[int] = set()
-    for start in range(0, len(ids), ID_CHUNK):
+    for chunk in chunked(person_ids):
         rows = session.execute(
             select(MentionRow.person_id)
             .join(
@@ -311,7 +308,7 @@ def regulars(
                 (ClassificationRow.mention_id == MentionRow.id) & ClassificationRow.is_current,
             )
             .where(
-                MentionRow.person_id.in_(ids[start : start + ID_CHUNK]),
+                MentionRow.person_id.in_(chunk),
                 MentionRow.created_at >= since,
                 ClassificationRow.praise >= 0.5,
             )

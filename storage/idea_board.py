@@ -15,6 +15,7 @@ from sqlalchemy import String, case, cast, distinct, func, literal, select
 from sqlalchemy.orm import Session
 
 from storage.care import regulars as regulars_among
+from storage.ids import chunked
 from storage.models import Idea, IdeaGroup, MentionRow, Person
 
 
@@ -129,7 +130,7 @@ def board(
 
     def load(keep: set[int]) -> list[GroupView]:
         chosen = {g for g in wanted if root(g) in keep}
-        found = _views(groups, chosen, root, _members(session, sorted(chosen), people))
+        found = _views(groups, chosen, root, _members(session, chosen, people))
         return found if order is None else _scored(session, found, order)
 
     if order is None or limit is None:
@@ -172,16 +173,20 @@ def _bounds(
         (author.is_not(None), literal("~") + author),
         else_=literal("#") + cast(Idea.id, String),
     )
-    rows = session.execute(
-        select(
-            Idea.group_id,
-            func.count(distinct(asker)),
-            func.max(func.coalesce(MentionRow.created_at, Idea.created_at)),
-        )
-        .outerjoin(MentionRow, MentionRow.id == Idea.mention_id)
-        .where(Idea.group_id.in_(sorted(wanted)))
-        .group_by(Idea.group_id)
-    ).all()
+    rows = [
+        row
+        for chunk in chunked(wanted)
+        for row in session.execute(
+            select(
+                Idea.group_id,
+                func.count(distinct(asker)),
+                func.max(func.coalesce(MentionRow.created_at, Idea.created_at)),
+            )
+            .outerjoin(MentionRow, MentionRow.id == Idea.mention_id)
+            .where(Idea.group_id.in_(chunk))
+            .group_by(Idea.group_id)
+        ).all()
+    ]
     askers: dict[int, int] = defaultdict(int)
     latest: dict[int, list[datetime]] = {root(g): [] for g in wanted}
     for gid, count, last in rows:
@@ -232,23 +237,26 @@ def _views(
     return [_view(groups[r], by_root[r], tuple(sorted(merged[r]))) for r in roots if r in groups]
 
 
-def _members(session: Session, group_ids: list[int], roots: dict[int, int]) -> list[GroupMember]:
+def _members(session: Session, group_ids: set[int], roots: dict[int, int]) -> list[GroupMember]:
     """Every idea of ``group_ids`` as plain columns (no ORM objects, no raw payloads: the
     board reads thousands of them)."""
-    if not group_ids:
-        return []
-    rows = session.execute(
-        select(
-            Idea.id, Idea.mention_id, Idea.group_id, Idea.person_id, Idea.created_at,
-            MentionRow.author_name, MentionRow.author_handle, MentionRow.platform,
-            MentionRow.text, MentionRow.lang, MentionRow.created_at.label("posted"),
-            Person.display_name,
-        )
-        .outerjoin(MentionRow, MentionRow.id == Idea.mention_id)
-        .outerjoin(Person, Person.id == Idea.person_id)
-        .where(Idea.group_id.in_(group_ids))
-        .order_by(Idea.created_at, Idea.id)
-    ).all()  # fmt: skip
+    columns = (
+        Idea.id, Idea.mention_id, Idea.group_id, Idea.person_id, Idea.created_at,
+        MentionRow.author_name, MentionRow.author_handle, MentionRow.platform,
+        MentionRow.text, MentionRow.lang, MentionRow.created_at.label("posted"),
+        Person.display_name,
+    )  # fmt: skip
+    rows = [
+        row
+        for chunk in chunked(group_ids)
+        for row in session.execute(
+            select(*columns)
+            .outerjoin(MentionRow, MentionRow.id == Idea.mention_id)
+            .outerjoin(Person, Person.id == Idea.person_id)
+            .where(Idea.group_id.in_(chunk))
+        ).all()
+    ]
+    rows.sort(key=lambda r: (_aware(r.created_at), r.id))
     out = []
     for r in rows:
         pid = None if r.person_id is None else roots.get(r.person_id, r.person_id)

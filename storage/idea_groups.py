@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from common.errors import ConflictError, NotFound, UsageError
 from storage.audit import record
+from storage.ids import chunked
 from storage.models import IDEA_STATUSES, Idea, IdeaGroup, MentionRow
 
 Vectors = npt.NDArray[np.float32]
@@ -95,11 +96,12 @@ def grow(session: Session, changes: dict[int, tuple[Vectors, int]], now: datetim
 
 
 def statuses(session: Session, group_ids: list[int]) -> dict[int, str]:
-    """Status of each group."""
-    rows = session.execute(
-        select(IdeaGroup.id, IdeaGroup.status).where(IdeaGroup.id.in_(group_ids))
-    ).all()
-    return {r.id: r.status for r in rows}
+    """Status of each group (asked in chunks: a regroup may touch the whole board)."""
+    out: dict[int, str] = {}
+    for chunk in chunked(group_ids):
+        query = select(IdeaGroup.id, IdeaGroup.status).where(IdeaGroup.id.in_(chunk))
+        out.update((r.id, r.status) for r in session.execute(query))
+    return out
 
 
 def _group(session: Session, group_id: int) -> IdeaGroup:

@@ -240,6 +240,29 @@ def test_the_board_orders_by_people_times_recency_with_regulars_weighted(
     assert [g["id"] for g in sundays] == [g["id"] for g in board]
 
 
+def test_a_board_read_in_chunks_of_one_id_is_the_same_board(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storage import ids
+
+    config = demo_project(tmp_path / "demo", db_url)
+    cli(config, "poll")
+    views = [("ideas", "--json"), ("ideas", "--json", "--limit", "3")]
+    views += [("ideas", "--json", "--since", "3650"), ("ideas", "--json", "--status", "new")]
+
+    def read() -> tuple[list[list[dict[str, Any]]], list[float]]:
+        boards = [cli(config, *args) for args in views]  # scores decay by the second: apart
+        return [[g | {"score": 0} for g in b] for b in boards], [g["score"] for g in boards[0]]
+
+    whole, scores = read()
+    assert len(whole[0]) > 5 and sum(g["people"] for g in whole[0]) > 10
+
+    monkeypatch.setattr(ids, "ID_CHUNK", 1)  # one group id per query: every chunk is asked
+    chunked, again = read()
+    assert chunked == whole
+    assert again == pytest.approx(scores, rel=1e-4)
+
+
 def _spaces(db_url: str) -> list[tuple[int, str, int, bytes]]:
     db = open_database(db_url)
     with db.engine.connect() as conn:

@@ -118,12 +118,12 @@ def test_regulars_are_found_past_one_query_of_ids(
 ) -> None:
     from datetime import UTC, datetime
 
-    from storage import care
+    from storage import care, ids
 
     regulars(project)
     assert project.run("poll").exit_code == 0
     people = [person_of(project, name) for name in ("Rina", "Sari", "Budi")]
-    monkeypatch.setattr(care, "ID_CHUNK", 1)  # one id per query: every chunk is asked
+    monkeypatch.setattr(ids, "ID_CHUNK", 1)  # one id per query: every chunk is asked
     db = project.db()
     with db.read() as session:
         found = care.regulars(session, [*people, 10_000], datetime(2026, 11, 1, tzinfo=UTC), 3)
