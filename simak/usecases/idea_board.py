@@ -215,15 +215,29 @@ def _notice_key(group: GroupView, person_id: int) -> str:
     return base if group.status == "done" else f"{base}-{group.status}"
 
 
+#: A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """``value`` made safe to open in a spreadsheet: titles come from customers' posts, and
+    a post starting "=HYPERLINK(…)" must stay text (a leading apostrophe), not a formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def export_csv(app: App, *, brand: str | None = None) -> str:
-    """The board as CSV: one row per group."""
+    """The board as CSV, in the board's order: one row per group (text cells that a
+    spreadsheet would run as formulas are quoted with a leading apostrophe)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["id", "brand", "title", "status", "people", "posts", "first_seen",
-                     "last_seen", "merged", "note"])  # fmt: skip
+                     "last_seen", "merged", "note", "regulars"])  # fmt: skip
     for g in board(app, brand=brand, limit=10**9):
-        writer.writerow([g.id, g.brand, g.title, g.status, g.people, g.posts,
-                         g.first_seen.isoformat() if g.first_seen else "",
-                         g.last_seen.isoformat() if g.last_seen else "",
-                         " ".join(map(str, g.merged)), g.note or ""])  # fmt: skip
+        row = [g.id, g.brand, g.title, g.status, g.people, g.posts,
+               g.first_seen.isoformat() if g.first_seen else "",
+               g.last_seen.isoformat() if g.last_seen else "",
+               " ".join(map(str, g.merged)), g.note or "", g.regulars]  # fmt: skip
+        writer.writerow([csv_cell(v) for v in row])
     return out.getvalue()

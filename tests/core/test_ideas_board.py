@@ -94,6 +94,11 @@ def test_merge_unmerge_split_rename_status_and_export(tmp_path: Path, db_url: st
     renamed = next(r for r in rows if r["id"] == str(a["id"]))
     assert renamed["title"] == "Opening hours" and renamed["status"] == "planned"
     assert any(r["title"] == "A separate idea" for r in rows)
+    assert all(r["regulars"].isdigit() for r in rows)
+    cli(config, "ideas", "rename", str(a["id"]), '=HYPERLINK("http://evil.example","open")')
+    rows = list(csv.DictReader(io.StringIO(cli(config, "ideas", "export", "--csv"))))
+    hostile = next(r for r in rows if r["id"] == str(a["id"]))
+    assert hostile["title"] == '\'=HYPERLINK("http://evil.example","open")'  # text, not a formula
     planned = cli(config, "ideas", "--status", "planned", "--json")
     assert [g["id"] for g in planned] == [a["id"]]
     # the demo's posts are from 2026-11-22/23: a period filter counts from now
@@ -472,3 +477,22 @@ def test_titles_leave_out_brand_words_and_handles_without_stray_punctuation() ->
         "tolong buka lebih pagi dong"
     )
     assert title_of("Kopi Senja", brand) == "Kopi Senja"  # nothing else to say: kept whole
+
+
+@pytest.mark.parametrize(
+    ("value", "safe"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+62 812 please call", "'+62 812 please call"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
+        ("\t=cmd", "'\t=cmd"),
+        ("Buka lebih pagi", "Buka lebih pagi"),
+        ("", ""),
+        (3, 3),
+    ],
+)
+def test_exported_cells_never_start_a_spreadsheet_formula(value: object, safe: object) -> None:
+    from simak.usecases.idea_board import csv_cell
+
+    assert csv_cell(value) == safe
