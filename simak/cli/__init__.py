@@ -27,6 +27,7 @@ from simak.cli.web import web
 from simak.cli.worker import run, worker, workers_app
 
 app = typer.Typer(
+    rich_markup_mode="markdown",
     name="simak",
     help="Simak: listen to what customers say, classify it, follow up privately.",
     no_args_is_help=True,

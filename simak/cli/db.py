@@ -8,7 +8,9 @@ from simak.cli.common import handle_errors, state, stdout
 from simak.cli.render import plain
 from simak.usecases.database import upgrade as upgrade_schema
 
-db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
+db_app = typer.Typer(
+    rich_markup_mode="markdown", help="Database schema commands.", no_args_is_help=True
+)
 
 
 @db_app.command("upgrade")

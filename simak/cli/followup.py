@@ -19,7 +19,9 @@ from simak.usecases.followups import Changed, FollowUpView
 from simak.usecases.send import send_one
 
 followup_app = typer.Typer(
-    help="Act on one follow-up: show, approve, edit, send, snooze, retry…", no_args_is_help=True
+    rich_markup_mode="markdown",
+    help="Act on one follow-up: show, approve, edit, send, snooze, retry…",
+    no_args_is_help=True,
 )
 
 ID = typer.Argument(..., metavar="ID", help="The follow-up's id (see `simak queue`).")

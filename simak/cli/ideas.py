@@ -16,7 +16,10 @@ from simak.usecases.idea_regroup import RegroupReport
 from simak.usecases.idea_regroup import regroup as regroup_boards
 from simak.usecases.ideas import group_pending, maybe_same, respace_all
 
-ideas_app = typer.Typer(help="The ideas board: one idea however phrased, counted in people.")
+ideas_app = typer.Typer(
+    rich_markup_mode="markdown",
+    help="The ideas board: one idea however phrased, counted in people.",
+)
 
 
 def say(message: str) -> None:

@@ -13,7 +13,9 @@ from simak.usecases import people as uc
 from simak.usecases.people import PersonView
 
 people_app = typer.Typer(
-    help="People: who someone is across platforms; merges.", no_args_is_help=True
+    rich_markup_mode="markdown",
+    help="People: who someone is across platforms; merges.",
+    no_args_is_help=True,
 )
 
 

@@ -60,7 +60,9 @@ def reminders(
     stdout().print(table)
 
 
-vouchers_app = typer.Typer(help="Gift voucher pools for reminders.", no_args_is_help=True)
+vouchers_app = typer.Typer(
+    rich_markup_mode="markdown", help="Gift voucher pools for reminders.", no_args_is_help=True
+)
 
 
 @vouchers_app.command("add")

@@ -13,7 +13,9 @@ from simak.cli.common import ACTOR, actor, handle_errors, print_json, state, std
 from simak.cli.render import one_line
 from simak.usecases import users as uc
 
-users_app = typer.Typer(help="Console users and their roles.", no_args_is_help=True)
+users_app = typer.Typer(
+    rich_markup_mode="markdown", help="Console users and their roles.", no_args_is_help=True
+)
 
 
 def _password(from_stdin: bool) -> str:

@@ -23,7 +23,9 @@ from simak.usecases.engine import EngineStatus, engine_status
 from simak.usecases.worker import CycleReport, run_worker
 from simak.web.probe import serve_in_background
 
-workers_app = typer.Typer(help="The task engine's workers: status.", no_args_is_help=True)
+workers_app = typer.Typer(
+    rich_markup_mode="markdown", help="The task engine's workers: status.", no_args_is_help=True
+)
 
 
 def _stop_on_signals() -> threading.Event:
