@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from common.errors import NotFound
 from storage import idea_groups
 from storage.audit import record
+from storage.ids import chunked
 from storage.models import (
     AuditLog,
     ClassificationRow,
@@ -100,8 +101,10 @@ def forget(session: Session, person_id: int, actor: str, now: datetime, dry_run:
     )
     touched = set(session.scalars(select(Idea.group_id).where(Idea.id.in_(plan["ideas"]))))
     session.execute(delete(Idea).where(Idea.id.in_(plan["ideas"])))
-    session.execute(delete(FollowUp).where(FollowUp.id.in_(list(session.scalars(followups)))))
-    session.execute(delete(MentionRow).where(MentionRow.id.in_(list(session.scalars(mentions)))))
+    for chunk in chunked(session.scalars(followups).all()):  # ids first: the subqueries
+        session.execute(delete(FollowUp).where(FollowUp.id.in_(chunk)))  # read these tables
+    for chunk in chunked(session.scalars(mentions).all()):
+        session.execute(delete(MentionRow).where(MentionRow.id.in_(chunk)))
     idea_groups.retitle(session, touched, _GONE)
     for table in (MergeSuggestion,):
         session.execute(

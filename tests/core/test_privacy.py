@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import create_engine, inspect, text
 
+from storage import ids
 from tests.core.conftest import Project
 
 WHO = {
@@ -62,7 +64,12 @@ def write(project: Project, created: str = "2026-11-22T08:00:00+07:00") -> None:
         )
 
 
-def test_forget_leaves_no_trace_in_any_table(project: Project) -> None:
+@pytest.mark.parametrize("chunk", [None, 1], ids=["one-query", "one-id-per-query"])
+def test_forget_leaves_no_trace_in_any_table(
+    project: Project, chunk: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if chunk is not None:  # as if the person had more posts than one query may bind
+        monkeypatch.setattr(ids, "ID_CHUNK", chunk)
     write(project)
     assert project.run("poll").exit_code == 0
     row = next(r for r in project.json("queue", "--all") if r["author"] == WHO["name"])
