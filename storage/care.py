@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from common.errors import ConflictError, NotFound
@@ -95,26 +96,32 @@ def blocked(session: Session, person_id: int | None) -> str | None:
     return f"do not contact: {row.do_not_contact_reason or 'set by staff'}"
 
 
+def _praising(since: datetime, *columns: Any) -> Select[Any]:
+    """``columns`` over every post since ``since`` whose current classification praises
+    (the loyalty test's posts: :func:`loyal_people` and :func:`regulars` count them)."""
+    return (
+        select(*columns)
+        .join(
+            ClassificationRow,
+            (ClassificationRow.mention_id == MentionRow.id) & ClassificationRow.is_current,
+        )
+        .where(MentionRow.created_at >= since, ClassificationRow.praise >= 0.5)
+    )
+
+
 def loyal_people(
     session: Session, since: datetime, min_positive: int, quiet_before: datetime
 ) -> list[Loyal]:
     """People with at least ``min_positive`` praising posts since ``since`` whom nobody
     contacted after ``quiet_before`` (merged-away people excluded)."""
     praised = (
-        select(
+        _praising(
+            since,
             MentionRow.person_id,
             func.count().label("positive"),
             func.max(MentionRow.created_at).label("last_positive"),
         )
-        .join(
-            ClassificationRow,
-            (ClassificationRow.mention_id == MentionRow.id) & ClassificationRow.is_current,
-        )
-        .where(
-            MentionRow.person_id.is_not(None),
-            MentionRow.created_at >= since,
-            ClassificationRow.praise >= 0.5,
-        )
+        .where(MentionRow.person_id.is_not(None))
         .group_by(MentionRow.person_id)
         .subquery()
     )
@@ -302,16 +309,8 @@ def regulars(
     found: set[int] = set()
     for chunk in chunked(person_ids):
         rows = session.execute(
-            select(MentionRow.person_id)
-            .join(
-                ClassificationRow,
-                (ClassificationRow.mention_id == MentionRow.id) & ClassificationRow.is_current,
-            )
-            .where(
-                MentionRow.person_id.in_(chunk),
-                MentionRow.created_at >= since,
-                ClassificationRow.praise >= 0.5,
-            )
+            _praising(since, MentionRow.person_id)
+            .where(MentionRow.person_id.in_(chunk))
             .group_by(MentionRow.person_id)
             .having(func.count() >= min_positive)
         )
