@@ -61,12 +61,12 @@ CRITICAL: Final[dict[str, tuple[str, ...]]] = {
     ),
     "foreign_object": (
         r"\b(glass|plastic|staple|screw|wire|metal|bandage|hair|cockroach|insect|bug|worms?|"
-        r"maggots?|mou?ld|fly|flies|nail)\b[^.!?]{0,40}\b(in|inside|into)\b",
+        r"maggots?|larvae?|mou?ld|fly|flies|nail)\b[^.!?]{0,40}\b(in|inside|into)\b",
         r"\b(found|there was|there's|bit into)\b[^.!?]{0,30}\b(glass|plastic|staple|screw|wire|"
-        r"metal|bandage|hair|cockroach|insect|worms?|maggots?|mou?ld)\b",
+        r"metal|bandage|hair|cockroach|insect|worms?|maggots?|larvae?|mou?ld)\b",
         r"\b(serpihan|potongan|pecahan) (kaca|plastik|besi|kawat|karet|kuku)",
         r"\b(kaca|plastik|kawat|staples|paku|karet|rambut|kecoa|lalat|semut|ulat|belatung|"
-        r"serangga|kuku)\b",
+        r"serangga|kuku|larva|jentik)\b",
         r"\bberjamur\b|\bjamuran\b",
     ),
     "allergy": (
@@ -80,6 +80,9 @@ CRITICAL: Final[dict[str, tuple[str, ...]]] = {
         r"x-?ray|electric shock|caught fire|crash(ed)? into|fell (off|on)|slipped)\b",
         r"\b(melepuh|terluka|luka|berdarah|dijahit|terkilir|kesetrum|nyetrum|meledak|"
         r"kebakaran|korslet|terpeleset|kepeleset|jatuh|nabrak|ketabrak|kejepit|kesiram|patah)\b",
+        r"\bcut (my|his|her|their|our) (own )?(finger|thumb|hand|lip|mouth|tongue|foot|feet)s? "
+        r"(on|open on)\b|\bcut (myself|himself|herself) on\b",
+        r"\b(teriris|tergores|kegores|keiris|kesayat)\b",
         r"\brem\w* (blong|ga berfungsi|gak berfungsi|tidak berfungsi)|brakes? failed",
     ),
     "fraud": (
@@ -114,6 +117,9 @@ CRITICAL: Final[dict[str, tuple[str, ...]]] = {
         r"(another|other) customer'?s?|someone else'?s|orang lain\b[^.!?]{0,20}(alamat|nama|"
         r"no|nomor)",
         r"(alamat|nomor|no hp|nama)[^.!?]{0,30}(orang lain|pelanggan lain)",
+        r"\b(gave|given|handed|passed|sent)\b[^.!?]{0,20}\b(my|our)\b (home )?(address|phone|"
+        r"number|details|data|info)\w*[^.!?]{0,25}\bto (someone|a stranger|strangers|another|"
+        r"other|random|the wrong)",
     ),
     "legal_threat": (
         r"\b(lawyer|solicitor|attorney|lawsuit|sue|suing|court|police report)\b",

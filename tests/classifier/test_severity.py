@@ -28,6 +28,11 @@ CRITICAL = [
     ("Your app showed me another customer's name, address and phone number", "data_leak"),
     ("Saya akan menempuh jalur hukum kalau tidak diselesaikan", "legal_threat"),
     ("kalau ga ada respon hari ini gw viralin", "going_public"),
+    ("Ada larva di minuman saya!!", "foreign_object"),
+    ("There was a larva in my iced tea", "foreign_object"),
+    ("my kid cut his finger on a broken cup at your store", "injury"),
+    ("jari saya teriris tepi gelas yang retak", "injury"),
+    ("the delivery guy gave my address to someone else", "data_leak"),
 ]
 
 IDIOMS = [
@@ -39,7 +44,11 @@ IDIOMS = [
     "the dessert was to die for but the table was dirty",
 ]
 
-ORDINARY = ["The app is really slow today", "Nunggu kopi 40 menit, lama banget"]
+ORDINARY = [
+    "The app is really slow today",
+    "Nunggu kopi 40 menit, lama banget",
+    "sometimes it pushes me to almost cut my hands again",  # not harm done by the business
+]
 
 
 @pytest.mark.parametrize(("text", "reason"), CRITICAL)
