@@ -14,8 +14,15 @@ from simak.usecases.classify_file import classify_file
 @handle_errors
 def classify(
     ctx: typer.Context,
-    input_path: Path = typer.Option(..., "--input", "-i", help="JSONL with 'id' and 'text'."),
-    output_path: Path = typer.Option(..., "--output", "-o", help="Where to write results."),
+    input_path: Path = typer.Option(
+        ..., "--input", "-i", help="JSONL with 'id' and 'text' ('-': standard input)."
+    ),
+    output_path: Path = typer.Option(
+        Path("-"),
+        "--output",
+        "-o",
+        help="Where to write results ('-', the default: standard output).",
+    ),
 ) -> None:
     """Classify a JSONL file without touching the database.
 
@@ -24,5 +31,6 @@ def classify(
     """
     result = classify_file(state(ctx).app(), input_path, output_path)
     if result.errors:
-        warn(f"{result.errors} input line(s) could not be classified; see 'error' in {output_path}")
+        where = "the output" if str(output_path) == "-" else str(output_path)
+        warn(f"{result.errors} input line(s) could not be classified; see 'error' in {where}")
     raise typer.Exit(EXIT_PARTIAL if result.errors else EXIT_OK)

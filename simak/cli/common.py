@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import select
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -92,6 +93,23 @@ def fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _stdout_reader_gone() -> bool:
+    """Whether standard output is a pipe whose reader has closed it (``simak … | head``)."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLERR)
+        return any(event & select.POLLERR for _, event in poller.poll(0))
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's last flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Map errors to one line on stderr and the documented exit code (README table)."""
 
@@ -106,6 +124,12 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise
         except SimakError as exc:
             raise fail(redact(str(exc)), exc.exit_code) from None
+        except BrokenPipeError:
+            if not _stdout_reader_gone():
+                text = "internal error: BrokenPipeError (please report this)"
+                raise fail(text, EXIT_INTERNAL) from None
+            _quiet_stdout()  # the reader took what it wanted (`| head`): not a failure
+            raise typer.Exit(EXIT_OK) from None
         except Exception as exc:
             text = redact(f"internal error: {type(exc).__name__}: {exc}")
             raise fail(f"{text} (please report this)", EXIT_INTERNAL) from None

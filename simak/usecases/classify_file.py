@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +15,8 @@ from common.errors import ConfigError
 from simak.app import App
 
 _CHUNK = 256
+#: The path that means standard input (``--input -``) or output (``--output -``).
+STDIO = "-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,26 +85,52 @@ def _flush(chunk: list[_Line], classifier: Classifier, out: TextIO) -> int:
     return errors
 
 
-def classify_file(app: App, input_path: Path, output_path: Path) -> FileResult:
-    """Classify ``input_path`` (JSONL with ``id`` and ``text``) into ``output_path``.
-
-    The output appears whole or not at all (written beside it, then renamed).
-    """
+def classify_stream(app: App, source: TextIO, out: TextIO) -> tuple[int, int]:
+    """Classify the JSONL lines of ``source`` into ``out``, in order, a chunk at a time (each
+    chunk is written as soon as it is classified); returns (lines, errors)."""
     classifier = app.classifier
+    errors = lines = 0
+    chunk: list[_Line] = []
+    for line in _lines(source):
+        chunk.append(line)
+        lines += 1
+        if len(chunk) >= _CHUNK:
+            errors += _flush(chunk, classifier, out)
+            out.flush()
+            chunk = []
+    errors += _flush(chunk, classifier, out)
+    return lines, errors
+
+
+def _open_input(input_path: Path) -> TextIO:
+    if str(input_path) == STDIO:
+        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
     try:
-        source = input_path.open(encoding="utf-8", errors="replace")
+        return input_path.open(encoding="utf-8", errors="replace")
     except OSError as exc:
         raise ConfigError(f"--input {input_path}: cannot read it ({exc.strerror})") from None
-    errors = lines = 0
-    tmp = output_path.with_name(output_path.name + ".partial")
-    with source, tmp.open("w", encoding="utf-8") as out:
-        chunk: list[_Line] = []
-        for line in _lines(source):
-            chunk.append(line)
-            lines += 1
-            if len(chunk) >= _CHUNK:
-                errors += _flush(chunk, classifier, out)
-                chunk = []
-        errors += _flush(chunk, classifier, out)
+
+
+def classify_file(app: App, input_path: Path, output_path: Path) -> FileResult:
+    """Classify ``input_path`` (JSONL with ``id`` and ``text``) into ``output_path``; ``-``
+    for either means standard input or output.
+
+    A file output appears whole or not at all (written beside it, then renamed).
+    """
+    _ = app.classifier  # the model loads before stdin is read: a bad config fails first
+    with _open_input(input_path) as source:
+        if str(output_path) == STDIO:
+            lines, errors = classify_stream(app, source, sys.stdout)
+            return FileResult(lines, errors, output_path)
+        tmp = output_path.with_name(output_path.name + ".partial")
+        try:
+            out = tmp.open("w", encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(
+                f"--output {output_path}: cannot write there ({exc.strerror}); "
+                "pick a writable folder, or '-' for standard output"
+            ) from None
+        with out:
+            lines, errors = classify_stream(app, source, out)
     tmp.replace(output_path)
     return FileResult(lines, errors, output_path)

@@ -90,8 +90,8 @@ class Project:
         (root / "feed.xml").write_text(FEED, encoding="utf-8")
         self.runner = CliRunner()
 
-    def run(self, *args: str) -> Result:
-        return self.runner.invoke(app, ["--config", str(self.config), *args])
+    def run(self, *args: str, input: str | None = None) -> Result:
+        return self.runner.invoke(app, ["--config", str(self.config), *args], input=input)
 
     def json(self, *args: str) -> Any:
         result = self.run(*args, "--json")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +106,38 @@ def test_classify_contract(project: Project, tmp_path: Path) -> None:
     assert lines[0]["severity"] == "normal"
     assert set(lines[0]["scores"]) == {"praise", "complaint", "idea"}
     assert "complaint" in lines[0]["labels"] and lines[0]["lang"] == "id"
+
+
+def test_classify_reads_stdin_and_writes_stdout_by_default(project: Project) -> None:
+    lines = [json.dumps({"id": 1, "text": "please add dark mode"}), "{broken"]
+    result = project.run("classify", "--input", "-", input="\n".join(lines) + "\n")
+    assert result.exit_code == 1
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["id"] for row in out] == [1, None] and "idea" in out[0]["labels"]
+    assert "see 'error' in the output" in result.stderr
+
+
+def test_classify_into_a_missing_folder_is_a_usage_error(project: Project, tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"text": "mantap"}) + "\n", encoding="utf-8")
+    result = project.run("classify", "-i", str(src), "-o", str(tmp_path / "no" / "out.jsonl"))
+    assert result.exit_code == 2 and "cannot write there" in result.stderr
+
+
+def test_a_reader_that_stops_early_is_not_an_error(project: Project, tmp_path: Path) -> None:
+    """`simak classify -i big.jsonl | head -1`: the closed pipe ends the run quietly, exit 0."""
+    src = tmp_path / "big.jsonl"
+    row = json.dumps({"id": "x" * 40, "text": "kopinya enak banget, mantap"})
+    src.write_text((row + "\n") * 4000, encoding="utf-8")  # ~600 KB out: more than a pipe holds
+    argv = [sys.executable, "-m", "simak", "--config", str(project.config)]
+    proc = subprocess.Popen(
+        [*argv, "classify", "-i", str(src)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert json.loads(proc.stdout.readline())["labels"] == ["praise"]
+    proc.stdout.close()
+    assert proc.wait(timeout=60) == 0
+    assert proc.stderr.read() == b""
 
 
 def test_ideas_board_lists_captured_ideas(project: Project) -> None:
