@@ -31,6 +31,7 @@ class QueuePost:
     text: str
     url: str | None
     labels: tuple[str, ...]
+    scores: dict[str, float] = field(default_factory=dict)  # by label; empty if unclassified
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +72,22 @@ class QueueItem:
     severity: str = "normal"  # the most severe post's: "critical" | "high" | "normal"
     severity_reason: str | None = None  # "critical: possible food poisoning"
     severity_score: float = 0.0  # confidence it is critical (sure ones first in the tier)
-    scores: dict[str, float] = field(default_factory=dict)  # the answered post's, by label
+    scores: dict[str, float] = field(default_factory=dict)  # the lead post's, by label
     check_me: tuple[str, ...] = ()  # labels the model is unsure of (set by the use case)
+
+    @property
+    def lead(self) -> QueuePost | None:
+        """The post that gives the follow-up its label: the newest one carrying it (a praise
+        followed the same day by a complaint is answered as a complaint, so the row shows
+        the complaint); else the newest post; None without posts."""
+        labelled = (p for p in self.posts if self.label in p.labels)
+        return next(labelled, self.posts[0] if self.posts else None)
+
+    @property
+    def said(self) -> str:
+        """What the row shows as "what they said": the lead post's text."""
+        lead = self.lead
+        return lead.text if lead is not None else self.text
 
 
 #: Within a severity tier, harm a rule named (score 1) comes first, then head calls this sure.
@@ -119,14 +134,17 @@ def _rows(session: Session, condition: ColumnElement[bool], limit: int | None) -
     )
     items = [_item(f, m, name, c) for f, m, name, c in session.execute(stmt).all()]
     posts = _posts(session, [i.id for i in items])
-    return [
-        replace(
-            i,
-            posts=tuple(posts.get(i.id, ())),
-            mention_ids=tuple(p.mention_id for p in posts.get(i.id, ())),
-        )
-        for i in items
-    ]
+    return [_with_posts(i, posts.get(i.id, [])) for i in items]
+
+
+def _with_posts(item: QueueItem, posts: list[QueuePost]) -> QueueItem:
+    """The item with its conversation; its labels and scores become the lead post's (see
+    ``lead``), so a row shows the post it answers, not the first of the conversation."""
+    item = replace(item, posts=tuple(posts), mention_ids=tuple(p.mention_id for p in posts))
+    lead = item.lead
+    if lead is None or not lead.scores:
+        return item
+    return replace(item, labels=lead.labels, scores=lead.scores)
 
 
 def _posts(session: Session, followup_ids: list[int]) -> dict[int, list[QueuePost]]:
@@ -135,7 +153,7 @@ def _posts(session: Session, followup_ids: list[int]) -> dict[int, list[QueuePos
     if not followup_ids:
         return out
     rows = session.execute(
-        select(ConversationPost.followup_id, MentionRow, ClassificationRow.labels)
+        select(ConversationPost.followup_id, MentionRow, ClassificationRow)
         .join(MentionRow, MentionRow.id == ConversationPost.mention_id)
         .outerjoin(
             ClassificationRow,
@@ -144,18 +162,22 @@ def _posts(session: Session, followup_ids: list[int]) -> dict[int, list[QueuePos
         .where(ConversationPost.followup_id.in_(followup_ids))
         .order_by(MentionRow.created_at.desc(), MentionRow.id.desc())
     ).all()
-    for fid, m, labels in rows:
-        out.setdefault(fid, []).append(
-            QueuePost(m.id, m.platform, m.created_at, m.text, m.url, tuple(labels or ()))
-        )
+    for fid, m, c in rows:
+        labels = tuple(c.labels or ()) if c is not None else ()
+        post = QueuePost(m.id, m.platform, m.created_at, m.text, m.url, labels, _scores(c))
+        out.setdefault(fid, []).append(post)
     return out
+
+
+def _scores(c: ClassificationRow | None) -> dict[str, float]:
+    return {"praise": c.praise, "complaint": c.complaint, "idea": c.idea} if c else {}
 
 
 def _item(
     f: FollowUp, m: MentionRow | None, name: str | None, c: ClassificationRow | None
 ) -> QueueItem:
     labels = c.labels if c is not None else None
-    scores = {"praise": c.praise, "complaint": c.complaint, "idea": c.idea} if c else {}
+    scores = _scores(c)
     recipient = dict(f.recipient or {})
     author = name or (m.author_name or m.author_handle if m else None) or recipient.get("name")
     return QueueItem(

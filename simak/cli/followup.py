@@ -43,8 +43,17 @@ def _title(*parts: str | None) -> Text:
 
 def _render(view: FollowUpView) -> None:
     item = view.item
-    said = _title(f"{item.author} on {item.platform}", ", ".join(item.labels) or "other", item.url)
-    stdout().print(Panel(plain(item.text), title=said, title_align="left"))
+    for post in item.posts or ():
+        said = _title(
+            f"{item.author} on {post.platform}", f"{post.created_at:%Y-%m-%d %H:%M}",
+            ", ".join(post.labels) or "other", post.url,
+        )  # fmt: skip
+        stdout().print(Panel(plain(post.text), title=said, title_align="left"))
+    if not item.posts:
+        said = _title(
+            f"{item.author} on {item.platform}", ", ".join(item.labels) or "other", item.url
+        )
+        stdout().print(Panel(plain(item.text), title=said, title_align="left"))
     head = _title(
         f"#{item.id} v{item.version}", item.status, f"via {item.channel}", item.lang, item.subject
     )

@@ -98,3 +98,19 @@ def test_merge_folds_open_conversations_and_unmerge_splits_them(project: Project
     split = {c["id"]: c for c in open_conversations(project)}
     assert len(split[sari["id"]]["posts"]) == len(sari["posts"])
     assert len(split[ani["id"]]["posts"]) == len(ani["posts"])
+
+
+def test_a_row_shows_the_post_it_answers_and_show_lists_them_all(project: Project) -> None:
+    """Ani praised, then complained: the follow-up answers the complaint, so the queue row
+    shows the complaint (with its labels and scores), and `followup show` shows both posts."""
+    write_posts(project)
+    assert project.run("poll").exit_code == 0
+    ani = next(c for c in open_conversations(project) if c["author"] == "Ani")
+    assert ani["label"] == "complaint" and "complaint" in ani["labels"]
+    assert ani["scores"] == next(p["scores"] for p in ani["posts"] if "lemot" in p["text"])
+    lines = project.run("queue").stdout.splitlines()
+    cells = " ".join(line.split("│")[-2].strip() for line in lines if line.count("│") > 2)
+    assert "app nya lemot, kecewa (+1 more post)" in cells
+    assert "Kopi Senja mantap (+1 more post)" not in cells  # her praise, the first post
+    shown = project.run("followup", "show", str(ani["id"])).stdout
+    assert "app nya lemot" in shown and "Kopi Senja mantap" in shown
