@@ -43,7 +43,7 @@ def _table(report: PollReport) -> Table:
         )
     p = report.processed
     table.caption = (
-        f"classified {p.classified} · follow-ups {p.routed} · ideas {p.ideas} · "
+        f"classified {p.classified} · posts to follow-ups {p.routed} · ideas {p.ideas} · "
         f"filtered by language {p.filtered}"
     )
     return table
