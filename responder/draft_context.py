@@ -161,6 +161,7 @@ def build_context(
         "register": item.register or detect_register(post_texts(item), settings.default_register),
         "label": item.label,
         "posts": len(item.posts),
+        "label_posts": this_time,  # posts in this conversation that carry its label
         "nth": item.history.count(item.label) + this_time,
         "earlier": item.history.count(item.label),
         "window_days": item.history.window_days,

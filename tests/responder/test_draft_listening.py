@@ -81,6 +81,18 @@ def assert_whole_sentences(draft: Draft, *texts: str) -> None:
             assert tidy_quote(part) in sentences, part
 
 
+def test_one_complaint_beside_a_praise_is_not_written_more_than_once(
+    writer: DraftWriter, demo: dict[str, dict[str, str]]
+) -> None:
+    """Rina praised, then complained once: no apology for making her write twice."""
+    item = conversation(demo, "complaint", ("ks-018", ("complaint",)), ("ks-004", ("praise",)))
+    item = replace(item, name="Rina Marlina", handle="rina_ngopi")
+
+    draft = writer.write_one(item)
+
+    assert "lebih dari sekali" not in draft.body and "more than once" not in draft.body
+
+
 def test_budi_gets_his_order_confirmed_and_is_not_asked_for_it(
     writer: DraftWriter, scorer: FakeScorer, demo: dict[str, dict[str, str]]
 ) -> None:
