@@ -38,9 +38,15 @@ def _esc(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
 
 
+def _number(value: float) -> str:
+    """A sample value in full: ``{:g}`` would print a Unix timestamp as 1.79645e+09 (to
+    the nearest day), which breaks "last poll more than an hour ago" alerts."""
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
 def _family(name: str, help_: str, samples: list[tuple[str, float]]) -> list[str]:
     lines = [f"# HELP {name} {help_}", f"# TYPE {name} gauge"]
-    lines += [f"{name}{labels} {value:g}" for labels, value in samples]
+    lines += [f"{name}{labels} {_number(value)}" for labels, value in samples]
     return lines
 
 

@@ -102,3 +102,18 @@ def test_worker_serves_metrics_and_logs_json(project: Project) -> None:
     lines = [json.loads(line) for line in err.splitlines()]  # every line is one JSON object
     assert {"ts", "level", "logger", "msg"} <= set(lines[0])
     assert any("blog" in line["msg"] for line in lines)  # the failing source, in one line
+
+
+def test_metrics_keep_timestamps_to_the_second() -> None:
+    from datetime import UTC, datetime
+
+    from simak.usecases.observe import render
+    from storage.metrics import Snapshot, SourceGauge
+
+    polled = datetime(2026, 12, 5, 4, 55, 43, 250000, tzinfo=UTC)
+    source = SourceGauge("export", "file", polled, 0, 66)
+    snap = Snapshot({"new": 0}, {}, {}, {}, None, [source])
+    samples = _samples(render(snap, polled))
+    key = ("simak_source_last_poll_timestamp_seconds", (("source", "export"),))
+    assert samples[key] == polled.timestamp()  # not 1.79645e+09, a day's precision
+    assert samples[("simak_source_stored_last_poll", (("source", "export"),))] == 66
