@@ -32,7 +32,8 @@ from procrastinate.jobs import Status
 
 from simak.app import App
 from simak.jobqueue import CLASSIFY_TASK, POLL_TASK, QUEUES, conninfo
-from simak.tasks.jobs import Jobs, Log
+from simak.tasks.jobs import Jobs
+from simak.usecases.worker import Log
 from storage.engine_jobs import DELIVER_TASK
 
 
@@ -73,7 +74,7 @@ def _recovery(engine: procrastinate.App, after_s: int, log: Log) -> Callable[...
         manager = engine.job_manager
         for job in await manager.get_stalled_jobs(seconds_since_heartbeat=after_s):
             await manager.finish_job(job, status=Status.FAILED, delete_job=False)
-            log(f"recovered stalled job {job.id} ({job.task_name})")
+            log(f"recovered stalled job {job.id} ({job.task_name})", "warning")
 
     return recover
 

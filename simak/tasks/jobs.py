@@ -4,7 +4,6 @@ holder (leases and claims are per job, not per process), and reports in one line
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from simak.app import App
@@ -16,9 +15,8 @@ from simak.usecases.engine import defer_due_polls, sweep
 from simak.usecases.ideas import group_pending
 from simak.usecases.poll import build_listeners, poll_source
 from simak.usecases.send import send_due
+from simak.usecases.worker import Log
 from simak.wiring import build_router
-
-Log = Callable[[str], None]
 
 
 @dataclass
@@ -41,7 +39,7 @@ class Jobs:
         for listener in build_listeners(app, source):
             result = poll_source(app, listener)
             if result.error:
-                self.log(app.redact(f"source {result.name}: {result.error}"))
+                self.log(app.redact(f"source {result.name}: {result.error}"), "error")
 
     def classify(self) -> None:
         """Classify, route and draft pending mentions (claimed batches), then group ideas."""
@@ -59,8 +57,9 @@ class Jobs:
         report = send_due(app, "worker", channels=(channel,))
         for result in report.recovered + report.results:
             if result.outcome not in ("sent", "handed_to_staff"):
+                level = "error" if result.outcome in ("failed", "unknown") else "warning"
                 self.log(app.redact(f"follow-up {result.followup_id} via {result.channel}: "
-                                    f"{result.outcome}: {result.detail}"))  # fmt: skip
+                                    f"{result.outcome}: {result.detail}"), level)  # fmt: skip
         jobs = app.jobs
         for waiting in report.waiting:
             if jobs is not None and waiting.channel == channel:
@@ -88,7 +87,16 @@ class Jobs:
         for report in run_digest(app):
             if report.outcome == "sent":
                 self.log(f"digest sent for {report.brand}")
+            elif report.outcome in ("failed", "unknown"):
+                self.log(app.redact(f"digest {report.brand}: {report.outcome}: "
+                                    f"{report.detail}"), "error")  # fmt: skip
 
     def alerts(self, timestamp: int) -> None:
         """Complaint spikes (one alert per brand, label and day, by a constraint)."""
-        run_alerts(self._fresh())
+        app = self._fresh()
+        for r in run_alerts(app):
+            if r.outcome in ("sent", "recorded"):
+                self.log(app.redact(f"alert {r.brand} {r.label}: {r.outcome}: {r.detail}"))
+            elif r.outcome in ("failed", "unknown"):
+                self.log(app.redact(f"alert {r.brand} {r.label}: {r.outcome}: {r.detail}"),
+                         "error")  # fmt: skip

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from common.errors import SimakError
 from simak.app import App
@@ -26,7 +27,14 @@ from simak.usecases.send import send_due
 from simak.wiring import build_router
 from storage.sources import last_runs
 
-Log = Callable[[str], None]
+
+class Log(Protocol):
+    """Writes one log line at a level (info, warning, error)."""
+
+    def __call__(self, message: str, level: str = "info") -> None:
+        """Log ``message``."""
+
+
 Stop = Callable[[], bool]
 
 
@@ -93,7 +101,7 @@ def run_cycle(app: App, stop: Stop, log: Log) -> CycleReport:
             report.failures.append(f"{name}: internal error: {type(exc).__name__}: {one_line(exc)}")
         for i in range(seen, len(report.failures)):
             report.failures[i] = app.redact(report.failures[i])
-            log(report.failures[i])
+            log(report.failures[i], "error")
     return report
 
 
@@ -149,8 +157,14 @@ def _digest(app: App, report: CycleReport, stop: Stop) -> None:
     cfg = app.settings.digest
     if cfg is None or app.clock().astimezone(app.settings.zone).hour < cfg.hour:
         return
-    report.digests += sum(r.outcome == "sent" for r in run_digest(app))
+    for r in run_digest(app):
+        report.digests += r.outcome == "sent"
+        if r.outcome in ("failed", "unknown"):
+            report.failures.append(f"digest {r.brand}: {r.outcome}: {r.detail}")
 
 
 def _alerts(app: App, report: CycleReport, stop: Stop) -> None:
-    report.alerts += sum(r.outcome in ("sent", "recorded") for r in run_alerts(app))
+    for r in run_alerts(app):
+        report.alerts += r.outcome in ("sent", "recorded")
+        if r.outcome in ("failed", "unknown"):
+            report.failures.append(f"alert {r.brand} {r.label}: {r.outcome}: {r.detail}")

@@ -52,3 +52,24 @@ def test_a_quiet_day_sends_nothing(db_url: str, tmp_path: Path, smtp_sink: SmtpS
     assert run(config, "poll", extra_env=FAKE_ENV)[0] == 0
     code, out, _ = run(config, "digest", extra_env=FAKE_ENV)
     assert code == 0 and "quiet" in out and smtp_sink.count() == 0
+
+
+def test_a_worker_reports_a_digest_it_could_not_send(db_url: str, tmp_path: Path) -> None:
+    import json
+
+    import yaml
+
+    from tests.fakes.server import free_port
+
+    config = demo_project(tmp_path / "p", db_url)
+    data = yaml.safe_load(config.read_text())
+    closed = {"host": "127.0.0.1", "port": free_port(), "security": "none", "timeout_s": 2}
+    data["responder"]["channels"] = {"email": {**closed, "sender": "Kopi <halo@kopi.example>"}}
+    data["digest"] = {"to": ["owner@kopisenja.example"], "channel": "email", "hour": 0}
+    config.write_text(yaml.safe_dump(data), "utf-8")
+    code, out, err = run(config, "--log-format", "json", "worker", "--once", extra_env=FAKE_ENV)
+    assert code == 1 and no_traceback(out, err), err
+    lines = [json.loads(line) for line in err.splitlines()]
+    failed = [ln for ln in lines if ln["msg"].startswith("digest kopi-senja: failed")]
+    assert len(failed) == 1 and failed[0]["level"] == "error", err
+    assert "failures 1" in out
