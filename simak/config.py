@@ -24,6 +24,7 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from common.errors import ConfigError
@@ -42,9 +43,12 @@ _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def _seconds(value: object) -> object:
-    """``300``, ``"90s"``, ``"5m"``, ``"2h"``, ``"1d"`` → seconds; anything else is left for
-    pydantic to reject with its own message."""
-    if isinstance(value, str) and (match := _DURATION.match(value)):
+    """``300``, ``"90s"``, ``"5m"``, ``"2h"``, ``"1d"`` → seconds; another string is refused
+    here (pydantic's own "a valid integer" would hide that units are allowed); anything else
+    is left for pydantic to reject with its own message."""
+    if isinstance(value, str):
+        if not (match := _DURATION.match(value)):
+            raise ValueError("write a duration like 300, 90s, 5m, 2h or 1d")
         return round(float(match[1]) * _UNIT_S[match[2] or "s"])
     return value
 
@@ -167,6 +171,15 @@ class DigestConfig(_Strict):
         if bad:
             raise ValueError(f"not an e-mail address: {bad[0]!r}")
         return value
+
+    @model_validator(mode="after")
+    def _someone_to_mail(self) -> DigestConfig:
+        if self.channel == "email" and not self.to:
+            raise ValueError(
+                "channel email needs the team's addresses; add `to: [team@example.com]` "
+                "(or use channel: webhook)"
+            )
+        return self
 
 
 class AlertsConfig(_Strict):

@@ -150,3 +150,20 @@ def test_workers_engine_shorthand() -> None:
     )
     with pytest.raises(ValueError, match="engine"):
         Settings.model_validate({"brands": brands, "workers": "celery"})
+
+
+def test_email_digest_needs_addresses(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + "digest: {channel: email}\n")
+    with pytest.raises(ConfigError, match=r"digest: .*needs the team's addresses; add `to:"):
+        load_settings(path, {})
+    path = write(tmp_path, MINIMAL + "digest: {channel: webhook}\n")
+    settings = load_settings(path, {})
+    assert settings.digest is not None and settings.digest.to == []
+
+
+def test_a_duration_in_words_says_how_to_write_one(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + "workers: {poll_every: 5 minutes}\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, {})
+    assert "workers.poll_every" in str(err.value) and "like 300, 90s, 5m" in str(err.value)
+    assert "valid integer" not in str(err.value)
