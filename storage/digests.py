@@ -18,6 +18,7 @@ from storage import idea_groups
 from storage.dialect import insert
 from storage.models import (
     ClassificationRow,
+    ConversationPost,
     Digest,
     FollowUp,
     Idea,
@@ -156,11 +157,12 @@ def _followups(
 
     def items(query: object, detail: str) -> list[Item]:
         rows = session.execute(query.order_by(FollowUp.priority.desc()).limit(10)).all()  # type: ignore[attr-defined]
+        said = _complaints_said(session, [f for f, _, _ in rows])
         return [
             Item(
                 f.id,
                 name or "?",
-                " ".join((text or f.subject).split())[:140],
+                " ".join((said.get(f.id) or text or f.subject).split())[:140],
                 _detail(f, detail),
             )
             for f, text, name in rows
@@ -170,6 +172,40 @@ def _followups(
     facts.urgent = items(fresh, "due")
     facts.overdue = items(late, "due")
     facts.problems = items(stuck, "status")
+
+
+def _complaints_said(session: Session, followups: list[FollowUp]) -> dict[int, str]:
+    """Per conversation, the complaint that puts it in the digest — the one whose severity
+    and reason the follow-up carries, else the most severe, the newest of equals — not its
+    first post, which may be a praise the complaint joined later."""
+    wanted = {f.id: (f.severity, f.severity_reason) for f in followups}
+    rows = session.execute(
+        select(
+            ConversationPost.followup_id,
+            MentionRow.text,
+            MentionRow.created_at,
+            ClassificationRow.labels,
+            ClassificationRow.severity,
+            ClassificationRow.severity_reason,
+            ClassificationRow.severity_score,
+        )
+        .join(MentionRow, MentionRow.id == ConversationPost.mention_id)
+        .join(
+            ClassificationRow,
+            (ClassificationRow.mention_id == MentionRow.id) & ClassificationRow.is_current,
+        )
+        .where(ConversationPost.followup_id.in_(wanted))
+    ).all()
+    best: dict[int, tuple[tuple[bool, bool, float, datetime], str]] = {}
+    for fid, text, created, labels, severity, reason, score in rows:
+        if "complaint" not in (labels or ()):
+            continue
+        severity_of, reason_of = wanted[fid]
+        named = bool(reason and reason_of and reason_of.endswith(reason))  # "critical: why"
+        key = (named, severity == severity_of, score or 0.0, created)
+        if fid not in best or key > best[fid][0]:
+            best[fid] = (key, text)
+    return {fid: text for fid, (_, text) in best.items()}
 
 
 def _ideas(session: Session, facts: DigestFacts, brand: str, start: datetime) -> None:

@@ -73,3 +73,28 @@ def test_a_worker_reports_a_digest_it_could_not_send(db_url: str, tmp_path: Path
     failed = [ln for ln in lines if ln["msg"].startswith("digest kopi-senja: failed")]
     assert len(failed) == 1 and failed[0]["level"] == "error", err
     assert "failures 1" in out
+
+
+def test_a_complaint_is_quoted_not_the_praise_it_joined(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    import json
+
+    config = _config(tmp_path, db_url, smtp_sink, lang="en")
+    posts = [
+        ("p1", "2026-11-20T08:00:00+07:00", "Kopi Senja enak banget, mantap, recommended"),
+        ("p2", "2026-11-21T08:00:00+07:00",
+         "Setelah minum es kopi dari Kopi Senja saya sakit perut dan diare semalaman, kecewa"),
+    ]  # fmt: skip
+    lines = [
+        json.dumps({"id": i, "platform": "review", "author": "kev", "created_at": at,
+                    "author_name": "Kevin Tanoto", "text": text})
+        for i, at, text in posts
+    ]  # fmt: skip
+    (tmp_path / "p" / "examples" / "mentions.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    assert run(config, "poll", "--source", "demo-export", extra_env=FAKE_ENV)[0] == 0
+    code, out, err = run(config, "digest", extra_env=FAKE_ENV)
+    assert code == 0 and "sent" in out, err
+    body = smtp_sink.mails[0].message.get_content()
+    kevin = [line for line in body.splitlines() if "Kevin Tanoto" in line]
+    assert len(kevin) == 1 and "sakit perut" in kevin[0] and "mantap" not in kevin[0], body
