@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from simak.cli.common import ACTOR, actor, handle_errors, print_json, state, stdout
+from common.errors import UsageError
+from simak.cli.common import ACTOR, actor, handle_errors, print_json, state, stderr, stdout
 from simak.cli.render import plain
 from simak.usecases import privacy
 
@@ -24,9 +25,7 @@ def forget(
     app = state(ctx).app()
     planned = privacy.forget(app, person_id, actor(who), dry_run=True)
     if not dry_run and not yes:
-        stdout().print(plain(_summary(planned.counts)))
-        if not typer.confirm(f"Erase person {person_id} for good?"):
-            raise typer.Exit(1)
+        _confirm(person_id, planned.counts)
     result = planned if dry_run else privacy.forget(app, person_id, actor(who))
     if as_json:
         print_json({"dry_run": dry_run, "people": result.person_ids, "counts": result.counts})
@@ -37,6 +36,22 @@ def forget(
     for name, n in result.counts.items():
         table.add_row(name.replace("_", " "), str(n))
     stdout().print(table)
+
+
+def _confirm(person_id: int, counts: dict[str, int]) -> None:
+    """Ask on stderr (stdout stays JSON with --json); no answer (cron, a pipe) is a usage
+    error that names --yes, a "no" erases nothing (exit 1, like `followup approve --all`)."""
+    stderr().print(plain(_summary(counts)))
+    try:
+        erase = typer.confirm(f"Erase person {person_id} for good?", err=True)
+    except typer.Abort:
+        raise UsageError(
+            f"simak forget {person_id} asks before erasing and got no answer; "
+            "add --yes to erase without asking (--dry-run shows what would go)"
+        ) from None
+    if not erase:
+        stderr().print(plain("nothing erased"))
+        raise typer.Exit(1)
 
 
 def _summary(counts: dict[str, int]) -> str:

@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
+from typer.testing import Result
 
+from simak.cli import app
 from storage import ids
 from tests.core.conftest import Project
 
@@ -106,3 +108,28 @@ def test_retention_keeps_outcomes_without_personal_data(project: Project) -> Non
     stats = project.json("stats")
     assert stats["ideas"] == before["ideas"]  # idea counts stay
     assert sum(stats["followups"].values()) == sum(before["followups"].values())
+
+
+def test_forget_without_yes_asks_on_stderr_and_no_answer_erases_nothing(
+    project: Project,
+) -> None:
+    write(project)
+    assert project.run("poll").exit_code == 0
+    row = next(r for r in project.json("queue", "--all") if r["author"] == WHO["name"])
+    pid = str(row["person_id"])
+    before = dump(project.db_url)
+
+    def forget(answer: str | None) -> Result:
+        args = ["--config", str(project.config), "forget", pid, "--json"]
+        return project.runner.invoke(app, args, input=answer)
+
+    unattended = forget(None)  # cron, a pipe: no answer
+    assert unattended.exit_code == 2 and "add --yes" in unattended.stderr
+    assert "Aborted" not in unattended.output and unattended.stdout.strip() == ""
+    declined = forget("n\n")
+    assert declined.exit_code == 1 and "nothing erased" in declined.stderr
+    assert "Erase person" in declined.stderr and "will erase" not in declined.stdout
+    assert dump(project.db_url) == before
+    done = forget("y\n")  # stdout: the JSON (after the runner's echo of the answer)
+    out = done.stdout[done.stdout.index("{") :]
+    assert done.exit_code == 0 and json.loads(out)["counts"]["people"] == 1
