@@ -15,11 +15,13 @@ from typing import Any
 from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from common.errors import NotFound
+from common.errors import ConflictError, NotFound
 from storage import idea_groups
 from storage.audit import record
+from storage.followups import change
 from storage.ids import chunked
 from storage.models import (
+    JOINABLE,
     AuditLog,
     ClassificationRow,
     ConversationPost,
@@ -155,16 +157,26 @@ def _scrub_health(session: Session, people: list[int]) -> None:
 
 
 def purge(
-    session: Session, raw_before: datetime, mentions_before: datetime, dry_run: bool
+    session: Session,
+    raw_before: datetime,
+    mentions_before: datetime,
+    now: datetime,
+    *,
+    dry_run: bool,
 ) -> dict[str, int]:
     """Retention: raw payloads older than ``raw_before`` emptied; posts older than
     ``mentions_before`` deleted, their follow-ups kept as outcomes without personal data
-    and their ideas kept as counts."""
+    (a conversation still waiting for staff whose every post goes is closed: nothing is
+    left to answer) and their ideas kept as counts."""
     raw = select(MentionRow.id).where(
         MentionRow.fetched_at < raw_before, MentionRow.raw_json != "{}"
     )
     old = select(MentionRow.id).where(MentionRow.created_at < mentions_before)
-    counts = {"raw_payloads": _count(session, raw), "mentions": _count(session, old)}
+    counts = {
+        "raw_payloads": _count(session, raw),
+        "mentions": _count(session, old),
+        "followups_closed": _count(session, _emptied(old, old)),
+    }
     if dry_run:
         return counts
     session.execute(update(MentionRow).where(MentionRow.id.in_(raw)).values(raw_json="{}"))
@@ -172,6 +184,7 @@ def purge(
     touched = set(session.scalars(select(Idea.group_id).where(Idea.mention_id.in_(old))))
     for start in range(0, len(old_ids), 500):
         chunk = old_ids[start : start + 500]
+        _close_emptied(session, _emptied(chunk, old), now)
         _anonymise_followups(session, chunk)
         session.execute(
             update(Idea).where(Idea.mention_id.in_(chunk)).values(person_id=None, title=_GONE)
@@ -179,6 +192,33 @@ def purge(
         session.execute(delete(MentionRow).where(MentionRow.id.in_(chunk)))
     idea_groups.retitle(session, touched, _GONE)
     return counts
+
+
+def _emptied(leaving: Any, old: Select[Any]) -> Select[Any]:
+    """Conversations still waiting for staff with a post in ``leaving`` and none that
+    stays."""
+    staying = select(ConversationPost.followup_id).where(ConversationPost.mention_id.not_in(old))
+    return select(FollowUp.id).where(
+        FollowUp.id.in_(
+            select(ConversationPost.followup_id).where(ConversationPost.mention_id.in_(leaving))
+        ),
+        FollowUp.id.not_in(staying),
+        FollowUp.status.in_(JOINABLE),
+    )
+
+
+def _close_emptied(session: Session, emptied: Select[Any], now: datetime) -> None:
+    """Dismissed, so no "(removed)" draft to nobody stays in the queue to be approved; one
+    a person changes at this moment stays as they left it."""
+    for fid in list(session.scalars(emptied)):
+        try:
+            with session.begin_nested():
+                change(
+                    session, fid, allowed=JOINABLE, actor="retention", now=now, to="dismissed",
+                    note="its posts passed retention.mention_days: nothing left to answer",
+                )  # fmt: skip
+        except ConflictError:
+            continue
 
 
 def _anonymise_followups(session: Session, mention_ids: list[int]) -> None:

@@ -71,6 +71,10 @@ def purge(
         print_json({"dry_run": dry_run, **counts})
         return
     verb = "would purge" if dry_run else "purged"
+    closed = f", closed {counts['followups_closed']} follow-up(s) left with nothing to answer"
     stdout().print(
-        plain(f"{verb}: {counts['raw_payloads']} raw payloads, {counts['mentions']} posts")
+        plain(
+            f"{verb}: {counts['raw_payloads']} raw payloads, {counts['mentions']} posts"
+            + (closed if counts["followups_closed"] else "")
+        )
     )

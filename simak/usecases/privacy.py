@@ -25,4 +25,4 @@ def purge(app: App, *, dry_run: bool = False) -> dict[str, int]:
     raw_before = now - timedelta(days=cfg.raw_days) if cfg.raw_days else far
     mentions_before = now - timedelta(days=cfg.mention_days) if cfg.mention_days else far
     with app.db.session() as session:
-        return purge_old(session, raw_before, mentions_before, dry_run)
+        return purge_old(session, raw_before, mentions_before, now, dry_run=dry_run)

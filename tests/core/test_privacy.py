@@ -105,6 +105,9 @@ def test_retention_keeps_outcomes_without_personal_data(project: Project) -> Non
     assert "zebrafruit" not in dump(project.db_url)  # no post, quote, draft or title left
     kept = [r for r in project.json("queue", "--all") if r["mention_id"] is None]  # old posts
     assert len(kept) == 2 and all(r["draft"] == "(removed)" and not r["recipient"] for r in kept)
+    # nothing left to answer: out of the queue, not a "(removed)" draft waiting for approval
+    assert purged["followups_closed"] == 2 and {r["status"] for r in kept} == {"dismissed"}
+    assert not [r for r in project.json("queue") if r["mention_id"] is None]
     stats = project.json("stats")
     assert stats["ideas"] == before["ideas"]  # idea counts stay
     assert sum(stats["followups"].values()) == sum(before["followups"].values())
