@@ -234,6 +234,14 @@ def vouchers_left(session: Session, pool: str) -> int:
     )
 
 
+def existing_keys(session: Session, keys: list[str]) -> set[str]:
+    """Which of ``keys`` a follow-up already holds (its idempotency key)."""
+    rows = session.scalars(
+        select(FollowUp.idempotency_key).where(FollowUp.idempotency_key.in_(keys))
+    )
+    return {k for k in rows if k is not None}
+
+
 def create_standalone(
     session: Session,
     *,

@@ -111,7 +111,8 @@ def board(
 ) -> list[GroupView]:
     """Live groups with their (merged groups') members; people counted once each. With
     ``order``: regulars counted, scored and sorted; with ``limit`` too, only the first
-    ``limit`` (and only their posts' texts read)."""
+    ``limit`` (and only their posts' texts read). A listing leaves out groups with no posts
+    left (split, corrected or erased away); ``group_id`` shows one whatever it holds."""
     query = select(IdeaGroup)
     if brand is not None:
         query = query.where(IdeaGroup.brand == brand)
@@ -131,6 +132,7 @@ def board(
     def load(keep: set[int]) -> list[GroupView]:
         chosen = {g for g in wanted if root(g) in keep}
         found = _views(groups, chosen, root, _members(session, chosen, people))
+        found = found if group_id is not None else [v for v in found if v.posts]
         return found if order is None else _scored(session, found, order)
 
     if order is None or limit is None:

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from common.errors import ConflictError, NotFound, UsageError
@@ -178,16 +178,17 @@ def unmerge(session: Session, gone: int, actor: str, now: datetime) -> int:
 
 def rename(session: Session, group_id: int, title: str, actor: str, now: datetime) -> None:
     """The owner's title for a group (kept when new ideas join)."""
-    if not title.strip():
+    title = " ".join(title.split())  # one line: a title is shown in tables and CSV cells
+    if not title:
         raise UsageError("a group title cannot be empty; give a few words")
     _group(session, group_id)
     session.execute(
         update(IdeaGroup)
         .where(IdeaGroup.id == group_id)
-        .values(title=title.strip(), renamed=True, updated_at=now)
+        .values(title=title, renamed=True, updated_at=now)
     )
     record(session, actor=actor, action="rename_idea_group", entity="idea_group",
-           entity_id=group_id, now=now, detail=title.strip()[:200])  # fmt: skip
+           entity_id=group_id, now=now, detail=title[:200])  # fmt: skip
 
 
 def set_status(
@@ -224,20 +225,28 @@ def _family(session: Session, root: int) -> list[int]:
 
 def split(
     session: Session, group_id: int, idea_ids: list[int], title: str, actor: str, now: datetime
-) -> int:
-    """Move ideas of a group (or its merged groups) into a new group; returns its id.
+) -> tuple[int, set[int]]:
+    """Move ideas of a group (or its merged groups) into a new group; returns its id and
+    the groups the ideas left.
 
-    Centroids of both are recomputed by the caller (:func:`set_centroid`).
+    Centroids of all of them are recomputed by the caller (:func:`set_centroid`).
     """
-    family = _family(session, group_id)
     root = _group(session, group_id)
-    found = set(
-        session.scalars(select(Idea.id).where(Idea.id.in_(idea_ids), Idea.group_id.in_(family)))
-    )
+    family = _family(session, group_id)
+    rows = session.execute(
+        select(Idea.id, Idea.group_id).where(Idea.id.in_(idea_ids), Idea.group_id.in_(family))
+    ).all()
+    found = {r.id for r in rows}
     if not idea_ids or found != set(idea_ids):
         raise UsageError(
             f"ideas {sorted(set(idea_ids) - found)} are not in group {group_id}; "
             "see `simak ideas show ID`"
+        )
+    left = session.scalar(select(func.count()).select_from(Idea).where(Idea.group_id.in_(family)))
+    if left == len(found):
+        raise UsageError(
+            f"that would move every post of idea {group_id}; leave at least one, or "
+            f"rename it instead (`simak ideas rename {group_id} TITLE`)"
         )
     new = IdeaGroup(brand=root.brand, title=title, renamed=bool(title), status=root.status,
                     space=root.space, centroid=root.centroid, size=0, created_at=now,
@@ -247,12 +256,12 @@ def split(
     session.execute(
         update(Idea).where(Idea.id.in_(idea_ids)).values(group_id=new.id, group_key=f"g{new.id}")
     )
-    detail = f"{len(idea_ids)} ideas to group {new.id}"
+    detail = f"ideas {', '.join(map(str, sorted(found)))} to group {new.id}"
     record(session, actor=actor, action="split_idea_group", entity="idea_group",
            entity_id=group_id, now=now, detail=detail)  # fmt: skip
     record(session, actor=actor, action="split_idea_group", entity="idea_group",
            entity_id=new.id, now=now, detail=f"{len(idea_ids)} ideas from {group_id}")  # fmt: skip
-    return new.id
+    return new.id, {int(r.group_id) for r in rows}
 
 
 def member_texts(session: Session, group_id: int) -> list[str]:
@@ -305,6 +314,11 @@ def other_space(session: Session, brand: str, space: str) -> list[int]:
             .order_by(IdeaGroup.id)
         )
     )
+
+
+def set_title(session: Session, group_id: int, title: str) -> None:
+    """An automatic title (not the owner's: new ideas or a regroup may still change it)."""
+    session.execute(update(IdeaGroup).where(IdeaGroup.id == group_id).values(title=title))
 
 
 def retitle(session: Session, group_ids: set[int | None], removed: str) -> None:

@@ -78,7 +78,8 @@ def ideas(
         table.add_row(str(g.id), one_line(g.title, 60), people, str(g.posts), g.status,
                       ago(g.last_seen, now), one_line(who, 40))  # fmt: skip
     if not groups:
-        table.caption = "No ideas captured yet."
+        filtered = brand is not None or status is not None or since is not None
+        table.caption = "No ideas match these filters." if filtered else "No ideas captured yet."
     stdout().print(table)
 
 
@@ -140,7 +141,9 @@ def split(
     ctx: typer.Context,
     group_id: int = typer.Argument(..., metavar="ID"),
     posts: list[int] = typer.Option(..., "--posts", help="Post numbers (see `show`) to move."),
-    title: str = typer.Option("", "--title", help="Title of the new idea."),
+    title: str = typer.Option(
+        "", "--title", help="Title of the new idea (default: from its first post)."
+    ),
     who: str | None = ACTOR,
 ) -> None:
     """Move posts of idea ID into a new idea."""
@@ -180,8 +183,8 @@ def status(
     report = uc.set_status(state(ctx).app(), group_id, new_status, actor(who), note, tell=tell)
     say(f"idea {report.group_id} is {new_status}")
     if report.drafted or report.skipped:
-        say(f"{len(report.drafted)} notices drafted for approval (see `simak queue`); "
-            f"{len(report.skipped)} people skipped")  # fmt: skip
+        for line in _notice_lines(report, dry_run=False):
+            say(line)
 
 
 @ideas_app.command("notify")
@@ -190,13 +193,38 @@ def notify(
     ctx: typer.Context,
     group_id: int = typer.Argument(..., metavar="ID"),
     dry_run: bool = typer.Option(False, "--dry-run", help="Only say who would be told."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Draft "you asked, it shipped" (done) or "thanks, not for now" (declined) to each
-    person who asked (once per person)."""
-    report = uc.notify(state(ctx).app(), group_id, dry_run=dry_run)
-    say(f"{len(report.drafted)} notices drafted; {len(report.skipped)} skipped")
-    for person, why in report.skipped:
-        say(f"  person {person}: {why}")
+    person who asked (once per person); each waits for `simak followup approve`, then
+    `simak send`. `--dry-run` first shows how many would be drafted, and for whom."""
+    app = state(ctx).app()
+    report = uc.notify(app, group_id, dry_run=dry_run)
+    if as_json:
+        print_json({"group_id": report.group_id, "dry_run": dry_run,
+                    "drafted": report.drafted,
+                    "would_draft": [{"person_id": p, "who": w} for p, w in report.would_draft],
+                    "skipped": [{"person_id": p, "who": w, "why": y}
+                                for p, w, y in report.skipped]}, app.redact)  # fmt: skip
+        return
+    for line in _notice_lines(report, dry_run=dry_run):
+        say(line)
+
+
+def _notice_lines(report: uc.NoticeReport, *, dry_run: bool) -> list[str]:
+    """How many notices were (or would be) drafted, for whom, and who was skipped why."""
+    skipped = f"; {len(report.skipped)} skipped" if report.skipped else ""
+    if dry_run:
+        names = ", ".join(one_line(w, 40) for _, w in report.would_draft)
+        lines = [f"dry run: would draft {len(report.would_draft)} notices"
+                 + (f" ({names})" if names else "") + skipped]  # fmt: skip
+    else:
+        then = " (see `simak queue`; approve each, then `simak send`)" if report.drafted else ""
+        lines = [f"{len(report.drafted)} notices drafted for approval{then}{skipped}"]
+    lines += [f"  skipped {one_line(who, 40)}"
+              + (f" (person {pid})" if pid is not None else "") + f": {why}"
+              for pid, who, why in report.skipped]  # fmt: skip
+    return lines
 
 
 @ideas_app.command("regroup")

@@ -20,12 +20,13 @@ from common.records import FollowUpPlan
 from responder.draft_input import DraftInput, DraftPost
 from responder.routing import Router
 from simak.app import App
-from simak.usecases.ideas import recompute
+from simak.usecases.ideas import noise, recompute, title_of
 from simak.usecases.reminders import reach
 from simak.wiring import build_router
 from storage import care, idea_groups
 from storage import idea_board as views
 from storage.idea_board import GroupMember, GroupView
+from storage.models import IDEA_STATUSES
 
 __all__ = ["GroupMember", "GroupView", "NoticeReport"]
 
@@ -55,6 +56,7 @@ def board(
 ) -> list[GroupView]:
     """Live groups, by people × recency (regulars weighted: :class:`views.BoardOrder`);
     ``since_days`` keeps the groups someone asked for within that many days."""
+    check_filters(app, brand, status)
     ranking = order(app)
     with app.db.read() as session:
         if not status and since_days is None:  # the page alone: only its posts are read
@@ -66,6 +68,14 @@ def board(
         cutoff = app.clock() - timedelta(days=since_days)
         groups = [g for g in groups if g.last_seen is not None and g.last_seen >= cutoff]
     return groups[:limit]
+
+
+def check_filters(app: App, brand: str | None, status: str | None) -> None:
+    """A typo in a filter is an error, not an empty board."""
+    if brand is not None:
+        app.settings.brand(brand)  # ConfigError naming the configured brands
+    if status is not None and status not in IDEA_STATUSES:
+        raise UsageError(f"unknown idea status {status!r}; use one of {', '.join(IDEA_STATUSES)}")
 
 
 def show(app: App, group_id: int) -> GroupView:
@@ -90,29 +100,37 @@ def unmerge(app: App, gone: int, actor: str) -> tuple[GroupView, GroupView]:
 
 
 def split(app: App, group_id: int, idea_ids: list[int], title: str, actor: str) -> GroupView:
-    """Move ideas into a new group; both centroids are recomputed from their posts."""
+    """Move ideas into a new group; the centroids of the new group and of every group the
+    ideas left (a merged one too) are recomputed from their posts."""
     with app.db.session() as session:
-        brand = views.board(session, group_id=group_id)[0].brand
-        new = idea_groups.split(session, group_id, idea_ids, title, actor, app.clock())
-        for gid in (group_id, new):
+        brand, _, _ = idea_groups.centroid_of(session, group_id)  # NotFound for a bad id
+        title = " ".join(title.split())
+        new, left = idea_groups.split(session, group_id, idea_ids, title, actor, app.clock())
+        for gid in sorted({*left, new}):
             recompute(app, session, brand, gid)
+        texts = idea_groups.member_texts(session, new)
+        if not title and texts:  # titled like a new group: by its first post
+            idea_groups.set_title(session, new, title_of(texts[0], noise(app, brand)))
     return show(app, new)
 
 
 def rename(app: App, group_id: int, title: str, actor: str) -> GroupView:
-    """Give a group the owner's title."""
+    """Give a group the owner's title (a merged group's id names the group it joined, as
+    :func:`show` and :func:`set_status` do)."""
     with app.db.session() as session:
-        idea_groups.rename(session, group_id, title, actor, app.clock())
-    return show(app, group_id)
+        root = idea_groups.root_of(session, group_id)
+        idea_groups.rename(session, root, title, actor, app.clock())
+    return show(app, root)
 
 
 @dataclass(slots=True)
 class NoticeReport:
-    """What closing the loop drafted and whom it skipped."""
+    """What closing the loop drafted (or, in a dry run, would draft) and whom it skipped."""
 
     group_id: int
     drafted: list[int] = field(default_factory=list)  # follow-up ids
-    skipped: list[tuple[int | None, str]] = field(default_factory=list)  # person, why
+    would_draft: list[tuple[int, str]] = field(default_factory=list)  # person, who (dry run)
+    skipped: list[tuple[int | None, str, str]] = field(default_factory=list)  # person, who, why
 
 
 def set_status(
@@ -126,6 +144,11 @@ def set_status(
 ) -> NoticeReport:
     """Set a group's status; ``done`` drafts one notice per person who asked (unless
     ``tell`` is False), ``declined`` does when ``tell`` is True."""
+    if tell and status in IDEA_STATUSES and status not in TEMPLATES:  # before any change
+        raise UsageError(
+            f"--tell goes with done or declined, not {status}; "
+            f"`simak ideas status {group_id} {status}` without it"
+        )
     with app.db.session() as session:
         root = idea_groups.root_of(session, group_id)
         idea_groups.set_status(session, root, status, note, actor, app.clock())
@@ -136,18 +159,27 @@ def set_status(
     return NoticeReport(root)
 
 
-def askers(group: GroupView) -> dict[int | None, list[GroupMember]]:
-    """The group's posts by person (after person merges), oldest first."""
-    out: dict[int | None, list[GroupMember]] = {}
+def askers(group: GroupView) -> tuple[dict[int, list[GroupMember]], list[str]]:
+    """The group's posts by person (after person merges), oldest first, and the names of
+    those who asked with no person to write to. A post with no person by the name of a
+    person who asked is theirs (as the board counts people: ``distinct_people``)."""
+    known = {m.author.casefold() for m in group.members if m.person_id is not None}
+    by_person: dict[int, list[GroupMember]] = {}
+    strangers: dict[str, str] = {}
     for member in group.members:
-        out.setdefault(member.person_id, []).append(member)
-    return out
+        if member.person_id is not None:
+            by_person.setdefault(member.person_id, []).append(member)
+        elif member.author.casefold() not in known:
+            name = member.author if member.author not in ("", "?") else f"post {member.idea_id}"
+            strangers.setdefault(name.casefold(), name)
+    return by_person, list(strangers.values())
 
 
 def notify(app: App, group_id: int, *, dry_run: bool = False) -> NoticeReport:
     """Draft "you asked, it shipped" (a ``done`` group) or "thanks, not for now" (a
-    ``declined`` one) once per person who asked (never twice, never to "do not contact"
-    people); each waits for approval like any follow-up."""
+    ``declined`` one) once per person who asked (never twice — also not after a merge of
+    a group they were told about — never to "do not contact" people); each waits for
+    approval like any follow-up. A dry run drafts nothing and says who would be told."""
     group = show(app, group_id)
     if group.status not in TEMPLATES:
         raise UsageError(
@@ -156,21 +188,24 @@ def notify(app: App, group_id: int, *, dry_run: bool = False) -> NoticeReport:
         )
     report = NoticeReport(group.id)
     router = build_router(app)
-    for person_id, posts in askers(group).items():
-        if person_id is None:
-            report.skipped.append((None, "post without a known person"))
-            continue
+    people, strangers = askers(group)
+    for name in strangers:
+        report.skipped.append((None, name, "no account to write to privately (e.g. a blog)"))
+    for person_id, posts in people.items():
+        who = posts[-1].author
         with app.db.session() as session:
             why = care.blocked(session, person_id)
+            if why is None and care.existing_keys(session, _family_keys(group, person_id)):
+                why = "already told"
             if why is not None:
-                report.skipped.append((person_id, f"do not contact: {why}"))
+                report.skipped.append((person_id, who, why))
                 continue
             if dry_run:
-                report.skipped.append((person_id, "dry run: would draft a notice"))
+                report.would_draft.append((person_id, who))
                 continue
             fid = _draft_notice(app, session, router, group, person_id, posts)
         if fid is None:
-            report.skipped.append((person_id, "already told"))
+            report.skipped.append((person_id, who, "already told"))
         else:
             report.drafted.append(fid)
     return report
@@ -208,11 +243,17 @@ def _draft_notice(
     )  # fmt: skip
 
 
-def _notice_key(group: GroupView, person_id: int) -> str:
+def _notice_key(group: GroupView, person_id: int, group_id: int | None = None) -> str:
     """Once per person and group for "it shipped"; a "not for now" has its own key, so a
     declined idea that ships later still tells them."""
-    base = f"simak-idea-{group.id}-{person_id}"
+    base = f"simak-idea-{group.id if group_id is None else group_id}-{person_id}"
     return base if group.status == "done" else f"{base}-{group.status}"
+
+
+def _family_keys(group: GroupView, person_id: int) -> list[str]:
+    """The notice keys of the group and of every group merged into it: a person told that
+    a merged group shipped is not told again when the group it joined ships."""
+    return [_notice_key(group, person_id, gid) for gid in (group.id, *group.merged)]
 
 
 #: A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets.

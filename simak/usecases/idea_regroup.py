@@ -60,6 +60,8 @@ def regroup(
     app: App, *, brand: str | None = None, dry_run: bool = False, actor: str = "cli"
 ) -> list[RegroupReport]:
     """Re-cluster the automatic groups of ``brand`` (or every brand's board)."""
+    if brand is not None:
+        app.settings.brand(brand)  # ConfigError for a typo, not "nothing to re-cluster"
     with app.db.read() as session:
         brands = [b for b in idea_groups.brands(session) if brand in (None, b)]
     return [_regroup_brand(app, b, dry_run, actor) for b in brands]

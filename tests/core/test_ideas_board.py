@@ -496,3 +496,109 @@ def test_exported_cells_never_start_a_spreadsheet_formula(value: object, safe: o
     from simak.usecases.idea_board import csv_cell
 
     assert csv_cell(value) == safe
+
+
+def refused(config: Path, *args: str) -> str:
+    """A usage error: exit 2 and one line on stderr, nothing changed."""
+    result = CliRunner().invoke(app, ["--config", str(config), *args])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    return result.stderr
+
+
+def _sizes_match_posts(db_url: str) -> bool:
+    """Every group's stored centroid size is its own number of ideas."""
+    db = open_database(db_url)
+    with db.engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT g.id, g.size, count(i.id) FROM idea_groups g "
+                 "LEFT JOIN ideas i ON i.group_id = g.id GROUP BY g.id, g.size")
+        ).all()  # fmt: skip
+    db.dispose()
+    return all(size == count for _, size, count in rows)
+
+
+def test_owner_actions_on_merged_missing_and_emptied_groups(tmp_path: Path, db_url: str) -> None:
+    config = demo_project(tmp_path / "demo", db_url)
+    cli(config, "poll")
+    board = cli(config, "ideas", "--json", "--limit", "100")
+    kept, gone = [g for g in board if g["posts"] >= 2][:2]
+    assert "does not exist" in refused(config, "ideas", "split", "999", "--posts", "1")
+    cli(config, "ideas", "merge", str(kept["id"]), str(gone["id"]))
+    # split through the merged group's own id: no crash, and its centroid follows
+    shown = cli(config, "ideas", "show", str(gone["id"]), "--json")["members"]
+    moved = next(m for m in shown if m["group_id"] == gone["id"])
+    out = cli(config, "ideas", "split", str(gone["id"]), "--posts", str(moved["idea_id"]))
+    new_id = int(out.split()[2])
+    titled = cli(config, "ideas", "show", str(new_id), "--json")
+    assert titled["title"].strip() and "Kopi Senja" not in titled["title"]  # from its post
+    assert _sizes_match_posts(db_url)
+    everything = cli(config, "ideas", "show", str(kept["id"]), "--json")["members"]
+    args = [a for m in everything for a in ("--posts", str(m["idea_id"]))]
+    assert "every post" in refused(config, "ideas", "split", str(kept["id"]), *args)
+    # a merged group's id names the group it joined, as `show` and `status` do
+    out = cli(config, "ideas", "rename", str(gone["id"]), "Two\n words")
+    assert f"idea {kept['id']} is now 'Two words'" in out
+    assert cli(config, "ideas", "show", str(kept["id"]), "--json")["title"] == "Two words"
+    # typos in filters are errors, not an empty board
+    assert "unknown idea status" in refused(config, "ideas", "--status", "planed")
+    assert "unknown brand" in refused(config, "ideas", "--brand", "kopi-senj")
+    assert "unknown brand" in refused(config, "ideas", "regroup", "--brand", "kopi-senj")
+    assert "unknown brand" in refused(config, "ideas", "export", "--brand", "kopi-senj")
+    # --tell with a status nobody is told about changes nothing
+    assert "--tell" in refused(config, "ideas", "status", str(kept["id"]), "planned", "--tell")
+    assert cli(config, "ideas", "show", str(kept["id"]), "--json")["status"] == "new"
+    # a group whose last post is corrected away leaves the board (show still finds it)
+    cli(config, "correct", str(titled["members"][0]["mention_id"]), "--labels", "complaint")
+    listed = {g["id"] for g in cli(config, "ideas", "--json", "--limit", "100")}
+    assert new_id not in listed and kept["id"] in listed
+    assert cli(config, "ideas", "show", str(new_id), "--json")["posts"] == 0
+    rows = list(csv.DictReader(io.StringIO(cli(config, "ideas", "export", "--csv"))))
+    assert str(new_id) not in {r["id"] for r in rows}
+
+
+def test_notify_dry_run_counts_who_would_be_told_and_merges_tell_nobody_twice(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    config, oat = _oat_project(tmp_path, db_url, smtp_sink)
+    cli(config, "ideas", "status", str(oat), "done", "--no-tell")
+    dry = cli(config, "ideas", "notify", str(oat), "--dry-run", "--json")
+    assert sorted(w["who"] for w in dry["would_draft"]) == ["Ben", "Sari"] and not dry["drafted"]
+    assert [s["why"] for s in dry["skipped"]] == ["do not contact: asked us not to"]
+    text_out = cli(config, "ideas", "notify", str(oat), "--dry-run")
+    assert "would draft 2 notices" in text_out and not _notices(config)
+    # Ben's post splits off, ships and is told; merged back, the idea ships: Ben is not
+    # told twice, and a dry run after the real one counts nobody
+    ben = next(m for m in cli(config, "ideas", "show", str(oat), "--json")["members"]
+               if m["author"] == "Ben")  # fmt: skip
+    out = cli(config, "ideas", "split", str(oat), "--posts", str(ben["idea_id"]))
+    split_off = out.split()[2]
+    assert "1 notices drafted" in cli(config, "ideas", "status", split_off, "done")
+    cli(config, "ideas", "merge", str(oat), split_off)
+    assert "1 notices drafted" in cli(config, "ideas", "notify", str(oat))
+    assert sorted(n["author"] for n in _notices(config)) == ["Ben", "Sari"]
+    again = cli(config, "ideas", "notify", str(oat), "--dry-run", "--json")
+    assert again["would_draft"] == []
+    assert sorted(s["why"] for s in again["skipped"]) == [
+        "already told",
+        "already told",
+        "do not contact: asked us not to",
+    ]
+
+
+def test_a_post_with_no_person_by_an_askers_name_is_theirs_for_notices() -> None:
+    from simak.usecases.idea_board import askers
+    from storage.idea_board import GroupMember, GroupView
+
+    now = datetime(2026, 11, 22, tzinfo=UTC)
+
+    def post(idea: int, person: int | None, author: str) -> GroupMember:
+        return GroupMember(idea, idea, 1, person, author, "x", "add oat milk", "en", now)
+
+    members = [post(1, 7, "Bayu Saputra"), post(2, None, "bayu saputra"),
+               post(3, None, "A Blogger"), post(4, None, "?")]  # fmt: skip
+    group = GroupView(1, "kopi-senja", "Oat milk", "done", None, 4, 3, now, now,
+                      members=members)  # fmt: skip
+    people, strangers = askers(group)
+    assert list(people) == [7] and [m.idea_id for m in people[7]] == [1]
+    assert strangers == ["A Blogger", "post 4"]
