@@ -141,7 +141,7 @@ def test_done_drafts_one_notice_per_asker_and_sends_each_once(
 ) -> None:
     config, oat = _oat_project(tmp_path, db_url, smtp_sink)
     out = simak_ok(config, "ideas", "status", str(oat), "done", "--note", "oat milk is here")
-    assert "2 notices drafted" in out and "1 people skipped" in out  # Tono: do not contact
+    assert "2 notices drafted" in out and "1 skipped" in out  # Tono: do not contact
     simak_ok(config, "ideas", "notify", str(oat))  # again: nobody is told twice
     notices = _notices(config)
     assert sorted(n["author"] for n in notices) == ["Ben", "Sari"]
