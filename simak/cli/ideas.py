@@ -103,8 +103,11 @@ def show(
     stdout().print(plain(head + (f" · merged: {g.merged}" if g.merged else ""), "bold"))
     for line in _evidence(facts):
         say(f"  {line}")
+    if g.members:
+        say("  posts: [number for `split --posts`] platform, who (mention for `simak correct`)")
     for m in g.members:
-        stdout().print(plain(f"  [{m.idea_id}] {m.platform} {one_line(m.author, 30)}: "
+        mention = f" (mention {m.mention_id})" if m.mention_id is not None else ""
+        stdout().print(plain(f"  [{m.idea_id}] {m.platform} {one_line(m.author, 30)}{mention}: "
                              f"{one_line(m.text, 100)}"))  # fmt: skip
     for s in near:
         say(f"  maybe the same as idea {s.group_id} ({one_line(s.title, 60)}), similarity "

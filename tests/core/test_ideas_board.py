@@ -534,6 +534,9 @@ def test_owner_actions_on_merged_missing_and_emptied_groups(tmp_path: Path, db_u
     assert titled["title"].strip() and "Kopi Senja" not in titled["title"]  # from its post
     assert _sizes_match_posts(db_url)
     everything = cli(config, "ideas", "show", str(kept["id"]), "--json")["members"]
+    first = everything[0]  # the text view names what `split` and `correct` take
+    assert f"[{first['idea_id']}] " in cli(config, "ideas", "show", str(kept["id"]))
+    assert f"(mention {first['mention_id']})" in cli(config, "ideas", "show", str(kept["id"]))
     args = [a for m in everything for a in ("--posts", str(m["idea_id"]))]
     assert "every post" in refused(config, "ideas", "split", str(kept["id"]), *args)
     # a merged group's id names the group it joined, as `show` and `status` do
