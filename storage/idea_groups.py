@@ -191,12 +191,17 @@ def rename(session: Session, group_id: int, title: str, actor: str, now: datetim
            entity_id=group_id, now=now, detail=title[:200])  # fmt: skip
 
 
+def check_status(status: str) -> None:
+    """UsageError naming the valid statuses unless ``status`` is one."""
+    if status not in IDEA_STATUSES:
+        raise UsageError(f"unknown idea status {status!r}; use one of {', '.join(IDEA_STATUSES)}")
+
+
 def set_status(
     session: Session, group_id: int, status: str, note: str | None, actor: str, now: datetime
 ) -> str:
     """Set a group's status (and its merged groups' ideas'); returns the previous one."""
-    if status not in IDEA_STATUSES:
-        raise UsageError(f"unknown idea status {status!r}; use one of {', '.join(IDEA_STATUSES)}")
+    check_status(status)
     row = _group(session, group_id)
     before = row.status
     session.execute(

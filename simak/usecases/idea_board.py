@@ -26,7 +26,6 @@ from simak.wiring import build_router
 from storage import care, idea_groups
 from storage import idea_board as views
 from storage.idea_board import GroupMember, GroupView
-from storage.models import IDEA_STATUSES
 
 __all__ = ["GroupMember", "GroupView", "NoticeReport"]
 
@@ -74,8 +73,8 @@ def check_filters(app: App, brand: str | None, status: str | None) -> None:
     """A typo in a filter is an error, not an empty board."""
     if brand is not None:
         app.settings.brand(brand)  # ConfigError naming the configured brands
-    if status is not None and status not in IDEA_STATUSES:
-        raise UsageError(f"unknown idea status {status!r}; use one of {', '.join(IDEA_STATUSES)}")
+    if status is not None:
+        idea_groups.check_status(status)
 
 
 def show(app: App, group_id: int) -> GroupView:
@@ -144,7 +143,8 @@ def set_status(
 ) -> NoticeReport:
     """Set a group's status; ``done`` drafts one notice per person who asked (unless
     ``tell`` is False), ``declined`` does when ``tell`` is True."""
-    if tell and status in IDEA_STATUSES and status not in TEMPLATES:  # before any change
+    idea_groups.check_status(status)  # before any change
+    if tell and status not in TEMPLATES:
         raise UsageError(
             f"--tell goes with done or declined, not {status}; "
             f"`simak ideas status {group_id} {status}` without it"
