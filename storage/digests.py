@@ -176,8 +176,9 @@ def _followups(
 
 def _complaints_said(session: Session, followups: list[FollowUp]) -> dict[int, str]:
     """Per conversation, the complaint that puts it in the digest — the one whose severity
-    and reason the follow-up carries, else the most severe, the newest of equals — not its
-    first post, which may be a praise the complaint joined later."""
+    and reason the follow-up carries, else the most severe; of equals the first, which
+    raised it (and usually holds its details: an order number) — not simply the
+    conversation's first post, which may be a praise the complaint joined later."""
     wanted = {f.id: (f.severity, f.severity_reason) for f in followups}
     rows = session.execute(
         select(
@@ -196,13 +197,13 @@ def _complaints_said(session: Session, followups: list[FollowUp]) -> dict[int, s
         )
         .where(ConversationPost.followup_id.in_(wanted))
     ).all()
-    best: dict[int, tuple[tuple[bool, bool, float, datetime], str]] = {}
+    best: dict[int, tuple[tuple[bool, bool, float, float], str]] = {}
     for fid, text, created, labels, severity, reason, score in rows:
         if "complaint" not in (labels or ()):
             continue
         severity_of, reason_of = wanted[fid]
         named = bool(reason and reason_of and reason_of.endswith(reason))  # "critical: why"
-        key = (named, severity == severity_of, score or 0.0, created)
+        key = (named, severity == severity_of, score or 0.0, -created.timestamp())
         if fid not in best or key > best[fid][0]:
             best[fid] = (key, text)
     return {fid: text for fid, (_, text) in best.items()}

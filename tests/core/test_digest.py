@@ -3,6 +3,7 @@ in the team's language — through a real SMTP server, on both backends."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tests.core.races import demo_project, no_traceback, run, simak
@@ -78,8 +79,6 @@ def test_a_worker_reports_a_digest_it_could_not_send(db_url: str, tmp_path: Path
 def test_a_complaint_is_quoted_not_the_praise_it_joined(
     db_url: str, tmp_path: Path, smtp_sink: SmtpSink
 ) -> None:
-    import json
-
     config = _config(tmp_path, db_url, smtp_sink, lang="en")
     posts = [
         ("p1", "2026-11-20T08:00:00+07:00", "Kopi Senja enak banget, mantap, recommended"),
