@@ -59,8 +59,8 @@ def _one(app: App, brand: str) -> DigestResult:
             brand, day.isoformat(), "already_sent", "today's digest went out already"
         )
     if not facts.anything_new and not cfg.send_when_quiet:
-        with app.db.session() as session:
-            digests.finish(session, claimed, "empty", "a quiet day: nothing sent", now)
+        with app.db.session() as session:  # nothing sent: a later run may still send today's
+            digests.release(session, claimed)
         return DigestResult(brand, day.isoformat(), "quiet", "nothing new today; nothing sent")
     subject, body = _render(app, facts, cfg.lang)
     outcome, detail = _send(app, brand, day.isoformat(), subject, body)

@@ -4,6 +4,7 @@ in the team's language — through a real SMTP server, on both backends."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.core.races import demo_project, no_traceback, run, simak
@@ -53,6 +54,18 @@ def test_a_quiet_day_sends_nothing(db_url: str, tmp_path: Path, smtp_sink: SmtpS
     assert run(config, "poll", extra_env=FAKE_ENV)[0] == 0
     code, out, _ = run(config, "digest", extra_env=FAKE_ENV)
     assert code == 0 and "quiet" in out and smtp_sink.count() == 0
+    # A quiet check (a worker right after start-up, an early cron) does not use up the day:
+    # a critical complaint later today still goes out in today's digest, once.
+    now = datetime.now(UTC).isoformat()
+    text = "Kopi Senja bikin saya keracunan, diare semalaman"
+    post = {"id": "late", "platform": "review", "author": "putri", "created_at": now, "text": text}
+    (tmp_path / "p" / "examples" / "mentions.jsonl").write_text(json.dumps(post) + "\n", "utf-8")
+    assert run(config, "poll", extra_env=FAKE_ENV)[0] == 0
+    code, out, err = run(config, "digest", extra_env=FAKE_ENV)
+    assert code == 0 and smtp_sink.count() == 1, (out, err)
+    assert "keracunan" in smtp_sink.mails[0].message.get_content()
+    again = run(config, "digest", extra_env=FAKE_ENV)
+    assert again[0] == 0 and "already sent" in again[1] and smtp_sink.count() == 1
 
 
 def test_a_worker_reports_a_digest_it_could_not_send(db_url: str, tmp_path: Path) -> None:
