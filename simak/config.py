@@ -130,8 +130,15 @@ class StorageConfig(_Strict):
     @field_validator("url")
     @classmethod
     def _driver(cls, url: str) -> str:
-        if url.startswith(("postgresql://", "postgres://", "postgresql+psycopg2://")):
-            raise ValueError("write PostgreSQL URLs as postgresql+psycopg://user@host/db")
+        """``postgresql://`` and ``postgres://`` (what hosting providers hand out) mean the
+        psycopg 3 driver Simak ships; psycopg2 is not installed."""
+        for plain in ("postgresql://", "postgres://"):
+            if url.startswith(plain):
+                return "postgresql+psycopg://" + url[len(plain) :]
+        if url.startswith("postgresql+psycopg2://"):
+            raise ValueError(
+                "psycopg2 is not installed; write PostgreSQL URLs as postgresql://user@host/db"
+            )
         return url
 
 

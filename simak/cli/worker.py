@@ -14,7 +14,7 @@ from types import FrameType
 
 import typer
 
-from common.errors import EXIT_OK, EXIT_PARTIAL, UsageError
+from common.errors import EXIT_OK, EXIT_PARTIAL, EXIT_UNAVAILABLE, UsageError
 from simak.app import App
 from simak.cli.common import handle_errors, print_json, state, stdout
 from simak.cli.logs import LineLog
@@ -115,7 +115,14 @@ def _builtin(app: App, log: LineLog, *, once: bool, as_json: bool) -> None:
         print_json(asdict(report), app.redact)
     else:
         stdout().print(plain(_summary(report)))
-    raise typer.Exit(EXIT_PARTIAL if once and report.failures else EXIT_OK)
+    raise typer.Exit(_once_code(report) if once else EXIT_OK)
+
+
+def _once_code(report: CycleReport) -> int:
+    """0; 4 when every step failed on an unusable database or model; else 1 on a failure."""
+    if report.failures and report.unavailable == len(report.failures):
+        return EXIT_UNAVAILABLE
+    return EXIT_PARTIAL if report.failures else EXIT_OK
 
 
 def _probe(app: App, log: LineLog, host: str, port: int) -> None:

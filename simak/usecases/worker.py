@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from common.errors import SimakError
+from common.errors import EXIT_UNAVAILABLE, SimakError
 from simak.app import App
 from simak.usecases.alerts import run_alerts
 from simak.usecases.classify import classify_pending
@@ -50,6 +50,7 @@ class CycleReport:
     digests: int = 0
     alerts: int = 0
     failures: list[str] = field(default_factory=list)
+    unavailable: int = 0  # steps that failed because the database or the model was unusable
 
     @property
     def busy(self) -> bool:
@@ -58,7 +59,8 @@ class CycleReport:
 
     def add(self, other: CycleReport) -> None:
         """Fold ``other`` into this total."""
-        for name in ("polled", "stored", "classified", "routed", "sent", "digests", "alerts"):
+        names = ("polled", "stored", "classified", "routed", "sent", "digests", "alerts")
+        for name in (*names, "unavailable"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.failures.extend(other.failures)
 
@@ -97,6 +99,7 @@ def run_cycle(app: App, stop: Stop, log: Log) -> CycleReport:
             step(app, report, stop)
         except SimakError as exc:
             report.failures.append(f"{name}: {one_line(exc)}")
+            report.unavailable += exc.exit_code == EXIT_UNAVAILABLE
         except Exception as exc:  # one line, no traceback; the next cycle tries again
             report.failures.append(f"{name}: internal error: {type(exc).__name__}: {one_line(exc)}")
         for i in range(seen, len(report.failures)):

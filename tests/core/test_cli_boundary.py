@@ -49,6 +49,10 @@ def test_unreachable_server_hides_the_password(tmp_path: Path) -> None:
     assert code == EXIT_UNAVAILABLE, err
     assert "s3cr3t-pw" not in err + out and "***" in err
     assert len(err.strip().splitlines()) == 1
+    # `worker --once` from cron: every step failed on the database, so exit 4, not 1
+    code, out, err = run(config, "worker", "--once", extra_env=bad)
+    assert code == EXIT_UNAVAILABLE, err
+    assert "s3cr3t-pw" not in err + out and no_traceback(err)
 
 
 def _hold(project: Project, names: list[str], holder: str) -> None:

@@ -119,9 +119,14 @@ def test_env_overrides_database_url_and_config_path(tmp_path: Path) -> None:
     assert config_path("other.yaml", {"SIMAK_CONFIG": str(path)}) == Path("other.yaml")
 
 
-def test_postgres_url_must_name_psycopg(tmp_path: Path) -> None:
-    path = write(tmp_path, MINIMAL + "storage:\n  url: postgresql://u@h/db\n")
-    with pytest.raises(ConfigError, match=r"postgresql\+psycopg://"):
+def test_plain_postgres_urls_mean_psycopg(tmp_path: Path) -> None:
+    for url in ("postgresql://u@h/db", "postgres://u@h/db", "postgresql+psycopg://u@h/db"):
+        path = write(tmp_path, MINIMAL + f"storage:\n  url: {url}\n")
+        assert load_settings(path, {}).storage.url == "postgresql+psycopg://u@h/db"
+    env = {"SIMAK_DATABASE_URL": "postgres://u:pw@h:5433/db"}  # as hosting providers write it
+    assert load_settings(path, env).storage.url == "postgresql+psycopg://u:pw@h:5433/db"
+    path = write(tmp_path, MINIMAL + "storage:\n  url: postgresql+psycopg2://u@h/db\n")
+    with pytest.raises(ConfigError, match="psycopg2 is not installed"):
         load_settings(path, {})
 
 
