@@ -49,6 +49,7 @@ class Erasure:
 
     person_ids: list[int]
     counts: dict[str, int] = field(default_factory=dict)
+    idea_groups: list[int] = field(default_factory=list)  # groups that lost posts
 
 
 def _people(session: Session, person_id: int) -> list[int]:
@@ -108,6 +109,7 @@ def forget(session: Session, person_id: int, actor: str, now: datetime, dry_run:
     for chunk in chunked(session.scalars(mentions).all()):
         session.execute(delete(MentionRow).where(MentionRow.id.in_(chunk)))
     idea_groups.retitle(session, touched, _GONE)
+    erasure.idea_groups = sorted(g for g in touched if g is not None)
     for table in (MergeSuggestion,):
         session.execute(
             delete(table).where(or_(table.person_id.in_(people), table.other_id.in_(people)))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from simak.app import App
+from simak.usecases.ideas import recompute
+from storage import idea_groups
 from storage.erasure import Erasure as Erasure
 from storage.erasure import forget as erase
 from storage.erasure import purge as purge_old
@@ -12,9 +14,15 @@ from storage.erasure import purge as purge_old
 
 def forget(app: App, person_id: int, actor: str, *, dry_run: bool = False) -> Erasure:
     """Erase a person (and everyone merged into them) from every table; the audit log keeps
-    only counts. ``dry_run`` counts what would go and changes nothing."""
+    only counts. ``dry_run`` counts what would go and changes nothing. The idea groups that
+    lost posts get their centroids rebuilt from the posts left (in the same transaction),
+    so neither the erased words' meaning nor their count stays in a stored vector."""
     with app.db.session() as session:
-        return erase(session, person_id, actor, app.clock(), dry_run)
+        erasure = erase(session, person_id, actor, app.clock(), dry_run)
+        for group_id in erasure.idea_groups:
+            brand, _, _ = idea_groups.centroid_of(session, group_id)
+            recompute(app, session, brand, group_id)
+        return erasure
 
 
 def purge(app: App, *, dry_run: bool = False) -> dict[str, int]:

@@ -91,6 +91,9 @@ def test_forget_leaves_no_trace_in_any_table(
     assert "forget_person" in after  # the audit entry, with counts only
     assert project.json("stats")["mentions"] >= 1  # other people untouched
     assert project.json("stats")["ideas"] == 0  # her idea left the board
+    with project.db().session() as session:  # nor does its meaning stay in a stored centroid
+        groups = session.execute(text("SELECT size, centroid FROM idea_groups")).all()
+    assert groups and all(size == 0 and not any(bytes(c)) for size, c in groups)
 
 
 def test_retention_keeps_outcomes_without_personal_data(project: Project) -> None:
