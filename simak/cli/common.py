@@ -20,7 +20,7 @@ from rich.text import Text
 from common.errors import EXIT_INTERNAL, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, SimakError
 from common.redact import Redactor
 from simak.app import App
-from simak.cli.render import one_line
+from simak.cli.render import one_line, plain
 from simak.config import config_path, load_settings
 
 P = ParamSpec("P")
@@ -75,6 +75,12 @@ def stdout() -> Console:
 def stderr() -> Console:
     """Console for progress, warnings and errors."""
     return Console(stderr=True, soft_wrap=True, highlight=False)
+
+
+def print_line(message: str | None, style: str = "") -> None:
+    """A result line on stdout, shown literally and never wrapped: a line piped to a file
+    or mailed by cron stays one line whatever the terminal width."""
+    stdout().print(plain(message, style), soft_wrap=True)
 
 
 def say(message: str) -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from simak.cli.common import handle_errors, state, stdout
-from simak.cli.render import plain
+from simak.cli.common import handle_errors, print_line, state
 from simak.usecases.database import upgrade as upgrade_schema
 
 db_app = typer.Typer(
@@ -19,4 +18,4 @@ def upgrade(ctx: typer.Context) -> None:
     """Create the database or migrate it to the newest schema (also done on first use)."""
     result = upgrade_schema(state(ctx).app())
     state_text = "upgraded" if result.upgraded else "already current"
-    stdout().print(plain(f"database {result.url} at revision {result.revision} ({state_text})"))
+    print_line(f"database {result.url} at revision {result.revision} ({state_text})")

@@ -6,8 +6,7 @@ from dataclasses import asdict
 
 import typer
 
-from simak.cli.common import handle_errors, print_json, state, stdout
-from simak.cli.render import plain
+from simak.cli.common import handle_errors, print_json, print_line, state
 from simak.usecases.digest import run_digest
 
 
@@ -27,5 +26,5 @@ def digest(
         print_json([asdict(r) for r in results], app.redact)
     else:
         for r in results:
-            stdout().print(plain(f"{r.brand} {r.day}: {r.outcome.replace('_', ' ')} — {r.detail}"))
+            print_line(f"{r.brand} {r.day}: {r.outcome.replace('_', ' ')} — {r.detail}")
     raise typer.Exit(1 if any(r.outcome in ("failed", "unknown") for r in results) else 0)

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from common.errors import ConfigError
-from simak.cli.common import ACTOR, actor, handle_errors, print_json, state, stdout
+from simak.cli.common import ACTOR, actor, handle_errors, print_json, print_line, state, stdout
 from simak.cli.render import one_line, plain
 from simak.usecases import correct as correcting
 from simak.usecases import followups as uc
@@ -34,7 +34,7 @@ _SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold yellow"}
 
 
 def _done(change: Changed) -> None:
-    stdout().print(plain(change.message))
+    print_line(change.message)
 
 
 def _title(*parts: str | None) -> Text:
@@ -120,7 +120,7 @@ def approve(
     if every and not yes and not typer.confirm(f"Approve {len(ids)} open follow-up(s)?"):
         raise typer.Exit(1)
     result = uc.approve_many(app, ids, actor(who))
-    stdout().print(plain(f"approved {len(result.done)} of {len(ids)} follow-up(s)"))
+    print_line(f"approved {len(result.done)} of {len(ids)} follow-up(s)")
     for followup_id, why in result.refused:
         stdout().print(Text.assemble((f"not approved #{followup_id}: ", "yellow"), one_line(why)))
     if result.refused:
@@ -235,7 +235,7 @@ def send(
     """Send one approved follow-up through its private channel now (once, ever)."""
     result = send_one(state(ctx).app(), followup_id, actor(who), version)
     line = f"follow-up {followup_id}: {result.status} via {result.channel}"
-    stdout().print(plain(f"{line} — {result.detail}" if result.detail else line))
+    print_line(f"{line} — {result.detail}" if result.detail else line)
     if result.outcome in ("failed", "unknown"):
         raise typer.Exit(1)
 

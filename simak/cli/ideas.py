@@ -8,7 +8,7 @@ from dataclasses import asdict
 import typer
 from rich.table import Table
 
-from simak.cli.common import ACTOR, actor, ago, handle_errors, print_json, state, stdout
+from simak.cli.common import ACTOR, actor, ago, handle_errors, print_json, print_line, state, stdout
 from simak.cli.render import one_line, plain
 from simak.usecases import idea_board as uc
 from simak.usecases.idea_breakdown import Breakdown, breakdown
@@ -24,7 +24,7 @@ ideas_app = typer.Typer(
 
 def say(message: str) -> None:
     """A result line on stdout, made inert (titles are strangers' words)."""
-    stdout().print(plain(message))
+    print_line(message)
 
 
 def _summary(g: uc.GroupView) -> dict[str, object]:
@@ -100,7 +100,7 @@ def show(
         print_json({**asdict(g), **extra}, app.redact)
         return
     head = f"Idea {g.id}: {one_line(g.title)} · {g.status} · {g.people} people, {g.posts} posts"
-    stdout().print(plain(head + (f" · merged: {g.merged}" if g.merged else ""), "bold"))
+    print_line(head + (f" · merged: {g.merged}" if g.merged else ""), "bold")
     for line in _evidence(facts):
         say(f"  {line}")
     if g.members:

@@ -7,7 +7,7 @@ from dataclasses import asdict
 import typer
 from rich.table import Table
 
-from simak.cli.common import ACTOR, actor, ago, handle_errors, print_json, state, stdout
+from simak.cli.common import ACTOR, actor, ago, handle_errors, print_json, print_line, state, stdout
 from simak.cli.render import one_line, plain
 from simak.usecases import people as uc
 from simak.usecases.people import PersonView
@@ -23,7 +23,7 @@ def _render(view: PersonView, now_label: str) -> None:
     title = f"Person {view.id}: {one_line(view.name) or '(no name)'}"
     if view.merged_into_id:
         title += f" (merged into {view.merged_into_id})"
-    stdout().print(plain(title, "bold"))
+    print_line(title, "bold")
     stdout().print(
         plain(
             f"email: {view.email or '-'} · first seen {view.created_at:%Y-%m-%d} · "
@@ -67,9 +67,9 @@ def _render(view: PersonView, now_label: str) -> None:
         )
     )
     if view.do_not_contact:
-        stdout().print(plain(f"DO NOT CONTACT: {view.do_not_contact}", "bold red"))
+        print_line(f"DO NOT CONTACT: {view.do_not_contact}", "bold red")
     for n in view.notes:
-        stdout().print(plain(f"note by {n.author} on {n.at:%Y-%m-%d}: {n.text}"))
+        print_line(f"note by {n.author} on {n.at:%Y-%m-%d}: {n.text}")
     for mg in view.merges:
         undone = f", undone {mg.undone_at:%Y-%m-%d}" if mg.undone_at else ""
         stdout().print(
@@ -124,7 +124,7 @@ def unmerge(
 ) -> None:
     """Undo a merge: both people get their own handles, mentions and follow-ups back."""
     record = uc.unmerge(state(ctx).app(), merge_id, actor(who))
-    stdout().print(plain(f"merge {record.id} undone: person {record.merged_id} is separate again"))
+    print_line(f"merge {record.id} undone: person {record.merged_id} is separate again")
 
 
 @people_app.command("suggestions")
@@ -163,7 +163,7 @@ def reject(
 ) -> None:
     """The two people of a suggestion are different people."""
     uc.reject(state(ctx).app(), suggestion_id, actor(who))
-    stdout().print(plain(f"suggestion {suggestion_id}: rejected"))
+    print_line(f"suggestion {suggestion_id}: rejected")
 
 
 @people_app.command("note")
@@ -176,7 +176,7 @@ def note(
 ) -> None:
     """Leave a note about a person for colleagues (shown on the person's page)."""
     note_id = uc.note(state(ctx).app(), person_id, text, actor(who))
-    stdout().print(plain(f"note {note_id} added to person {person_id}"))
+    print_line(f"note {note_id} added to person {person_id}")
 
 
 @people_app.command("do-not-contact")
@@ -191,4 +191,4 @@ def do_not_contact(
     """Mark a person "do not contact": every channel then refuses them (or --undo)."""
     uc.do_not_contact(state(ctx).app(), person_id, actor(who), None if undo else reason)
     what = "may be contacted again" if undo else "will not be contacted"
-    stdout().print(plain(f"person {person_id} {what}"))
+    print_line(f"person {person_id} {what}")

@@ -11,8 +11,8 @@ from rich.text import Text
 
 from common.errors import EXIT_BUSY, EXIT_INTERNAL, EXIT_OK, EXIT_PARTIAL
 from simak.app import App
-from simak.cli.common import handle_errors, print_json, state, stderr, stdout, warn
-from simak.cli.render import one_line, plain
+from simak.cli.common import handle_errors, print_json, print_line, state, stderr, stdout, warn
+from simak.cli.render import one_line
 from simak.usecases.engine import enqueue_polls
 from simak.usecases.poll import PollReport, SourceReport
 from simak.usecases.poll import poll as run_poll
@@ -65,9 +65,9 @@ def _enqueue(app: App, source: str | None, as_json: bool) -> None:
         print_json(asdict(result), app.redact)
         return
     for name in result.deferred:
-        stdout().print(plain(f"queued a poll of {name}"))
+        print_line(f"queued a poll of {name}")
     for name in result.waiting:
-        stdout().print(plain(f"{name}: a poll job already waits; not queued twice"))
+        print_line(f"{name}: a poll job already waits; not queued twice")
 
 
 @handle_errors

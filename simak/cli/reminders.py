@@ -10,8 +10,8 @@ import typer
 from rich.table import Table
 
 from common.errors import ConfigError
-from simak.cli.common import ago, handle_errors, print_json, state, stdout
-from simak.cli.render import one_line, plain
+from simak.cli.common import ago, handle_errors, print_json, print_line, state, stdout
+from simak.cli.render import one_line
 from simak.usecases import reminders as uc
 
 
@@ -80,4 +80,4 @@ def add(
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{codes_file}: cannot read it ({exc})") from None
     added, left = uc.add_vouchers(state(ctx).app(), pool, text.splitlines())
-    stdout().print(plain(f"{added} new code(s) in pool {pool!r}; {left} unused"))
+    print_line(f"{added} new code(s) in pool {pool!r}; {left} unused")

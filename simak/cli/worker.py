@@ -16,7 +16,7 @@ import typer
 
 from common.errors import EXIT_OK, EXIT_PARTIAL, EXIT_UNAVAILABLE, UsageError
 from simak.app import App
-from simak.cli.common import handle_errors, print_json, state, stdout
+from simak.cli.common import handle_errors, print_json, print_line, state, stdout
 from simak.cli.logs import LineLog
 from simak.cli.render import plain
 from simak.usecases.engine import EngineStatus, engine_status
@@ -114,7 +114,7 @@ def _builtin(app: App, log: LineLog, *, once: bool, as_json: bool) -> None:
     if as_json:
         print_json(asdict(report), app.redact)
     else:
-        stdout().print(plain(_summary(report)))
+        print_line(_summary(report))
     raise typer.Exit(_once_code(report) if once else EXIT_OK)
 
 

@@ -219,3 +219,12 @@ def test_train_refuses_an_unknown_teacher(project: Project, tmp_path: Path) -> N
     (tmp_path / "simak_annotated").mkdir()
     result = project.run("train", "--datasets", str(tmp_path), "--teacher", "no-such-model")
     assert result.exit_code == 2 and "--teacher no-such-model" in result.stderr
+
+
+def test_result_lines_are_not_wrapped_for_pipes_and_cron_mail(project: Project) -> None:
+    """Not a terminal: a result line stays one line, however long (here a long temp path)."""
+    result = project.run("db", "upgrade")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("database ") and lines[0].endswith(")")
+    assert len(lines[0]) > 80 or "postgresql" in lines[0]  # the SQLite temp path is long
