@@ -107,10 +107,11 @@ class FollowUpPlan:
     severity_score: float = 0.0  # confidence it is critical (orders within the critical tier)
 
 
-MessageKind = Literal["reply", "thanks", "reminder", "announcement"]
+MessageKind = Literal["reply", "thanks", "reminder", "announcement", "team"]
 """Why a message is sent: ``reply`` answers the person's own complaint or question
 (transactional); ``thanks``, ``reminder`` and ``announcement`` ("your idea shipped") are
-messages the person did not ask for, so e-mail carries one-click unsubscribe on them."""
+messages the person did not ask for, so e-mail carries one-click unsubscribe on them;
+``team`` is Simak's own digest or alert to the business's team (no customer involved)."""
 
 
 @dataclass(frozen=True, slots=True)

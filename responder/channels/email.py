@@ -94,7 +94,7 @@ class EmailChannel(BaseChannel[EmailOptions]):
         mail["Message-ID"] = message_id(message.idempotency_key, self._domain)
         if self.options.reply_to:
             mail["Reply-To"] = self.options.reply_to
-        if message.kind != "reply":
+        if message.kind not in ("reply", "team"):
             self._unsubscribe_headers(mail, message)
         body = message.body.strip() + "\n"
         plain = body.isascii() and all(len(line) <= 78 for line in body.splitlines())

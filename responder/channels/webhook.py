@@ -37,6 +37,7 @@ from responder.channels.options import WebhookOptions, check_http_url
 
 SECRET_PREFIX: Final = "whsec_"
 PAYLOAD_TYPE: Final = "simak.followup"
+TEAM_PAYLOAD_TYPE: Final = "simak.team"  # the digest and spike alerts, to the team itself
 _SAFE_ID: Final = re.compile(r"^[A-Za-z0-9_.:-]{1,200}$")
 _USER_AGENT: Final = "simak-webhook/0.1"
 
@@ -99,7 +100,7 @@ class WebhookChannel(BaseChannel[WebhookOptions]):
         """The JSON body: Slack-compatible ``text`` plus the follow-up under ``data``."""
         r = message.recipient
         return {
-            "type": PAYLOAD_TYPE,
+            "type": TEAM_PAYLOAD_TYPE if message.kind == "team" else PAYLOAD_TYPE,
             "timestamp": self._now().isoformat(),
             "text": _slack_text(message),
             "data": {
@@ -189,6 +190,8 @@ class WebhookChannel(BaseChannel[WebhookOptions]):
 
 
 def _slack_text(message: PrivateMessage) -> str:
+    if message.kind == "team":  # Simak writing to the team: no person to follow up
+        return f"*{_esc(message.subject)}*\n\n{_esc(message.body)}"
     r = message.recipient
     who = r.name or r.handle or r.email or "someone"
     where = " · ".join(x for x in (r.platform, r.handle, r.email, message.link) if x)

@@ -25,7 +25,7 @@ def send_to_team(app: App, key: str, subject: str, body: str, label: str) -> tup
             recipient=recipient,
             subject=subject,
             body=body,
-            kind="reply",
+            kind="team",
             label=label,
         )
         try:

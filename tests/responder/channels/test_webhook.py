@@ -65,6 +65,19 @@ def test_signature_follows_standard_webhooks(clock: Clock) -> None:
     assert body["data"]["recipient"]["email"] == "rina@example.com"
 
 
+def test_a_team_message_is_typed_and_worded_as_the_teams(clock: Clock) -> None:
+    """The digest and spike alerts go to the team: no 'private follow-up for team ()'."""
+    channel, seen = mocked(clock, httpx.Response(200, text="ok"))
+    team = Recipient("team", "")
+
+    channel.send(message(team, "3 new complaints today.", kind="team", label="digest",
+                         subject="Daily digest — Kopi Senja"))  # fmt: skip
+
+    body = json.loads(seen[0].content)
+    assert body["type"] == "simak.team" and body["data"]["kind"] == "team"
+    assert body["text"] == "*Daily digest — Kopi Senja*\n\n3 new complaints today."
+
+
 @pytest.mark.parametrize(
     ("answer", "outcome"),
     [
