@@ -237,11 +237,17 @@ def move(
     *,
     version: int | None = None,
     note: str | None = None,
+    only_from: tuple[str, ...] | None = None,
 ) -> int:
-    """A staff move (approve, snooze, done, dismiss, reopen…); returns the new version."""
+    """A staff move (approve, snooze, done, dismiss, reopen…); returns the new version.
+
+    ``only_from`` narrows the statuses it may start from (a retry: only ``failed``).
+    """
     sources = STAFF_MOVES.get(to)
     if sources is None:
         raise ConflictError(f"follow-ups cannot be moved to {to!r} by hand")
+    if only_from is not None:
+        sources = tuple(s for s in sources if s in only_from)
     values: dict[str, Any] = {"status_note": note}
     if to == "approved":
         values.update(approved_by=actor, approved_at=now)

@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from common.errors import UsageError
+from common.errors import ConflictError, UsageError
 from simak.app import App
 from storage import outbox
 from storage.audit import record
-from storage.followups import edit_draft, move, snooze
+from storage.followups import edit_draft, move, snooze, status_of
 from storage.queue import DeliveryView, QueueItem, deliveries_of, get_item, queue_items
 
 
@@ -78,9 +78,38 @@ def reopen(app: App, followup_id: int, actor: str, version: int | None = None) -
 
 
 def retry(app: App, followup_id: int, actor: str, version: int | None = None) -> Changed:
-    """A failed delivery gets a new attempt (same idempotency key) at the next send."""
+    """A failed delivery gets a new attempt (same idempotency key) at the next send.
+
+    Only a failed one: retrying must never approve a draft nobody approved (open, snoozed).
+    """
+    with app.db.session() as session:
+        status = status_of(session, followup_id)
+        if status != "failed":
+            raise ConflictError(_not_retryable(followup_id, status))
+        new_version = move(
+            session,
+            followup_id,
+            "approved",
+            actor,
+            app.clock(),
+            version=version,
+            note="retry requested",
+            only_from=("failed",),
+        )
+        app.approved(session, followup_id)
     message = f"follow-up {followup_id}: approved again; `simak send` makes a new attempt"
-    return _moved(app, followup_id, "approved", actor, version, "retry requested", message)
+    return Changed(followup_id, "approved", new_version, message)
+
+
+def _not_retryable(followup_id: int, status: str) -> str:
+    hint = {
+        "unknown": f"settle it with `simak followup resolve-unknown {followup_id} "
+        "--delivered` or `--not-delivered`",
+        "open": f"approve it first (`simak followup approve {followup_id}`)",
+        "snoozed": f"approve it first (`simak followup approve {followup_id}`)",
+        "approved": "`simak send` sends it",
+    }.get(status, "nothing to retry")
+    return f"follow-up {followup_id} is {status}; only a failed delivery can be retried: {hint}"
 
 
 def snooze_for(
