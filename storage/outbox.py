@@ -257,6 +257,7 @@ class Approved:
     subject: str
     body: str
     send_after: datetime | None
+    blocked: str | None = None  # "do not contact: …": a send would refuse it
 
 
 def approved(
@@ -278,6 +279,7 @@ def approved(
             f.subject,
             f.draft,
             f.send_after if f.send_after and f.send_after > now else None,
+            blocked(session, f.person_id),
         )
         for f, platform in rows
     ]
@@ -293,6 +295,17 @@ def waiting(session: Session, channel: str) -> int:
         )
         or 0
     )
+
+
+def backing_off(session: Session, now: datetime) -> tuple[int, datetime | None]:
+    """Approved follow-ups that wait for a retry after a transient error: how many, and
+    the earliest time one may go again."""
+    row = session.execute(
+        select(func.count(), func.min(FollowUp.send_after)).where(
+            FollowUp.status == "approved", FollowUp.send_after > now
+        )
+    ).one()
+    return int(row[0] or 0), row[1]
 
 
 def sending_holders(session: Session) -> list[str]:

@@ -20,7 +20,7 @@ def _summary(report: SendReport) -> Table:
     table = Table(title="Send summary", title_justify="left")
     table.add_column("outcome")
     table.add_column("count", justify="right")
-    labels = {"retry": "waiting (rate limit)", "unreachable": "moved to next channel"}
+    labels = {"retry": "to retry later", "unreachable": "moved to next channel"}
     for outcome in _OUTCOMES:
         table.add_row(labels.get(outcome, outcome.replace("_", " ")), str(report.count(outcome)))
     return table
@@ -31,11 +31,15 @@ def _dry_run(app: App, channels: tuple[str, ...] | None, as_json: bool) -> None:
     if as_json:
         print_json([asdict(p) for p in planned], app.redact)
         return
-    table = Table(title=f"Would send {len(planned)} follow-up(s)", title_justify="left")
+    refused = sum(1 for p in planned if p.refused)
+    title = f"Would send {len(planned) - refused} follow-up(s)"
+    table = Table(title=title + (f", refuse {refused}" if refused else ""), title_justify="left")
     for col in ("#", "via", "to", "when", "message"):
         table.add_column(col, overflow="fold" if col == "message" else "ellipsis")
     for p in planned:
         when = f"waits until {p.waits_until:%H:%M} UTC" if p.waits_until else "now"
+        if p.refused:
+            when = f"refused ({p.refused})"
         table.add_row(
             str(p.followup_id),
             p.channel,
@@ -60,7 +64,8 @@ def send(
     """Deliver every approved follow-up that may go now, each exactly once.
 
     Exit codes: 0 when everything went out (or was handed to staff, or waits for a
-    rate limit), 1 when some failed or their outcome is unknown (listed).
+    rate limit or a retry after a transient error, listed), 1 when some failed or their
+    outcome is unknown (listed, with what to do next), 2 for an unknown --channel.
     """
     app = state(ctx).app()
     if dry_run:
@@ -84,17 +89,41 @@ def send(
                 "recovered": [asdict(r) for r in report.recovered],
                 "results": [asdict(r) for r in report.results],
                 "counts": {o: report.count(o) for o in _OUTCOMES},
+                "waiting": [asdict(w) for w in report.waiting],
+                "backing_off": report.backing_off,
+                "next_retry": report.next_retry,
             },
             app.redact,
         )
     else:
-        stdout().print(_summary(report))
-        for w in report.waiting:
-            stdout().print(
-                plain(
-                    f"{w.count} via {w.channel} wait for its rate limit until {w.until:%H:%M} UTC"
-                )
-            )
-        for r in report.problems:
-            warn(f"follow-up {r.followup_id} {r.outcome}: {one_line(r.detail, 160)}")
+        _report(report)
     raise typer.Exit(EXIT_PARTIAL if report.problems else EXIT_OK)
+
+
+_NEXT_STEP = {
+    "unknown": "settle it: simak followup resolve-unknown {id} --delivered | --not-delivered",
+    "failed": "see simak followup show {id}; simak followup retry {id} tries again",
+}
+
+
+def _report(report: SendReport) -> None:
+    """The summary, what waits and why, and each problem with its next step."""
+    stdout().print(_summary(report))
+    for w in report.waiting:
+        stdout().print(
+            plain(f"{w.count} via {w.channel} wait for its rate limit until {w.until:%H:%M} UTC")
+        )
+    if report.backing_off and report.next_retry is not None:
+        stdout().print(
+            plain(
+                f"{report.backing_off} approved follow-up(s) wait to retry (a rate limit or a "
+                f"passing error); the next may go at {report.next_retry:%H:%M} UTC "
+                "(see simak send --dry-run)"
+            )
+        )
+    for r in (*report.recovered, *report.results):
+        if r.outcome == "retry":
+            stdout().print(plain(f"follow-up {r.followup_id} to retry: {one_line(r.detail, 220)}"))
+    for r in report.problems:
+        step = _NEXT_STEP[r.outcome].format(id=r.followup_id)
+        warn(f"follow-up {r.followup_id} {r.outcome}: {one_line(r.detail, 220)}; {step}")

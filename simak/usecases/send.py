@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from common.errors import (
     ChannelError,
+    ConfigError,
     ConflictError,
     OutcomeUnknown,
     RetryLater,
@@ -23,6 +24,7 @@ from common.errors import (
 )
 from common.records import PrivateMessage, SendReceipt
 from responder.base import Channel
+from responder.channels.registry import CHANNEL_KEYS
 from responder.message import fit_message
 from simak.app import App
 from simak.runs import dead_among
@@ -65,6 +67,8 @@ class SendReport:
     recovered: list[Delivered] = field(default_factory=list)
     results: list[Delivered] = field(default_factory=list)
     waiting: list[Waiting] = field(default_factory=list)
+    backing_off: int = 0  # approved, waiting to retry after a transient error
+    next_retry: datetime | None = None
 
     def count(self, outcome: str) -> int:
         """How many attempts (recovered or new) ended as ``outcome``."""
@@ -118,9 +122,16 @@ def _not_claimable(
         )
     if status == "sending":
         return ConflictError(f"follow-up {followup_id} is being sent by another run right now")
+    hint = {
+        "sent": "it went out already and is never sent twice",
+        "handed_to_staff": "it is a task for staff to send by hand",
+        "unknown": f"settle it first (`simak followup resolve-unknown {followup_id}`)",
+        "failed": f"give it a new attempt with `simak followup retry {followup_id}`",
+        "done": "it was handled already",
+        "dismissed": f"reopen it first (`simak followup reopen {followup_id}`)",
+    }.get(status, f"approve it first (`simak followup approve {followup_id}`)")
     return ConflictError(
-        f"follow-up {followup_id} is {status}; only approved follow-ups are sent "
-        f"(simak followup approve {followup_id})"
+        f"follow-up {followup_id} is {status}; only approved follow-ups are sent: {hint}"
     )
 
 
@@ -135,6 +146,16 @@ def _saturated(session: object, channels: dict[str, Channel], now: datetime) -> 
     return out
 
 
+def check_channels(channels: tuple[str, ...] | None) -> None:
+    """ConfigError for a ``--channel`` that is no channel (a typo would send nothing)."""
+    unknown = [c for c in channels or () if c not in CHANNEL_KEYS]
+    if unknown:
+        raise ConfigError(
+            f"unknown channel {', '.join(map(repr, unknown))}; use one of: "
+            f"{', '.join(CHANNEL_KEYS)}"
+        )
+
+
 def send_due(
     app: App,
     actor: str,
@@ -146,6 +167,7 @@ def send_due(
 ) -> SendReport:
     """Send every approved follow-up that may go now, one claim at a time (until ``stop()``
     says a worker is shutting down)."""
+    check_channels(channels)
     report = SendReport(recovered=recover_stale(app, actor))
     available = _channels(app)
     saturated: dict[str, datetime] = {}
@@ -176,6 +198,7 @@ def send_due(
             for name, until in sorted(saturated.items())
             if (n := outbox.waiting(session, name))
         ]
+        report.backing_off, report.next_retry = outbox.backing_off(session, app.clock())
     return report
 
 
@@ -310,10 +333,12 @@ class Planned:
     subject: str | None
     first_line: str
     waits_until: datetime | None
+    refused: str | None = None  # why a send would refuse it (do not contact)
 
 
 def plan_sends(app: App, *, channels: tuple[str, ...] | None = None) -> list[Planned]:
     """Approved follow-ups that would go now or wait, where and to whom — nothing is sent."""
+    check_channels(channels)
     available = _channels(app)
     now = app.clock()
     with app.db.read() as session:
@@ -331,6 +356,7 @@ def plan_sends(app: App, *, channels: tuple[str, ...] | None = None) -> list[Pla
                 item.subject if channel.form.subject else None,
                 item.body.strip().splitlines()[0] if item.body.strip() else "",
                 saturated.get(item.channel) or item.send_after,
+                item.blocked,
             )
         )
     return out

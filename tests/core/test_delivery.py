@@ -222,7 +222,7 @@ def test_a_429_storm_on_one_channel_delays_only_that_channel(
     reset = str(int(time.time()) + 900)
     fake_x.fail_next(429, headers={"x-rate-limit-reset": reset}, times=50)
     out = simak_ok(config, "send")
-    assert "waiting" in out
+    assert "to retry later" in out and "refused by a rate limit" in out  # with the reason
     rows = {r["author"]: r for r in queue(config)}
     assert rows["Sari"]["status"] == "sent" and smtp_sink.count() == 1
     assert rows["Rina"]["status"] == "approved" and fake_x.count() == 0

@@ -1,0 +1,87 @@
+"""`simak send` and `simak followup retry` as a busy user meets them, on both backends:
+a retry never approves an unapproved draft, a dry run shows who would be refused, a
+mistyped --channel is an error, and a relay that is down is reported with its reason."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.core.conftest import Project
+from tests.fakes.server import free_port
+
+
+def _complaint(project: Project) -> dict[str, Any]:
+    assert project.run("poll").exit_code == 0
+    return next(row for row in project.json("queue") if row["label"] == "complaint")
+
+
+def _do_not_contact(project: Project, row: dict[str, Any]) -> None:
+    marked = project.run("people", "do-not-contact", str(row["person_id"]), "--reason", "asked")
+    assert marked.exit_code == 0, marked.output
+
+
+def test_retry_never_approves_a_draft_nobody_approved(project: Project) -> None:
+    row = _complaint(project)
+    fid = str(row["id"])
+    refused = project.run("followup", "retry", fid)
+    assert refused.exit_code == 2, refused.output
+    assert "only a failed delivery can be retried" in refused.stderr
+    assert f"simak followup approve {fid}" in refused.stderr
+    assert project.json("followup", "show", fid)["status"] == "open"
+    assert project.run("followup", "approve", fid).exit_code == 0
+    _do_not_contact(project, row)
+    failed = project.run("send")
+    assert failed.exit_code == 1 and f"simak followup retry {fid}" in failed.stderr
+    assert project.json("followup", "show", fid)["status"] == "failed"
+    again = project.run("followup", "retry", fid)
+    assert again.exit_code == 0, again.output
+    assert project.json("followup", "show", fid)["status"] == "approved"
+
+
+def test_dry_run_shows_a_do_not_contact_person_as_refused(project: Project) -> None:
+    row = _complaint(project)
+    assert project.run("followup", "approve", str(row["id"])).exit_code == 0
+    _do_not_contact(project, row)
+    (planned,) = project.json("send", "--dry-run")
+    assert planned["refused"] == "do not contact: asked"
+    shown = project.run("send", "--dry-run")
+    assert shown.exit_code == 0 and "Would send 0 follow-up(s), refuse 1" in shown.stdout
+
+
+def test_a_mistyped_channel_is_a_usage_error(project: Project) -> None:
+    for extra in ((), ("--dry-run",)):
+        result = project.run("send", "--channel", "emial", *extra)
+        assert result.exit_code == 2, result.output
+        assert "unknown channel 'emial'" in result.stderr and "email" in result.stderr
+
+
+def test_a_relay_that_is_down_is_reported_with_its_reason(project: Project) -> None:
+    port = free_port()  # nothing listens there
+    text = project.config.read_text("utf-8").replace(
+        "  business: {name: Kopi Senja, signer: Dina}\n",
+        "  business: {name: Kopi Senja, signer: Dina}\n"
+        "  rules: {complaint: {priority: 70, sla_hours: 4, channels: [email, manual]}}\n"
+        f"  channels: {{email: {{host: 127.0.0.1, port: {port}, security: none, "
+        'sender: "Kopi Senja <halo@kopisenja.example>"}}\n',
+    )
+    project.config.write_text(text, "utf-8")
+    post = {
+        "id": "m1",
+        "platform": "instagram",
+        "author": "sari",
+        "author_name": "Sari",
+        "author_email": "sari@example.com",
+        "text": "Kopi Senja saya kena double charge, tolong refund",
+        "created_at": "2026-11-22T08:00:00+07:00",
+    }
+    (project.root / "mentions.jsonl").write_text(json.dumps(post) + "\n", "utf-8")
+    row = _complaint(project)
+    assert row["channel"] == "email"
+    assert project.run("followup", "approve", str(row["id"])).exit_code == 0
+    result = project.run("send")
+    assert result.exit_code == 0, result.output
+    assert "to retry later" in result.stdout and "waiting (rate limit)" not in result.stdout
+    assert "could not open the SMTP session" in result.stdout
+    later = project.json("send")
+    assert later["results"] == [] and later["backing_off"] == 1 and later["next_retry"]
