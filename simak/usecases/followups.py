@@ -4,9 +4,10 @@ looked at) makes a stale action a conflict instead of an overwrite."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
+from classifier.uncertainty import unsure
 from common.errors import ConflictError, UsageError
 from simak.app import App
 from storage import outbox
@@ -21,6 +22,8 @@ class FollowUpView:
 
     item: QueueItem
     deliveries: list[DeliveryView]
+    #: per post of the conversation (mention id): the labels the model is unsure of
+    check_me: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +39,12 @@ class Changed:
 def show(app: App, followup_id: int) -> FollowUpView:
     """A follow-up, its person's words, the draft, and every delivery attempt."""
     with app.db.read() as session:
-        return FollowUpView(get_item(session, followup_id), deliveries_of(session, followup_id))
+        item, deliveries = get_item(session, followup_id), deliveries_of(session, followup_id)
+    band = app.settings.classifier.check_me
+    check_me = {p.mention_id: unsure(p.scores, band) for p in item.posts if p.scores}
+    if item.scores:
+        item = replace(item, check_me=unsure(item.scores, band))
+    return FollowUpView(item, deliveries, {k: v for k, v in check_me.items() if v})
 
 
 def _moved(

@@ -33,6 +33,10 @@ CSP = (
     "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 ROLE_RANK = {"staff": 0, "owner": 1, "admin": 2}
+ROLE_REFUSAL = {
+    "owner": "owners and admins only; ask an admin if you need this page",
+    "admin": "admins only; ask an admin if you need this page",
+}
 Handler = Callable[[Request], Awaitable[Response]]
 
 
@@ -99,7 +103,8 @@ class Console:
                 return RedirectResponse("/login", 303)
             request.state.user = user
             if ROLE_RANK[user.role] < ROLE_RANK[role]:
-                return self.render(request, "error.html", 403, message="admins only")
+                message = ROLE_REFUSAL.get(role, "admins only")
+                return self.render(request, "error.html", 403, message=message)
             return await handler(request)
 
         return guarded

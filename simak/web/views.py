@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from starlette.concurrency import run_in_threadpool
@@ -62,7 +62,15 @@ async def call(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 
 def _back(path: str, msg: str) -> RedirectResponse:
-    return RedirectResponse(f"{path}?msg={quote(msg[:300])}", 303)
+    join = "&" if "?" in path else "?"
+    return RedirectResponse(f"{path}{join}msg={quote(msg[:300])}", 303)
+
+
+def _queue_url(form: dict[str, str]) -> str:
+    """The queue with the filters the form was posted from (status, label), so acting on
+    a filtered queue comes back to the same filtered queue."""
+    query = urlencode({k: form[k] for k in ("status", "label") if form.get(k)})
+    return f"/queue?{query}" if query else "/queue"
 
 
 def _int(value: str | None) -> int | None:
@@ -146,7 +154,7 @@ class Pages:
         msg = f"approved {len(result.done)} of {len(versions)}" + (
             f"; refused {refused}" if refused else ""
         )
-        return _back("/queue", msg)
+        return _back(_queue_url({k: str(v) for k, v in form.items()}), msg)
 
     # --- one follow-up ------------------------------------------------------------------
 
@@ -159,9 +167,29 @@ class Pages:
             extra.pop("status", 200),
             view=view,
             item=view.item,
+            lead=view.item.lead,
             labels=LABELS,
             msg=extra.pop("msg", request.query_params.get("msg")),
             **extra,
+        )
+
+    async def refused(
+        self, request: Request, fid: int, exc: ConflictError, version: int | None, draft: str | None
+    ) -> Response:
+        """The follow-up page again (409) with why: "changed since you opened it" with the
+        current draft when its version moved on, else the plain reason (and the words typed)."""
+        view = await call(followups.show, self.app, fid)
+        stale = version is not None and version != view.item.version
+        text = str(exc)
+        if stale and STALE not in text:
+            text = f"{text} ({STALE}?)"
+        return await self.followup(
+            request,
+            status=409,
+            msg=text,
+            stale=stale,
+            seen_draft=draft,
+            seen_version=version,
         )
 
     async def act(self, request: Request) -> Response:
@@ -171,22 +199,14 @@ class Pages:
         version = _int(form.get("version"))
         who = self._actor(request)
         try:
+            if version is None and action != "correct":
+                raise UsageError("the form carried no version; reload the page and act again")
             msg = await call(self._do, action, fid, form, version, who)
         except ConflictError as exc:
-            text = str(exc)
-            if STALE not in text:
-                text = f"{text} ({STALE}?)"
-            return await self.followup(
-                request,
-                status=409,
-                msg=text,
-                stale=True,
-                seen_draft=form.get("draft"),
-                seen_version=version,
-            )
+            return await self.refused(request, fid, exc, version, form.get("draft"))
         except SimakError as exc:
             return _back(f"/followups/{fid}", str(exc))
-        target = "/queue" if form.get("next") == "queue" else f"/followups/{fid}"
+        target = _queue_url(form) if form.get("next") == "queue" else f"/followups/{fid}"
         return _back(target, msg)
 
     def _do(
@@ -208,7 +228,7 @@ class Pages:
                 f" (provider id {done.external_id})" if done.external_id else ""
             )
         if action == "snooze":
-            hours = float(form.get("hours") or 24)
+            hours = _hours(form.get("hours"))
             return followups.snooze_for(app, fid, hours, who, version).message
         if action == "dismiss":
             return followups.dismiss(app, fid, who, form.get("reason") or None, version).message
@@ -218,6 +238,9 @@ class Pages:
             mention = _int(form.get("mention_id"))
             if mention is None:
                 raise UsageError("this follow-up answers no post; nothing to relabel")
+            item = followups.show(app, fid).item
+            if mention not in (*item.mention_ids, item.mention_id):
+                raise UsageError(f"post {mention} is not in follow-up {fid}; reload the page")
             chosen = tuple(lbl for lbl in LABELS if form.get(f"label_{lbl}"))
             done_c = correct(app, mention, chosen, who)
             return f"labels of post {mention}: {', '.join(chosen) or 'other'} ({done_c.outcome})"
@@ -296,6 +319,18 @@ class Pages:
             self._actor(request),
         )
         return _back("/admin/users", f"user {form.get('name')} added")
+
+
+def _hours(value: str | None) -> float:
+    """Snooze hours from a form field (24 when left out): a usage error, not a crash, when it
+    is not a number of hours from 0.01 to a year (the CLI's bounds)."""
+    try:
+        hours = float(value) if value not in (None, "") else 24.0
+    except ValueError:
+        hours = float("nan")
+    if not 0.01 <= hours <= 24 * 366:  # also refuses nan and inf
+        raise UsageError(f"snooze for {value!r} hours? give a number from 0.01 to 8784")
+    return hours
 
 
 def _group_id(value: str) -> int:

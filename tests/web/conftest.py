@@ -77,6 +77,10 @@ def _mentions() -> list[dict[str, Any]]:
         ("i3", "ani", "Ani", "Kopi Senja semoga buka cabang di Bandung ya"),
         ("h1", "evil", '"><b>Evil</b>', HOSTILE),
     ]
+    convo = [  # one person: praise first, a complaint an hour later (one conversation)
+        ("r1", "rudi", "Rudi", "Kopi Senja enak banget, mantap", "2026-11-22T07:00:00+07:00"),
+        ("r2", "rudi", "Rudi", "Kopi Senja tapi pesanan kedua gak datang, kecewa", None),
+    ]
     return [
         {
             "id": ext,
@@ -85,10 +89,10 @@ def _mentions() -> list[dict[str, Any]]:
             "author_name": name,
             "text": text,
             "lang": "id",
-            "created_at": "2026-11-22T08:00:00+07:00",
+            "created_at": at or "2026-11-22T08:00:00+07:00",
             "url": "javascript:window.__xss=3" if ext == "h1" else f"https://x.example/{ext}",
         }
-        for ext, handle, name, text in rows
+        for ext, handle, name, text, at in [(*r, None) for r in rows] + convo
     ]
 
 
@@ -125,7 +129,7 @@ def _free_socket() -> socket.socket:
 
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
-    """A project with 16 mentions polled, four users, and the console serving it."""
+    """A project with 18 mentions polled, four users, and the console serving it."""
     import uvicorn
 
     from simak.web.server import build

@@ -180,3 +180,70 @@ def test_person_page_and_dashboard_chart(console: Console, browser: Any) -> None
     assert page.locator("#labels-chart svg").bounding_box()["height"] > 100  # type: ignore[index]
     expect(page.locator("#labels-chart table")).to_contain_text("complaint")
     shot(page, "dashboard")
+
+
+def test_approve_with_an_unsaved_edit_approves_the_words_on_screen(
+    console: Console, browser: Any
+) -> None:
+    page = login(browser, console.base, "sam")
+    for n, how in (("5", "button"), ("6", "key")):
+        fid = _open_item(console, f"pesanan nomor {n} ")
+        page.goto(f"{console.base}/followups/{fid}")
+        page.fill("#draft", f"Teks baru {n}: kami cek pesanan Kakak sekarang.")
+        if how == "button":
+            page.click("form.act-approve button")
+        else:
+            page.keyboard.press("Escape")
+            page.keyboard.press("a")
+        expect(page.locator("#state")).to_have_text("approved")
+        item = followups.show(console.app, fid).item  # before: the old draft, edit dropped
+        assert item.draft == f"Teks baru {n}: kami cek pesanan Kakak sekarang."
+    fid = _open_item(console, "pesanan nomor 4 ")
+    before = followups.show(console.app, fid).item
+    page.goto(f"{console.base}/followups/{fid}")
+    page.fill("#draft", "not saved")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.click("form.act-dismiss button")  # asks first; dismissing the question keeps it
+    expect(page.locator("#draft")).to_have_value("not saved")
+    assert followups.show(console.app, fid).item.version == before.version
+
+
+def test_a_on_the_queue_goes_on_to_the_next_row(console: Console, browser: Any) -> None:
+    page = login(browser, console.base, "sam")
+    page.goto(f"{console.base}/queue")
+    rows = page.locator("#queue tr.item")
+    statuses = [rows.nth(i).get_attribute("data-status") for i in range(rows.count())]
+    start = statuses.index("open")
+    page.evaluate(f"sessionStorage.setItem('simak-queue-index', '{start}')")
+    page.reload()
+    first = page.locator("#queue tr.item.current").get_attribute("data-id")
+    page.keyboard.press("a")
+    expect(page.locator("#flash")).to_contain_text(f"follow-up {first}: approved")
+    # the approved row stays in the queue; the cursor is on the row after it
+    expect(page.locator(f"#row-{first}")).to_have_attribute("data-status", "approved")
+    expect(rows.nth(start + 1)).to_have_class("item current")
+    page.keyboard.press("k")
+    page.keyboard.press("a")  # on an approved row: nothing to approve, go on
+    expect(rows.nth(start + 1)).to_have_class("item current")
+
+
+def test_the_follow_up_page_flags_posts_the_model_is_unsure_of(
+    console: Console, browser: Any
+) -> None:
+    from storage.models import ClassificationRow
+
+    item = next(i for i in reports.queue(console.app, limit=None) if i.author == "Rudi")
+    assert item.lead is not None
+    with console.app.db.session() as session:
+        row = (
+            session.query(ClassificationRow)
+            .filter_by(mention_id=item.lead.mention_id, is_current=True)
+            .one()
+        )
+        row.idea = 0.55
+    page = login(browser, console.base, "sam")
+    page.goto(f"{console.base}/followups/{item.id}")
+    badge = page.locator("ol.posts li.lead .check-me")
+    expect(badge).to_contain_text("idea")
+    assert "0.55" in (badge.get_attribute("title") or "")
+    shot(page, "followup-check-me")

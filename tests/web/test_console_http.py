@@ -7,7 +7,7 @@ import re
 
 import httpx
 
-from simak.usecases import reports
+from simak.usecases import followups, reports
 from tests.web.conftest import PASSWORD, Console
 
 
@@ -97,3 +97,79 @@ def test_queue_json_has_the_rows_the_page_shows_and_headers_are_strict(
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert "httponly" in page.headers.get("set-cookie", "").lower()
     assert "samesite=lax" in page.headers.get("set-cookie", "").lower()
+
+
+def test_owner_pages_tell_staff_who_may_see_them(console: Console) -> None:
+    staff = _signed_in(console, "sri")
+    page = staff.get("/ideas")
+    assert page.status_code == 403 and "owners and admins only" in page.text
+    assert "admins only" in staff.get("/admin/users").text
+
+
+def _open_fid(console: Console, text: str) -> int:
+    return next(i.id for i in reports.queue(console.app, limit=None) if text in i.text)
+
+
+def test_an_action_without_a_version_or_with_junk_hours_is_refused_not_done(
+    console: Console,
+) -> None:
+    client = _signed_in(console, "sam")
+    fid = _open_fid(console, "pesanan nomor 7 ")
+    token = _token(client, f"/followups/{fid}")
+    version = str(followups.show(console.app, fid).item.version)
+    for data in ({}, {"version": "abc"}):  # no compare-and-set without the version seen
+        done = client.post(f"/followups/{fid}/approve", data={"csrf_token": token, **data})
+        assert done.status_code == 303 and "no%20version" in done.headers["location"]
+    for hours in ("abc", "inf", "nan", "-5", "0", "1e9"):  # a 500 or a backwards snooze before
+        done = client.post(
+            f"/followups/{fid}/snooze",
+            data={"csrf_token": token, "version": version, "hours": hours},
+        )
+        assert done.status_code == 303 and "0.01%20to%208784" in done.headers["location"]
+    assert followups.show(console.app, fid).item.status == "open"
+
+
+def test_a_refusal_that_is_not_a_stale_version_is_not_called_one(console: Console) -> None:
+    client = _signed_in(console, "sam")
+    fid = _open_fid(console, "pesanan nomor 8 ")
+    token = _token(client, f"/followups/{fid}")
+    version = str(followups.show(console.app, fid).item.version)
+    sent = client.post(f"/followups/{fid}/send", data={"csrf_token": token, "version": version})
+    assert sent.status_code == 409 and "only approved follow-ups are sent" in sent.text
+    assert 'id="stale"' not in sent.text and "changed since you opened it" not in sent.text
+    empty = client.post(
+        f"/followups/{fid}/edit", data={"csrf_token": token, "version": version, "draft": " "}
+    )
+    assert empty.status_code == 409 and "the new draft is empty" in empty.text
+    assert 'id="stale"' not in empty.text
+
+
+def test_labels_are_corrected_on_the_post_shown_and_only_within_the_follow_up(
+    console: Console,
+) -> None:
+    client = _signed_in(console, "sam")
+    item = next(i for i in reports.queue(console.app, limit=None) if i.author == "Rudi")
+    assert len(item.posts) == 2 and item.lead is not None
+    assert item.lead.mention_id != item.mention_id  # the complaint came second
+    page = client.get(f"/followups/{item.id}")
+    shown = re.search(r'name="mention_id" value="(\d+)"', page.text)
+    assert shown and int(shown.group(1)) == item.lead.mention_id  # the post whose labels show
+    other = _open_fid(console, "pesanan nomor 9 ")
+    foreign = followups.show(console.app, other).item.mention_id
+    token = _token(client, f"/followups/{item.id}")
+    done = client.post(
+        f"/followups/{item.id}/correct",
+        data={"csrf_token": token, "mention_id": str(foreign), "label_praise": "1"},
+    )
+    assert done.status_code == 303 and "is%20not%20in%20follow-up" in done.headers["location"]
+    assert followups.show(console.app, other).item.status == "open"
+
+
+def test_approving_from_a_filtered_queue_comes_back_to_it(console: Console) -> None:
+    client = _signed_in(console, "sam")
+    fid = _open_fid(console, "pesanan nomor 10 ")
+    token = _token(client, "/queue?status=open&label=complaint")
+    version = str(followups.show(console.app, fid).item.version)
+    data = {"csrf_token": token, "version": version, "next": "queue", "status": "open"}
+    done = client.post(f"/followups/{fid}/approve", data=data | {"label": "complaint"})
+    assert done.headers["location"].startswith("/queue?status=open&label=complaint&msg=")

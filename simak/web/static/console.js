@@ -2,6 +2,7 @@
 (function () {
   "use strict";
   var KEY = "simak-queue-index";
+  var AFTER = "simak-queue-approved";  // the row just approved with "a": go on past it
 
   function typing(ev) {
     var t = ev.target;
@@ -12,6 +13,9 @@
     var rows = Array.prototype.slice.call(document.querySelectorAll("#queue tr.item"));
     if (!rows.length) { return; }
     var index = Math.min(parseInt(sessionStorage.getItem(KEY) || "0", 10) || 0, rows.length - 1);
+    var approved = document.getElementById("row-" + sessionStorage.getItem(AFTER));
+    sessionStorage.removeItem(AFTER);
+    if (approved && rows.indexOf(approved) >= 0) { index = Math.min(rows.indexOf(approved) + 1, rows.length - 1); }
     function select(i) {
       index = Math.max(0, Math.min(rows.length - 1, i));
       rows.forEach(function (r, n) { r.classList.toggle("current", n === index); r.setAttribute("aria-selected", n === index ? "true" : "false"); });
@@ -34,7 +38,11 @@
       switch (ev.key) {
         case "j": select(index + 1); break;
         case "k": select(index - 1); break;
-        case "a": submit("act-approve"); break;  // the row then leaves; the same index is the next one
+        case "a":  // approve and go on: the next page load selects the row after this one
+          if (row.dataset.status === "approved") { select(index + 1); break; }
+          sessionStorage.setItem(AFTER, row.dataset.id);
+          submit("act-approve");
+          break;
         case "s": submit("act-send"); break;
         case "e": window.location.href = "/followups/" + row.dataset.id + "?edit=1"; break;
         case "o": case "Enter": window.location.href = "/followups/" + row.dataset.id; break;
@@ -50,9 +58,31 @@
     });
   }
 
+  // An edited, unsaved draft is never lost behind the staff's back: "Approve" then saves
+  // the text on screen and approves that (what the approver saw), and the other actions
+  // ask before dropping it.
+  function guardUnsaved(draft) {
+    var subject = document.querySelector("#edit input[name=subject]");
+    function dirty() {
+      return draft.value !== draft.defaultValue || (subject && subject.value !== subject.defaultValue);
+    }
+    document.querySelectorAll(".actions form").forEach(function (form) {
+      form.addEventListener("submit", function (ev) {
+        if (!dirty()) { return; }
+        ev.preventDefault();
+        if (form.classList.contains("act-approve")) {
+          document.getElementById("save-approve").click();
+        } else if (window.confirm("Your changes to the draft are not saved. Drop them and go on?")) {
+          form.submit();
+        }
+      });
+    });
+  }
+
   function followupPage() {
     var draft = document.getElementById("draft");
     if (!draft) { return; }
+    guardUnsaved(draft);
     if (/[?&]edit=1/.test(window.location.search)) { draft.focus(); }
     document.addEventListener("keydown", function (ev) {
       if (ev.key === "Escape" && typing(ev)) { ev.target.blur(); return; }
@@ -65,7 +95,7 @@
       var forms = { a: "act-approve", s: "act-send", d: "act-dismiss" };
       if (ev.key === "e") { draft.focus(); ev.preventDefault(); }
       else if (ev.key === "q") { window.location.href = "/queue"; }
-      else if (forms[ev.key]) { document.querySelector("form." + forms[ev.key]).submit(); ev.preventDefault(); }
+      else if (forms[ev.key]) { document.querySelector("form." + forms[ev.key]).requestSubmit(); ev.preventDefault(); }
     });
   }
 
