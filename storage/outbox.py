@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from common.errors import ConflictError
@@ -285,16 +285,14 @@ def approved(
     ]
 
 
-def waiting(session: Session, channel: str) -> int:
-    """Approved follow-ups queued on ``channel``."""
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(FollowUp)
-            .where(FollowUp.status == "approved", FollowUp.channel == channel)
-        )
-        or 0
-    )
+def waiting(session: Session, channel: str, ready_at: datetime | None = None) -> int:
+    """Approved follow-ups queued on ``channel`` (with ``ready_at``: only those free to go
+    then, not those backing off after a transient error)."""
+    query = select(func.count()).select_from(FollowUp)
+    query = query.where(FollowUp.status == "approved", FollowUp.channel == channel)
+    if ready_at is not None:
+        query = query.where(or_(FollowUp.send_after.is_(None), FollowUp.send_after <= ready_at))
+    return int(session.scalar(query) or 0)
 
 
 def backing_off(session: Session, now: datetime) -> tuple[int, datetime | None]:

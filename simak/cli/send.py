@@ -92,6 +92,7 @@ def send(
                 "waiting": [asdict(w) for w in report.waiting],
                 "backing_off": report.backing_off,
                 "next_retry": report.next_retry,
+                "held": report.held,
             },
             app.redact,
         )
@@ -112,6 +113,10 @@ def _report(report: SendReport) -> None:
     for w in report.waiting:
         stdout().print(
             plain(f"{w.count} via {w.channel} wait for its rate limit until {w.until:%H:%M} UTC")
+        )
+    for channel, n in report.held.items():
+        stdout().print(
+            plain(f"{n} via {channel} held for the next run: it answered 'try again later'")
         )
     if report.backing_off and report.next_retry is not None:
         stdout().print(

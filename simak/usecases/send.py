@@ -69,6 +69,7 @@ class SendReport:
     waiting: list[Waiting] = field(default_factory=list)
     backing_off: int = 0  # approved, waiting to retry after a transient error
     next_retry: datetime | None = None
+    held: dict[str, int] = field(default_factory=dict)  # channel paused this run → approved left
 
     def count(self, outcome: str) -> int:
         """How many attempts (recovered or new) ended as ``outcome``."""
@@ -166,11 +167,14 @@ def send_due(
     stop: Callable[[], bool] | None = None,
 ) -> SendReport:
     """Send every approved follow-up that may go now, one claim at a time (until ``stop()``
-    says a worker is shutting down)."""
+    says a worker is shutting down). A channel that answers "try again later" (relay down,
+    429, 5xx) gets no further claims in this run: the rest wait for the next run instead of
+    each paying a connection timeout or another call against the limit."""
     check_channels(channels)
     report = SendReport(recovered=recover_stale(app, actor))
     available = _channels(app)
     saturated: dict[str, datetime] = {}
+    paused: set[str] = set()  # a "try again later" (down, 429, 5xx): not again this run
     while limit is None or len(report.results) < limit:
         if stop is not None and stop():
             break
@@ -183,12 +187,14 @@ def send_due(
                 app.clock(),
                 _lease(app),
                 channels=channels,
-                exclude_channels=tuple(saturated),
+                exclude_channels=tuple(sorted({*saturated, *paused})),
                 limit=1,
             )
         if not claims:
             break
         result = deliver(app, claims[0], available, actor)
+        if result.outcome == "retry":
+            paused.add(result.channel)
         report.results.append(result)
         if on_result is not None:
             on_result(result)
@@ -199,6 +205,8 @@ def send_due(
             if (n := outbox.waiting(session, name))
         ]
         report.backing_off, report.next_retry = outbox.backing_off(session, app.clock())
+        now = app.clock()
+        report.held = {c: n for c in sorted(paused) if (n := outbox.waiting(session, c, now))}
     return report
 
 

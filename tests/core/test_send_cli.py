@@ -85,3 +85,36 @@ def test_a_relay_that_is_down_is_reported_with_its_reason(project: Project) -> N
     assert "could not open the SMTP session" in result.stdout
     later = project.json("send")
     assert later["results"] == [] and later["backing_off"] == 1 and later["next_retry"]
+
+
+def test_a_relay_that_is_down_is_tried_once_per_run(project: Project) -> None:
+    """Three approved e-mails, relay down: one attempt, the other two held for the next run
+    (not three connection timeouts in one run)."""
+    port = free_port()  # nothing listens there
+    text = project.config.read_text("utf-8").replace(
+        "  business: {name: Kopi Senja, signer: Dina}\n",
+        "  business: {name: Kopi Senja, signer: Dina}\n"
+        "  rules: {complaint: {priority: 70, sla_hours: 4, channels: [email, manual]}}\n"
+        f"  channels: {{email: {{host: 127.0.0.1, port: {port}, security: none, "
+        'sender: "Kopi Senja <halo@kopisenja.example>"}}\n',
+    )
+    project.config.write_text(text, "utf-8")
+    people = ("sari", "budi", "tono")
+    posts = [
+        {"id": f"m{i}", "platform": "instagram", "author": who, "author_name": who.title(),
+         "author_email": f"{who}@example.com", "created_at": "2026-11-22T08:00:00+07:00",
+         "text": "Kopi Senja saya kena double charge, tolong refund"}
+        for i, who in enumerate(people)
+    ]  # fmt: skip
+    lines = "\n".join(json.dumps(p) for p in posts) + "\n"
+    (project.root / "mentions.jsonl").write_text(lines, "utf-8")
+    assert project.run("poll").exit_code == 0
+    rows = [r for r in project.json("queue", "--all") if r["author"].lower() in people]
+    assert len(rows) == 3 and {r["channel"] for r in rows} == {"email"}
+    for row in rows:
+        assert project.run("followup", "approve", str(row["id"])).exit_code == 0
+    report = project.json("send")
+    assert [r["outcome"] for r in report["results"]] == ["retry"]
+    assert report["held"] == {"email": 2}
+    shown = project.run("send", "--dry-run")
+    assert shown.exit_code == 0, shown.output
