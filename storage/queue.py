@@ -224,12 +224,14 @@ def queue_items(
     statuses: tuple[str, ...] | None = None,
     everything: bool = False,
     limit: int | None = 500,
+    label: str | None = None,
 ) -> list[QueueItem]:
     """The queue in order: critical, then high severity; complaints first; then priority
     (reach, customer value, urgency); then due time.
 
     By default the active follow-ups (snoozed ones only once due again); ``statuses``
-    picks others; ``everything`` shows every follow-up, whatever its status.
+    picks others; ``everything`` shows every follow-up, whatever its status; ``label`` keeps
+    one label's.
     """
     if everything:
         condition: ColumnElement[bool] = FollowUp.id.is_not(None)
@@ -237,6 +239,8 @@ def queue_items(
         condition = FollowUp.status.in_(statuses)
     else:
         condition = _visible(now)
+    if label is not None:  # in SQL, so a page of one label is one query, however long the queue
+        condition = and_(condition, FollowUp.label == label)
     return _rows(session, condition, limit)
 
 

@@ -23,13 +23,15 @@ def queue(
     statuses: tuple[str, ...] | None = None,
     everything: bool = False,
     limit: int | None = 50,
+    label: str | None = None,
 ) -> list[QueueItem]:
     """The queue in order (see :func:`storage.queue.queue_items`), each item flagged with
     the labels the model is unsure of (``classifier.check_me``)."""
     with app.db.read() as session:
         items = queue_items(
-            session, app.clock(), statuses=statuses, everything=everything, limit=limit
-        )
+            session, app.clock(), statuses=statuses, everything=everything, limit=limit,
+            label=label,
+        )  # fmt: skip
     band = app.settings.classifier.check_me
     return [replace(i, check_me=unsure(i.scores, band)) if i.scores else i for i in items]
 

@@ -122,11 +122,12 @@ class Pages:
     async def queue(self, request: Request) -> Response:
         status = request.query_params.get("status") or None
         label = request.query_params.get("label") or None
+        msg = request.query_params.get("msg")
+        if status not in (None, *reports.FOLLOWUP_STATUSES) or label not in (None, *LABELS):
+            msg = f"unknown filter (status {status or '-'}, label {label or '-'}): showing all"
+            status = label = None
         statuses = (status,) if status else None
-        limit = PAGE_SIZE if not label else None
-        items = await call(reports.queue, self.app, statuses=statuses, limit=limit)
-        if label:
-            items = [i for i in items if i.label == label][:PAGE_SIZE]
+        items = await call(reports.queue, self.app, statuses=statuses, limit=PAGE_SIZE, label=label)
         if request.query_params.get("format") == "json":
             return JSONResponse([_json(asdict(i)) for i in items])
         return self.c.render(
@@ -137,7 +138,7 @@ class Pages:
             label=label or "",
             labels=LABELS,
             statuses=reports.FOLLOWUP_STATUSES,
-            msg=request.query_params.get("msg"),
+            msg=msg,
         )
 
     async def bulk_approve(self, request: Request) -> Response:

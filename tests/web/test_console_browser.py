@@ -137,6 +137,8 @@ def test_hostile_text_renders_inert_and_literal(console: Console, browser: Any) 
         assert "<script>window.__xss = 1</script>" in body and "{{7*7}}" in body
         assert "49 saya kecewa" not in body and "{{7*7}} saya kecewa" in body
         assert page.locator("b", has_text="Evil").count() == 0  # the name stays text too
+        bidi = "() => getComputedStyle(document.querySelector('.post-text, td.text')).unicodeBidi"
+        assert page.evaluate(bidi) == "isolate"  # a right-to-left override stays in its post
     assert HOSTILE.split(" saya")[0] in page.locator("body").inner_text()
     shot(page, "hostile")
 

@@ -99,6 +99,20 @@ def test_queue_json_has_the_rows_the_page_shows_and_headers_are_strict(
     assert "samesite=lax" in page.headers.get("set-cookie", "").lower()
 
 
+def test_a_label_filter_is_the_queue_of_that_label_and_a_bad_filter_says_so(
+    console: Console,
+) -> None:
+    client = _signed_in(console, "sam")
+    everything = client.get("/queue", params={"format": "json"}).json()
+    for label in ("complaint", "praise", "idea"):
+        rows = client.get("/queue", params={"format": "json", "label": label}).json()
+        assert [r["id"] for r in rows] == [r["id"] for r in everything if r["label"] == label]
+    bogus = client.get("/queue", params={"status": "opne"})
+    assert bogus.status_code == 200 and "unknown filter (status opne" in bogus.text
+    shown = [int(i) for i in re.findall(r'<tr class="item" id="row-(\d+)"', bogus.text)]
+    assert shown == [r["id"] for r in everything]
+
+
 def test_owner_pages_tell_staff_who_may_see_them(console: Console) -> None:
     staff = _signed_in(console, "sri")
     page = staff.get("/ideas")
