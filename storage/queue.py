@@ -83,12 +83,6 @@ class QueueItem:
         labelled = (p for p in self.posts if self.label in p.labels)
         return next(labelled, self.posts[0] if self.posts else None)
 
-    @property
-    def said(self) -> str:
-        """What the row shows as "what they said": the lead post's text."""
-        lead = self.lead
-        return lead.text if lead is not None else self.text
-
 
 #: Within a severity tier, harm a rule named (score 1) comes first, then head calls this sure.
 SURE = 0.8
@@ -138,13 +132,15 @@ def _rows(session: Session, condition: ColumnElement[bool], limit: int | None) -
 
 
 def _with_posts(item: QueueItem, posts: list[QueuePost]) -> QueueItem:
-    """The item with its conversation; its labels and scores become the lead post's (see
-    ``lead``), so a row shows the post it answers, not the first of the conversation."""
+    """The item with its conversation; what it shows (text, link, labels, scores) becomes the
+    lead post's (see ``lead``), so a row shows the post it answers, not the first of the
+    conversation. ``mention_id`` stays the post the follow-up was opened for."""
     item = replace(item, posts=tuple(posts), mention_ids=tuple(p.mention_id for p in posts))
     lead = item.lead
-    if lead is None or not lead.scores:
+    if lead is None:
         return item
-    return replace(item, labels=lead.labels, scores=lead.scores)
+    item = replace(item, text=lead.text, url=lead.url)
+    return replace(item, labels=lead.labels, scores=lead.scores) if lead.scores else item
 
 
 def _posts(session: Session, followup_ids: list[int]) -> dict[int, list[QueuePost]]:
