@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from simak.cli.common import ACTOR, actor, ago, handle_errors, print_json, print_line, state, stdout
-from simak.cli.render import one_line, plain
+from simak.cli.render import counted, one_line, plain
 from simak.usecases import idea_board as uc
 from simak.usecases.idea_breakdown import Breakdown, breakdown
 from simak.usecases.idea_regroup import RegroupReport
@@ -99,7 +99,8 @@ def show(
         extra = {"maybe_same": [asdict(s) for s in near], "breakdown": asdict(facts)}
         print_json({**asdict(g), **extra}, app.redact)
         return
-    head = f"Idea {g.id}: {one_line(g.title)} · {g.status} · {g.people} people, {g.posts} posts"
+    people, posts = counted(g.people, "person", "people"), counted(g.posts, "post")
+    head = f"Idea {g.id}: {one_line(g.title)} · {g.status} · {people}, {posts}"
     print_line(head + (f" · merged: {g.merged}" if g.merged else ""), "bold")
     for line in _evidence(facts):
         say(f"  {line}")
@@ -124,7 +125,10 @@ def merge(
 ) -> None:
     """Merge idea MERGE_ID into KEEP_ID (`simak ideas unmerge MERGE_ID` undoes it)."""
     g = uc.merge(state(ctx).app(), kept, gone, actor(who))
-    say(f"idea {gone} merged into {kept}: {g.people} people, {g.posts} posts")
+    say(
+        f"idea {gone} merged into {kept}: {counted(g.people, 'person', 'people')}, "
+        f"{counted(g.posts, 'post')}"
+    )
 
 
 @ideas_app.command("unmerge")

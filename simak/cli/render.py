@@ -53,3 +53,8 @@ def one_line(text: str | None, width: int | None = None) -> str:
     if width is not None and len(flat) > width:
         return flat[: width - 1].rstrip() + "…"
     return flat
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """ "1 person", "3 people", "1 post", "2 posts"."""
+    return f"{n} {noun if n == 1 else (plural or noun + 's')}"

@@ -112,7 +112,10 @@ def _report(report: SendReport) -> None:
     stdout().print(_summary(report))
     for w in report.waiting:
         stdout().print(
-            plain(f"{w.count} via {w.channel} wait for its rate limit until {w.until:%H:%M} UTC")
+            plain(
+                f"{w.count} via {w.channel} {'waits' if w.count == 1 else 'wait'} for its rate "
+                f"limit until {w.until:%H:%M} UTC"
+            )
         )
     for channel, n in report.held.items():
         stdout().print(

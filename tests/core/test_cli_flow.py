@@ -228,3 +228,13 @@ def test_result_lines_are_not_wrapped_for_pipes_and_cron_mail(project: Project) 
     lines = result.stdout.splitlines()
     assert len(lines) == 1 and lines[0].startswith("database ") and lines[0].endswith(")")
     assert len(lines[0]) > 80 or "postgresql" in lines[0]  # the SQLite temp path is long
+
+
+def test_counted_nouns_agree() -> None:
+    from simak.cli.render import counted
+
+    assert [counted(1, "person", "people"), counted(3, "person", "people")] == [
+        "1 person",
+        "3 people",
+    ]
+    assert [counted(1, "post"), counted(0, "post")] == ["1 post", "0 posts"]
