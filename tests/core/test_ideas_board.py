@@ -456,14 +456,7 @@ def test_overlapping_regroups_move_each_idea_once(tmp_path: Path, db_url: str) -
     assert sorted(moved)[:2] == [0, 0] and max(moved) > 0  # the board lock: one redid it
     after = _groups_and_members(db_url)
     assert sum(len(m) for m in after.values()) == total and all(after.values())
-    db = open_database(db_url)
-    with db.engine.connect() as conn:
-        sizes = conn.execute(
-            text("SELECT g.size, count(i.id) FROM idea_groups g "
-                 "LEFT JOIN ideas i ON i.group_id = g.id GROUP BY g.id, g.size")
-        ).all()  # fmt: skip
-    db.dispose()
-    assert all(size == members for size, members in sizes)
+    assert _sizes_match_posts(db_url)
 
 
 def test_titles_leave_out_brand_words_and_handles_without_stray_punctuation() -> None:

@@ -56,8 +56,9 @@ def test_a_mistyped_channel_is_a_usage_error(project: Project) -> None:
         assert "unknown channel 'emial'" in result.stderr and "email" in result.stderr
 
 
-def test_a_relay_that_is_down_is_reported_with_its_reason(project: Project) -> None:
-    port = free_port()  # nothing listens there
+def _email_to_a_relay_that_is_down(project: Project) -> None:
+    """Complaints go by e-mail, to an SMTP port where nothing listens."""
+    port = free_port()
     text = project.config.read_text("utf-8").replace(
         "  business: {name: Kopi Senja, signer: Dina}\n",
         "  business: {name: Kopi Senja, signer: Dina}\n"
@@ -66,6 +67,10 @@ def test_a_relay_that_is_down_is_reported_with_its_reason(project: Project) -> N
         'sender: "Kopi Senja <halo@kopisenja.example>"}}\n',
     )
     project.config.write_text(text, "utf-8")
+
+
+def test_a_relay_that_is_down_is_reported_with_its_reason(project: Project) -> None:
+    _email_to_a_relay_that_is_down(project)
     post = {
         "id": "m1",
         "platform": "instagram",
@@ -90,15 +95,7 @@ def test_a_relay_that_is_down_is_reported_with_its_reason(project: Project) -> N
 def test_a_relay_that_is_down_is_tried_once_per_run(project: Project) -> None:
     """Three approved e-mails, relay down: one attempt, the other two held for the next run
     (not three connection timeouts in one run)."""
-    port = free_port()  # nothing listens there
-    text = project.config.read_text("utf-8").replace(
-        "  business: {name: Kopi Senja, signer: Dina}\n",
-        "  business: {name: Kopi Senja, signer: Dina}\n"
-        "  rules: {complaint: {priority: 70, sla_hours: 4, channels: [email, manual]}}\n"
-        f"  channels: {{email: {{host: 127.0.0.1, port: {port}, security: none, "
-        'sender: "Kopi Senja <halo@kopisenja.example>"}}\n',
-    )
-    project.config.write_text(text, "utf-8")
+    _email_to_a_relay_that_is_down(project)
     people = ("sari", "budi", "tono")
     posts = [
         {"id": f"m{i}", "platform": "instagram", "author": who, "author_name": who.title(),
