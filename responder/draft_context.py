@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from responder.address import honorific
 from responder.details import DetailLists, Details, extract_details, products_in
 from responder.draft_input import DraftInput
 from responder.picking import Passage, ScoreBook, pick_passage
@@ -158,6 +159,7 @@ def build_context(
     return {
         **said,
         "name": person_name(item.name, item.handle),
+        "honorific": honorific(item.name, item.handle),
         "register": item.register or detect_register(post_texts(item), settings.default_register),
         "label": item.label,
         "posts": len(item.posts),

@@ -10,6 +10,9 @@ Templates see these variables (optional ones may be None or empty):
 
     name          the person's first name, or None (a handle is never a name)
     register      "formal" or "casual": how the person wrote
+    honorific     formal Indonesian address: "Ibu" or "Bapak" when the display name
+                  plainly says which (a title, or a clearly gendered given name; see
+                  responder.address), else "Bapak/Ibu"; casual drafts say "Kak"
     label         the label that decided the route; labels: every label of the posts
     mixed         True when the posts carry more than one label
     quote         the person's own whole sentence(s) that carry ``label``, or None

@@ -152,7 +152,7 @@ def test_a_formal_indonesian_complaint_gets_a_formal_indonesian_draft(
     draft = writer.write_one(item)
 
     assert (draft.template, draft.register) == ("complaint.id.formal.j2", "formal")
-    assert draft.body.startswith("Halo Bapak/Ibu Putri,\n")
+    assert draft.body.startswith("Halo Ibu Putri,\n")
     assert "Hormat kami," in draft.body
     for words in (own_words(draft), draft.subject, *draft.messages):
         assert not CASUAL_WORDS.search(words), words
@@ -476,5 +476,5 @@ def test_formal_feedback_on_prices_says_it_was_passed_on(writer: DraftWriter) ->
     draft = writer.write_one(item)
 
     assert "kami mohon maaf atas harga kami" in draft.body
-    assert "Masukan Bapak/Ibu telah kami teruskan kepada tim terkait." in draft.body
+    assert "Masukan Ibu telah kami teruskan kepada tim terkait." in draft.body
     assert "mohon informasikan" not in draft.body and "38 ribu)" not in draft.body

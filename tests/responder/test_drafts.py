@@ -100,7 +100,7 @@ def test_formal_greetings(writer: DraftWriter, make_item: MakeItem) -> None:
     )
     formal_en = make_item(text="Dear team, I am writing to inform you.", lang="en")
 
-    assert writer.write("complaint", formal_id).body.startswith("Halo Bapak/Ibu Rina,\n")
+    assert writer.write("complaint", formal_id).body.startswith("Halo Ibu Rina,\n")
     assert writer.write("praise", formal_en).body.startswith("Dear Rina,\n")
     nameless = writer.write("complaint", make_item(text=formal_id.text, name=None, handle="u8"))
     assert nameless.body.startswith("Halo Bapak/Ibu,\n")
@@ -203,9 +203,9 @@ def test_template_dir_overrides_one_register(tmp_path: Path, make_item: MakeItem
 
     assert (formal.template, formal.subject) == (
         "complaint.id.formal.j2",
-        "kesalahan pada pesanan Bapak/Ibu",
+        "kesalahan pada pesanan Ibu",
     )
-    assert formal.body == "Halo Bapak/Ibu Rina, formal"
+    assert formal.body == "Halo Ibu Rina, formal"
     assert formal.messages == ()  # no message block: the body is fitted when a DM is needed
     assert casual.template == "complaint.id.casual.j2"
 
