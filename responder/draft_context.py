@@ -35,13 +35,17 @@ def post_texts(item: DraftInput) -> list[str]:
     return [post.text if post.text.strip() else (post.title or "") for post in item.posts]
 
 
+def _carrying(item: DraftInput, label: str) -> list[int]:
+    """Indexes of the posts that carry ``label`` (every post when none is labelled: a
+    bare route, where any post may carry it)."""
+    indexes = [k for k, post in enumerate(item.posts) if label in post.labels]
+    return indexes or list(range(len(item.posts)))
+
+
 def _passages(item: DraftInput, book: ScoreBook, label: str, limit: int) -> list[Passage]:
     texts = post_texts(item)
-    indexes = [k for k, post in enumerate(item.posts) if label in post.labels]
-    if not indexes:  # labels unknown (a bare route): every post may carry it
-        indexes = list(range(len(item.posts)))
     found = []
-    for k in indexes:
+    for k in _carrying(item, label):
         whole = float(item.posts[k].scores.get(label, 1.0))
         passage = pick_passage(book, texts[k], k, label, limit, whole)
         if passage is not None:
@@ -124,7 +128,11 @@ def _what_they_said(
         for lab, p in other.items()
     }
     lists = _lists(item, settings)
-    details = extract_details([*texts, *(p.title or "" for p in item.posts)], lists)
+    # only what the posts with the follow-up's label say: a branch named in earlier
+    # praise is no detail of a complaint about the app
+    own = _carrying(item, item.label)
+    titles = [item.posts[k].title or "" for k in own]
+    details = extract_details([*(texts[k] for k in own), *titles], lists)
     focus = {item.label: _best(main), **other}
     topic = _topic(item, texts, focus.get("complaint")) if "complaint" in labels else None
     praise = focus.get("praise")

@@ -478,3 +478,26 @@ def test_formal_feedback_on_prices_says_it_was_passed_on(writer: DraftWriter) ->
     assert "kami mohon maaf atas harga kami" in draft.body
     assert "Masukan Ibu telah kami teruskan kepada tim terkait." in draft.body
     assert "mohon informasikan" not in draft.body and "38 ribu)" not in draft.body
+
+
+def test_a_complaint_confirms_only_details_of_the_posts_that_complain(
+    writer: DraftWriter, demo: dict[str, dict[str, str]]
+) -> None:
+    """Kevin praised Kopi Senja Senopati, then complained about the app: the complaint's
+    draft must not confirm "Senopati branch" back as a detail of the app trouble."""
+    kevin = conversation(
+        demo,
+        "complaint",
+        ("ks-028", ("complaint",)),
+        ("ks-050", ("praise",)),
+        lang="en",
+        branches=("Senopati", "Kemang", "Tebet"),
+    )
+
+    draft = writer.write_one(kevin)
+
+    for text in (draft.subject, draft.body, *draft.messages):
+        assert "Senopati" not in text, text
+    assert "Thank you for the kind words" in draft.body  # the praise is still acknowledged
+    praise = writer.write_one(replace(kevin, label="praise", posts=kevin.posts[1:]))
+    assert "Senopati" in praise.body  # a praise draft still names the branch it praised
