@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from common.errors import ConflictError, NotFound
 from storage import idea_groups
 from storage.audit import record
-from storage.followups import change
+from storage.followups import EDITABLE, change
 from storage.ids import chunked
 from storage.models import (
     JOINABLE,
@@ -167,9 +167,10 @@ def purge(
     dry_run: bool,
 ) -> dict[str, int]:
     """Retention: raw payloads older than ``raw_before`` emptied; posts older than
-    ``mentions_before`` deleted, their follow-ups kept as outcomes without personal data
-    (a conversation still waiting for staff whose every post goes is closed: nothing is
-    left to answer) and their ideas kept as counts."""
+    ``mentions_before`` deleted and their ideas kept as counts. A conversation whose every
+    post goes is kept as an outcome without personal data (closed if it was still waiting
+    for staff: nothing is left to answer); one that keeps newer posts is left as it is
+    here (see :func:`partly_expiring`: the caller re-drafts the unsent ones)."""
     raw = select(MentionRow.id).where(
         MentionRow.fetched_at < raw_before, MentionRow.raw_json != "{}"
     )
@@ -187,7 +188,7 @@ def purge(
     for start in range(0, len(old_ids), 500):
         chunk = old_ids[start : start + 500]
         _close_emptied(session, _emptied(chunk, old), now)
-        _anonymise_followups(session, chunk)
+        _anonymise_followups(session, chunk, old)
         session.execute(
             update(Idea).where(Idea.mention_id.in_(chunk)).values(person_id=None, title=_GONE)
         )
@@ -196,17 +197,36 @@ def purge(
     return counts
 
 
+def _staying(old: Select[Any]) -> Select[Any]:
+    """Conversations with a post that is not in ``old``."""
+    return select(ConversationPost.followup_id).where(ConversationPost.mention_id.not_in(old))
+
+
+def _losing(leaving: Any) -> Select[Any]:
+    """Conversations with a post in ``leaving``."""
+    return select(ConversationPost.followup_id).where(ConversationPost.mention_id.in_(leaving))
+
+
 def _emptied(leaving: Any, old: Select[Any]) -> Select[Any]:
     """Conversations still waiting for staff with a post in ``leaving`` and none that
     stays."""
-    staying = select(ConversationPost.followup_id).where(ConversationPost.mention_id.not_in(old))
     return select(FollowUp.id).where(
-        FollowUp.id.in_(
-            select(ConversationPost.followup_id).where(ConversationPost.mention_id.in_(leaving))
-        ),
-        FollowUp.id.not_in(staying),
+        FollowUp.id.in_(_losing(leaving)),
+        FollowUp.id.not_in(_staying(old)),
         FollowUp.status.in_(JOINABLE),
     )
+
+
+def partly_expiring(session: Session, mentions_before: datetime) -> list[int]:
+    """Unsent conversations that lose posts older than ``mentions_before`` but keep newer
+    ones: their drafts may quote the posts that go, so they are drafted again."""
+    old = select(MentionRow.id).where(MentionRow.created_at < mentions_before)
+    query = select(FollowUp.id).where(
+        FollowUp.id.in_(_losing(old)),
+        FollowUp.id.in_(_staying(old)),
+        FollowUp.status.in_(EDITABLE),
+    )
+    return list(session.scalars(query.order_by(FollowUp.id)))
 
 
 def _close_emptied(session: Session, emptied: Select[Any], now: datetime) -> None:
@@ -223,10 +243,10 @@ def _close_emptied(session: Session, emptied: Select[Any], now: datetime) -> Non
             continue
 
 
-def _anonymise_followups(session: Session, mention_ids: list[int]) -> None:
+def _anonymise_followups(session: Session, mention_ids: list[int], old: Select[Any]) -> None:
     """Conversations whose posts are all leaving keep their outcome, nothing personal."""
-    conversations = select(ConversationPost.followup_id).where(
-        ConversationPost.mention_id.in_(mention_ids)
+    conversations = select(FollowUp.id).where(
+        FollowUp.id.in_(_losing(mention_ids)), FollowUp.id.not_in(_staying(old))
     )
     session.execute(
         update(FollowUp)

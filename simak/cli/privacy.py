@@ -65,16 +65,20 @@ def purge(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Apply `retention`: empty raw payloads after raw_days, delete posts after mention_days
-    (follow-up outcomes and idea counts stay, without personal data). Safe from cron."""
+    (follow-up outcomes and idea counts stay, without personal data; an unsent follow-up
+    that keeps newer posts is drafted again from them). Safe from cron."""
     counts = privacy.purge(state(ctx).app(), dry_run=dry_run)
     if as_json:
         print_json({"dry_run": dry_run, **counts})
         return
     verb = "would purge" if dry_run else "purged"
     closed = f", closed {counts['followups_closed']} follow-up(s) left with nothing to answer"
+    redraft = "would redraft" if dry_run else "redrafted"
+    redrafted = f", {redraft} {counts['followups_redrafted']} from their newer posts"
     stdout().print(
         plain(
             f"{verb}: {counts['raw_payloads']} raw payloads, {counts['mentions']} posts"
             + (closed if counts["followups_closed"] else "")
+            + (redrafted if counts["followups_redrafted"] else "")
         )
     )

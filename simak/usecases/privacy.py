@@ -6,9 +6,12 @@ from datetime import timedelta
 
 from simak.app import App
 from simak.usecases.ideas import recompute
+from simak.usecases.route import BatchRouter
+from simak.wiring import build_router
 from storage import idea_groups
 from storage.erasure import Erasure as Erasure
 from storage.erasure import forget as erase
+from storage.erasure import partly_expiring
 from storage.erasure import purge as purge_old
 
 
@@ -26,11 +29,20 @@ def forget(app: App, person_id: int, actor: str, *, dry_run: bool = False) -> Er
 
 
 def purge(app: App, *, dry_run: bool = False) -> dict[str, int]:
-    """Apply `retention`: raw payloads after raw_days, posts after mention_days."""
+    """Apply `retention`: raw payloads after raw_days, posts after mention_days. An unsent
+    conversation that keeps newer posts is drafted again from them (a staff-edited draft
+    stays, with the new one as a suggestion); one with no post left is closed."""
     cfg = app.settings.retention
     now = app.clock()
     far = now - timedelta(days=365 * 1000)
     raw_before = now - timedelta(days=cfg.raw_days) if cfg.raw_days else far
     mentions_before = now - timedelta(days=cfg.mention_days) if cfg.mention_days else far
     with app.db.session() as session:
-        return purge_old(session, raw_before, mentions_before, now, dry_run=dry_run)
+        kept = partly_expiring(session, mentions_before)
+        counts = purge_old(session, raw_before, mentions_before, now, dry_run=dry_run)
+        counts["followups_redrafted"] = len(kept)
+        if kept and not dry_run:
+            router = BatchRouter(app.settings, build_router(app), app.approved)
+            why = "older posts passed retention.mention_days; drafted again from the newer ones"
+            router.replan_conversations(session, kept, "retention", now, why)
+        return counts

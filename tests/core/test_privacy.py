@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
@@ -14,7 +15,7 @@ from simak.cli import app
 from storage import ids
 from tests.core.conftest import Project
 
-WHO = {
+WHO: dict[str, Any] = {
     "name": "Wulandari Kusumawati",
     "handle": "wulan_kusuma88",
     "email": "wulan.kusuma@example.net",
@@ -139,3 +140,37 @@ def test_forget_without_yes_asks_on_stderr_and_no_answer_erases_nothing(
     done = forget("y\n")  # stdout: the JSON (after the runner's echo of the answer)
     out = done.stdout[done.stdout.index("{") :]
     assert done.exit_code == 0 and json.loads(out)["counts"]["people"] == 1
+
+
+def test_retention_redrafts_a_conversation_that_keeps_newer_posts(project: Project) -> None:
+    """One old post of a two-post conversation expires: the follow-up stays in the queue,
+    drafted again from the newer post, not wiped to "(removed)" with the newer post left."""
+    now = datetime.now(UTC)
+    posts = [
+        ("w-old", now - timedelta(days=400), WHO["texts"][0]),  # names "zebrafruit latte"
+        ("w-new", now - timedelta(days=2), "app Kopi Senja error terus pas bayar, tolong dong"),
+    ]
+    with (project.root / "mentions.jsonl").open("w", encoding="utf-8") as f:
+        for pid, created, body in posts:
+            row = {"id": pid, "platform": "x", "author": WHO["handle"], "text": body,
+                   "author_name": WHO["name"], "created_at": created.isoformat()}  # fmt: skip
+            f.write(json.dumps(row) + "\n")
+    cfg = project.config.read_text() + "retention: {mention_days: 365}\n"
+    project.config.write_text(cfg, "utf-8")
+    assert project.run("poll").exit_code == 0
+    (before,) = [r for r in project.json("queue", "--all") if r["author"] == WHO["name"]]
+    assert len(before["mention_ids"]) == 2 and "lebih dari sekali" in before["draft"]
+
+    assert project.json("purge", "--dry-run")["followups_redrafted"] == 1
+    assert "zebrafruit" in dump(project.db_url)  # a dry run changes nothing
+    purged = project.json("purge")
+
+    assert (purged["mentions"], purged["followups_closed"], purged["followups_redrafted"]) == (
+        1, 0, 1
+    )  # fmt: skip
+    (after,) = [r for r in project.json("queue", "--all") if r["author"] == WHO["name"]]
+    assert after["id"] == before["id"] and after["status"] == "open"
+    assert len(after["mention_ids"]) == 1 and after["recipient"]
+    assert after["draft"].startswith("Halo Kak Wulandari,")  # not "(removed)"
+    assert "lebih dari sekali" not in after["draft"]  # drafted from the one post left
+    assert "zebrafruit" not in dump(project.db_url)  # the expired words are gone everywhere
