@@ -258,6 +258,7 @@ class Approved:
     body: str
     send_after: datetime | None
     blocked: str | None = None  # "do not contact: …": a send would refuse it
+    label: str = "complaint"  # the label whose rule lists the channels to fall back on
 
 
 def approved(
@@ -280,6 +281,7 @@ def approved(
             f.draft,
             f.send_after if f.send_after and f.send_after > now else None,
             blocked(session, f.person_id),
+            f.label,
         )
         for f, platform in rows
     ]

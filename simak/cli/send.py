@@ -40,12 +40,13 @@ def _dry_run(app: App, channels: tuple[str, ...] | None, as_json: bool) -> None:
         when = f"waits until {p.waits_until:%H:%M} UTC" if p.waits_until else "now"
         if p.refused:
             when = f"refused ({p.refused})"
+        message = one_line(p.subject or p.first_line, 80)
         table.add_row(
             str(p.followup_id),
             p.channel,
             one_line(p.to, 40),
             when,
-            one_line(p.subject or p.first_line, 80),
+            plain(message + (f" [instead of {p.rerouted}]" if p.rerouted else "")),
         )
     stdout().print(table)
 

@@ -23,7 +23,7 @@ from common.errors import (
     Unreachable,
 )
 from common.records import PrivateMessage, SendReceipt
-from responder.base import Channel
+from responder.base import Channel, Recipient
 from responder.channels.registry import CHANNEL_KEYS
 from responder.message import fit_message
 from simak.app import App
@@ -32,7 +32,7 @@ from simak.usecases.poll import one_line
 from storage import outbox
 from storage.dialect import advisory_lock
 from storage.followups import status_of
-from storage.outbox import Claim, Outcome
+from storage.outbox import Approved, Claim, Outcome
 
 _RETRY_DEFAULT = timedelta(minutes=5)
 _KIND = {"complaint": "reply", "idea": "thanks", "praise": "thanks"}
@@ -213,7 +213,7 @@ def send_due(
 def deliver(app: App, claim: Claim, channels: dict[str, Channel], actor: str) -> Delivered:
     """Exactly one provider call for a claimed attempt (after a pre-flight check that the
     channel can reach the person now), then the settled outcome."""
-    channel = channels.get(claim.channel) or channels["manual"]
+    channel = sending_channel(channels, claim.channel)[1]
     if claim.blocked:  # staff marked the person: no channel sends, not even by hand
         return _settle(app, claim, Outcome("failed", claim.blocked), actor)
     try:
@@ -227,6 +227,13 @@ def deliver(app: App, claim: Claim, channels: dict[str, Channel], actor: str) ->
         detail = f"internal error in channel {claim.channel}: {type(exc).__name__}: {one_line(exc)}"
         outcome = Outcome("unknown", app.redact(detail))
     return _settle(app, claim, outcome, actor)
+
+
+def sending_channel(channels: dict[str, Channel], name: str) -> tuple[str, Channel]:
+    """The channel a send uses for a follow-up stored on ``name``: that one when it is
+    available (configured, credentials present), else the staff task ("manual")."""
+    channel = channels.get(name)
+    return (name, channel) if channel is not None else ("manual", channels["manual"])
 
 
 def _message(claim: Claim, channel: Channel) -> PrivateMessage:
@@ -256,7 +263,7 @@ def _error_outcome(
 ) -> Outcome:
     detail = app.redact(one_line(exc))
     if isinstance(exc, Unreachable):
-        after, why = _next(app, claim, channels)
+        after, why = next_channel(app, claim.label, claim.channel, claim.recipient, channels)
         note = f"{claim.channel}: {detail}" + (f"; {why}" if why else "")
         return Outcome("unreachable", note, next_channel=after)
     if isinstance(exc, RetryLater):
@@ -266,15 +273,18 @@ def _error_outcome(
     return Outcome("failed", detail)
 
 
-def _next(app: App, claim: Claim, channels: dict[str, Channel]) -> tuple[str, str | None]:
-    """The next channel of the rule after the one that could not reach the person."""
-    rule = app.settings.responder.rules.rule_for(claim.label)  # type: ignore[arg-type]
+def next_channel(
+    app: App, label: str, current: str, recipient: Recipient, channels: dict[str, Channel]
+) -> tuple[str, str | None]:
+    """The next channel of ``label``'s rule after ``current``, which could not reach the
+    person, and why the ones between were skipped."""
+    rule = app.settings.responder.rules.rule_for(label)  # type: ignore[arg-type]
     order = list(rule.channels)
-    after = order[order.index(claim.channel) + 1 :] if claim.channel in order else order
+    after = order[order.index(current) + 1 :] if current in order else order
     skipped: list[str] = []
     for name in after:
         channel = channels.get(name)
-        if channel is not None and channel.can_reach(claim.recipient):
+        if channel is not None and channel.can_reach(recipient):
             return name, "; ".join(skipped) or None
         reason = app.channel_set.unavailable.get(name, "cannot address this person")
         skipped.append(f"{name}: {reason}")
@@ -342,6 +352,8 @@ class Planned:
     first_line: str
     waits_until: datetime | None
     refused: str | None = None  # why a send would refuse it (do not contact)
+    stored: str | None = None  # the channel the follow-up is stored on
+    rerouted: str | None = None  # why ``channel`` is not ``stored``
 
 
 def plan_sends(app: App, *, channels: tuple[str, ...] | None = None) -> list[Planned]:
@@ -354,17 +366,36 @@ def plan_sends(app: App, *, channels: tuple[str, ...] | None = None) -> list[Pla
         items = outbox.approved(session, now, channels)
     out = []
     for item in items:
-        channel = available.get(item.channel) or available["manual"]
+        name, channel, why = _planned_channel(app, item, available)
         address = getattr(channel, "address", lambda r: None)(item.recipient)
         out.append(
             Planned(
                 item.followup_id,
-                item.channel,
+                name,
                 str(address or item.recipient.handle or item.recipient.email or "staff task"),
                 item.subject if channel.form.subject else None,
                 item.body.strip().splitlines()[0] if item.body.strip() else "",
-                saturated.get(item.channel) or item.send_after,
+                saturated.get(name) or item.send_after,
                 item.blocked,
+                item.channel,
+                why,
             )
         )
     return out
+
+
+def _planned_channel(
+    app: App, item: Approved, channels: dict[str, Channel]
+) -> tuple[str, Channel, str | None]:
+    """Where a send would deliver ``item``, by the functions the send itself uses (the
+    offline reach check stands in for the platform's pre-flight): the channel, and why it
+    is not the stored one."""
+    name, channel = sending_channel(channels, item.channel)
+    if name != item.channel:
+        why = app.channel_set.unavailable.get(item.channel, "not available")
+        return name, channel, f"{item.channel}: {why}"
+    if channel.can_reach(item.recipient):
+        return name, channel, None
+    after, skipped = next_channel(app, item.label, name, item.recipient, channels)
+    why = "; ".join((f"{name}: cannot address this person", *([skipped] if skipped else [])))
+    return after, sending_channel(channels, after)[1], why

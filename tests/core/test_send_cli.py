@@ -115,3 +115,27 @@ def test_a_relay_that_is_down_is_tried_once_per_run(project: Project) -> None:
     assert report["held"] == {"email": 2}
     shown = project.run("send", "--dry-run")
     assert shown.exit_code == 0, shown.output
+
+
+def test_dry_run_shows_the_channel_a_send_would_really_take(project: Project) -> None:
+    """A follow-up stored on e-mail, then e-mail is taken out of the config: a send hands
+    it to staff, so the dry run says "manual" (and why), not "email"."""
+    configured = project.config.read_text("utf-8")
+    _email_to_a_relay_that_is_down(project)
+    post = {"id": "m1", "platform": "instagram", "author": "sari", "author_name": "Sari",
+            "author_email": "sari@example.com", "created_at": "2026-11-22T08:00:00+07:00",
+            "text": "Kopi Senja saya kena double charge, tolong refund"}  # fmt: skip
+    (project.root / "mentions.jsonl").write_text(json.dumps(post) + "\n", "utf-8")
+    row = _complaint(project)
+    assert row["channel"] == "email"
+    assert project.run("followup", "approve", str(row["id"])).exit_code == 0
+    project.config.write_text(configured, "utf-8")  # no e-mail channel any more
+
+    (planned,) = project.json("send", "--dry-run")
+    shown = project.run("send", "--dry-run")
+    sent = project.json("send")
+
+    assert (planned["channel"], planned["stored"]) == ("manual", "email")
+    assert planned["rerouted"] == "email: not configured (add responder.channels.email)"
+    assert "│ manual " in shown.stdout and "[instead" in shown.stdout  # and why
+    assert [r["outcome"] for r in sent["results"]] == ["handed_to_staff"]  # what it said
