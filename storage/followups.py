@@ -36,6 +36,30 @@ STAFF_MOVES: Final[Mapping[str, tuple[str, ...]]] = {
     "done": ("open", "approved", "snoozed", "failed", "unknown", "handed_to_staff", "sent"),
     "dismissed": ("open", "approved", "snoozed", "failed", "unknown", "handed_to_staff"),
 }
+#: Where a snooze may start from.
+SNOOZABLE: Final = ("open", "approved", "snoozed", "failed")
+#: Where a send may start from (:func:`storage.outbox.claim` claims only these).
+SENDABLE: Final = ("approved",)
+#: Where a retry (a new delivery attempt) may start from.
+RETRYABLE: Final = ("failed",)
+
+#: What staff may do to a follow-up — action: the statuses it may start from. The same
+#: tuples the compare-and-sets check, so a screen that offers only these never offers a
+#: button the database would refuse (a race still can: the version decides then).
+ACTIONS: Final[Mapping[str, tuple[str, ...]]] = {
+    "approve": STAFF_MOVES["approved"],
+    "edit": EDITABLE,
+    "send": SENDABLE,
+    "retry": RETRYABLE,
+    "snooze": SNOOZABLE,
+    "dismiss": STAFF_MOVES["dismissed"],
+    "reopen": STAFF_MOVES["open"],
+}
+
+
+def actions_for(status: str) -> tuple[str, ...]:
+    """The staff actions a follow-up in ``status`` allows (see :data:`ACTIONS`)."""
+    return tuple(action for action, sources in ACTIONS.items() if status in sources)
 
 
 def recipient_json(recipient: Recipient) -> dict[str, Any]:
@@ -279,7 +303,7 @@ def snooze(
     _, new_version = change(
         session,
         followup_id,
-        allowed=("open", "approved", "snoozed", "failed"),
+        allowed=SNOOZABLE,
         actor=actor,
         now=now,
         version=version,

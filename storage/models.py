@@ -597,6 +597,18 @@ class User(Base):
     created_at: Mapped[datetime]
 
 
+class RevokedSession(Base):
+    """A console session signed out before its cookie expires. Cookies are signed, not
+    stored, so sign-out is kept here, where every server process checks it: a copied cookie
+    stops working at sign-out. Rows are pruned once the cookie would have expired anyway."""
+
+    __tablename__ = "revoked_sessions"
+    __table_args__ = (Index("ix_revoked_sessions_expires_at", "expires_at"),)
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime]
+
+
 class LoginAttempt(Base):
     """One failed sign-in, counted in the database so every server process sees it."""
 

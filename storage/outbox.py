@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from common.errors import ConflictError
 from common.records import Recipient
 from storage.care import blocked
 from storage.dialect import lock_ids
-from storage.followups import change, recipient_of
+from storage.followups import SENDABLE, change, recipient_of
 from storage.models import Delivery, FollowUp, FollowUpEvent, MentionRow, Person
 
 #: Where a finished attempt leaves the follow-up.
@@ -83,7 +83,7 @@ def claim(
 ) -> list[Claim]:
     """Claim up to ``limit`` approved follow-ups that may go now (not waiting on a rate
     limit); each gets a ``sending`` delivery row owned by ``holder``."""
-    due = [FollowUp.status == "approved"]
+    due: list[ColumnElement[bool]] = [FollowUp.status.in_(SENDABLE)]
     due.append((FollowUp.send_after.is_(None)) | (FollowUp.send_after <= now))
     if followup_id is not None:
         due.append(FollowUp.id == followup_id)

@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from common.errors import UsageError
-from storage.models import USER_ROLES, LoginAttempt, User
+from storage.dialect import insert
+from storage.models import USER_ROLES, LoginAttempt, RevokedSession, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,3 +91,18 @@ def failures_since(
         select(func.count()).where(LoginAttempt.address == address[:64], LoginAttempt.at >= since)
     )
     return int(by_name or 0), int(by_address or 0)
+
+
+def revoke_session(session: Session, sid: str, expires_at: datetime, now: datetime) -> None:
+    """Sign a session out for good (its cookie no longer signs anyone in); forgets the
+    revocations of sessions that have expired by now anyway."""
+    session.execute(delete(RevokedSession).where(RevokedSession.expires_at < now))
+    session.execute(
+        insert(session, RevokedSession).on_conflict_do_nothing(),
+        [{"sid": sid[:64], "expires_at": expires_at}],
+    )
+
+
+def is_revoked(session: Session, sid: str) -> bool:
+    """Whether the session ``sid`` was signed out."""
+    return session.get(RevokedSession, sid[:64]) is not None

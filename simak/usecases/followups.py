@@ -12,7 +12,7 @@ from common.errors import ConflictError, UsageError
 from simak.app import App
 from storage import outbox
 from storage.audit import record
-from storage.followups import edit_draft, move, snooze, status_of
+from storage.followups import RETRYABLE, actions_for, edit_draft, move, snooze, status_of
 from storage.queue import DeliveryView, QueueItem, deliveries_of, get_item, queue_items
 
 
@@ -45,6 +45,12 @@ def show(app: App, followup_id: int) -> FollowUpView:
     if item.scores:
         item = replace(item, check_me=unsure(item.scores, band))
     return FollowUpView(item, deliveries, {k: v for k, v in check_me.items() if v})
+
+
+def actions(status: str) -> tuple[str, ...]:
+    """What staff may do to a follow-up in ``status`` ("approve", "send", "edit"...): the
+    one list every screen asks, so none offers an action the storage would refuse."""
+    return actions_for(status)
 
 
 def _moved(
@@ -92,7 +98,7 @@ def retry(app: App, followup_id: int, actor: str, version: int | None = None) ->
     """
     with app.db.session() as session:
         status = status_of(session, followup_id)
-        if status != "failed":
+        if status not in RETRYABLE:
             raise ConflictError(_not_retryable(followup_id, status))
         new_version = move(
             session,
@@ -102,7 +108,7 @@ def retry(app: App, followup_id: int, actor: str, version: int | None = None) ->
             app.clock(),
             version=version,
             note="retry requested",
-            only_from=("failed",),
+            only_from=RETRYABLE,
         )
         app.approved(session, followup_id)
     message = f"follow-up {followup_id}: approved again; `simak send` makes a new attempt"

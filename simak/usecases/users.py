@@ -10,18 +10,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from common.errors import UsageError
 from simak.app import App
 from storage.audit import record
+from storage.users import UserRecord as UserRecord  # re-exported: callers type with it
 from storage.users import (
-    UserRecord,
     add_failure,
     add_user,
     failures_since,
     forget_failure,
+    is_revoked,
     list_users,
+    revoke_session,
     set_disabled,
     user_by_id,
     user_with_hash,
@@ -100,6 +102,31 @@ def get(app: App, user_id: int) -> UserRecord | None:
     """The user behind a session, or None."""
     with app.db.read() as session:
         return user_by_id(session, user_id)
+
+
+def session_user(app: App, user_id: int, sid: str) -> UserRecord | None:
+    """The user a console session signs in: None when it was signed out, or the user is
+    gone or disabled."""
+    with app.db.read() as session:
+        if is_revoked(session, sid):
+            return None
+        user = user_by_id(session, user_id)
+    return None if user is None or user.disabled else user
+
+
+def logout(app: App, user: UserRecord, sid: str, expires_at: datetime) -> None:
+    """Sign a session out everywhere: every server process refuses its cookie from now on,
+    a copy of it included (other sessions of the same user go on)."""
+    with app.db.session() as session:
+        revoke_session(session, sid, expires_at, app.clock())
+        record(
+            session,
+            actor=user.name,
+            action="logout",
+            entity="user",
+            entity_id=user.name,
+            now=app.clock(),
+        )
 
 
 def login(app: App, name: str, password: str, address: str) -> UserRecord:

@@ -1,5 +1,5 @@
-"""Use cases behind the web console, on both backends: users and sign-in limits, and the
-ideas board's recorded, reversible merge."""
+"""Use cases behind the web console, on both backends: users, sign-in limits and sign-out,
+and the ideas board's recorded, reversible merge."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from simak.app import App
 from simak.cli import app as cli
 from simak.config import load_settings
 from simak.usecases import users
+from storage.models import RevokedSession
 from tests.core.conftest import Project
 
 
@@ -66,6 +67,24 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(project: Project) ->
         users.login(app, "sri", "right-password", "10.0.0.2")  # other address, same account
     now[0] += timedelta(minutes=16)
     assert users.login(app, "sri", "right-password", "10.0.0.1").name == "sri"
+
+
+def test_a_signed_out_session_stays_out_and_old_revocations_are_pruned(
+    project: Project,
+) -> None:
+    now = [datetime(2026, 12, 4, 9, 0, tzinfo=UTC)]
+    app = _app(project, now)
+    uid = users.add(app, "sri", "staff", "right-password", "test")
+    user = users.session_user(app, uid, "sid-a")
+    assert user is not None and user.name == "sri"
+    users.logout(app, user, "sid-a", now[0] + timedelta(hours=12))
+    users.logout(app, user, "sid-a", now[0] + timedelta(hours=12))  # twice: no error
+    assert users.session_user(app, uid, "sid-a") is None
+    assert users.session_user(app, uid, "sid-b") is not None  # other sessions go on
+    now[0] += timedelta(hours=13)
+    users.logout(app, user, "sid-b", now[0] + timedelta(hours=12))
+    with app.db.read() as session:
+        assert [r.sid for r in session.query(RevokedSession)] == ["sid-b"]
 
 
 def test_passwords_are_scrypt_hashes_never_the_password() -> None:
