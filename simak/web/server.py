@@ -23,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 
 from common.errors import NotFound, SimakError
 from simak.app import App
+from simak.usecases import followups
 from simak.usecases import users as user_uc
 from simak.web import probe, views
 from simak.web.sessions import COOKIE, MAX_AGE, Session, Signer
@@ -53,6 +54,7 @@ class Console:
         )
         self.env.filters["safe_url"] = views.safe_url
         self.env.filters["when"] = views.when_filter(app)
+        self.env.globals["actions"] = followups.actions  # which buttons a status shows
 
     # --- sessions -------------------------------------------------------------------
 
@@ -82,27 +84,43 @@ class Console:
         data = await request.form()
         return {k: str(v) for k, v in data.items()}
 
+    async def user_of(self, session: Session) -> user_uc.UserRecord | None:
+        """The user the session signs in (None: signed out, revoked, disabled, expired)."""
+        if session.uid is None:
+            return None
+        return await run_in_threadpool(user_uc.session_user, self.app, session.uid, session.sid)
+
+    async def signed_out(self, request: Request) -> Response:
+        """Not (or no longer) signed in. A GET goes to sign-in; a POST gets the sign-in page
+        saying why, with the words it carried to copy (nothing was saved) and a way back to
+        the page it came from. Only a same-origin POST has its words shown back."""
+        request.state.session = self.signer.new(None)
+        if request.method != "POST":
+            return RedirectResponse("/login", 303)
+        typed: dict[str, str] = {}
+        if views.same_origin(request):
+            form = await self.form(request)
+            typed = {k: form[k] for k in views.TYPED if form.get(k, "").strip()}
+        context = {"error": views.SIGNED_OUT, "typed": typed, "next": views.page_of(request)}
+        return self.render(request, "login.html", 401, **context)
+
     def guard(self, role: str, handler: Handler) -> Handler:
         """Signed in with at least ``role``; POSTs carry the session's CSRF token."""
 
         async def guarded(request: Request) -> Response:
             session = self.session_of(request)
             request.state.session = session
+            user = None if role == "anon" else await self.user_of(session)
+            if role != "anon" and user is None:
+                return await self.signed_out(request)
+            request.state.user = user
             if request.method == "POST":
                 token = request.headers.get("x-csrf-token") or (await self.form(request)).get(
                     "csrf_token"
                 )
                 if not self.signer.csrf_ok(session, token):
                     return Response("missing or wrong CSRF token; reload the page", 403)
-            if role == "anon":
-                return await handler(request)
-            user = None
-            if session.uid is not None:
-                user = await run_in_threadpool(user_uc.get, self.app, session.uid)
-            if user is None or user.disabled:
-                return RedirectResponse("/login", 303)
-            request.state.user = user
-            if ROLE_RANK[user.role] < ROLE_RANK[role]:
+            if user is not None and ROLE_RANK[user.role] < ROLE_RANK[role]:
                 message = ROLE_REFUSAL.get(role, "admins only")
                 return self.render(request, "error.html", 403, message=message)
             return await handler(request)

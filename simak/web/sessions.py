@@ -1,7 +1,8 @@
 """Signed session cookies and CSRF tokens (HMAC-SHA256 with the console's secret).
 
 A session is ``{"sid": random, "uid": user id or None}``; its CSRF token is an HMAC of the
-sid, so a token is only good for the session it was issued to. Signing in issues a new sid.
+sid, so a token is only good for the session it was issued to. Signing in issues a new sid;
+signing out revokes the sid in the database (``users.logout``), so a copied cookie dies too.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 COOKIE = "simak_session"
 MAX_AGE = 12 * 3600
@@ -25,6 +27,11 @@ class Session:
     sid: str
     uid: int | None
     issued: int
+
+    @property
+    def expires_at(self) -> datetime:
+        """When the cookie stops working by itself."""
+        return datetime.fromtimestamp(self.issued + MAX_AGE, UTC)
 
 
 class Signer:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
@@ -27,6 +28,38 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 50
 STALE = "changed since you opened it"
+#: Form fields a person types (shown back when a POST finds its session gone).
+TYPED = ("subject", "draft", "text", "reason")
+SIGNED_OUT = (
+    "you are signed out (12 hours passed, or you signed out), so nothing was done or saved; "
+    "sign in to go back to the page"
+)
+_PAGE = re.compile(r"/(?:followups|people)/\d+")
+_LOCAL = re.compile(r"/[a-z0-9/_-]*")
+
+
+def page_of(request: Request) -> str:
+    """The page a POST was made from: where to go back after signing in again."""
+    path = request.url.path
+    if found := _PAGE.match(path):
+        return found.group(0)
+    return {"queue": "/queue", "ideas": "/ideas", "admin": "/admin/users"}.get(
+        path.split("/")[1], "/"
+    )
+
+
+def local_path(value: str | None) -> str | None:
+    """``value`` if it is a plain path on this site (never //elsewhere), else None."""
+    text = value or ""
+    return text if _LOCAL.fullmatch(text) and not text.startswith("//") else None
+
+
+def same_origin(request: Request) -> bool:
+    """Whether the browser says the request came from one of this site's pages."""
+    if request.headers.get("sec-fetch-site") == "same-origin":
+        return True
+    origin = request.headers.get("origin")
+    return bool(origin) and urlsplit(origin).netloc == request.headers.get("host")
 
 
 def safe_url(url: object) -> str | None:
@@ -106,13 +139,17 @@ class Pages:
         try:
             user = await call(user_uc.login, self.app, name, password, address)
         except user_uc.LoginRefused as exc:
-            return self.c.render(request, "login.html", 401, error=str(exc))
+            back = local_path(form.get("next"))
+            return self.c.render(request, "login.html", 401, error=str(exc), next=back)
         session = self.c.signer.new(user.id)  # a new sid: no session fixation
-        response = RedirectResponse("/ideas" if user.role == "owner" else "/queue", 303)
+        home = "/ideas" if user.role == "owner" else "/queue"
+        response = RedirectResponse(local_path(form.get("next")) or home, 303)
         self.c.set_cookie(response, session)
         return response
 
     async def logout(self, request: Request) -> Response:
+        session = request.state.session
+        await call(user_uc.logout, self.app, request.state.user, session.sid, session.expires_at)
         response = RedirectResponse("/login", 303)
         self.c.set_cookie(response, self.c.signer.new(None))
         return response
@@ -159,39 +196,32 @@ class Pages:
 
     # --- one follow-up ------------------------------------------------------------------
 
-    async def followup(self, request: Request, **extra: Any) -> Response:
+    async def followup(self, request: Request) -> Response:
         fid = int(request.path_params["fid"])
         view = await call(followups.show, self.app, fid)
+        seen = _int(request.query_params.get("stale"))  # the version a refused action saw
         return self.c.render(
             request,
             "followup.html",
-            extra.pop("status", 200),
             view=view,
             item=view.item,
             lead=view.item.lead,
             labels=LABELS,
-            msg=extra.pop("msg", request.query_params.get("msg")),
-            **extra,
+            msg=request.query_params.get("msg"),
+            stale=seen is not None and seen != view.item.version,
+            seen_version=seen,
         )
 
-    async def refused(
-        self, request: Request, fid: int, exc: ConflictError, version: int | None, draft: str | None
-    ) -> Response:
-        """The follow-up page again (409) with why: "changed since you opened it" with the
-        current draft when its version moved on, else the plain reason (and the words typed)."""
+    async def refused(self, fid: int, exc: ConflictError, version: int | None) -> Response:
+        """Back to the follow-up's page (303: a reload asks again, never posts again) with
+        why: "changed since you opened it" (and the version acted on) when its version moved
+        on, else the plain reason. The page gives the words typed back (console.js)."""
         view = await call(followups.show, self.app, fid)
         stale = version is not None and version != view.item.version
         text = str(exc)
         if stale and STALE not in text:
             text = f"{text} ({STALE}?)"
-        return await self.followup(
-            request,
-            status=409,
-            msg=text,
-            stale=stale,
-            seen_draft=draft,
-            seen_version=version,
-        )
+        return _back(f"/followups/{fid}?stale={version}" if stale else f"/followups/{fid}", text)
 
     async def act(self, request: Request) -> Response:
         fid = int(request.path_params["fid"])
@@ -204,7 +234,7 @@ class Pages:
                 raise UsageError("the form carried no version; reload the page and act again")
             msg = await call(self._do, action, fid, form, version, who)
         except ConflictError as exc:
-            return await self.refused(request, fid, exc, version, form.get("draft"))
+            return await self.refused(fid, exc, version)
         except SimakError as exc:
             return _back(f"/followups/{fid}", str(exc))
         target = _queue_url(form) if form.get("next") == "queue" else f"/followups/{fid}"
@@ -235,6 +265,8 @@ class Pages:
             return followups.dismiss(app, fid, who, form.get("reason") or None, version).message
         if action == "retry":
             return followups.retry(app, fid, who, version).message
+        if action == "reopen":
+            return followups.reopen(app, fid, who, version).message
         if action == "correct":
             mention = _int(form.get("mention_id"))
             if mention is None:

@@ -42,6 +42,8 @@ HOSTILE = (
     '<script>window.__xss = 1</script> "><img src=x onerror="window.__xss = 2"> '
     "{{7*7}} saya kecewa sama Kopi Senja, pesanan gak datang"
 )
+#: A 5,000-character complaint (a queue row must stay a few lines tall all the same).
+LONG = ("Kopi Senja kecewa, pesanan panjang gak datang dan refund belum masuk. " * 80)[:5000]
 CONFIG = """
 brands:
   - name: kopi-senja
@@ -76,6 +78,7 @@ def _mentions() -> list[dict[str, Any]]:
         ("i2", "tom", "Tom", "Kopi Senja please add oat milk to the menu"),
         ("i3", "ani", "Ani", "Kopi Senja semoga buka cabang di Bandung ya"),
         ("h1", "evil", '"><b>Evil</b>', HOSTILE),
+        ("l1", "panjang", "Panjang", LONG),
     ]
     convo = [  # one person: praise first, a complaint an hour later (one conversation)
         ("r1", "rudi", "Rudi", "Kopi Senja enak banget, mantap", "2026-11-22T07:00:00+07:00"),

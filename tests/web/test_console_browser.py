@@ -1,16 +1,19 @@
 """The acceptance walk in a real headless Chromium: keyboard triage to 'sent' with the
 provider's id, label correction, bulk approval, two staff on one item, hostile text, the
-ideas board's merge and undo, a person's page, the dashboard chart."""
+ideas board's merge and undo, a person's page, the dashboard chart, buttons that follow
+the status, an expired session that keeps the typed draft, long posts in short rows."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from playwright.sync_api import expect
 
-from simak.usecases import followups, idea_board, reports
+from simak.usecases import followups, idea_board, reports, users
+from simak.web.sessions import COOKIE, MAX_AGE, Session, Signer
 from storage.corrections import corrections
-from tests.web.conftest import HOSTILE, Console, login, shot
+from tests.web.conftest import HOSTILE, LONG, PASSWORD, Console, login, shot
 
 
 def _rows(console: Console) -> list[Any]:
@@ -105,22 +108,33 @@ def test_two_sessions_the_stale_one_is_refused_and_nothing_unseen_is_sent(
     fid = _open_item(console, "pesanan nomor 11")
     first, second = login(browser, console.base, "sri"), login(browser, console.base, "sam")
     second_tab = second.context.new_page()  # the same person, a second tab left open
-    for page in (first, second, second_tab):
+    for page in (first, second):
         page.goto(f"{console.base}/followups/{fid}")
     first.fill("#draft", "Versi Sri: kami sudah proses refund Anda.")
     first.click("#save-approve")
     expect(first.locator("#state")).to_have_text("approved")
+    second_tab.goto(f"{console.base}/followups/{fid}")  # approved: it offers "Send now"
     sent_before = len(console.channel.sent)
     second.fill("#draft", "Versi Sam: hubungi kami lewat DM.")
     second.click("#save-approve")
     expect(second.locator("#stale")).to_contain_text("Changed since you opened it")
     expect(second.locator("#flash")).to_contain_text("changed since you opened it")
+    expect(second.locator("#seen-draft")).to_have_text("Versi Sam: hubungi kami lewat DM.")
+    # post/redirect/get: the address is the item's page, so a reload posts nothing again
+    assert second.url.startswith(f"{console.base}/followups/{fid}?")
+    version = followups.show(console.app, fid).item.version
+    second.reload()
+    expect(second.locator("#stale")).to_be_visible()
+    assert followups.show(console.app, fid).item.version == version
     shot(second, "followup-stale")
-    # a send from the tab still showing the old draft is refused as well
+    # a send from the tab still showing an older approved draft is refused as well
+    first.fill("#draft", "Versi Sri 2: refund Anda sudah kami proses.")
+    first.click("#save-approve")
+    expect(first.locator("#state")).to_have_text("approved")
     second_tab.locator("form.act-send button").click()
     expect(second_tab.locator("#flash")).to_contain_text("changed since you opened it")
     item = followups.show(console.app, fid).item
-    assert item.status == "approved" and item.draft.startswith("Versi Sri")
+    assert item.status == "approved" and item.draft.startswith("Versi Sri 2")
     assert len(console.channel.sent) == sent_before  # nothing went out
 
 
@@ -179,7 +193,7 @@ def test_person_page_and_dashboard_chart(console: Console, browser: Any) -> None
     page.goto(f"{console.base}/dashboard")
     bars = page.locator("#labels-chart svg rect.bar")
     assert bars.count() >= 2
-    assert page.locator("#labels-chart svg").bounding_box()["height"] > 100  # type: ignore[index]
+    assert page.locator("#labels-chart svg").bounding_box()["height"] > 100
     expect(page.locator("#labels-chart table")).to_contain_text("complaint")
     shot(page, "dashboard")
 
@@ -190,6 +204,8 @@ def test_approve_with_an_unsaved_edit_approves_the_words_on_screen(
     page = login(browser, console.base, "sam")
     for n, how in (("5", "button"), ("6", "key")):
         fid = _open_item(console, f"pesanan nomor {n} ")
+        if followups.show(console.app, fid).item.status != "open":  # approved in bulk before
+            followups.reopen(console.app, fid, "test")
         page.goto(f"{console.base}/followups/{fid}")
         page.fill("#draft", f"Teks baru {n}: kami cek pesanan Kakak sekarang.")
         if how == "button":
@@ -249,3 +265,90 @@ def test_the_follow_up_page_flags_posts_the_model_is_unsure_of(
     expect(badge).to_contain_text("idea")
     assert "0.55" in (badge.get_attribute("title") or "")
     shot(page, "followup-check-me")
+
+
+def _shown_actions(page: Any, scope: str) -> set[str]:
+    forms = f"{scope} form[class*=act-]"
+    classes = page.eval_on_selector_all(forms, "fs => fs.map(f => f.className)")
+    return {c.split("act-")[1] for c in classes}
+
+
+def test_only_the_actions_the_status_allows_are_offered(console: Console, browser: Any) -> None:
+    rows = _rows(console)
+    gone = next(
+        i.id
+        for i in rows
+        if i.status == "open"
+        and i.author.startswith("Customer ")
+        and "nomor 0 " not in i.text  # the expired-session test's
+    )
+    followups.dismiss(console.app, gone, "test", "spam")
+    ready = next(i.id for i in rows if i.status == "approved")
+    page = login(browser, console.base, "sam")
+    page.goto(f"{console.base}/queue?status=dismissed")
+    row = page.locator(f"#row-{gone}")
+    expect(row).to_have_attribute("data-status", "dismissed")
+    assert _shown_actions(page, f"#row-{gone}") == set()  # before: "Approve" and "Send"
+    assert row.locator("input[name=selected]").count() == 0  # nothing to approve in bulk
+    page.goto(f"{console.base}/queue")
+    assert _shown_actions(page, f"#row-{ready}") == {"send"}
+    for fid, status in ((gone, "dismissed"), (ready, "approved")):
+        page.goto(f"{console.base}/followups/{fid}")
+        offered = set(followups.actions(status)) - {"edit"}
+        assert _shown_actions(page, ".actions") == offered
+        assert (page.locator("#edit").count() == 1) == ("edit" in followups.actions(status))
+    assert _shown_actions(page, ".actions") >= {"send", "dismiss"}
+    page.goto(f"{console.base}/followups/{gone}")
+    assert _shown_actions(page, ".actions") == {"reopen"}
+    expect(page.locator("#draft-text")).not_to_be_empty()
+    page.keyboard.press("a")  # no approve button: the key does nothing (and no error)
+    page.click("form.act-reopen button")
+    expect(page.locator("#state")).to_have_text("open")
+
+
+def _expire(page: Any, console: Console, name: str) -> None:
+    """Replace the browser's session cookie with one for ``name`` issued 13 hours ago."""
+    uid = next(u.id for u in users.users(console.app) if u.name == name)
+    old = Session("expired-sid", uid, int(time.time()) - MAX_AGE - 3600)
+    cookie = {"name": COOKIE, "value": Signer("test-secret").dump(old), "url": console.base}
+    page.context.add_cookies([cookie])
+
+
+def test_an_expired_session_keeps_the_typed_draft(console: Console, browser: Any) -> None:
+    fid = _open_item(console, "pesanan nomor 0 ")
+    before = followups.show(console.app, fid).item
+    page = login(browser, console.base, "sri")
+    page.goto(f"{console.base}/followups/{fid}")
+    typed = "Mohon maaf Kak, kami cek pesanan dan refund Kakak hari ini juga.\n" * 20
+    page.fill("#draft", typed)
+    _expire(page, console, "sri")
+    page.click("#edit button[value=save]")
+    # before: a bare 403 "missing or wrong CSRF token" and the words gone
+    expect(page.locator("#error")).to_contain_text("you are signed out")
+    expect(page.locator("#typed textarea.typed-draft")).to_have_value(typed)
+    shot(page, "signed-out-typed")
+    page.fill("input[name=username]", "sri")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login button[type=submit]")
+    page.wait_for_url(f"{console.base}/followups/{fid}")
+    expect(page.locator("#draft")).to_have_value(typed)
+    expect(page.locator("#unsaved-back")).to_be_visible()
+    assert followups.show(console.app, fid).item.version == before.version  # nothing saved
+    page.click("#edit button[value=save]")
+    expect(page.locator("#flash")).to_contain_text("draft updated")
+    expect(page.locator("#unsaved")).to_be_hidden()
+    assert followups.show(console.app, fid).item.draft == typed.replace("\n", "\r\n")
+
+
+def test_a_very_long_post_keeps_its_queue_row_short(console: Console, browser: Any) -> None:
+    fid = _open_item(console, LONG[:60])
+    assert len(followups.show(console.app, fid).item.text) >= 5000
+    page = login(browser, console.base, "sam")
+    page.goto(f"{console.base}/queue?status=open")
+    box = page.locator(f"#row-{fid}").bounding_box()
+    assert box is not None and box["height"] < 200, box  # before: about 3,500 px
+    shot(page, "queue-long-post")
+    page.click(f"#row-{fid} a.open")
+    post = page.locator("ol.posts .post-text").first
+    expect(post).to_have_text(LONG)  # the item's page shows all of it
+    assert (post.bounding_box() or {"height": 0})["height"] > 400

@@ -149,12 +149,16 @@ def test_a_refusal_that_is_not_a_stale_version_is_not_called_one(console: Consol
     token = _token(client, f"/followups/{fid}")
     version = str(followups.show(console.app, fid).item.version)
     sent = client.post(f"/followups/{fid}/send", data={"csrf_token": token, "version": version})
-    assert sent.status_code == 409 and "only approved follow-ups are sent" in sent.text
+    assert sent.status_code == 303 and sent.headers["location"].startswith(f"/followups/{fid}?")
+    sent = client.get(sent.headers["location"])
+    assert "only approved follow-ups are sent" in sent.text
     assert 'id="stale"' not in sent.text and "changed since you opened it" not in sent.text
     empty = client.post(
-        f"/followups/{fid}/edit", data={"csrf_token": token, "version": version, "draft": " "}
+        f"/followups/{fid}/edit",
+        data={"csrf_token": token, "version": version, "draft": " "},
+        follow_redirects=True,
     )
-    assert empty.status_code == 409 and "the new draft is empty" in empty.text
+    assert "the new draft is empty" in empty.text
     assert 'id="stale"' not in empty.text
 
 
@@ -187,3 +191,54 @@ def test_approving_from_a_filtered_queue_comes_back_to_it(console: Console) -> N
     data = {"csrf_token": token, "version": version, "next": "queue", "status": "open"}
     done = client.post(f"/followups/{fid}/approve", data=data | {"label": "complaint"})
     assert done.headers["location"].startswith("/queue?status=open&label=complaint&msg=")
+
+
+def test_signing_out_revokes_the_session_even_for_a_copied_cookie(console: Console) -> None:
+    client = _signed_in(console, "sri")
+    other = _signed_in(console, "sri")  # the same person on another computer
+    copied = client.cookies["simak_session"]
+    token = _token(client, "/queue")
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 303
+    thief = httpx.Client(base_url=console.base, cookies={"simak_session": copied})
+    page = thief.get("/queue")  # before: the queue, for up to 12 hours
+    assert page.status_code == 303 and page.headers["location"] == "/login"
+    fid = _open_fid(console, "pesanan nomor 7 ")
+    version = str(followups.show(console.app, fid).item.version)
+    act = thief.post(f"/followups/{fid}/approve", data={"csrf_token": token, "version": version})
+    assert act.status_code == 401 and "you are signed out" in act.text
+    assert followups.show(console.app, fid).item.status == "open"
+    assert other.get("/queue").status_code == 200  # only the session signed out ends
+
+
+def test_a_post_after_the_session_ended_shows_the_sign_in_page_with_the_words(
+    console: Console,
+) -> None:
+    fid = _open_fid(console, "pesanan nomor 7 ")
+    words = {"csrf_token": "stale", "version": "1", "draft": "Kata-kata <b>saya</b> panjang"}
+    with httpx.Client(base_url=console.base) as client:
+        own = client.post(f"/followups/{fid}/edit", data=words, headers={"Origin": console.base})
+        assert own.status_code == 401 and "you are signed out" in own.text
+        assert "Kata-kata &lt;b&gt;saya&lt;/b&gt; panjang" in own.text
+        assert f'name="next" value="/followups/{fid}"' in own.text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', own.text)
+        assert token
+        back = client.post(
+            "/login",
+            data={
+                "username": "sri",
+                "password": PASSWORD,
+                "csrf_token": token.group(1),
+                "next": f"/followups/{fid}",
+            },
+        )
+        assert back.status_code == 303 and back.headers["location"] == f"/followups/{fid}"
+    with httpx.Client(base_url=console.base) as client:  # another site's form: no echo
+        foreign = client.post(
+            f"/followups/{fid}/edit", data=words, headers={"Origin": "https://evil.example"}
+        )
+        assert foreign.status_code == 401 and "Kata-kata" not in foreign.text
+        login = {"username": "sri", "password": PASSWORD}
+        for bad in ("//evil.example/x", "https://evil.example", "/queue\\..\\x"):
+            fresh = _token(client)  # each sign-in starts a new session
+            away = client.post("/login", data=login | {"next": bad, "csrf_token": fresh})
+            assert away.status_code == 303 and away.headers["location"] == "/queue"

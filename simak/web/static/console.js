@@ -39,7 +39,7 @@
         case "j": select(index + 1); break;
         case "k": select(index - 1); break;
         case "a":  // approve and go on: the next page load selects the row after this one
-          if (row.dataset.status === "approved") { select(index + 1); break; }
+          if (!row.querySelector("form.act-approve")) { select(index + 1); break; }  // nothing to approve
           sessionStorage.setItem(AFTER, row.dataset.id);
           submit("act-approve");
           break;
@@ -79,23 +79,53 @@
     });
   }
 
+  // Words typed are not lost when a save is refused, loses a race or finds the session
+  // gone: the edit form keeps what it posts in this tab's sessionStorage, and the page it
+  // comes back to (at once, or after signing in again) shows them unless they were saved.
+  function keepTyped(head, draft) {
+    var key = "simak-draft-" + head.dataset.id, version = head.dataset.version;
+    var form = document.getElementById("edit");
+    if (form) {
+      form.addEventListener("submit", function () {
+        sessionStorage.setItem(key, JSON.stringify({ text: draft.value, version: version }));
+      });
+    }
+    var kept = JSON.parse(sessionStorage.getItem(key) || "null");
+    sessionStorage.removeItem(key);
+    if (!kept || !kept.text.trim() || (draft && kept.text === draft.defaultValue)) { return; }
+    document.getElementById("unsaved").hidden = false;
+    if (draft && kept.version === version && !document.getElementById("stale")) {
+      draft.value = kept.text;  // nothing changed underneath: go on where they were
+      document.getElementById("unsaved-back").hidden = false;
+    } else {
+      document.getElementById("seen-draft").textContent = kept.text;
+      document.getElementById("seen-draft-box").hidden = false;
+    }
+  }
+
   function followupPage() {
-    var draft = document.getElementById("draft");
-    if (!draft) { return; }
-    guardUnsaved(draft);
-    if (/[?&]edit=1/.test(window.location.search)) { draft.focus(); }
+    var head = document.getElementById("followup");
+    if (!head) { return; }
+    var draft = document.getElementById("draft");  // absent where the draft cannot change
+    keepTyped(head, draft);
+    if (draft) { guardUnsaved(draft); }
+    if (draft && /[?&]edit=1/.test(window.location.search)) { draft.focus(); }
     document.addEventListener("keydown", function (ev) {
       if (ev.key === "Escape" && typing(ev)) { ev.target.blur(); return; }
       if (typing(ev) || ev.ctrlKey || ev.metaKey || ev.altKey) {
-        if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey) && ev.target === draft) {
+        if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey) && draft && ev.target === draft) {
           document.getElementById("save-approve").click();
         }
         return;
       }
       var forms = { a: "act-approve", s: "act-send", d: "act-dismiss" };
-      if (ev.key === "e") { draft.focus(); ev.preventDefault(); }
+      if (ev.key === "e" && draft) { draft.focus(); ev.preventDefault(); }
       else if (ev.key === "q") { window.location.href = "/queue"; }
-      else if (forms[ev.key]) { document.querySelector("form." + forms[ev.key]).requestSubmit(); ev.preventDefault(); }
+      else if (forms[ev.key]) {
+        var form = document.querySelector("form." + forms[ev.key]);  // absent: not allowed now
+        if (form) { form.requestSubmit(); }
+        ev.preventDefault();
+      }
     });
   }
 
