@@ -104,6 +104,21 @@ class Console:
         context = {"error": views.SIGNED_OUT, "typed": typed, "next": views.page_of(request)}
         return self.render(request, "login.html", 401, **context)
 
+    async def stale_form(self, request: Request, user: user_uc.UserRecord | None) -> Response:
+        """A POST whose form came from another session (a sign-in page left open past 12
+        hours, or a tab from before signing in again): nothing is done. Signed out, it gets
+        the sign-in page again; signed in, a page saying so, with the words it carried (a
+        same-origin POST only) and a link back to the page."""
+        typed: dict[str, str] = {}
+        if views.same_origin(request):
+            form = await self.form(request)
+            typed = {k: form[k] for k in views.TYPED if form.get(k, "").strip()}
+        if user is None:
+            request.state.session = self.signer.new(None)
+            return self.render(request, "login.html", 403, error=views.STALE_SIGN_IN)
+        context = {"message": views.STALE_FORM, "typed": typed, "back": views.page_of(request)}
+        return self.render(request, "error.html", 403, **context)
+
     def guard(self, role: str, handler: Handler) -> Handler:
         """Signed in with at least ``role``; POSTs carry the session's CSRF token."""
 
@@ -119,7 +134,7 @@ class Console:
                     "csrf_token"
                 )
                 if not self.signer.csrf_ok(session, token):
-                    return Response("missing or wrong CSRF token; reload the page", 403)
+                    return await self.stale_form(request, user)
             if user is not None and ROLE_RANK[user.role] < ROLE_RANK[role]:
                 message = ROLE_REFUSAL.get(role, "admins only")
                 return self.render(request, "error.html", 403, message=message)

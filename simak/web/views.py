@@ -34,6 +34,11 @@ SIGNED_OUT = (
     "you are signed out (12 hours passed, or you signed out), so nothing was done or saved; "
     "sign in to go back to the page"
 )
+STALE_SIGN_IN = "this sign-in page was open too long, so nothing was done: sign in again"
+STALE_FORM = (
+    "this page was opened before you last signed in, so nothing was done or saved; "
+    "go back to the page and try again"
+)
 _PAGE = re.compile(r"/(?:followups|people)/\d+")
 _LOCAL = re.compile(r"/[a-z0-9/_-]*")
 

@@ -49,6 +49,50 @@ def test_a_post_without_a_valid_csrf_token_is_refused(console: Console) -> None:
     assert refused.status_code == 403
 
 
+def test_a_sign_in_page_left_open_too_long_gives_the_form_again(console: Console) -> None:
+    """Before: a bare 403 "missing or wrong CSRF token" text page; now the sign-in page
+    again, with a fresh token that works."""
+    with httpx.Client(base_url=console.base) as client:
+        stale = _token(client)
+        client.cookies.clear()  # the anonymous session cookie expired overnight
+        again = client.post(
+            "/login", data={"username": "sri", "password": PASSWORD, "csrf_token": stale}
+        )
+        assert again.status_code == 403
+        assert "open too long, so nothing was done: sign in again" in again.text
+        fresh = re.search(r'name="csrf_token" value="([^"]+)"', again.text)
+        assert fresh and 'name="password"' in again.text
+        done = client.post(
+            "/login", data={"username": "sri", "password": PASSWORD, "csrf_token": fresh.group(1)}
+        )
+        assert done.status_code == 303 and done.headers["location"] == "/queue"
+
+
+def test_a_tab_from_before_signing_in_again_keeps_the_typed_words(console: Console) -> None:
+    """A draft posted from a tab opened in an earlier session (the staff member signed in
+    again in another tab): nothing is saved, and the words come back to copy."""
+    client = _signed_in(console, "sri")
+    fid = reports.queue(console.app)[0].id
+    old_token = _token(client, f"/followups/{fid}")
+    again = _token(client)  # a new sign-in in another tab: a new session, a new token
+    assert (
+        client.post(
+            "/login", data={"username": "sri", "password": PASSWORD, "csrf_token": again}
+        ).status_code
+        == 303
+    )
+    before = reports.queue(console.app, everything=True, limit=None)
+    words = {"csrf_token": old_token, "version": "1", "draft": "Kata-kata <b>saya</b> panjang"}
+    response = client.post(
+        f"/followups/{fid}/edit", data=words, headers={"Sec-Fetch-Site": "same-origin"}
+    )
+    assert response.status_code == 403
+    assert "opened before you last signed in, so nothing was done or saved" in response.text
+    assert "Kata-kata &lt;b&gt;saya&lt;/b&gt; panjang" in response.text  # escaped, not markup
+    assert f'href="/followups/{fid}"' in response.text
+    assert reports.queue(console.app, everything=True, limit=None) == before
+
+
 def test_staff_cannot_reach_admin_pages(console: Console) -> None:
     staff = _signed_in(console, "sri")
     assert staff.get("/admin/users").status_code == 403
