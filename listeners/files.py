@@ -46,7 +46,7 @@ from listeners.file_fields import record_mention
 from listeners.jsonsafe import loads_bounded
 from listeners.localfile import NotRegularFile, kind_of, open_regular
 from listeners.matching import BrandMatcher
-from listeners.records import CsvFeed, LineReader, RecordTooLong
+from listeners.records import CsvFeed, Line, LineReader, RecordTooLong
 
 _HEAD_BYTES = 4096  # enough of the start of a file to tell "appended" from "replaced"
 _PAGE_BYTES = 8 * MIB  # a page is yielded at least this often, whatever page_size says
@@ -212,11 +212,7 @@ class FilesListener:
         reader = LineReader(handle, state.offset, state.line, cap, skipping=state.skip)
         while (line := reader.next()) is not None:
             if line.data is not None and not line.complete:
-                # An unterminated last line may still be being written: read it next time.
-                batch.warnings.append(
-                    f"{path}:{line.number}: incomplete last line, "
-                    "will be read again on the next poll"
-                )
+                self._last_jsonl_line(batch, path, line, reader, mtime)
                 break
             state.offset, state.line, state.skip = reader.offset, reader.line, reader.skipping
             batch.size += len(line.data or b"")
@@ -235,6 +231,23 @@ class FilesListener:
         state.offset, state.skip = reader.offset, reader.skipping
         if batch.fetched or batch.warnings or batch.mentions or state.skip:
             yield copy_state(state), batch
+
+    def _last_jsonl_line(
+        self, batch: _Batch, path: Path, line: Line, reader: LineReader, mtime: datetime
+    ) -> None:
+        """An unterminated last line: a whole JSON object is taken (many exporters write no
+        final newline); anything else may still be being written and is read next time."""
+        data = line.data or b""
+        record, problem = _parse_jsonl(data, self.options.encoding)
+        if record is None or problem is not None:
+            batch.warnings.append(
+                f"{path}:{line.number}: incomplete last line, will be read again on the next poll"
+            )
+            return
+        # The line count stays: a newline appended later ends this same line (a blank).
+        reader.offset += len(data)
+        batch.size += len(data)
+        self._take(batch, path, line.number, record, None, mtime)
 
     def _read_csv(
         self, handle: IO[bytes], path: Path, state: FileState

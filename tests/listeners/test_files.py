@@ -96,6 +96,25 @@ def test_incomplete_last_line_is_read_when_completed(matcher: BrandMatcher, tmp_
     assert [m.external_id for p in pages for m in p.mentions] == ["m2"]
 
 
+def test_whole_last_line_without_newline_is_read_once(
+    matcher: BrandMatcher, tmp_path: Path
+) -> None:
+    # Many exporters end the file without a newline: the last record was never read
+    # ("incomplete last line" on every poll, forever).
+    path = tmp_path / "e.jsonl"
+    path.write_text(_line(1, "kopi senja oke") + _line(2, "Kopi Senja mantap").rstrip("\n"))
+    listener = _listener(matcher, path)
+    pages, cursor = _poll(listener, None)
+    assert [m.external_id for p in pages for m in p.mentions] == ["m1", "m2"]
+    assert [w for p in pages for w in p.warnings] == []
+    assert _poll(listener, cursor)[0] == []  # read once
+    with path.open("a", encoding="utf-8") as f:  # the next export run appends
+        f.write("\n" + _line(3, "kopi senja lagi") + "oops\n")
+    pages, _ = _poll(listener, cursor)
+    assert [m.external_id for p in pages for m in p.mentions] == ["m3"]
+    assert pages[0].warnings[0].startswith(f"{path.resolve()}:4: not valid JSON")
+
+
 def test_pages_resume_after_a_crash_without_loss_or_duplicates(
     matcher: BrandMatcher, tmp_path: Path
 ) -> None:
