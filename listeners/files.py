@@ -284,10 +284,11 @@ class FilesListener:
 
     def _rows(self, feed: CsvFeed) -> Iterator[tuple[int, list[str] | None, str | None]]:
         """(first line number, row or None, problem) per CSV record."""
-        reader = csv.reader(feed, delimiter=self.options.csv_delimiter)
+        delimiter = self.options.csv_delimiter
+        reader = csv.reader(feed, delimiter=delimiter)
         while True:
             first_line = feed.line + 1
-            feed.record_bytes = 0
+            feed.start_record()
             try:
                 row = next(reader)
             except StopIteration:
@@ -297,7 +298,14 @@ class FilesListener:
                 continue
             except RecordTooLong as exc:
                 yield exc.number, None, str(exc)
-                reader = csv.reader(feed, delimiter=self.options.csv_delimiter)  # start clean
+                reader = csv.reader(feed, delimiter=delimiter)  # start clean
+                continue
+            if len(feed.record_lines) > 1 and not _well_quoted(feed.record_lines, delimiter):
+                # An unclosed quote ran on into the rows after it: report this row and
+                # read on from its next line, so those rows are not swallowed with it.
+                feed.rewind_record()
+                reader = csv.reader(feed, delimiter=delimiter)
+                yield first_line, None, "unclosed quote; the rows after it are read on their own"
                 continue
             yield first_line, row, None
 
@@ -345,3 +353,13 @@ def _parse_jsonl(raw: bytes, encoding: str) -> tuple[dict[str, Any] | None, str 
     if not isinstance(value, dict):
         return None, f"expected a JSON object, found {type(value).__name__}"
     return value, None
+
+
+def _well_quoted(lines: list[str], delimiter: str) -> bool:
+    """True when a record over several lines parses strictly as one row (every quote
+    closed, and closed right before a delimiter or the end of the line)."""
+    try:
+        rows = list(csv.reader(lines, delimiter=delimiter, strict=True))
+    except csv.Error:
+        return False
+    return len(rows) == 1

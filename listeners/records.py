@@ -67,6 +67,11 @@ class LineReader:
         self.skipping = not ended
         return Line(None, self.line, ended, too_long=True)
 
+    def seek(self, offset: int) -> None:
+        """Read on from byte ``offset`` (``offset`` and ``line`` are the caller's to set)."""
+        self._handle.seek(offset)
+        self.skipping = False
+
     def _skip_rest(self) -> tuple[int, bool]:
         """Discard up to and including the next newline: (bytes skipped, newline found)."""
         skipped = 0
@@ -91,6 +96,20 @@ class CsvFeed:
         self._reader = reader
         self._encoding = encoding
         self.record_bytes = 0  # bytes of the record being read; reset per record
+        self.record_lines: list[str] = []  # the lines of the record being read
+        self._first: tuple[int, int] = (reader.offset, reader.line)  # after its first line
+
+    def start_record(self) -> None:
+        """Forget the record just read: the next line handed out starts a new one."""
+        self.record_bytes = 0
+        self.record_lines = []
+
+    def rewind_record(self) -> None:
+        """Hand out the record's lines again from its second line (its first stays read)."""
+        offset, line = self._first
+        self._reader.offset, self._reader.line = offset, line
+        self._reader.seek(offset)
+        self.start_record()
 
     @property
     def offset(self) -> int:
@@ -118,8 +137,12 @@ class CsvFeed:
         return self._decode(got.data, got.number)
 
     def _decode(self, data: bytes, number: int) -> str:
+        if not self.record_lines:
+            self._first = (self._reader.offset, self._reader.line)
         self.record_bytes += len(data)
         if self.record_bytes > self._reader.cap:
             raise RecordTooLong(number, self._reader.cap)
         text = data.decode(self._encoding, errors="replace")
-        return text.removeprefix("\ufeff") if number == 1 else text
+        text = text.removeprefix("\ufeff") if number == 1 else text
+        self.record_lines.append(text)
+        return text

@@ -169,6 +169,38 @@ def test_csv_with_bad_rows_multiline_fields_and_append(
     assert [m.external_id for p in pages for m in p.mentions] == ["5"]
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [
+        '2,"Kopi Senja unclosed,sari\n',  # never closed: ran on to the end of the file
+        '2,"Kopi Senja ""so"" unclosed,sari\n',  # closed by the next row's quote
+    ],
+)
+def test_csv_unclosed_quote_does_not_swallow_the_rows_after_it(
+    matcher: BrandMatcher, tmp_path: Path, bad: str
+) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "id,text,author\n"
+        "1,Kopi Senja enak,budi\n"
+        + bad
+        + "3,Kopi Senja mahal,ani\n"
+        + '4,"Kopi Senja\nbaris dua, ""enak""",dewi\n'
+        + "5,Kopi Senja buka jam 6 dong,eko\n",
+        encoding="utf-8",
+    )
+    listener = _listener(matcher, path)
+    pages, cursor = _poll(listener, None)
+    mentions = [m for p in pages for m in p.mentions]
+    assert [m.external_id for m in mentions] == ["1", "3", "4", "5"]
+    assert mentions[2].text == 'Kopi Senja\nbaris dua, "enak"'
+    warnings = [w for p in pages for w in p.warnings]
+    assert warnings == [
+        f"{path.resolve()}:3: unclosed quote; the rows after it are read on their own"
+    ]
+    assert _poll(listener, cursor)[0] == []
+
+
 def test_field_mapping_dotted_paths_and_content_ids(matcher: BrandMatcher, tmp_path: Path) -> None:
     path = tmp_path / "tool.ndjson"
     row = {"body": "kopi senja!", "user": {"screen_name": "budi", "id": 42}, "network": "x"}
