@@ -8,15 +8,18 @@ mention.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from common.records import Classification, Mention
+from common.records import Author, Classification, Mention
 from common.text import fold
 from storage.dialect import insert, lock_ids
 from storage.models import ClassificationRow, MentionRow
@@ -50,6 +53,7 @@ def save_mentions(session: Session, mentions: Sequence[Mention], now: datetime) 
     overlapping one — is skipped, so re-running a poll never duplicates anything. One
     page is stored in a few statements, not a few per mention.
     """
+    mentions = [_storable(m) for m in mentions]
     unique = list({(m.platform, m.external_id): m for m in reversed(mentions)}.values())[::-1]
     stored = _stored_keys(session, [(m.platform, m.external_id) for m in unique])
     fresh = [m for m in unique if (m.platform, m.external_id) not in stored]
@@ -71,6 +75,29 @@ def save_mentions(session: Session, mentions: Sequence[Mention], now: datetime) 
     ]
     _check_cross_posts(session, new, owners, now)
     return [row_id for _, row_id in new]
+
+
+#: What no database text column holds: NUL (PostgreSQL) and lone UTF-16 surrogates
+#: (a valid JSON escape such as "\\ud83d" from an emoji cut in half; not encodable in UTF-8).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _clean(value: str | None) -> str | None:
+    return _UNSTORABLE.sub("\ufffd", value) if value and _UNSTORABLE.search(value) else value
+
+
+def _changes(record: Mention | Author) -> dict[str, Any]:
+    fields = dataclasses.fields(record)
+    values = ((f.name, getattr(record, f.name)) for f in fields)
+    return {k: _clean(v) for k, v in values if isinstance(v, str) and _clean(v) != v}
+
+
+def _storable(mention: Mention) -> Mention:
+    """``mention`` with U+FFFD for every character a database cannot store."""
+    changes = _changes(mention)
+    if author := _changes(mention.author):
+        changes["author"] = dataclasses.replace(mention.author, **author)
+    return dataclasses.replace(mention, **changes) if changes else mention
 
 
 def _stored_keys(session: Session, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:

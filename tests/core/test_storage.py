@@ -117,6 +117,20 @@ def test_long_ids_and_platform_keys_fit_on_every_backend(db: Database) -> None:
     assert row is not None and row.external_id == long_id
 
 
+def test_nul_and_lone_surrogates_are_stored_as_replacement_characters(db: Database) -> None:
+    # Valid JSON ("\\u0000", "\\ud83d" from an emoji cut in half) that no database
+    # stores: the whole page failed as an internal error, on every poll, forever.
+    odd = mention("7\x00", "Kopi Senja \ud83d enak\x00", handle="ri\x00na")
+    with db.session() as s:
+        (mid,) = save_mentions(s, [odd], NOW)
+        assert save_mentions(s, [odd], NOW) == []  # the same key again: a duplicate
+    with db.session() as s:
+        row = s.get(MentionRow, mid)
+        assert row is not None
+        assert (row.external_id, row.text) == ("7\ufffd", "Kopi Senja \ufffd enak\ufffd")
+        assert row.author_handle == "ri\ufffdna"
+
+
 def test_same_words_by_the_same_person_are_one_duplicate(db: Database) -> None:
     words = "Kopi Senja cabang Depok antrinya lama banget hari ini"
     with db.session() as s:
