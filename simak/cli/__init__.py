@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from simak.cli.alerts import alerts
+from simak.cli.audit import audit
 from simak.cli.classify import classify
 from simak.cli.common import CliState
 from simak.cli.db import db_app
@@ -68,6 +69,7 @@ app.command()(forget)
 app.command()(digest)
 app.command()(alerts)
 app.command()(purge)
+app.command()(audit)
 app.command()(worker)
 app.command()(run)
 app.command()(stats)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from classifier.uncertainty import unsure
 from simak.app import App
+from storage import audit
+from storage.audit import AuditEntry
 from storage.followups import STATUSES
 from storage.queue import QueueItem, queue_items
 from storage.sources import SourceHealth, source_health
 from storage.stats import Stats, collect_stats
 
-__all__ = ["FOLLOWUP_STATUSES", "QueueItem"]
+__all__ = ["FOLLOWUP_STATUSES", "AuditEntry", "QueueItem"]
 
 #: Every follow-up status, for filters and help texts.
 FOLLOWUP_STATUSES = STATUSES
@@ -57,3 +60,28 @@ def sources(app: App) -> list[SourceLine]:
     with app.db.read() as session:
         health = {h.name: h for h in source_health(session)}
     return [SourceLine(s.name, s.type, s.enabled, health.get(s.name)) for s in app.settings.sources]
+
+
+def audit_log(
+    app: App,
+    *,
+    since_days: float | None = None,
+    entity: str | None = None,
+    entity_id: str | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    limit: int | None = 50,
+) -> list[AuditEntry]:
+    """Who changed what (staff actions, idea board changes, merges, erasures, sign-ins
+    and sign-outs), newest first; ``since_days`` counts back from the app's clock."""
+    since = app.clock() - timedelta(days=since_days) if since_days is not None else None
+    with app.db.read() as session:
+        return audit.entries(
+            session,
+            since=since,
+            entity=entity,
+            entity_id=entity_id,
+            actor=actor,
+            action=action,
+            limit=limit,
+        )
