@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from storage.models import AuditLog, FollowUpEvent
 
 FOLLOWUP: Final = "followup"
+#: The actor of automatic changes (polls, grouping, workers): not an owner's decision.
+AUTOMATIC: Final = "simak"
 
 
 @dataclass(frozen=True, slots=True)

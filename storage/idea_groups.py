@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from common.errors import ConflictError, NotFound, UsageError
-from storage.audit import record
+from storage.audit import AUTOMATIC, record
 from storage.ids import chunked
 from storage.models import IDEA_STATUSES, Idea, IdeaGroup, MentionRow
 
@@ -68,6 +68,8 @@ def new_group(
     )
     session.add(row)
     session.flush()
+    record(session, actor=AUTOMATIC, action="new_idea_group", entity="idea_group",
+           entity_id=row.id, now=now, detail="started by automatic grouping")  # fmt: skip
     return row.id
 
 
@@ -86,13 +88,17 @@ def join(session: Session, idea_id: int, group_id: int, status: str) -> bool:
 
 
 def grow(session: Session, changes: dict[int, tuple[Vectors, int]], now: datetime) -> None:
-    """Store new centroid sums of the groups a run added to (id: (sum, ideas added))."""
+    """Store new centroid sums of the groups a run added to (id: (sum, ideas added)),
+    each change in the audit log (counts only)."""
     for group_id, (centroid, added) in sorted(changes.items()):
         session.execute(
             update(IdeaGroup)
             .where(IdeaGroup.id == group_id)
             .values(centroid=to_bytes(centroid), size=IdeaGroup.size + added, updated_at=now)
         )
+        detail = f"{added} new idea(s) grouped automatically"
+        record(session, actor=AUTOMATIC, action="group_ideas", entity="idea_group",
+               entity_id=group_id, now=now, detail=detail)  # fmt: skip
 
 
 def statuses(session: Session, group_ids: list[int]) -> dict[int, str]:

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from storage.audit import record
+from storage.audit import AUTOMATIC, record
 from storage.models import AuditLog, Idea, IdeaGroup, MentionRow
 
 
@@ -31,7 +31,9 @@ class RedoIdea:
 
 def automatic_ideas(session: Session, brand: str) -> list[RedoIdea]:
     """The ideas of ``brand``'s automatic groups (see the module docstring), by idea id."""
-    touched = select(AuditLog.entity_id).where(AuditLog.entity == "idea_group")
+    touched = select(AuditLog.entity_id).where(
+        AuditLog.entity == "idea_group", AuditLog.actor != AUTOMATIC
+    )
     merged_into = select(IdeaGroup.merged_into_id).where(IdeaGroup.merged_into_id.is_not(None))
     textless = select(Idea.group_id).where(Idea.mention_id.is_(None), Idea.group_id.is_not(None))
     groups = (

@@ -24,8 +24,14 @@ def test_the_audit_lists_who_changed_what_newest_first(project: Project) -> None
 
     one = project.json("audit", "--entity", "followup", "--id", str(fid))
     assert {r["entity_id"] for r in one} == {str(fid)} and len(one) == 2
-    ideas = project.json("audit", "--entity", "idea_group")
-    assert [r["detail"] for r in ideas] == ["Oat milk"]
+    ideas = project.json("audit", "--entity", "idea_group", "--id", str(group))
+    assert [(r["actor"], r["action"]) for r in ideas] == [
+        ("staff", "rename_idea_group"),
+        ("simak", "group_ideas"),  # the poll's automatic grouping is in the log too
+        ("simak", "new_idea_group"),
+    ]
+    assert ideas[0]["detail"] == "Oat milk"
+    assert ideas[1]["detail"] == "1 new idea(s) grouped automatically"
     assert project.json("audit", "--action", "approved", "--limit", "1")[0]["entity_id"] == str(fid)
     table = project.run("audit", "--limit", "3")
     assert table.exit_code == 0 and "Oat milk" in table.stdout and "approved" in table.stdout
