@@ -11,17 +11,23 @@ from collections.abc import Mapping
 from typing import Annotated
 
 from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
 from common.errors import CredentialMissing
 
 _REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 
 
+SECRET_REF_ERROR = "secret_ref"
+"""The pydantic error type of a literal secret: messages never echo the value given."""
+
+
 def _check_ref(value: str) -> str:
     if not _REF.match(value):
-        raise ValueError(
+        raise PydanticCustomError(
+            SECRET_REF_ERROR,
             "secrets must be written as an environment reference like ${MY_SECRET}, "
-            "never as the secret itself"
+            "never as the secret itself; export the variable and name it here",
         )
     return value
 

@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from common.credentials import SECRET_REF_ERROR
 from common.errors import ConfigError
 from common.redact import Redactor
 from responder.settings import ResponderSettings
@@ -317,7 +318,7 @@ def describe_validation_error(path: str, exc: ValidationError, prefix: tuple[Any
         hint = "unknown key; remove it or check its spelling"
     elif kind == "missing":
         hint = "required key is missing; add it"
-    elif _SECRET_KEY.search(str(err["loc"][-1] if err["loc"] else "")):
+    elif kind == SECRET_REF_ERROR or _SECRET_KEY.search(str(err["loc"][-1] if err["loc"] else "")):
         hint = f"{err['msg']}"  # never echo what was given for a secret-like key
     else:
         hint = f"{err['msg']}; got {_short_repr(err.get('input'))}"

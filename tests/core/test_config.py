@@ -88,6 +88,26 @@ sources:
         load_settings(path, {})
 
 
+def test_a_literal_secret_under_any_key_name_is_never_echoed(tmp_path: Path) -> None:
+    """consumer_key, client_id, username: ${ENV}-only keys whose names do not say
+    "secret" still keep what was typed out of the message."""
+    from listeners.reddit import RedditOptions
+    from simak.registry import validate_options
+
+    channel = "responder:\n  channels:\n    x_dm: {consumer_key: xvz1evFS4wEEPTGEFPHBog}\n"
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, MINIMAL + channel), {})
+    message = str(err.value)
+    assert "responder.channels.x_dm.consumer_key" in message and "${MY_SECRET}" in message
+    assert "xvz1evFS4wEEPTGEFPHBog" not in message and "\n" not in message
+    with pytest.raises(ConfigError) as err:
+        validate_options(
+            RedditOptions, {"client_id": "Xq7AbCdEfGhIjK"}, "c.yaml: sources[0].options"
+        )
+    assert "sources[0].options.client_id" in str(err.value)
+    assert "Xq7AbCdEfGhIjK" not in str(err.value)
+
+
 def test_unreadable_and_invalid_yaml(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="file not found"):
         load_settings(tmp_path / "nope.yaml", {})
