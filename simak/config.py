@@ -140,6 +140,11 @@ class StorageConfig(_Strict):
             raise ValueError(
                 "psycopg2 is not installed; write PostgreSQL URLs as postgresql://user@host/db"
             )
+        if not url.startswith(("sqlite://", "postgresql+psycopg://")):
+            raise ValueError(
+                "Simak keeps its data in SQLite or PostgreSQL: write sqlite:///simak.db or "
+                "postgresql://user@host/db (here or in SIMAK_DATABASE_URL)"
+            )
         return url
 
 

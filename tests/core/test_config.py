@@ -150,6 +150,21 @@ def test_plain_postgres_urls_mean_psycopg(tmp_path: Path) -> None:
         load_settings(path, {})
 
 
+def test_a_database_url_simak_cannot_use_is_a_config_error(tmp_path: Path) -> None:
+    """Exit 2 naming storage.url, not 4 ("the database could not be used") with a driver's
+    ImportError; a password in it stays hidden."""
+    for url in ("mysql://u:hunter2pw@h/db", "notaurl", "simak.db", "sqlite3:///x.db"):
+        path = write(tmp_path, MINIMAL + f"storage:\n  url: {url}\n")
+        with pytest.raises(ConfigError) as err:
+            load_settings(path, {})
+        assert "storage.url" in str(err.value) and "sqlite:///" in str(err.value)
+        assert "hunter2pw" not in str(err.value)
+    with pytest.raises(ConfigError, match="SIMAK_DATABASE_URL"):
+        load_settings(write(tmp_path, MINIMAL), {"SIMAK_DATABASE_URL": "mysql://h/db"})
+    memory = write(tmp_path, MINIMAL + "storage:\n  url: sqlite://\n")
+    assert load_settings(memory, {}).storage.url == "sqlite://"
+
+
 def test_durations_take_units_and_plain_seconds() -> None:
     from pydantic import ValidationError
 
