@@ -33,11 +33,11 @@ def correct_labels(
     unknown = sorted(set(labels) - set(LABELS))
     if unknown:
         raise UsageError(
-            f"unknown label(s) {', '.join(unknown)}; use {', '.join(LABELS)} or none for other"
+            f"unknown label(s) {', '.join(unknown)}; use {', '.join(LABELS)}, or other for none"
         )
     mention = session.get(MentionRow, mention_id)
     if mention is None:
-        raise NotFound(f"mention {mention_id} does not exist; see `simak queue --json`")
+        raise NotFound(f"mention {mention_id} does not exist; see `simak mentions` for mention ids")
     ordered = tuple(label for label in LABELS if label in labels)
     current = session.scalar(
         select(ClassificationRow).where(

@@ -250,7 +250,7 @@ def correct(
     who: str | None = ACTOR,
 ) -> None:
     """Correct a mention's labels; the queue follows, and `simak train` learns from it."""
-    wanted = tuple(x.strip() for x in labels.split(",") if x.strip() and x.strip() != "other")
+    wanted = correcting.parse_labels(labels)
     result = correcting.correct(state(ctx).app(), mention_id, wanted, actor(who))
     stdout().print(
         plain(

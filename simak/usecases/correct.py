@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from common.records import Classification
+from common.errors import UsageError
+from common.records import LABELS, Classification
 from simak.app import App
 from simak.usecases.ideas import drop_from_board, group_pending
 from simak.usecases.route import BatchRouter
@@ -19,6 +20,24 @@ class Corrected:
     mention_id: int
     result: Classification
     outcome: str
+
+
+def parse_labels(text: str) -> tuple[str, ...]:
+    """``--labels`` as typed: comma-separated labels, or ``other`` alone for none.
+
+    Empty (an unset shell variable) and ``other`` beside a label are refused: either
+    would silently replace the labels with something nobody meant."""
+    names = [x.strip().lower() for x in text.split(",")]
+    if not any(names):
+        raise UsageError(
+            f"--labels is empty; give {', '.join(LABELS)} (comma-separated) or other for none"
+        )
+    if "other" in names and any(x not in ("other", "") for x in names):
+        raise UsageError(
+            f"--labels {text}: 'other' means no label, so it cannot go with another one; "
+            "give either other or the labels"
+        )
+    return tuple(dict.fromkeys(x for x in names if x and x != "other"))
 
 
 def correct(app: App, mention_id: int, labels: tuple[str, ...], actor: str) -> Corrected:

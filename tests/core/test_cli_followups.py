@@ -118,6 +118,25 @@ def test_unknown_ids_and_labels_are_usage_errors(project: Project) -> None:
     assert project.run("people", "show", "9999").exit_code == 2
 
 
+def test_correct_refuses_empty_or_contradictory_labels(project: Project) -> None:
+    """An empty --labels (an unset variable) or 'other' beside a label used to wipe or
+    half-apply the labels silently; an unknown mention points at `simak mentions`."""
+    assert project.run("poll").exit_code == 0
+    row = first(project, "praise")
+    mid = str(row["mention_id"])
+    for typed in ("", " , ", "other,complaint"):
+        refused = project.run("correct", mid, "--labels", typed)
+        assert refused.exit_code == 2, (typed, refused.output)
+        assert len(refused.stderr.strip().splitlines()) == 1 and "other" in refused.stderr
+    with project.db().session() as s:
+        assert corrections(s) == []
+    assert project.run("correct", mid, "--labels", "Complaint, praise").exit_code == 0
+    with project.db().session() as s:
+        assert corrections(s)[0].labels == ("praise", "complaint")
+    missing = project.run("correct", "9999", "--labels", "idea")
+    assert missing.exit_code == 2 and "simak mentions" in missing.stderr
+
+
 def test_people_show_merge_and_unmerge(project: Project) -> None:
     assert project.run("poll").exit_code == 0
     queue = project.json("queue", "--all")
