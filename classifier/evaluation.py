@@ -132,17 +132,34 @@ def format_report(report: EvalReport) -> str:
 
 
 def load_labelled_jsonl(path: Path) -> list[LabelledText]:
-    """Lines of ``{"text": ..., "labels": [...], "lang"?: ...}`` (unknown labels rejected)."""
+    """Lines of ``{"text": ..., "labels": [...], "lang"?: ...}`` (``[]`` or ``["other"]``:
+    no label). A line that is not such an object raises ValueError naming ``path:line``."""
     out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        labels = tuple(lab for lab in LABELS if lab in row.get("labels", []))
-        if set(row.get("labels", [])) - set(LABELS) - {"other"}:
-            raise ValueError(f"{path}:{n}: unknown label in {row['labels']}")
-        out.append(LabelledText(row["text"], labels, row.get("lang")))
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if line.strip():
+                out.append(_labelled_line(line, f"{path}:{n}"))
     return out
+
+
+def _labelled_line(line: str, where: str) -> LabelledText:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{where}: not valid JSON ({exc.msg}); fix or remove that line") from None
+    shape = 'write {"text": "...", "labels": ["complaint"]} (labels [] for other)'
+    if not isinstance(row, dict):
+        raise ValueError(f"{where}: not a JSON object; {shape}")
+    text, given, lang = row.get("text"), row.get("labels"), row.get("lang")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"{where}: no text; {shape}")
+    if not isinstance(given, list) or not all(isinstance(x, str) for x in given):
+        raise ValueError(f"{where}: labels must be a list of label names; {shape}")
+    if set(given) - set(LABELS) - {"other"}:
+        raise ValueError(f"{where}: unknown label in {given}; use {', '.join(LABELS)} or other")
+    if lang is not None and not isinstance(lang, str):
+        raise ValueError(f"{where}: lang must be a language code such as en or id")
+    return LabelledText(text, tuple(lab for lab in LABELS if lab in given), lang)
 
 
 def _semeval_dev(root: Path) -> list[MaskedExample]:

@@ -18,12 +18,22 @@ def load_examples(input_path: Path | None, dev_splits: Path | None) -> list[Labe
         raise ConfigError("give exactly one of --input LABELLED.jsonl or --dev-splits DIR")
     try:
         if input_path is not None:
-            return load_labelled_jsonl(input_path)
-        return load_dev_examples(dev_splits or Path("."))
+            examples = load_labelled_jsonl(input_path)
+        else:
+            examples = load_dev_examples(dev_splits or Path("."))
     except FileNotFoundError as exc:
         raise ConfigError(f"{exc.filename}: not found; check the path") from None
+    except IsADirectoryError as exc:
+        raise ConfigError(f"{exc.filename}: is a folder; give a JSONL file") from None
+    except UnicodeDecodeError:
+        raise ConfigError(
+            f"{input_path or dev_splits}: not UTF-8 text; give a JSONL file"
+        ) from None
     except (ValueError, KeyError, json.JSONDecodeError) as exc:
         raise ConfigError(f"cannot read labelled data: {exc}") from None
+    if not examples:
+        raise ConfigError(f"{input_path or dev_splits}: no labelled lines; nothing to evaluate")
+    return examples
 
 
 def run_evaluation(app: App, examples: list[LabelledText]) -> EvalReport:

@@ -57,6 +57,9 @@ def test_load_labelled_jsonl(tmp_path: Path) -> None:
     path.write_text('{"text": "a", "labels": ["rant"]}\n', encoding="utf-8")
     with pytest.raises(ValueError, match="unknown label"):
         load_labelled_jsonl(path)
+    path.write_text('{"text": "a", "labels": ["other"]}\n[]\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"x.jsonl:2: not a JSON object"):
+        load_labelled_jsonl(path)
 
 
 def test_split_is_stratified_and_disjoint() -> None:

@@ -177,6 +177,30 @@ def test_eval_and_train_refuse_bad_paths(project: Project, tmp_path: Path) -> No
     assert train.exit_code == 2 and "simak_annotated" in train.stderr
 
 
+def test_eval_names_the_bad_line_and_refuses_nothing_to_evaluate(
+    project: Project, tmp_path: Path
+) -> None:
+    """Was: 'line 1 column 2' for line 2, "'text'" (a KeyError), exit 3 for a JSON array
+    line or a folder, and a table of zeros with exit 0 for an empty file."""
+    good = '{"text": "kopinya enak", "labels": ["praise"]}\n'
+    cases = {
+        good + "{bad\n": "bad.jsonl:2: not valid JSON",
+        '{"labels": ["idea"]}\n': "bad.jsonl:1: no text",
+        "[1, 2]\n": "bad.jsonl:1: not a JSON object",
+        '{"text": "x", "labels": "praise"}\n': "labels must be a list",
+        '{"text": "x"}\n': "labels must be a list",
+        "\n\n": "no labelled lines",
+    }
+    data = tmp_path / "bad.jsonl"
+    for text, expected in cases.items():
+        data.write_text(text, encoding="utf-8")
+        result = project.run("eval", "--input", str(data))
+        assert result.exit_code == 2 and expected in result.stderr, (text, result.stderr)
+        assert len(result.stderr.strip().splitlines()) == 1
+    folder = project.run("eval", "--input", str(tmp_path))
+    assert folder.exit_code == 2 and "is a folder" in folder.stderr
+
+
 def test_bozo_feed_keeps_entries_and_health_records_the_problem(project: Project) -> None:
     broken = (
         (project.root / "feed.xml")
