@@ -39,7 +39,7 @@ from classifier.training.bundle import (
     build_bundle,
 )
 from classifier.training.finalize import finalize_model
-from common.errors import ClassifierError
+from common.errors import ClassifierError, ConfigError
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +181,7 @@ def train_model(
         with np.load(bundle_path) as npz:
             bundle = {k: npz[k] for k in npz.files}
     if teacher is not None:
-        weights, info = _distil(bundle, teacher, layers, epochs, say)
+        weights, info = _distil(bundle, teacher, layers, epochs, say, device)
     else:
         weights, info = fit(bundle, cfg, log=say)
     info.pop("dev_logits", None)
@@ -206,17 +206,28 @@ def train_model(
     )
 
 
+def check_device(device: str) -> None:
+    """Refuse a ``device`` torch cannot train on here, before any data is read."""
+    import torch
+
+    if device not in ("auto", "cpu", "cuda"):
+        raise ConfigError(f"--device {device}: unknown; use auto, cpu or cuda")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("--device cuda: PyTorch sees no CUDA GPU here; use auto or cpu")
+
+
 def _distil(
     bundle: dict[str, Any],
     teacher: Path,
     layers: int,
     epochs: tuple[int, int] | None,
     say: Callable[[str], None],
+    device: str = "auto",
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     from classifier.embedded.model_files import load_weights
     from classifier.training.distill import DistilConfig, distil
 
-    recipe = DistilConfig(layers=layers)
+    recipe = DistilConfig(layers=layers, device=device)
     if epochs is not None:
         recipe = replace(recipe, mix_epochs=epochs[0], final_epochs=epochs[1])
     weights, info = distil(bundle, load_weights(teacher), recipe, log=say)

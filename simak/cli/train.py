@@ -16,10 +16,11 @@ from simak.usecases.train import train as run_training
 @handle_errors
 def train(
     ctx: typer.Context,
-    datasets: Path = typer.Option(
-        Path("../shared/datasets"),
+    datasets: Path | None = typer.Option(
+        None,
         "--datasets",
-        help="Folder of the labelled datasets (with simak_annotated/).",
+        help="Folder of the labelled datasets (with simak_annotated/; default: "
+        "shared/datasets beside the Simak checkout).",
     ),
     output: Path | None = typer.Option(
         None,

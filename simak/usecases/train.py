@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,13 +16,16 @@ from simak.app import App
 from storage.corrections import corrections
 
 TEACHER = "e5s-ft-2026.12.04"  # the shipped 12-layer model
+DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
+"""The labelled datasets beside the checkout (not installed with Simak)."""
+_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
 @dataclass(frozen=True, slots=True)
 class TrainRequest:
     """What to train, from what, into where."""
 
-    datasets: Path
+    datasets: Path | None  # None: DATASETS
     output: Path | None
     version: str | None
     use_corrections: bool
@@ -68,29 +73,53 @@ def _teacher_dir(teacher: str) -> Path:
     return folder
 
 
+def _writable_output(output: Path, name: str) -> Path:
+    """``output``, checked before hours of training: ``name`` is a plain folder name not
+    taken yet there (never overwrite a model, maybe the one in use), and it is writable."""
+    if not _VERSION.fullmatch(name):
+        raise ConfigError(
+            f"--version {name!r}: use letters, digits, '.', '_' and '-' only (a folder name)"
+        )
+    if (output / name).exists():
+        raise ConfigError(f"--version {name}: {output / name} exists already; choose another name")
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=output):
+            pass
+    except OSError as exc:
+        raise ConfigError(
+            f"--output {output}: cannot write there ({exc.strerror}); choose another folder"
+        ) from None
+    return output
+
+
 def train(app: App, request: TrainRequest, progress: Callable[[str], None]) -> Trained:
     """Train (distil below 12 layers); needs the `train` extra (PyTorch)."""
-    if not (request.datasets / "simak_annotated").is_dir():
+    datasets = request.datasets or DATASETS
+    if not (datasets / "simak_annotated" / "train.jsonl").is_file():
         raise ConfigError(
-            f"--datasets {request.datasets}: no simak_annotated/ folder there; "
-            "point it at the labelled datasets"
+            f"--datasets {datasets}: no simak_annotated/train.jsonl there; the labelled "
+            "datasets are not installed with Simak: pass --datasets DIR of their copy"
         )
     teacher_dir = _teacher_dir(request.teacher) if request.layers < 12 else None
     try:
-        from classifier.training.train import train_model  # torch is imported only here
+        from classifier.training.train import check_device, train_model  # torch only here
+
+        check_device(request.device)
     except ImportError as exc:
         raise ClassifierError(
             f"training needs PyTorch ({exc.name} is missing); install it "
             "with: pip install -e '.[train]'"
         ) from None
-    extra = _staff_examples(app) if request.use_corrections else []
-    progress(f"training with {len(extra)} staff corrections; this takes a while on a CPU")
     prefix = "e5s-ft" if request.layers >= 12 else f"e5s-d{request.layers}"
     name = request.version or datetime.now(UTC).strftime(f"{prefix}-%Y%m%d-%H%M")
+    output = _writable_output(request.output or models_dir(app), name)
+    extra = _staff_examples(app) if request.use_corrections else []
+    progress(f"training with {len(extra)} staff corrections; this takes a while on a CPU")
     report = train_model(
-        request.output or models_dir(app),
+        output,
         extra,
-        datasets_dir=request.datasets,
+        datasets_dir=datasets,
         version=name,
         cache_dir=app.cache_dir,
         device=request.device,

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.core.conftest import Project
 
 
@@ -241,8 +243,57 @@ classifier:"""
 
 def test_train_refuses_an_unknown_teacher(project: Project, tmp_path: Path) -> None:
     (tmp_path / "simak_annotated").mkdir()
+    (tmp_path / "simak_annotated" / "train.jsonl").write_text("", encoding="utf-8")
     result = project.run("train", "--datasets", str(tmp_path), "--teacher", "no-such-model")
     assert result.exit_code == 2 and "--teacher no-such-model" in result.stderr
+
+
+def test_train_checks_device_version_and_output_before_training(
+    project: Project, tmp_path: Path
+) -> None:
+    """Mistakes that used to surface only after the datasets were encoded (minutes to
+    hours) or silently overwrote a model folder are refused first, exit 2, one line."""
+    pytest.importorskip("torch")
+    datasets = tmp_path / "datasets"
+    (datasets / "simak_annotated").mkdir(parents=True)
+    empty = project.run("train", "--datasets", str(datasets))  # was exit 3, FileNotFoundError
+    assert empty.exit_code == 2 and "simak_annotated/train.jsonl" in empty.stderr
+    (datasets / "simak_annotated" / "train.jsonl").write_text("", encoding="utf-8")
+    models = tmp_path / "models"
+    (models / "mine").mkdir(parents=True)
+    readonly = tmp_path / "file-not-folder"
+    readonly.write_text("x", encoding="utf-8")
+    base = ("train", "--datasets", str(datasets), "--output", str(models))
+    cases = [
+        (("--device", "tpu"), "--device tpu: unknown"),
+        (("--version", "mine"), "exists already"),
+        (("--version", "../elsewhere"), "a folder name"),
+        (("--version", "ok", "--output", str(readonly / "sub")), "cannot write there"),
+    ]
+    for extra, expected in cases:
+        result = project.run(*base, *extra)
+        assert result.exit_code == 2 and expected in result.stderr, (extra, result.output)
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert not (models / "ok").exists() and not (tmp_path / "elsewhere").exists()
+
+
+def test_train_distils_on_the_device_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--device used to reach full fine-tuning only: the default (distilled) path ran
+    on whatever torch found."""
+    import classifier.embedded.model_files as model_files
+    import classifier.training.distill as distill
+    from classifier.training.train import _distil
+
+    seen: list[Any] = []
+    monkeypatch.setattr(model_files, "load_weights", lambda _folder: {})
+
+    def fake_distil(_bundle: Any, _teacher: Any, cfg: Any, log: Any) -> tuple[Any, Any]:
+        seen.append(cfg)
+        return {}, {}
+
+    monkeypatch.setattr(distill, "distil", fake_distil)
+    _distil({}, Path("teacher"), 6, None, print, "cpu")
+    assert seen[0].device == "cpu" and seen[0].layers == 6
 
 
 def test_result_lines_are_not_wrapped_for_pipes_and_cron_mail(project: Project) -> None:
