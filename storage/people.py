@@ -245,7 +245,7 @@ def open_suggestions(session: Session, limit: int = 200) -> list[Suggestion]:
 def _live_person(session: Session, person_id: int) -> Person:
     person = session.get(Person, person_id)
     if person is None:
-        raise NotFound(f"person {person_id} does not exist; see `simak people list`")
+        raise NotFound(f"person {person_id} does not exist; see `simak queue --json` for ids")
     if person.merged_into_id is not None:
         raise ConflictError(
             f"person {person_id} was merged into {person.merged_into_id}; "

@@ -116,6 +116,8 @@ def test_unknown_ids_and_labels_are_usage_errors(project: Project) -> None:
     missing = project.run("followup", "approve", "9999")
     assert missing.exit_code == 2 and "does not exist" in missing.stderr
     assert project.run("people", "show", "9999").exit_code == 2
+    merge = project.run("people", "merge", str(row["person_id"]), "9999")
+    assert merge.exit_code == 2 and "simak queue --json" in merge.stderr  # no `people list`
 
 
 def test_correct_refuses_empty_or_contradictory_labels(project: Project) -> None:
