@@ -511,6 +511,8 @@ class SourceState(Base):
     reads_last_run: Mapped[int] = mapped_column(Integer, default=0)
     warnings_last_run: Mapped[int] = mapped_column(Integer, default=0)
     last_warning: Mapped[str | None] = mapped_column(Text)  # e.g. a bozo feed or bad line
+    # Set when the last run was rate limited: no poll calls the platform before it.
+    retry_at: Mapped[datetime | None]
 
 
 class Lease(Base):

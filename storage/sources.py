@@ -26,6 +26,8 @@ class SourceHealth:
     reads_last_run: int
     warnings_last_run: int
     last_warning: str | None
+    status: str  # "ok", "failing", or "rate_limited" (the last run was; see retry_at)
+    retry_at: datetime | None  # rate limited: no poll calls the platform before this
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +40,8 @@ class RunOutcome:
     warnings: int
     error: str | None  # one line; None when the run succeeded
     last_warning: str | None = None
+    rate_limited: bool = False  # the platform said "slow down": neither success nor failure
+    retry_at: datetime | None = None  # when it may be called again (rate limited only)
 
 
 def _state(session: Session, name: str, platform: str) -> SourceState:
@@ -71,7 +75,12 @@ def set_cursor(session: Session, name: str, platform: str, cursor: str | None) -
 def record_run(
     session: Session, name: str, platform: str, outcome: RunOutcome, now: datetime
 ) -> None:
-    """Update health after a run: last success or error, failure streak, counts."""
+    """Update health after a run: last success or error, failure streak, counts.
+
+    A rate-limited run is neither: last success and the failure streak stay, and
+    ``retry_at`` (``now`` when the platform did not say) marks the source as rate limited
+    until its next run that is not.
+    """
     state = _state(session, name, platform)
     state.last_run_at = now
     state.fetched_last_run = outcome.fetched
@@ -80,6 +89,9 @@ def record_run(
     state.warnings_last_run = outcome.warnings
     if outcome.last_warning is not None:
         state.last_warning = outcome.last_warning
+    state.retry_at = (outcome.retry_at or now) if outcome.rate_limited else None
+    if outcome.rate_limited:
+        return
     if outcome.error is None:
         state.last_success_at = now
         state.consecutive_failures = 0
@@ -87,6 +99,26 @@ def record_run(
         state.last_error = outcome.error
         state.last_error_at = now
         state.consecutive_failures = (state.consecutive_failures or 0) + 1
+
+
+def retry_at(session: Session, name: str) -> datetime | None:
+    """When rate-limited source ``name`` may be called again (None when it was not)."""
+    state = session.get(SourceState, name)
+    return None if state is None else state.retry_at
+
+
+def waiting(session: Session, now: datetime) -> dict[str, datetime]:
+    """Sources that must not be called before their ``retry_at``, which is after ``now``."""
+    rows = session.execute(
+        select(SourceState.name, SourceState.retry_at).where(SourceState.retry_at > now)
+    )
+    return {name: at for name, at in rows if at is not None}
+
+
+def _status(state: SourceState) -> str:
+    if state.retry_at is not None:
+        return "rate_limited"
+    return "failing" if state.consecutive_failures else "ok"
 
 
 def source_health(session: Session) -> list[SourceHealth]:
@@ -105,6 +137,8 @@ def source_health(session: Session) -> list[SourceHealth]:
             reads_last_run=s.reads_last_run,
             warnings_last_run=s.warnings_last_run,
             last_warning=s.last_warning,
+            status=_status(s),
+            retry_at=s.retry_at,
         )
         for s in rows
     ]

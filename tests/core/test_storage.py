@@ -20,7 +20,15 @@ from storage.models import ClassificationRow, Handle, MentionRow, Person
 from storage.outbox import Outcome
 from storage.people import merge, open_suggestions, unmerge
 from storage.queue import get_item, queue_items
-from storage.sources import RunOutcome, get_cursor, record_run, set_cursor, source_health
+from storage.sources import (
+    RunOutcome,
+    get_cursor,
+    record_run,
+    retry_at,
+    set_cursor,
+    source_health,
+    waiting,
+)
 from storage.stats import collect_stats
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
@@ -202,6 +210,26 @@ def test_cursor_and_health(db: Database) -> None:
         (health,) = source_health(s)
     assert health.consecutive_failures == 2 and health.last_error == "timeout after 20 s"
     assert health.last_success_at == NOW
+
+
+def test_a_rate_limited_run_is_neither_success_nor_failure(db: Database) -> None:
+    later, until = NOW + timedelta(hours=1), NOW + timedelta(hours=2)
+    limited = RunOutcome(0, 0, 0, 1, None, rate_limited=True, retry_at=until)
+    with db.session() as s:
+        record_run(s, "demo", "x", RunOutcome(0, 0, 0, 0, "HTTP 503"), NOW)
+        record_run(s, "demo", "x", limited, later)
+    with db.session() as s:
+        (health,) = source_health(s)
+        assert retry_at(s, "demo") == until
+        assert waiting(s, later) == {"demo": until} and waiting(s, until) == {}
+    assert (health.status, health.retry_at, health.last_run_at) == ("rate_limited", until, later)
+    assert health.last_success_at is None and health.consecutive_failures == 1
+    with db.session() as s:
+        record_run(s, "demo", "x", RunOutcome(3, 3, 1, 0, None), until)
+    with db.session() as s:
+        (health,) = source_health(s)
+    assert (health.status, health.retry_at, health.last_success_at) == ("ok", None, until)
+    assert health.consecutive_failures == 0
 
 
 def test_one_current_classification_is_a_constraint(db: Database) -> None:
