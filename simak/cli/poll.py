@@ -21,11 +21,13 @@ from simak.usecases.poll import poll as run_poll
 def _status(r: SourceReport) -> Text:
     if r.busy:
         return Text("skipped: another run is polling it", style="yellow")
+    if r.waiting:
+        return Text(f"skipped: {r.wait_line}", style="yellow")
     if r.error:
         return Text.assemble(("failed", "red"), f": {one_line(r.error, 120)}")
     text = Text("ok", style="green")
     if r.deferred:
-        text = Text("deferred (rate limited)", style="yellow")
+        text = Text(f"deferred: {r.wait_line}", style="yellow")
     elif r.not_modified:
         text.append(" (not modified)")
     if r.warnings:
@@ -54,8 +56,8 @@ def _exit_code(report: PollReport) -> int:
         return EXIT_INTERNAL
     if report.failed:
         return EXIT_PARTIAL
-    if report.sources and len(report.busy) == len(report.sources):
-        return EXIT_BUSY
+    if report.busy and len(report.busy) + len(report.waiting) == len(report.sources):
+        return EXIT_BUSY  # a source only waiting for its rate limit is no failure: 0
     return EXIT_OK
 
 
@@ -87,8 +89,10 @@ def poll(
     """Fetch new mentions from every source, classify them and queue follow-ups.
 
     Safe to re-run and to overlap (cron): each source is polled by one run at a time and
-    nothing is stored or queued twice. Exit codes: 0 ok, 1 a source failed (the others
-    were processed), 3 internal error in a source, 75 every source was busy. With
+    nothing is stored or queued twice. A source the platform rate-limited is not called
+    again before the time it gave (shown; not a failure). Exit codes: 0 ok, 1 a source
+    failed (the others were processed), 3 internal error in a source, 75 every source was
+    busy (or waiting for its rate limit, at least one busy). With
     --enqueue (`workers.engine: procrastinate`) the workers poll instead, each poll job
     followed by a classification job; a source whose job already waits is not queued twice.
     """
@@ -112,6 +116,8 @@ def poll(
                 stderr().print(Text.assemble(("failed: ", "red"), one_line(f"{r.name}: {r.error}")))
             if r.busy:
                 warn(f"{r.name}: skipped, another run is polling it (use --wait SECONDS to wait)")
+            if r.waiting:
+                stderr().print(Text(one_line(f"{r.name}: {r.wait_line}"), style="yellow"))
 
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
@@ -127,7 +133,7 @@ def poll(
     if as_json:
         print_json(
             {
-                "sources": [asdict(r) | {"ok": r.ok} for r in report.sources],
+                "sources": [asdict(r) | {"ok": r.ok, "status": r.status} for r in report.sources],
                 "processed": asdict(report.processed),
             },
             app.redact,

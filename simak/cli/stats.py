@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 
 import typer
 from rich.table import Table
@@ -11,6 +12,7 @@ from rich.text import Text
 from simak.cli.common import ago, handle_errors, print_json, state, stdout
 from simak.cli.render import one_line
 from simak.usecases import reports
+from simak.usecases.poll import wait_line
 from simak.usecases.reports import SourceLine
 
 
@@ -41,10 +43,12 @@ def stats(
     stdout().print(table)
 
 
-def _problem(line: SourceLine) -> Text:
+def _problem(line: SourceLine, now: datetime) -> Text:
     h = line.health
     if h is None:
         return Text("")
+    if h.status == "rate_limited":
+        return Text(wait_line(h.retry_at, now), style="yellow")
     if h.consecutive_failures:
         return Text(one_line(h.last_error, 200), style="red")
     if h.warnings_last_run:
@@ -60,7 +64,8 @@ def sources(
     ctx: typer.Context,
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Each source's health: last success, last error, failure streak, items last run."""
+    """Each source's health: last success, last error, failure streak, items last run, and
+    a rate limit the platform set (status rate_limited, retry_at: not called before)."""
     app = state(ctx).app()
     lines = reports.sources(app)
     if as_json:
@@ -92,6 +97,6 @@ def sources(
             str(h.stored_last_run),
             str(h.reads_last_run),
             failures,
-            _problem(line),
+            _problem(line, now),
         )
     stdout().print(table)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from common.errors import ConfigError, RateLimited, SourceError, StorageError
 from listeners.base import Listener
@@ -16,10 +16,13 @@ from simak.usecases.ideas import group_pending
 from simak.wiring import build_router
 from storage import leases
 from storage.mentions import save_mentions
-from storage.sources import RunOutcome, get_cursor, record_run, set_cursor
+from storage.sources import RunOutcome, get_cursor, record_run, retry_at, set_cursor
 
 #: How long a source's poll lease lasts; it is renewed with every stored page.
 POLL_LEASE = timedelta(minutes=10)
+#: The longest a platform's "retry after" keeps a source from being polled (a bad header
+#: or clock must not silence a source for longer).
+MAX_RATE_LIMIT_WAIT = timedelta(hours=24)
 _WAIT_STEP_S = 0.5
 
 
@@ -37,11 +40,23 @@ class SourceReport:
     error: str | None = None
     deferred: str | None = None  # rate limited: resumes from its cursor on the next run
     busy: bool = False  # another run was polling it; not polled by this one
+    retry_at: datetime | None = None  # rate limited (now or before): not called before this
+    waiting: bool = False  # rate limited before and retry_at not reached: not called
+    wait_line: str | None = None  # waiting or rate limited: one line saying until when
 
     @property
     def ok(self) -> bool:
-        """True when the source ran (or was skipped as busy) without a failure."""
+        """True when the source ran (or was skipped as busy or waiting) without a failure."""
         return self.error is None
+
+    @property
+    def status(self) -> str:
+        """``ok``, ``failed``, ``rate_limited`` (this run), ``waiting`` or ``busy``."""
+        if self.busy or self.waiting:
+            return "busy" if self.busy else "waiting"
+        if self.error is not None:
+            return "failed"
+        return "rate_limited" if self.deferred is not None else "ok"
 
 
 @dataclass(slots=True)
@@ -60,6 +75,11 @@ class PollReport:
     def busy(self) -> list[SourceReport]:
         """Sources another run was polling."""
         return [r for r in self.sources if r.busy]
+
+    @property
+    def waiting(self) -> list[SourceReport]:
+        """Sources not called because the platform's rate limit has not passed yet."""
+        return [r for r in self.sources if r.waiting]
 
     @property
     def internal_errors(self) -> list[SourceReport]:
@@ -108,13 +128,21 @@ def poll(
 
 
 def poll_source(app: App, listener: Listener, wait_s: float = 0.0) -> SourceReport:
-    """Poll one source to the end (or its first failure) if no other run is polling it."""
+    """Poll one source to the end (or its first failure) if no other run is polling it
+    and the platform's rate limit from an earlier run has passed."""
     report = SourceReport(name=listener.name, platform=listener.platform)
     lease = f"poll:{listener.name}"
     if not _acquire(app, lease, wait_s):
         report.busy = True
         return report
     try:
+        with app.db.read() as session:
+            until = retry_at(session, listener.name)
+        now = app.clock()
+        if until is not None and until > now:
+            report.waiting, report.retry_at = True, until
+            report.wait_line = wait_line(until, now)
+            return report
         _run(app, listener, report, lease)
     finally:
         with app.db.session() as session:
@@ -155,6 +183,7 @@ def _run(app: App, listener: Listener, report: SourceReport, lease: str) -> None
     except RateLimited as exc:
         report.deferred = app.redact(one_line(exc))
         report.warnings.append(f"rate limited, deferred to the next run: {report.deferred}")
+        _defer(app, report, exc.retry_at)
     except _LeaseLost:
         report.error = "another run took this source over (this run was too slow); it goes on"
     except (StorageError, ConfigError):
@@ -164,6 +193,24 @@ def _run(app: App, listener: Listener, report: SourceReport, lease: str) -> None
     except Exception as exc:
         report.error = app.redact(f"internal error: {type(exc).__name__}: {one_line(exc)}")
     _record(app, report)
+
+
+def _defer(app: App, report: SourceReport, until: datetime | None) -> None:
+    """Keep a rate-limited source from being called before ``until`` (at most a day)."""
+    now = app.clock()
+    if until is not None:
+        report.retry_at = min(until, now + MAX_RATE_LIMIT_WAIT)
+    report.wait_line = wait_line(report.retry_at, now)
+
+
+def wait_line(until: datetime | None, now: datetime) -> str:
+    """'rate limited by the platform, next try after 08:32 UTC' (the date when not today)."""
+    if until is None or until <= now:
+        return "rate limited by the platform, tried again by the next poll"
+    at = until.astimezone(UTC)
+    at = at.replace(second=0, microsecond=0) + timedelta(minutes=bool(at.second or at.microsecond))
+    when = f"{at:%H:%M}" if at.date() == now.astimezone(UTC).date() else f"{at:%Y-%m-%d %H:%M}"
+    return f"rate limited by the platform, next try after {when} UTC"
 
 
 def one_line(exc: BaseException) -> str:
@@ -180,6 +227,8 @@ def _record(app: App, report: SourceReport) -> None:
         warnings=len(report.warnings),
         error=report.error,
         last_warning=report.warnings[-1] if report.warnings else None,
+        rate_limited=report.deferred is not None,
+        retry_at=report.retry_at,
     )
     with app.db.session() as session:
         record_run(session, report.name, report.platform, outcome, app.clock())

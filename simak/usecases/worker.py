@@ -25,7 +25,7 @@ from simak.usecases.ideas import group_pending
 from simak.usecases.poll import build_listeners, one_line, poll_source
 from simak.usecases.send import send_due
 from simak.wiring import build_router
-from storage.sources import last_runs
+from storage.sources import last_runs, waiting
 
 
 class Log(Protocol):
@@ -109,13 +109,15 @@ def run_cycle(app: App, stop: Stop, log: Log) -> CycleReport:
 
 
 def due_sources(app: App, now: datetime) -> list[str]:
-    """Sources whose interval has passed since their last run (or that never ran)."""
+    """Sources whose interval has passed since their last run (or that never ran), except
+    those the platform rate-limited until after ``now``."""
     with app.db.read() as session:
         last = last_runs(session)
+        limited = waiting(session, now)
     default = app.settings.workers.poll_every_s
     out = []
     for source in app.settings.sources:
-        if not source.enabled:
+        if not source.enabled or source.name in limited:
             continue
         every = timedelta(seconds=source.poll_every_s or default)
         ran = last.get(source.name)
@@ -132,7 +134,7 @@ def _poll_due(app: App, report: CycleReport, stop: Stop) -> None:
         if listener.name not in due:
             continue
         result = poll_source(app, listener)  # busy (another worker has it): skipped
-        if result.busy:
+        if result.busy or result.waiting:
             continue
         report.polled += 1
         report.stored += result.stored
