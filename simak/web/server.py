@@ -162,6 +162,7 @@ def build(app: App, secret: str, *, secure_cookies: bool = False) -> Starlette:
         Route("/ideas/merge", c.guard("owner", pages.ideas_merge), methods=["POST"]),
         Route("/ideas/undo/{mid:int}", c.guard("owner", pages.ideas_undo), methods=["POST"]),
         Route("/dashboard", c.guard("staff", pages.dashboard)),
+        Route("/audit", c.guard("owner", pages.audit)),
         Route("/admin/users", c.guard("admin", pages.users)),
         Route("/admin/users", c.guard("admin", pages.users_add), methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),

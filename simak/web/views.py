@@ -30,6 +30,7 @@ PAGE_SIZE = 50
 STALE = "changed since you opened it"
 #: Form fields a person types (shown back when a POST finds its session gone).
 TYPED = ("subject", "draft", "text", "reason")
+AUDIT_PAGE = 200  # entries on the audit page (the newest; filters narrow it)
 SIGNED_OUT = (
     "you are signed out (12 hours passed, or you signed out), so nothing was done or saved; "
     "sign in to go back to the page"
@@ -342,6 +343,20 @@ class Pages:
             ),
         )
 
+    async def audit(self, request: Request) -> Response:
+        """Who changed what (``simak audit``): newest first, filtered by the form's fields."""
+        q = request.query_params
+        wanted = {k: (q.get(k) or "").strip() or None for k in ("entity", "id", "actor")}
+        since = _days(q.get("since"))
+        rows = await call(
+            reports.audit_log, self.app, since_days=since, entity=wanted["entity"],
+            entity_id=wanted["id"], actor=wanted["actor"], limit=AUDIT_PAGE,
+        )  # fmt: skip
+        if q.get("format") == "json":
+            return JSONResponse([_json(asdict(r)) for r in rows])
+        filters = {**wanted, "since": q.get("since") or ""}
+        return self.c.render(request, "audit.html", rows=rows, filters=filters, page=AUDIT_PAGE)
+
     async def users(self, request: Request) -> Response:
         rows = await call(user_uc.users, self.app)
         return self.c.render(request, "users.html", users=rows, msg=request.query_params.get("msg"))
@@ -357,6 +372,19 @@ class Pages:
             self._actor(request),
         )
         return _back("/admin/users", f"user {form.get('name')} added")
+
+
+def _days(value: str | None) -> float | None:
+    """The audit page's "last N days" (empty: all): a usage error when not a number >= 0."""
+    if value in (None, ""):
+        return None
+    try:
+        days = float(value)
+    except ValueError:
+        days = float("nan")
+    if not 0 <= days <= 36600:  # also refuses nan and inf
+        raise UsageError(f"the last {value!r} days? give a number of days, e.g. 7")
+    return days
 
 
 def _hours(value: str | None) -> float:

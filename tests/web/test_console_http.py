@@ -7,7 +7,7 @@ import re
 
 import httpx
 
-from simak.usecases import followups, reports
+from simak.usecases import followups, idea_board, reports
 from tests.web.conftest import PASSWORD, Console
 
 
@@ -162,6 +162,31 @@ def test_owner_pages_tell_staff_who_may_see_them(console: Console) -> None:
     page = staff.get("/ideas")
     assert page.status_code == 403 and "owners and admins only" in page.text
     assert "admins only" in staff.get("/admin/users").text
+
+
+def test_owners_read_the_audit_log_staff_do_not(console: Console) -> None:
+    owner = _signed_in(console, "olga")
+    group = idea_board.board(console.app)[0].id
+    idea_board.rename(console.app, group, "<script>alert(1)</script> Oat milk", "olga")
+    page = owner.get("/audit", params={"actor": "olga"})
+    assert page.status_code == 200
+    rows = re.findall(r"<tr><td>.*?</td><td>(.*?)</td><td>(.*?)</td>", page.text)
+    assert rows[:2] == [("olga", "rename idea group"), ("olga", "login")]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Oat milk" in page.text  # inert
+    assert "<script>alert(1)" not in page.text
+    on_group = owner.get(
+        "/audit", params={"entity": "idea_group", "id": str(group), "format": "json"}
+    ).json()
+    assert on_group[0]["action"] == "rename_idea_group"
+    assert {r["entity_id"] for r in on_group} == {str(group)}
+    assert owner.get("/audit", params={"actor": "nobody"}).text.count('id="empty"') == 1
+    bad = owner.get("/audit", params={"since": "last week"})
+    assert bad.status_code == 400 and "give a number of days" in bad.text
+    assert 'href="/audit"' in owner.get("/ideas").text  # in the owner's menu
+    staff = _signed_in(console, "sri")
+    refused = staff.get("/audit")
+    assert refused.status_code == 403 and "owners and admins only" in refused.text
+    assert 'href="/audit"' not in staff.get("/queue").text
 
 
 def _open_fid(console: Console, text: str) -> int:
