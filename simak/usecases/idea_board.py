@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
@@ -26,8 +26,9 @@ from simak.wiring import build_router
 from storage import care, idea_groups
 from storage import idea_board as views
 from storage.idea_board import GroupMember, GroupView
+from storage.models import IDEA_STATUSES
 
-__all__ = ["GroupMember", "GroupView", "NoticeReport"]
+__all__ = ["IDEA_STATUSES", "GroupMember", "GroupView", "NoticeReport"]
 
 NOTIFY_STATUSES = ("done",)  # told by default; "declined" only when the owner asks
 TEMPLATES = {"done": "shipped", "declined": "declined"}
@@ -186,6 +187,19 @@ def notify(app: App, group_id: int, *, dry_run: bool = False) -> NoticeReport:
             f"idea {group.id} is {group.status}: people are told when it is done or declined "
             f"(simak ideas status {group.id} done --note …)"
         )
+    return _tell(app, group, dry_run=dry_run)
+
+
+def audience(app: App, group_id: int, status: str) -> NoticeReport:
+    """Who would be told if the group were ``status`` (done or declined) now: a dry run
+    of :func:`notify` before the status changes, so the owner sees how many messages it
+    drafts before confirming."""
+    if status not in TEMPLATES:
+        raise UsageError(f"people are told when an idea is done or declined, not {status}")
+    return _tell(app, replace(show(app, group_id), status=status), dry_run=True)
+
+
+def _tell(app: App, group: GroupView, *, dry_run: bool) -> NoticeReport:
     report = NoticeReport(group.id)
     router = build_router(app)
     people, strangers = askers(group)
