@@ -161,6 +161,8 @@ def build(app: App, secret: str, *, secure_cookies: bool = False) -> Starlette:
         Route("/ideas", c.guard("owner", pages.ideas)),
         Route("/ideas/merge", c.guard("owner", pages.ideas_merge), methods=["POST"]),
         Route("/ideas/undo/{mid:int}", c.guard("owner", pages.ideas_undo), methods=["POST"]),
+        Route("/ideas/{gid:int}", c.guard("owner", pages.idea)),
+        Route("/ideas/{gid:int}/{action}", c.guard("owner", pages.idea_act), methods=["POST"]),
         Route("/dashboard", c.guard("staff", pages.dashboard)),
         Route("/audit", c.guard("owner", pages.audit)),
         Route("/admin/users", c.guard("admin", pages.users)),

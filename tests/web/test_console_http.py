@@ -7,7 +7,7 @@ import re
 
 import httpx
 
-from simak.usecases import followups, idea_board, reports
+from simak.usecases import followups, idea_board, reports, users
 from tests.web.conftest import PASSWORD, Console
 
 
@@ -311,3 +311,38 @@ def test_a_post_after_the_session_ended_shows_the_sign_in_page_with_the_words(
             fresh = _token(client)  # each sign-in starts a new session
             away = client.post("/login", data=login | {"next": bad, "csrf_token": fresh})
             assert away.status_code == 303 and away.headers["location"] == "/queue"
+
+
+def test_staff_cannot_see_or_change_an_idea_and_owners_cannot_add_users(console: Console) -> None:
+    gid = idea_board.board(console.app)[0].id
+    staff = _signed_in(console, "sri")
+    token = _token(staff, "/queue")
+    assert staff.get(f"/ideas/{gid}").status_code == 403
+    for action, data in (("status", {"status": "declined"}), ("rename", {"title": "mine"})):
+        done = staff.post(f"/ideas/{gid}/{action}", data={**data, "csrf_token": token})
+        assert done.status_code == 403
+    assert idea_board.show(console.app, gid).status == "new"
+    owner = _signed_in(console, "olga")
+    token = _token(owner, "/ideas")
+    add = owner.post(
+        "/admin/users",
+        data={"name": "eve", "role": "admin", "password": "x" * 12, "csrf_token": token},
+    )
+    assert add.status_code == 403 and "eve" not in {u.name for u in users.users(console.app)}
+
+
+def test_a_merge_the_board_refuses_comes_back_to_the_board_saying_why(console: Console) -> None:
+    """Before: merging an idea into itself (or a typo'd id) gave a bare text page with no
+    way back; now the board again, with the reason on it."""
+    gid = idea_board.board(console.app)[0].id
+    owner = _signed_in(console, "olga")
+    token = _token(owner, "/ideas")
+    for kept, merged in ((gid, gid), (gid, "x"), (gid, 999999)):
+        done = owner.post(
+            "/ideas/merge", data={"kept": kept, "merged": merged, "csrf_token": token}
+        )
+        assert done.status_code == 303 and done.headers["location"].startswith("/ideas?msg=")
+        board = owner.get(done.headers["location"])
+        assert board.status_code == 200 and 'id="flash"' in board.text
+    undo = owner.post("/ideas/undo/999999", data={"csrf_token": token})
+    assert undo.status_code == 303 and undo.headers["location"].startswith("/ideas?msg=")

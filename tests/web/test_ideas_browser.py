@@ -1,0 +1,77 @@
+"""The owner's ideas board in a real headless Chromium: filters, an idea's own page (posts,
+who asked by language / channel / regulars, posts per week), rename, split, and closing
+the loop — the owner sees how many messages will be drafted before confirming, and
+nothing is sent without approval. A module of its own: it drafts follow-ups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import expect
+
+from simak.usecases import idea_board, reports
+from tests.web.conftest import Console, login
+
+
+def _oat_milk(console: Console) -> idea_board.GroupView:
+    return next(g for g in idea_board.board(console.app) if "oat milk" in g.title.lower())
+
+
+def test_the_board_filters_and_a_bad_filter_says_so(console: Console, browser: Any) -> None:
+    page = login(browser, console.base, "olga")
+    page.select_option("#filters select[name=status]", "done")
+    page.click("#filters button[type=submit]")
+    expect(page.locator("#no-ideas")).to_have_text("No ideas match these filters.")
+    page.goto(f"{console.base}/ideas?brand=kopi-senja&since=30")
+    expect(page.locator("#ideas tr.group")).to_have_count(len(idea_board.board(console.app)))
+    page.goto(f"{console.base}/ideas?brand=kopi-typo")
+    expect(page.locator("#flash")).to_contain_text("unknown brand 'kopi-typo'")
+    expect(page.locator("#ideas tr.group").first).to_be_visible()
+
+
+def test_done_shows_the_drafts_to_come_and_sends_nothing(console: Console, browser: Any) -> None:
+    group = _oat_milk(console)
+    page = login(browser, console.base, "olga")
+    page.click(f"#ideas tr.group[data-key='{group.id}'] a")
+    expect(page.locator("#posts li")).to_have_count(group.posts)
+    expect(page.locator("#by-channel")).to_contain_text("x")
+    expect(page.locator("#weekly tbody tr")).to_have_count(8)
+    page.select_option("#status select[name=status]", "done")
+    page.fill("#status input[name=note]", "Oat milk from Monday")
+    page.click("#status button[type=submit]")
+    expect(page.locator("#draft-count")).to_have_text(str(group.people))
+    page.click("#cancel")  # nothing changed yet
+    assert idea_board.show(console.app, group.id).status == "new"
+    page.select_option("#status select[name=status]", "done")
+    page.click("#status button[type=submit]")
+    page.click("#confirm button[type=submit]")
+    expect(page.locator("#flash")).to_contain_text(f"{group.people} message(s) drafted")
+    expect(page.locator("#idea-status")).to_have_text("done")
+    notices = [i for i in reports.queue(console.app, limit=None) if i.kind == "announcement"]
+    assert len(notices) == group.people and {i.status for i in notices} == {"open"}
+    assert console.channel.sent == []  # nothing goes out before approval
+    page.click("#notify button[type=submit]")  # telling again drafts no one twice
+    expect(page.locator("#draft-count")).to_have_text("0")
+    expect(page.locator("#skipped")).to_contain_text("already told")
+
+
+def test_split_and_rename_keep_odd_titles_literal(console: Console, browser: Any) -> None:
+    group = _oat_milk(console)
+    page = login(browser, console.base, "olga")
+    page.goto(f"{console.base}/ideas/{group.id}")
+    page.locator("#posts input[name=posts]").first.check()
+    page.fill("#split input[name=title]", "Oat milk (first asker)")
+    page.click("#split button[type=submit]")
+    expect(page.locator("#flash")).to_contain_text(f"split 1 post(s) off idea {group.id}")
+    expect(page.locator("#idea-title")).to_have_text("Oat milk (first asker)")
+    expect(page.locator("#posts li")).to_have_count(1)
+    odd = (
+        "<script>window.__xss=1</script> \u202eخيار حليب الشوفان " + "panjang " * 15
+    )  # the field takes 200
+    page.fill("#rename input[name=title]", odd)
+    page.click("#rename button[type=submit]")
+    expect(page.locator("#idea-title")).to_have_text(" ".join(odd.split()))
+    assert page.evaluate("window.__xss") is None
+    page.goto(f"{console.base}/ideas")
+    expect(page.locator("#ideas")).to_contain_text("<script>window.__xss=1</script>")
+    assert page.evaluate("window.__xss") is None
