@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from classifier.uncertainty import unsure
 from simak.app import App
-from storage import audit
+from storage import alerts, audit
 from storage.audit import AuditEntry
 from storage.followups import STATUSES
 from storage.queue import QueueItem, queue_items
@@ -37,6 +37,25 @@ def queue(
         )  # fmt: skip
     band = app.settings.classifier.check_me
     return [replace(i, check_me=unsure(i.scores, band)) if i.scores else i for i in items]
+
+
+def daily_labels(app: App, days: int = 14) -> dict[str, dict[date, int]]:
+    """Mentions per label per day (business time zone) over the last ``days`` days,
+    every brand together, oldest day first, days without posts as 0."""
+    zone, now = app.settings.zone, app.clock()
+    today = now.astimezone(zone).date()
+    span = [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
+    since = datetime.combine(span[0], datetime.min.time(), zone)
+    per_label: dict[str, dict[date, int]] = {}
+    with app.db.read() as session:
+        for label in ("complaint", "praise", "idea"):
+            totals = dict.fromkeys(span, 0)
+            for brand in app.settings.names():
+                counts, _ = alerts.daily_counts(session, brand, label, since, now, zone)
+                for day, n in counts.items():
+                    totals[day] = totals.get(day, 0) + n
+            per_label[label] = totals
+    return per_label
 
 
 def stats(app: App) -> Stats:

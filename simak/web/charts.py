@@ -28,10 +28,18 @@ class BarChart:
 
 
 def bar_chart(
-    title: str, values: dict[str, int], *, width: int = 480, height: int = 200
+    title: str,
+    values: dict[str, int],
+    *,
+    width: int = 480,
+    height: int = 200,
+    in_order: bool = False,
 ) -> BarChart:
-    """Bars for ``values`` scaled to the largest."""
-    items = sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))
+    """Bars for ``values`` scaled to the largest, largest first (``in_order``: as given,
+    for days)."""
+    items = list(values.items())
+    if not in_order:
+        items.sort(key=lambda kv: (-kv[1], kv[0]))
     top = max((v for _, v in items), default=0) or 1
     plot = height - 40
     slot = width // max(len(items), 1)

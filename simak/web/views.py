@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from common.errors import ConflictError, SimakError, UsageError
 from common.records import LABELS
 from simak.app import App
-from simak.usecases import followups, idea_board, people, reports
+from simak.usecases import alerts, followups, idea_board, people, reports
 from simak.usecases import users as user_uc
 from simak.usecases.correct import correct
 from simak.usecases.idea_breakdown import breakdown
@@ -425,6 +425,17 @@ class Pages:
     async def dashboard(self, request: Request) -> Response:
         stats = await call(reports.stats, self.app)
         sources = await call(reports.sources, self.app)
+        per_day = await call(reports.daily_labels, self.app)
+        spikes = await call(alerts.recent_alerts, self.app)
+        days = {
+            label: bar_chart(
+                f"{label.capitalize()} per day (last 14 days)",
+                {day.strftime("%m-%d"): n for day, n in counts.items()},
+                width=560,
+                in_order=True,
+            )
+            for label, counts in per_day.items()
+        }
         return self.c.render(
             request,
             "dashboard.html",
@@ -434,6 +445,8 @@ class Pages:
             followups_chart=bar_chart(
                 "Follow-ups per status", {k: v for k, v in stats.followups.items() if v}
             ),
+            days=days,
+            spikes=spikes,
         )
 
     async def audit(self, request: Request) -> Response:

@@ -10,6 +10,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from simak.usecases import idea_board, reports
+from storage import alerts
 from tests.web.conftest import Console, login
 
 
@@ -75,3 +76,21 @@ def test_split_and_rename_keep_odd_titles_literal(console: Console, browser: Any
     page.goto(f"{console.base}/ideas")
     expect(page.locator("#ideas")).to_contain_text("<script>window.__xss=1</script>")
     assert page.evaluate("window.__xss") is None
+
+
+def test_the_dashboard_shows_labels_per_day_and_spike_alerts(
+    console: Console, browser: Any
+) -> None:
+    """Before: totals only; the brief's "volume per label per day, spikes" were missing."""
+    now = console.app.clock()
+    with console.app.db.session() as session:
+        alerts.claim(session, "kopi-senja", "complaint", now.date(), (14, 1.5, 1e-6), "t", now)
+    page = login(browser, console.base, "sri")  # staff see the dashboard too
+    page.goto(f"{console.base}/dashboard")
+    expect(page.locator("#spikes tr.spike")).to_have_count(1)
+    expect(page.locator("#spikes")).to_contain_text(now.date().isoformat())
+    for label in ("complaint", "praise", "idea"):
+        expect(page.locator(f"#{label}-per-day svg rect.bar")).to_have_count(14)
+    per_day = reports.daily_labels(console.app)["complaint"]
+    shown = page.locator("#complaint-per-day table tbody tr td:nth-child(2)").all_inner_texts()
+    assert [int(n) for n in shown] == list(per_day.values())
