@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -43,9 +44,10 @@ def serve_in_background(app: App, host: str, port: int) -> ThreadingHTTPServer:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            if self.path == "/healthz":
+            path = urlsplit(self.path).path  # a scrape config's params= add a query
+            if path == "/healthz":
                 code, body, kind = *_health_body(app), "application/json"
-            elif self.path == "/metrics":
+            elif path == "/metrics":
                 code, body, kind = 200, metrics_text(app), PROMETHEUS
             else:
                 code, body, kind = 404, "not found: use /healthz or /metrics\n", "text/plain"

@@ -117,3 +117,19 @@ def test_metrics_keep_timestamps_to_the_second() -> None:
     key = ("simak_source_last_poll_timestamp_seconds", (("source", "export"),))
     assert samples[key] == polled.timestamp()  # not 1.79645e+09, a day's precision
     assert samples[("simak_source_stored_last_poll", (("source", "export"),))] == 66
+
+
+def test_the_worker_probe_answers_with_a_query_string_too(project: Project) -> None:
+    """Before: `/metrics?x=1` (a scrape config's `params:`) was a 404 on the worker's
+    probe server, while the console answered it."""
+    from simak.web.probe import serve_in_background
+
+    server = serve_in_background(_app(project), "127.0.0.1", free_port())
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        metrics = httpx.get(f"{base}/metrics?module=simak", timeout=5)
+        assert metrics.status_code == 200 and "simak_queue_depth" in metrics.text
+        assert httpx.get(f"{base}/healthz?probe=1", timeout=5).status_code == 200
+        assert httpx.get(f"{base}/nope?x=1", timeout=5).status_code == 404
+    finally:
+        server.shutdown()
