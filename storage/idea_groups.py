@@ -22,6 +22,8 @@ from storage.ids import chunked
 from storage.models import IDEA_STATUSES, Idea, IdeaGroup, MentionRow
 
 Vectors = npt.NDArray[np.float32]
+#: Every idea status, for use cases and edges (which may not import the ORM models).
+STATUSES = IDEA_STATUSES
 
 
 def to_bytes(vector: Vectors) -> bytes:

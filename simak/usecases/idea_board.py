@@ -26,7 +26,7 @@ from simak.wiring import build_router
 from storage import care, idea_groups
 from storage import idea_board as views
 from storage.idea_board import GroupMember, GroupView
-from storage.models import IDEA_STATUSES
+from storage.idea_groups import STATUSES as IDEA_STATUSES
 
 __all__ = ["IDEA_STATUSES", "GroupMember", "GroupView", "NoticeReport"]
 
