@@ -48,7 +48,7 @@ class Loyal:
 def _person(session: Session, person_id: int) -> Person:
     person = session.get(Person, person_id)
     if person is None:
-        raise NotFound(f"person {person_id} does not exist; see `simak people show ID`")
+        raise NotFound(f"person {person_id} does not exist; see `simak queue --json` for ids")
     return person
 
 
@@ -84,16 +84,43 @@ def set_do_not_contact(
     )
 
 
+def merged_with(session: Session, person_id: int) -> list[int]:
+    """Everyone who is one person with ``person_id`` through live merges: the person it was
+    merged into (up the chain) and everyone merged into that one, ``person_id`` included."""
+    root, seen = person_id, {person_id}
+    while (up := session.scalar(select(Person.merged_into_id).where(Person.id == root))) and (
+        up not in seen
+    ):
+        root = up
+        seen.add(up)
+    group, frontier = {root}, [root]
+    while frontier:
+        frontier = [
+            pid
+            for pid in session.scalars(select(Person.id).where(Person.merged_into_id.in_(frontier)))
+            if pid not in group
+        ]
+        group.update(frontier)
+    return sorted(group)
+
+
 def blocked(session: Session, person_id: int | None) -> str | None:
-    """Why a person must not be contacted (None when they may be)."""
+    """Why a person must not be contacted (None when they may be). A mark on anyone merged
+    with them counts: merged people are one human, whichever of them asked."""
     if person_id is None:
         return None
     row = session.execute(
-        select(Person.do_not_contact_at, Person.do_not_contact_reason).where(Person.id == person_id)
+        select(Person.id, Person.do_not_contact_reason)
+        .where(
+            Person.id.in_(merged_with(session, person_id)), Person.do_not_contact_at.is_not(None)
+        )
+        .order_by(Person.id != person_id, Person.id)
+        .limit(1)
     ).one_or_none()
-    if row is None or row.do_not_contact_at is None:
+    if row is None:
         return None
-    return f"do not contact: {row.do_not_contact_reason or 'set by staff'}"
+    why = f"do not contact: {row.do_not_contact_reason or 'set by staff'}"
+    return why if row.id == person_id else f"{why} (person {row.id}, merged with {person_id})"
 
 
 def _praising(since: datetime, *columns: Any) -> Select[Any]:
@@ -137,7 +164,12 @@ def loyal_people(
     ).all()
     return [
         Loyal(
-            p.id, p.display_name, int(n), last, p.last_contacted_at, p.do_not_contact_at is not None
+            p.id,
+            p.display_name,
+            int(n),
+            last,
+            p.last_contacted_at,
+            blocked(session, p.id) is not None,
         )
         for p, n, last in rows
     ]
@@ -188,7 +220,13 @@ def person_recipients(session: Session, person_id: int) -> list[Recipient]:
 
 
 def claim_reminder(session: Session, person_id: int, period: int, now: datetime) -> int | None:
-    """Reserve this period's reminder for a person; None when one exists already."""
+    """Reserve this period's reminder for a person; None when one exists already, for them
+    or for anyone merged with them (one human, one reminder)."""
+    others = [p for p in merged_with(session, person_id) if p != person_id]
+    if others and session.scalar(
+        select(Reminder.id).where(Reminder.person_id.in_(others), Reminder.period == period)
+    ):
+        return None
     return session.execute(
         insert(session, Reminder)
         .values(person_id=person_id, period=period, created_at=now)

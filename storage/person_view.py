@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from common.errors import NotFound
+from storage.care import blocked
 from storage.models import ClassificationRow, FollowUp, Handle, MentionRow, Person, PersonNote
 from storage.people import MergeRecord, merges_of
 
@@ -116,9 +117,15 @@ def person_view(session: Session, person_id: int) -> PersonView:
         do_not_contact=(
             f"{p.do_not_contact_reason} (set by {p.do_not_contact_by})"
             if p.do_not_contact_at
-            else None
+            else _merged_do_not_contact(session, p.id)
         ),
     )
+
+
+def _merged_do_not_contact(session: Session, person_id: int) -> str | None:
+    """A mark on someone merged with this person (it counts for them too)."""
+    why = blocked(session, person_id)
+    return why.removeprefix("do not contact: ") if why else None
 
 
 def _notes(session: Session, person_id: int) -> list[NoteView]:

@@ -107,11 +107,9 @@ def merge(
 ) -> None:
     """Merge person MERGE_ID into KEEP_ID (recorded; `simak people unmerge` undoes it)."""
     record = uc.merge(state(ctx).app(), kept, merged, actor(who), reason)
-    stdout().print(
-        plain(
-            f"merge {record.id}: person {merged} merged into {kept} "
-            f"({record.handles} handle(s) moved); undo: simak people unmerge {record.id}"
-        )
+    print_line(
+        f"merge {record.id}: person {merged} merged into {kept} "
+        f"({record.handles} handle(s) moved); undo: simak people unmerge {record.id}"
     )
 
 

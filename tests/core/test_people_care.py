@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.core.conftest import Project
-from tests.core.races import demo_project, run
+from tests.core.races import demo_project, no_traceback, run, simak
 
 LOYAL = [
     ("r1", "rina", "Rina", "Kopi Senja enak banget hari ini"),
@@ -129,3 +129,59 @@ def test_regulars_are_found_past_one_query_of_ids(
         found = care.regulars(session, [*people, 10_000], datetime(2026, 11, 1, tzinfo=UTC), 3)
     db.dispose()
     assert found == set(people[:2])  # Rina and Sari praised three times; Budi once
+
+
+def test_do_not_contact_holds_for_everyone_merged_with_them(project: Project) -> None:
+    regulars(project)
+    assert project.run("poll").exit_code == 0
+    rina, sari = person_of(project, "Rina"), person_of(project, "Sari")
+    assert project.run("people", "do-not-contact", str(sari), "--reason", "phoned").exit_code == 0
+    merged = project.run("people", "merge", str(rina), str(sari))
+    assert merged.exit_code == 0 and len(merged.stdout.splitlines()) == 1, merged.output
+    fid = next(r["id"] for r in project.json("queue") if r["author"] == "Rina")
+    assert project.run("followup", "approve", str(fid)).exit_code == 0  # Sari's posts in it
+    page = project.json("people", "show", str(rina))
+    assert page["do_not_contact"] == f"phoned (person {sari}, merged with {rina})"
+    assert project.json("reminders", "--dry-run")["skipped"] == [
+        {"person_id": rina, "why": "do not contact"}
+    ]
+    assert project.run("send").exit_code == 1  # refused, as for Sari herself
+    shown = project.json("followup", "show", str(fid))
+    assert shown["status"] == "failed" and "do not contact: phoned" in shown["status_note"]
+    assert project.run("people", "unmerge", str(page["merges"][0]["id"])).exit_code == 0
+    assert project.json("people", "show", str(rina))["do_not_contact"] is None
+
+
+def test_reminders_run_at_once_draft_one_per_person_and_give_each_code_once(
+    project: Project,
+) -> None:
+    regulars(project)
+    assert project.run("poll").exit_code == 0
+    codes = project.root / "codes.txt"
+    codes.write_text("G-1\nG-2\nG-3\nG-4\n", "utf-8")
+    assert project.run("vouchers", "add", "--pool", "g", str(codes)).exit_code == 0
+    cfg = project.config.read_text().replace(
+        "responder:\n", "responder:\n  reminders: {gift_pool: g}\n"
+    )
+    project.config.write_text(cfg, "utf-8")
+    procs = [simak(project.config, "reminders", "--json") for _ in range(3)]
+    results = [(p.wait(120), *p.communicate()) for p in procs]
+    assert all(code == 0 and no_traceback(err) for code, _, err in results), results
+    drafted = [d for _, out, _ in results for d in json.loads(out)["drafted"]]
+    assert sorted(d["name"] for d in drafted) == ["Rina", "Sari"]
+    assert len({d["gift"] for d in drafted}) == 2
+    reminders = [r for r in project.json("queue", "--all") if r["kind"] == "reminder"]
+    assert sorted(r["author"] for r in reminders) == ["Rina", "Sari"]
+    added = project.run("vouchers", "add", "--pool", "g", str(codes))
+    assert "0 new code(s)" in added.stdout and "2 unused" in added.stdout
+
+
+def test_a_merged_person_is_not_reminded_twice_in_one_period(project: Project) -> None:
+    regulars(project)
+    assert project.run("poll").exit_code == 0
+    rina, sari = person_of(project, "Rina"), person_of(project, "Sari")
+    assert project.run("people", "do-not-contact", str(rina)).exit_code == 0
+    assert [d["name"] for d in project.json("reminders")["drafted"]] == ["Sari"]
+    assert project.run("people", "do-not-contact", str(rina), "--undo").exit_code == 0
+    assert project.run("people", "merge", str(rina), str(sari)).exit_code == 0
+    assert project.json("reminders")["drafted"] == []
