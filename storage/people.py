@@ -310,7 +310,8 @@ def unmerge(session: Session, merge_id: int, actor: str, now: datetime) -> Merge
     if done is None:
         raise ConflictError(f"merge {merge_id} was already undone")
     session.execute(update(Person).where(Person.id == row.merged_id).values(merged_into_id=None))
-    _move_handles(session, list(row.handle_ids), row.merged_id)
+    for owner, ids in _rightful_owners(session, list(row.handle_ids)).items():
+        _move_handles(session, ids, owner)
     _unfold_conversations(session, row.folded or [], actor, now)
     record(
         session,
@@ -323,6 +324,37 @@ def unmerge(session: Session, merge_id: int, actor: str, now: datetime) -> Merge
     )
     session.refresh(row)
     return _merge_record(row)
+
+
+def _rightful_owners(session: Session, handle_ids: list[int]) -> dict[int, list[int]]:
+    """Who should hold each handle under the merges still in force: the person it first
+    belonged to (the merged person of the oldest merge that moved it, else its holder),
+    or whoever that person is merged into now. Merges undone out of order (an older one
+    first) thus never hand a handle to someone it no longer belongs to."""
+    home = dict(
+        session.execute(select(Handle.id, Handle.person_id).where(Handle.id.in_(handle_ids))).all()
+    )
+    first: dict[int, int] = {}
+    wanted = set(home)
+    for merged_id, moved in session.execute(
+        select(PersonMerge.merged_id, PersonMerge.handle_ids).order_by(PersonMerge.id)
+    ):
+        for hid in wanted.intersection(moved) - first.keys():
+            first[hid] = merged_id
+    owners: dict[int, list[int]] = {}
+    for hid in sorted(home):
+        owners.setdefault(_root(session, first.get(hid, home[hid])), []).append(hid)
+    return owners
+
+
+def _root(session: Session, person_id: int) -> int:
+    seen = {person_id}
+    while (up := session.scalar(select(Person.merged_into_id).where(Person.id == person_id))) and (
+        up not in seen
+    ):
+        person_id = up
+        seen.add(up)
+    return person_id
 
 
 def reject_suggestion(session: Session, suggestion_id: int, actor: str, now: datetime) -> None:
@@ -430,9 +462,14 @@ def _unfold_conversations(
     session: Session, folded: list[dict[str, Any]], actor: str, now: datetime
 ) -> None:
     for fold in folded:
+        # Only posts still by the conversation's person: a later merge may have moved some.
+        owner = select(FollowUp.person_id).where(FollowUp.id == fold["from"]).scalar_subquery()
+        theirs = select(MentionRow.id).where(
+            MentionRow.id.in_(fold["mentions"]), MentionRow.person_id == owner
+        )
         session.execute(
             update(ConversationPost)
-            .where(ConversationPost.mention_id.in_(fold["mentions"]))
+            .where(ConversationPost.mention_id.in_(theirs))
             .values(followup_id=fold["from"])
             .execution_options(synchronize_session=False)
         )

@@ -152,6 +152,29 @@ def test_do_not_contact_holds_for_everyone_merged_with_them(project: Project) ->
     assert project.json("people", "show", str(rina))["do_not_contact"] is None
 
 
+def test_merges_undone_out_of_order_give_everyone_their_own_back(project: Project) -> None:
+    regulars(project)
+    assert project.run("poll").exit_code == 0
+    rina, sari, budi = (person_of(project, n) for n in ("Rina", "Sari", "Budi"))
+
+    def owned(pid: int) -> tuple[list[str], int, list[str]]:
+        page = project.json("people", "show", str(pid))
+        fus = [f["status"] for f in page["followups"]]
+        return [h["handle"] for h in page["handles"]], len(page["mentions"]), fus
+
+    before = {p: owned(p) for p in (rina, sari, budi)}
+    assert project.run("people", "merge", str(sari), str(budi)).exit_code == 0  # merge 1
+    assert project.run("people", "merge", str(rina), str(sari)).exit_code == 0  # merge 2
+    assert project.run("people", "unmerge", "1").exit_code == 0  # the older one first
+    assert project.run("people", "merge", str(rina), str(budi)).exit_code == 0  # merge 3
+    assert project.run("people", "unmerge", "2").exit_code == 0
+    assert owned(budi) == ([], 0, [])  # still merged into Rina (merge 3)
+    assert owned(sari) == before[sari]
+    assert project.run("people", "unmerge", "3").exit_code == 0
+    assert {p: owned(p) for p in (rina, sari, budi)} == before
+    assert project.json("stats")["people"] == 3
+
+
 def test_reminders_run_at_once_draft_one_per_person_and_give_each_code_once(
     project: Project,
 ) -> None:
