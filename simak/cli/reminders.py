@@ -79,5 +79,6 @@ def add(
         text = codes_file.read_text("utf-8") if codes_file else sys.stdin.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{codes_file}: cannot read it ({exc})") from None
-    added, left = uc.add_vouchers(state(ctx).app(), pool, text.splitlines())
-    print_line(f"{added} new code(s) in pool {pool!r}; {left} unused")
+    added, known, left = uc.add_vouchers(state(ctx).app(), pool, text.splitlines())
+    skipped = f"; {known} already known, skipped (a code is given once, from one pool)"
+    print_line(f"{added} new code(s) in pool {pool!r}{skipped if known else ''}; {left} unused")

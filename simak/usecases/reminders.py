@@ -142,8 +142,10 @@ def reach(session: Session, router: Router, person_id: int) -> tuple[Recipient, 
     return choices[0]
 
 
-def add_vouchers(app: App, pool: str, codes: list[str]) -> tuple[int, int]:
-    """Add gift codes to a pool; returns (added now, unused in the pool)."""
+def add_vouchers(app: App, pool: str, codes: list[str]) -> tuple[int, int, int]:
+    """Add gift codes to a pool; returns (added now, already known so skipped, unused in
+    the pool). A code is known once, whichever pool holds it."""
+    distinct = {c.strip() for c in codes if c.strip()}
     with app.db.session() as session:
         added = care.add_vouchers(session, pool, codes, app.clock())
-        return added, care.vouchers_left(session, pool)
+        return added, len(distinct) - added, care.vouchers_left(session, pool)
