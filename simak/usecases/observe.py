@@ -90,3 +90,14 @@ def metrics_text(app: App) -> str:
     with app.db.read() as session:
         snap = snapshot(session)
     return render(snap, app.clock())
+
+
+def scrape(app: App) -> Health:
+    """`/metrics` for a probe that never raises: ``(True, text)``, or ``(False, one line)``
+    when the database cannot be read (the scrape should then fail as the target down)."""
+    try:
+        return Health(True, metrics_text(app))
+    except SimakError as exc:
+        return Health(False, app.redact(one_line(exc)))
+    except Exception as exc:  # a probe reports, it never raises
+        return Health(False, app.redact(f"{type(exc).__name__}: {one_line(exc)}"))

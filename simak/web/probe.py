@@ -15,7 +15,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from simak.app import App
-from simak.usecases.observe import health, metrics_text
+from simak.usecases.observe import health, scrape
 
 PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -23,6 +23,15 @@ PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8"
 def _health_body(app: App) -> tuple[int, str]:
     result = health(app)
     return (200 if result.ok else 503), json.dumps({"ok": result.ok, "detail": result.detail})
+
+
+def _metrics_body(app: App) -> tuple[int, str, str]:
+    """The metrics, or 503 with one line when they cannot be read: a scrape then fails as
+    the target being down, which it is, not as a bad request."""
+    result = scrape(app)
+    if result.ok:
+        return 200, result.detail, PROMETHEUS
+    return 503, f"metrics unavailable: {result.detail}\n", "text/plain; charset=utf-8"
 
 
 def routes(app: App) -> list[Route]:
@@ -33,8 +42,8 @@ def routes(app: App) -> list[Route]:
         return Response(body, code, media_type="application/json")
 
     async def metrics(request: Request) -> Response:
-        body = await run_in_threadpool(metrics_text, app)
-        return PlainTextResponse(body, media_type=PROMETHEUS)
+        code, body, kind = await run_in_threadpool(_metrics_body, app)
+        return PlainTextResponse(body, code, media_type=kind)
 
     return [Route("/healthz", healthz), Route("/metrics", metrics)]
 
@@ -48,7 +57,7 @@ def serve_in_background(app: App, host: str, port: int) -> ThreadingHTTPServer:
             if path == "/healthz":
                 code, body, kind = *_health_body(app), "application/json"
             elif path == "/metrics":
-                code, body, kind = 200, metrics_text(app), PROMETHEUS
+                code, body, kind = _metrics_body(app)
             else:
                 code, body, kind = 404, "not found: use /healthz or /metrics\n", "text/plain"
             data = body.encode("utf-8")

@@ -70,6 +70,9 @@ def test_health_fails_when_the_database_is_gone(project: Project, tmp_path: Path
     broken = client.get("/healthz")
     assert broken.status_code == 503 and broken.json()["ok"] is False
     assert "\n" not in broken.json()["detail"] and "Traceback" not in broken.text
+    metrics = client.get("/metrics")  # was a 400 text page: a scrape is not a bad request
+    assert metrics.status_code == 503 and metrics.text.startswith("metrics unavailable: ")
+    assert metrics.text.count("\n") == 1 and "Traceback" not in metrics.text
 
 
 def test_worker_serves_metrics_and_logs_json(project: Project) -> None:
