@@ -108,6 +108,17 @@ _NEXT_STEP = {
 }
 
 
+def _next_step(outcome: str, detail: str | None) -> str:
+    """What to do about a problem: a retry cannot help someone who asked not to be
+    contacted (a send refuses them again)."""
+    if outcome == "failed" and (detail or "").startswith("do not contact"):
+        return (
+            "they asked not to be contacted: simak followup dismiss {id} (or, if that "
+            "changed, simak people do-not-contact PERSON --undo, then simak followup retry {id})"
+        )
+    return _NEXT_STEP[outcome]
+
+
 def _report(report: SendReport) -> None:
     """The summary, what waits and why, and each problem with its next step."""
     stdout().print(_summary(report))
@@ -134,5 +145,5 @@ def _report(report: SendReport) -> None:
         if r.outcome == "retry":
             stdout().print(plain(f"follow-up {r.followup_id} to retry: {one_line(r.detail, 220)}"))
     for r in report.problems:
-        step = _NEXT_STEP[r.outcome].format(id=r.followup_id)
+        step = _next_step(r.outcome, r.detail).format(id=r.followup_id)
         warn(f"follow-up {r.followup_id} {r.outcome}: {one_line(r.detail, 220)}; {step}")

@@ -76,6 +76,9 @@ def test_do_not_contact_refuses_every_channel(project: Project) -> None:
     assert project.run("people", "do-not-contact", str(rina)).exit_code == 0
     sent = project.run("send")
     assert sent.exit_code == 1  # refused: listed as failed
+    said = " ".join(sent.stderr.split())  # the next step is not a retry that fails again
+    assert f"they asked not to be contacted: simak followup dismiss {fid}" in said
+    assert f"simak followup retry {fid} tries again" not in said
     shown = project.json("followup", "show", str(fid))
     assert shown["status"] == "failed" and "do not contact" in shown["status_note"]
     assert shown["deliveries"][0]["status"] == "failed"
