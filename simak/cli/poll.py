@@ -43,12 +43,17 @@ def _table(report: PollReport) -> Table:
         table.add_row(
             one_line(r.name), one_line(r.platform), str(r.fetched), str(r.stored), _status(r)
         )
+    return table
+
+
+def _totals(report: PollReport) -> str:
+    """What the poll did with the posts, on one line under the table (a caption wrapped
+    to the table's width, mid-phrase, in cron mail)."""
     p = report.processed
-    table.caption = (
+    return (
         f"classified {p.classified} · posts to follow-ups {p.routed} · ideas {p.ideas} · "
         f"filtered by language {p.filtered}"
     )
-    return table
 
 
 def _exit_code(report: PollReport) -> int:
@@ -140,4 +145,5 @@ def poll(
         )
     else:
         stdout().print(_table(report))
+        print_line(_totals(report))
     raise typer.Exit(_exit_code(report))

@@ -16,6 +16,9 @@ from tests.core.conftest import Project
 def test_poll_fills_a_queue_with_complaints_first(project: Project) -> None:
     result = project.run("poll")
     assert result.exit_code == 0, result.output
+    # the totals are one line under the table, not a caption wrapped to the table's width
+    assert "\nclassified 6 · posts to follow-ups " in result.stdout
+    assert " · filtered by language 0\n" in result.stdout
     queue: Any = project.json("queue")
     labels = [row["label"] for row in queue]
     assert labels and labels[0] == "complaint"
