@@ -9,6 +9,7 @@ from dataclasses import asdict
 import typer
 from rich.table import Table
 
+from common.errors import UsageError
 from simak.cli.common import ACTOR, actor, handle_errors, print_json, state, stdout
 from simak.cli.render import one_line
 from simak.usecases import users as uc
@@ -21,9 +22,16 @@ users_app = typer.Typer(
 def _password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("Password: ")
-    if getpass.getpass("Again: ") != first:
-        raise typer.BadParameter("the two passwords differ")
+    try:
+        first = getpass.getpass("Password: ")
+        again = getpass.getpass("Again: ")
+    except EOFError:
+        raise UsageError(
+            "no password was typed (the input ended); run it in a terminal, "
+            "or pipe the password in with --password-stdin"
+        ) from None
+    if again != first:
+        raise UsageError("the two passwords differ; run simak users add again")
     return first
 
 

@@ -55,6 +55,26 @@ def test_users_add_list_disable_through_the_cli(project: Project) -> None:
     assert project.json("users", "list")[0]["disabled"] is True
 
 
+def test_users_add_prompt_ended_or_mismatched_is_a_usage_error(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No terminal (the prompt reads end of input) or two different passwords: exit 2 with
+    what to do, not "internal error" (exit 3)."""
+
+    def ended(prompt: str = "") -> str:
+        raise EOFError
+
+    monkeypatch.setattr("getpass.getpass", ended)
+    result = project.run("users", "add", "dina", "--role", "staff")
+    assert result.exit_code == 2, result.output
+    assert "--password-stdin" in result.output and "internal error" not in result.output
+    answers = iter(["first-password", "other-password"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    result = project.run("users", "add", "dina")
+    assert result.exit_code == 2 and "differ" in result.output, result.output
+    assert project.json("users", "list") == []
+
+
 def test_five_failures_lock_the_account_for_fifteen_minutes(project: Project) -> None:
     now = [datetime(2026, 12, 4, 9, 0, tzinfo=UTC)]
     app = _app(project, now)
