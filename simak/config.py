@@ -58,6 +58,15 @@ Duration = Annotated[int, BeforeValidator(_seconds)]
 """Seconds, written as a number or with a unit: 90s, 5m, 2h, 1d."""
 
 
+def _empty_if_null(value: object) -> object:
+    """``options:`` with every line under it commented out is YAML's null: no options."""
+    return {} if value is None else value
+
+
+Options = Annotated[dict[str, Any], BeforeValidator(_empty_if_null)]
+"""A backend's or a source's options; an empty (all commented out) block means none."""
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -92,7 +101,7 @@ class SourceConfig(_Strict):
     type: str
     brand: str | None = Field(default=None, description="limit to one brand; default all")
     enabled: bool = True
-    options: dict[str, Any] = Field(default_factory=dict)
+    options: Options = Field(default_factory=dict)
     poll_every_s: Duration | None = Field(
         default=None,
         ge=10,
@@ -105,7 +114,7 @@ class ClassifierConfig(_Strict):
     """Which classifier backend runs, and its options."""
 
     backend: Literal["embedded", "keywords", "transformers"] = "embedded"
-    options: dict[str, Any] = Field(default_factory=dict)
+    options: Options = Field(default_factory=dict)
     # posts classified (and committed) per step; the embedded model sorts them by length
     # into batches of its own, so a larger step pads less and runs faster
     batch_size: int = Field(default=256, ge=1, le=4096)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from common.errors import ConfigError
 from simak.config import config_path, load_settings
@@ -207,3 +209,33 @@ def test_a_duration_in_words_says_how_to_write_one(tmp_path: Path) -> None:
         load_settings(path, {})
     assert "workers.poll_every" in str(err.value) and "like 300, 90s, 5m" in str(err.value)
     assert "valid integer" not in str(err.value)
+
+
+def _merged(base: dict[str, object], extra: dict[str, object]) -> dict[str, object]:
+    out = dict(base)
+    for key, value in extra.items():
+        old = out.get(key)
+        both = isinstance(old, dict) and isinstance(value, dict)
+        out[key] = _merged(old, value) if both else value  # type: ignore[arg-type]
+    return out
+
+
+def test_every_yaml_snippet_in_the_readme_is_a_valid_config(tmp_path: Path) -> None:
+    """A user pastes the README's examples into config.yaml: each one must load as written
+    (the classifier's, with every option commented out, used to fail: options is null)."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    snippets = re.findall(r"```yaml\n(.*?)```", readme, flags=re.S)
+    assert len(snippets) >= 5
+    for snippet in snippets:
+        config = _merged(yaml.safe_load(MINIMAL), yaml.safe_load(snippet))
+        path = write(tmp_path, yaml.safe_dump(config))
+        load_settings(path, {"SMTP_USER": "u", "SMTP_PASSWORD": "p"})
+
+
+def test_an_options_block_with_every_line_commented_out_means_no_options(
+    tmp_path: Path,
+) -> None:
+    text = MINIMAL + "classifier:\n  options:\n    # version: x\nsources:\n"
+    text += "  - {name: a, type: files, options: }\n"
+    settings = load_settings(write(tmp_path, text), {})
+    assert settings.classifier.options == {} and settings.sources[0].options == {}
