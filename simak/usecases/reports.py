@@ -92,7 +92,9 @@ def audit_log(
     limit: int | None = 50,
 ) -> list[AuditEntry]:
     """Who changed what (staff actions, idea board changes, merges, erasures, sign-ins
-    and sign-outs), newest first; ``since_days`` counts back from the app's clock."""
+    and sign-outs), newest first; ``since_days`` counts back from the app's clock. An
+    action may be written as listings show it, with spaces ("merge people")."""
+    action = action.strip().replace(" ", "_") if action else action
     since = app.clock() - timedelta(days=since_days) if since_days is not None else None
     with app.db.read() as session:
         return audit.entries(

@@ -35,6 +35,9 @@ def test_the_audit_lists_who_changed_what_newest_first(project: Project) -> None
     assert project.json("audit", "--action", "approved", "--limit", "1")[0]["entity_id"] == str(fid)
     table = project.run("audit", "--limit", "3")
     assert table.exit_code == 0 and "Oat milk" in table.stdout and "approved" in table.stdout
+    # the table writes actions with spaces ("rename idea group"): --action takes them so too
+    spaced = project.json("audit", "--action", "rename idea group")
+    assert [r["action"] for r in spaced] == ["rename_idea_group"]
 
 
 def test_an_empty_or_filtered_out_audit_says_so(project: Project) -> None:
