@@ -138,8 +138,8 @@ def unmerge(
 ) -> None:
     """Undo the merge of idea ID: both ideas stand alone again."""
     target, back = uc.unmerge(state(ctx).app(), gone, actor(who))
-    say(f"idea {back.id} ({back.people} people) split off idea {target.id} "
-        f"({target.people} people) again")  # fmt: skip
+    say(f"idea {back.id} ({counted(back.people, 'person', 'people')}) split off idea "
+        f"{target.id} ({counted(target.people, 'person', 'people')}) again")  # fmt: skip
 
 
 @ideas_app.command("split")
@@ -223,11 +223,11 @@ def _notice_lines(report: uc.NoticeReport, *, dry_run: bool) -> list[str]:
     skipped = f"; {len(report.skipped)} skipped" if report.skipped else ""
     if dry_run:
         names = ", ".join(one_line(w, 40) for _, w in report.would_draft)
-        lines = [f"dry run: would draft {len(report.would_draft)} notices"
+        lines = [f"dry run: would draft {counted(len(report.would_draft), 'notice')}"
                  + (f" ({names})" if names else "") + skipped]  # fmt: skip
     else:
         then = " (see `simak queue`; approve each, then `simak send`)" if report.drafted else ""
-        lines = [f"{len(report.drafted)} notices drafted for approval{then}{skipped}"]
+        lines = [f"{counted(len(report.drafted), 'notice')} drafted for approval{then}{skipped}"]
     lines += [f"  skipped {one_line(who, 40)}"
               + (f" (person {pid})" if pid is not None else "") + f": {why}"
               for pid, who, why in report.skipped]  # fmt: skip

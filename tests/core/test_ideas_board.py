@@ -569,9 +569,9 @@ def test_notify_dry_run_counts_who_would_be_told_and_merges_tell_nobody_twice(
                if m["author"] == "Ben")  # fmt: skip
     out = cli(config, "ideas", "split", str(oat), "--posts", str(ben["idea_id"]))
     split_off = out.split()[2]
-    assert "1 notices drafted" in cli(config, "ideas", "status", split_off, "done")
+    assert "1 notice drafted" in cli(config, "ideas", "status", split_off, "done")
     cli(config, "ideas", "merge", str(oat), split_off)
-    assert "1 notices drafted" in cli(config, "ideas", "notify", str(oat))
+    assert "1 notice drafted" in cli(config, "ideas", "notify", str(oat))
     assert sorted(n["author"] for n in _notices(config)) == ["Ben", "Sari"]
     again = cli(config, "ideas", "notify", str(oat), "--dry-run", "--json")
     assert again["would_draft"] == []
