@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from storage.models import AuditLog, FollowUpEvent
 
 FOLLOWUP: Final = "followup"
+#: What audit entries are about (``entity``), for filters.
+ENTITIES: Final = (FOLLOWUP, "mention", "idea_group", "idea_board", "person", "user")
 #: The actor of automatic changes (polls, grouping, workers): not an owner's decision.
 AUTOMATIC: Final = "simak"
 

@@ -6,15 +6,17 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from classifier.uncertainty import unsure
+from common.errors import UsageError
 from simak.app import App
 from storage import alerts, audit
+from storage.audit import ENTITIES as AUDIT_ENTITIES
 from storage.audit import AuditEntry
 from storage.followups import STATUSES
 from storage.queue import QueueItem, queue_items
 from storage.sources import SourceHealth, source_health
 from storage.stats import Stats, collect_stats
 
-__all__ = ["FOLLOWUP_STATUSES", "AuditEntry", "QueueItem"]
+__all__ = ["AUDIT_ENTITIES", "FOLLOWUP_STATUSES", "AuditEntry", "QueueItem"]
 
 #: Every follow-up status, for filters and help texts.
 FOLLOWUP_STATUSES = STATUSES
@@ -95,6 +97,9 @@ def audit_log(
     and sign-outs), newest first; ``since_days`` counts back from the app's clock. An
     action may be written as listings show it, with spaces ("merge people")."""
     action = action.strip().replace(" ", "_") if action else action
+    if entity is not None and entity not in AUDIT_ENTITIES:
+        raise UsageError(f"no audit entries are about {entity!r}; use one of: "
+                         f"{', '.join(AUDIT_ENTITIES)}")  # fmt: skip
     since = app.clock() - timedelta(days=since_days) if since_days is not None else None
     with app.db.read() as session:
         return audit.entries(

@@ -461,7 +461,10 @@ class Pages:
         if q.get("format") == "json":
             return JSONResponse([_json(asdict(r)) for r in rows])
         filters = {**wanted, "since": q.get("since") or ""}
-        return self.c.render(request, "audit.html", rows=rows, filters=filters, page=AUDIT_PAGE)
+        return self.c.render(
+            request, "audit.html", rows=rows, filters=filters, page=AUDIT_PAGE,
+            entities=reports.AUDIT_ENTITIES,
+        )  # fmt: skip
 
     async def users(self, request: Request) -> Response:
         rows = await call(user_uc.users, self.app)

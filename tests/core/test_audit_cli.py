@@ -49,3 +49,5 @@ def test_an_empty_or_filtered_out_audit_says_so(project: Project) -> None:
     assert project.json("audit", "--entity", "followup", "--id", "not-a-number") == []
     bad = project.run("audit", "--limit", "0")
     assert bad.exit_code == 2
+    typo = project.run("audit", "--entity", "folowup")
+    assert typo.exit_code == 2 and "use one of: followup, mention" in " ".join(typo.stderr.split())
