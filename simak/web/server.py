@@ -26,6 +26,7 @@ from simak.app import App
 from simak.usecases import followups
 from simak.usecases import users as user_uc
 from simak.web import probe, views
+from simak.web.overview import OverviewPages
 from simak.web.sessions import COOKIE, MAX_AGE, Session, Signer
 
 HERE = Path(__file__).parent
@@ -147,6 +148,7 @@ def build(app: App, secret: str, *, secure_cookies: bool = False) -> Starlette:
     """The ASGI application for ``app``."""
     c = Console(app, secret, secure_cookies=secure_cookies)
     pages = views.Pages(c)
+    overview = OverviewPages(c)
     routes = [
         Route("/", c.guard("staff", pages.home)),
         Route("/login", c.guard("anon", pages.login_form), methods=["GET"]),
@@ -158,13 +160,13 @@ def build(app: App, secret: str, *, secure_cookies: bool = False) -> Starlette:
         Route("/followups/{fid:int}/{action}", c.guard("staff", pages.act), methods=["POST"]),
         Route("/people/{pid:int}", c.guard("staff", pages.person)),
         Route("/people/{pid:int}/{action}", c.guard("staff", pages.person_act), methods=["POST"]),
-        Route("/ideas", c.guard("owner", pages.ideas)),
-        Route("/ideas/merge", c.guard("owner", pages.ideas_merge), methods=["POST"]),
-        Route("/ideas/undo/{mid:int}", c.guard("owner", pages.ideas_undo), methods=["POST"]),
-        Route("/ideas/{gid:int}", c.guard("owner", pages.idea)),
-        Route("/ideas/{gid:int}/{action}", c.guard("owner", pages.idea_act), methods=["POST"]),
-        Route("/dashboard", c.guard("staff", pages.dashboard)),
-        Route("/audit", c.guard("owner", pages.audit)),
+        Route("/ideas", c.guard("owner", overview.ideas)),
+        Route("/ideas/merge", c.guard("owner", overview.ideas_merge), methods=["POST"]),
+        Route("/ideas/undo/{mid:int}", c.guard("owner", overview.ideas_undo), methods=["POST"]),
+        Route("/ideas/{gid:int}", c.guard("owner", overview.idea)),
+        Route("/ideas/{gid:int}/{action}", c.guard("owner", overview.idea_act), methods=["POST"]),
+        Route("/dashboard", c.guard("staff", overview.dashboard)),
+        Route("/audit", c.guard("owner", overview.audit)),
         Route("/admin/users", c.guard("admin", pages.users)),
         Route("/admin/users", c.guard("admin", pages.users_add), methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
