@@ -11,7 +11,8 @@ from common.errors import EXIT_OK, EXIT_PARTIAL
 from simak.app import App
 from simak.cli.common import ACTOR, actor, handle_errors, print_json, state, stderr, stdout, warn
 from simak.cli.render import one_line, plain
-from simak.usecases.send import Delivered, SendReport, plan_sends, send_due
+from simak.usecases.send import Delivered, SendReport, send_due
+from simak.usecases.send_plan import plan_sends
 
 _OUTCOMES = ("sent", "handed_to_staff", "retry", "unreachable", "failed", "unknown")
 

@@ -32,7 +32,7 @@ from simak.usecases.poll import one_line
 from storage import outbox
 from storage.dialect import advisory_lock
 from storage.followups import status_of
-from storage.outbox import Approved, Claim, Outcome
+from storage.outbox import Claim, Outcome
 
 _RETRY_DEFAULT = timedelta(minutes=5)
 _KIND = {"complaint": "reply", "idea": "thanks", "praise": "thanks"}
@@ -85,17 +85,17 @@ def _lease(app: App) -> timedelta:
     return timedelta(seconds=app.settings.responder.send_lease_s)
 
 
-def _channels(app: App) -> dict[str, Channel]:
+def available_channels(app: App) -> dict[str, Channel]:
     return dict(app.channel_set.available)
 
 
 def send_one(app: App, followup_id: int, actor: str, version: int | None = None) -> Delivered:
     """Send one approved follow-up now (its version must match when given)."""
     recover_stale(app, actor)
-    channels = _channels(app)
+    channels = available_channels(app)
     with app.db.session() as session:
         advisory_lock(session, "simak-send-budget")
-        saturated = _saturated(session, channels, app.clock())
+        saturated = saturated_channels(session, channels, app.clock())
         claims = outbox.claim(
             session,
             app.holder,
@@ -136,7 +136,9 @@ def _not_claimable(
     )
 
 
-def _saturated(session: object, channels: dict[str, Channel], now: datetime) -> dict[str, datetime]:
+def saturated_channels(
+    session: object, channels: dict[str, Channel], now: datetime
+) -> dict[str, datetime]:
     """Channels at their rate limit now → when they may send again."""
     out: dict[str, datetime] = {}
     for name, channel in channels.items():
@@ -172,7 +174,7 @@ def send_due(
     each paying a connection timeout or another call against the limit."""
     check_channels(channels)
     report = SendReport(recovered=recover_stale(app, actor))
-    available = _channels(app)
+    available = available_channels(app)
     saturated: dict[str, datetime] = {}
     paused: set[str] = set()  # a "try again later" (down, 429, 5xx): not again this run
     while limit is None or len(report.results) < limit:
@@ -180,7 +182,7 @@ def send_due(
             break
         with app.db.session() as session:
             advisory_lock(session, "simak-send-budget")
-            saturated = _saturated(session, available, app.clock())
+            saturated = saturated_channels(session, available, app.clock())
             claims = outbox.claim(
                 session,
                 app.holder,
@@ -310,7 +312,7 @@ def recover_stale(app: App, actor: str) -> list[Delivered]:
     with app.db.session() as session:
         dead = dead_among(outbox.sending_holders(session))
         stale = outbox.take_stale(session, app.holder, app.clock(), _lease(app), dead)
-    channels = _channels(app)
+    channels = available_channels(app)
     settled = []
     for claim in stale:
         outcome = _read_back(app, claim, channels)
@@ -339,63 +341,3 @@ def _read_back(app: App, claim: Claim, channels: dict[str, Channel]) -> Outcome:
         detail = f"{interrupted}; the platform shows it was not delivered, so it goes again"
         return Outcome("retry", detail, retry_at=app.clock())
     return Outcome("sent", f"{interrupted}; read back: it was delivered", receipt.external_id)
-
-
-@dataclass(frozen=True, slots=True)
-class Planned:
-    """What `simak send --dry-run` would do with one approved follow-up."""
-
-    followup_id: int
-    channel: str
-    to: str
-    subject: str | None
-    first_line: str
-    waits_until: datetime | None
-    refused: str | None = None  # why a send would refuse it (do not contact)
-    stored: str | None = None  # the channel the follow-up is stored on
-    rerouted: str | None = None  # why ``channel`` is not ``stored``
-
-
-def plan_sends(app: App, *, channels: tuple[str, ...] | None = None) -> list[Planned]:
-    """Approved follow-ups that would go now or wait, where and to whom — nothing is sent."""
-    check_channels(channels)
-    available = _channels(app)
-    now = app.clock()
-    with app.db.read() as session:
-        saturated = _saturated(session, available, now)
-        items = outbox.approved(session, now, channels)
-    out = []
-    for item in items:
-        name, channel, why = _planned_channel(app, item, available)
-        address = getattr(channel, "address", lambda r: None)(item.recipient)
-        out.append(
-            Planned(
-                item.followup_id,
-                name,
-                str(address or item.recipient.handle or item.recipient.email or "staff task"),
-                item.subject if channel.form.subject else None,
-                item.body.strip().splitlines()[0] if item.body.strip() else "",
-                saturated.get(name) or item.send_after,
-                item.blocked,
-                item.channel,
-                why,
-            )
-        )
-    return out
-
-
-def _planned_channel(
-    app: App, item: Approved, channels: dict[str, Channel]
-) -> tuple[str, Channel, str | None]:
-    """Where a send would deliver ``item``, by the functions the send itself uses (the
-    offline reach check stands in for the platform's pre-flight): the channel, and why it
-    is not the stored one."""
-    name, channel = sending_channel(channels, item.channel)
-    if name != item.channel:
-        why = app.channel_set.unavailable.get(item.channel, "not available")
-        return name, channel, f"{item.channel}: {why}"
-    if channel.can_reach(item.recipient):
-        return name, channel, None
-    after, skipped = next_channel(app, item.label, name, item.recipient, channels)
-    why = "; ".join((f"{name}: cannot address this person", *([skipped] if skipped else [])))
-    return after, sending_channel(channels, after)[1], why

@@ -1,0 +1,79 @@
+"""`simak send --dry-run`: what a send would do with each approved follow-up, worked out
+by the functions the send itself uses (:mod:`simak.usecases.send`); nothing is sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from responder.base import Channel
+from simak.app import App
+from simak.usecases.send import (
+    available_channels,
+    check_channels,
+    next_channel,
+    saturated_channels,
+    sending_channel,
+)
+from storage import outbox
+from storage.outbox import Approved
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """What `simak send --dry-run` would do with one approved follow-up."""
+
+    followup_id: int
+    channel: str
+    to: str
+    subject: str | None
+    first_line: str
+    waits_until: datetime | None
+    refused: str | None = None  # why a send would refuse it (do not contact)
+    stored: str | None = None  # the channel the follow-up is stored on
+    rerouted: str | None = None  # why ``channel`` is not ``stored``
+
+
+def plan_sends(app: App, *, channels: tuple[str, ...] | None = None) -> list[Planned]:
+    """Approved follow-ups that would go now or wait, where and to whom — nothing is sent."""
+    check_channels(channels)
+    available = available_channels(app)
+    now = app.clock()
+    with app.db.read() as session:
+        saturated = saturated_channels(session, available, now)
+        items = outbox.approved(session, now, channels)
+    out = []
+    for item in items:
+        name, channel, why = _planned_channel(app, item, available)
+        address = getattr(channel, "address", lambda r: None)(item.recipient)
+        out.append(
+            Planned(
+                item.followup_id,
+                name,
+                str(address or item.recipient.handle or item.recipient.email or "staff task"),
+                item.subject if channel.form.subject else None,
+                item.body.strip().splitlines()[0] if item.body.strip() else "",
+                saturated.get(name) or item.send_after,
+                item.blocked,
+                item.channel,
+                why,
+            )
+        )
+    return out
+
+
+def _planned_channel(
+    app: App, item: Approved, channels: dict[str, Channel]
+) -> tuple[str, Channel, str | None]:
+    """Where a send would deliver ``item``, by the functions the send itself uses (the
+    offline reach check stands in for the platform's pre-flight): the channel, and why it
+    is not the stored one."""
+    name, channel = sending_channel(channels, item.channel)
+    if name != item.channel:
+        why = app.channel_set.unavailable.get(item.channel, "not available")
+        return name, channel, f"{item.channel}: {why}"
+    if channel.can_reach(item.recipient):
+        return name, channel, None
+    after, skipped = next_channel(app, item.label, name, item.recipient, channels)
+    why = "; ".join((f"{name}: cannot address this person", *([skipped] if skipped else [])))
+    return after, sending_channel(channels, after)[1], why
