@@ -83,13 +83,17 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def _clean(value: str | None) -> str | None:
-    return _UNSTORABLE.sub("\ufffd", value) if value and _UNSTORABLE.search(value) else value
+    return _UNSTORABLE.sub("\ufffd", value) if value else value
 
 
 def _changes(record: Mention | Author) -> dict[str, Any]:
-    fields = dataclasses.fields(record)
-    values = ((f.name, getattr(record, f.name)) for f in fields)
-    return {k: _clean(v) for k, v in values if isinstance(v, str) and _clean(v) != v}
+    """The text fields of ``record`` that need cleaning, cleaned (each scanned once)."""
+    out: dict[str, Any] = {}
+    for field in dataclasses.fields(record):
+        value = getattr(record, field.name)
+        if isinstance(value, str) and (cleaned := _clean(value)) != value:
+            out[field.name] = cleaned
+    return out
 
 
 def _storable(mention: Mention) -> Mention:
