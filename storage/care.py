@@ -84,15 +84,22 @@ def set_do_not_contact(
     )
 
 
+def root_person(session: Session, person_id: int) -> int:
+    """The person ``person_id`` was (transitively) merged into; itself when not merged (a
+    cycle stops where it would repeat)."""
+    seen = {person_id}
+    while (up := session.scalar(select(Person.merged_into_id).where(Person.id == person_id))) and (
+        up not in seen
+    ):
+        person_id = up
+        seen.add(up)
+    return person_id
+
+
 def merged_with(session: Session, person_id: int) -> list[int]:
     """Everyone who is one person with ``person_id`` through live merges: the person it was
     merged into (up the chain) and everyone merged into that one, ``person_id`` included."""
-    root, seen = person_id, {person_id}
-    while (up := session.scalar(select(Person.merged_into_id).where(Person.id == root))) and (
-        up not in seen
-    ):
-        root = up
-        seen.add(up)
+    root = root_person(session, person_id)
     group, frontier = {root}, [root]
     while frontier:
         frontier = [

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from common.errors import ConflictError, NotFound
 from common.records import Author
 from storage.audit import record
+from storage.care import root_person
 from storage.dialect import advisory_lock, insert
 from storage.followups import change
 from storage.models import (
@@ -343,18 +344,8 @@ def _rightful_owners(session: Session, handle_ids: list[int]) -> dict[int, list[
             first[hid] = merged_id
     owners: dict[int, list[int]] = {}
     for hid in sorted(home):
-        owners.setdefault(_root(session, first.get(hid, home[hid])), []).append(hid)
+        owners.setdefault(root_person(session, first.get(hid, home[hid])), []).append(hid)
     return owners
-
-
-def _root(session: Session, person_id: int) -> int:
-    seen = {person_id}
-    while (up := session.scalar(select(Person.merged_into_id).where(Person.id == person_id))) and (
-        up not in seen
-    ):
-        person_id = up
-        seen.add(up)
-    return person_id
 
 
 def reject_suggestion(session: Session, suggestion_id: int, actor: str, now: datetime) -> None:
