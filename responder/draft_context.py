@@ -18,6 +18,7 @@ from responder.register import detect_register
 from responder.settings import ResponderSettings
 from responder.text import person_name
 from responder.topics import FEEDBACK_TOPICS, detect_topic, missing_details
+from responder.voice import secondhand
 
 MAX_QUOTES = 3  # ideas: one quote per idea post, at most this many
 
@@ -130,14 +131,20 @@ def _what_they_said(
     lists = _lists(item, settings)
     # only what the posts with the follow-up's label say: a branch named in earlier
     # praise is no detail of a complaint about the app
-    own = _carrying(item, item.label)
+    complaining = _carrying(item, "complaint") if "complaint" in labels else []
+    reports = {k for k in complaining if secondhand(texts[k])}  # other people's trouble
+    own = [k for k in _carrying(item, item.label) if k not in reports]
+    own = own or _carrying(item, item.label)
     titles = [item.posts[k].title or "" for k in own]
     details = extract_details([*(texts[k] for k in own), *titles], lists)
     focus = {item.label: _best(main), **other}
     topic = _topic(item, texts, focus.get("complaint")) if "complaint" in labels else None
     praise = focus.get("praise")
     update = _is_update(item)
-    asking = "complaint" in labels and not update
+    # only reports of other people's trouble (a news item, a blog): nothing to ask
+    # their author about "your" incident
+    report = bool(reports) and len(reports) == len(complaining) and not update
+    asking = "complaint" in labels and not update and not report
     feedback = topic in FEEDBACK_TOPICS
     return {
         "labels": list(labels),
@@ -149,11 +156,12 @@ def _what_they_said(
         "praise_quote": also.get("praise"),
         "topic": topic,
         "details": details,
-        "known": [] if feedback else _known(details),
+        "known": [] if feedback or report else _known(details),
         "feedback": feedback,
         "asks": list(missing_details(topic, details)) if asking else [],
         "liked": list(products_in(praise.focus, lists)) if praise is not None else [],
         "update": update,
+        "secondhand": report,
     }
 
 

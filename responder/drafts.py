@@ -30,6 +30,9 @@ Templates see these variables (optional ones may be None or empty):
     liked         configured products named in the praise
     posts         how many posts the draft answers
     update        the newest post praises after an earlier complaint
+    secondhand    every complaining post reports other people's trouble and never
+                  speaks for its author (a news item, a blog): thank and investigate,
+                  ask nothing about "your" incident (responder.voice)
     nth           this person's posts with ``label`` in the history window, these
                   included ("your third suggestion this month"); earlier: before these
     window_days   the history window

@@ -1,0 +1,115 @@
+"""A complaint that reports other people's trouble gets a report's draft, not a
+personal apology for what happened to its author."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from responder.draft_input import DraftInput, DraftPost
+from responder.drafts import DraftWriter
+from responder.register import Register
+from responder.settings import ResponderSettings
+from responder.voice import secondhand
+
+from .conftest import FakeScorer
+
+NEWS_ID = (
+    "Setelah beberapa pelanggan melapor sakit perut, petugas mengambil sampel es batu dan "
+    "susu dari gerai Kopi Senja Tebet. Hasil uji laboratorium diumumkan pekan depan."
+)
+NEWS_EN = (
+    "Several customers reported stomach aches after visiting the Kopi Senja Tebet branch; "
+    "health inspectors took samples of the ice on Friday."
+)
+OWN_ID = "Saya dan adik sakit perut semalaman setelah minum es kopi susu dari Kopi Senja Tebet."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        NEWS_ID,
+        NEWS_EN,
+        "Banyak pengguna di media sosial mengeluh Kopi Senja app gak bisa login sejak Kamis",
+        "According to residents, the queue at the new branch blocks the street every morning",
+        "Warganet ramai dikeluhkan soal antrian di gerai baru",
+    ],
+)
+def test_reports_of_other_people_are_secondhand(text: str) -> None:
+    assert secondhand(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        OWN_ID,
+        "Pretty sure I got food poisoning from the chicken sandwich yesterday",
+        "My friends and I got sick, and several customers said the same",  # own voice wins
+        "dinkes udah cek belum sih, gw sakit perut",
+        "App nya error terus",  # no one else named: the author's own trouble
+        "We waited 40 minutes, and many customers left",
+    ],
+)
+def test_the_authors_own_trouble_is_not_secondhand(text: str) -> None:
+    assert not secondhand(text)
+
+
+@pytest.fixture
+def writer() -> DraftWriter:
+    return DraftWriter(ResponderSettings(), FakeScorer())
+
+
+def _item(lang: str, *texts: str, name: str | None = None) -> DraftInput:
+    posts = tuple(DraftPost(t, ("complaint",)) for t in texts)
+    return DraftInput(
+        label="complaint", posts=posts, lang=lang, brand="kopi-senja", name=name,
+        brand_terms=("Kopi Senja",), branches=("Tebet",),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("register", ["casual", "formal"])
+def test_an_indonesian_news_report_is_thanked_not_pitied(
+    writer: DraftWriter, register: Register
+) -> None:
+    item = replace(_item("id", NEWS_ID, name="Redaksi Kabar Kuliner"), register=register)
+    draft = writer.write_one(item)
+
+    body = draft.body
+    assert draft.register == register
+    assert "laporan soal orang yang sakit" in body
+    assert "merasa lebih baik" not in body  # the journalist is not the one who was sick
+    assert "yang Kakak alami" not in body and "waktu kejadian" not in body
+    assert "kontak kami" in body or "menghubungi kami" in body  # ask them to pass it on
+    assert "maaf" not in draft.subject.lower()
+    for message in draft.messages:
+        assert "maaf" not in message.lower(), message
+
+
+def test_an_english_report_gets_the_english_report_draft(writer: DraftWriter) -> None:
+    draft = writer.write_one(_item("en", NEWS_EN, name="Food Desk"))
+
+    assert "reports of people feeling unwell" in draft.body
+    assert "hope you're feeling better" not in draft.body
+    assert "when it happened" not in draft.body
+    assert "sorry" not in draft.subject.lower()
+
+
+def test_a_formal_report_stays_formal(writer: DraftWriter) -> None:
+    text = (
+        "Sejumlah pelanggan melaporkan kendala pembayaran di aplikasi Kopi Senja. "
+        "Menurut keterangan, saldo terpotong dua kali."
+    )
+    draft = writer.write_one(replace(_item("id", text), register="formal"))
+
+    assert "Terima kasih telah menyampaikan laporan kendala pembayaran" in draft.body
+    assert "nomor pesanan" not in draft.body  # nothing to ask about "your" order
+
+
+def test_one_post_in_the_authors_own_voice_keeps_the_personal_draft(
+    writer: DraftWriter,
+) -> None:
+    draft = writer.write_one(_item("id", NEWS_ID, OWN_ID, name="Putri Ananda"))
+
+    assert "merasa lebih baik" in draft.body
+    assert "laporan soal" not in draft.body
