@@ -13,7 +13,6 @@ matrix-vector product over the groups, never a pass over stored ideas.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -21,8 +20,8 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from responder.idea_text import ignore_set
+from responder.idea_title import idea_title
 from responder.idea_vectors import CentroidIndex, IdeaVectorizer, for_model, place
-from responder.text import clean, strip_urls, trim
 from simak.app import App
 from storage import idea_groups
 from storage.ideas import lock_board, ungrouped
@@ -66,13 +65,9 @@ def threshold_for(app: App, space: IdeaVectorizer) -> float:
 
 
 def title_of(text: str, ignore: list[str]) -> str:
-    """A board title from a post: handles, links and brand words left out, trimmed."""
-    body = strip_urls(clean(text))
-    for term in sorted({t for t in ignore if t.strip()}, key=len, reverse=True):
-        body = re.sub(rf"(?<!\w)@?{re.escape(term)}(?!\w)", " ", body, flags=re.IGNORECASE)
-    words = [w for w in body.split() if not w.startswith("@")]
-    joined = re.sub(r"\s+([,.!?;:])", r"\1", " ".join(words)).strip(" ,;:")
-    return trim(joined or clean(text), TITLE_CHARS)
+    """A board title from a post: what it proposes, without handles, links and brand
+    words (:func:`responder.idea_title.idea_title`)."""
+    return idea_title(text, ignore, TITLE_CHARS)
 
 
 def group_pending(app: App, *, force: bool = False) -> int:

@@ -1,0 +1,60 @@
+"""Idea titles say the idea, not the post."""
+
+from __future__ import annotations
+
+import pytest
+
+from responder.idea_title import idea_title
+
+BRAND = ["Kopi Senja", "kopisenja"]
+
+
+@pytest.mark.parametrize(
+    ("post", "title"),
+    [
+        ("Love Kopi Senja, but please add oat milk! Half my office is lactose intolerant 🌱",
+         "Oat milk"),
+        ("Kopi Senja app bagus sih, tapi tolong tambahin dark mode dong, silau banget kalau "
+         "buka malam", "Dark mode"),
+        ("@kopisenja kalau bisa buka lebih pagi dong, jam 7 udah banyak yang butuh kafein 😅",
+         "Buka lebih pagi"),
+        ("Please add a less sweet option to the Kopi Senja app, the 'normal sugar' setting "
+         "is way too sweet for me.", "Less sweet option to the app"),
+        ("Harga naik terus, sekarang kopi susu 38rb. Kemahalan @kopisenja, sebaiknya ada "
+         "paket hemat buat pelajar", "Ada paket hemat buat pelajar"),
+        ("kopisenja should accept QRIS at every branch, not everyone carries cash anymore",
+         "Accept QRIS at every branch"),
+        ("Suggestion for @kopisenja: a loyalty bonus for people who bring their own tumbler",
+         "Loyalty bonus for people who bring their own tumbler"),
+        ("Any chance of an almond croissant? It's my favourite pastry with a flat white.",
+         "Almond croissant"),
+        ("would be great kalo ada detail shot bahan, soalnya aku takut nerawang",
+         "Ada detail shot bahan"),
+        ("min poin loyalty bisa dipake buat beli merchandise gak?",
+         "Poin loyalty bisa dipake buat beli merchandise"),
+    ],
+)  # fmt: skip
+def test_the_title_is_the_proposal_without_its_wrapping(post: str, title: str) -> None:
+    assert idea_title(post, BRAND, 80) == title
+
+
+@pytest.mark.parametrize(
+    "post",
+    ["Kopi Senja", "@kopisenja", "please!!", "sediain ya kak", "🙏🙏🙏", ""],
+)
+def test_a_post_with_nothing_to_title_keeps_its_own_words(post: str) -> None:
+    title = idea_title(post, BRAND, 80)
+
+    assert title == post.strip()  # never empty unless the post is, never invented
+
+
+def test_a_long_proposal_is_trimmed_to_the_limit() -> None:
+    post = "Tolong tambahin " + "pilihan topping " * 20
+
+    title = idea_title(post, BRAND, 40)
+
+    assert len(title) <= 40 and title.startswith("Pilihan topping")
+
+
+def test_an_odd_brand_term_is_matched_literally() -> None:
+    assert idea_title("Kopi (Senja)+ please add oat milk", ["Kopi (Senja)+"], 80) == "Oat milk"
