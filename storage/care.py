@@ -1,7 +1,8 @@
 """Caring for people: notes, "do not contact", loyal customers to thank, gift vouchers.
 
-"At most one reminder per person per period" is a unique constraint; a voucher is taken by
-one compare-and-set, so a code is never given twice and never promised when none is left.
+"At most one reminder per person per period" is a unique constraint (per merge root too:
+people merged into one human share one); a voucher is taken by one compare-and-set, so a
+code is never given twice and never promised when none is left.
 """
 
 from __future__ import annotations
@@ -228,7 +229,11 @@ def person_recipients(session: Session, person_id: int) -> list[Recipient]:
 
 def claim_reminder(session: Session, person_id: int, period: int, now: datetime) -> int | None:
     """Reserve this period's reminder for a person; None when one exists already, for them
-    or for anyone merged with them (one human, one reminder)."""
+    or for anyone merged with them (one human, one reminder).
+
+    The row carries the merge root at claim time, and (root, period) is unique: two claims
+    for two people merged into one human race on that constraint, and one loses. The read
+    before it covers a reminder claimed before a merge (under its own root then)."""
     others = [p for p in merged_with(session, person_id) if p != person_id]
     if others and session.scalar(
         select(Reminder.id).where(Reminder.person_id.in_(others), Reminder.period == period)
@@ -236,8 +241,13 @@ def claim_reminder(session: Session, person_id: int, period: int, now: datetime)
         return None
     return session.execute(
         insert(session, Reminder)
-        .values(person_id=person_id, period=period, created_at=now)
-        .on_conflict_do_nothing(index_elements=["person_id", "period"])
+        .values(
+            person_id=person_id,
+            root_id=root_person(session, person_id),
+            period=period,
+            created_at=now,
+        )
+        .on_conflict_do_nothing()  # either constraint: (person, period) or (root, period)
         .returning(Reminder.id)
     ).scalar_one_or_none()
 

@@ -139,13 +139,21 @@ class PersonNote(Base):
 
 
 class Reminder(Base):
-    """A check-in with a loyal customer: at most one per person per period (a constraint)."""
+    """A check-in with a loyal customer: at most one per person per period, and one per
+    merge root per period (``root_id``: whom the person was merged into when it was
+    claimed), so two people merged into one human cannot both win a claim (constraints)."""
 
     __tablename__ = "reminders"
-    __table_args__ = (UniqueConstraint("person_id", "period", name="uq_reminders_period"),)
+    __table_args__ = (
+        UniqueConstraint("person_id", "period", name="uq_reminders_period"),
+        UniqueConstraint("root_id", "period", name="uq_reminders_root_period"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    root_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL", name="fk_reminders_root_id_people")
+    )
     period: Mapped[int] = mapped_column(Integer)  # days since epoch // reminder interval
     followup_id: Mapped[int | None] = mapped_column(
         ForeignKey("followups.id", ondelete="SET NULL"), unique=True
