@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from common.errors import ConflictError, NotFound
 from common.records import FollowUpPlan, Recipient
@@ -129,6 +129,27 @@ def blocked(session: Session, person_id: int | None) -> str | None:
         return None
     why = f"do not contact: {row.do_not_contact_reason or 'set by staff'}"
     return why if row.id == person_id else f"{why} (person {row.id}, merged with {person_id})"
+
+
+def do_not_contact_group() -> Select[Any]:
+    """The ids of everyone who must not be contacted, as one query (for a compare-and-set's
+    ``WHERE``): each person marked "do not contact" and everyone one human with them
+    through live merges — whom they were merged into, up the chain, and everyone merged
+    into those (what :func:`blocked` reads for one person, for all at once)."""
+    marked = aliased(Person)
+    up = (
+        select(marked.id, marked.merged_into_id)
+        .where(marked.do_not_contact_at.is_not(None))
+        .cte("dnc_up", recursive=True)
+    )
+    parent = aliased(Person)
+    up = up.union(
+        select(parent.id, parent.merged_into_id).join(up, parent.id == up.c.merged_into_id)
+    )
+    down = select(up.c.id).cte("dnc_group", recursive=True)
+    child = aliased(Person)
+    down = down.union(select(child.id).join(down, child.merged_into_id == down.c.id))
+    return select(down.c.id)
 
 
 def _praising(since: datetime, *columns: Any) -> Select[Any]:

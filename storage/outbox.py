@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from common.errors import ConflictError
 from common.records import Recipient
-from storage.care import blocked
+from storage.care import blocked, do_not_contact_group
 from storage.dialect import lock_ids
 from storage.followups import SENDABLE, change, recipient_of
 from storage.models import Delivery, FollowUp, FollowUpEvent, MentionRow, Person
@@ -55,7 +55,7 @@ class Claim:
     started_at: datetime
     link: str | None = None  # the person's public post
     kind: str = "conversation"
-    blocked: str | None = None  # "do not contact: …": no channel may send
+    blocked: str | None = None  # "do not contact" marked after the claim: no channel may send
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +67,25 @@ class Outcome:
     external_id: str | None = None
     retry_at: datetime | None = None
     next_channel: str | None = None  # for "unreachable": the channel to try next
+
+
+def _may_contact() -> ColumnElement[bool]:
+    """The follow-up's person may be contacted: nobody one human with them is marked "do
+    not contact" (see :func:`storage.care.do_not_contact_group`)."""
+    return FollowUp.person_id.is_(None) | FollowUp.person_id.not_in(do_not_contact_group())
+
+
+def _which(
+    followup_id: int | None, version: int | None, channels: tuple[str, ...] | None
+) -> list[ColumnElement[bool]]:
+    which: list[ColumnElement[bool]] = [FollowUp.status.in_(SENDABLE)]
+    if followup_id is not None:
+        which.append(FollowUp.id == followup_id)
+    if version is not None:
+        which.append(FollowUp.version == version)
+    if channels:
+        which.append(FollowUp.channel.in_(channels))
+    return which
 
 
 def claim(
@@ -82,17 +101,14 @@ def claim(
     limit: int = 1,
 ) -> list[Claim]:
     """Claim up to ``limit`` approved follow-ups that may go now (not waiting on a rate
-    limit); each gets a ``sending`` delivery row owned by ``holder``."""
-    due: list[ColumnElement[bool]] = [FollowUp.status.in_(SENDABLE)]
+    limit, to someone who may be contacted); each gets a ``sending`` delivery row owned by
+    ``holder``. A "do not contact" mark is part of the compare-and-set: a follow-up to a
+    marked person is never claimed (:func:`refuse_blocked` fails it instead)."""
+    due = _which(followup_id, version, channels)
     due.append((FollowUp.send_after.is_(None)) | (FollowUp.send_after <= now))
-    if followup_id is not None:
-        due.append(FollowUp.id == followup_id)
-    if version is not None:
-        due.append(FollowUp.version == version)
-    if channels:
-        due.append(FollowUp.channel.in_(channels))
     if exclude_channels:
         due.append(FollowUp.channel.not_in(exclude_channels))
+    due.append(_may_contact())
     candidates = lock_ids(
         session,
         select(FollowUp.id)
@@ -115,6 +131,86 @@ def claim(
         .execution_options(synchronize_session=False)
     ).scalars()
     return [_start(session, row, holder, now, lease) for row in sorted(won, key=lambda r: r.id)]
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """An approved follow-up failed without any channel called: its person (or someone
+    merged with them) asked not to be contacted."""
+
+    followup_id: int
+    channel: str
+    why: str  # "do not contact: …"
+
+
+def refuse_blocked(
+    session: Session,
+    holder: str,
+    actor: str,
+    now: datetime,
+    *,
+    followup_id: int | None = None,
+    version: int | None = None,
+    channels: tuple[str, ...] | None = None,
+) -> list[Refused]:
+    """Fail every approved follow-up (of those selected) to someone who must not be
+    contacted, by one compare-and-set (``approved → failed``), each with a failed delivery
+    attempt saying why; no provider is called. Staff dismiss them, or lift the mark and
+    retry."""
+    which = [*_which(followup_id, version, channels), ~_may_contact()]
+    ids = lock_ids(session, select(FollowUp.id).where(*which).order_by(FollowUp.id))
+    if not ids:
+        return []
+    rows = session.execute(
+        update(FollowUp)
+        .where(FollowUp.id.in_(ids), *which)
+        .values(
+            status="failed",
+            attempts=FollowUp.attempts + 1,
+            version=FollowUp.version + 1,
+            updated_at=now,
+        )
+        .returning(FollowUp)
+        .execution_options(synchronize_session=False)
+    ).scalars()
+    return [
+        _refused(session, row, (holder, actor), now) for row in sorted(rows, key=lambda r: r.id)
+    ]
+
+
+def _refused(session: Session, row: FollowUp, who: tuple[str, str], now: datetime) -> Refused:
+    holder, actor = who
+    why = blocked(session, row.person_id) or "do not contact: set by staff"
+    session.execute(update(FollowUp).where(FollowUp.id == row.id).values(status_note=why))
+    session.add(
+        Delivery(
+            followup_id=row.id,
+            attempt=row.attempts,
+            channel=row.channel,
+            recipient=dict(row.recipient or {}),
+            idempotency_key=row.idempotency_key,
+            subject=row.subject,
+            body=row.draft,
+            status="failed",
+            claimed_by=holder,
+            lease_expires_at=now,
+            started_at=now,
+            finished_at=now,
+            detail=why,
+        )
+    )
+    session.add(
+        FollowUpEvent(
+            followup_id=row.id,
+            from_status="approved",
+            to_status="failed",
+            actor=actor,
+            at=now,
+            note=why,
+        )
+    )
+    session.flush()
+    return Refused(row.id, row.channel, why)
 
 
 def _start(session: Session, row: FollowUp, holder: str, now: datetime, lease: timedelta) -> Claim:

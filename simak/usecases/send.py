@@ -3,9 +3,10 @@
 The claim (``approved → sending`` plus a delivery row) commits before the channel is
 called, and the result is settled in a second transaction. A run killed in between leaves
 the attempt ``sending``; the next send reads it back where the platform allows, else marks
-it ``unknown`` for a person — it is never resent automatically. Each channel's rate limits
-are counted in the database (every sender shares them): a channel at its limit waits,
-the others go on.
+it ``unknown`` for a person — it is never resent automatically. The claim skips anyone
+marked "do not contact" (or merged with them): those fail without any channel called.
+Each channel's rate limits are counted in the database (every sender shares them): a
+channel at its limit waits, the others go on.
 """
 
 from __future__ import annotations
@@ -105,9 +106,19 @@ def send_one(app: App, followup_id: int, actor: str, version: int | None = None)
             version=version,
             exclude_channels=tuple(saturated),
         )
-        if not claims:
-            raise _not_claimable(session, followup_id, saturated)
+        if not claims:  # a "do not contact" mark fails it here; else say why not
+            refused = outbox.refuse_blocked(
+                session, app.holder, actor, app.clock(), followup_id=followup_id, version=version
+            )
+            if not refused:
+                raise _not_claimable(session, followup_id, saturated)
+            return _refusal(refused[0])
     return deliver(app, claims[0], channels, actor)
+
+
+def _refusal(refused: outbox.Refused) -> Delivered:
+    """A follow-up to someone who asked not to be contacted, failed without a send."""
+    return Delivered(refused.followup_id, refused.channel, "failed", "failed", refused.why)
 
 
 def _not_claimable(
@@ -171,7 +182,8 @@ def send_due(
     """Send every approved follow-up that may go now, one claim at a time (until ``stop()``
     says a worker is shutting down). A channel that answers "try again later" (relay down,
     429, 5xx) gets no further claims in this run: the rest wait for the next run instead of
-    each paying a connection timeout or another call against the limit."""
+    each paying a connection timeout or another call against the limit. One to someone
+    who asked not to be contacted is never claimed: it fails without a send."""
     check_channels(channels)
     report = SendReport(recovered=recover_stale(app, actor))
     available = available_channels(app)
@@ -192,14 +204,22 @@ def send_due(
                 exclude_channels=tuple(sorted({*saturated, *paused})),
                 limit=1,
             )
-        if not claims:
+            refused = (
+                []
+                if claims
+                else outbox.refuse_blocked(
+                    session, app.holder, actor, app.clock(), channels=channels
+                )
+            )
+        if not claims and not refused:
             break
-        result = deliver(app, claims[0], available, actor)
-        if result.outcome == "retry":
-            paused.add(result.channel)
-        report.results.append(result)
-        if on_result is not None:
-            on_result(result)
+        results = [deliver(app, claims[0], available, actor)] if claims else []
+        for result in [*results, *map(_refusal, refused)]:
+            if result.outcome == "retry":
+                paused.add(result.channel)
+            report.results.append(result)
+            if on_result is not None:
+                on_result(result)
     with app.db.read() as session:
         report.waiting = [
             Waiting(name, n, until)
@@ -216,7 +236,7 @@ def deliver(app: App, claim: Claim, channels: dict[str, Channel], actor: str) ->
     """Exactly one provider call for a claimed attempt (after a pre-flight check that the
     channel can reach the person now), then the settled outcome."""
     channel = sending_channel(channels, claim.channel)[1]
-    if claim.blocked:  # staff marked the person: no channel sends, not even by hand
+    if claim.blocked:  # marked after the claim (a claim skips marked people): no send
         return _settle(app, claim, Outcome("failed", claim.blocked), actor)
     try:
         reach = channel.check(claim.recipient)

@@ -5,15 +5,27 @@ just before a send's claim stops the send; retention purges racing each other or
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 from datetime import UTC, datetime
 from multiprocessing.synchronize import Event
+from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
+from common.errors import EXIT_OK
+from simak.app import App
+from simak.config import load_settings
+from simak.usecases import followups, reports
+from simak.usecases.send import send_one
+from simak.usecases.send_plan import plan_sends
 from storage import care
 from storage.db import Database, open_database
-from storage.models import Person, Reminder
+from storage.dialect import lock_ids
+from storage.models import FollowUp, FollowUpEvent, Person, Reminder
+from tests.core.races import demo_project, run
 
 NOW = datetime(2026, 12, 7, 9, tzinfo=UTC)
 _HOLD_S = 1.5  # how long the first claimer keeps its transaction open
@@ -85,3 +97,88 @@ def test_a_reminder_claimed_before_a_merge_still_counts(db_url: str) -> None:
         assert care.claim_reminder(session, b.id, 2, NOW) is not None
         assert session.scalar(select(func.count()).select_from(Reminder)) == 2
     db.dispose()
+
+
+def test_do_not_contact_group_is_everyone_one_human_with_a_marked_person(db_url: str) -> None:
+    db = open_database(db_url)
+    with db.session() as session:
+        root, lone, marked_lone = (Person(created_at=NOW) for _ in range(3))
+        session.add_all([root, lone, marked_lone])
+        session.flush()
+        middle = Person(created_at=NOW, merged_into_id=root.id)
+        session.add(middle)
+        session.flush()
+        leaf = Person(created_at=NOW, merged_into_id=middle.id, do_not_contact_at=NOW)
+        sibling = Person(created_at=NOW, merged_into_id=root.id)
+        session.add_all([leaf, sibling])
+        marked_lone.do_not_contact_at = NOW
+        session.flush()
+        everyone = [root, lone, marked_lone, middle, leaf, sibling]
+        group = set(session.scalars(care.do_not_contact_group()))
+        assert group == {p.id for p in everyone if care.blocked(session, p.id)}
+        assert group == {root.id, marked_lone.id, middle.id, leaf.id, sibling.id}
+    db.dispose()
+
+
+def _app(config: Path) -> App:
+    env = dict(os.environ)
+    return App(load_settings(config, env), config, env)
+
+
+def _approved_with_a_merged_twin(app: App) -> tuple[int, int]:
+    """An approved follow-up, and a person merged into its recipient (one human)."""
+    fid = reports.queue(app)[0].id
+    followups.approve(app, fid, "dina")
+    with app.db.session() as session:
+        person_id = session.scalar(select(FollowUp.person_id).where(FollowUp.id == fid))
+        twin = Person(display_name="twin", created_at=NOW, merged_into_id=person_id)
+        session.add(twin)
+        session.flush()
+        return fid, twin.id
+
+
+def _recipient(app: App, fid: int) -> int | None:
+    with app.db.read() as session:
+        return session.scalar(select(FollowUp.person_id).where(FollowUp.id == fid))
+
+
+def test_a_mark_committed_between_planning_and_claiming_stops_the_send(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sender has chosen the follow-up (its candidate select ran) when another process
+    marks someone merged with the recipient "do not contact": the compare-and-set refuses
+    the claim, and the send fails it without calling any channel. (SQLite's single writer
+    allows no write between the two, so there the mark lands just before the claim.)"""
+    monkeypatch.delenv("SIMAK_DATABASE_URL", raising=False)
+    config = demo_project(tmp_path / "dnc", db_url)
+    assert run(config, "poll")[0] == EXIT_OK
+    app = _app(config)
+    fid, twin = _approved_with_a_merged_twin(app)
+    assert [p.refused for p in plan_sends(app) if p.followup_id == fid] == [None]
+    mark = ("people", "do-not-contact", str(twin), "--reason", "phoned")
+    if db_url.startswith("sqlite"):
+        assert run(config, *mark)[0] == EXIT_OK
+    else:
+        chose = lock_ids
+
+        def mark_after_choosing(session: Any, query: Any) -> list[Any]:
+            ids = chose(session, query)
+            if ids == [fid]:
+                code, _, err = run(config, *mark)  # another process, committed now
+                assert code == EXIT_OK, err
+            return ids
+
+        monkeypatch.setattr("storage.outbox.lock_ids", mark_after_choosing)
+    done = send_one(app, fid, "dina")
+    assert (done.status, done.outcome) == ("failed", "failed")
+    assert (
+        done.detail == f"do not contact: phoned (person {twin}, merged with {_recipient(app, fid)})"
+    )
+    view = followups.show(app, fid)
+    assert view.item.status == "failed" and [d.status for d in view.deliveries] == ["failed"]
+    with app.db.read() as session:
+        moves = session.scalars(
+            select(FollowUpEvent.to_status).where(FollowUpEvent.followup_id == fid)
+        ).all()
+    assert "sending" not in moves  # never claimed: no channel could be called
+    app.db.dispose()
