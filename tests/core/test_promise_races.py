@@ -4,18 +4,19 @@ just before a send's claim stops the send; retention purges racing each other or
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
 
-from common.errors import EXIT_OK
+from common.errors import EXIT_BUSY, EXIT_OK
 from simak.app import App
 from simak.config import load_settings
 from simak.usecases import followups, reports
@@ -25,7 +26,7 @@ from storage import care
 from storage.db import Database, open_database
 from storage.dialect import lock_ids
 from storage.models import FollowUp, FollowUpEvent, Person, Reminder
-from tests.core.races import demo_project, run
+from tests.core.races import demo_project, no_traceback, run, simak
 
 NOW = datetime(2026, 12, 7, 9, tzinfo=UTC)
 _HOLD_S = 1.5  # how long the first claimer keeps its transaction open
@@ -182,3 +183,55 @@ def test_a_mark_committed_between_planning_and_claiming_stops_the_send(
         ).all()
     assert "sending" not in moves  # never claimed: no channel could be called
     app.db.dispose()
+
+
+def _posts(config: Path, *posts: tuple[str, datetime, str]) -> None:
+    """The demo's export file holds only these posts, all by one author."""
+    with (config.parent / "examples" / "mentions.jsonl").open("w", encoding="utf-8") as f:
+        for pid, created, body in posts:
+            row = {"id": pid, "platform": "x", "author": "wulan", "author_name": "Wulan",
+                   "text": body, "created_at": created.isoformat()}  # fmt: skip
+            f.write(json.dumps(row) + "\n")
+
+
+def _conversations_of_wulan(url: str) -> list[tuple[str, list[str]]]:
+    """Each follow-up of the author: (status, its posts' external ids)."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT f.id, f.status, m.external_id FROM followups f "
+                "JOIN followup_mentions p ON p.followup_id = f.id "
+                "JOIN mentions m ON m.id = p.mention_id "
+                "WHERE m.external_id LIKE 'w-%' ORDER BY f.id, m.external_id"
+            )
+        ).all()
+    engine.dispose()
+    by_id: dict[int, tuple[str, list[str]]] = {}
+    for fid, status, ext in rows:
+        by_id.setdefault(fid, (status, []))[1].append(ext)
+    return list(by_id.values())
+
+
+def test_purges_racing_each_other_and_a_poll_keep_one_draft_and_every_post(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A conversation loses its old post to retention while two purges and a poll (with a
+    newer post by the same person) run at once: one follow-up, every newer post in it."""
+    monkeypatch.delenv("SIMAK_DATABASE_URL", raising=False)
+    now = datetime.now(UTC)
+    config = demo_project(tmp_path / "purge", db_url)
+    config.write_text(config.read_text() + "retention: {mention_days: 365}\n", "utf-8")
+    old = ("w-old", now - timedelta(days=400), "Kopi Senja pesananku ketuker terus, kecewa")
+    new = ("w-new", now - timedelta(days=2), "app Kopi Senja error terus pas bayar, tolong")
+    _posts(config, old, new)
+    code, _, err = run(config, "poll")
+    assert code == EXIT_OK, err
+    assert [s for s, _ in _conversations_of_wulan(db_url)] == ["open"]
+    newer = ("w-newer", now - timedelta(hours=1), "Kopi Senja masih error, saldo kepotong")
+    _posts(config, new, newer)
+    procs = [simak(config, "purge"), simak(config, "purge"), simak(config, "poll")]
+    results = [(p.wait(120), *p.communicate()) for p in procs]
+    assert all(no_traceback(out, err) for _, out, err in results), results
+    assert all(code in (EXIT_OK, EXIT_BUSY) for code, _, _ in results), results
+    assert _conversations_of_wulan(db_url) == [("open", ["w-new", "w-newer"])]
