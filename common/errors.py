@@ -5,7 +5,7 @@
     │   ├── ConfigError        bad or unreadable config
     │   ├── NotFound           no follow-up / mention / person / idea with that id
     │   └── ConflictError      an invalid transition, or someone else changed it first
-    ├── SourceError            one source failed; the others go on (exit 1)
+    ├── SourceError            one source failed; the others go on (exit 1; 5 when all did)
     │   ├── CredentialMissing  an ${ENV_VAR} the source needs is unset
     │   ├── RateLimited        the platform said "slow down"; retry_at says when
     │   └── SourceUnavailable  network errors, 5xx after retries, malformed payloads
@@ -33,6 +33,7 @@ EXIT_PARTIAL: Final = 1  # some sources, lines or deliveries failed; the rest wa
 EXIT_USAGE: Final = 2  # bad usage, bad config, unknown id, invalid transition, conflict
 EXIT_INTERNAL: Final = 3  # an unexpected error (a bug): reported in one line
 EXIT_UNAVAILABLE: Final = 4  # the database or the model could not be used
+EXIT_ALL_FAILED: Final = 5  # every source polled failed: nothing new came in (cron: alert)
 EXIT_BUSY: Final = 75  # another run holds the work (like EX_TEMPFAIL): try again later
 
 

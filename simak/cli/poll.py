@@ -9,13 +9,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from common.errors import EXIT_BUSY, EXIT_INTERNAL, EXIT_OK, EXIT_PARTIAL
+from common.errors import EXIT_ALL_FAILED, EXIT_BUSY, EXIT_INTERNAL, EXIT_OK, EXIT_PARTIAL
 from simak.app import App
 from simak.cli.common import handle_errors, print_json, print_line, state, stderr, stdout, warn
 from simak.cli.render import one_line
 from simak.usecases.engine import enqueue_polls
 from simak.usecases.poll import PollReport, SourceReport
 from simak.usecases.poll import poll as run_poll
+
+#: The line under a poll in which every source polled failed (exit 5).
+ALL_FAILED = "every source polled failed, nothing new came in; see the lines above"
 
 
 def _status(r: SourceReport) -> Text:
@@ -59,6 +62,8 @@ def _totals(report: PollReport) -> str:
 def _exit_code(report: PollReport) -> int:
     if report.internal_errors:
         return EXIT_INTERNAL
+    if report.all_failed:
+        return EXIT_ALL_FAILED
     if report.failed:
         return EXIT_PARTIAL
     if report.busy and len(report.busy) + len(report.waiting) == len(report.sources):
@@ -96,8 +101,9 @@ def poll(
     Safe to re-run and to overlap (cron): each source is polled by one run at a time and
     nothing is stored or queued twice. A source the platform rate-limited is not called
     again before the time it gave (shown; not a failure). Exit codes: 0 ok, 1 a source
-    failed (the others were processed), 3 internal error in a source, 75 every source was
-    busy (or waiting for its rate limit, at least one busy). With
+    failed (the others were processed), 3 internal error in a source, 5 every source
+    polled failed (none succeeded), 75 every source was busy (or waiting for its rate
+    limit, at least one busy). With
     --enqueue (`workers.engine: procrastinate`) the workers poll instead, each poll job
     followed by a classification job; a source whose job already waits is not queued twice.
     """
@@ -140,10 +146,13 @@ def poll(
             {
                 "sources": [asdict(r) | {"ok": r.ok, "status": r.status} for r in report.sources],
                 "processed": asdict(report.processed),
+                "all_sources_failed": report.all_failed,
             },
             app.redact,
         )
     else:
         stdout().print(_table(report))
         print_line(_totals(report))
+    if report.all_failed:
+        stderr().print(Text.assemble(("error: ", "red"), ALL_FAILED))
     raise typer.Exit(_exit_code(report))

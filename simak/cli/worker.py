@@ -14,7 +14,7 @@ from types import FrameType
 
 import typer
 
-from common.errors import EXIT_OK, EXIT_PARTIAL, EXIT_UNAVAILABLE, UsageError
+from common.errors import EXIT_ALL_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_UNAVAILABLE, UsageError
 from simak.app import App
 from simak.cli.common import handle_errors, print_json, print_line, state, stdout
 from simak.cli.logs import LineLog
@@ -74,7 +74,8 @@ def worker(
     the digest from `digest.hour` and alert on complaint spikes — the same use cases as the
     commands. Run several (PostgreSQL: on several machines) and they share the work; SIGTERM
     ends the current step and exits 0; a killed worker's work is taken over. Each failure is
-    one line on stderr; exit 1 with --once when something failed. With
+    one line on stderr; with --once exit 1 when something failed, 5 when every source
+    polled failed. With
     `workers.engine: procrastinate` this runs a procrastinate worker instead."""
     cli = state(ctx)
     app = cli.app()
@@ -112,16 +113,19 @@ def _builtin(app: App, log: LineLog, *, once: bool, as_json: bool) -> None:
 
     report = run_worker(app, once=once, stop=event.is_set, sleep=sleep, log=log)
     if as_json:
-        print_json(asdict(report), app.redact)
+        print_json(asdict(report) | {"all_sources_failed": report.all_sources_failed}, app.redact)
     else:
         print_line(_summary(report))
     raise typer.Exit(_once_code(report) if once else EXIT_OK)
 
 
 def _once_code(report: CycleReport) -> int:
-    """0; 4 when every step failed on an unusable database or model; else 1 on a failure."""
+    """0; 4 when every step failed on an unusable database or model; 5 when every source
+    polled failed; else 1 on a failure."""
     if report.failures and report.unavailable == len(report.failures):
         return EXIT_UNAVAILABLE
+    if report.all_sources_failed:
+        return EXIT_ALL_FAILED
     return EXIT_PARTIAL if report.failures else EXIT_OK
 
 

@@ -82,6 +82,13 @@ class PollReport:
         return [r for r in self.sources if r.waiting]
 
     @property
+    def all_failed(self) -> bool:
+        """True when at least one source failed and none succeeded: nothing came in (busy
+        and waiting sources were not polled by this run, so they are neither)."""
+        polled = [r for r in self.sources if not (r.busy or r.waiting)]
+        return bool(polled) and all(not r.ok for r in polled)
+
+    @property
     def internal_errors(self) -> list[SourceReport]:
         """Sources that failed on something unexpected (a bug, not the source)."""
         return [r for r in self.failed if (r.error or "").startswith("internal error")]

@@ -37,6 +37,9 @@ class Log(Protocol):
 
 Stop = Callable[[], bool]
 
+#: Logged after a cycle in which every source polled failed (`worker --once` exits 5).
+ALL_SOURCES_FAILED = "poll: every source polled in this cycle failed, nothing new came in"
+
 
 @dataclass(slots=True)
 class CycleReport:
@@ -51,6 +54,12 @@ class CycleReport:
     alerts: int = 0
     failures: list[str] = field(default_factory=list)
     unavailable: int = 0  # steps that failed because the database or the model was unusable
+    sources_failed: int = 0  # of the sources polled
+
+    @property
+    def all_sources_failed(self) -> bool:
+        """True when sources were polled and every one failed: nothing new came in."""
+        return self.polled > 0 and self.sources_failed == self.polled
 
     @property
     def busy(self) -> bool:
@@ -60,7 +69,7 @@ class CycleReport:
     def add(self, other: CycleReport) -> None:
         """Fold ``other`` into this total."""
         names = ("polled", "stored", "classified", "routed", "sent", "digests", "alerts")
-        for name in (*names, "unavailable"):
+        for name in (*names, "unavailable", "sources_failed"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.failures.extend(other.failures)
 
@@ -105,6 +114,8 @@ def run_cycle(app: App, stop: Stop, log: Log) -> CycleReport:
         for i in range(seen, len(report.failures)):
             report.failures[i] = app.redact(report.failures[i])
             log(report.failures[i], "error")
+    if report.all_sources_failed:
+        log(ALL_SOURCES_FAILED, "error")
     return report
 
 
@@ -139,6 +150,7 @@ def _poll_due(app: App, report: CycleReport, stop: Stop) -> None:
         report.polled += 1
         report.stored += result.stored
         if result.error:
+            report.sources_failed += 1
             report.failures.append(f"source {result.name}: {result.error}")
 
 

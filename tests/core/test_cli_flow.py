@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from simak.usecases.classify import ProcessReport
+from simak.usecases.poll import PollReport, SourceReport
 from tests.core.conftest import Project
 
 
@@ -61,6 +63,43 @@ def test_malformed_feed_fails_that_source_only(project: Project) -> None:
     assert by_name["blog"]["consecutive_failures"] == 1 and by_name["blog"]["last_error"]
     assert by_name["export"]["consecutive_failures"] == 0
     assert by_name["export"]["stored_last_run"] == 5
+
+
+def test_some_sources_failing_says_so_in_json(project: Project) -> None:
+    (project.root / "feed.xml").write_bytes(b"\x00\x01 this is not a feed")
+    result = project.run("poll", "--json")
+    assert result.exit_code == 1, result.output
+    assert json.loads(result.stdout)["all_sources_failed"] is False
+
+
+def test_every_source_failing_exits_5_for_cron(project: Project) -> None:
+    (project.root / "feed.xml").write_bytes(b"\x00\x01 this is not a feed")
+    (project.root / "mentions.jsonl").unlink()
+    cycle = project.run("worker", "--once", "--json")  # both due: they never ran
+    assert cycle.exit_code == 5, cycle.output
+    assert json.loads(cycle.stdout)["all_sources_failed"] is True
+    assert "every source polled in this cycle failed" in cycle.stderr
+    result = project.run("poll")
+    assert result.exit_code == 5, result.output
+    assert "every source polled failed" in result.stderr
+    as_json = project.run("poll", "--json")
+    assert as_json.exit_code == 5, as_json.output
+    data = json.loads(as_json.stdout)
+    assert data["all_sources_failed"] is True
+    assert [s["status"] for s in data["sources"]] == ["failed", "failed"]
+
+
+def test_all_failed_counts_only_the_sources_this_run_polled() -> None:
+    def report(*sources: SourceReport) -> PollReport:
+        return PollReport(list(sources), ProcessReport())
+
+    failed = SourceReport("a", "x", error="boom")
+    waiting = SourceReport("b", "x", waiting=True)
+    busy = SourceReport("c", "x", busy=True)
+    deferred = SourceReport("d", "x", deferred="rate limited")  # ran, then was stopped
+    assert report(failed, waiting).all_failed and report(failed, busy).all_failed
+    assert not report(failed, deferred).all_failed
+    assert not report(waiting, busy).all_failed and not report().all_failed
 
 
 def test_bad_config_exits_2_with_one_line(project: Project) -> None:
