@@ -4,7 +4,10 @@ A malformed line or row becomes a warning ``path:line: reason`` on the page and
 everything else is ingested. The cursor records, per file, how many bytes were
 read and a hash of the file's first bytes: an unchanged file yields nothing, an
 appended file yields only the new lines, and a replaced file is read again from
-the start (storage dedups on platform + external id).
+the start (storage dedups on platform + external id). A last line without a newline
+is read once the file has not changed for ``settle_s`` (by its mtime and the injected
+clock), or at once when it is a whole JSON object; before that it may still be being
+written and waits for the next poll.
 
 Hostile files cannot hurt: only regular files are read (not ``/dev/zero``, not a
 FIFO), a record longer than ``max_record_bytes`` is skipped after reading at most
@@ -20,7 +23,7 @@ import glob
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import IO, Annotated, Any, Literal
@@ -47,6 +50,7 @@ from listeners.jsonsafe import loads_bounded
 from listeners.localfile import NotRegularFile, kind_of, open_regular
 from listeners.matching import BrandMatcher
 from listeners.records import CsvFeed, Line, LineReader, RecordTooLong
+from listeners.retry import Clock, utc_now
 
 _HEAD_BYTES = 4096  # enough of the start of a file to tell "appended" from "replaced"
 _PAGE_BYTES = 8 * MIB  # a page is yielded at least this often, whatever page_size says
@@ -81,6 +85,12 @@ class FilesOptions(BaseModel):
     max_record_bytes: Annotated[int, within(1024, 64 * MIB, "bytes")] = Field(
         default=MIB, description="Longest JSONL line or CSV row; longer ones are skipped."
     )
+    settle_s: Annotated[int, within(0, 86_400, "seconds")] = Field(
+        default=60,
+        description="A last line without a newline (a CSV row, or a JSONL line that is not "
+        "a whole JSON object) is read once the file has not changed for this long; before "
+        "that it may still be being written and waits for the next poll (0-86400).",
+    )
 
     @field_validator("encoding")
     @classmethod
@@ -114,10 +124,12 @@ class FilesListener:
         matcher: BrandMatcher,
         *,
         env: Mapping[str, str] | None = None,
+        clock: Clock = utc_now,
     ) -> None:
         self._name = name
         self.options = options
         self.matcher = matcher
+        self._clock = clock
 
     @property
     def name(self) -> str:
@@ -182,10 +194,11 @@ class FilesListener:
                 if start is None:
                     return
                 state = FileState(start.offset, start.line, size, mtime_ns, head, hlen, start.skip)
+                settled = self._settled(mtime_of(state))
                 if self._format(path) == "csv":
-                    pages = self._read_csv(handle, path, state)
+                    pages = self._read_csv(handle, path, state, settled)
                 else:
-                    pages = self._read_jsonl(handle, path, state)
+                    pages = self._read_jsonl(handle, path, state, settled)
                 for number, (page_state, batch) in enumerate(pages):
                     if number == 0 and note:
                         batch.warnings.insert(0, f"{path}: {note}")
@@ -200,11 +213,16 @@ class FilesListener:
                 "check the file and its permissions"
             ) from exc
 
+    def _settled(self, mtime: datetime) -> bool:
+        """True when the file has not changed for ``settle_s``: its writer is done, so an
+        unterminated last line is the whole record (a Google Sheets export), not a cut."""
+        return self._clock() - mtime >= timedelta(seconds=self.options.settle_s)
+
     def _full(self, batch: _Batch) -> bool:
         return batch.fetched >= self.options.page_size or batch.size >= _PAGE_BYTES
 
     def _read_jsonl(
-        self, handle: IO[bytes], path: Path, state: FileState
+        self, handle: IO[bytes], path: Path, state: FileState, settled: bool
     ) -> Iterator[tuple[FileState, _Batch]]:
         batch = _Batch()
         mtime = mtime_of(state)
@@ -212,7 +230,7 @@ class FilesListener:
         reader = LineReader(handle, state.offset, state.line, cap, skipping=state.skip)
         while (line := reader.next()) is not None:
             if line.data is not None and not line.complete:
-                self._last_jsonl_line(batch, path, line, reader, mtime)
+                self._last_jsonl_line(batch, path, line, reader, mtime, settled)
                 break
             state.offset, state.line, state.skip = reader.offset, reader.line, reader.skipping
             batch.size += len(line.data or b"")
@@ -233,13 +251,20 @@ class FilesListener:
             yield copy_state(state), batch
 
     def _last_jsonl_line(
-        self, batch: _Batch, path: Path, line: Line, reader: LineReader, mtime: datetime
+        self,
+        batch: _Batch,
+        path: Path,
+        line: Line,
+        reader: LineReader,
+        mtime: datetime,
+        settled: bool,
     ) -> None:
         """An unterminated last line: a whole JSON object is taken (many exporters write no
-        final newline); anything else may still be being written and is read next time."""
+        final newline); anything else may still be being written and is read on a later
+        poll, or taken as it is (a warning) once the file has settled."""
         data = line.data or b""
         record, problem = _parse_jsonl(data, self.options.encoding)
-        if record is None or problem is not None:
+        if (record is None or problem is not None) and not settled:
             batch.warnings.append(
                 f"{path}:{line.number}: incomplete last line, will be read again on the next poll"
             )
@@ -247,14 +272,14 @@ class FilesListener:
         # The line count stays: a newline appended later ends this same line (a blank).
         reader.offset += len(data)
         batch.size += len(data)
-        self._take(batch, path, line.number, record, None, mtime)
+        self._take(batch, path, line.number, record, problem, mtime)
 
     def _read_csv(
-        self, handle: IO[bytes], path: Path, state: FileState
+        self, handle: IO[bytes], path: Path, state: FileState, settled: bool
     ) -> Iterator[tuple[FileState, _Batch]]:
         cap, encoding = self.options.max_record_bytes, self.options.encoding
         handle.seek(0)  # the header is needed on every read, also when resuming
-        header_feed = CsvFeed(LineReader(handle, 0, 0, cap), encoding)
+        header_feed = CsvFeed(LineReader(handle, 0, 0, cap), encoding, settled=settled)
         try:
             header = next(csv.reader(header_feed, delimiter=self.options.csv_delimiter))
         except (StopIteration, csv.Error, RecordTooLong):
@@ -263,7 +288,7 @@ class FilesListener:
         if state.offset < header_feed.offset:  # first read: start after the header
             state.offset, state.line = header_feed.offset, header_feed.line
         handle.seek(state.offset)
-        feed = CsvFeed(LineReader(handle, state.offset, state.line, cap), encoding)
+        feed = CsvFeed(LineReader(handle, state.offset, state.line, cap), encoding, settled=settled)
         batch = _Batch()
         for number, row, problem in self._rows(feed):
             batch.size += feed.offset - state.offset
@@ -300,6 +325,8 @@ class FilesListener:
                 yield exc.number, None, str(exc)
                 reader = csv.reader(feed, delimiter=delimiter)  # start clean
                 continue
+            if feed.at_end and not feed.settled:
+                return  # a quoted field runs into the end of a live file: read it next poll
             if len(feed.record_lines) > 1 and not _well_quoted(feed.record_lines, delimiter):
                 # An unclosed quote ran on into the rows after it: report this row and
                 # read on from its next line, so those rows are not swallowed with it.

@@ -92,9 +92,11 @@ class CsvFeed:
     over it across lines, raises :class:`RecordTooLong` out of the reader.
     """
 
-    def __init__(self, reader: LineReader, encoding: str) -> None:
+    def __init__(self, reader: LineReader, encoding: str, *, settled: bool = True) -> None:
         self._reader = reader
         self._encoding = encoding
+        self.settled = settled  # False: an unterminated last line may still be being written
+        self.at_end = False  # the end of the file was reached (or its unterminated tail held)
         self.record_bytes = 0  # bytes of the record being read; reset per record
         self.record_lines: list[str] = []  # the lines of the record being read
         self._first: tuple[int, int] = (reader.offset, reader.line)  # after its first line
@@ -126,10 +128,11 @@ class CsvFeed:
 
     def __next__(self) -> str:
         got = self._reader.next()
-        if got is None:
+        if got is None or (got.data is not None and not got.complete and not self.settled):
+            self.at_end = True  # an unterminated last line of a live file waits (not consumed)
             raise StopIteration
         if got.data is None or not got.complete:
-            if got.data is not None:  # an unterminated last line: take what is there
+            if got.data is not None:  # an unterminated last line of a settled file: take it
                 self._reader.offset += len(got.data)
                 self._reader.line += 1
                 return self._decode(got.data, got.number)

@@ -130,7 +130,7 @@ class App:
         options_model, factory = plugin.load()
         options = validate_options(options_model, self._with_paths(source.options), where)
         matcher = BrandMatcher(brand_specs(self.settings, source.brand))
-        listener: Listener = factory(source.name, options, matcher, env=self.env)
+        listener: Listener = factory(source.name, options, matcher, env=self.env, clock=self.clock)
         return listener
 
     def _with_paths(self, options: Mapping[str, Any]) -> dict[str, Any]:

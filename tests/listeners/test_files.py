@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,10 +13,26 @@ from common.errors import SourceUnavailable
 from listeners.base import Listener, PollPage
 from listeners.files import FileFields, FilesListener, FilesOptions
 from listeners.matching import BrandMatcher
+from tests.listeners.conftest import FakeClock
 
 
-def _listener(matcher: BrandMatcher, path: Path, **opts: object) -> FilesListener:
-    return FilesListener("exports", FilesOptions(path=str(path), **opts), matcher, env={})
+def _listener(
+    matcher: BrandMatcher, path: Path, clock: FakeClock | None = None, **opts: object
+) -> FilesListener:
+    options = FilesOptions(path=str(path), **opts)
+    if clock is None:
+        return FilesListener("exports", options, matcher, env={})
+    return FilesListener("exports", options, matcher, env={}, clock=clock)
+
+
+def _written(
+    path: Path, clock: FakeClock, text: str, *, ago_s: float, append: bool = False
+) -> None:
+    """Write (or append) ``text``; the file's mtime is ``ago_s`` seconds before the clock."""
+    with path.open("a" if append else "w", encoding="utf-8") as f:
+        f.write(text)
+    at = int((clock.now - timedelta(seconds=ago_s)).timestamp() * 1e9)
+    os.utime(path, ns=(at, at))
 
 
 def _poll(listener: FilesListener, cursor: str | None) -> tuple[list[PollPage], str | None]:
@@ -199,6 +216,71 @@ def test_csv_unclosed_quote_does_not_swallow_the_rows_after_it(
         f"{path.resolve()}:3: unclosed quote; the rows after it are read on their own"
     ]
     assert _poll(listener, cursor)[0] == []
+
+
+def test_csv_last_row_of_a_live_file_waits_and_is_read_once_whole(
+    matcher: BrandMatcher, tmp_path: Path, clock: FakeClock
+) -> None:
+    # The exporter is still writing: the last row is cut in its last column.
+    path = tmp_path / "export.csv"
+    _written(path, clock, "id,text,author\n1,Kopi Senja enak,budi\n2,Kopi Senja mahal,sa", ago_s=5)
+    listener = _listener(matcher, path, clock)
+    pages, cursor = _poll(listener, None)
+    assert [m.external_id for p in pages for m in p.mentions] == ["1"]
+    assert [w for p in pages for w in p.warnings] == []
+    assert _poll(listener, cursor)[0] == []  # still live: still waits, nothing twice
+    _written(path, clock, "ri\n3,kopisenja buka jam 6,eko\n", ago_s=5, append=True)
+    pages, cursor = _poll(listener, cursor)
+    mentions = [m for p in pages for m in p.mentions]
+    assert [(m.external_id, m.author.handle) for m in mentions] == [("2", "sari"), ("3", "eko")]
+    assert _poll(listener, cursor)[0] == []
+
+
+def test_csv_without_final_newline_is_read_whole_once_the_file_settled(
+    matcher: BrandMatcher, tmp_path: Path, clock: FakeClock
+) -> None:
+    # A Google Sheets export: no final newline, written long ago.
+    path = tmp_path / "sheet.csv"
+    _written(
+        path, clock, "id,text,author\n1,Kopi Senja enak,budi\n2,Kopi Senja mahal,sari", ago_s=3600
+    )
+    listener = _listener(matcher, path, clock)
+    pages, cursor = _poll(listener, None)
+    assert [m.external_id for p in pages for m in p.mentions] == ["1", "2"]
+    assert _poll(listener, cursor)[0] == []  # read once
+    _written(path, clock, "\n3,kopisenja buka jam 6,eko", ago_s=5, append=True)
+    assert [m.external_id for p in _poll(listener, cursor)[0] for m in p.mentions] == []
+    clock.now += timedelta(seconds=60)  # the default settle_s has passed since the append
+    pages, cursor = _poll(listener, cursor)
+    assert [m.external_id for p in pages for m in p.mentions] == ["3"]
+    assert [w for p in pages for w in p.warnings] == []
+    assert _poll(listener, cursor)[0] == []
+
+
+def test_csv_quoted_field_running_into_the_end_of_a_live_file_waits(
+    matcher: BrandMatcher, tmp_path: Path, clock: FakeClock
+) -> None:
+    path = tmp_path / "export.csv"
+    _written(path, clock, 'id,text,author\n1,"Kopi Senja\nenak', ago_s=0)
+    listener = _listener(matcher, path, clock, settle_s=10)
+    pages, cursor = _poll(listener, None)
+    assert [m for p in pages for m in p.mentions] == [] and cursor is None
+    _written(path, clock, ' banget",budi\n', ago_s=0, append=True)
+    pages, _ = _poll(listener, cursor)
+    assert [m.text for p in pages for m in p.mentions] == ["Kopi Senja\nenak banget"]
+
+
+def test_jsonl_broken_last_line_of_a_settled_file_is_one_warning(
+    matcher: BrandMatcher, tmp_path: Path, clock: FakeClock
+) -> None:
+    path = tmp_path / "e.jsonl"
+    _written(path, clock, _line(1, "kopi senja oke") + '{"id": "m2", "te', ago_s=120)
+    listener = _listener(matcher, path, clock)
+    pages, cursor = _poll(listener, None)
+    assert [m.external_id for p in pages for m in p.mentions] == ["m1"]
+    warnings = [w for p in pages for w in p.warnings]
+    assert len(warnings) == 1 and warnings[0].startswith(f"{path.resolve()}:2: not valid JSON")
+    assert _poll(listener, cursor)[0] == []  # not "incomplete last line" on every poll
 
 
 def test_field_mapping_dotted_paths_and_content_ids(matcher: BrandMatcher, tmp_path: Path) -> None:
