@@ -355,6 +355,7 @@ class Approved:
     send_after: datetime | None
     blocked: str | None = None  # "do not contact: …": a send would refuse it
     label: str = "complaint"  # the label whose rule lists the channels to fall back on
+    channel_note: str | None = None  # why it is on ``channel`` (channels passed over)
 
 
 def approved(
@@ -378,6 +379,7 @@ def approved(
             f.send_after if f.send_after and f.send_after > now else None,
             blocked(session, f.person_id),
             f.label,
+            f.channel_note,
         )
         for f, platform in rows
     ]

@@ -33,12 +33,16 @@ def _dry_run(app: App, channels: tuple[str, ...] | None, as_json: bool) -> None:
         print_json([asdict(p) for p in planned], app.redact)
         return
     refused = sum(1 for p in planned if p.refused)
-    title = f"Would send {len(planned) - refused} follow-up(s)"
+    by_hand = sum(1 for p in planned if p.by_hand and not p.refused)
+    title = f"Would send {len(planned) - refused - by_hand} follow-up(s)"
+    title += f", hand {by_hand} to staff" if by_hand else ""
     table = Table(title=title + (f", refuse {refused}" if refused else ""), title_justify="left")
     for col in ("#", "via", "to", "when", "message"):
         table.add_column(col, overflow="fold" if col == "message" else "ellipsis")
     for p in planned:
         when = f"waits until {p.waits_until:%H:%M} UTC" if p.waits_until else "now"
+        if p.by_hand:  # a rerouted one says why after its message
+            when += ", by hand" + ("" if p.rerouted else f" ({p.by_hand})")
         if p.refused:
             when = f"refused ({p.refused})"
         message = one_line(p.subject or p.first_line, 80)

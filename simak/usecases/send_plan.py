@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from responder.base import Channel
+from responder.routing import FALLBACK_CHANNEL
 from simak.app import App
 from simak.usecases.send import (
     available_channels,
@@ -32,6 +33,7 @@ class Planned:
     refused: str | None = None  # why a send would refuse it (do not contact)
     stored: str | None = None  # the channel the follow-up is stored on
     rerouted: str | None = None  # why ``channel`` is not ``stored``
+    by_hand: str | None = None  # channel manual: why staff, not Simak, will send it
 
 
 def plan_sends(app: App, *, channels: tuple[str, ...] | None = None) -> list[Planned]:
@@ -57,9 +59,23 @@ def plan_sends(app: App, *, channels: tuple[str, ...] | None = None) -> list[Pla
                 item.blocked,
                 item.channel,
                 why,
+                _by_hand(app, item, why) if name == FALLBACK_CHANNEL else None,
             )
         )
     return out
+
+
+def _by_hand(app: App, item: Approved, rerouted: str | None) -> str:
+    """Why a send hands ``item`` to staff instead of sending it (the manual channel)."""
+    if rerouted is not None:
+        return rerouted
+    if item.channel_note:
+        return item.channel_note
+    rule = app.settings.responder.rules.rule_for(item.label)  # type: ignore[arg-type]
+    others = [name for name in rule.channels if name != FALLBACK_CHANNEL]
+    if not others:
+        return f"the {item.label} rule's only channel is manual"
+    return f"none of the {item.label} rule's channels ({', '.join(others)}) could reach them"
 
 
 def _planned_channel(

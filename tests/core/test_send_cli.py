@@ -49,6 +49,31 @@ def test_dry_run_shows_a_do_not_contact_person_as_refused(project: Project) -> N
     assert shown.exit_code == 0 and "Would send 0 follow-up(s), refuse 1" in shown.stdout
 
 
+def test_dry_run_says_why_a_follow_up_goes_to_staff(project: Project) -> None:
+    row = _complaint(project)  # an X post; no private channel is configured
+    assert row["channel"] == "manual" and row["channel_note"]
+    assert project.run("followup", "approve", str(row["id"])).exit_code == 0
+    (planned,) = project.json("send", "--dry-run")
+    assert planned["channel"] == "manual" and planned["by_hand"] == row["channel_note"]
+    shown = project.run("send", "--dry-run")
+    assert "Would send 0 follow-up(s), hand 1 to staff" in shown.stdout, shown.stdout
+    assert "by hand" in shown.stdout and "x_dm:" in shown.stdout, shown.stdout
+
+
+def test_dry_run_says_why_when_no_channel_was_passed_over(project: Project) -> None:
+    post = {"id": "r1", "platform": "review", "author": "sari", "created_at": "2026-11-22",
+            "text": "Kopi Senja saya kena double charge, tolong refund"}  # fmt: skip
+    (project.root / "mentions.jsonl").write_text(json.dumps(post) + "\n", "utf-8")
+    row = _complaint(project)  # a review: no channel concerns this person, no note
+    assert row["channel"] == "manual" and row["channel_note"] is None
+    assert project.run("followup", "approve", str(row["id"])).exit_code == 0
+    (planned,) = project.json("send", "--dry-run")
+    assert planned["by_hand"] == (
+        "none of the complaint rule's channels "
+        "(reddit_pm, x_dm, mastodon_dm, bluesky_chat, email) could reach them"
+    )
+
+
 def test_a_mistyped_channel_is_a_usage_error(project: Project) -> None:
     for extra in ((), ("--dry-run",)):
         result = project.run("send", "--channel", "emial", *extra)
