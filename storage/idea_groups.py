@@ -24,6 +24,10 @@ from storage.models import IDEA_STATUSES, Idea, IdeaGroup, MentionRow
 Vectors = npt.NDArray[np.float32]
 #: Every idea status, for use cases and edges (which may not import the ORM models).
 STATUSES = IDEA_STATUSES
+#: Statuses that close an idea: automatic grouping never adds a post to such a group (the
+#: post would be marked done or declined without anyone telling its author); the owner
+#: sees it as "maybe the same" and merges it (then `simak ideas notify`).
+CLOSED_STATUSES = ("done", "declined", "duplicate")
 
 
 def to_bytes(vector: Vectors) -> bytes:
@@ -36,17 +40,17 @@ def from_bytes(raw: bytes) -> Vectors:
     return np.frombuffer(raw, np.float32).copy()
 
 
-def centroids(session: Session, brand: str, space: str) -> tuple[list[int], Vectors, list[int]]:
-    """Ids, centroid sums and sizes of ``brand``'s live groups in ``space`` (ascending id)."""
-    rows = session.execute(
-        select(IdeaGroup.id, IdeaGroup.centroid, IdeaGroup.size)
-        .where(
-            IdeaGroup.brand == brand,
-            IdeaGroup.space == space,
-            IdeaGroup.merged_into_id.is_(None),
-        )
-        .order_by(IdeaGroup.id)
-    ).all()
+def centroids(
+    session: Session, brand: str, space: str, *, joinable: bool = False
+) -> tuple[list[int], Vectors, list[int]]:
+    """Ids, centroid sums and sizes of ``brand``'s live groups in ``space`` (ascending id);
+    with ``joinable`` only those automatic grouping may add to (not closed)."""
+    query = select(IdeaGroup.id, IdeaGroup.centroid, IdeaGroup.size).where(
+        IdeaGroup.brand == brand, IdeaGroup.space == space, IdeaGroup.merged_into_id.is_(None)
+    )
+    if joinable:
+        query = query.where(IdeaGroup.status.not_in(CLOSED_STATUSES))
+    rows = session.execute(query.order_by(IdeaGroup.id)).all()
     if not rows:
         return [], np.zeros((0, 0), np.float32), []
     sums = np.vstack([from_bytes(r.centroid) for r in rows])

@@ -14,7 +14,7 @@ from simak.usecases import idea_board as uc
 from simak.usecases.idea_breakdown import Breakdown, breakdown
 from simak.usecases.idea_regroup import RegroupReport
 from simak.usecases.idea_regroup import regroup as regroup_boards
-from simak.usecases.ideas import group_pending, maybe_same, respace_all
+from simak.usecases.ideas import Suggestion, group_pending, maybe_same, respace_all
 
 ideas_app = typer.Typer(
     rich_markup_mode="markdown",
@@ -111,8 +111,16 @@ def show(
         stdout().print(plain(f"  [{m.idea_id}] {m.platform} {one_line(m.author, 30)}{mention}: "
                              f"{one_line(m.text, 100)}"))  # fmt: skip
     for s in near:
-        say(f"  maybe the same as idea {s.group_id} ({one_line(s.title, 60)}), similarity "
-            f"{s.similarity:.2f}: `simak ideas merge {g.id} {s.group_id}` if so")  # fmt: skip
+        say(f"  maybe the same as idea {s.group_id} ({one_line(s.title, 60)}, {s.status}), "
+            f"similarity {s.similarity:.2f}: {_merge_hint(g, s)} if so")  # fmt: skip
+
+
+def _merge_hint(g: uc.GroupView, s: Suggestion) -> str:
+    """Into the closed one (its askers are then told with `notify`), else into this one."""
+    if s.status in uc.CLOSED_STATUSES and g.status not in uc.CLOSED_STATUSES:
+        notify = f", then `simak ideas notify {s.group_id}`" if s.status != "duplicate" else ""
+        return f"`simak ideas merge {s.group_id} {g.id}`{notify}"
+    return f"`simak ideas merge {g.id} {s.group_id}`"
 
 
 @ideas_app.command("merge")

@@ -26,9 +26,10 @@ from simak.wiring import build_router
 from storage import care, idea_groups
 from storage import idea_board as views
 from storage.idea_board import GroupMember, GroupView
+from storage.idea_groups import CLOSED_STATUSES
 from storage.idea_groups import STATUSES as IDEA_STATUSES
 
-__all__ = ["IDEA_STATUSES", "GroupMember", "GroupView", "NoticeReport"]
+__all__ = ["CLOSED_STATUSES", "IDEA_STATUSES", "GroupMember", "GroupView", "NoticeReport"]
 
 NOTIFY_STATUSES = ("done",)  # told by default; "declined" only when the owner asks
 TEMPLATES = {"done": "shipped", "declined": "declined"}

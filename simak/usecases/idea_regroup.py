@@ -4,7 +4,8 @@ Grouping is incremental: an idea is placed once, when it arrives, against the gr
 that moment. After a better recipe (a new idea head), a threshold change or a burst of
 new ideas, the owner can ask for the automatic part of the board to be clustered again
 with the same placement production uses (:func:`responder.idea_vectors.place`). Groups the
-owner touched (see :mod:`storage.idea_regroup`) stay; redone ideas may join them. A group
+owner touched (see :mod:`storage.idea_regroup`) stay; redone ideas may join them unless
+they are closed (``storage.idea_groups.CLOSED_STATUSES``: done, declined, duplicate). A group
 whose ideas all stay together keeps its id and title; merged and split groups are named in
 the report and the audit log.
 """
@@ -90,8 +91,8 @@ def _plan(
     session: Session, space: IdeaVectorizer, threshold: float, brand: str, redo: list[RedoIdea]
 ) -> _Plan:
     redone = {r.group_id for r in redo}
-    ids, sums, sizes = idea_groups.centroids(session, brand, space.space)
-    kept = [i for i, gid in enumerate(ids) if gid not in redone]
+    ids, sums, sizes = idea_groups.centroids(session, brand, space.space, joinable=True)
+    kept = [i for i, gid in enumerate(ids) if gid not in redone]  # closed ones never join
     vectors = space.vectors([r.text for r in redo])
     index = CentroidIndex(
         [ids[i] for i in kept], sums[kept], vectors.shape[1], [sizes[i] for i in kept]

@@ -110,7 +110,7 @@ def _group_brand(app: App, brand: str) -> int:
             return 0
         respace(session, space, brand)
         vectors = space.vectors([i.text for i in todo])
-        ids, sums, sizes = idea_groups.centroids(session, brand, space.space)
+        ids, sums, sizes = idea_groups.centroids(session, brand, space.space, joinable=True)
         index = CentroidIndex(ids, sums, vectors.shape[1], sizes)
         status = idea_groups.statuses(session, ids)
 
@@ -169,13 +169,15 @@ class Suggestion:
     group_id: int
     title: str
     similarity: float
+    status: str = "new"  # a closed one (done, declined, …) was never joined automatically
 
 
 def maybe_same(app: App, group_id: int, limit: int = 5) -> list[Suggestion]:
     """Live groups of the same brand whose mean member cosine with ``group_id``'s members
     (the measure grouping joins on) sits in ``[threshold - SUGGEST_MARGIN, threshold)``:
-    automatic grouping was unsure, the owner decides (``simak ideas merge``). Closest
-    first."""
+    automatic grouping was unsure, the owner decides (``simak ideas merge``). Above the
+    threshold too when either group is closed (grouping never joins a closed one).
+    Closest first."""
     with app.db.read() as session:
         root = idea_groups.root_of(session, group_id)
         brand, space_name, mine = idea_groups.centroid_of(session, root)
@@ -188,8 +190,12 @@ def maybe_same(app: App, group_id: int, limit: int = 5) -> list[Suggestion]:
         threshold = threshold_for(app, space)
         size = np.maximum(np.array(sizes, np.float32), 1.0)
         sims = (sums @ mine) / (size * size[ids.index(root)])
+        status = idea_groups.statuses(session, ids)
+        closed = {gid for gid, s in status.items() if s in idea_groups.CLOSED_STATUSES}
         near = [(float(s), gid) for gid, s in zip(ids, sims, strict=True)
-                if gid != root and threshold - SUGGEST_MARGIN <= s < threshold]  # fmt: skip
+                if gid != root and threshold - SUGGEST_MARGIN <= s
+                and (s < threshold or {gid, root} & closed)]  # fmt: skip
         near.sort(reverse=True)
         names = idea_groups.titles(session, [gid for _, gid in near[:limit]])
-    return [Suggestion(gid, names.get(gid, ""), round(sim, 3)) for sim, gid in near[:limit]]
+    return [Suggestion(gid, names.get(gid, ""), round(sim, 3), status[gid])
+            for sim, gid in near[:limit]]  # fmt: skip

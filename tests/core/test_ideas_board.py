@@ -439,6 +439,66 @@ def test_regroup_reclusters_automatic_groups_keeps_the_owners_and_reports_moves(
     assert len(logged) == 3 and "moved" in logged[0][0]
 
 
+def _idea_statuses(db_url: str) -> dict[int, str]:
+    db = open_database(db_url)
+    try:
+        with db.read() as session:
+            rows = session.execute(text("SELECT id, status FROM ideas")).all()
+    finally:
+        db.dispose()
+    return {int(idea_id): str(status) for idea_id, status in rows}
+
+
+def test_regroup_and_its_dry_run_never_move_ideas_into_a_done_idea(
+    tmp_path: Path, db_url: str
+) -> None:
+    config = demo_project(tmp_path / "demo", db_url)
+    body = config.read_text("utf-8")
+    strict = body.replace("responder:\n", "responder:\n  ideas: {similarity_threshold: 0.95}\n")
+    config.write_text(strict, "utf-8")
+    cli(config, "poll")  # nearly every idea alone in its group
+    board = cli(config, "ideas", "--json", "--limit", "100")
+    shipped = group_of(board, config, "buka lebih pagi")
+    cli(config, "ideas", "status", str(shipped["id"]), "done", "--no-tell")
+    config.write_text(body, "utf-8")  # back to the measured threshold
+    before, statuses = _groups_and_members(db_url), _idea_statuses(db_url)
+
+    dry = cli(config, "ideas", "regroup", "--dry-run", "--json")["boards"][0]
+    real = cli(config, "ideas", "regroup", "--json")["boards"][0]
+    assert str(shipped["id"]) not in dry["into_owned"] and dry == real  # the same plan
+    after = _groups_and_members(db_url)
+    assert after[shipped["id"]] == before[shipped["id"]]  # nobody silently marked done
+    done_now = {i for i, s in _idea_statuses(db_url).items() if s == "done"}
+    assert done_now == {i for i, s in statuses.items() if s == "done"}
+    # the "6am" ideas regrouped apart from it, and `ideas show` suggests the done idea
+    earlier = group_of(cli(config, "ideas", "--json", "--limit", "100"), config, "6am")
+    assert earlier["id"] != shipped["id"]
+    near = {s["group_id"]: s["status"] for s in earlier["maybe_same"]}
+    assert near.get(shipped["id"]) == "done", earlier["maybe_same"]
+    shown = cli(config, "ideas", "show", str(earlier["id"]))
+    assert f"simak ideas merge {shipped['id']} {earlier['id']}" in shown
+
+
+def test_a_new_post_of_a_done_idea_starts_a_group_and_is_suggested(
+    tmp_path: Path, db_url: str
+) -> None:
+    config = demo_project(tmp_path / "demo", db_url)
+    cli(config, "poll")
+    earlier = group_of(cli(config, "ideas", "--json", "--limit", "100"), config, "like 6am")
+    cli(config, "ideas", "status", str(earlier["id"]), "done", "--no-tell")
+    later = {
+        "id": "ks-902", "platform": "x", "author": "early_bird", "author_name": "Early Bird",
+        "text": "Kopi Senja please open earlier, 6am would be perfect",
+        "created_at": "2026-11-24T09:00:00+07:00", "lang": "en",
+    }  # fmt: skip
+    with (config.parent / "examples" / "mentions.jsonl").open("a", encoding="utf-8") as f:
+        f.write(json.dumps(later) + "\n")
+    cli(config, "poll")
+    again = group_of(cli(config, "ideas", "--json", "--limit", "100"), config, "6am would be")
+    assert again["id"] != earlier["id"] and again["status"] == "new"
+    assert [s["status"] for s in again["maybe_same"] if s["group_id"] == earlier["id"]] == ["done"]
+
+
 def test_overlapping_regroups_move_each_idea_once(tmp_path: Path, db_url: str) -> None:
     config = demo_project(tmp_path / "demo", db_url)
     body = config.read_text("utf-8")
