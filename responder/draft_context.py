@@ -18,7 +18,7 @@ from responder.register import detect_register
 from responder.settings import ResponderSettings
 from responder.text import person_name
 from responder.topics import FEEDBACK_TOPICS, detect_topic, missing_details
-from responder.voice import secondhand
+from responder.voice import plain_question, secondhand
 
 MAX_QUOTES = 3  # ideas: one quote per idea post, at most this many
 
@@ -103,6 +103,14 @@ def _topic(item: DraftInput, texts: Sequence[str], passage: Passage | None) -> s
     return None
 
 
+def _only_asks(texts: Sequence[str], complaining: Sequence[int], topic: str | None) -> bool:
+    """The "complaint" only asks something: no problem topic, and every complaining post
+    is a plain question (the model's mistake, answered as a question, not apologised for)."""
+    return (
+        bool(complaining) and topic is None and all(plain_question(texts[k]) for k in complaining)
+    )
+
+
 def _lists(item: DraftInput, settings: ResponderSettings) -> DetailLists:
     business = settings.business
     terms = [*item.brand_terms, item.brand, *((business.name,) if business.name else ())]
@@ -144,7 +152,8 @@ def _what_they_said(
     # only reports of other people's trouble (a news item, a blog): nothing to ask
     # their author about "your" incident
     report = bool(reports) and len(reports) == len(complaining) and not update
-    asking = "complaint" in labels and not update and not report
+    question = _only_asks(texts, complaining, topic) and not update and not report
+    asking = "complaint" in labels and not update and not report and not question
     feedback = topic in FEEDBACK_TOPICS
     return {
         "labels": list(labels),
@@ -156,12 +165,13 @@ def _what_they_said(
         "praise_quote": also.get("praise"),
         "topic": topic,
         "details": details,
-        "known": [] if feedback or report else _known(details),
+        "known": [] if feedback or report or question else _known(details),
         "feedback": feedback,
         "asks": list(missing_details(topic, details)) if asking else [],
         "liked": list(products_in(praise.focus, lists)) if praise is not None else [],
         "update": update,
         "secondhand": report,
+        "question": question,
     }
 
 

@@ -33,6 +33,8 @@ Templates see these variables (optional ones may be None or empty):
     secondhand    every complaining post reports other people's trouble and never
                   speaks for its author (a news item, a blog): thank and investigate,
                   ask nothing about "your" incident (responder.voice)
+    question      the complaint only asks something and names no trouble: thank for
+                  the question and promise an answer, no apology (responder.voice)
     nth           this person's posts with ``label`` in the history window, these
                   included ("your third suggestion this month"); earlier: before these
     window_days   the history window

@@ -1,4 +1,4 @@
-"""Whose experience a complaint tells: the author's own, or other people's.
+"""Whose experience a complaint tells, and whether it tells of any trouble at all.
 
 A food blog writes "several customers reported stomach aches after visiting the Tebet
 branch"; a news site writes "banyak pengguna mengeluh app gak bisa login". Such a post
@@ -10,6 +10,11 @@ A post is second-hand only when it names other people as the ones affected ("sev
 customers", "beberapa pelanggan melapor", "warganet", "according to") and never speaks
 in the first person ("I", "my", "saya", "aku", "kami"…). Anything else, an unclear
 post included, keeps the personal draft: that is what most complaints are.
+
+A plain question ("Mau nanya, nerima pesanan buat acara kantor 50 cup gak ya?") that the
+model still called a complaint gets thanks for asking and a promise of an answer, not an
+apology: it asks something and names no trouble (no problem topic, no word of
+disappointment).
 """
 
 from __future__ import annotations
@@ -53,3 +58,25 @@ def secondhand(text: str) -> bool:
     author ("Setelah beberapa pelanggan melapor sakit perut, petugas mengambil sampel…")."""
     folded = fold(clean(strip_urls(text)))
     return _OTHERS.search(folded) is not None and _FIRST_PERSON.search(folded) is None
+
+
+_ASKS: Final = re.compile(
+    r"\?|^(?:mau|boleh|numpang|izin|ijin)\s+(?:nanya|tanya)|^(?:is\s+there|are\s+there|do\s+you"
+    r"|does|can\s+i|can\s+we|could\s+i|how\s+(?:do|can|much|long)|where|when|what|which"
+    r"|apakah|kapan|dimana|di\s+mana|berapa|gimana|bagaimana)(?!\w)"
+)
+_TROUBLE: Final = re.compile(
+    r"(?<!\w)(?:kecewa\w*|parah|kesel|kesal|sebel|nyesel|payah|jelek|buruk|lama\s+banget"
+    r"|belum\s+(?:datang|sampai|masuk|dibalas|direspon)|gak\s+bisa|ga\s+bisa|nggak\s+bisa"
+    r"|tidak\s+bisa|gk\s+bisa|kenapa|why|disappoint\w*|terrible|awful|worst|annoy\w*"
+    r"|frustrat\w*|still\s+(?:waiting|no)|never|again|not\s+(?:ok|okay|good|happy|working)"
+    r"|can'?t|cannot|won'?t|doesn'?t|didn'?t|isn'?t|broken|problem|issue|complain\w*"
+    r"|masalah|komplain|keluhan)(?!\w)|[😡😤😠🤬😞😢😭👎]"
+)
+
+
+def plain_question(text: str) -> bool:
+    """True when ``text`` asks something and names no trouble (see the module docstring);
+    the caller checks that no problem topic was found in it either."""
+    folded = fold(clean(strip_urls(text)))
+    return _ASKS.search(folded) is not None and _TROUBLE.search(folded) is None

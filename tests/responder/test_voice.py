@@ -11,7 +11,7 @@ from responder.draft_input import DraftInput, DraftPost
 from responder.drafts import DraftWriter
 from responder.register import Register
 from responder.settings import ResponderSettings
-from responder.voice import secondhand
+from responder.voice import plain_question, secondhand
 
 from .conftest import FakeScorer
 
@@ -113,3 +113,48 @@ def test_one_post_in_the_authors_own_voice_keeps_the_personal_draft(
 
     assert "merasa lebih baik" in draft.body
     assert "laporan soal" not in draft.body
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mau nanya, Kopi Senja nerima pesanan buat acara kantor 50 cup gak ya?",
+        "Is there parking near the Tebet branch?",
+        "Do you deliver to Bekasi?",
+    ],
+)
+def test_a_plain_question_is_recognised(text: str) -> None:
+    assert plain_question(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kenapa pesanan saya belum datang?",
+        "Where is my order??? 😡",
+        "Why can't I log in?",
+        "App nya error terus",  # no question at all
+    ],
+)
+def test_a_question_that_names_trouble_is_no_plain_question(text: str) -> None:
+    assert not plain_question(text)
+
+
+def test_a_question_called_a_complaint_gets_an_answer_not_an_apology(
+    writer: DraftWriter,
+) -> None:
+    text = (
+        "Mau nanya, Kopi Senja nerima pesanan buat acara kantor 50 cup gak ya? Kontaknya ke mana?"
+    )
+    draft = writer.write_one(_item("id", text, name="Laras Ayu"))
+
+    assert "Makasih sudah tanya" in draft.body and "Kami jawab secepatnya" in draft.body
+    for words in (draft.subject, draft.body, *draft.messages):
+        assert "maaf" not in words.lower(), words
+    assert "infokan" not in draft.body  # nothing asked of a person who asked us
+
+
+def test_a_question_about_a_problem_is_still_a_complaint(writer: DraftWriter) -> None:
+    draft = writer.write_one(_item("en", "Why was I charged twice for one order?", name="Tom"))
+
+    assert "sorry" in draft.body.lower() and "question" not in draft.subject.lower()
