@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
 
 from simak.usecases import followups, idea_board, reports, users
 from tests.web.conftest import PASSWORD, Console
@@ -346,3 +347,21 @@ def test_a_merge_the_board_refuses_comes_back_to_the_board_saying_why(console: C
         assert board.status_code == 200 and 'id="flash"' in board.text
     undo = owner.post("/ideas/undo/999999", data={"csrf_token": token})
     assert undo.status_code == 303 and undo.headers["location"].startswith("/ideas?msg=")
+
+
+def test_a_closed_idea_suggested_as_the_same_shows_its_status_and_what_to_do(
+    console: Console, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Grouping never adds posts to a done idea; the page says why it is only suggested."""
+    from simak.usecases.ideas import Suggestion
+
+    first, second = (g.id for g in idea_board.board(console.app)[:2])
+    near = [Suggestion(second, "Open earlier", 0.91, "done")]
+    monkeypatch.setattr("simak.web.overview.maybe_same", lambda app, gid: near)
+    owner = _signed_in(console, "olga")
+
+    page = owner.get(f"/ideas/{first}")
+
+    assert page.status_code == 200
+    assert '<span class="status">done</span>' in page.text
+    assert "never join a closed idea" in page.text and "Notify" in page.text
