@@ -107,6 +107,7 @@ def forget(session: Session, person_id: int, actor: str, now: datetime, dry_run:
     for chunk in chunked(session.scalars(followups).all()):  # ids first: the subqueries
         session.execute(delete(FollowUp).where(FollowUp.id.in_(chunk)))  # read these tables
     for chunk in chunked(session.scalars(mentions).all()):
+        _release_duplicates(session, chunk)
         session.execute(delete(MentionRow).where(MentionRow.id.in_(chunk)))
     idea_groups.retitle(session, touched, _GONE)
     erasure.idea_groups = sorted(g for g in touched if g is not None)
@@ -192,9 +193,21 @@ def purge(
         session.execute(
             update(Idea).where(Idea.mention_id.in_(chunk)).values(person_id=None, title=_GONE)
         )
+        _release_duplicates(session, chunk)
         session.execute(delete(MentionRow).where(MentionRow.id.in_(chunk)))
     idea_groups.retitle(session, touched, _GONE)
     return counts
+
+
+def _release_duplicates(session: Session, leaving: list[int]) -> None:
+    """Cross-posts of posts that are leaving stop pointing at them (a foreign key): the
+    copy, newer or another person's since an unmerge, may stay while its original goes."""
+    session.execute(
+        update(MentionRow)
+        .where(MentionRow.duplicate_of_id.in_(leaving))
+        .values(duplicate_of_id=None),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def _staying(old: Select[Any]) -> Select[Any]:

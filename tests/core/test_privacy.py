@@ -174,3 +174,56 @@ def test_retention_redrafts_a_conversation_that_keeps_newer_posts(project: Proje
     assert after["draft"].startswith("Halo Kak Wulandari,")  # not "(removed)"
     assert "lebih dari sekali" not in after["draft"]  # drafted from the one post left
     assert "zebrafruit" not in dump(project.db_url)  # the expired words are gone everywhere
+
+
+def _posts(project: Project, posts: list[tuple[str, str, str, str, datetime]]) -> None:
+    """(id, platform, handle, text, created) rows; the mastodon handle gives an email."""
+    with (project.root / "mentions.jsonl").open("w", encoding="utf-8") as f:
+        for ext, platform, handle, body, created in posts:
+            row = {"id": ext, "platform": platform, "author": handle, "text": body,
+                   "author_name": WHO["name"], "created_at": created.isoformat()}  # fmt: skip
+            if platform == "mastodon":
+                row["author_email"] = WHO["email"]
+            f.write(json.dumps(row) + "\n")
+
+
+def _person_on(project: Project, platform: str) -> int:
+    with project.db().session() as session:
+        sql = "SELECT person_id FROM mentions WHERE platform = :p ORDER BY id"
+        return int(session.execute(text(sql), {"p": platform}).scalars().first() or 0)
+
+
+def _cross_posted(project: Project, days_ago: int) -> tuple[int, int]:
+    """One human on X and Mastodon, merged; then the same words on both platforms, so the
+    Mastodon copy is stored as a duplicate of the X post. Returns (X person, Mastodon one)."""
+    now = datetime.now(UTC)
+    words = WHO["texts"][1]
+    first = [("x1", "x", WHO["handle"], words, now - timedelta(days=days_ago + 1)),
+             ("m1", "mastodon", "wulan_m", "Kopi Senja latte enak, makasih ya",
+              now - timedelta(days=days_ago - 2))]  # fmt: skip
+    _posts(project, first)
+    assert project.run("poll").exit_code == 0
+    kept, merged = _person_on(project, "x"), _person_on(project, "mastodon")
+    assert project.run("people", "merge", str(kept), str(merged)).exit_code == 0
+    _posts(
+        project, [*first, ("m2", "mastodon", "wulan_m", words, now - timedelta(days=days_ago - 1))]
+    )
+    assert project.run("poll").exit_code == 0
+    with project.db().session() as session:
+        dup = session.execute(text("SELECT duplicate_of_id FROM mentions WHERE external_id = 'm2'"))
+        assert dup.scalar_one() is not None  # the copy points at the X post
+    return kept, merged
+
+
+def test_purge_deletes_a_post_whose_newer_cross_post_stays(project: Project) -> None:
+    """The X post expires, its Mastodon copy a day later does not: purge goes through
+    (it failed on the copy's foreign key, exit 4, every night from then on)."""
+    _cross_posted(project, days_ago=400)
+    cfg = project.config.read_text() + "retention: {mention_days: 400}\n"
+    project.config.write_text(cfg, "utf-8")
+    purged = project.run("purge", "--json")
+    assert purged.exit_code == 0, purged.output
+    assert json.loads(purged.stdout)["mentions"] == 1
+    with project.db().session() as session:
+        left = session.execute(text("SELECT external_id, status FROM mentions")).all()
+    assert {tuple(r) for r in left} >= {("m1", "routed"), ("m2", "duplicate")}
