@@ -313,6 +313,7 @@ def unmerge(session: Session, merge_id: int, actor: str, now: datetime) -> Merge
     session.execute(update(Person).where(Person.id == row.merged_id).values(merged_into_id=None))
     for owner, ids in _rightful_owners(session, list(row.handle_ids)).items():
         _move_handles(session, ids, owner)
+    _return_email(session, row.kept_id, row.merged_id)
     _unfold_conversations(session, row.folded or [], actor, now)
     record(
         session,
@@ -325,6 +326,25 @@ def unmerge(session: Session, merge_id: int, actor: str, now: datetime) -> Merge
     )
     session.refresh(row)
     return _merge_record(row)
+
+
+def _return_email(session: Session, kept_id: int, merged_id: int) -> None:
+    """The merge lent the kept person the merged one's email when it had none: after the
+    unmerge it keeps only an address one of its own handles gave (else none), so new posts
+    with that address are not linked to it, and forgetting the other person takes it too."""
+    kept, gone = session.get(Person, kept_id), session.get(Person, merged_id)
+    lent = kept.email.strip().lower() if kept and kept.email else None
+    if kept is None or gone is None or not lent or lent != (gone.email or "").strip().lower():
+        return
+    own = [
+        e
+        for e in session.scalars(
+            select(Handle.email).where(Handle.person_id == kept_id).order_by(Handle.id)
+        )
+        if e
+    ]
+    if lent not in {e.strip().lower() for e in own}:
+        kept.email = own[0] if own else None
 
 
 def _rightful_owners(session: Session, handle_ids: list[int]) -> dict[int, list[int]]:

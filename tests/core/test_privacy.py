@@ -227,3 +227,21 @@ def test_purge_deletes_a_post_whose_newer_cross_post_stays(project: Project) -> 
     with project.db().session() as session:
         left = session.execute(text("SELECT external_id, status FROM mentions")).all()
     assert {tuple(r) for r in left} >= {("m1", "routed"), ("m2", "duplicate")}
+
+
+def test_forget_after_unmerge_keeps_the_other_persons_copy(project: Project) -> None:
+    """After an unmerge the Mastodon copy belongs to the other person and still points at
+    the X post: forgetting the X person erases it (it failed on the foreign key), the
+    other person keeps their posts and no longer holds the email the merge lent them."""
+    kept, merged = _cross_posted(project, days_ago=3)
+    assert project.run("people", "unmerge", "1").exit_code == 0
+    view = project.json("people", "show", str(kept))
+    assert view["email"] is None  # the merge lent it; its own handles never gave one
+    assert project.json("people", "show", str(merged))["email"] == WHO["email"]
+    done = project.run("forget", str(kept), "--yes")
+    assert done.exit_code == 0, done.output
+    assert len(project.json("people", "show", str(merged))["mentions"]) == 2
+    assert project.run("forget", str(merged), "--yes").exit_code == 0
+    after = dump(project.db_url)
+    for trace in (WHO["name"], WHO["handle"], WHO["email"], "wulan_m", "zebrafruit"):
+        assert trace not in after, trace
