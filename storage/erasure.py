@@ -53,9 +53,23 @@ class Erasure:
 
 
 def _people(session: Session, person_id: int) -> list[int]:
-    """The person and everyone merged into them (recursively)."""
-    if session.get(Person, person_id) is None:
+    """The person and everyone merged into them (recursively). A person merged into
+    someone else is refused: their handles and posts belong to that person now."""
+    person = session.get(Person, person_id)
+    if person is None:
         raise NotFound(f"person {person_id} does not exist; see `simak people show ID`")
+    if person.merged_into_id is not None:
+        into = person.merged_into_id
+        merge = session.scalar(
+            select(func.max(PersonMerge.id)).where(
+                PersonMerge.merged_id == person_id, PersonMerge.undone_at.is_(None)
+            )
+        )
+        raise ConflictError(
+            f"person {person_id} was merged into {into}, who holds their handles and posts "
+            f"now: `simak forget {into}` erases both, or `simak people unmerge {merge}` "
+            f"first erases only person {person_id}"
+        )
     found, frontier = [person_id], [person_id]
     while frontier:
         frontier = list(

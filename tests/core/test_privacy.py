@@ -245,3 +245,18 @@ def test_forget_after_unmerge_keeps_the_other_persons_copy(project: Project) -> 
     after = dump(project.db_url)
     for trace in (WHO["name"], WHO["handle"], WHO["email"], "wulan_m", "zebrafruit"):
         assert trace not in after, trace
+
+
+def test_forget_refuses_a_person_merged_into_another(project: Project) -> None:
+    """Their handles and posts belong to the person they were merged into: erasing only
+    the empty row (and the merge record, so no unmerge) would leave all of it."""
+    kept, merged = _cross_posted(project, days_ago=3)
+    before = dump(project.db_url)
+    for args in (["--dry-run"], ["--yes"], ["--yes", "--json"]):
+        refused = project.run("forget", str(merged), *args)
+        assert refused.exit_code == 2, refused.output
+        assert f"merged into {kept}" in refused.stderr and f"simak forget {kept}" in refused.stderr
+        assert "simak people unmerge 1" in refused.stderr and refused.stdout == ""
+    assert dump(project.db_url) == before
+    assert project.json("forget", str(kept), "--yes")["people"] == [kept, merged]
+    assert WHO["email"] not in dump(project.db_url)
