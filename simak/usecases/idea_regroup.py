@@ -177,10 +177,10 @@ def _apply(
 
 
 def _summary(report: RegroupReport) -> str:
-    """One line for the audit log."""
+    """One line for the audit log: ids and counts, never a title (titles come from
+    customers' posts, and the log keeps no personal data: `simak forget` leaves it)."""
     parts = [f"{report.ideas} ideas in {report.groups_before} automatic groups -> "
              f"{report.groups_after} groups, {report.moved} moved"]  # fmt: skip
-    parts += [f"groups {', '.join(map(str, olds))} joined as {title!r}"
-              for title, olds in report.joined]  # fmt: skip
+    parts += [f"groups {', '.join(map(str, olds))} joined" for _, olds in report.joined]
     parts += [f"group {gid} split into {len(names)}" for gid, names in report.split]
     return "; ".join(parts)
