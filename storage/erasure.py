@@ -83,7 +83,14 @@ def _count(session: Session, query: Select[Any]) -> int:
     return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
 
 
-def forget(session: Session, person_id: int, actor: str, now: datetime, dry_run: bool) -> Erasure:
+def forget(
+    session: Session,
+    person_id: int,
+    actor: str,
+    now: datetime,
+    dry_run: bool,
+    title_of: idea_groups.TitleOf,
+) -> Erasure:
     """Erase a person across every table (``dry_run``: only count what would go)."""
     people = _people(session, person_id)
     mentions = select(MentionRow.id).where(MentionRow.person_id.in_(people))
@@ -123,7 +130,7 @@ def forget(session: Session, person_id: int, actor: str, now: datetime, dry_run:
     for chunk in chunked(session.scalars(mentions).all()):
         _release_duplicates(session, chunk)
         session.execute(delete(MentionRow).where(MentionRow.id.in_(chunk)))
-    idea_groups.retitle(session, touched, _GONE)
+    idea_groups.retitle(session, touched, _GONE, title_of)
     erasure.idea_groups = sorted(g for g in touched if g is not None)
     for table in (MergeSuggestion,):
         session.execute(
@@ -180,6 +187,7 @@ def purge(
     now: datetime,
     *,
     dry_run: bool,
+    title_of: idea_groups.TitleOf,
 ) -> dict[str, int]:
     """Retention: raw payloads older than ``raw_before`` emptied; posts older than
     ``mentions_before`` deleted and their ideas kept as counts. A conversation whose every
@@ -209,7 +217,7 @@ def purge(
         )
         _release_duplicates(session, chunk)
         session.execute(delete(MentionRow).where(MentionRow.id.in_(chunk)))
-    idea_groups.retitle(session, touched, _GONE)
+    idea_groups.retitle(session, touched, _GONE, title_of)
     return counts
 
 

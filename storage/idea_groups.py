@@ -8,7 +8,7 @@ people counted once) is :mod:`storage.idea_board`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 import numpy as np
@@ -28,6 +28,9 @@ STATUSES = IDEA_STATUSES
 #: post would be marked done or declined without anyone telling its author); the owner
 #: sees it as "maybe the same" and merges it (then `simak ideas notify`).
 CLOSED_STATUSES = ("done", "declined", "duplicate")
+#: How a group is titled from a post: ``title_of(text, brand)`` (the board's own titling,
+#: given by the use case: brand words and request wrapping left out).
+TitleOf = Callable[[str, str], str]
 
 
 def to_bytes(vector: Vectors) -> bytes:
@@ -338,10 +341,10 @@ def set_title(session: Session, group_id: int, title: str) -> None:
     session.execute(update(IdeaGroup).where(IdeaGroup.id == group_id).values(title=title))
 
 
-def retitle(session: Session, group_ids: set[int | None], removed: str) -> None:
+def retitle(session: Session, group_ids: set[int | None], removed: str, title_of: TitleOf) -> None:
     """After posts were erased: a group keeps no title taken from them. A title the owner
-    chose stays; otherwise the earliest remaining post with text gives the title, else
-    ``removed``."""
+    chose stays; otherwise the earliest remaining post with text gives the title (through
+    ``title_of(text, brand)``, the board's own titling), else ``removed``."""
     for group_id in sorted(g for g in group_ids if g is not None):
         group = session.get(IdeaGroup, group_id)
         if group is None or group.renamed:
@@ -349,12 +352,11 @@ def retitle(session: Session, group_ids: set[int | None], removed: str) -> None:
         text = session.scalar(
             select(MentionRow.text)
             .join(Idea, Idea.mention_id == MentionRow.id)
-            .where(Idea.group_id == group_id)
+            .where(Idea.group_id == group_id, MentionRow.text != "")
             .order_by(MentionRow.created_at, Idea.id)
             .limit(1)
         )
-        title = " ".join(w for w in (text or "").split() if not w.startswith("@"))[:80]
-        group.title = title or removed
+        group.title = (title_of(text, group.brand) if text else "") or removed
 
 
 def drop_idea(session: Session, mention_id: int, actor: str, now: datetime) -> int | None:

@@ -260,3 +260,26 @@ def test_forget_refuses_a_person_merged_into_another(project: Project) -> None:
     assert dump(project.db_url) == before
     assert project.json("forget", str(kept), "--yes")["people"] == [kept, merged]
     assert WHO["email"] not in dump(project.db_url)
+
+
+def test_a_group_titled_from_a_forgotten_post_is_titled_again_like_the_board_does(
+    project: Project,
+) -> None:
+    """Before: the next post's first 80 characters, handles and brand words and all
+    ("min, tolong tambahin zebrafruit tart…"); now the board's own titling of that post."""
+    write(project, created="2026-11-20T08:00:00+07:00")
+    other = {
+        "id": "r1", "platform": "x", "author": "rani_k", "author_name": "Rani",
+        "text": "@kopisenja min, tolong tambahin zebrafruit tart di menu dong, anakku pasti suka",
+        "created_at": "2026-11-23T08:00:00+07:00",
+    }  # fmt: skip
+    with (project.root / "mentions.jsonl").open("a", encoding="utf-8") as f:
+        f.write(json.dumps(other) + "\n")
+    assert project.run("poll").exit_code == 0
+    board = project.json("ideas")
+    assert len(board) == 1 and board[0]["people"] == 2, board  # one idea, two askers
+    pid = next(r for r in project.json("queue", "--all") if r["author"] == WHO["name"])
+    assert project.run("forget", str(pid["person_id"]), "--yes").exit_code == 0
+
+    (group,) = project.json("ideas")
+    assert group["title"] == "Zebrafruit tart di menu"
