@@ -141,3 +141,10 @@ class StorageError(SimakError):
     """The database could not be opened, migrated or written."""
 
     exit_code: ClassVar[int] = EXIT_UNAVAILABLE
+
+
+class RefusedWrite(StorageError):
+    """A database constraint refused a write nobody expected to be refused: nothing was
+    saved, and it is a bug in Simak (not the database's fault, not the URL's)."""
+
+    exit_code: ClassVar[int] = EXIT_INTERNAL

@@ -20,10 +20,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from common.errors import StorageError
+from common.errors import RefusedWrite, StorageError
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _READ_ONLY = "simak_read_only"
@@ -98,8 +98,18 @@ class Database:
     def _translated(self) -> Iterator[None]:
         try:
             yield
+        except IntegrityError as exc:
+            raise self.refused(exc) from None
         except DBAPIError as exc:
             raise self.error(exc) from None
+
+    def refused(self, exc: BaseException) -> RefusedWrite:
+        """One line for a constraint that refused a write (a bug: nothing was saved)."""
+        reason = self._reason(exc)
+        return RefusedWrite(
+            f"database {self.safe_url} refused a change: {reason}; nothing was saved and "
+            "re-running is safe. If it happens again it is a bug in Simak: please report it"
+        )
 
     def error(self, exc: BaseException, doing: str = "use") -> StorageError:
         """One line naming the database, what went wrong and what to do."""

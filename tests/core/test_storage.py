@@ -417,3 +417,21 @@ def test_same_email_on_two_platforms_is_one_person(db: Database) -> None:
         save_mentions(s, [by("review", "rina_r", "2", "rina@example.com")], NOW)
     with db.session() as s:
         assert collect_stats(s).people == 1
+
+
+def test_a_refused_write_is_called_a_bug_not_a_database_problem(db: Database) -> None:
+    """Before: any constraint failure read 'cannot use database …: FOREIGN KEY constraint
+    failed; check the database URL and that the database is reachable' (exit 4)."""
+    from sqlalchemy import text
+
+    from common.errors import EXIT_INTERNAL, RefusedWrite
+
+    with pytest.raises(RefusedWrite) as caught, db.session() as session:
+        session.execute(
+            text("INSERT INTO handles (person_id, platform, handle) VALUES (999999, 'x', 'h')")
+        )
+
+    message = str(caught.value)
+    assert caught.value.exit_code == EXIT_INTERNAL
+    assert "nothing was saved" in message and "check the database URL" not in message
+    assert "\n" not in message
