@@ -44,13 +44,15 @@ def build(app: App, log: Log) -> procrastinate.App:
     )
     jobs = Jobs(app, log)
 
-    def task(name: str, body: Callable[..., None], **options: Any) -> Any:
+    def task(name: str, body: Callable[..., None], context: bool = False, **options: Any) -> Any:
         # a failure is one line through the worker's log (procrastinate's logger), no traceback
+        if context:  # the job's context: should_abort() is true once the worker stops
+            return engine.task(name=name, pass_context=True, **options)(body)
         return engine.task(name=name, pass_context=False, **options)(body)
 
     task(POLL_TASK, jobs.poll, queue="poll")
-    task(CLASSIFY_TASK, jobs.classify, queue="classify")
-    task(DELIVER_TASK, jobs.deliver, queue="send")
+    task(CLASSIFY_TASK, jobs.classify, context=True, queue="classify")  # stops on SIGTERM
+    task(DELIVER_TASK, jobs.deliver, context=True, queue="send")
     for name, body, cron, queue in (
         ("simak.schedule", jobs.schedule, "* * * * *", "maintenance"),
         ("simak.sweep", jobs.sweep, "* * * * *", "maintenance"),
@@ -80,7 +82,9 @@ def _recovery(engine: procrastinate.App, after_s: int, log: Log) -> Callable[...
 
 
 def run(app: App, log: Log, *, queues: Iterable[str] | None, concurrency: int) -> None:
-    """Run one worker until SIGTERM/SIGINT (procrastinate ends the running jobs first)."""
+    """Run one worker until SIGTERM/SIGINT. The running jobs are asked to stop at once
+    (no grace period): classification and delivery jobs end after the batch or message in
+    hand, the others finish their step; nothing is cut off mid-send."""
     app.db  # noqa: B018 - creates or upgrades the schema, procrastinate's tables included
     engine = build(app, log)
     names = list(queues) if queues else list(QUEUES)
@@ -88,6 +92,7 @@ def run(app: App, log: Log, *, queues: Iterable[str] | None, concurrency: int) -
         queues=names,
         concurrency=concurrency,
         install_signal_handlers=True,
+        shutdown_graceful_timeout=0,  # SIGTERM: jobs' should_abort() turns true at once
         stalled_worker_timeout=app.settings.workers.stalled_after_s,
         update_heartbeat_interval=min(10.0, app.settings.workers.stalled_after_s / 3),
     )

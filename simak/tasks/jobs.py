@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
+from procrastinate import JobContext
+
 from simak.app import App
 from simak.runs import new_holder
 from simak.usecases.alerts import run_alerts
@@ -41,20 +43,22 @@ class Jobs:
             if result.error:
                 self.log(app.redact(f"source {result.name}: {result.error}"), "error")
 
-    def classify(self) -> None:
-        """Classify, route and draft pending mentions (claimed batches), then group ideas."""
+    def classify(self, context: JobContext) -> None:
+        """Classify, route and draft pending mentions (claimed batches), then group ideas;
+        a worker shutting down ends it between batches (the sweep defers the rest)."""
         app = self._fresh()
-        processed = classify_pending(app, build_router(app))
+        processed = classify_pending(app, build_router(app), stop=context.should_abort)
         group_pending(app)
         if processed.classified:
             self.log(f"classified {processed.classified}, routed {processed.routed}")
 
-    def deliver(self, channel: str) -> None:
+    def deliver(self, context: JobContext, channel: str) -> None:
         """Send every approved follow-up of one sending account that may go (each through
         its outbox claim); at the account's rate limit, the job defers itself to when the
-        limit frees."""
+        limit frees. A worker shutting down ends it after the message in hand (the sweep
+        defers a fresh job for the rest)."""
         app = self._fresh()
-        report = send_due(app, "worker", channels=(channel,))
+        report = send_due(app, "worker", channels=(channel,), stop=context.should_abort)
         for result in report.recovered + report.results:
             if result.outcome not in ("sent", "handed_to_staff"):
                 level = "error" if result.outcome in ("failed", "unknown") else "warning"

@@ -25,7 +25,7 @@ from tests.conftest import drop_pg_database, new_pg_database
 from tests.core.races import no_traceback, run
 from tests.core.test_workers import SOURCES, _counts, _project, _wait
 from tests.fakes.fixtures import *  # noqa: F403
-from tests.fakes.fixtures import FAKE_ENV
+from tests.fakes.fixtures import FAKE_ENV, WEBHOOK_SECRET
 from tests.fakes.webhook import WebhookReceiver
 
 N = int(os.environ.get("SIMAK_ENGINE_TEST_N", "2000"))
@@ -215,3 +215,38 @@ def _wait_for_schema(url: str, worker: Worker, timeout: float = 120) -> dict[str
         except Exception:  # the schema is not there yet
             time.sleep(0.5)
     raise AssertionError("the worker did not create the schema")
+
+
+class _SlowReceiver(WebhookReceiver):
+    """A receiver that takes 0.1 s per message (a helpdesk under load)."""
+
+    def _hook(self, path: str) -> Any:
+        time.sleep(0.1)
+        return super()._hook(path)
+
+
+@pytest.mark.timeout(600)
+def test_sigterm_ends_a_worker_between_deliveries_and_a_restart_sends_the_rest_once(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """SIGTERM ends the current step, not the whole backlog: a delivery job stops after
+    the message in hand (it used to send every approved follow-up of the account first —
+    minutes with a slow receiver, past systemd's stop timeout and into a SIGKILL)."""
+    with _SlowReceiver(WEBHOOK_SECRET) as receiver:
+        config = _engine_project(tmp_path / "p", pg_url, receiver, 400)  # 200 to send
+        assert run(config, "poll", "--enqueue")[0] == 0
+        worker = Worker(config, tmp_path / "w.log")
+        _wait(pg_url, lambda c: c["sent"] >= 10, 300)
+        asked = time.monotonic()
+        assert worker.stop() == 0, worker.log.read_text("utf-8")
+        took = time.monotonic() - asked
+        stopped = _counts(pg_url)
+        assert took < 8 and stopped["sent"] < 150, (took, stopped)  # the rest: ~20 s
+        assert stopped["pending_send"] == 200 - stopped["sent"]  # nothing lost or unknown
+        again = Worker(config, tmp_path / "w2.log")
+        counts = _wait(pg_url, lambda c: c["sent"] == 200, 300)
+        assert again.stop() == 0
+        assert counts["pending_send"] == 0 and len(receiver.deliveries) == 200
+        assert receiver.duplicates == 0 and set(receiver.per_recipient().values()) == {1}
+        logs = worker.log.read_text("utf-8") + again.log.read_text("utf-8")
+        assert no_traceback(logs), logs[-3000:]
