@@ -17,7 +17,9 @@ def send_to_team(app: App, key: str, subject: str, body: str, label: str) -> tup
     assert cfg is not None
     channel = app.channel_set.get(cfg.channel)
     assert channel is not None
-    targets = [Recipient("team", "", email=a) for a in cfg.to] or [Recipient("team", "")]
+    # an e-mail to each address; a webhook once (its receiver is one place, whatever `to` says)
+    mailed = [Recipient("team", "", email=a) for a in cfg.to] if cfg.channel == "email" else []
+    targets = mailed or [Recipient("team", "")]
     sent = 0
     for recipient in targets:
         message = PrivateMessage(

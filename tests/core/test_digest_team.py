@@ -1,0 +1,44 @@
+"""What the team receives from the digest and spike alerts (in-process, SQLite): a webhook
+gets each message once, and due times are in the business's time zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from simak.app import App
+from simak.config import load_settings
+from simak.usecases.digest import run_digest
+from simak.usecases.poll import poll
+from tests.core.races import demo_project
+from tests.fakes.fixtures import *  # noqa: F403
+from tests.fakes.fixtures import FAKE_ENV, webhook_options
+from tests.fakes.webhook import WebhookReceiver
+
+NOW = datetime(2026, 11, 23, 3, 30, tzinfo=UTC)  # 10:30 in Jakarta (WIB, UTC+7)
+
+
+def _app(tmp_path: Path, receiver: WebhookReceiver, **digest: Any) -> App:
+    config = demo_project(tmp_path / "p", f"sqlite:///{tmp_path / 'simak.db'}")
+    data = yaml.safe_load(config.read_text("utf-8"))
+    data["responder"]["channels"] = {"webhook": webhook_options(receiver)}
+    data["timezone"] = "Asia/Jakarta"
+    data["digest"] = {"channel": "webhook", "lang": "en", **digest}
+    config.write_text(yaml.safe_dump(data), "utf-8")
+    receiver.clock = NOW.timestamp  # its signature check compares with "now"
+    return App(load_settings(config, FAKE_ENV), config, FAKE_ENV, clock=lambda: NOW)
+
+
+def test_a_webhook_digest_goes_once_whatever_addresses_to_lists(
+    tmp_path: Path, webhook_receiver: WebhookReceiver
+) -> None:
+    # `to` left over from an e-mail set-up used to post the same digest once per address
+    app = _app(tmp_path, webhook_receiver, to=["a@kopisenja.example", "b@kopisenja.example"])
+    assert not poll(app).failed
+    [result] = run_digest(app)
+    assert result.outcome == "sent", result
+    assert len(webhook_receiver.deliveries) == 1 and webhook_receiver.attempts == 1
+
