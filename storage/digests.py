@@ -97,7 +97,7 @@ def collect(session: Session, brand: str, day: date, zone: ZoneInfo, now: dateti
     facts = DigestFacts(brand, day)
     start = datetime.combine(day, datetime.min.time(), zone)
     _counts(session, facts, brand, start, zone)
-    _followups(session, facts, brand, start, now)
+    _followups(session, facts, brand, start, now, zone)
     _ideas(session, facts, brand, start)
     facts.failing_sources = [
         (s.name, s.last_error or "")
@@ -127,15 +127,16 @@ def _counts(
     facts.week_average = {lab: sum(d.get(lab, 0) for d in earlier) / 7 for lab in LABELS}
 
 
-def _detail(f: FollowUp, kind: str) -> str:
+def _detail(f: FollowUp, kind: str, zone: ZoneInfo) -> str:
+    """Why the follow-up is listed; a due time in the business's time zone, named."""
     if kind == "status":
         return f.status_note or f.status
-    due = f"due {f.due_at:%d %b %H:%M}"
+    due = f"due {f.due_at.astimezone(zone):%d %b %H:%M %Z}"
     return f"{f.severity_reason or 'critical'}; {due}" if kind == "severity" else due
 
 
 def _followups(
-    session: Session, facts: DigestFacts, brand: str, start: datetime, now: datetime
+    session: Session, facts: DigestFacts, brand: str, start: datetime, now: datetime, zone: ZoneInfo
 ) -> None:
     base = (
         select(FollowUp, MentionRow.text, Person.display_name)
@@ -163,7 +164,7 @@ def _followups(
                 f.id,
                 name or "?",
                 " ".join((said.get(f.id) or text or f.subject).split())[:140],
-                _detail(f, detail),
+                _detail(f, detail, zone),
             )
             for f, text, name in rows
         ]

@@ -3,6 +3,7 @@ gets each message once, and due times are in the business's time zone."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,3 +43,17 @@ def test_a_webhook_digest_goes_once_whatever_addresses_to_lists(
     assert result.outcome == "sent", result
     assert len(webhook_receiver.deliveries) == 1 and webhook_receiver.attempts == 1
 
+
+def test_digest_due_times_are_in_the_business_time_zone(
+    tmp_path: Path, webhook_receiver: WebhookReceiver
+) -> None:
+    app = _app(tmp_path, webhook_receiver)
+    assert not poll(app).failed
+    [result] = run_digest(app)
+    assert result.outcome == "sent", result
+    [payload] = webhook_receiver.deliveries.values()
+    dues = re.findall(r"due (\d\d \w{3} \d\d:\d\d)(?: (\w+))?\)", payload["text"])
+    assert dues, payload["text"]
+    # a critical complaint polled at 10:30 WIB is due within hours, later the same day there
+    assert all(zone == "WIB" and when.startswith("23 Nov") for when, zone in dues), dues
+    assert all(when[-5:] > "10:30" for when, _ in dues), dues
