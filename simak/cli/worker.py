@@ -79,7 +79,7 @@ def worker(
     `workers.engine: procrastinate` this runs a procrastinate worker instead."""
     cli = state(ctx)
     app = cli.app()
-    log = LineLog(cli.log_format, app.redact)
+    log = _line_log(cli.log_format, app)
     if metrics_port is not None:
         _probe(app, log, metrics_host, metrics_port)
     if app.settings.workers.engine == "procrastinate":
@@ -103,6 +103,14 @@ def worker(
             "builtin engine, start more `simak worker` processes"
         )
     _builtin(app, log, once=once, as_json=as_json)
+
+
+def _line_log(fmt: str, app: App) -> LineLog:
+    """The worker's log; the model's first-use build notice goes through it too (one JSON
+    object per line with --log-format json, not a bare text line among them)."""
+    log = LineLog(fmt, app.redact)
+    app.progress = log
+    return log
 
 
 def _builtin(app: App, log: LineLog, *, once: bool, as_json: bool) -> None:
@@ -155,7 +163,7 @@ def run(
     beside cron jobs and other runs (leases and claims live in the database)."""
     cli = state(ctx)
     app = cli.app()
-    log = LineLog(cli.log_format, app.redact)
+    log = _line_log(cli.log_format, app)
     if metrics_port is not None:
         _probe(app, log, metrics_host, metrics_port)
     _builtin(app, log, once=False, as_json=as_json)

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
 
@@ -136,3 +137,23 @@ def test_the_worker_probe_answers_with_a_query_string_too(project: Project) -> N
         assert httpx.get(f"{base}/nope?x=1", timeout=5).status_code == 404
     finally:
         server.shutdown()
+
+
+def test_json_logs_carry_the_model_build_notice(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: the first classification's "building the embedded classifier model…" notice
+    was a bare text line among `--log-format json` lines, which a log shipper rejects."""
+    from simak.usecases.worker import CycleReport
+
+    def cycle(app: App, **_: object) -> CycleReport:
+        app.progress("building the embedded classifier model v1 in /cache (first use only)")
+        return CycleReport()
+
+    monkeypatch.setattr(sys.modules["simak.cli.worker"], "run_worker", cycle)
+    result = project.run("--log-format", "json", "worker", "--once")
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stderr.splitlines()]
+    assert [line["msg"] for line in lines] == [
+        "building the embedded classifier model v1 in /cache (first use only)"
+    ]
