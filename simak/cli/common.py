@@ -20,6 +20,7 @@ from rich.text import Text
 from common.errors import EXIT_INTERNAL, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, SimakError
 from common.redact import Redactor
 from simak.app import App
+from simak.cli.logs import LineLog
 from simak.cli.render import one_line, plain
 from simak.config import config_path, load_settings
 
@@ -93,9 +94,13 @@ def warn(message: str) -> None:
     stderr().print(Text.assemble(("warning: ", "yellow"), one_line(message)))
 
 
-def fail(message: str, code: int) -> typer.Exit:
-    """Print an error line and return the Exit to raise."""
-    stderr().print(Text.assemble(("error: ", "red"), one_line(message)))
+def fail(message: str, code: int, log_format: str = "text") -> typer.Exit:
+    """Print an error line (a JSON log line with ``--log-format json``, for a log
+    shipper) and return the Exit to raise."""
+    if log_format == "json":
+        LineLog("json", str)(f"{one_line(message)} (exit {code})", "error")
+    else:
+        stderr().print(Text.assemble(("error: ", "red"), one_line(message)))
     return typer.Exit(code)
 
 
@@ -121,24 +126,26 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        ctx = next((a for a in args if isinstance(a, typer.Context)), None)
-        ctx = ctx or kwargs.get("ctx")  # type: ignore[assignment]
-        redact = state(ctx).redact if isinstance(ctx, typer.Context) else Redactor()
+        # Typer hands commands its click Context, which is no typer.Context instance
+        ctx = next((a for a in (*args, kwargs.get("ctx")) if hasattr(a, "find_root")), None)
+        cli = state(ctx) if ctx is not None else None  # type: ignore[arg-type]
+        redact = cli.redact if cli is not None else Redactor()
+        fmt = cli.log_format if cli is not None else "text"
         try:
             return func(*args, **kwargs)
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except SimakError as exc:
-            raise fail(redact(str(exc)), exc.exit_code) from None
+            raise fail(redact(str(exc)), exc.exit_code, fmt) from None
         except BrokenPipeError:
             if not _stdout_reader_gone():
                 text = "internal error: BrokenPipeError (please report this)"
-                raise fail(text, EXIT_INTERNAL) from None
+                raise fail(text, EXIT_INTERNAL, fmt) from None
             _quiet_stdout()  # the reader took what it wanted (`| head`): not a failure
             raise typer.Exit(EXIT_OK) from None
         except Exception as exc:
             text = redact(f"internal error: {type(exc).__name__}: {exc}")
-            raise fail(f"{text} (please report this)", EXIT_INTERNAL) from None
+            raise fail(f"{text} (please report this)", EXIT_INTERNAL, fmt) from None
 
     return wrapper
 

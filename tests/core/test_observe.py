@@ -157,3 +157,55 @@ def test_json_logs_carry_the_model_build_notice(
     assert [line["msg"] for line in lines] == [
         "building the embedded classifier model v1 in /cache (first use only)"
     ]
+
+
+def test_a_fatal_error_is_a_json_log_line_too(project: Project) -> None:
+    """Before: a bad config or an unreachable database stopped `--log-format json` runs
+    with a plain "error: …" line, which a log shipper rejects."""
+    body = project.config.read_text("utf-8").replace(
+        "storage:", "workers: {poll_every: 5x}\nstorage:"
+    )
+    project.config.write_text(body, "utf-8")
+
+    result = project.run("--log-format", "json", "worker", "--once")
+
+    assert result.exit_code == 2, result.output
+    (line,) = [json.loads(text) for text in result.stderr.splitlines()]
+    assert line["level"] == "error" and "poll_every" in line["msg"]
+    assert line["msg"].endswith("(exit 2)")
+
+
+def test_without_json_logs_a_fatal_error_stays_one_plain_line(project: Project) -> None:
+    body = project.config.read_text("utf-8").replace(
+        "storage:", "workers: {poll_every: 5x}\nstorage:"
+    )
+    project.config.write_text(body, "utf-8")
+
+    result = project.run("worker", "--once")
+
+    assert result.exit_code == 2 and result.stderr.startswith("error: ")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_failing_command_hides_the_configs_secrets_in_its_error_line(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: the CLI's last line of defence looked for a typer.Context, but Typer hands
+    commands its click Context, so only URL passwords were hidden, not ${ENV} values."""
+    from common.errors import SourceError
+
+    secret = "hunter2-very-secret-token"
+    monkeypatch.setenv("SIMAK_TEST_TOKEN", secret)
+    body = project.config.read_text("utf-8").replace(
+        "signer: Dina", 'signer: "${SIMAK_TEST_TOKEN}"'
+    )
+    project.config.write_text(body, "utf-8")
+
+    def broken(app: App, **_: object) -> None:
+        raise SourceError(f"the API said: bad token {secret}")
+
+    monkeypatch.setattr(sys.modules["simak.cli.worker"], "run_worker", broken)
+    result = project.run("worker", "--once")
+
+    assert result.exit_code == 1, result.output
+    assert secret not in result.output and "bad token ***" in result.stderr
