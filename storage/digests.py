@@ -38,7 +38,8 @@ class Item:
     followup_id: int
     who: str
     text: str
-    detail: str = ""
+    detail: str = ""  # why it is listed: a severity reason, a delivery's status note
+    due: datetime | None = None  # when a complaint is due, in the business's time zone
 
 
 @dataclass(slots=True)
@@ -76,6 +77,17 @@ def claim(session: Session, brand: str, day: date, holder: str, now: datetime) -
         .on_conflict_do_nothing(index_elements=["brand", "day"])
         .returning(Digest.id)
     ).scalar_one_or_none()
+
+
+def taken(session: Session, brand: str, day: date) -> tuple[str, datetime] | None:
+    """How ``brand``'s digest for ``day`` was taken: its status (``sending``: a run is
+    sending it, or stopped mid-send) and when it was claimed; None when it is free."""
+    row = session.execute(
+        select(Digest.status, Digest.created_at).where(
+            Digest.brand == brand, Digest.day == day.isoformat()
+        )
+    ).first()
+    return None if row is None else (str(row.status), row.created_at)
 
 
 def finish(session: Session, digest_id: int, status: str, detail: str, now: datetime) -> None:
@@ -127,12 +139,11 @@ def _counts(
     facts.week_average = {lab: sum(d.get(lab, 0) for d in earlier) / 7 for lab in LABELS}
 
 
-def _detail(f: FollowUp, kind: str, zone: ZoneInfo) -> str:
-    """Why the follow-up is listed; a due time in the business's time zone, named."""
+def _detail(f: FollowUp, kind: str) -> str:
+    """Why the follow-up is listed (the template words its due time, in its language)."""
     if kind == "status":
         return f.status_note or f.status
-    due = f"due {f.due_at.astimezone(zone):%d %b %H:%M %Z}"
-    return f"{f.severity_reason or 'critical'}; {due}" if kind == "severity" else due
+    return f.severity_reason or "critical" if kind == "severity" else ""
 
 
 def _followups(
@@ -164,7 +175,8 @@ def _followups(
                 f.id,
                 name or "?",
                 " ".join((said.get(f.id) or text or f.subject).split())[:140],
-                _detail(f, detail, zone),
+                _detail(f, detail),
+                None if detail == "status" else f.due_at.astimezone(zone),
             )
             for f, text, name in rows
         ]

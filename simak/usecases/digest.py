@@ -4,6 +4,7 @@ through the email or webhook channel; a quiet day sends nothing unless configure
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
 from jinja2 import FileSystemLoader, StrictUndefined
@@ -25,7 +26,9 @@ class DigestResult:
 
     brand: str
     day: str
-    outcome: str  # sent, already_sent, quiet, failed, unknown
+    outcome: (
+        str  # sent, already_sent, claimed (being sent, or stopped mid-send), quiet, failed, unknown
+    )
     detail: str
 
 
@@ -55,9 +58,7 @@ def _one(app: App, brand: str) -> DigestResult:
         claimed = digests.claim(session, brand, day, app.holder, now)
         facts = digests.collect(session, brand, day, app.settings.zone, now)
     if claimed is None:
-        return DigestResult(
-            brand, day.isoformat(), "already_sent", "today's digest went out already"
-        )
+        return _taken(app, brand, day)
     if not facts.anything_new and not cfg.send_when_quiet:
         with app.db.session() as session:  # nothing sent: a later run may still send today's
             digests.release(session, claimed)
@@ -72,6 +73,32 @@ def _one(app: App, brand: str) -> DigestResult:
     return DigestResult(brand, day.isoformat(), outcome, detail)
 
 
+_MONTHS_ID = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+
+
+def _when(at: datetime | None, lang: str) -> str:
+    """A due time as the team reads it: "23 Nov 11:30 WIB" ("5 Des" in Indonesian)."""
+    if at is None:
+        return "?"
+    month = _MONTHS_ID[at.month - 1] if lang == "id" else f"{at:%b}"
+    return f"{at:%d} {month} {at:%H:%M %Z}"
+
+
+def _taken(app: App, brand: str, day: date) -> DigestResult:
+    """Why this run sends nothing: sent already, or claimed by a run that is sending it or
+    stopped mid-send (its outcome unknown: never sent twice, so a person checks)."""
+    with app.db.read() as session:
+        status, at = digests.taken(session, brand, day) or ("sent", app.clock())
+    when = f"{at.astimezone(app.settings.zone):%H:%M %Z}"
+    if status == "sending":
+        detail = (
+            f"today's digest was claimed at {when} by a run that is sending it now or stopped "
+            "mid-send; it is not sent twice: if nobody received it, check the channel's log"
+        )
+        return DigestResult(brand, day.isoformat(), "claimed", detail)
+    return DigestResult(brand, day.isoformat(), "already_sent", "today's digest went out already")
+
+
 def _render(app: App, facts: DigestFacts, lang: str) -> tuple[str, str]:
     env = ImmutableSandboxedEnvironment(
         loader=FileSystemLoader(_TEMPLATES),
@@ -80,6 +107,7 @@ def _render(app: App, facts: DigestFacts, lang: str) -> tuple[str, str]:
         lstrip_blocks=True,
         autoescape=False,
     )
+    env.filters["when"] = lambda at: _when(at, lang)
     label = app.settings.brand(facts.brand).label
     body = env.get_template(f"digest.{lang}.j2").render(
         brand=label,

@@ -36,7 +36,8 @@ def test_overlapping_digests_send_one_per_brand_and_day(
         no_traceback(o, e) for _, o, e in results
     )
     assert smtp_sink.count() == 1
-    assert sum("already sent" in o for _, o, _ in results) == 2
+    # the others say it went out, or that another run holds it (sending it right now)
+    assert sum("already sent" in o or "claimed" in o for _, o, _ in results) == 2
     mail = smtp_sink.mails[0]
     assert mail.message["Subject"].startswith("Ringkasan harian — Kopi Senja")
     assert "keluhan" in mail.message.get_content()

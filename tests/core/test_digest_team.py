@@ -57,3 +57,33 @@ def test_digest_due_times_are_in_the_business_time_zone(
     # a critical complaint polled at 10:30 WIB is due within hours, later the same day there
     assert all(zone == "WIB" and when.startswith("23 Nov") for when, zone in dues), dues
     assert all(when[-5:] > "10:30" for when, _ in dues), dues
+
+
+def test_a_digest_a_stopped_run_claimed_is_not_sent_again_nor_called_sent(
+    tmp_path: Path, webhook_receiver: WebhookReceiver
+) -> None:
+    """Before: a run killed after claiming the day's digest left later runs saying "today's
+    digest went out already", though nobody knows whether it did."""
+    from storage import digests
+
+    app = _app(tmp_path, webhook_receiver)
+    assert not poll(app).failed
+    with app.db.session() as session:  # a run took the day, then was killed mid-send
+        digests.claim(session, "kopi-senja", NOW.astimezone(app.settings.zone).date(), "x", NOW)
+
+    [result] = run_digest(app)
+
+    assert result.outcome == "claimed" and not webhook_receiver.deliveries
+    assert "claimed at 10:30 WIB" in result.detail and "not sent twice" in result.detail
+    assert "went out already" not in result.detail
+
+
+def test_an_indonesian_digest_words_due_times_in_indonesian() -> None:
+    from zoneinfo import ZoneInfo
+
+    from simak.usecases.digest import _when
+
+    at = datetime(2026, 12, 5, 11, 30, tzinfo=ZoneInfo("Asia/Jakarta"))
+    assert _when(at, "id") == "05 Des 11:30 WIB" and _when(at, "en") == "05 Dec 11:30 WIB"
+    template = (Path("simak/templates/digest.id.j2")).read_text("utf-8")
+    assert "batas {{ i.due|when }}" in template and "due " not in template
