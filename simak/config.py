@@ -328,14 +328,15 @@ def describe_validation_error(path: str, exc: ValidationError, prefix: tuple[Any
     err = exc.errors()[0]
     where = _loc(prefix + tuple(err["loc"]))
     kind = err["type"]
+    msg = str(err["msg"]).removeprefix("Value error, ")  # our own validators' words
     if kind == "extra_forbidden":
         hint = "unknown key; remove it or check its spelling"
     elif kind == "missing":
         hint = "required key is missing; add it"
     elif kind == SECRET_REF_ERROR or _SECRET_KEY.search(str(err["loc"][-1] if err["loc"] else "")):
-        hint = f"{err['msg']}"  # never echo what was given for a secret-like key
+        hint = msg  # never echo what was given for a secret-like key
     else:
-        hint = f"{err['msg']}; got {_short_repr(err.get('input'))}"
+        hint = f"{msg}; got {_short_repr(err.get('input'))}"
     return f"{path}: {where}: {hint}"
 
 

@@ -100,7 +100,8 @@ def build_channel(
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
             raise ConfigError(
-                f"responder.channels.{key}{'.' + where if where else ''}: {first['msg']}"
+                f"responder.channels.{key}{'.' + where if where else ''}: "
+                + str(first["msg"]).removeprefix("Value error, ")
             ) from None
     module = importlib.import_module(f"responder.channels.{key}")
     channel: Channel = module.build(options, env, deps or ChannelDeps())
