@@ -53,6 +53,39 @@ _ARTICLE: Final = re.compile(r"^(?:a|an|the)\s+", re.IGNORECASE)
 _HANDLE: Final = re.compile(r"(?<!\w)@\w+")
 _SPACE_PUNCT: Final = re.compile(r"\s+([,.!?;:])")
 # fmt: on
+#: "It would be great if you opened earlier" → "Open earlier": a wish's past tense, as a
+#: title's plain verb (only a title's first word, only these common verbs).
+_PLAIN: Final = {
+    "opened": "open",
+    "added": "add",
+    "offered": "offer",
+    "stayed": "stay",
+    "closed": "close",
+    "served": "serve",
+    "allowed": "allow",
+    "accepted": "accept",
+    "delivered": "deliver",
+    "introduced": "introduce",
+    "brought": "bring",
+    "had": "have",
+    "made": "make",
+    "sold": "sell",
+    "kept": "keep",
+    "started": "start",
+    "provided": "provide",
+    "extended": "extend",
+    "lowered": "lower",
+    "reduced": "reduce",
+    "gave": "give",
+    "used": "use",
+    "changed": "change",
+    "switched": "switch",
+    "supported": "support",
+    "launched": "launch",
+    "expanded": "expand",
+    "installed": "install",
+    "put": "put",
+}  # fmt: skip
 MIN_WORDS: Final = 2  # a shorter proposal ("Oat milk") keeps the clause after it too
 
 
@@ -84,6 +117,8 @@ def _proposal(clauses: Sequence[str]) -> str:
         title = _unwrapped(", ".join(clauses[begin:end]))
         if len(title.split()) >= MIN_WORDS:
             break
+    first, _, rest = title.partition(" ")
+    title = f"{_PLAIN.get(first.lower(), first)} {rest}".strip()
     return title[:1].upper() + title[1:]
 
 

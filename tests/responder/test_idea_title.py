@@ -26,6 +26,8 @@ BRAND = ["Kopi Senja", "kopisenja"]
          "Accept QRIS at every branch"),
         ("Suggestion for @kopisenja: a loyalty bonus for people who bring their own tumbler",
          "Loyalty bonus for people who bring their own tumbler"),
+        ("It would be great if Kopi Senja opened earlier, like 6am. I pass by at 6:30",
+         "Open earlier"),
         ("Any chance of an almond croissant? It's my favourite pastry with a flat white.",
          "Almond croissant"),
         ("would be great kalo ada detail shot bahan, soalnya aku takut nerawang",
