@@ -147,7 +147,9 @@ def _check_cross_posts(
     owners: dict[str, tuple[int | None, int | None]],
     now: datetime,
 ) -> None:
-    """Only texts whose hash was seen before need a closer look (one query per page)."""
+    """Only texts seen before on another platform need a closer look (one query per
+    page): a cross-post is the same words on a *different* platform, so a text stored on
+    one platform only (however often) has none."""
     long_enough = [(m, i) for m, i in new if len(m.text) >= _MIN_CROSS_POST_CHARS]
     hashes = {text_hash(m.text) for m, _ in long_enough}
     if not hashes:
@@ -158,7 +160,7 @@ def _check_cross_posts(
             select(MentionRow.text_hash)
             .where(MentionRow.text_hash.in_(hashes))
             .group_by(MentionRow.text_hash)
-            .having(func.count() > 1)
+            .having(func.count(func.distinct(MentionRow.platform)) > 1)
         ).all()
     }
     for mention, row_id in long_enough:
