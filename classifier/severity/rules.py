@@ -149,8 +149,16 @@ HIGH: Final = (
 )
 
 _COMPILED_IDIOMS: Final = tuple(re.compile(p) for p in IDIOMS)
-_COMPILED_CRITICAL: Final = {r: tuple(re.compile(p) for p in ps) for r, ps in CRITICAL.items()}
-_COMPILED_HIGH: Final = tuple(re.compile(p) for p in HIGH)
+
+
+def _any_of(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern that matches where any of ``patterns`` does (one scan, not one per
+    pattern; the rules use no backreferences or inline flags, so joining is exact)."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+_ANY_CRITICAL: Final = {r: _any_of(ps) for r, ps in CRITICAL.items()}
+_ANY_HIGH: Final = _any_of(HIGH)
 
 
 def fold(text: str) -> str:
@@ -176,22 +184,26 @@ def has_idiom(text: str) -> bool:
 
 def critical_reason(text: str) -> str | None:
     """The first critical reason (in :data:`REASONS` order) whose phrases match, else None."""
-    cleaned = strip_idioms(fold(text))
+    return _critical_in(strip_idioms(fold(text)))
+
+
+def _critical_in(cleaned: str) -> str | None:
     for reason in REASONS:
-        if any(p.search(cleaned) for p in _COMPILED_CRITICAL[reason]):
+        if _ANY_CRITICAL[reason].search(cleaned):
             return reason
     return None
 
 
 def is_high(text: str) -> bool:
     """Whether a high-severity phrase matches."""
-    cleaned = strip_idioms(fold(text))
-    return any(p.search(cleaned) for p in _COMPILED_HIGH)
+    return _ANY_HIGH.search(strip_idioms(fold(text))) is not None
 
 
 def assess_by_rules(text: str) -> Assessment:
-    """Severity from the phrase rules alone."""
-    reason = critical_reason(text)
+    """Severity from the phrase rules alone (the text folded and cleaned once)."""
+    cleaned = strip_idioms(fold(text))
+    reason = _critical_in(cleaned)
     if reason is not None:
         return Assessment("critical", reason, "rules", ruled=True)
-    return Assessment("high" if is_high(text) else "normal", None, "rules")
+    high = _ANY_HIGH.search(cleaned) is not None
+    return Assessment("high" if high else "normal", None, "rules")
