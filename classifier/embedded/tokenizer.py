@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -76,11 +77,26 @@ def save_tokenizer(tok: E5Tokenizer, folder: Path) -> None:
     )
 
 
+#: Parsed ``tokenizer.json`` files by content digest: the classifier and the ideas board's
+#: encoder ship the same vocabulary, parsed once per process (about a second each).
+_PARSED: dict[str, Tokenizer] = {}
+
+
+def _parse(path: Path) -> Tokenizer:
+    """The ``tokenizers`` model in ``path``; a file with the same bytes is parsed once
+    (encoding only reads it, so one object serves every runtime)."""
+    data = path.read_bytes()
+    key = hashlib.sha256(data).hexdigest()
+    if key not in _PARSED:
+        _PARSED[key] = Tokenizer.from_str(data.decode("utf-8"))
+    return _PARSED[key]
+
+
 def load_tokenizer(folder: Path, max_tokens: int) -> E5Tokenizer:
     """Load a tokenizer written by :func:`save_tokenizer`."""
     extra = json.loads((folder / "vocab_extra.json").read_text(encoding="utf-8"))
     tok = E5Tokenizer.__new__(E5Tokenizer)
-    tok._tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tok._tok = _parse(folder / "tokenizer.json")
     tok._table = {int(k): v for k, v in extra["norm_map"].items()}
     tok._bos, tok._eos, tok.pad_id = extra["bos"], extra["eos"], extra["pad"]
     if max_tokens < 8:
