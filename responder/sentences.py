@@ -100,9 +100,11 @@ def _split_line(line: str) -> list[str]:
 def _emoji_cuts(line: str) -> list[int]:
     """Ends of emoji runs followed by a new capitalised sentence: "mantap 😍 Besok lagi"."""
     cuts = []
-    for i, ch in enumerate(line[:-2]):
-        if _is_pictograph(ch) and line[i + 1] == " " and line[i + 2].isupper():
-            cuts.append(i + 1)
+    space = line.find(" ", 1)
+    while 0 < space < len(line) - 1:  # only a space between two characters can be a cut
+        if line[space + 1].isupper() and _is_pictograph(line[space - 1]):
+            cuts.append(space)
+        space = line.find(" ", space + 1)
     return cuts
 
 
