@@ -157,9 +157,10 @@ class DraftWriter:
     def score(self, items: Sequence[DraftInput]) -> ScoreBook:
         """Score every sentence ``items`` need in one scorer call (none without a scorer)."""
         units: list[str] = []
+        split: dict[str, list[str]] = {}
         for item in items:
-            units += units_to_score(post_texts(item), mixed=len(item.labels_present()) > 1)
-        return ScoreBook(self._scorer, units)
+            units += units_to_score(post_texts(item), len(item.labels_present()) > 1, split)
+        return ScoreBook(self._scorer, units, split)
 
     def write_all(self, items: Sequence[DraftInput]) -> list[Draft]:
         """Drafts for ``items``, in order, scoring all their sentences in one scorer call."""

@@ -132,8 +132,14 @@ class CachedScorer:
 class ScoreBook:
     """Scores for every sentence (and clause) of a batch, from one scorer call."""
 
-    def __init__(self, scorer: SentenceScorer | None, texts: Sequence[str]) -> None:
-        """Score the unique ``texts`` in one call (none at all without a scorer)."""
+    def __init__(
+        self,
+        scorer: SentenceScorer | None,
+        texts: Sequence[str],
+        sentences: Mapping[str, list[str]] | None = None,
+    ) -> None:
+        """Score the unique ``texts`` in one call (none at all without a scorer);
+        ``sentences``: posts already split (by :func:`units_to_score`), not split again."""
         unique = list(dict.fromkeys(t for t in texts if t))
         self._scores: dict[str, Scores] = {}
         if scorer is not None and unique:
@@ -145,7 +151,7 @@ class ScoreBook:
                 )
             self._scores = dict(zip(unique, results, strict=True))
         self._cue_memo: dict[str, dict[str, float]] = {}
-        self._sentence_memo: dict[str, list[str]] = {}
+        self._sentence_memo: dict[str, list[str]] = dict(sentences or {})
 
     def sentences(self, text: str) -> list[str]:
         """:func:`split_sentences` of a post, once per text for this batch (each label of
@@ -172,15 +178,21 @@ class ScoreBook:
         return base + 0.01 * cues
 
 
-def units_to_score(posts: Sequence[str], mixed: bool) -> list[str]:
+def units_to_score(
+    posts: Sequence[str], mixed: bool, split: dict[str, list[str]] | None = None
+) -> list[str]:
     """The sentences (and, for posts with several labels, clauses) a scorer must see.
 
     A post of one sentence needs no sentence scores; its clauses are scored only
-    when ``mixed`` (several labels to tell apart inside one sentence).
+    when ``mixed`` (several labels to tell apart inside one sentence). ``split`` keeps
+    each post's sentences (read, never changed), for a :class:`ScoreBook` to reuse.
     """
     units: list[str] = []
+    memo: dict[str, list[str]] = {} if split is None else split
     for text in posts:
-        sentences = split_sentences(text)
+        sentences = memo.get(text)
+        if sentences is None:
+            sentences = memo[text] = split_sentences(text)
         if len(sentences) > 1:
             units.extend(sentences)
         if mixed:
