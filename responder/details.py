@@ -11,6 +11,7 @@ the configured list spells it), never invented.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -124,8 +125,10 @@ def _unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
+@functools.lru_cache(maxsize=4096)
 def _phrase_re(phrase: str) -> re.Pattern[str]:
-    """A configured name as a whole phrase, any case, spaces flexible, "-nya" allowed."""
+    """A configured name as a whole phrase, any case, spaces flexible, "-nya" allowed
+    (compiled once per name: every draft looks for the same configured names)."""
     words = [re.escape(w) for w in fold(phrase).split()]
     return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?:nya)?(?!\w)")
 
@@ -148,12 +151,17 @@ def _brand_places(text: str, brand_terms: Sequence[str]) -> list[str]:
     """The capitalised word right after a brand name: "Kopi Senja Kemang" → "Kemang"."""
     places = []
     for term in sorted({t.lstrip("#@") for t in brand_terms if t.strip("#@ ")}, key=len)[::-1]:
-        words = r"\s+".join(re.escape(w) for w in term.split())
-        pattern = re.compile(rf"(?i:(?<![\w@#]){words})\s+({_PLACE_WORD})")
-        for match in pattern.finditer(text):
+        for match in _brand_place_re(term).finditer(text):
             if match.group(1).casefold() not in _NOT_A_PLACE:
                 places.append(match.group(1))
     return places
+
+
+@functools.lru_cache(maxsize=1024)
+def _brand_place_re(term: str) -> re.Pattern[str]:
+    """A brand term followed by a capitalised place word (compiled once per term)."""
+    words = r"\s+".join(re.escape(w) for w in term.split())
+    return re.compile(rf"(?i:(?<![\w@#]){words})\s+({_PLACE_WORD})")
 
 
 def _branches(text: str, lists: DetailLists) -> list[str]:
