@@ -35,19 +35,21 @@ def open_conversations(
     session: Session, people: Collection[tuple[int, str]]
 ) -> dict[tuple[int, str], int]:
     """(person id, brand) → the open conversation of each pair that has one (one query per
-    500 people)."""
+    500 people). The query looks people up by id and the kind and status are checked
+    here: with them in the WHERE, SQLite walked every open follow-up by status instead
+    (10 ms a page at 10,000 follow-ups, growing with the queue; by person: under 1 ms)."""
     out: dict[tuple[int, str], int] = {}
     wanted = set(people)
     ids = sorted({person_id for person_id, _ in wanted})
     for start in range(0, len(ids), 500):
         rows = session.execute(
-            select(FollowUp.person_id, FollowUp.brand, FollowUp.id).where(
-                FollowUp.kind == "conversation",
-                FollowUp.person_id.in_(ids[start : start + 500]),
-                FollowUp.status.in_(JOINABLE),
-            )
+            select(
+                FollowUp.person_id, FollowUp.brand, FollowUp.id, FollowUp.kind, FollowUp.status
+            ).where(FollowUp.person_id.in_(ids[start : start + 500]))
         ).all()
-        for person_id, brand, followup_id in rows:
+        for person_id, brand, followup_id, kind, status in rows:
+            if kind != "conversation" or status not in JOINABLE:
+                continue
             if person_id is not None and (person_id, brand) in wanted:
                 out.setdefault((person_id, brand), followup_id)
     return out
