@@ -8,7 +8,7 @@ people counted once) is :mod:`storage.idea_board`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
 import numpy as np
@@ -341,22 +341,26 @@ def set_title(session: Session, group_id: int, title: str) -> None:
     session.execute(update(IdeaGroup).where(IdeaGroup.id == group_id).values(title=title))
 
 
-def retitle(session: Session, group_ids: set[int | None], removed: str, title_of: TitleOf) -> None:
-    """After posts were erased: a group keeps no title taken from them. A title the owner
-    chose stays; otherwise the earliest remaining post with text gives the title (through
-    ``title_of(text, brand)``, the board's own titling), else ``removed``."""
-    for group_id in sorted(g for g in group_ids if g is not None):
+def retitle(
+    session: Session, group_ids: Iterable[int | None], removed: str, title_of: TitleOf
+) -> None:
+    """A group's automatic title comes from one of its current posts. After posts left
+    (erased, split off, corrected away from "idea"), a title none of the posts left gives
+    (through ``title_of(text, brand)``, the board's own titling) is made again from the
+    earliest of them, else it is ``removed``; a title the owner chose stays."""
+    for group_id in sorted({g for g in group_ids if g is not None}):
         group = session.get(IdeaGroup, group_id)
         if group is None or group.renamed:
             continue
-        text = session.scalar(
+        texts = session.scalars(
             select(MentionRow.text)
             .join(Idea, Idea.mention_id == MentionRow.id)
             .where(Idea.group_id == group_id, MentionRow.text != "")
             .order_by(MentionRow.created_at, Idea.id)
-            .limit(1)
-        )
-        group.title = (title_of(text, group.brand) if text else "") or removed
+        ).all()
+        titles = [t for t in (title_of(text, group.brand) for text in texts) if t]
+        if group.title not in titles:
+            group.title = titles[0] if titles else removed
 
 
 def drop_idea(session: Session, mention_id: int, actor: str, now: datetime) -> int | None:

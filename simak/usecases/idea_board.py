@@ -20,7 +20,7 @@ from common.records import FollowUpPlan
 from responder.draft_input import DraftInput, DraftPost
 from responder.routing import Router
 from simak.app import App
-from simak.usecases.ideas import noise, recompute, title_of
+from simak.usecases.ideas import REMOVED, noise, recompute, title_of, titler
 from simak.usecases.reminders import reach
 from simak.wiring import build_router
 from storage import care, idea_groups
@@ -109,6 +109,7 @@ def split(app: App, group_id: int, idea_ids: list[int], title: str, actor: str) 
         new, left = idea_groups.split(session, group_id, idea_ids, title, actor, app.clock())
         for gid in sorted({*left, new}):
             recompute(app, session, brand, gid)
+        idea_groups.retitle(session, left, REMOVED, titler(app))  # no title from a post gone
         texts = idea_groups.member_texts(session, new)
         if not title and texts:  # titled like a new group: by its first post
             idea_groups.set_title(session, new, title_of(texts[0], noise(app, brand)))

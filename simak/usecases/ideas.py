@@ -29,6 +29,7 @@ from storage.mentions import count_pending
 
 GROUP_ANYWAY = timedelta(minutes=30)
 TITLE_CHARS = 80
+REMOVED = "(removed)"  # a group's title when no post of it is left to give one
 #: "Maybe the same as …": groups whose centroids sit this far below the joining threshold.
 SUGGEST_MARGIN = 0.12
 
@@ -68,6 +69,11 @@ def title_of(text: str, ignore: list[str]) -> str:
     """A board title from a post: what it proposes, without handles, links and brand
     words (:func:`responder.idea_title.idea_title`)."""
     return idea_title(text, ignore, TITLE_CHARS)
+
+
+def titler(app: App) -> idea_groups.TitleOf:
+    """The board's own titling, for groups whose posts changed (:func:`title_of`)."""
+    return lambda text, brand: title_of(text, noise(app, brand))
 
 
 def group_pending(app: App, *, force: bool = False) -> int:
@@ -159,6 +165,7 @@ def drop_from_board(app: App, mention_id: int, actor: str) -> int | None:
         brand = idea_groups.brand_of(session, group_id)
         if group_id is not None and brand is not None:
             recompute(app, session, brand, group_id)
+            idea_groups.retitle(session, {group_id}, REMOVED, titler(app))
     return group_id
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from simak.app import App
-from simak.usecases.ideas import noise, recompute, title_of
+from simak.usecases.ideas import recompute, titler
 from simak.usecases.route import BatchRouter
 from simak.wiring import build_router
 from storage import idea_groups
@@ -21,16 +21,11 @@ def forget(app: App, person_id: int, actor: str, *, dry_run: bool = False) -> Er
     lost posts get their centroids rebuilt from the posts left (in the same transaction),
     so neither the erased words' meaning nor their count stays in a stored vector."""
     with app.db.session() as session:
-        erasure = erase(session, person_id, actor, app.clock(), dry_run, _titler(app))
+        erasure = erase(session, person_id, actor, app.clock(), dry_run, titler(app))
         for group_id in erasure.idea_groups:
             brand, _, _ = idea_groups.centroid_of(session, group_id)
             recompute(app, session, brand, group_id)
         return erasure
-
-
-def _titler(app: App) -> idea_groups.TitleOf:
-    """The board's own titling, for the groups whose title came from erased posts."""
-    return lambda text, brand: title_of(text, noise(app, brand))
 
 
 def purge(app: App, *, dry_run: bool = False) -> dict[str, int]:
@@ -45,7 +40,7 @@ def purge(app: App, *, dry_run: bool = False) -> dict[str, int]:
     with app.db.session() as session:
         kept = partly_expiring(session, mentions_before)
         counts = purge_old(
-            session, raw_before, mentions_before, now, dry_run=dry_run, title_of=_titler(app)
+            session, raw_before, mentions_before, now, dry_run=dry_run, title_of=titler(app)
         )
         counts["followups_redrafted"] = len(kept)
         if kept and not dry_run:

@@ -656,3 +656,36 @@ def test_a_post_with_no_person_by_an_askers_name_is_theirs_for_notices() -> None
     people, strangers = askers(group)
     assert list(people) == [7] and [m.idea_id for m in people[7]] == [1]
     assert strangers == ["A Blogger", "post 4"]
+
+
+def _title_source(group: dict[str, Any]) -> dict[str, Any]:
+    """The post a group's title was made from (the only one giving that title)."""
+    from simak.usecases.ideas import title_of
+
+    ignore = ["Kopi Senja", "kopisenja"]
+    (source,) = [m for m in group["members"] if title_of(m["text"], ignore) == group["title"]]
+    return source
+
+
+def test_a_title_never_outlives_the_post_it_came_from(tmp_path: Path, db_url: str) -> None:
+    """Before: splitting off (or correcting away from "idea") the post a group was titled
+    by left the title in place, and `simak forget` of its author, which re-titles only the
+    groups their posts are in, left their words on the board."""
+    config = demo_project(tmp_path / "demo", db_url)
+    cli(config, "poll")
+    qris = group_of(cli(config, "ideas", "--json", "--limit", "100"), config, "QRIS")
+    assert len(qris["members"]) >= 3, qris
+    source = _title_source(qris)
+
+    cli(config, "ideas", "split", str(qris["id"]), "--posts", str(source["idea_id"]))
+
+    left = cli(config, "ideas", "show", str(qris["id"]), "--json")
+    assert source["idea_id"] not in {m["idea_id"] for m in left["members"]}
+    assert left["title"] != qris["title"], left["title"]
+    gone = _title_source(left)  # made from a post still there
+
+    cli(config, "correct", str(gone["mention_id"]), "--labels", "complaint")
+
+    again = cli(config, "ideas", "show", str(qris["id"]), "--json")
+    assert gone["idea_id"] not in {m["idea_id"] for m in again["members"]}
+    assert again["title"] != left["title"] and _title_source(again)
