@@ -59,13 +59,15 @@ class DigestFacts:
 
     @property
     def anything_new(self) -> bool:
-        """False on a quiet day: no posts, nothing urgent, overdue or failed."""
+        """False on a quiet day: no posts, nothing urgent, overdue or failed, no failing
+        source (a day when every source fails brings no posts, and is no quiet day)."""
         return bool(
             sum(self.today.values())
             or self.critical
             or self.urgent
             or self.overdue
             or self.problems
+            or self.failing_sources
         )
 
 

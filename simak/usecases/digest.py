@@ -57,6 +57,8 @@ def _one(app: App, brand: str) -> DigestResult:
     with app.db.session() as session:
         claimed = digests.claim(session, brand, day, app.holder, now)
         facts = digests.collect(session, brand, day, app.settings.zone, now)
+    ours = {s.name for s in app.source_configs() if s.brand in (None, brand)}
+    facts.failing_sources = [(n, e) for n, e in facts.failing_sources if n in ours]
     if claimed is None:
         return _taken(app, brand, day)
     if not facts.anything_new and not cfg.send_when_quiet:

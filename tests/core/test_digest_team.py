@@ -88,3 +88,33 @@ def test_an_indonesian_digest_words_due_times_in_indonesian() -> None:
     template = (Path("simak/templates/digest.id.j2")).read_text("utf-8")
     words = re.sub(r"{{.*?}}|{%.*?%}", "", template)  # what the template itself says
     assert "batas {{ i.due|when }}" in template and not re.search(r"\bdue\b", words)
+
+
+def test_a_brands_digest_lists_only_its_own_failing_sources(
+    tmp_path: Path, webhook_receiver: WebhookReceiver
+) -> None:
+    """Before: every failing source of every brand (and of sources since removed from the
+    config) was in each brand's digest, and a day when the sources failed and so nothing
+    came in was "quiet": no digest, nobody told."""
+    from storage.sources import RunOutcome, record_run
+
+    app = _app(tmp_path, webhook_receiver)
+    data = yaml.safe_load(app.config_path.read_text("utf-8"))
+    data["brands"].append({"name": "toko-b", "terms": ["Toko B"]})
+    feed = {"urls": ["https://toko-b.example/feed"]}
+    data["sources"].append(
+        {"name": "toko-b-feed", "type": "feeds", "brand": "toko-b", "options": feed}
+    )
+    app.config_path.write_text(yaml.safe_dump(data), "utf-8")
+    app = App(
+        load_settings(app.config_path, FAKE_ENV), app.config_path, FAKE_ENV, clock=lambda: NOW
+    )
+    with app.db.session() as session:
+        for name in ("demo-blogs", "toko-b-feed", "old-feed-removed-from-config"):
+            record_run(session, name, "rss", RunOutcome(0, 0, 1, 0, f"{name} is down"), NOW)
+
+    [result] = run_digest(app, "kopi-senja")
+
+    [payload] = webhook_receiver.deliveries.values()
+    assert result.outcome == "sent" and "demo-blogs is down" in payload["text"]
+    assert "toko-b-feed" not in payload["text"] and "old-feed" not in payload["text"]
