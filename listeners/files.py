@@ -304,6 +304,12 @@ class FilesListener:
             if self._full(batch):
                 yield copy_state(state), batch
                 batch = _Batch()
+        if feed.held:
+            batch.warnings.append(
+                f"{path}:{feed.line + 1}: the last row has no newline yet and the file changed "
+                f"under {self.options.settle_s} s ago (settle_s): it may still be being "
+                "written, so it is read by a later poll, once"
+            )
         if batch.fetched or batch.warnings or batch.mentions:
             yield copy_state(state), batch
 

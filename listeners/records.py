@@ -97,6 +97,7 @@ class CsvFeed:
         self._encoding = encoding
         self.settled = settled  # False: an unterminated last line may still be being written
         self.at_end = False  # the end of the file was reached (or its unterminated tail held)
+        self.held = False  # an unterminated last line was held back: the file is live
         self.record_bytes = 0  # bytes of the record being read; reset per record
         self.record_lines: list[str] = []  # the lines of the record being read
         self._first: tuple[int, int] = (reader.offset, reader.line)  # after its first line
@@ -130,6 +131,7 @@ class CsvFeed:
         got = self._reader.next()
         if got is None or (got.data is not None and not got.complete and not self.settled):
             self.at_end = True  # an unterminated last line of a live file waits (not consumed)
+            self.held = got is not None
             raise StopIteration
         if got.data is None or not got.complete:
             if got.data is not None:  # an unterminated last line of a settled file: take it

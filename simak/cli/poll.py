@@ -34,7 +34,8 @@ def _status(r: SourceReport) -> Text:
     elif r.not_modified:
         text.append(" (not modified)")
     if r.warnings:
-        text.append(f" ({len(r.warnings)} warnings)", style="yellow")
+        n = len(r.warnings)
+        text.append(f" ({n} warning{'' if n == 1 else 's'})", style="yellow")
     return text
 
 
