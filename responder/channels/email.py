@@ -23,9 +23,10 @@ import ssl
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP, SMTPUTF8
-from email.utils import format_datetime, formataddr, parseaddr
+from email.utils import format_datetime, parseaddr
 from typing import Final
 
 from common.credentials import resolve_optional
@@ -42,6 +43,7 @@ from responder.channels.options import EmailOptions
 
 _ADDRESS: Final = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]+$")
 _DOT_LINE: Final = re.compile(rb"(?m)^\.")
+_LANG: Final = re.compile(r"^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$")  # a BCP 47 tag
 
 
 def message_id(idempotency_key: str, domain: str) -> str:
@@ -88,8 +90,9 @@ class EmailChannel(BaseChannel[EmailOptions]):
         to = self._target(message)
         mail = EmailMessage(policy=SMTP if to.isascii() else SMTPUTF8)
         mail["From"] = self.options.sender
-        mail["To"] = formataddr((message.recipient.name or "", to))
-        mail["Subject"] = " ".join(message.subject.split()) or "Follow-up"
+        local, _, domain = to.rpartition("@")  # addr_spec= refuses a UTF-8 local part
+        mail["To"] = Address(_one_line(message.recipient.name or ""), local, domain)
+        mail["Subject"] = _one_line(message.subject) or "Follow-up"
         mail["Date"] = format_datetime(self._now())
         mail["Message-ID"] = message_id(message.idempotency_key, self._domain)
         if self.options.reply_to:
@@ -99,7 +102,8 @@ class EmailChannel(BaseChannel[EmailOptions]):
         body = message.body.strip() + "\n"
         plain = body.isascii() and all(len(line) <= 78 for line in body.splitlines())
         mail.set_content(body, charset="utf-8", cte="7bit" if plain else "quoted-printable")
-        if message.lang:  # after set_content, which clears Content-* headers
+        # after set_content, which clears Content-* headers
+        if message.lang and _LANG.match(message.lang):
             mail["Content-Language"] = message.lang
         return mail
 
@@ -247,6 +251,11 @@ class EmailChannel(BaseChannel[EmailOptions]):
         mail["List-Unsubscribe"] = ", ".join(f"<{u}>" for u in uris)
         if any(u.startswith("https://") for u in uris):
             mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+
+
+def _one_line(text: str) -> str:
+    """A header value from platform text: one line, no control characters."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
 def _step(command: Callable[[], tuple[int, bytes]], what: str) -> tuple[int, bytes]:

@@ -202,3 +202,29 @@ def test_check_needs_an_address(build: Build, smtp_sink: SmtpSink) -> None:
     assert channel.limits.per_minute is None  # no limit unless set
     with pytest.raises(Unreachable):
         channel.send(message(Recipient(None, "x", handle="rinaw")))
+
+
+def test_platform_names_and_tags_make_valid_headers(build: Build, smtp_sink: SmtpSink) -> None:
+    """A display name with a newline, comma, quotes or emoji is one quoted name, never a
+    second address or a crash; a language that is no tag is left out."""
+    channel = channel_for(build, smtp_sink)
+    odd = Recipient('Rina 🌸 "Kak",\nW.\x00', "bluesky", email="rina@example.com")
+
+    channel.send(message(odd, lang="id\nBcc: x@y.example", subject="Maaf ☕\r\nBcc: x@y"))
+
+    mail = smtp_sink.mails[0]
+    (to,) = mail.message["To"].addresses
+    assert (to.display_name, to.addr_spec) == ('Rina 🌸 "Kak", W.', "rina@example.com")
+    assert mail.message["Subject"] == "Maaf ☕ Bcc: x@y"
+    assert "Content-Language" not in mail.message and "Bcc" not in mail.message
+    assert mail.rcpt_tos == ("rina@example.com",)
+
+
+def test_an_address_with_a_utf8_local_part_goes_by_smtputf8(
+    build: Build, smtp_sink: SmtpSink
+) -> None:
+    channel = channel_for(build, smtp_sink)
+
+    channel.send(message(Recipient("Rína", "x", email="rína@contoh.example")))
+
+    assert smtp_sink.count("rína@contoh.example") == 1
