@@ -8,6 +8,7 @@ An unknown outcome is settled by reading the conversation's DM events back.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
@@ -97,7 +98,8 @@ class XDmChannel(BaseChannel[XDmOptions]):
         return self._receipt(event_id, f"X DM {event_id} (conversation {conversation})")
 
     def read_back(self, message: PrivateMessage, attempted_at: datetime) -> SendReceipt | None:
-        """Look for our text among the DM events with this person since the attempt."""
+        """Look for our text among the DM events with this person since the attempt (X
+        returns text with ``&``, ``<`` and ``>`` as HTML entities)."""
         what = f"{self.key}: reading back the {self._who(message.recipient)}"
         try:
             participant = self._participant(message.recipient)
@@ -116,7 +118,7 @@ class XDmChannel(BaseChannel[XDmOptions]):
                 isinstance(event, dict)
                 and str(event.get("sender_id") or "") != participant
                 and sent_since(event.get("created_at"), attempted_at)
-                and comparable(str(event.get("text") or "")) == wanted
+                and comparable(html.unescape(str(event.get("text") or ""))) == wanted
             ):
                 return self._receipt(str(event["id"]), f"X DM {event['id']} (found by read-back)")
         self._settled(what, attempted_at)

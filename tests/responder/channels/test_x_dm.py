@@ -269,3 +269,23 @@ def test_a_lookup_that_times_out_sent_nothing(x: XDmChannel) -> None:
         x.send(message(Recipient("Rina", "x", handle="rinaw")))
     with pytest.raises(RetryLater):
         x.check(Recipient("Rina", "x", handle="rinaw"))
+
+
+@responses.activate
+def test_read_back_matches_text_that_x_returns_entity_escaped(x: XDmChannel, clock: Clock) -> None:
+    """X's text fields carry &, < and > as &amp; &lt; &gt;: a DM that arrived must be found
+    (else "not delivered" would send it a second time)."""
+    event = {
+        "id": "1590000000000000001",
+        "event_type": "MessageCreate",
+        "text": "Halo Kak, Q&amp;A soal refund: kami &lt;3 Kakak",
+        "sender_id": "9000",
+        "created_at": clock().strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+    }
+    responses.get(f"{API}/dm_conversations/with/{PID}/dm_events", json={"data": [event]})
+
+    receipt = x.read_back(
+        message(RINA, "Halo Kak, Q&A soal refund: kami <3 Kakak"), clock() - timedelta(minutes=1)
+    )
+
+    assert receipt is not None and receipt.external_id == "1590000000000000001"
