@@ -47,6 +47,7 @@ from responder.channels.options import MastodonDmOptions
 _MENTION = re.compile(r"(?<![\w/@])@(\w+(?:[\w.-]*\w)?)(?:@([\w.-]+\w))?", re.UNICODE)
 _URL = re.compile(r"https?://\S+")
 _TAG = re.compile(r"<[^>]+>")
+_BREAK = re.compile(r"<br\s*/?>|</p>", re.IGNORECASE)
 _URL_WEIGHT: Final = 23  # Mastodon counts every link as 23 characters
 _WORD_JOINER: Final = "\u2060"  # invisible; breaks "@name" so it mentions no one
 
@@ -195,7 +196,7 @@ class MastodonDmChannel(BaseChannel[MastodonDmOptions]):
         wanted = comparable(_without_mentions(message.body))
         for status in statuses:
             mentioned = [str(m.get("acct", "")) for m in status.get("mentions") or []]
-            text = html.unescape(_TAG.sub(" ", str(status.get("content") or "")))
+            text = _plain(str(status.get("content") or ""))
             if (
                 status.get("visibility") == "direct"
                 and any(_same_account(m, acct) for m in mentioned)
@@ -238,6 +239,12 @@ def _length(text: str) -> int:
     """Characters as Mastodon counts them: links weigh 23, mentions only their name."""
     text = _URL.sub("x" * _URL_WEIGHT, text)
     return len(_MENTION.sub(lambda m: "@" + m.group(1), text))
+
+
+def _plain(content: str) -> str:
+    """A status's text from its HTML. Inline tags go without a trace: Mastodon writes a
+    mention as ``@<span>name</span>`` and a link as several spans."""
+    return html.unescape(_TAG.sub("", _BREAK.sub(" ", content)))
 
 
 def _without_mentions(text: str) -> str:

@@ -16,6 +16,7 @@ from flask import Response, jsonify, request
 from tests.fakes.server import FakeService, Received
 
 _MENTION = re.compile(r"(?<![\w/@])@(\w+(?:[\w.-]*\w)?)(?:@([\w.-]+\w))?")
+_TOKEN = re.compile(r"(?P<url>https?://\S+)|" + _MENTION.pattern)
 ME = {"id": "1", "username": "kopisenja", "acct": "kopisenja", "display_name": "Kopi Senja"}
 
 
@@ -96,7 +97,7 @@ class FakeMastodon(FakeService):
             "id": self.next_id(),
             "created_at": now,
             "visibility": visibility,
-            "content": f"<p>{html.escape(text)}</p>",
+            "content": self._html(text),
             "mentions": [{k: m[k] for k in ("id", "username", "acct", "url")} for m in mentions],
             "account": ME,
             "uri": f"https://{self.domain}/statuses/x",
@@ -106,6 +107,39 @@ class FakeMastodon(FakeService):
             "sensitive": False,
             "media_attachments": [],
         }
+
+    def _html(self, text: str) -> str:
+        """The status as Mastodon renders it: paragraphs, <br />, h-card mentions, and
+        links split into invisible and visible spans."""
+
+        def token(match: re.Match[str]) -> str:
+            if match.group("url"):
+                scheme, _, rest = match.group("url").partition("://")
+                return (
+                    f'<a href="{html.escape(match.group("url"))}" rel="nofollow noopener">'
+                    f'<span class="invisible">{scheme}://</span><span class="">'
+                    f'{html.escape(rest)}</span><span class="invisible"></span></a>'
+                )
+            mention = _MENTION.match(match.group(0))
+            account = self._account(_acct(mention)) if mention else None
+            if account is None:
+                return html.escape(match.group(0))
+            return (
+                f'<span class="h-card" translate="no"><a href="{account["url"]}" '
+                f'class="u-url mention">@<span>{account["username"]}</span></a></span>'
+            )
+
+        def inline(line: str) -> str:
+            out, at = [], 0
+            for match in _TOKEN.finditer(line):
+                out += [html.escape(line[at : match.start()]), token(match)]
+                at = match.end()
+            return "".join([*out, html.escape(line[at:])])
+
+        paragraphs = re.split(r"\n\s*\n", text.strip())
+        return "".join(
+            "<p>" + "<br />".join(inline(x) for x in p.split("\n")) + "</p>" for p in paragraphs
+        )
 
     def _delete(self, sid: str) -> Response:
         self.deleted.append(sid)

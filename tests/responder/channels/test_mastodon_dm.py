@@ -221,3 +221,20 @@ def test_a_direct_status_that_mentions_nobody_reached_nobody(mastodon: MastodonD
         mastodon.send(message(ADMIN))
 
     assert [c.request.method for c in responses.calls] == ["POST", "DELETE"]
+
+
+def test_e2e_read_back_after_the_hour_reads_mastodons_html(
+    build: Build, fake_mastodon: FakeMastodon, clock: Clock
+) -> None:
+    """Mastodon renders the mention as @<span>name</span> and a link as spans: the status
+    is still recognised (else "not delivered" would send it a second time)."""
+    channel = build("mastodon_dm", mastodon_options(fake_mastodon))
+    body = "Halo Kak,\n\nQ&A refund: https://kopisenja.example/r?id=1 ya.\nSalam, Dina"
+    attempted = clock()
+    channel.send(message(RINA, body))
+    clock.advance(hours=2)
+
+    found = channel.read_back(message(RINA, body), attempted)
+
+    assert found is not None and found.external_id == fake_mastodon.received[0].id
+    assert fake_mastodon.requests.count("POST /api/v1/statuses") == 1
