@@ -12,6 +12,7 @@ fullnames read, and an open window resumes below its last item with Reddit's ``a
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -260,8 +261,9 @@ class RedditListener(ApiListener[RedditOptions, _Run]):
         # Read the fetched fields only: getattr on a missing attribute makes praw
         # lazily fetch the whole object, one request per item.
         data = vars(item)
-        title = data.get("title") or data.get("link_title")
-        text = data.get("selftext") or data.get("body") or ""
+        # Reddit sends &, < and > in titles and markdown as &amp;, &lt;, &gt;
+        title = _plain(data.get("title") or data.get("link_title"))
+        text = _plain(data.get("selftext") or data.get("body")) or ""
         brand = stream.brand or self.matcher.match(title, text)
         if brand is None:
             return None
@@ -353,3 +355,8 @@ def _raw(item: Any) -> dict[str, Any]:
         for key, value in vars(item).items()
         if not key.startswith("_")
     }
+
+
+def _plain(value: object) -> str | None:
+    """A text field as its author wrote it (Reddit escapes &, < and > as entities)."""
+    return html.unescape(str(value)) if value else None

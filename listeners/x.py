@@ -15,6 +15,7 @@ posts is read page by page (newest to oldest) its ``resume`` is the oldest id re
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -292,7 +293,7 @@ class XListener(ApiListener[XOptions, _Run]):
         return 200  # ids bound the window exactly; seen keys only guard repeats
 
     def _convert(self, run: _Run, stream: Stream, item: Any) -> Mention | None:
-        text = str(item["text"])
+        text = html.unescape(str(item["text"]))  # X sends &, < and > as &amp;, &lt;, &gt;
         tweet_id = str(int(item["id"]))
         brand = stream.brand or self.matcher.match(text)
         if brand is None:

@@ -208,3 +208,21 @@ def test_spent_request_window_defers_instead_of_sleeping(clock: FakeClock) -> No
         drain()
     assert len(pages) == 1
     assert pages[0].mentions[0].external_id == "t3_a"
+
+
+@responses.activate
+def test_titles_and_text_reddit_sends_entity_escaped_are_stored_as_written(
+    clock: FakeClock,
+) -> None:
+    """Reddit returns &, < and > in titles and markdown as &amp;, &lt; and &gt; (the
+    recorded comment bodies carry "watch?v=…&amp;feature="); before, they were stored,
+    shown and quoted in drafts as they came."""
+    cassettes.register(responses.mock, search_cassette()[:1])
+    body = "praw Q&amp;A &lt;3, see https://youtube.com/watch?v=x&amp;t=4 — a literal &amp;amp;"
+    item = post("e1", "PRAW &amp; me &gt; you", 1_700_000_000.0, selftext=body)
+    responses.get(SEARCH, json=listing(item))
+
+    (mention,) = [m for p in listener(clock).poll(None) for m in p.mentions]
+
+    assert mention.title == "PRAW & me > you"
+    assert mention.text == "praw Q&A <3, see https://youtube.com/watch?v=x&t=4 — a literal &amp;"

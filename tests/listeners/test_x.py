@@ -238,3 +238,15 @@ def test_end_to_end_against_a_local_fake_x(clock: FakeClock) -> None:
         assert len(pages[0].mentions) == 10
         list(source.poll(pages[0].cursor))
     assert "since_id=1578516295611748353" in log[-1]
+
+
+@responses.activate
+def test_text_x_sends_entity_escaped_is_stored_as_written(clock: FakeClock) -> None:
+    """X returns &, < and > in a post's text as &amp;, &lt; and &gt;. Before, "Q&amp;A
+    &lt;3" was stored, shown in the queue and quoted in drafts as it came."""
+    escaped = "tweepy Q&amp;A tomorrow &lt;3 &gt;_&lt; and a literal &amp;amp; too"
+    responses.get(MENTIONS, json=page(tweet(1578511538419212001, escaped)))
+
+    (mention,) = [m for p in listener(clock).poll(None) for m in p.mentions]
+
+    assert mention.text == "tweepy Q&A tomorrow <3 >_< and a literal &amp; too"
