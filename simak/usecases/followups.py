@@ -158,6 +158,15 @@ def resolve_unknown(
     app: App, followup_id: int, delivered: bool, actor: str, external_id: str | None = None
 ) -> Changed:
     """A person decides an unknown outcome: it arrived (sent) or it did not (sent again)."""
+    if external_id is not None and not external_id.strip():
+        raise UsageError(
+            "--provider-id is blank: give the message's id from the platform, or leave it out"
+        )
+    if not delivered and external_id is not None:
+        raise UsageError(
+            "--provider-id proves a delivery: it goes with --delivered, not --not-delivered"
+        )
+    external_id = external_id.strip() if external_id else None
     with app.db.session() as session:
         status = outbox.resolve_unknown(
             session, followup_id, delivered, actor, app.clock(), external_id

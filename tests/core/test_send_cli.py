@@ -164,3 +164,16 @@ def test_dry_run_shows_the_channel_a_send_would_really_take(project: Project) ->
     assert planned["rerouted"] == "email: not configured (add responder.channels.email)"
     assert "│ manual " in shown.stdout and "[instead" in shown.stdout  # and why
     assert [r["outcome"] for r in sent["results"]] == ["handed_to_staff"]  # what it said
+
+
+def test_settling_an_unknown_outcome_refuses_blank_or_misplaced_proof(project: Project) -> None:
+    """Before: `--provider-id "  "` was stored as the proof of a delivery."""
+    assert project.run("poll").exit_code == 0
+    fid = str(project.json("queue")[0]["id"])
+    for proof, delivered, said in (
+        ("  ", "--delivered", "--provider-id is blank"),
+        ("msg-123", "--not-delivered", "goes with --delivered"),
+    ):
+        result = project.run("followup", "resolve-unknown", fid, delivered, "--provider-id", proof)
+        assert result.exit_code == 2 and said in result.stderr, result.output
+        assert len(result.stderr.strip().splitlines()) == 1
