@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from common.errors import ConfigError
+from common.records import LABELS
 from simak.cli.common import ACTOR, actor, handle_errors, print_json, print_line, state, stdout
 from simak.cli.render import one_line, plain
 from simak.usecases import correct as correcting
@@ -94,6 +95,23 @@ def show(
     _render(view)
 
 
+def _check_approve_options(
+    followup_ids: list[int], every: bool, label: str | None, version: int | None
+) -> None:
+    """Refuse options that would otherwise be ignored without a word (a guard the person
+    thinks they have, or a typo that matches nothing)."""
+    if every == bool(followup_ids):
+        raise ConfigError("give follow-up IDs or --all (not both)")
+    if label is not None and not every:
+        raise ConfigError("--label works only with --all; give the IDs or use --all --label")
+    if label is not None and label not in LABELS:
+        raise ConfigError(f"--label {label}: unknown; use {', '.join(LABELS)}")
+    if version is not None and (every or len(followup_ids) > 1):
+        raise ConfigError(
+            "--if-version works with one ID only; approve that one alone or drop --if-version"
+        )
+
+
 @followup_app.command("approve")
 @handle_errors
 def approve(
@@ -110,13 +128,16 @@ def approve(
     One ID (optionally --if-version), several IDs, or --all [--label L] (asks first unless
     --yes). Each is approved on its own; the report lists any refused and why (exit 1).
     """
+    followup_ids = list(dict.fromkeys(followup_ids or ()))  # an id typed twice counts once
+    _check_approve_options(followup_ids, every, label, version)
     app = state(ctx).app()
-    if every == bool(followup_ids):
-        raise ConfigError("give follow-up IDs or --all (not both)")
-    if followup_ids and len(followup_ids) == 1:
+    if len(followup_ids) == 1:
         _done(uc.approve(app, followup_ids[0], actor(who), version))
         return
     ids = followup_ids or uc.matching(app, label=label)
+    if not ids:
+        print_line(f"no open {label or ''} follow-ups to approve".replace("  ", " "))
+        return
     if every and not yes and not typer.confirm(f"Approve {len(ids)} open follow-up(s)?"):
         raise typer.Exit(1)
     result = uc.approve_many(app, ids, actor(who))

@@ -153,3 +153,27 @@ def test_people_show_merge_and_unmerge(project: Project) -> None:
     undo = project.run("people", "unmerge", str(page["merges"][0]["id"]))
     assert undo.exit_code == 0, undo.output
     assert len(project.json("people", "show", str(b))["handles"]) == 1
+
+
+def test_approve_refuses_options_it_would_ignore(project: Project) -> None:
+    """--if-version with several ids or --all, --label without --all, and a mistyped
+    --label were ignored without a word: the guard or the filter the person asked for
+    silently did nothing (`approve --all --label complaitn` offered to approve 0)."""
+    assert project.run("poll").exit_code == 0
+    a, b = (str(r["id"]) for r in project.json("queue")[:2])
+    refusals = {
+        ("followup", "approve", a, b, "--if-version", "1"): "--if-version works with one ID",
+        ("followup", "approve", "--all", "--yes", "--if-version", "1"): "--if-version",
+        ("followup", "approve", a, "--label", "idea"): "--label works only with --all",
+        ("followup", "approve", "--all", "--label", "complaitn"): "--label complaitn: unknown",
+    }
+    for args, why in refusals.items():
+        refused = project.run(*args)
+        assert refused.exit_code == 2 and why in refused.stderr, (args, refused.output)
+        assert len(refused.stderr.strip().splitlines()) == 1
+    assert [r["status"] for r in project.json("queue")[:2]] == ["open", "open"]
+    twice = project.run("followup", "approve", a, a)  # one id typed twice: approved once
+    assert twice.exit_code == 0 and twice.stdout.strip() == f"follow-up {a}: approved"
+    assert project.run("followup", "approve", "--all", "--yes").exit_code == 0
+    nothing = project.run("followup", "approve", "--all")  # no prompt for zero follow-ups
+    assert nothing.exit_code == 0 and "no open follow-ups to approve" in nothing.stdout
