@@ -149,9 +149,13 @@ def edit(
 ) -> Changed:
     """Replace the draft with staff's words (an approved one must be approved again)."""
     with app.db.session() as session:
+        before = status_of(session, followup_id)
         new_version = edit_draft(session, followup_id, subject, draft, actor, app.clock(), version)
         status = get_item(session, followup_id).status
-    return Changed(followup_id, status, new_version, f"follow-up {followup_id}: draft updated")
+    message = f"follow-up {followup_id}: draft updated"
+    if before in ("approved", "failed"):  # the approval was for the old words
+        message += f"; it needs approving again (`simak followup approve {followup_id}`)"
+    return Changed(followup_id, status, new_version, message)
 
 
 def resolve_unknown(

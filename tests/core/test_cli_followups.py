@@ -177,3 +177,20 @@ def test_approve_refuses_options_it_would_ignore(project: Project) -> None:
     assert project.run("followup", "approve", "--all", "--yes").exit_code == 0
     nothing = project.run("followup", "approve", "--all")  # no prompt for zero follow-ups
     assert nothing.exit_code == 0 and "no open follow-ups to approve" in nothing.stdout
+
+
+def test_editing_an_approved_draft_says_it_needs_approving_again(
+    project: Project, tmp_path: Path
+) -> None:
+    """The edit took the approval away but only said "draft updated": the follow-up then
+    waited in `open` while the person thought it would go out with the next send."""
+    assert project.run("poll").exit_code == 0
+    fid = str(first(project, "praise")["id"])
+    draft = tmp_path / "draft.txt"
+    draft.write_text("Halo Kak Rina, makasih ya!", "utf-8")
+    assert project.run("followup", "approve", fid).exit_code == 0
+    edited = project.run("followup", "edit", fid, "--draft-file", str(draft))
+    assert edited.exit_code == 0
+    assert f"needs approving again (`simak followup approve {fid}`)" in edited.stdout
+    again = project.run("followup", "edit", fid, "--draft-file", str(draft))  # open: no approval
+    assert again.exit_code == 0 and again.stdout.strip() == f"follow-up {fid}: draft updated"
