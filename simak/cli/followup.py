@@ -42,17 +42,23 @@ def _title(*parts: str | None) -> Text:
     return Text(" · ".join(one_line(p) for p in parts if p))
 
 
+def _labels(labels: tuple[str, ...], mention_id: int | None) -> str:
+    """ "complaint (mention 52)": the id `simak correct` takes, next to what it corrects."""
+    named = ", ".join(labels) or "other"
+    return named if mention_id is None else f"{named} (mention {mention_id})"
+
+
 def _render(view: FollowUpView) -> None:
     item = view.item
     for post in item.posts or ():
         said = _title(
             f"{item.author} on {post.platform}", f"{post.created_at:%Y-%m-%d %H:%M}",
-            ", ".join(post.labels) or "other", post.url,
+            _labels(post.labels, post.mention_id), post.url,
         )  # fmt: skip
         stdout().print(Panel(plain(post.text), title=said, title_align="left"))
     if not item.posts:
         said = _title(
-            f"{item.author} on {item.platform}", ", ".join(item.labels) or "other", item.url
+            f"{item.author} on {item.platform}", _labels(item.labels, item.mention_id), item.url
         )
         stdout().print(Panel(plain(item.text), title=said, title_align="left"))
     head = _title(

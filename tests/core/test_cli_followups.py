@@ -194,3 +194,13 @@ def test_editing_an_approved_draft_says_it_needs_approving_again(
     assert f"needs approving again (`simak followup approve {fid}`)" in edited.stdout
     again = project.run("followup", "edit", fid, "--draft-file", str(draft))  # open: no approval
     assert again.exit_code == 0 and again.stdout.strip() == f"follow-up {fid}: draft updated"
+
+
+def test_show_gives_the_mention_id_that_correct_takes(project: Project) -> None:
+    """`simak correct` takes a mention id, but `followup show` printed none (only --json)."""
+    assert project.run("poll").exit_code == 0
+    row = first(project, "complaint")
+    shown = project.run("followup", "show", str(row["id"]))
+    assert shown.exit_code == 0
+    for mention_id in row["mention_ids"]:
+        assert f"(mention {mention_id})" in shown.stdout
