@@ -253,6 +253,17 @@ class BatchRouter:
         if not self.router.skeleton(Conversation((self._input(facts, result),)), now):
             return "no follow-up needed"
         set_statuses(session, self._route_groups(session, [[(facts, result)]], now), "routed")
+        return self._routed_to(session, mention_id)
+
+    @staticmethod
+    def _routed_to(session: Session, mention_id: int) -> str:
+        """Where a corrected mention went: a new follow-up, or its person's open one."""
+        joined = conversation_of(session, mention_id)
+        own = followup_of_mention(session, mention_id)
+        if joined is not None and joined != own:
+            return f"added to follow-up {joined}, the person's open conversation"
+        if own is not None or joined is not None:
+            return f"queued follow-up {own or joined}"
         return f"queued a follow-up for mention {mention_id}"
 
     def _capture_idea(self, session: Session, facts: MentionFacts, now: datetime) -> None:

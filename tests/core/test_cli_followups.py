@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from storage.corrections import corrections
 from storage.models import Delivery, FollowUpEvent
-from tests.core.conftest import Project
+from tests.core.conftest import MENTIONS, Project, write_mentions
 
 
 def first(project: Project, label: str) -> dict[str, Any]:
@@ -204,3 +204,22 @@ def test_show_gives_the_mention_id_that_correct_takes(project: Project) -> None:
     assert shown.exit_code == 0
     for mention_id in row["mention_ids"]:
         assert f"(mention {mention_id})" in shown.stdout
+
+
+def test_correcting_an_untagged_post_says_which_follow_up_it_went_to(project: Project) -> None:
+    """A post corrected from 'other' that joined its person's open conversation was
+    reported as "queued a follow-up for mention N": no follow-up id, and not the truth."""
+    extra = [
+        ("7", "budi99", "Budi", "lagi di Kopi Senja nunggu teman", "id"),
+        ("8", "tono", "Tono", "lagi di Kopi Senja nunggu teman", "id"),
+    ]
+    write_mentions(project.root / "mentions.jsonl", MENTIONS + extra)
+    assert project.run("poll").exit_code == 0
+    untagged = {m["author"]: m["id"] for m in project.json("mentions", "--label", "other")}
+    budi = next(r["id"] for r in project.json("queue") if r["author"] == "Budi")
+    joined = project.run("correct", str(untagged["Budi"]), "--labels", "complaint")
+    assert joined.exit_code == 0, joined.output
+    assert f"added to follow-up {budi}, the person's open conversation" in joined.stdout
+    new = project.run("correct", str(untagged["Tono"]), "--labels", "praise")
+    tono = next(r["id"] for r in project.json("queue") if r["author"] == "Tono")
+    assert new.exit_code == 0 and f"(queued follow-up {tono})" in new.stdout
