@@ -335,8 +335,8 @@ def edit_draft(
         "approved_at": None,
         "status_note": "draft edited; approve it again to send",
     }
-    if subject:
-        values["subject"] = subject
+    if subject and subject.strip():  # a blank one would send a message without a subject
+        values["subject"] = subject.strip()
     _, new_version = _change_content(session, followup_id, actor, now, version, values)
     return new_version
 

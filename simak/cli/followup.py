@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -233,21 +234,34 @@ def snooze(
     _done(uc.snooze_for(state(ctx).app(), followup_id, hours, actor(who), version))
 
 
+def _read_draft(draft_file: Path) -> str:
+    """The new draft from a file, or from stdin for ``-``."""
+    try:
+        if str(draft_file) == "-":
+            return sys.stdin.read()
+        return draft_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"--draft-file {draft_file}: cannot read it ({exc})") from None
+
+
 @followup_app.command("edit")
 @handle_errors
 def edit(
     ctx: typer.Context,
     followup_id: int = ID,
-    draft_file: Path = typer.Option(..., "--draft-file", help="File with the new text."),
+    draft_file: Path = typer.Option(
+        ..., "--draft-file", help="File with the new text (- for stdin)."
+    ),
     subject: str | None = typer.Option(None, "--subject", help="New subject line."),
     who: str | None = ACTOR,
     version: int | None = IF_VERSION,
 ) -> None:
-    """Replace the draft with your own words (an approved one must be approved again)."""
-    try:
-        text = draft_file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"--draft-file {draft_file}: cannot read it ({exc})") from None
+    """Replace the draft with your own words (an approved one must be approved again).
+
+    `--draft-file -` reads the new text from stdin."""
+    if subject is not None and not subject.strip():
+        raise ConfigError("--subject is empty; give the new subject or leave --subject out")
+    text = _read_draft(draft_file)
     _done(uc.edit(state(ctx).app(), followup_id, text, subject, actor(who), version))
 
 

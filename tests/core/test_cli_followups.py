@@ -223,3 +223,21 @@ def test_correcting_an_untagged_post_says_which_follow_up_it_went_to(project: Pr
     new = project.run("correct", str(untagged["Tono"]), "--labels", "praise")
     tono = next(r["id"] for r in project.json("queue") if r["author"] == "Tono")
     assert new.exit_code == 0 and f"(queued follow-up {tono})" in new.stdout
+
+
+def test_edit_reads_stdin_and_refuses_a_blank_subject(project: Project) -> None:
+    """`--subject "  "` stored a blank subject (an email without one); `--draft-file -`
+    failed with "No such file or directory: '-'" where other commands take - for stdin."""
+    assert project.run("poll").exit_code == 0
+    row = first(project, "complaint")
+    fid = str(row["id"])
+    blank = project.run("followup", "edit", fid, "--draft-file", "-", "--subject", "  ", input="x")
+    assert blank.exit_code == 2 and "--subject is empty" in blank.stderr
+    assert project.json("followup", "show", fid)["version"] == row["version"]
+    typed = "Halo Kak Budi, refundnya sudah kami proses 🙏\n\nDina"
+    edited = project.run(
+        "followup", "edit", fid, "--draft-file", "-", "--subject", " Refund KS-1 ", input=typed
+    )
+    assert edited.exit_code == 0, edited.output
+    shown = project.json("followup", "show", fid)
+    assert shown["draft"] == typed and shown["subject"] == "Refund KS-1"
