@@ -224,11 +224,28 @@ def _conflict(
             f"follow-up {followup_id} changed since you opened it (version {version}, now "
             f"{now.version}); look at it again (`simak followup show {followup_id}`) and retry"
         )
+    if to is not None and now.status == to:
+        return ConflictError(f"follow-up {followup_id} is {to} already; nothing to do")
     target = f"become {to}" if to else "be changed"
     return ConflictError(
         f"follow-up {followup_id} is {now.status}; it cannot {target} now "
-        f"(only from: {', '.join(allowed)})"
+        f"(only from: {', '.join(allowed)}){_next_step(followup_id, now.status)}"
     )
+
+
+def _next_step(followup_id: int, status: str) -> str:
+    """What a person can do about a follow-up in ``status`` (a refusal says it)."""
+    cmd = "simak followup"
+    return {
+        "sent": "; it was sent, so nothing changes it now",
+        "sending": "; it is being sent right now: look again in a minute",
+        "unknown": f"; settle it first: `{cmd} resolve-unknown {followup_id} --delivered` "
+        "or `--not-delivered`",
+        "failed": f"; to send it again: `{cmd} retry {followup_id}`",
+        "handed_to_staff": f"; staff send it by hand, then `{cmd} done {followup_id}`",
+        "dismissed": f"; reopen it first: `{cmd} reopen {followup_id}`",
+        "done": f"; reopen it first: `{cmd} reopen {followup_id}`",
+    }.get(status, "")
 
 
 def _event(

@@ -435,3 +435,18 @@ def test_a_refused_write_is_called_a_bug_not_a_database_problem(db: Database) ->
     assert caught.value.exit_code == EXIT_INTERNAL
     assert "nothing was saved" in message and "check the database URL" not in message
     assert "\n" not in message
+
+
+def test_a_refused_change_says_what_to_do_next(db: Database) -> None:
+    """Before: "is dismissed; it cannot become approved now (only from: open, …)" and no
+    way on; approving an approved one read as an error about states."""
+    fid = queued(db)
+    with db.session() as s:
+        move(s, fid, "approved", "dina", NOW)
+    with db.session() as s, pytest.raises(ConflictError, match="is approved already; nothing"):
+        move(s, fid, "approved", "dina", NOW)
+    with db.session() as s:
+        move(s, fid, "dismissed", "dina", NOW)
+    with db.session() as s, pytest.raises(ConflictError) as refused:
+        move(s, fid, "approved", "dina", NOW)
+    assert f"reopen it first: `simak followup reopen {fid}`" in str(refused.value)
