@@ -107,8 +107,10 @@ def _check_approve_options(
 ) -> None:
     """Refuse options that would otherwise be ignored without a word (a guard the person
     thinks they have, or a typo that matches nothing)."""
-    if every == bool(followup_ids):
-        raise ConfigError("give follow-up IDs or --all (not both)")
+    if every and followup_ids:
+        raise ConfigError("give follow-up IDs or --all, not both")
+    if not every and not followup_ids:
+        raise ConfigError("say which: give follow-up IDs, or --all for every open one")
     if label is not None and not every:
         raise ConfigError("--label works only with --all; give the IDs or use --all --label")
     if label is not None and label not in LABELS:

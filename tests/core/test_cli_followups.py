@@ -241,3 +241,13 @@ def test_edit_reads_stdin_and_refuses_a_blank_subject(project: Project) -> None:
     assert edited.exit_code == 0, edited.output
     shown = project.json("followup", "show", fid)
     assert shown["draft"] == typed and shown["subject"] == "Refund KS-1"
+
+
+def test_approve_says_which_is_missing_ids_or_all(project: Project) -> None:
+    """Before: "give follow-up IDs or --all (not both)" also when neither was given."""
+    assert project.run("poll").exit_code == 0
+    neither = project.run("followup", "approve")
+    both = project.run("followup", "approve", "1", "--all")
+    assert neither.exit_code == both.exit_code == 2
+    assert "say which" in neither.stderr and "not both" not in neither.stderr
+    assert "not both" in both.stderr
