@@ -118,19 +118,25 @@ def claim(
     )
     if not candidates:
         return []
-    won = session.execute(
+    won = _attempt(session, candidates, due, "sending", now)
+    return [_start(session, row, holder, now, lease) for row in won]
+
+
+def _attempt(
+    session: Session, ids: list[int], which: list[ColumnElement[bool]], to: str, now: datetime
+) -> list[FollowUp]:
+    """The compare-and-set of an attempt: those of ``ids`` still matching ``which`` move to
+    ``to`` with one more attempt and a new version; returns them in id order."""
+    rows = session.execute(
         update(FollowUp)
-        .where(FollowUp.id.in_(candidates), *due)
+        .where(FollowUp.id.in_(ids), *which)
         .values(
-            status="sending",
-            attempts=FollowUp.attempts + 1,
-            version=FollowUp.version + 1,
-            updated_at=now,
+            status=to, attempts=FollowUp.attempts + 1, version=FollowUp.version + 1, updated_at=now
         )
         .returning(FollowUp)
         .execution_options(synchronize_session=False)
     ).scalars()
-    return [_start(session, row, holder, now, lease) for row in sorted(won, key=lambda r: r.id)]
+    return sorted(rows, key=lambda r: r.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,21 +167,8 @@ def refuse_blocked(
     ids = lock_ids(session, select(FollowUp.id).where(*which).order_by(FollowUp.id))
     if not ids:
         return []
-    rows = session.execute(
-        update(FollowUp)
-        .where(FollowUp.id.in_(ids), *which)
-        .values(
-            status="failed",
-            attempts=FollowUp.attempts + 1,
-            version=FollowUp.version + 1,
-            updated_at=now,
-        )
-        .returning(FollowUp)
-        .execution_options(synchronize_session=False)
-    ).scalars()
-    return [
-        _refused(session, row, (holder, actor), now) for row in sorted(rows, key=lambda r: r.id)
-    ]
+    rows = _attempt(session, ids, which, "failed", now)
+    return [_refused(session, row, (holder, actor), now) for row in rows]
 
 
 def _refused(session: Session, row: FollowUp, who: tuple[str, str], now: datetime) -> Refused:
