@@ -14,14 +14,18 @@ from simak.cli.render import one_line, plain
 from simak.usecases.send import Delivered, SendReport, send_due
 from simak.usecases.send_plan import plan_sends
 
-_OUTCOMES = ("sent", "handed_to_staff", "retry", "unreachable", "failed", "unknown")
+_OUTCOMES = ("sent", "handed_to_staff", "retry", "checking", "unreachable", "failed", "unknown")
 
 
 def _summary(report: SendReport) -> Table:
     table = Table(title="Send summary", title_justify="left")
     table.add_column("outcome")
     table.add_column("count", justify="right")
-    labels = {"retry": "to retry later", "unreachable": "moved to next channel"}
+    labels = {
+        "retry": "to retry later",
+        "checking": "no answer, read back later",
+        "unreachable": "moved to next channel",
+    }
     for outcome in _OUTCOMES:
         table.add_row(labels.get(outcome, outcome.replace("_", " ")), str(report.count(outcome)))
     return table
@@ -70,8 +74,9 @@ def send(
     """Deliver every approved follow-up that may go now, each exactly once.
 
     Exit codes: 0 when everything went out (or was handed to staff, or waits for a
-    rate limit or a retry after a transient error, listed), 1 when some failed or their
-    outcome is unknown (listed, with what to do next), 2 for an unknown --channel.
+    rate limit, a retry after a transient error or a read-back after no answer, listed),
+    1 when some failed or their outcome is unknown (listed, with what to do next), 2 for
+    an unknown --channel.
     """
     app = state(ctx).app()
     if dry_run:
@@ -136,7 +141,10 @@ def _report(report: SendReport) -> None:
         )
     for channel, n in report.held.items():
         stdout().print(
-            plain(f"{n} via {channel} held for the next run: it answered 'try again later'")
+            plain(
+                f"{n} via {channel} held for the next run: it answered 'try again later' "
+                "or did not answer"
+            )
         )
     if report.backing_off and report.next_retry is not None:
         stdout().print(
@@ -147,8 +155,9 @@ def _report(report: SendReport) -> None:
             )
         )
     for r in (*report.recovered, *report.results):
-        if r.outcome == "retry":
-            stdout().print(plain(f"follow-up {r.followup_id} to retry: {one_line(r.detail, 220)}"))
+        if r.outcome in ("retry", "checking"):
+            what = "to retry" if r.outcome == "retry" else "not answered, checked again"
+            stdout().print(plain(f"follow-up {r.followup_id} {what}: {one_line(r.detail, 220)}"))
     for r in report.problems:
         step = _next_step(r.outcome, r.detail).format(id=r.followup_id)
         warn(f"follow-up {r.followup_id} {r.outcome}: {one_line(r.detail, 220)}; {step}")

@@ -3,7 +3,10 @@
 The claim (``approved → sending`` plus a delivery row) commits before the channel is
 called, and the result is settled in a second transaction. A run killed in between leaves
 the attempt ``sending``; the next send reads it back where the platform allows, else marks
-it ``unknown`` for a person — it is never resent automatically. The claim skips anyone
+it ``unknown`` for a person — it is never resent automatically. A send that got no answer
+(a timeout, a 5xx after the request arrived) is read back at once in the same way; when
+the platform needs time before it can tell, the attempt waits in flight (``checking``)
+and the next send reads it back again. The claim skips anyone
 marked "do not contact" (or merged with them): those fail without any channel called.
 Each channel's rate limits are counted in the database (every sender shares them): a
 channel at its limit waits, the others go on.
@@ -36,6 +39,9 @@ from storage.followups import status_of
 from storage.outbox import Claim, Outcome
 
 _RETRY_DEFAULT = timedelta(minutes=5)
+#: Outcomes after which a channel gets no further claims this run: it said "try again
+#: later", or gave no answer (its other messages would meet the same silence).
+_PAUSING = frozenset({"retry", "checking", "unknown"})
 _KIND = {"complaint": "reply", "idea": "thanks", "praise": "thanks"}
 
 
@@ -46,7 +52,7 @@ class Delivered:
     followup_id: int
     channel: str
     status: str  # the follow-up's status afterwards
-    outcome: str  # sent, handed_to_staff, failed, unknown, retry, unreachable
+    outcome: str  # sent, handed_to_staff, failed, unknown, retry, unreachable, checking
     detail: str
     external_id: str | None = None
 
@@ -133,7 +139,10 @@ def _not_claimable(
             "`simak followup show` and retry"
         )
     if status == "sending":
-        return ConflictError(f"follow-up {followup_id} is being sent by another run right now")
+        return ConflictError(
+            f"follow-up {followup_id} is being sent by another run right now, or waits for a "
+            "read-back of an attempt with no answer; see `simak followup show`"
+        )
     hint = {
         "sent": "it went out already and is never sent twice",
         "handed_to_staff": "it is a task for staff to send by hand",
@@ -181,9 +190,9 @@ def send_due(
 ) -> SendReport:
     """Send every approved follow-up that may go now, one claim at a time (until ``stop()``
     says a worker is shutting down). A channel that answers "try again later" (relay down,
-    429, 5xx) gets no further claims in this run: the rest wait for the next run instead of
-    each paying a connection timeout or another call against the limit. One to someone
-    who asked not to be contacted is never claimed: it fails without a send."""
+    429, 5xx) or gives no answer gets no further claims in this run: the rest wait for the
+    next run instead of each paying a connection timeout or another call against the limit.
+    One to someone who asked not to be contacted is never claimed: it fails without a send."""
     check_channels(channels)
     report = SendReport(recovered=recover_stale(app, actor))
     available = available_channels(app)
@@ -215,7 +224,7 @@ def send_due(
             break
         results = [deliver(app, claims[0], available, actor)] if claims else []
         for result in [*results, *map(_refusal, refused)]:
-            if result.outcome == "retry":
+            if result.outcome in _PAUSING:
                 paused.add(result.channel)
             report.results.append(result)
             if on_result is not None:
@@ -243,12 +252,26 @@ def deliver(app: App, claim: Claim, channels: dict[str, Channel], actor: str) ->
         if not reach.ok:
             raise Unreachable(reach.reason or f"{claim.channel} cannot reach this person")
         outcome = _receipt_outcome(channel.send(_message(claim, channel)))
+    except OutcomeUnknown as exc:  # no answer: ask the platform before bothering a person
+        outcome = _read_back(app, claim, channels, app.redact(one_line(exc)))
+        if outcome.status == "wait" and outcome.retry_at is not None:
+            return _check_later(app, claim, outcome)
     except ChannelError as exc:
         outcome = _error_outcome(app, claim, channels, exc)
     except Exception as exc:
         detail = f"internal error in channel {claim.channel}: {type(exc).__name__}: {one_line(exc)}"
         outcome = Outcome("unknown", app.redact(detail))
     return _settle(app, claim, outcome, actor)
+
+
+def _check_later(app: App, claim: Claim, outcome: Outcome) -> Delivered:
+    """Leave an attempt with no answer in flight until the platform can tell (read back by
+    the next send after ``outcome.retry_at``); nobody sends it again meanwhile."""
+    assert outcome.retry_at is not None
+    with app.db.session() as session:
+        outbox.postpone(session, claim, outcome.retry_at)
+    detail = f"{outcome.detail}; read back again after {outcome.retry_at:%H:%M:%S} UTC"
+    return Delivered(claim.followup_id, claim.channel, "sending", "checking", detail)
 
 
 def sending_channel(channels: dict[str, Channel], name: str) -> tuple[str, Channel]:
@@ -290,8 +313,6 @@ def _error_outcome(
         return Outcome("unreachable", note, next_channel=after)
     if isinstance(exc, RetryLater):
         return Outcome("retry", detail, retry_at=exc.retry_at or app.clock() + _RETRY_DEFAULT)
-    if isinstance(exc, OutcomeUnknown):
-        return Outcome("unknown", detail)
     return Outcome("failed", detail)
 
 
@@ -335,7 +356,7 @@ def recover_stale(app: App, actor: str) -> list[Delivered]:
     channels = available_channels(app)
     settled = []
     for claim in stale:
-        outcome = _read_back(app, claim, channels)
+        outcome = _read_back(app, claim, channels, _UNRECORDED)
         if outcome.status == "wait" and outcome.retry_at is not None:
             with app.db.session() as session:
                 outbox.postpone(session, claim, outcome.retry_at)
@@ -344,9 +365,13 @@ def recover_stale(app: App, actor: str) -> list[Delivered]:
     return settled
 
 
-def _read_back(app: App, claim: Claim, channels: dict[str, Channel]) -> Outcome:
+_UNRECORDED = "the outcome of this attempt was not known"
+
+
+def _read_back(app: App, claim: Claim, channels: dict[str, Channel], interrupted: str) -> Outcome:
+    """Ask the platform whether the attempt arrived; ``interrupted`` says why it must ask.
+    ``wait`` (with ``retry_at``): too early to tell, or the platform cannot be asked now."""
     channel = channels.get(claim.channel)
-    interrupted = "the sender stopped before recording the result"
     if channel is None:
         return Outcome("unknown", f"{interrupted}; check {claim.channel} and settle it")
     try:
@@ -357,6 +382,9 @@ def _read_back(app: App, claim: Claim, channels: dict[str, Channel]) -> Outcome:
         return Outcome("unknown", f"{interrupted}; {app.redact(one_line(exc))}")
     except ChannelError as exc:
         return Outcome("unknown", f"{interrupted}; {app.redact(one_line(exc))}")
+    except Exception as exc:  # a bug in the read-back: a person decides, the run goes on
+        why = f"internal error reading back: {type(exc).__name__}: {one_line(exc)}"
+        return Outcome("unknown", f"{interrupted}; {app.redact(why)}")
     if receipt is None:
         detail = f"{interrupted}; the platform shows it was not delivered, so it goes again"
         return Outcome("retry", detail, retry_at=app.clock())

@@ -227,3 +227,74 @@ def test_a_429_storm_on_one_channel_delays_only_that_channel(
     assert rows["Sari"]["status"] == "sent" and smtp_sink.count() == 1
     assert rows["Rina"]["status"] == "approved" and fake_x.count() == 0
     assert "429" in (rows["Rina"]["status_note"] or "") or rows["Rina"]["status_note"]
+
+
+SETTLE_S = 6  # X may need this long to show a DM: "not found" before it means nothing
+
+
+def _two_x_complaints(root: Path) -> None:
+    mentions(
+        root,
+        [
+            {
+                "platform": "x",
+                "author": f"user{uid}",
+                "author_id": uid,
+                "author_name": f"User {uid}",
+                "text": f"Kopi Senja pesanan {uid} telat, kecewa",
+            }
+            for uid in ("2244994945", "5555")
+        ],
+    )
+
+
+def _x_project(root: Path, db_url: str, fake_x: FakeX) -> Path:
+    channels = channels_section(x=fake_x)
+    channels["x_dm"].update(timeout_s=0.5, read_back_settle_s=SETTLE_S)
+    config = project(root, db_url, channels, {"complaint": {"channels": ["x_dm", "manual"]}})
+    _two_x_complaints(root)
+    simak_ok(config, "poll")
+    simak_ok(config, "followup", "approve", "--all", "--yes")
+    return config
+
+
+def test_a_send_with_no_answer_is_read_back_at_once_not_left_to_a_person(
+    db_url: str, tmp_path: Path, fake_x: FakeX
+) -> None:
+    config = _x_project(tmp_path / "p", db_url, fake_x)
+    fake_x.hang_next()  # X stores the DM, then never answers
+
+    report = json.loads(simak_ok(config, "send", "--json"))
+
+    assert report["counts"]["sent"] == 2 and report["counts"]["unknown"] == 0, report
+    found = [r for r in report["results"] if "read back" in r["detail"]]
+    assert len(found) == 1 and "no answer came" in found[0]["detail"]
+    assert fake_x.per_recipient() == {"2244994945": 1, "5555": 1}
+    assert {r["status"] for r in queue(config)} == {"sent"}
+
+
+def test_a_send_with_no_answer_waits_in_flight_and_the_next_send_settles_it(
+    db_url: str, tmp_path: Path, fake_x: FakeX
+) -> None:
+    config = _x_project(tmp_path / "p", db_url, fake_x)
+    fake_x.fail_next(503)  # a 5xx: it may have arrived, X does not show it yet
+
+    code, out, err = run(config, "send", "--json", extra_env=FAKE_ENV)
+    attempted_by = time.time()
+    first = json.loads(out)
+    waiting = queue(config)
+
+    assert code == EXIT_OK and no_traceback(out, err), err
+    assert first["counts"]["checking"] == 1 and first["counts"]["sent"] == 0, first
+    assert first["held"] == {"x_dm": 1}  # no answer: no more X sends this run
+    assert sorted(r["status"] for r in waiting) == ["approved", "sending"]
+    again = json.loads(simak_ok(config, "send", "--json"))  # too early to read it back
+    assert again["recovered"] == [] and again["counts"]["sent"] == 1
+    assert fake_x.per_recipient() == {"5555": 1}
+    time.sleep(max(0.0, attempted_by + SETTLE_S + 0.3 - time.time()))
+    second = json.loads(simak_ok(config, "send", "--json"))
+
+    assert second["recovered"][0]["outcome"] == "retry"  # read back: it never arrived
+    assert second["counts"]["sent"] == 1
+    assert fake_x.per_recipient() == {"2244994945": 1, "5555": 1}
+    assert {r["status"] for r in queue(config)} == {"sent"}
