@@ -6,6 +6,7 @@ import html
 import json
 import re
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import Any
 
@@ -73,7 +74,8 @@ def in_range(value: datetime | None) -> datetime | None:
 
 
 def parse_time(value: Any) -> datetime | None:
-    """A UTC datetime from ISO 8601 text, epoch seconds, or a datetime.
+    """A UTC datetime from ISO 8601 text, epoch seconds, RFC 2822 text ("Fri, 20 Nov 2026
+    14:30:00 +0700", also X's classic "Wed Oct 10 20:19:24 +0000 2018"), or a datetime.
 
     None when unreadable or outside :data:`EARLIEST`..:data:`LATEST`; never raises.
     """
@@ -103,7 +105,12 @@ def _parse(value: Any) -> datetime | None:
     text = value.strip()
     if re.fullmatch(r"-?\d+(\.\d+)?", text):
         return _from_epoch(float(text))
-    return as_utc(datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00")))
+    try:
+        return as_utc(datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00")))
+    except ValueError:
+        if not re.match(r"[A-Za-z]{3}", text):
+            raise
+        return as_utc(parsedate_to_datetime(text))  # e-mail / RSS / X v1.1 exports
 
 
 def _from_epoch(seconds: float) -> datetime:

@@ -28,7 +28,7 @@ class FileFields(BaseModel):
     title: str = Field(default="title", description="Optional title (forum threads, reviews).")
     created_at: str = Field(
         default="created_at",
-        description="ISO 8601 or epoch seconds/ms; the file's mtime when absent.",
+        description="ISO 8601, RFC 2822 or epoch seconds/ms; the file's mtime when absent.",
     )
     url: str = Field(default="url", description="Link to the original post.")
     lang: str = Field(default="lang", description="Language code the exporting tool reported.")
