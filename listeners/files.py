@@ -285,6 +285,11 @@ class FilesListener:
         except (StopIteration, csv.Error, RecordTooLong):
             return
         header = [h.strip() for h in header]
+        if problem := self._header_problem(header, bool(header_feed.undecodable)):
+            # Nothing is read and the cursor stays: once options match the file, every
+            # row is read (not skipped as "missing 'text'" one by one, then lost).
+            yield copy_state(state), _Batch(warnings=[f"{path}:1: {problem}"])
+            return
         if state.offset < header_feed.offset:  # first read: start after the header
             state.offset, state.line = header_feed.offset, header_feed.line
         handle.seek(state.offset)
@@ -304,6 +309,11 @@ class FilesListener:
             if self._full(batch):
                 yield copy_state(state), batch
                 batch = _Batch()
+        if feed.undecodable:
+            batch.warnings.append(
+                f"{path}:{feed.undecodable}: not valid {encoding}; the bytes it cannot read are "
+                "shown as \ufffd (set options.encoding to the file's, e.g. cp1252)"
+            )
         if feed.held:
             batch.warnings.append(
                 f"{path}:{feed.line + 1}: the last row has no newline yet and the file changed "
@@ -312,6 +322,24 @@ class FilesListener:
             )
         if batch.fetched or batch.warnings or batch.mentions:
             yield copy_state(state), batch
+
+    def _header_problem(self, header: list[str], undecodable: bool) -> str | None:
+        """Why no row of this CSV can be read with these options, or None."""
+        column, encoding = self.options.fields.text, self.options.encoding
+        if column in header:
+            return None
+        if undecodable:
+            return (
+                f"the header is not valid {encoding}; set options.encoding to the file's, "
+                "or save it as CSV UTF-8 (rows are read once it matches)"
+            )
+        shown = ", ".join(repr(h) for h in header)[:160]
+        hint = "set options.fields.text to the text column"
+        if same := [h for h in header if h.casefold() == column.casefold()]:
+            hint = f"set options.fields.text to {same[0]!r}"
+        elif len(header) == 1 and (sep := next((c for c in ";\t|" if c in header[0]), None)):
+            hint = f"the file looks separated by {sep!r}: set options.csv_delimiter"
+        return f"no {column!r} column in the header ({shown}); {hint} (rows are read then)"
 
     def _rows(self, feed: CsvFeed) -> Iterator[tuple[int, list[str] | None, str | None]]:
         """(first line number, row or None, problem) per CSV record."""

@@ -100,6 +100,7 @@ class CsvFeed:
         self.held = False  # an unterminated last line was held back: the file is live
         self.record_bytes = 0  # bytes of the record being read; reset per record
         self.record_lines: list[str] = []  # the lines of the record being read
+        self.undecodable = 0  # the first line not in ``encoding`` (read with U+FFFD), or 0
         self._first: tuple[int, int] = (reader.offset, reader.line)  # after its first line
 
     def start_record(self) -> None:
@@ -147,7 +148,11 @@ class CsvFeed:
         self.record_bytes += len(data)
         if self.record_bytes > self._reader.cap:
             raise RecordTooLong(number, self._reader.cap)
-        text = data.decode(self._encoding, errors="replace")
+        try:
+            text = data.decode(self._encoding)
+        except UnicodeDecodeError:
+            self.undecodable = self.undecodable or number
+            text = data.decode(self._encoding, errors="replace")
         text = text.removeprefix("\ufeff") if number == 1 else text
         self.record_lines.append(text)
         return text

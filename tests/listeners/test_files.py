@@ -328,3 +328,48 @@ def test_missing_path_is_source_unavailable(matcher: BrandMatcher, tmp_path: Pat
 def test_options_forbid_unknown_keys() -> None:
     with pytest.raises(ValueError, match="extra"):
         FilesOptions.model_validate({"path": "x", "pth": "y"})
+
+
+def test_csv_header_without_the_text_column_is_one_warning_and_nothing_is_skipped(
+    matcher: BrandMatcher, tmp_path: Path
+) -> None:
+    # A European Excel export: semicolons. Before, every row was "missing 'text'" and
+    # the cursor moved past them, so fixing csv_delimiter afterwards found nothing.
+    path = tmp_path / "export.csv"
+    path.write_text("id;text\n1;Kopi Senja enak\n2;Kopi Senja mahal\n", encoding="utf-8")
+    pages, cursor = _poll(_listener(matcher, path), None)
+    assert [m for p in pages for m in p.mentions] == []
+    assert [w for p in pages for w in p.warnings] == [
+        f"{path.resolve()}:1: no 'text' column in the header ('id;text'); the file looks "
+        "separated by ';': set options.csv_delimiter (rows are read then)"
+    ]
+    pages, _ = _poll(_listener(matcher, path, csv_delimiter=";"), cursor)
+    assert [m.external_id for p in pages for m in p.mentions] == ["1", "2"]
+
+
+def test_csv_header_names_the_column_that_differs_only_in_case(
+    matcher: BrandMatcher, tmp_path: Path
+) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text("ID,Text\n1,Kopi Senja enak\n", encoding="utf-8")
+    pages, _ = _poll(_listener(matcher, path), None)
+    assert "set options.fields.text to 'Text'" in pages[0].warnings[0]
+
+
+def test_csv_in_another_encoding_is_said_not_silently_garbled(
+    matcher: BrandMatcher, tmp_path: Path
+) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes("id,text\n1,Kopi Senja caf\xe9\n2,Kopi Senja cr\xe8me\n".encode("cp1252"))
+    pages, _ = _poll(_listener(matcher, path), None)
+    assert [m.text for p in pages for m in p.mentions] == [
+        "Kopi Senja caf\ufffd",
+        "Kopi Senja cr\ufffdme",
+    ]
+    assert [w for p in pages for w in p.warnings] == [
+        f"{path.resolve()}:2: not valid utf-8; the bytes it cannot read are shown as \ufffd "
+        "(set options.encoding to the file's, e.g. cp1252)"
+    ]
+    pages, _ = _poll(_listener(matcher, path, encoding="cp1252"), None)
+    assert [m.text for p in pages for m in p.mentions] == ["Kopi Senja café", "Kopi Senja crème"]
+    assert [w for p in pages for w in p.warnings] == []
