@@ -13,7 +13,16 @@ from typing import Any
 #: Times outside this range are unreadable: a typo, a sentinel, or an attempt to overflow.
 EARLIEST = datetime(1980, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
-_BLOCK_TAGS = frozenset({"p", "br", "div", "li", "blockquote", "h1", "h2", "h3", "h4", "tr"})
+#: Tags that end a line, and table cells that end a word: without them, "<h5>Kopi
+#: Senja</h5>enak" or "<td>Kopi Senja</td><td>enak</td>" reads "Kopi Senjaenak" and no
+#: whole-word brand term matches it.
+_BLOCK_TAGS = frozenset(
+    {"p", "br", "div", "li", "blockquote", "tr", "dt", "dd", "pre", "hr"}
+    | {"h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "table", "caption"}
+    | {"section", "article", "header", "footer", "aside", "nav", "figure", "figcaption"}
+    | {"address", "main", "summary", "details"}
+)
+_CELL_TAGS = frozenset({"td", "th"})
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
@@ -29,6 +38,8 @@ class _TextExtractor(HTMLParser):
             self._skip += 1
         elif tag in _BLOCK_TAGS:
             self.parts.append("\n")
+        elif tag in _CELL_TAGS:
+            self.parts.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style") and self._skip:

@@ -43,6 +43,9 @@ def test_html_to_text() -> None:
     assert html_to_text(html) == "App nya lemot bgt & crash\n\ntolong fix"
     assert html_to_text("plain &lt;text&gt;") == "plain <text>"
     assert html_to_text(None) == ""
+    # Cells, headings and list items are separate words, so brand terms still match.
+    cells = "<table><tr><td>Kopi Senja</td><td>enak</td></tr></table><h5>Ulasan</h5>bagus"
+    assert html_to_text(cells) == "Kopi Senja enak\n\nUlasan\nbagus"
 
 
 @pytest.mark.parametrize(
