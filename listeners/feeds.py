@@ -227,7 +227,7 @@ class FeedsListener(ListenerCore[FeedsOptions]):
         self, url: str, parsed: Any, seen: set[str]
     ) -> tuple[PollPage, list[str], str | None]:
         warnings: list[str] = []
-        if parsed.get("bozo"):
+        if parsed.get("bozo") and not _harmless(parsed):
             warnings.append(
                 f"{url}: feed is not well-formed ({_reason(parsed)}); "
                 f"kept the {len(parsed.entries)} entries that parsed"
@@ -296,6 +296,17 @@ def _reason(parsed: Any) -> str:
         return "no feed content"
     text = " ".join(str(exc).split())[:200]
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _harmless(parsed: Any) -> bool:
+    """True for feedparser's notes that are not errors: a feed served as ``text/plain`` or
+    as ``text/xml`` without a charset (RFC 3023 us-ascii) and read fine as UTF-8. Warning
+    "not well-formed" on every change of such a feed sends the operator chasing nothing."""
+    exc = parsed.get("bozo_exception")
+    if isinstance(exc, feedparser.NonXMLContentType):
+        return True
+    encoding = str(parsed.get("encoding") or "").lower().replace("_", "-")
+    return isinstance(exc, feedparser.CharacterEncodingOverride) and encoding in ("utf-8", "utf8")
 
 
 def _entry_id(url: str, entry: Any) -> str:
