@@ -166,6 +166,8 @@ class HackerNewsListener(ApiListener[HackerNewsOptions, httpx.Client]):
         brand = self.matcher.match(title, text)
         if brand is None:
             return None
+        if item.get("objectID") in (None, ""):
+            raise ValueError("no objectID")  # one warning; never stored as item "None"
         item_id = str(item["objectID"])
         author = item.get("author")
         return Mention(

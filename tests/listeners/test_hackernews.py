@@ -164,3 +164,13 @@ def test_end_to_end_against_a_local_fake_algolia(clock: FakeClock) -> None:
         assert len(pages[0].mentions) == 1
         assert next(iter(source.poll(pages[0].cursor))).mentions == []
     assert filters[-1] == f"created_at_i>={int(clock.now.timestamp()) - 60}"
+
+
+def test_hit_without_object_id_is_a_warning_not_item_none(clock: FakeClock) -> None:
+    t = int(clock.now.timestamp())
+    answer = reply({**hit(1, "acme x", t - 5), "objectID": None}, hit(2, "acme ok", t - 6))
+    pages = list(listener(clock, [answer], [], queries=["acme"]).poll(None))
+    assert [m.external_id for p in pages for m in p.mentions] == ["2"]
+    assert [w for p in pages for w in p.warnings] == [
+        "hackernews q:acme: item ?: unreadable, skipped (ValueError: no objectID)"
+    ]
