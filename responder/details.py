@@ -28,9 +28,11 @@ _ORDER_RES: Final = (
     re.compile(r"(?<![\w-])[A-Z]{2,6}-\d{3,}(?:-[A-Z0-9]+)*(?![\w-])"),  # KS-88213
     re.compile(r"(?<![\w/])[A-Z]{2,5}/\d{2,8}(?:/[A-Z0-9]+)+(?![\w/])"),  # INV/2026/XI/0042
     re.compile(r"(?<![\w#])#\d{4,}(?!\w)"),  # #12345
-    re.compile(  # a number right after the word for it: "order 88213", "no. pesanan: A1234"
+    re.compile(  # a number after the word for it: "order 88213", "no. pesanan: A1234", "my
+        # order number is 88213"
         r"(?i)\b(?:order(?:\s+(?:id|no\.?|number))?|pesanan|no\.?\s+pesanan|nomor\s+pesanan"
         r"|id\s+pesanan|invoice|resi|awb|booking|transaksi|trx|kode\s+booking)"
+        r"(?:nya)?(?:\s+(?:saya|aku|gue|gw|gua|sy|kami|is|adalah)){0,2}"  # "order saya 99812"
         r"\s*(?:no\.?|nomor|#|:)?\s*[:#]?\s*([A-Z0-9][A-Z0-9-]{3,}[A-Z0-9])\b"
     ),
 )
@@ -170,7 +172,19 @@ def _branches(text: str, lists: DetailLists) -> list[str]:
     named = [m.group(1) for m in _BRANCH_WORD_RE.finditer(text)]
     named = [n for n in named if n.split()[0].casefold() not in _NOT_A_PLACE]
     streets = [m.group(0) for m in _STREET_RE.finditer(text)]
-    return [*_brand_places(text, lists.brand_terms), *named, *streets]
+    found = [*_brand_places(text, lists.brand_terms), *named, *streets]
+    return [_unshout(place) for place in found] if _shouted(text) else found
+
+
+def _shouted(text: str) -> bool:
+    """True for a post written in capitals ("KOPI SENJA KEMANG AC NYA MATI!!!")."""
+    letters = [ch for ch in text if ch.isalpha()]
+    return len(letters) >= 8 and sum(ch.isupper() for ch in letters) >= 0.8 * len(letters)
+
+
+def _unshout(place: str) -> str:
+    """ "KEMANG" → "Kemang", "JL. SABANG" → "Jl. Sabang": a shouted place, title-cased."""
+    return " ".join(w.capitalize() if w.isupper() else w for w in place.split(" "))
 
 
 def _matches(patterns: Sequence[re.Pattern[str]], text: str) -> list[str]:

@@ -37,7 +37,9 @@ _TOPIC_CUES: Final[Mapping[str, tuple[tuple[str, float], ...]]] = {
     ),
     "order": (
         (r"salah\s+pesan\w*|pesanan\s+(?:saya\s+|aku\s+|gw\s+)?salah|wrong\s+order"
-         r"|missing\s+item|kurang\s+satu|gak\s+lengkap|tidak\s+lengkap|ketuker|ketukar", 2.0),
+         r"|missing\s+item|kurang\s+satu|gak\s+lengkap|tidak\s+lengkap|ketuker|ketukar"
+         r"|(?:tidak|gak|ga|nggak|gk)\s+sesuai\s+(?:dengan\s+|sama\s+|ama\s+)?(?:pesanan|orderan)"
+         r"|not\s+what\s+i\s+ordered", 2.0),
     ),
     "delivery": (
         (r"delivery|dikirim|pengiriman|kurir|driver|ojol|gofood|grabfood|shopeefood"
@@ -65,11 +67,15 @@ _TOPIC_CUES: Final[Mapping[str, tuple[tuple[str, float], ...]]] = {
     ),
     "quality": (
         (r"gak\s+enak|ga\s+enak|nggak\s+enak|tidak\s+enak|encer|kemanisan|terlalu\s+manis|pahit"
-         r"|basi|hambar|keasinan|stale|watery|too\s+sweet|bland|burnt|gosong|asem", 1.0),
+         r"|basi|hambar|keasinan|stale|watery|too\s+sweet|bland|burnt|gosong|asem"
+         r"|rasa(?:nya)?\s+(?:\w+\s+)?beda|beda\s+rasa(?:nya)?|tastes?\s+different", 1.0),
     ),
     "facility": (
         (r"wifi|wi-fi|\bac\b|toilet|colokan|stop\s*kontak|parkir|parking|socket|kotor|dirty"
          r"|berisik|noisy|bau|smell\w*|panas\s+banget", 1.0),
+        # "wifinya lemot": the café's internet, not the app ("lemot" alone is the app)
+        (r"(?:wifi|wi-fi|internet|sinyal)(?:nya|ny)?\s+(?:\w+\s+)?(?:lemot|lambat|lelet"
+         r"|putus\w*|mati|error|slow|down)", 1.0),
     ),
     "availability": (
         (r"(?:gak|ga|nggak|tidak|gk)\s+ada\s+(?:menu\s+)?\w+(?:\s+\w+)?\s+lagi|habis\s+terus"
@@ -82,7 +88,9 @@ _TOPIC_CUES: Final[Mapping[str, tuple[tuple[str, float], ...]]] = {
          r"|buka\s+(?:lebih\s+)?(?:pagi|awal|malam|lama|sampai)", 1.0),
     ),
     "price": (
-        (r"mahal|kemahalan|harga\s+naik|naik\s+harga|expensive|pricey|overpriced", 1.0),
+        (r"mahal|kemahalan|harga\s+naik|naik\s+harga|harganya\s+naik|expensive|pricey"
+         r"|overpriced|raised\s+(?:the\s+|their\s+|your\s+|its\s+)?prices?|price\s+(?:hike|increase)s?"
+         r"|prices?\s+(?:went|gone|have\s+gone|keep\s+going|are\s+going)\s+up", 1.0),
     ),
 }
 # fmt: on
@@ -130,6 +138,12 @@ def detect_topic(texts: Iterable[str]) -> str | None:
         if weight > best_weight:
             best, best_weight = topic, weight
     return best
+
+
+def cue_after(folded: str, topic: str, start: int = 0) -> int | None:
+    """Where the first cue of ``topic`` starts in ``folded`` text at or after ``start``."""
+    found = [m.start() for pattern, _ in _COMPILED[topic] if (m := pattern.search(folded, start))]
+    return min(found, default=None)
 
 
 def missing_details(topic: str | None, details: Details) -> tuple[str, ...]:

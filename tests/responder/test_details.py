@@ -18,6 +18,9 @@ KOPI = DetailLists(brand_terms=("Kopi Senja", "kopisenja", "#kopisenja"))
         ("invoice INV/2026/XI/00042 salah", ("INV/2026/XI/00042",)),
         ("order id: A1B2C345 never arrived", ("A1B2C345",)),
         ("nomor pesanan 88213990 ya", ("88213990",)),
+        ("Kopi Senja, nomor order saya 99812, bayar pake QRIS", ("99812",)),
+        ("my order number is 77120, still nothing", ("77120",)),
+        ("pesanannya 556677 belum datang", ("556677",)),
         # not order ids: a hashtag, a score, a count, a model name, a short number
         ("#kopisenja 5/5 mantap, pesanan ke-3 minggu ini, COVID-19 aman, order 2 kopi", ()),
     ],
@@ -134,6 +137,11 @@ def test_device_and_proof_are_noticed() -> None:
         ("I pass by at 6:30 and it's always closed", "hours"),
         ("not cool at all", None),
         ("the Kopi Senja app", None),  # a passing mention of the app names no problem
+        ("Tapi wifinya lemot bgt", "facility"),  # the café's wifi, not the app
+        ("Minuman yang saya terima tidak sesuai dengan pesanan.", "order"),
+        ("lol Kopi Senja raised prices AGAIN", "price"),
+        ("the prices went up too much lately", "price"),
+        ("kok rasanya beda ya sekarang? Dulu lebih strong", "quality"),
     ],
 )
 def test_complaint_topics(text: str, topic: str | None) -> None:
@@ -154,3 +162,11 @@ def test_only_missing_details_are_asked() -> None:
     assert missing_details("wait", extract_details(["Kopi Senja Kemang tadi"], KOPI)) == ()
     assert missing_details("price", extract_details(["mahal"])) == ()
     assert missing_details(None, extract_details(["bad"])) == ("what",)
+
+
+def test_a_shouted_branch_is_title_cased_but_an_acronym_is_kept() -> None:
+    shouted = extract_details(["KOPI SENJA KEMANG AC NYA MATI!!! PANAS BGT GA KUAT!!!"], KOPI)
+    acronym = extract_details(["Kopi Senja PIK is gorgeous"], KOPI)
+
+    assert shouted.branches == ("Kemang",)
+    assert acronym.branches == ("PIK",)
