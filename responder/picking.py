@@ -18,7 +18,7 @@ from typing import Final
 
 from common.errors import ClassifierError
 from responder.sentences import leading_clauses, split_clauses, split_sentences
-from responder.text import fold
+from responder.text import fold, mask_contacts
 
 #: Per-label probabilities for each text, in order: ``{"complaint": 0.93, "idea": 0.02, …}``.
 SentenceScorer = Callable[[Sequence[str]], Sequence[Mapping[str, float]]]
@@ -69,8 +69,9 @@ def cue_scores(text: str) -> dict[str, float]:
 
 
 def tidy_quote(sentence: str) -> str:
-    """Drop @handles, #tags and "min," that only address the brand at a sentence's edges."""
-    text = _LEADING_TAGS_RE.sub("", sentence)
+    """Drop @handles, #tags and "min," that only address the brand at a sentence's edges,
+    and hide phone numbers and email addresses (:func:`responder.text.mask_contacts`)."""
+    text = _LEADING_TAGS_RE.sub("", mask_contacts(sentence))
     match = _TRAILING_TAGS_RE.search(text)
     if match:
         before = text[: match.start()].split()

@@ -98,6 +98,20 @@ def trim(text: str, max_chars: int) -> str:
     return f"{head}{ELLIPSIS}" if head else ELLIPSIS
 
 
+#: Phone numbers ("0812-3456-7890", "+62 813 9988 7766") and email addresses: a draft
+#: quotes the person's words, never their contact details back at them.
+_CONTACT_RE: Final = re.compile(
+    r"(?<![\w+])(?:\+\d|0|62)(?:[\s.()-]{0,2}\d){8,14}(?!\w)"
+    r"|(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?!\w)"
+)
+ELIDED: Final = "[…]"
+
+
+def mask_contacts(text: str) -> str:
+    """``text`` with phone numbers and email addresses replaced by "[…]"."""
+    return _CONTACT_RE.sub(ELIDED, text)
+
+
 def quote(text: str, max_chars: int) -> str:
     """The person's own words, cleaned, without links, trimmed for a draft."""
     return trim(clean(strip_urls(text)), max_chars)
@@ -127,6 +141,16 @@ _NOT_NAMES: Final = frozenset(
         "kopi", "coffee", "cafe", "café", "food", "foodie", "kuliner", "jajan", "redaksi",
         "kabar", "berita", "news", "media", "daily", "review", "reviews", "customer", "pelanggan",
         "bukan", "not", "just", "your", "my", "our", "hello", "halo", "hi",
+    }
+)  # fmt: skip
+#: Words that make a whole display name a page's or a business's, wherever they stand
+#: ("Jakarta Food Blog", "Bekasi Kuliner Info"): no one is greeted as "Hi Jakarta".
+_ORG_WORDS: Final = frozenset(
+    {
+        "blog", "news", "media", "official", "store", "shop", "olshop", "kuliner", "foodie",
+        "magazine", "majalah", "channel", "redaksi", "berita", "review", "reviews", "daily",
+        "tv", "radio", "food", "eats", "guide", "info", "team", "tim", "cafe", "café",
+        "coffee", "kopi", "resto", "restaurant", "agency", "company",
     }
 )  # fmt: skip
 _NAME_PREFIXES: Final = ("Mc", "Mac", "De", "Di", "Da", "Le", "La", "Van", "Von")
@@ -168,6 +192,8 @@ def person_name(display_name: str | None, handle: str | None = None) -> str | No
     text = clean(display_name or "")
     local = clean(handle or "").lstrip("@").split("@", 1)[0].removeprefix("u/")
     if not text or (text.casefold() == local.casefold() and not text[:1].isupper()):
+        return None
+    if any(_name_token(w).casefold() in _ORG_WORDS for w in text.split(" ")):
         return None
     for word in text.split(" "):
         token = _name_token(word)

@@ -289,3 +289,17 @@ def test_idea_notices_render_in_both_languages(
         assert (note or expected) in draft.body
         if template == "declined":
             assert ("won't be doing" if lang == "en" else "belum bisa") in draft.body
+
+
+def test_a_quote_never_repeats_a_phone_number_or_email(
+    writer: DraftWriter, make_item: MakeItem
+) -> None:
+    text = (
+        "Min, nomor saya 0812-3456-7890 atau rina@example.com, tolong hubungi saya soal "
+        "voucher yang gak bisa dipake"
+    )
+    draft = writer.write("complaint", make_item(text=text, labels=("complaint",)))
+
+    assert "nomor saya […] atau […], tolong hubungi saya" in draft.body
+    for words in (draft.subject, draft.body, *draft.messages):
+        assert "3456" not in words and "rina@example.com" not in words, words

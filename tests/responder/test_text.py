@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from responder.text import ELLIPSIS, clean, fold, person_name, quote, trim
+from responder.text import ELLIPSIS, clean, fold, mask_contacts, person_name, quote, trim
 
 
 def test_short_text_is_kept_whole() -> None:
@@ -104,6 +104,10 @@ def test_clean_composes_to_nfc() -> None:
         ("✨", "emoji.queen", None),
         ("Redaksi Kabar Kuliner", None, None),
         ("Kopi Lover Jakarta", None, None),
+        # a page's name, wherever its word for "page" stands: not "Hi Jakarta,"
+        ("Jakarta Food Blog", None, None),
+        ("Bekasi Kuliner Info", None, None),
+        ("Sinar News", None, None),
     ],
 )
 def test_person_name(name: str | None, handle: str | None, expected: str | None) -> None:
@@ -112,3 +116,19 @@ def test_person_name(name: str | None, handle: str | None, expected: str | None)
 
 def test_clean_drops_invisible_word_splitters() -> None:
     assert clean("Kopi\u200b Senja paling ma\u200bntap\ufeff") == "Kopi Senja paling mantap"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("nomor saya 0812-3456-7890, tolong hubungi", "nomor saya […], tolong hubungi"),
+        ("Call me at +62 813 9988 7766.", "Call me at […]."),
+        ("WA 6281234567890 ya", "WA […] ya"),
+        ("email saya bayu.aji@example.com.", "email saya […]."),
+        # no contact details: order ids, amounts, dates and times stay
+        ("order KS-77120 Rp 1.200.000.000 on 20/11/2026 14:30", None),
+        ("order 9981234567, resi JP1234567890", None),
+    ],
+)
+def test_mask_contacts_hides_phone_numbers_and_emails(text: str, expected: str | None) -> None:
+    assert mask_contacts(text) == (expected or text)
