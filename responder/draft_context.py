@@ -18,7 +18,7 @@ from responder.register import detect_register
 from responder.settings import ResponderSettings
 from responder.text import person_name
 from responder.topics import FEEDBACK_TOPICS, detect_topic, missing_details
-from responder.voice import plain_question, secondhand
+from responder.voice import Affected, affected, plain_question, secondhand
 
 MAX_QUOTES = 3  # ideas: one quote per idea post, at most this many
 
@@ -103,12 +103,25 @@ def _topic(item: DraftInput, texts: Sequence[str], passage: Passage | None) -> s
     return None
 
 
-def _only_asks(texts: Sequence[str], complaining: Sequence[int], topic: str | None) -> bool:
-    """The "complaint" only asks something: no problem topic, and every complaining post
-    is a plain question (the model's mistake, answered as a question, not apologised for)."""
+def _only_asks(
+    texts: Sequence[str], complaining: Sequence[int], topic: str | None, passage: Passage | None
+) -> bool:
+    """The "complaint" only asks something: no problem topic, every complaining post is a
+    plain question, and so is the passage that carries the complaint (the model's mistake,
+    answered as a question, not apologised for). A complaint beside an idea phrased as a
+    question ("Prices went up too much. Maybe a loyalty discount?") is no question."""
+    asks = passage is None or plain_question(passage.quote or passage.focus)
     return (
-        bool(complaining) and topic is None and all(plain_question(texts[k]) for k in complaining)
+        bool(complaining)
+        and topic is None
+        and asks
+        and all(plain_question(texts[k]) for k in complaining)
     )
+
+
+def _affected(texts: Sequence[str]) -> Affected | None:
+    """Who a health complaint is about when it is not the author ("my son")."""
+    return next((a for a in map(affected, texts) if a is not None), None)
 
 
 def _lists(item: DraftInput, settings: ResponderSettings) -> DetailLists:
@@ -152,7 +165,9 @@ def _what_they_said(
     # only reports of other people's trouble (a news item, a blog): nothing to ask
     # their author about "your" incident
     report = bool(reports) and len(reports) == len(complaining) and not update
-    question = _only_asks(texts, complaining, topic) and not update and not report
+    question = (
+        _only_asks(texts, complaining, topic, focus.get("complaint")) and not update and not report
+    )
     asking = "complaint" in labels and not update and not report and not question
     feedback = topic in FEEDBACK_TOPICS
     return {
@@ -172,6 +187,8 @@ def _what_they_said(
         "update": update,
         "secondhand": report,
         "question": question,
+        # a health complaint about someone else ("my son"): whom to wish well
+        "affected": _affected([texts[k] for k in own]) if topic == "health" else None,
     }
 
 

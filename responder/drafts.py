@@ -35,6 +35,8 @@ Templates see these variables (optional ones may be None or empty):
                   ask nothing about "your" incident (responder.voice)
     question      the complaint only asks something and names no trouble: thank for
                   the question and promise an answer, no apology (responder.voice)
+    affected      a health complaint about someone else ("my son", "anak saya"): .en
+                  ("son"), .id ("putra") and .plural, to wish them well; else None
     nth           this person's posts with ``label`` in the history window, these
                   included ("your third suggestion this month"); earlier: before these
     window_days   the history window

@@ -14,15 +14,22 @@ post included, keeps the personal draft: that is what most complaints are.
 A plain question ("Mau nanya, nerima pesanan buat acara kantor 50 cup gak ya?") that the
 model still called a complaint gets thanks for asking and a promise of an answer, not an
 apology: it asks something and names no trouble (no problem topic, no word of
-disappointment).
+disappointment). "Kok rasanya beda ya sekarang?" is no question but a complaint: "kok"
+asks why something went wrong.
+
+When a health complaint is about someone else ("my son had an allergic reaction",
+"anak saya diare"), the draft hopes that person feels better, not the author:
+:func:`affected` names them as the post does.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Final
 
 from responder.text import clean, fold, strip_urls
+from responder.topics import cue_after
 
 # fmt: off
 _FIRST_PERSON: Final = re.compile(
@@ -71,7 +78,7 @@ _TROUBLE: Final = re.compile(
     r"|tidak\s+bisa|gk\s+bisa|kenapa|why|disappoint\w*|terrible|awful|worst|annoy\w*"
     r"|frustrat\w*|still\s+(?:waiting|no)|never|again|not\s+(?:ok|okay|good|happy|working)"
     r"|can'?t|cannot|won'?t|doesn'?t|didn'?t|isn'?t|broken|problem|issue|complain\w*"
-    r"|masalah|komplain|keluhan)(?!\w)|[😡😤😠🤬😞😢😭👎]"
+    r"|masalah|komplain|keluhan|kok)(?!\w)|[😡😤😠🤬😞😢😭👎🙄]"
 )
 
 
@@ -80,3 +87,73 @@ def plain_question(text: str) -> bool:
     the caller checks that no problem topic was found in it either."""
     folded = fold(clean(strip_urls(text)))
     return _ASKS.search(folded) is not None and _TROUBLE.search(folded) is None
+
+
+#: Who fell ill, as the post names them → (English, Indonesian, plural).
+_RELATIONS: Final[dict[str, tuple[str, str, bool]]] = {
+    "son": ("son", "putra", False), "daughter": ("daughter", "putri", False),
+    "kid": ("child", "anak", False), "child": ("child", "anak", False),
+    "baby": ("baby", "bayi", False), "wife": ("wife", "istri", False),
+    "husband": ("husband", "suami", False), "mother": ("mother", "ibu", False),
+    "mom": ("mother", "ibu", False), "mum": ("mother", "ibu", False),
+    "father": ("father", "ayah", False), "dad": ("father", "ayah", False),
+    "brother": ("brother", "saudara", False), "sister": ("sister", "saudari", False),
+    "friend": ("friend", "teman", False), "partner": ("partner", "pasangan", False),
+    "grandmother": ("grandmother", "nenek", False), "grandma": ("grandmother", "nenek", False),
+    "grandfather": ("grandfather", "kakek", False), "grandpa": ("grandfather", "kakek", False),
+    "kids": ("children", "anak-anak", True), "children": ("children", "anak-anak", True),
+    "sons": ("sons", "putra-putra", True), "daughters": ("daughters", "putri-putri", True),
+    "friends": ("friends", "teman-teman", True), "parents": ("parents", "orang tua", True),
+    "family": ("family", "keluarga", False),
+    "anak": ("child", "anak", False), "istri": ("wife", "istri", False),
+    "suami": ("husband", "suami", False), "ibu": ("mother", "ibu", False),
+    "mama": ("mother", "ibu", False), "mamah": ("mother", "ibu", False),
+    "papa": ("father", "ayah", False), "papah": ("father", "ayah", False),
+    "ayah": ("father", "ayah", False), "bapak": ("father", "ayah", False),
+    "adik": ("sibling", "adik", False), "adek": ("sibling", "adik", False),
+    "kakak": ("sibling", "kakak", False), "teman": ("friend", "teman", False),
+    "temen": ("friend", "teman", False), "bayi": ("baby", "bayi", False),
+    "nenek": ("grandmother", "nenek", False), "kakek": ("grandfather", "kakek", False),
+    "keluarga": ("family", "keluarga", False), "pacar": ("partner", "pasangan", False),
+}  # fmt: skip
+_MY_EN: Final = re.compile(
+    r"(?<!\w)(?:my|our)\s+(?:little\s+|young\s+|\d+\s*yo\s+)?"
+    r"(sons?|daughters?|kids?|child|children|baby|wife|husband|mother|mom|mum|father|dad"
+    r"|brother|sister|friends?|partner|grandmother|grandma|grandfather|grandpa|parents"
+    r"|family)(?!\w)"
+)
+_MY_ID: Final = re.compile(
+    r"(?<!\w)(anak|istri|suami|ibu|mama|mamah|papa|papah|ayah|bapak|adik|adek|kakak|teman"
+    r"|temen|bayi|nenek|kakek|keluarga|pacar)(?:\s+(?:saya|aku|gue|gw|gua|kami|sy)|ku)(?!\w)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Affected:
+    """Who a health complaint is about when it is not the author, in both languages."""
+
+    en: str  # "son", "children"
+    id: str  # "putra", "anak-anak"
+    plural: bool  # "are", not "is"
+
+
+def affected(text: str) -> Affected | None:
+    """The family member or friend ``text`` says fell ill ("my son had an allergic
+    reaction", "anak saya diare"): named before a health cue in the same sentence, with
+    the author not speaking of themselves in between ("my friend recommended it but I got
+    sick") nor saying they were affected too ("my son and I"); None otherwise."""
+    for sentence in re.split(r"[.!?;\n]+", fold(clean(strip_urls(text)))):
+        if _ALSO_ME.search(sentence):
+            continue
+        for pattern in (_MY_EN, _MY_ID):
+            for found in pattern.finditer(sentence):
+                cue = cue_after(sentence, "health", found.end())
+                if cue is not None and not _FIRST_PERSON.search(sentence, found.end(), cue):
+                    return Affected(*_RELATIONS[found.group(1)])
+    return None
+
+
+_ALSO_ME: Final = re.compile(
+    r"(?<!\w)(?:and\s+(?:i|me|myself)|(?:i|me)\s+and\s+my|we\s+(?:both|all)|both\s+of\s+us"
+    r"|(?:saya|aku|gue|gw)\s+(?:dan|sama|juga)|kami\s+(?:berdua|sekeluarga|semua))(?!\w)"
+)

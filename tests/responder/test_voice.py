@@ -11,7 +11,7 @@ from responder.draft_input import DraftInput, DraftPost
 from responder.drafts import DraftWriter
 from responder.register import Register
 from responder.settings import ResponderSettings
-from responder.voice import plain_question, secondhand
+from responder.voice import affected, plain_question, secondhand
 
 from .conftest import FakeScorer
 
@@ -158,3 +158,59 @@ def test_a_question_about_a_problem_is_still_a_complaint(writer: DraftWriter) ->
     draft = writer.write_one(_item("en", "Why was I charged twice for one order?", name="Tom"))
 
     assert "sorry" in draft.body.lower() and "question" not in draft.subject.lower()
+
+
+@pytest.mark.parametrize(
+    ("text", "en", "id_"),
+    [
+        ("My son had an allergic reaction after drinking your hazelnut latte", "son", "putra"),
+        ("anak saya diare setelah minum es kopi susu", "child", "anak"),
+        ("Our kids got stomach aches after the cake", "children", "anak-anak"),
+        ("Ibu saya mual setelah minum kopi dari Kopi Senja", "mother", "ibu"),
+    ],
+)
+def test_someone_elses_illness_names_who_fell_ill(text: str, en: str, id_: str) -> None:
+    found = affected(text)
+
+    assert found is not None and (found.en, found.id) == (en, id_)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I got food poisoning after your iced latte",
+        "My friend recommended Kopi Senja but I got food poisoning",  # the author fell ill
+        "My son and I both got sick after lunch there",  # the author too
+        "My son loves your croissants",  # nobody fell ill
+    ],
+)
+def test_the_authors_own_illness_names_no_one_else(text: str) -> None:
+    assert affected(text) is None
+
+
+def test_a_sick_child_is_wished_well_not_the_parent(writer: DraftWriter) -> None:
+    text = "My son had an allergic reaction after drinking your hazelnut latte. I'm furious."
+    english = writer.write_one(_item("en", text, name="Yoga"))
+    formal = writer.write_one(
+        replace(
+            _item("id", "Anak saya diare setelah minum es kopi.", name="Rudi"), register="formal"
+        )
+    )
+
+    assert "We hope your son is feeling better." in english.body
+    assert "hope you're feeling better" not in english.body
+    assert "Semoga putra" not in formal.body  # "anak" as written, not guessed as a son
+    assert "Semoga anak Bapak sudah merasa lebih baik." in formal.body
+    assert "kondisi yang dialami anak Bapak" in formal.subject
+
+
+def test_a_kok_question_is_a_complaint_not_a_question(writer: DraftWriter) -> None:
+    assert not plain_question("Kopi Senja kok rasanya beda ya sekarang? Dulu lebih strong.")
+
+
+def test_an_idea_asked_beside_a_complaint_makes_it_no_question(writer: DraftWriter) -> None:
+    text = "The new cups feel wrong in the hand. Could you bring back the old ones?"
+    draft = writer.write_one(_item("en", text, name="Nadia"))
+
+    assert "question" not in draft.subject.lower() and "question" not in draft.body.lower()
+    assert "sorry" in draft.body.lower()
