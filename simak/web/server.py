@@ -14,6 +14,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import IntegerConvertor, register_url_convertor
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
@@ -40,6 +41,16 @@ ROLE_REFUSAL = {
     "admin": "admins only; ask an admin if you need this page",
 }
 Handler = Callable[[Request], Awaitable[Response]]
+
+
+class IdConvertor(IntegerConvertor):
+    """A row id in a path: up to 18 digits, so a longer one is an unknown page (404), not a
+    number the database cannot take (a 500 before)."""
+
+    regex = "[0-9]{1,18}"
+
+
+register_url_convertor("id", IdConvertor())
 
 
 class Console:
@@ -156,15 +167,15 @@ def build(app: App, secret: str, *, secure_cookies: bool = False) -> Starlette:
         Route("/logout", c.guard("staff", pages.logout), methods=["POST"]),
         Route("/queue", c.guard("staff", pages.queue)),
         Route("/queue/bulk-approve", c.guard("staff", pages.bulk_approve), methods=["POST"]),
-        Route("/followups/{fid:int}", c.guard("staff", pages.followup)),
-        Route("/followups/{fid:int}/{action}", c.guard("staff", pages.act), methods=["POST"]),
-        Route("/people/{pid:int}", c.guard("staff", pages.person)),
-        Route("/people/{pid:int}/{action}", c.guard("staff", pages.person_act), methods=["POST"]),
+        Route("/followups/{fid:id}", c.guard("staff", pages.followup)),
+        Route("/followups/{fid:id}/{action}", c.guard("staff", pages.act), methods=["POST"]),
+        Route("/people/{pid:id}", c.guard("staff", pages.person)),
+        Route("/people/{pid:id}/{action}", c.guard("staff", pages.person_act), methods=["POST"]),
         Route("/ideas", c.guard("owner", overview.ideas)),
         Route("/ideas/merge", c.guard("owner", overview.ideas_merge), methods=["POST"]),
-        Route("/ideas/undo/{mid:int}", c.guard("owner", overview.ideas_undo), methods=["POST"]),
-        Route("/ideas/{gid:int}", c.guard("owner", overview.idea)),
-        Route("/ideas/{gid:int}/{action}", c.guard("owner", overview.idea_act), methods=["POST"]),
+        Route("/ideas/undo/{mid:id}", c.guard("owner", overview.ideas_undo), methods=["POST"]),
+        Route("/ideas/{gid:id}", c.guard("owner", overview.idea)),
+        Route("/ideas/{gid:id}/{action}", c.guard("owner", overview.idea_act), methods=["POST"]),
         Route("/dashboard", c.guard("staff", overview.dashboard)),
         Route("/audit", c.guard("owner", overview.audit)),
         Route("/admin/users", c.guard("admin", pages.users)),
@@ -174,8 +185,14 @@ def build(app: App, secret: str, *, secure_cookies: bool = False) -> Starlette:
     ]
 
     async def refused(request: Request, exc: Exception) -> Response:
-        # A use case said no (unknown id, bad input): one line, never a traceback.
-        return HTMLResponse(html_escape(str(exc)), 400 if not isinstance(exc, NotFound) else 404)
+        # A use case said no (unknown id, bad input): one line, never a traceback; on a
+        # console page (nav and a way back) once the request has its session.
+        code = 404 if isinstance(exc, NotFound) else 400
+        if getattr(request.state, "session", None) is None:
+            return HTMLResponse(html_escape(str(exc)), code)
+        heading = "Not found" if code == 404 else "Not done"
+        back = views.page_of(request) if request.method == "POST" else None
+        return c.render(request, "error.html", code, message=str(exc), heading=heading, back=back)
 
     return Starlette(
         routes=routes,
@@ -190,4 +207,8 @@ async def _headers(request: Request, call_next: Handler) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
+    if not request.url.path.startswith("/static/"):
+        # Pages carry customers' words: none is kept by the browser, so Back after signing
+        # out (or after approving) asks the server again instead of showing an old copy.
+        response.headers["Cache-Control"] = "no-store"
     return response

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from common.errors import ConflictError, SimakError, UsageError
+from common.errors import ConflictError, NotFound, SimakError, UsageError
 from common.records import LABELS
 from simak.app import App
 from simak.usecases import followups, people, reports
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 50
 STALE = "changed since you opened it"
+NOTHING_SELECTED = "nothing selected: tick the rows to approve (or press x on each), then approve"
 #: Form fields a person types (shown back when a POST finds its session gone).
 TYPED = ("subject", "draft", "text", "reason")
 SIGNED_OUT = (
@@ -189,6 +190,8 @@ class Pages:
             fid, _, version = str(raw).partition(":")
             if fid.isdigit() and version.isdigit():
                 versions[int(fid)] = int(version)
+        if not versions:
+            return _back(_queue_url({k: str(v) for k, v in form.items()}), NOTHING_SELECTED)
         result = await call(
             followups.approve_many, self.app, list(versions), self._actor(request), versions
         )
@@ -296,14 +299,19 @@ class Pages:
         action = str(request.path_params["action"])
         form = await self.c.form(request)
         who = self._actor(request)
-        if action == "note":
-            await call(people.note, self.app, pid, form.get("text", ""), who)
-            msg = "note added"
-        elif action == "do-not-contact":
-            await call(people.do_not_contact, self.app, pid, who, form.get("reason") or None)
-            msg = "marked: do not contact"
-        else:
-            raise UsageError(f"unknown action {action!r}")
+        try:  # a refusal (a blank note) comes back to the person's page saying why
+            if action == "note":
+                await call(people.note, self.app, pid, form.get("text", ""), who)
+                msg = "note added"
+            elif action == "do-not-contact":
+                await call(people.do_not_contact, self.app, pid, who, form.get("reason") or None)
+                msg = "marked: do not contact"
+            else:
+                raise UsageError(f"unknown action {action!r}")
+        except NotFound:
+            raise
+        except SimakError as exc:
+            return _back(f"/people/{pid}", str(exc))
         return _back(f"/people/{pid}", msg)
 
     # --- admin ---------------------------------------------------------------------------
@@ -314,15 +322,14 @@ class Pages:
 
     async def users_add(self, request: Request) -> Response:
         form = await self.c.form(request)
-        await call(
-            user_uc.add,
-            self.app,
-            form.get("name", ""),
-            form.get("role", "staff"),
-            form.get("password", ""),
-            self._actor(request),
-        )
-        return _back("/admin/users", f"user {form.get('name')} added")
+        name, role = form.get("name", ""), form.get("role", "staff")
+        try:  # a refusal (a taken name, a short password) comes back to the form saying why
+            await call(
+                user_uc.add, self.app, name, role, form.get("password", ""), self._actor(request)
+            )
+        except SimakError as exc:
+            return _back("/admin/users", str(exc))
+        return _back("/admin/users", f"user {name} added")
 
 
 def number_in(value: str, low: float, high: float, message: str) -> float:
