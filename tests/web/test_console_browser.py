@@ -352,3 +352,55 @@ def test_a_very_long_post_keeps_its_queue_row_short(console: Console, browser: A
     post = page.locator("ol.posts .post-text").first
     expect(post).to_have_text(LONG)  # the item's page shows all of it
     assert (post.bounding_box() or {"height": 0})["height"] > 400
+
+
+def test_back_after_signing_out_shows_no_customer_page(console: Console, browser: Any) -> None:
+    """Before: the browser kept the follow-up's page, and Back showed the customer's words
+    to whoever sat down next."""
+    page = login(browser, console.base, "sri")
+    fid = _open_item(console, "pesanan nomor 5 ")
+    page.goto(f"{console.base}/followups/{fid}")
+    expect(page.locator("#state")).to_be_visible()
+    page.click("nav form button[type=submit]")
+    expect(page).to_have_url(f"{console.base}/login")
+    page.go_back()
+    expect(page).to_have_url(f"{console.base}/login")  # asked again: signed out
+    assert "pesanan nomor 5 " not in page.content()
+
+
+def test_an_unbroken_title_does_not_widen_the_owner_pages(console: Console, browser: Any) -> None:
+    """Before: a 150-character title without spaces made /ideas about 2,600 px wide, its
+    page 4,600 px and the audit log 2,400 px (only posts and drafts wrapped)."""
+    group = idea_board.board(console.app)[0]
+    idea_board.rename(console.app, group.id, "Oat" + "W" * 150, "olga")
+    try:
+        page = login(browser, console.base, "olga")
+        for path in (
+            "/ideas",
+            f"/ideas/{group.id}",
+            "/audit",
+            f"/ideas/{group.id}?msg=" + "Q" * 300,
+        ):
+            page.goto(f"{console.base}{path}")
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            assert width <= page.viewport_size["width"], (path, width)
+    finally:
+        idea_board.rename(console.app, group.id, group.title, "olga")
+
+
+def test_x_on_a_row_that_cannot_be_approved_is_no_script_error(
+    console: Console, browser: Any
+) -> None:
+    """Before: "Cannot read properties of null (reading 'checked')" on a row without a box."""
+    fid = _open_item(console, "pesanan nomor 6 ")
+    item = followups.show(console.app, fid).item
+    if item.status != "approved":  # an earlier walk may have approved it already
+        followups.approve(console.app, fid, "sam", item.version)
+    page = login(browser, console.base, "sam")
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{console.base}/queue?status=approved")
+    expect(page.locator(f"#row-{fid}")).to_be_visible()
+    page.keyboard.press("x")
+    expect(page.locator("#selected-count")).to_have_text("0")
+    assert errors == []

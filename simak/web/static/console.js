@@ -46,7 +46,10 @@
         case "s": submit("act-send"); break;
         case "e": window.location.href = "/followups/" + row.dataset.id + "?edit=1"; break;
         case "o": case "Enter": window.location.href = "/followups/" + row.dataset.id; break;
-        case "x": var box = row.querySelector("input[name=selected]"); box.checked = !box.checked; count(); break;
+        case "x":  // only rows that can be approved have a box
+          var box = row.querySelector("input[name=selected]");
+          if (box) { box.checked = !box.checked; count(); }
+          break;
         case "A":
           var n = document.querySelectorAll("#queue input[name=selected]:checked").length;
           if (n && window.confirm("Approve these " + n + " on this page?")) { document.getElementById("bulk").submit(); }
