@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from classifier.base import LABELS, Classification, Label
 from classifier.embedded.cache import ensure_built, ensure_built_base
@@ -18,6 +18,7 @@ from classifier.text import clean_text
 
 DEFAULT_VERSION = "e5s-d6-2026.12.04"
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+Threshold = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class EmbeddedOptions(BaseModel):
@@ -27,7 +28,7 @@ class EmbeddedOptions(BaseModel):
 
     version: str = Field(DEFAULT_VERSION, description="model folder name under classifier/models")
     path: Path | None = Field(None, description="explicit model folder (overrides version)")
-    thresholds: dict[Label, float] | None = Field(None, description="per-label overrides, 0..1")
+    thresholds: dict[Label, Threshold] | None = Field(None, description="per-label overrides, 0..1")
     batch_size: int = Field(32, ge=1, le=512)
     threads: int = Field(2, ge=1, le=64)
     max_tokens: int = Field(128, ge=16, le=512)
@@ -48,9 +49,27 @@ class EmbeddedOptions(BaseModel):
         "weights8 with the same picking accuracy on held-aside posts; None: as quantization",
     )
 
+    @field_validator("version")
+    @classmethod
+    def _shipped_version(cls, version: str) -> str:
+        """A typo in ``version`` is a config error naming the versions there are (a model
+        of your own is selected with ``path``)."""
+        if "/" in version or not (MODELS_DIR / version / "manifest.json").is_file():
+            raise ValueError(
+                f"unknown model version; use one of {', '.join(shipped_versions())}"
+                " (or options.path for a model trained with `simak train`)"
+            )
+        return version
+
     def model_dir(self) -> Path:
         """The model folder these options select."""
         return self.path if self.path is not None else MODELS_DIR / self.version
+
+
+def shipped_versions() -> list[str]:
+    """The model versions shipped under ``classifier/models``."""
+    found = [p.parent.name for p in MODELS_DIR.glob("*/manifest.json")]
+    return sorted(found)
 
 
 def calibrate(

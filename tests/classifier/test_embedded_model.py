@@ -11,6 +11,7 @@ import pytest
 
 from classifier.base import Classifier
 from classifier.embedded import EmbeddedClassifier, EmbeddedOptions
+from classifier.embedded.classifier import DEFAULT_VERSION
 from common.errors import ClassifierError
 
 CLEAR_POSTS = [
@@ -107,9 +108,24 @@ def test_threshold_override(cache_dir: Path) -> None:
     assert clf.thresholds_for("en")["idea"] == clf.thresholds_for("id")["idea"] == 0.99
 
 
-def test_unknown_version_is_a_clear_error(cache_dir: Path) -> None:
+def test_unknown_version_names_the_shipped_ones() -> None:
+    with pytest.raises(ValueError, match=f"unknown model version; use one of .*{DEFAULT_VERSION}"):
+        EmbeddedOptions(version="e5s-d6-2026.12.4")
+    with pytest.raises(ValueError, match="unknown model version"):
+        EmbeddedOptions(version="../models/e5s-d6-2026.12.04")
+
+
+def test_a_model_folder_without_a_manifest_is_a_clear_error(
+    tmp_path: Path, cache_dir: Path
+) -> None:
     with pytest.raises(ClassifierError, match="simak train"):
-        EmbeddedClassifier(EmbeddedOptions(version="no-such-version"), cache_dir)
+        EmbeddedClassifier(EmbeddedOptions(path=tmp_path), cache_dir)
+
+
+def test_threshold_overrides_must_be_probabilities() -> None:
+    with pytest.raises(ValueError, match="less than or equal to 1"):
+        EmbeddedOptions(thresholds={"complaint": 2})
+    assert EmbeddedOptions(thresholds={"complaint": 1.0}).thresholds == {"complaint": 1.0}
 
 
 def test_options_reject_unknown_keys() -> None:

@@ -239,3 +239,19 @@ def test_an_options_block_with_every_line_commented_out_means_no_options(
     text += "  - {name: a, type: files, options: }\n"
     settings = load_settings(write(tmp_path, text), {})
     assert settings.classifier.options == {} and settings.sources[0].options == {}
+
+
+def test_a_typo_in_the_model_version_is_a_config_error(tmp_path: Path) -> None:
+    """classifier.options.version: a typo used to exit 4 ("cannot read model manifest …");
+    it is a config error (exit 2) naming the key and the versions there are."""
+    from classifier.embedded.classifier import DEFAULT_VERSION, EmbeddedOptions
+    from simak.registry import validate_options
+
+    with pytest.raises(ConfigError) as err:
+        validate_options(EmbeddedOptions, {"version": "e5s-d6-2026.12.4"}, "c.yaml: classifier")
+    message = str(err.value)
+    assert message.startswith("c.yaml: classifier.version: unknown model version; use one of")
+    assert DEFAULT_VERSION in message and "options.path" in message and "\n" not in message
+    assert err.value.exit_code == 2
+    with pytest.raises(ConfigError, match=r"classifier\.thresholds\.complaint: .*less than"):
+        validate_options(EmbeddedOptions, {"thresholds": {"complaint": 2}}, "c.yaml: classifier")
