@@ -335,9 +335,21 @@ def describe_validation_error(path: str, exc: ValidationError, prefix: tuple[Any
         hint = "required key is missing; add it"
     elif kind == SECRET_REF_ERROR or _SECRET_KEY.search(str(err["loc"][-1] if err["loc"] else "")):
         hint = msg  # never echo what was given for a secret-like key
+    elif kind in _SHAPES:  # pydantic's words would name our classes ("… of StorageConfig")
+        hint = f"{_SHAPES[kind]}; got {_short_repr(err.get('input'))}"
     else:
-        hint = f"{msg}; got {_short_repr(err.get('input'))}"
+        got = _short_repr(err.get("input"))
+        hint = msg if got in msg else f"{msg}; got {got}"  # a validator may quote it already
     return f"{path}: {where}: {hint}"
+
+
+_MAPPING = "write a mapping here: indented `key: value` lines, or {key: value}"
+_SHAPES = {
+    "model_type": _MAPPING,
+    "dict_type": _MAPPING,
+    "list_type": "write a list here: [a, b], or one `- item` line each",
+    "tuple_type": "write a list here: [a, b], or one `- item` line each",
+}
 
 
 def _short_repr(value: Any) -> str:

@@ -255,3 +255,25 @@ def test_a_typo_in_the_model_version_is_a_config_error(tmp_path: Path) -> None:
     assert err.value.exit_code == 2
     with pytest.raises(ConfigError, match=r"classifier\.thresholds\.complaint: .*less than"):
         validate_options(EmbeddedOptions, {"thresholds": {"complaint": 2}}, "c.yaml: classifier")
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        # pydantic's own words named Simak's classes ("… instance of StorageConfig")
+        ("storage: sqlite:///x.db\n", "storage: write a mapping here: indented `key: value`"),
+        ("responder:\n  business: Kopi Senja\n", "responder.business: write a mapping here"),
+        ("alerts:\n  labels: complaint\n", "alerts.labels: write a list here: [a, b]"),
+        # a validator that quotes the value already: not "got 'x'; got 'x'"
+        (
+            "responder:\n  channels:\n    webhook: {url: notaurl}\n",
+            "responder.channels.webhook.url: url must be an http(s) URL, got 'notaurl'",
+        ),
+    ],
+)
+def test_wrong_shapes_say_what_to_write(tmp_path: Path, extra: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, MINIMAL + extra), {})
+    message = str(err.value)
+    assert expected in message and "Config" not in message and "Identity" not in message
+    assert message.count("got ") == 1 and "\n" not in message
