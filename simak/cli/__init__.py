@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
+from typer.core import TyperGroup
 
 from simak.cli.alerts import alerts
 from simak.cli.audit import audit
 from simak.cli.classify import classify
-from simak.cli.common import CliState
+from simak.cli.common import CliState, fail
 from simak.cli.db import db_app
 from simak.cli.digest import digest
 from simak.cli.evaluate import eval_
@@ -27,7 +30,42 @@ from simak.cli.users import users_app
 from simak.cli.web import web
 from simak.cli.worker import run, worker, workers_app
 
+# click's UsageError, wherever this typer keeps click (newer ones vendor it as typer._click)
+_USAGE_ERROR: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError"
+)
+
+
+class _OneLineUsageErrors(TyperGroup):
+    """An unknown option, a missing or malformed argument: one line on stderr (a JSON log
+    line with --log-format json) and exit 2, as every other error, not a framed box."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except _USAGE_ERROR as exc:
+            raise _one_line(exc) from None
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _USAGE_ERROR as exc:  # parsing a subcommand's options and arguments
+            raise _one_line(exc) from None
+
+
+def _one_line(exc: Exception) -> Exception:
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        return exc  # `simak followup` alone: its help, as asked
+    ctx: Any = getattr(exc, "ctx", None)
+    obj = ctx.find_root().obj if ctx is not None else None
+    fmt = obj.log_format if isinstance(obj, CliState) else "text"
+    where = ctx.command_path if ctx is not None else "simak"
+    message = str(getattr(exc, "format_message", exc.__str__)()).rstrip(".")
+    return fail(f"{message}; see `{where} --help`", int(getattr(exc, "exit_code", 2)), fmt)
+
+
 app = typer.Typer(
+    cls=_OneLineUsageErrors,
     rich_markup_mode="markdown",
     name="simak",
     help="Simak: listen to what customers say, classify it, follow up privately.",

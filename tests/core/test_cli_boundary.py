@@ -113,3 +113,31 @@ def test_a_bug_in_one_source_is_that_source_internal_error(project: Project) -> 
 
         (row,) = [h for h in source_health(session) if h.name == "broken"]
     assert row.consecutive_failures == 1 and row.last_error == report.error
+
+
+def test_usage_errors_are_one_line_exit_2() -> None:
+    """An unknown option, a malformed or missing argument, an unknown command: one line
+    naming the problem and the help to read (README: "every error is one line"), exit 2,
+    not click's framed box of usage; a group given alone still shows its help."""
+    from typer.testing import CliRunner
+
+    from simak.cli import app
+
+    cases = {
+        ("queue", "--bogus"): "error: No such option: --bogus; see `simak queue --help`",
+        ("followup", "show", "abc"): "error: Invalid value for 'ID': Input should be a valid",
+        ("followup", "show"): "error: Missing argument 'ID'; see `simak followup show --help`",
+        ("ideas", "bogus"): "error: No such command 'bogus'; see `simak ideas --help`",
+        ("--log-format", "xml", "queue"): "error: Invalid value for '--log-format': 'xml'",
+    }
+    runner = CliRunner()
+    for args, expected in cases.items():
+        result = runner.invoke(app, list(args))
+        assert result.exit_code == 2, (args, result.output)
+        assert result.stderr.startswith(expected), (args, result.stderr)
+        assert len(result.stderr.strip().splitlines()) == 1 and "╭" not in result.stderr
+    as_json = runner.invoke(app, ["--log-format", "json", "queue", "--bogus"])
+    assert as_json.exit_code == 2 and '"level": "error"' in as_json.stderr
+    assert "(exit 2)" in as_json.stderr
+    alone = runner.invoke(app, ["followup"])
+    assert "Usage: simak followup" in alone.output and "error" not in alone.output
