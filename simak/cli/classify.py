@@ -26,7 +26,8 @@ def classify(
 ) -> None:
     """Classify a JSONL file without touching the database.
 
-    Each output line is {"id", "labels", "scores", "lang"}; a malformed input line
+    Each output line is {"id", "labels", "scores", "lang"} (and "severity" for a
+    complaint); a malformed input line
     gives {"id", "error"} and the run goes on (exit code 1 at the end).
     """
     result = classify_file(state(ctx).app(), input_path, output_path)

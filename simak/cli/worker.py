@@ -43,8 +43,9 @@ def _stop_on_signals() -> threading.Event:
 def _summary(report: CycleReport) -> str:
     return (
         f"polled {report.polled} source(s), stored {report.stored}, classified "
-        f"{report.classified}, routed {report.routed}, sent {report.sent}, digests "
-        f"{report.digests}, alerts {report.alerts}, failures {len(report.failures)}"
+        f"{report.classified}, routed {report.routed}, sent {report.sent}"
+        + (f", handed to staff {report.handed}" if report.handed else "")
+        + f", digests {report.digests}, alerts {report.alerts}, failures {len(report.failures)}"
     )
 
 

@@ -50,6 +50,7 @@ class CycleReport:
     classified: int = 0
     routed: int = 0
     sent: int = 0
+    handed: int = 0  # follow-ups handed to staff to send by hand (the manual channel)
     digests: int = 0
     alerts: int = 0
     failures: list[str] = field(default_factory=list)
@@ -64,11 +65,11 @@ class CycleReport:
     @property
     def busy(self) -> bool:
         """True when the cycle found work (the next one starts at once)."""
-        return bool(self.stored or self.classified or self.sent)
+        return bool(self.stored or self.classified or self.sent or self.handed)
 
     def add(self, other: CycleReport) -> None:
         """Fold ``other`` into this total."""
-        names = ("polled", "stored", "classified", "routed", "sent", "digests", "alerts")
+        names = ("polled", "stored", "classified", "routed", "sent", "handed", "digests", "alerts")
         for name in (*names, "unavailable", "sources_failed"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.failures.extend(other.failures)
@@ -163,7 +164,8 @@ def _classify(app: App, report: CycleReport, stop: Stop) -> None:
 
 def _send(app: App, report: CycleReport, stop: Stop) -> None:
     result = send_due(app, "worker", stop=stop)
-    report.sent += result.count("sent") + result.count("handed_to_staff")
+    report.sent += result.count("sent")
+    report.handed += result.count("handed_to_staff")
     report.failures.extend(
         f"follow-up {d.followup_id} via {d.channel}: {d.outcome}: {d.detail}"
         for d in result.problems

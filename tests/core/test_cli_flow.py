@@ -355,3 +355,14 @@ def test_counted_nouns_agree() -> None:
         "3 people",
     ]
     assert [counted(1, "post"), counted(0, "post")] == ["1 post", "0 posts"]
+
+
+def test_worker_counts_tasks_for_staff_apart_from_messages_sent(project: Project) -> None:
+    assert project.run("poll").exit_code == 0
+    assert project.run("followup", "approve", "--all", "--yes").exit_code == 0
+    cycle = project.run("worker", "--once", "--json")
+    report = json.loads(cycle.stdout)
+    assert cycle.exit_code == 0, cycle.output
+    assert report["sent"] == 0 and report["handed"] >= 4  # only the manual channel here
+    text = project.run("worker", "--once")
+    assert "sent 0," in text.stdout + text.stderr
