@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from common.errors import ConflictError, NotFound
+from common.errors import ConflictError
 from common.records import FollowUpPlan, Recipient
 from storage.audit import record
 from storage.dialect import insert, lock_ids
@@ -32,6 +32,7 @@ from storage.models import (
     Reminder,
     Voucher,
 )
+from storage.people_search import no_such_person
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,7 @@ class Loyal:
 def _person(session: Session, person_id: int) -> Person:
     person = session.get(Person, person_id)
     if person is None:
-        raise NotFound(f"person {person_id} does not exist; see `simak queue --json` for ids")
+        raise no_such_person(person_id)
     return person
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from common.errors import ConflictError, NotFound
+from common.errors import ConflictError
 from storage import idea_groups
 from storage.audit import record
 from storage.followups import EDITABLE, change
@@ -39,6 +39,7 @@ from storage.models import (
     SourceState,
     Voucher,
 )
+from storage.people_search import no_such_person
 
 _GONE = "(removed)"
 
@@ -57,7 +58,7 @@ def _people(session: Session, person_id: int) -> list[int]:
     someone else is refused: their handles and posts belong to that person now."""
     person = session.get(Person, person_id)
     if person is None:
-        raise NotFound(f"person {person_id} does not exist; see `simak people show ID`")
+        raise no_such_person(person_id)
     if person.merged_into_id is not None:
         into = person.merged_into_id
         merge = session.scalar(

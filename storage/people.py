@@ -36,6 +36,7 @@ from storage.models import (
     Person,
     PersonMerge,
 )
+from storage.people_search import no_such_person
 
 _REFRESHED = ("handle", "display_name", "profile_url", "email", "lang")
 
@@ -246,7 +247,7 @@ def open_suggestions(session: Session, limit: int = 200) -> list[Suggestion]:
 def _live_person(session: Session, person_id: int) -> Person:
     person = session.get(Person, person_id)
     if person is None:
-        raise NotFound(f"person {person_id} does not exist; see `simak queue --json` for ids")
+        raise no_such_person(person_id)
     if person.merged_into_id is not None:
         raise ConflictError(
             f"person {person_id} was merged into {person.merged_into_id}; "
@@ -301,7 +302,9 @@ def unmerge(session: Session, merge_id: int, actor: str, now: datetime) -> Merge
     """Undo a recorded merge: the merged person gets its handles (and their history) back."""
     row = session.get(PersonMerge, merge_id)
     if row is None:
-        raise NotFound(f"merge {merge_id} does not exist; see `simak people show ID`")
+        raise NotFound(
+            f"merge {merge_id} does not exist; `simak people show PERSON_ID` lists their merges"
+        )
     done = session.execute(
         update(PersonMerge)
         .where(PersonMerge.id == merge_id, PersonMerge.undone_at.is_(None))

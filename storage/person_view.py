@@ -8,10 +8,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from common.errors import NotFound
 from storage.care import blocked
 from storage.models import ClassificationRow, FollowUp, Handle, MentionRow, Person, PersonNote
 from storage.people import MergeRecord, merges_of
+from storage.people_search import no_such_person
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +99,7 @@ def person_view(session: Session, person_id: int) -> PersonView:
     """The person page (NotFound for an unknown id)."""
     p = session.get(Person, person_id)
     if p is None:
-        raise NotFound(f"person {person_id} does not exist; see `simak queue --json` for ids")
+        raise no_such_person(person_id)
     mentions = _mentions(session, p.id)
     return PersonView(
         id=p.id,

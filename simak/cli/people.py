@@ -10,7 +10,7 @@ from rich.table import Table
 from simak.cli.common import ACTOR, actor, ago, handle_errors, print_json, print_line, state, stdout
 from simak.cli.render import one_line, plain
 from simak.usecases import people as uc
-from simak.usecases.people import PersonView
+from simak.usecases.people import PersonMatch, PersonView
 
 people_app = typer.Typer(
     rich_markup_mode="markdown",
@@ -94,6 +94,45 @@ def show(
         print_json(asdict(view), app.redact)
         return
     _render(view, ago(view.last_contacted_at, app.clock()))
+
+
+@people_app.command("find")
+@handle_errors
+def find(
+    ctx: typer.Context,
+    query: str = typer.Argument(..., metavar="TEXT"),
+    limit: int = typer.Option(20, "--limit", min=1, max=500, help="List at most N people."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Find people by handle (@rinaw), name, email, platform user id or id: who a request
+    to forget or a call is about. Merged people are listed as the person they joined."""
+    app = state(ctx).app()
+    found = uc.find(app, query, limit)
+    if as_json:
+        print_json([asdict(m) for m in found], app.redact)
+        return
+    if not found:
+        print_line(f"no one matches {one_line(query, 60)!r} (handles, names, emails, user ids)")
+        return
+    _render_matches(found)
+
+
+def _render_matches(found: list[PersonMatch]) -> None:
+    table = Table(title=f"{len(found)} people", title_justify="left")
+    for col in ("id", "name", "handles", "email", "posts", "last seen"):
+        table.add_column(col, overflow="fold" if col == "handles" else "ellipsis")
+    for m in found:
+        name = one_line(m.name) + (" [do not contact]" if m.do_not_contact else "")
+        table.add_row(
+            str(m.id),
+            plain(name),
+            plain(", ".join(m.handles)),
+            plain(one_line(m.email)),
+            str(m.mentions),
+            f"{m.last_seen_at:%Y-%m-%d}" if m.last_seen_at else "-",
+        )
+    stdout().print(table)
+    print_line("details: simak people show ID")
 
 
 @people_app.command("merge")

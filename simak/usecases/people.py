@@ -9,6 +9,8 @@ from simak.usecases.route import BatchRouter
 from simak.wiring import build_router
 from storage import care, people
 from storage.people import MergeRecord, Suggestion
+from storage.people_search import DEFAULT_LIMIT, find_people
+from storage.people_search import PersonMatch as PersonMatch
 from storage.person_view import PersonView as PersonView
 from storage.person_view import person_view
 
@@ -17,6 +19,12 @@ def show(app: App, person_id: int) -> PersonView:
     """Every handle, mention and follow-up of a person, and their merges."""
     with app.db.read() as session:
         return person_view(session, person_id)
+
+
+def find(app: App, query: str, limit: int = DEFAULT_LIMIT) -> list[PersonMatch]:
+    """People a request may mean: by handle, name, email, platform user id or id."""
+    with app.db.read() as session:
+        return find_people(session, query, limit)
 
 
 def merge(app: App, kept_id: int, merged_id: int, actor: str, reason: str = "") -> MergeRecord:

@@ -212,3 +212,28 @@ def test_a_merged_person_is_not_reminded_twice_in_one_period(project: Project) -
     assert project.run("people", "do-not-contact", str(rina), "--undo").exit_code == 0
     assert project.run("people", "merge", str(rina), str(sari)).exit_code == 0
     assert project.json("reminders")["drafted"] == []
+
+
+def test_people_find_by_handle_name_email_or_id_and_merged_as_their_root(
+    project: Project,
+) -> None:
+    regulars(project)
+    assert project.run("poll").exit_code == 0
+    rina, sari = person_of(project, "Rina"), person_of(project, "Sari")
+
+    by_handle = project.json("people", "find", "@RINA")
+    by_name = project.json("people", "find", "sar")
+    by_id = project.json("people", "find", str(rina))
+    wildcard = project.json("people", "find", "%")
+
+    assert [(m["id"], m["handles"], m["mentions"]) for m in by_handle] == [(rina, ["x:@rina"], 3)]
+    assert [m["id"] for m in by_name] == [sari] and by_id[0]["id"] == rina
+    assert wildcard == []  # LIKE wildcards are taken literally
+    assert project.run("people", "merge", str(rina), str(sari)).exit_code == 0
+    merged = project.json("people", "find", "sari")
+    assert [m["id"] for m in merged] == [rina]  # found as the person she joined
+    assert set(merged[0]["handles"]) == {"x:@rina", "x:@sari"}
+    none = project.run("people", "find", "nobody-like-this")
+    assert none.exit_code == 0 and "no one matches 'nobody-like-this'" in none.stdout
+    gone = project.run("forget", "99999", "--yes")
+    assert gone.exit_code == 2 and "simak people find" in gone.stderr
