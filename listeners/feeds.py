@@ -182,6 +182,11 @@ class FeedsListener(ListenerCore[FeedsOptions]):
             state = {**previous, **validators(fetched.headers)}
             return PollPage(mentions=[], cursor=None, not_modified=True), state
         self._check_entries(url, fetched.body)
+        if _is_json(fetched.body, fetched.headers):
+            raise SourceUnavailable(
+                f"source {self._name!r}: {url} is a JSON Feed or other JSON, which Simak does "
+                "not read (RSS and Atom only); use the site's RSS or Atom feed URL instead"
+            )
         try:
             headers, guessed = declare_charset(fetched.body, fetched.headers)
             parsed = feedparser.parse(fetched.body, response_headers=headers)
@@ -215,8 +220,8 @@ class FeedsListener(ListenerCore[FeedsOptions]):
                 )
 
     def _check_readable(self, url: str, parsed: Any) -> None:
-        # No entries and no recognised format: an error page, an empty body, a JSON Feed
-        # (feedparser 6 cannot read those) or plain garbage. An empty real feed has a version.
+        # No entries and no recognised format: an error page, an empty body or plain
+        # garbage (JSON was refused before parsing). An empty real feed has a version.
         if not parsed.entries and not parsed.get("version"):
             raise SourceUnavailable(
                 f"source {self._name!r}: {url} is not a readable RSS/Atom feed "
@@ -296,6 +301,13 @@ def _reason(parsed: Any) -> str:
         return "no feed content"
     text = " ".join(str(exc).split())[:200]
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _is_json(body: bytes, headers: Mapping[str, str]) -> bool:
+    """True for a JSON body (a JSON Feed, an API answer): feedparser 6 reads only XML."""
+    media = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    start = body[:64].removeprefix(b"\xef\xbb\xbf").lstrip()
+    return media.endswith(("/json", "+json")) or start.startswith((b"{", b"["))
 
 
 def _harmless(parsed: Any) -> bool:

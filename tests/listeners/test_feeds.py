@@ -401,3 +401,22 @@ def test_empty_body_is_reported_not_silently_accepted(
     pages = list(make(matcher, clock, lambda r: answer).poll(None))
     assert pages[0].fetched == 0
     assert pages[0].warnings == []
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/feed+json", "application/json", "text/plain"]
+)
+def test_a_json_feed_says_plainly_that_it_is_not_read(
+    matcher: BrandMatcher, clock: FakeClock, content_type: str
+) -> None:
+    # Before: "not a readable RSS/Atom feed (SAXParseException: syntax error)".
+    body = json.dumps(
+        {"version": "https://jsonfeed.org/version/1.1", "title": "Blog", "items": []}
+    ).encode()
+    answer = httpx.Response(200, content=body, headers={"content-type": content_type})
+    with pytest.raises(SourceUnavailable) as caught:
+        list(make(matcher, clock, lambda r: answer).poll(None))
+    assert str(caught.value) == (
+        f"source 'news': {URL} is a JSON Feed or other JSON, which Simak does not read "
+        "(RSS and Atom only); use the site's RSS or Atom feed URL instead"
+    )
