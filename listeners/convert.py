@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import Any
@@ -69,13 +69,14 @@ def _tidy(text: str) -> str:
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
-def as_utc(value: datetime) -> datetime:
-    """A timezone-aware UTC datetime; naive values are taken to be UTC already.
+def as_utc(value: datetime, naive: tzinfo = UTC) -> datetime:
+    """A timezone-aware UTC datetime; naive values are taken to be in ``naive`` (UTC unless
+    the caller knows better, e.g. the business's time zone for a spreadsheet export).
 
     Raises OverflowError for times that do not exist in UTC (year 1 at +14:00).
     """
     if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
+        value = value.replace(tzinfo=naive)
     return value.astimezone(UTC)
 
 
@@ -84,16 +85,17 @@ def in_range(value: datetime | None) -> datetime | None:
     return value if value is not None and EARLIEST <= value <= LATEST else None
 
 
-def parse_time(value: Any) -> datetime | None:
+def parse_time(value: Any, naive: tzinfo = UTC) -> datetime | None:
     """A UTC datetime from ISO 8601 text, epoch seconds, RFC 2822 text ("Fri, 20 Nov 2026
     14:30:00 +0700", also X's classic "Wed Oct 10 20:19:24 +0000 2018"), or a datetime.
+    A time without an offset ("2026-11-20 14:30") is taken to be in ``naive``.
 
     None when unreadable or outside :data:`EARLIEST`..:data:`LATEST`; never raises.
     """
     if value is None or value == "":
         return None
     try:
-        return in_range(_parse(value))
+        return in_range(_parse(value, naive))
     except (OverflowError, OSError, ValueError):
         return None
 
@@ -106,9 +108,9 @@ def require_time(value: Any, what: str = "created_at") -> datetime:
     return parsed
 
 
-def _parse(value: Any) -> datetime | None:
+def _parse(value: Any, naive: tzinfo) -> datetime | None:
     if isinstance(value, datetime):
-        return as_utc(value)
+        return as_utc(value, naive)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return _from_epoch(float(value))
     if not isinstance(value, str) or len(value) > 64:
@@ -117,11 +119,12 @@ def _parse(value: Any) -> datetime | None:
     if re.fullmatch(r"-?\d+(\.\d+)?", text):
         return _from_epoch(float(text))
     try:
-        return as_utc(datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00")))
+        iso = text.replace("Z", "+00:00").replace("z", "+00:00")
+        return as_utc(datetime.fromisoformat(iso), naive)
     except ValueError:
         if not re.match(r"[A-Za-z]{3}", text):
             raise
-        return as_utc(parsedate_to_datetime(text))  # e-mail / RSS / X v1.1 exports
+        return as_utc(parsedate_to_datetime(text), naive)  # e-mail / RSS / X v1.1 exports
 
 
 def _from_epoch(seconds: float) -> datetime:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import IO, Any
 
@@ -19,6 +19,9 @@ class FileState:
     head: str = ""
     hlen: int = 0
     skip: bool = False  # inside a too-long line: skip to its newline first
+    items: int | None = None  # a JSON array: how many of its items were read
+    digest: str = ""  # a JSON array: digest of those items (listeners.file_array)
+    mapped: bool = False  # a record with the text key was read: options.fields fit the file
 
 
 def head_hash(handle: IO[bytes], length: int) -> tuple[str, int]:
@@ -57,6 +60,10 @@ def state_from(raw: Any) -> FileState:
             head=str(raw.get("head", "")),
             hlen=int(raw.get("hlen", 0)),
             skip=bool(raw.get("skip", False)),
+            items=int(raw["items"]) if raw.get("items") is not None else None,
+            digest=str(raw.get("digest", "")),
+            # Cursors from before this flag were read with the mapping they had.
+            mapped=bool(raw.get("mapped", int(raw.get("offset", 0)) > 0)),
         )
     except (TypeError, ValueError):
         return FileState()
@@ -72,14 +79,14 @@ def state_to(state: FileState) -> dict[str, Any]:
         "head": state.head,
         "hlen": state.hlen,
         **({"skip": True} if state.skip else {}),
+        "mapped": state.mapped,
+        **({"items": state.items, "digest": state.digest} if state.items is not None else {}),
     }
 
 
 def copy_state(state: FileState) -> FileState:
     """An independent copy (pages must not share mutable state)."""
-    return FileState(
-        state.offset, state.line, state.size, state.mtime_ns, state.head, state.hlen, state.skip
-    )
+    return replace(state)
 
 
 def mtime_of(state: FileState) -> datetime:

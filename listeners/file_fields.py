@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,7 +28,8 @@ class FileFields(BaseModel):
     title: str = Field(default="title", description="Optional title (forum threads, reviews).")
     created_at: str = Field(
         default="created_at",
-        description="ISO 8601, RFC 2822 or epoch seconds/ms; the file's mtime when absent.",
+        description="ISO 8601, RFC 2822 or epoch seconds/ms; the file's mtime when absent; "
+        "a time without an offset is in options.timezone.",
     )
     url: str = Field(default="url", description="Link to the original post.")
     lang: str = Field(default="lang", description="Language code the exporting tool reported.")
@@ -53,8 +54,10 @@ def record_mention(
     source: str,
     platform: str,
     mtime: datetime,
+    zone: tzinfo = UTC,
 ) -> tuple[Mention | None, str | None]:
-    """(the mention, None), (None, None) when no brand matches, or (None, the problem)."""
+    """(the mention, None), (None, None) when no brand matches, or (None, the problem).
+    A time without an offset is taken to be in ``zone``."""
     f = fields
     text = _text(_get(record, f.text))
     if not text:
@@ -64,7 +67,7 @@ def record_mention(
     if brand is None:
         return None, None
     raw_time = _get(record, f.created_at)
-    created = parse_time(raw_time) if raw_time not in (None, "") else mtime
+    created = parse_time(raw_time, zone) if raw_time not in (None, "") else mtime
     if created is None:
         return None, f"unreadable or out-of-range {f.created_at!r} value {str(raw_time)[:40]!r}"
     row_platform = _text(_get(record, f.platform))[:64] or platform
@@ -114,3 +117,48 @@ def _content_id(text: str, author: str, when: str) -> str:
     # The raw time text, not the parsed fallback (file mtime), so appends keep ids stable.
     digest = hashlib.sha256(f"{author}\n{when}\n{text}".encode()).hexdigest()
     return f"sha256:{digest[:32]}"
+
+
+#: Keys exporters commonly put the post text under, offered when options.fields.text is wrong.
+_TEXT_KEYS = (
+    "text",
+    "full_text",
+    "body",
+    "content",
+    "message",
+    "selftext",
+    "caption",
+    "comment",
+    "review",
+    "description",
+    "post",
+    "tweet",
+)
+
+
+def has_key(record: Mapping[str, Any], key: str) -> bool:
+    """True when ``record`` has ``key`` (a dotted path reaches into objects), even if empty."""
+    if key in record:
+        return True
+    value: Any = record
+    for part in key.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return False
+        value = value[part]
+    return True
+
+
+def missing_key_problem(record: Mapping[str, Any], key: str, where: str) -> str:
+    """One line for records that lack the text key altogether: the keys they have and the
+    ``options.fields.text`` that would read them."""
+    keys = [str(k) for k in record]
+    shown = ", ".join(repr(k) for k in keys[:12]) + (", …" if len(keys) > 12 else "")
+    hint = "set options.fields.text to the key that holds the post text"
+    nested = [f"{k}.{key}" for k, v in record.items() if isinstance(v, Mapping) and key in v]
+    same = [k for k in keys if k.casefold() == key.casefold()]
+    likely = [k for k in _TEXT_KEYS if k in record and k != key]
+    if same or nested:
+        hint = f"set options.fields.text to {(same or nested)[0]!r}"
+    elif likely:
+        hint = f"set options.fields.text to {likely[0]!r} if that holds the post text"
+    return f"no {key!r} key in {where} (keys: {shown}); {hint} (they are read then)"

@@ -7,7 +7,8 @@ appended file yields only the new lines, and a replaced file is read again from
 the start (storage dedups on platform + external id). A last line without a newline
 is read once the file has not changed for ``settle_s`` (by its mtime and the injected
 clock), or at once when it is a whole JSON object; before that it may still be being
-written and waits for the next poll.
+written and waits for the next poll. A ``.json`` file holding one JSON array is read
+item by item (``listeners.file_array``); its cursor counts items, not bytes.
 
 Hostile files cannot hurt: only regular files are read (not ``/dev/zero``, not a
 FIFO), a record longer than ``max_record_bytes`` is skipped after reading at most
@@ -22,11 +23,12 @@ import csv
 import glob
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from types import MappingProxyType
 from typing import IO, Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -35,6 +37,9 @@ from listeners import cursors
 from listeners.base import Mention, PollPage
 from listeners.bounds import MIB, NonBlank, within
 from listeners.failures import error_text
+from listeners.file_array import ArrayScan, digest_of, starts_array, too_deep
+from listeners.file_array import decode as decode_array
+from listeners.file_array import scan as scan_array
 from listeners.file_cursor import (
     FileState,
     copy_state,
@@ -45,15 +50,17 @@ from listeners.file_cursor import (
     state_to,
 )
 from listeners.file_fields import FileFields as FileFields
-from listeners.file_fields import record_mention
+from listeners.file_fields import has_key, missing_key_problem, record_mention
 from listeners.jsonsafe import loads_bounded
 from listeners.localfile import NotRegularFile, kind_of, open_regular
 from listeners.matching import BrandMatcher
-from listeners.records import CsvFeed, Line, LineReader, RecordTooLong
+from listeners.records import CsvFeed, Line, LineReader, RecordTooLong, classic_mac_lines
 from listeners.retry import Clock, utc_now
 
 _HEAD_BYTES = 4096  # enough of the start of a file to tell "appended" from "replaced"
+_LOOKAHEAD = 50  # lines looked at to tell a wrong options.fields.text from one odd line
 _PAGE_BYTES = 8 * MIB  # a page is yielded at least this often, whatever page_size says
+_ARRAY_BYTES = 64 * MIB  # a JSON array is read whole; larger ones are refused
 _SUFFIXES = MappingProxyType(
     {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
 )
@@ -85,6 +92,11 @@ class FilesOptions(BaseModel):
     max_record_bytes: Annotated[int, within(1024, 64 * MIB, "bytes")] = Field(
         default=MIB, description="Longest JSONL line or CSV row; longer ones are skipped."
     )
+    timezone: str | None = Field(
+        default=None,
+        description="IANA time zone of times written without an offset ('2026-11-20 "
+        "14:30', as spreadsheets export them); default: the project's timezone setting.",
+    )
     settle_s: Annotated[int, within(0, 86_400, "seconds")] = Field(
         default=60,
         description="A last line without a newline (a CSV row, or a JSONL line that is not "
@@ -102,6 +114,23 @@ class FilesOptions(BaseModel):
         if "\n".encode(codec.name, errors="replace") != b"\n":
             raise ValueError(f"{value!r} is not ASCII-compatible; convert the file to utf-8")
         return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone; use an IANA name like Asia/Jakarta") from None
+        return value
+
+    @property
+    def zone(self) -> tzinfo:
+        """Where times without an offset are (UTC when neither the source nor the project
+        names a zone)."""
+        return ZoneInfo(self.timezone) if self.timezone else UTC
 
 
 @dataclass(slots=True)
@@ -190,13 +219,17 @@ class FilesListener:
                 size = os.fstat(handle.fileno()).st_size
                 mtime_ns = os.fstat(handle.fileno()).st_mtime_ns
                 head, hlen = head_hash(handle, min(size, _HEAD_BYTES))
+                if self._is_array(path, handle):
+                    now = FileState(0, 0, size, mtime_ns, head, hlen, items=0)
+                    yield from self._read_array(handle, path, previous, now)
+                    return
                 start, note = resume_point(handle, previous, size)
                 if start is None:
                     return
-                state = FileState(start.offset, start.line, size, mtime_ns, head, hlen, start.skip)
+                state = replace(start, size=size, mtime_ns=mtime_ns, head=head, hlen=hlen)
                 settled = self._settled(mtime_of(state))
                 if self._format(path) == "csv":
-                    pages = self._read_csv(handle, path, state, settled)
+                    pages = self._read_csv(classic_mac_lines(handle), path, state, settled)
                 else:
                     pages = self._read_jsonl(handle, path, state, settled)
                 for number, (page_state, batch) in enumerate(pages):
@@ -212,6 +245,12 @@ class FilesListener:
                 f"source {self._name!r}: cannot read {path}: {exc.strerror or exc}; "
                 "check the file and its permissions"
             ) from exc
+
+    def _is_array(self, path: Path, handle: IO[bytes]) -> bool:
+        """A ``.json`` file that holds one array (a ``.jsonl`` file is JSON Lines, whatever
+        its first line is)."""
+        json_file = path.suffix.lower() == ".json" and self._format(path) == "jsonl"
+        return json_file and starts_array(handle)
 
     def _settled(self, mtime: datetime) -> bool:
         """True when the file has not changed for ``settle_s``: its writer is done, so an
@@ -230,8 +269,14 @@ class FilesListener:
         reader = LineReader(handle, state.offset, state.line, cap, skipping=state.skip)
         while (line := reader.next()) is not None:
             if line.data is not None and not line.complete:
-                self._last_jsonl_line(batch, path, line, reader, mtime, settled)
+                self._last_jsonl_line(batch, path, line, reader, mtime, settled, state)
                 break
+            record, problem = _parse_jsonl(line.data or b"", self.options.encoding)
+            if unmapped := self._unmapped(record, state, handle):
+                # Lines wait for options.fields.text to match (not skipped, then lost).
+                batch.warnings.append(f"{path}:{line.number}: {unmapped}")
+                yield copy_state(state), batch
+                return
             state.offset, state.line, state.skip = reader.offset, reader.line, reader.skipping
             batch.size += len(line.data or b"")
             if line.data is None:
@@ -241,7 +286,6 @@ class FilesListener:
                     "(max_record_bytes); skipped"
                 )
             else:
-                record, problem = _parse_jsonl(line.data, self.options.encoding)
                 self._take(batch, path, line.number, record, problem, mtime)
             if self._full(batch):
                 yield copy_state(state), batch
@@ -258,6 +302,7 @@ class FilesListener:
         reader: LineReader,
         mtime: datetime,
         settled: bool,
+        state: FileState,
     ) -> None:
         """An unterminated last line: a whole JSON object is taken (many exporters write no
         final newline); anything else may still be being written and is read on a later
@@ -269,10 +314,120 @@ class FilesListener:
                 f"{path}:{line.number}: incomplete last line, will be read again on the next poll"
             )
             return
+        if unmapped := self._unmapped(record, state, None):
+            batch.warnings.append(f"{path}:{line.number}: {unmapped}")
+            return
         # The line count stays: a newline appended later ends this same line (a blank).
         reader.offset += len(data)
         batch.size += len(data)
         self._take(batch, path, line.number, record, problem, mtime)
+
+    def _read_array(
+        self, handle: IO[bytes], path: Path, previous: FileState, now: FileState
+    ) -> Iterator[tuple[FileState, _Batch]]:
+        """A file holding one JSON array: the items not read before (listeners.file_array)."""
+        same = (previous.size, previous.mtime_ns, previous.head) == (
+            now.size,
+            now.mtime_ns,
+            now.head,
+        )
+        if previous.items is not None and previous.offset == now.size and same:
+            return  # unchanged since it was read
+        if now.size > _ARRAY_BYTES:
+            yield copy_state(previous), _Batch(warnings=[f"{path}: {_too_big(path, now.size)}"])
+            return
+        handle.seek(0)
+        data = handle.read(now.size)
+        text, problem = decode_array(data, self.options.encoding)
+        problem = too_deep(data) or problem
+        if text is None or problem:
+            fix = "set options.encoding to the file's" if text is None else "fix the file"
+            warning = f"{path}:1: {problem}; {fix} (its items are read then)"
+            yield copy_state(previous), _Batch(warnings=[warning])
+            return
+        found = scan_array(text, self.options.max_record_bytes)
+        yield from self._array_pages(path, previous, now, found)
+
+    def _array_pages(
+        self, path: Path, previous: FileState, now: FileState, found: ArrayScan
+    ) -> Iterator[tuple[FileState, _Batch]]:
+        items, key = found.items, self.options.fields.text
+        records = [i.record for i in items if i.record is not None]
+        if records and not any(has_key(r, key) for r in records):
+            problem = missing_key_problem(records[0], key, "any item of the array")
+            yield copy_state(previous), _Batch(warnings=[f"{path}:{items[0].line}: {problem}"])
+            return
+        digests = [i.digest for i in items]
+        first, last, note = _new_items(previous, digests)
+        appending = first == (previous.items or 0)  # progress can be kept page by page
+        batch = _Batch(warnings=[f"{path}: {note}"] if note else [])
+        for item in items[first:last]:
+            where = f"{item.line}: item {item.number}"
+            self._take(batch, path, where, item.record, item.problem, mtime_of(now))
+            if self._full(batch) and item is not items[last - 1]:
+                done = replace(
+                    now, offset=0, items=item.number, digest=digest_of(digests[: item.number])
+                )
+                yield (done if appending else copy_state(previous)), batch
+                batch = _Batch()
+        self._array_end(batch, path, found, settled=self._settled(mtime_of(now)))
+        # Read to its end: an unchanged file is not read again. An open array still being
+        # written is read again (offset 0), from the items after these.
+        whole = found.closed or found.problem is not None or self._settled(mtime_of(now))
+        end = replace(
+            now, offset=now.size if whole else 0, items=len(items), digest=digest_of(digests)
+        )
+        yield end, batch
+
+    def _array_end(self, batch: _Batch, path: Path, found: ArrayScan, *, settled: bool) -> None:
+        """The warning for an array that could not be read to its closing ']', if any."""
+        after = f"the items after item {len(found.items)}" if found.items else "its items"
+        if found.problem:
+            batch.warnings.append(
+                f"{path}:{found.problem_line}: {found.problem}; {after} are read once the "
+                "file is fixed"
+            )
+        elif not found.closed and settled:
+            batch.warnings.append(
+                f"{path}: the JSON array has no closing ']' (cut short?); {after} are read "
+                "once the file is whole"
+            )
+        elif not found.closed:
+            batch.warnings.append(
+                f"{path}: the JSON array is not closed yet and the file changed under "
+                f"{self.options.settle_s} s ago (settle_s): {after} are read by a later poll"
+            )
+
+    def _unmapped(
+        self, record: dict[str, Any] | None, state: FileState, handle: IO[bytes] | None
+    ) -> str | None:
+        """Why this record and the ones after it wait for options.fields.text, or None: no
+        record of the file had the key so far, this one lacks it, and so do the next ones."""
+        key = self.options.fields.text
+        if record is None or state.mapped:
+            return None
+        if has_key(record, key):
+            state.mapped = True
+            return None
+        if handle is not None and self._key_ahead(handle, key):
+            return None  # one odd record in a file that has the key: its own warning
+        return missing_key_problem(record, key, "this line nor the lines after it")
+
+    def _key_ahead(self, handle: IO[bytes], key: str) -> bool:
+        """True when one of the next few lines is an object with ``key`` (the handle is
+        left where it was)."""
+        where = handle.tell()
+        try:
+            for _ in range(_LOOKAHEAD):
+                raw = handle.readline(self.options.max_record_bytes + 1)
+                if not raw:
+                    return False
+                record, _problem = _parse_jsonl(raw, self.options.encoding)
+                if record is not None and has_key(record, key):
+                    return True
+            return False
+        finally:
+            handle.seek(where)
 
     def _read_csv(
         self, handle: IO[bytes], path: Path, state: FileState, settled: bool
@@ -374,7 +529,7 @@ class FilesListener:
         self,
         batch: _Batch,
         path: Path,
-        line: int,
+        line: int | str,
         record: Mapping[str, Any] | None,
         problem: str | None,
         mtime: datetime,
@@ -391,6 +546,7 @@ class FilesListener:
                     source=self._name,
                     platform=self.options.platform,
                     mtime=mtime,
+                    zone=self.options.zone,
                 )
             except Exception as exc:  # one bad record must never stop the run
                 mention, problem = None, f"unreadable record ({error_text(exc, 160)})"
@@ -398,6 +554,33 @@ class FilesListener:
                 batch.mentions.append(mention)
         if problem:
             batch.warnings.append(f"{path}:{line}: {problem}")
+
+
+def _new_items(previous: FileState, digests: list[bytes]) -> tuple[int, int, str | None]:
+    """Which items of the array are new: (first, end, a note or None)."""
+    total, known = len(digests), previous.items or 0
+    if known == 0:
+        return 0, total, None
+    if known <= total and digest_of(digests[:known]) == previous.digest:
+        return known, total, None  # items added at the end
+    if known <= total and digest_of(digests[total - known :]) == previous.digest:
+        return 0, total - known, None  # newest first: items added at the start
+    return (
+        0,
+        total,
+        (
+            "the JSON array changed, not only by new items; reading it again from the start "
+            "(items stored before are not stored twice)"
+        ),
+    )
+
+
+def _too_big(path: Path, size: int) -> str:
+    return (
+        f"a JSON array of {size // MIB} MiB is more than is read in one piece "
+        f"({_ARRAY_BYTES // MIB} MiB); convert it to JSON Lines, e.g. "
+        f"jq -c '.[]' {path.name} > {path.stem}.jsonl, and import that"
+    )
 
 
 def _parse_jsonl(raw: bytes, encoding: str) -> tuple[dict[str, Any] | None, str | None]:

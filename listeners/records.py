@@ -8,8 +8,9 @@ remembered (``skipping``) and its rest is skipped on the next poll.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 _CHUNK = 64 * 1024
 
@@ -156,3 +157,42 @@ class CsvFeed:
         text = text.removeprefix("\ufeff") if number == 1 else text
         self.record_lines.append(text)
         return text
+
+
+_CR_TO_LF = bytes.maketrans(b"\r", b"\n")
+
+
+class _CrAsLf(io.RawIOBase):
+    """A file read with every CR byte turned into LF: same length, same offsets."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        super().__init__()
+        self._raw = raw
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._raw.read(len(buffer))
+        buffer[: len(data)] = data.translate(_CR_TO_LF)
+        return len(data)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._raw.tell()
+
+
+def classic_mac_lines(handle: IO[bytes], head: int = 4096) -> IO[bytes]:
+    """``handle`` as it is, or, when its lines end in CR alone (classic Mac OS, old Excel
+    "CSV (Macintosh)"), a view of it whose lines end in LF, so they are lines at all."""
+    where = handle.tell()
+    start = handle.read(head)
+    handle.seek(where)
+    if b"\r" not in start or b"\n" in start:
+        return handle
+    return io.BufferedReader(_CrAsLf(handle))

@@ -128,10 +128,18 @@ class App:
         where = f"{self.config_path}: sources[{index}].options"
         plugin = lookup(SOURCE_TYPES, source.type, f"{self.config_path}: sources[{index}].type")
         options_model, factory = plugin.load()
-        options = validate_options(options_model, self._with_paths(source.options), where)
+        given = self._with_project_zone(options_model, self._with_paths(source.options))
+        options = validate_options(options_model, given, where)
         matcher = BrandMatcher(brand_specs(self.settings, source.brand))
         listener: Listener = factory(source.name, options, matcher, env=self.env, clock=self.clock)
         return listener
+
+    def _with_project_zone(self, model: type[Any], options: dict[str, Any]) -> dict[str, Any]:
+        # A source that reads times without an offset (file exports) reads them in the
+        # project's timezone unless its own options name another.
+        if "timezone" in getattr(model, "model_fields", {}) and "timezone" not in options:
+            return {**options, "timezone": self.settings.timezone}
+        return options
 
     def _with_paths(self, options: Mapping[str, Any]) -> dict[str, Any]:
         # Local file paths in source options are relative to the config file.

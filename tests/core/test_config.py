@@ -277,3 +277,17 @@ def test_wrong_shapes_say_what_to_write(tmp_path: Path, extra: str, expected: st
     message = str(err.value)
     assert expected in message and "Config" not in message and "Identity" not in message
     assert message.count("got ") == 1 and "\n" not in message
+
+
+def test_a_files_source_reads_times_without_an_offset_in_the_project_timezone(
+    tmp_path: Path,
+) -> None:
+    from simak.app import App
+
+    text = MINIMAL + "timezone: Asia/Makassar\nsources:\n"
+    text += "  - {name: a, type: files, options: {path: a.csv}}\n"
+    text += "  - {name: b, type: files, options: {path: b.csv, timezone: UTC}}\n"
+    settings = load_settings(write(tmp_path, text), {})
+    app = App(settings=settings, config_path=tmp_path / "config.yaml", env={})
+    zones = [str(app.listener(i, s).options.timezone) for i, s in enumerate(settings.sources)]  # type: ignore[attr-defined]
+    assert zones == ["Asia/Makassar", "UTC"]
