@@ -179,8 +179,11 @@ class BlueskyListener(ApiListener[BlueskyOptions, Client]):
         elif window.resume:
             params["cursor"] = window.resume
         body = self._query(run, stream, params)
-        items = body.get("notifications" if stream.kind == _NOTIFICATIONS else "posts")
-        items = items if isinstance(items, list) else []
+        key = "notifications" if stream.kind == _NOTIFICATIONS else "posts"
+        items = body.get(key)
+        if items is not None and not isinstance(items, list):
+            raise self._unreadable(f"reading {stream.key}: {key!r} is not a list")
+        items = items or []
         more = bool(body.get("cursor")) and bool(items)
         if not more:
             return RawPage(items)

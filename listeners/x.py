@@ -243,7 +243,10 @@ class XListener(ApiListener[XOptions, _Run]):
     def _raw_page(
         self, run: _Run, stream: Stream, window: Window, payload: dict[str, Any]
     ) -> RawPage:
-        tweets = [t for t in payload.get("data") or [] if isinstance(t, dict)]
+        data = payload.get("data")
+        if data is not None and not isinstance(data, list):
+            raise self._unreadable(f"reading {stream.kind}: 'data' is not a list")
+        tweets: list[Any] = data or []  # a post that is not an object is one warning
         includes = payload.get("includes")
         users = includes.get("users") if isinstance(includes, dict) else None
         run.users = {str(u.get("id")): u for u in users or [] if isinstance(u, dict)}
