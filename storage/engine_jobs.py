@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
-from storage.models import FollowUp
+from storage.models import Delivery, FollowUp
 
 DELIVER_TASK = "simak.deliver"
 
@@ -66,9 +66,11 @@ def stalled(session: Session, seconds_since_heartbeat: float) -> list[StalledJob
     return [StalledJob(i, t, q, at) for i, t, q, at in rows]
 
 
-def channels_without_job(session: Session) -> list[str]:
-    """Channels with approved follow-ups that no waiting or running delivery job serves
-    (approved before the engine was switched on, or a job that failed or was recovered)."""
+def channels_without_job(session: Session, now: datetime) -> list[str]:
+    """Channels with approved follow-ups, or with an attempt in flight whose lease ran out
+    (a send with no answer waiting for its read-back, or a dead sender's), that no waiting
+    or running delivery job serves (approved before the engine was switched on, or a job
+    that failed or was recovered). A delivery job reads the attempts back first."""
     served: Select[tuple[Any]] = (
         select(literal_column("args->>'channel'"))
         .select_from(table("procrastinate_jobs"))
@@ -77,10 +79,14 @@ def channels_without_job(session: Session) -> list[str]:
             literal_column("status::text").in_(("todo", "doing")),
         )
     )
-    stmt = (
-        select(FollowUp.channel)
-        .where(FollowUp.status == "approved", FollowUp.channel.not_in(served))
-        .distinct()
-        .order_by(FollowUp.channel)
+    approved = select(FollowUp.channel).where(
+        FollowUp.status == "approved", FollowUp.channel.not_in(served)
     )
-    return list(session.scalars(stmt))
+    in_flight = select(Delivery.channel).where(
+        Delivery.status == "sending",
+        Delivery.lease_expires_at < now,
+        Delivery.channel.not_in(served),
+    )
+    return sorted(
+        set(session.scalars(approved.distinct())) | set(session.scalars(in_flight.distinct()))
+    )

@@ -60,12 +60,14 @@ class Swept:
 
 def sweep(app: App) -> Swept:
     """A classification job when mentions wait, and a delivery job for each channel whose
-    approved follow-ups no job serves (approved before the engine was switched on, or a job
-    that failed on a transient error or whose worker died): the engine's retry."""
+    approved follow-ups, or attempts due for a read-back, no job serves (approved before the
+    engine was switched on, or a job that failed on a transient error or whose worker
+    died): the engine's retry."""
     jobs = _queue(app)
     with app.db.session() as session:
         classify = has_pending(session) and jobs.classify(session)
-        channels = [c for c in channels_without_job(session) if jobs.deliver(session, c)]
+        waiting = channels_without_job(session, app.clock())
+        channels = [c for c in waiting if jobs.deliver(session, c)]
     return Swept(classify, channels)
 
 

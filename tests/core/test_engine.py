@@ -250,3 +250,37 @@ def test_sigterm_ends_a_worker_between_deliveries_and_a_restart_sends_the_rest_o
         assert receiver.duplicates == 0 and set(receiver.per_recipient().values()) == {1}
         logs = worker.log.read_text("utf-8") + again.log.read_text("utf-8")
         assert no_traceback(logs), logs[-3000:]
+
+
+def test_the_sweep_finds_a_delivery_waiting_for_its_read_back(
+    pg_url: str, tmp_path: Path, webhook_receiver: WebhookReceiver
+) -> None:
+    """A send with no answer waits in flight for its read-back; with nothing else approved
+    on its channel, the sweep still defers a delivery job, which reads it back."""
+    from simak.app import App
+    from simak.config import load_settings
+    from simak.usecases.engine import sweep
+
+    config = _engine_project(tmp_path / "p", pg_url, webhook_receiver, 4)
+    settings = yaml.safe_load(config.read_text("utf-8"))
+    settings["responder"]["channels"]["webhook"].update(timeout_s=0.5, read_back_settle_s=4)
+    config.write_text(yaml.safe_dump(settings), "utf-8")
+    assert run(config, "poll", extra_env=FAKE_ENV)[0] == 0
+    webhook_receiver.hang_next()
+    code, out, err = run(config, "send", "--json", extra_env=FAKE_ENV)
+    assert code == 0 and json.loads(out)["counts"]["checking"] == 1, out + err
+    attempted_by = time.monotonic()
+    code, out, err = run(config, "queue", "--status", "approved", "--json")
+    for row in json.loads(out):  # the one held back: nothing else approved is left
+        assert run(config, "followup", "dismiss", str(row["id"]))[0] == 0
+    time.sleep(max(0.0, attempted_by + 4.5 - time.monotonic()))  # due for its read-back
+    engine = create_engine(pg_url)
+    with engine.begin() as conn:  # the jobs the poll deferred ran (no approved one is left)
+        conn.execute(text("UPDATE procrastinate_jobs SET status = 'succeeded'"))
+    engine.dispose()
+
+    app = App(settings=load_settings(config, FAKE_ENV), config_path=config, env=FAKE_ENV)
+    swept = sweep(app)
+
+    assert swept.channels == ["webhook"]
+    assert _jobs(pg_url).get("simak.deliver", 0) >= 1
