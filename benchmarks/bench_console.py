@@ -194,7 +194,8 @@ def build_data(url: str) -> None:
 
 
 def measure(url: str, root: Path, runs: int) -> dict[str, Any]:
-    """Server times of /queue and /ideas on the database at ``url``."""
+    """Server times of /queue (its first and second page) and /ideas on the database at
+    ``url``."""
     from starlette.testclient import TestClient
 
     from simak.app import App
@@ -217,7 +218,10 @@ def measure(url: str, root: Path, runs: int) -> dict[str, Any]:
     )
     assert done.status_code == 303, done.text
     out: dict[str, Any] = {}
-    for name, path in (("queue", "/queue"), ("ideas", "/ideas")):
+    # the second page, as its Next link names it (keyset: after the first page's last row)
+    second = str(client.get("/queue", params={"format": "json"}).json()["next"])
+    pages = [("queue", "/queue"), ("queue_next_page", second.replace("&format=json", ""))]
+    for name, path in (*pages, ("ideas", "/ideas")):
         times = []
         for i in range(5 + runs):
             start = time.perf_counter()

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from common.errors import NotFound
@@ -100,16 +100,30 @@ def _visible(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def _rows(session: Session, condition: ColumnElement[bool], limit: int | None) -> list[QueueItem]:
-    order = (  # severity first, then reach and customer value, then age against the SLA
+def _key() -> tuple[Any, ...]:
+    """The queue's order as one ascending key: severity first, then reach and customer
+    value, then age against the SLA; the id last, so every row has its own place (a page
+    starts right after the key of the row that ended the page before)."""
+    return (
         case((FollowUp.severity == "critical", 0), (FollowUp.severity == "high", 1), else_=2),
         # within a tier: harm a rule named, then the head's sure calls, then hunches
         case((FollowUp.severity_score >= 1.0, 0), (FollowUp.severity_score >= SURE, 1), else_=2),
         case((FollowUp.label == "complaint", 0), else_=1),
-        FollowUp.priority.desc(),
+        -FollowUp.priority,
         FollowUp.due_at,
         FollowUp.id,
     )
+
+
+def _rows(
+    session: Session,
+    condition: ColumnElement[bool],
+    limit: int | None,
+    *,
+    backwards: bool = False,
+) -> list[QueueItem]:
+    key = _key()
+    order = [k.desc() for k in key] if backwards else list(key)
     # Pick the page on the follow-ups alone, then join the context to those rows only.
     page = select(FollowUp.id).where(condition).order_by(*order)
     if limit is not None:
@@ -124,7 +138,7 @@ def _rows(session: Session, condition: ColumnElement[bool], limit: int | None) -
             ClassificationRow,
             (ClassificationRow.mention_id == MentionRow.id) & ClassificationRow.is_current,
         )
-        .order_by(*order)
+        .order_by(*key)
     )
     items = [_item(f, m, name, c) for f, m, name, c in session.execute(stmt).all()]
     posts = _posts(session, [i.id for i in items])
@@ -229,6 +243,12 @@ def queue_items(
     picks others; ``everything`` shows every follow-up, whatever its status; ``label`` keeps
     one label's.
     """
+    return _rows(session, _condition(now, statuses, everything, label), limit)
+
+
+def _condition(
+    now: datetime, statuses: tuple[str, ...] | None, everything: bool, label: str | None
+) -> ColumnElement[bool]:
     if everything:
         condition: ColumnElement[bool] = FollowUp.id.is_not(None)
     elif statuses:
@@ -237,7 +257,81 @@ def queue_items(
         condition = _visible(now)
     if label is not None:  # in SQL, so a page of one label is one query, however long the queue
         condition = and_(condition, FollowUp.label == label)
-    return _rows(session, condition, limit)
+    return condition
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePage:
+    """One page of the queue and where it stands in the whole (keyset paging: a page is
+    named by the follow-up it comes after or before, never by an offset)."""
+
+    items: list[QueueItem]
+    total: int  # follow-ups the filter matches now
+    start: int  # the first row's place in the queue (1-based; 0 on an empty page)
+    after: int | None  # the next page: the rows after this follow-up (None: none follow)
+    before: int | None  # the page before: the rows before this follow-up (None: first page)
+
+
+def queue_page(
+    session: Session,
+    now: datetime,
+    *,
+    statuses: tuple[str, ...] | None = None,
+    label: str | None = None,
+    limit: int = 50,
+    after: int | None = None,
+    before: int | None = None,
+) -> QueuePage:
+    """The page of the queue after follow-up ``after`` (or before follow-up ``before``; the
+    first page with neither), filtered as :func:`queue_items`. A cursor whose follow-up is
+    gone, or fewer than a page before ``before``, gives the first page; nothing after
+    ``after`` (its rows were all dealt with) an empty page."""
+    condition = _condition(now, statuses, False, label)
+    key = tuple_(*_key())
+    items: list[QueueItem] | None = None
+    if before is not None and (mark := _key_of(session, before)) is not None:
+        items = _rows(session, and_(condition, key < mark), limit, backwards=True)
+        items = items if len(items) == limit else None
+    elif after is not None and (mark := _key_of(session, after)) is not None:
+        items = _rows(session, and_(condition, key > mark), limit)
+    if items is None:
+        items = _rows(session, condition, limit)
+    paged = items and (after is not None or before is not None)  # else the first page
+    total, start = _place(session, condition, items[0].id if paged else None)
+    start = start or (1 if items else 0)
+    last = start + len(items) - 1
+    return QueuePage(
+        items=items,
+        total=total,
+        start=start,
+        after=items[-1].id if items and last < total else None,
+        before=items[0].id if start > 1 else None,
+    )
+
+
+def _key_of(session: Session, followup_id: int) -> Any:
+    """The sort key of one follow-up, as a tuple to compare with (None: no such row)."""
+    row = session.execute(select(*_key()).where(FollowUp.id == followup_id)).one_or_none()
+    return (
+        None
+        if row is None
+        else tuple_(*(literal(v, k.type) for v, k in zip(row, _key(), strict=True)))
+    )
+
+
+def _place(
+    session: Session, condition: ColumnElement[bool], first_id: int | None
+) -> tuple[int, int]:
+    """How many follow-ups match and the place of ``first_id`` among them (0 without one):
+    one pass over the matching rows, like the page's own sort (just a count without)."""
+    mark = _key_of(session, first_id) if first_id is not None else None
+    if mark is None:
+        return session.scalar(select(func.count()).select_from(FollowUp).where(condition)) or 0, 0
+    ahead = func.coalesce(func.sum(case((tuple_(*_key()) < mark, 1), else_=0)), 0)
+    total, before = session.execute(
+        select(func.count(), ahead).select_from(FollowUp).where(condition)
+    ).one()
+    return int(total), int(before) + 1
 
 
 def get_item(session: Session, followup_id: int) -> QueueItem:

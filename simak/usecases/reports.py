@@ -7,16 +7,17 @@ from datetime import date, datetime, timedelta
 
 from classifier.uncertainty import unsure
 from common.errors import UsageError
+from common.records import LABELS
 from simak.app import App
 from storage import alerts, audit
 from storage.audit import ENTITIES as AUDIT_ENTITIES
 from storage.audit import AuditEntry
 from storage.followups import STATUSES
-from storage.queue import QueueItem, queue_items
+from storage.queue import QueueItem, QueuePage, queue_items, queue_page
 from storage.sources import SourceHealth, source_health
 from storage.stats import Stats, collect_stats
 
-__all__ = ["AUDIT_ENTITIES", "FOLLOWUP_STATUSES", "AuditEntry", "QueueItem"]
+__all__ = ["AUDIT_ENTITIES", "FOLLOWUP_STATUSES", "AuditEntry", "QueueItem", "QueuePage"]
 
 #: Every follow-up status, for filters and help texts.
 FOLLOWUP_STATUSES = STATUSES
@@ -37,6 +38,36 @@ def queue(
             session, app.clock(), statuses=statuses, everything=everything, limit=limit,
             label=label,
         )  # fmt: skip
+    return _check_me(app, items)
+
+
+def queue_page_of(
+    app: App,
+    *,
+    status: str | None = None,
+    label: str | None = None,
+    limit: int = 50,
+    after: int | None = None,
+    before: int | None = None,
+) -> QueuePage:
+    """One page of the queue (see :func:`storage.queue.queue_page`): the rows after follow-up
+    ``after`` or before ``before``, with the total and the page's place, filtered by one
+    status (default: what needs a person) and one label. A usage error names the allowed
+    values of an unknown filter."""
+    if status is not None and status not in FOLLOWUP_STATUSES:
+        raise UsageError(f"unknown status {status!r}; use one of {', '.join(FOLLOWUP_STATUSES)}")
+    if label is not None and label not in LABELS:
+        raise UsageError(f"unknown label {label!r}; use one of {', '.join(LABELS)}")
+    with app.db.read() as session:
+        page = queue_page(
+            session, app.clock(), statuses=(status,) if status else None, label=label,
+            limit=limit, after=after, before=before,
+        )  # fmt: skip
+    return replace(page, items=_check_me(app, page.items))
+
+
+def _check_me(app: App, items: list[QueueItem]) -> list[QueueItem]:
+    """Each item flagged with the labels the model is unsure of (``classifier.check_me``)."""
     band = app.settings.classifier.check_me
     return [replace(i, check_me=unsure(i.scores, band)) if i.scores else i for i in items]
 

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from simak.web.server import Console
 
 PAGE_SIZE = 50
+#: What a queue page keeps across actions and page links: its filters and its page.
+QUEUE_KEEP = ("status", "label", "after", "before")
 STALE = "changed since you opened it"
 NOTHING_SELECTED = "nothing selected: tick the rows to approve (or press x on each), then approve"
 #: Form fields a person types (shown back when a POST finds its session gone).
@@ -105,10 +107,40 @@ def _back(path: str, msg: str) -> RedirectResponse:
 
 
 def _queue_url(form: dict[str, str]) -> str:
-    """The queue with the filters the form was posted from (status, label), so acting on
-    a filtered queue comes back to the same filtered queue."""
-    query = urlencode({k: form[k] for k in ("status", "label") if form.get(k)})
+    """The queue with the filters and the page the form was posted from, so acting on
+    page 3 of a filtered queue comes back to page 3 of the same filtered queue."""
+    query = urlencode({k: form[k] for k in QUEUE_KEEP if form.get(k)})
     return f"/queue?{query}" if query else "/queue"
+
+
+def _cursor(name: str, value: str | None) -> int | None:
+    """A page link's follow-up id (``after=123``): a usage error when it is not one."""
+    if value is None:
+        return None
+    if not value.isdigit() or len(value) > 18:
+        raise UsageError(f"{name}={value!r} is no page of the queue; use its Next/Previous links")
+    return int(value)
+
+
+def _place(page: reports.QueuePage) -> dict[str, int]:
+    """Where the page stands: its first and last row's place and how many rows match."""
+    end = page.start + len(page.items) - 1 if page.items else 0
+    return {"start": page.start, "end": end, "total": page.total}
+
+
+def _page_links(
+    page: reports.QueuePage, filters: dict[str, str], as_json: bool
+) -> dict[str, str | None]:
+    """The next and previous pages' URLs (None: there is none), keeping the filters."""
+    extra = {"format": "json"} if as_json else {}
+
+    def url(cursor: dict[str, int]) -> str:
+        return "/queue?" + urlencode({**filters, **cursor, **extra})
+
+    return {
+        "next": url({"after": page.after}) if page.after is not None else None,
+        "previous": url({"before": page.before}) if page.before is not None else None,
+    }
 
 
 def _int(value: str | None) -> int | None:
@@ -162,25 +194,37 @@ class Pages:
     # --- the queue --------------------------------------------------------------------
 
     async def queue(self, request: Request) -> Response:
-        status = request.query_params.get("status") or None
-        label = request.query_params.get("label") or None
-        msg = request.query_params.get("msg")
-        if status not in (None, *reports.FOLLOWUP_STATUSES) or label not in (None, *LABELS):
-            msg = f"unknown filter (status {status or '-'}, label {label or '-'}): showing all"
-            status = label = None
-        statuses = (status,) if status else None
-        items = await call(reports.queue, self.app, statuses=statuses, limit=PAGE_SIZE, label=label)
-        if request.query_params.get("format") == "json":
-            return JSONResponse([_json(asdict(i)) for i in items])
+        """A page of the queue (50 rows) with its place in the whole and links to the pages
+        before and after it that keep the filters. An unknown filter or page link is said
+        and the first page of the whole queue shown; as JSON it is a 400 saying why."""
+        query = request.query_params
+        wanted = {k: query.get(k) or None for k in QUEUE_KEEP}
+        as_json = query.get("format") == "json"
+        msg = query.get("msg")
+        try:
+            page = await call(self._queue_page, wanted)
+        except UsageError as exc:
+            if as_json:
+                return JSONResponse({"error": str(exc)}, 400)
+            msg, wanted = f"{exc}: showing the whole queue", dict.fromkeys(QUEUE_KEEP)
+            page = await call(self._queue_page, wanted)
+        filters = {k: v for k in ("status", "label") if (v := wanted[k])}
+        links = _page_links(page, filters, as_json)
+        if as_json:
+            rows = [_json(asdict(i)) for i in page.items]
+            return JSONResponse({"rows": rows, **_place(page), **links})
         return self.c.render(
-            request,
-            "queue.html",
-            items=items,
-            status=status or "",
-            label=label or "",
-            labels=LABELS,
-            statuses=reports.FOLLOWUP_STATUSES,
-            msg=msg,
+            request, "queue.html", items=page.items, page=page, place=_place(page), links=links,
+            status=wanted["status"] or "", label=wanted["label"] or "", labels=LABELS,
+            statuses=reports.FOLLOWUP_STATUSES, msg=msg,
+            keep={k: v for k, v in wanted.items() if v}, page_size=PAGE_SIZE,
+            first_page=_queue_url(filters),
+        )  # fmt: skip
+
+    def _queue_page(self, wanted: dict[str, str | None]) -> reports.QueuePage:
+        cursors = {k: _cursor(k, wanted[k]) for k in ("after", "before")}
+        return reports.queue_page_of(
+            self.app, status=wanted["status"], label=wanted["label"], limit=PAGE_SIZE, **cursors
         )
 
     async def bulk_approve(self, request: Request) -> Response:

@@ -11,6 +11,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from simak.usecases import followups, idea_board, reports, users
+from simak.web import views
 from simak.web.sessions import COOKIE, MAX_AGE, Session, Signer
 from storage.corrections import corrections
 from tests.web.conftest import HOSTILE, LONG, PASSWORD, Console, login, shot
@@ -404,3 +405,30 @@ def test_x_on_a_row_that_cannot_be_approved_is_no_script_error(
     page.keyboard.press("x")
     expect(page.locator("#selected-count")).to_have_text("0")
     assert errors == []
+
+
+def test_next_keeps_the_filter_and_approving_stays_on_the_page(
+    console: Console, browser: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    for item in reports.queue(console.app, limit=None, label="complaint"):  # all to approve
+        if item.status == "approved":
+            followups.reopen(console.app, item.id, "test", item.version)
+    wanted = [i.id for i in reports.queue(console.app, limit=None, label="complaint")]
+    assert len(wanted) > 6
+    page = login(browser, console.base, "sam")
+    page.goto(f"{console.base}/queue?label=complaint")
+    expect(page.locator("#pager-top .place")).to_have_text(f"showing 1–3 of {len(wanted)}")
+    page.click("#pager-top a.next")
+    expect(page.locator("#pager-top .place")).to_have_text(f"showing 4–6 of {len(wanted)}")
+    shown = page.eval_on_selector_all("#queue tr.item", "rs => rs.map(r => +r.dataset.id)")
+    assert shown == wanted[3:6] and "label=complaint" in page.url
+    second_page = page.url
+    page.click("#pager-top a.prev")
+    expect(page.locator("#pager-top .place")).to_have_text(f"showing 1–3 of {len(wanted)}")
+    page.goto(second_page)
+    row = page.locator("#queue tr.item[data-status=open]").first
+    fid = int(row.get_attribute("data-id") or 0)
+    row.locator("form.act-approve button").click()
+    expect(page.locator("#flash")).to_contain_text(f"follow-up {fid}: approved")
+    assert page.url.startswith(second_page + "&msg=")  # still page 2 of the complaints

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from simak.usecases import followups, idea_board, reports, users
+from simak.web import views
 from tests.web.conftest import PASSWORD, Console
 
 
@@ -132,7 +133,7 @@ def test_queue_json_has_the_rows_the_page_shows_and_headers_are_strict(
     console: Console,
 ) -> None:
     client = _signed_in(console, "sam")
-    rows = client.get("/queue", params={"format": "json"}).json()
+    rows = client.get("/queue", params={"format": "json"}).json()["rows"]
     page = client.get("/queue")
     assert rows and len(rows) <= 50
     assert [int(i) for i in re.findall(r'<tr class="item" id="row-(\d+)"', page.text)] == [
@@ -148,12 +149,14 @@ def test_a_label_filter_is_the_queue_of_that_label_and_a_bad_filter_says_so(
     console: Console,
 ) -> None:
     client = _signed_in(console, "sam")
-    everything = client.get("/queue", params={"format": "json"}).json()
+    everything = client.get("/queue", params={"format": "json"}).json()["rows"]
     for label in ("complaint", "praise", "idea"):
-        rows = client.get("/queue", params={"format": "json", "label": label}).json()
+        rows = client.get("/queue", params={"format": "json", "label": label}).json()["rows"]
         assert [r["id"] for r in rows] == [r["id"] for r in everything if r["label"] == label]
     bogus = client.get("/queue", params={"status": "opne"})
-    assert bogus.status_code == 200 and "unknown filter (status opne" in bogus.text
+    assert (
+        bogus.status_code == 200 and "unknown status &#39;opne&#39;; use one of open" in bogus.text
+    )
     shown = [int(i) for i in re.findall(r'<tr class="item" id="row-(\d+)"', bogus.text)]
     assert shown == [r["id"] for r in everything]
 
@@ -414,3 +417,84 @@ def test_approve_selected_with_nothing_ticked_says_to_tick_rows(console: Console
     token = _token(client, "/queue")
     done = client.post("/queue/bulk-approve", data={"csrf_token": token}, follow_redirects=True)
     assert "nothing selected: tick the rows to approve" in done.text
+
+
+def _ids(html: str) -> list[int]:
+    return [int(i) for i in re.findall(r'<tr class="item" id="row-(\d+)"', html)]
+
+
+def test_the_queue_pages_through_every_row_keeping_its_filter(
+    console: Console, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: at most 50 rows, no count, no paging (`?page=` ignored). Now "showing 1–4 of
+    N" and Next/Previous links that keep the filter, as links in the JSON too."""
+    monkeypatch.setattr(views, "PAGE_SIZE", 4)
+    client = _signed_in(console, "sam")
+    wanted = [i.id for i in reports.queue(console.app, limit=None, label="complaint")]
+    assert len(wanted) > 8
+    url: str | None = "/queue?label=complaint&format=json"
+    seen, pages = [], []
+    while url:
+        body = client.get(url).json()
+        assert body["total"] == len(wanted) and "label=complaint" in (body["next"] or url)
+        assert [r["id"] for r in body["rows"]] == wanted[body["start"] - 1 : body["end"]]
+        seen += [r["id"] for r in body["rows"]]
+        pages.append(body)
+        url = body["next"]
+    assert seen == wanted and pages[0]["previous"] is None and pages[-1]["next"] is None
+    back = client.get(pages[2]["previous"]).json()
+    assert back["start"] == 5 and back["rows"] == pages[1]["rows"]
+    first = client.get("/queue", params={"label": "complaint"})
+    total = f"{len(wanted):,}"
+    assert f"showing 1–4 of {total}" in first.text and _ids(first.text) == wanted[:4]
+    link = re.search(r'<a href="([^"]+)" rel="next"', first.text)
+    assert link and "label=complaint" in link.group(1) and "format" not in link.group(1)
+    second = client.get(link.group(1).replace("&amp;", "&"))
+    assert _ids(second.text) == wanted[4:8] and f"showing 5–8 of {total}" in second.text
+    assert 'rel="prev"' in second.text
+
+
+def test_acting_on_a_later_page_comes_back_to_that_page(
+    console: Console, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views, "PAGE_SIZE", 4)
+    client = _signed_in(console, "sam")
+    after = client.get("/queue", params={"format": "json", "label": "complaint"}).json()["next"]
+    page = client.get(after.replace("&format=json", ""))
+    cursor = after.split("after=")[1].split("&")[0]
+    assert f'<input type="hidden" name="after" value="{cursor}">' in page.text
+    row = re.search(
+        r'id="row-(\d+)" data-id="\d+" data-version="(\d+)" data-status="open"', page.text
+    )
+    assert row
+    done = client.post(
+        f"/followups/{row.group(1)}/approve",
+        data={"csrf_token": _token(client, "/queue"), "version": row.group(2), "next": "queue",
+              "label": "complaint", "after": cursor},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert done.status_code == 303
+    assert done.headers["location"].startswith(f"/queue?label=complaint&after={cursor}&msg=")
+
+
+def test_a_bad_filter_in_the_json_is_a_400_naming_the_allowed_values(console: Console) -> None:
+    """Before: `/queue?format=json&status=bogus` gave every row, silently."""
+    client = _signed_in(console, "sam")
+    for params, said in (
+        ({"status": "bogus"}, "unknown status 'bogus'; use one of open, approved, sending"),
+        ({"label": "ide"}, "unknown label 'ide'; use one of praise, complaint, idea"),
+        ({"after": "abc"}, "after='abc' is no page of the queue; use its Next/Previous links"),
+    ):
+        response = client.get("/queue", params={"format": "json", **params})
+        assert response.status_code == 400, params
+        error = response.json()["error"]
+        assert error.startswith(said) and "\n" not in error
+
+
+def test_an_empty_filtered_queue_says_so_and_offers_to_clear_it(console: Console) -> None:
+    """Before: "Nothing waiting. Tidak ada antrean." as if the queue were empty."""
+    client = _signed_in(console, "sam")
+    page = client.get("/queue", params={"status": "handed_to_staff", "label": "idea"})
+    assert "Nothing matches this filter (status handed_to_staff, label idea)" in page.text
+    assert '<a href="/queue" id="clear-filter">Clear the filter</a>' in page.text
+    assert "Nothing waiting" not in page.text
