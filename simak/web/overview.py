@@ -162,20 +162,31 @@ class OverviewPages(Pages):
         )
 
     async def audit(self, request: Request) -> Response:
-        """Who changed what (``simak audit``): newest first, filtered by the form's fields."""
+        """Who changed what (``simak audit``): newest first, filtered by the form's fields.
+        A filter it cannot use (days that are no number, an unknown kind) is said and every
+        entry shown, as on the queue and the board; as JSON it is a 400 saying why."""
         q = request.query_params
-        wanted = {k: (q.get(k) or "").strip() or None for k in ("entity", "id", "actor")}
-        since = _days(q.get("since"))
-        rows = await call(
-            reports.audit_log, self.app, since_days=since, entity=wanted["entity"],
-            entity_id=wanted["id"], actor=wanted["actor"], limit=AUDIT_PAGE,
-        )  # fmt: skip
+        wanted = {k: (q.get(k) or "").strip() or None for k in ("entity", "id", "actor", "since")}
+        msg = q.get("msg")
+        try:
+            rows = await call(self._audit_rows, wanted)
+        except SimakError as exc:
+            if q.get("format") == "json":
+                return JSONResponse({"error": str(exc)}, 400)
+            msg, wanted = f"{exc}: showing every entry", dict.fromkeys(wanted)
+            rows = await call(self._audit_rows, wanted)
         if q.get("format") == "json":
             return JSONResponse([_json(asdict(r)) for r in rows])
-        filters = {**wanted, "since": q.get("since") or ""}
+        filters = {**wanted, "since": wanted["since"] or ""}
         return self.c.render(
             request, "audit.html", rows=rows, filters=filters, page=AUDIT_PAGE,
-            entities=reports.AUDIT_ENTITIES,
+            entities=reports.AUDIT_ENTITIES, msg=msg,
+        )  # fmt: skip
+
+    def _audit_rows(self, wanted: dict[str, str | None]) -> list[reports.AuditEntry]:
+        return reports.audit_log(
+            self.app, since_days=_days(wanted["since"]), entity=wanted["entity"],
+            entity_id=wanted["id"], actor=wanted["actor"], limit=AUDIT_PAGE,
         )  # fmt: skip
 
 

@@ -27,6 +27,7 @@ from simak.app import App
 from simak.usecases import followups
 from simak.usecases import users as user_uc
 from simak.web import probe, views
+from simak.web.favicon import favicon
 from simak.web.overview import OverviewPages
 from simak.web.sessions import COOKIE, MAX_AGE, Session, Signer
 
@@ -66,6 +67,7 @@ class Console:
         )
         self.env.filters["safe_url"] = views.safe_url
         self.env.filters["when"] = views.when_filter(app)
+        self.env.filters["hinted"] = views.hinted  # CLI hints -> the console's pages
         self.env.globals["actions"] = followups.actions  # which buttons a status shows
 
     # --- sessions -------------------------------------------------------------------
@@ -181,6 +183,7 @@ def build(app: App, secret: str, *, secure_cookies: bool = False) -> Starlette:
         Route("/admin/users", c.guard("admin", pages.users)),
         Route("/admin/users", c.guard("admin", pages.users_add), methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+        Route("/favicon.ico", _favicon, methods=["GET"]),
         *probe.routes(app),
     ]
 
@@ -201,13 +204,20 @@ def build(app: App, secret: str, *, secure_cookies: bool = False) -> Starlette:
     )
 
 
+async def _favicon(request: Request) -> Response:
+    """The browser's tab icon (no sign-in needed: the sign-in page asks for it too)."""
+    return Response(favicon(), media_type="image/x-icon")
+
+
 async def _headers(request: Request, call_next: Handler) -> Response:
     response = await call_next(request)
     response.headers["Content-Security-Policy"] = CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
-    if not request.url.path.startswith("/static/"):
+    if request.url.path == "/favicon.ico":
+        response.headers["Cache-Control"] = "public, max-age=86400"
+    elif not request.url.path.startswith("/static/"):
         # Pages carry customers' words: none is kept by the browser, so Back after signing
         # out (or after approving) asks the server again instead of showing an old copy.
         response.headers["Cache-Control"] = "no-store"

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -67,6 +68,54 @@ def same_origin(request: Request) -> bool:
         return True
     origin = request.headers.get("origin")
     return bool(origin) and urlsplit(origin).netloc == request.headers.get("host")
+
+
+#: The CLI commands use cases name in their messages, and the console's page or button for
+#: each: (pattern, words, link); {0} is the pattern's id, {f} / {g} the message's first
+#: follow-up / idea id. A command with no console page stays as it is.
+_HINTS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
+    (re.compile(pattern), words, link)
+    for pattern, words, link in (
+        (r"(?:list them with|see) `simak queue[^`]*`(?: for ids)?", "see the queue", "/queue"),
+        (r"`simak followup show (\d+)`", "open follow-up {0}", "/followups/{0}"),
+        (r"see `simak followup show`", "see follow-up {f}", "/followups/{f}"),
+        (r"`simak followup approve (\d+)`", "Approve on follow-up {0}'s page", "/followups/{0}"),
+        (r"`simak send`", "Send now on follow-up {f}'s page", "/followups/{f}"),
+        (r"`simak ideas rename (\d+) TITLE`", "Rename on idea {0}'s page", "/ideas/{0}"),
+        (r"see `simak ideas show ID`", "see idea {g}'s page", "/ideas/{g}"),
+        (r"see `simak ideas`", "see the ideas board", "/ideas"),
+    )
+)  # fmt: skip
+_IDS = {"f": re.compile(r"follow-up (\d+)"), "g": re.compile(r"(?:idea|group) (\d+)")}
+
+
+def console_hints(message: object) -> list[tuple[str, str | None]]:
+    """A message as (words, link) parts, its CLI hints turned into links to the console's
+    own pages ("look at it again (`simak followup show 5`)" -> "(open follow-up 5)" linking
+    /followups/5), for the flash line and error pages."""
+    text = str(message or "")
+    ids = {k: found.group(1) for k, r in _IDS.items() if (found := r.search(text))}
+    parts: list[tuple[str, str | None]] = []
+    pos = 0
+    while matches := [m for r in _HINTS if (m := r[0].search(text, pos))]:
+        first = min(matches, key=lambda m: m.start())
+        _, words, link = next(h for h in _HINTS if h[0] is first.re)
+        try:
+            label = words.format(*first.groups(), **ids)
+            url = link.format(*first.groups(), **ids)
+        except (IndexError, KeyError):  # no id to link to: keep the words as they were
+            label, url = first.group(0), None
+        parts += [(text[pos : first.start()], None), (label, url)]
+        pos = first.end()
+    return [p for p in [*parts, (text[pos:], None)] if p[0]]
+
+
+def hinted(message: object) -> Markup:
+    """A message for a page: escaped, its CLI hints as links (see :func:`console_hints`)."""
+    return Markup("").join(
+        Markup('<a href="{}" class="hint">{}</a>').format(link, words) if link else escape(words)
+        for words, link in console_hints(message)
+    )
 
 
 def safe_url(url: object) -> str | None:

@@ -407,6 +407,27 @@ def test_x_on_a_row_that_cannot_be_approved_is_no_script_error(
     assert errors == []
 
 
+def test_the_favicon_loads_and_no_page_asks_for_a_missing_file(
+    console: Console, browser: Any
+) -> None:
+    missing: list[str] = []
+    context = browser.new_context()
+    context.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+    page = context.new_page()
+    page.goto(f"{console.base}/login")
+    width = page.evaluate(
+        """() => new Promise(done => { const i = new Image();
+             i.onload = () => done(i.naturalWidth); i.onerror = () => done(-1);
+             i.src = "/favicon.ico"; })"""
+    )
+    assert width == 16  # a real icon the browser can draw
+    page.fill("input[name=username]", "sri")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert missing == []
+
+
 def test_next_keeps_the_filter_and_approving_stays_on_the_page(
     console: Console, browser: Any, monkeypatch: Any
 ) -> None:

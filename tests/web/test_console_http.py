@@ -184,8 +184,15 @@ def test_owners_read_the_audit_log_staff_do_not(console: Console) -> None:
     assert on_group[0]["action"] == "rename_idea_group"
     assert {r["entity_id"] for r in on_group} == {str(group)}
     assert owner.get("/audit", params={"actor": "nobody"}).text.count('id="empty"') == 1
-    bad = owner.get("/audit", params={"since": "last week"})
-    assert bad.status_code == 400 and "give a number of days" in bad.text
+    # a filter it cannot use is said and every entry shown, as on the queue (was a 400 page)
+    bad = owner.get("/audit", params={"since": "last week", "actor": "olga"})
+    assert bad.status_code == 200 and 'id="flash"' in bad.text and 'id="audit"' in bad.text
+    assert "give a number of days, e.g. 7: showing every entry" in bad.text
+    assert 'name="since" size="4" value=""' in bad.text  # the filters are cleared
+    assert bad.text.count("<tr><td>") > page.text.count("<tr><td>")  # not only olga's
+    as_json = owner.get("/audit", params={"since": "last week", "format": "json"})
+    assert as_json.status_code == 400
+    assert as_json.json() == {"error": "the last 'last week' days? give a number of days, e.g. 7"}
     assert 'href="/audit"' in owner.get("/ideas").text  # in the owner's menu
     staff = _signed_in(console, "sri")
     refused = staff.get("/audit")
@@ -498,3 +505,37 @@ def test_an_empty_filtered_queue_says_so_and_offers_to_clear_it(console: Console
     assert "Nothing matches this filter (status handed_to_staff, label idea)" in page.text
     assert '<a href="/queue" id="clear-filter">Clear the filter</a>' in page.text
     assert "Nothing waiting" not in page.text
+
+
+def test_flash_lines_point_to_the_console_not_the_cli(console: Console) -> None:
+    """Before: "look at it again (`simak followup show 5`)"; now a link to its page."""
+    client = _signed_in(console, "sam")
+    fid = _open_fid(console, "pesanan nomor 7 gak")
+    item = followups.show(console.app, fid).item
+    token = _token(client, f"/followups/{fid}")
+    stale = client.post(
+        f"/followups/{fid}/edit",
+        data={"csrf_token": token, "version": str(item.version + 5), "draft": "x"},
+        follow_redirects=True,
+    )
+    assert f'(<a href="/followups/{fid}" class="hint">open follow-up {fid}</a>)' in stale.text
+    approved = followups.approve(console.app, fid, "sam", item.version)
+    edited = client.post(
+        f"/followups/{fid}/edit",
+        data={"csrf_token": token, "version": str(approved.version), "draft": "Halo lagi"},
+        follow_redirects=True,
+    )
+    assert f"Approve on follow-up {fid}&#39;s page</a>" in edited.text
+    missing = client.get("/followups/999999")
+    assert '<a href="/queue" class="hint">see the queue</a>' in missing.text
+    for page in (stale, edited, missing):
+        assert "`simak" not in page.text
+
+
+def test_the_favicon_is_served_to_anyone(console: Console) -> None:
+    """Before: /favicon.ico was a 404 on every page load."""
+    with httpx.Client(base_url=console.base) as client:
+        icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/x-icon"
+    assert icon.content[:6] == b"\x00\x00\x01\x00\x01\x00"  # an ICO with one image
+    assert icon.content[6:8] == b"\x10\x10"  # of 16 x 16
