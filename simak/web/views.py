@@ -362,7 +362,8 @@ class Pages:
             hours = _hours(form.get("hours"))
             return followups.snooze_for(app, fid, hours, who, version).message
         if action == "dismiss":
-            return followups.dismiss(app, fid, who, form.get("reason") or None, version).message
+            gone = followups.dismiss(app, fid, who, form.get("reason") or None, version)
+            return f"{gone.message}; Reopen (below) brings it back to the queue"
         if action == "retry":
             return followups.retry(app, fid, who, version).message
         if action == "reopen":

@@ -407,6 +407,37 @@ def test_x_on_a_row_that_cannot_be_approved_is_no_script_error(
     assert errors == []
 
 
+def test_the_follow_up_page_shows_its_keys_and_d_asks_first(console: Console, browser: Any) -> None:
+    """Before: the keys were shown nowhere on the page and `d` dismissed at once."""
+    fid = _open_item(console, "pesanan nomor 9 gak")
+    page = login(browser, console.base, "sri")
+    page.goto(f"{console.base}/followups/{fid}")
+    expect(page.locator("#keys")).to_contain_text("d dismiss (asks first)")
+    expect(page.locator("#keys")).to_contain_text("q back to the queue")
+    page.keyboard.press("?")
+    expect(page.locator("#help")).to_be_visible()
+    asked: list[str] = []
+
+    def answer(accept: bool) -> Any:
+        def handle(dialog: Any) -> None:
+            asked.append(dialog.message)
+            dialog.accept() if accept else dialog.dismiss()
+
+        return handle
+
+    page.once("dialog", answer(False))
+    page.keyboard.press("d")
+    assert asked and f"Dismiss follow-up {fid}?" in asked[0]
+    expect(page.locator("#state")).to_have_text("open")
+    assert followups.show(console.app, fid).item.status == "open"
+    page.once("dialog", answer(True))
+    page.keyboard.press("d")
+    expect(page.locator("#state")).to_have_text("dismissed")
+    expect(page.locator("#flash")).to_contain_text("Reopen (below) brings it back")
+    page.click("form.act-reopen button")
+    expect(page.locator("#state")).to_have_text("open")
+
+
 def test_the_favicon_loads_and_no_page_asks_for_a_missing_file(
     console: Console, browser: Any
 ) -> None:

@@ -124,9 +124,13 @@
       var forms = { a: "act-approve", s: "act-send", d: "act-dismiss" };
       if (ev.key === "e" && draft) { draft.focus(); ev.preventDefault(); }
       else if (ev.key === "q") { window.location.href = "/queue"; }
+      else if (ev.key === "?") { var h = document.getElementById("help"); h.hidden = !h.hidden; }
       else if (forms[ev.key]) {
         var form = document.querySelector("form." + forms[ev.key]);  // absent: not allowed now
-        if (form) { form.requestSubmit(); }
+        // one key must not take a customer off the queue by accident: d asks first
+        var sure = ev.key !== "d" || window.confirm("Dismiss follow-up " + head.dataset.id +
+          "? It leaves the queue unanswered (Reopen brings it back).");
+        if (form && sure) { form.requestSubmit(); }
         ev.preventDefault();
       }
     });
