@@ -171,6 +171,7 @@ def build(app: App, secret: str, *, secure_cookies: bool = False) -> Starlette:
         Route("/queue/bulk-approve", c.guard("staff", pages.bulk_approve), methods=["POST"]),
         Route("/followups/{fid:id}", c.guard("staff", pages.followup)),
         Route("/followups/{fid:id}/{action}", c.guard("staff", pages.act), methods=["POST"]),
+        Route("/people", c.guard("staff", pages.people_find)),
         Route("/people/{pid:id}", c.guard("staff", pages.person)),
         Route("/people/{pid:id}/{action}", c.guard("staff", pages.person_act), methods=["POST"]),
         Route("/ideas", c.guard("owner", overview.ideas)),

@@ -84,6 +84,7 @@ _HINTS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
         (r"`simak ideas rename (\d+) TITLE`", "Rename on idea {0}'s page", "/ideas/{0}"),
         (r"see `simak ideas show ID`", "see idea {g}'s page", "/ideas/{g}"),
         (r"see `simak ideas`", "see the ideas board", "/ideas"),
+        (r"`simak people find NAME_OR_HANDLE`", "People: find", "/people"),
     )
 )  # fmt: skip
 _IDS = {"f": re.compile(r"follow-up (\d+)"), "g": re.compile(r"(?:idea|group) (\d+)")}
@@ -381,6 +382,11 @@ class Pages:
         raise UsageError(f"unknown action {action!r}")
 
     # --- people ---------------------------------------------------------------------------
+
+    async def people_find(self, request: Request) -> Response:
+        q = request.query_params.get("q", "").strip()[:200]
+        found = await call(people.find, self.app, q) if q else []
+        return self.c.render(request, "people.html", q=q, found=found)
 
     async def person(self, request: Request) -> Response:
         view = await call(people.show, self.app, int(request.path_params["pid"]))

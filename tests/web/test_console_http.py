@@ -539,3 +539,21 @@ def test_the_favicon_is_served_to_anyone(console: Console) -> None:
     assert icon.status_code == 200 and icon.headers["content-type"] == "image/x-icon"
     assert icon.content[:6] == b"\x00\x00\x01\x00\x01\x00"  # an ICO with one image
     assert icon.content[6:8] == b"\x10\x10"  # of 16 x 16
+
+
+def test_people_are_found_by_handle_or_name_and_linked_to_their_page(console: Console) -> None:
+    """An erasure request or a call names a handle: staff find the person without the CLI;
+    a person id that does not exist links to the search."""
+    staff = _signed_in(console, "sri")
+    found = staff.get("/people", params={"q": "@SARAH_K"})
+    hostile = staff.get("/people", params={"q": "Evil"})
+    nobody = staff.get("/people", params={"q": "%"})
+    missing = staff.get("/people/99999")
+
+    assert found.status_code == 200 and "x:@sarah_k" in found.text
+    person = re.search(r'href="/people/(\d+)"', found.text)
+    assert person and "Sarah" in staff.get(f"/people/{person.group(1)}").text
+    assert "&lt;b&gt;Evil&lt;/b&gt;" in hostile.text and "<b>Evil</b>" not in hostile.text
+    assert "No one matches" in nobody.text
+    assert missing.status_code == 404 and 'href="/people"' in missing.text
+    assert 'href="/people">People</a>' in staff.get("/queue").text
