@@ -53,10 +53,18 @@ _DATE_RES: Final = (
     ),
     re.compile(r"(?<![\w\d])Minggu(?!\w)"),  # capitalised: the day, not "a week"
 )
-_RELATIVE_WHEN_RE: Final = re.compile(
-    r"\b(?:kemarin|kemaren|kmrn|kmarin|tadi|barusan|semalam|semalem|hari\s+ini|td\s+pagi"
-    r"|minggu\s+lalu|bulan\s+lalu|yesterday|today|tonight|this\s+(?:morning|afternoon|evening)"
-    r"|last\s+(?:night|week|month|weekend))\b"
+_FEW: Final = (
+    r"\d+|a|an|one|two|three|four|five|six|seven|a\s+few|few|couple\s+of|a\s+couple\s+of"
+    r"|se|satu|dua|tiga|empat|lima|enam|tujuh|beberapa"
+)
+_RELATIVE_WHEN_RE: Final = re.compile(  # when it happened, said relative to now
+    r"\b(?:kemarin|kemaren|kmrn|kmarin|kmren|tadi|td\s+(?:pagi|siang|sore|malam|malem)"
+    r"|barusan|semalam|semalem|hari\s+ini|pagi\s+ini|minggu\s+lalu|bulan\s+lalu|yesterday"
+    r"|today|tonight|just\s+now|this\s+(?:morning|afternoon|evening)"
+    r"|last\s+(?:night|week|month|weekend)"
+    rf"|(?:{_FEW})\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s+ago"  # 5 days ago
+    rf"|(?:{_FEW})\s*(?:menit|jam|hari|minggu|bulan)\s+(?:yang\s+|yg\s+)?(?:lalu|kemarin)"
+    r"|(?:seminggu|sebulan|sejam)\s+(?:yang\s+|yg\s+)?lalu)\b"
 )
 _TIME_RES: Final = (
     re.compile(
@@ -70,6 +78,16 @@ _DEVICE_RE: Final = re.compile(
     r"\b(?:android|iphone|ios|ipad|samsung|xiaomi|redmi|oppo|vivo|realme|huawei|infinix"
     r"|pixel|poco|versi\s+\d|version\s+\d)\b"
 )
+_ERROR_RE: Final = re.compile(  # an app error or crash: what a screenshot of it would show
+    r"\b(?:error\w*|eror\w*|crash\w*|force\s*close\w*|keluar\s+sendiri|ke-?close"
+    r"|gagal|failed|fails?|bug|hang|nge-?hang|stuck|freez\w*|frozen|not\s+responding"
+    r"|blank|layar\s+(?:putih|hitam)|white\s+screen|muncul\s+(?:pesan|tulisan|notif\w*)"
+    r"|pesan\s+kesalahan|error\s+message|something\s+went\s+wrong|terjadi\s+kesalahan"
+    # a voucher the app refuses shows why: "gak bisa dipake", "katanya expired"
+    r"|(?:gak|ga|nggak|tidak|gk|tdk)\s+bisa\s+(?:dipake|dipakai|digunakan|diklaim|diredeem)"
+    r"|(?:can'?t|cannot|won'?t)\s+(?:be\s+)?(?:use|used|apply|applied|redeem\w*)"
+    r"|invalid|tidak\s+valid|expired|kadaluarsa|kedaluwarsa)\b"
+)
 _PROOF_RE: Final = re.compile(
     r"\b(?:screenshot|screenshoot|ss|tangkapan\s+layar|bukti|foto|photo|pic|attached"
     r"|terlampir)\b"
@@ -79,14 +97,30 @@ _NOT_A_PLACE: Final = frozenset(
     {
         "app", "apps", "aplikasi", "team", "tim", "official", "coffee", "kopi", "cafe", "café",
         "admin", "cs", "indonesia", "the", "and", "dan", "yang", "is", "has", "was", "please",
-        "tolong", "min", "ini", "itu", "emang", "sih", "tuh", "literan", "tumbler",
+        "tolong", "min", "ini", "itu", "emang", "sih", "tuh", "literan", "tumbler", "cabang",
+        "outlet", "gerai", "branch", "store",
+    }
+)  # fmt: skip
+#: Words that end a place name: "CABANG TEBET PARAH" is the Tebet branch, "outlet Blok M
+#: jelek" the Blok M one (a shouted post capitalises every word, so case cannot tell).
+_NOT_A_NAME: Final = _NOT_A_PLACE | frozenset(
+    {
+        "parah", "banget", "bgt", "bngt", "jelek", "kotor", "lama", "lambat", "lemot", "mahal",
+        "panas", "rusak", "tutup", "buka", "sepi", "rame", "ramai", "enak", "mantap", "mantul",
+        "keren", "bagus", "buruk", "payah", "kecewa", "lagi", "dong", "deh", "kok", "yg", "ga",
+        "gak", "nggak", "tidak", "gk", "tdk", "udah", "sudah", "masih", "sangat", "terlalu",
+        "selalu", "juga", "jg", "aja", "doang", "kemarin", "tadi", "sekarang", "hari", "today",
+        "yesterday", "i", "we", "you", "it", "my", "our", "so", "very", "really", "too", "not",
+        "never", "always", "sucks", "again", "staff", "service", "pelayanan", "kasir",
+        "barista", "ac", "wifi", "toilet", "antri", "antrian", "worst", "best",
     }
 )  # fmt: skip
 _STREET_RE: Final = re.compile(
     r"\bJ(?:l|ln|alan)\.?\s+(?:[A-Z][\w.'’-]*)(?:\s+(?:[A-Z0-9][\w.'’-]*)){0,3}"
 )
-_BRANCH_WORD_RE: Final = re.compile(
-    rf"(?i:\b(?:cabang|outlet|gerai|branch|store))\s+({_PLACE_WORD}(?:\s+{_PLACE_WORD})?)"
+_BRANCH_WORD_RE: Final = re.compile(  # "cabang Kelapa Gading", "outlet Blok M"
+    rf"(?i:\b(?:cabang|outlet|gerai|branch|store))\s+({_PLACE_WORD})"
+    rf"(?:\s+({_PLACE_WORD}|[A-Z](?![\w'’-])))?"
 )
 
 
@@ -102,6 +136,7 @@ class Details:
     products: tuple[str, ...] = ()  # configured product names, longest match first
     said_when: bool = False  # any date, time or "yesterday"/"kemarin"/"tadi"
     device: bool = False  # named a phone or app version
+    error: bool = False  # described an app error or crash ("error", "force close", "gagal")
     proof: bool = False  # said they have or attached a screenshot or photo
 
     @property
@@ -154,7 +189,7 @@ def _brand_places(text: str, brand_terms: Sequence[str]) -> list[str]:
     places = []
     for term in sorted({t.lstrip("#@") for t in brand_terms if t.strip("#@ ")}, key=len)[::-1]:
         for match in _brand_place_re(term).finditer(text):
-            if match.group(1).casefold() not in _NOT_A_PLACE:
+            if _a_name(match.group(1)):
                 places.append(match.group(1))
     return places
 
@@ -169,11 +204,24 @@ def _brand_place_re(term: str) -> re.Pattern[str]:
 def _branches(text: str, lists: DetailLists) -> list[str]:
     if lists.branches:
         return [name for _, name in _listed(text, lists.branches)]
-    named = [m.group(1) for m in _BRANCH_WORD_RE.finditer(text)]
-    named = [n for n in named if n.split()[0].casefold() not in _NOT_A_PLACE]
+    named = [_place_name(m) for m in _BRANCH_WORD_RE.finditer(text)]
+    named = [n for n in named if _a_name(n)]
     streets = [m.group(0) for m in _STREET_RE.finditer(text)]
     found = [*_brand_places(text, lists.brand_terms), *named, *streets]
     return [_unshout(place) for place in found] if _shouted(text) else found
+
+
+def _place_name(match: re.Match[str]) -> str:
+    """The place a "cabang …" match names: its second word only when that is no common
+    word ("CABANG TEBET PARAH" → "TEBET", "cabang Kelapa Gading" → "Kelapa Gading")."""
+    first, second = match.group(1), match.group(2)
+    return f"{first} {second}" if second and _a_name(second) else first
+
+
+def _a_name(word: str) -> bool:
+    """False for a common word ("PARAH", "KOPINYA"): a place name never ends in "-nya"."""
+    folded = word.casefold()
+    return folded not in _NOT_A_NAME and not folded.endswith("nya")
 
 
 def _shouted(text: str) -> bool:
@@ -212,7 +260,7 @@ def extract_details(texts: Sequence[str], lists: DetailLists | None = None) -> D
     times: list[str] = []
     branches: list[str] = []
     products: list[str] = []
-    said_when = device = proof = False
+    said_when = device = error = proof = False
     for raw in texts:
         text = clean(strip_urls(raw))
         folded = fold(text)
@@ -224,6 +272,7 @@ def extract_details(texts: Sequence[str], lists: DetailLists | None = None) -> D
         products += [name for _, name in _listed(text, lists.products)]
         said_when |= bool(_RELATIVE_WHEN_RE.search(folded))
         device |= bool(_DEVICE_RE.search(folded))
+        error |= bool(_ERROR_RE.search(folded))
         proof |= bool(_PROOF_RE.search(folded))
     return Details(
         order_ids=_unique(orders),
@@ -234,6 +283,7 @@ def extract_details(texts: Sequence[str], lists: DetailLists | None = None) -> D
         products=_unique(products),
         said_when=said_when or bool(dates or times),
         device=device,
+        error=error,
         proof=proof,
     )
 

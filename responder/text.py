@@ -16,6 +16,11 @@ ELLIPSIS: Final = "…"
 _URL_RE: Final = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _SPACE_RE: Final = re.compile(r"\s+")
 _ELONGATION_RE: Final = re.compile(r"(\w)\1{2,}")
+# Indonesian writes a reduplicated word with a 2: "muntah2" is "muntah-muntah", "kopi2nya"
+# is "kopi-kopinya" (a word of three letters or more, so "ps2" and "mp3" stay as they are).
+_REDUPLICATION_RE: Final = re.compile(
+    r"(?<![\w-])([^\W\d_]{3,})2(nya|ny|an|in|ku|mu|lah|kah|pun)?(?![\w-])"
+)
 # Bidi embeddings/overrides/isolates can make a quoted draft display reversed or
 # hide text from the staff member who approves it, so they are always dropped.
 _BIDI_CONTROLS: Final = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
@@ -48,16 +53,16 @@ def strip_urls(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Lower-case, strip accents and shorten letter runs ("tolonggg" → "tolong").
+    """Lower-case, strip accents, shorten letter runs ("tolonggg" → "tolong") and write
+    out reduplication ("muntah2" → "muntah-muntah", "kopi2nya" → "kopi-kopinya").
 
     Used for matching, never for display.
     """
     folded = text.casefold()
-    if folded.isascii():  # nothing to decompose (most posts): the same result, faster
-        return _ELONGATION_RE.sub(r"\1", folded)
-    decomposed = unicodedata.normalize("NFKD", folded)
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _ELONGATION_RE.sub(r"\1", bare)
+    if not folded.isascii():  # most posts are ASCII: nothing to decompose
+        decomposed = unicodedata.normalize("NFKD", folded)
+        folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _REDUPLICATION_RE.sub(r"\1-\1\2", _ELONGATION_RE.sub(r"\1", folded))
 
 
 def _is_joiner(ch: str) -> bool:
