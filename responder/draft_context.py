@@ -17,8 +17,14 @@ from responder.picking import Passage, ScoreBook, pick_passage
 from responder.register import detect_register
 from responder.settings import ResponderSettings
 from responder.text import person_name
-from responder.topics import FEEDBACK_TOPICS, detect_topic, missing_details
-from responder.voice import Affected, affected, plain_question, secondhand
+from responder.topics import (
+    FEEDBACK_TOPICS,
+    THANKED_TOPICS,
+    detect_topic,
+    missing_details,
+    names_topic,
+)
+from responder.voice import Affected, affected, plain_question, said_again, secondhand
 
 MAX_QUOTES = 3  # ideas: one quote per idea post, at most this many
 
@@ -43,12 +49,17 @@ def _carrying(item: DraftInput, label: str) -> list[int]:
     return indexes or list(range(len(item.posts)))
 
 
-def _passages(item: DraftInput, book: ScoreBook, label: str, limit: int) -> list[Passage]:
+def _passages(
+    item: DraftInput, book: ScoreBook, label: str, limit: int, topic: str | None = None
+) -> list[Passage]:
+    """Each carrying post's passage; with a ``topic``, one that names it when one of the
+    near-best sentences does (the stomach ache, not "Mohon perhatiannya…")."""
     texts = post_texts(item)
+    prefer = None if topic is None else lambda sentence: names_topic(sentence, topic)
     found = []
     for k in _carrying(item, label):
         whole = float(item.posts[k].scores.get(label, 1.0))
-        passage = pick_passage(book, texts[k], k, label, limit, whole)
+        passage = pick_passage(book, texts[k], k, label, limit, whole, prefer)
         if passage is not None:
             found.append(passage)
     return found
@@ -106,14 +117,15 @@ def _topic(item: DraftInput, texts: Sequence[str], passage: Passage | None) -> s
 def _only_asks(
     texts: Sequence[str], complaining: Sequence[int], topic: str | None, passage: Passage | None
 ) -> bool:
-    """The "complaint" only asks something: no problem topic, every complaining post is a
-    plain question, and so is the passage that carries the complaint (the model's mistake,
-    answered as a question, not apologised for). A complaint beside an idea phrased as a
-    question ("Prices went up too much. Maybe a loyalty discount?") is no question."""
+    """The "complaint" only asks something: no problem topic (or only whether a way to pay
+    is accepted: "Bisa bayar pake GoPay?"), every complaining post is a plain question, and
+    so is the passage that carries the complaint (the model's mistake, answered as a
+    question, not apologised for). A complaint beside an idea phrased as a question
+    ("Prices went up too much. Maybe a loyalty discount?") is no question."""
     asks = passage is None or plain_question(passage.quote or passage.focus)
     return (
         bool(complaining)
-        and topic is None
+        and topic in (None, "payment_method")
         and asks
         and all(plain_question(texts[k]) for k in complaining)
     )
@@ -122,6 +134,29 @@ def _only_asks(
 def _affected(texts: Sequence[str]) -> Affected | None:
     """Who a health complaint is about when it is not the author ("my son")."""
     return next((a for a in map(affected, texts) if a is not None), None)
+
+
+def _picked(
+    item: DraftInput, book: ScoreBook, texts: Sequence[str], limit: int
+) -> tuple[str | None, list[Passage], dict[str, Passage | None]]:
+    """The complaint's topic, the passages of the follow-up's label and the best passage
+    of each other label; a complaint's passages name its topic when a near-best sentence
+    does (the stomach ache, not "Mohon perhatiannya terhadap kebersihan.")."""
+    labels = item.labels_present()
+    main = _passages(item, book, item.label, limit)
+    other: dict[str, Passage | None] = {
+        lab: _best(_passages(item, book, lab, limit)) for lab in labels[1:]
+    }
+    if "complaint" not in labels:
+        return None, main, other
+    first = _best(main) if item.label == "complaint" else other.get("complaint")
+    topic = _topic(item, texts, first)
+    if topic is not None:
+        named = _passages(item, book, "complaint", limit, topic)
+        if item.label == "complaint":
+            return topic, named, other
+        return topic, main, {**other, "complaint": _best(named)}
+    return topic, main, other
 
 
 def _lists(item: DraftInput, settings: ResponderSettings) -> DetailLists:
@@ -142,9 +177,8 @@ def _what_they_said(
     limit = settings.quote_max_chars
     texts = post_texts(item)
     labels = item.labels_present()
-    main = _passages(item, book, item.label, limit)
+    topic, main, other = _picked(item, book, texts, limit)
     quotes = _main_quotes(item.label, main)
-    other = {lab: _best(_passages(item, book, lab, limit)) for lab in labels[1:]}
     also = {
         lab: p.quote if p is not None and p.quote and not _overlaps(p.quote, quotes) else None
         for lab, p in other.items()
@@ -159,7 +193,6 @@ def _what_they_said(
     titles = [item.posts[k].title or "" for k in own]
     details = extract_details([*(texts[k] for k in own), *titles], lists)
     focus = {item.label: _best(main), **other}
-    topic = _topic(item, texts, focus.get("complaint")) if "complaint" in labels else None
     praise = focus.get("praise")
     update = _is_update(item)
     # only reports of other people's trouble (a news item, a blog): nothing to ask
@@ -182,6 +215,10 @@ def _what_they_said(
         "details": details,
         "known": [] if feedback or report or question else _known(details),
         "feedback": feedback,
+        "thanked": topic in THANKED_TOPICS,  # feedback on prices: thanks, no apology
+        # "Udah 3x gue komplain": they told us before; sorry they had to, no "thanks for
+        # letting us know" as if it were news
+        "repeated": asking and any(said_again(texts[k]) for k in own),
         "asks": list(missing_details(topic, details)) if asking else [],
         "liked": list(products_in(praise.focus, lists)) if praise is not None else [],
         "update": update,
@@ -207,6 +244,7 @@ def build_context(
         "label": item.label,
         "posts": len(item.posts),
         "label_posts": this_time,  # posts in this conversation that carry its label
+        "again": this_time > 1 or bool(said["repeated"]),  # not the first time they told us
         "nth": item.history.count(item.label) + this_time,
         "earlier": item.history.count(item.label),
         "window_days": item.history.window_days,

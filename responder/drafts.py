@@ -35,6 +35,12 @@ Templates see these variables (optional ones may be None or empty):
                   ask nothing about "your" incident (responder.voice)
     question      the complaint only asks something and names no trouble: thank for
                   the question and promise an answer, no apology (responder.voice)
+    thanked       feedback on a decision (the topic is price): thank for it and say it
+                  was passed on, never apologise for prices
+    repeated      the complaint says they told the business before ("Udah 3x gue
+                  komplain", "the third time I'm complaining"; responder.voice)
+    again         repeated, or several posts of this conversation carry ``label``: say
+                  sorry they had to contact us more than once, not "thanks for telling us"
     affected      a health complaint about someone else ("my son", "anak saya"): .en
                   ("son"), .id ("putra") and .plural, to wish them well; else None
     nth           this person's posts with ``label`` in the history window, these

@@ -58,6 +58,12 @@ _PREPOSITIONS: Final = frozenset(
     {"sama", "ke", "di", "dari", "untuk", "buat", "kepada", "dengan", "to", "at", "with", "for"}
     | {"from", "by", "about", "of", "in", "on"}
 )
+#: A sentence that names the complaint's topic is quoted instead of the best-scoring one
+#: when it scores at least this share of the best (and at least ``NAMED_MIN``): the
+#: classifier scores a plea ("Mohon perhatiannya terhadap kebersihan." 0.71) above the
+#: sentence that says what went wrong ("Saya mengalami sakit perut…" 0.23).
+NAMED_SHARE: Final = 0.25
+NAMED_MIN: Final = 0.1
 EXTEND_MIN: Final = 0.5  # a neighbour joins the quote when it carries the label this much
 SHORT_PENALTY: Final = 0.15  # a sentence of one or two words says little on its own
 
@@ -226,17 +232,49 @@ def _focus(book: ScoreBook, sentence: str, label: str) -> str:
 
 
 def pick_passage(
-    book: ScoreBook, text: str, post: int, label: str, limit: int, whole: float = 1.0
+    book: ScoreBook,
+    text: str,
+    post: int,
+    label: str,
+    limit: int,
+    whole: float = 1.0,
+    prefer: Callable[[str], bool] | None = None,
 ) -> Passage | None:
     """The passage of ``text`` that carries ``label`` best; None for a post with no words.
 
     ``whole`` is the post's own score for ``label``, used when it has one sentence.
+    ``prefer`` (a complaint's topic: "names the stomach ache") picks, when the best quote
+    does not satisfy it, the best sentence that does among the near-best
+    (:data:`NAMED_SHARE`).
     """
     sentences = book.sentences(text)
     if not sentences:
         return None
     scores = [book.score(s, label) if len(sentences) > 1 else whole for s in sentences]
     order = sorted(range(len(sentences)), key=lambda k: (-scores[k], k))
+    found = _pick(book, sentences, scores, order, post, label, limit)
+    if prefer is None or (found.quote is not None and prefer(found.quote)):
+        return found
+    near = max(NAMED_MIN, NAMED_SHARE * scores[order[0]])
+    for k in order:
+        if scores[k] < near:
+            break
+        quote = _quote_at(sentences, scores, k, limit) if prefer(sentences[k]) else None
+        if quote is not None:
+            return Passage(label, post, quote, _focus(book, sentences[k], label), scores[k])
+    return found
+
+
+def _pick(
+    book: ScoreBook,
+    sentences: Sequence[str],
+    scores: Sequence[float],
+    order: Sequence[int],
+    post: int,
+    label: str,
+    limit: int,
+) -> Passage:
+    """The best-scoring sentence that fits as a quote (see :func:`pick_passage`)."""
     best = order[0]
     focus = _focus(book, sentences[best], label)
     for k in order:

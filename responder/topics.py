@@ -29,7 +29,8 @@ _TOPIC_CUES: Final[Mapping[str, tuple[tuple[str, float], ...]]] = {
     ),
     "payment": (
         (r"double\s+charge\w*|charged\s+twice|kepotong|terpotong|ke\s*debit|debited|refund\w*"
-         r"|saldo|tagihan|overcharg\w*|uang\s+(?:saya|aku|gw)\s+hilang", 1.5),
+         r"|(?<!top\sup\s)(?<!topup\s)(?<!isi\s)saldo|tagihan|overcharg\w*"  # not "top up saldo"
+         r"|uang\s+(?:saya|aku|gw)\s+hilang", 1.5),
         (r"gopay|ovo|shopeepay|payment|pembayaran|bayar|paid", 0.5),
     ),
     "payment_method": (
@@ -94,6 +95,32 @@ _TOPIC_CUES: Final[Mapping[str, tuple[tuple[str, float], ...]]] = {
     ),
 }
 # fmt: on
+_METHODS: Final = (
+    r"gopay|go-pay|ovo|dana|shopeepay|shopee\s+pay|linkaja|link\s+aja|qris|cash|tunai"
+    r"|debit|kartu\s+(?:kredit|debit)|cc|credit\s+card|debit\s+card|card|apple\s+pay"
+    r"|google\s+pay|e-?wallet|transfer|paylater|kredivo|akulaku"
+)
+#: "Ga bisa bayar pake GoPay?", "Can I pay with OVO?", "Do you accept cash?": whether a
+#: way to pay is accepted, a request (payment_method), not a payment that went wrong.
+METHOD_QUESTION: Final = re.compile(
+    r"(?<!\w)(?:(?:bisa|bs|ga\s+bisa|gak\s+bisa|nggak\s+bisa|ngga\s+bisa|gk\s+bisa"
+    r"|tidak\s+bisa|tdk\s+bisa|belum\s+bisa|blm\s+bisa)\s+(?:bayar|membayar)"
+    r"|(?:can|can'?t|cannot|could)\s+(?:i|we|you)\s+pay|is\s+it\s+possible\s+to\s+pay"
+    r"|(?:do|don'?t)\s+you\s+(?:accept|take)|(?:terima|nerima|menerima)(?:\s+pembayaran)?)"
+    rf"(?:\s+(?:pake|pakai|pk|via|dengan|dgn|lewat|with|by|using))?\s+(?:{_METHODS})(?!\w)"
+)
+#: Asked, not stated: "…pake GoPay?", "…pake GoPay ya", "can I pay with…", "do you accept…"
+#: ("I can't pay with GoPay" says it failed).
+_ASKED_AFTER: Final = re.compile(
+    r"\?|(?<!\w)(?:ya|yah|nggak|ngga|enggak|gak|ga|gk|tidak|kah)(?!\w)"
+)
+_ASKS_ITSELF: Final = re.compile(r"(?:can|could|do|is)\s")
+#: What says a payment did go wrong (or was tried): a payment problem, however it is asked.
+_PAYMENT_FAILED: Final = re.compile(
+    r"(?<!\w)(?:gagal|failed|fail\w*|error|eror|declined|ditolak|kepotong|terpotong"
+    r"|ke\s*debit|debited|charged|double|pending|refund\w*|hilang|nyangkut|stuck|terus|mulu"
+    r"|dari\s+tadi|udah\s+dicoba|sudah\s+dicoba|tried|keeps?|kept)(?!\w)"
+)
 _COMPILED: Final = {
     topic: tuple(
         (re.compile(rf"(?<!\w)(?:{pattern})(?:nya|ny)?(?!\w)"), weight) for pattern, weight in cues
@@ -104,11 +131,15 @@ TOPICS: Final = tuple(_TOPIC_CUES)
 #: Topics that are feedback to pass on, not an incident to investigate: the draft
 #: neither confirms details nor asks for any.
 FEEDBACK_TOPICS: Final = frozenset({"price", "payment_method", "availability", "hours"})
+#: Feedback on a decision the business made (its prices): thanked for and passed on,
+#: never apologised for ("we're really sorry about our prices").
+THANKED_TOPICS: Final = frozenset({"price"})
 MIN_WEIGHT: Final = 1.0  # a passing mention of "app" (0.5) alone names no topic
 
 #: What staff need to act on each topic. Keys of the asks the templates can phrase:
 #: order (order number), when, branch, proof_payment (screenshot of the charge),
-#: proof_error (screenshot of the error), photo, device (phone and app version).
+#: proof_error (screenshot of the error: asked only when they describe an error or a
+#: crash, never for points that did not arrive), photo, device (phone and app version).
 _NEEDS: Final[Mapping[str | None, tuple[str, ...]]] = {
     "health": ("when", "branch"),
     "payment": ("order", "when", "proof_payment"),
@@ -116,7 +147,7 @@ _NEEDS: Final[Mapping[str | None, tuple[str, ...]]] = {
     "delivery": ("order", "when"),
     "damaged": ("photo", "order"),
     "app": ("proof_error", "device"),
-    "rewards": ("proof_error",),
+    "rewards": ("order", "proof_error"),  # the purchase whose points or voucher went missing
     "staff": ("branch", "when"),
     "wait": ("branch", "when"),
     "quality": ("branch", "when"),
@@ -129,12 +160,29 @@ _NEEDS: Final[Mapping[str | None, tuple[str, ...]]] = {
 }
 
 
+def method_question(text: str) -> bool:
+    """True when ``text`` asks whether a way to pay is accepted ("ga bisa bayar pake
+    GoPay?") and says nothing went wrong with a payment."""
+    folded = fold(clean(strip_urls(text)))
+    if _PAYMENT_FAILED.search(folded):
+        return False
+    for sentence in re.findall(r"[^.!?\n]+\??", folded):
+        found = METHOD_QUESTION.search(sentence)
+        if found is not None and (
+            _ASKS_ITSELF.match(found.group(0)) or _ASKED_AFTER.search(sentence, found.end())
+        ):
+            return True
+    return False
+
+
 def detect_topic(texts: Iterable[str]) -> str | None:
     """The topic of a complaint, from the sentences that carry it; None when unclear."""
     folded = " ".join(fold(clean(strip_urls(t))) for t in texts)
+    asked = method_question(folded)
     best, best_weight = None, MIN_WEIGHT - 1e-9
     for topic, cues in _COMPILED.items():
         weight = sum(w * len(pattern.findall(folded)) for pattern, w in cues)
+        weight += 3.0 if asked and topic == "payment_method" else 0.0
         if weight > best_weight:
             best, best_weight = topic, weight
     return best
@@ -146,6 +194,15 @@ def cue_after(folded: str, topic: str, start: int = 0) -> int | None:
     return min(found, default=None)
 
 
+def names_topic(text: str, topic: str) -> bool:
+    """True when ``text`` names ``topic`` ("saya sakit perut" names health; "Bisa bayar
+    pake GoPay?" names payment_method)."""
+    folded = fold(clean(strip_urls(text)))
+    if topic == "payment_method" and method_question(folded):
+        return True
+    return cue_after(folded, topic) is not None
+
+
 def missing_details(topic: str | None, details: Details) -> tuple[str, ...]:
     """The asks for ``topic`` that ``details`` do not answer yet, in the order to ask them."""
     have = {
@@ -153,9 +210,12 @@ def missing_details(topic: str | None, details: Details) -> tuple[str, ...]:
         "when": details.said_when,
         "branch": bool(details.branches),
         "proof_payment": details.proof,
-        "proof_error": details.proof,
+        "proof_error": details.proof or not details.error,
         "photo": details.proof,
         "device": details.device,
         "what": False,
     }
-    return tuple(need for need in _NEEDS.get(topic, ()) if not have[need])
+    needs = _NEEDS.get(topic, ())
+    if topic == "rewards" and details.error:  # a refused voucher: its screen says which
+        needs = tuple(need for need in needs if need != "order")
+    return tuple(need for need in needs if not have[need])

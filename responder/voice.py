@@ -14,8 +14,13 @@ post included, keeps the personal draft: that is what most complaints are.
 A plain question ("Mau nanya, nerima pesanan buat acara kantor 50 cup gak ya?") that the
 model still called a complaint gets thanks for asking and a promise of an answer, not an
 apology: it asks something and names no trouble (no problem topic, no word of
-disappointment). "Kok rasanya beda ya sekarang?" is no question but a complaint: "kok"
-asks why something went wrong.
+disappointment). "Ga bisa bayar pake GoPay ya?" asks whether a way to pay is accepted:
+a question too, not a failed payment. "Kok rasanya beda ya sekarang?" is no question but
+a complaint: "kok" asks why something went wrong.
+
+A complaint that says it is not the first time they told the business ("Udah 3x gue
+komplain", "this is the third time I'm complaining") is answered as such
+(:func:`said_again`): sorry they had to ask again, not thanks as if it were news.
 
 When a health complaint is about someone else ("my son had an allergic reaction",
 "anak saya diare"), the draft hopes that person feels better, not the author:
@@ -29,7 +34,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from responder.text import clean, fold, strip_urls
-from responder.topics import cue_after
+from responder.topics import METHOD_QUESTION, cue_after
 
 # fmt: off
 _FIRST_PERSON: Final = re.compile(
@@ -86,7 +91,8 @@ def plain_question(text: str) -> bool:
     """True when ``text`` asks something and names no trouble (see the module docstring);
     the caller checks that no problem topic was found in it either."""
     folded = fold(clean(strip_urls(text)))
-    return _ASKS.search(folded) is not None and _TROUBLE.search(folded) is None
+    asked = METHOD_QUESTION.sub(" ", folded)  # "ga bisa bayar pake GoPay?" asks, no trouble
+    return _ASKS.search(folded) is not None and _TROUBLE.search(asked) is None
 
 
 #: Who fell ill, as the post names them → (English, Indonesian, plural).
@@ -157,3 +163,36 @@ _ALSO_ME: Final = re.compile(
     r"(?<!\w)(?:and\s+(?:i|me|myself)|(?:i|me)\s+and\s+my|we\s+(?:both|all)|both\s+of\s+us"
     r"|(?:saya|aku|gue|gw)\s+(?:dan|sama|juga)|kami\s+(?:berdua|sekeluarga|semua))(?!\w)"
 )
+
+
+# fmt: off
+_CONTACTED: Final = (
+    r"complain\w*|report\w*|messag\w*|contact\w*|e-?mail\w*|call\w*|dm'?(?:ed|'d)?|wr[io]te"
+    r"|written|reached\s+out|komplain\w*|ngomplain|lapor\w*|melapor\w*"
+    r"|ngelapor\w*|chat\w*|nge-?chat|telp|telpon|telepon\w*|nelpon|menelepon|hubungi\w*"
+    r"|menghubungi|ngehubungi|kirim\s+pesan|ngadu|mengadu|sampaikan|menyampaikan|keluhkan"
+    r"|mengeluhkan"
+)
+_AGAIN: Final = (
+    r"twice|(?:\d+|two|three|four|five|six|several|many|multiple|so\s+many|numerous"
+    r"|countless)\s*(?:x|times)|(?:second|third|fourth|fifth|\d+(?:nd|rd|th))\s+time"
+    r"|again|(?:\d+|dua|tiga|empat|lima|beberapa)\s*(?:x|kali)|berkali-(?:ber)?kali|berulang-(?:ber)?kali"
+    r"|berulang\s+kali|kesekian\s+kali\w*|sekian\s+kali"
+)
+#: A word between the count and the verb: no punctuation, and no "and"/"when" that starts
+#: another clause ("Pesanan salah dua kali dan ketika saya komplain…").
+_BETWEEN: Final = (
+    r"\s+(?!(?:dan|tapi|terus|lalu|ketika|saat|pas|waktu|and|but|then|when|while)(?!\w))[\w']+"
+)
+_SAID_AGAIN: Final = re.compile(  # the count and the verb close together
+    rf"(?<!\w)(?:(?:{_AGAIN})(?:{_BETWEEN}){{0,5}}?\s+(?:{_CONTACTED})"
+    rf"|(?:{_CONTACTED})(?:{_BETWEEN}){{0,5}}?\s+(?:{_AGAIN}))(?!\w)"
+)
+# fmt: on
+
+
+def said_again(text: str) -> bool:
+    """True when ``text`` says its author has already contacted the business about this
+    ("Udah 3x gue komplain", "this is the third time I'm complaining", "sudah
+    berkali-kali lapor", "I've complained twice already")."""
+    return _SAID_AGAIN.search(fold(clean(strip_urls(text)))) is not None
