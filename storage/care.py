@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, select, true, update
 from sqlalchemy.orm import Session, aliased
 
 from common.errors import ConflictError
@@ -167,10 +167,16 @@ def _praising(since: datetime, *columns: Any) -> Select[Any]:
 
 
 def loyal_people(
-    session: Session, since: datetime, min_positive: int, quiet_before: datetime
+    session: Session,
+    since: datetime,
+    min_positive: int,
+    quiet_before: datetime,
+    brand: str | None = None,
 ) -> list[Loyal]:
-    """People with at least ``min_positive`` praising posts since ``since`` whom nobody
-    contacted after ``quiet_before`` (merged-away people excluded)."""
+    """People with at least ``min_positive`` praising posts since ``since`` (about
+    ``brand``, when given) whom nobody contacted after ``quiet_before`` (merged-away people
+    excluded)."""
+    of_brand = MentionRow.brand == brand if brand is not None else true()
     praised = (
         _praising(
             since,
@@ -178,7 +184,7 @@ def loyal_people(
             func.count().label("positive"),
             func.max(MentionRow.created_at).label("last_positive"),
         )
-        .where(MentionRow.person_id.is_not(None))
+        .where(MentionRow.person_id.is_not(None), of_brand)
         .group_by(MentionRow.person_id)
         .subquery()
     )

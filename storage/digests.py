@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from storage import idea_groups
@@ -29,6 +29,7 @@ from storage.models import (
 )
 
 LABELS = ("complaint", "praise", "idea", "other")
+LISTED = 10  # follow-ups listed per section (the digest says how many there are in all)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,8 @@ class DigestFacts:
     problems: list[Item] = field(default_factory=list)  # deliveries failed or unknown
     ideas: list[tuple[str, int, int]] = field(default_factory=list)  # title, new, total people
     failing_sources: list[tuple[str, str]] = field(default_factory=list)
+    # per section (critical, urgent, overdue, problems): how many in all; its list holds LISTED
+    totals: dict[str, int] = field(default_factory=dict)
 
     @property
     def anything_new(self) -> bool:
@@ -169,8 +172,11 @@ def _followups(
     late = base.where(complaint, FollowUp.due_at < now)
     stuck = base.where(FollowUp.status.in_(("failed", "unknown")))
 
-    def items(query: object, detail: str) -> list[Item]:
-        rows = session.execute(query.order_by(FollowUp.priority.desc()).limit(10)).all()  # type: ignore[attr-defined]
+    def items(key: str, query: Select[FollowUp, str, str | None], detail: str) -> list[Item]:
+        order = (FollowUp.priority.desc(), FollowUp.due_at, FollowUp.id)
+        rows = session.execute(query.order_by(*order).limit(LISTED)).all()
+        total = session.scalar(select(func.count()).select_from(query.subquery()))
+        facts.totals[key] = total or 0
         said = _complaints_said(session, [f for f, _, _ in rows])
         return [
             Item(
@@ -183,10 +189,10 @@ def _followups(
             for f, text, name in rows
         ]
 
-    facts.critical = items(critical, "severity")
-    facts.urgent = items(fresh, "due")
-    facts.overdue = items(late, "due")
-    facts.problems = items(stuck, "status")
+    facts.critical = items("critical", critical, "severity")
+    facts.urgent = items("urgent", fresh, "due")
+    facts.overdue = items("overdue", late, "due")
+    facts.problems = items("problems", stuck, "status")
 
 
 def _complaints_said(session: Session, followups: list[FollowUp]) -> dict[int, str]:

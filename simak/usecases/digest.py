@@ -122,7 +122,8 @@ def _render(app: App, facts: DigestFacts, lang: str) -> tuple[str, str]:
         ideas=facts.ideas,
         problems=facts.problems,
         sources=facts.failing_sources,
-        loyal=len(candidates(app)),
+        totals=facts.totals,
+        loyal=sum(not p.do_not_contact for p in candidates(app, facts.brand)),
     )
     title = "Ringkasan harian" if lang == "id" else "Daily digest"
     return f"{title} — {label} — {facts.day.isoformat()}", body.strip() + "\n"

@@ -39,8 +39,9 @@ class ReminderReport:
     skipped: list[tuple[int, str]] = field(default_factory=list)  # person, why
 
 
-def candidates(app: App) -> list[care.Loyal]:
-    """Regulars (enough praise lately) whom nobody contacted for ``quiet_days``."""
+def candidates(app: App, brand: str | None = None) -> list[care.Loyal]:
+    """Regulars (enough praise lately, of ``brand`` when given) whom nobody contacted for
+    ``quiet_days``."""
     cfg = app.settings.responder.reminders
     now = app.clock()
     with app.db.read() as session:
@@ -49,6 +50,7 @@ def candidates(app: App) -> list[care.Loyal]:
             now - timedelta(days=cfg.window_days),
             cfg.min_positive,
             now - timedelta(days=cfg.quiet_days),
+            brand,
         )
 
 

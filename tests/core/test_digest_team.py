@@ -118,3 +118,67 @@ def test_a_brands_digest_lists_only_its_own_failing_sources(
     [payload] = webhook_receiver.deliveries.values()
     assert result.outcome == "sent" and "demo-blogs is down" in payload["text"]
     assert "toko-b-feed" not in payload["text"] and "old-feed" not in payload["text"]
+
+
+def _posts(root: Path, posts: list[tuple[str, str, str, str]]) -> None:
+    """Replace the demo export with ``(id, author, created_at, text)`` posts."""
+    import json
+
+    lines = [
+        json.dumps({"id": i, "platform": "review", "author": who, "author_name": who.title(),
+                    "created_at": at, "text": text})
+        for i, who, at, text in posts
+    ]  # fmt: skip
+    (root / "examples" / "mentions.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+
+
+def test_a_digest_says_how_many_wait_past_their_sla_not_only_the_first_ten(
+    tmp_path: Path, webhook_receiver: WebhookReceiver
+) -> None:
+    """Before: 14 complaints past their SLA read as a list of 10 with no total, so the
+    owner believed ten were waiting."""
+    app = _app(tmp_path, webhook_receiver, lang="en")
+    text = "Kopi Senja pesanan saya telat dan kopinya dingin, kecewa banget ({})"
+    _posts(
+        app.config_path.parent,
+        [(f"c{n}", f"u{n}", "2026-11-20T09:00:00+07:00", text.format(n)) for n in range(14)],
+    )
+    early = App(app.settings, app.config_path, FAKE_ENV, clock=lambda: NOW.replace(day=20))
+    assert not poll(early, only="demo-export").failed
+
+    [result] = run_digest(app)
+
+    [payload] = webhook_receiver.deliveries.values()
+    assert result.outcome == "sent", result
+    assert "Complaints waiting past their SLA: 14" in payload["text"], payload["text"]
+    listed = re.findall(r"^  #\d+ ", payload["text"], re.MULTILINE)
+    assert len(listed) == 10 and "… and 4 more: `simak queue`" in payload["text"]
+
+
+def test_a_brands_digest_counts_only_its_own_loyal_customers(
+    tmp_path: Path, webhook_receiver: WebhookReceiver
+) -> None:
+    """Before: every brand's digest counted the regulars of all brands (Toko B's owner was
+    asked to thank Kopi Senja's fans)."""
+    app = _app(tmp_path, webhook_receiver, lang="en", send_when_quiet=True)
+    data = yaml.safe_load(app.config_path.read_text("utf-8"))
+    data["brands"].append({"name": "toko-b", "terms": ["Toko B"]})
+    app.config_path.write_text(yaml.safe_dump(data), "utf-8")
+    praise = "Kopi Senja enak banget, mantap ({})"
+    _posts(
+        app.config_path.parent,
+        [(f"p{n}", "rina", f"2026-11-{10 + n}T09:00:00+07:00", praise.format(n)) for n in range(3)],
+    )
+    app = App(
+        load_settings(app.config_path, FAKE_ENV), app.config_path, FAKE_ENV, clock=lambda: NOW
+    )
+    assert not poll(app, only="demo-export").failed
+
+    results = run_digest(app)
+
+    assert [r.outcome for r in results] == ["sent", "sent"], results
+    texts = {p["text"].splitlines()[0]: p["text"] for p in webhook_receiver.deliveries.values()}
+    [kopi] = [t for head, t in texts.items() if "Kopi Senja" in head]
+    [toko] = [t for head, t in texts.items() if "toko-b" in head.lower()]
+    assert "Loyal customers to thank: 1" in kopi, kopi
+    assert "Loyal customers" not in toko, toko
