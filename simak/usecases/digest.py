@@ -125,8 +125,29 @@ def _render(app: App, facts: DigestFacts, lang: str) -> tuple[str, str]:
         totals=facts.totals,
         loyal=sum(not p.do_not_contact for p in candidates(app, facts.brand)),
     )
-    title = "Ringkasan harian" if lang == "id" else "Daily digest"
-    return f"{title} — {label} — {facts.day.isoformat()}", body.strip() + "\n"
+    return _subject(facts, label, lang), body.strip() + "\n"
+
+
+_HEADLINE = {
+    "en": ("Daily digest", "critical", "past SLA", "deliveries to check", "complaints today"),
+    "id": ("Ringkasan harian", "kritis", "lewat SLA", "pengiriman perlu dicek", "keluhan hari ini"),
+}
+
+
+def _subject(facts: DigestFacts, label: str, lang: str) -> str:
+    """What the team reads in the inbox: the day (in its language) and what needs a person
+    ("Daily digest — Kopi Senja — 05 Dec 2026: 1 critical, 14 past SLA, 3 complaints today")."""
+    title, *words = _HEADLINE[lang]
+    figures = (
+        facts.totals.get("critical", 0),
+        facts.totals.get("overdue", 0),
+        facts.totals.get("problems", 0),
+        facts.today.get("complaint", 0),
+    )
+    said = ", ".join(f"{n} {w}" for n, w in zip(figures, words, strict=True) if n)
+    month = _MONTHS_ID[facts.day.month - 1] if lang == "id" else f"{facts.day:%b}"
+    day = f"{facts.day:%d} {month} {facts.day.year}"
+    return f"{title} — {label} — {day}" + (f": {said}" if said else "")
 
 
 def _send(app: App, brand: str, day: str, subject: str, body: str) -> tuple[str, str]:

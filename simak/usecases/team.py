@@ -28,6 +28,7 @@ def send_to_team(app: App, key: str, subject: str, body: str, label: str) -> tup
             subject=subject,
             body=body,
             kind="team",
+            lang=cfg.lang,
             label=label,
         )
         try:

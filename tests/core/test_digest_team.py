@@ -153,6 +153,26 @@ def test_a_digest_says_how_many_wait_past_their_sla_not_only_the_first_ten(
     assert "Complaints waiting past their SLA: 14" in payload["text"], payload["text"]
     listed = re.findall(r"^  #\d+ ", payload["text"], re.MULTILINE)
     assert len(listed) == 10 and "… and 4 more: `simak queue`" in payload["text"]
+    # the subject says what needs a person, not only which day it is
+    assert payload["data"]["subject"] == "Daily digest — Kopi Senja — 23 Nov 2026: 14 past SLA"
+    assert payload["data"]["lang"] == "en"  # the team's language, for the receiver
+
+
+def test_an_indonesian_digest_subject_names_the_day_and_the_work_in_indonesian() -> None:
+    from datetime import date
+
+    from simak.usecases.digest import _subject
+    from storage.digests import DigestFacts
+
+    facts = DigestFacts("kopi-senja", date(2026, 12, 5), today={"complaint": 3})
+    facts.totals = {"critical": 1, "overdue": 0, "problems": 2}
+    assert _subject(facts, "Kopi Senja", "id") == (
+        "Ringkasan harian — Kopi Senja — 05 Des 2026: 1 kritis, 2 pengiriman perlu dicek, "
+        "3 keluhan hari ini"
+    )
+    assert (
+        _subject(DigestFacts("b", date(2026, 12, 5)), "B", "en") == "Daily digest — B — 05 Dec 2026"
+    )
 
 
 def test_a_brands_digest_counts_only_its_own_loyal_customers(
