@@ -131,9 +131,9 @@ TOPICS: Final = tuple(_TOPIC_CUES)
 #: Topics that are feedback to pass on, not an incident to investigate: the draft
 #: neither confirms details nor asks for any.
 FEEDBACK_TOPICS: Final = frozenset({"price", "payment_method", "availability", "hours"})
-#: Feedback on a decision the business made (its prices): thanked for and passed on,
-#: never apologised for ("we're really sorry about our prices").
-THANKED_TOPICS: Final = frozenset({"price"})
+#: Feedback on a decision the business made (its prices, its opening hours): thanked for
+#: and passed on, never apologised for ("we're really sorry about our prices").
+THANKED_TOPICS: Final = frozenset({"price", "hours"})
 MIN_WEIGHT: Final = 1.0  # a passing mention of "app" (0.5) alone names no topic
 
 #: What staff need to act on each topic. Keys of the asks the templates can phrase:

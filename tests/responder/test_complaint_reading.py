@@ -358,6 +358,12 @@ def test_a_branch_name_stops_at_words_that_are_no_name(
          "Makasih banyak atas masukannya soal harga kami."),
         ("id", "formal", "Dengan hormat, harga di Kopi Senja menurut saya kemahalan untuk porsi "
          "yang diberikan.", "Terima kasih atas masukan Bapak/Ibu mengenai harga kami."),
+        # opening hours are a decision too: "we're really sorry about our opening hours" was
+        # the draft before
+        ("en", "casual", "Kopi Senja should open earlier, I pass by at 6:30 and it's always "
+         "closed.", "Thank you for your honest feedback about our opening hours."),
+        ("id", "casual", "Kopi Senja bukanya kesiangan, jam 8 baru buka. Coba buka lebih pagi",
+         "Makasih banyak atas masukannya soal jam buka kami."),
     ],
 )  # fmt: skip
 def test_feedback_on_prices_is_thanked_and_passed_on_never_apologised_for(
