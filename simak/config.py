@@ -210,7 +210,13 @@ class AlertsConfig(_Strict):
 
     labels: tuple[Literal["complaint", "critical", "praise", "idea"], ...] = Field(
         default=("complaint", "critical"),
-        description="labels watched for spikes (critical: complaints of critical severity)",
+        description="labels whose spikes the team hears at once (critical: complaints of "
+        "critical severity)",
+    )
+    digest_labels: tuple[Literal["complaint", "critical", "praise", "idea"], ...] = Field(
+        default=("praise", "idea"),
+        description="labels whose spikes are recorded and reported in the next digest, not "
+        "sent at once (a label in both lists is sent at once)",
     )
     alpha: float = Field(
         default=0.0005, gt=0, lt=0.5, description="how improbable a day's count must be"

@@ -109,11 +109,12 @@ def release(session: Session, alert_id: int) -> None:
     session.execute(delete(Alert).where(Alert.id == alert_id, Alert.status == "sending"))
 
 
-def recent(session: Session, since: datetime) -> list[AlertRow]:
-    """Alerts raised since ``since``, newest first."""
-    rows = session.scalars(
-        select(Alert).where(Alert.created_at >= since).order_by(Alert.day.desc(), Alert.id.desc())
-    )
+def recent(session: Session, since: datetime, brand: str | None = None) -> list[AlertRow]:
+    """Alerts raised since ``since`` (of ``brand`` only, when given), newest first."""
+    query = select(Alert).where(Alert.created_at >= since)
+    if brand is not None:
+        query = query.where(Alert.brand == brand, Alert.status.in_(("sent", "recorded")))
+    rows = session.scalars(query.order_by(Alert.day.desc(), Alert.id.desc()))
     return [
         AlertRow(
             a.id,

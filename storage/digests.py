@@ -95,6 +95,15 @@ def taken(session: Session, brand: str, day: date) -> tuple[str, datetime] | Non
     return None if row is None else (str(row.status), row.created_at)
 
 
+def last_sent_at(session: Session, brand: str, before: date) -> datetime | None:
+    """When ``brand``'s latest digest before ``day`` was claimed (None: never)."""
+    return session.scalar(
+        select(func.max(Digest.created_at)).where(
+            Digest.brand == brand, Digest.status == "sent", Digest.day < before.isoformat()
+        )
+    )
+
+
 def finish(session: Session, digest_id: int, status: str, detail: str, now: datetime) -> None:
     """Record how it ended: sent, or empty (a quiet day, nothing sent)."""
     session.execute(

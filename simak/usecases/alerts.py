@@ -1,6 +1,7 @@
 """Spike alerts: when a brand gets unusually many complaints (or other watched labels) in
 a day, the team hears it at once — once per brand, label and day (a constraint), and not
-again the next day while the same wave goes on."""
+again the next day while the same wave goes on. Spikes of the digest labels (praise and
+ideas by default) are recorded the same way and reported in the next digest instead."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from simak.usecases.team import send_to_team
 from storage import alerts
 from storage.alerts import AlertRow
 
-_NAMES = {
+#: What the team calls each watched label, per language (alerts and the digest).
+LABEL_NAMES = {
     "en": {
         "complaint": "complaint",
         "critical": "critical complaint",
@@ -55,9 +57,11 @@ def run_alerts(app: App, brand: str | None = None) -> list[AlertResult]:
         raise ConfigError(
             f"no brand named {brand!r}; configured: {', '.join(app.settings.names())}"
         )
+    cfg = app.settings.alerts
+    watched = list(dict.fromkeys((*cfg.labels, *cfg.digest_labels)))
     results = []
     for name in names:
-        for label in app.settings.alerts.labels:
+        for label in watched:
             result = _check(app, name, label)
             if result is not None:
                 results.append(result)
@@ -94,7 +98,12 @@ def _raise(app: App, brand: str, label: str, spike: Spike) -> AlertResult | None
         claimed = alerts.claim(session, brand, label, spike.day, figures, app.holder, app.clock())
     if claimed is None:
         return AlertResult(brand, label, day, "already_raised", "another run raised it")
-    reason = spike.reason(_NAMES["en"][label])
+    reason = spike.reason(LABEL_NAMES["en"][label])
+    if label not in app.settings.alerts.labels:  # a digest label: the next digest says it
+        detail = f"{reason}; in the next digest"
+        with app.db.session() as session:
+            alerts.finish(session, claimed, "recorded", detail, app.clock())
+        return AlertResult(brand, label, day, "recorded", detail)
     if app.settings.digest is None or app.channel_set.get(app.settings.digest.channel) is None:
         detail = f"{reason}; not sent: no team channel (configure `digest:`)"
         with app.db.session() as session:
@@ -116,7 +125,7 @@ def _message(app: App, brand: str, label: str, spike: Spike) -> tuple[str, str]:
     cfg = app.settings.digest
     lang = cfg.lang if cfg is not None else "en"
     shown = app.settings.brand(brand).label
-    what = _NAMES[lang][label]
+    what = LABEL_NAMES[lang][label]
     if lang == "id":
         subject = f"Lonjakan {what} — {shown} — {spike.day.isoformat()}"
         body = (

@@ -4,7 +4,7 @@ through the email or webhook channel; a quiet day sends nothing unless configure
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from jinja2 import FileSystemLoader, StrictUndefined
@@ -12,9 +12,11 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from common.errors import ConfigError
 from simak.app import App
+from simak.usecases.alerts import LABEL_NAMES
 from simak.usecases.reminders import candidates
 from simak.usecases.team import send_to_team
-from storage import digests
+from storage import alerts, digests
+from storage.alerts import AlertRow
 from storage.digests import DigestFacts
 
 _TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -57,15 +59,17 @@ def _one(app: App, brand: str) -> DigestResult:
     with app.db.session() as session:
         claimed = digests.claim(session, brand, day, app.holder, now)
         facts = digests.collect(session, brand, day, app.settings.zone, now)
+        since = digests.last_sent_at(session, brand, day) or now - timedelta(days=1)
+        spikes = alerts.recent(session, since, brand)
     ours = {s.name for s in app.source_configs() if s.brand in (None, brand)}
     facts.failing_sources = [(n, e) for n, e in facts.failing_sources if n in ours]
     if claimed is None:
         return _taken(app, brand, day)
-    if not facts.anything_new and not cfg.send_when_quiet:
+    if not facts.anything_new and not spikes and not cfg.send_when_quiet:
         with app.db.session() as session:  # nothing sent: a later run may still send today's
             digests.release(session, claimed)
         return DigestResult(brand, day.isoformat(), "quiet", "nothing new today; nothing sent")
-    subject, body = _render(app, facts, cfg.lang)
+    subject, body = _render(app, facts, cfg.lang, spikes)
     outcome, detail = _send(app, brand, day.isoformat(), subject, body)
     with app.db.session() as session:
         if outcome in ("sent", "unknown"):
@@ -101,7 +105,28 @@ def _taken(app: App, brand: str, day: date) -> DigestResult:
     return DigestResult(brand, day.isoformat(), "already_sent", "today's digest went out already")
 
 
-def _render(app: App, facts: DigestFacts, lang: str) -> tuple[str, str]:
+def _spike_lines(spikes: list[AlertRow], lang: str) -> list[str]:
+    """Spikes since the last digest, as the team reads them ("praise: 14 on 04 Dec, usually
+    about 3.2 a day"); one sent at once says so."""
+    lines = []
+    for a in reversed(spikes):  # oldest first
+        day = date.fromisoformat(a.day)
+        month = _MONTHS_ID[day.month - 1] if lang == "id" else f"{day:%b}"
+        usual = f"{a.expected:.1f}".replace(".", "," if lang == "id" else ".")
+        name = LABEL_NAMES[lang].get(a.label, a.label)
+        if lang == "id":
+            line = f"{name}: {a.observed} pada {day:%d} {month}, biasanya sekitar {usual} sehari"
+            line += " (sudah dikirim saat itu)" if a.status == "sent" else ""
+        else:
+            line = f"{name}: {a.observed} on {day:%d} {month}, usually about {usual} a day"
+            line += " (sent at the time)" if a.status == "sent" else ""
+        lines.append(line)
+    return lines
+
+
+def _render(
+    app: App, facts: DigestFacts, lang: str, spikes: list[AlertRow] | None = None
+) -> tuple[str, str]:
     env = ImmutableSandboxedEnvironment(
         loader=FileSystemLoader(_TEMPLATES),
         undefined=StrictUndefined,
@@ -124,6 +149,7 @@ def _render(app: App, facts: DigestFacts, lang: str) -> tuple[str, str]:
         sources=facts.failing_sources,
         totals=facts.totals,
         loyal=sum(not p.do_not_contact for p in candidates(app, facts.brand)),
+        spikes=_spike_lines(spikes or [], lang),
     )
     return _subject(facts, label, lang), body.strip() + "\n"
 

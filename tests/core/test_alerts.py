@@ -49,7 +49,12 @@ def _project(root: Path, db_url: str, sink: SmtpSink) -> Path:
 
 
 def _history(
-    first: date, days: int, spike: date | None, latest: datetime, poisoned: date | None = None
+    first: date,
+    days: int,
+    spike: date | None,
+    latest: datetime,
+    poisoned: date | None = None,
+    praised: date | None = None,
 ) -> list[dict[str, Any]]:
     """Kopi Senja: about 1.5 complaints and 2 praises a day, 12 more complaints on ``spike``
     and two food-poisoning reports on ``poisoned``; Warung Sari: 0–3 complaints a day. No
@@ -77,7 +82,7 @@ def _history(
             post(day, COMPLAINT.format(brand="Kopi Senja", n=len(rows)), rng.uniform(7, 10))
         for _ in range(2 if day == poisoned else 0):
             post(day, POISONED.format(brand="Kopi Senja", n=len(rows)), rng.uniform(7, 10))
-        for _ in range(_poisson(rng, 2.0)):
+        for _ in range(_poisson(rng, 2.0) + (15 if day == praised else 0)):
             post(day, PRAISE.format(brand="Kopi Senja", n=len(rows)), rng.uniform(7, 10))
         for _ in range(rng.randint(0, 3)):
             post(day, COMPLAINT.format(brand="Warung Sari", n=len(rows)), rng.uniform(7, 10))
@@ -141,3 +146,39 @@ def test_overlapping_runs_on_the_spike_day_raise_one_alert(
     assert [(a["brand"], a["day"], a["status"]) for a in listed] == [
         ("kopi-senja", today.isoformat(), "sent")
     ]
+
+
+def test_a_praise_spike_is_recorded_for_the_digest_not_sent_at_once(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """Complaint spikes alert at once; praise and idea spikes (alerts.digest_labels) are
+    recorded once, shown with the alerts, and told in the next morning's digest."""
+    from simak.usecases.digest import run_digest
+
+    config = _project(tmp_path / "p", db_url, smtp_sink)
+    first = date(2026, 9, 1)
+    praised = first + timedelta(days=40)
+    end = datetime.combine(first + timedelta(days=42), time(), ZONE)
+    _write(tmp_path / "p", _history(first, 42, None, end, praised=praised))
+    now = [end]
+    app = App(load_settings(config, FAKE_ENV), config, FAKE_ENV, clock=lambda: now[0])
+    assert not poll(app).failed
+    results = []
+    for i in range(38, 42):  # every evening
+        now[0] = datetime.combine(first + timedelta(days=i), time(20), ZONE).astimezone(UTC)
+        results += [r for r in run_alerts(app) if r.outcome != "already_raised"]
+
+    assert [(r.label, r.day, r.outcome) for r in results] == [
+        ("praise", praised.isoformat(), "recorded")
+    ]
+    assert "in the next digest" in results[0].detail and smtp_sink.count() == 0
+    now[0] = datetime.combine(praised + timedelta(days=1), time(8), ZONE).astimezone(UTC)
+    assert [d.outcome for d in run_digest(app, "kopi-senja")] == ["sent"]
+    body = smtp_sink.mails[-1].message.get_content()
+    assert "Spikes since the last digest:" in body
+    stored = [a for a in recent_alerts(app, days=90) if a.label == "praise"]
+    assert [(a.day, a.status) for a in stored] == [(praised.isoformat(), "recorded")]
+    assert f"praise: {stored[0].observed} on {praised:%d %b}, usually about" in body
+    now[0] += timedelta(days=1)  # the next digest does not tell it again
+    assert [d.outcome for d in run_digest(app, "kopi-senja")] == ["sent"]
+    assert "Spikes since" not in smtp_sink.mails[-1].message.get_content()
