@@ -81,8 +81,17 @@ def _flush(chunk: list[_Line], classifier: Classifier, out: TextIO) -> int:
     for line in chunk:
         result = next(results) if line.error is None else None
         errors += result is None
-        out.write(json.dumps(_result(line, result), ensure_ascii=False) + "\n")
+        out.write(_dumps(_result(line, result)) + "\n")
     return errors
+
+
+def _dumps(row: dict[str, Any]) -> str:
+    text = json.dumps(row, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate in an id ("\ud800"): keep it, escaped
+        return json.dumps(row)
+    return text
 
 
 def classify_stream(app: App, source: TextIO, out: TextIO) -> tuple[int, int]:
@@ -104,9 +113,9 @@ def classify_stream(app: App, source: TextIO, out: TextIO) -> tuple[int, int]:
 
 def _open_input(input_path: Path) -> TextIO:
     if str(input_path) == STDIO:
-        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
-    try:
-        return input_path.open(encoding="utf-8", errors="replace")
+        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", errors="replace")
+    try:  # utf-8-sig: a byte-order mark (Excel, Notepad) is not part of the first line
+        return input_path.open(encoding="utf-8-sig", errors="replace")
     except OSError as exc:
         raise ConfigError(f"--input {input_path}: cannot read it ({exc.strerror})") from None
 
@@ -117,20 +126,41 @@ def classify_file(app: App, input_path: Path, output_path: Path) -> FileResult:
 
     A file output appears whole or not at all (written beside it, then renamed).
     """
+    if str(output_path) != STDIO and output_path.is_dir():
+        raise ConfigError(
+            f"--output {output_path}: is a folder; give a file name such as "
+            f"{output_path / 'tags.jsonl'}, or '-' for standard output"
+        )
     _ = app.classifier  # the model loads before stdin is read: a bad config fails first
     with _open_input(input_path) as source:
         if str(output_path) == STDIO:
             lines, errors = classify_stream(app, source, sys.stdout)
             return FileResult(lines, errors, output_path)
-        tmp = output_path.with_name(output_path.name + ".partial")
-        try:
-            out = tmp.open("w", encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(
-                f"--output {output_path}: cannot write there ({exc.strerror}); "
-                "pick a writable folder, or '-' for standard output"
-            ) from None
-        with out:
-            lines, errors = classify_stream(app, source, out)
-    tmp.replace(output_path)
+        lines, errors = _classify_into(app, source, output_path)
     return FileResult(lines, errors, output_path)
+
+
+def _classify_into(app: App, source: TextIO, output_path: Path) -> tuple[int, int]:
+    tmp = output_path.with_name(output_path.name + ".partial")
+    try:
+        out = tmp.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise _unwritable(output_path, exc) from None
+    try:
+        with out:
+            counts = classify_stream(app, source, out)
+        try:
+            tmp.replace(output_path)
+        except OSError as exc:
+            raise _unwritable(output_path, exc) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # no half-written file left behind, whatever stopped us
+        raise
+    return counts
+
+
+def _unwritable(output_path: Path, exc: OSError) -> ConfigError:
+    return ConfigError(
+        f"--output {output_path}: cannot write there ({exc.strerror}); "
+        "pick a writable folder, or '-' for standard output"
+    )
