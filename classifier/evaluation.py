@@ -22,13 +22,17 @@ from classifier.metrics import label_scores
 
 @dataclass(frozen=True, slots=True)
 class LabelReport:
-    """Scores of one label."""
+    """Scores of one label: ``support`` gold positives and ``predicted`` predicted ones
+    among the ``evaluated`` texts annotated for it. A score whose denominator is zero is
+    0.0 here (precision with nothing predicted; recall and F1 with no support) and left
+    out of macro-F1."""
 
     precision: float
     recall: float
     f1: float
     support: int
     evaluated: int
+    predicted: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +102,12 @@ def _group(gold: np.ndarray, known: np.ndarray, pred: np.ndarray) -> GroupReport
         rows = known[:, j]
         s = label_scores(gold[rows, j], pred[rows, j])
         labels[lab] = LabelReport(
-            round(s.precision, 4), round(s.recall, 4), round(s.f1, 4), s.support, int(rows.sum())
+            round(s.precision, 4),
+            round(s.recall, 4),
+            round(s.f1, 4),
+            s.support,
+            int(rows.sum()),
+            int(pred[rows, j].sum()),
         )
     scored = [r.f1 for r in labels.values() if r.support > 0]
     other = known.all(axis=1) & ~gold.any(axis=1)
@@ -135,7 +144,7 @@ def load_labelled_jsonl(path: Path) -> list[LabelledText]:
     """Lines of ``{"text": ..., "labels": [...], "lang"?: ...}`` (``[]`` or ``["other"]``:
     no label). A line that is not such an object raises ValueError naming ``path:line``."""
     out = []
-    with path.open(encoding="utf-8") as fh:
+    with path.open(encoding="utf-8-sig") as fh:  # a byte-order mark is not part of line 1
         for n, line in enumerate(fh, 1):
             if line.strip():
                 out.append(_labelled_line(line, f"{path}:{n}"))

@@ -8,7 +8,24 @@ import typer
 from rich.table import Table
 
 from simak.cli.common import handle_errors, print_json, say, state, stdout
-from simak.usecases.evaluate import EvalReport, load_examples, model_id, run_evaluation
+from simak.usecases.evaluate import (
+    EvalReport,
+    LabelReport,
+    load_examples,
+    model_id,
+    run_evaluation,
+)
+
+_NONE = "-"  # a score whose denominator is zero: undefined, not 0.000
+
+
+def _scores(r: LabelReport) -> tuple[str, str, str]:
+    if not r.evaluated:
+        return ("not annotated", "", "")
+    precision = f"{r.precision:.3f}" if r.predicted else _NONE
+    if not r.support:
+        return (precision, _NONE, _NONE)
+    return (precision, f"{r.recall:.3f}", f"{r.f1:.3f}")
 
 
 def _table(report: EvalReport) -> Table:
@@ -17,17 +34,16 @@ def _table(report: EvalReport) -> Table:
         table.add_column(col, justify="left" if col in ("lang", "label") else "right")
     for lang, group in report.groups.items():
         noise = "" if group.noise is None else f"{group.noise:.3f}"
+        scored = any(r.support for r in group.labels.values())
+        macro = f"{group.macro_f1:.3f}" if scored else _NONE
         for i, (label, r) in enumerate(group.labels.items()):
-            head = (lang, str(group.n), f"{group.macro_f1:.3f}") if i == 0 else ("", "", "")
-            table.add_row(
-                *head,
-                label,
-                f"{r.precision:.3f}",
-                f"{r.recall:.3f}",
-                f"{r.f1:.3f}",
-                str(r.support),
-                noise if i == 0 else "",
-            )
+            head = (lang, str(group.n), macro) if i == 0 else ("", "", "")
+            table.add_row(*head, label, *_scores(r), str(r.support), noise if i == 0 else "")
+    table.caption = (
+        f"{_NONE}: undefined (nothing predicted, or no gold example of that label); "
+        "macro-F1 averages the labels with support"
+    )
+    table.caption_justify = "left"
     return table
 
 

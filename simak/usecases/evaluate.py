@@ -7,6 +7,7 @@ from pathlib import Path
 
 from classifier.datasets import LabelledText
 from classifier.evaluation import EvalReport as EvalReport
+from classifier.evaluation import LabelReport as LabelReport
 from classifier.evaluation import evaluate, load_dev_examples, load_labelled_jsonl
 from common.errors import ConfigError
 from simak.app import App
