@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,8 +105,14 @@ def read_weight_file(path: Path) -> dict[str, npt.NDArray[np.float32]]:
     try:
         with np.load(path) as npz:
             raw = {k: npz[k] for k in npz.files}
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
         raise ClassifierError(f"cannot read {path}: {exc}; reinstall or retrain") from exc
+    except (ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
+        # numpy's "pickled data … allow_pickle" advice would be wrong here: it is damaged
+        raise ClassifierError(
+            f"{path} is not a readable weights file (damaged or cut short); copy the model "
+            "folder again, or reinstall or retrain"
+        ) from exc
     out: dict[str, npt.NDArray[np.float32]] = {}
     for key, value in raw.items():
         if key.endswith(":q"):
@@ -117,4 +124,10 @@ def read_weight_file(path: Path) -> dict[str, npt.NDArray[np.float32]]:
 
 def weights_digest(model_dir: Path) -> str:
     """sha256 of the weights file (the model's part of the cache key)."""
-    return hashlib.sha256((model_dir / WEIGHTS).read_bytes()).hexdigest()
+    try:
+        return hashlib.sha256((model_dir / WEIGHTS).read_bytes()).hexdigest()
+    except OSError as exc:
+        raise ClassifierError(
+            f"model folder {model_dir} has no readable {WEIGHTS} ({exc.strerror}); it is "
+            "incomplete: copy the whole folder written by `simak train`, or retrain"
+        ) from None
