@@ -15,6 +15,7 @@ torch and transformers are imported only when the backend is built (``simak[trai
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -57,6 +58,28 @@ class HFOptions(BaseModel):
     max_tokens: int = Field(256, ge=8, le=4096)
 
 
+def _looks_like_path(model: str) -> bool:
+    return model.startswith(("/", ".", "~")) or Path(model).expanduser().exists()
+
+
+def _check_local(options: HFOptions) -> None:
+    """A model given as a path must be a saved model folder: say so plainly (transformers
+    would treat a missing path as a hub id, and an empty folder as a tokenizer problem)."""
+    if not _looks_like_path(options.model):
+        return
+    folder = Path(options.model).expanduser()
+    if not folder.is_dir():
+        raise ClassifierError(
+            f"transformers model {options.model}: not a folder; set options.model to a "
+            "folder written by save_pretrained (or a Hugging Face id already in the local cache)"
+        )
+    if not (folder / "config.json").is_file():
+        raise ClassifierError(
+            f"transformers model {options.model}: no config.json there, so not a saved "
+            "Hugging Face model; point options.model at the folder save_pretrained wrote"
+        )
+
+
 def _import_stack() -> tuple[Any, Any]:
     try:
         import torch
@@ -75,6 +98,7 @@ class HFClassifier:
     def __init__(self, options: HFOptions) -> None:
         from classifier.lang import detect_language
 
+        _check_local(options)
         self._torch, tf = _import_stack()
         self._options = options
         try:
@@ -84,7 +108,19 @@ class HFClassifier:
             self._model = tf.AutoModelForSequenceClassification.from_pretrained(
                 options.model, local_files_only=options.local_files_only
             ).eval()
-        except (OSError, ValueError) as exc:
+        except OSError as exc:
+            if options.local_files_only and not _looks_like_path(options.model):
+                raise ClassifierError(
+                    f"Hugging Face model {options.model!r} is not on this machine and Simak "
+                    "downloads nothing (local_files_only: true); set options.model to a local "
+                    "model folder (save_pretrained), or allow one download with "
+                    "local_files_only: false"
+                ) from exc
+            raise ClassifierError(
+                f"cannot load Hugging Face model {options.model!r}: {exc}; check the path, or "
+                "download it once and set local_files_only: false"
+            ) from exc
+        except ValueError as exc:
             raise ClassifierError(
                 f"cannot load Hugging Face model {options.model!r}: {exc}; check the path, or "
                 "download it once and set local_files_only: false"

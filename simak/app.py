@@ -157,6 +157,20 @@ class App:
             return value
         return str((self.settings.base_dir / Path(value).expanduser()).resolve())
 
+    def _classifier_paths(self, backend: str, options: Mapping[str, Any]) -> dict[str, Any]:
+        # A model folder given relative is relative to the config file, like every path
+        # (cron starts in $HOME). A transformers `model` may be a hub id ("org/name"): only
+        # an explicit path, or a folder that exists beside the config, is rewritten.
+        out = dict(options)
+        key = {"embedded": "path", "transformers": "model"}.get(backend)
+        value = out.get(key) if key else None
+        if not isinstance(value, str) or not value:
+            return out
+        explicit = value.startswith(("/", "./", "../", "~"))
+        if backend == "embedded" or explicit or (self.settings.base_dir / value).exists():
+            out[str(key)] = self._local(value)
+        return out
+
     @cached_property
     def classifier(self) -> Classifier:
         """The configured classifier backend, loaded once."""
@@ -164,7 +178,9 @@ class App:
         plugin = lookup(CLASSIFIER_BACKENDS, cfg.backend, f"{self.config_path}: classifier.backend")
         options_model, factory = plugin.load()
         options = validate_options(
-            options_model, cfg.options, f"{self.config_path}: classifier.options"
+            options_model,
+            self._classifier_paths(cfg.backend, cfg.options),
+            f"{self.config_path}: classifier.options",
         )
         if cfg.backend == "embedded":
             built: Classifier = factory(options, cache_dir=self.cache_dir, progress=self.progress)

@@ -97,5 +97,19 @@ def test_zero_shot_nli(tmp_path: Path) -> None:
 def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:
     from classifier.hf import HFClassifier, HFOptions
 
-    with pytest.raises(ClassifierError, match="cannot load"):
+    with pytest.raises(ClassifierError, match="not a folder"):
         HFClassifier(HFOptions(model=str(tmp_path / "nothing")))
+    with pytest.raises(ClassifierError, match=r"no config\.json there"):  # was: 'sentencepiece'
+        HFClassifier(HFOptions(model=str(tmp_path)))
+
+
+def test_a_hub_id_not_on_this_machine_is_not_downloaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Was: "We couldn't connect to 'https://huggingface.co'", as if it had tried."""
+    from classifier.hf import HFClassifier, HFOptions
+
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))  # an empty local cache
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ClassifierError, match="Simak downloads nothing"):
+        HFClassifier(HFOptions(model="no-such-org/no-such-model"))
