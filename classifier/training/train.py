@@ -152,6 +152,7 @@ def train_model(
     """
     import time
 
+    from classifier.training.card import write_card
     from classifier.training.fit import RECIPES, fit
 
     if recipe not in RECIPES:
@@ -196,6 +197,12 @@ def train_model(
         max_tokens,
         say,
     )
+    origin = (
+        f"{layers}-layer student distilled from `{teacher.name}`"
+        if teacher is not None
+        else "12-layer multilingual-e5-small fine-tuned"
+    )
+    write_card(output_dir / version, manifest, datasets_dir, origin)
     return TrainReport(
         output_dir / version,
         version,
