@@ -116,6 +116,7 @@ def upgrade() -> None:
             existing_nullable=True,
         )
 
+    _one_current_classification()
     with op.batch_alter_table("classifications", schema=None) as batch_op:
         batch_op.alter_column(
             "model", existing_type=sa.VARCHAR(length=100), type_=sa.Text(), existing_nullable=False
@@ -292,6 +293,16 @@ def upgrade() -> None:
 
     # ### end Alembic commands ###
     _backfill()
+
+
+def _one_current_classification() -> None:
+    # Two runs classifying one post at once (no claims before this revision) could leave
+    # two current classifications; the newest stays current, as the unique index requires.
+    op.execute(
+        "UPDATE classifications SET is_current = false WHERE is_current AND EXISTS (SELECT 1 "
+        "FROM classifications c2 WHERE c2.mention_id = classifications.mention_id "
+        "AND c2.is_current AND c2.id > classifications.id)"
+    )
 
 
 def _backfill() -> None:
