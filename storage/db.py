@@ -157,8 +157,26 @@ class Database:
                     return self._upgrade_in_transaction(conn)
                 finally:
                     self._sqlite_pragma(conn, "PRAGMA foreign_keys=ON")
+        except IntegrityError as exc:
+            raise StorageError(
+                f"cannot migrate database {self.safe_url}: rows already stored break a rule "
+                f"the new schema adds ({self._reason(exc)}); nothing was changed — keep "
+                "using the previous Simak version and report this (it is a bug in Simak)"
+            ) from None
         except (SQLAlchemyError, OSError) as exc:
             raise self.error(exc, "migrate") from None
+
+    def _refuse_unknown(self, current: str | None, head: str | None) -> None:
+        """A schema written by a newer Simak (this one has no migration to or from it)."""
+        if current is None:
+            return
+        scripts = ScriptDirectory.from_config(_alembic_config())
+        if current not in {rev.revision for rev in scripts.walk_revisions()}:
+            raise StorageError(
+                f"database {self.safe_url} is at schema revision {current}, which this Simak "
+                f"does not know (its newest is {head}): a newer Simak upgraded it; install "
+                "that version again, or point storage.url at another database"
+            )
 
     def _sqlite_pragma(self, conn: Connection, pragma: str) -> None:
         if self.dialect == "sqlite":
@@ -173,8 +191,10 @@ class Database:
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
             # Checked inside the transaction: a run that waited for another's migration
             # sees the finished schema and does nothing.
-            if MigrationContext.configure(conn).get_current_revision() == head:
+            current = MigrationContext.configure(conn).get_current_revision()
+            if current == head:
                 return False
+            self._refuse_unknown(current, head)
             cfg = _alembic_config()
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
