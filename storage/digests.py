@@ -49,7 +49,7 @@ class DigestFacts:
 
     brand: str
     day: date
-    today: dict[str, int] = field(default_factory=dict)
+    today: dict[str, int] = field(default_factory=dict)  # posts per label, the last 24 hours
     week_average: dict[str, float] = field(default_factory=dict)
     critical: list[Item] = field(default_factory=list)  # open critical complaints, any age
     urgent: list[Item] = field(default_factory=list)
@@ -119,10 +119,12 @@ def release(session: Session, digest_id: int) -> None:
 
 
 def collect(session: Session, brand: str, day: date, zone: ZoneInfo, now: datetime) -> DigestFacts:
-    """The facts of ``brand``'s digest for ``day`` (in the business's time zone)."""
+    """The facts of ``brand``'s digest for ``day`` (in the business's time zone): what came
+    in over the 24 hours before ``now`` (a digest sent at 08:00 covers the whole of
+    yesterday's afternoon and evening, not eight hours of night), against the 7 days before."""
     facts = DigestFacts(brand, day)
-    start = datetime.combine(day, datetime.min.time(), zone)
-    _counts(session, facts, brand, start, zone)
+    start = now - _WINDOW
+    _counts(session, facts, brand, now)
     _followups(session, facts, brand, start, now, zone)
     _ideas(session, facts, brand, start)
     facts.failing_sources = [
@@ -132,24 +134,28 @@ def collect(session: Session, brand: str, day: date, zone: ZoneInfo, now: dateti
     return facts
 
 
-def _counts(
-    session: Session, facts: DigestFacts, brand: str, start: datetime, zone: ZoneInfo
-) -> None:
+_WINDOW = timedelta(hours=24)
+
+
+def _counts(session: Session, facts: DigestFacts, brand: str, now: datetime) -> None:
+    """Posts per label over the last 24 hours, and the daily average of the 7 days (seven
+    24-hour windows) before them."""
     rows = session.execute(
         select(MentionRow.created_at, ClassificationRow.labels)
         .join(
             ClassificationRow,
             (ClassificationRow.mention_id == MentionRow.id) & ClassificationRow.is_current,
         )
-        .where(MentionRow.brand == brand, MentionRow.created_at >= start - timedelta(days=7))
+        .where(MentionRow.brand == brand, MentionRow.created_at >= now - 8 * _WINDOW)
     ).all()
-    per_day: dict[date, dict[str, int]] = {}
+    per_window: dict[int, dict[str, int]] = {}
     for created, labels in rows:
-        bucket = per_day.setdefault(created.astimezone(zone).date(), dict.fromkeys(LABELS, 0))
+        ago = max(0, int((now - created) / _WINDOW))  # 0: the last 24 hours (or later)
+        bucket = per_window.setdefault(ago, dict.fromkeys(LABELS, 0))
         for label in labels or ["other"]:
             bucket[label] += 1
-    facts.today = per_day.get(facts.day, dict.fromkeys(LABELS, 0))
-    earlier = [per_day.get(facts.day - timedelta(days=d), {}) for d in range(1, 8)]
+    facts.today = per_window.get(0, dict.fromkeys(LABELS, 0))
+    earlier = [per_window.get(w, {}) for w in range(1, 8)]
     facts.week_average = {lab: sum(d.get(lab, 0) for d in earlier) / 7 for lab in LABELS}
 
 

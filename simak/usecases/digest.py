@@ -155,14 +155,14 @@ def _render(
 
 
 _HEADLINE = {
-    "en": ("Daily digest", "critical", "past SLA", "deliveries to check", "complaints today"),
-    "id": ("Ringkasan harian", "kritis", "lewat SLA", "pengiriman perlu dicek", "keluhan hari ini"),
+    "en": ("Daily digest", "critical", "past SLA", "deliveries to check", "complaints in 24 h"),
+    "id": ("Ringkasan harian", "kritis", "lewat SLA", "pengiriman perlu dicek", "keluhan 24 jam"),
 }
 
 
 def _subject(facts: DigestFacts, label: str, lang: str) -> str:
     """What the team reads in the inbox: the day (in its language) and what needs a person
-    ("Daily digest — Kopi Senja — 05 Dec 2026: 1 critical, 14 past SLA, 3 complaints today")."""
+    ("Daily digest — Kopi Senja — 05 Dec 2026: 1 critical, 14 past SLA, 3 complaints in 24 h")."""
     title, *words = _HEADLINE[lang]
     figures = (
         facts.totals.get("critical", 0),

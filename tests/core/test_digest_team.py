@@ -168,7 +168,7 @@ def test_an_indonesian_digest_subject_names_the_day_and_the_work_in_indonesian()
     facts.totals = {"critical": 1, "overdue": 0, "problems": 2}
     assert _subject(facts, "Kopi Senja", "id") == (
         "Ringkasan harian — Kopi Senja — 05 Des 2026: 1 kritis, 2 pengiriman perlu dicek, "
-        "3 keluhan hari ini"
+        "3 keluhan 24 jam"
     )
     assert (
         _subject(DigestFacts("b", date(2026, 12, 5)), "B", "en") == "Daily digest — B — 05 Dec 2026"
@@ -202,3 +202,28 @@ def test_a_brands_digest_counts_only_its_own_loyal_customers(
     [toko] = [t for head, t in texts.items() if "toko-b" in head.lower()]
     assert "Loyal customers to thank: 1" in kopi, kopi
     assert "Loyal customers" not in toko, toko
+
+
+def test_a_morning_digest_counts_the_last_24_hours_not_the_night_so_far(
+    tmp_path: Path, webhook_receiver: WebhookReceiver
+) -> None:
+    """Before: a digest at 10:30 counted only posts since midnight, so yesterday
+    afternoon's posts were in no digest at all and a morning read as a quiet day."""
+    app = _app(tmp_path, webhook_receiver, lang="en")
+    praise = "Kopi Senja enak banget, mantap ({})"
+    _posts(
+        app.config_path.parent,
+        [
+            ("y1", "rina", "2026-11-22T15:00:00+07:00", praise.format(1)),  # yesterday 15:00
+            ("y2", "budi", "2026-11-22T21:00:00+07:00", praise.format(2)),  # yesterday 21:00
+            ("old", "sari", "2026-11-21T09:00:00+07:00", praise.format(3)),  # two days ago
+        ],
+    )
+    assert not poll(app, only="demo-export").failed
+
+    [result] = run_digest(app)
+
+    assert result.outcome == "sent", result
+    [payload] = webhook_receiver.deliveries.values()
+    assert "Last 24 hours: 0 complaints, 2 praise" in payload["text"], payload["text"]
+    assert "(the 7 days before averaged 0.0 complaints, 0.1 praise" in payload["text"]
