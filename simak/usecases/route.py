@@ -4,6 +4,7 @@ in the caller's transaction."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -185,7 +186,10 @@ class BatchRouter:
         for fid in followup_ids:
             status = status_of(session, fid)
             if status not in EDITABLE:
-                outcomes[fid] = f"follow-up {fid} is already {status}"
+                back = f"; `simak followup reopen {fid}` brings it back"
+                outcomes[fid] = f"follow-up {fid} is already {status}" + (
+                    back if status == "dismissed" else ""
+                )
             else:
                 todo.append((fid, conversation_posts(session, fid)))
         with_posts = [(fid, posts) for fid, posts in todo if posts]
@@ -247,8 +251,9 @@ class BatchRouter:
             session, mention_id
         )
         if followup_id is not None:
+            _reopen_if_corrected_away(session, followup_id, actor, now)
             return self.replan_conversation(
-                session, followup_id, actor, now, f"labels of mention {mention_id} corrected"
+                session, followup_id, actor, now, f"{_CORRECTED_NOTE} {mention_id} corrected"
             )
         if not self.router.skeleton(Conversation((self._input(facts, result),)), now):
             return "no follow-up needed"
@@ -275,3 +280,22 @@ class BatchRouter:
             title=trim(clean(facts.text), 90),
             now=now,
         )
+
+
+_CORRECTED_NOTE = "labels of mention"
+_CORRECTED_AWAY = re.compile(rf"^{_CORRECTED_NOTE} \d+ corrected$")
+
+
+def _reopen_if_corrected_away(
+    session: Session, followup_id: int, actor: str, now: datetime
+) -> None:
+    """A follow-up that a correction dismissed (its post corrected to no label) comes back
+    when a correction gives the post a label again (its re-plan then decides); one a person
+    dismissed stays dismissed. A compare-and-set from ``dismissed``."""
+    if status_of(session, followup_id) != "dismissed":
+        return
+    if _CORRECTED_AWAY.match(get_item(session, followup_id).status_note or ""):
+        move_followup(
+            session, followup_id, "open", actor, now, note="labels corrected again",
+            only_from=("dismissed",),
+        )  # fmt: skip

@@ -91,6 +91,26 @@ def test_correcting_an_approved_followup_reopens_it(project: Project) -> None:
     assert fix.labels == () and fix.mention_id == row["mention_id"]
 
 
+def test_a_correction_undone_brings_its_follow_up_back_but_not_a_persons_dismissal(
+    project: Project,
+) -> None:
+    """Before: correcting a post to other by mistake and back left its follow-up dismissed
+    ("is already dismissed") and the complaint out of the queue for good."""
+    assert project.run("poll").exit_code == 0
+    row = next(r for r in project.json("queue") if r["label"] == "complaint")
+    fid, mid = str(row["id"]), str(row["mention_ids"][0])
+    assert project.run("correct", mid, "--labels", "other").exit_code == 0
+    back = project.run("correct", mid, "--labels", "complaint")
+    shown = project.json("followup", "show", fid)
+    assert back.exit_code == 0 and "now routed as complaint" in back.stdout, back.output
+    assert shown["status"] == "open" and shown["label"] == "complaint"
+    assert project.run("followup", "dismiss", fid).exit_code == 0  # a person's decision
+    again = project.run("correct", mid, "--labels", "complaint,praise")
+    said = " ".join(again.stdout.split())  # the terminal wraps long lines
+    assert "already dismissed" in said and f"followup reopen {fid}` brings it back" in said
+    assert project.json("followup", "show", fid)["status"] == "dismissed"
+
+
 def test_a_persons_posts_join_one_conversation(project: Project) -> None:
     assert project.run("poll").exit_code == 0
     rina = [r for r in project.json("queue", "--all") if r["author"] == "Rina"]
