@@ -137,7 +137,7 @@ def test_unknown_ids_and_labels_are_usage_errors(project: Project) -> None:
     assert missing.exit_code == 2 and "does not exist" in missing.stderr
     assert project.run("people", "show", "9999").exit_code == 2
     merge = project.run("people", "merge", str(row["person_id"]), "9999")
-    assert merge.exit_code == 2 and "simak queue --json" in merge.stderr  # no `people list`
+    assert merge.exit_code == 2 and "simak people find" in merge.stderr
 
 
 def test_correct_refuses_empty_or_contradictory_labels(project: Project) -> None:
