@@ -50,8 +50,8 @@ def rule_of(app: App, label: str = "complaint") -> SpikeRule:
 
 
 def run_alerts(app: App, brand: str | None = None) -> list[AlertResult]:
-    """Check today (so far, in the business's time zone) for every brand and watched label;
-    raise and send each new spike once."""
+    """Check today (so far, in the business's time zone) and yesterday (posts polled late)
+    for every brand and watched label; raise and send each new spike once."""
     names = [b.name for b in app.settings.brands if brand in (None, b.name)]
     if not names:
         raise ConfigError(
@@ -69,13 +69,15 @@ def run_alerts(app: App, brand: str | None = None) -> list[AlertResult]:
 
 
 def _check(app: App, brand: str, label: str) -> AlertResult | None:
+    """Today's spike of ``label``, else yesterday's: posts of yesterday evening polled
+    after midnight (a source that was down, a rate limit) still count for their own day."""
     rule, zone, now = rule_of(app, label), app.settings.zone, app.clock()
     today = now.astimezone(zone).date()
     with app.db.read() as session:
-        since = alerts.window_start(today, rule.window_days + 1, zone)
+        since = alerts.window_start(today, rule.window_days + 2, zone)
         counts, first = alerts.daily_counts(session, brand, label, since, now, zone)
         raised = alerts.alerted_days(
-            session, brand, label, today - timedelta(days=rule.window_days + 1)
+            session, brand, label, today - timedelta(days=rule.window_days + 2)
         )
     if first is None:
         return None
@@ -83,12 +85,16 @@ def _check(app: App, brand: str, label: str) -> AlertResult | None:
         return AlertResult(
             brand, label, today.isoformat(), "already_raised", "raised earlier today"
         )
-    if today - timedelta(days=1) in raised:
-        return None  # the same wave as yesterday's alert: no new alert (cool-down)
-    spike = assess(counts, today, first, raised, rule)
-    if spike is None:
-        return None
-    return _raise(app, brand, label, spike)
+    yesterday = today - timedelta(days=1)
+    for day in (today, yesterday):
+        if {day, day - timedelta(days=1)} & raised:
+            continue  # the same wave as an alert already raised (cool-down)
+        if day == yesterday and yesterday < first:
+            continue
+        spike = assess(counts, day, first, raised, rule)
+        if spike is not None:
+            return _raise(app, brand, label, spike)
+    return None
 
 
 def _raise(app: App, brand: str, label: str, spike: Spike) -> AlertResult | None:
@@ -126,16 +132,20 @@ def _message(app: App, brand: str, label: str, spike: Spike) -> tuple[str, str]:
     lang = cfg.lang if cfg is not None else "en"
     shown = app.settings.brand(brand).label
     what = LABEL_NAMES[lang][label]
+    today = spike.day == app.clock().astimezone(app.settings.zone).date()
     if lang == "id":
+        when = "Hari ini" if today else f"Pada {spike.day.isoformat()} (terlambat masuk)"
+        usual = f"{spike.expected:.1f}".replace(".", ",")
         subject = f"Lonjakan {what} — {shown} — {spike.day.isoformat()}"
         body = (
-            f"Hari ini {shown} menerima {spike.observed} {what}, biasanya sekitar "
-            f"{spike.expected:.1f} sehari.\n\nCek antrean sekarang: simak queue\n"
+            f"{when} {shown} menerima {spike.observed} {what}, biasanya sekitar "
+            f"{usual} sehari.\n\nCek antrean sekarang: simak queue\n"
         )
     else:
+        when = "today" if today else f"on {spike.day.isoformat()} (posts that came in late)"
         subject = f"{what.capitalize()} spike — {shown} — {spike.day.isoformat()}"
         body = (
-            f"{shown} got {spike.observed} {what}s today; usually about {spike.expected:.1f} "
+            f"{shown} got {spike.observed} {what}s {when}; usually about {spike.expected:.1f} "
             f"a day.\n\nSee the queue now: simak queue\n"
         )
     return subject, body

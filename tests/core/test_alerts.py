@@ -182,3 +182,26 @@ def test_a_praise_spike_is_recorded_for_the_digest_not_sent_at_once(
     now[0] += timedelta(days=1)  # the next digest does not tell it again
     assert [d.outcome for d in run_digest(app, "kopi-senja")] == ["sent"]
     assert "Spikes since" not in smtp_sink.mails[-1].message.get_content()
+
+
+def test_a_spike_polled_after_midnight_is_raised_for_its_own_day(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """Before: only today was checked, so a day whose posts came in after midnight (a
+    source down in the evening, a rate limit) was never checked at all."""
+    config = _project(tmp_path / "p", db_url, smtp_sink)
+    first = date(2026, 9, 1)
+    spike = first + timedelta(days=40)
+    end = datetime.combine(spike + timedelta(days=1), time(9), ZONE)
+    _write(tmp_path / "p", _history(first, 42, spike, end))
+    now = [end.astimezone(UTC)]  # the morning after: the spike's posts arrive only now
+    app = App(load_settings(config, FAKE_ENV), config, FAKE_ENV, clock=lambda: now[0])
+    assert not poll(app).failed
+
+    raised = [r for r in run_alerts(app) if r.label == "complaint"]
+    again = [r for r in run_alerts(app) if r.label == "complaint"]
+
+    assert [(r.day, r.outcome) for r in raised] == [(spike.isoformat(), "sent")]
+    assert again == []  # raised once; today is the same wave's next day
+    body = smtp_sink.mails[-1].message.get_content()
+    assert f"on {spike.isoformat()} (posts that came in late)" in body
