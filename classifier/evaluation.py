@@ -164,6 +164,7 @@ def _labelled_line(line: str, where: str) -> LabelledText:
         raise ValueError(f"{where}: no text; {shape}")
     if not isinstance(given, list) or not all(isinstance(x, str) for x in given):
         raise ValueError(f"{where}: labels must be a list of label names; {shape}")
+    given = [x.strip().lower() for x in given]  # "Praise" as `simak correct` takes it
     if set(given) - set(LABELS) - {"other"}:
         raise ValueError(f"{where}: unknown label in {given}; use {', '.join(LABELS)} or other")
     if lang is not None and not isinstance(lang, str):

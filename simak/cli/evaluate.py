@@ -29,7 +29,9 @@ def _scores(r: LabelReport) -> tuple[str, str, str]:
 
 
 def _table(report: EvalReport) -> Table:
-    table = Table(title=f"Evaluation of {report.model} on {report.n} texts", title_justify="left")
+    texts = "text" if report.n == 1 else "texts"
+    title = f"Evaluation of {report.model} on {report.n} {texts}"
+    table = Table(title=title, title_justify="left")
     for col in ("lang", "n", "macro-F1", "label", "P", "R", "F1", "support", "noise"):
         table.add_column(col, justify="left" if col in ("lang", "label") else "right")
     for lang, group in report.groups.items():
