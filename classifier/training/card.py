@@ -36,10 +36,15 @@ def licence_of(folder: Path) -> str:
         text = (folder / "SOURCE.md").read_text(encoding="utf-8", errors="replace")
     except OSError:
         return "no SOURCE.md: unknown, check before any use"
-    for line in text.splitlines():
+    lines = text.splitlines()
+    for n, line in enumerate(lines):
         head, _, rest = line.lstrip("-* ").partition(":")
         if head.strip().lower().startswith(("license", "licence")):  # "License (as …):"
-            return rest.strip().replace("|", "/") or "see SOURCE.md"
+            for more in lines[n + 1 :]:  # a bullet wrapped onto indented lines
+                if not more.startswith((" ", "\t")) or more.lstrip().startswith(("- ", "* ")):
+                    break
+                rest += " " + more.strip()
+            return " ".join(rest.split()).replace("|", "/") or "see SOURCE.md"
     return "not stated in SOURCE.md"
 
 

@@ -50,3 +50,17 @@ def test_a_trained_model_gets_a_card_with_its_data_and_licences(tmp_path: Path) 
     assert "| `indonlu_casa` | no SOURCE.md: unknown" in card
     assert "## Held-aside results" in card and "| all |" in card
     assert "legal check" in card and "Intended use" in card
+
+
+def test_a_licence_line_wrapped_onto_the_next_lines_is_read_whole(tmp_path: Path) -> None:
+    from classifier.training.card import licence_of
+
+    (tmp_path / "SOURCE.md").write_text(
+        "# x\n- Licences: each text keeps the licence of the dataset it came from (see each\n"
+        "  dataset's SOURCE.md): several are non-commercial.\n- Content: posts\n",
+        encoding="utf-8",
+    )
+    assert licence_of(tmp_path) == (
+        "each text keeps the licence of the dataset it came from (see each dataset's "
+        "SOURCE.md): several are non-commercial."
+    )
