@@ -81,9 +81,25 @@ def _check_format(value: str) -> str:
     return value
 
 
+def _print_version(value: bool) -> None:
+    """``--version``: the installed Simak and the default model, then exit 0."""
+    if value:
+        from simak.usecases.about import describe
+
+        typer.echo(describe())
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _global(
     ctx: typer.Context,
+    show_version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_print_version,
+        is_eager=True,
+        help="Print the Simak version and its default model, then exit.",
+    ),
     config: str | None = typer.Option(
         None, "--config", "-c", help="Config file (default: $SIMAK_CONFIG or ./config.yaml)."
     ),

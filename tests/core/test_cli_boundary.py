@@ -141,3 +141,14 @@ def test_usage_errors_are_one_line_exit_2() -> None:
     assert "(exit 2)" in as_json.stderr
     alone = runner.invoke(app, ["followup"])
     assert "Usage: simak followup" in alone.output and "error" not in alone.output
+
+
+def test_version_names_simak_and_its_default_model() -> None:
+    from typer.testing import CliRunner
+
+    from classifier.embedded.classifier import DEFAULT_VERSION
+    from simak.cli import app
+
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("simak ") and f"embedded/{DEFAULT_VERSION}" in result.stdout
