@@ -39,6 +39,7 @@ from listeners.retry import Clock, Sleep, real_sleep, utc_now
 from listeners.skeleton import ListenerCore, SourceOptions
 from listeners.transport import Monotonic
 
+_ENV_REF = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 _ENTRY_TAG = re.compile(rb"<(?:[A-Za-z0-9_-]{1,20}:)?(?:item|entry)[\s>/]", re.IGNORECASE)
 
 
@@ -48,7 +49,8 @@ class FeedsOptions(SourceOptions):
     urls: list[NonBlank] = Field(
         min_length=1,
         max_length=1000,
-        description="Feed URLs (http/https), file:// URLs or local paths.",
+        description="Feed URLs (http/https), file:// URLs or local paths; a private feed's "
+        "token goes in as ${ENV} (whole URL or part), never written out.",
     )
     timeout_s: Seconds = Field(
         default=20.0, description="Longest wait for a connection or a read (0.1-600 s)."
@@ -171,11 +173,15 @@ class FeedsListener(ListenerCore[FeedsOptions]):
     def _poll_feed(
         self, client: httpx.Client, url: str, previous: dict[str, Any]
     ) -> tuple[PollPage, dict[str, Any]]:
+        real = self._expand(url)  # only the fetch sees the secret; messages show ``url``
         fetched = (
-            self._fetcher.read_local(url)
-            if is_local(url)
-            else self._fetcher.fetch(client, url, previous)
+            self._fetcher.read_local(real)
+            if is_local(real)
+            else self._fetcher.fetch(client, real, previous)
         )
+        base = fetched.headers.get("content-location", "")
+        if real != url and self._redact.leaks(base):  # relative links must not carry a token
+            fetched.headers["content-location"] = urlsplit(base)._replace(query="").geturl()
         digest = hashlib.sha256(fetched.body).hexdigest() if fetched.body is not None else None
         if fetched.body is None or digest == previous.get("sha256"):
             # 304, or the same bytes again from a server without validators: no work.
@@ -208,6 +214,10 @@ class FeedsListener(ListenerCore[FeedsOptions]):
             "latest": max(filter(None, [previous.get("latest"), latest]), default=None),
         }
         return page, state
+
+    def _expand(self, url: str) -> str:
+        """``url`` with each ``${VAR}`` replaced by its value, remembered for redaction."""
+        return _ENV_REF.sub(lambda m: self._secret(m.group(0)), url)
 
     def _check_entries(self, url: str, body: bytes) -> None:
         """Refuse a feed with absurdly many entries before feedparser spends minutes on it."""
