@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
+from urllib.parse import quote, quote_plus
 
 _MIN_SECRET = 4  # shorter values would redact ordinary words
 _URL_PASSWORD = re.compile(r"(?<=://)([^:/@\s]*):[^@\s]*@")
+# A credential written into a URL's query (a private feed's ?token=, ?access_token=) or
+# echoed in an Authorization header: hidden even when the config did not name it.
+_QUERY_SECRET = re.compile(
+    r"(?i)([?&;](?:access_token|refresh_token|id_token|token|api_?key|client_secret"
+    r"|secret|password)=)[^&#;,()\s\"'<>]+"
+)
+_AUTH_HEADER = re.compile(
+    r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?(?:bearer\s+|basic\s+|token\s+)?)[^\s'\",;}]+"
+)
+_BEARER = re.compile(r"(?<![A-Za-z])(Bearer\s+)[A-Za-z0-9._~+/=-]{20,}")
 
 
 class Redactor:
-    """Replaces every known secret value (and any password inside a URL) with ``***``."""
+    """Replaces every known secret value (and any password, token-like query value or
+    bearer token inside a URL or header) with ``***``."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        values = {s for s in secrets if s and len(s) >= _MIN_SECRET}
+        values: set[str] = set()
+        for s in (s for s in secrets if s and len(s) >= _MIN_SECRET):
+            # as written, inside a URL and inside a JSON string
+            values |= {s, quote(s, safe=""), quote_plus(s), json.dumps(s)[1:-1]}
         # Longest first, so a secret containing another is replaced whole.
         self._secrets = sorted(values, key=len, reverse=True)
 
@@ -22,6 +38,8 @@ class Redactor:
         for secret in self._secrets:
             if secret in text:
                 text = text.replace(secret, "***")
+        text = _AUTH_HEADER.sub(r"\1***", _BEARER.sub(r"\1***", text))
+        text = _QUERY_SECRET.sub(r"\1***", text)
         return _URL_PASSWORD.sub(r"\1:***@", text)
 
     def optional(self, text: str | None) -> str | None:
