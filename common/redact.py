@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, urlsplit
 
 _MIN_SECRET = 4  # shorter values would redact ordinary words
+_MIN_URL_TAIL = 16  # "/hook" alone is no secret; "/services/T0/B0/XyZ..." is
 _URL_PASSWORD = re.compile(r"(?<=://)([^:/@\s]*):[^@\s]*@")
 # A credential written into a URL's query (a private feed's ?token=, ?access_token=) or
 # echoed in an Authorization header: hidden even when the config did not name it.
 _QUERY_SECRET = re.compile(
     r"(?i)([?&;](?:access_token|refresh_token|id_token|token|api_?key|client_secret"
-    r"|secret|password)=)[^&#;,()\s\"'<>]+"
+    r"|secret|password)=)[^&#;:,()\s\"'<>]+"
 )
 _AUTH_HEADER = re.compile(
     r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?(?:bearer\s+|basic\s+|token\s+)?)[^\s'\",;}]+"
@@ -30,6 +31,7 @@ class Redactor:
         for s in (s for s in secrets if s and len(s) >= _MIN_SECRET):
             # as written, inside a URL and inside a JSON string
             values |= {s, quote(s, safe=""), quote_plus(s), json.dumps(s)[1:-1]}
+            values |= _url_tail(s)
         # Longest first, so a secret containing another is replaced whole.
         self._secrets = sorted(values, key=len, reverse=True)
 
@@ -45,3 +47,10 @@ class Redactor:
     def optional(self, text: str | None) -> str | None:
         """Like calling it, but ``None`` stays ``None``."""
         return None if text is None else self(text)
+
+
+def _url_tail(secret: str) -> set[str]:
+    """A secret URL's path and query (a server echoes its path, not the whole URL)."""
+    parts = urlsplit(secret)
+    tail = parts.path + (f"?{parts.query}" if parts.query else "")
+    return {tail} if parts.scheme and parts.netloc and len(tail) >= _MIN_URL_TAIL else set()

@@ -31,11 +31,12 @@ _MIGRATION_LOCK = 0x51AA_0001  # pg_advisory_xact_lock key for schema changes
 #: How long a run waits for another process's SQLite migration before giving up.
 MIGRATION_WAIT_S = 300.0
 _PASSWORD = re.compile(r"(?<=://)([^:/@\s]*):[^@\s]*@")
+_QUERY_PASSWORD = re.compile(r"(?i)([?&]password=)[^&#\s]+")  # ...?host=h&password=pw
 
 
 def hide_password(url: str) -> str:
     """``url`` with any password replaced by ``***`` (safe to print or log)."""
-    return _PASSWORD.sub(r"\1:***@", url)
+    return _QUERY_PASSWORD.sub(r"\1***", _PASSWORD.sub(r"\1:***@", url))
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

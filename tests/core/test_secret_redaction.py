@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from common.redact import Redactor
+from storage.db import hide_password
 from tests.core.conftest import Project
 
 LITERAL = "canary-literal-feed-tok-81"
@@ -76,3 +77,17 @@ def test_a_refused_private_feed_leaks_its_token_nowhere(
     assert "HTTP 401 from" in everything and "a.xml?token=***" in everything
     for secret in (LITERAL, FROM_ENV, "canary%2Fenv%2Bfeed"):
         assert secret not in everything
+
+
+def test_a_secret_urls_path_is_hidden_when_a_server_echoes_only_the_path() -> None:
+    redact = Redactor(["https://hooks.example.com/services/T01/B02/XyZ9canary", "https://h.io/x"])
+    assert redact("404: no route for /services/T01/B02/XyZ9canary") == "404: no route for ***"
+    assert redact("POST /x failed") == "POST /x failed"
+
+
+def test_a_database_password_given_in_the_query_is_hidden() -> None:
+    url = "postgresql+psycopg:///simak?host=db.internal&user=simak&password=canary-db-pw"
+    assert hide_password(url) == (
+        "postgresql+psycopg:///simak?host=db.internal&user=simak&password=***"
+    )
+    assert "canary-db-pw" not in Redactor()(f"cannot use database {url}: refused")
