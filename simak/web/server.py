@@ -192,11 +192,12 @@ def build(app: App, secret: str, *, secure_cookies: bool = False) -> Starlette:
         # A use case said no (unknown id, bad input): one line, never a traceback; on a
         # console page (nav and a way back) once the request has its session.
         code = 404 if isinstance(exc, NotFound) else 400
+        said = app.redact(str(exc))  # the one line, with any secret hidden as everywhere
         if getattr(request.state, "session", None) is None:
-            return HTMLResponse(html_escape(str(exc)), code)
+            return HTMLResponse(html_escape(said), code)
         heading = "Not found" if code == 404 else "Not done"
         back = views.page_of(request) if request.method == "POST" else None
-        return c.render(request, "error.html", code, message=str(exc), heading=heading, back=back)
+        return c.render(request, "error.html", code, message=said, heading=heading, back=back)
 
     return Starlette(
         routes=routes,
