@@ -18,7 +18,7 @@ A *space* names the recipe; centroids are only compared within one space.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -283,20 +283,27 @@ Join = Callable[[int, int], bool]
 
 
 def place(
-    index: CentroidIndex, vectors: Vectors, threshold: float, found: Found, join: Join
+    index: CentroidIndex,
+    vectors: Vectors,
+    threshold: float,
+    found: Found,
+    join: Join,
+    closed: Collection[int] = frozenset(),
 ) -> dict[int, tuple[Vectors, int]]:
     """Place new ideas on a board (the board's one grouping step; see :func:`clusters`).
 
     The new ideas are clustered among themselves first, so their order does not decide
     which of them found groups; each cluster then joins the group whose members are
     closest to its own on average (:meth:`CentroidIndex.nearest`), at or above
-    ``threshold``, else founds one. Returns the groups that
+    ``threshold``, else founds one. A cluster closest to a ``closed`` group (done,
+    declined: never joined automatically) founds one too, rather than joining the next
+    best match, an idea it is less like. Returns the groups that
     grew: id → (new centroid sum, ideas added)."""
     changes: dict[int, tuple[Vectors, int]] = {}
     for rows in clusters(vectors, threshold):
         total = vectors[rows].sum(axis=0)
         pos, sim = index.nearest(total, len(rows))
-        if pos < 0 or sim < threshold:
+        if pos < 0 or sim < threshold or index.ids[pos] in closed:
             pos = index.append(found(central(vectors, rows)))
         group_id = index.ids[pos]
         for row in rows:

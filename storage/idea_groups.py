@@ -43,16 +43,12 @@ def from_bytes(raw: bytes) -> Vectors:
     return np.frombuffer(raw, np.float32).copy()
 
 
-def centroids(
-    session: Session, brand: str, space: str, *, joinable: bool = False
-) -> tuple[list[int], Vectors, list[int]]:
-    """Ids, centroid sums and sizes of ``brand``'s live groups in ``space`` (ascending id);
-    with ``joinable`` only those automatic grouping may add to (not closed)."""
+def centroids(session: Session, brand: str, space: str) -> tuple[list[int], Vectors, list[int]]:
+    """Ids, centroid sums and sizes of ``brand``'s live groups in ``space`` (ascending id),
+    closed ones too: a new idea closest to one is never placed in another by default."""
     query = select(IdeaGroup.id, IdeaGroup.centroid, IdeaGroup.size).where(
         IdeaGroup.brand == brand, IdeaGroup.space == space, IdeaGroup.merged_into_id.is_(None)
     )
-    if joinable:
-        query = query.where(IdeaGroup.status.not_in(CLOSED_STATUSES))
     rows = session.execute(query.order_by(IdeaGroup.id)).all()
     if not rows:
         return [], np.zeros((0, 0), np.float32), []

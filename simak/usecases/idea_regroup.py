@@ -91,8 +91,10 @@ def _plan(
     session: Session, space: IdeaVectorizer, threshold: float, brand: str, redo: list[RedoIdea]
 ) -> _Plan:
     redone = {r.group_id for r in redo}
-    ids, sums, sizes = idea_groups.centroids(session, brand, space.space, joinable=True)
-    kept = [i for i, gid in enumerate(ids) if gid not in redone]  # closed ones never join
+    ids, sums, sizes = idea_groups.centroids(session, brand, space.space)
+    kept = [i for i, gid in enumerate(ids) if gid not in redone]
+    status = idea_groups.statuses(session, [ids[i] for i in kept])
+    closed = {gid for gid, s in status.items() if s in idea_groups.CLOSED_STATUSES}
     vectors = space.vectors([r.text for r in redo])
     index = CentroidIndex(
         [ids[i] for i in kept], sums[kept], vectors.shape[1], [sizes[i] for i in kept]
@@ -107,7 +109,7 @@ def _plan(
         plan.target[row] = group_id
         return True
 
-    place(index, vectors, threshold, found, join)
+    place(index, vectors, threshold, found, join, closed)  # closed ones never join
     old: dict[int, list[int]] = defaultdict(list)
     for row, r in enumerate(redo):
         old[r.group_id].append(row)

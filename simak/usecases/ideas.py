@@ -116,9 +116,10 @@ def _group_brand(app: App, brand: str) -> int:
             return 0
         respace(session, space, brand)
         vectors = space.vectors([i.text for i in todo])
-        ids, sums, sizes = idea_groups.centroids(session, brand, space.space, joinable=True)
+        ids, sums, sizes = idea_groups.centroids(session, brand, space.space)
         index = CentroidIndex(ids, sums, vectors.shape[1], sizes)
         status = idea_groups.statuses(session, ids)
+        closed = {gid for gid, s in status.items() if s in idea_groups.CLOSED_STATUSES}
 
         def found(row: int) -> int:
             gid = idea_groups.new_group(
@@ -131,7 +132,7 @@ def _group_brand(app: App, brand: str) -> int:
         def join(row: int, gid: int) -> bool:
             return idea_groups.join(session, todo[row].id, gid, status[gid])
 
-        changes = place(index, vectors, threshold, found, join)
+        changes = place(index, vectors, threshold, found, join, closed)  # never joined
         idea_groups.grow(session, changes, now)
     return sum(added for _, added in changes.values())
 

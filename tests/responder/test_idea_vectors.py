@@ -130,6 +130,26 @@ def test_place_joins_existing_groups_and_founds_new_ones_from_their_central_post
         assert np.allclose(total, start + vectors[6:][members].sum(axis=0), atol=1e-5)
 
 
+def test_an_idea_closest_to_a_closed_group_founds_its_own_not_the_next_best() -> None:
+    # "tolong sediain susu oat juga di cabang Kemang" after oat milk was marked done: it
+    # joined "Branch in Medan" (0.30 on average, over the threshold) since the done group
+    # (0.48) was left out of the index; it must start a group (then be suggested)
+    unit = np.eye(4, dtype=np.float32)
+    post = (0.8 * unit[0] + 0.6 * unit[1])[None, :]  # 0.8 to the done idea, 0.6 to the other
+    index = CentroidIndex([1, 2], unit[:2], 4, [1, 1])
+    placed: dict[int, int] = {}
+
+    def join(row: int, group_id: int) -> bool:
+        placed[row] = group_id
+        return True
+
+    place(index, post, 0.3, lambda row: 9, join, closed={1})
+    assert placed == {0: 9}
+    fresh = CentroidIndex([1, 2], unit[:2], 4, [1, 1])
+    place(fresh, post, 0.3, lambda row: 9, join)  # open: it joins the closest group
+    assert placed == {0: 1}
+
+
 def test_lexical_grouping_on_the_held_aside_sets() -> None:
     rows = [json.loads(line) for line in SET.read_text("utf-8").splitlines()]
     for split, least in (("held", 0.68), ("held-new", 0.75)):
