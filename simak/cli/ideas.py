@@ -101,7 +101,8 @@ def show(
         return
     people, posts = counted(g.people, "person", "people"), counted(g.posts, "post")
     head = f"Idea {g.id}: {one_line(g.title)} · {g.status} · {people}, {posts}"
-    print_line(head + (f" · merged: {g.merged}" if g.merged else ""), "bold")
+    merged = ", ".join(map(str, g.merged))
+    print_line(head + (f" · merged: {merged}" if g.merged else ""), "bold")
     for line in _evidence(facts):
         say(f"  {line}")
     if g.members:
@@ -132,11 +133,14 @@ def merge(
     who: str | None = ACTOR,
 ) -> None:
     """Merge idea MERGE_ID into KEEP_ID (`simak ideas unmerge MERGE_ID` undoes it)."""
-    g = uc.merge(state(ctx).app(), kept, gone, actor(who))
+    done = uc.merge(state(ctx).app(), kept, gone, actor(who))
+    g = done.group
     say(
         f"idea {gone} merged into {kept}: {counted(g.people, 'person', 'people')}, "
         f"{counted(g.posts, 'post')}"
     )
+    for line in done.advice:
+        say(f"  {line}")
 
 
 @ideas_app.command("unmerge")
@@ -163,7 +167,7 @@ def split(
 ) -> None:
     """Move posts of idea ID into a new idea."""
     g = uc.split(state(ctx).app(), group_id, posts, title, actor(who))
-    say(f"new idea {g.id} with {g.posts} posts")
+    say(f"new idea {g.id} with {counted(g.posts, 'post')}")
 
 
 @ideas_app.command("rename")

@@ -86,11 +86,39 @@ def show(app: App, group_id: int) -> GroupView:
         return views.board(session, group_id=root, order=order(app))[0]
 
 
-def merge(app: App, kept: int, gone: int, actor: str) -> GroupView:
-    """Merge ``gone`` into ``kept`` (reversible with :func:`unmerge`)."""
+@dataclass(frozen=True, slots=True)
+class Merged:
+    """A merge's result: the idea now, and what the owner may want to do next (one line
+    each: the merged idea's own status that the result does not carry, people who asked
+    for a done idea and were not told)."""
+
+    group: GroupView
+    advice: tuple[str, ...] = ()
+
+
+def merge(app: App, kept: int, gone: int, actor: str) -> Merged:
+    """Merge ``gone`` into ``kept`` (reversible with :func:`unmerge`). The idea keeps
+    ``kept``'s status: a merged idea that was planned (or done) says so, as does a done
+    idea that now holds people who were not told it shipped."""
     with app.db.session() as session:
+        former = idea_groups.statuses(session, [gone]).get(gone)
         idea_groups.merge(session, kept, gone, actor, app.clock())
-    return show(app, kept)
+    group = show(app, kept)
+    advice: list[str] = []
+    if former not in (None, "new", group.status):
+        advice.append(
+            f"idea {gone} was {former}; the merged idea {group.id} stays {group.status} "
+            f"(`simak ideas status {group.id} {former}` to change it)"
+        )
+    if group.status in NOTIFY_STATUSES and (untold := _tell(app, group, dry_run=True).would_draft):
+        people = (
+            "1 person who asked was" if len(untold) == 1 else f"{len(untold)} people who asked were"
+        )
+        advice.append(
+            f"idea {group.id} is {group.status}: {people} not told "
+            f"(`simak ideas notify {group.id}` drafts the notices)"
+        )
+    return Merged(group, tuple(advice))
 
 
 def unmerge(app: App, gone: int, actor: str) -> tuple[GroupView, GroupView]:

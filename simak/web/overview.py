@@ -50,10 +50,12 @@ class OverviewPages(Pages):
         form = await self.c.form(request)
         try:
             kept, gone = _group_id(form.get("kept", "")), _group_id(form.get("merged", ""))
-            group = await call(idea_board.merge, self.app, kept, gone, self._actor(request))
+            done = await call(idea_board.merge, self.app, kept, gone, self._actor(request))
         except SimakError as exc:
             return _back("/ideas", str(exc))
-        return _back("/ideas", f"merged idea {gone} into {group.id}: {group.people} people now")
+        people = "1 person" if done.group.people == 1 else f"{done.group.people} people"
+        said = "; ".join((f"merged idea {gone} into {kept}: {people} now", *done.advice))
+        return _back("/ideas", said)
 
     async def ideas_undo(self, request: Request) -> Response:
         gone = int(request.path_params["mid"])

@@ -689,3 +689,33 @@ def test_a_title_never_outlives_the_post_it_came_from(tmp_path: Path, db_url: st
     again = cli(config, "ideas", "show", str(qris["id"]), "--json")
     assert gone["idea_id"] not in {m["idea_id"] for m in again["members"]}
     assert again["title"] != left["title"] and _title_source(again)
+
+
+def test_a_merge_says_the_status_it_drops_and_who_a_done_idea_did_not_tell(
+    tmp_path: Path, db_url: str
+) -> None:
+    config = demo_project(tmp_path / "demo", db_url)
+    cli(config, "poll")
+    board = cli(config, "ideas", "--json", "--limit", "100")
+    a, b, c = (g["id"] for g in board[:3])
+    # planned, then merged into a new idea: the owner's decision is not lost in silence
+    cli(config, "ideas", "status", str(b), "planned")
+    out = cli(config, "ideas", "merge", str(a), str(b))
+    assert f"idea {b} was planned; the merged idea {a} stays new" in out
+    assert f"`simak ideas status {a} planned`" in out
+    shown = cli(config, "ideas", "show", str(a))
+    assert f"merged: {b}\n" in shown and "(" not in shown.splitlines()[0]  # not a tuple
+    cli(config, "ideas", "unmerge", str(b))
+    assert cli(config, "ideas", "show", str(b), "--json")["status"] == "planned"
+    # a done idea that takes in new askers says they were not told, and how to tell them
+    cli(config, "ideas", "status", str(a), "done", "--no-tell")
+    out = cli(config, "ideas", "merge", str(a), str(c))
+    assert f"idea {a} is done:" in out and f"`simak ideas notify {a}`" in out
+    cli(config, "ideas", "notify", str(a))
+    cli(config, "ideas", "unmerge", str(c))
+    out = cli(config, "ideas", "merge", str(a), str(c))  # everyone told now
+    assert "not told" not in out and "was planned" not in out
+    # one post split off is "1 post"
+    members = cli(config, "ideas", "show", str(a), "--json")["members"]
+    out = cli(config, "ideas", "split", str(a), "--posts", str(members[0]["idea_id"]))
+    assert out.rstrip().endswith("with 1 post")

@@ -359,6 +359,25 @@ def test_a_merge_the_board_refuses_comes_back_to_the_board_saying_why(console: C
     assert undo.status_code == 303 and undo.headers["location"].startswith("/ideas?msg=")
 
 
+def test_a_merge_into_a_done_idea_or_of_a_planned_one_says_so_with_links(
+    console: Console,
+) -> None:
+    """Before: "merged idea 3 into 1: 5 people now", whatever status the merged idea had
+    (planned, dropped in silence) and whoever in it the done idea never told."""
+    a, b = (g.id for g in idea_board.board(console.app)[:2])
+    idea_board.set_status(console.app, b, "planned", "olga")
+    idea_board.set_status(console.app, a, "done", "olga", tell=False)
+    owner = _signed_in(console, "olga")
+    token = _token(owner, "/ideas")
+    done = owner.post("/ideas/merge", data={"kept": a, "merged": b, "csrf_token": token})
+    flash = owner.get(done.headers["location"]).text
+    assert f"idea {b} was planned; the merged idea {a} stays done" in flash
+    assert f"idea {a} is done: " in flash and "not told" in flash
+    assert f'<a href="/ideas/{a}" class="hint">Notify on idea {a}&#39;s page</a>' in flash
+    assert f'<a href="/ideas/{a}" class="hint">Status on idea {a}&#39;s page</a>' in flash
+    assert "simak ideas" not in flash
+
+
 def test_a_closed_idea_suggested_as_the_same_shows_its_status_and_what_to_do(
     console: Console, monkeypatch: pytest.MonkeyPatch
 ) -> None:
