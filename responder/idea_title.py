@@ -46,7 +46,8 @@ _WRAPPING: Final = re.compile(
 )
 _TAIL: Final = re.compile(
     r"(?:(?:^|[\s,]+)(?:dong|donk|ya|yah|yaa|deh|please|pls|plz|min|kak|gan|sih|nih|thanks"
-    r"|makasih|juga|too|gak|ga|nggak|ngga|kah|bu|mas))*[\s!?.,:;~-]*$",
+    r"|makasih|juga|too|gak|ga|nggak|ngga|kah|bu|mas))*[\s!?.,:;~\-\u2600-\u27bf\ufe0f\u200d"
+    r"\U0001f300-\U0001faff]*$",  # and trailing emoji: "… ya 🙏" ends at the idea
     re.IGNORECASE,
 )
 _ARTICLE: Final = re.compile(r"^(?:a|an|the)\s+", re.IGNORECASE)

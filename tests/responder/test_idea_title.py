@@ -34,6 +34,9 @@ BRAND = ["Kopi Senja", "kopisenja"]
          "Ada detail shot bahan"),
         ("min poin loyalty bisa dipake buat beli merchandise gak?",
          "Poin loyalty bisa dipake buat beli merchandise"),
+        ("Kopi Senja tolong ada dark mode di aplikasinya ya 🙏",  # was "…aplikasinya ya 🙏"
+         "Ada dark mode di aplikasinya"),
+        ("@kopisenja please add decaf 🙏🏻✨", "Decaf"),
     ],
 )  # fmt: skip
 def test_the_title_is_the_proposal_without_its_wrapping(post: str, title: str) -> None:
