@@ -200,7 +200,7 @@ def status(
     """Set idea ID's status; `done` drafts one notice per person who asked (to approve);
     `declined --tell` drafts a "thanks, not for now" instead."""
     report = uc.set_status(state(ctx).app(), group_id, new_status, actor(who), note, tell=tell)
-    say(f"idea {report.group_id} is {new_status}")
+    say(f"idea {report.group_id} is {report.status or new_status}")
     if report.drafted or report.skipped:
         for line in _notice_lines(report, dry_run=False):
             say(line)

@@ -158,6 +158,7 @@ class NoticeReport:
     """What closing the loop drafted (or, in a dry run, would draft) and whom it skipped."""
 
     group_id: int
+    status: str | None = None  # the status set, as stored (set_status)
     drafted: list[int] = field(default_factory=list)  # follow-up ids
     would_draft: list[tuple[int, str]] = field(default_factory=list)  # person, who (dry run)
     skipped: list[tuple[int | None, str, str]] = field(default_factory=list)  # person, who, why
@@ -174,6 +175,7 @@ def set_status(
 ) -> NoticeReport:
     """Set a group's status; ``done`` drafts one notice per person who asked (unless
     ``tell`` is False), ``declined`` does when ``tell`` is True."""
+    status = _ALIASES.get(status.strip().lower(), status.strip().lower())  # "Planned", "shipped"
     idea_groups.check_status(status)  # before any change
     if tell and status not in TEMPLATES:
         raise UsageError(
@@ -185,9 +187,13 @@ def set_status(
         idea_groups.set_status(session, root, status, note, actor, app.clock())
     if tell is None:
         tell = status in NOTIFY_STATUSES
-    if tell:
-        return notify(app, root)
-    return NoticeReport(root)
+    report = notify(app, root) if tell else NoticeReport(root)
+    report.status = status
+    return report
+
+
+#: What owners also call a status: a shipped idea is done.
+_ALIASES = {"shipped": "done", "rejected": "declined", "in progress": "in-progress"}
 
 
 def askers(group: GroupView) -> tuple[dict[int, list[GroupMember]], list[str]]:

@@ -359,7 +359,8 @@ def test_declined_tells_only_when_asked_and_a_later_done_still_tells(
     config, oat = _oat_project(tmp_path, db_url, smtp_sink)
     out = simak_ok(config, "ideas", "status", str(oat), "declined")
     assert "notices drafted" not in out and not _notices(config)  # the owner did not ask
-    simak_ok(config, "ideas", "status", str(oat), "considering")
+    said = simak_ok(config, "ideas", "status", str(oat), "Considering")  # as owners type it
+    assert f"idea {oat} is considering" in said
     result = CliRunner().invoke(app, ["--config", str(config), "ideas", "notify", str(oat)])
     assert result.exit_code == 2 and "done or declined" in result.stderr  # nothing to tell yet
     out = simak_ok(config, "ideas", "status", str(oat), "declined", "--tell",
@@ -368,7 +369,8 @@ def test_declined_tells_only_when_asked_and_a_later_done_still_tells(
     declined = _notices(config)
     assert all("supplier cannot deliver oat milk" in n["draft"] for n in declined)
     assert all("won't be doing" in n["draft"] for n in declined)  # both last wrote in English
-    simak_ok(config, "ideas", "status", str(oat), "done", "--note", "oat milk is here")
+    shipped = simak_ok(config, "ideas", "status", str(oat), "shipped", "--note", "oat milk is here")
+    assert f"idea {oat} is done" in shipped  # "shipped" is what done means
     notices = _notices(config)
     assert len(notices) == 4 and sum("oat milk is here" in n["draft"] for n in notices) == 2
 
