@@ -235,6 +235,10 @@ def audience(app: App, group_id: int, status: str) -> NoticeReport:
     return _tell(app, replace(show(app, group_id), status=status), dry_run=True)
 
 
+#: Why a person gets no second notice: one is drafted, approved or sent already.
+ALREADY = "has a notice already (drafted or sent)"
+
+
 def _tell(app: App, group: GroupView, *, dry_run: bool) -> NoticeReport:
     report = NoticeReport(group.id)
     router = build_router(app)
@@ -246,7 +250,7 @@ def _tell(app: App, group: GroupView, *, dry_run: bool) -> NoticeReport:
         with app.db.session() as session:
             why = care.blocked(session, person_id)
             if why is None and care.existing_keys(session, _family_keys(group, person_id)):
-                why = "already told"
+                why = ALREADY
             if why is not None:
                 report.skipped.append((person_id, who, why))
                 continue
@@ -255,7 +259,7 @@ def _tell(app: App, group: GroupView, *, dry_run: bool) -> NoticeReport:
                 continue
             fid = _draft_notice(app, session, router, group, person_id, posts)
         if fid is None:
-            report.skipped.append((person_id, who, "already told"))
+            report.skipped.append((person_id, who, ALREADY))
         else:
             report.drafted.append(fid)
     return report

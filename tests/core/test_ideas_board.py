@@ -636,9 +636,9 @@ def test_notify_dry_run_counts_who_would_be_told_and_merges_tell_nobody_twice(
     again = cli(config, "ideas", "notify", str(oat), "--dry-run", "--json")
     assert again["would_draft"] == []
     assert sorted(s["why"] for s in again["skipped"]) == [
-        "already told",
-        "already told",
         "do not contact: asked us not to",
+        "has a notice already (drafted or sent)",
+        "has a notice already (drafted or sent)",
     ]
 
 
