@@ -496,10 +496,11 @@ def config_path(cli_value: str | None, env: Mapping[str, str]) -> Path:
 
 
 def default_cache_dir(settings: Settings, env: Mapping[str, str]) -> Path:
-    """Model cache: config, then SIMAK_CACHE_DIR, then XDG cache, then ~/.cache/simak."""
-    if settings.cache_dir:
-        return (settings.base_dir / Path(settings.cache_dir).expanduser()).resolve()
+    """Model cache: SIMAK_CACHE_DIR, then the config's ``cache_dir``, then the XDG cache,
+    then ~/.cache/simak (the environment overrides the file, as SIMAK_DATABASE_URL does)."""
     if env.get("SIMAK_CACHE_DIR"):
         return Path(env["SIMAK_CACHE_DIR"]).expanduser()
+    if settings.cache_dir:
+        return (settings.base_dir / Path(settings.cache_dir).expanduser()).resolve()
     base = env.get("XDG_CACHE_HOME") or os.path.join(env.get("HOME", "~"), ".cache")
     return Path(base).expanduser() / "simak"

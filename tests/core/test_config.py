@@ -291,3 +291,13 @@ def test_a_files_source_reads_times_without_an_offset_in_the_project_timezone(
     app = App(settings=settings, config_path=tmp_path / "config.yaml", env={})
     zones = [str(app.listener(i, s).options.timezone) for i, s in enumerate(settings.sources)]  # type: ignore[attr-defined]
     assert zones == ["Asia/Makassar", "UTC"]
+
+
+def test_the_environment_overrides_the_files_cache_dir_as_it_does_the_database(
+    tmp_path: Path,
+) -> None:
+    from simak.config import default_cache_dir
+
+    settings = load_settings(write(tmp_path, MINIMAL + "cache_dir: model-cache\n"), {})
+    assert default_cache_dir(settings, {"SIMAK_CACHE_DIR": "/srv/cache"}) == Path("/srv/cache")
+    assert default_cache_dir(settings, {}) == (tmp_path / "model-cache").resolve()
