@@ -408,6 +408,11 @@ def _resolve_item(
 def read_config_file(path: Path) -> dict[str, Any]:
     """Read YAML into a mapping, with one-line errors (bombs and tricks refused: yamlsafe)."""
     data = load_yaml_file(path)
+    if data is None:
+        raise ConfigError(
+            f"{path} is empty; copy the config.yaml of the Simak checkout and edit it "
+            "(brands:, sources:, ...)"
+        )
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level (brands:, sources:, ...)")
     return data

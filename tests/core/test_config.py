@@ -301,3 +301,10 @@ def test_the_environment_overrides_the_files_cache_dir_as_it_does_the_database(
     settings = load_settings(write(tmp_path, MINIMAL + "cache_dir: model-cache\n"), {})
     assert default_cache_dir(settings, {"SIMAK_CACHE_DIR": "/srv/cache"}) == Path("/srv/cache")
     assert default_cache_dir(settings, {}) == (tmp_path / "model-cache").resolve()
+
+
+def test_an_empty_config_file_says_it_is_empty(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("# nothing yet\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"config.yaml is empty; copy the config.yaml"):
+        load_settings(path, {})
