@@ -184,7 +184,7 @@ def _followups(
         FollowUp.created_at >= start,
         FollowUp.priority >= 80,
     )
-    late = base.where(complaint, FollowUp.due_at < now)
+    late = base.where(complaint, FollowUp.severity != "critical", FollowUp.due_at < now)
     stuck = base.where(FollowUp.status.in_(("failed", "unknown")))
 
     def items(key: str, query: Select[FollowUp, str, str | None], detail: str) -> list[Item]:

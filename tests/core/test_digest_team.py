@@ -227,3 +227,29 @@ def test_a_morning_digest_counts_the_last_24_hours_not_the_night_so_far(
     [payload] = webhook_receiver.deliveries.values()
     assert "Last 24 hours: 0 complaints, 2 praise" in payload["text"], payload["text"]
     assert "(the 7 days before averaged 0.0 complaints, 0.1 praise" in payload["text"]
+
+
+def test_a_critical_complaint_past_its_sla_is_listed_once(
+    tmp_path: Path, webhook_receiver: WebhookReceiver
+) -> None:
+    """Before: an overdue critical complaint was listed under critical and again under
+    past SLA, and counted in both totals."""
+    from datetime import timedelta
+
+    app = _app(tmp_path, webhook_receiver)
+    assert not poll(app).failed
+    later = NOW + timedelta(days=2)  # every complaint is past its SLA now
+    webhook_receiver.clock = later.timestamp
+    app = App(
+        load_settings(app.config_path, FAKE_ENV), app.config_path, FAKE_ENV, clock=lambda: later
+    )
+
+    [result] = run_digest(app)
+
+    assert result.outcome == "sent", result
+    [payload] = webhook_receiver.deliveries.values()
+    sections = payload["text"].split("\n\n")
+    critical = next(s for s in sections if s.startswith("Critical complaints"))
+    late = next(s for s in sections if s.startswith("Complaints waiting past their SLA"))
+    ids = [set(re.findall(r"#(\d+) ", s)) for s in (critical, late)]
+    assert ids[0] and ids[1] and not ids[0] & ids[1], payload["text"]
