@@ -376,6 +376,9 @@ def test_a_merge_into_a_done_idea_or_of_a_planned_one_says_so_with_links(
     assert f'<a href="/ideas/{a}" class="hint">Notify on idea {a}&#39;s page</a>' in flash
     assert f'<a href="/ideas/{a}" class="hint">Status on idea {a}&#39;s page</a>' in flash
     assert "simak ideas" not in flash
+    idea_board.unmerge(console.app, b, "olga")  # the console is shared by the module's tests
+    idea_board.set_status(console.app, a, "new", "olga")
+    idea_board.set_status(console.app, b, "new", "olga")
 
 
 def test_a_closed_idea_suggested_as_the_same_shows_its_status_and_what_to_do(
