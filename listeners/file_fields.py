@@ -96,15 +96,20 @@ def record_mention(
     ), None
 
 
-def _get(record: Mapping[str, Any], key: str) -> Any:
+def _walk(record: Mapping[str, Any], key: str) -> tuple[bool, Any]:
+    """Whether ``record`` has ``key`` (a dotted path reaches into objects), and its value."""
     if key in record:
-        return record[key]
+        return True, record[key]
     value: Any = record
     for part in key.split("."):
         if not isinstance(value, Mapping) or part not in value:
-            return None
+            return False, None
         value = value[part]
-    return value
+    return True, value
+
+
+def _get(record: Mapping[str, Any], key: str) -> Any:
+    return _walk(record, key)[1]
 
 
 def _text(value: Any) -> str:
@@ -138,14 +143,7 @@ _TEXT_KEYS = (
 
 def has_key(record: Mapping[str, Any], key: str) -> bool:
     """True when ``record`` has ``key`` (a dotted path reaches into objects), even if empty."""
-    if key in record:
-        return True
-    value: Any = record
-    for part in key.split("."):
-        if not isinstance(value, Mapping) or part not in value:
-            return False
-        value = value[part]
-    return True
+    return _walk(record, key)[0]
 
 
 def missing_key_problem(record: Mapping[str, Any], key: str, where: str) -> str:

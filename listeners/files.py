@@ -28,11 +28,12 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from types import MappingProxyType
 from typing import IO, Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from common.errors import SourceUnavailable
+from common.zones import known_zone
 from listeners import cursors
 from listeners.base import Mention, PollPage
 from listeners.bounds import MIB, NonBlank, within
@@ -118,13 +119,7 @@ class FilesOptions(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("unknown time zone; use an IANA name like Asia/Jakarta") from None
-        return value
+        return None if value is None else known_zone(value)
 
     @property
     def zone(self) -> tzinfo:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     AliasChoices,
@@ -30,6 +30,7 @@ from pydantic import (
 from common.credentials import SECRET_REF_ERROR
 from common.errors import ConfigError
 from common.redact import Redactor
+from common.zones import known_zone
 from responder.settings import ResponderSettings
 from simak.yamlsafe import load_yaml_file
 
@@ -299,11 +300,7 @@ class Settings(_Strict):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("unknown time zone; use an IANA name like Asia/Jakarta") from None
-        return value
+        return known_zone(value)
 
     @property
     def zone(self) -> ZoneInfo:

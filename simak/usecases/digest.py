@@ -82,12 +82,16 @@ def _one(app: App, brand: str) -> DigestResult:
 _MONTHS_ID = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 
 
+def _day_month(day: date, lang: str) -> str:
+    """ "23 Nov" ("05 Des" in Indonesian)."""
+    return f"{day:%d} " + (_MONTHS_ID[day.month - 1] if lang == "id" else f"{day:%b}")
+
+
 def _when(at: datetime | None, lang: str) -> str:
     """A due time as the team reads it: "23 Nov 11:30 WIB" ("5 Des" in Indonesian)."""
     if at is None:
         return "?"
-    month = _MONTHS_ID[at.month - 1] if lang == "id" else f"{at:%b}"
-    return f"{at:%d} {month} {at:%H:%M %Z}"
+    return f"{_day_month(at, lang)} {at:%H:%M %Z}"
 
 
 def _taken(app: App, brand: str, day: date) -> DigestResult:
@@ -110,15 +114,14 @@ def _spike_lines(spikes: list[AlertRow], lang: str) -> list[str]:
     about 3.2 a day"); one sent at once says so."""
     lines = []
     for a in reversed(spikes):  # oldest first
-        day = date.fromisoformat(a.day)
-        month = _MONTHS_ID[day.month - 1] if lang == "id" else f"{day:%b}"
+        day = _day_month(date.fromisoformat(a.day), lang)
         usual = f"{a.expected:.1f}".replace(".", "," if lang == "id" else ".")
         name = LABEL_NAMES[lang].get(a.label, a.label)
         if lang == "id":
-            line = f"{name}: {a.observed} pada {day:%d} {month}, biasanya sekitar {usual} sehari"
+            line = f"{name}: {a.observed} pada {day}, biasanya sekitar {usual} sehari"
             line += " (sudah dikirim saat itu)" if a.status == "sent" else ""
         else:
-            line = f"{name}: {a.observed} on {day:%d} {month}, usually about {usual} a day"
+            line = f"{name}: {a.observed} on {day}, usually about {usual} a day"
             line += " (sent at the time)" if a.status == "sent" else ""
         lines.append(line)
     return lines
@@ -171,8 +174,7 @@ def _subject(facts: DigestFacts, label: str, lang: str) -> str:
         facts.today.get("complaint", 0),
     )
     said = ", ".join(f"{n} {w}" for n, w in zip(figures, words, strict=True) if n)
-    month = _MONTHS_ID[facts.day.month - 1] if lang == "id" else f"{facts.day:%b}"
-    day = f"{facts.day:%d} {month} {facts.day.year}"
+    day = f"{_day_month(facts.day, lang)} {facts.day.year}"
     return f"{title} — {label} — {day}" + (f": {said}" if said else "")
 
 
