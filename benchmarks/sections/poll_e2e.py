@@ -7,8 +7,10 @@ PostgreSQL database. Per backend: wall seconds and mentions/s of the first poll 
 start, model load, reading, storing, classifying, routing, drafting), the ratio to the
 pure classifier's posts/s on the same texts in calls of the same size, measured in the
 same run (target ≥ 0.8), and a second ``simak poll`` over the unchanged source as a
-fraction of the first (target ≤ 0.05). Each poll is one run: at full size it takes
-minutes, so the figures are single runs, not medians.
+fraction of the first (target ≤ 0.05). ``phases_s`` is where the first poll's time
+went (``simak poll --json``: sources, model load, classifying, follow-ups with their
+drafts, the ideas board), ``process_start_s`` the rest (interpreter, imports, config).
+Each poll is one run: at full size it takes minutes, so the figures are single runs.
 """
 
 from __future__ import annotations
@@ -64,7 +66,8 @@ def _poll(ctx: Context, root: Path, db_url: str, n: int, cache: Path) -> dict[st
     )  # fmt: skip
     env = simak_env(cache)
     ctx.log(f"poll_e2e: first poll of {n} mentions")
-    first, _ = run_simak(config, "poll", env=env)
+    first, out = run_simak(config, "poll", "--json", env=env)
+    phases = json.loads(out)["processed"]["seconds"]
     ctx.log("poll_e2e: re-poll of the unchanged source")
     again, _ = run_simak(config, "poll", env=env)
     _, out = run_simak(config, "stats", "--json", env=env)
@@ -76,6 +79,8 @@ def _poll(ctx: Context, root: Path, db_url: str, n: int, cache: Path) -> dict[st
         "mentions_per_s": round(n / first, 1),
         "repoll_s": round(again, 2),
         "repoll_fraction": round(again / first, 4),
+        "phases_s": {k: round(v, 2) for k, v in phases.items()},
+        "process_start_s": round(first - sum(phases.values()), 2),
         "stored": {k: stats.get(k) for k in ("mentions", "people", "labels", "followups")},
     }
 

@@ -3,8 +3,9 @@ store each verdict (if the claim still holds) and route it, in one transaction."
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from responder.routing import Router
@@ -25,6 +26,14 @@ class ProcessReport:
     routed: int = 0
     filtered: int = 0
     ideas: int = 0
+    #: Wall seconds per phase: ``model_load``, ``classify`` (the model, severity included),
+    #: ``route`` (storing the verdicts, follow-ups and their drafts); poll adds more.
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def took(self, phase: str, started: float) -> None:
+        """Add the seconds since ``started`` (``time.perf_counter()``) to ``phase``."""
+        elapsed = time.perf_counter() - started
+        self.seconds[phase] = round(self.seconds.get(phase, 0.0) + elapsed, 3)
 
 
 def classify_pending(
@@ -44,7 +53,9 @@ def classify_pending(
     if total == 0:
         return report
     route = BatchRouter(app.settings, router, app.approved)
+    started = time.perf_counter()
     classifier = app.classifier
+    report.took("model_load", started)
     done = 0
     while stop is None or not stop():
         with app.db.session() as session:
@@ -59,13 +70,17 @@ def classify_pending(
             )
         if not batch:
             return report
+        started = time.perf_counter()
         results = classifier.classify([_text_for(m.title, m.text) for m in batch])
+        report.took("classify", started)
+        started = time.perf_counter()
         with app.db.session() as session:
             now = app.clock()
             verdicts = [(m.id, r) for m, r in zip(batch, results, strict=True)]
             kept = set(finish_claims(session, app.holder, verdicts, now))
             won = [(i, r) for i, r in verdicts if i in kept]
             routed, filtered, ideas = route(session, [i for i, _ in won], [r for _, r in won], now)
+        report.took("route", started)
         report.classified += len(won)
         report.routed += routed
         report.filtered += filtered

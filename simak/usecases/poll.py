@@ -122,6 +122,7 @@ def poll(
     router = build_router(app)
     app.db  # noqa: B018 - create/upgrade the schema before any source runs
     reports = []
+    started = time.perf_counter()
     for listener in listeners:
         if before_source is not None:
             before_source(listener)
@@ -129,8 +130,12 @@ def poll(
         if after_source is not None:
             after_source(report)
         reports.append(report)
+    fetched = time.perf_counter() - started
     processed = classify_pending(app, router, progress)
+    started = time.perf_counter()
     group_pending(app)
+    processed.took("ideas", started)
+    processed.seconds["sources"] = round(fetched, 3)
     return PollReport(reports, processed)
 
 

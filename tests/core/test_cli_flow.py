@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from simak.cli.poll import took_line
 from simak.usecases.classify import ProcessReport
 from simak.usecases.poll import PollReport, SourceReport
 from tests.core.conftest import Project
@@ -40,6 +41,27 @@ def test_second_poll_adds_nothing(project: Project) -> None:
     stats: Any = before
     assert stats["mentions"] == 6  # 5 brand mentions in the export + 1 blog entry
     assert stats["people"] >= 4 and sum(stats["followups"].values()) >= 4
+
+
+def test_poll_json_says_where_the_time_went(project: Project) -> None:
+    result = project.run("poll", "--json")
+    assert result.exit_code == 0, result.output
+    seconds = json.loads(result.stdout)["processed"]["seconds"]
+    assert set(seconds) == {"sources", "model_load", "classify", "route", "ideas"}
+    assert all(isinstance(v, float) and v >= 0 for v in seconds.values())
+    assert "took " not in result.stderr  # a short poll has no "took" line
+    again = json.loads(project.run("poll", "--json").stdout)["processed"]["seconds"]
+    assert set(again) == {"sources", "ideas"}  # nothing new: no model loaded, nothing routed
+
+
+def test_a_long_poll_says_where_the_time_went() -> None:
+    seconds = {"sources": 1.24, "model_load": 1.1, "classify": 14.1, "route": 16.5, "ideas": 0}
+    line = took_line(seconds)
+    assert line == (
+        "took 32.9 s: sources 1.2 s · model load 1.1 s · classifying 14.1 s · "
+        "follow-ups and drafts 16.5 s"
+    )
+    assert took_line({"sources": 2.0, "classify": 7.9}) is None
 
 
 def test_malformed_jsonl_line_warns_with_file_and_line(project: Project) -> None:
