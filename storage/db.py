@@ -225,9 +225,17 @@ def _advice(reason: str) -> str:
         return "another Simak run holds the database; try again in a moment"
     if "refused" in low or "could not connect" in low or "connection to server" in low:
         return "check that the database server is running and the URL is right"
+    if "no such table" in low or "no such column" in low or _missing_schema_object(low):
+        return "the database's schema is missing or damaged; run `simak db upgrade`"
     if "does not exist" in low or "authentication" in low:
         return "check the database name, user and password in the URL"
     return "check the database URL and that the database is reachable and writable"
+
+
+def _missing_schema_object(low: str) -> bool:
+    """PostgreSQL's 'relation "x" does not exist' / 'column "y" does not exist': a table or
+    column missing, not a wrong database name or user."""
+    return "does not exist" in low and ("relation " in low or "column " in low)
 
 
 def open_database(url: str) -> Database:

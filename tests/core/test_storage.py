@@ -450,3 +450,16 @@ def test_a_refused_change_says_what_to_do_next(db: Database) -> None:
     with db.session() as s, pytest.raises(ConflictError) as refused:
         move(s, fid, "approved", "dina", NOW)
     assert f"reopen it first: `simak followup reopen {fid}`" in str(refused.value)
+
+
+def test_a_missing_table_says_to_upgrade_not_to_check_the_password(db: Database) -> None:
+    """Before: PostgreSQL's 'relation "x" does not exist' was answered with "check the
+    database name, user and password in the URL"."""
+    from common.errors import StorageError
+
+    with pytest.raises(StorageError) as caught, db.read() as session:
+        session.execute(text("SELECT 1 FROM no_table_here"))
+
+    message = str(caught.value)
+    assert "run `simak db upgrade`" in message and "password" not in message
+    assert "\n" not in message
