@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Iterable
@@ -27,13 +28,26 @@ class Redactor:
     bearer token inside a URL or header) with ``***``."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        values: set[str] = set()
-        for s in (s for s in secrets if s and len(s) >= _MIN_SECRET):
-            # as written, inside a URL and inside a JSON string
-            values |= {s, quote(s, safe=""), quote_plus(s), json.dumps(s)[1:-1]}
-            values |= _url_tail(s)
+        self._secrets: list[str] = []
+        for secret in secrets:
+            self.add(secret)
+
+    def add(self, secret: str | None) -> None:
+        """Also hide ``secret`` (one resolved later, e.g. a token a listener fetched);
+        values too short to be a secret are ignored."""
+        if not secret or len(secret) < _MIN_SECRET:
+            return
+        # as written, inside a URL, inside a JSON string, and base64 (a Basic auth header)
+        values = {secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]}
+        values.add(base64.b64encode(secret.encode()).decode().rstrip("="))
+        values |= _url_tail(secret)
         # Longest first, so a secret containing another is replaced whole.
-        self._secrets = sorted(values, key=len, reverse=True)
+        found = set(self._secrets) | {v for v in values if len(v) >= _MIN_SECRET}
+        self._secrets = sorted(found, key=len, reverse=True)
+
+    def leaks(self, text: str) -> bool:
+        """True when ``text`` contains a known secret value."""
+        return any(secret in text for secret in self._secrets)
 
     def __call__(self, text: str) -> str:
         """``text`` with secrets hidden."""

@@ -9,13 +9,11 @@ every platform shares (429: wait or defer, 5xx: retry, 401/403: credentials, ...
 
 from __future__ import annotations
 
-import base64
 import html
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from urllib.parse import quote, quote_plus
 
+import common.redact
 from common.errors import SourceError, SourceUnavailable
 from listeners.base import PollPage
 from listeners.retry import ThrottledError, TransientError
@@ -25,7 +23,6 @@ _SPACE = re.compile(r"\s+")
 # C0/C1 controls and bidi overrides: never part of a message a person should read.
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 LINE_LIMIT = 200
-MIN_SECRET = 4  # shorter values would blank out ordinary words; real secrets are longer
 
 
 def one_line(text: object, limit: int = LINE_LIMIT) -> str:
@@ -43,35 +40,14 @@ def error_text(exc: BaseException, limit: int = LINE_LIMIT) -> str:
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
-class Redactor:
-    """Removes known secret values (and their URL/base64 spellings) from text."""
-
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
-        self._secrets: set[str] = set()
-        for secret in secrets:
-            self.add(secret)
-
-    def add(self, secret: str | None) -> None:
-        """Remember a secret this listener resolved (ignored when too short to matter)."""
-        if not secret or len(secret) < MIN_SECRET:
-            return
-        spellings = {secret, quote(secret, safe=""), quote_plus(secret)}
-        spellings.add(base64.b64encode(secret.encode()).decode().rstrip("="))
-        self._secrets |= {s for s in spellings if len(s) >= MIN_SECRET}
-
-    def __call__(self, text: str) -> str:
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            if secret in text:
-                text = text.replace(secret, "[redacted]")
-        return text
-
-    def leaks(self, text: str) -> bool:
-        """True when ``text`` contains a known secret."""
-        return any(secret in text for secret in self._secrets)
+class Redactor(common.redact.Redactor):
+    """Hides the credentials a listener resolved (as written, URL-quoted, base64, and any
+    password or token in a URL or header, as :class:`common.redact.Redactor` does) in its
+    warnings and errors."""
 
     def page(self, page: PollPage) -> PollPage:
         """The page with its warnings redacted."""
-        if not self._secrets or not page.warnings:
+        if not page.warnings:
             return page
         return replace(page, warnings=[self(w) for w in page.warnings])
 
