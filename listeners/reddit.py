@@ -166,6 +166,7 @@ class RedditListener(ApiListener[RedditOptions, _Run]):
         if username and password:
             kwargs.update(username=username, password=password)
         reddit = praw.Reddit(**{**kwargs, **self._praw_kwargs})
+        _read_null_authors_as_deleted(reddit)
         for core in ("_core", "_authorized_core", "_read_only_core"):
             session = getattr(reddit, core, None)
             if session is not None and hasattr(session, "_retry_strategy_class"):
@@ -327,6 +328,33 @@ class RedditListener(ApiListener[RedditOptions, _Run]):
         if isinstance(exc, ValueError | KeyError | TypeError | RecursionError):
             return self._unreadable("reading a listing", exc)  # a payload praw could not read
         return None
+
+
+class _NullAuthorAsDeleted:
+    """A praw parser that reads ``"author": null`` as Reddit's ``"[deleted]"``.
+
+    praw turns ``"[deleted]"`` into ``author=None`` (a post whose account is gone: kept,
+    with no person to follow up), but builds ``Redditor(None)`` from null, which fails
+    the whole listing; one odd item must not lose the page.
+    """
+
+    def __init__(self, parser: Any) -> None:
+        self._parser = parser
+
+    def parse(self, data: Any, reddit: praw.Reddit) -> Any:
+        if isinstance(data, dict) and "author" in data and data["author"] is None:
+            data["author"] = "[deleted]"
+        return self._parser.parse(data, reddit)
+
+
+def _read_null_authors_as_deleted(reddit: praw.Reddit) -> None:
+    parsers = getattr(getattr(reddit, "_objector", None), "parsers", None)
+    if not isinstance(parsers, dict):
+        return
+    for kind in ("comment", "submission"):  # Message.parse already takes a null author
+        key = reddit.config.kinds[kind]
+        if key in parsers:
+            parsers[key] = _NullAuthorAsDeleted(parsers[key])
 
 
 def _body(response: Any) -> str:

@@ -47,14 +47,7 @@ def _stored(pages: list[PollPage]) -> list[str]:
 # -- Reddit ---------------------------------------------------------------------------------
 
 REDDIT_ITEM = [
-    pytest.param(
-        _set("author", None),
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="praw builds Redditor(None) while parsing the whole listing: the page "
-            "fails as one line (Reddit sends '[deleted]', never null, for a gone account)",
-        ),
-    ),
+    _set("author", None),
     _set("author", "[deleted]"),
     _drop("author"),
     _drop("author_fullname"),
@@ -84,6 +77,34 @@ def test_reddit_a_mutated_item_is_one_warning_and_the_rest_is_stored(
     assert len(warnings) <= 1 and all("\n" not in w for w in warnings)
     if warnings:
         assert "t3_ok" not in warnings[0]
+
+
+@pytest.mark.parametrize("kind", ["t3", "t1"])
+@responses.activate
+def test_reddit_a_null_author_is_kept_like_a_deleted_one(clock: FakeClock, kind: str) -> None:
+    """A gone account: the mention is kept with no person to follow up, no warning, and
+    the rest of the page is stored (praw used to fail the whole page on a null)."""
+    rd.token(responses.mock)
+    items = []
+    for ident, author in (("null", None), ("gone", "[deleted]"), ("ok", "budi")):
+        item = rd.post(ident, "praw here", 1_700_000_000, author=author)
+        if kind == "t1":  # a comment: body and link, no title
+            item["kind"] = "t1"
+            item["data"].update(name=f"t1_{ident}", body="praw here", link_id="t3_x")
+            del item["data"]["title"]
+        items.append(item)
+    url = rd.SEARCH if kind == "t3" else "https://oauth.reddit.com/r/all/comments/"
+    responses.get(url, json=rd.listing(*items))
+    options: dict[str, Any] = (
+        {"mentions": False} if kind == "t3" else {"search": False, "comments": True}
+    )
+    pages = list(rd.listener(clock, **options).poll(None))
+    got = {m.external_id: m.author for p in pages for m in p.mentions}
+    assert set(got) == {f"{kind}_null", f"{kind}_gone", f"{kind}_ok"}
+    assert got[f"{kind}_null"] == got[f"{kind}_gone"]
+    assert got[f"{kind}_null"].handle is None and got[f"{kind}_null"].profile_url is None
+    assert got[f"{kind}_ok"].handle == "budi"
+    assert [w for p in pages for w in p.warnings] == []
 
 
 @pytest.mark.parametrize(
