@@ -161,9 +161,16 @@ class HackerNewsListener(ApiListener[HackerNewsOptions, httpx.Client]):
         return self._safe_key(item) in window.seen
 
     def _convert(self, run: httpx.Client, stream: Stream, item: Any) -> Mention | None:
-        title = item.get("title") or item.get("story_title") or None
-        text = html_to_text(item.get("comment_text") or item.get("story_text") or "")
-        brand = self.matcher.match(title, text)
+        if _is_comment(item):
+            # A comment mentions the brand by its own words only: its story's title
+            # (which Algolia also searches) is context, kept as the mention's title.
+            title = item.get("story_title") or None
+            text = html_to_text(item.get("comment_text") or "")
+            brand = self.matcher.match(text)
+        else:
+            title = item.get("title") or None
+            text = html_to_text(item.get("story_text") or "")
+            brand = self.matcher.match(title, text)
         if brand is None:
             return None
         if item.get("objectID") in (None, ""):
@@ -195,6 +202,11 @@ def _int(value: Any) -> int:
         return int(value)
     except (TypeError, ValueError, OverflowError):
         return 0
+
+
+def _is_comment(hit: Mapping[str, Any]) -> bool:
+    tags = hit.get("_tags")
+    return "comment_text" in hit or (isinstance(tags, list) and "comment" in tags)
 
 
 def _created(hit: Any) -> int:

@@ -98,6 +98,45 @@ def test_first_poll_pages_then_only_new(clock: FakeClock) -> None:
     assert dict(log[-1].url.params)["numericFilters"] == f"created_at_i>={t - 10}"
 
 
+def algolia_comment(ident: int, text: str, story_title: str, created: int) -> dict[str, Any]:
+    """A comment hit with every field Algolia's search_by_date sends for one."""
+    return {
+        "_tags": ["comment", "author_budi", "story_7"],
+        "author": "budi",
+        "comment_text": text,
+        "created_at": "2026-11-22T10:00:00Z",
+        "created_at_i": created,
+        "objectID": str(ident),
+        "parent_id": 7,
+        "story_id": 7,
+        "story_title": story_title,
+        "story_url": "https://example.com/kopi",
+        "updated_at": "2026-11-22T10:00:00Z",
+        "_highlightResult": {"story_title": {"matchLevel": "full", "value": story_title}},
+    }
+
+
+def test_a_comment_mentions_the_brand_by_its_own_words_not_its_storys_title(
+    clock: FakeClock,
+) -> None:
+    """Algolia finds comments by their story's title too; only the comment's text counts."""
+    t = int(clock.now.timestamp())
+    hits = [
+        algolia_comment(11, "<p>Great writeup, thanks.</p>", "Acme raises $10M", t - 1),
+        algolia_comment(12, "I switched to <i>Acme</i> last year", "Ask HN: tools?", t - 2),
+        algolia_comment(13, "Acme&#x27;s support never answered", "Acme raises $10M", t - 3),
+        hit(14, "Acme raises $10M", t - 4, "story"),
+    ]
+    pages = list(listener(clock, [reply(*hits)], []).poll(None))
+    got = {m.external_id: m for p in pages for m in p.mentions}
+    assert sorted(got) == ["12", "13", "14"]  # 11 only sits under an Acme story
+    assert got["12"].text == "I switched to Acme last year"
+    assert got["12"].title == "Ask HN: tools?"  # the story, for context
+    assert got["13"].text == "Acme's support never answered"
+    assert got["14"].title == "Acme raises $10M"
+    assert pages[0].fetched == 4 and [w for p in pages for w in p.warnings] == []
+
+
 def test_429_and_5xx(clock: FakeClock) -> None:
     log: list[httpx.Request] = []
     answers = [httpx.Response(429, headers={"Retry-After": "5"}), reply(hit(1, "acme", NOW))]
