@@ -265,7 +265,9 @@ class RedditListener(ApiListener[RedditOptions, _Run]):
         # Reddit sends &, < and > in titles and markdown as &amp;, &lt;, &gt;
         title = _plain(data.get("title") or data.get("link_title"))
         text = _plain(data.get("selftext") or data.get("body")) or ""
-        brand = stream.brand or self.matcher.match(title, text)
+        # A comment mentions the brand by its own words; its post's title is context.
+        own = (text,) if "body" in data else (title, text)
+        brand = stream.brand or self.matcher.match(*own)
         if brand is None:
             return None
         author = str(data["author"]) if data.get("author") is not None else None

@@ -226,3 +226,28 @@ def test_titles_and_text_reddit_sends_entity_escaped_are_stored_as_written(
 
     assert mention.title == "PRAW & me > you"
     assert mention.text == "praw Q&A <3, see https://youtube.com/watch?v=x&t=4 — a literal &amp;"
+
+
+@responses.activate
+def test_a_comment_mentions_the_brand_by_its_own_words_not_its_posts_title(
+    clock: FakeClock,
+) -> None:
+    """Reddit's comment listing carries each comment's post title (link_title); a comment
+    under a post about the brand that does not name it is not a mention."""
+    token(responses.mock)
+    comments = []
+    for ident, body, link_title in (
+        ("c1", "Nice photo!", "praw 8 is out"),
+        ("c2", "I use praw for this", "Which library?"),
+    ):
+        item = post(ident, "", 1_700_000_000, body=body, link_title=link_title)
+        item["kind"] = "t1"
+        item["data"].update(name=f"t1_{ident}", link_id="t3_p", parent_id="t3_p")
+        del item["data"]["title"], item["data"]["selftext"]
+        comments.append(item)
+    responses.get("https://oauth.reddit.com/r/all/comments/", json=listing(*comments))
+    pages = list(listener(clock, search=False, comments=True).poll(None))
+    (mention,) = [m for p in pages for m in p.mentions]
+    assert mention.external_id == "t1_c2"
+    assert mention.title == "Which library?"  # the post, for context
+    assert sum(p.fetched for p in pages) == 2
