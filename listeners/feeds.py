@@ -6,7 +6,7 @@ from bytes by feedparser so it never opens URLs or paths itself. A feed that is
 not well-formed ("bozo") keeps the entries that parsed and reports the problem as
 a page warning; a payload with nothing readable raises SourceUnavailable.
 
-Cursor: ``{"v": 1, "feeds": {url: {"etag", "modified", "sha256", "seen", "latest"}}}``
+Cursor: ``{"v": 1, "feeds": {url: {"etag", "modified", "sha256", "seen", "latest", "polled"}}}``
 where ``seen`` holds short digests of the entry ids in the latest documents.
 """
 
@@ -30,7 +30,7 @@ from listeners import cursors
 from listeners.base import Author, Mention, PollPage
 from listeners.bounds import MIB, NonBlank, Seconds, within
 from listeners.charsets import declare_charset
-from listeners.convert import html_to_text, in_range, to_json
+from listeners.convert import html_to_text, in_range, parse_time, to_json
 from listeners.failures import error_text
 from listeners.fetch import ACCEPT, FetchLimits, SafeFetcher, is_local, validators
 from listeners.matching import BrandMatcher
@@ -126,13 +126,14 @@ class FeedsListener(ListenerCore[FeedsOptions]):
         stored = cursors.load(cursor).get("feeds")
         feeds: dict[str, Any] = dict(stored) if isinstance(stored, dict) else {}
         failures: list[SourceError] = []
+        undated: dict[str, int] = {}  # feed -> new mentions dated with the poll time
         client = self._client or self._new_client()
         try:
             for url in self.options.urls:
                 previous = feeds.get(url)
                 try:
                     page, state = self._poll_feed(
-                        client, url, previous if isinstance(previous, dict) else {}
+                        client, url, previous if isinstance(previous, dict) else {}, undated
                     )
                 except (SourceUnavailable, RateLimited) as exc:
                     failures.append(exc)
@@ -145,6 +146,8 @@ class FeedsListener(ListenerCore[FeedsOptions]):
                     warnings=page.warnings,
                     not_modified=page.not_modified,
                 )
+            if undated:  # once per poll, not once per entry
+                yield PollPage(mentions=[], cursor=None, warnings=[_undated_note(undated)])
         finally:
             if self._client is None:
                 client.close()
@@ -171,7 +174,7 @@ class FeedsListener(ListenerCore[FeedsOptions]):
         )
 
     def _poll_feed(
-        self, client: httpx.Client, url: str, previous: dict[str, Any]
+        self, client: httpx.Client, url: str, previous: dict[str, Any], undated: dict[str, int]
     ) -> tuple[PollPage, dict[str, Any]]:
         real = self._expand(url)  # only the fetch sees the secret; messages show ``url``
         fetched = (
@@ -202,7 +205,10 @@ class FeedsListener(ListenerCore[FeedsOptions]):
                 f"({error_text(exc, 160)}); open it in a browser and fix the URL"
             ) from exc
         self._check_readable(url, parsed)
-        page, ids, latest = self._entries(url, parsed, set(previous.get("seen") or []))
+        now = self._clock()
+        fallback = _feed_time(parsed.feed, now, previous.get("polled"))
+        seen = set(previous.get("seen") or [])
+        page, ids, latest = self._entries(url, parsed, seen, fallback, undated)
         if guessed:
             page.warnings.insert(
                 0, f"{url}: no encoding that fits is declared; read as {guessed} (detected)"
@@ -212,6 +218,7 @@ class FeedsListener(ListenerCore[FeedsOptions]):
             "sha256": digest,
             "seen": cursors.remember(previous.get("seen") or [], ids, self.options.seen_limit),
             "latest": max(filter(None, [previous.get("latest"), latest]), default=None),
+            "polled": now.isoformat(),  # an older feed date is stale for entries new after it
         }
         return page, state
 
@@ -239,8 +246,17 @@ class FeedsListener(ListenerCore[FeedsOptions]):
             )
 
     def _entries(
-        self, url: str, parsed: Any, seen: set[str]
+        self,
+        url: str,
+        parsed: Any,
+        seen: set[str],
+        fallback: datetime | None,
+        undated: dict[str, int],
     ) -> tuple[PollPage, list[str], str | None]:
+        """The page of new mentions, the entry ids read and the newest entry date.
+
+        An entry without a date of its own gets ``fallback`` (the feed's date), else
+        the poll time, counted in ``undated`` for one warning per poll."""
         warnings: list[str] = []
         if parsed.get("bozo") and not _harmless(parsed):
             warnings.append(
@@ -259,7 +275,10 @@ class FeedsListener(ListenerCore[FeedsOptions]):
                 times.append(created.isoformat())
             if key in seen:
                 return None
-            return self._mention(url, parsed.feed, entry, entry_id, created)
+            mention = self._mention(url, parsed.feed, entry, entry_id, created or fallback)
+            if mention is not None and created is None and fallback is None:
+                undated[url] = undated.get(url, 0) + 1
+            return mention
 
         mentions, problems = self._convert_items(
             url, parsed.entries, convert, lambda entry: entry.get("id") or entry.get("link")
@@ -343,8 +362,36 @@ def _entry_id(url: str, entry: Any) -> str:
 
 
 def _entry_time(entry: Any) -> datetime | None:
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = dict.get(entry, key)  # not entry.get: feedparser maps missing date keys
+    return _first_time(entry, ("published_parsed", "updated_parsed", "created_parsed"))
+
+
+def _feed_time(feed: Any, now: datetime, polled: object) -> datetime | None:
+    """The feed's own date (Atom ``updated``, RSS ``lastBuildDate`` then ``pubDate``) for
+    entries without one, never after ``now``; None when missing, or when it is not after
+    the previous poll (``polled``): entries new since then cannot be that old."""
+    when = _first_time(feed, ("updated_parsed", "published_parsed"))
+    if when is None:
+        return None
+    before = parse_time(polled) if isinstance(polled, str) else None
+    if before is not None and when <= before:
+        return None
+    return min(when, now)
+
+
+def _undated_note(undated: Mapping[str, int]) -> str:
+    count = sum(undated.values())
+    feeds = list(undated)
+    shown = ", ".join(feeds[:3]) + (f" and {len(feeds) - 3} more" if len(feeds) > 3 else "")
+    entries = "entry" if count == 1 else "entries"
+    return (
+        f"{count} new {entries} in {shown} carry no date (nor does the feed); "
+        "stored with this poll's time as their date"
+    )
+
+
+def _first_time(parsed: Any, keys: tuple[str, ...]) -> datetime | None:
+    for key in keys:
+        value = dict.get(parsed, key)  # not .get: feedparser maps missing date keys
         if isinstance(value, time.struct_time):
             try:
                 when = in_range(datetime(*value[:6], tzinfo=UTC))

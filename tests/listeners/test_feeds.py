@@ -16,7 +16,7 @@ import pytest
 from common.errors import RateLimited, SourceUnavailable
 from listeners.base import PollPage
 from listeners.feeds import FeedsListener, FeedsOptions
-from listeners.matching import BrandMatcher
+from listeners.matching import BrandMatcher, BrandSpec
 from tests.listeners.conftest import FIXTURES, FakeClock, LocalServer
 
 URL = "https://news.example.com/feed.xml"
@@ -420,3 +420,113 @@ def test_a_json_feed_says_plainly_that_it_is_not_read(
         f"source 'news': {URL} is a JSON Feed or other JSON, which Simak does not read "
         "(RSS and Atom only); use the site's RSS or Atom feed URL instead"
     )
+
+
+# -- entries without a date --------------------------------------------------------------
+
+EXAMPLE = BrandMatcher([BrandSpec("Example", terms=("example",))])
+CORPUS_DIR = FIXTURES / "feedparser" / "wellformed"
+
+
+def _serve(feeds: dict[str, bytes]) -> Handler:
+    return lambda request: httpx.Response(
+        200, content=feeds[str(request.url)], headers={"content-type": "application/rss+xml"}
+    )
+
+
+def _undated(guid: str) -> bytes:
+    return (
+        f"<item><guid>https://alerts.example.com/{guid}</guid><title>Example {guid}</title>"
+        "<description>an example mention</description></item>"
+    ).encode()
+
+
+def _with_items(feed: bytes, *items: bytes) -> bytes:
+    """A corpus feed with ``items`` added to its channel."""
+    return feed.replace(b"</channel>", b"".join(items) + b"</channel>")
+
+
+def test_undated_entries_get_the_poll_time_and_one_warning_per_poll(clock: FakeClock) -> None:
+    """Real feeds whose entries carry no date (nor does the feed): each entry is stored
+    with the poll time, and the poll says so once, naming the feeds, not once per entry."""
+    rss_only = "https://a.example.com/rss.xml"
+    atom_only = "https://b.example.com/atom.xml"
+    alerts = "https://c.example.com/alerts.xml"
+    feeds = {
+        rss_only: (CORPUS_DIR / "rss" / "item_content_encoded.xml").read_bytes(),
+        atom_only: (CORPUS_DIR / "atom10" / "entry_content_and_summary.xml").read_bytes(),
+        alerts: _with_items(
+            b'<rss version="2.0"><channel><title>Alerts</title></channel></rss>',
+            *(_undated(g) for g in ("a1", "a2", "a3")),
+        ),
+    }
+    urls = [rss_only, atom_only, alerts]
+    pages = list(make(EXAMPLE, clock, _serve(feeds), urls=urls).poll(None))
+    mentions = [m for p in pages for m in p.mentions]
+    assert len(mentions) == 5
+    assert {m.created_at for m in mentions} == {clock.now}
+    warnings = [w for p in pages for w in p.warnings]
+    assert warnings == [
+        f"5 new entries in {rss_only}, {atom_only}, {alerts} carry no date (nor does the "
+        "feed); stored with this poll's time as their date"
+    ]
+    assert pages[-1].cursor is None and pages[-1].mentions == []  # the note moves nothing
+
+
+def test_an_entry_without_a_date_takes_the_feeds_date(clock: FakeClock) -> None:
+    """RSS lastBuildDate (the real corpus feed) or Atom's feed-level updated, when the
+    entry has neither published nor updated; an entry's own date still wins."""
+    rss_url, atom_url = "https://a.example.com/rss.xml", "https://b.example.com/atom.xml"
+    dated = (
+        b"<item><guid>https://alerts.example.com/d</guid><title>Example dated</title>"
+        b"<pubDate>Fri, 06 Sep 2002 10:00:00 GMT</pubDate></item>"
+    )
+    atom = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>'
+        b"<updated>2026-11-20T08:30:00Z</updated><entry><id>urn:x:1</id>"
+        b"<title>Example atom</title></entry><entry><id>urn:x:2</id><title>Example 2</title>"
+        b"<updated>2026-11-19T01:00:00Z</updated></entry></feed>"
+    )
+    feeds = {
+        rss_url: _with_items(
+            (CORPUS_DIR / "rss" / "channel_lastBuildDate_parsed.xml").read_bytes(),
+            _undated("u"),
+            dated,
+        ),
+        atom_url: atom,
+    }
+    pages = list(make(EXAMPLE, clock, _serve(feeds), urls=[rss_url, atom_url]).poll(None))
+    when = {m.external_id: m.created_at.isoformat() for p in pages for m in p.mentions}
+    assert when == {
+        "https://alerts.example.com/u": "2002-09-07T00:00:01+00:00",  # <lastBuildDate>
+        "https://alerts.example.com/d": "2002-09-06T10:00:00+00:00",
+        "urn:x:1": "2026-11-20T08:30:00+00:00",  # the feed's <updated>
+        "urn:x:2": "2026-11-19T01:00:00+00:00",
+    }
+    assert [w for p in pages for w in p.warnings] == []
+
+
+def test_re_polls_of_undated_entries_neither_repeat_nor_move_them(clock: FakeClock) -> None:
+    """A later poll stores only the new entry, at its own poll time; the feed's date is
+    not used once it is older than the previous poll (a stale lastBuildDate)."""
+    stale = (CORPUS_DIR / "rss" / "channel_lastBuildDate_parsed.xml").read_bytes()
+    feeds = {URL: _with_items(b'<rss version="2.0"><channel></channel></rss>', _undated("a"))}
+    first = list(make(EXAMPLE, clock, _serve(feeds)).poll(None))
+    first_seen = clock.now
+    assert [(m.external_id, m.created_at) for p in first for m in p.mentions] == [
+        ("https://alerts.example.com/a", first_seen)
+    ]
+    cursor = [p.cursor for p in first if p.cursor][-1]
+
+    clock.sleep(3600)
+    feeds[URL] = _with_items(stale, _undated("b"), _undated("a"))  # 2002 lastBuildDate
+    again = list(make(EXAMPLE, clock, _serve(feeds)).poll(cursor))
+    assert [(m.external_id, m.created_at) for p in again for m in p.mentions] == [
+        ("https://alerts.example.com/b", clock.now)
+    ]
+    assert [w.split(" carry")[0] for p in again for w in p.warnings] == [f"1 new entry in {URL}"]
+
+    clock.sleep(3600)
+    cursor = [p.cursor for p in again if p.cursor][-1]
+    feeds[URL] += b"\n"  # rebuilt by the server: parsed again, nothing new
+    assert [m for p in make(EXAMPLE, clock, _serve(feeds)).poll(cursor) for m in p.mentions] == []
