@@ -382,10 +382,11 @@ def _undated_note(undated: Mapping[str, int]) -> str:
     count = sum(undated.values())
     feeds = list(undated)
     shown = ", ".join(feeds[:3]) + (f" and {len(feeds) - 3} more" if len(feeds) > 3 else "")
-    entries = "entry" if count == 1 else "entries"
+    one = count == 1
     return (
-        f"{count} new {entries} in {shown} carry no date (nor does the feed); "
-        "stored with this poll's time as their date"
+        f"{count} new {'entry' if one else 'entries'} in {shown} "
+        f"{'carries' if one else 'carry'} no date (nor does the feed); "
+        f"stored with this poll's time as {'its' if one else 'their'} date"
     )
 
 

@@ -524,7 +524,10 @@ def test_re_polls_of_undated_entries_neither_repeat_nor_move_them(clock: FakeClo
     assert [(m.external_id, m.created_at) for p in again for m in p.mentions] == [
         ("https://alerts.example.com/b", clock.now)
     ]
-    assert [w.split(" carry")[0] for p in again for w in p.warnings] == [f"1 new entry in {URL}"]
+    assert [w for p in again for w in p.warnings] == [
+        f"1 new entry in {URL} carries no date (nor does the feed); "
+        "stored with this poll's time as its date"
+    ]
 
     clock.sleep(3600)
     cursor = [p.cursor for p in again if p.cursor][-1]
