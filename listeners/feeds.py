@@ -206,9 +206,10 @@ class FeedsListener(ListenerCore[FeedsOptions]):
             ) from exc
         self._check_readable(url, parsed)
         now = self._clock()
-        fallback = _feed_time(parsed.feed, now, previous.get("polled"))
+        feed_time = _feed_time(parsed.feed, now, previous.get("polled"))
         seen = set(previous.get("seen") or [])
-        page, ids, latest = self._entries(url, parsed, seen, fallback, undated)
+        counted = undated if feed_time is None else None  # the poll time stands in
+        page, ids, latest = self._entries(url, parsed, seen, feed_time or now, counted)
         if guessed:
             page.warnings.insert(
                 0, f"{url}: no encoding that fits is declared; read as {guessed} (detected)"
@@ -250,13 +251,13 @@ class FeedsListener(ListenerCore[FeedsOptions]):
         url: str,
         parsed: Any,
         seen: set[str],
-        fallback: datetime | None,
-        undated: dict[str, int],
+        fallback: datetime,
+        undated: dict[str, int] | None,
     ) -> tuple[PollPage, list[str], str | None]:
         """The page of new mentions, the entry ids read and the newest entry date.
 
-        An entry without a date of its own gets ``fallback`` (the feed's date), else
-        the poll time, counted in ``undated`` for one warning per poll."""
+        An entry without a date of its own gets ``fallback`` (the feed's date or the
+        poll time), counted in ``undated`` (when given) for one warning per poll."""
         warnings: list[str] = []
         if parsed.get("bozo") and not _harmless(parsed):
             warnings.append(
@@ -276,7 +277,7 @@ class FeedsListener(ListenerCore[FeedsOptions]):
             if key in seen:
                 return None
             mention = self._mention(url, parsed.feed, entry, entry_id, created or fallback)
-            if mention is not None and created is None and fallback is None:
+            if mention is not None and created is None and undated is not None:
                 undated[url] = undated.get(url, 0) + 1
             return mention
 
@@ -292,7 +293,7 @@ class FeedsListener(ListenerCore[FeedsOptions]):
         return page, ids, max(times, default=None)
 
     def _mention(
-        self, url: str, feed: Any, entry: Any, entry_id: str, created: datetime | None
+        self, url: str, feed: Any, entry: Any, entry_id: str, created: datetime
     ) -> Mention | None:
         title = html_to_text(entry.get("title")) or None
         text = _entry_text(entry)
@@ -314,7 +315,7 @@ class FeedsListener(ListenerCore[FeedsOptions]):
             brand=brand,
             text=text or title or "",
             author=author,
-            created_at=created or self._clock(),
+            created_at=created,
             url=_unwrap_redirect(entry.get("link")),
             title=title,
             lang_hint=lang or None,
