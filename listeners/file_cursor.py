@@ -65,7 +65,7 @@ def state_from(raw: Any) -> FileState:
             # Cursors from before this flag were read with the mapping they had.
             mapped=bool(raw.get("mapped", int(raw.get("offset", 0)) > 0)),
         )
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return FileState()
 
 

@@ -347,7 +347,7 @@ def _list(value: Any) -> list[Any]:
 def _id(tweet: Any) -> int | None:
     try:
         return int(tweet["id"])
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):  # inf, NaN, junk
         return None
 
 

@@ -182,6 +182,17 @@ def test_csv_records(tmp_path_factory: pytest.TempPathFactory, rows: list[list[s
     includes=json_values,
 )
 def test_x_payloads(tweets: list[Any], meta: Any, includes: Any) -> None:
+    _x_poll(tweets, meta, includes)
+
+
+def test_x_ids_that_are_no_integer_are_skipped_not_an_overflow() -> None:
+    """Found by test_x_payloads: an id of Infinity (valid for Python's json) crashed the
+    poll with OverflowError."""
+    _x_poll([{"id": float("inf"), "text": "kopi senja", "created_at": None}], None, None)
+    _x_poll([{"id": float("nan"), "text": "kopi senja", "created_at": None}], None, None)
+
+
+def _x_poll(tweets: list[Any], meta: Any, includes: Any) -> None:
     clock = FakeClock()
     body = {"data": tweets, "meta": meta, "includes": includes}
     with responses.RequestsMock() as mock:
