@@ -16,13 +16,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import IO, Any
 
+from listeners.bounds import MIB
 from listeners.failures import error_text
+from listeners.file_cursor import FileState, copy_state, mtime_of
+from listeners.file_fields import has_key, missing_key_problem
+from listeners.file_intake import Batch, Intake, Pages
 from listeners.jsonsafe import MAX_DEPTH, nesting_depth
 
 _WHITESPACE = " \t\n\r"
+_ARRAY_BYTES = 64 * MIB  # a JSON array is read whole; larger ones are refused
 
 
 @dataclass(slots=True)
@@ -44,6 +50,106 @@ class ArrayScan:
     problem: str | None = None
     problem_line: int = 1
     closed: bool = False  # the closing ']' was read
+
+
+def read_array(
+    intake: Intake, handle: IO[bytes], path: Path, previous: FileState, now: FileState
+) -> Pages:
+    """Pages of the items not read before, of a file holding one JSON array."""
+    same = (previous.size, previous.mtime_ns, previous.head) == (now.size, now.mtime_ns, now.head)
+    if previous.items is not None and previous.offset == now.size and same:
+        return  # unchanged since it was read
+    if now.size > _ARRAY_BYTES:
+        yield copy_state(previous), Batch(warnings=[f"{path}: {_too_big(path, now.size)}"])
+        return
+    handle.seek(0)
+    data = handle.read(now.size)
+    text, problem = decode(data, intake.options.encoding)
+    problem = too_deep(data) or problem
+    if text is None or problem:
+        fix = "set options.encoding to the file's" if text is None else "fix the file"
+        warning = f"{path}:1: {problem}; {fix} (its items are read then)"
+        yield copy_state(previous), Batch(warnings=[warning])
+        return
+    found = scan(text, intake.options.max_record_bytes)
+    yield from _pages(intake, path, previous, now, found)
+
+
+def _pages(
+    intake: Intake, path: Path, previous: FileState, now: FileState, found: ArrayScan
+) -> Pages:
+    items, key = found.items, intake.options.fields.text
+    records = [i.record for i in items if i.record is not None]
+    if records and not any(has_key(r, key) for r in records):
+        problem = missing_key_problem(records[0], key, "any item of the array")
+        yield copy_state(previous), Batch(warnings=[f"{path}:{items[0].line}: {problem}"])
+        return
+    digests = [i.digest for i in items]
+    first, last, note = _new_items(previous, digests)
+    appending = first == (previous.items or 0)  # progress can be kept page by page
+    batch = Batch(warnings=[f"{path}: {note}"] if note else [])
+    for item in items[first:last]:
+        where = f"{item.line}: item {item.number}"
+        intake.take(batch, path, where, item.record, item.problem, mtime_of(now))
+        if intake.full(batch) and item is not items[last - 1]:
+            done = replace(
+                now, offset=0, items=item.number, digest=digest_of(digests[: item.number])
+            )
+            yield (done if appending else copy_state(previous)), batch
+            batch = Batch()
+    settled = intake.settled(mtime_of(now))
+    _end_warning(batch, path, found, settled, intake.options.settle_s)
+    # Read to its end: an unchanged file is not read again. An open array still being
+    # written is read again (offset 0), from the items after these.
+    whole = found.closed or found.problem is not None or settled
+    end = replace(now, offset=now.size if whole else 0, items=len(items), digest=digest_of(digests))
+    yield end, batch
+
+
+def _end_warning(batch: Batch, path: Path, found: ArrayScan, settled: bool, settle_s: int) -> None:
+    """The warning for an array that could not be read to its closing ']', if any."""
+    after = f"the items after item {len(found.items)}" if found.items else "its items"
+    if found.problem:
+        batch.warnings.append(
+            f"{path}:{found.problem_line}: {found.problem}; {after} are read once the file is fixed"
+        )
+    elif not found.closed and settled:
+        batch.warnings.append(
+            f"{path}: the JSON array has no closing ']' (cut short?); {after} are read "
+            "once the file is whole"
+        )
+    elif not found.closed:
+        batch.warnings.append(
+            f"{path}: the JSON array is not closed yet and the file changed under "
+            f"{settle_s} s ago (settle_s): {after} are read by a later poll"
+        )
+
+
+def _new_items(previous: FileState, digests: list[bytes]) -> tuple[int, int, str | None]:
+    """Which items of the array are new: (first, end, a note or None)."""
+    total, known = len(digests), previous.items or 0
+    if known == 0:
+        return 0, total, None
+    if known <= total and digest_of(digests[:known]) == previous.digest:
+        return known, total, None  # items added at the end
+    if known <= total and digest_of(digests[total - known :]) == previous.digest:
+        return 0, total - known, None  # newest first: items added at the start
+    return (
+        0,
+        total,
+        (
+            "the JSON array changed, not only by new items; reading it again from the start "
+            "(items stored before are not stored twice)"
+        ),
+    )
+
+
+def _too_big(path: Path, size: int) -> str:
+    return (
+        f"a JSON array of {size // MIB} MiB is more than is read in one piece "
+        f"({_ARRAY_BYTES // MIB} MiB); convert it to JSON Lines, e.g. "
+        f"jq -c '.[]' {path.name} > {path.stem}.jsonl, and import that"
+    )
 
 
 def starts_array(handle: IO[bytes]) -> bool:

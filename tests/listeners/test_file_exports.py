@@ -136,7 +136,7 @@ def test_an_array_still_being_written_is_read_as_far_as_it_goes(
 def test_a_json_array_over_the_cap_says_how_to_convert_it(
     matcher: BrandMatcher, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr("listeners.files._ARRAY_BYTES", 100)
+    monkeypatch.setattr("listeners.file_array._ARRAY_BYTES", 100)
     path = tmp_path / "big.json"
     _write_array(path, [_item(i) for i in range(10)])
     pages, _ = _poll(_listener(matcher, path), None)
