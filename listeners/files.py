@@ -7,8 +7,9 @@ appended file yields only the new lines, and a replaced file is read again from
 the start (storage dedups on platform + external id). A last line without a newline
 is read once the file has not changed for ``settle_s`` (by its mtime and the injected
 clock), or at once when it is a whole JSON object; before that it may still be being
-written and waits for the next poll. A ``.json`` file holding one JSON array is read
-item by item; its cursor counts items, not bytes.
+written and waits for the next poll. A ``.json`` file holding one JSON array, or one
+object (a record, or a wrapper like ``{"data": [...]}``), is read item by item; its
+cursor counts items, not bytes.
 
 This module finds the files and keeps the cursor; each format has its reader:
 ``listeners.file_jsonl``, ``listeners.file_csv`` and ``listeners.file_array``.
@@ -32,7 +33,7 @@ from typing import IO, Any
 from common.errors import SourceUnavailable
 from listeners import cursors
 from listeners.base import PollPage
-from listeners.file_array import read_array, starts_array
+from listeners.file_array import is_document, read_array
 from listeners.file_csv import read_csv
 from listeners.file_cursor import FileState, head_hash, mtime_of, resume_point, state_from, state_to
 from listeners.file_fields import FileFields as FileFields
@@ -128,10 +129,12 @@ class FilesListener:
                 size = os.fstat(handle.fileno()).st_size
                 mtime_ns = os.fstat(handle.fileno()).st_mtime_ns
                 head, hlen = head_hash(handle, min(size, _HEAD_BYTES))
-                if self._is_array(path, handle):
+                if self._is_document(path, handle):
                     now = FileState(0, 0, size, mtime_ns, head, hlen, items=0)
                     yield from read_array(self._intake, handle, path, previous, now)
                     return
+                if previous.items is not None:  # it was one JSON document: read it again
+                    previous = FileState()
                 start, note = resume_point(handle, previous, size)
                 if start is None:
                     return
@@ -156,8 +159,8 @@ class FilesListener:
                 "check the file and its permissions"
             ) from exc
 
-    def _is_array(self, path: Path, handle: IO[bytes]) -> bool:
-        """A ``.json`` file that holds one array (a ``.jsonl`` file is JSON Lines, whatever
-        its first line is)."""
+    def _is_document(self, path: Path, handle: IO[bytes]) -> bool:
+        """A ``.json`` file that holds one array or one object (a ``.jsonl`` file is JSON
+        Lines, whatever its first line is)."""
         json_file = path.suffix.lower() == ".json" and self._format(path) == "jsonl"
-        return json_file and starts_array(handle)
+        return json_file and is_document(handle, self.options.max_record_bytes)

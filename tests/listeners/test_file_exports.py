@@ -225,3 +225,83 @@ def test_csv_with_cr_only_line_endings_is_read(matcher: BrandMatcher, tmp_path: 
         f.write(b"3,Kopi Senja lagi\r")
     pages, _ = _poll(_listener(matcher, path), cursor)
     assert _ids(pages) == ["3"]
+
+
+# -- a .json file holding one object ---------------------------------------------------------
+
+
+def test_a_json_file_holding_one_pretty_printed_record_is_one_mention(
+    matcher: BrandMatcher, tmp_path: Path
+) -> None:
+    # Before, it was read as JSON Lines: one "not valid JSON" warning per line, nothing read.
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps(_item(1), indent=2), "utf-8")
+    pages, cursor = _poll(_listener(matcher, path), None)
+    assert _ids(pages) == ["m1"] and _warnings(pages) == []
+    assert _poll(_listener(matcher, path), cursor)[0] == []  # unchanged: nothing again
+    path.write_text(json.dumps(_item(2), indent=2), "utf-8")  # the next single export
+    pages, _ = _poll(_listener(matcher, path), cursor)
+    assert _ids(pages) == ["m2"] and _warnings(pages) == []
+
+
+def test_a_json_object_wrapping_the_array_reads_its_items(
+    matcher: BrandMatcher, tmp_path: Path
+) -> None:
+    # Before, the lines that happened to be whole objects were read, the others were not.
+    path = tmp_path / "api.json"
+    body = {"meta": {"count": 2}, "data": [_item(1), _item(2)], "errors": []}
+    path.write_text(json.dumps(body, indent=2), "utf-8")
+    pages, cursor = _poll(_listener(matcher, path), None)
+    assert _ids(pages) == ["m1", "m2"] and _warnings(pages) == []
+    body["data"] = [_item(1), _item(2), _item(3)]
+    path.write_text(json.dumps({"items": body["data"]}), "utf-8")  # on one line, renamed
+    pages, _ = _poll(_listener(matcher, path), cursor)
+    assert _ids(pages) == ["m3"] and _warnings(pages) == []
+
+
+def test_a_one_line_json_record_that_grows_into_json_lines_is_read_on(
+    matcher: BrandMatcher, tmp_path: Path
+) -> None:
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps(_item(1)) + "\n", "utf-8")
+    pages, cursor = _poll(_listener(matcher, path), None)
+    assert _ids(pages) == ["m1"]
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(_item(2)) + "\n")
+    pages, _ = _poll(_listener(matcher, path), cursor)
+    assert "m2" in _ids(pages) and _warnings(pages) == []  # m1 again: storage dedups it
+
+
+def test_a_json_object_that_cannot_be_read_says_which_shape_is_expected(
+    matcher: BrandMatcher, tmp_path: Path
+) -> None:
+    path = tmp_path / "odd.json"
+    where = path.resolve()
+    path.write_text(json.dumps({"data": [_item(1)], "included": [{"id": 2}]}), "utf-8")
+    assert _warnings(_poll(_listener(matcher, path), None)[0]) == [
+        f"{where}:1: the JSON object holds several arrays of records ('data', 'included'); "
+        "convert the one with the posts to JSON Lines (e.g. with jq -c '.data[]') and "
+        "import that"
+    ]
+    path.write_text(json.dumps({"body": "Kopi Senja", "user": "x"}, indent=2), "utf-8")
+    assert _warnings(_poll(_listener(matcher, path), None)[0]) == [
+        f"{where}:1: no 'text' key in the JSON object (keys: 'body', 'user'); set "
+        "options.fields.text to 'body' if that holds the post text (they are read then)"
+    ]
+    path.write_text(json.dumps(_item(1), indent=1) + "\n" + json.dumps(_item(2), indent=1))
+    (warning,) = _warnings(_poll(_listener(matcher, path), None)[0])
+    assert "several JSON values one after another; a .json file holds one object" in warning
+
+
+def test_a_json_object_still_being_written_is_read_once_whole(
+    matcher: BrandMatcher, tmp_path: Path, clock: FakeClock
+) -> None:
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps(_item(1), indent=2)[:-20], "utf-8")
+    now = int(clock.now.timestamp() * 1e9)
+    os.utime(path, ns=(now, now))
+    pages, cursor = _poll(_listener(matcher, path, clock=clock), None)
+    assert _ids(pages) == [] and "JSON object is not closed yet" in _warnings(pages)[0]
+    path.write_text(json.dumps(_item(1), indent=2), "utf-8")
+    pages, _ = _poll(_listener(matcher, path, clock=clock), cursor)
+    assert _ids(pages) == ["m1"] and _warnings(pages) == []
