@@ -32,6 +32,7 @@ from common.errors import ConfigError
 from common.redact import Redactor
 from common.zones import known_zone
 from responder.settings import ResponderSettings
+from simak.registry import SOURCE_TYPES
 from simak.yamlsafe import load_yaml_file
 
 DEFAULT_CONFIG = "config.yaml"
@@ -485,11 +486,21 @@ def _check_references(settings: Settings, path: str) -> None:
                 "give each source its own name"
             )
         seen.add(source.name)
+        if source.type not in SOURCE_TYPES:
+            raise ConfigError(
+                f"{path}: sources[{i}].type: unknown type {source.type!r} for source "
+                f"{source.name!r}; use one of {', '.join(sorted(SOURCE_TYPES))}"
+                + (" (RSS and Atom are type feeds)" if _is_feed_word(source.type) else "")
+            )
         if source.brand is not None and source.brand not in brands:
             raise ConfigError(
                 f"{path}: sources[{i}].brand: unknown brand {source.brand!r}; "
                 f"use one of {', '.join(sorted(brands))}"
             )
+
+
+def _is_feed_word(kind: str) -> bool:
+    return any(word in kind.casefold() for word in ("rss", "atom", "feed"))
 
 
 def config_path(cli_value: str | None, env: Mapping[str, str]) -> Path:

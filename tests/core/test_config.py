@@ -308,3 +308,25 @@ def test_an_empty_config_file_says_it_is_empty(tmp_path: Path) -> None:
     path.write_text("# nothing yet\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"config.yaml is empty; copy the config.yaml"):
         load_settings(path, {})
+
+
+def test_an_unknown_source_type_stops_every_command_at_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before, only `simak poll` (which builds the sources) noticed; `queue` ran happily.
+    from typer.testing import CliRunner
+
+    from simak.cli import app
+
+    monkeypatch.delenv("SIMAK_DATABASE_URL", raising=False)
+    sources = "sources:\n  - {name: blog, type: rsss, enabled: false, options: {urls: [a.xml]}}\n"
+    path = write(tmp_path, MINIMAL + "storage: {url: 'sqlite:///t.db'}\n" + sources)
+    for command in ("queue", "digest", "poll"):
+        result = CliRunner().invoke(app, ["--config", str(path), command])
+        assert result.exit_code == 2, (command, result.output)
+        assert result.stderr.strip() == (
+            f"error: {path}: sources[0].type: unknown type 'rsss' for source 'blog'; use one "
+            "of bluesky, feeds, files, hackernews, mastodon, reddit, x (RSS and Atom are type "
+            "feeds)"
+        )
+    assert not (tmp_path / "t.db").exists()
