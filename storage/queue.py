@@ -121,6 +121,7 @@ def _rows(
     limit: int | None,
     *,
     backwards: bool = False,
+    skip: int = 0,
 ) -> list[QueueItem]:
     key = _key()
     order = [k.desc() for k in key] if backwards else list(key)
@@ -128,6 +129,8 @@ def _rows(
     page = select(FollowUp.id).where(condition).order_by(*order)
     if limit is not None:
         page = page.limit(limit)
+    if skip:
+        page = page.offset(skip)
     ids = page.subquery()
     stmt = (
         select(FollowUp, MentionRow, Person.display_name, ClassificationRow)
@@ -281,22 +284,25 @@ def queue_page(
     limit: int = 50,
     after: int | None = None,
     before: int | None = None,
+    skip: int = 0,
 ) -> QueuePage:
-    """The page of the queue after follow-up ``after`` (or before follow-up ``before``; the
-    first page with neither), filtered as :func:`queue_items`. A cursor whose follow-up is
-    gone, or fewer than a page before ``before``, gives the first page; nothing after
-    ``after`` (its rows were all dealt with) an empty page."""
+    """The page of the queue after follow-up ``after`` (or before follow-up ``before``; with
+    neither, the page that starts after the first ``skip`` rows: a page asked for by its
+    number), filtered as :func:`queue_items`. A cursor whose follow-up is gone, or fewer
+    than a page before ``before``, gives the first page; nothing after ``after`` (its rows
+    were all dealt with), or ``skip`` past the end, an empty page."""
     condition = _condition(now, statuses, False, label)
     key = tuple_(*_key())
     items: list[QueueItem] | None = None
+    cursor = after is not None or before is not None  # a cursor wins over a page number
     if before is not None and (mark := _key_of(session, before)) is not None:
         items = _rows(session, and_(condition, key < mark), limit, backwards=True)
         items = items if len(items) == limit else None
     elif after is not None and (mark := _key_of(session, after)) is not None:
         items = _rows(session, and_(condition, key > mark), limit)
     if items is None:
-        items = _rows(session, condition, limit)
-    paged = items and (after is not None or before is not None)  # else the first page
+        items = _rows(session, condition, limit, skip=0 if cursor else skip)
+    paged = items and (cursor or skip > 0)  # else the first page
     total, start = _place(session, condition, items[0].id if paged else None)
     start = start or (1 if items else 0)
     last = start + len(items) - 1

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from classifier.uncertainty import unsure
-from common.errors import UsageError
+from common.errors import NotFound, UsageError
 from common.records import LABELS
 from simak.app import App
 from storage import alerts, audit
@@ -49,21 +49,39 @@ def queue_page_of(
     limit: int = 50,
     after: int | None = None,
     before: int | None = None,
+    number: int | None = None,
 ) -> QueuePage:
     """One page of the queue (see :func:`storage.queue.queue_page`): the rows after follow-up
-    ``after`` or before ``before``, with the total and the page's place, filtered by one
-    status (default: what needs a person) and one label. A usage error names the allowed
-    values of an unknown filter."""
+    ``after`` or before ``before`` (or page ``number``, counting ``limit`` rows a page), with
+    the total and the page's place, filtered by one status (default: what needs a person) and
+    one label. A usage error names the allowed values of an unknown filter; a page number
+    past the end is :class:`NoSuchPage`, saying which is the last."""
+    if number is not None and number < 1:
+        raise UsageError(f"page={number} is no page of the queue; pages start at 1")
     if status is not None and status not in FOLLOWUP_STATUSES:
         raise UsageError(f"unknown status {status!r}; use one of {', '.join(FOLLOWUP_STATUSES)}")
     if label is not None and label not in LABELS:
         raise UsageError(f"unknown label {label!r}; use one of {', '.join(LABELS)}")
+    skip = min(((number or 1) - 1) * limit, 2**62)  # past any queue, yet a number SQL takes
     with app.db.read() as session:
         page = queue_page(
             session, app.clock(), statuses=(status,) if status else None, label=label,
-            limit=limit, after=after, before=before,
+            limit=limit, after=after, before=before, skip=skip,
         )  # fmt: skip
+    if number is not None and number > 1 and not page.items:
+        last = max(1, -(-page.total // limit))
+        size = f"{page.total:,} follow-ups make {last} page{'s' if last > 1 else ''} of {limit}"
+        said = size if page.total else "nothing in it matches"
+        raise NoSuchPage(f"there is no page {number} of this queue: {said}", last)
     return replace(page, items=_check_me(app, page.items))
+
+
+class NoSuchPage(NotFound):
+    """A queue page number past the end; ``last`` is the last page there is."""
+
+    def __init__(self, message: str, last: int) -> None:
+        super().__init__(message)
+        self.last = last
 
 
 def _check_me(app: App, items: list[QueueItem]) -> list[QueueItem]:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 50
 #: What a queue page keeps across actions and page links: its filters and its page.
-QUEUE_KEEP = ("status", "label", "after", "before")
+QUEUE_KEEP = ("status", "label", "after", "before", "page")
 STALE = "changed since you opened it"
 NOTHING_SELECTED = "nothing selected: tick the rows to approve (or press x on each), then approve"
 #: Form fields a person types (shown back when a POST finds its session gone).
@@ -175,6 +175,18 @@ def _cursor(name: str, value: str | None) -> int | None:
     return int(value)
 
 
+def _page_number(value: str | None) -> int | None:
+    """A page number typed in the URL (``page=3``): a usage error when it is not one."""
+    if value is None:
+        return None
+    if not re.fullmatch(r"[0-9]{1,18}", value) or int(value) < 1:
+        raise UsageError(
+            f"page={value!r} is no page of the queue; give a page number from 1, "
+            "or use its Next/Previous links"
+        )
+    return int(value)
+
+
 def _place(page: reports.QueuePage) -> dict[str, int]:
     """Where the page stands: its first and last row's place and how many rows match."""
     end = page.start + len(page.items) - 1 if page.items else 0
@@ -248,13 +260,20 @@ class Pages:
 
     async def queue(self, request: Request) -> Response:
         """A page of the queue (50 rows) with its place in the whole and links to the pages
-        before and after it that keep the filters. An unknown filter or page link is said
-        and the first page of the whole queue shown; as JSON it is a 400 saying why."""
+        before and after it that keep the filters; ``?page=N`` (typed or bookmarked) is the
+        N-th page of 50. An unknown filter or page link is said and the first page of the
+        whole queue shown, a page number past the end said and the last page shown; as JSON
+        they are a 400 (404 past the end) saying why."""
         query = request.query_params
         wanted = {k: query.get(k) or None for k in QUEUE_KEEP}
         as_json = query.get("format") == "json"
         msg = query.get("msg")
         try:
+            page = await call(self._queue_page, wanted)
+        except reports.NoSuchPage as exc:
+            if as_json:
+                return JSONResponse({"error": str(exc)}, 404)
+            msg, wanted["page"] = f"{exc}; showing page {exc.last}, the last", str(exc.last)
             page = await call(self._queue_page, wanted)
         except UsageError as exc:
             if as_json:
@@ -275,10 +294,15 @@ class Pages:
         )  # fmt: skip
 
     def _queue_page(self, wanted: dict[str, str | None]) -> reports.QueuePage:
-        cursors = {k: _cursor(k, wanted[k]) for k in ("after", "before")}
+        """The page ``wanted`` names: by its number (``page``, which wins over the links'
+        ``after`` / ``before``, so a bookmarked ``?page=3`` is page 3), else by a cursor."""
+        number = _page_number(wanted["page"])
+        keys = ("after", "before") if number is None else ()
+        cursors = {k: _cursor(k, wanted[k]) for k in keys}
         return reports.queue_page_of(
-            self.app, status=wanted["status"], label=wanted["label"], limit=PAGE_SIZE, **cursors
-        )
+            self.app, status=wanted["status"], label=wanted["label"], limit=PAGE_SIZE,
+            number=number, **cursors,
+        )  # fmt: skip
 
     async def bulk_approve(self, request: Request) -> Response:
         form = await request.form()

@@ -455,7 +455,7 @@ def _ids(html: str) -> list[int]:
 def test_the_queue_pages_through_every_row_keeping_its_filter(
     console: Console, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Before: at most 50 rows, no count, no paging (`?page=` ignored). Now "showing 1–4 of
+    """Before: at most 50 rows, no count, no paging. Now "showing 1–4 of
     N" and Next/Previous links that keep the filter, as links in the JSON too."""
     monkeypatch.setattr(views, "PAGE_SIZE", 4)
     client = _signed_in(console, "sam")
@@ -481,6 +481,37 @@ def test_the_queue_pages_through_every_row_keeping_its_filter(
     second = client.get(link.group(1).replace("&amp;", "&"))
     assert _ids(second.text) == wanted[4:8] and f"showing 5–8 of {total}" in second.text
     assert 'rel="prev"' in second.text
+
+
+def test_a_page_number_in_the_url_is_that_page_and_one_past_the_end_says_so(
+    console: Console, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: `?page=3` was ignored (page 1 shown). Now page 3 of 4 rows; a page past the
+    end says which is the last and shows it (a 404 in the JSON); junk is a 400 / the queue."""
+    monkeypatch.setattr(views, "PAGE_SIZE", 4)
+    client = _signed_in(console, "sam")
+    wanted = [i.id for i in reports.queue(console.app, limit=None, label="complaint")]
+    last = -(-len(wanted) // 4)
+    third = client.get("/queue", params={"label": "complaint", "page": "3", "format": "json"})
+    body = third.json()
+    assert third.status_code == 200 and [r["id"] for r in body["rows"]] == wanted[8:12]
+    assert body["start"] == 9 and "label=complaint" in body["previous"]
+    html = client.get("/queue", params={"label": "complaint", "page": "3"}).text
+    assert _ids(html) == wanted[8:12] and f"showing 9–{min(12, len(wanted))} of" in html
+    assert '<input type="hidden" name="page" value="3">' in html  # acting comes back here
+    past = client.get("/queue", params={"label": "complaint", "page": "99"})
+    said = f"there is no page 99 of this queue: {len(wanted)} follow-ups make {last} pages of 4"
+    assert past.status_code == 200 and f"{said}; showing page {last}, the last" in past.text
+    assert _ids(past.text) == wanted[(last - 1) * 4 :]
+    gone = client.get("/queue", params={"label": "complaint", "page": "99", "format": "json"})
+    assert gone.status_code == 404 and gone.json()["error"] == said
+    huge = client.get("/queue", params={"page": "9" * 18, "format": "json"})
+    assert huge.status_code == 404
+    for junk in ("0", "-1", "two", "³"):
+        bad = client.get("/queue", params={"page": junk, "format": "json"})
+        assert bad.status_code == 400 and "is no page of the queue" in bad.json()["error"]
+    bad_html = client.get("/queue", params={"page": "two"})
+    assert bad_html.status_code == 200 and "showing the whole queue" in bad_html.text
 
 
 def test_acting_on_a_later_page_comes_back_to_that_page(
