@@ -39,6 +39,16 @@ class LoginRefused(UsageError):
     """Wrong name or password, or too many recent failures."""
 
 
+class LoginLocked(LoginRefused):
+    """Too many recent failures for the account or the address: no password is checked
+    until ``retry_after`` seconds have passed without another attempt."""
+
+    def __init__(self) -> None:
+        minutes = int(WINDOW.total_seconds()) // 60
+        super().__init__(f"too many failed sign-ins; wait {minutes} minutes and try again")
+        self.retry_after = int(WINDOW.total_seconds())
+
+
 def hash_password(password: str) -> str:
     """``scrypt$N$r$p$salt$hash`` (hex)."""
     salt = secrets.token_bytes(16)
@@ -140,7 +150,7 @@ def login(app: App, name: str, password: str, address: str) -> UserRecord:
         by_name, by_address = failures_since(session, now - WINDOW, name=name, address=address)
         found = user_with_hash(session, name)
         if by_name > ACCOUNT_LIMIT or by_address > ADDRESS_LIMIT:
-            raise LoginRefused("too many failed sign-ins; wait 15 minutes and try again")
+            raise LoginLocked()
         if found is None or found[0].disabled or not check_password(password, found[1]):
             raise LoginRefused("wrong user name or password")
         forget_failure(session, attempt)

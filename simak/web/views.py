@@ -37,6 +37,8 @@ SIGNED_OUT = (
     "you are signed out (12 hours passed, or you signed out), so nothing was done or saved; "
     "sign in to go back to the page"
 )
+#: The lock-out line in Indonesian, after the English one.
+LOCKED_ID = "Terlalu banyak percobaan masuk yang gagal; tunggu {minutes} menit lalu coba lagi."
 STALE_SIGN_IN = "this sign-in page was open too long, so nothing was done: sign in again"
 STALE_FORM = (
     "this page was opened before you last signed in, so nothing was done or saved; "
@@ -240,6 +242,12 @@ class Pages:
         address = request.client.host if request.client else "unknown"
         try:
             user = await call(user_uc.login, self.app, name, password, address)
+        except user_uc.LoginLocked as exc:  # 429 and when to come back, for people and tools
+            back = local_path(form.get("next"))
+            said = f"{exc}. {LOCKED_ID.format(minutes=exc.retry_after // 60)}"
+            page = self.c.render(request, "login.html", 429, error=said, next=back)
+            page.headers["Retry-After"] = str(exc.retry_after)
+            return page
         except user_uc.LoginRefused as exc:
             back = local_path(form.get("next"))
             return self.c.render(request, "login.html", 401, error=str(exc), next=back)
