@@ -21,6 +21,17 @@ def _rows(console: Console) -> list[Any]:
     return reports.queue(console.app, limit=50)
 
 
+def _cursor_at(page: Any, index: int) -> None:
+    """Reload the queue page shown with the j/k cursor on row ``index`` (0: the first)."""
+    page.evaluate(
+        """index => { const place = new URLSearchParams(location.search); place.delete("msg");
+           const name = [...place].filter(p => p[1]).map(p => p.join("=")).sort().join("&");
+           sessionStorage.setItem("simak-queue-index", JSON.stringify({page: name, index})); }""",
+        index,
+    )
+    page.reload()
+
+
 def _open_item(console: Console, text: str) -> int:
     return next(i.id for i in reports.queue(console.app, limit=None) if text in i.text)
 
@@ -86,8 +97,7 @@ def test_bulk_approve_five_with_the_keyboard(console: Console, browser: Any) -> 
     ]
     chosen = open_rows[:5]
     assert len(chosen) == 5
-    page.evaluate("sessionStorage.setItem('simak-queue-index', '0')")
-    page.reload()
+    _cursor_at(page, 0)
     current = 0
     for index in chosen:
         for _ in range(index - current):
@@ -233,8 +243,7 @@ def test_a_on_the_queue_goes_on_to_the_next_row(console: Console, browser: Any) 
     rows = page.locator("#queue tr.item")
     statuses = [rows.nth(i).get_attribute("data-status") for i in range(rows.count())]
     start = statuses.index("open")
-    page.evaluate(f"sessionStorage.setItem('simak-queue-index', '{start}')")
-    page.reload()
+    _cursor_at(page, start)
     first = page.locator("#queue tr.item.current").get_attribute("data-id")
     page.keyboard.press("a")
     expect(page.locator("#flash")).to_contain_text(f"follow-up {first}: approved")
@@ -484,3 +493,30 @@ def test_next_keeps_the_filter_and_approving_stays_on_the_page(
     row.locator("form.act-approve button").click()
     expect(page.locator("#flash")).to_contain_text(f"follow-up {fid}: approved")
     assert page.url.startswith(second_page + "&msg=")  # still page 2 of the complaints
+
+
+def test_the_cursor_starts_on_the_first_row_of_another_page(
+    console: Console, browser: Any, monkeypatch: Any
+) -> None:
+    """Before: j j on page 1, then Next, put the cursor on the third row of page 2 (the
+    index was one for every page); now a page starts on its first row and a page you come
+    back to after acting on it keeps its place."""
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    page = login(browser, console.base, "sam")
+    page.goto(f"{console.base}/queue?label=complaint")
+    rows = page.locator("#queue tr.item")
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    expect(rows.nth(2)).to_have_class("item current")
+    page.click("#pager-top a.next")
+    expect(page.locator("#pager-top .place")).to_contain_text("showing 4–6")
+    expect(rows.nth(0)).to_have_class("item current")
+    page.keyboard.press("j")
+    page.goto(page.url + "&msg=done")  # back on the same page after an action
+    expect(rows.nth(1)).to_have_class("item current")
+    page.click("#pager-top a.prev")
+    expect(page.locator("#pager-top .place")).to_contain_text("showing 1–3")
+    expect(rows.nth(0)).to_have_class("item current")
+    page.goto(f"{console.base}/queue?label=complaint&page=2")  # a page typed by its number
+    expect(page.locator("#pager-top .place")).to_contain_text("showing 4–6")
+    expect(rows.nth(0)).to_have_class("item current")

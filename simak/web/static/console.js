@@ -9,10 +9,23 @@
     return t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
   }
 
+  // Which queue page this is: its filters and place, not the message an action left.
+  function pageName() {
+    var params = new URLSearchParams(window.location.search), kept = [];
+    params.forEach(function (value, name) {
+      if (value && name !== "msg") { kept.push(name + "=" + value); }
+    });
+    return kept.sort().join("&");
+  }
+
   function queuePage() {
     var rows = Array.prototype.slice.call(document.querySelectorAll("#queue tr.item"));
     if (!rows.length) { return; }
-    var index = Math.min(parseInt(sessionStorage.getItem(KEY) || "0", 10) || 0, rows.length - 1);
+    // The cursor is this page's: coming back to it (after acting on a row) keeps its place,
+    // another page (Next, Previous, a filter) starts at its first row.
+    var here = pageName();
+    var kept = JSON.parse(sessionStorage.getItem(KEY) || "null") || {};
+    var index = kept.page === here ? Math.min(parseInt(kept.index, 10) || 0, rows.length - 1) : 0;
     var approved = document.getElementById("row-" + sessionStorage.getItem(AFTER));
     sessionStorage.removeItem(AFTER);
     if (approved && rows.indexOf(approved) >= 0) { index = Math.min(rows.indexOf(approved) + 1, rows.length - 1); }
@@ -20,7 +33,7 @@
       index = Math.max(0, Math.min(rows.length - 1, i));
       rows.forEach(function (r, n) { r.classList.toggle("current", n === index); r.setAttribute("aria-selected", n === index ? "true" : "false"); });
       rows[index].scrollIntoView({ block: "nearest" });
-      sessionStorage.setItem(KEY, String(index));
+      sessionStorage.setItem(KEY, JSON.stringify({ page: here, index: index }));
     }
     function submit(cls) {
       var form = rows[index].querySelector("form." + cls);
