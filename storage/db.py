@@ -20,16 +20,18 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from common.errors import RefusedWrite, StorageError
+from common.errors import RefusedWrite, StorageError, UsageError
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _READ_ONLY = "simak_read_only"
 _MIGRATION_LOCK = 0x51AA_0001  # pg_advisory_xact_lock key for schema changes
 #: How long a run waits for another process's SQLite migration before giving up.
 MIGRATION_WAIT_S = 300.0
+#: The largest id every database stores (PostgreSQL's integer; SQLite's go further).
+MAX_ID = 2**31 - 1
 _PASSWORD = re.compile(r"(?<=://)([^:/@\s]*):[^@\s]*@")
 _QUERY_PASSWORD = re.compile(r"(?i)([?&]password=)[^&#\s]+")  # ...?host=h&password=pw
 
@@ -101,8 +103,18 @@ class Database:
             yield
         except IntegrityError as exc:
             raise self.refused(exc) from None
+        except (DataError, OverflowError) as exc:
+            raise self.bad_value(exc) from None
         except DBAPIError as exc:
             raise self.error(exc) from None
+
+    def bad_value(self, exc: BaseException) -> UsageError:
+        """One line for a value the database cannot store (an id past its integers, a NUL
+        in text): the value given is at fault, not the database or its URL."""
+        return UsageError(
+            f"the database cannot take a value given ({self._reason(exc)}); check the ids and "
+            f"text given: an id is a whole number up to {MAX_ID:,}, text has no NUL (0x00)"
+        )
 
     def refused(self, exc: BaseException) -> RefusedWrite:
         """One line for a constraint that refused a write (a bug: nothing was saved)."""

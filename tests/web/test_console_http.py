@@ -413,6 +413,23 @@ def test_an_id_too_big_for_the_database_is_not_found_not_a_crash(console: Consol
     assert posted.status_code == 404
 
 
+def test_a_number_too_big_in_a_form_or_filter_is_said_not_a_crash(console: Console) -> None:
+    """Before: a 500 on SQLite (OverflowError) for an audit id or a version too big, and on
+    PostgreSQL "cannot use database ...: integer out of range; check the database URL"."""
+    owner = _signed_in(console, "olga")
+    huge = "9" * 25
+    audit = owner.get("/audit", params={"id": huge})
+    assert audit.status_code == 200 and "the database cannot take a value given" in audit.text
+    fid = _open_fid(console, "nomor 3")
+    before = followups.show(console.app, fid).item.version
+    token = _token(owner, "/queue")
+    acted = owner.post(f"/followups/{fid}/approve", data={"csrf_token": token, "version": huge})
+    assert acted.status_code == 303 and acted.headers["location"].startswith(f"/followups/{fid}")
+    page = owner.get(acted.headers["location"])
+    assert "up to 2,147,483,647" in page.text and "URL" not in page.text
+    assert followups.show(console.app, fid).item.version == before  # nothing done
+
+
 def test_an_unknown_id_gets_a_console_page_with_the_way_back(console: Console) -> None:
     """Before: a bare line of text with no navigation; now the console's page, still 404."""
     page = _signed_in(console, "sri").get("/followups/99999")
