@@ -225,16 +225,19 @@ class AlertsConfig(_Strict):
     )
     min_count: int = Field(default=5, ge=1, le=100_000, description="no alert below this count")
     critical_min_count: int = Field(
-        default=2,
+        default=5,
         ge=1,
         le=100_000,
-        description="no critical alert below this many critical complaints in a day",
+        description="no critical alert below this many critical complaints in a day (each "
+        "critical complaint is already urgent in the queue; below 5, a quiet brand's "
+        "ordinary days start to alert)",
     )
     critical_alpha: float = Field(
-        default=0.05,
+        default=0.001,
         gt=0,
         lt=0.5,
-        description="how improbable a day of critical complaints must be",
+        description="how improbable a day of critical complaints must be (checked every "
+        "day: 0.05 would mean a false alarm every few weeks)",
     )
     min_ratio: float = Field(
         default=2.0, ge=1, le=1000, description="no alert below this multiple of the usual"
