@@ -1,8 +1,10 @@
-"""Spike alerts: daily label counts, and "one alert per brand, label and day".
+"""Spike alerts: daily label counts, and "one alert per brand and label per cool-down".
 
-The day is claimed by inserting (brand, label, day) under a unique constraint before
-anything is sent, so overlapping runs raise one alert; a claim is released only when the
-send provably did not happen.
+An alert is claimed before anything is sent: under a per-(brand, label) lock (advisory on
+PostgreSQL; SQLite's writers already run one at a time) the claim checks that no alert of
+that brand and label was claimed in the cool-down before ``now``, then inserts its row
+((brand, label, day) stays unique as well). Overlapping runs therefore raise one alert; a
+claim is released only when the send provably did not happen.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from storage.dialect import insert
+from storage.dialect import advisory_lock, insert
 from storage.models import Alert, ClassificationRow, MentionRow
 
 
@@ -68,6 +70,13 @@ def alerted_days(session: Session, brand: str, label: str, since: date) -> set[d
     return {date.fromisoformat(d) for d in days}
 
 
+def last_claimed(session: Session, brand: str, label: str) -> datetime | None:
+    """When the latest alert of ``brand`` and ``label`` was claimed (None: never)."""
+    return session.scalar(
+        select(func.max(Alert.created_at)).where(Alert.brand == brand, Alert.label == label)
+    )
+
+
 def claim(
     session: Session,
     brand: str,
@@ -76,8 +85,14 @@ def claim(
     figures: tuple[int, float, float],
     holder: str,
     now: datetime,
+    cool_down: timedelta,
 ) -> int | None:
-    """Take the alert for (brand, label, day); None when another run took it first."""
+    """Take the alert for (brand, label, day); None when another run took that day, or any
+    alert of ``brand`` and ``label`` was claimed less than ``cool_down`` before ``now``."""
+    advisory_lock(session, f"simak-alert:{brand}:{label}")
+    last = last_claimed(session, brand, label)
+    if last is not None and now - last < cool_down:
+        return None
     observed, expected, p_value = figures
     return session.execute(
         insert(session, Alert)

@@ -554,7 +554,8 @@ class Digest(Base):
 
 
 class Alert(Base):
-    """A spike alert: one per brand, label and day (a constraint), claimed before sending."""
+    """A spike alert: one per brand, label and day (a constraint), and none within the
+    cool-down of the last one (checked under a lock when claimed), claimed before sending."""
 
     __tablename__ = "alerts"
     __table_args__ = (

@@ -20,8 +20,8 @@ def alerts(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Check today's counts (complaints by default, `alerts.labels`) against the last four
-    weeks and tell the team about a spike through the digest's channel: once per brand,
-    label and day, not again the next day for the same wave. Safe from cron every few
+    weeks and tell the team about a spike through the digest's channel: once per spike, and
+    not within 24 hours of the last alert for that brand and label. Safe from cron every few
     minutes; exit 1 when a send failed."""
     app = state(ctx).app()
     if list_:

@@ -96,7 +96,7 @@ class Jobs:
                                     f"{report.detail}"), "error")  # fmt: skip
 
     def alerts(self, timestamp: int) -> None:
-        """Complaint spikes (one alert per brand, label and day, by a constraint)."""
+        """Complaint spikes (once per spike: one a day, 24 hours apart at least)."""
         app = self._fresh()
         for r in run_alerts(app):
             if r.outcome in ("sent", "recorded"):

@@ -1,19 +1,26 @@
 """Spike alerts: when a brand gets unusually many complaints (or other watched labels) in
-a day, the team hears it at once — once per brand, label and day (a constraint), and not
-again the next day while the same wave goes on. Spikes of the digest labels (praise and
-ideas by default) are recorded the same way and reported in the next digest instead."""
+a day, the team hears it at once — once per spike: never twice for one day (a constraint),
+and not again for the same brand and label within 24 hours of the last alert (checked under
+a database lock when the alert is claimed). A wave that goes on the next day alerts again,
+after those 24 hours, only if it is still growing (more than the alerted day) and still
+improbable. Spikes of the digest labels (praise and ideas by default) are recorded the same
+way and reported in the next digest instead."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from common.errors import ConfigError
 from responder.spikes import Spike, SpikeRule, assess
 from simak.app import App
+from simak.config import AlertsConfig
 from simak.usecases.team import send_to_team
 from storage import alerts
 from storage.alerts import AlertRow
+
+#: No second alert for a brand and label within this long of the last one.
+COOL_DOWN = timedelta(hours=24)
 
 #: What the team calls each watched label, per language (alerts and the digest).
 LABEL_NAMES = {
@@ -38,10 +45,9 @@ class AlertResult:
     detail: str
 
 
-def rule_of(app: App, label: str = "complaint") -> SpikeRule:
-    """The spike rule from ``alerts:`` in the config (critical complaints are rare: a few
-    in one day already count)."""
-    cfg = app.settings.alerts
+def rule_of(cfg: AlertsConfig, label: str = "complaint") -> SpikeRule:
+    """The spike rule from ``alerts:`` in the config (critical complaints have their own
+    minimum count and alpha; each one is already urgent in the queue)."""
     if label == "critical":
         return SpikeRule(
             alpha=cfg.critical_alpha, min_count=cfg.critical_min_count, min_ratio=cfg.min_ratio
@@ -71,7 +77,7 @@ def run_alerts(app: App, brand: str | None = None) -> list[AlertResult]:
 def _check(app: App, brand: str, label: str) -> AlertResult | None:
     """Today's spike of ``label``, else yesterday's: posts of yesterday evening polled
     after midnight (a source that was down, a rate limit) still count for their own day."""
-    rule, zone, now = rule_of(app, label), app.settings.zone, app.clock()
+    rule, zone, now = rule_of(app.settings.alerts, label), app.settings.zone, app.clock()
     today = now.astimezone(zone).date()
     with app.db.read() as session:
         since = alerts.window_start(today, rule.window_days + 2, zone)
@@ -79,6 +85,7 @@ def _check(app: App, brand: str, label: str) -> AlertResult | None:
         raised = alerts.alerted_days(
             session, brand, label, today - timedelta(days=rule.window_days + 2)
         )
+        last = alerts.last_claimed(session, brand, label)
     if first is None:
         return None
     if today in raised:
@@ -87,21 +94,43 @@ def _check(app: App, brand: str, label: str) -> AlertResult | None:
         )
     yesterday = today - timedelta(days=1)
     for day in (today, yesterday):
-        if {day, day - timedelta(days=1)} & raised:
-            continue  # the same wave as an alert already raised (cool-down)
-        if day == yesterday and yesterday < first:
+        if day in raised or (day == yesterday and yesterday < first):
+            continue
+        if _same_wave(counts, day, raised):
             continue
         spike = assess(counts, day, first, raised, rule)
-        if spike is not None:
-            return _raise(app, brand, label, spike)
+        if spike is None:
+            continue
+        if last is not None and now - last < COOL_DOWN:
+            return _cooling(app, brand, label, spike, last)
+        return _raise(app, brand, label, spike)
     return None
+
+
+def _same_wave(counts: dict[date, int], day: date, raised: set[date]) -> bool:
+    """Whether ``day`` only carries on the wave alerted the day before: it alerts again
+    only while growing (more posts than the alerted day had)."""
+    before = day - timedelta(days=1)
+    return before in raised and counts.get(day, 0) <= counts.get(before, 0)
+
+
+def _cooling(app: App, brand: str, label: str, spike: Spike, last: datetime) -> AlertResult:
+    """A spike within 24 hours of the last alert: not raised (a later run may, if it lasts)."""
+    until = (last + COOL_DOWN).astimezone(app.settings.zone)
+    detail = (
+        f"{spike.reason(LABEL_NAMES['en'][label])}; not sent: the last alert was less than "
+        f"24 hours ago (cool-down until {until:%Y-%m-%d %H:%M %Z})"
+    )
+    return AlertResult(brand, label, spike.day.isoformat(), "already_raised", detail)
 
 
 def _raise(app: App, brand: str, label: str, spike: Spike) -> AlertResult | None:
     day = spike.day.isoformat()
     with app.db.session() as session:
         figures = (spike.observed, spike.expected, spike.p_value)
-        claimed = alerts.claim(session, brand, label, spike.day, figures, app.holder, app.clock())
+        claimed = alerts.claim(
+            session, brand, label, spike.day, figures, app.holder, app.clock(), COOL_DOWN
+        )
     if claimed is None:
         return AlertResult(brand, label, day, "already_raised", "another run raised it")
     reason = spike.reason(LABEL_NAMES["en"][label])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,12 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from responder.spikes import assess
 from simak.app import App
-from simak.config import load_settings
-from simak.usecases.alerts import recent_alerts, run_alerts
+from simak.config import AlertsConfig, load_settings
+from simak.usecases.alerts import COOL_DOWN, recent_alerts, rule_of, run_alerts
 from simak.usecases.poll import poll
+from storage.alerts import claim
 from tests.core.races import no_traceback, run, simak
 from tests.fakes.fixtures import *  # noqa: F403
 from tests.fakes.fixtures import FAKE_ENV, email_options
@@ -57,8 +60,8 @@ def _history(
     praised: date | None = None,
 ) -> list[dict[str, Any]]:
     """Kopi Senja: about 1.5 complaints and 2 praises a day, 12 more complaints on ``spike``
-    and two food-poisoning reports on ``poisoned``; Warung Sari: 0–3 complaints a day. No
-    post after ``latest``."""
+    and five food-poisoning reports (critical complaints) on ``poisoned``; Warung Sari: 0–3
+    complaints a day, about a third of them critical. No post after ``latest``."""
     rng = random.Random(7)
     rows: list[dict[str, Any]] = []
 
@@ -80,12 +83,13 @@ def _history(
         complaints = _poisson(rng, 1.5) + (12 if day == spike else 0)
         for _ in range(complaints):
             post(day, COMPLAINT.format(brand="Kopi Senja", n=len(rows)), rng.uniform(7, 10))
-        for _ in range(2 if day == poisoned else 0):
+        for _ in range(5 if day == poisoned else 0):
             post(day, POISONED.format(brand="Kopi Senja", n=len(rows)), rng.uniform(7, 10))
         for _ in range(_poisson(rng, 2.0) + (15 if day == praised else 0)):
             post(day, PRAISE.format(brand="Kopi Senja", n=len(rows)), rng.uniform(7, 10))
         for _ in range(rng.randint(0, 3)):
-            post(day, COMPLAINT.format(brand="Warung Sari", n=len(rows)), rng.uniform(7, 10))
+            text = POISONED if rng.random() < 1 / 3 else COMPLAINT
+            post(day, text.format(brand="Warung Sari", n=len(rows)), rng.uniform(7, 10))
     return rows
 
 
@@ -98,11 +102,13 @@ def _write(root: Path, rows: list[dict[str, Any]]) -> None:
 def test_sixty_days_with_one_spike_raise_one_alert(
     db_url: str, tmp_path: Path, smtp_sink: SmtpSink
 ) -> None:
+    """One complaint spike in 60 days: one alert. The quiet brand (0–3 complaints a day,
+    some of them critical) raises none; before, two critical complaints in a day did."""
     config = _project(tmp_path / "p", db_url, smtp_sink)
     first = date(2026, 9, 1)
-    spike, poisoned = first + timedelta(days=45), first + timedelta(days=52)
+    spike = first + timedelta(days=45)
     end = datetime.combine(first + timedelta(days=60), time(), ZONE)
-    _write(tmp_path / "p", _history(first, 60, spike, end, poisoned))
+    _write(tmp_path / "p", _history(first, 60, spike, end))
     now = [end]
     app = App(load_settings(config, FAKE_ENV), config, FAKE_ENV, clock=lambda: now[0])
     assert not poll(app).failed
@@ -111,19 +117,68 @@ def test_sixty_days_with_one_spike_raise_one_alert(
         now[0] = datetime.combine(first + timedelta(days=i), time(20), ZONE).astimezone(UTC)
         raised += [r for r in run_alerts(app) if r.outcome == "sent"]
     assert [(r.brand, r.label, r.day) for r in raised] == [
-        ("kopi-senja", "complaint", spike.isoformat()),
-        ("kopi-senja", "critical", poisoned.isoformat()),
+        ("kopi-senja", "complaint", spike.isoformat())
     ]
-    assert smtp_sink.count() == 2
-    assert smtp_sink.mails[1].message["Subject"].startswith("Critical complaint spike")
+    assert smtp_sink.count() == 1
     mail = smtp_sink.mails[0].message
     assert mail["Subject"] == f"Complaint spike — Kopi Senja — {spike.isoformat()}"
     assert "complaints today; usually about" in mail.get_content()
     stored = recent_alerts(app, days=90)
     assert [(a.label, a.day, a.status) for a in stored] == [
-        ("critical", poisoned.isoformat(), "sent"),
-        ("complaint", spike.isoformat(), "sent"),
+        ("complaint", spike.isoformat(), "sent")
     ]
+
+
+def test_five_critical_complaints_in_a_day_alert_at_once(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    config = _project(tmp_path / "p", db_url, smtp_sink)
+    first = date(2026, 9, 1)
+    poisoned = first + timedelta(days=30)
+    end = datetime.combine(poisoned, time(21), ZONE)
+    _write(tmp_path / "p", _history(first, 31, None, end, poisoned))
+    now = [end.astimezone(UTC)]
+    app = App(load_settings(config, FAKE_ENV), config, FAKE_ENV, clock=lambda: now[0])
+    assert not poll(app).failed
+    sent = [(r.brand, r.label) for r in run_alerts(app) if r.outcome == "sent"]
+    assert ("kopi-senja", "critical") in sent and ("warung-sari", "critical") not in sent
+    subjects = [m.message["Subject"] for m in smtp_sink.mails]
+    assert f"Critical complaint spike — Kopi Senja — {poisoned.isoformat()}" in subjects
+
+
+def _simulated_alerts(counts: dict[str, dict[date, int]]) -> list[tuple[str, date]]:
+    """Every evening's check with the default rules, per label (a raised day leaves the
+    baseline, as in `simak alerts`)."""
+    raised: list[tuple[str, date]] = []
+    for label, daily in counts.items():
+        start, done = min(daily), [d for lbl, d in raised if lbl == label]
+        for day in sorted(daily):
+            if assess(daily, day, start, done, rule_of(AlertsConfig(), label)):
+                done.append(day)
+                raised.append((label, day))
+    return raised
+
+
+def test_sixty_seeded_days_quiet_brands_never_alert_and_a_spike_once() -> None:
+    """Before, critical complaints were judged with alpha 0.05 and two a day: a brand with
+    about 0.3 a day alerted more than once in 60 days, a quiet one now and then."""
+    first = date(2026, 9, 1)
+    for seed in range(40):
+        rng = random.Random(seed)
+        quiet: dict[str, dict[date, int]] = {"complaint": {}, "critical": {}}
+        steady: dict[str, dict[date, int]] = {"complaint": {}, "critical": {}}
+        for i in range(60):
+            day = first + timedelta(days=i)
+            posts = [rng.random() < 1 / 3 for _ in range(rng.randint(0, 3))]
+            quiet["complaint"][day], quiet["critical"][day] = len(posts), sum(posts)
+            critical = _poisson(rng, 0.3)
+            steady["complaint"][day] = _poisson(rng, 1.5) + critical
+            steady["critical"][day] = critical
+        assert _simulated_alerts(quiet) == [], seed
+        assert _simulated_alerts(steady) == [], seed
+        spike = first + timedelta(days=45)
+        steady["complaint"][spike] += 12
+        assert _simulated_alerts(steady) == [("complaint", spike)], seed
 
 
 def test_overlapping_runs_on_the_spike_day_raise_one_alert(
@@ -205,3 +260,106 @@ def test_a_spike_polled_after_midnight_is_raised_for_its_own_day(
     assert again == []  # raised once; today is the same wave's next day
     body = smtp_sink.mails[-1].message.get_content()
     assert f"on {spike.isoformat()} (posts that came in late)" in body
+
+
+def _more(rows: list[dict[str, Any]], brand: str, day: date, n: int, hour: int = 6) -> None:
+    """``n`` more complaints about ``brand`` on ``day``, posted from ``hour`` o'clock on."""
+    for k in range(n):
+        at = datetime.combine(day, time(hour), ZONE) + timedelta(minutes=5 * k)
+        rows.append(
+            {
+                "id": f"m{len(rows)}",
+                "platform": "review",
+                "author": f"m{len(rows)}",
+                "text": COMPLAINT.format(brand=brand, n=len(rows)),
+                "created_at": at.isoformat(),
+            }
+        )
+
+
+def _sent(app: App) -> list[tuple[str, str]]:
+    return [
+        (r.brand, r.day) for r in run_alerts(app) if r.label == "complaint" and r.outcome == "sent"
+    ]
+
+
+def test_a_new_spike_within_24_hours_of_the_last_alert_waits_for_the_cool_down(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """Before, the cool-down went by calendar day: a spike raised late (the next morning)
+    let a new one alert the day after at midnight, hours later."""
+    config = _project(tmp_path / "p", db_url, smtp_sink)
+    first = date(2026, 9, 1)
+    spike = first + timedelta(days=40)
+    rows = _history(first, 43, spike, datetime.combine(first + timedelta(days=43), time(), ZONE))
+    _more(rows, "Kopi Senja", spike + timedelta(days=2), 15, hour=1)
+    _write(tmp_path / "p", rows)
+    now = [datetime.combine(spike + timedelta(days=1), time(9), ZONE).astimezone(UTC)]
+    app = App(load_settings(config, FAKE_ENV), config, FAKE_ENV, clock=lambda: now[0])
+    assert not poll(app).failed
+    assert _sent(app) == [("kopi-senja", spike.isoformat())]  # the morning after
+    now[0] += timedelta(hours=23)
+    held = [r for r in run_alerts(app) if r.brand == "kopi-senja" and r.label == "complaint"]
+    assert [(r.day, r.outcome) for r in held] == [
+        ((spike + timedelta(days=2)).isoformat(), "already_raised")
+    ]
+    assert "less than 24 hours ago (cool-down until" in held[0].detail
+    now[0] += timedelta(hours=1)
+    assert _sent(app) == [("kopi-senja", (spike + timedelta(days=2)).isoformat())]
+    assert smtp_sink.count() == 2
+
+
+def test_a_wave_going_on_the_next_day_alerts_again_only_while_growing(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """Kopi Senja's second day has more complaints than its alerted first: one more alert,
+    24 hours after the first. Warung Sari's second day is still high but lower: none."""
+    config = _project(tmp_path / "p", db_url, smtp_sink)
+    first = date(2026, 9, 1)
+    spike, after = first + timedelta(days=40), first + timedelta(days=41)
+    rows = _history(first, 42, spike, datetime.combine(after + timedelta(days=1), time(), ZONE))
+    _more(rows, "Kopi Senja", after, 25)
+    _more(rows, "Warung Sari", spike, 12)
+    _more(rows, "Warung Sari", after, 9)
+    _write(tmp_path / "p", rows)
+    now = [datetime.combine(spike, time(20), ZONE).astimezone(UTC)]
+    app = App(load_settings(config, FAKE_ENV), config, FAKE_ENV, clock=lambda: now[0])
+    assert not poll(app).failed
+    both = [("kopi-senja", spike.isoformat()), ("warung-sari", spike.isoformat())]
+    assert _sent(app) == both
+    now[0] += timedelta(hours=23, minutes=45)
+    assert _sent(app) == []  # within 24 hours
+    now[0] += timedelta(minutes=15)
+    assert _sent(app) == [("kopi-senja", after.isoformat())]
+    now[0] += timedelta(hours=3)
+    assert _sent(app) == []
+    assert smtp_sink.count() == 3
+
+
+def test_runs_claiming_different_days_at_once_claim_one_alert(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """One run raises yesterday's spike while another raises today's: the second claim
+    waits for the first run's transaction, then sees its alert and claims nothing."""
+    config = _project(tmp_path / "p", db_url, smtp_sink)
+    app = App(load_settings(config, FAKE_ENV), config, FAKE_ENV)
+    now, today = datetime(2026, 10, 12, 6, tzinfo=UTC), date(2026, 10, 12)
+    figures = (9, 1.5, 1e-5)
+    late: list[int | None] = []
+
+    def other_run() -> None:
+        with app.db.session() as session:
+            yesterday = today - timedelta(days=1)
+            late.append(
+                claim(session, "kopi-senja", "complaint", yesterday, figures, "b", now, COOL_DOWN)
+            )
+
+    with app.db.session() as session:
+        assert claim(session, "kopi-senja", "complaint", today, figures, "a", now, COOL_DOWN)
+        other = threading.Thread(target=other_run)
+        other.start()
+        other.join(timeout=1.0)
+        assert other.is_alive()  # waiting for this transaction
+    other.join(timeout=30)
+    assert late == [None]
+    assert [a.day for a in recent_alerts(app, days=9999)] == [today.isoformat()]
