@@ -15,7 +15,7 @@ from simak.usecases.alerts import recent_alerts, run_alerts
 @handle_errors
 def alerts(
     ctx: typer.Context,
-    brand: str | None = typer.Option(None, "--brand", help="Only this brand."),
+    brand: str | None = typer.Option(None, "--brand", help="Only this brand (with --list too)."),
     list_: bool = typer.Option(False, "--list", help="List the alerts of the last 30 days."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
@@ -25,7 +25,7 @@ def alerts(
     minutes; exit 1 when a send failed."""
     app = state(ctx).app()
     if list_:
-        rows = recent_alerts(app)
+        rows = recent_alerts(app, brand=brand)
         if as_json:
             print_json([asdict(r) for r in rows], app.redact)
             return

@@ -58,11 +58,7 @@ def rule_of(cfg: AlertsConfig, label: str = "complaint") -> SpikeRule:
 def run_alerts(app: App, brand: str | None = None) -> list[AlertResult]:
     """Check today (so far, in the business's time zone) and yesterday (posts polled late)
     for every brand and watched label; raise and send each new spike once."""
-    names = [b.name for b in app.settings.brands if brand in (None, b.name)]
-    if not names:
-        raise ConfigError(
-            f"no brand named {brand!r}; configured: {', '.join(app.settings.names())}"
-        )
+    names = _brands(app, brand)
     cfg = app.settings.alerts
     watched = list(dict.fromkeys((*cfg.labels, *cfg.digest_labels)))
     results = []
@@ -180,7 +176,19 @@ def _message(app: App, brand: str, label: str, spike: Spike) -> tuple[str, str]:
     return subject, body
 
 
-def recent_alerts(app: App, days: int = 30) -> list[AlertRow]:
-    """Alerts of the last ``days`` days, newest first."""
+def recent_alerts(app: App, days: int = 30, brand: str | None = None) -> list[AlertRow]:
+    """Alerts of the last ``days`` days (of ``brand`` only, when given), newest first."""
+    _brands(app, brand)
     with app.db.read() as session:
-        return alerts.recent(session, app.clock() - timedelta(days=days))
+        rows = alerts.recent(session, app.clock() - timedelta(days=days))
+    return [r for r in rows if brand in (None, r.brand)]
+
+
+def _brands(app: App, brand: str | None) -> list[str]:
+    """The configured brands, or ``brand`` alone (ConfigError: no such brand)."""
+    names = [b.name for b in app.settings.brands if brand in (None, b.name)]
+    if not names:
+        raise ConfigError(
+            f"no brand named {brand!r}; configured: {', '.join(app.settings.names())}"
+        )
+    return names

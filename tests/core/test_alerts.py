@@ -201,6 +201,11 @@ def test_overlapping_runs_on_the_spike_day_raise_one_alert(
     assert [(a["brand"], a["day"], a["status"]) for a in listed] == [
         ("kopi-senja", today.isoformat(), "sent")
     ]
+    # --list honours --brand (before, it listed every brand and took any name)
+    other = run(config, "alerts", "--list", "--brand", "warung-sari", "--json", extra_env=FAKE_ENV)
+    assert other[0] == 0 and json.loads(other[1]) == []
+    code, out, err = run(config, "alerts", "--list", "--brand", "warung-sary", extra_env=FAKE_ENV)
+    assert code == 2 and "no brand named 'warung-sary'" in err and not out
 
 
 def test_a_praise_spike_is_recorded_for_the_digest_not_sent_at_once(
