@@ -60,6 +60,17 @@ def test_weekends_are_compared_with_weekends() -> None:
     assert baseline_days(START + timedelta(days=5), START, SpikeRule()) == []  # too little history
 
 
+def test_a_weekday_that_is_always_busy_is_no_spike() -> None:
+    """A shop whose Mondays are always busy (20 posts, 3 on other days): the weekdays'
+    counts vary more than Poisson, so a Monday like the others is no spike; one far
+    busier than any Monday is."""
+    counts = {START + timedelta(days=i): 20 if i % 7 == 0 else 3 for i in range(56)}
+    assert _alerts(counts) == []
+    monday = START + timedelta(days=56)
+    counts[monday] = 120
+    assert assess(counts, monday, START) is not None
+
+
 def test_one_spike_in_sixty_days_is_one_alert_at_every_scale() -> None:
     for mean in (0.5, 1.5, 4.0, 12.0):
         counts = _history(seed=int(mean * 10), mean=mean)
