@@ -8,6 +8,7 @@ import another to speak to it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,6 +52,27 @@ class Mention:
     title: str | None = None
     lang_hint: str | None = None  # language the platform reported, if any
     raw_json: str = "{}"  # the original payload, JSON text, for audit and re-processing
+
+
+#: How a reply's title starts: its thread's title, someone else's words ("Re: …").
+REPLY_PREFIX = "Re: "
+_REPLY_TITLE = re.compile(r"(?i)^\s*re(?:\[\d+\])?\s*:")
+
+
+def reply_title(thread_title: str | None) -> str | None:
+    """The title a reply (a comment) is stored with: its thread's, marked "Re: " (context
+    for staff, never read as the commenter's own words)."""
+    if not thread_title or not thread_title.strip():
+        return None
+    return thread_title if _REPLY_TITLE.match(thread_title) else REPLY_PREFIX + thread_title
+
+
+def own_title(title: str | None) -> str | None:
+    """``title`` when it is the author's own words (a post's or an entry's headline); None
+    for a reply's "Re: …" thread title, which is context only."""
+    if not title or not title.strip() or _REPLY_TITLE.match(title):
+        return None
+    return title
 
 
 @dataclass(frozen=True, slots=True)

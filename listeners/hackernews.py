@@ -19,6 +19,7 @@ import httpx
 from pydantic import Field
 
 from common.errors import SourceUnavailable
+from common.records import reply_title
 from listeners.api_base import ApiListener, ApiOptions, RawPage, Stream
 from listeners.base import Author, Mention
 from listeners.bounds import NonBlank, Seconds, within
@@ -163,8 +164,8 @@ class HackerNewsListener(ApiListener[HackerNewsOptions, httpx.Client]):
     def _convert(self, run: httpx.Client, stream: Stream, item: Any) -> Mention | None:
         if _is_comment(item):
             # A comment mentions the brand by its own words only: its story's title
-            # (which Algolia also searches) is context, kept as the mention's title.
-            title = item.get("story_title") or None
+            # (which Algolia also searches) is context, kept as the mention's "Re: " title.
+            title = reply_title(item.get("story_title"))
             text = html_to_text(item.get("comment_text") or "")
             brand = self.matcher.match(text)
         else:

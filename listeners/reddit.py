@@ -26,6 +26,7 @@ from pydantic import Field, model_validator
 
 from common.credentials import SecretRef, resolve_optional
 from common.errors import RateLimited, SourceUnavailable
+from common.records import reply_title
 from listeners.api_base import ApiListener, ApiOptions, RawPage, Stream
 from listeners.base import Author, Mention
 from listeners.bounds import NonBlank, within
@@ -265,8 +266,11 @@ class RedditListener(ApiListener[RedditOptions, _Run]):
         # Reddit sends &, < and > in titles and markdown as &amp;, &lt;, &gt;
         title = _plain(data.get("title") or data.get("link_title"))
         text = _plain(data.get("selftext") or data.get("body")) or ""
-        # A comment mentions the brand by its own words; its post's title is context.
+        # A comment mentions the brand by its own words; its post's title is context
+        # (stored as "Re: <title>", never classified as the commenter's words).
         own = (text,) if "body" in data else (title, text)
+        if "body" in data:
+            title = reply_title(title)
         brand = stream.brand or self.matcher.match(*own)
         if brand is None:
             return None

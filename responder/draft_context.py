@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from common.records import own_title
 from responder.address import honorific
 from responder.details import DetailLists, Details, extract_details, products_in
 from responder.draft_input import DraftInput
@@ -190,7 +191,7 @@ def _what_they_said(
     reports = {k for k in complaining if secondhand(texts[k])}  # other people's trouble
     own = [k for k in _carrying(item, item.label) if k not in reports]
     own = own or _carrying(item, item.label)
-    titles = [item.posts[k].title or "" for k in own]
+    titles = [own_title(item.posts[k].title) or "" for k in own]  # not a reply's thread
     details = extract_details([*(texts[k] for k in own), *titles], lists)
     focus = {item.label: _best(main), **other}
     praise = focus.get("praise")

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from common.records import own_title
 from responder.routing import Router
 from simak.app import App
 from simak.runs import dead_among
@@ -92,7 +93,9 @@ def classify_pending(
 
 
 def _text_for(title: str | None, text: str) -> str:
-    # Feed entries carry a headline; it often holds the opinion, so classify both.
-    if title and title.strip() and title.strip() not in text:
+    # Feed entries carry a headline; it often holds the opinion, so classify both. A
+    # comment's "Re: <thread title>" is someone else's words: the comment alone counts.
+    title = own_title(title)
+    if title and title.strip() not in text:
         return f"{title.strip()}. {text}"
     return text

@@ -82,7 +82,7 @@ def test_first_poll_pages_then_only_new(clock: FakeClock) -> None:
     story, comment = pages[0].mentions[0], pages[1].mentions[0]
     assert story.title == "Acme is great"
     assert comment.text == "acme broke my build"
-    assert comment.title == "Ask HN: tools?"
+    assert comment.title == "Re: Ask HN: tools?"
     assert comment.url == "https://news.ycombinator.com/item?id=1"
     assert comment.author.profile_url == "https://news.ycombinator.com/user?id=pg"
     assert json.loads(comment.raw_json)["objectID"] == "1"
@@ -131,7 +131,7 @@ def test_a_comment_mentions_the_brand_by_its_own_words_not_its_storys_title(
     got = {m.external_id: m for p in pages for m in p.mentions}
     assert sorted(got) == ["12", "13", "14"]  # 11 only sits under an Acme story
     assert got["12"].text == "I switched to Acme last year"
-    assert got["12"].title == "Ask HN: tools?"  # the story, for context
+    assert got["12"].title == "Re: Ask HN: tools?"  # the story, for context
     assert got["13"].text == "Acme's support never answered"
     assert got["14"].title == "Acme raises $10M"
     assert pages[0].fetched == 4 and [w for p in pages for w in p.warnings] == []

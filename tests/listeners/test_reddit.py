@@ -249,5 +249,5 @@ def test_a_comment_mentions_the_brand_by_its_own_words_not_its_posts_title(
     pages = list(listener(clock, search=False, comments=True).poll(None))
     (mention,) = [m for p in pages for m in p.mentions]
     assert mention.external_id == "t1_c2"
-    assert mention.title == "Which library?"  # the post, for context
+    assert mention.title == "Re: Which library?"  # the post, for context
     assert sum(p.fetched for p in pages) == 2
