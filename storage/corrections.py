@@ -29,13 +29,18 @@ class Correction:
 def correct_labels(
     session: Session, mention_id: int, labels: tuple[str, ...], actor: str, now: datetime
 ) -> Classification:
-    """Replace a mention's current labels with ``labels`` chosen by ``actor``."""
+    """Replace a mention's current labels with ``labels`` chosen by ``actor``.
+
+    The mention's row is locked first (``FOR UPDATE`` on PostgreSQL; SQLite writes one at
+    a time), so corrections of one mention, and a classifier storing its verdict, run one
+    after the other: each reads the labels the previous one left, and no two of them
+    insert a current classification at once."""
     unknown = sorted(set(labels) - set(LABELS))
     if unknown:
         raise UsageError(
             f"unknown label(s) {', '.join(unknown)}; use {', '.join(LABELS)}, or other for none"
         )
-    mention = session.get(MentionRow, mention_id)
+    mention = session.get(MentionRow, mention_id, with_for_update=True, populate_existing=True)
     if mention is None:
         raise NotFound(f"mention {mention_id} does not exist; see `simak mentions` for mention ids")
     ordered = tuple(label for label in LABELS if label in labels)

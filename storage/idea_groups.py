@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from common.errors import ConflictError, NotFound, UsageError
 from storage.audit import AUTOMATIC, record
 from storage.ids import chunked
-from storage.models import IDEA_STATUSES, Idea, IdeaGroup, MentionRow
+from storage.models import IDEA_STATUSES, ClassificationRow, Idea, IdeaGroup, MentionRow
 
 Vectors = npt.NDArray[np.float32]
 #: Every idea status, for use cases and edges (which may not import the ORM models).
@@ -361,7 +361,18 @@ def retitle(
 
 def drop_idea(session: Session, mention_id: int, actor: str, now: datetime) -> int | None:
     """A post is no longer an idea (a staff correction): it leaves the board; returns the
-    group it left (its centroid is recomputed by the caller), None when it was not there."""
+    group it left (its centroid is recomputed by the caller), None when it was not there.
+
+    Decided under the mention's row lock, which every correction takes first: when a later
+    correction made the post an idea again, it stays (None)."""
+    session.get(MentionRow, mention_id, with_for_update=True, populate_existing=True)
+    labels = session.scalar(
+        select(ClassificationRow.labels).where(
+            ClassificationRow.mention_id == mention_id, ClassificationRow.is_current.is_(True)
+        )
+    )
+    if labels is not None and "idea" in labels:
+        return None
     row = session.execute(
         select(Idea.id, Idea.group_id).where(Idea.mention_id == mention_id)
     ).one_or_none()
