@@ -245,7 +245,10 @@ def open_suggestions(session: Session, limit: int = 200) -> list[Suggestion]:
 
 
 def _live_person(session: Session, person_id: int) -> Person:
-    person = session.get(Person, person_id)
+    """The person, row-locked for this transaction (``FOR UPDATE``; SQLite has one writer),
+    refused when merged into someone: read under the lock, so two merges of the same people
+    (A into B and B into A, or A into B and into C) run one after the other."""
+    person = session.get(Person, person_id, with_for_update=True, populate_existing=True)
     if person is None:
         raise no_such_person(person_id)
     if person.merged_into_id is not None:
@@ -262,7 +265,9 @@ def merge(
     """Merge ``merged_id`` into ``kept_id``; reversible with :func:`unmerge`."""
     if kept_id == merged_id:
         raise ConflictError(f"person {kept_id} cannot be merged into itself")
-    kept, gone = _live_person(session, kept_id), _live_person(session, merged_id)
+    # locked in id order, so two merges sharing a person cannot deadlock
+    live = {pid: _live_person(session, pid) for pid in sorted((kept_id, merged_id))}
+    kept, gone = live[kept_id], live[merged_id]
     handle_ids = list(session.scalars(select(Handle.id).where(Handle.person_id == gone.id)))
     folded = _fold_conversations(session, kept.id, gone.id, actor, now)
     _move_handles(session, handle_ids, kept.id)

@@ -1,7 +1,7 @@
 """Staff corrections of one mention racing each other, or a classifier storing its verdict,
 in real processes on SQLite and PostgreSQL: the corrections run one after the other (each
 reads what the previous one left), the last verdict is the current one, and the ideas
-board follows the labels that won.
+board follows the labels that won. Two merges of the same two people: one wins.
 
 The first process pauses inside its transaction; the second starts and, on PostgreSQL,
 the first goes on once the second waits on a lock (SQLite's one writer at a time makes
@@ -29,7 +29,7 @@ from simak.app import App
 from simak.config import load_settings
 from simak.usecases import reports
 from storage.mentions import claim_pending
-from storage.models import AuditLog, ClassificationRow, Idea, MentionRow
+from storage.models import AuditLog, ClassificationRow, Idea, MentionRow, Person
 from tests.conftest import BACKENDS, drop_pg_database, new_pg_database
 from tests.core.races import demo_project, run
 
@@ -39,7 +39,7 @@ _WAIT_S = 30.0
 def _spawn() -> multiprocessing.context.ForkServerContext:
     """Fresh processes forked from a server that imported Simak once (not per child)."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["simak.usecases.correct", "storage.mentions", __name__])
+    ctx.set_forkserver_preload(["simak.usecases.correct", "simak.usecases.people", __name__])
     return ctx
 
 
@@ -104,6 +104,22 @@ def _correct(
         app.db.dispose()
 
 
+def _merge(
+    config: Path, kept: int, gone: int, pause: Pause | None, gate: Gate | None, out: Any
+) -> None:
+    """`simak people merge GONE KEEP` in a child process (see :func:`_correct`)."""
+    from simak.usecases.people import merge
+
+    app = _app(config)
+    _hold(pause, gate)
+    try:
+        out.put((f"{gone}->{kept}", "ok", merge(app, kept, gone, "dina").id))
+    except SimakError as exc:
+        out.put((f"{gone}->{kept}", type(exc).__name__, str(exc)))
+    finally:
+        app.db.dispose()
+
+
 def _finish_claim(config: Path, mention_id: int, holder: str, gate: Gate, out: Any) -> None:
     """A classifier run storing its verdict on a mention it claimed (``finish_claims``)."""
     from storage.mentions import finish_claims
@@ -126,9 +142,10 @@ def _finish_claim(config: Path, mention_id: int, holder: str, gate: Gate, out: A
         app.db.dispose()
 
 
-def _until_someone_waits(db_url: str) -> None:
-    """Return once the second process waits on a lock the first holds (PostgreSQL). On
-    SQLite its ``BEGIN IMMEDIATE`` waits for the first's commit whatever the timing."""
+def _until_someone_waits(db_url: str, out: Any) -> None:
+    """Return once the second process waits on a lock the first holds (PostgreSQL), or
+    finished without waiting (a bug the test then shows). On SQLite its ``BEGIN
+    IMMEDIATE`` waits for the first's commit whatever the timing."""
     if not db_url.startswith("postgresql"):
         return
     engine = create_engine(db_url)
@@ -140,7 +157,7 @@ def _until_someone_waits(db_url: str) -> None:
     try:
         with engine.connect() as conn:
             while time.monotonic() < deadline:
-                if conn.execute(waiting).scalar_one():
+                if conn.execute(waiting).scalar_one() or not out.empty():
                     return
                 conn.rollback()
                 time.sleep(0.02)
@@ -169,7 +186,7 @@ def _race(
     assert inside.wait(_WAIT_S), "the first process never reached its pause"
     begin.set()
     assert started.wait(_WAIT_S)
-    _until_someone_waits(db_url)
+    _until_someone_waits(db_url, out)
     go.set()
     results = {}
     for _ in procs:
@@ -323,3 +340,29 @@ def test_a_correction_racing_the_classifier_keeps_the_staff_verdict(
     assert _current(app, mid) == [(["idea"], "staff", "dina")]
     with app.db.read() as session:
         assert session.scalar(select(MentionRow.status).where(MentionRow.id == mid)) != "new"
+
+
+def test_two_people_merged_into_each_other_at_once_make_one_merge_not_a_loop(
+    polled: tuple[Path, App],
+) -> None:
+    """Dina merges A into B while Budi merges B into A: one merge wins, the other is
+    refused (a merged person cannot be merged), and nobody ends up merged into themself."""
+    config, app = polled
+    with app.db.read() as session:
+        a, b = session.scalars(
+            select(Person.id).where(Person.merged_into_id.is_(None)).order_by(Person.id).limit(2)
+        ).all()
+    results = _race(
+        app.db.url,
+        (_merge, (config, b, a), ("storage.people", "_move_handles", "after")),
+        (_merge, (config, a, b, None)),
+    )
+    assert sorted(r[0] for r in results.values()) == ["ConflictError", "ok"], results
+    assert results[f"{a}->{b}"][0] == "ok", results  # the first one
+    with app.db.read() as session:
+        into = dict(
+            session.execute(
+                select(Person.id, Person.merged_into_id).where(Person.id.in_((a, b)))
+            ).all()
+        )
+    assert into == {a: b, b: None}
