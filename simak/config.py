@@ -32,7 +32,7 @@ from common.errors import ConfigError
 from common.redact import Redactor
 from common.zones import known_zone
 from responder.settings import ResponderSettings
-from simak.registry import SOURCE_TYPES
+from simak.registry import CLASSIFIER_BACKENDS, SOURCE_TYPES
 from simak.yamlsafe import load_yaml_file
 
 DEFAULT_CONFIG = "config.yaml"
@@ -115,7 +115,9 @@ class SourceConfig(_Strict):
 class ClassifierConfig(_Strict):
     """Which classifier backend runs, and its options."""
 
-    backend: Literal["embedded", "keywords", "transformers"] = "embedded"
+    backend: str = Field(
+        "embedded", description="one of simak.registry.CLASSIFIER_BACKENDS (embedded, …)"
+    )
     options: Options = Field(default_factory=dict)
     # posts classified (and committed) per step; the embedded model sorts them by length
     # into batches of its own, so a larger step pads less and runs faster
@@ -124,6 +126,13 @@ class ClassifierConfig(_Strict):
         default=(0.3, 0.9),
         description="labels scored between these bounds are flagged 'check me' in the queue",
     )
+
+    @field_validator("backend")
+    @classmethod
+    def _known_backend(cls, backend: str) -> str:
+        if backend not in CLASSIFIER_BACKENDS:
+            raise ValueError(f"use one of {', '.join(sorted(CLASSIFIER_BACKENDS))}")
+        return backend
 
     @field_validator("check_me")
     @classmethod

@@ -330,3 +330,16 @@ def test_an_unknown_source_type_stops_every_command_at_load(
             "feeds)"
         )
     assert not (tmp_path / "t.db").exists()
+
+
+def test_a_misspelled_classifier_backend_names_the_backends_there_are(tmp_path: Path) -> None:
+    """The backends come from the registry (one list), not a second list in the config."""
+    from simak.registry import CLASSIFIER_BACKENDS
+
+    path = write(tmp_path, MINIMAL + "classifier: {backend: embeded}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, {})
+    message = str(caught.value)
+    assert "classifier.backend" in message and "'embeded'" in message
+    assert f"use one of {', '.join(sorted(CLASSIFIER_BACKENDS))}" in message
+    assert "\n" not in message
