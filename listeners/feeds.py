@@ -17,6 +17,7 @@ import re
 import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
+from email.utils import parseaddr
 from typing import Annotated, Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -300,12 +301,12 @@ class FeedsListener(ListenerCore[FeedsOptions]):
         brand = self.matcher.match(title, text)
         if brand is None:
             return None
-        detail = entry.get("author_detail") or {}
+        name, email = _author(entry)
         author = Author(
             platform=self.platform,
-            display_name=detail.get("name") or entry.get("author") or None,
-            profile_url=detail.get("href") or None,
-            email=detail.get("email") or None,
+            display_name=name,
+            profile_url=(entry.get("author_detail") or {}).get("href") or None,
+            email=email,
         )
         lang = (entry.get("title_detail") or {}).get("language") or feed.get("language")
         return Mention(
@@ -402,6 +403,18 @@ def _first_time(parsed: Any, keys: tuple[str, ...]) -> datetime | None:
             if when is not None:
                 return when
     return None
+
+
+def _author(entry: Any) -> tuple[str | None, str | None]:
+    """The entry author's (name, e-mail). feedparser cuts an RSS ``<author>`` address
+    whose top-level domain is longer than four letters ("jo@melbeats.example (Jo)" gives
+    "jo@melbeats.exam" and the name "ple (Jo"): such an address is read again whole."""
+    detail = entry.get("author_detail") or {}
+    name, email, raw = detail.get("name"), detail.get("email"), entry.get("author") or ""
+    if email and re.search(re.escape(email) + r"[\w.-]", raw):
+        name, email = parseaddr(raw)
+        email = email if "@" in email else None
+    return name or (None if email else raw) or None, email or None
 
 
 def _entry_text(entry: Any) -> str:

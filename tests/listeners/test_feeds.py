@@ -533,3 +533,25 @@ def test_re_polls_of_undated_entries_neither_repeat_nor_move_them(clock: FakeClo
     cursor = [p.cursor for p in again if p.cursor][-1]
     feeds[URL] += b"\n"  # rebuilt by the server: parsed again, nothing new
     assert [m for p in make(EXAMPLE, clock, _serve(feeds)).poll(cursor) for m in p.mentions] == []
+
+
+@pytest.mark.parametrize(
+    ("author", "name", "email"),
+    [
+        ("editor@melbeats.example (Jo Blake)", "Jo Blake", "editor@melbeats.example"),
+        ("Jo Blake &lt;jo@crumb.bakery&gt;", "Jo Blake", "jo@crumb.bakery"),
+        ("news@crumb.studio", None, "news@crumb.studio"),
+        ("budi@example.com (Budi)", "Budi", "budi@example.com"),
+        ("Jo Blake", "Jo Blake", None),
+    ],
+)
+def test_an_rss_author_with_a_long_top_level_domain_is_read_whole(
+    matcher: BrandMatcher, clock: FakeClock, tmp_path: Path, author: str, name: str, email: str
+) -> None:
+    """feedparser cuts "editor@melbeats.example (Jo Blake)" into the address
+    "editor@melbeats.exam" and the name "ple (Jo Blake": a follow-up would go to a wrong
+    address under a wrong name."""
+    path = tmp_path / "blog.xml"
+    path.write_bytes(rss(("a1", "kopi senja")).replace(b"budi@example.com (Budi)", author.encode()))
+    (mention,) = [m for p in make(matcher, clock, urls=[str(path)]).poll(None) for m in p.mentions]
+    assert (mention.author.display_name, mention.author.email) == (name, email)
