@@ -19,7 +19,8 @@ Templates see these variables (optional ones may be None or empty):
     quotes        all such quotes (ideas: one per idea post), oldest first
     complaint_quote, idea_quote, praise_quote
                   a quote for another label, when it is not part of ``quote``
-    topic         what a complaint is about: health, payment, payment_method, order,
+    topic         what a complaint is about: health, foreign_object, payment,
+                  payment_method, order,
                   delivery, damaged, app, rewards, staff, wait, quality, facility,
                   price, or None
     details       Details: order_ids, amounts, dates, times, branches, products

@@ -24,8 +24,13 @@ _TOPIC_CUES: Final[Mapping[str, tuple[tuple[str, float], ...]]] = {
         (r"sakit\s+perut|diare|keracunan|muntah|mual|mules|alergi|gatal|pusing|ugd"
          r"|rumah\s+sakit|food\s+poisoning|poison\w*|vomit\w*|diarrh\w*|allerg\w*|stomach"
          r"|swell\w*|swollen|hospital|sick|nausea|rash", 2.0),
+    ),
+    # something in the food (a hair, plastic): sorry for what they found, no "we hope
+    # you're feeling better" unless they also say they were ill (then health wins)
+    "foreign_object": (
         (r"serpihan|kecoa|belatung|rambut\s+di|plastik\s+di|beling|hair\s+in|glass\s+in"
-         r"|cockroach|bug\s+in|insect", 2.0),
+         r"|cockroach|bug\s+in|insect|(?:plastic|metal|wire|stone)\s+in"
+         r"|(?:piece|bit|shard|chunk)s?\s+of\s+(?:\w+\s+)?(?:plastic|glass|metal|wire)", 2.0),
     ),
     "payment": (
         (r"double\s+charge\w*|charged\s+twice|kepotong|terpotong|ke\s*debit|debited|refund\w*"
@@ -142,6 +147,7 @@ MIN_WEIGHT: Final = 1.0  # a passing mention of "app" (0.5) alone names no topic
 #: crash, never for points that did not arrive), photo, device (phone and app version).
 _NEEDS: Final[Mapping[str | None, tuple[str, ...]]] = {
     "health": ("when", "branch"),
+    "foreign_object": ("photo", "when", "branch"),
     "payment": ("order", "when", "proof_payment"),
     "order": ("order", "branch", "when"),
     "delivery": ("order", "when"),

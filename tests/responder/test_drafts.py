@@ -303,3 +303,33 @@ def test_a_quote_never_repeats_a_phone_number_or_email(
     assert "nomor saya […] atau […], tolong hubungi saya" in draft.body
     for words in (draft.subject, draft.body, *draft.messages):
         assert "3456" not in words and "rina@example.com" not in words, words
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "topic"),
+    [
+        ("en", "Found a long hair in my sausage roll this morning. Gross.", "what you found"),
+        ("en", "There was a piece of blue plastic baked into my sourdough loaf.", "what you found"),
+        ("en", "Still no reply about the plastic in my sourdough.", "what you found"),
+        ("id", "Ada kecoa di roti yang saya beli kemarin, jijik banget", "benda asing"),
+    ],
+)
+def test_something_found_in_the_food_is_not_wished_a_recovery(
+    writer: DraftWriter, make_item: MakeItem, lang: str, text: str, topic: str
+) -> None:
+    """A hair or plastic in a pastry is its own topic: sorry for what they found and a
+    photo asked for, never "we hope you're feeling better" (nobody said they were ill)."""
+    draft = writer.write("complaint", make_item(text=text, lang=lang, labels=("complaint",)))
+
+    assert topic in draft.body
+    assert "feeling better" not in draft.body and "merasa lebih baik" not in draft.body
+    assert "a photo" in draft.body or lang == "id"
+
+
+def test_something_found_that_made_them_ill_is_still_a_health_complaint(
+    writer: DraftWriter, make_item: MakeItem
+) -> None:
+    text = "Found glass in my pie and I was sick all night, I went to hospital."
+    draft = writer.write("complaint", make_item(text=text, lang="en", labels=("complaint",)))
+
+    assert "feeling better" in draft.body
