@@ -333,3 +333,34 @@ def test_something_found_that_made_them_ill_is_still_a_health_complaint(
     draft = writer.write("complaint", make_item(text=text, lang="en", labels=("complaint",)))
 
     assert "feeling better" in draft.body
+
+
+@pytest.mark.parametrize("lang", ["en", "id"])
+@pytest.mark.parametrize("template", ["shipped", "declined"])
+def test_idea_notices_end_each_sentence_once(writer: DraftWriter, lang: str, template: str) -> None:
+    """A quote that ends with a full stop is not followed by another ('loaf.".'), an
+    owner's note without one gets one, and a declined notice never reads "we won't be
+    doing Offer oat milk" (the board's title as if it were a noun)."""
+    from responder.draft_input import DraftInput, DraftPost
+
+    for text, note in (
+        ("Please add a gluten free loaf.", "our supplier cannot deliver it yet"),
+        ("Please add a gluten free loaf", "From Saturday it is on the shelf."),
+    ):
+        draft = writer.write_one(
+            DraftInput(
+                label="idea",
+                posts=(DraftPost(text, ("idea",), mention_id=1),),
+                lang=lang,
+                brand="Crumb & Co",
+                name="Olivia",
+                handle="olivia",
+                platform="x",
+                template=template,
+                extra={"what": "Offer gluten free loaf", "note": note},
+            )
+        )
+        for words in (draft.body, *draft.messages):
+            assert '."' not in words and ".." not in words, words
+            assert note.rstrip(".") + "." in words, words
+        assert "doing Offer" not in draft.body
