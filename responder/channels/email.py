@@ -245,8 +245,10 @@ class EmailChannel(BaseChannel[EmailOptions]):
             uris.append(self.options.unsubscribe_mailto)
         if not uris:
             raise DeliveryFailed(
-                f"email: a {message.kind} e-mail needs an unsubscribe link (RFC 8058); set "
-                "responder.channels.email.unsubscribe_mailto or give the follow-up one"
+                f"email: {'an' if message.kind[:1] in 'aeiou' else 'a'} {message.kind} e-mail "
+                "needs an unsubscribe link (RFC 8058); set responder.channels.email."
+                "unsubscribe_mailto (e.g. mailto:unsubscribe@your-domain), then "
+                "`simak followup retry ID`"
             )
         mail["List-Unsubscribe"] = ", ".join(f"<{u}>" for u in uris)
         if any(u.startswith("https://") for u in uris):

@@ -219,8 +219,8 @@ class EmailOptions(ChannelOptions):
     )
     unsubscribe_mailto: str | None = Field(
         None,
-        pattern=r"^mailto:\S+@\S+$",
-        description="mailto: URI added to List-Unsubscribe on thank-yous, reminders, news.",
+        description="mailto: URI added to List-Unsubscribe on thank-yous, reminders, news "
+        "(a plain address means mailto:<address>).",
     )
     ca_file: Path | None = Field(None, description="PEM CA bundle for a private relay's cert.")
     local_hostname: str | None = Field(None, description="Name sent in EHLO; default: FQDN.")
@@ -230,6 +230,18 @@ class EmailOptions(ChannelOptions):
     @classmethod
     def _addresses(cls, value: str | None) -> str | None:
         return None if value is None else _address(value, "sender/reply_to")
+
+    @field_validator("unsubscribe_mailto")
+    @classmethod
+    def _mailto(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        uri = value.strip() if value.strip().startswith("mailto:") else f"mailto:{value.strip()}"
+        if not re.fullmatch(r"mailto:[^@\s]+@[^@\s]+\.[^@\s]+", uri):
+            raise ValueError(
+                f"not an e-mail address: {value!r}; write mailto:unsubscribe@your-domain"
+            )
+        return uri
 
     @model_validator(mode="after")
     def _consistent(self) -> EmailOptions:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import socket
 
 import pytest
+from pydantic import ValidationError
 
 from common.errors import DeliveryFailed, OutcomeUnknown, RetryLater, Unreachable
 from common.records import Recipient
 from responder.channels.email import EmailChannel, message_id
+from responder.channels.options import EmailOptions
 from tests.fakes.fixtures import FAKE_ENV, email_options
 from tests.fakes.server import free_port
 from tests.fakes.smtp import SmtpSink
@@ -81,7 +83,29 @@ def test_promotional_mail_without_any_unsubscribe_is_refused(
 
     with pytest.raises(DeliveryFailed, match="unsubscribe"):
         channel.send(message(RINA, kind="reminder"))
+    with pytest.raises(DeliveryFailed, match=r"^email: an announcement e-mail .*followup retry"):
+        channel.send(message(RINA, kind="announcement", idempotency_key="k2"))
     assert smtp_sink.count() == 0
+
+
+SMTP = {"host": "localhost", "security": "none", "sender": "Crumb & Co <hi@crumb.example>"}
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("unsubscribe@crumbandco.example", "mailto:unsubscribe@crumbandco.example"),
+        ("mailto:unsubscribe@crumbandco.example", "mailto:unsubscribe@crumbandco.example"),
+    ],
+)
+def test_unsubscribe_mailto_takes_a_plain_address(given: str, stored: str) -> None:
+    options = EmailOptions.model_validate({**SMTP, "unsubscribe_mailto": given})
+    assert options.unsubscribe_mailto == stored
+
+
+def test_an_unsubscribe_mailto_that_is_no_address_says_how_to_write_it() -> None:
+    with pytest.raises(ValidationError, match=r"write mailto:unsubscribe@your-domain"):
+        EmailOptions.model_validate({**SMTP, "unsubscribe_mailto": "unsubscribe"})
 
 
 def test_non_ascii_and_dot_lines_survive(build: Build, smtp_sink: SmtpSink) -> None:
