@@ -39,7 +39,8 @@ _TOPIC_CUES: Final[Mapping[str, tuple[tuple[str, float], ...]]] = {
         (r"gopay|ovo|shopeepay|payment|pembayaran|bayar|paid", 0.5),
     ),
     "payment_method": (
-        (r"qris|cash|tunai|cashless|e-?wallet|kartu\s+kredit|credit\s+card|debit\s+card", 1.5),
+        (r"qris|cash|tunai|cashless|e-?wallet|kartu\s+kredit|credit\s+card|debit\s+card"
+         r"|eftpos|card\s+(?:machine|reader|terminal)|mesin\s+(?:edc|kartu)", 1.5),
     ),
     "order": (
         (r"salah\s+pesan\w*|pesanan\s+(?:saya\s+|aku\s+|gw\s+)?salah|wrong\s+order"

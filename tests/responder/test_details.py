@@ -127,6 +127,8 @@ def test_device_and_proof_are_noticed() -> None:
         ("got the wrong order and the cashier was rude", "order"),
         ("Pesanan delivery telat 1 jam dan es nya cair", "delivery"),
         ("tumbler tutupnya udah rusak", "damaged"),
+        ("your card machine has been broken for 3 days", "payment_method"),
+        ("the eftpos is broken again", "payment_method"),
         ("app nya lemot bgt pas mau checkout", "app"),
         ("Voucher ulang tahun di app gak bisa dipake, katanya expired", "rewards"),
         ("Kasirnya jutek banget tadi", "staff"),
