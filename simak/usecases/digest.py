@@ -173,9 +173,17 @@ def _subject(facts: DigestFacts, label: str, lang: str) -> str:
         facts.totals.get("problems", 0),
         facts.today.get("complaint", 0),
     )
-    said = ", ".join(f"{n} {w}" for n, w in zip(figures, words, strict=True) if n)
+    said = ", ".join(f"{n} {_one_of(w, n, lang)}" for n, w in zip(figures, words, strict=True) if n)
     day = f"{_day_month(facts.day, lang)} {facts.day.year}"
     return f"{title} — {label} — {day}" + (f": {said}" if said else "")
+
+
+def _one_of(words: str, n: int, lang: str) -> str:
+    """English words for one ("1 delivery to check", "1 complaint in 24 h"); Indonesian
+    nouns do not change."""
+    if n != 1 or lang != "en":
+        return words
+    return words.replace("deliveries", "delivery").replace("complaints", "complaint")
 
 
 def _send(app: App, brand: str, day: str, subject: str, body: str) -> tuple[str, str]:

@@ -173,6 +173,27 @@ def test_an_indonesian_digest_subject_names_the_day_and_the_work_in_indonesian()
     assert (
         _subject(DigestFacts("b", date(2026, 12, 5)), "B", "en") == "Daily digest — B — 05 Dec 2026"
     )
+    one = DigestFacts("b", date(2026, 12, 5), today={"complaint": 1})
+    one.totals = {"problems": 1}
+    assert _subject(one, "B", "en") == (
+        "Daily digest — B — 05 Dec 2026: 1 delivery to check, 1 complaint in 24 h"
+    )
+
+
+def test_an_english_digest_counts_one_as_one() -> None:
+    """Before: "1 complaints", "1 ideas", "1 people in all"."""
+    from jinja2 import Environment, FileSystemLoader
+
+    env = Environment(loader=FileSystemLoader("simak/templates"), trim_blocks=True)
+    env.filters["when"] = str
+    counts = {"complaint": 1, "praise": 2, "idea": 1, "other": 0}
+    body = env.get_template("digest.en.j2").render(
+        brand="B", day="2026-12-05", today=counts, week=counts, critical=[], urgent=[],
+        overdue=[], ideas=[("Oat milk", 1, 1)], problems=[], sources=[], totals={}, loyal=0,
+        spikes=[],
+    )  # fmt: skip
+    assert "Last 24 hours: 1 complaint, 2 praise, 1 idea, 0 other" in body
+    assert "Oat milk — 1 new, 1 person in all" in body
 
 
 def test_a_brands_digest_counts_only_its_own_loyal_customers(
