@@ -7,14 +7,16 @@ from rich.table import Table
 
 from common.errors import UsageError
 from simak.cli.common import ACTOR, actor, handle_errors, print_json, state, stderr, stdout
-from simak.cli.render import plain
+from simak.cli.render import one_line, plain
 from simak.usecases import privacy
 
 
 @handle_errors
 def forget(
     ctx: typer.Context,
-    person_id: int = typer.Argument(..., metavar="PERSON_ID"),
+    person: str = typer.Argument(
+        ..., metavar="PERSON_ID", help="The person's number (`simak people find` finds it)."
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be erased."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     who: str | None = ACTOR,
@@ -22,6 +24,7 @@ def forget(
 ) -> None:
     """Erase a person from every table: posts, handles, drafts, deliveries, notes, idea
     membership (counts recomputed). The audit log keeps only the counts."""
+    person_id = _person_id(person)
     app = state(ctx).app()
     planned = privacy.forget(app, person_id, actor(who), dry_run=True)
     if not dry_run and not yes:
@@ -36,6 +39,18 @@ def forget(
     for name, n in result.counts.items():
         table.add_row(name.replace("_", " "), str(n))
     stdout().print(table)
+
+
+def _person_id(given: str) -> int:
+    """The person's number; a handle, name or email given instead points to the search."""
+    text = given.strip()
+    if text.isascii() and text.isdigit():
+        return int(text)
+    shown = one_line(text, 60)
+    raise UsageError(
+        f"PERSON_ID is a person's number, not {shown!r}; find it with "
+        f"`simak people find {shown}`, then `simak forget NUMBER`"
+    )
 
 
 def _confirm(person_id: int, counts: dict[str, int]) -> None:

@@ -283,3 +283,13 @@ def test_a_group_titled_from_a_forgotten_post_is_titled_again_like_the_board_doe
 
     (group,) = project.json("ideas")
     assert group["title"] == "Zebrafruit tart di menu"
+
+
+def test_forget_given_a_handle_points_to_the_search(project: Project) -> None:
+    """Before: "Invalid value for 'PERSON_ID': Input should be a valid integer"."""
+    result = project.run("forget", "@grumpy_gus", "--dry-run")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "error: PERSON_ID is a person's number, not '@grumpy_gus'; find it with "
+        "`simak people find @grumpy_gus`, then `simak forget NUMBER`"
+    )
