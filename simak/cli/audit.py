@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from simak.cli.common import ago, handle_errors, print_json, state, stdout
-from simak.cli.render import one_line, plain
+from simak.cli.render import local, one_line, plain
 from simak.usecases import reports
 
 
@@ -48,11 +48,11 @@ def audit(
         stdout().print("No audit entries match." if _filtered(ctx) else "The audit log is empty.")
         return
     now = app.clock()
-    table = Table("when (UTC)", "who", "what", "on", "detail", title="Audit log")
+    table = Table("when", "who", "what", "on", "detail", title="Audit log")
     for r in rows:
         on = f"{r.entity} {r.entity_id}" if r.entity_id else r.entity
         table.add_row(
-            f"{r.at:%Y-%m-%d %H:%M} ({ago(r.at, now)})",
+            f"{local(r.at, app.settings.zone)} ({ago(r.at, now)})",
             plain(r.actor),
             r.action.replace("_", " "),
             plain(on),

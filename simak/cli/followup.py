@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import asdict
+from datetime import tzinfo
 from pathlib import Path
 
 import typer
@@ -14,7 +15,7 @@ from rich.text import Text
 from common.errors import ConfigError
 from common.records import LABELS
 from simak.cli.common import ACTOR, actor, handle_errors, print_json, print_line, state, stdout
-from simak.cli.render import one_line, plain
+from simak.cli.render import local, one_line, plain
 from simak.usecases import correct as correcting
 from simak.usecases import followups as uc
 from simak.usecases.followups import Changed, FollowUpView
@@ -49,11 +50,11 @@ def _labels(labels: tuple[str, ...], mention_id: int | None) -> str:
     return named if mention_id is None else f"{named} (mention {mention_id})"
 
 
-def _render(view: FollowUpView) -> None:
+def _render(view: FollowUpView, zone: tzinfo) -> None:
     item = view.item
     for post in item.posts or ():
         said = _title(
-            f"{item.author} on {post.platform}", f"{post.created_at:%Y-%m-%d %H:%M}",
+            f"{item.author} on {post.platform}", local(post.created_at, zone),
             _labels(post.labels, post.mention_id), post.url,
         )  # fmt: skip
         stdout().print(Panel(plain(post.text), title=said, title_align="left"))
@@ -99,7 +100,7 @@ def show(
         data = asdict(view.item) | {"deliveries": [asdict(d) for d in view.deliveries]}
         print_json(data, app.redact)
         return
-    _render(view)
+    _render(view, app.settings.zone)
 
 
 def _check_approve_options(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import tzinfo
 
 import typer
 from rich.table import Table
 
 from simak.cli.common import ACTOR, actor, ago, handle_errors, print_json, print_line, state, stdout
-from simak.cli.render import one_line, plain
+from simak.cli.render import local_day, one_line, plain
 from simak.usecases import people as uc
 from simak.usecases.people import PersonMatch, PersonView
 
@@ -19,14 +20,14 @@ people_app = typer.Typer(
 )
 
 
-def _render(view: PersonView, now_label: str) -> None:
+def _render(view: PersonView, now_label: str, zone: tzinfo) -> None:
     title = f"Person {view.id}: {one_line(view.name) or '(no name)'}"
     if view.merged_into_id:
         title += f" (merged into {view.merged_into_id})"
     print_line(title, "bold")
     stdout().print(
         plain(
-            f"email: {view.email or '-'} · first seen {view.created_at:%Y-%m-%d} · "
+            f"email: {view.email or '-'} · first seen {local_day(view.created_at, zone)} · "
             f"last contacted {now_label}"
         )
     )
@@ -45,7 +46,7 @@ def _render(view: PersonView, now_label: str) -> None:
     for m in view.mentions:
         said.add_row(
             str(m.id),
-            f"{m.created_at:%Y-%m-%d}",
+            local_day(m.created_at, zone),
             one_line(m.platform),
             ", ".join(m.labels) or "other",
             one_line(m.text, 200),
@@ -55,9 +56,7 @@ def _render(view: PersonView, now_label: str) -> None:
     for col in ("#", "label", "status", "channel", "sent"):
         fus.add_column(col)
     for f in view.followups:
-        fus.add_row(
-            str(f.id), f.label, f.status, f.channel, f"{f.sent_at:%Y-%m-%d}" if f.sent_at else ""
-        )
+        fus.add_row(str(f.id), f.label, f.status, f.channel, local_day(f.sent_at, zone))
     stdout().print(fus)
     lo = view.loyalty
     stdout().print(
@@ -69,13 +68,13 @@ def _render(view: PersonView, now_label: str) -> None:
     if view.do_not_contact:
         print_line(f"DO NOT CONTACT: {view.do_not_contact}", "bold red")
     for n in view.notes:
-        print_line(f"note by {n.author} on {n.at:%Y-%m-%d}: {n.text}")
+        print_line(f"note by {n.author} on {local_day(n.at, zone)}: {n.text}")
     for mg in view.merges:
-        undone = f", undone {mg.undone_at:%Y-%m-%d}" if mg.undone_at else ""
+        undone = f", undone {local_day(mg.undone_at, zone)}" if mg.undone_at else ""
         stdout().print(
             plain(
                 f"merge {mg.id}: {mg.merged_id} into {mg.kept_id} by {mg.actor}"
-                f" on {mg.at:%Y-%m-%d}{undone}"
+                f" on {local_day(mg.at, zone)}{undone}"
             )
         )
 
@@ -93,7 +92,7 @@ def show(
     if as_json:
         print_json(asdict(view), app.redact)
         return
-    _render(view, ago(view.last_contacted_at, app.clock()))
+    _render(view, ago(view.last_contacted_at, app.clock()), app.settings.zone)
 
 
 @people_app.command("find")
@@ -114,10 +113,10 @@ def find(
     if not found:
         print_line(f"no one matches {one_line(query, 60)!r} (handles, names, emails, user ids)")
         return
-    _render_matches(found)
+    _render_matches(found, app.settings.zone)
 
 
-def _render_matches(found: list[PersonMatch]) -> None:
+def _render_matches(found: list[PersonMatch], zone: tzinfo) -> None:
     table = Table(title=f"{len(found)} people", title_justify="left")
     for col in ("id", "name", "handles", "email", "posts", "last seen"):
         table.add_column(col, overflow="fold" if col == "handles" else "ellipsis")
@@ -129,7 +128,7 @@ def _render_matches(found: list[PersonMatch]) -> None:
             plain(", ".join(m.handles)),
             plain(one_line(m.email)),
             str(m.mentions),
-            f"{m.last_seen_at:%Y-%m-%d}" if m.last_seen_at else "-",
+            local_day(m.last_seen_at, zone) or "-",
         )
     stdout().print(table)
     print_line("details: simak people show ID")
@@ -184,7 +183,7 @@ def suggestions(
             str(r.person_id),
             str(r.other_id),
             one_line(r.reason),
-            f"{r.created_at:%Y-%m-%d}",
+            local_day(r.created_at, app.settings.zone),
         )
     if not rows:
         table.caption = "No open suggestions."

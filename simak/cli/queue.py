@@ -12,7 +12,7 @@ from rich.text import Text
 
 from common.errors import ConfigError
 from simak.cli.common import ago, handle_errors, print_json, state, stdout
-from simak.cli.render import one_line, plain
+from simak.cli.render import local, one_line, plain
 from simak.usecases import reports
 from simak.usecases.reports import FOLLOWUP_STATUSES, QueueItem
 
@@ -88,7 +88,7 @@ def queue(
     now = app.clock()
     out = stdout()
     wide = out.width >= WIDE
-    table = _queue_table(f"Follow-up queue · {now:%Y-%m-%d %H:%M} UTC", wide)
+    table = _queue_table(f"Follow-up queue · {local(now, app.settings.zone)}", wide)
     for item in items:
         said = one_line(item.text, 160 if wide else 120)
         if len(item.posts) > 1:

@@ -9,6 +9,7 @@ controls, and bidi overrides that could reorder what staff read.
 from __future__ import annotations
 
 import unicodedata
+from datetime import UTC, datetime, tzinfo
 from typing import Final
 
 from rich.text import Text
@@ -58,3 +59,16 @@ def one_line(text: str | None, width: int | None = None) -> str:
 def counted(n: int, noun: str, plural: str | None = None) -> str:
     """ "1 person", "3 people", "1 post", "2 posts"."""
     return f"{n} {noun if n == 1 else (plural or noun + 's')}"
+
+
+def local(at: datetime | None, zone: tzinfo, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
+    """``at`` in the business's time zone (``timezone`` in config: what times show in),
+    e.g. "2026-12-05 08:30 WIB"; a value without a zone is UTC; None is ""."""
+    if at is None:
+        return ""
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(zone).strftime(fmt)
+
+
+def local_day(at: datetime | None, zone: tzinfo) -> str:
+    """The business's calendar day of ``at`` ("2026-12-05"); None is ""."""
+    return local(at, zone, "%Y-%m-%d")

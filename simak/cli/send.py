@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import tzinfo
 
 import typer
 from rich.table import Table
@@ -10,7 +11,7 @@ from rich.table import Table
 from common.errors import EXIT_OK, EXIT_PARTIAL
 from simak.app import App
 from simak.cli.common import ACTOR, actor, handle_errors, print_json, state, stderr, stdout, warn
-from simak.cli.render import one_line, plain
+from simak.cli.render import local, one_line, plain
 from simak.usecases.send import Delivered, SendReport, send_due
 from simak.usecases.send_plan import plan_sends
 
@@ -44,7 +45,11 @@ def _dry_run(app: App, channels: tuple[str, ...] | None, as_json: bool) -> None:
     for col in ("#", "via", "to", "when", "message"):
         table.add_column(col, overflow="fold" if col == "message" else "ellipsis")
     for p in planned:
-        when = f"waits until {p.waits_until:%H:%M} UTC" if p.waits_until else "now"
+        when = (
+            f"waits until {local(p.waits_until, app.settings.zone, _CLOCK)}"
+            if p.waits_until
+            else "now"
+        )
         if p.by_hand:  # a rerouted one says why after its message
             when += ", by hand" + ("" if p.rerouted else f" ({p.by_hand})")
         if p.refused:
@@ -108,9 +113,12 @@ def send(
             app.redact,
         )
     else:
-        _report(report)
+        _report(report, app.settings.zone)
     raise typer.Exit(EXIT_PARTIAL if report.problems else EXIT_OK)
 
+
+#: A time later today, as the send report says it ("08:30 WIB").
+_CLOCK = "%H:%M %Z"
 
 _NEXT_STEP = {
     "unknown": "settle it: simak followup resolve-unknown {id} --delivered | --not-delivered",
@@ -129,14 +137,14 @@ def _next_step(outcome: str, detail: str | None) -> str:
     return _NEXT_STEP[outcome]
 
 
-def _report(report: SendReport) -> None:
+def _report(report: SendReport, zone: tzinfo) -> None:
     """The summary, what waits and why, and each problem with its next step."""
     stdout().print(_summary(report))
     for w in report.waiting:
         stdout().print(
             plain(
                 f"{w.count} via {w.channel} {'waits' if w.count == 1 else 'wait'} for its rate "
-                f"limit until {w.until:%H:%M} UTC"
+                f"limit until {local(w.until, zone, _CLOCK)}"
             )
         )
     for channel, n in report.held.items():
@@ -150,7 +158,7 @@ def _report(report: SendReport) -> None:
         stdout().print(
             plain(
                 f"{report.backing_off} approved follow-up(s) wait to retry (a rate limit or a "
-                f"passing error); the next may go at {report.next_retry:%H:%M} UTC "
+                f"passing error); the next may go at {local(report.next_retry, zone, _CLOCK)} "
                 "(see simak send --dry-run)"
             )
         )

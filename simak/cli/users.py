@@ -11,7 +11,7 @@ from rich.table import Table
 
 from common.errors import UsageError
 from simak.cli.common import ACTOR, actor, handle_errors, print_json, state, stdout
-from simak.cli.render import one_line
+from simak.cli.render import local_day, one_line
 from simak.usecases import users as uc
 
 users_app = typer.Typer(
@@ -55,7 +55,9 @@ def add(
 @handle_errors
 def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
     """Every console user."""
-    rows = uc.users(state(ctx).app())
+    app = state(ctx).app()
+    rows = uc.users(app)
+    zone = app.settings.zone
     if as_json:
         print_json([asdict(r) for r in rows])
         return
@@ -64,7 +66,7 @@ def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> 
         table.add_column(col)
     for r in rows:
         table.add_row(
-            one_line(r.name), r.role, "yes" if r.disabled else "", f"{r.created_at:%Y-%m-%d}"
+            one_line(r.name), r.role, "yes" if r.disabled else "", local_day(r.created_at, zone)
         )
     stdout().print(table)
 

@@ -271,3 +271,15 @@ def test_approve_says_which_is_missing_ids_or_all(project: Project) -> None:
     assert neither.exit_code == both.exit_code == 2
     assert "say which" in neither.stderr and "not both" not in neither.stderr
     assert "not both" in both.stderr
+
+
+def test_times_show_in_the_business_time_zone(project: Project) -> None:
+    """Before: `followup show` printed the post's time in UTC without saying so (a post of
+    08:00 in Jakarta read 01:00) while the console showed it in the business's zone."""
+    assert project.run("poll").exit_code == 0
+    fid = str(first(project, "complaint")["id"])
+    shown = project.run("followup", "show", fid)
+    assert shown.exit_code == 0, shown.output
+    assert "2026-11-22 08:00 WIB" in shown.stdout  # timezone: Asia/Jakarta, the default
+    queue = project.run("queue")
+    assert " WIB" in queue.stdout.splitlines()[0] and "UTC" not in queue.stdout.splitlines()[0]
