@@ -249,7 +249,7 @@ def _tell(app: App, group: GroupView, *, dry_run: bool) -> NoticeReport:
         who = posts[-1].author
         with app.db.session() as session:
             why = care.blocked(session, person_id)
-            if why is None and care.existing_keys(session, _family_keys(group, person_id)):
+            if why is None and care.existing_keys(session, _told_keys(session, group, person_id)):
                 why = ALREADY
             if why is not None:
                 report.skipped.append((person_id, who, why))
@@ -308,6 +308,12 @@ def _family_keys(group: GroupView, person_id: int) -> list[str]:
     """The notice keys of the group and of every group merged into it: a person told that
     a merged group shipped is not told again when the group it joined ships."""
     return [_notice_key(group, person_id, gid) for gid in (group.id, *group.merged)]
+
+
+def _told_keys(session: Session, group: GroupView, person_id: int) -> list[str]:
+    """The family keys of everyone who is one human with ``person_id`` (live person
+    merges): someone told before they were merged into another person is not told again."""
+    return [key for pid in care.merged_with(session, person_id) for key in _family_keys(group, pid)]
 
 
 #: A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets.

@@ -642,6 +642,26 @@ def test_notify_dry_run_counts_who_would_be_told_and_merges_tell_nobody_twice(
     ]
 
 
+def test_a_person_told_then_merged_into_another_is_not_told_again(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    rules = {"idea": {"channels": ["email"]}, "praise": {"channels": ["email"]}}
+    config = project(tmp_path / "p", db_url, channels_section(smtp=smtp_sink), rules)
+    benny = {"platform": "x", "author": "benny", "author_name": "Benny B",
+             "text": "Kopi Senja's iced latte is the best in town, thank you!"}  # fmt: skip
+    mentions(tmp_path / "p", [*ASKERS, benny])
+    simak_ok(config, "poll")
+    oat = next(g for g in json.loads(simak_ok(config, "ideas", "--json")) if g["posts"] == 4)
+    assert "3 notices drafted" in simak_ok(config, "ideas", "status", str(oat["id"]), "done")
+    person = {r["author"]: r["person_id"] for r in queue(config)}
+    # Ben, told, turns out to be Benny on X: Benny keeps, Ben's post is now Benny's
+    simak_ok(config, "people", "merge", str(person["Benny B"]), str(person["Ben"]))
+    dry = cli(config, "ideas", "notify", str(oat["id"]), "--dry-run", "--json")
+    assert dry["would_draft"] == []
+    assert "0 notices drafted" in cli(config, "ideas", "notify", str(oat["id"]))
+    assert len(_notices(config)) == 3
+
+
 def test_a_post_with_no_person_by_an_askers_name_is_theirs_for_notices() -> None:
     from simak.usecases.idea_board import askers
     from storage.idea_board import GroupMember, GroupView
