@@ -211,14 +211,16 @@ def check_status(status: str) -> None:
 def set_status(
     session: Session, group_id: int, status: str, note: str | None, actor: str, now: datetime
 ) -> str:
-    """Set a group's status (and its merged groups' ideas'); returns the previous one."""
+    """Set a group's status (and its merged groups' ideas'); returns the previous one.
+    ``note`` None keeps the group's note, an empty one clears it."""
     check_status(status)
     row = _group(session, group_id)
     before = row.status
+    notes = {} if note is None else {"note": note.strip() or None}
     session.execute(
         update(IdeaGroup)
         .where(IdeaGroup.id == group_id)
-        .values(status=status, note=note, updated_at=now)
+        .values(status=status, updated_at=now, **notes)
     )
     members = _family(session, group_id)
     session.execute(update(Idea).where(Idea.group_id.in_(members)).values(status=status))

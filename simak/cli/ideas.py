@@ -189,7 +189,11 @@ def status(
     ctx: typer.Context,
     group_id: int = typer.Argument(..., metavar="ID"),
     new_status: str = typer.Argument(..., metavar="STATUS"),
-    note: str | None = typer.Option(None, "--note", help="A public note, used in notices."),
+    note: str | None = typer.Option(
+        None,
+        "--note",
+        help="A public note, used in notices (kept when left out; --note '' clears it).",
+    ),
     tell: bool | None = typer.Option(
         None,
         "--tell/--no-tell",

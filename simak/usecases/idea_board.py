@@ -174,7 +174,8 @@ def set_status(
     tell: bool | None = None,
 ) -> NoticeReport:
     """Set a group's status; ``done`` drafts one notice per person who asked (unless
-    ``tell`` is False), ``declined`` does when ``tell`` is True."""
+    ``tell`` is False), ``declined`` does when ``tell`` is True. ``note`` None keeps the
+    group's note (notices drafted later still quote it), an empty one clears it."""
     status = _ALIASES.get(status.strip().lower(), status.strip().lower())  # "Planned", "shipped"
     idea_groups.check_status(status)  # before any change
     if tell and status not in TEMPLATES:

@@ -126,9 +126,8 @@ class OverviewPages(Pages):
         if action == "status":
             status = form.get("status", "")
             tell = bool(form.get("tell")) if status in idea_board.TEMPLATES else None
-            report = idea_board.set_status(
-                app, gid, status, who, form.get("note") or None, tell=tell
-            )
+            note = form.get("note", "")  # the page's field holds the note: emptied, cleared
+            report = idea_board.set_status(app, gid, status, who, note, tell=tell)
             return page, f"idea {gid} is {status}" + _told(report)
         if action == "notify":
             return page, f"idea {gid}" + _told(idea_board.notify(app, gid))

@@ -155,6 +155,21 @@ def test_done_drafts_one_notice_per_asker_and_sends_each_once(
     assert {n["status"] for n in _notices(config)} == {"sent"}
 
 
+def test_the_note_stays_until_replaced_so_later_askers_hear_it_too(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """Before: `simak ideas status 1 done` again (or after reopening) without --note wiped
+    the note, and the notices drafted next said nothing of it."""
+    config, oat = _oat_project(tmp_path, db_url, smtp_sink)
+    cli(config, "ideas", "status", str(oat), "done", "--note", "oat milk is here", "--no-tell")
+    cli(config, "ideas", "status", str(oat), "considering")
+    cli(config, "ideas", "status", str(oat), "done")
+    assert cli(config, "ideas", "show", str(oat), "--json")["note"] == "oat milk is here"
+    assert all("oat milk is here" in n["draft"] for n in _notices(config))
+    cli(config, "ideas", "status", str(oat), "done", "--note", "")
+    assert cli(config, "ideas", "show", str(oat), "--json")["note"] is None
+
+
 def test_two_owners_marking_done_at_once_draft_once_per_person(
     db_url: str, tmp_path: Path, smtp_sink: SmtpSink
 ) -> None:
