@@ -56,7 +56,9 @@ def board(
     limit: int = 100,
 ) -> list[GroupView]:
     """Live groups, by people × recency (regulars weighted: :class:`views.BoardOrder`);
-    ``since_days`` keeps the groups someone asked for within that many days."""
+    ``since_days`` keeps the groups someone asked for within that many days; ``status``
+    is read as :func:`set_status` reads it ("Planned", "shipped")."""
+    status = None if status is None else canonical_status(status)
     check_filters(app, brand, status)
     ranking = order(app)
     with app.db.read() as session:
@@ -176,7 +178,7 @@ def set_status(
     """Set a group's status; ``done`` drafts one notice per person who asked (unless
     ``tell`` is False), ``declined`` does when ``tell`` is True. ``note`` None keeps the
     group's note (notices drafted later still quote it), an empty one clears it."""
-    status = _ALIASES.get(status.strip().lower(), status.strip().lower())  # "Planned", "shipped"
+    status = canonical_status(status)
     idea_groups.check_status(status)  # before any change
     if tell and status not in TEMPLATES:
         raise UsageError(
@@ -195,6 +197,12 @@ def set_status(
 
 #: What owners also call a status: a shipped idea is done.
 _ALIASES = {"shipped": "done", "rejected": "declined", "in progress": "in-progress"}
+
+
+def canonical_status(status: str) -> str:
+    """A status as owners type it ("Planned", "shipped") as the board stores it."""
+    status = status.strip().lower()
+    return _ALIASES.get(status, status)
 
 
 def askers(group: GroupView) -> tuple[dict[int, list[GroupMember]], list[str]]:

@@ -386,6 +386,8 @@ def test_declined_tells_only_when_asked_and_a_later_done_still_tells(
     assert all("won't be doing" in n["draft"] for n in declined)  # both last wrote in English
     shipped = simak_ok(config, "ideas", "status", str(oat), "shipped", "--note", "oat milk is here")
     assert f"idea {oat} is done" in shipped  # "shipped" is what done means
+    for typed in ("Shipped", "Done"):  # the board's filter reads it the same (was: refused)
+        assert [g["id"] for g in cli(config, "ideas", "--status", typed, "--json")] == [oat]
     notices = _notices(config)
     assert len(notices) == 4 and sum("oat milk is here" in n["draft"] for n in notices) == 2
 
