@@ -10,6 +10,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from simak.usecases import idea_board, reports
+from simak.usecases.alerts import COOL_DOWN
 from storage import alerts
 from tests.web.conftest import Console, login
 
@@ -84,7 +85,8 @@ def test_the_dashboard_shows_labels_per_day_and_spike_alerts(
     """Before: totals only; the brief's "volume per label per day, spikes" were missing."""
     now = console.app.clock()
     with console.app.db.session() as session:
-        alerts.claim(session, "kopi-senja", "complaint", now.date(), (14, 1.5, 1e-6), "t", now)
+        figures = (14, 1.5, 1e-6)
+        alerts.claim(session, "kopi-senja", "complaint", now.date(), figures, "t", now, COOL_DOWN)
     page = login(browser, console.base, "sri")  # staff see the dashboard too
     page.goto(f"{console.base}/dashboard")
     expect(page.locator("#spikes tr.spike")).to_have_count(1)
