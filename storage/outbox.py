@@ -349,6 +349,7 @@ class Approved:
     blocked: str | None = None  # "do not contact: …": a send would refuse it
     label: str = "complaint"  # the label whose rule lists the channels to fall back on
     channel_note: str | None = None  # why it is on ``channel`` (channels passed over)
+    kind: str = "conversation"  # conversation, notice, reminder… (FollowUp.kind)
 
 
 def approved(
@@ -373,6 +374,7 @@ def approved(
             blocked(session, f.person_id),
             f.label,
             f.channel_note,
+            f.kind,
         )
         for f, platform in rows
     ]

@@ -21,7 +21,7 @@ import smtplib
 import socket
 import ssl
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -239,17 +239,28 @@ class EmailChannel(BaseChannel[EmailOptions]):
             self._smtp.close()
         self._smtp = None
 
-    def _unsubscribe_headers(self, mail: EmailMessage, message: PrivateMessage) -> None:
-        uris = [u for u in message.unsubscribe if u.startswith(("https://", "mailto:"))]
+    def refusal(self, kind: str, unsubscribe: Sequence[str] = ()) -> str | None:
+        """Why a message of ``kind`` would be refused before it is sent (a dry run asks
+        too): anything but a reply needs an unsubscribe link; None when it would go."""
+        if kind in ("reply", "team") or self._unsubscribe_uris(unsubscribe):
+            return None
+        return (
+            f"email: {'an' if kind[:1] in 'aeiou' else 'a'} {kind} e-mail needs an "
+            "unsubscribe link (RFC 8058); set responder.channels.email.unsubscribe_mailto "
+            "(e.g. mailto:unsubscribe@your-domain), then `simak followup retry ID`"
+        )
+
+    def _unsubscribe_uris(self, given: Sequence[str]) -> list[str]:
+        uris = [u for u in given if u.startswith(("https://", "mailto:"))]
         if self.options.unsubscribe_mailto and self.options.unsubscribe_mailto not in uris:
             uris.append(self.options.unsubscribe_mailto)
-        if not uris:
-            raise DeliveryFailed(
-                f"email: {'an' if message.kind[:1] in 'aeiou' else 'a'} {message.kind} e-mail "
-                "needs an unsubscribe link (RFC 8058); set responder.channels.email."
-                "unsubscribe_mailto (e.g. mailto:unsubscribe@your-domain), then "
-                "`simak followup retry ID`"
-            )
+        return uris
+
+    def _unsubscribe_headers(self, mail: EmailMessage, message: PrivateMessage) -> None:
+        refused = self.refusal(message.kind, message.unsubscribe)
+        if refused is not None:
+            raise DeliveryFailed(refused)
+        uris = self._unsubscribe_uris(message.unsubscribe)
         mail["List-Unsubscribe"] = ", ".join(f"<{u}>" for u in uris)
         if any(u.startswith("https://") for u in uris):
             mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

@@ -291,11 +291,17 @@ def _message(claim: Claim, channel: Channel) -> PrivateMessage:
         recipient=claim.recipient,
         subject=claim.subject,
         body=body,
-        kind=claim.kind if claim.kind != "conversation" else _KIND.get(claim.label, "reply"),  # type: ignore[arg-type]
+        kind=message_kind(claim.kind, claim.label),  # type: ignore[arg-type]
         lang=claim.lang,
         label=claim.label,
         link=claim.link,
     )
+
+
+def message_kind(kind: str, label: str) -> str:
+    """What a message is to its channel: a conversation answers a complaint ("reply") or
+    thanks for praise or an idea ("thanks"); notices and reminders are what they are."""
+    return kind if kind != "conversation" else _KIND.get(label, "reply")
 
 
 def _receipt_outcome(receipt: SendReceipt) -> Outcome:

@@ -12,6 +12,7 @@ from simak.app import App
 from simak.usecases.send import (
     available_channels,
     check_channels,
+    message_kind,
     next_channel,
     saturated_channels,
     sending_channel,
@@ -30,7 +31,7 @@ class Planned:
     subject: str | None
     first_line: str
     waits_until: datetime | None
-    refused: str | None = None  # why a send would refuse it (do not contact)
+    refused: str | None = None  # why a send would refuse it (do not contact, no unsubscribe)
     stored: str | None = None  # the channel the follow-up is stored on
     rerouted: str | None = None  # why ``channel`` is not ``stored``
     by_hand: str | None = None  # channel manual: why staff, not Simak, will send it
@@ -56,13 +57,20 @@ def plan_sends(app: App, *, channels: tuple[str, ...] | None = None) -> list[Pla
                 item.subject if channel.form.subject else None,
                 item.body.strip().splitlines()[0] if item.body.strip() else "",
                 saturated.get(name) or item.send_after,
-                item.blocked,
+                item.blocked or _refusal(channel, item),
                 item.channel,
                 why,
                 _by_hand(app, item, why) if name == FALLBACK_CHANNEL else None,
             )
         )
     return out
+
+
+def _refusal(channel: Channel, item: Approved) -> str | None:
+    """Why ``channel`` would refuse ``item`` before sending it (e-mail: an announcement
+    without an unsubscribe link), as the send itself would find out."""
+    refusal = getattr(channel, "refusal", None)
+    return refusal(message_kind(item.kind, item.label)) if refusal is not None else None
 
 
 def _by_hand(app: App, item: Approved, rerouted: str | None) -> str:

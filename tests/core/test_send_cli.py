@@ -177,3 +177,30 @@ def test_settling_an_unknown_outcome_refuses_blank_or_misplaced_proof(project: P
         result = project.run("followup", "resolve-unknown", fid, delivered, "--provider-id", proof)
         assert result.exit_code == 2 and said in result.stderr, result.output
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_dry_run_shows_a_thank_you_email_without_unsubscribe_as_refused(
+    project: Project,
+) -> None:
+    """Before: "Would send 1", then the send failed: an e-mail that is not a reply needs
+    an unsubscribe link, and none was configured."""
+    text = project.config.read_text("utf-8").replace(
+        "  business: {name: Kopi Senja, signer: Dina}\n",
+        "  business: {name: Kopi Senja, signer: Dina}\n"
+        "  channels:\n"
+        f"    email: {{host: localhost, port: {free_port()}, security: none, "
+        'sender: "Kopi Senja <halo@kopisenja.example>"}\n',
+    )
+    project.config.write_text(text, "utf-8")
+    post = {"id": "p1", "platform": "review", "author": "rina", "created_at": "2026-11-22",
+            "author_email": "rina@example.com",
+            "text": "Kopi Senja enak banget, baristanya ramah, mantap!"}  # fmt: skip
+    (project.root / "mentions.jsonl").write_text(json.dumps(post) + "\n", "utf-8")
+    assert project.run("poll").exit_code == 0
+    row = next(r for r in project.json("queue") if r["label"] == "praise")
+    assert row["channel"] == "email", row
+    assert project.run("followup", "approve", str(row["id"])).exit_code == 0
+    (planned,) = project.json("send", "--dry-run")
+    assert planned["refused"].startswith("email: a thanks e-mail needs an unsubscribe link")
+    shown = project.run("send", "--dry-run")
+    assert "Would send 0 follow-up(s), refuse 1" in shown.stdout, shown.stdout
