@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 import typer
 from rich.table import Table
@@ -43,12 +43,12 @@ def stats(
     stdout().print(table)
 
 
-def _problem(line: SourceLine, now: datetime) -> Text:
+def _problem(line: SourceLine, now: datetime, zone: tzinfo) -> Text:
     h = line.health
     if h is None:
         return Text("")
     if h.status == "rate_limited":
-        return Text(wait_line(h.retry_at, now), style="yellow")
+        return Text(wait_line(h.retry_at, now, zone), style="yellow")
     if h.consecutive_failures:
         return Text(one_line(h.last_error, 200), style="red")
     if h.warnings_last_run:
@@ -97,6 +97,6 @@ def sources(
             str(h.stored_last_run),
             str(h.reads_last_run),
             failures,
-            _problem(line, now),
+            _problem(line, now, app.settings.zone),
         )
     stdout().print(table)

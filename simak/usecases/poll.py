@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from common.errors import ConfigError, RateLimited, SourceError, StorageError
 from listeners.base import Listener
@@ -153,7 +153,7 @@ def poll_source(app: App, listener: Listener, wait_s: float = 0.0) -> SourceRepo
         now = app.clock()
         if until is not None and until > now:
             report.waiting, report.retry_at = True, until
-            report.wait_line = wait_line(until, now)
+            report.wait_line = wait_line(until, now, app.settings.zone)
             return report
         _run(app, listener, report, lease)
     finally:
@@ -212,17 +212,22 @@ def _defer(app: App, report: SourceReport, until: datetime | None) -> None:
     now = app.clock()
     if until is not None:
         report.retry_at = min(until, now + MAX_RATE_LIMIT_WAIT)
-    report.wait_line = wait_line(report.retry_at, now)
+    report.wait_line = wait_line(report.retry_at, now, app.settings.zone)
 
 
-def wait_line(until: datetime | None, now: datetime) -> str:
-    """'rate limited by the platform, next try after 08:32 UTC' (the date when not today)."""
+def wait_line(until: datetime | None, now: datetime, zone: tzinfo = UTC) -> str:
+    """'rate limited by the platform, next try after 08:32 WIB' (in the business's time
+    zone; the date when not today)."""
     if until is None or until <= now:
         return "rate limited by the platform, tried again by the next poll"
-    at = until.astimezone(UTC)
+    at = until.astimezone(zone)
     at = at.replace(second=0, microsecond=0) + timedelta(minutes=bool(at.second or at.microsecond))
-    when = f"{at:%H:%M}" if at.date() == now.astimezone(UTC).date() else f"{at:%Y-%m-%d %H:%M}"
-    return f"rate limited by the platform, next try after {when} UTC"
+    today = at.date() == now.astimezone(zone).date()
+    return (
+        f"rate limited by the platform, next try after {at:%H:%M %Z}"
+        if today
+        else (f"rate limited by the platform, next try after {at:%Y-%m-%d %H:%M %Z}")
+    )
 
 
 def one_line(exc: BaseException) -> str:

@@ -76,7 +76,7 @@ def test_429_keeps_the_source_waiting_until_retry_at(reddit: Project) -> None:
     line = [x for x in second.stderr.splitlines() if x.startswith("reddit-kopi:")]
     assert len(line) == 1
     assert re.fullmatch(r"reddit-kopi: rate limited by the platform, next try after "
-                        r"(\d{4}-\d\d-\d\d )?\d\d:\d\d UTC", line[0]), line  # fmt: skip
+                        r"(\d{4}-\d\d-\d\d )?\d\d:\d\d WIB", line[0]), line  # fmt: skip
     waiting = reddit.json("poll", "--source", "reddit-kopi")["sources"][0]
     assert waiting["status"] == "waiting" and waiting["ok"] and _calls() == 1
 
@@ -85,7 +85,7 @@ def test_429_keeps_the_source_waiting_until_retry_at(reddit: Project) -> None:
     assert health["last_success_at"] is None and health["consecutive_failures"] == 0
     table = reddit.run("sources").stdout
     assert "never" in table  # last success: never, not "1s ago"
-    assert {"rate", "limited", "platform", "next", "UTC"} <= set(table.split())
+    assert {"rate", "limited", "platform", "next", "WIB"} <= set(table.split())
     retry_at = datetime.fromisoformat(health["retry_at"])
     assert timedelta(minutes=59) < retry_at - datetime.now(UTC) <= timedelta(hours=1)
 
