@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner, Result
 
+from common.errors import EXIT_OK
+from simak.app import App
 from simak.cli import app
 from storage.db import Database, open_database
+from tests.conftest import BACKENDS, drop_pg_database, new_pg_database
+from tests.core.forked import app_of
+from tests.core.races import demo_project, run
 
 MENTIONS = [
     ("1", "rina_ngopi", "Rina", "Kopi Senja hari ini enak banget, baristanya ramah 😍", "id"),
@@ -113,3 +120,48 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> Pro
 
 
 ProjectFactory = Callable[[], Project]
+
+
+@pytest.fixture(scope="module")
+def _golden(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The demo polled once per backend and module (a poll takes seconds): its URL."""
+    made: dict[str, str] = {}
+    yield made
+    if "postgresql" in made:
+        drop_pg_database(made["postgresql"])
+
+
+@pytest.fixture(params=BACKENDS)
+def polled(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    _golden: dict[str, str],
+) -> Iterator[tuple[Path, App]]:
+    """A copy of the polled demo (see tests/core/races.py): (its config, an App on it)."""
+    monkeypatch.delenv("SIMAK_DATABASE_URL", raising=False)
+    backend = request.param
+    if backend not in _golden:
+        root = tmp_path.parent / f"golden-{backend}"
+        url = (
+            f"sqlite:///{root / 'simak.db'}"
+            if backend == "sqlite"
+            else new_pg_database(request.getfixturevalue("pg_template"))
+        )
+        code, _, err = run(demo_project(root, url), "poll")
+        assert code == EXIT_OK, err
+        _golden[backend] = url
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'simak.db'}"
+        source = sqlite3.connect(_golden[backend].removeprefix("sqlite:///"))
+        with source, sqlite3.connect(url.removeprefix("sqlite:///")) as copy:
+            source.backup(copy)
+        source.close()
+    else:
+        url = new_pg_database(str(make_url(_golden[backend]).database))
+    config = demo_project(tmp_path / "demo", url)
+    application = app_of(config)
+    yield config, application
+    application.db.dispose()
+    if backend == "postgresql":
+        drop_pg_database(url)

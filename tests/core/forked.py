@@ -1,0 +1,154 @@
+"""Helpers for tests that race two forked processes on one database (SQLite or
+PostgreSQL): the first pauses inside its transaction at a fixed point, the second starts,
+and (on PostgreSQL) the first goes on once the second waits on a lock the first holds.
+
+Children come from a forkserver that imported Simak once. A child runs one use-case
+function (:func:`act`) and reports ``(who, "ok", result)`` or ``(who, ErrorName, message)``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
+from multiprocessing.synchronize import Event
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+
+from common.errors import SimakError
+from simak.app import App
+from simak.config import load_settings
+
+WAIT_S = 30.0
+
+Pause = tuple[str, str, str, Event, Event]  # (module, function, when, paused, go on)
+Gate = tuple[Event, Event]  # (may start, has started)
+Where = tuple[str, str, str]  # (module, function, "before" or "after" it runs)
+
+
+def spawn(*preload: str) -> multiprocessing.context.ForkServerContext:
+    """Fresh processes forked from a server that imported Simak once (not per child)."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["simak.usecases.correct", "simak.usecases.people", *preload])
+    return ctx
+
+
+def app_of(config: Path) -> App:
+    env = dict(os.environ)
+    return App(load_settings(config, env), config, env)
+
+
+def pause_at(module: Any, name: str, when: str, inside: Event, go: Event) -> None:
+    """Make ``module.name`` say it got there (``inside``) and wait for ``go``, ``when``
+    "before" or "after" it runs."""
+    original: Callable[..., Any] = getattr(module, name)
+
+    def paused(*args: Any, **kwargs: Any) -> Any:
+        if when == "after":
+            result = original(*args, **kwargs)
+        inside.set()
+        assert go.wait(WAIT_S), "the test never let the paused process go on"
+        return result if when == "after" else original(*args, **kwargs)
+
+    setattr(module, name, paused)
+
+
+def hold(pause: Pause | None, gate: Gate | None) -> None:
+    """In a child: install ``pause``; wait at ``gate`` (imports done) until let in."""
+    if pause is not None:
+        module, name, when, inside, go = pause
+        pause_at(importlib.import_module(module), name, when, inside, go)
+    if gate is not None:
+        begin, started = gate
+        assert begin.wait(WAIT_S), "the test never let the second process start"
+        started.set()
+
+
+def act(
+    config: Path,
+    who: str,
+    call: str,
+    args: tuple[Any, ...],
+    pause: Pause | None,
+    gate: Gate | None,
+    out: Any,
+) -> None:
+    """In a child: ``call`` ("module:function", a use case taking the App first) with
+    ``args``, paused at ``pause`` or started only when ``gate`` opens."""
+    module, _, name = call.partition(":")
+    function = getattr(importlib.import_module(module), name)
+    app = app_of(config)
+    hold(pause, gate)
+    try:
+        out.put((who, "ok", function(app, *args)))
+    except SimakError as exc:
+        out.put((who, type(exc).__name__, str(exc)))
+    finally:
+        app.db.dispose()
+
+
+def merging(config: Path, kept: int, gone: int) -> tuple[Callable[..., None], tuple[Any, ...]]:
+    """`simak people merge GONE KEEP` by dina in a child (for :func:`race`), known as
+    "GONE->KEEP"."""
+    return act, (config, f"{gone}->{kept}", "simak.usecases.people:merge", (kept, gone, "dina"))
+
+
+def until_someone_waits(db_url: str, out: Any) -> None:
+    """Return once the second process waits on a lock the first holds (PostgreSQL), or
+    finished without waiting (a bug the test then shows). On SQLite its ``BEGIN
+    IMMEDIATE`` waits for the first's commit whatever the timing."""
+    if not db_url.startswith("postgresql"):
+        return
+    engine = create_engine(db_url)
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND wait_event_type = 'Lock'"
+    )
+    deadline = time.monotonic() + WAIT_S
+    try:
+        with engine.connect() as conn:
+            while time.monotonic() < deadline:
+                if conn.execute(waiting).scalar_one() or not out.empty():
+                    return
+                conn.rollback()
+                time.sleep(0.02)
+    finally:
+        engine.dispose()
+    raise AssertionError("the second process never waited on the first one's lock")
+
+
+def race(
+    db_url: str,
+    first: tuple[Callable[..., None], tuple[Any, ...], Where],
+    second: tuple[Callable[..., None], tuple[Any, ...]],
+) -> dict[str, tuple[str, Any]]:
+    """Run ``first`` until its pause, then ``second``; let the first go on once the second
+    waits for it. Both start (and import) at once; each target takes its args, then
+    (pause, gate, out) like :func:`act`. Returns {who: (outcome, detail)}."""
+    ctx = spawn(first[0].__module__, second[0].__module__)
+    out, inside, go, begin, started = (ctx.Queue(), *(ctx.Event() for _ in range(4)))
+    target, args, (module, name, when) = first
+    pause: Pause = (module, name, when, inside, go)
+    procs = [
+        ctx.Process(target=target, args=(*args, pause, None, out)),
+        ctx.Process(target=second[0], args=(*second[1], None, (begin, started), out)),
+    ]
+    for p in procs:
+        p.start()
+    assert inside.wait(WAIT_S), "the first process never reached its pause"
+    begin.set()
+    assert started.wait(WAIT_S)
+    until_someone_waits(db_url, out)
+    go.set()
+    results = {}
+    for _ in procs:
+        who, outcome, detail = out.get(timeout=WAIT_S * 2)
+        results[who] = (outcome, detail)
+    for p in procs:
+        p.join(WAIT_S)
+    assert [p.exitcode for p in procs] == [0, 0], results
+    return results
