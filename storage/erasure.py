@@ -55,8 +55,12 @@ class Erasure:
 
 def _people(session: Session, person_id: int) -> list[int]:
     """The person and everyone merged into them (recursively). A person merged into
-    someone else is refused: their handles and posts belong to that person now."""
-    person = session.get(Person, person_id)
+    someone else is refused: their handles and posts belong to that person now.
+
+    The person's row is locked first (``FOR UPDATE``; SQLite has one writer), as a merge
+    locks both people: a merge into this person either commits before the walk below (and
+    the merged person is erased too) or waits, and then finds the person gone."""
+    person = session.get(Person, person_id, with_for_update=True, populate_existing=True)
     if person is None:
         raise no_such_person(person_id)
     if person.merged_into_id is not None:
