@@ -268,7 +268,10 @@ def merge(
     # locked in id order, so two merges sharing a person cannot deadlock
     live = {pid: _live_person(session, pid) for pid in sorted((kept_id, merged_id))}
     kept, gone = live[kept_id], live[merged_id]
-    handle_ids = list(session.scalars(select(Handle.id).where(Handle.person_id == gone.id)))
+    # locked and read again: an unmerge in flight may be giving some back to their owner
+    handle_ids = list(
+        session.scalars(select(Handle.id).where(Handle.person_id == gone.id).with_for_update())
+    )
     folded = _fold_conversations(session, kept.id, gone.id, actor, now)
     _move_handles(session, handle_ids, kept.id)
     gone.merged_into_id = kept.id
@@ -304,12 +307,22 @@ def merge(
 
 
 def unmerge(session: Session, merge_id: int, actor: str, now: datetime) -> MergeRecord:
-    """Undo a recorded merge: the merged person gets its handles (and their history) back."""
+    """Undo a recorded merge: the merged person gets its handles (and their history) back.
+
+    Both people are row-locked first, in id order, as :func:`merge` locks them: a merge of
+    either one (into someone else) runs wholly before or after, never on half-moved handles.
+    """
     row = session.get(PersonMerge, merge_id)
     if row is None:
         raise NotFound(
             f"merge {merge_id} does not exist; `simak people show PERSON_ID` lists their merges"
         )
+    session.execute(
+        select(Person.id)
+        .where(Person.id.in_((row.kept_id, row.merged_id)))
+        .order_by(Person.id)
+        .with_for_update()
+    ).all()
     done = session.execute(
         update(PersonMerge)
         .where(PersonMerge.id == merge_id, PersonMerge.undone_at.is_(None))

@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import func, select
 
 from simak.app import App
-from storage.models import FollowUp, Handle, MentionRow, Person
-from tests.core.forked import act, merging, race
+from simak.usecases import people
+from storage.models import AuditLog, FollowUp, Handle, MentionRow, Person
+from tests.core.forked import Where, act, merging, race
 
 Child = tuple[Callable[..., None], tuple[Any, ...]]
 
@@ -81,3 +82,61 @@ def test_forget_racing_a_merge_into_that_person_leaves_nothing_behind(
     else:
         assert _left_of(app, [kept])["people"] == 0
         assert _left_of(app, [gone])["people"] == 1  # untouched: never merged
+
+
+def _merged(app: App, kept: int, gone: int) -> int:
+    return people.merge(app, kept, gone, "dina").id
+
+
+def test_two_undos_of_one_merge_make_one_undo(polled: tuple[Path, App]) -> None:
+    config, app = polled
+    kept, gone = _people_with_posts(app, 2)
+    merge_id = _merged(app, kept, gone)
+    undo = "simak.usecases.people:unmerge"
+    results = race(
+        app.db.url,
+        (*_child(config, "dina", undo, merge_id, "dina"), ("storage.people", "record", "after")),
+        _child(config, "budi", undo, merge_id, "budi"),
+    )
+    assert results["dina"][0] == "ok", results
+    assert results["budi"] == ("ConflictError", f"merge {merge_id} was already undone")
+    with app.db.read() as session:
+        trail = session.scalars(
+            select(AuditLog.actor).where(AuditLog.action == "unmerge_people")
+        ).all()
+    assert trail == ["dina"]
+    assert _left_of(app, [gone])["handles"] > 0
+
+
+_IN_UNDO: Where = ("storage.people", "_unfold_conversations", "after")
+_IN_MERGE: Where = ("storage.people", "_move_handles", "after")
+
+
+@pytest.mark.parametrize("undo_first", [True, False], ids=["undo-first", "merge-first"])
+def test_an_undo_racing_a_new_merge_of_the_kept_person_gives_the_handles_back(
+    polled: tuple[Path, App], undo_first: bool
+) -> None:
+    """Q was merged into P. Dina undoes that while Budi merges P into R: Q gets its handles
+    (and posts) back whichever runs first; R gets only P's."""
+    config, app = polled
+    kept, gone, other = _people_with_posts(app, 3)
+    with app.db.read() as session:
+        theirs = set(session.scalars(select(Handle.id).where(Handle.person_id == gone)))
+    merge_id = _merged(app, kept, gone)
+    undo = _child(config, "undo", "simak.usecases.people:unmerge", merge_id, "dina")
+    merge = merging(config, other, kept)
+    if undo_first:
+        results = race(app.db.url, (*undo, _IN_UNDO), merge)
+    else:
+        results = race(app.db.url, (*merge, _IN_MERGE), undo)
+    assert {r[0] for r in results.values()} == {"ok"}, results
+    with app.db.read() as session:
+        holders = dict(
+            session.execute(select(Handle.id, Handle.person_id).where(Handle.id.in_(theirs))).all()
+        )
+        posts_by = set(
+            session.scalars(select(MentionRow.person_id).where(MentionRow.handle_id.in_(theirs)))
+        )
+        into = session.scalar(select(Person.merged_into_id).where(Person.id == gone))
+    assert holders == dict.fromkeys(theirs, gone) and posts_by == {gone}
+    assert into is None
