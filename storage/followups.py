@@ -204,7 +204,7 @@ def change(
         update(FollowUp).where(*conditions).values(**new).returning(FollowUp.version)
     ).scalar_one_or_none()
     if won is None:
-        raise _conflict(session, followup_id, allowed, version, to)
+        raise _conflict(session, followup_id, allowed, version, to, old.version)
     _event(session, followup_id, old.status, to or old.status, actor, now, note)
     return old.status, won
 
@@ -215,14 +215,23 @@ def _conflict(
     allowed: tuple[str, ...],
     version: int | None,
     to: str | None,
+    read: int,
 ) -> ConflictError:
+    """Why the compare-and-set failed. ``read``: the version this change read first (a
+    change at the same moment may have moved it on, to a status this one starts from)."""
     now = session.execute(
         select(FollowUp.status, FollowUp.version).where(FollowUp.id == followup_id)
     ).one()
+    again = f"look at it again (`simak followup show {followup_id}`) and retry"
     if version is not None and now.version != version and now.status in allowed:
         return ConflictError(
             f"follow-up {followup_id} changed since you opened it (version {version}, now "
-            f"{now.version}); look at it again (`simak followup show {followup_id}`) and retry"
+            f"{now.version}); {again}"
+        )
+    if now.version != read and now.status in allowed:
+        return ConflictError(
+            f"follow-up {followup_id} was changed by someone else at the same moment "
+            f"(now {now.status}, version {now.version}); {again}"
         )
     if to is not None and now.status == to:
         return ConflictError(f"follow-up {followup_id} is {to} already; nothing to do")
@@ -413,9 +422,13 @@ def _change_content(
     values: dict[str, Any],
     note: str = "draft edited",
 ) -> tuple[str, int]:
-    """Change what would be sent; approved (or failed) ones go back to open for approval."""
+    """Change what would be sent; approved (or failed) ones go back to open for approval.
+
+    The status is read row-locked (``FOR UPDATE``; SQLite has one writer): an approval
+    committed between this read and the change would otherwise keep the new words approved.
+    """
     row = session.execute(
-        select(FollowUp.status).where(FollowUp.id == followup_id)
+        select(FollowUp.status).where(FollowUp.id == followup_id).with_for_update()
     ).scalar_one_or_none()
     to = "open" if row in ("approved", "failed") else None
     return change(

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from simak.app import App
-from simak.usecases import people
+from simak.usecases import people, reports
 from storage.models import AuditLog, FollowUp, Handle, MentionRow, Person
 from tests.core.forked import Where, act, merging, race
 
@@ -140,3 +140,98 @@ def test_an_undo_racing_a_new_merge_of_the_kept_person_gives_the_handles_back(
         into = session.scalar(select(Person.merged_into_id).where(Person.id == gone))
     assert holders == dict.fromkeys(theirs, gone) and posts_by == {gone}
     assert into is None
+
+
+def _open_followup(app: App) -> tuple[int, str]:
+    item = next(i for i in reports.queue(app) if i.status == "open" and i.draft)
+    return item.id, item.draft
+
+
+def _followup(app: App, fid: int) -> tuple[str, str, str | None]:
+    with app.db.read() as session:
+        row = session.execute(
+            select(FollowUp.status, FollowUp.draft, FollowUp.approved_by).where(FollowUp.id == fid)
+        ).one()
+    return row.status, row.draft, row.approved_by
+
+
+_FOLLOWUPS = "simak.usecases.followups"
+_IN_CHANGE: Where = ("storage.followups", "_event", "after")  # after the compare-and-set
+
+
+def _move(config: Path, who: str, action: str, fid: int, version: int | None) -> Child:
+    args: dict[str, tuple[Any, ...]] = {
+        "approve": (fid, who, version),
+        "snooze_for": (fid, 24.0, who, version),
+        "dismiss": (fid, who, "no answer needed", version),
+        "edit": (fid, f"Halo, ini kata-kata {who}.", None, who, version),
+    }
+    return _child(config, who, f"{_FOLLOWUPS}:{action}", *args[action])
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "status"),
+    [
+        ("approve", "snooze_for", "approved"),
+        ("snooze_for", "approve", "snoozed"),
+        ("approve", "dismiss", "approved"),
+        ("dismiss", "approve", "dismissed"),
+        ("edit", "approve", "open"),
+        ("approve", "edit", "approved"),
+    ],
+)
+@pytest.mark.parametrize("seen", ["version", "no-version"])
+def test_two_moves_of_one_followup_at_once_one_wins(
+    polled: tuple[Path, App], first: str, second: str, status: str, seen: str
+) -> None:
+    """Dina and Budi act on the same follow-up at once (both looked at version v, or
+    neither said which): the first wins, the second gets a one-line conflict, and an
+    approved draft is exactly the words that were approved."""
+    config, app = polled
+    fid, draft = _open_followup(app)
+    version = _version(app, fid) if seen == "version" else None
+    results = race(
+        app.db.url,
+        (*_move(config, "dina", first, fid, version), _IN_CHANGE),
+        _move(config, "budi", second, fid, version),
+    )
+    assert results["dina"][0] == "ok", results
+    outcome, message = results["budi"]
+    now, words, approver = _followup(app, fid)
+    if outcome == "ok" and seen == "no-version":  # "as it is now": ran after Dina's
+        assert now == message.status, results
+        return
+    assert outcome == "ConflictError" and "\n" not in str(message), results
+    assert message.startswith(f"follow-up {fid} "), message
+    assert now == status
+    if now in ("approved", "snoozed") or first == "edit":  # Budi's action could follow
+        assert message.endswith("and retry"), message  # not "cannot… (only from: <now>)"
+    if first == "edit":
+        assert (words, approver) == ("Halo, ini kata-kata dina.", None)
+    elif status == "approved":
+        assert (words, approver) == (draft, "dina")
+
+
+def test_an_edit_racing_an_approval_never_leaves_unapproved_words_approved(
+    polled: tuple[Path, App],
+) -> None:
+    """Budi approves while Dina's edit (neither says which version) has read the status but
+    not yet changed the draft: the approval runs wholly before or after the edit (then it
+    approves the new words) or is refused; the new words are never left approved unseen."""
+    config, app = polled
+    fid, _ = _open_followup(app)
+    results = race(
+        app.db.url,
+        (*_move(config, "dina", "edit", fid, None), ("storage.followups", "change", "before")),
+        _move(config, "budi", "approve", fid, None),
+    )
+    assert results["dina"][0] == "ok", results
+    words = "Halo, ini kata-kata dina."
+    if results["budi"][0] == "ok":  # ran after the edit (SQLite): approved the new words
+        assert _followup(app, fid) == ("approved", words, "budi"), results
+    else:
+        assert _followup(app, fid) == ("open", words, None), results
+
+
+def _version(app: App, fid: int) -> int:
+    return next(i for i in reports.queue(app) if i.id == fid).version
