@@ -115,8 +115,9 @@ def statuses(session: Session, group_ids: list[int]) -> dict[int, str]:
     return out
 
 
-def _group(session: Session, group_id: int) -> IdeaGroup:
-    row = session.get(IdeaGroup, group_id)
+def _group(session: Session, group_id: int, lock: bool = False) -> IdeaGroup:
+    """The group (``lock``: row-locked for this transaction, read again under the lock)."""
+    row = session.get(IdeaGroup, group_id, with_for_update=lock, populate_existing=lock)
     if row is None:
         raise NotFound(f"idea group {group_id} does not exist; see `simak ideas`")
     return row
@@ -214,7 +215,7 @@ def set_status(
     """Set a group's status (and its merged groups' ideas'); returns the previous one.
     ``note`` None keeps the group's note, an empty one clears it."""
     check_status(status)
-    row = _group(session, group_id)
+    row = _group(session, group_id, lock=True)  # two changes at once: the trail says both
     before = row.status
     notes = {} if note is None else {"note": note.strip() or None}
     session.execute(

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from simak.app import App
 from simak.usecases import people, reports
-from storage.models import AuditLog, FollowUp, Handle, MentionRow, Person
+from storage.models import AuditLog, FollowUp, Handle, IdeaGroup, MentionRow, Person
 from tests.core.forked import Where, act, merging, race
 
 Child = tuple[Callable[..., None], tuple[Any, ...]]
@@ -235,3 +235,35 @@ def test_an_edit_racing_an_approval_never_leaves_unapproved_words_approved(
 
 def _version(app: App, fid: int) -> int:
     return next(i for i in reports.queue(app) if i.id == fid).version
+
+
+def test_two_status_changes_of_one_idea_group_keep_a_true_trail(
+    polled: tuple[Path, App],
+) -> None:
+    config, app = polled
+    with app.db.read() as session:
+        group, before = session.execute(
+            select(IdeaGroup.id, IdeaGroup.status)
+            .where(IdeaGroup.merged_into_id.is_(None))
+            .order_by(IdeaGroup.id)
+            .limit(1)
+        ).one()
+    call = "simak.usecases.idea_board:set_status"
+    results = race(
+        app.db.url,
+        (
+            *_child(config, "dina", call, group, "planned", "dina"),
+            ("storage.idea_groups", "_family", "after"),
+        ),
+        _child(config, "budi", call, group, "in-progress", "budi"),
+    )
+    assert {r[0] for r in results.values()} == {"ok"}, results
+    with app.db.read() as session:
+        trail = session.scalars(
+            select(AuditLog.detail)
+            .where(AuditLog.action == "idea_status", AuditLog.entity_id == str(group))
+            .order_by(AuditLog.id)
+        ).all()
+        now = session.scalar(select(IdeaGroup.status).where(IdeaGroup.id == group))
+    assert trail == [f"{before} -> planned", "planned -> in-progress"]
+    assert now == "in-progress"
