@@ -103,7 +103,11 @@ class Database:
             yield
         except IntegrityError as exc:
             raise self.refused(exc) from None
-        except (DataError, OverflowError) as exc:
+        except DataError as exc:
+            raise self.bad_value(exc) from None
+        except OverflowError as exc:
+            if not _driver_overflow(exc):  # Python's own arithmetic: a bug, not the input
+                raise
             raise self.bad_value(exc) from None
         except DBAPIError as exc:
             raise self.error(exc) from None
@@ -242,6 +246,12 @@ def _advice(reason: str) -> str:
     if "does not exist" in low or "authentication" in low:
         return "check the database name, user and password in the URL"
     return "check the database URL and that the database is reachable and writable"
+
+
+def _driver_overflow(exc: OverflowError) -> bool:
+    """sqlite3 refusing an integer it cannot store ("Python int too large to convert to
+    SQLite INTEGER"); any other OverflowError is Simak's own."""
+    return "sqlite" in str(exc).lower()
 
 
 def _missing_schema_object(low: str) -> bool:

@@ -40,3 +40,14 @@ def test_a_nul_in_text_is_a_usage_error_where_it_cannot_be_stored(db_url: str) -
         assert said is not None and "NUL (0x00)" in said and "URL" not in said
     else:
         assert said is None
+
+
+def test_an_overflow_in_simaks_own_code_is_not_blamed_on_the_input(db_url: str) -> None:
+    """Only the driver's refusal of a value is a usage error; Python's own OverflowError
+    inside a transaction (a bug) stays what it is."""
+    from datetime import datetime, timedelta
+
+    import pytest
+
+    with pytest.raises(OverflowError), open_database(db_url).session():
+        _ = datetime.max + timedelta(days=1)
