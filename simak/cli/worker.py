@@ -19,7 +19,7 @@ from simak.app import App
 from simak.cli.common import handle_errors, print_json, print_line, state, stdout
 from simak.cli.logs import LineLog
 from simak.cli.render import plain
-from simak.usecases.engine import EngineStatus, engine_status
+from simak.usecases.engine import EngineStatus, engine_status, worker_queues
 from simak.usecases.worker import CycleReport, run_worker
 from simak.web.probe import serve_in_background
 
@@ -47,10 +47,6 @@ def _summary(report: CycleReport) -> str:
         + (f", handed to staff {report.handed}" if report.handed else "")
         + f", digests {report.digests}, alerts {report.alerts}, failures {len(report.failures)}"
     )
-
-
-def _queues(value: str | None) -> list[str] | None:
-    return [q.strip() for q in value.split(",") if q.strip()] if value else None
 
 
 @handle_errors
@@ -92,9 +88,10 @@ def worker(
         from simak.tasks.engine import run as run_engine  # needs the `postgres` extra
 
         app.jobs  # noqa: B018 - ConfigError now (not PostgreSQL) rather than in a job
+        names = worker_queues(queues)
         log.capture("procrastinate")
-        log(f"procrastinate worker started (queues: {queues or 'all'})")
-        run_engine(app, log, queues=_queues(queues),
+        log(f"procrastinate worker started (queues: {','.join(names) if names else 'all'})")
+        run_engine(app, log, queues=names,
                    concurrency=concurrency or app.settings.workers.concurrency)  # fmt: skip
         log("procrastinate worker stopped")
         raise typer.Exit(EXIT_OK)

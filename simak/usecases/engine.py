@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from common.errors import ConfigError
+from common.errors import ConfigError, UsageError
 from simak.app import App
-from simak.jobqueue import JobQueue
+from simak.jobqueue import QUEUES, JobQueue
 from simak.usecases.worker import due_sources
 from storage.engine_jobs import QueueCount, StalledJob, channels_without_job, counts, stalled
 from storage.mentions import has_pending
@@ -21,6 +21,19 @@ def _queue(app: App) -> JobQueue:
             "storage.url on PostgreSQL in the config (the builtin engine runs `simak worker`)"
         )
     return jobs
+
+
+def worker_queues(value: str | None) -> list[str] | None:
+    """`simak worker --queues a,b`: the named queues (None: all), each one Simak defers to;
+    a typo would otherwise start a worker that waits forever on a queue nobody fills."""
+    if not value:
+        return None
+    names = [q.strip() for q in value.split(",") if q.strip()]
+    unknown = [q for q in names if q not in QUEUES]
+    if unknown or not names:
+        shown = ", ".join(repr(q) for q in unknown) or repr(value)
+        raise UsageError(f"--queues: no queue named {shown}; use some of {', '.join(QUEUES)}")
+    return names
 
 
 @dataclass(frozen=True, slots=True)

@@ -159,6 +159,18 @@ def test_builtin_engine_refuses_engine_options(
     assert code == 2 and "procrastinate" in err and no_traceback(out, err)
 
 
+def test_a_typo_in_worker_queues_is_refused_not_a_worker_that_waits_forever(
+    tmp_path: Path, pg_url: str, webhook_receiver: WebhookReceiver
+) -> None:
+    config = _engine_project(tmp_path / "p", pg_url, webhook_receiver, 8)
+    code, out, err = run(config, "worker", "--queues", "send,sned", timeout=60)
+    assert code == 2 and no_traceback(out, err), err
+    assert err.strip().splitlines() == [
+        "error: --queues: no queue named 'sned'; use some of poll, classify, send, team, "
+        "maintenance"
+    ]
+
+
 def test_migration_applies_and_removes_the_engine_schema(pg_url: str) -> None:
     from alembic import command
 
