@@ -7,9 +7,11 @@ from dataclasses import asdict
 import typer
 from rich.table import Table
 
-from simak.cli.common import handle_errors, print_json, state, stdout
+from simak.cli.common import handle_errors, print_json, state, stderr, stdout
 from simak.cli.render import plain
 from simak.usecases.alerts import recent_alerts, run_alerts
+
+FAILED = ("failed", "unknown")
 
 
 @handle_errors
@@ -47,7 +49,7 @@ def alerts(
     elif not results:
         stdout().print("No spike today.")
     for r in results if not as_json else ():
-        stdout().print(
-            plain(f"{r.brand} {r.label} {r.day}: {r.outcome.replace('_', ' ')} — {r.detail}")
-        )
-    raise typer.Exit(1 if any(r.outcome in ("failed", "unknown") for r in results) else 0)
+        line = plain(f"{r.brand} {r.label} {r.day}: {r.outcome.replace('_', ' ')} — {r.detail}")
+        # a failed send on stderr: what cron mails when stdout is discarded
+        (stderr() if r.outcome in FAILED else stdout()).print(line)
+    raise typer.Exit(1 if any(r.outcome in FAILED for r in results) else 0)

@@ -6,8 +6,11 @@ from dataclasses import asdict
 
 import typer
 
-from simak.cli.common import handle_errors, print_json, print_line, state
+from simak.cli.common import handle_errors, print_json, print_line, state, stderr
+from simak.cli.render import plain
 from simak.usecases.digest import run_digest
+
+FAILED = ("failed", "unknown")
 
 
 @handle_errors
@@ -26,5 +29,9 @@ def digest(
         print_json([asdict(r) for r in results], app.redact)
     else:
         for r in results:
-            print_line(f"{r.brand} {r.day}: {r.outcome.replace('_', ' ')} — {r.detail}")
-    raise typer.Exit(1 if any(r.outcome in ("failed", "unknown") for r in results) else 0)
+            line = f"{r.brand} {r.day}: {r.outcome.replace('_', ' ')} — {r.detail}"
+            if r.outcome in FAILED:  # on stderr: what cron mails when stdout is discarded
+                stderr().print(plain(line), soft_wrap=True)
+            else:
+                print_line(line)
+    raise typer.Exit(1 if any(r.outcome in FAILED for r in results) else 0)

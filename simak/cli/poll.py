@@ -133,12 +133,15 @@ def poll(
     if enqueue:
         _enqueue(app, source, as_json)
         return
+    # progress only for a person watching: under cron stderr is mailed, and a line per
+    # source every run would bury the failures it is there for
+    live = not as_json and stderr().is_terminal
     columns = (TextColumn("classifying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=stderr(), disable=as_json, transient=True) as bar:
+    with Progress(*columns, console=stderr(), disable=not live, transient=True) as bar:
         task = bar.add_task("classify", total=None)
 
         def before(listener: object) -> None:
-            if not as_json:
+            if live:
                 name = one_line(getattr(listener, "name", "?"))
                 stderr().print(Text(f"polling {name}…", style="dim"))
 

@@ -33,6 +33,17 @@ def test_poll_fills_a_queue_with_complaints_first(project: Project) -> None:
     assert "Budi" in double_charge["draft"] and double_charge["lang"] == "id"
 
 
+def test_cron_runs_print_nothing_on_stderr_unless_something_needs_a_person(
+    project: Project,
+) -> None:
+    """Cron mails stderr (the README's lines discard stdout): no progress lines when it is
+    not a terminal, so a run that went well mails nothing."""
+    for command in ("poll", "poll", "send", "alerts"):
+        result = project.run(command)
+        assert result.exit_code == 0, result.output
+        assert result.stderr == "", (command, result.stderr)
+
+
 def test_second_poll_adds_nothing(project: Project) -> None:
     assert project.run("poll").exit_code == 0
     before = project.json("stats")

@@ -90,6 +90,25 @@ def test_a_worker_reports_a_digest_it_could_not_send(db_url: str, tmp_path: Path
     assert "failures 1" in out
 
 
+def test_a_digest_that_could_not_be_sent_says_so_on_stderr(db_url: str, tmp_path: Path) -> None:
+    """The README's cron line discards nothing for the digest, but `>/dev/null` on it must
+    still let a failure through (cron mails stderr)."""
+    import yaml
+
+    from tests.fakes.server import free_port
+
+    config = demo_project(tmp_path / "p", db_url)
+    data = yaml.safe_load(config.read_text())
+    closed = {"host": "127.0.0.1", "port": free_port(), "security": "none", "timeout_s": 2}
+    data["responder"]["channels"] = {"email": {**closed, "sender": "Kopi <halo@kopi.example>"}}
+    data["digest"] = {"to": ["owner@kopisenja.example"], "channel": "email"}
+    config.write_text(yaml.safe_dump(data), "utf-8")
+    assert run(config, "poll", extra_env=FAKE_ENV)[0] == 0
+    code, out, err = run(config, "digest", extra_env=FAKE_ENV)
+    assert code == 1 and no_traceback(out, err), err
+    assert "kopi-senja" in err and ": failed — " in err and "failed" not in out, (out, err)
+
+
 def test_a_complaint_is_quoted_not_the_praise_it_joined(
     db_url: str, tmp_path: Path, smtp_sink: SmtpSink
 ) -> None:
