@@ -6,7 +6,16 @@ import typer
 from rich.table import Table
 
 from common.errors import UsageError
-from simak.cli.common import ACTOR, actor, handle_errors, print_json, state, stderr, stdout
+from simak.cli.common import (
+    ACTOR,
+    actor,
+    handle_errors,
+    print_json,
+    print_line,
+    state,
+    stderr,
+    stdout,
+)
 from simak.cli.render import one_line, plain
 from simak.usecases import privacy
 
@@ -90,10 +99,8 @@ def purge(
     closed = f", closed {counts['followups_closed']} follow-up(s) left with nothing to answer"
     redraft = "would redraft" if dry_run else "redrafted"
     redrafted = f", {redraft} {counts['followups_redrafted']} from their newer posts"
-    stdout().print(
-        plain(
-            f"{verb}: {counts['raw_payloads']} raw payloads, {counts['mentions']} posts"
-            + (closed if counts["followups_closed"] else "")
-            + (redrafted if counts["followups_redrafted"] else "")
-        )
+    print_line(
+        f"{verb}: {counts['raw_payloads']} raw payloads, {counts['mentions']} posts"
+        + (closed if counts["followups_closed"] else "")
+        + (redrafted if counts["followups_redrafted"] else "")
     )

@@ -104,6 +104,9 @@ def test_retention_keeps_outcomes_without_personal_data(project: Project) -> Non
     project.config.write_text(cfg, "utf-8")
     assert project.run("poll").exit_code == 0
     before = project.json("stats")
+    preview = project.run("purge", "--dry-run")  # one line for cron's mail, however long
+    assert preview.exit_code == 0 and preview.stdout.count("\n") == 1, preview.stdout
+    assert "closed 2 follow-up(s) left with nothing to answer" in preview.stdout
     purged = project.json("purge")
     assert purged["mentions"] == 3
     assert "zebrafruit" not in dump(project.db_url)  # no post, quote, draft or title left
