@@ -28,6 +28,11 @@ workers_app = typer.Typer(
 )
 
 
+LIBRARY_LOGGERS = ("procrastinate", "psycopg")
+"""Libraries whose log lines a procrastinate worker writes as its own (one line each, JSON
+with --log-format json): psycopg's pool says so when the database goes away."""
+
+
 def _stop_on_signals() -> threading.Event:
     """An event set by SIGTERM or SIGINT: the worker ends its current step and exits."""
     event = threading.Event()
@@ -89,7 +94,8 @@ def worker(
 
         app.jobs  # noqa: B018 - ConfigError now (not PostgreSQL) rather than in a job
         names = worker_queues(queues)
-        log.capture("procrastinate")
+        for name in LIBRARY_LOGGERS:
+            log.capture(name)
         log(f"procrastinate worker started (queues: {','.join(names) if names else 'all'})")
         run_engine(app, log, queues=names,
                    concurrency=concurrency or app.settings.workers.concurrency)  # fmt: skip

@@ -28,8 +28,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import procrastinate
+from procrastinate.exceptions import ConnectorException
 from procrastinate.jobs import Status
 
+from common.errors import StorageError
 from simak.app import App
 from simak.jobqueue import CLASSIFY_TASK, POLL_TASK, QUEUES, conninfo
 from simak.tasks.jobs import Jobs
@@ -88,11 +90,17 @@ def run(app: App, log: Log, *, queues: Iterable[str] | None, concurrency: int) -
     app.db  # noqa: B018 - creates or upgrades the schema, procrastinate's tables included
     engine = build(app, log)
     names = list(queues) if queues else list(QUEUES)
-    engine.run_worker(
-        queues=names,
-        concurrency=concurrency,
-        install_signal_handlers=True,
-        shutdown_graceful_timeout=0,  # SIGTERM: jobs' should_abort() turns true at once
-        stalled_worker_timeout=app.settings.workers.stalled_after_s,
-        update_heartbeat_interval=min(10.0, app.settings.workers.stalled_after_s / 3),
-    )
+    try:
+        engine.run_worker(
+            queues=names,
+            concurrency=concurrency,
+            install_signal_handlers=True,
+            shutdown_graceful_timeout=0,  # SIGTERM: jobs' should_abort() turns true at once
+            stalled_worker_timeout=app.settings.workers.stalled_after_s,
+            update_heartbeat_interval=min(10.0, app.settings.workers.stalled_after_s / 3),
+        )
+    except ConnectorException as exc:  # the database went away under the worker: exit 4
+        raise StorageError(
+            f"the worker lost its database ({' '.join(str(exc).split()) or 'connection lost'});"
+            " check that PostgreSQL is running and storage.url is right, then start it again"
+        ) from None

@@ -171,6 +171,57 @@ def test_a_typo_in_worker_queues_is_refused_not_a_worker_that_waits_forever(
     ]
 
 
+def test_the_connection_pool_losing_the_database_logs_json_lines(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """psycopg's pool reports a lost database in two text lines (a tab-indented hint); a
+    worker with --log-format json writes it as one JSON object like its own lines."""
+    import logging
+
+    from simak.cli.logs import LineLog
+    from simak.cli.worker import LIBRARY_LOGGERS
+
+    log = LineLog("json", str)
+    for name in LIBRARY_LOGGERS:
+        log.capture(name)
+    logging.getLogger("psycopg.pool").warning(
+        "error connecting in 'pool-1': connection failed\n\tIs the server running?"
+    )
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1, lines
+    entry = json.loads(lines[0])
+    assert entry["level"] == "warning" and entry["logger"] == "psycopg.pool"
+    assert entry["msg"] == "error connecting in 'pool-1': connection failed Is the server running?"
+
+
+def test_a_worker_that_loses_its_database_exits_4_in_one_line(
+    tmp_path: Path,
+    pg_url: str,
+    webhook_receiver: WebhookReceiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """procrastinate stops its worker when the database goes away (its listener fails):
+    that is exit 4, the database could not be used, not an internal error (3)."""
+    from procrastinate.exceptions import ConnectorException
+    from typer.testing import CliRunner
+
+    from simak.cli import app
+
+    def lost(*args: object, **kwargs: object) -> None:
+        raise ConnectorException("\n    Database error.\n    ")
+
+    monkeypatch.setattr("procrastinate.App.run_worker", lost)
+    for key, value in FAKE_ENV.items():
+        monkeypatch.setenv(key, value)
+    config = _engine_project(tmp_path / "p", pg_url, webhook_receiver, 8)
+    result = CliRunner().invoke(app, ["--config", str(config), "worker"])
+    assert result.exit_code == 4, result.output
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: the worker lost its database (Database error.); check that PostgreSQL is "
+        "running and storage.url is right, then start it again"
+    )
+
+
 def test_migration_applies_and_removes_the_engine_schema(pg_url: str) -> None:
     from alembic import command
 
