@@ -179,7 +179,7 @@ def poll(
         stdout().print(_table(report))
         print_line(_totals(report))
         took = took_line(report.processed.seconds)
-        if took is not None:
+        if took is not None and live:  # a person watching, not cron mail
             stderr().print(Text(took, style="dim"))
     if report.all_failed:
         stderr().print(Text.assemble(("error: ", "red"), ALL_FAILED))
