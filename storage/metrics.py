@@ -29,6 +29,8 @@ class SourceGauge:
     last_run_at: datetime | None
     consecutive_failures: int
     stored_last_run: int
+    last_success_at: datetime | None = None
+    polls: dict[str, int] | None = None  # ok, failed, rate_limited: polls so far
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +53,15 @@ def snapshot(session: Session) -> Snapshot:
         )
     )
     sources = [
-        SourceGauge(s.name, s.platform, s.last_run_at, s.consecutive_failures, s.stored_last_run)
+        SourceGauge(
+            s.name,
+            s.platform,
+            s.last_run_at,
+            s.consecutive_failures,
+            s.stored_last_run,
+            s.last_success_at,
+            {"ok": s.polls_ok, "failed": s.polls_failed, "rate_limited": s.polls_rate_limited},
+        )
         for s in session.scalars(select(SourceState).order_by(SourceState.name))
     ]
     return Snapshot(

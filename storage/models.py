@@ -521,6 +521,10 @@ class SourceState(Base):
     last_warning: Mapped[str | None] = mapped_column(Text)  # e.g. a bozo feed or bad line
     # Set when the last run was rate limited: no poll calls the platform before it.
     retry_at: Mapped[datetime | None]
+    # Polls so far, by outcome (counters for /metrics).
+    polls_ok: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    polls_failed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    polls_rate_limited: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Lease(Base):

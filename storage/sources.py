@@ -55,8 +55,12 @@ def _state(session: Session, name: str, platform: str) -> SourceState:
             stored_last_run=0,
             reads_last_run=0,
             warnings_last_run=0,
+            polls_ok=0,
+            polls_failed=0,
+            polls_rate_limited=0,
         )
         session.add(state)
+        session.flush()  # a row, so counters can be added to in SQL
     return state
 
 
@@ -91,11 +95,14 @@ def record_run(
         state.last_warning = outcome.last_warning
     state.retry_at = (outcome.retry_at or now) if outcome.rate_limited else None
     if outcome.rate_limited:
+        state.polls_rate_limited = SourceState.polls_rate_limited + 1  # in SQL: no lost count
         return
     if outcome.error is None:
         state.last_success_at = now
         state.consecutive_failures = 0
+        state.polls_ok = SourceState.polls_ok + 1
     else:
+        state.polls_failed = SourceState.polls_failed + 1
         state.last_error = outcome.error
         state.last_error_at = now
         state.consecutive_failures = (state.consecutive_failures or 0) + 1

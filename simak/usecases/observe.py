@@ -44,8 +44,10 @@ def _number(value: float) -> str:
     return str(int(value)) if value.is_integer() else repr(value)
 
 
-def _family(name: str, help_: str, samples: list[tuple[str, float]]) -> list[str]:
-    lines = [f"# HELP {name} {help_}", f"# TYPE {name} gauge"]
+def _family(
+    name: str, help_: str, samples: list[tuple[str, float]], kind: str = "gauge"
+) -> list[str]:
+    lines = [f"# HELP {name} {help_}", f"# TYPE {name} {kind}"]
     lines += [f"{name}{labels} {_number(value)}" for labels, value in samples]
     return lines
 
@@ -80,8 +82,19 @@ def render(snap: Snapshot, now: datetime) -> str:
          _per_source(snap, lambda s: s.last_run_at.timestamp() if s.last_run_at else 0.0)),
         ("simak_source_stored_last_poll", "Mentions stored by each source's last poll.",
          _per_source(snap, lambda s: float(s.stored_last_run))),
+        ("simak_source_last_success_timestamp_seconds",
+         "When each source last polled without failing (0: never).",
+         _per_source(snap, lambda s: s.last_success_at.timestamp() if s.last_success_at else 0.0)),
     ]  # fmt: skip
     lines = [line for name, help_, samples in families for line in _family(name, help_, samples)]
+    polls = [
+        (f'{{source="{_esc(s.name)}",outcome="{outcome}"}}', float(n))
+        for s in snap.sources
+        for outcome, n in sorted((s.polls or {}).items())
+    ]
+    lines += _family(
+        "simak_source_polls_total", "Polls so far, per source and outcome.", polls, "counter"
+    )
     return "\n".join(lines) + "\n"
 
 

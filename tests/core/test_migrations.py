@@ -126,7 +126,9 @@ def test_upgrade_from_every_revision_keeps_every_row(empty_db_url: str, revision
     for table in written:
         if table != "idea_groups":  # groups are added for ideas grouped before 0009
             assert after[table] == before[table], table
-    assert loose == 0  # every idea is on the board
+    order = _revisions()
+    if order.index(revision) < order.index("0015_legacy_idea_groups"):
+        assert loose == 0  # every idea is on the board (0015 places the loose ones)
 
 
 @pytest.mark.parametrize("empty_db_url", BACKENDS, indirect=True)

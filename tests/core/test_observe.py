@@ -56,6 +56,28 @@ def test_console_serves_health_and_metrics_without_sign_in(project: Project) -> 
     assert client.get("/queue", follow_redirects=False).status_code == 303  # the rest: sign in
 
 
+def test_metrics_count_polls_per_source_and_outcome(project: Project) -> None:
+    """The issue's "polls": a counter per source and outcome, and the last success."""
+    assert project.run("poll").exit_code == 0
+    (project.root / "feed.xml").write_bytes(b"\x00 not a feed")
+    assert project.run("poll").exit_code == 1
+    text = TestClient(build(_app(project), "s" * 32)).get("/metrics").text
+    assert "# TYPE simak_source_polls_total counter" in text
+    samples = _samples(text)
+
+    def polls(source: str, outcome: str) -> float:
+        return samples[("simak_source_polls_total", (("outcome", outcome), ("source", source)))]
+
+    assert (polls("export", "ok"), polls("export", "failed")) == (2, 0)
+    assert (polls("blog", "ok"), polls("blog", "failed"), polls("blog", "rate_limited")) == (
+        1,
+        1,
+        0,
+    )
+    last = ("simak_source_last_success_timestamp_seconds", (("source", "blog"),))
+    assert samples[last] > 1.7e9
+
+
 def test_health_fails_when_the_database_is_gone(project: Project, tmp_path: Path) -> None:
     app = _app(project)
     client = TestClient(build(app, "s" * 32))
