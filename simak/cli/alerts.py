@@ -47,7 +47,7 @@ def alerts(
     if as_json:
         print_json([asdict(r) for r in results], app.redact)
     elif not results:
-        stdout().print("No spike today.")
+        stdout().print("No new spike today or yesterday.")
     for r in results if not as_json else ():
         line = plain(f"{r.brand} {r.label} {r.day}: {r.outcome.replace('_', ' ')} — {r.detail}")
         # a failed send on stderr: what cron mails when stdout is discarded
