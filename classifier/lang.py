@@ -11,7 +11,7 @@ The rule, in order:
 1. After removing URLs, @handles, #hashtags, digits, emoji and invisible characters,
    fewer than :data:`MIN_LETTERS` letters left → ``"und"``.
 2. Non-Latin script (Japanese, Thai, Arabic, ...) → the model's answer.
-3. Count Indonesian markers (function words, particles, slang, the ``-nya`` suffix)
+3. Count Indonesian markers (function words, particles, slang, ``-nya`` or ``nya``)
    and English function words. If the counts differ, the larger side wins — so the
    language of the sentence's grammatical frame wins, not the language of borrowed
    nouns or exclamations: "app nya lemot bgt, tolong fix dong" → ``"id"``, and
@@ -80,7 +80,7 @@ ID_MARKERS: Final = _word_set(
     cuman mana apa kenapa knp gimana gmn bagaimana kapan dimana berapa brp
     enak mantap mantul keren makasih terima kasih lemot lambat kecewa parah
     kesel kesal mahal murah bagus jelek pesan pesanan tadi kemarin kemaren
-    besok hari minggu banyak sedikit dikit sekali sangat amat pake pakai
+    besok hari minggu banyak sedikit dikit sekali sangat amat pake pakai nya
     """
 )
 EN_MARKERS: Final = _word_set(

@@ -119,5 +119,12 @@ def test_words_squeeze_stretched_letters() -> None:
 def test_nya_suffix_marks_indonesian() -> None:
     assert is_indonesian_marker("kopinya")
     assert is_indonesian_marker("bgt")
-    assert not is_indonesian_marker("nya")
+    assert is_indonesian_marker("nya")  # written apart: "coffee nya top"
     assert not is_indonesian_marker("coffee")
+
+
+@pytest.mark.parametrize(
+    "text", ["barista nya ramah, coffee nya top", "Tambahin bhs indo nya", "Sip pokok nya"]
+)
+def test_nya_written_apart_marks_indonesian(text: str) -> None:
+    assert detect_language(text) == "id"
