@@ -10,15 +10,21 @@ The rule, in order:
 
 1. After removing URLs, @handles, #hashtags, digits, emoji and invisible characters,
    fewer than :data:`MIN_LETTERS` letters left → ``"und"``.
-2. Non-Latin script (Japanese, Thai, Arabic, ...) → the model's answer.
-3. Count Indonesian markers (function words, particles, slang, ``-nya`` or ``nya``)
+2. The script with most of the letters decides which part of the post is read: when
+   most letters are non-Latin (Japanese, Thai, Arabic, ...) the model reads the
+   non-Latin part; otherwise the rest of the rule reads the Latin part only, so a short
+   phrase in another script does not outvote the sentence around it: "Crumb & Co
+   baklava was amazing! شكرا جزيلا" → ``"en"``.
+3. A single Latin word that is not an Indonesian or English marker is too short to
+   tell ("yum", "danke") → ``"und"``.
+4. Count Indonesian markers (function words, particles, slang, ``-nya`` or ``nya``)
    and English function words. If the counts differ, the larger side wins — so the
    language of the sentence's grammatical frame wins, not the language of borrowed
    nouns or exclamations: "app nya lemot bgt, tolong fix dong" → ``"id"``, and
    "the barista was sooo friendly, mantap!" → ``"en"``. The exception: a model that is
    very sure of a third language (Dutch, German, ...) keeps its answer, because short
    words such as "in" or "di" also occur in those languages.
-4. Otherwise (tie, or no markers) the model decides among its restricted set; Malay,
+5. Otherwise (tie, or no markers) the model decides among its restricted set; Malay,
    Javanese and Tagalog count as Indonesian when any Indonesian marker is present
    (on Indonesian social media they are almost always misread Indonesian slang), and
    a weak answer (below :data:`MIN_MODEL_CONFIDENCE`) becomes ``"und"``.
@@ -164,8 +170,15 @@ class LanguageDetector:
         if sum(len(t) for t in tokens) < MIN_LETTERS:
             return UNDETERMINED
         letters = "".join(tokens)
-        if not letters.isascii() and not all(_is_latin(ch) for ch in letters):
-            return self._model_vote(cleaned, id_markers=0)
+        if not letters.isascii():
+            latin = sum(1 for ch in letters if _is_latin(ch))
+            if 2 * latin <= len(letters):  # most letters are in another script
+                return self._model_vote(_without_latin_letters(cleaned), id_markers=0)
+            cleaned = _without_other_letters(cleaned)
+            tokens = words(cleaned)
+        return self._latin_vote(cleaned, tokens)
+
+    def _latin_vote(self, cleaned: str, tokens: list[str]) -> str:
         id_hits = sum(1 for t in tokens if is_indonesian_marker(t))
         en_hits = sum(1 for t in tokens if t in EN_MARKERS)
         if id_hits != en_hits:
@@ -174,6 +187,8 @@ class LanguageDetector:
             if third and confidence >= THIRD_LANGUAGE_CONFIDENCE:
                 return lang
             return "id" if id_hits > en_hits else "en"
+        if len(tokens) < 2:  # one word without a marker: too short to tell
+            return UNDETERMINED
         return self._model_vote(cleaned, id_markers=id_hits)
 
     def _model_vote(self, cleaned: str, id_markers: int) -> str:
@@ -188,6 +203,14 @@ class LanguageDetector:
 def _is_latin(ch: str) -> bool:
     # Unicode names of Latin letters start with "LATIN" (incl. accented ones).
     return ch.isascii() or unicodedata.name(ch, "").startswith("LATIN")
+
+
+def _without_latin_letters(text: str) -> str:
+    return "".join(" " if ch.isalpha() and _is_latin(ch) else ch for ch in text)
+
+
+def _without_other_letters(text: str) -> str:
+    return "".join(" " if ch.isalpha() and not _is_latin(ch) else ch for ch in text)
 
 
 @functools.lru_cache(maxsize=1)

@@ -124,6 +124,39 @@ def test_nya_suffix_marks_indonesian() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Crumb & Co baklava was amazing! شكرا جزيلا",
+            "en",
+        ),
+        ("Best ramen in Jakarta, 本当に美味しい!", "en"),
+        ("the bibimbap was so good, 감사합니다", "en"),
+        ("Thank you Crumb & Co ❤\ufe0f 감사합니다 ❤\ufe0f", "en"),
+        ("Amazing biryani at Spice Route, நன்றி", "en"),
+        (
+            "Crumb & Co baklava enak banget! شكرا جزيلا",
+            "id",
+        ),
+        ("Terima kasih Crumb & Co! شكرا", "id"),
+        (
+            "نحن نحب الحلويات هنا Crumb",
+            "ar",
+        ),
+    ],
+)
+def test_a_short_phrase_in_another_script_does_not_outvote_the_post(
+    text: str, expected: str
+) -> None:
+    assert detect_language(text) == expected
+
+
+@pytest.mark.parametrize("text", ["yum", "danke", "Keerreenn!!", "hahahaha 😂", "Overwhelmed"])
+def test_one_word_without_a_marker_is_too_short_to_tell(text: str) -> None:
+    assert detect_language(text) == UNDETERMINED
+
+
+@pytest.mark.parametrize(
     "text", ["barista nya ramah, coffee nya top", "Tambahin bhs indo nya", "Sip pokok nya"]
 )
 def test_nya_written_apart_marks_indonesian(text: str) -> None:
