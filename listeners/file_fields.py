@@ -7,14 +7,15 @@ A record is a JSONL object or a CSV row (as a dict of header → cell). Dotted k
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from listeners.base import Author, Mention
-from listeners.convert import parse_time, to_json
+from listeners.convert import as_utc, in_range, parse_time, to_json
 from listeners.matching import BrandMatcher
 
 
@@ -28,7 +29,8 @@ class FileFields(BaseModel):
     title: str = Field(default="title", description="Optional title (forum threads, reviews).")
     created_at: str = Field(
         default="created_at",
-        description="ISO 8601, RFC 2822 or epoch seconds/ms; the file's mtime when absent; "
+        description="ISO 8601, RFC 2822, epoch seconds/ms or a numeric date such as "
+        "'05/12/2026 19:30' (options.date_order); the file's mtime when absent; "
         "a time without an offset is in options.timezone.",
     )
     url: str = Field(default="url", description="Link to the original post.")
@@ -55,9 +57,11 @@ def record_mention(
     platform: str,
     mtime: datetime,
     zone: tzinfo = UTC,
+    date_order: DateOrder = "dmy",
 ) -> tuple[Mention | None, str | None]:
     """(the mention, None), (None, None) when no brand matches, or (None, the problem).
-    A time without an offset is taken to be in ``zone``."""
+    A time without an offset is taken to be in ``zone``; a numeric date such as
+    ``05/12/2026`` is read day first or month first as ``date_order`` says."""
     f = fields
     text = _text(_get(record, f.text))
     if not text:
@@ -67,9 +71,9 @@ def record_mention(
     if brand is None:
         return None, None
     raw_time = _get(record, f.created_at)
-    created = parse_time(raw_time, zone) if raw_time not in (None, "") else mtime
+    created = _record_time(raw_time, zone, date_order) if raw_time not in (None, "") else mtime
     if created is None:
-        return None, f"unreadable or out-of-range {f.created_at!r} value {str(raw_time)[:40]!r}"
+        return None, _time_problem(f.created_at, raw_time, date_order)
     row_platform = _text(_get(record, f.platform))[:64] or platform
     author = Author(
         platform=row_platform,
@@ -94,6 +98,48 @@ def record_mention(
         lang_hint=_text(_get(record, f.lang)) or None,
         raw_json=to_json(dict(record)),
     ), None
+
+
+DateOrder = Literal["dmy", "mdy"]
+"""How a numeric date is read: day first (05/12/2026 is 5 December) or month first."""
+
+#: A spreadsheet's numeric date and optional time: 05/12/2026, 5.12.2026 19:30,
+#: 12/05/2026 7:30 PM, 05-12-2026 19:30:05.
+_NUMERIC_DATE = re.compile(
+    r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})"
+    r"(?:[ T,]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?\s*([AaPp][Mm])?)?"
+)
+
+
+def _record_time(raw: Any, zone: tzinfo, date_order: DateOrder) -> datetime | None:
+    """The record's time in UTC, or None when unreadable (see :func:`parse_time`)."""
+    match = _NUMERIC_DATE.fullmatch(raw.strip()) if isinstance(raw, str) else None
+    if match is None:
+        return parse_time(raw, zone)
+    first, second, year, hour, minute, sec, half = match.groups()
+    day, month = (first, second) if date_order == "dmy" else (second, first)
+    hours = int(hour or 0)
+    if half and not 1 <= hours <= 12:
+        return None
+    if half:
+        hours = hours % 12 + (12 if half.lower() == "pm" else 0)
+    try:
+        local = datetime(int(year), int(month), int(day), hours, int(minute or 0), int(sec or 0))
+        return in_range(as_utc(local, zone))
+    except (OverflowError, ValueError):
+        return None
+
+
+def _time_problem(key: str, raw: Any, date_order: DateOrder) -> str:
+    """Why a record's time was not read; for a numeric date that fits the other order, the
+    option that reads it."""
+    problem = f"unreadable or out-of-range {key!r} value {str(raw)[:40]!r}"
+    other: DateOrder = "mdy" if date_order == "dmy" else "dmy"
+    numeric = isinstance(raw, str) and _NUMERIC_DATE.fullmatch(raw.strip()) is not None
+    if numeric and _record_time(raw, UTC, other) is not None:
+        order = "month first" if other == "mdy" else "day first"
+        problem += f" ({order}?); set the source's options.date_order to {other}"
+    return problem
 
 
 def _walk(record: Mapping[str, Any], key: str) -> tuple[bool, Any]:

@@ -76,6 +76,7 @@ class Intake:
                     platform=self.options.platform,
                     mtime=mtime,
                     zone=self.options.zone,
+                    date_order=self.options.date_order,
                 )
             except Exception as exc:  # one bad record must never stop the run
                 mention, problem = None, f"unreadable record ({error_text(exc, 160)})"

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from common.zones import known_zone
 from listeners.bounds import MIB, NonBlank, within
-from listeners.file_fields import FileFields
+from listeners.file_fields import DateOrder, FileFields
 
 
 class FilesOptions(BaseModel):
@@ -44,6 +44,11 @@ class FilesOptions(BaseModel):
         default=None,
         description="IANA time zone of times written without an offset ('2026-11-20 "
         "14:30', as spreadsheets export them); default: the project's timezone setting.",
+    )
+    date_order: DateOrder = Field(
+        default="dmy",
+        description="How a numeric date such as '05/12/2026' is read: dmy, day first "
+        "(5 December, as in Indonesia and most of the world), or mdy, month first (US).",
     )
     settle_s: Annotated[int, within(0, 86_400, "seconds")] = Field(
         default=60,

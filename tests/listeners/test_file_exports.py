@@ -212,6 +212,35 @@ def test_times_without_an_offset_are_in_the_sources_timezone(
     assert pages[0].mentions[0].created_at == datetime(2026, 11, 20, 14, 30, tzinfo=UTC)
 
 
+def test_numeric_dates_are_read_day_first_unless_the_source_says_month_first(
+    matcher: BrandMatcher, tmp_path: Path
+) -> None:
+    # An Indonesian listening tool's "05/12/2026 19:30": before, every row was skipped
+    # as "unreadable or out-of-range" and lost (the cursor moved past them).
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "id,text,created_at\n1,Kopi Senja enak,05/12/2026 19:30\n"
+        "2,Kopi Senja enak,5.12.2026\n3,Kopi Senja enak,12/25/2026 7:30 PM\n",
+        "utf-8",
+    )
+    pages, _ = _poll(_listener(matcher, path, timezone="Asia/Jakarta"), None)
+    times = [m.created_at for p in pages for m in p.mentions]
+    assert times == [
+        datetime(2026, 12, 5, 12, 30, tzinfo=UTC),  # 5 December, 19:30 WIB
+        datetime(2026, 12, 4, 17, 0, tzinfo=UTC),  # midnight WIB
+    ]
+    (warning,) = _warnings(pages)
+    assert "'12/25/2026 7:30 PM' (month first?)" in warning
+    assert warning.endswith("set the source's options.date_order to mdy")
+    pages, _ = _poll(_listener(matcher, path, date_order="mdy"), None)
+    times = [m.created_at for p in pages for m in p.mentions]
+    assert times == [
+        datetime(2026, 5, 12, 19, 30, tzinfo=UTC),
+        datetime(2026, 5, 12, tzinfo=UTC),
+        datetime(2026, 12, 25, 19, 30, tzinfo=UTC),
+    ]
+
+
 # -- classic Mac line endings ---------------------------------------------------------------
 
 
