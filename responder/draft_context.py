@@ -105,8 +105,11 @@ def _is_update(item: DraftInput) -> bool:
 
 def _topic(item: DraftInput, texts: Sequence[str], passage: Passage | None) -> str | None:
     """What the complaint is about: from the clause that carries it, else its quote, else
-    the posts that complain (every post when none is labelled)."""
+    the posts that complain (every post when none is labelled). An illness the posts
+    name anywhere wins: "saya diare… kayaknya opornya basi" is no complaint about taste."""
     complaining = [t for t, p in zip(texts, item.posts, strict=True) if "complaint" in p.labels]
+    if detect_topic(complaining or texts) == "health":
+        return "health"
     candidates = [[passage.focus], [passage.quote or ""]] if passage is not None else []
     for group in (*candidates, complaining or texts):
         topic = detect_topic(group)

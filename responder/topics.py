@@ -74,6 +74,7 @@ _TOPIC_CUES: Final[Mapping[str, tuple[tuple[str, float], ...]]] = {
     ),
     "quality": (
         (r"gak\s+enak|ga\s+enak|nggak\s+enak|tidak\s+enak|encer|kemanisan|terlalu\s+manis|pahit"
+         r"|ora\s+enak|ra\s+enak|ndak\s+enak|keasinen|kemanisen|anyep"  # Javanese
          r"|basi|hambar|keasinan|stale|watery|too\s+sweet|bland|burnt|gosong|asem"
          r"|rasa(?:nya)?\s+(?:\w+\s+)?beda|beda\s+rasa(?:nya)?|tastes?\s+different", 1.0),
     ),
