@@ -43,12 +43,58 @@ def run_digest(app: App, brand: str | None = None) -> list[DigestResult]:
     channel = app.channel_set.get(cfg.channel)
     if channel is None:
         raise ConfigError(f"digest.channel {cfg.channel}: {app.channel_set.reason(cfg.channel)}")
+    return [_one(app, name) for name in _brands(app, brand)]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestPreview:
+    """What today's digest of one brand says, not sent (``simak digest --dry-run``)."""
+
+    brand: str
+    day: str
+    subject: str
+    body: str
+    quiet: bool  # nothing new: a run would send nothing (unless send_when_quiet)
+    sent_already: bool  # today's digest went out (or is going out) already
+
+
+def preview_digest(
+    app: App, brand: str | None = None, lang: str | None = None
+) -> list[DigestPreview]:
+    """Today's digest per brand (or ``brand``) as a run would write it, in ``lang`` (default:
+    the configured one, else English); nothing is claimed or sent, no channel is needed."""
+    names = _brands(app, brand)
+    lang = lang or (app.settings.digest.lang if app.settings.digest else "en")
+    now = app.clock()
+    day = now.astimezone(app.settings.zone).date()
+    out = []
+    for name in names:
+        with app.db.read() as session:
+            facts = digests.collect(session, name, day, app.settings.zone, now)
+            since = digests.last_sent_at(session, name, day) or now - timedelta(days=1)
+            spikes = alerts.recent(session, since, name)
+            taken = digests.taken(session, name, day) is not None
+        _own_sources(app, name, facts)
+        subject, body = _render(app, facts, lang, spikes)
+        quiet = not facts.anything_new and not spikes
+        out.append(DigestPreview(name, day.isoformat(), subject, body, quiet, taken))
+    return out
+
+
+def _brands(app: App, brand: str | None) -> list[str]:
+    """Every configured brand, or just ``brand`` (a typo is a config error naming them)."""
     brands = [b.name for b in app.settings.brands if brand in (None, b.name)]
     if not brands:
         raise ConfigError(
             f"no brand named {brand!r}; configured: {', '.join(app.settings.names())}"
         )
-    return [_one(app, name) for name in brands]
+    return brands
+
+
+def _own_sources(app: App, brand: str, facts: DigestFacts) -> None:
+    """Keep only the failing sources of ``brand`` (or of every brand) in ``facts``."""
+    ours = {s.name for s in app.source_configs() if s.brand in (None, brand)}
+    facts.failing_sources = [(n, e) for n, e in facts.failing_sources if n in ours]
 
 
 def _one(app: App, brand: str) -> DigestResult:
@@ -61,8 +107,7 @@ def _one(app: App, brand: str) -> DigestResult:
         facts = digests.collect(session, brand, day, app.settings.zone, now)
         since = digests.last_sent_at(session, brand, day) or now - timedelta(days=1)
         spikes = alerts.recent(session, since, brand)
-    ours = {s.name for s in app.source_configs() if s.brand in (None, brand)}
-    facts.failing_sources = [(n, e) for n, e in facts.failing_sources if n in ours]
+    _own_sources(app, brand, facts)
     if claimed is None:
         return _taken(app, brand, day)
     if not facts.anything_new and not spikes and not cfg.send_when_quiet:

@@ -45,6 +45,29 @@ def test_overlapping_digests_send_one_per_brand_and_day(
     assert again[0] == 0 and "already sent" in again[1] and smtp_sink.count() == 1
 
 
+def test_a_dry_run_prints_the_digest_and_uses_up_nothing(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """An owner reads the digest before setting up e-mail (before: no way to see it
+    without a channel); a dry run neither sends nor claims the day."""
+    config = demo_project(tmp_path / "p", db_url)  # no digest: block, no channel
+    assert run(config, "poll", extra_env=FAKE_ENV)[0] == 0
+    code, out, err = run(config, "digest", "--dry-run", "--lang", "id", extra_env=FAKE_ENV)
+    assert code == 0 and no_traceback(out, err), err
+    assert "not sent (--dry-run)" in out and "Subject: Ringkasan harian — Kopi Senja" in out
+    assert "Keluhan kritis" in out
+    code, out, _ = run(config, "digest", "--dry-run", "--json", extra_env=FAKE_ENV)
+    (preview,) = json.loads(out)
+    assert preview["subject"].startswith("Daily digest — Kopi Senja") and not preview["quiet"]
+    assert preview["sent_already"] is False
+    assert run(config, "digest", "--lang", "id", extra_env=FAKE_ENV)[0] == 2  # --dry-run only
+    sending = _config(tmp_path / "q", db_url, smtp_sink)
+    assert run(sending, "poll", extra_env=FAKE_ENV)[0] == 0
+    assert run(sending, "digest", "--dry-run", extra_env=FAKE_ENV)[0] == 0
+    code, out, _ = run(sending, "digest", extra_env=FAKE_ENV)
+    assert code == 0 and smtp_sink.count() == 1, out  # the dry run did not use up the day
+
+
 def test_a_quiet_day_sends_nothing(db_url: str, tmp_path: Path, smtp_sink: SmtpSink) -> None:
     config = _config(tmp_path, db_url, smtp_sink, lang="en")
     (tmp_path / "p" / "examples" / "mentions.jsonl").write_text("", "utf-8")

@@ -192,7 +192,7 @@ def test_an_english_digest_counts_one_as_one() -> None:
         overdue=[], ideas=[("Oat milk", 1, 1)], problems=[], sources=[], totals={}, loyal=0,
         spikes=[],
     )  # fmt: skip
-    assert "Last 24 hours: 1 complaint, 2 praise, 1 idea, 0 other" in body
+    assert "Posted in the last 24 hours: 1 complaint, 2 praise, 1 idea, 0 other" in body
     assert "Oat milk — 1 new, 1 person in all" in body
 
 
@@ -246,7 +246,7 @@ def test_a_morning_digest_counts_the_last_24_hours_not_the_night_so_far(
 
     assert result.outcome == "sent", result
     [payload] = webhook_receiver.deliveries.values()
-    assert "Last 24 hours: 0 complaints, 2 praise" in payload["text"], payload["text"]
+    assert "Posted in the last 24 hours: 0 complaints, 2 praise" in payload["text"], payload["text"]
     assert "(the 7 days before averaged 0.0 complaints, 0.1 praise" in payload["text"]
 
 
