@@ -73,7 +73,7 @@ def record_mention(
     raw_time = _get(record, f.created_at)
     created = _record_time(raw_time, zone, date_order) if raw_time not in (None, "") else mtime
     if created is None:
-        return None, _time_problem(f.created_at, raw_time, date_order)
+        return None, _time_problem(f.created_at, raw_time)
     row_platform = _text(_get(record, f.platform))[:64] or platform
     author = Author(
         platform=row_platform,
@@ -118,6 +118,8 @@ def _record_time(raw: Any, zone: tzinfo, date_order: DateOrder) -> datetime | No
         return parse_time(raw, zone)
     first, second, year, hour, minute, sec, half = match.groups()
     day, month = (first, second) if date_order == "dmy" else (second, first)
+    if int(month) > 12 >= int(day):  # only the other order fits (25/12 in an mdy file): read so
+        day, month = month, day
     hours = int(hour or 0)
     if half and not 1 <= hours <= 12:
         return None
@@ -130,16 +132,9 @@ def _record_time(raw: Any, zone: tzinfo, date_order: DateOrder) -> datetime | No
         return None
 
 
-def _time_problem(key: str, raw: Any, date_order: DateOrder) -> str:
-    """Why a record's time was not read; for a numeric date that fits the other order, the
-    option that reads it."""
-    problem = f"unreadable or out-of-range {key!r} value {str(raw)[:40]!r}"
-    other: DateOrder = "mdy" if date_order == "dmy" else "dmy"
-    numeric = isinstance(raw, str) and _NUMERIC_DATE.fullmatch(raw.strip()) is not None
-    if numeric and _record_time(raw, UTC, other) is not None:
-        order = "month first" if other == "mdy" else "day first"
-        problem += f" ({order}?); set the source's options.date_order to {other}"
-    return problem
+def _time_problem(key: str, raw: Any) -> str:
+    """Why a record's time was not read."""
+    return f"unreadable or out-of-range {key!r} value {str(raw)[:40]!r}"
 
 
 def _walk(record: Mapping[str, Any], key: str) -> tuple[bool, Any]:

@@ -48,7 +48,8 @@ class FilesOptions(BaseModel):
     date_order: DateOrder = Field(
         default="dmy",
         description="How a numeric date such as '05/12/2026' is read: dmy, day first "
-        "(5 December, as in Indonesia and most of the world), or mdy, month first (US).",
+        "(5 December, as in Indonesia and most of the world), or mdy, month first (US); "
+        "a date only the other order fits (25/12/2026) is read that way.",
     )
     settle_s: Annotated[int, within(0, 86_400, "seconds")] = Field(
         default=60,
