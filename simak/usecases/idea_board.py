@@ -246,6 +246,8 @@ def audience(app: App, group_id: int, status: str) -> NoticeReport:
 
 #: Why a person gets no second notice: one is drafted, approved or sent already.
 ALREADY = "has a notice already (drafted or sent)"
+#: Why an asker known only by a name (an anonymous blog or review) is not told.
+NO_ADDRESS = "no handle or address to write to privately (a name only)"
 
 
 def _tell(app: App, group: GroupView, *, dry_run: bool) -> NoticeReport:
@@ -253,7 +255,7 @@ def _tell(app: App, group: GroupView, *, dry_run: bool) -> NoticeReport:
     router = build_router(app)
     people, strangers = askers(group)
     for name in strangers:
-        report.skipped.append((None, name, "no account to write to privately (e.g. a blog)"))
+        report.skipped.append((None, name, NO_ADDRESS))
     for person_id, posts in people.items():
         who = posts[-1].author
         with app.db.session() as session:
