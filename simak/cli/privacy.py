@@ -95,9 +95,13 @@ def purge(
     if as_json:
         print_json({"dry_run": dry_run, **counts})
         return
-    verb = "would purge" if dry_run else "purged"
-    closed = f", closed {counts['followups_closed']} follow-up(s) left with nothing to answer"
-    redraft = "would redraft" if dry_run else "redrafted"
+    verb, close, redraft = (
+        ("would purge", "would close", "would redraft")
+        if dry_run
+        else ("purged", "closed", "redrafted")
+    )
+    n_closed = counts["followups_closed"]
+    closed = f", {close} {n_closed} follow-up(s) left with nothing to answer"
     redrafted = f", {redraft} {counts['followups_redrafted']} from their newer posts"
     print_line(
         f"{verb}: {counts['raw_payloads']} raw payloads, {counts['mentions']} posts"
