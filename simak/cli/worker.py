@@ -10,6 +10,7 @@ from __future__ import annotations
 import signal
 import threading
 from dataclasses import asdict
+from datetime import tzinfo
 from types import FrameType
 
 import typer
@@ -18,7 +19,7 @@ from common.errors import EXIT_ALL_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_UNAVAILAB
 from simak.app import App
 from simak.cli.common import handle_errors, print_json, print_line, state, stdout
 from simak.cli.logs import LineLog
-from simak.cli.render import plain
+from simak.cli.render import local, plain
 from simak.usecases.engine import EngineStatus, engine_status, worker_queues
 from simak.usecases.worker import CycleReport, run_worker
 from simak.web.probe import serve_in_background
@@ -70,7 +71,9 @@ def worker(
     metrics_host: str = typer.Option(
         "127.0.0.1", "--metrics-host", help="Address for --metrics-port."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print the totals as JSON."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print the totals as JSON at exit (builtin engine)."
+    ),
 ) -> None:
     """Poll each source on its interval, classify and route, send approved follow-ups, send
     the digest from `digest.hour` and alert on complaint spikes — the same use cases as the
@@ -81,15 +84,13 @@ def worker(
     `workers.engine: procrastinate` this runs a procrastinate worker instead."""
     cli = state(ctx)
     app = cli.app()
+    engine = app.settings.workers.engine
+    if engine == "procrastinate":
+        _builtin_only(once=once, as_json=as_json)
     log = _line_log(cli.log_format, app)
     if metrics_port is not None:
         _probe(app, log, metrics_host, metrics_port)
-    if app.settings.workers.engine == "procrastinate":
-        if once:
-            raise UsageError(
-                "--once is for the builtin engine; procrastinate workers run until SIGTERM "
-                "(use `simak poll --enqueue` to defer one round)"
-            )
+    if engine == "procrastinate":
         from simak.tasks.engine import run as run_engine  # needs the `postgres` extra
 
         app.jobs  # noqa: B018 - ConfigError now (not PostgreSQL) rather than in a job
@@ -107,6 +108,20 @@ def worker(
             "builtin engine, start more `simak worker` processes"
         )
     _builtin(app, log, once=once, as_json=as_json)
+
+
+def _builtin_only(*, once: bool, as_json: bool) -> None:
+    """Refuse the builtin loop's options on a procrastinate worker, before it starts."""
+    if once:
+        raise UsageError(
+            "--once is for the builtin engine; procrastinate workers run until SIGTERM "
+            "(use `simak poll --enqueue` to defer one round)"
+        )
+    if as_json:
+        raise UsageError(
+            "--json prints the builtin engine's totals; a procrastinate worker keeps none "
+            "(use `simak workers status --json` for its jobs, --log-format json for its log)"
+        )
 
 
 def _line_log(fmt: str, app: App) -> LineLog:
@@ -164,9 +179,15 @@ def run(
     """The scheduler for one machine, without cron: polls each source on its interval
     (`workers.poll_every`, or `poll_every` on a source), classifies, sends approved
     follow-ups, the digest and spike alerts, until SIGTERM. The builtin worker loop; safe
-    beside cron jobs and other runs (leases and claims live in the database)."""
+    beside cron jobs and other runs (leases and claims live in the database). With
+    `workers.engine: procrastinate` it refuses (exit 2): run `simak worker` instead."""
     cli = state(ctx)
     app = cli.app()
+    if app.settings.workers.engine == "procrastinate":
+        raise UsageError(
+            "`simak run` is the builtin engine's scheduler; with `workers.engine: "
+            "procrastinate` start `simak worker` processes instead (or set `engine: builtin`)"
+        )
     log = _line_log(cli.log_format, app)
     if metrics_port is not None:
         _probe(app, log, metrics_host, metrics_port)
@@ -186,7 +207,7 @@ def status(
     if as_json:
         print_json(_as_json(result), app.redact)
         return
-    _print_status(result)
+    _print_status(result, app.settings.zone)
 
 
 def _as_json(result: EngineStatus) -> dict[str, object]:
@@ -200,7 +221,9 @@ def _as_json(result: EngineStatus) -> dict[str, object]:
     }
 
 
-def _print_status(result: EngineStatus) -> None:
+def _print_status(result: EngineStatus, zone: tzinfo) -> None:
+    """The table, then each stalled job with its start to the minute in the business's
+    time zone (as every other table; --json keeps the ISO instant)."""
     from rich.table import Table
 
     states = ("todo", "doing", "succeeded", "failed", "cancelled", "aborted")
@@ -213,4 +236,5 @@ def _print_status(result: EngineStatus) -> None:
     out.print(table)
     out.print(plain(f"{len(result.stalled)} stalled job(s)"))
     for job in result.stalled:
-        out.print(plain(f"  job {job.id} {job.task} ({job.queue}) started {job.started_at}"))
+        started = local(job.started_at, zone) or "at an unknown time"
+        out.print(plain(f"  job {job.id} {job.task} ({job.queue}) started {started}"))

@@ -149,6 +149,45 @@ def test_engine_needs_postgresql(tmp_path: Path, webhook_receiver: WebhookReceiv
         assert "PostgreSQL" in err and len(err.strip().splitlines()) == 1
 
 
+def test_builtin_only_commands_and_options_refuse_the_procrastinate_engine(
+    tmp_path: Path, webhook_receiver: WebhookReceiver
+) -> None:
+    """`simak run` would silently run the builtin loop beside procrastinate workers, and a
+    procrastinate worker has no totals for --json: each is one usage line, exit 2."""
+    config = _engine_project(tmp_path / "p", f"sqlite:///{tmp_path / 's.db'}", webhook_receiver, 8)
+    for args, says in (
+        (("run",), "start `simak worker` processes instead"),
+        (("run", "--json"), "start `simak worker` processes instead"),
+        (("worker", "--json"), "use `simak workers status --json`"),
+        (("worker", "--once"), "--once is for the builtin engine"),
+    ):
+        code, out, err = run(config, *args)
+        assert code == 2 and no_traceback(out, err) and out == "", (args, err)
+        assert len(err.strip().splitlines()) == 1 and says in err, (args, err)
+
+
+def test_workers_status_shows_a_stalled_jobs_start_in_the_business_zone(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """To the minute with the zone's name, as every other table; --json keeps ISO."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from simak.cli.worker import _as_json, _print_status
+    from simak.usecases.engine import EngineStatus
+    from storage.engine_jobs import StalledJob
+
+    started = datetime(2026, 12, 5, 1, 30, 12, 345678, tzinfo=UTC)
+    result = EngineStatus([], [StalledJob(7, "deliver", "send", started)])
+    _print_status(result, ZoneInfo("Asia/Jakarta"))
+    out = capsys.readouterr().out
+    assert "  job 7 deliver (send) started 2026-12-05 08:30 WIB" in out, out
+    assert "345678" not in out and ":12" not in out
+    assert _as_json(result)["stalled"] == [
+        {"id": 7, "task": "deliver", "queue": "send", "started_at": started}
+    ]  # print_json writes it as ISO
+
+
 def test_builtin_engine_refuses_engine_options(
     tmp_path: Path, webhook_receiver: WebhookReceiver
 ) -> None:
