@@ -107,7 +107,10 @@ def _global(
         "text",
         "--log-format",
         callback=_check_format,
-        help="Log lines of `simak worker`/`simak run`: text, or json (one object per line).",
+        help=(
+            "Log lines on stderr of `simak worker`, `run`, `poll` and `serve` (uvicorn's too), "
+            "and any command's error line: text, or json (one object per line)."
+        ),
     ),
 ) -> None:
     ctx.obj = CliState(config=config, log_format=log_format)

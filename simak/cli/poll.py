@@ -12,6 +12,7 @@ from rich.text import Text
 from common.errors import EXIT_ALL_FAILED, EXIT_BUSY, EXIT_INTERNAL, EXIT_OK, EXIT_PARTIAL
 from simak.app import App
 from simak.cli.common import handle_errors, print_json, print_line, state, stderr, stdout, warn
+from simak.cli.logs import LineLog
 from simak.cli.render import one_line
 from simak.usecases.engine import enqueue_polls
 from simak.usecases.poll import PollReport, SourceReport
@@ -104,6 +105,57 @@ def _enqueue(app: App, source: str | None, as_json: bool) -> None:
         print_line(f"{name}: a poll job already waits; not queued twice")
 
 
+def _tell(log: LineLog | None, level: str, message: str) -> None:
+    """One line on stderr: a JSON log line with --log-format json, else styled text
+    ("failed" is a source's failure: level error, "failed: " in text)."""
+    if log is not None:
+        log(message, "error" if level == "failed" else level)
+    elif level == "warning":
+        warn(message)
+    elif level == "error":
+        stderr().print(Text.assemble(("error: ", "red"), one_line(message)))
+    elif level == "failed":
+        stderr().print(Text.assemble(("failed: ", "red"), one_line(message)))
+    else:
+        stderr().print(Text(one_line(message), style="yellow"))
+
+
+def _told(r: SourceReport) -> list[tuple[str, str]]:
+    """(level, line) for each thing a source's poll has to say on stderr."""
+    lines = [("warning", f"{r.name}: {line}") for line in r.warnings]
+    if r.error:
+        lines.append(("failed", f"{r.name}: {r.error}"))
+    if r.busy:
+        busy = "skipped, another run is polling it (use --wait SECONDS to wait)"
+        lines.append(("warning", f"{r.name}: {busy}"))
+    if r.waiting:
+        lines.append(("info", f"{r.name}: {r.wait_line}"))
+    return lines
+
+
+def _poll(app: App, source: str | None, wait: float, *, live: bool, log: LineLog | None
+          ) -> PollReport:  # fmt: skip
+    """Run the poll, saying on stderr what each source had to say as it finishes."""
+    columns = (TextColumn("classifying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=stderr(), disable=not live, transient=True) as bar:
+        task = bar.add_task("classify", total=None)
+
+        def before(listener: object) -> None:
+            if live:
+                name = one_line(getattr(listener, "name", "?"))
+                stderr().print(Text(f"polling {name}…", style="dim"))
+
+        def after(r: SourceReport) -> None:
+            for level, line in _told(r):
+                _tell(log, level, line)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return run_poll(app, only=source, wait_s=wait, before_source=before,
+                        after_source=after, progress=progress)  # fmt: skip
+
+
 @handle_errors
 def poll(
     ctx: typer.Context,
@@ -128,44 +180,20 @@ def poll(
     limit, at least one busy). With
     --enqueue (`workers.engine: procrastinate`) the workers poll instead, each poll job
     followed by a classification job; a source whose job already waits is not queued twice.
+    With `--log-format json` the lines on stderr are JSON log lines (stdout unchanged).
     """
-    app = state(ctx).app()
+    cli = state(ctx)
+    app = cli.app()
     if enqueue:
         _enqueue(app, source, as_json)
         return
+    log = LineLog("json", app.redact) if cli.log_format == "json" else None
+    if log is not None:
+        app.progress = log  # the model's first-use notice too
     # progress only for a person watching: under cron stderr is mailed, and a line per
     # source every run would bury the failures it is there for
-    live = not as_json and stderr().is_terminal
-    columns = (TextColumn("classifying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=stderr(), disable=not live, transient=True) as bar:
-        task = bar.add_task("classify", total=None)
-
-        def before(listener: object) -> None:
-            if live:
-                name = one_line(getattr(listener, "name", "?"))
-                stderr().print(Text(f"polling {name}…", style="dim"))
-
-        def after(r: SourceReport) -> None:
-            for line in r.warnings:
-                warn(f"{r.name}: {line}")
-            if r.error:
-                stderr().print(Text.assemble(("failed: ", "red"), one_line(f"{r.name}: {r.error}")))
-            if r.busy:
-                warn(f"{r.name}: skipped, another run is polling it (use --wait SECONDS to wait)")
-            if r.waiting:
-                stderr().print(Text(one_line(f"{r.name}: {r.wait_line}"), style="yellow"))
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        report = run_poll(
-            app,
-            only=source,
-            wait_s=wait,
-            before_source=before,
-            after_source=after,
-            progress=progress,
-        )
+    live = not as_json and log is None and stderr().is_terminal
+    report = _poll(app, source, wait, live=live, log=log)
     if as_json:
         print_json(
             {
@@ -182,5 +210,5 @@ def poll(
         if took is not None and live:  # a person watching, not cron mail
             stderr().print(Text(took, style="dim"))
     if report.all_failed:
-        stderr().print(Text.assemble(("error: ", "red"), ALL_FAILED))
+        _tell(log, "error", ALL_FAILED)
     raise typer.Exit(_exit_code(report))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 import typer
 
+from simak.app import App
 from simak.cli.common import handle_errors, state, warn
+from simak.cli.logs import LineLog
 
 SECRET_ENV = "SIMAK_WEB_SECRET"
 
@@ -20,16 +23,24 @@ def web(
         False, "--https-cookies", help="Mark cookies Secure (behind a TLS reverse proxy)."
     ),
 ) -> None:
-    """Serve the web console (queue, people, ideas, dashboard) until interrupted."""
+    """Serve the web console (queue, people, ideas, dashboard) until interrupted. With
+    `--log-format json` every line on stderr, uvicorn's included, is a JSON log line."""
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     from simak.web.server import build
 
-    app = state(ctx).app()
+    cli = state(ctx)
+    app = cli.app()
+    log = _json_log(app) if cli.log_format == "json" else None
     secret = app.env.get(SECRET_ENV) or ""
     if not secret:
         secret = secrets.token_urlsafe(32)
-        warn(f"${SECRET_ENV} is not set: sessions end when this server stops")
+        notice = f"${SECRET_ENV} is not set: sessions end when this server stops"
+        if log is not None:
+            log(notice, "warning")
+        else:
+            warn(notice)
     app.db.upgrade()
     uvicorn.run(
         build(app, secret, secure_cookies=https),
@@ -38,4 +49,15 @@ def web(
         proxy_headers=True,
         forwarded_allow_ips="127.0.0.1",
         log_level="info",
+        # uvicorn's own text formatters, or none: the JSON lines _json_log set up
+        log_config=LOGGING_CONFIG if log is None else None,
     )
+
+
+def _json_log(app: App) -> LineLog:
+    """JSON log lines for the server: uvicorn's startup, error and access lines and the
+    model's first-use notice, each one object (``{"ts", "level", "logger", "msg"}``)."""
+    log = LineLog("json", app.redact)
+    app.progress = log
+    log.capture("uvicorn", logging.INFO)  # uvicorn.error and uvicorn.access propagate to it
+    return log

@@ -231,3 +231,48 @@ def test_a_failing_command_hides_the_configs_secrets_in_its_error_line(
 
     assert result.exit_code == 1, result.output
     assert secret not in result.output and "bad token ***" in result.stderr
+
+
+def test_poll_with_json_logs_writes_its_stderr_as_json_and_its_table_as_before(
+    project: Project,
+) -> None:
+    """Before: `--log-format json poll` wrote its warnings and failures as text lines."""
+    (project.root / "feed.xml").unlink()  # one source fails
+    with (project.root / "mentions.jsonl").open("a", encoding="utf-8") as f:
+        f.write("not json\n")  # one warning
+
+    result = project.run("--log-format", "json", "poll")
+
+    assert result.exit_code == 1 and no_traceback(result.output)
+    lines = [json.loads(line) for line in result.stderr.splitlines()]  # each one object
+    assert [line["level"] for line in lines] == ["warning", "error"], lines
+    assert "not valid JSON" in lines[0]["msg"] and lines[1]["msg"].startswith("blog: ")
+    assert "Poll summary" in result.stdout and "classified " in result.stdout  # unchanged
+    text = project.run("poll").stderr  # without the option: text, as before
+    assert text.startswith("failed: blog: ") and "{" not in text
+
+
+def test_serve_with_json_logs_writes_uvicorns_lines_as_json(project: Project) -> None:
+    """Before: `--log-format json serve` wrote uvicorn's startup and access lines as text."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "simak", "--config", str(project.config), "--log-format",
+           "json", "serve", "--port", str(port)]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.3)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    # uvicorn shuts down cleanly, then re-raises the SIGTERM it caught (systemd: success)
+    assert proc.returncode in (0, -signal.SIGTERM) and no_traceback(out, err), err
+    lines = [json.loads(line) for line in err.splitlines()]  # every line is one JSON object
+    assert lines[0]["level"] == "warning" and "SIMAK_WEB_SECRET" in lines[0]["msg"]
+    loggers = {line["logger"] for line in lines}
+    assert {"uvicorn.error", "uvicorn.access"} <= loggers, lines
+    assert any('"GET /healthz HTTP/1.1" 200' in line["msg"] for line in lines)
