@@ -23,8 +23,10 @@ def web(
         False, "--https-cookies", help="Mark cookies Secure (behind a TLS reverse proxy)."
     ),
 ) -> None:
-    """Serve the web console (queue, people, ideas, dashboard) until interrupted. With
-    `--log-format json` every line on stderr, uvicorn's included, is a JSON log line."""
+    """Serve the web console (queue, people, ideas, dashboard) until interrupted.
+
+    With `--log-format json` every line on stderr, uvicorn's included, is a JSON log line.
+    """
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
