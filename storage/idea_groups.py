@@ -268,8 +268,8 @@ def split(
             f"rename it instead (`simak ideas rename {group_id} TITLE`)"
         )
     new = IdeaGroup(brand=root.brand, title=title, renamed=bool(title), status=root.status,
-                    space=root.space, centroid=root.centroid, size=0, created_at=now,
-                    updated_at=now)  # fmt: skip
+                    note=root.note, space=root.space, centroid=root.centroid, size=0,
+                    created_at=now, updated_at=now)  # fmt: skip
     session.add(new)
     session.flush()
     session.execute(
