@@ -18,8 +18,16 @@ from sqlalchemy.orm import Session
 
 from common.errors import ConflictError, NotFound, UsageError
 from storage.audit import AUTOMATIC, record
+from storage.dialect import insert
 from storage.ids import chunked
-from storage.models import IDEA_STATUSES, ClassificationRow, Idea, IdeaGroup, MentionRow
+from storage.models import (
+    IDEA_STATUSES,
+    ClassificationRow,
+    Idea,
+    IdeaGroup,
+    IdeaNotice,
+    MentionRow,
+)
 
 Vectors = npt.NDArray[np.float32]
 #: Every idea status, for use cases and edges (which may not import the ORM models).
@@ -281,6 +289,34 @@ def split(
     record(session, actor=actor, action="split_idea_group", entity="idea_group",
            entity_id=new.id, now=now, detail=f"{len(idea_ids)} ideas from {group_id}")  # fmt: skip
     return new.id, {int(r.group_id) for r in rows}
+
+
+def told(session: Session, idea_ids: list[int], kind: str) -> set[int]:
+    """Which of the posts ``idea_ids`` a notice of ``kind`` (done, declined) told about."""
+    out: set[int] = set()
+    for chunk in chunked(idea_ids):
+        out.update(
+            session.scalars(
+                select(IdeaNotice.idea_id).where(
+                    IdeaNotice.idea_id.in_(chunk), IdeaNotice.kind == kind
+                )
+            )
+        )
+    return out
+
+
+def mark_told(session: Session, idea_ids: list[int], kind: str, followup_id: int) -> bool:
+    """Record that notice ``followup_id`` tells about the posts ``idea_ids``; False (and
+    nothing recorded by this call counts: the caller rolls back) when another notice of
+    ``kind`` told about one of them already, committed or racing this one (the key)."""
+    rows = [{"idea_id": i, "kind": kind, "followup_id": followup_id} for i in set(idea_ids)]
+    added = session.scalars(
+        insert(session, IdeaNotice)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["idea_id", "kind"])
+        .returning(IdeaNotice.idea_id)
+    ).all()
+    return len(added) == len(rows)
 
 
 def member_texts(session: Session, group_id: int) -> list[str]:

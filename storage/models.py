@@ -501,6 +501,27 @@ class Idea(Base):
     created_at: Mapped[datetime]
 
 
+#: What a person may be told about an idea: it shipped, or not for now.
+NOTICE_KINDS = ("done", "declined")
+
+
+class IdeaNotice(Base):
+    """An idea post a notice told its author about: each post is told about once per kind
+    (the primary key), whatever the board's grouping becomes after (merge, unmerge,
+    split): the notice that quoted it stays the one."""
+
+    __tablename__ = "idea_notices"
+    __table_args__ = (CheckConstraint(one_of("kind", NOTICE_KINDS), name="ck_idea_notices_kind"),)
+
+    idea_id: Mapped[int] = mapped_column(
+        ForeignKey("ideas.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    followup_id: Mapped[int] = mapped_column(
+        ForeignKey("followups.id", ondelete="CASCADE"), index=True
+    )
+
+
 class SourceState(Base):
     """Cursor and health of one configured source."""
 

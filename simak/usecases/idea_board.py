@@ -3,7 +3,9 @@ closing the loop ("you asked, it shipped") with one message per person who asked
 
 Every change is recorded in the audit log. Notices are ordinary follow-ups (kind
 ``announcement``) that wait for approval; the follow-up's idempotency key (a unique
-constraint) makes it once per person per group however often or concurrently it runs.
+constraint) makes it once per person per group however often or concurrently it runs,
+and ``idea_notices`` (a post is told about once per kind: its primary key) once per post,
+so a split, unmerge or merge never tells anyone again about a post they were told about.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from common.errors import UsageError
+from common.errors import ConflictError, UsageError
 from common.records import FollowUpPlan
 from responder.draft_input import DraftInput, DraftPost
 from responder.routing import Router
@@ -258,17 +260,19 @@ def _tell(app: App, group: GroupView, *, dry_run: bool) -> NoticeReport:
         report.skipped.append((None, name, NO_ADDRESS))
     for person_id, posts in people.items():
         who = posts[-1].author
-        with app.db.session() as session:
-            why = care.blocked(session, person_id)
-            if why is None and care.existing_keys(session, _told_keys(session, group, person_id)):
-                why = ALREADY
-            if why is not None:
-                report.skipped.append((person_id, who, why))
-                continue
-            if dry_run:
-                report.would_draft.append((person_id, who))
-                continue
-            fid = _draft_notice(app, session, router, group, person_id, posts)
+        try:
+            with app.db.session() as session:
+                why = care.blocked(session, person_id)
+                why = why or _told_already(session, group, person_id, posts)
+                if why is not None:
+                    report.skipped.append((person_id, who, why))
+                    continue
+                if dry_run:
+                    report.would_draft.append((person_id, who))
+                    continue
+                fid = _draft_notice(app, session, router, group, person_id, posts)
+        except _ToldAlready:  # a notice that raced this one told about one of the posts
+            fid = None
         if fid is None:
             report.skipped.append((person_id, who, ALREADY))
         else:
@@ -302,10 +306,31 @@ def _draft_notice(
         note=f"idea {group.id} ({group.title}) is {group.status}: tell the person who asked",
         channel_note=why,
     )  # fmt: skip
-    return care.create_standalone(
+    fid = care.create_standalone(
         session, kind="announcement", plan=plan, person_id=person_id, brand=group.brand,
         recipient=recipient, key=_notice_key(group, person_id), now=now,
     )  # fmt: skip
+    told = [p.idea_id for p in posts]
+    if fid is not None and not idea_groups.mark_told(session, told, group.status, fid):
+        raise _ToldAlready(f"idea {group.id}: person {person_id} was told already")
+    return fid
+
+
+class _ToldAlready(ConflictError):
+    """Another notice told about one of the posts (rolls this notice back)."""
+
+
+def _told_already(
+    session: Session, group: GroupView, person_id: int, posts: list[GroupMember]
+) -> str | None:
+    """Why ``person_id`` gets no notice of ``group.status``: one told them about this
+    group (or one merged into it), or about one of their ``posts`` in it, wherever that
+    post was then (a group it was split off or unmerged from)."""
+    if care.existing_keys(session, _told_keys(session, group, person_id)):
+        return ALREADY
+    if idea_groups.told(session, [p.idea_id for p in posts], group.status):
+        return ALREADY
+    return None
 
 
 def _notice_key(group: GroupView, person_id: int, group_id: int | None = None) -> str:

@@ -659,6 +659,43 @@ def test_notify_dry_run_counts_who_would_be_told_and_merges_tell_nobody_twice(
     ]
 
 
+def test_split_unmerge_merge_and_done_again_never_tell_anyone_twice(
+    tmp_path: Path, db_url: str
+) -> None:
+    """Before: Ayu's post split off shipped dark mode gave a new idea, already done (without
+    the note); marking it done told Ayu again, quoting the same post, and so did unmerging
+    a group and marking it done: notices were remembered per group, not per post."""
+    config = demo_project(tmp_path / "demo", db_url)
+    cli(config, "poll")
+    board = cli(config, "ideas", "--json", "--limit", "100")
+    dark = group_of(board, config, "dark mode dong")
+    deal = group_of(board, config, "paket hemat buat pelajar")
+    ayu = next(m for m in dark["members"] if m["author"] == "Ayu Kirana")
+    note = "Dark mode is in the app now"  # the drafts quote it
+    out = cli(config, "ideas", "status", str(dark["id"]), "done", "--note", note)
+    assert "2 notices drafted" in out
+    split_off = cli(config, "ideas", "split", str(dark["id"]), "--posts", str(ayu["idea_id"]))
+    new = cli(config, "ideas", "show", split_off.split()[2], "--json")
+    assert (new["status"], new["note"]) == ("done", note)
+    out = cli(config, "ideas", "status", str(new["id"]), "done")
+    assert "0 notices drafted" in out and "skipped Ayu Kirana" in out
+    # a new asker in the split-off idea is told (Ayu still not), with the note
+    cli(config, "ideas", "merge", str(new["id"]), str(deal["id"]))
+    assert "1 notice drafted" in cli(config, "ideas", "notify", str(new["id"]))
+    # unmerged and done on its own, done again, merged back: nobody is told again
+    cli(config, "ideas", "unmerge", str(deal["id"]))
+    assert "0 notices drafted" in cli(config, "ideas", "status", str(deal["id"]), "done")
+    cli(config, "ideas", "status", str(new["id"]), "planned")
+    assert "0 notices drafted" in cli(config, "ideas", "status", str(new["id"]), "done")
+    cli(config, "ideas", "merge", str(dark["id"]), str(new["id"]))
+    assert "0 notices drafted" in cli(config, "ideas", "notify", str(dark["id"]))
+    notices = [r for r in cli(config, "queue", "--all", "--json") if r["kind"] == "announcement"]
+    assert sorted(n["author"] for n in notices) == [
+        "Ayu Kirana", "Fajar Permana", "Gilang Ramadhan"
+    ]  # fmt: skip
+    assert all(note in n["draft"] for n in notices)
+
+
 def test_a_person_told_then_merged_into_another_is_not_told_again(
     db_url: str, tmp_path: Path, smtp_sink: SmtpSink
 ) -> None:

@@ -7,6 +7,7 @@ import multiprocessing
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
@@ -147,6 +148,29 @@ def test_ideas_grouped_before_0009_are_on_the_board(empty_db_url: str) -> None:
         ("oat milk", "planned", 2, ""),
     ]
     assert len(keys) == 1 and keys[0][0].startswith("g")  # one group, today's key
+
+
+@pytest.mark.parametrize("empty_db_url", BACKENDS, indirect=True)
+def test_notices_drafted_before_0017_cover_the_posts_they_told_about(
+    empty_db_url: str,
+) -> None:
+    """A notice keyed by group and person covers that person's posts in the group now, so
+    a split after the upgrade does not tell them again."""
+    _at_revision(empty_db_url, "0016_source_poll_counts")
+    engine = create_engine(empty_db_url)
+    with engine.begin() as conn:
+        followups = sa.Table("followups", sa.MetaData(), autoload_with=conn)
+        row = dict(conn.execute(followups.select().where(followups.c.id == 1)).mappings().one())
+        for fid, key in ((101, "simak-idea-1-3"), (102, "simak-idea-1-1-declined")):
+            values = {**row, "id": fid, "kind": "announcement", "mention_id": None}
+            conn.execute(followups.insert(), {**values, "idempotency_key": key})
+    engine.dispose()
+    db = open_database(empty_db_url)
+    with db.engine.connect() as conn:
+        told = conn.execute(text("SELECT idea_id, kind, followup_id FROM idea_notices")).all()
+    db.dispose()
+    # idea 1 (person 3, group 1) shipped; idea 3 (person 3, group 2) is another idea
+    assert sorted(tuple(r) for r in told) == [(1, "done", 101), (2, "declined", 102)]
 
 
 def test_two_current_classifications_of_one_post_upgrade(tmp_path: object) -> None:
