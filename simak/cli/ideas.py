@@ -167,7 +167,8 @@ def split(
 ) -> None:
     """Move posts of idea ID into a new idea."""
     g = uc.split(state(ctx).app(), group_id, posts, title, actor(who))
-    say(f"new idea {g.id} with {counted(g.posts, 'post')}")
+    kept = f", {g.status} like idea {group_id}" if g.status != "new" else ""
+    say(f"new idea {g.id} with {counted(g.posts, 'post')}{kept}")
 
 
 @ideas_app.command("rename")

@@ -677,6 +677,7 @@ def test_split_unmerge_merge_and_done_again_never_tell_anyone_twice(
     split_off = cli(config, "ideas", "split", str(dark["id"]), "--posts", str(ayu["idea_id"]))
     new = cli(config, "ideas", "show", split_off.split()[2], "--json")
     assert (new["status"], new["note"]) == ("done", note)
+    assert split_off.strip().endswith(f", done like idea {dark['id']}")  # said, not a surprise
     out = cli(config, "ideas", "status", str(new["id"]), "done")
     assert "0 notices drafted" in out and "skipped Ayu Kirana" in out
     # a new asker in the split-off idea is told (Ayu still not), with the note
