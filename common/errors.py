@@ -12,6 +12,7 @@
     ├── ChannelError           a private send did not go through (see its subclasses)
     │   ├── Unreachable        this channel cannot reach this person: try the next one
     │   ├── DeliveryFailed     refused for good (bad request, broken credentials)
+    │   │   └── AccountRefused the channel's account or setup was refused: pause it
     │   ├── RetryLater         rate limited or not sent yet; safe to try again at retry_at
     │   └── OutcomeUnknown     the request left but no answer came: never resend blindly
     ├── BusyError              another run holds the work (exit 75)
@@ -111,6 +112,12 @@ class DeliveryFailed(ChannelError):
     """The provider refused the message for good; sending it again would fail again."""
 
     outcome: ClassVar[str] = "failed"
+
+
+class AccountRefused(DeliveryFailed):
+    """The provider refused the channel's account or setup (a wrong password, a revoked
+    token, a missing scope, a wrong URL): every other message would be refused the same
+    way, so the channel gets no more attempts in that run."""
 
 
 class RetryLater(ChannelError):

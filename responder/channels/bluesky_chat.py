@@ -30,6 +30,7 @@ from common.errors import ChannelError, OutcomeUnknown, RetryLater, Unreachable
 from responder.base import MessageForm, PrivateMessage, Reach, Recipient, SendReceipt
 from responder.channels.base import BaseChannel, ChannelDeps, comparable, sent_since
 from responder.channels.failures import (
+    account_refused,
     rate_limited,
     refused,
     retry_at_from,
@@ -210,7 +211,7 @@ class BlueskyChatChannel(BaseChannel[BlueskyChatOptions]):
         if isinstance(exc, NetworkError) and response is None:
             return transport_failure(exc.__cause__ or exc, what, delivering=delivering)
         if isinstance(exc, UnauthorizedError):
-            return refused(
+            return account_refused(
                 what,
                 _code(response),
                 _detail(response),

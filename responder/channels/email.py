@@ -31,6 +31,7 @@ from typing import Final
 
 from common.credentials import resolve_optional
 from common.errors import (
+    AccountRefused,
     ChannelError,
     DeliveryFailed,
     OutcomeUnknown,
@@ -189,17 +190,17 @@ class EmailChannel(BaseChannel[EmailOptions]):
         try:
             self._smtp = self._connect()
         except smtplib.SMTPAuthenticationError as exc:
-            raise DeliveryFailed(
+            raise AccountRefused(
                 f"{what} was not sent: the SMTP server refused the login ({exc.smtp_code}); "
                 "check username and password"
             ) from None
         except smtplib.SMTPNotSupportedError as exc:
-            raise DeliveryFailed(
+            raise AccountRefused(
                 f"{what} was not sent: {_text(exc.args[0] if exc.args else '')} — the server "
                 "lacks STARTTLS or AUTH; check host, port and security"
             ) from None
         except ssl.SSLCertVerificationError as exc:
-            raise DeliveryFailed(
+            raise AccountRefused(
                 f"{what} was not sent: the TLS certificate of {self.options.host} could not "
                 f"be verified ({exc.verify_message}); set ca_file for a private relay"
             ) from None

@@ -25,7 +25,13 @@ from urllib3.exceptions import (
     ProxyError,
 )
 
-from common.errors import ChannelError, DeliveryFailed, OutcomeUnknown, RetryLater
+from common.errors import (
+    AccountRefused,
+    ChannelError,
+    DeliveryFailed,
+    OutcomeUnknown,
+    RetryLater,
+)
 
 #: When a 429 names no reset time, try again after this long.
 DEFAULT_RETRY_AFTER = timedelta(seconds=60)
@@ -120,6 +126,13 @@ def refused(what: str, status: int | str, detail: str, hint: str) -> DeliveryFai
     """A permanent refusal, with what to do about it."""
     detail = f": {detail}" if detail else ""
     return DeliveryFailed(f"{what} was refused ({status}{detail}); {hint}")
+
+
+def account_refused(what: str, status: int | str, detail: str, hint: str) -> AccountRefused:
+    """The channel's credentials or setup were refused (401, a revoked token, a wrong
+    URL): not this message's fault, so the channel pauses; ``hint`` says what to fix."""
+    detail = f": {detail}" if detail else ""
+    return AccountRefused(f"{what} was refused ({status}{detail}); {hint}")
 
 
 def retry_at_from(headers: Mapping[str, str], now: datetime) -> datetime:

@@ -36,6 +36,7 @@ from responder.base import MessageForm, PrivateMessage, Reach, Recipient, SendRe
 from responder.channels.base import READ_BACK_SKEW, BaseChannel, ChannelDeps, comparable
 from responder.channels.failures import (
     DEFAULT_RETRY_AFTER,
+    account_refused,
     rate_limited,
     refused,
     server_error,
@@ -223,7 +224,12 @@ class MastodonDmChannel(BaseChannel[MastodonDmOptions]):
         if isinstance(exc, MastodonServerError):
             return server_error(what, _status(exc), delivering=delivering)
         if isinstance(exc, MastodonUnauthorizedError):
-            return refused(what, 401, _error(exc), "check the Mastodon access token (write scope)")
+            return account_refused(
+                what, 401, _error(exc), "check the Mastodon access token (write scope)"
+            )
+        if isinstance(exc, MastodonAPIError) and _status(exc) == 403:
+            hint = "the token lacks a scope or the account is disabled; check it on the instance"
+            return account_refused(what, 403, _error(exc), hint)
         if isinstance(exc, MastodonAPIError):
             return refused(what, _status(exc), _error(exc), "Mastodon refused it; see the error")
         raise exc

@@ -28,6 +28,7 @@ from common.errors import ChannelError, ConfigError, Unreachable
 from responder.base import MessageForm, PrivateMessage, Reach, Recipient, SendReceipt
 from responder.channels.base import BaseChannel, ChannelDeps, TimeoutAdapter
 from responder.channels.failures import (
+    account_refused,
     rate_limited,
     refused,
     retry_at_from,
@@ -155,7 +156,9 @@ class RedditPmChannel(BaseChannel[RedditPmOptions]):
                 exc.original_exception, what, delivering=delivering and on_compose
             )
         if isinstance(exc, prawcore.OAuthException):
-            return refused(what, "OAuth", exc.error, "check the Reddit app and account secrets")
+            return account_refused(
+                what, "OAuth", exc.error, "check the Reddit app and account secrets"
+            )
         if isinstance(exc, prawcore.ResponseException):
             return self._http_failure(exc, what, delivering=delivering)
         raise exc
@@ -173,7 +176,7 @@ class RedditPmChannel(BaseChannel[RedditPmOptions]):
         if status == 404 or reason in _UNREACHABLE:
             return Unreachable(f"{what}: Reddit says {reason or 'no such user'}")
         if status in (401, 403):
-            return refused(what, status, reason, "check the Reddit app and account secrets")
+            return account_refused(what, status, reason, "check the Reddit app and account secrets")
         return refused(what, status, reason, "Reddit refused the request; see the reason")
 
     def _api_failure(self, exc: RedditAPIException, what: str) -> ChannelError:
@@ -184,7 +187,9 @@ class RedditPmChannel(BaseChannel[RedditPmOptions]):
         if kind in _UNREACHABLE:
             return Unreachable(f"{what}: Reddit says {kind} ({text})")
         if kind == "USER_REQUIRED":
-            return refused(what, kind, text, "check the Reddit account username and password")
+            return account_refused(
+                what, kind, text, "check the Reddit account username and password"
+            )
         return refused(what, kind, text, "Reddit refused the message; see the reason")
 
 

@@ -27,6 +27,7 @@ from common.errors import ChannelError, ConfigError, OutcomeUnknown, RetryLater
 from responder.base import PrivateMessage, Recipient, SendReceipt
 from responder.channels.base import BaseChannel, ChannelDeps
 from responder.channels.failures import (
+    account_refused,
     rate_limited,
     refused,
     retry_at_from,
@@ -178,14 +179,14 @@ class WebhookChannel(BaseChannel[WebhookOptions]):
         if status == 408:
             return RetryLater(f"{what} timed out at the receiver before it was read; tried again")
         if status in (401, 403):
-            return refused(
+            return account_refused(
                 what,
                 status,
                 detail,
                 "the receiver rejected the signature: check that it uses the same secret",
             )
         if status in (404, 410) or 300 <= status < 400:
-            return refused(what, status, "", "check responder.channels.webhook.url")
+            return account_refused(what, status, "", "check responder.channels.webhook.url")
         return refused(what, status, detail, "the receiver refused the payload")
 
 

@@ -26,6 +26,7 @@ from responder.channels.base import (
     sent_since,
 )
 from responder.channels.failures import (
+    account_refused,
     is_transport_error,
     rate_limited,
     refused,
@@ -175,7 +176,7 @@ class XDmChannel(BaseChannel[XDmOptions]):
         if status == 404:
             return Unreachable(f"{what}: X account not found ({detail or 404})")
         if status in (401, 403):
-            return refused(
+            return account_refused(
                 what,
                 status,
                 detail,

@@ -109,6 +109,7 @@ def send(
                 "backing_off": report.backing_off,
                 "next_retry": report.next_retry,
                 "held": report.held,
+                "refused_accounts": report.refused_accounts,
             },
             app.redact,
         )
@@ -148,12 +149,12 @@ def _report(report: SendReport, zone: tzinfo) -> None:
             )
         )
     for channel, n in report.held.items():
-        stdout().print(
-            plain(
-                f"{n} via {channel} held for the next run: it answered 'try again later' "
-                "or did not answer"
-            )
+        why = (
+            "its account was refused (fix its credentials or setup first)"
+            if channel in report.refused_accounts
+            else "it answered 'try again later' or did not answer"
         )
+        stdout().print(plain(f"{n} via {channel} held for the next run: {why}"))
     if report.backing_off and report.next_retry is not None:
         stdout().print(
             plain(

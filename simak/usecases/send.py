@@ -15,10 +15,11 @@ channel at its limit waits, the others go on.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from common.errors import (
+    AccountRefused,
     ChannelError,
     ConfigError,
     ConflictError,
@@ -55,6 +56,8 @@ class Delivered:
     outcome: str  # sent, handed_to_staff, failed, unknown, retry, unreachable, checking
     detail: str
     external_id: str | None = None
+    #: The channel's own account or setup was refused (credentials): pause it this run.
+    account_refused: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +80,8 @@ class SendReport:
     backing_off: int = 0  # approved, waiting to retry after a transient error
     next_retry: datetime | None = None
     held: dict[str, int] = field(default_factory=dict)  # channel paused this run → approved left
+    #: Channels whose account or setup the provider refused this run (fix, then retry).
+    refused_accounts: list[str] = field(default_factory=list)
 
     def count(self, outcome: str) -> int:
         """How many attempts (recovered or new) ended as ``outcome``."""
@@ -192,6 +197,8 @@ def send_due(
     says a worker is shutting down). A channel that answers "try again later" (relay down,
     429, 5xx) or gives no answer gets no further claims in this run: the rest wait for the
     next run instead of each paying a connection timeout or another call against the limit.
+    A channel whose account the provider refuses (wrong password, revoked token) fails
+    that one follow-up and is paused likewise, so one bad token does not fail them all.
     One to someone who asked not to be contacted is never claimed: it fails without a send."""
     check_channels(channels)
     report = SendReport(recovered=recover_stale(app, actor))
@@ -224,8 +231,10 @@ def send_due(
             break
         results = [deliver(app, claims[0], available, actor)] if claims else []
         for result in [*results, *map(_refusal, refused)]:
-            if result.outcome in _PAUSING:
+            if result.outcome in _PAUSING or result.account_refused:
                 paused.add(result.channel)
+            if result.account_refused and result.channel not in report.refused_accounts:
+                report.refused_accounts.append(result.channel)
             report.results.append(result)
             if on_result is not None:
                 on_result(result)
@@ -256,6 +265,9 @@ def deliver(app: App, claim: Claim, channels: dict[str, Channel], actor: str) ->
         outcome = _read_back(app, claim, channels, app.redact(one_line(exc)))
         if outcome.status == "wait" and outcome.retry_at is not None:
             return _check_later(app, claim, outcome)
+    except AccountRefused as exc:  # every other message on it would be refused too
+        delivered = _settle(app, claim, _error_outcome(app, claim, channels, exc), actor)
+        return replace(delivered, account_refused=True)
     except ChannelError as exc:
         outcome = _error_outcome(app, claim, channels, exc)
     except Exception as exc:

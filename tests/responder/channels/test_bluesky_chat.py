@@ -9,7 +9,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from common.errors import DeliveryFailed, OutcomeUnknown, RetryLater, Unreachable
+from common.errors import AccountRefused, DeliveryFailed, OutcomeUnknown, RetryLater, Unreachable
 from common.records import Recipient
 from responder.channels.base import ChannelDeps
 from responder.channels.bluesky_chat import BlueskyChatChannel
@@ -111,14 +111,15 @@ def test_can_chat_false_is_unreachable_without_sending(clock: Clock) -> None:
             Unreachable,
         ),
         (httpx.Response(400, json={"error": "InvalidRequest", "message": "bad"}), DeliveryFailed),
-        (httpx.Response(401, json={"error": "AuthMissing", "message": "x"}), DeliveryFailed),
+        (httpx.Response(401, json={"error": "AuthMissing", "message": "x"}), AccountRefused),
     ],
 )
 def test_send_errors(clock: Clock, answer: httpx.Response, outcome: type) -> None:
     channel, _ = chat(clock, send=lambda _: answer)
 
-    with pytest.raises(outcome):
+    with pytest.raises(outcome) as caught:
         channel.send(message(RINA))
+    assert type(caught.value) is outcome
 
 
 def test_429_carries_the_reset(clock: Clock) -> None:

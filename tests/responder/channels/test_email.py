@@ -7,7 +7,7 @@ import socket
 import pytest
 from pydantic import ValidationError
 
-from common.errors import DeliveryFailed, OutcomeUnknown, RetryLater, Unreachable
+from common.errors import AccountRefused, DeliveryFailed, OutcomeUnknown, RetryLater, Unreachable
 from common.records import Recipient
 from responder.channels.email import EmailChannel, message_id
 from responder.channels.options import EmailOptions
@@ -137,7 +137,7 @@ def test_implicit_tls(build: Build) -> None:
 def test_untrusted_certificate_is_a_failure(build: Build, smtp_sink_starttls: SmtpSink) -> None:
     channel = channel_for(build, smtp_sink_starttls, ca_file=None)
 
-    with pytest.raises(DeliveryFailed, match="ca_file"):
+    with pytest.raises(AccountRefused, match="ca_file"):
         channel.send(message(RINA))
 
 
@@ -145,7 +145,7 @@ def test_wrong_password_is_a_failure(build: Build, smtp_sink: SmtpSink) -> None:
     options = email_options(smtp_sink)
     channel = build("email", options, {**FAKE_ENV, "SMTP_PASSWORD": "wrong"})
 
-    with pytest.raises(DeliveryFailed, match="refused the login"):
+    with pytest.raises(AccountRefused, match="refused the login"):
         channel.send(message(RINA))
     assert smtp_sink.count() == 0
 

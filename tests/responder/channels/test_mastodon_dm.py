@@ -10,7 +10,7 @@ import pytest
 import requests
 import responses
 
-from common.errors import DeliveryFailed, OutcomeUnknown, RetryLater, Unreachable
+from common.errors import AccountRefused, DeliveryFailed, OutcomeUnknown, RetryLater, Unreachable
 from common.records import Recipient
 from responder.channels.mastodon_dm import MastodonDmChannel
 from tests.fakes.fixtures import mastodon_options
@@ -81,7 +81,7 @@ def test_recorded_401_is_a_token_failure(mastodon: MastodonDmChannel) -> None:
     bad = recorded("test_unauthed_home_tl_throws.yaml", "GET", 401)
     responses.post(STATUSES, status=401, body=bad.body, content_type="application/json")
 
-    with pytest.raises(DeliveryFailed, match="access token"):
+    with pytest.raises(AccountRefused, match="access token"):
         mastodon.send(message(ADMIN))
 
 

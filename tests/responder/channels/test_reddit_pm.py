@@ -10,7 +10,14 @@ import pytest
 import requests
 import responses
 
-from common.errors import ConfigError, DeliveryFailed, OutcomeUnknown, RetryLater, Unreachable
+from common.errors import (
+    AccountRefused,
+    ConfigError,
+    DeliveryFailed,
+    OutcomeUnknown,
+    RetryLater,
+    Unreachable,
+)
 from common.records import Recipient
 from responder.channels.reddit_pm import RedditPmChannel
 from responder.channels.registry import build_channel
@@ -90,7 +97,7 @@ def test_recorded_api_error_on_200_is_a_credentials_failure(reddit: RedditPmChan
     register(responses.mock, [TOKEN])
     responses.post(f"{OAUTH}/api/compose/", body=error.body, content_type="application/json")
 
-    with pytest.raises(DeliveryFailed, match="USER_REQUIRED"):
+    with pytest.raises(AccountRefused, match="USER_REQUIRED"):
         reddit.send(message(RINA))
 
 
@@ -126,7 +133,7 @@ def test_recorded_403_is_a_credentials_failure(reddit: RedditPmChannel) -> None:
     register(responses.mock, [TOKEN])
     responses.post(f"{OAUTH}/api/compose/", status=403, body=error.body)
 
-    with pytest.raises(DeliveryFailed, match="check the Reddit"):
+    with pytest.raises(AccountRefused, match="check the Reddit"):
         reddit.send(message(RINA))
 
 
@@ -224,7 +231,7 @@ def test_e2e_hang_is_unknown(build: Build, fake_reddit: FakeReddit) -> None:
 def test_e2e_wrong_password_is_a_failure(build: Build, fake_reddit: FakeReddit) -> None:
     channel = build("reddit_pm", reddit_options(fake_reddit), {**FAKE_ENV, "REDDIT_PASSWORD": "x"})
 
-    with pytest.raises(DeliveryFailed, match="invalid_grant"):
+    with pytest.raises(AccountRefused, match="invalid_grant"):
         channel.send(message(RINA))
     assert fake_reddit.count() == 0
 

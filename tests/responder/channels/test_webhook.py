@@ -11,7 +11,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from common.errors import ConfigError, DeliveryFailed, OutcomeUnknown, RetryLater
+from common.errors import AccountRefused, ConfigError, DeliveryFailed, OutcomeUnknown, RetryLater
 from common.records import Recipient
 from responder.channels.base import ChannelDeps
 from responder.channels.registry import build_channel
@@ -81,9 +81,9 @@ def test_a_team_message_is_typed_and_worded_as_the_teams(clock: Clock) -> None:
 @pytest.mark.parametrize(
     ("answer", "outcome"),
     [
-        (httpx.Response(401, text="bad signature"), DeliveryFailed),
-        (httpx.Response(410), DeliveryFailed),
-        (httpx.Response(302, headers={"location": "https://elsewhere.example/"}), DeliveryFailed),
+        (httpx.Response(401, text="bad signature"), AccountRefused),
+        (httpx.Response(410), AccountRefused),
+        (httpx.Response(302, headers={"location": "https://elsewhere.example/"}), AccountRefused),
         (httpx.Response(422, json={"error": "no"}), DeliveryFailed),
         (httpx.Response(500), OutcomeUnknown),
         (httpx.Response(408), RetryLater),
@@ -92,8 +92,9 @@ def test_a_team_message_is_typed_and_worded_as_the_teams(clock: Clock) -> None:
 def test_answers_map_to_outcomes(clock: Clock, answer: httpx.Response, outcome: type) -> None:
     channel, seen = mocked(clock, answer)
 
-    with pytest.raises(outcome):
+    with pytest.raises(outcome) as caught:
         channel.send(message(RINA))
+    assert type(caught.value) is outcome  # a wrong secret or URL pauses the channel
     assert len(seen) == 1  # no redirect followed, no retry
 
 

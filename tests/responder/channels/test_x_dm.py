@@ -10,7 +10,7 @@ import pytest
 import requests
 import responses
 
-from common.errors import DeliveryFailed, OutcomeUnknown, RetryLater, Unreachable
+from common.errors import AccountRefused, DeliveryFailed, OutcomeUnknown, RetryLater, Unreachable
 from common.records import Recipient
 from responder.channels.x_dm import XDmChannel
 from tests.fakes.fixtures import FAKE_ENV, x_options
@@ -81,9 +81,9 @@ def test_oauth2_user_token_is_sent_as_bearer(build: Build) -> None:
             problem(
                 403, "client not allowed", "https://api.twitter.com/2/problems/client-forbidden"
             ),
-            DeliveryFailed,
+            AccountRefused,
         ),
-        (401, {"title": "Unauthorized", "detail": "Unauthorized", "status": 401}, DeliveryFailed),
+        (401, {"title": "Unauthorized", "detail": "Unauthorized", "status": 401}, AccountRefused),
         (400, {"errors": [{"message": "text too long"}]}, DeliveryFailed),
         (503, {"title": "Service Unavailable"}, OutcomeUnknown),
     ],
@@ -97,6 +97,7 @@ def test_errors_map_to_outcomes(
     with pytest.raises(error) as caught:
         x.send(message(RINA))
 
+    assert type(caught.value) is error  # only a refused account pauses the channel
     assert "\n" not in str(caught.value)
     assert len(responses.calls) == 1  # never retried
 

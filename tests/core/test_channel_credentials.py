@@ -1,0 +1,59 @@
+"""A channel whose credentials the provider refuses (a wrong SMTP password, a revoked
+token) is paused for the run with one line saying why: one attempt, not every approved
+follow-up burnt as "failed" one after another."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.core.conftest import Project
+from tests.fakes.smtp import SmtpSink
+
+PEOPLE = ("sari", "budi", "tono")
+
+
+def _three_emails_to_a_relay(project: Project, sink: SmtpSink) -> None:
+    text = project.config.read_text("utf-8").replace(
+        "  business: {name: Kopi Senja, signer: Dina}\n",
+        "  business: {name: Kopi Senja, signer: Dina}\n"
+        "  rules: {complaint: {priority: 70, sla_hours: 4, channels: [email, manual]}}\n"
+        f"  channels: {{email: {{host: 127.0.0.1, port: {sink.port}, security: none, "
+        'sender: "Kopi Senja <halo@kopisenja.example>", username: "${SMTP_USER}", '
+        'password: "${SMTP_PASSWORD}", timeout_s: 2}}\n',
+    )
+    project.config.write_text(text, "utf-8")
+    posts = [
+        {"id": f"m{i}", "platform": "instagram", "author": who, "author_name": who.title(),
+         "author_email": f"{who}@example.com", "created_at": "2026-11-22T08:00:00+07:00",
+         "text": "Kopi Senja saya kena double charge, tolong refund"}
+        for i, who in enumerate(PEOPLE)
+    ]  # fmt: skip
+    lines = "\n".join(json.dumps(p) for p in posts) + "\n"
+    (project.root / "mentions.jsonl").write_text(lines, "utf-8")
+    assert project.run("poll").exit_code == 0
+    rows = [r for r in project.json("queue", "--all") if r["author"].lower() in PEOPLE]
+    assert len(rows) == 3 and {r["channel"] for r in rows} == {"email"}
+    for row in rows:
+        assert project.run("followup", "approve", str(row["id"])).exit_code == 0
+
+
+def test_a_refused_login_pauses_the_channel_for_the_run(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SMTP_USER", "halo")
+    monkeypatch.setenv("SMTP_PASSWORD", "wrong")
+    with SmtpSink(auth=("halo", "right")) as sink:
+        _three_emails_to_a_relay(project, sink)
+        first = project.run("send", "--json")
+        assert first.exit_code == 1, first.output
+        report = json.loads(first.stdout)
+        assert [r["outcome"] for r in report["results"]] == ["failed"]
+        assert report["held"] == {"email": 2} and report["refused_accounts"] == ["email"]
+        assert sink.count() == 0
+        again = project.run("send")
+        assert again.exit_code == 1, again.output
+        assert "1 via email held for the next run: its account was refused" in again.stdout
+        assert "refused the login (535)" in again.stderr, again.output
+        assert sink.count() == 0
