@@ -504,6 +504,29 @@ def resolve_unknown(
         note=note,
         values=values,
     )
+    _settle_unknown_attempt(session, followup_id, delivered, actor, external_id)
     if delivered:
         _contacted(session, followup_id, now)
     return target
+
+
+def _settle_unknown_attempt(
+    session: Session, followup_id: int, delivered: bool, actor: str, external_id: str | None
+) -> None:
+    """The last unknown attempt takes the person's answer (``sent``, or ``retry``: it goes
+    again), so the delivery history and ``simak_deliveries`` stop showing it as unknown."""
+    last = (
+        select(func.max(Delivery.attempt))
+        .where(Delivery.followup_id == followup_id, Delivery.status == "unknown")
+        .scalar_subquery()
+    )
+    found = "delivered" if delivered else "not delivered"
+    session.execute(
+        update(Delivery)
+        .where(Delivery.followup_id == followup_id, Delivery.attempt == last)
+        .values(
+            status="sent" if delivered else "retry",
+            external_id=external_id if delivered else Delivery.external_id,
+            detail=f"{actor} found it {found}; before: " + func.coalesce(Delivery.detail, ""),
+        )
+    )

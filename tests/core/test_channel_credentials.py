@@ -57,3 +57,27 @@ def test_a_refused_login_pauses_the_channel_for_the_run(
         assert "1 via email held for the next run: its account was refused" in again.stdout
         assert "refused the login (535)" in again.stderr, again.output
         assert sink.count() == 0
+
+
+def test_a_settled_unknown_attempt_shows_what_the_person_found(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """resolve-unknown settles the attempt too: `followup show` and the deliveries metric
+    no longer call it unknown."""
+    monkeypatch.setenv("SMTP_USER", "halo")
+    monkeypatch.setenv("SMTP_PASSWORD", "right")
+    with SmtpSink(auth=("halo", "right")) as sink:
+        _three_emails_to_a_relay(project, sink)
+        sink.drop_after_data(times=2)
+        runs = [project.run("send", "--json") for _ in range(2)]  # an unknown pauses email
+    results = [json.loads(r.stdout)["results"][0] for r in runs]
+    assert [r["outcome"] for r in results] == ["unknown", "unknown"]
+    first, second = (str(r["followup_id"]) for r in results)
+    ok = project.run("followup", "resolve-unknown", first, "--delivered", "--provider-id", "m-1")
+    assert ok.exit_code == 0, ok.output
+    assert project.run("followup", "resolve-unknown", second, "--not-delivered").exit_code == 0
+    (one,) = project.json("followup", "show", first)["deliveries"]
+    assert one["status"] == "sent" and one["external_id"] == "m-1"
+    assert one["detail"].startswith("staff found it delivered; before: email:"), one["detail"]
+    (two,) = project.json("followup", "show", second)["deliveries"]
+    assert two["status"] == "retry" and two["detail"].startswith("staff found it not delivered")
