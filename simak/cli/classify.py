@@ -1,4 +1,4 @@
-"""`simak classify`: JSONL in, one JSONL result per input line out, in order."""
+"""`simak classify`: JSONL (or CSV) in, one JSONL result per input line out, in order."""
 
 from __future__ import annotations
 
@@ -15,7 +15,11 @@ from simak.usecases.classify_file import classify_file
 def classify(
     ctx: typer.Context,
     input_path: Path = typer.Option(
-        ..., "--input", "-i", help="JSONL with 'id' and 'text' ('-': standard input)."
+        ...,
+        "--input",
+        "-i",
+        help="JSONL with 'id' and 'text', or a .csv file with those columns "
+        "('-': standard input, JSONL).",
     ),
     output_path: Path = typer.Option(
         Path("-"),
@@ -24,7 +28,7 @@ def classify(
         help="Where to write results ('-', the default: standard output).",
     ),
 ) -> None:
-    """Classify a JSONL file without touching the database.
+    """Classify a JSONL or CSV file without touching the database.
 
     Each output line is {"id", "labels", "scores", "lang"} (and "severity" for a
     complaint); a malformed input line

@@ -1,7 +1,9 @@
-"""Classify a JSONL file without the database: one result line per input line, in order."""
+"""Classify a JSONL or CSV file without the database: one result line per input line (CSV:
+per data row), in order."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import sys
@@ -58,6 +60,28 @@ def _lines(stream: TextIO) -> Iterator[_Line]:
         yield _parse(number, raw)
 
 
+def _csv_lines(stream: TextIO, input_path: Path) -> Iterator[_Line]:
+    """Rows of a CSV file with a header naming a ``text`` column (and optionally ``id``)."""
+    reader = csv.DictReader(stream)
+    header = [name.strip() for name in reader.fieldnames or []]
+    if not header:
+        return  # an empty file: nothing to classify
+    reader.fieldnames = header
+    if "text" not in header:
+        raise ConfigError(
+            f"--input {input_path}: no 'text' column (columns: {', '.join(header)}); "
+            "name the post's column text (and its id column id)"
+        )
+    for number, row in enumerate(reader, start=1):
+        text = row.get("text")
+        error = None if isinstance(text, str) else f"row {number}: missing field 'text'"
+        yield _Line(number, row.get("id"), text, error)
+
+
+def _is_csv(input_path: Path) -> bool:
+    return input_path.suffix.lower() == ".csv"
+
+
 def _result(line: _Line, result: Classification | None) -> dict[str, Any]:
     if result is None:
         return {"id": line.id, "error": line.error}
@@ -94,13 +118,16 @@ def _dumps(row: dict[str, Any]) -> str:
     return text
 
 
-def classify_stream(app: App, source: TextIO, out: TextIO) -> tuple[int, int]:
-    """Classify the JSONL lines of ``source`` into ``out``, in order, a chunk at a time (each
-    chunk is written as soon as it is classified); returns (lines, errors)."""
+def classify_stream(
+    app: App, source: TextIO, out: TextIO, rows: Iterator[_Line] | None = None
+) -> tuple[int, int]:
+    """Classify the JSONL lines of ``source`` (or the parsed ``rows``) into ``out``, in order,
+    a chunk at a time (each chunk is written as soon as it is classified); returns (lines,
+    errors)."""
     classifier = app.classifier
     errors = lines = 0
     chunk: list[_Line] = []
-    for line in _lines(source):
+    for line in _lines(source) if rows is None else rows:
         chunk.append(line)
         lines += 1
         if len(chunk) >= _CHUNK:
@@ -114,15 +141,16 @@ def classify_stream(app: App, source: TextIO, out: TextIO) -> tuple[int, int]:
 def _open_input(input_path: Path) -> TextIO:
     if str(input_path) == STDIO:
         return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", errors="replace")
+    newline = "" if _is_csv(input_path) else None  # the csv module reads the line ends itself
     try:  # utf-8-sig: a byte-order mark (Excel, Notepad) is not part of the first line
-        return input_path.open(encoding="utf-8-sig", errors="replace")
+        return input_path.open(encoding="utf-8-sig", errors="replace", newline=newline)
     except OSError as exc:
         raise ConfigError(f"--input {input_path}: cannot read it ({exc.strerror})") from None
 
 
 def classify_file(app: App, input_path: Path, output_path: Path) -> FileResult:
-    """Classify ``input_path`` (JSONL with ``id`` and ``text``) into ``output_path``; ``-``
-    for either means standard input or output.
+    """Classify ``input_path`` (JSONL with ``id`` and ``text``, or a ``.csv`` file with
+    those columns) into ``output_path``; ``-`` for either means standard input or output.
 
     A file output appears whole or not at all (written beside it, then renamed).
     """
@@ -133,14 +161,17 @@ def classify_file(app: App, input_path: Path, output_path: Path) -> FileResult:
         )
     _ = app.classifier  # the model loads before stdin is read: a bad config fails first
     with _open_input(input_path) as source:
+        rows = _csv_lines(source, input_path) if _is_csv(input_path) else None
         if str(output_path) == STDIO:
-            lines, errors = classify_stream(app, source, sys.stdout)
+            lines, errors = classify_stream(app, source, sys.stdout, rows)
             return FileResult(lines, errors, output_path)
-        lines, errors = _classify_into(app, source, output_path)
+        lines, errors = _classify_into(app, source, output_path, rows)
     return FileResult(lines, errors, output_path)
 
 
-def _classify_into(app: App, source: TextIO, output_path: Path) -> tuple[int, int]:
+def _classify_into(
+    app: App, source: TextIO, output_path: Path, rows: Iterator[_Line] | None
+) -> tuple[int, int]:
     tmp = output_path.with_name(output_path.name + ".partial")
     try:
         out = tmp.open("w", encoding="utf-8")
@@ -148,7 +179,7 @@ def _classify_into(app: App, source: TextIO, output_path: Path) -> tuple[int, in
         raise _unwritable(output_path, exc) from None
     try:
         with out:
-            counts = classify_stream(app, source, out)
+            counts = classify_stream(app, source, out, rows)
         try:
             tmp.replace(output_path)
         except OSError as exc:

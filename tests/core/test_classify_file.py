@@ -55,3 +55,29 @@ def test_a_failed_run_leaves_no_partial_file(
     result = project.run("classify", "-i", str(src), "-o", str(out))
     assert result.exit_code == 3, result.output
     assert not out.exists() and not list(tmp_path.glob("*.partial"))
+
+
+def test_a_csv_file_is_read_by_its_columns(project: Project, tmp_path: Path) -> None:
+    """A .csv input was read as JSONL: one 'not valid JSON' error per row, exit 1."""
+    src, out = tmp_path / "posts.csv", tmp_path / "out.jsonl"
+    src.write_bytes(
+        b'\xef\xbb\xbfid,text\r\nc1,"please add dark mode, thanks"\r\nc2,"line one\r\nline two"\r\n'
+        b"c3\r\n"
+    )
+    result = project.run("classify", "-i", str(src), "-o", str(out))
+    assert result.exit_code == 1, result.output
+    rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["c1", "c2", "c3"]
+    assert "idea" in rows[0]["labels"] and "labels" in rows[1]
+    assert rows[2]["error"] == "row 3: missing field 'text'"
+
+
+def test_a_csv_file_without_a_text_column_is_one_usage_error(
+    project: Project, tmp_path: Path
+) -> None:
+    src = tmp_path / "posts.csv"
+    src.write_text("id,message\nc1,please add dark mode\n", encoding="utf-8")
+    result = project.run("classify", "-i", str(src))
+    assert result.exit_code == 2, result.output
+    assert "no 'text' column (columns: id, message)" in result.stderr
+    assert result.stdout == ""
