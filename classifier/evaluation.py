@@ -169,6 +169,7 @@ def _labelled_line(line: str, where: str) -> LabelledText:
         raise ValueError(f"{where}: unknown label in {given}; use {', '.join(LABELS)} or other")
     if lang is not None and not isinstance(lang, str):
         raise ValueError(f"{where}: lang must be a language code such as en or id")
+    lang = (lang or "").strip().lower() or None  # "EN" is en; "" means detect it
     return LabelledText(text, tuple(lab for lab in LABELS if lab in given), lang)
 
 

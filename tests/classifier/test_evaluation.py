@@ -56,6 +56,12 @@ def test_load_labelled_jsonl(tmp_path: Path) -> None:
     assert load_labelled_jsonl(path) == [LabelledText("a", ("idea",)), LabelledText("b", (), "id")]
     path.write_text('{"text": "a", "labels": ["Praise", " IDEA"]}\n', encoding="utf-8")
     assert load_labelled_jsonl(path) == [LabelledText("a", ("praise", "idea"))]  # as typed
+    path.write_text(
+        '{"text": "a", "labels": [], "lang": " EN"}\n{"text": "b", "labels": [], "lang": ""}\n',
+        encoding="utf-8",
+    )
+    # was one report group "EN" beside "en", and one named ""
+    assert [e.lang for e in load_labelled_jsonl(path)] == ["en", None]
     path.write_text('{"text": "a", "labels": ["rant"]}\n', encoding="utf-8")
     with pytest.raises(ValueError, match="unknown label"):
         load_labelled_jsonl(path)
