@@ -47,10 +47,25 @@ def train(
         "--teacher",
         help="Model version (under classifier/models) or folder to distil from.",
     ),
+    max_examples: int | None = typer.Option(
+        None,
+        "--max-examples",
+        min=1,
+        help="Use at most this many examples of each training set (a quick trial run; "
+        "dev and test stay whole). Default: all.",
+    ),
+    epochs: int | None = typer.Option(
+        None,
+        "--epochs",
+        min=1,
+        help="Epochs of each training phase (mixed, then Simak's own data). Default: the recipe's.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the training report as JSON."),
 ) -> None:
     """Train a new version of the embedded classifier (needs the `train` extra: PyTorch)."""
-    request = TrainRequest(datasets, output, version, use_corrections, device, layers, teacher)
+    request = TrainRequest(
+        datasets, output, version, use_corrections, device, layers, teacher, max_examples, epochs
+    )
     report = run_training(state(ctx).app(), request, say)
     if as_json:
         print_json(asdict(report))

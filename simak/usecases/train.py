@@ -32,6 +32,8 @@ class TrainRequest:
     device: str
     layers: int
     teacher: str
+    max_examples: int | None = None  # caps each training set (a quick trial run)
+    epochs: int | None = None  # epochs of each phase; None: the recipe's
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +128,8 @@ def train(app: App, request: TrainRequest, progress: Callable[[str], None]) -> T
         teacher=teacher_dir,
         layers=request.layers,
         progress=progress,
+        limit=request.max_examples,
+        epochs=None if request.epochs is None else (request.epochs, request.epochs),
     )
     return Trained(
         report.model_dir,

@@ -352,6 +352,35 @@ def test_train_checks_device_version_and_output_before_training(
     assert not (models / "ok").exists() and not (tmp_path / "elsewhere").exists()
 
 
+def test_train_takes_a_quick_trial_run(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--max-examples / --epochs reach the trainer (there was no way to try `simak train`
+    in minutes rather than ~40 min on 2 cores); without them the recipe is unchanged."""
+    pytest.importorskip("torch")
+    import classifier.training.train as training
+
+    seen: list[dict[str, Any]] = []
+
+    def fake_train(output: Path, _extra: Any, **kwargs: Any) -> Any:
+        seen.append(kwargs)
+        name = kwargs["version"]
+        return training.TrainReport(output / name, name, {}, {}, {}, 1.0)
+
+    monkeypatch.setattr(training, "train_model", fake_train)
+    datasets = tmp_path / "datasets"
+    (datasets / "simak_annotated").mkdir(parents=True)
+    (datasets / "simak_annotated" / "train.jsonl").write_text("", encoding="utf-8")
+    base = ("train", "--datasets", str(datasets), "--output", str(tmp_path / "models"))
+    quick = project.run(*base, "--version", "a", "--max-examples", "300", "--epochs", "1")
+    assert quick.exit_code == 0, quick.output
+    assert seen[-1]["limit"] == 300 and seen[-1]["epochs"] == (1, 1)
+    full = project.run(*base, "--version", "b")
+    assert full.exit_code == 0, full.output
+    assert seen[-1]["limit"] is None and seen[-1]["epochs"] is None
+    assert project.run(*base, "--version", "c", "--epochs", "0").exit_code == 2
+
+
 def test_train_distils_on_the_device_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
     """--device used to reach full fine-tuning only: the default (distilled) path ran
     on whatever torch found."""
