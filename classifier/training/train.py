@@ -88,9 +88,11 @@ def training_sets(
     pool_train, pool_dev = split_pool(load_pool()) if use_pool else ([], [])
     known = [e.text for e in [*simak, *pool_train, *pool_dev]]
     proxies = load_proxies(datasets_dir, known) if use_proxies else []
+    own = len(train)
     train = [*train, *pool_train]
     if limit is not None:
         train, proxies = train[:limit], proxies[:limit]
+    pool_used = max(0, len(train) - own)  # what the card lists: the pool texts trained on
     staff = _staff_examples(extra_examples)
     general = (
         load_general_posts(datasets_dir, [*known, *(e.text for e in proxies)])
@@ -110,7 +112,7 @@ def training_sets(
     ]
     counts = {
         "train": len(train),
-        "pool_train": len(pool_train),
+        "pool_train": pool_used,
         "dev": len(dev),
         "pool_dev": len(pool_dev),
         "test": len(test),
