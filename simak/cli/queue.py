@@ -64,7 +64,9 @@ def queue(
     show_all: bool = typer.Option(
         False, "--all", help="Every follow-up, whatever its status, no row limit."
     ),
-    limit: int = typer.Option(50, "--limit", "-n", min=1, help="How many rows."),
+    limit: int | None = typer.Option(
+        None, "--limit", "-n", min=1, help="How many rows (default 50; with --all: every row)."
+    ),
     drafts: bool = typer.Option(False, "--drafts", help="Show each draft under its row."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
@@ -80,7 +82,7 @@ def queue(
         app,
         statuses=tuple(status) if status else None,
         everything=show_all,
-        limit=None if show_all else limit,
+        limit=limit if limit is not None else (None if show_all else 50),
     )
     if as_json:
         print_json([asdict(i) for i in items], app.redact)

@@ -111,6 +111,12 @@ def test_a_correction_undone_brings_its_follow_up_back_but_not_a_persons_dismiss
     assert project.json("followup", "show", fid)["status"] == "dismissed"
 
 
+def test_queue_all_keeps_an_explicit_limit(project: Project) -> None:
+    assert project.run("poll").exit_code == 0
+    assert len(project.json("queue", "--all")) > 2
+    assert len(project.json("queue", "--all", "-n", "2")) == 2
+
+
 def test_a_persons_posts_join_one_conversation(project: Project) -> None:
     assert project.run("poll").exit_code == 0
     rina = [r for r in project.json("queue", "--all") if r["author"] == "Rina"]
