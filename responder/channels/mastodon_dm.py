@@ -51,6 +51,8 @@ _TAG = re.compile(r"<[^>]+>")
 _BREAK = re.compile(r"<br\s*/?>|</p>", re.IGNORECASE)
 _URL_WEIGHT: Final = 23  # Mastodon counts every link as 23 characters
 _WORD_JOINER: Final = "\u2060"  # invisible; breaks "@name" so it mentions no one
+#: One account: ``name`` or ``name@domain`` (no space, no second @, no path).
+_ACCT: Final = re.compile(r"\w+(?:[\w.-]*\w)?(?:@[\w.-]+\w)?", re.UNICODE)
 
 
 class MastodonDmChannel(BaseChannel[MastodonDmOptions]):
@@ -72,10 +74,13 @@ class MastodonDmChannel(BaseChannel[MastodonDmOptions]):
         self._api = api
 
     def address(self, recipient: Recipient) -> str | None:
-        """The account's ``name@domain`` (``user_id`` is a URI, so the handle is needed)."""
+        """The account's ``name@domain`` (``user_id`` is a URI, so the handle is needed);
+        None when the handle is no account name: "rina @eve@evil.example" would mention,
+        and so send the direct message to, a second account."""
         if recipient.platform != self.platform or not recipient.handle:
             return None
-        return recipient.handle.strip().lstrip("@") or None
+        acct = recipient.handle.strip().lstrip("@")
+        return acct if _ACCT.fullmatch(acct) else None
 
     def _probe(self, recipient: Recipient) -> Reach:
         """``account_lookup`` (then a resolving search for remote accounts)."""

@@ -56,6 +56,9 @@ _UNREACHABLE: Final = frozenset(
 )
 _WAIT = re.compile(r"(\d{1,4})\s*(millisecond|second|minute|hour)", re.IGNORECASE)
 _PREFIX = re.compile(r"^/?u/", re.IGNORECASE)
+#: A Reddit username; anything else (a file import's "../api/v1/me") never goes into an
+#: API path.
+_USERNAME = re.compile(r"[A-Za-z0-9_-]{1,20}")
 
 
 class _NoRetry(RetryStrategy):
@@ -94,7 +97,7 @@ class RedditPmChannel(BaseChannel[RedditPmOptions]):
         if recipient.platform != self.platform or not recipient.handle:
             return None
         name = _PREFIX.sub("", recipient.handle.strip())
-        return name or None
+        return name if _USERNAME.fullmatch(name) else None
 
     def _probe(self, recipient: Recipient) -> Reach:
         """Look the account up: missing, suspended or closed to PMs means unreachable."""

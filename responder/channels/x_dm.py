@@ -9,6 +9,7 @@ An unknown outcome is settled by reading the conversation's DM events back.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
@@ -40,6 +41,11 @@ from responder.channels.options import XDmOptions
 TWEEPY_HOST: Final = "https://api.twitter.com"
 MAX_DM_CHARS: Final = 10_000
 #: 403 problem types that mean "our app or token may not send DMs", not "this person".
+#: What an X user id and an X username look like. Anything else (a file import's author_id
+#: "../../../2/tweets?") never goes into an API path: tweepy puts the id in the DM URL as
+#: it is, and the dot segments would turn the DM into a public tweet.
+_USER_ID: Final = re.compile(r"[0-9]{1,20}")
+_USERNAME: Final = re.compile(r"[A-Za-z0-9_]{1,15}")
 _SETUP_PROBLEMS: Final = ("client-forbidden", "unsupported-authentication", "client-not-enrolled")
 
 
@@ -68,9 +74,27 @@ class XDmChannel(BaseChannel[XDmOptions]):
         self._client = client
         self._user_auth = user_auth
 
+    def address(self, recipient: Recipient) -> str | None:
+        """The numeric user id, else the @handle; None when neither is one X could have."""
+        if recipient.platform != self.platform:
+            return None
+        if recipient.user_id and _USER_ID.fullmatch(recipient.user_id):
+            return recipient.user_id
+        handle = (recipient.handle or "").strip().lstrip("@")
+        return handle if _USERNAME.fullmatch(handle) else None
+
+    def _no_address(self, recipient: Recipient) -> str:
+        given = recipient.user_id or recipient.handle
+        if recipient.platform == self.platform and given:
+            return (
+                f"{self.key}: {given!r} is no X account (an id is digits, a handle letters, "
+                "digits and _); fix the person's X handle or id, or use another channel"
+            )
+        return super()._no_address(recipient)
+
     def _probe(self, recipient: Recipient) -> Reach:
         """X has no DM pre-check; an unknown id is looked up so a missing account shows."""
-        if recipient.user_id:
+        if _known_id(recipient):
             return Reach.yes()
         try:
             self._participant(recipient)
@@ -131,11 +155,11 @@ class XDmChannel(BaseChannel[XDmOptions]):
 
     def _participant(self, recipient: Recipient) -> str:
         """The numeric X user id: from the record, else looked up by @handle."""
-        if recipient.platform == self.platform and recipient.user_id:
-            return recipient.user_id
-        handle = (recipient.handle or "").lstrip("@")
-        if recipient.platform != self.platform or not handle:
+        handle = self.address(recipient)
+        if handle is None:
             raise Unreachable(self._no_address(recipient))
+        if _known_id(recipient):
+            return handle
         what = f"{self.key}: looking up @{handle}"
         try:
             answer = self._client.get_user(username=handle, user_auth=self._user_auth)
@@ -230,3 +254,8 @@ def _secrets(options: XDmOptions, env: Mapping[str, str]) -> dict[str, str]:
         ref = getattr(options, name)
         out[name] = resolve("x_dm", ref, env, kind="channel")
     return out
+
+
+def _known_id(recipient: Recipient) -> bool:
+    """Whether the record holds a well-formed X user id (no lookup by handle needed)."""
+    return bool(recipient.user_id and _USER_ID.fullmatch(recipient.user_id))

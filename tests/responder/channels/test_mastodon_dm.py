@@ -238,3 +238,18 @@ def test_e2e_read_back_after_the_hour_reads_mastodons_html(
 
     assert found is not None and found.external_id == fake_mastodon.received[0].id
     assert fake_mastodon.requests.count("POST /api/v1/statuses") == 1
+
+
+@pytest.mark.parametrize(
+    "handle", ["rina@mastodon.test @eve@evil.example", "rina@a/../b", "rina@x@y", "@", " "]
+)
+def test_a_handle_that_is_no_account_name_is_not_addressed(
+    mastodon: MastodonDmChannel, handle: str
+) -> None:
+    """Before: a file import's handle "rina@mastodon.test @eve@evil.example" went into the
+    direct status as it was, so it mentioned (and was delivered to) a second account."""
+    recipient = Recipient("Rina", "mastodon", handle=handle)
+    assert mastodon.address(recipient) is None and not mastodon.can_reach(recipient)
+    with pytest.raises(Unreachable):
+        mastodon.send(message(recipient))
+    assert mastodon.address(Recipient("R", "mastodon", handle="@rina_w@sub.müller.de")) is not None

@@ -191,6 +191,16 @@ def test_addresses_reddit_names_only(reddit: RedditPmChannel) -> None:
     assert not reddit.can_reach(Recipient(None, "x", handle="rinaw"))
 
 
+@pytest.mark.parametrize("handle", ["../api/v1/me", "rina?x=1", "rina w", "u/", "a" * 21])
+def test_a_handle_that_is_no_reddit_name_is_not_addressed(
+    reddit: RedditPmChannel, handle: str
+) -> None:
+    """Before: a file import's handle went into ``/user/{name}/about/`` as it was (the
+    lookup then read another API path with the account's token)."""
+    recipient = Recipient(None, "reddit", handle=handle)
+    assert reddit.address(recipient) is None and not reddit.can_reach(recipient)
+
+
 # end to end against FakeReddit
 
 

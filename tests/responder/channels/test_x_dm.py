@@ -290,3 +290,26 @@ def test_read_back_matches_text_that_x_returns_entity_escaped(x: XDmChannel, clo
     )
 
     assert receipt is not None and receipt.external_id == "1590000000000000001"
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    "recipient",
+    [
+        Recipient("Eve", "x", user_id="../../../2/tweets?x="),  # a file row's author_id
+        Recipient("Eve", "x", user_id="123/../../../2/tweets"),
+        Recipient("Eve", "x", handle="a/../../../../2/tweets?"),
+        Recipient("Eve", "x", handle="rina w"),
+    ],
+)
+def test_an_id_or_handle_that_is_no_x_account_is_never_put_in_a_url(
+    x: XDmChannel, recipient: Recipient
+) -> None:
+    """Before: a hostile author_id from a file import went into the DM path as it was, and
+    ``/2/dm_conversations/with/../../../2/tweets?x=/messages`` is POST /2/tweets: the
+    private reply was posted as a public tweet."""
+    responses.post(f"{API}/tweets", json={"data": {"id": "1", "text": "public!"}})
+    assert x.address(recipient) is None and not x.can_reach(recipient)
+    with pytest.raises(Unreachable, match="no X account"):
+        x.send(message(recipient))
+    assert not responses.calls
