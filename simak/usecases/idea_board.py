@@ -24,6 +24,7 @@ from responder.routing import Router
 from simak.app import App
 from simak.usecases.ideas import REMOVED, noise, recompute, title_of, titler
 from simak.usecases.reminders import reach
+from simak.usecases.reports import cutoff_of
 from simak.wiring import build_router
 from storage import care, idea_groups
 from storage import idea_board as views
@@ -69,8 +70,8 @@ def board(
         groups = views.board(session, brand, order=ranking)
     if status:
         groups = [g for g in groups if g.status == status]
-    if since_days is not None:
-        cutoff = app.clock() - timedelta(days=since_days)
+    cutoff = None if since_days is None else cutoff_of(app.clock(), since_days)
+    if cutoff is not None:
         groups = [g for g in groups if g.last_seen is not None and g.last_seen >= cutoff]
     return groups[:limit]
 

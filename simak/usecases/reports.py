@@ -149,7 +149,7 @@ def audit_log(
     if entity is not None and entity not in AUDIT_ENTITIES:
         raise UsageError(f"no audit entries are about {entity!r}; use one of: "
                          f"{', '.join(AUDIT_ENTITIES)}")  # fmt: skip
-    since = app.clock() - timedelta(days=since_days) if since_days is not None else None
+    since = cutoff_of(app.clock(), since_days) if since_days is not None else None
     with app.db.read() as session:
         return audit.entries(
             session,
@@ -160,3 +160,15 @@ def audit_log(
             action=action,
             limit=limit,
         )
+
+
+def cutoff_of(now: datetime, since_days: float) -> datetime | None:
+    """The first moment "the last ``since_days`` days" covers; None when that reaches back
+    past any date (1e9 days: everything, not an OverflowError); not a number, a usage
+    error."""
+    if not since_days >= 0:
+        raise UsageError(f"since {since_days} days? give a number of days, e.g. 30")
+    try:
+        return now - timedelta(days=since_days)
+    except OverflowError:
+        return None

@@ -51,3 +51,11 @@ def test_an_empty_or_filtered_out_audit_says_so(project: Project) -> None:
     assert bad.exit_code == 2
     typo = project.run("audit", "--entity", "folowup")
     assert typo.exit_code == 2 and "use one of: followup, mention" in " ".join(typo.stderr.split())
+
+
+def test_a_since_past_any_date_is_the_whole_log(project: Project) -> None:
+    """Before: `simak audit --since 1e9` was "internal error: OverflowError" (exit 3)."""
+    assert project.run("poll").exit_code == 0
+    everything = project.json("audit", "--limit", "1000")
+    for days in ("1e9", "1e300", "inf"):
+        assert project.json("audit", "--since", days, "--limit", "1000") == everything

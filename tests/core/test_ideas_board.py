@@ -105,6 +105,10 @@ def test_merge_unmerge_split_rename_status_and_export(tmp_path: Path, db_url: st
     recent = cli(config, "ideas", "--since", "100000", "--json", "--limit", "100")
     assert len(recent) == len(cli(config, "ideas", "--json", "--limit", "100"))
     assert cli(config, "ideas", "--since", "0", "--json") == []
+    for days in ("1e9", "inf"):  # before: an OverflowError, "internal error" and exit 3
+        assert len(cli(config, "ideas", "--since", days, "--json", "--limit", "100")) == len(recent)
+    nan = CliRunner().invoke(app, ["--config", str(config), "ideas", "--since", "nan"])
+    assert nan.exit_code == 2 and "--since" in nan.output
 
 
 ASKERS = [

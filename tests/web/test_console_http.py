@@ -630,3 +630,12 @@ def test_people_are_found_by_handle_or_name_and_linked_to_their_page(console: Co
     assert "No one matches" in nobody.text
     assert missing.status_code == 404 and 'href="/people"' in missing.text
     assert 'href="/people">People</a>' in staff.get("/queue").text
+
+
+def test_a_since_past_any_date_is_said_not_a_500(console: Console) -> None:
+    """Before: /ideas?since=999999999 was a 500 (OverflowError) and the connection dropped."""
+    owner = _signed_in(console, "olga")
+    for days in ("999999999", "99999999999999999999"):
+        page = owner.get("/ideas", params={"since": days})
+        assert page.status_code == 200, page.text[:300]
+        assert 'id="flash"' not in page.text and f'value="{days}"' in page.text
