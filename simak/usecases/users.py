@@ -33,6 +33,9 @@ WINDOW = timedelta(minutes=15)
 ACCOUNT_LIMIT = 5
 ADDRESS_LIMIT = 20
 _N, _R, _P = 2**14, 8, 1
+#: What an unknown name's password is checked against, so a wrong name takes as long as a
+#: wrong password (the time of an answer does not say which names exist).
+_NO_HASH = f"scrypt${_N}${_R}${_P}${'00' * 16}${'00' * 32}"
 
 
 class LoginRefused(UsageError):
@@ -151,7 +154,8 @@ def login(app: App, name: str, password: str, address: str) -> UserRecord:
         found = user_with_hash(session, name)
         if by_name > ACCOUNT_LIMIT or by_address > ADDRESS_LIMIT:
             raise LoginLocked()
-        if found is None or found[0].disabled or not check_password(password, found[1]):
+        matches = check_password(password, _NO_HASH if found is None else found[1])
+        if found is None or found[0].disabled or not matches:
             raise LoginRefused("wrong user name or password")
         forget_failure(session, attempt)
         record(

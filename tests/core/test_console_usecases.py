@@ -8,6 +8,7 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -87,6 +88,26 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(project: Project) ->
         users.login(app, "sri", "right-password", "10.0.0.2")  # other address, same account
     now[0] += timedelta(minutes=16)
     assert users.login(app, "sri", "right-password", "10.0.0.1").name == "sri"
+
+
+def test_an_unknown_name_costs_one_scrypt_like_a_wrong_password(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: an unknown name was refused without hashing (milliseconds instead of ~50),
+    so the answer's time said which user names exist."""
+    app = _app(project, [datetime(2026, 12, 4, 9, 0, tzinfo=UTC)])
+    users.add(app, "sri", "staff", "right-password", "test")
+    real, calls = users.hashlib.scrypt, []
+
+    def counted(*args: Any, **kwargs: Any) -> bytes:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(users.hashlib, "scrypt", counted)
+    for name in ("sri", "nobody"):
+        with pytest.raises(users.LoginRefused, match="wrong user name or password"):
+            users.login(app, name, "wrong", "10.0.0.1")
+    assert len(calls) == 2
 
 
 def test_a_signed_out_session_stays_out_and_old_revocations_are_pruned(
