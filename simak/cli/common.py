@@ -69,13 +69,14 @@ def actor(value: str | None) -> str:
 
 
 def stdout() -> Console:
-    """Console for results."""
-    return Console(soft_wrap=False, highlight=False)
+    """Console for results. No markup and no :emoji: codes in plain strings: a table cell
+    given as a string (a post, a name) is shown as written, never as "[link=…]" markup."""
+    return Console(soft_wrap=False, highlight=False, markup=False, emoji=False)
 
 
 def stderr() -> Console:
-    """Console for progress, warnings and errors."""
-    return Console(stderr=True, soft_wrap=True, highlight=False)
+    """Console for progress, warnings and errors (strings shown as written, as on stdout)."""
+    return Console(stderr=True, soft_wrap=True, highlight=False, markup=False, emoji=False)
 
 
 def print_line(message: str | None, style: str = "") -> None:

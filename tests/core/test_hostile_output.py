@@ -61,6 +61,14 @@ def test_markup_and_escape_sequences_are_shown_literally(project: Project) -> No
     flat = " ".join(shown.split())
     assert "[/b] [/quote]" in flat and "[link=https://evil.example]" in flat
     assert "␛[2J" in flat and "<U+202E>" in flat
+    # before: table cells given as strings were Rich markup, so `people show` made the
+    # post's [link=…] a terminal hyperlink and dropped "[black on black]" and "[bold]"
+    pid = str(project.json("people", "find", "evil")[0]["id"])
+    for args in (("people", "show", pid), ("mentions",), ("audit",), ("ideas",)):
+        result = project.run(*args)
+        assert result.exit_code == 0 and "\x1b" not in result.output, args
+    person = " ".join(project.run("people", "show", pid).output.split())
+    assert "[link=https://evil.example]" in person and "[bold]evil[/bold]" in person
 
 
 class _EchoingMastodon:
