@@ -799,4 +799,4 @@ def test_a_merge_says_the_status_it_drops_and_who_a_done_idea_did_not_tell(
     # one post split off is "1 post"
     members = cli(config, "ideas", "show", str(a), "--json")["members"]
     out = cli(config, "ideas", "split", str(a), "--posts", str(members[0]["idea_id"]))
-    assert out.rstrip().endswith("with 1 post")
+    assert out.rstrip().endswith(f"with 1 post, done like idea {a}")
