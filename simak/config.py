@@ -331,6 +331,14 @@ class Settings(_Strict):
         """Names of the configured brands."""
         return [b.name for b in self.brands]
 
+    def brands_named(self, only: str | None) -> list[str]:
+        """Every configured brand's name, or ``only`` alone (a typo is a ConfigError
+        naming the brands there are)."""
+        names = [n for n in self.names() if only in (None, n)]
+        if not names:
+            raise ConfigError(f"no brand named {only!r}; configured: {', '.join(self.names())}")
+        return names
+
 
 def _loc(loc: tuple[int | str, ...]) -> str:
     out = ""

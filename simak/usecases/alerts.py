@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from common.errors import ConfigError
 from responder.spikes import Spike, SpikeRule, assess
 from simak.app import App
 from simak.config import AlertsConfig
@@ -58,7 +57,7 @@ def rule_of(cfg: AlertsConfig, label: str = "complaint") -> SpikeRule:
 def run_alerts(app: App, brand: str | None = None) -> list[AlertResult]:
     """Check today (so far, in the business's time zone) and yesterday (posts polled late)
     for every brand and watched label; raise and send each new spike once."""
-    names = _brands(app, brand)
+    names = app.settings.brands_named(brand)
     cfg = app.settings.alerts
     watched = list(dict.fromkeys((*cfg.labels, *cfg.digest_labels)))
     results = []
@@ -178,17 +177,7 @@ def _message(app: App, brand: str, label: str, spike: Spike) -> tuple[str, str]:
 
 def recent_alerts(app: App, days: int = 30, brand: str | None = None) -> list[AlertRow]:
     """Alerts of the last ``days`` days (of ``brand`` only, when given), newest first."""
-    _brands(app, brand)
+    app.settings.brands_named(brand)
     with app.db.read() as session:
         rows = alerts.recent(session, app.clock() - timedelta(days=days))
     return [r for r in rows if brand in (None, r.brand)]
-
-
-def _brands(app: App, brand: str | None) -> list[str]:
-    """The configured brands, or ``brand`` alone (ConfigError: no such brand)."""
-    names = [b.name for b in app.settings.brands if brand in (None, b.name)]
-    if not names:
-        raise ConfigError(
-            f"no brand named {brand!r}; configured: {', '.join(app.settings.names())}"
-        )
-    return names

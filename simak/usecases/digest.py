@@ -43,7 +43,7 @@ def run_digest(app: App, brand: str | None = None) -> list[DigestResult]:
     channel = app.channel_set.get(cfg.channel)
     if channel is None:
         raise ConfigError(f"digest.channel {cfg.channel}: {app.channel_set.reason(cfg.channel)}")
-    return [_one(app, name) for name in _brands(app, brand)]
+    return [_one(app, name) for name in app.settings.brands_named(brand)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +63,7 @@ def preview_digest(
 ) -> list[DigestPreview]:
     """Today's digest per brand (or ``brand``) as a run would write it, in ``lang`` (default:
     the configured one, else English); nothing is claimed or sent, no channel is needed."""
-    names = _brands(app, brand)
+    names = app.settings.brands_named(brand)
     lang = lang or (app.settings.digest.lang if app.settings.digest else "en")
     now = app.clock()
     day = now.astimezone(app.settings.zone).date()
@@ -79,16 +79,6 @@ def preview_digest(
         quiet = not facts.anything_new and not spikes
         out.append(DigestPreview(name, day.isoformat(), subject, body, quiet, taken))
     return out
-
-
-def _brands(app: App, brand: str | None) -> list[str]:
-    """Every configured brand, or just ``brand`` (a typo is a config error naming them)."""
-    brands = [b.name for b in app.settings.brands if brand in (None, b.name)]
-    if not brands:
-        raise ConfigError(
-            f"no brand named {brand!r}; configured: {', '.join(app.settings.names())}"
-        )
-    return brands
 
 
 def _own_sources(app: App, brand: str, facts: DigestFacts) -> None:

@@ -9,6 +9,7 @@ import json
 import pytest
 
 from tests.core.conftest import Project
+from tests.core.test_send_cli import approved_emails
 from tests.fakes.smtp import SmtpSink
 
 PEOPLE = ("sari", "budi", "tono")
@@ -24,19 +25,7 @@ def _three_emails_to_a_relay(project: Project, sink: SmtpSink) -> None:
         'password: "${SMTP_PASSWORD}", timeout_s: 2}}\n',
     )
     project.config.write_text(text, "utf-8")
-    posts = [
-        {"id": f"m{i}", "platform": "instagram", "author": who, "author_name": who.title(),
-         "author_email": f"{who}@example.com", "created_at": "2026-11-22T08:00:00+07:00",
-         "text": "Kopi Senja saya kena double charge, tolong refund"}
-        for i, who in enumerate(PEOPLE)
-    ]  # fmt: skip
-    lines = "\n".join(json.dumps(p) for p in posts) + "\n"
-    (project.root / "mentions.jsonl").write_text(lines, "utf-8")
-    assert project.run("poll").exit_code == 0
-    rows = [r for r in project.json("queue", "--all") if r["author"].lower() in PEOPLE]
-    assert len(rows) == 3 and {r["channel"] for r in rows} == {"email"}
-    for row in rows:
-        assert project.run("followup", "approve", str(row["id"])).exit_code == 0
+    approved_emails(project, PEOPLE)
 
 
 def test_a_refused_login_pauses_the_channel_for_the_run(

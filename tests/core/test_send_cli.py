@@ -81,6 +81,24 @@ def test_a_mistyped_channel_is_a_usage_error(project: Project) -> None:
         assert "unknown channel 'emial'" in result.stderr and "email" in result.stderr
 
 
+def approved_emails(project: Project, people: tuple[str, ...]) -> None:
+    """One double-charge complaint by each of ``people`` (with an e-mail address), polled,
+    queued on the email channel and approved."""
+    posts = [
+        {"id": f"m{i}", "platform": "instagram", "author": who, "author_name": who.title(),
+         "author_email": f"{who}@example.com", "created_at": "2026-11-22T08:00:00+07:00",
+         "text": "Kopi Senja saya kena double charge, tolong refund"}
+        for i, who in enumerate(people)
+    ]  # fmt: skip
+    lines = "\n".join(json.dumps(p) for p in posts) + "\n"
+    (project.root / "mentions.jsonl").write_text(lines, "utf-8")
+    assert project.run("poll").exit_code == 0
+    rows = [r for r in project.json("queue", "--all") if r["author"].lower() in people]
+    assert len(rows) == 3 and {r["channel"] for r in rows} == {"email"}
+    for row in rows:
+        assert project.run("followup", "approve", str(row["id"])).exit_code == 0
+
+
 def _email_to_a_relay_that_is_down(project: Project) -> None:
     """Complaints go by e-mail, to an SMTP port where nothing listens."""
     port = free_port()
@@ -121,20 +139,7 @@ def test_a_relay_that_is_down_is_tried_once_per_run(project: Project) -> None:
     """Three approved e-mails, relay down: one attempt, the other two held for the next run
     (not three connection timeouts in one run)."""
     _email_to_a_relay_that_is_down(project)
-    people = ("sari", "budi", "tono")
-    posts = [
-        {"id": f"m{i}", "platform": "instagram", "author": who, "author_name": who.title(),
-         "author_email": f"{who}@example.com", "created_at": "2026-11-22T08:00:00+07:00",
-         "text": "Kopi Senja saya kena double charge, tolong refund"}
-        for i, who in enumerate(people)
-    ]  # fmt: skip
-    lines = "\n".join(json.dumps(p) for p in posts) + "\n"
-    (project.root / "mentions.jsonl").write_text(lines, "utf-8")
-    assert project.run("poll").exit_code == 0
-    rows = [r for r in project.json("queue", "--all") if r["author"].lower() in people]
-    assert len(rows) == 3 and {r["channel"] for r in rows} == {"email"}
-    for row in rows:
-        assert project.run("followup", "approve", str(row["id"])).exit_code == 0
+    approved_emails(project, ("sari", "budi", "tono"))
     report = project.json("send")
     assert [r["outcome"] for r in report["results"]] == ["retry"]
     assert report["held"] == {"email": 2}
