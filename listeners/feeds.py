@@ -30,7 +30,7 @@ from common.errors import RateLimited, SourceError, SourceUnavailable
 from listeners import cursors
 from listeners.base import Author, Mention, PollPage
 from listeners.bounds import MIB, NonBlank, Seconds, within
-from listeners.charsets import declare_charset
+from listeners.charsets import declare_charset, wide_encoding
 from listeners.convert import html_to_text, in_range, parse_time, to_json
 from listeners.failures import error_text
 from listeners.fetch import ACCEPT, FetchLimits, SafeFetcher, is_local, validators
@@ -231,7 +231,9 @@ class FeedsListener(ListenerCore[FeedsOptions]):
     def _check_entries(self, url: str, body: bytes) -> None:
         """Refuse a feed with absurdly many entries before feedparser spends minutes on it."""
         limit = self.options.max_entries
-        for count, _ in enumerate(_ENTRY_TAG.finditer(body), start=1):
+        wide = wide_encoding(body)  # "<item" in UTF-16 is "<\0i\0..."; count in UTF-8
+        text = body.decode(wide, "replace").encode() if wide else body
+        for count, _ in enumerate(_ENTRY_TAG.finditer(text), start=1):
             if count > limit:
                 raise SourceUnavailable(
                     f"source {self._name!r}: {url} has more than {limit} entries; "

@@ -294,3 +294,58 @@ def test_undeclared_legacy_encodings_decode_correctly(
     assert [m.title for p in pages for m in p.mentions] == [title]
     assert pages[0].mentions[0].text == text
     assert "(detected)" in pages[0].warnings[0]
+
+
+WIDE = [
+    ("utf-16", b""),  # Python writes the byte order mark
+    ("utf-16-be", b""),  # no mark: "<?" in UTF-16BE says it
+    ("utf-32", b""),
+    ("utf-16-le", b"\xff\xfe"),
+]
+
+
+@pytest.mark.parametrize(("encoding", "mark"), WIDE)
+@pytest.mark.parametrize(
+    "content_type", ["text/xml", "text/plain", "text/xml; charset=utf-8", "application/rss+xml"]
+)
+def test_utf16_and_utf32_feeds_are_read_whatever_the_content_type_says(
+    matcher: BrandMatcher, clock: FakeClock, encoding: str, mark: bytes, content_type: str
+) -> None:
+    # Before: under text/* (RFC 3023: us-ascii) or a wrong charset feedparser "decoded"
+    # the body with a NUL every other byte and the feed was refused as "not
+    # well-formed (invalid token)" (feedparser's tests/encoding/utf-16le.xml and others).
+    title, text = "Kopi Senja — kafé", "Pelayanan ramah, kopi mantap ☕"
+    body = mark + LEGACY.format(title=title, text=text).encode(encoding)
+    transport = httpx.MockTransport(
+        lambda r: httpx.Response(200, content=body, headers={"Content-Type": content_type})
+    )
+    source = FeedsListener(
+        "news",
+        FeedsOptions(urls=["https://legacy.example/feed"]),
+        matcher,
+        transport=transport,
+        resolver=lambda host: [PUBLIC],
+        clock=clock,
+    )
+    pages = list(source.poll(None))
+    assert [(m.title, m.text) for p in pages for m in p.mentions] == [(title, text)]
+    assert pages[0].warnings == []
+
+
+def test_a_utf16_feed_cannot_slip_past_the_entry_limit(
+    matcher: BrandMatcher, clock: FakeClock
+) -> None:
+    # Before: the "<item" count ran on the raw bytes, where UTF-16 spells "<\0i\0t\0...".
+    items = "<item><title>x</title></item>" * 11
+    body = f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>'
+    transport = httpx.MockTransport(lambda r: httpx.Response(200, content=body.encode("utf-16")))
+    source = FeedsListener(
+        "news",
+        FeedsOptions(urls=["https://legacy.example/feed"], max_entries=10),
+        matcher,
+        transport=transport,
+        resolver=lambda host: [PUBLIC],
+        clock=clock,
+    )
+    message, _ = failure(source)
+    assert "has more than 10 entries" in message
