@@ -154,6 +154,11 @@ class MastodonListener(ApiListener[MastodonOptions, Mastodon]):
         return 200  # min_id bounds each page exactly; seen keys only guard repeats
 
     def _convert(self, run: Mastodon, stream: Stream, item: Any) -> Mention | None:
+        if stream.kind == "mentions" and item.get("type") not in (None, "mention"):
+            # A server that ignores types[]=mention (Mastodon before 3.5, some other
+            # servers) sends every kind: a favourite or a followed account's post
+            # ("status") is not a mention of the brand.
+            return None
         status = item.get("status") if stream.kind == "mentions" else item
         text = html_to_text(status["content"])
         spoiler = status.get("spoiler_text") or None

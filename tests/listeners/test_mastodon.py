@@ -131,6 +131,22 @@ def test_malformed_items_are_skipped_with_a_warning(clock: FakeClock) -> None:
 
 
 @responses.activate
+def test_notifications_other_than_mentions_are_not_mentions(clock: FakeClock) -> None:
+    # A server that ignores types[]=mention answers with every kind. Before: a followed
+    # account's post ("status", recorded upstream) was stored as a mention of the brand
+    # and each follow or sign-up without a status was an "unreadable, skipped" warning.
+    followed = recorded("test_follow_with_notify_reblog.yaml", "/api/v1/notifications")
+    assert [n["type"] for n in followed] == ["status"]
+    mention = notifications()[0]
+    follow = {**newer(mention, "30", "x"), "type": "follow", "status": None}
+    favourite = {**newer(mention, "31", "@mastodonpy_test own post"), "type": "favourite"}
+    responses.get(NOTIFS, json=[favourite, follow, *followed, mention])
+    pages = list(listener(clock).poll(None))
+    assert [m.text for p in pages for m in p.mentions] == ["@mastodonpy_test hello!"]
+    assert [w for p in pages for w in p.warnings] == []
+
+
+@responses.activate
 def test_invalid_token_is_one_clear_line(clock: FakeClock) -> None:
     recorded_401 = cassettes.load(FIXTURES / "mastodon" / "test_unauthed_home_tl_throws.yaml")[1]
     responses.get(NOTIFS, status=401, body=recorded_401.body, content_type="application/json")
