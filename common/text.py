@@ -1,8 +1,11 @@
-"""Text folding shared by brand matching (listeners) and cross-post hashing (storage)."""
+"""Text folding shared by brand matching (listeners) and cross-post hashing (storage), and
+:func:`one_line`, which flattens whatever a server sent into a message (listeners, channels)."""
 
 from __future__ import annotations
 
 import functools
+import html
+import re
 import unicodedata
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
@@ -27,3 +30,19 @@ def fold(text: str) -> str:
     if stripped and max(stripped) >= chr(_TABLE_END):
         return "".join(ch for ch in stripped if not unicodedata.combining(ch))
     return stripped
+
+
+_TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]{0,2000}>", re.I | re.S)
+_SPACE = re.compile(r"\s+")
+# C0/C1 controls and bidi overrides: never part of a message a person should read.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+LINE_LIMIT = 200
+
+
+def one_line(text: object, limit: int = LINE_LIMIT) -> str:
+    """``text`` as one short line: tags stripped, entities decoded, whitespace collapsed."""
+    raw = str(text)[: limit * 50]  # enough for any message; never scan a whole huge body
+    if "<" in raw and ">" in raw:
+        raw = html.unescape(_TAG.sub(" ", raw))
+    flat = _SPACE.sub(" ", _CONTROLS.sub(" ", raw)).strip()
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"

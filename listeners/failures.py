@@ -9,29 +9,14 @@ every platform shares (429: wait or defer, 5xx: retry, 401/403: credentials, ...
 
 from __future__ import annotations
 
-import html
-import re
 from dataclasses import dataclass, replace
 
 import common.redact
 from common.errors import SourceError, SourceUnavailable
+from common.text import LINE_LIMIT as LINE_LIMIT
+from common.text import one_line as one_line
 from listeners.base import PollPage
 from listeners.retry import ThrottledError, TransientError
-
-_TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]{0,2000}>", re.I | re.S)
-_SPACE = re.compile(r"\s+")
-# C0/C1 controls and bidi overrides: never part of a message a person should read.
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-LINE_LIMIT = 200
-
-
-def one_line(text: object, limit: int = LINE_LIMIT) -> str:
-    """``text`` as one short line: tags stripped, entities decoded, whitespace collapsed."""
-    raw = str(text)[: limit * 50]  # enough for any message; never scan a whole huge body
-    if "<" in raw and ">" in raw:
-        raw = html.unescape(_TAG.sub(" ", raw))
-    flat = _SPACE.sub(" ", _CONTROLS.sub(" ", raw)).strip()
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
 def error_text(exc: BaseException, limit: int = LINE_LIMIT) -> str:

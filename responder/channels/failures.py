@@ -32,6 +32,7 @@ from common.errors import (
     OutcomeUnknown,
     RetryLater,
 )
+from common.text import one_line
 
 #: When a 429 names no reset time, try again after this long.
 DEFAULT_RETRY_AFTER = timedelta(seconds=60)
@@ -124,15 +125,20 @@ def server_error(what: str, status: int, *, delivering: bool = True) -> ChannelE
 
 def refused(what: str, status: int | str, detail: str, hint: str) -> DeliveryFailed:
     """A permanent refusal, with what to do about it."""
-    detail = f": {detail}" if detail else ""
-    return DeliveryFailed(f"{what} was refused ({status}{detail}); {hint}")
+    return DeliveryFailed(f"{what} was refused ({_answer(status, detail)}); {hint}")
 
 
 def account_refused(what: str, status: int | str, detail: str, hint: str) -> AccountRefused:
     """The channel's credentials or setup were refused (401, a revoked token, a wrong
     URL): not this message's fault, so the channel pauses; ``hint`` says what to fix."""
-    detail = f": {detail}" if detail else ""
-    return AccountRefused(f"{what} was refused ({status}{detail}); {hint}")
+    return AccountRefused(f"{what} was refused ({_answer(status, detail)}); {hint}")
+
+
+def _answer(status: int | str, detail: str) -> str:
+    """``status: detail`` as one short line: praw hands over a non-JSON error page (HTML,
+    newlines and all) as the error's kind, and servers put anything in a reason."""
+    status, detail = one_line(status, 120), one_line(detail)
+    return f"{status}: {detail}" if status and detail else status or detail
 
 
 def retry_at_from(headers: Mapping[str, str], now: datetime) -> datetime:

@@ -102,6 +102,22 @@ def test_recorded_api_error_on_200_is_a_credentials_failure(reddit: RedditPmChan
 
 
 @responses.activate
+def test_a_recorded_html_400_page_is_one_short_line(reddit: RedditPmChannel) -> None:
+    # praw hands a non-JSON 400 body over as the error's kind. Before: the message
+    # carried the whole page, tags and newlines: "refused (<html><body><h1>400 Bad ...".
+    page = recorded("TestReddit.test_bad_request_without_json_text_html_response.json", 400)
+    register(responses.mock, [TOKEN])
+    responses.post(f"{OAUTH}/api/compose/", body=page.body, status=400, content_type="text/html")
+
+    with pytest.raises(DeliveryFailed) as caught:
+        reddit.send(message(RINA))
+    assert str(caught.value) == (
+        "reddit_pm: PM to u/rinaw was refused (400 Bad request Your browser sent an invalid "
+        "request.); Reddit refused the message; see the reason"
+    )
+
+
+@responses.activate
 def test_ratelimit_error_waits_the_minutes_reddit_names(
     reddit: RedditPmChannel, clock: Clock
 ) -> None:
