@@ -123,6 +123,21 @@ def server_error(what: str, status: int, *, delivering: bool = True) -> ChannelE
     )
 
 
+def unreadable_answer(what: str, status: int | None, *, delivering: bool = True) -> ChannelError:
+    """A success answer (``status``, None when unknown) whose body is not what was asked
+    for (a proxy's HTML page, an empty or cut body): the provider took the request, so
+    the message may have been delivered."""
+    answer = f"answered {status}" if status else "accepted the request"
+    if not delivering:
+        return RetryLater(
+            f"{what} was not sent (the server's reply could not be read); tried again"
+        )
+    return OutcomeUnknown(
+        f"{what}: the server {answer} but its reply could not be read; it may have "
+        "been delivered, so it is not resent: settle it by reading back or by a person"
+    )
+
+
 def refused(what: str, status: int | str, detail: str, hint: str) -> DeliveryFailed:
     """A permanent refusal, with what to do about it."""
     return DeliveryFailed(f"{what} was refused ({_answer(status, detail)}); {hint}")

@@ -41,12 +41,14 @@ from responder.channels.failures import (
     refused,
     server_error,
     transport_failure,
+    unreadable_answer,
 )
 from responder.channels.options import MastodonDmOptions
 
 #: Mastodon's mention syntax: @name or @name@domain, not inside a word, URL or address.
 _MENTION = re.compile(r"(?<![\w/@])@(\w+(?:[\w.-]*\w)?)(?:@([\w.-]+\w))?", re.UNICODE)
 _URL = re.compile(r"https?://\S+")
+_NOT_JSON: Final = "Could not parse response as JSON"  # Mastodon.py, on a 2xx body
 _TAG = re.compile(r"<[^>]+>")
 _BREAK = re.compile(r"<br\s*/?>|</p>", re.IGNORECASE)
 _URL_WEIGHT: Final = 23  # Mastodon counts every link as 23 characters
@@ -167,7 +169,9 @@ class MastodonDmChannel(BaseChannel[MastodonDmOptions]):
             )
         except Exception as exc:
             raise self._failure(exc, what, delivering=True) from None
-        return self._verified(dict(status), acct, what)
+        if not isinstance(status, Mapping) or not status.get("id"):
+            raise unreadable_answer(what, None)  # not a status: nothing to verify
+        return self._verified(status, acct, what)
 
     def _verified(self, status: Mapping[str, Any], acct: str, what: str) -> SendReceipt:
         """The receipt, or the status deleted and a failure when it is not what we asked."""
@@ -232,6 +236,8 @@ class MastodonDmChannel(BaseChannel[MastodonDmOptions]):
             return account_refused(
                 what, 401, _error(exc), "check the Mastodon access token (write scope)"
             )
+        if isinstance(exc, MastodonAPIError) and str(exc.args[0]).startswith(_NOT_JSON):
+            return unreadable_answer(what, None, delivering=delivering)
         if isinstance(exc, MastodonAPIError) and _status(exc) == 403:
             hint = "the token lacks a scope or the account is disabled; check it on the instance"
             return account_refused(what, 403, _error(exc), hint)

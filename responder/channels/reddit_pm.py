@@ -34,6 +34,7 @@ from responder.channels.failures import (
     retry_at_from,
     server_error,
     transport_failure,
+    unreadable_answer,
 )
 from responder.channels.options import RedditPmOptions
 
@@ -175,6 +176,8 @@ class RedditPmChannel(BaseChannel[RedditPmOptions]):
             return rate_limited(what, retry_at_from(exc.response.headers, self._now()))
         if status >= 500:
             return server_error(what, status, delivering=on_compose)
+        if 200 <= status < 300:  # prawcore's BadJSON: Reddit took it, the reply is unreadable
+            return unreadable_answer(what, status, delivering=on_compose)
         reason = _reason(exc.response)
         if status == 404 or reason in _UNREACHABLE:
             return Unreachable(f"{what}: Reddit says {reason or 'no such user'}")

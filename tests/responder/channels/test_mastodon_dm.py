@@ -67,6 +67,36 @@ def test_a_status_that_is_not_direct_is_deleted_and_failed(mastodon: MastodonDmC
     assert [c.request.method for c in responses.calls] == ["POST", "DELETE"]
 
 
+PROXY_PAGE = "<html><body><h1>Bad gateway?</h1> cached page\n</body></html>"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (PROXY_PAGE, "text/html"),
+        ("", "text/html"),
+        ("{}", "application/json"),
+        ('"ok"', "application/json"),
+    ],
+)
+@responses.activate
+def test_a_success_answer_that_is_not_a_status_may_have_been_delivered(
+    mastodon: MastodonDmChannel, body: str, content_type: str
+) -> None:
+    # Before: an HTML or empty 200 was "refused (0)" (DeliveryFailed: staff may send it
+    # again), "{}" tried to delete status "" and '"ok"' was a ValueError traceback.
+    responses.post(STATUSES, body=body, status=200, content_type=content_type)
+
+    with pytest.raises(OutcomeUnknown) as caught:
+        mastodon.send(message(ADMIN, "maaf ya"))
+    assert str(caught.value) == (
+        "mastodon_dm: Mastodon direct message to @admin@localhost: the server accepted the "
+        "request but its reply could not be read; it may have been delivered, so it is not "
+        "resent: settle it by reading back or by a person"
+    )
+    assert [c.request.method for c in responses.calls] == ["POST"]  # nothing deleted
+
+
 @responses.activate
 def test_recorded_422_is_refused(mastodon: MastodonDmChannel) -> None:
     too_long = recorded("test_lang_for_errors.yaml", "POST", 422)

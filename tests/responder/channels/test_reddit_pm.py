@@ -117,6 +117,20 @@ def test_a_recorded_html_400_page_is_one_short_line(reddit: RedditPmChannel) -> 
     )
 
 
+@pytest.mark.parametrize("body", ["<html><body>Our CDN was unable to reach us</body></html>", ""])
+@responses.activate
+def test_a_200_reddit_cannot_read_may_have_been_delivered(
+    reddit: RedditPmChannel, body: str
+) -> None:
+    # Before: prawcore's BadJSON on the compose reply was "refused (200)", DeliveryFailed,
+    # which staff may send again although Reddit took the request.
+    register(responses.mock, [TOKEN])
+    responses.post(f"{OAUTH}/api/compose/", body=body, status=200, content_type="text/html")
+
+    with pytest.raises(OutcomeUnknown, match="answered 200 but its reply could not be read"):
+        reddit.send(message(RINA))
+
+
 @responses.activate
 def test_ratelimit_error_waits_the_minutes_reddit_names(
     reddit: RedditPmChannel, clock: Clock
