@@ -224,7 +224,14 @@ def _status_of(exc: MastodonAPIError) -> tuple[int, str]:
 
 
 def _fetch_list(fetch: Callable[..., Any], params: dict[str, Any]) -> list[Any]:
-    return list(fetch(**params) or [])
+    """The answer's items. Mastodon.py turns a JSON object or string sent where a list
+    belongs (an error object with 200, a proxy's reply) into a list of its keys or
+    letters: an answer without a single object in it is a ValueError (unreadable), not
+    one "unreadable, skipped" warning per key."""
+    items = list(fetch(**params) or [])
+    if items and not any(isinstance(item, Mapping) for item in items):
+        raise ValueError(f"expected a list of objects, got {str(items)[:60]}")
+    return items
 
 
 def _id_key(ident: str) -> tuple[int, str]:

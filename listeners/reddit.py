@@ -205,7 +205,7 @@ class RedditListener(ApiListener[RedditOptions, _Run]):
         """
         known = window.known()
         out: list[Any] = []
-        for item in listing():
+        for item in _items(listing):
             name = _fullname(item)
             # A repeat inside one run means the listing wrapped around: stop there too.
             if name in known or self._is_old(item, window):
@@ -368,6 +368,21 @@ def _body(response: Any) -> str:
         return str(response.text)
     except Exception:  # an undecodable body says nothing useful
         return ""
+
+
+def _items(listing: Callable[[], Iterable[Any]]) -> Iterator[Any]:
+    """The listing's items. praw reads a reply that is not a listing (``[]``, a listing
+    without ``children``, another kind of object) into an AttributeError or IndexError:
+    that is an unreadable reply (ValueError), not an internal error."""
+    items = iter(listing())
+    while True:
+        try:
+            item = next(items)
+        except StopIteration:
+            return
+        except (AttributeError, IndexError) as exc:
+            raise ValueError(f"not a listing ({error_text(exc, 80)})") from exc
+        yield item
 
 
 def _fullname(item: Any) -> str:

@@ -146,6 +146,20 @@ def test_notifications_other_than_mentions_are_not_mentions(clock: FakeClock) ->
     assert [w for p in pages for w in p.warnings] == []
 
 
+@pytest.mark.parametrize("body", [{"error": "Something went wrong"}, "OK"])
+@responses.activate
+def test_an_answer_that_is_not_a_list_is_unreadable(clock: FakeClock, body: Any) -> None:
+    # Mastodon.py turns an object or a string into a list of its keys or letters.
+    # Before: the poll "succeeded" with one "item ?: unreadable, skipped" warning each.
+    responses.get(NOTIFS, json=body)
+    with pytest.raises(SourceUnavailable) as caught:
+        list(listener(clock).poll(None))
+    assert str(caught.value).startswith(
+        "source 'masto': unreadable reply from localhost:3000 while reading a timeline "
+        "(ValueError: expected a list of objects, got ["
+    )
+
+
 @responses.activate
 def test_invalid_token_is_one_clear_line(clock: FakeClock) -> None:
     recorded_401 = cassettes.load(FIXTURES / "mastodon" / "test_unauthed_home_tl_throws.yaml")[1]

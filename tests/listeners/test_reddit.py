@@ -148,6 +148,29 @@ def test_5xx_is_retried_then_reported(clock: FakeClock) -> None:
     assert len([c for c in responses.calls if (c.request.url or "").startswith(SEARCH)]) == 3
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        {"kind": "Listing", "data": {}},
+        # another endpoint's answer, recorded in praw's TestUser.test_friends
+        {"kind": "UserList", "data": {"children": [{"date": 1440485453.0, "name": "bboe"}]}},
+    ],
+)
+@responses.activate
+def test_a_reply_that_is_not_a_listing_is_unreadable(clock: FakeClock, body: Any) -> None:
+    # Before: praw's AttributeError/IndexError reached `simak poll` as "internal error:
+    # IndexError: list index out of range".
+    token(responses.mock)
+    responses.get(SEARCH, json=body)
+    with pytest.raises(SourceUnavailable) as caught:
+        list(listener(clock).poll(None))
+    assert str(caught.value).startswith(
+        "source 'reddit': unreadable reply from Reddit while reading a listing (ValueError: "
+        "not a listing ("
+    )
+
+
 @responses.activate
 def test_malformed_items_are_skipped_with_a_warning(clock: FakeClock) -> None:
     token(responses.mock)
