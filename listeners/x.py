@@ -48,7 +48,16 @@ from listeners.retry import (
 from listeners.window import Window
 
 ClientFactory = Callable[[str], tweepy.Client]
-_TWEET_FIELDS = ("created_at", "lang", "author_id", "conversation_id", "referenced_tweets")
+# note_tweet: a post over 280 characters comes with ``text`` cut there; the whole text is
+# only in ``note_tweet.text``, and only when asked for.
+_TWEET_FIELDS = (
+    "created_at",
+    "lang",
+    "author_id",
+    "conversation_id",
+    "referenced_tweets",
+    "note_tweet",
+)
 _USER_FIELDS = ("username", "name", "url", "verified")
 # USD per post read on X's pay-per-use plan (2026); owned mentions are the cheap read.
 _PRICE = MappingProxyType({"mentions": 0.001, "search": 0.005})
@@ -296,7 +305,7 @@ class XListener(ApiListener[XOptions, _Run]):
         return 200  # ids bound the window exactly; seen keys only guard repeats
 
     def _convert(self, run: _Run, stream: Stream, item: Any) -> Mention | None:
-        text = html.unescape(str(item["text"]))  # X sends &, < and > as &amp;, &lt;, &gt;
+        text = html.unescape(_full_text(item))  # X sends &, < and > as &amp;, &lt;, &gt;
         tweet_id = str(int(item["id"]))
         brand = stream.brand or self.matcher.match(text)
         if brand is None:
@@ -369,3 +378,10 @@ def _snowflake_time(tweet_id: str) -> datetime:
     """When an X post was created, from its id (used when created_at is missing)."""
     millis = (int(tweet_id) >> 22) + _TWITTER_EPOCH_MS
     return require_time(millis / 1000, "id time")
+
+
+def _full_text(tweet: Mapping[str, Any]) -> str:
+    """The post's whole text: a long post's ``text`` stops at 280 characters."""
+    note = tweet.get("note_tweet")
+    full = note.get("text") if isinstance(note, Mapping) else None
+    return str(full) if isinstance(full, str) and full else str(tweet["text"])

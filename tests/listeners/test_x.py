@@ -112,6 +112,20 @@ def test_search_with_language_and_term_matching(clock: FakeClock) -> None:
 
 
 @responses.activate
+def test_a_long_post_is_read_whole_from_note_tweet(clock: FakeClock) -> None:
+    # Before: note_tweet was not asked for, so a post over 280 characters kept only its
+    # first 280 and a brand named after that was not matched: the post X found was lost.
+    head = "Ngopi sore ini, " + "ceritanya panjang sekali. " * 10
+    whole = head + "Dibuat pakai tweepy &amp; enak."
+    long_post = tweet(1578516000000000001, head[:277] + "…", note_tweet={"text": whole})
+    responses.get(SEARCH, json=page(long_post))
+    source = listener(clock, mentions=False, query="tweepy")
+    pages = list(source.poll(None))
+    assert "note_tweet" in params(responses.calls[0])["tweet.fields"].split(",")
+    assert [m.text for m in pages[0].mentions] == [head + "Dibuat pakai tweepy & enak."]
+
+
+@responses.activate
 def test_read_budget_stops_and_resumes_inside_the_window(clock: FakeClock) -> None:
     responses.get(
         MENTIONS, json=page(*[tweet(2000 - i, "@Twitter hi") for i in range(5)], next_token="n1")
