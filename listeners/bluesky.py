@@ -1,5 +1,7 @@
 """Bluesky via the atproto SDK: ``app.bsky.feed.searchPosts`` for the brand query
-(optionally one language) and ``listNotifications`` mentions of the brand account.
+(optionally one language) and ``listNotifications`` of the brand account: mentions,
+replies to its posts and quotes of them (each is someone talking to the business; likes,
+reposts and follows are not).
 
 Responses are read as raw JSON dicts (not the SDK's strict models) so one odd
 post cannot fail a whole page; it becomes a warning instead. New posts are read
@@ -53,6 +55,8 @@ from listeners.window import Window
 
 _SEARCH = "app.bsky.feed.searchPosts"
 _NOTIFICATIONS = "app.bsky.notification.listNotifications"
+#: Notification reasons that are someone addressing the account (not likes, reposts, follows).
+_ADDRESSED = ("mention", "reply", "quote")
 _FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
@@ -80,7 +84,10 @@ class BlueskyOptions(ApiOptions):
         default=None, description="searchPosts queries; default: one per brand term."
     )
     lang: str | None = Field(default=None, description="Only posts in this language, e.g. 'id'.")
-    mentions: bool = Field(default=True, description="Read mention notifications of the account.")
+    mentions: bool = Field(
+        default=True,
+        description="Read the account's notifications of mentions, replies and quotes.",
+    )
     limit: Annotated[int, within(1, 100, "posts")] = Field(
         default=50, description="Posts per request (1-100)."
     )
@@ -161,7 +168,8 @@ class BlueskyListener(ApiListener[BlueskyOptions, Client]):
     def _streams(self, run: Client) -> Iterator[Stream]:
         if self.options.mentions:
             own = self._own_brand(self.options.handle)
-            yield Stream("mentions", _NOTIFICATIONS, {"reasons": ["mention"]}, brand=own)
+            reasons = {"reasons": list(_ADDRESSED)}
+            yield Stream("mentions", _NOTIFICATIONS, reasons, brand=own)
         queries = self.options.queries
         for query in self._brand_terms() if queries is None else queries:
             params: dict[str, Any] = {"q": query, "sort": "latest"}
@@ -224,7 +232,7 @@ class BlueskyListener(ApiListener[BlueskyOptions, Client]):
         return bool(window.since and when and when < str(window.since))
 
     def _convert(self, run: Client, stream: Stream, item: Any) -> Mention | None:
-        if stream.kind == _NOTIFICATIONS and item.get("reason") != "mention":
+        if stream.kind == _NOTIFICATIONS and item.get("reason") not in _ADDRESSED:
             return None
         record = item["record"]
         text = str(record.get("text") or "")

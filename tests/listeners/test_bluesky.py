@@ -174,6 +174,41 @@ def test_mentions_are_attributed_to_the_own_brand(clock: FakeClock) -> None:
     assert pages[0].mentions[0].brand == "Kopi Senja"
 
 
+def test_replies_and_quotes_of_the_account_are_mentions_likes_are_not(clock: FakeClock) -> None:
+    """A reply to the business's post or a quote of it does not need its @handle: it is
+    someone talking to the business all the same (X and Mastodon replies carry the handle)."""
+    routes = {
+        "app.bsky.notification.listNotifications": [
+            ok(
+                {
+                    "notifications": [
+                        notification(
+                            "r1",
+                            "kopinya asam bgt hari ini",
+                            "2026-11-22T11:00:00Z",
+                            reason="reply",
+                        ),
+                        notification(
+                            "q1", "this is why I love them", "2026-11-22T10:30:00Z", reason="quote"
+                        ),
+                        notification("p1", "reposted", "2026-11-22T10:00:00Z", reason="repost"),
+                        notification("f1", "", "2026-11-22T09:00:00Z", reason="follow"),
+                    ]
+                }
+            )
+        ]
+    }
+    log: list[httpx.Request] = []
+    pages = list(listener(clock, routes, log, queries=[]).poll(None))
+    assert [m.text for m in pages[0].mentions] == [
+        "kopinya asam bgt hari ini",
+        "this is why I love them",
+    ]
+    assert {m.brand for m in pages[0].mentions} == {"Kopi Senja"}
+    asked = next(r for r in log if r.url.path.endswith("listNotifications"))
+    assert asked.url.params.get_list("reasons") == ["mention", "reply", "quote"]
+
+
 def test_429_waits_or_defers(clock: FakeClock) -> None:
     reset = int(clock.now.timestamp()) + 10
     routes = {
