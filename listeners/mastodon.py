@@ -1,4 +1,5 @@
-"""Mastodon via Mastodon.py: mention notifications of the brand account and
+"""Mastodon via Mastodon.py: notifications of the brand account that are someone talking
+to it (mentions, which include replies, and quotes of its posts on Mastodon 4.5+) and
 hashtag timelines on one instance.
 
 Mastodon pages forward with ``min_id`` (the page just newer than an id), so each
@@ -46,6 +47,10 @@ from listeners.retry import (
 )
 from listeners.window import Window
 
+#: Notification types that are someone addressing the account (a server that does not
+#: know a type ignores it).
+_ADDRESSED = ("mention", "quote")
+
 
 class MastodonOptions(ApiOptions):
     """Options of a ``mastodon`` source."""
@@ -54,7 +59,9 @@ class MastodonOptions(ApiOptions):
     access_token: SecretRef | None = Field(
         default=None, description="${ENV} reference to the brand account's token (read scope)."
     )
-    mentions: bool = Field(default=True, description="Read mention notifications (needs token).")
+    mentions: bool = Field(
+        default=True, description="Read mention and quote notifications (needs token)."
+    )
     hashtags: list[NonBlank] = Field(
         default_factory=list, description="Hashtag timelines to read (without #)."
     )
@@ -130,7 +137,7 @@ class MastodonListener(ApiListener[MastodonOptions, Mastodon]):
         if window.since:
             params["min_id"] = window.since
         if stream.kind == "mentions":
-            fetch = partial(run.notifications, types=["mention"])
+            fetch = partial(run.notifications, types=list(_ADDRESSED))
         else:
             fetch = partial(run.timeline_hashtag, str(stream.params["tag"]))
         items = self._retrier.call(
@@ -154,10 +161,10 @@ class MastodonListener(ApiListener[MastodonOptions, Mastodon]):
         return 200  # min_id bounds each page exactly; seen keys only guard repeats
 
     def _convert(self, run: Mastodon, stream: Stream, item: Any) -> Mention | None:
-        if stream.kind == "mentions" and item.get("type") not in (None, "mention"):
-            # A server that ignores types[]=mention (Mastodon before 3.5, some other
-            # servers) sends every kind: a favourite or a followed account's post
-            # ("status") is not a mention of the brand.
+        if stream.kind == "mentions" and item.get("type") not in (None, *_ADDRESSED):
+            # A server that ignores types[] (Mastodon before 3.5, some other servers)
+            # sends every kind: a favourite or a followed account's post ("status") is
+            # not someone talking to the brand.
             return None
         status = item.get("status") if stream.kind == "mentions" else item
         text = html_to_text(status["content"])

@@ -6,6 +6,7 @@ import copy
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
@@ -144,6 +145,22 @@ def test_notifications_other_than_mentions_are_not_mentions(clock: FakeClock) ->
     pages = list(listener(clock).poll(None))
     assert [m.text for p in pages for m in p.mentions] == ["@mastodonpy_test hello!"]
     assert [w for p in pages for w in p.warnings] == []
+
+
+@responses.activate
+def test_a_quote_of_the_account_is_a_mention(clock: FakeClock) -> None:
+    # Mastodon 4.5 notifies a quote of the account's post as type "quote"; the quoting
+    # post need not @mention the brand. Before: only types[]=mention was asked for.
+    mention = notifications()[0]
+    quote = {**newer(mention, "40", "this is why hoot is the best"), "type": "quote"}
+    responses.get(NOTIFS, json=[quote, mention])
+    pages = list(listener(clock).poll(None))
+    assert [m.text for p in pages for m in p.mentions] == [
+        "this is why hoot is the best",
+        "@mastodonpy_test hello!",
+    ]
+    asked = parse_qs(urlsplit(responses.calls[0].request.url or "").query)
+    assert asked["types[]"] == ["mention", "quote"]
 
 
 @pytest.mark.parametrize("body", [{"error": "Something went wrong"}, "OK"])
