@@ -24,6 +24,12 @@ _TOPIC_CUES: Final[Mapping[str, tuple[tuple[str, float], ...]]] = {
         (r"sakit\s+perut|diare|keracunan|muntah|mual|mules|alergi|gatal|pusing|ugd"
          r"|rumah\s+sakit|food\s+poisoning|poison\w*|vomit\w*|diarrh\w*|allerg\w*|stomach"
          r"|swell\w*|swollen|hospital|sick|nausea|rash", 2.0),
+        # hurt, not ill: a bike that threw them, a burn at a salon, a cut
+        (r"injur\w*|hurt\s+(?:my|his|her|their)|grazed?|bruis\w*|sprain\w*|concussion"
+         r"|(?:cut|broke|split)\s+(?:my|his|her|their)\s+(?:chin|lip|head|arm|leg|hand|knee"
+         r"|wrist|finger|face)|stitches|\bgp\b|(?:to|saw|see|seeing)\s+(?:a|the|my)\s+doctor"
+         r"|a\s*&\s*e|ke\s+dokter|luka|terluka|cedera|memar|keseleo|terkilir|dijahit"
+         r"|jatuh\s+dari", 2.0),
     ),
     # something in the food (a hair, plastic): sorry for what they found, no "we hope
     # you're feeling better" unless they also say they were ill (then health wins)
@@ -33,7 +39,9 @@ _TOPIC_CUES: Final[Mapping[str, tuple[tuple[str, float], ...]]] = {
          r"|(?:piece|bit|shard|chunk)s?\s+of\s+(?:\w+\s+)?(?:plastic|glass|metal|wire)", 2.0),
     ),
     "payment": (
-        (r"double\s+charge\w*|charged\s+twice|kepotong|terpotong|ke\s*debit|debited|refund\w*"
+        (r"double\s+charge\w*|charged\s+(?:(?:me|my|our|the)\s+(?:\w+\s+)?)?twice"
+         r"|quoted\s+\S+\s+(?:\w+\s+)?charged|charged\s+(?:me\s+)?(?:more|extra)"
+         r"|kepotong|terpotong|ke\s*debit|debited|refund\w*"
          r"|(?<!top\sup\s)(?<!topup\s)(?<!isi\s)saldo|tagihan|overcharg\w*"  # not "top up saldo"
          r"|uang\s+(?:saya|aku|gw)\s+hilang", 1.5),
         (r"gopay|ovo|shopeepay|payment|pembayaran|bayar|paid", 0.5),
@@ -54,6 +62,10 @@ _TOPIC_CUES: Final[Mapping[str, tuple[tuple[str, float], ...]]] = {
     ),
     "damaged": (
         (r"rusak|bocor|pecah|retak|penyok|broken|leak\w*|crack\w*|tumpah|spilled|dented", 1.0),
+        # what a laundry, a tailor or a workshop hands back spoiled
+        (r"robek|sobek|luntur|menyusut|nyusut|kelunturan|berlubang|bolong|kena\s+noda"
+         r"|ada\s+noda|jadi\s+(?:kuning|pink|belang)|lecet|baret|torn|ripped|shrunk|shrank"
+         r"|scratch(?:ed|es)?|stain(?:s|ed)?|faded", 1.0),
     ),
     "app": (
         (r"login|log\s+in|logging|otp|checkout|crash\w*|error|force\s+close|lemot|loading"
@@ -63,6 +75,12 @@ _TOPIC_CUES: Final[Mapping[str, tuple[tuple[str, float], ...]]] = {
     "rewards": (
         (r"voucher|poin|points?|promo|diskon|cashback|kupon|coupon|member", 1.0),
     ),
+    # something left with them and not handed back (a shirt at a laundry, a bag at a
+    # workshop); after rewards, so "poin saya hilang" stays a rewards problem
+    "lost": (
+        (r"hilang|ilang|kehilangan|raib|lost\s+(?:my|our|his|her|their|the)"
+         r"|(?:went|gone|is|are|was|were)\s+missing", 1.0),
+    ),
     "staff": (
         (r"kasir|barista|pelayan|karyawan|staff?|jutek|judes|cuek\w*|dicuekin|rude|impolite"
          r"|unfriendly|ketus|kasar|sombong|attitude|cashier|waiter", 1.0),
@@ -71,15 +89,21 @@ _TOPIC_CUES: Final[Mapping[str, tuple[tuple[str, float], ...]]] = {
     "wait": (
         (r"antri|antre|antrian|antrean|nunggu|menunggu|lama\s+banget|kelamaan|queue|wait\w*"
          r"|\d+\s*(?:menit|mins?|minutes)|took\s+forever|slow\s+service", 1.0),
+        (r"(?:belum|blm|blom)\s+(?:juga\s+)?(?:selesai|kelar|jadi|beres)"
+         r"|(?:tidak|gak|ga|nggak|gk)\s+(?:juga\s+)?(?:selesai|kelar|beres)"
+         r"|(?:not|still\s+not|wasn'?t|isn'?t|never)\s+(?:been\s+)?(?:ready|done|finished)"
+         r"|(?:no|any)\s+update|tanpa\s+kabar|belum\s+ada\s+kabar", 1.0),
     ),
     "quality": (
         (r"gak\s+enak|ga\s+enak|nggak\s+enak|tidak\s+enak|encer|kemanisan|terlalu\s+manis|pahit"
          r"|ora\s+enak|ra\s+enak|ndak\s+enak|keasinen|kemanisen|anyep"  # Javanese
+         r"|apek|masih\s+basah|lembab|still\s+(?:wet|damp)|musty"
          r"|basi|hambar|keasinan|stale|watery|too\s+sweet|bland|burnt|gosong|asem"
          r"|rasa(?:nya)?\s+(?:\w+\s+)?beda|beda\s+rasa(?:nya)?|tastes?\s+different", 1.0),
     ),
     "facility": (
         (r"wifi|wi-fi|\bac\b|toilet|colokan|stop\s*kontak|parkir|parking|socket|kotor|dirty"
+         r"|filthy|messy|unclean|grubby|nowhere\s+to\s+(?:sit|park|wait)|berantakan|jorok"
          r"|berisik|noisy|bau|smell\w*|panas\s+banget", 1.0),
         # "wifinya lemot": the café's internet, not the app ("lemot" alone is the app)
         (r"(?:wifi|wi-fi|internet|sinyal)(?:nya|ny)?\s+(?:\w+\s+)?(?:lemot|lambat|lelet"
@@ -88,7 +112,8 @@ _TOPIC_CUES: Final[Mapping[str, tuple[tuple[str, float], ...]]] = {
     "availability": (
         (r"(?:gak|ga|nggak|tidak|gk)\s+ada\s+(?:menu\s+)?\w+(?:\s+\w+)?\s+lagi|habis\s+terus"
          r"|sold\s+out|out\s+of\s+stock|no\s+longer\s+(?:sell|serve|have)\w*|discontinued"
-         r"|(?:menu|stok)\s+kosong", 1.0),
+         r"|(?:menu|stok)\s+kosong|(?:been|always|still|run|ran)\s+out\s+of|stok\w*\s+habis"
+         r"|kehabisan|(?:please|pls|plz)\s+(?:re)?stock|restock", 1.0),
     ),
     "hours": (
         (r"always\s+closed|already\s+closed|(?:sudah|udah|udh|selalu|masih)\s+tutup|jam\s+buka"
@@ -155,7 +180,8 @@ _NEEDS: Final[Mapping[str | None, tuple[str, ...]]] = {
     "delivery": ("order", "when"),
     "damaged": ("photo", "order"),
     "app": ("proof_error", "device"),
-    "rewards": ("order", "proof_error"),  # the purchase whose points or voucher went missing
+    "rewards": ("order", "proof_error"),
+    "lost": ("order", "when"),  # the purchase whose points or voucher went missing
     "staff": ("branch", "when"),
     "wait": ("branch", "when"),
     "quality": ("branch", "when"),

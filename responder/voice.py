@@ -144,18 +144,28 @@ class Affected:
 
 
 def affected(text: str) -> Affected | None:
-    """The family member or friend ``text`` says fell ill ("my son had an allergic
-    reaction", "anak saya diare"): named before a health cue in the same sentence, with
+    """The family member or friend ``text`` says fell ill or got hurt ("my son had an
+    allergic reaction", "anak saya diare"): named before a health cue, in the same
+    sentence or an earlier one ("My son's bike came back loose. He cut his chin."), with
     the author not speaking of themselves in between ("my friend recommended it but I got
     sick") nor saying they were affected too ("my son and I"); None otherwise."""
-    for sentence in re.split(r"[.!?;\n]+", fold(clean(strip_urls(text)))):
-        if _ALSO_ME.search(sentence):
-            continue
-        for pattern in (_MY_EN, _MY_ID):
-            for found in pattern.finditer(sentence):
-                cue = cue_after(sentence, "health", found.end())
-                if cue is not None and not _FIRST_PERSON.search(sentence, found.end(), cue):
-                    return Affected(*_RELATIONS[found.group(1)])
+    folded = fold(clean(strip_urls(text)))
+    sentences = re.split(r"[.!?;\n]+", folded)
+    for sentence in (*sentences, " ".join(sentences)):  # the whole post last
+        found = _named_before_cue(sentence)
+        if found is not None:
+            return found
+    return None
+
+
+def _named_before_cue(text: str) -> Affected | None:
+    if _ALSO_ME.search(text):
+        return None
+    for pattern in (_MY_EN, _MY_ID):
+        for found in pattern.finditer(text):
+            cue = cue_after(text, "health", found.end())
+            if cue is not None and not _FIRST_PERSON.search(text, found.end(), cue):
+                return Affected(*_RELATIONS[found.group(1)])
     return None
 
 

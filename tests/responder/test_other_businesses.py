@@ -1,0 +1,129 @@
+"""Drafts for businesses that sell no food: a bike workshop in Melbourne, a laundry in
+Depok. Their complaints (a shirt gone, a dress torn, a chain that snapped and threw the
+rider) must be named as what they are, in words that fit a business that serves no meals.
+
+Posts written for this audit (2026-12-05); none is from the shared datasets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from common.records import Label
+from responder.draft_input import DraftInput, DraftPost
+from responder.drafts import Draft, DraftWriter
+from responder.register import Register
+from responder.settings import ResponderSettings
+from responder.topics import detect_topic
+from responder.voice import affected
+
+
+def _flat(texts: Sequence[str]) -> list[dict[str, float]]:
+    return [{"complaint": 0.5, "praise": 0.01, "idea": 0.01} for _ in texts]
+
+
+def _draft(
+    lang: str,
+    text: str,
+    *,
+    name: str = "Sarah Kowalski",
+    register: Register | None = None,
+    label: Label = "complaint",
+) -> Draft:
+    item = DraftInput(
+        label=label,
+        posts=(DraftPost(text, (label,)),),
+        lang=lang,
+        brand="wangi",
+        name=name,
+        brand_terms=("Laundry Wangi", "Spokes Bike Repair"),
+        register=register,
+    )
+    return DraftWriter(ResponderSettings(), _flat).write_one(item)
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        # the ACCC (folded to "ac") is no air conditioner: a double charge is a payment
+        (
+            "Spokes Bike Repair charged my card twice for the same service ($220 x2). If "
+            "this isn't sorted by Friday I'm going to my bank and the ACCC.",
+            "payment",
+        ),
+        ("Quoted $90, charged $160 at pickup with no phone call to approve it.", "payment"),
+        ("Chain snapped and I came off the bike. Grazed arm, had to go to the GP.", "health"),
+        ("It came loose as he rode down the driveway and he cut his chin.", "health"),
+        ("The workshop is filthy and there's nowhere to sit while you wait.", "facility"),
+        ("pls stock 700x28 tubes, been out of them for 3 weeks now", "availability"),
+        ("my ebike came back with a scratched frame", "damaged"),
+        ("dry clean gaun pesta saya malah robek di bagian resleting", "damaged"),
+        ("Baju koko saya luntur dan menyusut setelah di-laundry", "damaged"),
+        ("my white sneakers yg di cuci sepatu malah jadi kuning", "damaged"),
+        ("ngembaliin cucian gue masih basah & bau apek", "quality"),
+        ("kok cucian gw udh 5 hari blm kelar, katanya reguler 3 hari", "wait"),
+        ("I was told it would be ready by Thursday and I have not received any update.", "wait"),
+        ("min kok kemeja kantor aku ilang 1 ya??", "lost"),
+        ("had my bike serviced and they lost my saddle bag with my keys in it", "lost"),
+        ("Sudah dua minggu saya menunggu kabar soal baju yang hilang.", "lost"),
+        ("poin saya hilang setelah transaksi", "rewards"),  # not a lost item
+        ("uang saya hilang, kepotong dua kali", "payment"),
+        ("aplikasinya error mulu, loading doang ga kelar2", "app"),
+    ],
+)
+def test_complaints_of_other_trades_name_their_topic(text: str, topic: str) -> None:
+    assert detect_topic([text]) == topic
+
+
+@pytest.mark.parametrize(
+    ("lang", "register", "text", "wrong"),
+    [
+        (
+            "id",
+            "formal",
+            "Parfum laundry di Laundry Wangi terlalu menyengat, saya sampai pusing dan mual.",
+            "menikmati pesanan",
+        ),
+        ("id", "casual", "parfum laundry wangi bikin gue pusing dan mual", "makan pesanan"),
+        ("en", "casual", "Chain snapped, I came off the bike and had to go to the GP.", "order"),
+    ],
+)
+def test_a_health_complaint_assumes_no_meal(
+    lang: str, register: Register, text: str, wrong: str
+) -> None:
+    draft = _draft(lang, text, register=register)
+
+    assert wrong not in draft.subject + draft.body, draft.body
+    assert "better" in draft.body or "merasa lebih baik" in draft.body, draft.body
+
+
+def test_an_injured_child_named_a_sentence_earlier_is_the_one_wished_well() -> None:
+    text = (
+        "My son's bike was returned with the front wheel not properly tightened. It came "
+        "loose as he rode down the driveway and he cut his chin."
+    )
+    assert affected(text) is not None
+    draft = _draft("en", text, name="Elaine Foster")
+
+    assert "We hope your son is feeling better." in draft.body, draft.body
+    assert "We hope you're feeling better" not in draft.body
+    assert affected("My friend recommended it. I got sick after.") is None
+
+
+def test_a_lost_item_is_apologised_for_and_asks_for_the_receipt() -> None:
+    draft = _draft("id", "min kok kemeja kantor aku ilang 1 ya?? kemaren nitip 5", name="Salsa")
+
+    assert "barang Kakak yang hilang" in draft.subject, draft.subject
+    assert "nomor pesanannya" in draft.body, draft.body
+    assert "cerita lebih lengkap" not in draft.body
+
+
+@pytest.mark.parametrize("register", ["formal", "casual"])
+def test_no_menu_for_a_business_without_one(register: Register) -> None:
+    unavailable = _draft("id", "stok deterjen tanpa pewangi kosong, kehabisan", register=register)
+    idea = _draft("id", "semoga ada layanan antar jemput ya", label="idea", register=register)
+
+    for draft in (unavailable, idea):
+        assert "menu" not in draft.subject + draft.body, draft.body
