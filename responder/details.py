@@ -31,9 +31,9 @@ _ORDER_RES: Final = (
     re.compile(  # a number after the word for it: "order 88213", "no. pesanan: A1234", "my
         # order number is 88213"
         r"(?i)\b(?:order(?:\s+(?:id|no\.?|number))?|pesanan|no\.?\s+pesanan|nomor\s+pesanan"
-        r"|id\s+pesanan|invoice|resi|awb|booking|transaksi|trx|kode\s+booking)"
+        r"|id\s+pesanan|invoice|resi|awb|booking|transaksi|trx|kode\s+booking|nota|receipt)"
         r"(?:nya)?(?:\s+(?:saya|aku|gue|gw|gua|sy|kami|is|adalah)){0,2}"  # "order saya 99812"
-        r"\s*(?:no\.?|nomor|#|:)?\s*[:#]?\s*([A-Z0-9][A-Z0-9-]{3,}[A-Z0-9])\b"
+        r"\s*(?:no\.?|nomor|#|:)?\s*[:#]?\s*([A-Z0-9][A-Z0-9-]{2,}[A-Z0-9])\b"
     ),
 )
 _AMOUNT_RES: Final = (
@@ -45,7 +45,8 @@ _AMOUNT_RES: Final = (
 _DATE_RES: Final = (
     re.compile(r"(?<![\d/])\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})(?![\d/])"),
     re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)"),
-    re.compile(rf"(?i)(?<!\w)\d{{1,2}}\s+(?:{_MONTHS})\.?(?:\s+\d{{4}})?(?!\w)"),
+    # "3 Mar. 2026", but "on 3 March." ends a sentence: that full stop is not the date's
+    re.compile(rf"(?i)(?<!\w)\d{{1,2}}\s+(?:{_MONTHS})(?:\.(?=\s+\d{{4}}))?(?:\s+\d{{4}})?(?!\w)"),
     re.compile(rf"(?i)(?<!\w)(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?(?!\w)"),
     re.compile(
         r"(?i)(?<!\w)(?:(?:hari\s+)?(?:senin|selasa|rabu|kamis|jum'?at|sabtu)|hari\s+minggu"

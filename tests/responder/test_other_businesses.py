@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import pytest
 
 from common.records import Label
+from responder.details import extract_details
 from responder.draft_input import DraftInput, DraftPost
 from responder.drafts import Draft, DraftWriter
 from responder.register import Register
@@ -127,3 +128,22 @@ def test_no_menu_for_a_business_without_one(register: Register) -> None:
 
     for draft in (unavailable, idea):
         assert "menu" not in draft.subject + draft.body, draft.body
+
+
+def test_an_order_number_of_four_digits_or_a_receipt_is_noted() -> None:
+    assert extract_details(["ada noda tinta. order no. 7731"]).order_ids == ("7731",)
+    assert extract_details(["nota no 2291 belum kelar"]).order_ids == ("2291",)
+    assert extract_details(["order saya 2 kali salah"]).order_ids == ()
+
+
+def test_a_date_at_the_end_of_a_sentence_is_noted_without_its_full_stop() -> None:
+    details = extract_details(["Dropped it for a full service on 3 March. Still skipping."])
+
+    assert details.dates == ("3 March",)
+    assert extract_details(["Booked on 3 Mar. 2026"]).dates == ("3 Mar. 2026",)
+
+
+def test_two_things_to_tell_and_one_to_send_are_one_clear_sentence() -> None:
+    draft = _draft("en", "Quoted $90, charged $160 at pickup. Not on.", register="casual")
+
+    assert "your order number and when it happened, and send us" in draft.body, draft.body
