@@ -29,13 +29,16 @@ _MALE_TITLES: Final = frozenset(
 FEMALE_NAMES: Final = frozenset(
     {"siti", "dewi", "putri", "ayu", "rina", "rini", "indah", "ratna", "wulan", "lestari",
      "intan", "citra", "anisa", "annisa", "yuliana", "maya", "tasya", "laras", "ratih",
-     "ningsih", "nining"}
+     "ningsih", "nining", "fitri", "fitriani", "linda", "diana", "evi", "mega", "yuni",
+     "nadia", "salsabila", "tiara", "meilani", "kartika", "novi", "yanti", "susanti",
+     "sinta", "wati"}
 )  # fmt: skip
 #: Given names that are clearly male in Indonesia (curated; unsure names stay out).
 MALE_NAMES: Final = frozenset(
     {"budi", "agus", "joko", "bambang", "slamet", "eko", "ahmad", "muhammad", "hendra",
      "dimas", "bayu", "yusuf", "arif", "rudi", "hadi", "bagus", "dedi", "gilang", "yogi",
-     "bagas"}
+     "bagas", "hasan", "fikri", "fajar", "irfan", "ilham", "rizal", "fauzi",
+     "taufik", "teguh", "heru", "imam", "ridwan", "iwan", "faisal"}
 )  # fmt: skip
 
 

@@ -147,3 +147,13 @@ def test_two_things_to_tell_and_one_to_send_are_one_clear_sentence() -> None:
     draft = _draft("en", "Quoted $90, charged $160 at pickup. Not on.", register="casual")
 
     assert "your order number and when it happened, and send us" in draft.body, draft.body
+
+
+@pytest.mark.parametrize(
+    ("name", "greeting"),
+    [("Fikri Hidayat", "Halo Bapak Fikri,"), ("Meilani Tan", "Halo Ibu Meilani,")],
+)
+def test_common_gendered_names_get_bapak_or_ibu(name: str, greeting: str) -> None:
+    draft = _draft("id", "Baju saya robek setelah dicuci. Mohon ditindaklanjuti.", name=name)
+
+    assert draft.body.startswith(greeting), draft.body
