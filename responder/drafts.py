@@ -21,7 +21,7 @@ Templates see these variables (optional ones may be None or empty):
                   a quote for another label, when it is not part of ``quote``
     topic         what a complaint is about: health, foreign_object, payment,
                   payment_method, order,
-                  delivery, damaged, app, rewards, lost, staff, wait, quality,
+                  delivery, repair, damaged, app, rewards, lost, staff, wait, quality,
                   facility, price, availability, hours, or None
     details       Details: order_ids, amounts, dates, times, branches, products
     known         details to confirm back: items with .kind ("order", "amount",

@@ -17,6 +17,14 @@ from responder.details import Details
 from responder.text import clean, fold, strip_urls
 
 # fmt: off
+#: What a person leaves with a business and may not get back (a laundry, a workshop, an
+#: airline): "kemeja kantor aku ilang", "they lost my saddle bag".
+_THINGS: Final = (
+    r"baju|kemeja|kaos|kaus|celana|jaket|rok|gaun|sepatu|sandal|barang|tas|kunci|helm"
+    r"|paket|bagasi|koper|dompet|sprei|seprai|selimut|pakaian|cucian|jilbab|hijab|handuk"
+    r"|bags?|saddle\s*bags?|luggage|suitcases?|parcels?|packages?|keys?|items?|paperwork"
+    r"|documents?|clothes|shirts?|jackets?|coats?|wallet|helmet|receipt|shoes?"
+)
 #: Topic → (cue pattern, weight). Matched against folded text; the heaviest topic wins,
 #: ties go to the topic listed first (the more serious one).
 _TOPIC_CUES: Final[Mapping[str, tuple[tuple[str, float], ...]]] = {
@@ -27,9 +35,11 @@ _TOPIC_CUES: Final[Mapping[str, tuple[tuple[str, float], ...]]] = {
         # hurt, not ill: a bike that threw them, a burn at a salon, a cut
         (r"injur\w*|hurt\s+(?:my|his|her|their)|grazed?|bruis\w*|sprain\w*|concussion"
          r"|(?:cut|broke|split)\s+(?:my|his|her|their)\s+(?:chin|lip|head|arm|leg|hand|knee"
-         r"|wrist|finger|face)|stitches|\bgp\b|(?:to|saw|see|seeing)\s+(?:a|the|my)\s+doctor"
-         r"|a\s*&\s*e|ke\s+dokter|luka|terluka|cedera|memar|keseleo|terkilir|dijahit"
-         r"|jatuh\s+dari", 2.0),
+         r"|wrist|finger|face)|(?:\d+|needed|got|had)\s+stitches|\bgp\b"
+         r"|(?:to|saw|see|seeing)\s+(?:a|the|my)\s+doctor|a\s*&\s*e|ke\s+dokter|luka|terluka"
+         r"|cedera|memar|keseleo|terkilir|jatuh\s+dari"
+         r"|(?:lutut|kaki|tangan|kepala|dahi|bibir|siku|jari|muka|wajah)\w*\s+(?:\w+\s+)?"
+         r"(?:robek|sobek|berdarah|bengkak|lecet)", 2.0),
     ),
     # something in the food (a hair, plastic): sorry for what they found, no "we hope
     # you're feeling better" unless they also say they were ill (then health wins)
@@ -63,8 +73,8 @@ _TOPIC_CUES: Final[Mapping[str, tuple[tuple[str, float], ...]]] = {
     "damaged": (
         (r"rusak|bocor|pecah|retak|penyok|broken|leak\w*|crack\w*|tumpah|spilled|dented", 1.0),
         # what a laundry, a tailor or a workshop hands back spoiled
-        (r"robek|sobek|luntur|menyusut|nyusut|kelunturan|berlubang|bolong|kena\s+noda"
-         r"|ada\s+noda|jadi\s+(?:kuning|pink|belang)|lecet|baret|torn|ripped|shrunk|shrank"
+        (r"robek|sobek|luntur|menyusut|kelunturan|berlubang|bolong|kena\s+noda"
+         r"|ada\s+noda|jadi\s+(?:kuning|pink|belang)|lecet|baret|torn|ripped|shrunk"
          r"|scratch(?:ed|es)?|stain(?:s|ed)?|faded", 1.0),
     ),
     "app": (
@@ -72,14 +82,27 @@ _TOPIC_CUES: Final[Mapping[str, tuple[tuple[str, float], ...]]] = {
          r"|reload\w*|keeps?\s+log\w*|bug|hang|nge-?lag|lag", 1.0),
         (r"\bapps?\b|aplikasi|apk", 0.5),
     ),
+    # work handed back not done right (a workshop, a phone repair, a tailor): "gears still
+    # skipping", "brakes spongy again", "masih bunyi"; after app, so an app review's
+    # "masih ngadat" stays the app
+    "repair": (
+        (r"still\s+(?:skipping|clicking|creaking|squeaking|rubbing|slipping|leaking|wobbl\w*"
+         r"|making\s+(?:the\s+|a\s+)?(?:same\s+)?(?:noise|sound))"
+         r"|(?:creak|squeak|rattl)(?:s|ing|y)|spongy|same\s+(?:noise|sound)"
+         r"|(?:not|never|wasn'?t|weren'?t)\s+(?:properly\s+)?(?:repaired|tightened|adjusted)"
+         r"|masih\s+(?:bunyi|berisik|bermasalah|ngadat|mogok|bocor)|servis\w*\s+(?:ulang|lagi)"
+         r"|bunyi\s+(?:lagi|aneh)", 1.0),
+    ),
     "rewards": (
         (r"voucher|poin|points?|promo|diskon|cashback|kupon|coupon|member", 1.0),
     ),
     # something left with them and not handed back (a shirt at a laundry, a bag at a
     # workshop); after rewards, so "poin saya hilang" stays a rewards problem
     "lost": (
-        (r"hilang|ilang|kehilangan|raib|lost\s+(?:my|our|his|her|their|the)"
-         r"|(?:went|gone|is|are|was|were)\s+missing", 1.0),
+        (rf"(?:{_THINGS})(?:\s+\w+){{0,3}}?\s+(?:hilang|ilang|raib)"
+         rf"|(?:hilang|ilang|kehilangan)(?:\s+\w+)?\s+(?:{_THINGS})"
+         rf"|lost\s+(?:my|our|his|her|their|the)\s+(?:\w+\s+)?(?:{_THINGS})"
+         r"|(?:went|gone)\s+missing", 1.0),
     ),
     "staff": (
         (r"kasir|barista|pelayan|karyawan|staff?|jutek|judes|cuek\w*|dicuekin|rude|impolite"
@@ -92,18 +115,21 @@ _TOPIC_CUES: Final[Mapping[str, tuple[tuple[str, float], ...]]] = {
         (r"(?:belum|blm|blom)\s+(?:juga\s+)?(?:selesai|kelar|jadi|beres)"
          r"|(?:tidak|gak|ga|nggak|gk)\s+(?:juga\s+)?(?:selesai|kelar|beres)"
          r"|(?:not|still\s+not|wasn'?t|isn'?t|never)\s+(?:been\s+)?(?:ready|done|finished)"
-         r"|(?:no|any)\s+update|tanpa\s+kabar|belum\s+ada\s+kabar", 1.0),
+         r"|(?:received|had|got|heard|any|no)\s+(?:any\s+|an\s+)?updates?\s+(?:on|from|about)"
+         r"|(?:received|had|got|heard)\s+(?:any|no|an)\s+update"
+         r"|tanpa\s+kabar|belum\s+ada\s+kabar", 1.0),
     ),
     "quality": (
         (r"gak\s+enak|ga\s+enak|nggak\s+enak|tidak\s+enak|encer|kemanisan|terlalu\s+manis|pahit"
          r"|ora\s+enak|ra\s+enak|ndak\s+enak|keasinen|kemanisen|anyep"  # Javanese
-         r"|apek|masih\s+basah|lembab|still\s+(?:wet|damp)|musty"
+         r"|(?:cucian|baju|pakaian|kaos|kemeja|jaket|celana|handuk|sprei|selimut)\w*"
+         r"(?:\s+\w+){0,4}?\s+(?:bau\s+)?apek|masih\s+basah|still\s+(?:wet|damp)"
          r"|basi|hambar|keasinan|stale|watery|too\s+sweet|bland|burnt|gosong|asem"
          r"|rasa(?:nya)?\s+(?:\w+\s+)?beda|beda\s+rasa(?:nya)?|tastes?\s+different", 1.0),
     ),
     "facility": (
         (r"wifi|wi-fi|\bac\b|toilet|colokan|stop\s*kontak|parkir|parking|socket|kotor|dirty"
-         r"|filthy|messy|unclean|grubby|nowhere\s+to\s+(?:sit|park|wait)|berantakan|jorok"
+         r"|filthy|unclean|grubby|nowhere\s+to\s+(?:sit|park|wait)|jorok"
          r"|berisik|noisy|bau|smell\w*|panas\s+banget", 1.0),
         # "wifinya lemot": the café's internet, not the app ("lemot" alone is the app)
         (r"(?:wifi|wi-fi|internet|sinyal)(?:nya|ny)?\s+(?:\w+\s+)?(?:lemot|lambat|lelet"
@@ -112,7 +138,8 @@ _TOPIC_CUES: Final[Mapping[str, tuple[tuple[str, float], ...]]] = {
     "availability": (
         (r"(?:gak|ga|nggak|tidak|gk)\s+ada\s+(?:menu\s+)?\w+(?:\s+\w+)?\s+lagi|habis\s+terus"
          r"|sold\s+out|out\s+of\s+stock|no\s+longer\s+(?:sell|serve|have)\w*|discontinued"
-         r"|(?:menu|stok)\s+kosong|(?:been|always|still|run|ran)\s+out\s+of|stok\w*\s+habis"
+         r"|(?:menu|stok)\s+kosong|stok\w*\s+habis"
+         r"|(?:been|always|still|run|ran)\s+out\s+of(?!\s+(?:service|order|action|date|time))"
          r"|kehabisan|(?:please|pls|plz)\s+(?:re)?stock|restock", 1.0),
     ),
     "hours": (
@@ -178,10 +205,11 @@ _NEEDS: Final[Mapping[str | None, tuple[str, ...]]] = {
     "payment": ("order", "when", "proof_payment"),
     "order": ("order", "branch", "when"),
     "delivery": ("order", "when"),
+    "repair": ("order", "when"),
     "damaged": ("photo", "order"),
     "app": ("proof_error", "device"),
-    "rewards": ("order", "proof_error"),
-    "lost": ("order", "when"),  # the purchase whose points or voucher went missing
+    "rewards": ("order", "proof_error"),  # the purchase whose points or voucher went missing
+    "lost": ("order", "when"),  # the receipt or booking it was left under
     "staff": ("branch", "when"),
     "wait": ("branch", "when"),
     "quality": ("branch", "when"),
