@@ -90,8 +90,8 @@ _TOPIC_CUES: Final[Mapping[str, tuple[tuple[str, float], ...]]] = {
          r"|making\s+(?:the\s+|a\s+)?(?:same\s+)?(?:noise|sound))"
          r"|(?:creak|squeak|rattl)(?:s|ing|y)|spongy|same\s+(?:noise|sound)"
          r"|(?:not|never|wasn'?t|weren'?t)\s+(?:properly\s+)?(?:repaired|tightened|adjusted)"
-         r"|masih\s+(?:bunyi|berisik|bermasalah|ngadat|mogok|bocor)|servis\w*\s+(?:ulang|lagi)"
-         r"|bunyi\s+(?:lagi|aneh)", 1.0),
+         r"|masih\s+(?:bunyi|berisik|bermasalah|ngadat|bocor)|servis\w*\s+(?:ulang|lagi)"
+         r"|bunyi\s+(?:lagi|aneh)|mogok|(?:broke|breaks|broken)\s+down", 1.0),
     ),
     "rewards": (
         (r"voucher|poin|points?|promo|diskon|cashback|kupon|coupon|member", 1.0),

@@ -76,6 +76,7 @@ def _draft(
         ("my brakes were bled last week and they're already spongy again", "repair"),
         ("udah servis 350rb di bengkel tp motornya masih bunyi aneh", "repair"),
         ("HP saya habis ganti LCD, layarnya masih bermasalah", "repair"),
+        ("Motor saya diservis tanggal 1 Desember, keesokan harinya mogok di jalan.", "repair"),
         ("the app keeps crashing when clicking checkout", "app"),
     ],
 )
