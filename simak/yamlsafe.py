@@ -139,16 +139,28 @@ def load_yaml_file(path: Path) -> Any:
         where = f"{path}:{exc.line}" if exc.line else str(path)
         raise ConfigError(f"{where}: {exc.problem}; fix the file there") from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" line {mark.line + 1}" if mark is not None else ""
-        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())[:200]
-        raise ConfigError(
-            f"{path}:{line} is not valid YAML ({problem}); fix the indentation or quoting there"
-        ) from None
+        raise ConfigError(_syntax_error(path, exc)) from None
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         raise ConfigError(
             f"{path}: cannot read it ({type(exc).__name__}); simplify the file"
         ) from None
+
+
+def _syntax_error(path: Path, exc: yaml.YAMLError) -> str:
+    """One line for a YAML syntax error, at the line to fix: an unclosed quote is reported
+    where it opens (PyYAML's own mark is the end of the file)."""
+    mark = getattr(exc, "problem_mark", None)
+    start = getattr(exc, "context_mark", None)
+    problem = " ".join(str(getattr(exc, "problem", None) or exc).split())[:200]
+    if getattr(exc, "context", None) == "while scanning a quoted scalar" and start is not None:
+        return (
+            f"{path}: line {start.line + 1} opens a quoted value that is never closed; "
+            "add the closing quote there"
+        )
+    line = f" line {mark.line + 1}" if mark is not None else ""
+    if "'\\t'" in problem:
+        return f"{path}:{line} is indented with a tab; indent YAML with spaces"
+    return f"{path}:{line} is not valid YAML ({problem}); fix the indentation or quoting there"
 
 
 def _read(path: Path) -> str:

@@ -113,3 +113,15 @@ def test_ordinary_anchors_and_merges_still_work(tmp_path: Path) -> None:
 def test_the_demo_config_still_loads() -> None:
     settings = load_settings(Path(__file__).parents[2] / "config.yaml", {})
     assert settings.sources
+
+
+def test_an_unclosed_quote_is_reported_on_the_line_that_opens_it(tmp_path: Path) -> None:
+    text = 'brands:\n  - name: kopi\n    terms: ["Kopi Senja]\nsources: []\n\n\n# end\n'
+    message = refused(tmp_path, text)
+    assert ":7" not in message and "line 7" not in message  # PyYAML's mark: the file's end
+    assert "line 3 opens a quoted value that is never closed; add the closing quote" in message
+
+
+def test_a_tab_indent_says_yaml_indents_with_spaces(tmp_path: Path) -> None:
+    message = refused(tmp_path, "brands:\n\t- name: kopi\n")
+    assert "line 2 is indented with a tab; indent YAML with spaces" in message
