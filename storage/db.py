@@ -260,8 +260,9 @@ def _missing_schema_object(low: str) -> bool:
     return "does not exist" in low and ("relation " in low or "column " in low)
 
 
-def open_database(url: str) -> Database:
-    """Open ``url`` and create or upgrade its schema (first use needs no setup step)."""
+def make_sqlite_folder(url: str) -> None:
+    """Create the folder of an SQLite file ``url`` (every command does, ``db upgrade`` too,
+    so a first run in a new folder works whichever command comes first)."""
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         parent = Path(url.removeprefix("sqlite:///")).expanduser().parent
         try:
@@ -271,6 +272,11 @@ def open_database(url: str) -> Database:
                 f"cannot create the folder {parent} for the database: {exc.strerror}; "
                 "check the path in storage.url"
             ) from None
+
+
+def open_database(url: str) -> Database:
+    """Open ``url`` and create or upgrade its schema (first use needs no setup step)."""
+    make_sqlite_folder(url)
     db = Database(url)
     db.upgrade()
     return db

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from simak.app import App
-from storage.db import Database
+from storage.db import Database, make_sqlite_folder
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +19,7 @@ class SchemaState:
 
 def upgrade(app: App) -> SchemaState:
     """Create the database or migrate it to the newest schema (also done on first use)."""
+    make_sqlite_folder(app.settings.storage.url)
     db = Database(app.settings.storage.url)
     try:
         changed = db.upgrade()

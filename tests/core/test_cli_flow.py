@@ -428,3 +428,23 @@ def test_worker_counts_tasks_for_staff_apart_from_messages_sent(project: Project
     assert report["sent"] == 0 and report["handed"] >= 4  # only the manual channel here
     text = project.run("worker", "--once")
     assert "sent 0," in text.stdout + text.stderr
+
+
+def test_db_upgrade_creates_the_sqlite_folder_as_every_other_command_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`db upgrade` first in a fresh deployment used to fail (exit 4, "unable to open database
+    file") where `simak queue` would have created the folder."""
+    from typer.testing import CliRunner
+
+    from simak.cli import app
+
+    monkeypatch.delenv("SIMAK_DATABASE_URL", raising=False)
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "brands: [{name: b, terms: [B]}]\nstorage: {url: 'sqlite:///data/sub/simak.db'}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["--config", str(config), "db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "data" / "sub" / "simak.db").is_file()
