@@ -9,6 +9,7 @@ source.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections.abc import Mapping
@@ -27,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from classifier.lang import MODEL_LANGUAGES
 from common.credentials import SECRET_REF_ERROR
 from common.errors import ConfigError
 from common.redact import Redactor
@@ -69,6 +71,23 @@ Options = Annotated[dict[str, Any], BeforeValidator(_empty_if_null)]
 """A backend's or a source's options; an empty (all commented out) block means none."""
 
 
+def _language_code(value: object) -> object:
+    """A code the language detector can answer with (``ID`` means ``id``); another word
+    (``indonesian``) would silently drop every mention in that language."""
+    if not isinstance(value, str):
+        return value
+    code = value.strip().lower()
+    if code not in MODEL_LANGUAGES:
+        raise ValueError(
+            f"unknown language code {value!r}; use ISO 639-1 codes Simak detects: "
+            + ", ".join(sorted(MODEL_LANGUAGES))
+        )
+    return code
+
+
+LanguageCode = Annotated[str, BeforeValidator(_language_code)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -81,7 +100,9 @@ class BrandConfig(_Strict):
     terms: list[str] = Field(min_length=1, description="words or phrases that mean this brand")
     exclude: list[str] = Field(default_factory=list, description="texts with these never match")
     handles: dict[str, str] = Field(default_factory=dict, description="platform -> own account")
-    languages: list[str] = Field(default_factory=list, description="keep only these (ISO codes)")
+    languages: list[LanguageCode] = Field(
+        default_factory=list, description="keep only these (ISO codes)"
+    )
 
     @field_validator("terms", "exclude")
     @classmethod
@@ -155,7 +176,7 @@ class StorageConfig(_Strict):
         psycopg 3 driver Simak ships; psycopg2 is not installed."""
         for plain in ("postgresql://", "postgres://"):
             if url.startswith(plain):
-                return "postgresql+psycopg://" + url[len(plain) :]
+                url = "postgresql+psycopg://" + url[len(plain) :]
         if url.startswith("postgresql+psycopg2://"):
             raise ValueError(
                 "psycopg2 is not installed; write PostgreSQL URLs as postgresql://user@host/db"
@@ -165,7 +186,26 @@ class StorageConfig(_Strict):
                 "Simak keeps its data in SQLite or PostgreSQL: write sqlite:///simak.db or "
                 "postgresql://user@host/db (here or in SIMAK_DATABASE_URL)"
             )
+        _check_url_parts(url)
         return url
+
+
+def _check_url_parts(url: str) -> None:
+    """What the driver would refuse only when a command opens the database (exit 4, "could
+    not be used"): a port that is no number, an SQLite path after two slashes."""
+    from sqlalchemy.engine import make_url  # the validator runs only when a URL is given
+
+    try:
+        parts = make_url(url)
+    except ValueError:
+        raise ValueError(
+            "not a database URL (is the port a number?); write postgresql://user@host:5432/db"
+        ) from None
+    if parts.drivername == "sqlite" and parts.host:
+        raise ValueError(
+            "an SQLite URL has three slashes before a relative path: sqlite:///simak.db "
+            "(four before an absolute one: sqlite:////srv/simak/simak.db)"
+        )
 
 
 class RetentionConfig(_Strict):
@@ -348,13 +388,25 @@ def _loc(loc: tuple[int | str, ...]) -> str:
 
 
 def describe_validation_error(path: str, exc: ValidationError, prefix: tuple[Any, ...] = ()) -> str:
-    """One line naming the first bad key and how to fix it."""
-    err = exc.errors()[0]
+    """One line naming the first bad key and how to fix it (an unknown key first: a
+    misspelt required key is also reported missing, and the misspelling is what to fix)."""
+    errors = exc.errors()
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     where = _loc(prefix + tuple(err["loc"]))
     kind = err["type"]
     msg = str(err["msg"]).removeprefix("Value error, ")  # our own validators' words
     if kind == "extra_forbidden":
-        hint = "unknown key; remove it or check its spelling"
+        hint = "unknown key; remove it or check its spelling" + _did_you_mean(err, errors)
+    elif kind == "string_type" and isinstance(err.get("input"), bool | int | float):
+        hint = (
+            f"expected text, got {err.get('input')!r} (YAML reads yes/no/on/off as true/false "
+            "and bare digits as a number); put the value in quotes"
+        )
+    elif kind == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") == _NAME:
+        hint = (
+            "use lowercase letters, digits and - _ . only, e.g. kopi-senja; "
+            f"got {_short_repr(err.get('input'))}"
+        )
     elif kind == "missing":
         hint = "required key is missing; add it"
     elif kind == SECRET_REF_ERROR or _SECRET_KEY.search(str(err["loc"][-1] if err["loc"] else "")):
@@ -363,8 +415,21 @@ def describe_validation_error(path: str, exc: ValidationError, prefix: tuple[Any
         hint = f"{_SHAPES[kind]}; got {_short_repr(err.get('input'))}"
     else:
         got = _short_repr(err.get("input"))
-        hint = msg if got in msg else f"{msg}; got {got}"  # a validator may quote it already
+        quoted = re.search(rf"(?<![\w.]){re.escape(got)}(?![\w.])", msg)  # not "0" in "10"
+        hint = msg if quoted else f"{msg}; got {got}"  # a validator may quote it already
     return f"{path}: {where}: {hint}"
+
+
+def _did_you_mean(extra: Any, errors: list[Any]) -> str:
+    """`; did you mean terms?` when a required key beside the unknown one is missing."""
+    parent = tuple(extra["loc"][:-1])
+    missing = [
+        str(e["loc"][-1])
+        for e in errors
+        if e["type"] == "missing" and tuple(e["loc"][:-1]) == parent
+    ]
+    close = difflib.get_close_matches(str(extra["loc"][-1]), missing, n=1, cutoff=0.0)
+    return f"; did you mean {close[0]}?" if close else ""
 
 
 _MAPPING = "write a mapping here: indented `key: value` lines, or {key: value}"
@@ -498,6 +563,12 @@ def anchor_sqlite_url(url: str, base: Path) -> str:
 
 def _check_references(settings: Settings, path: str) -> None:
     brands = set(settings.names())
+    for i, name in enumerate(settings.names()):
+        if name in settings.names()[:i]:
+            raise ConfigError(
+                f"{path}: brands[{i}].name: {name!r} is used twice; give each brand its own "
+                "name (or merge their terms into one brand)"
+            )
     seen: set[str] = set()
     for i, source in enumerate(settings.sources):
         if source.name in seen:

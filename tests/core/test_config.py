@@ -343,3 +343,75 @@ def test_a_misspelled_classifier_backend_names_the_backends_there_are(tmp_path: 
     assert "classifier.backend" in message and "'embeded'" in message
     assert f"use one of {', '.join(sorted(CLASSIFIER_BACKENDS))}" in message
     assert "\n" not in message
+
+
+def test_two_brands_with_one_name_are_refused(tmp_path: Path) -> None:
+    """Both were accepted; `settings.brand(name)` then always found the first one."""
+    path = write(tmp_path, MINIMAL + "  - name: kopi-senja\n    terms: [Senja]\n")
+    with pytest.raises(ConfigError, match=r"brands\[1\]\.name: 'kopi-senja' is used twice"):
+        load_settings(path, {})
+
+
+@pytest.mark.parametrize(
+    ("languages", "expected"),
+    [
+        # a word instead of a code silently dropped every Indonesian mention
+        ("[indonesian, en]", "brands[0].languages[0]: unknown language code 'indonesian'; use"),
+        # YAML's `no` is false: say to quote it rather than "Input should be a valid string"
+        ("[no]", "brands[0].languages[0]: expected text, got False (YAML reads yes/no"),
+    ],
+)
+def test_a_language_the_detector_never_answers_is_refused(
+    tmp_path: Path, languages: str, expected: str
+) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, MINIMAL + f"    languages: {languages}\n"), {})
+    assert expected in str(err.value)
+    upper = load_settings(write(tmp_path, MINIMAL + "    languages: [ID, en]\n"), {})
+    assert upper.brands[0].languages == ["id", "en"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        # a misspelt required key was reported as the required key missing
+        (
+            "    keyword: [x]\n",
+            "brands[0].keyword: unknown key; remove it or check its spelling; did you mean terms?",
+        ),
+        ("    display_name: 123\n", "brands[0].display_name: expected text, got 123"),
+        ("    name: kopi-señja\n", "use lowercase letters, digits and - _ . only, e.g. kopi-senja"),
+    ],
+)
+def test_messages_say_the_fix(tmp_path: Path, extra: str, expected: str) -> None:
+    text = MINIMAL.replace("    terms: [Kopi Senja]\n", "") if "keyword" in extra else MINIMAL
+    text = text.replace("  - name: kopi-senja\n", "  - name: kopi-senja\n" + extra)
+    if "señja" in extra:
+        text = text.replace("  - name: kopi-senja\n", "  -\n", 1)
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, text), {})
+    assert expected in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_bound_that_contains_the_value_still_says_what_was_given(tmp_path: Path) -> None:
+    """`poll_every: 0` said "greater than or equal to 10" without "got 0" ("0" is in "10")."""
+    path = write(tmp_path, MINIMAL + "workers:\n  poll_every: 0\n")
+    with pytest.raises(ConfigError, match=r"greater than or equal to 10; got 0$"):
+        load_settings(path, {})
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://u:hunter2pw@h:notaport/db", "not a database URL (is the port a number?)"),
+        ("sqlite://simak.db", "an SQLite URL has three slashes before a relative path"),
+    ],
+)
+def test_a_malformed_database_url_is_a_config_error_not_a_database_one(
+    tmp_path: Path, url: str, expected: str
+) -> None:
+    """Both loaded, then every command stopped with exit 4 and the driver's words."""
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, MINIMAL + f"storage:\n  url: {url}\n"), {})
+    assert f"storage.url: {expected}" in str(err.value) and err.value.exit_code == 2
+    assert "hunter2pw" not in str(err.value)
