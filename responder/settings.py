@@ -49,6 +49,10 @@ DEFAULT_URGENT_PATTERNS: Final = (
 )
 
 
+MAX_SLA_HOURS = 24 * 366
+"""The longest SLA: a year (a longer one overflowed the due-time arithmetic)."""
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -58,7 +62,9 @@ class LabelRule(_Section):
 
     enabled: bool = Field(True, description="False: this label never creates a follow-up.")
     priority: int = Field(50, ge=0, le=100, description="Base priority, 0–100; higher = sooner.")
-    sla_hours: float = Field(48.0, gt=0, description="Hours until the follow-up is due.")
+    sla_hours: float = Field(
+        48.0, gt=0, le=MAX_SLA_HOURS, description="Hours until the follow-up is due."
+    )
     channels: tuple[str, ...] = Field(
         DEFAULT_CHANNELS,
         min_length=1,
@@ -93,7 +99,9 @@ class ComplaintRule(LabelRule):
     """Complaints: answered first, within hours."""
 
     priority: int = Field(70, ge=0, le=100, description="Base priority, 0–100; higher = sooner.")
-    sla_hours: float = Field(4.0, gt=0, description="Hours until the follow-up is due.")
+    sla_hours: float = Field(
+        4.0, gt=0, le=MAX_SLA_HOURS, description="Hours until the follow-up is due."
+    )
     template: str = Field("complaint", pattern=r"^[a-z0-9_]+$", description="Template base name.")
 
 
@@ -101,7 +109,9 @@ class IdeaRule(LabelRule):
     """Product ideas: thanked and captured within two days."""
 
     priority: int = Field(40, ge=0, le=100, description="Base priority, 0–100; higher = sooner.")
-    sla_hours: float = Field(48.0, gt=0, description="Hours until the follow-up is due.")
+    sla_hours: float = Field(
+        48.0, gt=0, le=MAX_SLA_HOURS, description="Hours until the follow-up is due."
+    )
     template: str = Field("idea", pattern=r"^[a-z0-9_]+$", description="Template base name.")
 
 
@@ -109,7 +119,9 @@ class PraiseRule(LabelRule):
     """Praise: a personal thank-you within three days."""
 
     priority: int = Field(20, ge=0, le=100, description="Base priority, 0–100; higher = sooner.")
-    sla_hours: float = Field(72.0, gt=0, description="Hours until the follow-up is due.")
+    sla_hours: float = Field(
+        72.0, gt=0, le=MAX_SLA_HOURS, description="Hours until the follow-up is due."
+    )
     template: str = Field("praise", pattern=r"^[a-z0-9_]+$", description="Template base name.")
 
 
@@ -161,9 +173,14 @@ class SeveritySettings(_Section):
     business come first in the queue and get the shortest SLA."""
 
     critical_sla_hours: float = Field(
-        1.0, gt=0, description="Hours until a critical complaint is due (the shortest SLA)."
+        1.0,
+        gt=0,
+        le=MAX_SLA_HOURS,
+        description="Hours until a critical complaint is due (the shortest SLA).",
     )
-    high_sla_hours: float = Field(2.0, gt=0, description="Hours until a high complaint is due.")
+    high_sla_hours: float = Field(
+        2.0, gt=0, le=MAX_SLA_HOURS, description="Hours until a high complaint is due."
+    )
     critical_bump: int = Field(50, ge=0, le=100, description="Priority added when critical.")
     high_bump: int = Field(20, ge=0, le=100, description="Priority added when high.")
 
@@ -172,7 +189,10 @@ class LoyaltySettings(_Section):
     """Loyal customers must not feel forgotten: they move up the queue."""
 
     min_mentions: int = Field(
-        5, ge=2, description="Mentions (this one included) that make a person a regular."
+        5,
+        ge=2,
+        le=100_000,
+        description="Mentions (this one included) that make a person a regular.",
     )
     bump: int = Field(10, ge=0, le=100, description="Priority added for a regular.")
 

@@ -59,6 +59,7 @@ def _seconds(value: object) -> object:
 
 
 Duration = Annotated[int, BeforeValidator(_seconds)]
+MAX_DURATION_S = 366 * 86400  # a year; a longer interval overflowed the scheduler's arithmetic
 """Seconds, written as a number or with a unit: 90s, 5m, 2h, 1d."""
 
 
@@ -128,6 +129,7 @@ class SourceConfig(_Strict):
     poll_every_s: Duration | None = Field(
         default=None,
         ge=10,
+        le=MAX_DURATION_S,
         validation_alias=AliasChoices("poll_every", "poll_every_s"),
         description="poll interval for workers (e.g. 5m); default workers.poll_every",
     )
@@ -304,6 +306,7 @@ class WorkersConfig(_Strict):
     poll_every_s: Duration = Field(
         default=300,
         ge=10,
+        le=MAX_DURATION_S,
         validation_alias=AliasChoices("poll_every", "poll_every_s"),
         description="poll each source this often (e.g. 5m)",
     )
@@ -314,6 +317,7 @@ class WorkersConfig(_Strict):
     stalled_after_s: Duration = Field(
         default=60,
         ge=15,
+        le=MAX_DURATION_S,
         validation_alias=AliasChoices("stalled_after", "stalled_after_s"),
         description="procrastinate: a job whose worker sent no heartbeat for this long is "
         "taken over",

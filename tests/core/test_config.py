@@ -415,3 +415,25 @@ def test_a_malformed_database_url_is_a_config_error_not_a_database_one(
         load_settings(write(tmp_path, MINIMAL + f"storage:\n  url: {url}\n"), {})
     assert f"storage.url: {expected}" in str(err.value) and err.value.exit_code == 2
     assert "hunter2pw" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("extra", "where"),
+    [
+        ("responder:\n  rules:\n    complaint: {sla_hours: 99999999999}\n", "complaint.sla_hours"),
+        ("responder:\n  severity: {critical_sla_hours: 1e12}\n", "critical_sla_hours"),
+        ("workers:\n  poll_every: 99999999999999d\n", "workers.poll_every"),
+        ("workers:\n  stalled_after: 400d\n", "workers.stalled_after"),
+        (
+            "sources:\n  - {name: s, type: files, poll_every: 99999999999999d, options: {}}\n",
+            "sources[0].poll_every",
+        ),
+    ],
+)
+def test_absurdly_long_intervals_stop_at_load(tmp_path: Path, extra: str, where: str) -> None:
+    """They loaded, then `simak poll` died with exit 3 (OverflowError in the due-time or
+    schedule arithmetic)."""
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, MINIMAL + extra), {})
+    assert f"{where}: Input should be less than or equal to" in str(err.value)
+    assert load_settings(write(tmp_path, MINIMAL + "workers:\n  poll_every: 365d\n"), {})
