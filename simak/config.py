@@ -68,6 +68,11 @@ def _empty_if_null(value: object) -> object:
     return {} if value is None else value
 
 
+def _no_items_if_null(value: object) -> object:
+    """``sources:`` with every entry commented out (YAML's null) means no sources."""
+    return [] if value is None else value
+
+
 Options = Annotated[dict[str, Any], BeforeValidator(_empty_if_null)]
 """A backend's or a source's options; an empty (all commented out) block means none."""
 
@@ -328,7 +333,9 @@ class Settings(_Strict):
     """Everything config.yaml can say."""
 
     brands: list[BrandConfig] = Field(min_length=1)
-    sources: list[SourceConfig] = Field(default_factory=list)
+    sources: Annotated[list[SourceConfig], BeforeValidator(_no_items_if_null)] = Field(
+        default_factory=list, description="every line under `sources:` commented out: none"
+    )
     classifier: ClassifierConfig = Field(default_factory=ClassifierConfig)
     responder: ResponderSettings = Field(default_factory=ResponderSettings)
     storage: StorageConfig = Field(default_factory=StorageConfig)
@@ -415,6 +422,8 @@ def describe_validation_error(path: str, exc: ValidationError, prefix: tuple[Any
         hint = "required key is missing; add it"
     elif kind == SECRET_REF_ERROR or _SECRET_KEY.search(str(err["loc"][-1] if err["loc"] else "")):
         hint = msg  # never echo what was given for a secret-like key
+    elif kind in _SHAPES and err.get("input") is None:
+        hint = f"nothing is written under it (every line commented out?); {_SHAPES[kind]}"
     elif kind in _SHAPES:  # pydantic's words would name our classes ("… of StorageConfig")
         hint = f"{_SHAPES[kind]}; got {_short_repr(err.get('input'))}"
     else:

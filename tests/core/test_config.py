@@ -437,3 +437,15 @@ def test_absurdly_long_intervals_stop_at_load(tmp_path: Path, extra: str, where:
         load_settings(write(tmp_path, MINIMAL + extra), {})
     assert f"{where}: Input should be less than or equal to" in str(err.value)
     assert load_settings(write(tmp_path, MINIMAL + "workers:\n  poll_every: 365d\n"), {})
+
+
+def test_a_section_with_every_line_commented_out(tmp_path: Path) -> None:
+    """`sources:` with every source commented out means none (as `options:` does); another
+    empty section says so instead of "got None"."""
+    path = write(tmp_path, MINIMAL + "sources:\n#  - name: demo\n#    type: files\n")
+    assert load_settings(path, {}).sources == []
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, MINIMAL + "responder:\n  rules:\n"), {})
+    message = str(err.value)
+    assert "responder.rules: nothing is written under it (every line commented out?)" in message
+    assert "None" not in message
