@@ -232,20 +232,34 @@ class Database:
 def _advice(reason: str) -> str:
     low = reason.lower()
     if "readonly" in low or "read-only" in low or "permission denied" in low:
+        if " for schema " in low or " for database " in low or " for table " in low:
+            return (  # PostgreSQL: a grant, not a file mode
+                "give the database user the rights Simak needs (e.g. GRANT CREATE, USAGE "
+                "ON SCHEMA public TO that user), or point storage.url elsewhere"
+            )
         return "make the database file and its folder writable, or point storage.url elsewhere"
     if ("disk" in low and "full" in low) or "no space" in low:
         return "free some disk space and re-run; nothing was half-written"
     if "unable to open" in low:
         return "check that the folder exists and is writable"
-    if "locked" in low or "timeout" in low:
-        return "another Simak run holds the database; try again in a moment"
+    if _wrong_login(low):
+        return "check the database name, user and password in the URL (create the database first)"
     if "refused" in low or "could not connect" in low or "connection to server" in low:
         return "check that the database server is running and the URL is right"
+    if "locked" in low or "timeout" in low:
+        return "another Simak run holds the database; try again in a moment"
     if "no such table" in low or "no such column" in low or _missing_schema_object(low):
         return "the database's schema is missing or damaged; run `simak db upgrade`"
-    if "does not exist" in low or "authentication" in low:
-        return "check the database name, user and password in the URL"
     return "check the database URL and that the database is reachable and writable"
+
+
+def _wrong_login(low: str) -> bool:
+    """The server answered but refused the login: a wrong password, or a user or database
+    that does not exist there (checked before "connection to server", which PostgreSQL
+    puts in front of every such refusal)."""
+    if "authentication" in low or "password" in low:
+        return True
+    return "does not exist" in low and ("database " in low or "role " in low)
 
 
 def _driver_overflow(exc: OverflowError) -> bool:

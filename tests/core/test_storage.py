@@ -463,3 +463,38 @@ def test_a_missing_table_says_to_upgrade_not_to_check_the_password(db: Database)
     message = str(caught.value)
     assert "run `simak db upgrade`" in message and "password" not in message
     assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("reason", "advice"),
+    [
+        # PostgreSQL prefixes every refused login with "connection to server": the server
+        # was running, yet the advice was to check that it is
+        (
+            'connection to server at "127.0.0.1", port 5432 failed: FATAL: database "simak" '
+            "does not exist",
+            "check the database name, user and password",
+        ),
+        (
+            'connection to server at "h", port 5432 failed: FATAL: password authentication '
+            'failed for user "simak"',
+            "check the database name, user and password",
+        ),
+        # an unreachable host is no other Simak run holding the database
+        (
+            'connection to server at "10.0.0.9", port 5432 failed: timeout expired',
+            "check that the database server is running",
+        ),
+        # a PostgreSQL grant, not a file mode
+        (
+            "permission denied for schema public LINE 2: CREATE TABLE alembic_version (",
+            "GRANT CREATE, USAGE ON SCHEMA public",
+        ),
+        ("attempt to write a readonly database", "make the database file and its folder"),
+        ("database is locked", "another Simak run holds the database"),
+    ],
+)
+def test_database_errors_advise_what_fits_the_cause(reason: str, advice: str) -> None:
+    from storage.db import _advice
+
+    assert advice in _advice(reason)
