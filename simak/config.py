@@ -533,6 +533,8 @@ def load_settings(path: Path, env: Mapping[str, str]) -> Settings:
         settings = Settings.model_validate({**raw, "base_dir": base, "secrets": secrets})
     except ValidationError as exc:
         message = describe_validation_error(str(path), exc)
+        if env.get("SIMAK_DATABASE_URL"):  # the variable is at fault, not the file
+            message = message.replace(f"{path}: storage.url: ", "SIMAK_DATABASE_URL: ", 1)
         raise ConfigError(Redactor(secrets)(message)) from None
     _check_references(settings, str(path))
     return settings

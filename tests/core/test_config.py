@@ -449,3 +449,14 @@ def test_a_section_with_every_line_commented_out(tmp_path: Path) -> None:
     message = str(err.value)
     assert "responder.rules: nothing is written under it (every line commented out?)" in message
     assert "None" not in message
+
+
+def test_a_bad_database_url_from_the_environment_names_the_variable(tmp_path: Path) -> None:
+    """It said "config.yaml: storage.url: …" where the file has no such line to fix."""
+    env = {"SIMAK_DATABASE_URL": "postgresql://u:hunter2pw@h:bad/db"}
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, MINIMAL), env)
+    message = str(err.value)
+    assert (
+        message.startswith("SIMAK_DATABASE_URL: not a database URL") and "hunter2pw" not in message
+    )
