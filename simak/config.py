@@ -45,6 +45,7 @@ _NAME = r"^[a-z0-9][a-z0-9_.-]*$"
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_DURATION_S = 366 * 86400  # a year; a longer interval overflowed the scheduler's arithmetic
 
 
 def _seconds(value: object) -> object:
@@ -54,12 +55,13 @@ def _seconds(value: object) -> object:
     if isinstance(value, str):
         if not (match := _DURATION.match(value)):
             raise ValueError("write a duration like 300, 90s, 5m, 2h or 1d")
-        return round(float(match[1]) * _UNIT_S[match[2] or "s"])
+        value = round(float(match[1]) * _UNIT_S[match[2] or "s"])
+    if isinstance(value, int | float) and value > MAX_DURATION_S:
+        raise ValueError("write at most 366d (a year)")
     return value
 
 
 Duration = Annotated[int, BeforeValidator(_seconds)]
-MAX_DURATION_S = 366 * 86400  # a year; a longer interval overflowed the scheduler's arithmetic
 """Seconds, written as a number or with a unit: 90s, 5m, 2h, 1d."""
 
 
@@ -424,6 +426,8 @@ def describe_validation_error(path: str, exc: ValidationError, prefix: tuple[Any
         hint = msg  # never echo what was given for a secret-like key
     elif kind in _SHAPES and err.get("input") is None:
         hint = f"nothing is written under it (every line commented out?); {_SHAPES[kind]}"
+    elif kind.endswith("_type") and "input" in err and err["input"] is None:
+        hint = "no value is written after the colon; write one, or remove the key"
     elif kind in _SHAPES:  # pydantic's words would name our classes ("… of StorageConfig")
         hint = f"{_SHAPES[kind]}; got {_short_repr(err.get('input'))}"
     else:

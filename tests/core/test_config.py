@@ -435,7 +435,8 @@ def test_absurdly_long_intervals_stop_at_load(tmp_path: Path, extra: str, where:
     schedule arithmetic)."""
     with pytest.raises(ConfigError) as err:
         load_settings(write(tmp_path, MINIMAL + extra), {})
-    assert f"{where}: Input should be less than or equal to" in str(err.value)
+    bound = "write at most 366d (a year)" if "sla" not in where else "less than or equal to"
+    assert f"{where}: " in str(err.value) and bound in str(err.value)
     assert load_settings(write(tmp_path, MINIMAL + "workers:\n  poll_every: 365d\n"), {})
 
 
@@ -449,6 +450,15 @@ def test_a_section_with_every_line_commented_out(tmp_path: Path) -> None:
     message = str(err.value)
     assert "responder.rules: nothing is written under it (every line commented out?)" in message
     assert "None" not in message
+
+
+def test_a_key_with_no_value_says_so(tmp_path: Path) -> None:
+    """`url:` with nothing after it said "Input should be a valid string; got None"."""
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, MINIMAL + "storage:\n  url:\n"), {})
+    assert "storage.url: no value is written after the colon; write one, or remove the key" in (
+        str(err.value)
+    )
 
 
 def test_a_bad_database_url_from_the_environment_names_the_variable(tmp_path: Path) -> None:
