@@ -21,6 +21,7 @@ from simak.cli.common import handle_errors, print_json, print_line, state, stdou
 from simak.cli.logs import LineLog
 from simak.cli.render import local, plain
 from simak.usecases.engine import EngineStatus, engine_status, worker_queues
+from simak.usecases.poll import check_sources
 from simak.usecases.worker import CycleReport, run_worker
 from simak.web.probe import serve_in_background
 
@@ -87,6 +88,7 @@ def worker(
     engine = app.settings.workers.engine
     if engine == "procrastinate":
         _builtin_only(once=once, as_json=as_json)
+    check_sources(app)
     log = _line_log(cli.log_format, app)
     if metrics_port is not None:
         _probe(app, log, metrics_host, metrics_port)
@@ -188,6 +190,7 @@ def run(
             "`simak run` is the builtin engine's scheduler; with `workers.engine: "
             "procrastinate` start `simak worker` processes instead (or set `engine: builtin`)"
         )
+    check_sources(app)
     log = _line_log(cli.log_format, app)
     if metrics_port is not None:
         _probe(app, log, metrics_host, metrics_port)

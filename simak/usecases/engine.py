@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from common.errors import ConfigError, UsageError
 from simak.app import App
 from simak.jobqueue import QUEUES, JobQueue
+from simak.usecases.poll import check_sources
 from simak.usecases.worker import due_sources
 from storage.engine_jobs import QueueCount, StalledJob, channels_without_job, counts, stalled
 from storage.mentions import has_pending
@@ -48,6 +49,7 @@ def enqueue_polls(app: App, only: str | None = None) -> Enqueued:
     """One poll job per enabled source (or ``only``) unless one already waits; each poll job
     defers the classification that follows it."""
     jobs = _queue(app)
+    check_sources(app, only)
     deferred: list[str] = []
     waiting: list[str] = []
     with app.db.session() as session:

@@ -108,6 +108,13 @@ def build_listeners(app: App, only: str | None) -> list[Listener]:
     return [app.listener(index[s.name], s) for s in configs]
 
 
+def check_sources(app: App, only: str | None = None) -> None:
+    """Build every enabled source's listener (or ``only``'s) once, doing no work: a bad
+    option is a ConfigError (exit 2) when a worker starts or polls are queued, not a failed
+    source on every cycle of a long-running process."""
+    build_listeners(app, only)
+
+
 def poll(
     app: App,
     *,

@@ -209,6 +209,24 @@ def test_without_json_logs_a_fatal_error_stays_one_plain_line(project: Project) 
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("command", [("worker", "--once"), ("run",)])
+def test_a_typo_in_a_sources_options_stops_a_worker_at_start(
+    project: Project, command: tuple[str, ...]
+) -> None:
+    """Source options are read when the source is built. Before: `worker --once` logged
+    the typo as a failed source and exited 1 (a long-running worker or `run` failed that
+    source on every cycle); `simak poll` already stopped with exit 2."""
+    body = project.config.read_text("utf-8").replace("{path: mentions.jsonl}", "{pth: x}")
+    project.config.write_text(body, "utf-8")
+
+    result = project.run(*command)
+
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert "sources[0].options" in line and "pth" in line
+    assert result.stdout == ""
+
+
 def test_a_failing_command_hides_the_configs_secrets_in_its_error_line(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
