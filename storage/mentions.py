@@ -257,6 +257,21 @@ def claim_pending(
     )
 
 
+def release_claims(session: Session, holder: str, ids: Collection[int]) -> None:
+    """Give back ``holder``'s claims on ``ids`` that are still unclassified (its batch
+    failed), so the next run classifies them now rather than when the claims expire."""
+    session.execute(
+        update(MentionRow)
+        .where(
+            MentionRow.id.in_(sorted(ids)),
+            MentionRow.status == "new",
+            MentionRow.claimed_by == holder,
+        )
+        .values(claimed_by=None, claim_expires_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def finish_claims(
     session: Session,
     holder: str,

@@ -87,7 +87,12 @@ def handles_for(
         known.update(((h.platform, h.key), h) for h in rows)
     out: dict[str, tuple[int | None, int | None]] = {}
     first_seen: list[Author] = []
-    for key, author in by_key.items():
+    # Runs take a page's email locks, and write its rows, in one global (sorted) order: two
+    # polls meeting the same new people wait for each other, never in a cycle (deadlock).
+    new = [a for k, a in by_key.items() if (a.platform, k.partition(":")[2]) not in known]
+    for email in sorted({a.email.strip().lower() for a in new if a.email and "@" in a.email}):
+        advisory_lock(session, f"simak-email:{email}")
+    for key, author in sorted(by_key.items()):
         handle = known.get((author.platform, key.partition(":")[2]))
         if handle is not None:
             _refresh(session, handle, author)

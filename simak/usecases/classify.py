@@ -3,17 +3,25 @@ store each verdict (if the claim still holds) and route it, in one transaction."
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from common.records import own_title
+from common.records import Classification, own_title
 from responder.routing import Router
 from simak.app import App
 from simak.runs import dead_among
 from simak.usecases.route import BatchRouter
-from storage.mentions import claim_holders, claim_pending, count_pending, finish_claims
+from storage.mentions import (
+    PendingMention,
+    claim_holders,
+    claim_pending,
+    count_pending,
+    finish_claims,
+    release_claims,
+)
 
 #: A claim outlives any sane batch; a killed run's claims free up at once on this host.
 CLAIM_TTL = timedelta(minutes=10)
@@ -55,7 +63,7 @@ def classify_pending(
         return report
     route = BatchRouter(app.settings, router, app.approved)
     started = time.perf_counter()
-    classifier = app.classifier
+    _ = app.classifier  # loads the model (timed on its own)
     report.took("model_load", started)
     done = 0
     while stop is None or not stop():
@@ -71,17 +79,11 @@ def classify_pending(
             )
         if not batch:
             return report
-        started = time.perf_counter()
-        results = classifier.classify([_text_for(m.title, m.text) for m in batch])
-        report.took("classify", started)
-        started = time.perf_counter()
-        with app.db.session() as session:
-            now = app.clock()
-            verdicts = [(m.id, r) for m, r in zip(batch, results, strict=True)]
-            kept = set(finish_claims(session, app.holder, verdicts, now))
-            won = [(i, r) for i, r in verdicts if i in kept]
-            routed, filtered, ideas = route(session, [i for i, _ in won], [r for _, r in won], now)
-        report.took("route", started)
+        try:
+            won, (routed, filtered, ideas) = _classify_batch(app, route, batch, report)
+        except BaseException:
+            _release(app, [m.id for m in batch])
+            raise
         report.classified += len(won)
         report.routed += routed
         report.filtered += filtered
@@ -90,6 +92,31 @@ def classify_pending(
         if progress is not None:
             progress(min(done, total), max(total, done))
     return report
+
+
+def _classify_batch(
+    app: App, route: BatchRouter, batch: list[PendingMention], report: ProcessReport
+) -> tuple[list[tuple[int, Classification]], tuple[int, int, int]]:
+    """Classify a claimed batch, then store and route its verdicts in one transaction."""
+    started = time.perf_counter()
+    results = app.classifier.classify([_text_for(m.title, m.text) for m in batch])
+    report.took("classify", started)
+    started = time.perf_counter()
+    with app.db.session() as session:
+        now = app.clock()
+        verdicts = [(m.id, r) for m, r in zip(batch, results, strict=True)]
+        kept = set(finish_claims(session, app.holder, verdicts, now))
+        won = [(i, r) for i, r in verdicts if i in kept]
+        counts = route(session, [i for i, _ in won], [r for _, r in won], now)
+    report.took("route", started)
+    return won, counts
+
+
+def _release(app: App, ids: list[int]) -> None:
+    """Free a failed batch's claims (a deadlock, a lost connection, a stop) so the next
+    run takes them at once; when even that fails, they free up at CLAIM_TTL."""
+    with contextlib.suppress(Exception), app.db.session() as session:
+        release_claims(session, app.holder, ids)
 
 
 def _text_for(title: str | None, text: str) -> str:

@@ -1,0 +1,158 @@
+"""Overlapping workers take shared locks in one global order, and a failed batch gives its
+claims back (the scale-out run of issue 13: two procrastinate workers deadlocked on
+people's email locks while polling and on follow-up rows while routing, and a deadlocked
+classification batch left its mentions claimed, unclassified, for CLAIM_TTL).
+
+Each ordering test holds the lock that comes first in the global order from another
+connection: the run under test must wait for it before taking any later lock, so the later
+one is still free (before the fix it was taken first and held while the run waited)."""
+
+from __future__ import annotations
+
+import threading
+import time
+import zlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text, update
+from sqlalchemy.orm import Session
+
+from common.records import Author, Mention
+from simak.app import App
+from simak.usecases.classify import classify_pending
+from simak.usecases.route import BatchRouter
+from simak.wiring import build_router
+from storage.dialect import advisory_lock
+from storage.mentions import save_mentions
+from storage.models import ConversationPost, FollowUp, Handle, MentionRow
+from storage.people import handles_for
+
+NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+
+
+def _wait_for_a_waiter(app: App, timeout: float = 20.0) -> None:
+    """Until some session of this database waits on a lock."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with app.db.read() as s:
+            waiting = s.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND datname = current_database()"
+                )
+            )
+        if waiting:
+            return
+        time.sleep(0.05)
+    raise AssertionError("nobody waited on the held lock")
+
+
+def _in_thread(work: Callable[[], object]) -> tuple[threading.Thread, list[object]]:
+    result: list[object] = []
+    thread = threading.Thread(target=lambda: result.append(work()), daemon=True)
+    thread.start()
+    return thread, result
+
+
+def _pg_only(app: App) -> None:
+    if app.db.url.startswith("sqlite"):
+        pytest.skip("SQLite runs one writer at a time: no lock order to get wrong")
+
+
+def test_new_people_are_locked_by_email_in_sorted_order(polled: tuple[Path, App]) -> None:
+    _, app = polled
+    _pg_only(app)
+    authors = [
+        Author(platform="x", handle=h, display_name=h, email=f"{h}@example.com")
+        for h in ("zed_lock", "amy_lock")  # not sorted: the page's order
+    ]
+    with app.db.session() as holder:
+        advisory_lock(holder, "simak-email:amy_lock@example.com")  # first in sorted order
+
+        def poll_page() -> object:
+            with app.db.session() as s:
+                return handles_for(s, authors, NOW)
+
+        thread, result = _in_thread(poll_page)
+        _wait_for_a_waiter(app)
+        key = zlib.crc32(b"simak-email:zed_lock@example.com") & 0x7FFFFFFF
+        with app.db.session() as probe:
+            assert probe.scalar(select(text(f"pg_try_advisory_xact_lock({key})")))
+    thread.join(30)
+    assert len(result) == 1 and len(result[0]) == 2  # type: ignore[arg-type]
+
+
+def _new_post(session: Session, handle: Handle, ext: str) -> None:
+    author = Author(
+        platform=handle.platform, handle=handle.handle, user_id=handle.user_id, email=handle.email
+    )
+    text_ = f"Kopi Senja kasirnya jutek banget hari ini, kecewa ({ext})"
+    save_mentions(
+        session,
+        [Mention(handle.platform, ext, "demo-export", "kopi-senja", text_, author, NOW)],
+        NOW,
+    )
+
+
+def _two_open_conversations(app: App) -> tuple[FollowUp, FollowUp, Handle, Handle]:
+    with app.db.read() as s:
+        rows = s.execute(
+            select(FollowUp, Handle)
+            .join(Handle, Handle.person_id == FollowUp.person_id)
+            .where(FollowUp.status == "open", FollowUp.kind == "conversation")
+            .order_by(FollowUp.id)
+        ).all()
+        s.expunge_all()
+    seen: dict[int, tuple[FollowUp, Handle]] = {}
+    for f, h in rows:
+        seen.setdefault(h.person_id, (f, h))
+    (f1, h1), (f2, h2) = sorted(seen.values(), key=lambda p: p[0].id)[:2]
+    return f1, f2, h1, h2
+
+
+def test_routing_locks_open_conversations_in_id_order(polled: tuple[Path, App]) -> None:
+    _, app = polled
+    _pg_only(app)
+    f1, f2, h1, h2 = _two_open_conversations(app)
+    with app.db.session() as s:  # the later conversation's post comes first in the batch
+        _new_post(s, h2, "lock-order-1")
+        _new_post(s, h1, "lock-order-2")
+    with app.db.session() as holder:
+        holder.execute(select(FollowUp.id).where(FollowUp.id == f1.id).with_for_update()).all()
+        thread, _ = _in_thread(lambda: classify_pending(app, build_router(app)))
+        _wait_for_a_waiter(app)
+        with app.db.session() as probe:  # f2 is not locked while f1 is awaited
+            probe.execute(
+                select(FollowUp.id).where(FollowUp.id == f2.id).with_for_update(nowait=True)
+            ).all()
+    thread.join(60)
+    with app.db.read() as s:
+        joined = s.scalars(
+            select(ConversationPost.followup_id)
+            .join(MentionRow, MentionRow.id == ConversationPost.mention_id)
+            .where(MentionRow.external_id.like("lock-order-%"))
+        ).all()
+    assert sorted(joined) == [f1.id, f2.id]
+
+
+def test_a_failed_batch_gives_its_claims_back(
+    polled: tuple[Path, App], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, app = polled
+    with app.db.session() as s:
+        s.execute(update(MentionRow).where(MentionRow.id.in_([1, 2, 3])).values(status="new"))
+
+    def deadlock(*_: object, **__: object) -> None:
+        raise RuntimeError("deadlock detected")
+
+    monkeypatch.setattr(BatchRouter, "__call__", deadlock)
+    with pytest.raises(RuntimeError):
+        classify_pending(app, build_router(app))
+    with app.db.read() as s:
+        claims = s.execute(
+            select(MentionRow.status, MentionRow.claimed_by).where(MentionRow.id.in_([1, 2, 3]))
+        ).all()
+    assert claims == [("new", None)] * 3  # the next run takes them now, not in 10 minutes
