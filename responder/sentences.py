@@ -38,6 +38,10 @@ _LINE_BREAK_RE: Final = re.compile(r"[\r\n\u2028\u2029\u0085]+")
 # A terminator run, closing quotes or brackets, then the space before the next sentence.
 _END_RE: Final = re.compile(r"[.!?…。！？]+[\"'”’)\]]*(?=\s)")
 _WORD_BEFORE_RE: Final = re.compile(r"([^\W_](?:[^\W_]|\.)*)$")
+#: How far back from a dot to look for its word: longer than any abbreviation or initial,
+#: and a bound, so that a post of many dots is split in linear time.
+_WORD_LOOKBACK: Final = 64
+_NON_SPACE_RE: Final = re.compile(r"\S")
 #: Where a sentence may be cut into clauses: punctuation, dashes, contrast words.
 _CLAUSE_RE: Final = re.compile(
     r"(?:[,;:]|\s[—–-])(?=\s)"
@@ -60,14 +64,16 @@ def _is_pictograph(ch: str) -> bool:
 
 
 def _dot_ends_sentence(line: str, dot: int, after: str) -> bool:
-    """Whether the "." at ``dot`` ends a sentence, given the text ``after`` it."""
-    match = _WORD_BEFORE_RE.search(line[:dot])
+    """Whether the "." at ``dot`` ends a sentence, given the character ``after`` it (the
+    first one past the spaces). Only the last ``_WORD_LOOKBACK`` characters before the dot
+    are read: a word cut there is longer than any abbreviation, so the answer is the same."""
+    match = _WORD_BEFORE_RE.search(line, max(0, dot - _WORD_LOOKBACK), dot)
     word = match.group(1).casefold() if match else ""
     if not word:
         return True
     if word.rstrip(".") in _NEVER_END:
         return False
-    starts_upper = after[:1].isupper()
+    starts_upper = after.isupper()
     if word.rstrip(".") in _MAY_END:
         return starts_upper
     is_initial = len(word) == 1 and word.isalpha() and line[dot - 1].isupper()  # "Rina W. M"
@@ -79,11 +85,12 @@ def _split_line(line: str) -> list[str]:
     cuts: list[int] = []
     for match in _END_RE.finditer(line):
         end = match.end()
-        after = line[end:].lstrip()
-        if not after:
+        next_char = _NON_SPACE_RE.search(line, end)  # not line[end:]: linear in the line
+        if next_char is None:
             continue
+        after = next_char.group(0)
         run = match.group(0).rstrip("\"'”’)]")
-        if run in ("...", "…", "..") and not after[:1].isupper():
+        if run in ("...", "…", "..") and not after.isupper():
             continue  # a trailing-off pause, not an end: "lama banget... tapi enak"
         if run == "." and not _dot_ends_sentence(line, match.start(), after):
             continue

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -109,3 +111,17 @@ def test_sentences_rejoin_to_the_cleaned_text(parts: list[tuple[list[str], str]]
 
     assert " ".join(sentences) == " ".join(text.split())
     assert all(s == s.strip() and s for s in sentences)
+
+
+def test_a_post_of_many_sentences_is_split_in_linear_time() -> None:
+    """Each dot looked at everything before it: a 1 MB post (47,600 sentences) stalled
+    a poll for hours in the draft's sentence pass; these 4,000 took 60 s (now ~0.15 s)."""
+    started = time.perf_counter()
+    assert len(split_sentences("kopinya enak banget. " * 4_000)) == 4_000
+    assert time.perf_counter() - started < 10
+
+
+def test_a_long_word_before_a_dot_is_not_read_as_an_abbreviation() -> None:
+    word = "x" * 70 + "jl"  # cut to its last 64 characters: still not "jl"
+    assert split_sentences(f"A {word}. Next one") == [f"A {word}.", "Next one"]
+    assert split_sentences("Di Jl. Kemang. Besok lagi") == ["Di Jl. Kemang.", "Besok lagi"]
