@@ -26,7 +26,15 @@ _REDUPLICATION_RE: Final = re.compile(
 _BIDI_CONTROLS: Final = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
 _ZWJ: Final = "\u200d"
 # Invisible characters that only hide or split words ("ma\u200bntap"): dropped, never quoted.
-_INVISIBLE: Final = frozenset("\u200b\u2060\ufeff\u00ad\u180e")
+_INVISIBLE: Final = frozenset(
+    "\u200b\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064\ufff9\ufffa\ufffb"
+    + "".join(chr(c) for c in range(0x206A, 0x2070))
+)
+# Zero-width (non-)joiners shape emoji sequences and Arabic, Persian and Indic letters;
+# next to plain ASCII (or at either end) they only hide or split a word, so they go.
+_JOINERS_RE: Final = re.compile("[\u200c\u200d]+")
+# Tag characters spell a subdivision flag after 🏴; anywhere else they are invisible text.
+_TAGS_RE: Final = re.compile("(\U0001f3f4?)([\U000e0020-\U000e007f]+)")
 # What clean() drops: control characters (category Cc) that are not spaces, bidi controls
 # and invisible characters; spaces of every kind become one plain space.
 _CONTROLS: Final = frozenset(
@@ -40,11 +48,27 @@ _DROPPED_RE: Final = re.compile(
 def clean(text: str) -> str:
     """Return ``text`` in NFC with control and bidi characters removed and spaces collapsed.
 
-    Emoji, ZWJ sequences and combining marks are kept: they are part of what the
-    person wrote.
+    Emoji, ZWJ sequences, flags and combining marks are kept: they are part of what the
+    person wrote; a joiner between ASCII letters ("ma\u200dntap") or a tag character
+    outside a flag is invisible and goes.
     """
     text = _DROPPED_RE.sub("", unicodedata.normalize("NFC", text))
+    if not text.isascii():
+        text = _drop_stray_invisibles(text)
     return _SPACE_RE.sub(" ", text).strip()
+
+
+def _drop_stray_invisibles(text: str) -> str:
+    """``text`` without joiners beside ASCII or at an end, and tags outside a flag."""
+
+    def joiners(match: re.Match[str]) -> str:
+        start, end = match.span()
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        return match.group(0) if not (before.isascii() or after.isascii()) else ""
+
+    text = _JOINERS_RE.sub(joiners, text)
+    return _TAGS_RE.sub(lambda m: m.group(0) if m.group(1) else "", text)
 
 
 def strip_urls(text: str) -> str:
@@ -159,13 +183,15 @@ _ORG_WORDS: Final = frozenset(
     }
 )  # fmt: skip
 _NAME_PREFIXES: Final = ("Mc", "Mac", "De", "Di", "Da", "Le", "La", "Van", "Von")
+#: Longer than any first name: a display name of 5,000 letters is not greeted by it.
+_MAX_NAME_CHARS: Final = 40
 
 
 def _looks_like_name(token: str) -> bool:
     """True for "Rina", "O'Neil", "Jean-Luc", "McDonald", "李明"; False for "u8", "budi_s",
     "kopilover", "xXRinaXx", "JKT48"."""
     letters = [ch for ch in token if ch.isalpha()]
-    if len(letters) < 2 or any(
+    if not 2 <= len(letters) <= _MAX_NAME_CHARS or any(
         not (ch.isalpha() or ch in "'’-" or unicodedata.category(ch)[0] == "M") for ch in token
     ):
         return False

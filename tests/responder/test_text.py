@@ -108,6 +108,9 @@ def test_clean_composes_to_nfc() -> None:
         ("Jakarta Food Blog", None, None),
         ("Bekasi Kuliner Info", None, None),
         ("Sinar News", None, None),
+        # no name is 5,000 letters long: not "Hi Nnnnnnn…," in the draft and its subject
+        ("N" * 5000, None, None),
+        ("Wolfeschlegelsteinhausenbergerdorff", None, "Wolfeschlegelsteinhausenbergerdorff"),
     ],
 )
 def test_person_name(name: str | None, handle: str | None, expected: str | None) -> None:
@@ -116,6 +119,26 @@ def test_person_name(name: str | None, handle: str | None, expected: str | None)
 
 def test_clean_drops_invisible_word_splitters() -> None:
     assert clean("Kopi\u200b Senja paling ma\u200bntap\ufeff") == "Kopi Senja paling mantap"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # joiners beside ASCII hide nothing but themselves: a draft never quotes them
+        ("zero\u200bwidth\u200djoiner\u200c complaint", "zerowidthjoiner complaint"),
+        ("\u200dstart end😀\u200d", "start end😀"),
+        # tag characters outside a flag are invisible text ("ASCII smuggling")
+        ("hi\U000e0041\U000e0042 there", "hi there"),
+        ("a\u2062b\u206ac", "abc"),
+        # what the joiners and tags are for stays: emoji sequences, Persian, Devanagari, flags
+        ("👨\u200d👩\u200d👧 keluarga", None),
+        ("می\u200cخواهم", None),
+        ("क्\u200dष", None),
+        ("🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f Scotland", None),
+    ],
+)
+def test_clean_drops_stray_joiners_and_tags(text: str, expected: str | None) -> None:
+    assert clean(text) == (text if expected is None else expected)
 
 
 @pytest.mark.parametrize(
