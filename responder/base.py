@@ -111,6 +111,11 @@ class Channel(Protocol):
         """Offline: does ``recipient`` carry what this channel needs (no network)."""
         ...
 
+    def unreachable(self, recipient: Recipient) -> str:
+        """Offline: why ``can_reach`` is False for ``recipient``, one line for staff that
+        starts with the channel's name ("email: 'x' is not a usable e-mail address")."""
+        ...
+
     def check(self, recipient: Recipient) -> Reach:
         """Pre-flight before queuing and again before sending; may ask the platform.
 

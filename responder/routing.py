@@ -239,13 +239,13 @@ class Router:
             if channel is not None and channel.can_reach(recipient):
                 return name, "; ".join(skipped) or None
             if _concerns(name, channel, recipient):
-                skipped.append(f"{name}: {self._why_not(name, channel)}")
+                skipped.append(self._why_not(name, channel, recipient))
         return FALLBACK_CHANNEL, "; ".join(skipped) or None
 
-    def _why_not(self, name: str, channel: Channel | None) -> str:
+    def _why_not(self, name: str, channel: Channel | None, recipient: Recipient) -> str:
         if channel is None:
-            return self._unavailable.get(name, "not configured")
-        return "cannot address this person (no handle, user id or email known)"
+            return f"{name}: {self._unavailable.get(name, 'not configured')}"
+        return channel.unreachable(recipient)  # "email: 'a@b' is not a usable e-mail address"
 
 
 #: Channels that reach people of one platform only.

@@ -128,6 +128,10 @@ class BaseChannel(Generic[OptionsT]):
         """Offline: the recipient has an address on this channel."""
         return self.address(recipient) is not None
 
+    def unreachable(self, recipient: Recipient) -> str:
+        """Why this channel has no address for ``recipient`` (offline, one line)."""
+        return self._no_address(recipient)
+
     def check(self, recipient: Recipient) -> Reach:
         """No address → not reachable; else the platform's own pre-flight, if any."""
         if self.address(recipient) is None:

@@ -99,5 +99,5 @@ def _planned_channel(
     if channel.can_reach(item.recipient):
         return name, channel, None
     after, skipped = next_channel(app, item.label, name, item.recipient, channels)
-    why = "; ".join((f"{name}: cannot address this person", *([skipped] if skipped else [])))
+    why = "; ".join((channel.unreachable(item.recipient), *([skipped] if skipped else [])))
     return after, sending_channel(channels, after)[1], why

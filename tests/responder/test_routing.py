@@ -9,7 +9,10 @@ import pytest
 
 from common.errors import ConfigError
 from responder.base import Channel, MessageForm, PrivateMessage, Recipient, SendReceipt
+from responder.channels.base import ChannelDeps
+from responder.channels.email import build as build_email
 from responder.channels.manual import ManualChannel
+from responder.channels.options import EmailOptions
 from responder.routing import Router
 from responder.settings import ResponderSettings
 
@@ -25,6 +28,9 @@ class FakeDM:
 
     def can_reach(self, recipient: Recipient) -> bool:
         return recipient.platform == self.platform and recipient.handle is not None
+
+    def unreachable(self, recipient: Recipient) -> str:
+        return f"{self.name}: no {self.platform} handle known"
 
     def send(self, message: PrivateMessage) -> SendReceipt:
         return SendReceipt(channel=self.name, external_id="m1", delivered=True)
@@ -245,3 +251,23 @@ def test_the_channel_note_names_only_channels_that_concern_the_person() -> None:
     assert "x_dm" not in note
     channel, note = router.channel_choice(order, emailer)
     assert channel == "manual" and note == "email: not configured"
+
+
+def test_the_channel_note_says_why_a_known_address_is_not_used() -> None:
+    """A header-injection address was 'cannot address this person (no handle, user id or
+    email known)' while people show listed the address: the channel now says what is wrong."""
+    email = build_email(
+        EmailOptions(host="127.0.0.1", sender="Kopi <halo@kopisenja.example>"), {}, ChannelDeps()
+    )
+    router = Router(ResponderSettings(), [email, FakeDM("x_dm", "x"), ManualChannel()])
+    evil = Recipient(
+        name="Mail", platform="x", handle=None, email="m@example.com\r\nBcc: e@example.com"
+    )
+
+    channel, note = router.channel_choice(("email", "x_dm", "manual"), evil)
+
+    assert channel == "manual"
+    assert note == (
+        "email: 'm@example.com\\r\\nBcc: e@example.com' is not a usable e-mail address; "
+        "x_dm: no x handle known"
+    )
