@@ -13,7 +13,16 @@ from typing import Final
 
 ELLIPSIS: Final = "…"
 
-_URL_RE: Final = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+# A link ends at a space or a control character (an escape sequence is not part of it).
+_URL_RE: Final = re.compile(r"(?:https?://|www\.)[^\s\x00-\x1f\x7f-\x9f]+", re.IGNORECASE)
+# Terminal escape sequences, whole: CSI ("\x1b[31m", "\x9b2J"), OSC with its terminator
+# ("\x1b]8;;…\x07", a hyperlink or a window title) and two-byte escapes ("\x1b(B").
+# Dropping only the ESC byte left "[31mRED[0m" in a quoted draft.
+_ESCAPES_RE: Final = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]{0,2048}(?:\x07|\x1b\\|\x9c)"
+    r"|\x1b[ -/]*[0-~]"
+)
 _SPACE_RE: Final = re.compile(r"\s+")
 _ELONGATION_RE: Final = re.compile(r"(\w)\1{2,}")
 # Indonesian writes a reduplicated word with a 2: "muntah2" is "muntah-muntah", "kopi2nya"
@@ -52,6 +61,8 @@ def clean(text: str) -> str:
     person wrote; a joiner between ASCII letters ("ma\u200dntap") or a tag character
     outside a flag is invisible and goes.
     """
+    if "\x1b" in text or "\x9b" in text or "\x9d" in text:
+        text = _ESCAPES_RE.sub("", text)
     text = _DROPPED_RE.sub("", unicodedata.normalize("NFC", text))
     if not text.isascii():
         text = _drop_stray_invisibles(text)

@@ -69,6 +69,22 @@ def test_quote_drops_links_controls_and_bidi_overrides() -> None:
     assert quote(text, 100) == "cek ini pesanan saya"
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("NUL and C0 \x1b[31mRED\x1b[0m and C1 \x9b31m control", "NUL and C0 RED and C1 control"),
+        ("lambat \x1b]8;;http://evil.example\x07click\x1b]8;;\x07 ya", "lambat click ya"),
+        ("judul \x1b]0;pwned\x1b\\ ok \x1b(B", "judul ok"),
+        ("Budi\x1b[2J", "Budi"),
+        # an escape that never ends takes nothing else with it
+        ("a \x1b]0;no end here", "a 0;no end here"),
+    ],
+)
+def test_quote_drops_whole_terminal_escape_sequences(text: str, expected: str) -> None:
+    """Only the ESC byte went: a draft quoted "31m control" and "]8;;" to the customer."""
+    assert quote(text, 200) == expected
+
+
 def test_fold_ignores_case_accents_and_elongation() -> None:
     assert fold("TOLONGGG Segeraaa Café") == "tolong segera cafe"
 
