@@ -3,7 +3,8 @@
 Posts, names, URLs, API messages and file warnings are written by strangers. They are
 never interpreted as Rich markup, and characters that could take over the terminal are
 made visible: escape sequences (screen clearing, cursor moves, OSC-8 links), other C0/C1
-controls, and bidi overrides that could reorder what staff read.
+controls, bidi overrides that could reorder what staff read, and zero-width spaces that
+make a stranger's handle look like another.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ from rich.text import Text
 _BIDI: Final = frozenset(
     chr(c) for c in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
 )
+#: Invisible characters that hide inside a handle or a word ("@kopi\u200bsenja" reads as the
+#: brand's own handle) and line/paragraph separators some terminals break lines on: shown.
+#: Zero-width joiners stay: emoji sequences and Indic and Persian letters need them.
+_INVISIBLE: Final = frozenset("\u00ad\u180e\u200b\u2028\u2029\u2060\ufeff")
 _KEEP: Final = frozenset("\n\t")
 
 
@@ -29,7 +34,7 @@ def _visible(ch: str, keep_newlines: bool) -> str:
     code = ord(ch)
     if code < 0x20 or code == 0x7F:
         return chr(0x2400 + code) if code < 0x20 else "␡"
-    if 0x80 <= code < 0xA0 or ch in _BIDI or unicodedata.category(ch) == "Cs":
+    if 0x80 <= code < 0xA0 or ch in _BIDI or ch in _INVISIBLE or unicodedata.category(ch) == "Cs":
         return f"<U+{code:04X}>"
     return ch
 
