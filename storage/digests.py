@@ -30,6 +30,16 @@ from storage.models import (
 
 LABELS = ("complaint", "praise", "idea", "other")
 LISTED = 10  # follow-ups listed per section (the digest says how many there are in all)
+_WHO_CHARS = 60  # a name longer than this is cut: a line of the digest names, it is no roll
+
+
+def _line(text: str, limit: int) -> str:
+    """Customer text as one line of the digest: no line breaks or other control and format
+    characters (a name with "\r\nBcc: …" or a bidi override forged or flipped the lines
+    after it), at most ``limit`` characters."""
+    kept = "".join(ch if ch.isprintable() or ch in "\u200c\u200d" else " " for ch in text)
+    flat = " ".join(kept.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,8 +206,8 @@ def _followups(
         return [
             Item(
                 f.id,
-                name or "?",
-                " ".join((said.get(f.id) or text or f.subject).split())[:140],
+                _line(name or "", _WHO_CHARS) or "?",
+                _line(said.get(f.id) or text or f.subject, 140),
                 _detail(f, detail),
                 None if detail == "status" else f.due_at.astimezone(zone),
             )

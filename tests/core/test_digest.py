@@ -153,3 +153,28 @@ def test_a_complaint_is_quoted_not_the_praise_it_joined(
     body = smtp_sink.mails[0].message.get_content()
     kevin = [line for line in body.splitlines() if "Kevin Tanoto" in line]
     assert len(kevin) == 1 and "sakit perut" in kevin[0] and "mantap" not in kevin[0], body
+
+
+def test_a_customer_name_is_one_short_line_of_the_digest(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """A display name with a line break forged a line of the team's digest ("Bcc: …" on its
+    own line), a bidi override flipped the line, and a 5,000-letter name filled the mail."""
+    config = _config(tmp_path, db_url, smtp_sink, lang="en")
+    names = ["Evil Inc.\r\nBcc: x@example.com", "\u202eRina", "N" * 5000]
+    lines = [
+        json.dumps({"id": f"n{i}", "platform": "review", "author": f"a{i}",
+                    "created_at": "2026-11-21T08:00:00+07:00", "author_name": name,
+                    "text": "Kopi Senja refund belum masuk, saya ditagih dua kali\nkecewa"})
+        for i, name in enumerate(names)
+    ]  # fmt: skip
+    (tmp_path / "p" / "examples" / "mentions.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    assert run(config, "poll", "--source", "demo-export", extra_env=FAKE_ENV)[0] == 0
+    code, out, err = run(config, "digest", extra_env=FAKE_ENV)
+    assert code == 0 and "sent" in out, err
+    body = smtp_sink.mails[0].message.get_content()
+    listed = [line for line in body.splitlines() if "ditagih dua kali kecewa" in line]
+    assert len(listed) == 3, body
+    assert not any(line.startswith("Bcc:") for line in body.splitlines()), body
+    assert any("Evil Inc. Bcc: x@example.com:" in line for line in listed)
+    assert "\u202e" not in body and "N" * 60 not in body and "N" * 59 + "…" in body
