@@ -3,6 +3,7 @@ JSON rows (httpx against the real server)."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import httpx
@@ -10,7 +11,7 @@ import pytest
 
 from simak.usecases import followups, idea_board, reports, users
 from simak.web import views
-from tests.web.conftest import PASSWORD, Console
+from tests.web.conftest import LONG, PASSWORD, Console
 
 
 def _token(client: httpx.Client, path: str = "/login") -> str:
@@ -639,3 +640,13 @@ def test_a_since_past_any_date_is_said_not_a_500(console: Console) -> None:
         page = owner.get("/ideas", params={"since": days})
         assert page.status_code == 200, page.text[:300]
         assert 'id="flash"' not in page.text and f'value="{days}"' in page.text
+
+
+def test_a_queue_row_carries_the_start_of_a_long_post_not_all_of_it(console: Console) -> None:
+    """Rows show four lines, but every row carried its whole post: one 1 MB post in a
+    file export made every queue page 1 MB. The row has the start; the item's page all."""
+    staff = _signed_in(console, "sri")
+    page = staff.get("/queue").text
+    assert LONG[:200] in page and LONG[:700] not in page
+    fid = _open_fid(console, LONG[:60])
+    assert html.escape(LONG, quote=False) in staff.get(f"/followups/{fid}").text
