@@ -63,9 +63,10 @@ def record_mention(
     A time without an offset is taken to be in ``zone``; a numeric date such as
     ``05/12/2026`` is read day first or month first as ``date_order`` says."""
     f = fields
-    text = _text(_get(record, f.text))
-    if not text:
-        return None, f"missing {f.text!r}"
+    raw_text = _get(record, f.text)
+    text = _text(raw_text)
+    if not text:  # a blank post is said as such: "missing" sends people to the mapping
+        return None, f"{f.text!r} is blank" if isinstance(raw_text, str) else f"missing {f.text!r}"
     title = _text(_get(record, f.title)) or None
     brand = matcher.match(title, text)
     if brand is None:

@@ -145,6 +145,16 @@ def test_deep_json_and_absurd_times_are_one_warning_each(
     assert all("\n" not in w for w in warnings)
 
 
+def test_a_blank_post_is_called_blank_not_missing(matcher: BrandMatcher, tmp_path: Path) -> None:
+    """A row whose text is only spaces was "missing 'text'", as if the mapping were wrong."""
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(line("b1", text=" \t\u3000\u00a0 ") + line("b2", text="") + line("ok"))
+    pages, _ = drain(files(matcher, path))
+    assert [m.external_id for p in pages for m in p.mentions] == ["ok"]
+    warnings = [w for p in pages for w in p.warnings]
+    assert warnings == [f"{path}:1: 'text' is blank", f"{path}:2: 'text' is blank"]
+
+
 def test_record_cap_is_bounded_in_options(matcher: BrandMatcher, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="must be between 1024 and 67108864 bytes"):
         FilesOptions(path="x.jsonl", max_record_bytes=10**29)
