@@ -116,6 +116,23 @@ _NOT_A_NAME: Final = _NOT_A_PLACE | frozenset(
         "barista", "ac", "wifi", "toilet", "antri", "antrian", "worst", "best",
     }
 )  # fmt: skip
+#: Words that start a new sentence right after an unpunctuated brand name ("Kopi Senja
+#: Amazing coffee", "Kopi Senja Thanks for…"): never a branch the brand is named with.
+_NOT_A_BRANCH: Final = _NOT_A_NAME | frozenset(
+    {
+        "amazing", "great", "awesome", "good", "bad", "nice", "terrible", "horrible", "awful",
+        "excellent", "perfect", "fantastic", "wonderful", "lovely", "delicious", "yummy",
+        "tasty", "friendly", "rude", "slow", "fast", "cold", "hot", "fresh", "dirty", "clean",
+        "expensive", "cheap", "closed", "open", "love", "loved", "thanks", "thank", "thx",
+        "ty", "disappointed", "disappointing", "why", "what", "how", "when", "where", "who",
+        "this", "that", "these", "those", "your", "their", "a", "an", "but", "or", "for",
+        "finally", "just", "still", "super", "wow", "omg", "ugh", "lol", "hi", "hey", "hello",
+        "halo", "hai", "makasih", "terima", "mohon", "kenapa", "kapan", "gimana", "apa",
+        "baru", "favorit", "terbaik", "terburuk", "selamat", "semoga", "kalian", "saya",
+        "aku", "gue", "gw", "kami", "kita", "are", "were", "does", "did", "can", "could",
+        "should", "would", "will", "pls", "plz", "no", "yes", "ok", "okay", "lebih",
+    }
+)  # fmt: skip
 _STREET_RE: Final = re.compile(
     r"\bJ(?:l|ln|alan)\.?\s+(?:[A-Z][\w.'’-]*)(?:\s+(?:[A-Z0-9][\w.'’-]*)){0,3}"
 )
@@ -190,8 +207,9 @@ def _brand_places(text: str, brand_terms: Sequence[str]) -> list[str]:
     places = []
     for term in sorted({t.lstrip("#@") for t in brand_terms if t.strip("#@ ")}, key=len)[::-1]:
         for match in _brand_place_re(term).finditer(text):
-            if _a_name(match.group(1)):
-                places.append(match.group(1))
+            word = match.group(1)
+            if _a_name(word) and _a_branch(word):
+                places.append(word)
     return places
 
 
@@ -223,6 +241,13 @@ def _a_name(word: str) -> bool:
     """False for a common word ("PARAH", "KOPINYA"): a place name never ends in "-nya"."""
     folded = word.casefold()
     return folded not in _NOT_A_NAME and not folded.endswith("nya")
+
+
+def _a_branch(word: str) -> bool:
+    """False for a word that starts a new sentence after the brand rather than naming its
+    branch: a common word, or an adverb ("Kopi Senja Honestly the best")."""
+    folded = word.casefold()
+    return folded not in _NOT_A_BRANCH and not (folded.endswith("ly") and len(folded) > 4)
 
 
 def _shouted(text: str) -> bool:

@@ -81,6 +81,21 @@ def test_branches_from_brand_names_streets_and_branch_words() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kopi Senja Amazing coffee and such friendly staff",
+        "Kopi Senja Thanks for the free refill!",
+        "Kopi Senja Honestly the best latte in town",
+        "Kopi Senja Why is the queue so long",
+        "Kopi Senja Makasih ya kak",
+    ],
+)
+def test_a_sentence_starting_right_after_the_brand_is_no_branch(text: str) -> None:
+    # Before: "details you already gave us (Amazing branch)".
+    assert extract_details([text], KOPI).branches == ()
+
+
 def test_a_configured_branch_list_is_the_only_source_and_keeps_its_spelling() -> None:
     lists = DetailLists(branches=("Kemang", "Tebet Raya"), brand_terms=("Kopi Senja",))
 
