@@ -103,23 +103,32 @@ def show(
     _render(view, app.settings.zone)
 
 
-def _check_approve_options(
-    followup_ids: list[int], every: bool, label: str | None, version: int | None
+def _check_bulk_options(
+    followup_ids: list[int], every: bool, label: str | None, version: int | None, which: str
 ) -> None:
     """Refuse options that would otherwise be ignored without a word (a guard the person
-    thinks they have, or a typo that matches nothing)."""
+    thinks they have, or a typo that matches nothing); ``which``: what --all takes."""
     if every and followup_ids:
         raise ConfigError("give follow-up IDs or --all, not both")
     if not every and not followup_ids:
-        raise ConfigError("say which: give follow-up IDs, or --all for every open one")
+        raise ConfigError(f"say which: give follow-up IDs, or --all for every {which} one")
     if label is not None and not every:
         raise ConfigError("--label works only with --all; give the IDs or use --all --label")
     if label is not None and label not in LABELS:
         raise ConfigError(f"--label {label}: unknown; use {', '.join(LABELS)}")
     if version is not None and (every or len(followup_ids) > 1):
         raise ConfigError(
-            "--if-version works with one ID only; approve that one alone or drop --if-version"
+            "--if-version works with one ID only; give that one alone or drop --if-version"
         )
+
+
+def _report_bulk(result: uc.BulkResult, asked: int, verb: str) -> None:
+    """ "approved 3 of 4 follow-up(s)", each refusal and why; exit 1 when one was refused."""
+    print_line(f"{verb} {len(result.done)} of {asked} follow-up(s)")
+    for followup_id, why in result.refused:
+        stdout().print(Text.assemble((f"not {verb} #{followup_id}: ", "yellow"), one_line(why)))
+    if result.refused:
+        raise typer.Exit(1)
 
 
 @followup_app.command("approve")
@@ -139,7 +148,7 @@ def approve(
     --yes). Each is approved on its own; the report lists any refused and why (exit 1).
     """
     followup_ids = list(dict.fromkeys(followup_ids or ()))  # an id typed twice counts once
-    _check_approve_options(followup_ids, every, label, version)
+    _check_bulk_options(followup_ids, every, label, version, "open")
     app = state(ctx).app()
     if len(followup_ids) == 1:
         _done(uc.approve(app, followup_ids[0], actor(who), version))
@@ -150,12 +159,7 @@ def approve(
         return
     if every and not yes and not typer.confirm(f"Approve {len(ids)} open follow-up(s)?"):
         raise typer.Exit(1)
-    result = uc.approve_many(app, ids, actor(who))
-    print_line(f"approved {len(result.done)} of {len(ids)} follow-up(s)")
-    for followup_id, why in result.refused:
-        stdout().print(Text.assemble((f"not approved #{followup_id}: ", "yellow"), one_line(why)))
-    if result.refused:
-        raise typer.Exit(1)
+    _report_bulk(uc.approve_many(app, ids, actor(who)), len(ids), "approved")
 
 
 @followup_app.command("done")
@@ -199,12 +203,34 @@ def reopen(
 @handle_errors
 def retry(
     ctx: typer.Context,
-    followup_id: int = ID,
+    followup_ids: list[int] | None = typer.Argument(None, metavar="ID...", help="Follow-ups."),
+    every: bool = typer.Option(
+        False, "--all", help="Every failed follow-up (with --label: of it)."
+    ),
+    label: str | None = typer.Option(None, "--label", help="With --all: only this label."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     who: str | None = ACTOR,
     version: int | None = IF_VERSION,
 ) -> None:
-    """Give a failed delivery a new attempt (same idempotency key) at the next send."""
-    _done(uc.retry(state(ctx).app(), followup_id, actor(who), version))
+    """Give failed deliveries a new attempt (same idempotency key) at the next send.
+
+    One ID (optionally --if-version), several IDs, or --all [--label L] for every failed one
+    (asks first unless --yes), e.g. after fixing a channel's password. Only a failed
+    delivery is retried; the report lists any refused and why (exit 1).
+    """
+    followup_ids = list(dict.fromkeys(followup_ids or ()))
+    _check_bulk_options(followup_ids, every, label, version, "failed")
+    app = state(ctx).app()
+    if len(followup_ids) == 1:
+        _done(uc.retry(app, followup_ids[0], actor(who), version))
+        return
+    ids = followup_ids or uc.failed(app, label)
+    if not ids:
+        print_line(f"no failed {label or ''} follow-ups to retry".replace("  ", " "))
+        return
+    if every and not yes and not typer.confirm(f"Retry {len(ids)} failed follow-up(s)?"):
+        raise typer.Exit(1)
+    _report_bulk(uc.retry_many(app, ids, actor(who)), len(ids), "retried")
 
 
 @followup_app.command("resolve-unknown")

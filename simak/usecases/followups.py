@@ -4,6 +4,7 @@ looked at) makes a stale action a conflict instead of an overwrite."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
@@ -207,17 +208,31 @@ def matching(
     return [i.id for i in items if label is None or i.label == label]
 
 
+def failed(app: App, label: str | None = None) -> list[int]:
+    """Ids of follow-ups whose delivery failed (and with ``label``): what retry takes."""
+    return matching(app, statuses=RETRYABLE, label=label)
+
+
 def approve_many(
     app: App, followup_ids: list[int], actor: str, versions: dict[int, int] | None = None
 ) -> BulkResult:
     """Approve each follow-up on its own (a refusal does not stop the others); with
     ``versions``, each only if it is still the version the person looked at."""
+    given = versions or {}
+    return _each(followup_ids, lambda i: approve(app, i, actor, given.get(i)))
+
+
+def retry_many(app: App, followup_ids: list[int], actor: str) -> BulkResult:
+    """:func:`retry` each failed follow-up on its own (a refusal does not stop the others)."""
+    return _each(followup_ids, lambda i: retry(app, i, actor))
+
+
+def _each(followup_ids: list[int], act: Callable[[int], Changed]) -> BulkResult:
     done: list[Changed] = []
     refused: list[tuple[int, str]] = []
     for followup_id in followup_ids:
         try:
-            version = (versions or {}).get(followup_id)
-            done.append(approve(app, followup_id, actor, version))
+            done.append(act(followup_id))
         except UsageError as exc:
             refused.append((followup_id, str(exc)))
     return BulkResult(done, refused)

@@ -39,6 +39,35 @@ def test_retry_never_approves_a_draft_nobody_approved(project: Project) -> None:
     assert project.json("followup", "show", fid)["status"] == "approved"
 
 
+def test_retry_takes_several_ids_or_every_failed_one(project: Project) -> None:
+    """Before: `followup retry` took one id, so retrying 35 deliveries refused while a
+    relay was misconfigured meant 35 runs."""
+    assert project.run("poll").exit_code == 0
+    rows = project.json("queue")[:3]
+    ids = [str(r["id"]) for r in rows]
+    assert project.run("followup", "approve", *ids[:2]).exit_code == 0
+    for row in rows[:2]:
+        _do_not_contact(project, row)
+    assert project.run("send").exit_code == 1
+    assert [project.json("followup", "show", i)["status"] for i in ids[:2]] == ["failed"] * 2
+
+    unsaid = project.run("followup", "retry")
+    assert unsaid.exit_code == 2 and "--all for every failed one" in unsaid.stderr
+    mixed = project.run("followup", "retry", ids[0], ids[2])  # the third was never approved
+    assert mixed.exit_code == 1, mixed.output
+    assert "retried 1 of 2 follow-up(s)" in mixed.stdout
+    assert f"not retried #{ids[2]}: " in mixed.stdout and "approve it first" in mixed.stdout
+    assert project.json("followup", "show", ids[2])["status"] == "open"
+
+    assert project.run("send").exit_code == 1  # still do-not-contact: failed again
+    every = project.run("followup", "retry", "--all", "--yes")
+    assert every.exit_code == 0, every.output
+    assert "retried 2 of 2 follow-up(s)" in every.stdout
+    assert [project.json("followup", "show", i)["status"] for i in ids[:2]] == ["approved"] * 2
+    none_left = project.run("followup", "retry", "--all", "--yes")
+    assert none_left.exit_code == 0 and "no failed follow-ups to retry" in none_left.stdout
+
+
 def test_dry_run_shows_a_do_not_contact_person_as_refused(project: Project) -> None:
     row = _complaint(project)
     assert project.run("followup", "approve", str(row["id"])).exit_code == 0
