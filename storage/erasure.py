@@ -217,9 +217,9 @@ def purge(
         chunk = old_ids[start : start + 500]
         _close_emptied(session, _emptied(chunk, old), now)
         _anonymise_followups(session, chunk, old)
-        session.execute(
-            update(Idea).where(Idea.mention_id.in_(chunk)).values(person_id=None, title=_GONE)
-        )
+        # The idea keeps its person (a number: the person's row stays, like a closed
+        # follow-up's), so the board still counts one person who asked three times once.
+        session.execute(update(Idea).where(Idea.mention_id.in_(chunk)).values(title=_GONE))
         _release_duplicates(session, chunk)
         session.execute(delete(MentionRow).where(MentionRow.id.in_(chunk)))
     idea_groups.retitle(session, touched, _GONE, title_of)

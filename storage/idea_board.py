@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import String, case, cast, distinct, func, literal, select
 from sqlalchemy.orm import Session
@@ -265,11 +266,19 @@ def _members(session: Session, group_ids: set[int], roots: dict[int, int]) -> li
         out.append(
             GroupMember(
                 r.id, r.mention_id, int(r.group_id or 0), pid,
-                r.display_name or r.author_name or r.author_handle or "?",
+                _author(r),
                 r.platform or "", r.text or "", r.lang, r.posted or r.created_at,
             )
         )  # fmt: skip
     return out
+
+
+def _author(row: Any) -> str:
+    """Who wrote a member's post; "?" once retention removed it (the idea still counts for
+    its person, but the board no longer names them for it)."""
+    if row.mention_id is None:
+        return "?"
+    return str(row.display_name or row.author_name or row.author_handle or "?")
 
 
 def distinct_people(members: list[GroupMember]) -> set[object]:

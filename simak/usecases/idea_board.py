@@ -216,7 +216,9 @@ def askers(group: GroupView) -> tuple[dict[int, list[GroupMember]], list[str]]:
     by_person: dict[int, list[GroupMember]] = {}
     strangers: dict[str, str] = {}
     for member in group.members:
-        if member.person_id is not None:
+        if member.mention_id is None:  # retention removed the post: no one to write to
+            strangers.setdefault(f"post {member.idea_id}", f"post {member.idea_id}")
+        elif member.person_id is not None:
             by_person.setdefault(member.person_id, []).append(member)
         elif member.author.casefold() not in known:
             name = member.author if member.author not in ("", "?") else f"post {member.idea_id}"

@@ -297,3 +297,34 @@ def test_forget_given_a_handle_points_to_the_search(project: Project) -> None:
         "error: PERSON_ID is a person's number, not '@grumpy_gus'; find it with "
         "`simak people find @grumpy_gus`, then `simak forget NUMBER`"
     )
+
+
+def test_retention_keeps_how_many_people_asked_for_an_idea(project: Project) -> None:
+    """One person asked for the same idea three times; their posts expire. Before: each
+    expired idea counted as one more person (the board said 3 people, and moved the group
+    up). The count stays 1, no name is shown for the expired posts, and a notice does not
+    go to a person whose every post expired."""
+    old = (datetime.now(UTC) - timedelta(days=400)).isoformat()
+    asks = [
+        "Kopi Senja tolong tambahin menu zebrafruit tart dong",
+        "Kopi Senja please add a zebrafruit tart to the menu",
+        "Kopi Senja kapan ada zebrafruit tart? tolong tambahin ya",
+    ]
+    with (project.root / "mentions.jsonl").open("w", encoding="utf-8") as f:
+        for i, body in enumerate(asks):
+            post = {"id": f"z{i}", "platform": "x", "author": WHO["handle"],
+                    "author_name": WHO["name"], "text": body, "created_at": old}  # fmt: skip
+            f.write(json.dumps(post) + "\n")
+    cfg = project.config.read_text() + "retention: {mention_days: 365}\n"
+    project.config.write_text(cfg, "utf-8")
+    assert project.run("poll").exit_code == 0
+    (before,) = project.json("ideas")
+    assert (before["posts"], before["people"]) == (3, 1), before
+    assert project.json("purge")["mentions"] == 3
+    (after,) = project.json("ideas")
+    assert (after["posts"], after["people"]) == (3, 1), after
+    assert WHO["name"] not in json.dumps(after)
+    gid = str(after["id"])
+    assert project.run("ideas", "status", gid, "done", "--no-tell").exit_code == 0
+    told = project.json("ideas", "notify", gid, "--dry-run")
+    assert told["would_draft"] == [], told  # no post left to quote, as before the fix
