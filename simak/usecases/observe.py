@@ -5,7 +5,7 @@ and a restarted worker loses nothing."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from common.errors import SimakError
@@ -99,9 +99,13 @@ def render(snap: Snapshot, now: datetime) -> str:
 
 
 def metrics_text(app: App) -> str:
-    """`/metrics`."""
+    """`/metrics`: per-source series only for the sources the config polls now (a source
+    renamed, removed or disabled would otherwise report its last poll forever, and a
+    "last poll more than an hour ago" alert would never stop)."""
     with app.db.read() as session:
         snap = snapshot(session)
+    polled = {s.name for s in app.source_configs()}
+    snap = replace(snap, sources=[s for s in snap.sources if s.name in polled])
     return render(snap, app.clock())
 
 

@@ -78,6 +78,23 @@ def test_metrics_count_polls_per_source_and_outcome(project: Project) -> None:
     assert samples[last] > 1.7e9
 
 
+def test_metrics_leave_out_sources_the_config_no_longer_polls(project: Project) -> None:
+    """A source renamed (or removed, or disabled) in the config: before, /metrics kept its
+    last poll time forever, so a "last poll more than an hour ago" alert never stopped."""
+    assert project.run("poll").exit_code == 0
+    cfg = project.config.read_text("utf-8")
+    assert "name: export" in cfg
+    project.config.write_text(cfg.replace("name: export", "name: export-renamed"), "utf-8")
+    assert project.run("poll").exit_code == 0
+    samples = _samples(TestClient(build(_app(project), "s" * 32)).get("/metrics").text)
+    sources = {
+        dict(labels)["source"]
+        for (name, labels) in samples
+        if name == "simak_source_last_poll_timestamp_seconds"
+    }
+    assert sources == {"export-renamed", "blog"}, sources
+
+
 def test_health_fails_when_the_database_is_gone(project: Project, tmp_path: Path) -> None:
     app = _app(project)
     client = TestClient(build(app, "s" * 32))
