@@ -9,6 +9,7 @@ complete one. PostgreSQL migrations take an advisory lock, so two first runs can
 from __future__ import annotations
 
 import re
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -223,6 +224,40 @@ class Database:
                         "nothing was changed — restore a backup or report this"
                     )
         return True
+
+    def backup(self, target: Path) -> int:
+        """Copy a SQLite database to ``target`` (a new file) with SQLite's online backup,
+        which includes what is still in the write-ahead log (a plain copy of the file misses
+        it) and never sees half a transaction; other runs keep working. Returns its size."""
+        if self.dialect != "sqlite" or self.url.startswith("sqlite:///:memory:"):
+            raise UsageError(
+                f"simak db backup copies a SQLite file; back up {self.safe_url} with "
+                "pg_dump (or your database host's backups)"
+            )
+        if target.exists():
+            raise UsageError(f"{target} exists already; give a new file name")
+        source_file = Path(self.url.removeprefix("sqlite:///"))
+        if not source_file.is_file():  # connecting would create an empty one
+            raise StorageError(
+                f"no database at {source_file} to back up; check storage.url in the config "
+                "or SIMAK_DATABASE_URL"
+            )
+        try:
+            with self.engine.connect() as conn:
+                source = conn.connection.driver_connection
+                assert isinstance(source, sqlite3.Connection)
+                copy = sqlite3.connect(target)
+                try:
+                    source.backup(copy)
+                finally:
+                    copy.close()
+        except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
+            target.unlink(missing_ok=True)
+            raise StorageError(
+                f"cannot back up {self.safe_url} to {target}: {self._reason(exc)}; check that "
+                "the database exists and the target's folder is writable, then re-run"
+            ) from None
+        return target.stat().st_size
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -1,14 +1,18 @@
-"""`simak db ...`: schema maintenance."""
+"""`simak db ...`: schema maintenance and backups."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from pathlib import Path
+
 import typer
 
-from simak.cli.common import handle_errors, print_line, state
+from simak.cli.common import handle_errors, print_json, print_line, state
+from simak.usecases.database import backup as backup_database
 from simak.usecases.database import upgrade as upgrade_schema
 
 db_app = typer.Typer(
-    rich_markup_mode="markdown", help="Database schema commands.", no_args_is_help=True
+    rich_markup_mode="markdown", help="Database schema commands and backups.", no_args_is_help=True
 )
 
 
@@ -19,3 +23,22 @@ def upgrade(ctx: typer.Context) -> None:
     result = upgrade_schema(state(ctx).app())
     state_text = "upgraded" if result.upgraded else "already current"
     print_line(f"database {result.url} at revision {result.revision} ({state_text})")
+
+
+@db_app.command("backup")
+@handle_errors
+def backup(
+    ctx: typer.Context,
+    target: Path = typer.Argument(..., help="The new file to write (never overwritten)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Copy the SQLite database to a new file while Simak keeps running (a plain `cp` of
+    the file misses changes still in its write-ahead log). PostgreSQL: use pg_dump."""
+    result = backup_database(state(ctx).app(), target)
+    if as_json:
+        print_json(asdict(result))
+        return
+    print_line(
+        f"backed up {result.url} (revision {result.revision}) to {result.path} "
+        f"({result.bytes:,} bytes)"
+    )
