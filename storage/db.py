@@ -184,12 +184,22 @@ class Database:
         except (SQLAlchemyError, OSError) as exc:
             raise self.error(exc, "migrate") from None
 
+    def missing_file(self) -> bool:
+        """A SQLite URL whose file does not exist yet (connecting would create it)."""
+        if self.dialect != "sqlite" or self.url.startswith("sqlite:///:memory:"):
+            return False
+        return not Path(self.url.removeprefix("sqlite:///")).is_file()
+
+    def knows(self, revision: str) -> bool:
+        """Whether this Simak has ``revision`` among its migrations."""
+        scripts = ScriptDirectory.from_config(_alembic_config())
+        return revision in {rev.revision for rev in scripts.walk_revisions()}
+
     def _refuse_unknown(self, current: str | None, head: str | None) -> None:
         """A schema written by a newer Simak (this one has no migration to or from it)."""
         if current is None:
             return
-        scripts = ScriptDirectory.from_config(_alembic_config())
-        if current not in {rev.revision for rev in scripts.walk_revisions()}:
+        if not self.knows(current):
             raise StorageError(
                 f"database {self.safe_url} is at schema revision {current}, which this Simak "
                 f"does not know (its newest is {head}): a newer Simak upgraded it; install "
@@ -236,11 +246,10 @@ class Database:
             )
         if target.exists():
             raise UsageError(f"{target} exists already; give a new file name")
-        source_file = Path(self.url.removeprefix("sqlite:///"))
-        if not source_file.is_file():  # connecting would create an empty one
+        if self.missing_file():  # connecting would create an empty one
             raise StorageError(
-                f"no database at {source_file} to back up; check storage.url in the config "
-                "or SIMAK_DATABASE_URL"
+                f"no database at {self.url.removeprefix('sqlite:///')} to back up; check "
+                "storage.url in the config or SIMAK_DATABASE_URL"
             )
         try:
             with self.engine.connect() as conn:

@@ -9,6 +9,7 @@ import typer
 
 from simak.cli.common import handle_errors, print_json, print_line, state
 from simak.usecases.database import backup as backup_database
+from simak.usecases.database import status as schema_status
 from simak.usecases.database import upgrade as upgrade_schema
 
 db_app = typer.Typer(
@@ -41,4 +42,28 @@ def backup(
     print_line(
         f"backed up {result.url} (revision {result.revision}) to {result.path} "
         f"({result.bytes:,} bytes)"
+    )
+
+
+_STATUS = {
+    "current": "up to date",
+    "needs_upgrade": "older than this Simak: run `simak db upgrade` (back up first)",
+    "empty": "no schema yet: the first command creates it",
+    "newer": "written by a newer Simak: use that version",
+}
+
+
+@db_app.command("status")
+@handle_errors
+def status(
+    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
+) -> None:
+    """The database's schema revision and this Simak's newest; changes nothing."""
+    result = schema_status(state(ctx).app())
+    if as_json:
+        print_json(asdict(result))
+        return
+    print_line(
+        f"database {result.url} at revision {result.revision or 'none'}, newest "
+        f"{result.newest}: {_STATUS[result.state]}"
     )

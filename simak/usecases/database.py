@@ -48,3 +48,31 @@ def backup(app: App, target: Path) -> Backup:
         return Backup(db.safe_url, str(target.resolve()), size, db.current_revision())
     finally:
         db.dispose()
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaStatus:
+    """Where the database's schema is, read without changing anything."""
+
+    url: str  # password hidden
+    revision: str | None  # None: no schema yet
+    newest: str | None  # the newest revision this Simak knows
+    state: str  # current | needs_upgrade | empty | newer
+
+
+def status(app: App) -> SchemaStatus:
+    """The database's schema revision against this Simak's newest; never creates or
+    upgrades anything (``simak db upgrade`` does, as does any other command)."""
+    db = Database(app.settings.storage.url)
+    try:
+        newest = db.head_revision()
+        current = None if db.missing_file() else db.current_revision()
+        if current is None:
+            state = "empty"
+        elif current == newest:
+            state = "current"
+        else:
+            state = "needs_upgrade" if db.knows(current) else "newer"
+        return SchemaStatus(db.safe_url, current, newest, state)
+    finally:
+        db.dispose()

@@ -52,3 +52,21 @@ def test_backup_of_a_missing_database_creates_nothing(project: Project, tmp_path
     result = project.run("db", "backup", str(tmp_path / "copy.db"))
     assert result.exit_code == 4 and "no database at" in result.stderr, result.output
     assert not missing.exists() and not (tmp_path / "copy.db").exists()
+
+
+def test_db_status_says_whether_an_upgrade_is_due_and_changes_nothing(
+    project: Project, tmp_path: Path
+) -> None:
+    """Before, `simak db` had only `upgrade`: no way to see the revision without
+    migrating (every other command upgrades on first use)."""
+    assert project.run("db", "upgrade").exit_code == 0
+    now = project.json("db", "status")
+    assert now["state"] == "current" and now["revision"] == now["newest"], now
+    missing = tmp_path / "none" / "simak.db"
+    project.config.write_text(
+        project.config.read_text("utf-8").replace(project.db_url, f"sqlite:///{missing}"),
+        "utf-8",
+    )
+    empty = project.run("db", "status")
+    assert empty.exit_code == 0 and "no schema yet" in empty.stdout, empty.output
+    assert not missing.exists()
