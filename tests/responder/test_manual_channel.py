@@ -50,6 +50,7 @@ def test_has_no_public_operation_beyond_the_protocol() -> None:
         "limits",
         "address",
         "can_reach",
+        "unreachable",
         "check",
         "send",
         "read_back",
