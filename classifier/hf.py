@@ -4,8 +4,10 @@ Two modes:
 
 * ``multilabel`` — a fine-tuned classifier; ``label_map`` maps the model's label names
   (``config.id2label``) onto praise / complaint / idea (unmapped names are ignored).
-  Multi-label models (``problem_type="multi_label_classification"``) use sigmoids,
-  others softmax.
+  A label_map name the model lacks is a config error. Multi-label models
+  (``problem_type="multi_label_classification"``) use sigmoids, others softmax
+  (``activation`` overrides it). Posts are cut to ``max_tokens``, never more than the
+  model reads; a folder without tokenizer files is refused.
 * ``zero-shot`` — an NLI model; each label is scored by the best entailment probability
   over its hypotheses (English and Indonesian templates by default).
 
@@ -22,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from classifier.base import LABELS, Classification, Label
 from classifier.text import clean_text
-from common.errors import ClassifierError
+from common.errors import ClassifierError, ConfigError
 
 NAMES: tuple[str, ...] = LABELS
 DEFAULT_HYPOTHESES: dict[Label, tuple[str, ...]] = {
@@ -56,6 +58,9 @@ class HFOptions(BaseModel):
     local_files_only: bool = True
     batch_size: int = Field(16, ge=1, le=512)
     max_tokens: int = Field(256, ge=8, le=4096)
+    activation: Literal["auto", "sigmoid", "softmax"] = Field(
+        "auto", description="auto: sigmoid for multi_label_classification models, else softmax"
+    )
 
 
 def _looks_like_path(model: str) -> bool:
@@ -92,6 +97,91 @@ def _import_stack() -> tuple[Any, Any]:
     return torch, transformers
 
 
+def _load_error(options: HFOptions, exc: Exception) -> ClassifierError:
+    if options.local_files_only and not _looks_like_path(options.model):
+        return ClassifierError(
+            f"Hugging Face model {options.model!r} is not on this machine and Simak "
+            "downloads nothing (local_files_only: true); set options.model to a local "
+            "model folder (save_pretrained), or allow one download with "
+            "local_files_only: false"
+        )
+    if not _looks_like_path(options.model):
+        return ClassifierError(
+            f"cannot download Hugging Face model {options.model!r} (no network, or "
+            "HF_HUB_OFFLINE is set?); download it where there is a network, save it with "
+            "save_pretrained and set options.model to that folder"
+        )
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return ClassifierError(
+        f"cannot load Hugging Face model {options.model!r}: {first}; check that the folder "
+        "holds what save_pretrained wrote for both the model and its tokenizer"
+    )
+
+
+def _check_tokenizer(options: HFOptions, tokenizer: Any) -> None:
+    """transformers builds an empty tokenizer (only its special tokens) when a folder has
+    no tokenizer files: every word would read as [UNK] and every post score the same."""
+    words = len(tokenizer) - len(set(tokenizer.all_special_tokens))
+    if words < 10:
+        raise ClassifierError(
+            f"transformers model {options.model}: its tokenizer has no vocabulary "
+            f"({len(tokenizer)} tokens), so the tokenizer files are missing there; save them "
+            "too: tokenizer.save_pretrained(folder), with the model's own tokenizer"
+        )
+
+
+def _position_limit(model_config: Any, tokenizer: Any) -> int | None:
+    """How many tokens the model can read, or None when it does not say."""
+    limits = []
+    positions = getattr(model_config, "max_position_embeddings", None)
+    if isinstance(positions, int) and positions > 0:
+        # RoBERTa-style models number positions after the padding index (514 -> 512).
+        offset = (
+            (model_config.pad_token_id or 0) + 1
+            if "roberta" in str(getattr(model_config, "model_type", ""))
+            or getattr(model_config, "model_type", "") in {"camembert", "longformer"}
+            else 0
+        )
+        limits.append(positions - offset)
+    length = getattr(tokenizer, "model_max_length", None)
+    if isinstance(length, int) and 0 < length < 1_000_000:
+        limits.append(length)
+    return min(limits) if limits else None
+
+
+def _max_tokens(options: HFOptions, model_config: Any, tokenizer: Any) -> int:
+    """``options.max_tokens``, never more than the model reads (longer posts are cut)."""
+    limit = _position_limit(model_config, tokenizer)
+    if limit is None or options.max_tokens <= limit:
+        return options.max_tokens
+    if "max_tokens" in options.model_fields_set:
+        raise ConfigError(
+            f"classifier.options.max_tokens {options.max_tokens}: model {options.model} "
+            f"reads at most {limit} tokens; set max_tokens to {limit} or less"
+        )
+    return limit
+
+
+def _label_map(options: HFOptions, id2label: dict[int, str]) -> dict[str, Label]:
+    names = sorted(id2label.values())
+    if options.label_map is None:
+        mapping: dict[str, Label] = {n: n for n in names if n in LABELS}  # type: ignore[misc]
+        if not mapping:
+            raise ConfigError(
+                f"model {options.model!r} has labels {names}, none of them praise, complaint "
+                "or idea; map them in classifier.options.label_map, e.g. "
+                f"{{{names[0]}: complaint}}"
+            )
+        return mapping
+    unknown = sorted(set(options.label_map) - set(names))
+    if unknown:
+        raise ConfigError(
+            f"classifier.options.label_map names {unknown}, which model {options.model!r} "
+            f"does not have; its labels are {names} (case matters)"
+        )
+    return dict(options.label_map)
+
+
 class HFClassifier:
     """Classifier backed by a Hugging Face model (see module docstring)."""
 
@@ -101,6 +191,7 @@ class HFClassifier:
         _check_local(options)
         self._torch, tf = _import_stack()
         self._options = options
+        tf.utils.logging.disable_progress_bar()  # no "Loading weights" bar on cron's stderr
         try:
             self._tokenizer = tf.AutoTokenizer.from_pretrained(
                 options.model, local_files_only=options.local_files_only
@@ -108,35 +199,17 @@ class HFClassifier:
             self._model = tf.AutoModelForSequenceClassification.from_pretrained(
                 options.model, local_files_only=options.local_files_only
             ).eval()
-        except OSError as exc:
-            if options.local_files_only and not _looks_like_path(options.model):
-                raise ClassifierError(
-                    f"Hugging Face model {options.model!r} is not on this machine and Simak "
-                    "downloads nothing (local_files_only: true); set options.model to a local "
-                    "model folder (save_pretrained), or allow one download with "
-                    "local_files_only: false"
-                ) from exc
-            raise ClassifierError(
-                f"cannot load Hugging Face model {options.model!r}: {exc}; check the path, or "
-                "download it once and set local_files_only: false"
-            ) from exc
-        except ValueError as exc:
-            raise ClassifierError(
-                f"cannot load Hugging Face model {options.model!r}: {exc}; check the path, or "
-                "download it once and set local_files_only: false"
-            ) from exc
+        except (OSError, ValueError) as exc:
+            raise _load_error(options, exc) from exc
+        _check_tokenizer(options, self._tokenizer)
+        self._max_tokens = _max_tokens(options, self._model.config, self._tokenizer)
         self._id2label = {int(k): str(v) for k, v in self._model.config.id2label.items()}
         self._detect = detect_language
         if options.mode == "zero-shot":
             self._entail = self._nli_index("entail")
             self._contra = self._nli_index("contradict")
         else:
-            self._map = options.label_map or {n: n for n in self._id2label.values() if n in LABELS}
-            if not set(self._map.values()) & set(LABELS):
-                raise ClassifierError(
-                    f"model {options.model!r} has labels "
-                    f"{sorted(self._id2label.values())}; set label_map"
-                )
+            self._map = _label_map(options, self._id2label)
 
     @property
     def model_id(self) -> str:
@@ -158,7 +231,7 @@ class HFClassifier:
             second,
             padding=True,
             truncation=True,
-            max_length=self._options.max_tokens,
+            max_length=self._max_tokens,
             return_tensors="pt",
         )
         with self._torch.no_grad():
@@ -166,7 +239,11 @@ class HFClassifier:
 
     def _scores_multilabel(self, texts: list[str]) -> list[dict[str, float]]:
         logits = self._logits(texts)
-        multi = self._model.config.problem_type == "multi_label_classification"
+        activation = self._options.activation
+        if activation == "auto":
+            multi = self._model.config.problem_type == "multi_label_classification"
+        else:
+            multi = activation == "sigmoid"
         probs = logits.sigmoid() if multi else logits.softmax(-1)
         out = []
         for row in probs.tolist():
@@ -191,7 +268,8 @@ class HFClassifier:
     def classify(self, texts: Sequence[str]) -> list[Classification]:
         """Classify ``texts``; one result per text, in order (empty text → other)."""
         cleaned = [clean_text(t) for t in texts]
-        unique = sorted({t for t in cleaned if t})
+        # By length: a batch pads to its longest text, so similar lengths waste least.
+        unique = sorted({t for t in cleaned if t}, key=lambda t: (len(t), t))
         scorer = (
             self._scores_zero_shot if self._options.mode == "zero-shot" else self._scores_multilabel
         )

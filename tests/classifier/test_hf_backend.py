@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from classifier.base import Classifier
-from common.errors import ClassifierError
+from common.errors import ClassifierError, ConfigError
 
 pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
@@ -22,7 +22,14 @@ SENTENCES = [
 ] * 20
 
 
-def _tiny_model(folder: Path, id2label: dict[int, str], problem_type: str | None) -> Path:
+def _tiny_model(
+    folder: Path,
+    id2label: dict[int, str],
+    problem_type: str | None,
+    *,
+    positions: int = 512,
+    tokenizer: bool = True,
+) -> Path:
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
     tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
@@ -50,9 +57,11 @@ def _tiny_model(folder: Path, id2label: dict[int, str], problem_type: str | None
         id2label=id2label,
         label2id={v: k for k, v in id2label.items()},
         problem_type=problem_type,
+        max_position_embeddings=positions,
     )
     transformers.BertForSequenceClassification(config).save_pretrained(folder)
-    fast.save_pretrained(folder)
+    if tokenizer:
+        fast.save_pretrained(folder)
     return folder
 
 
@@ -75,7 +84,7 @@ def test_label_map_for_sentiment_model(tmp_path: Path) -> None:
     from classifier.hf import HFClassifier, HFOptions
 
     path = _tiny_model(tmp_path, {0: "negative", 1: "neutral", 2: "positive"}, None)
-    with pytest.raises(ClassifierError, match="label_map"):
+    with pytest.raises(ConfigError, match="label_map"):  # a config error: exit 2
         HFClassifier(HFOptions(model=str(path)))
     clf = HFClassifier(
         HFOptions(model=str(path), label_map={"positive": "praise", "negative": "complaint"})
@@ -113,3 +122,68 @@ def test_a_hub_id_not_on_this_machine_is_not_downloaded(
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ClassifierError, match="Simak downloads nothing"):
         HFClassifier(HFOptions(model="no-such-org/no-such-model"))
+
+
+def test_a_model_without_labels_of_ours_names_label_map_and_its_labels(tmp_path: Path) -> None:
+    """A config error (exit 2), with the model's labels and where to map them."""
+    from classifier.hf import HFClassifier, HFOptions
+
+    path = _tiny_model(tmp_path, {0: "LABEL_0", 1: "LABEL_1"}, None)
+    with pytest.raises(ConfigError, match=r"classifier\.options\.label_map.*LABEL_0"):
+        HFClassifier(HFOptions(model=str(path)))
+
+
+def test_a_label_map_name_the_model_lacks_is_refused(tmp_path: Path) -> None:
+    """Was: 'Positive' silently matched nothing, so praise scored 0 on every post."""
+    from classifier.hf import HFClassifier, HFOptions
+
+    path = _tiny_model(tmp_path, {0: "negative", 1: "neutral", 2: "positive"}, None)
+    options = HFOptions(model=str(path), label_map={"Positive": "praise"})
+    with pytest.raises(ConfigError, match=r"\['Positive'\].*'positive'"):
+        HFClassifier(options)
+
+
+def test_a_folder_without_tokenizer_files_is_refused(tmp_path: Path) -> None:
+    """Was: transformers built an empty tokenizer, every word read as [UNK], and every
+    post got the same scores, silently."""
+    from classifier.hf import HFClassifier, HFOptions
+
+    path = _tiny_model(tmp_path, {0: "praise", 1: "complaint", 2: "idea"}, None, tokenizer=False)
+    with pytest.raises(ClassifierError, match="tokenizer has no vocabulary"):
+        HFClassifier(HFOptions(model=str(path)))
+
+
+def test_long_posts_are_cut_to_what_the_model_reads(tmp_path: Path) -> None:
+    """Was: a post longer than the model's positions (default max_tokens 256 > 64 here)
+    stopped the run with a RuntimeError (exit 3)."""
+    from classifier.hf import HFClassifier, HFOptions
+
+    path = _tiny_model(tmp_path, {0: "praise", 1: "complaint", 2: "idea"}, None, positions=64)
+    clf = HFClassifier(HFOptions(model=str(path)))
+    (result,) = clf.classify([" ".join(["great app love it"] * 100)])
+    assert set(result.scores) == {"praise", "complaint", "idea"}
+    with pytest.raises(ConfigError, match="reads at most 64 tokens"):
+        HFClassifier(HFOptions(model=str(path), max_tokens=1000))
+
+
+def test_activation_can_be_set_for_a_model_that_does_not_say(tmp_path: Path) -> None:
+    """A multi-label model saved without problem_type gets sigmoids when asked."""
+    from classifier.hf import HFClassifier, HFOptions
+
+    path = _tiny_model(tmp_path, {0: "praise", 1: "complaint", 2: "idea"}, None)
+    texts = ["great app love it", "tolong tambahkan fitur"]
+    softmax = HFClassifier(HFOptions(model=str(path))).classify(texts)
+    sigmoid = HFClassifier(HFOptions(model=str(path), activation="sigmoid")).classify(texts)
+    assert all(abs(sum(r.scores.values()) - 1.0) < 0.01 for r in softmax)
+    assert all(0.0 < p < 1.0 for r in sigmoid for p in r.scores.values())
+    assert any(abs(sum(r.scores.values()) - 1.0) > 0.01 for r in sigmoid)
+
+
+def test_a_failed_download_does_not_suggest_what_is_already_set() -> None:
+    """Was: with local_files_only: false and no network, "…set local_files_only: false"."""
+    from classifier.hf import HFOptions, _load_error
+
+    options = HFOptions(model="no-such-org/no-such-model", local_files_only=False)
+    message = str(_load_error(options, OSError("We couldn't connect to 'https://huggingface.co'")))
+    assert "cannot download" in message and "HF_HUB_OFFLINE" in message
+    assert "local_files_only: false" not in message
