@@ -11,6 +11,7 @@ from simak.cli.alerts import alerts
 from simak.cli.audit import audit
 from simak.cli.classify import classify
 from simak.cli.common import CliState, fail
+from simak.cli.corrections import corrections
 from simak.cli.db import db_app
 from simak.cli.digest import digest
 from simak.cli.evaluate import eval_
@@ -132,6 +133,7 @@ app.command()(run)
 app.command()(stats)
 app.command()(sources)
 app.command()(correct)
+app.command()(corrections)
 app.command("eval")(eval_)
 app.command()(train)
 app.command()(web)

@@ -10,7 +10,7 @@ from simak.app import App
 from simak.usecases.ideas import drop_from_board, group_pending
 from simak.usecases.route import BatchRouter
 from simak.wiring import build_router
-from storage.corrections import correct_labels
+from storage.corrections import Correction, correct_labels, corrections
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,3 +54,9 @@ def correct(app: App, mention_id: int, labels: tuple[str, ...], actor: str) -> C
         drop_from_board(app, mention_id, actor)
     group_pending(app)
     return Corrected(mention_id, result, outcome)
+
+
+def staff_corrections(app: App) -> list[Correction]:
+    """Every mention's current staff labels, oldest first: what `simak train` learns from."""
+    with app.db.read() as session:
+        return corrections(session)

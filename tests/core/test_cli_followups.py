@@ -289,3 +289,29 @@ def test_times_show_in_the_business_time_zone(project: Project) -> None:
     assert "2026-11-22 08:00 WIB" in shown.stdout  # timezone: Asia/Jakarta, the default
     queue = project.run("queue")
     assert " WIB" in queue.stdout.splitlines()[0] and "UTC" not in queue.stdout.splitlines()[0]
+
+
+def test_corrections_export_as_labelled_jsonl_with_only_the_latest_labels(
+    project: Project, tmp_path: Path
+) -> None:
+    """Was: no way to see or export the corrections `simak train` learns from (only the
+    database), e.g. to evaluate or fine-tune another model on the staff's labels."""
+    from classifier.evaluation import load_labelled_jsonl
+
+    assert project.run("poll").exit_code == 0
+    empty = project.run("corrections")
+    assert empty.exit_code == 0 and "No corrections yet" in empty.stdout
+    a, b = (str(r["mention_id"]) for r in project.json("queue")[:2])
+    for mid, labels in ((a, "praise"), (b, "other"), (a, "complaint,idea")):
+        assert project.run("correct", mid, "--labels", labels).exit_code == 0
+    out = project.run("corrections", "--jsonl")
+    assert out.exit_code == 0, out.output
+    exported = tmp_path / "staff.jsonl"
+    exported.write_text(out.stdout, "utf-8")
+    examples = load_labelled_jsonl(exported)  # what `simak eval --input` reads
+    assert sorted(e.labels for e in examples) == [(), ("complaint", "idea")]
+    rows = project.json("corrections")
+    assert {(str(r["mention_id"]), tuple(r["labels"])) for r in rows} == {
+        (b, ()),
+        (a, ("complaint", "idea")),
+    }
