@@ -66,6 +66,19 @@ def stalled(session: Session, seconds_since_heartbeat: float) -> list[StalledJob
     return [StalledJob(i, t, q, at) for i, t, q, at in rows]
 
 
+def live_workers(session: Session, seconds_since_heartbeat: float) -> int:
+    """Workers that sent a heartbeat within ``seconds_since_heartbeat``."""
+    return int(
+        session.execute(
+            text(
+                "SELECT count(*) FROM procrastinate_workers "
+                "WHERE last_heartbeat >= now() - make_interval(secs => :secs)"
+            ),
+            {"secs": seconds_since_heartbeat},
+        ).scalar_one()
+    )
+
+
 def channels_without_job(session: Session, now: datetime) -> list[str]:
     """Channels with approved follow-ups, or with an attempt in flight whose lease ran out
     (a send with no answer waiting for its read-back, or a dead sender's), that no waiting

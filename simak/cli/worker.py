@@ -218,10 +218,21 @@ def _as_json(result: EngineStatus) -> dict[str, object]:
     for c in result.counts:
         queues.setdefault(c.queue, {})[c.status] = c.jobs
     return {
+        "workers_alive": result.workers,
         "jobs_by_state": result.by_state(),
         "queues": queues,
         "stalled": [asdict(s) for s in result.stalled],
     }
+
+
+def _alive_line(result: EngineStatus) -> str:
+    """How many workers are alive; with none, that waiting jobs wait for one."""
+    if result.workers:
+        return f"{result.workers} worker(s) running"
+    waiting = result.by_state().get("todo", 0)
+    if waiting:
+        return f"no worker is running: {waiting} waiting job(s) need `simak worker`"
+    return "no worker is running"
 
 
 def _print_status(result: EngineStatus, zone: tzinfo) -> None:
@@ -237,6 +248,7 @@ def _print_status(result: EngineStatus, zone: tzinfo) -> None:
         table.add_row(plain(queue), *(str(by.get(s, 0)) for s in states))
     out = stdout()
     out.print(table)
+    out.print(plain(_alive_line(result)))
     out.print(plain(f"{len(result.stalled)} stalled job(s)"))
     for job in result.stalled:
         started = local(job.started_at, zone) or "at an unknown time"

@@ -10,7 +10,14 @@ from simak.app import App
 from simak.jobqueue import QUEUES, JobQueue
 from simak.usecases.poll import check_sources
 from simak.usecases.worker import due_sources
-from storage.engine_jobs import QueueCount, StalledJob, channels_without_job, counts, stalled
+from storage.engine_jobs import (
+    QueueCount,
+    StalledJob,
+    channels_without_job,
+    counts,
+    live_workers,
+    stalled,
+)
 from storage.mentions import has_pending
 
 
@@ -92,6 +99,7 @@ class EngineStatus:
 
     counts: list[QueueCount]
     stalled: list[StalledJob]
+    workers: int = 0  # workers whose heartbeat is within workers.stalled_after
 
     def by_state(self) -> dict[str, int]:
         """Job counts by state over all queues."""
@@ -104,5 +112,8 @@ class EngineStatus:
 def engine_status(app: App) -> EngineStatus:
     """`simak workers status`."""
     _queue(app)
+    silent = app.settings.workers.stalled_after_s
     with app.db.read() as session:
-        return EngineStatus(counts(session), stalled(session, app.settings.workers.stalled_after_s))
+        return EngineStatus(
+            counts(session), stalled(session, silent), live_workers(session, silent)
+        )

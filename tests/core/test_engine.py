@@ -182,6 +182,7 @@ def test_workers_status_shows_a_stalled_jobs_start_in_the_business_zone(
     _print_status(result, ZoneInfo("Asia/Jakarta"))
     out = capsys.readouterr().out
     assert "  job 7 deliver (send) started 2026-12-05 08:30 WIB" in out, out
+    assert "no worker is running" in out, out
     assert "345678" not in out and ":12" not in out
     assert _as_json(result)["stalled"] == [
         {"id": 7, "task": "deliver", "queue": "send", "started_at": started}
@@ -300,8 +301,17 @@ def test_a_worker_on_an_empty_database_creates_the_schema_and_works(
         code, out, err = run(config, "poll", "--enqueue", "--json")
         assert code == 0 and len(json.loads(out)["deferred"]) == SOURCES, err
         counts = _wait(url, lambda c: c["mentions"] == 40 and c["sent"] == 20, 300)
+        code, out, err = run(config, "workers", "status", "--json")
+        assert code == 0 and json.loads(out)["workers_alive"] == 1, err
         assert worker.stop() == 0, worker.log.read_text("utf-8")
         assert counts["classified"] == 40 and counts["sent"] == 20
+        # Before: status had no word on workers, so a poll --enqueue to an empty pool
+        # looked like jobs that were merely slow.
+        code, out, err = run(config, "poll", "--enqueue", "--json")
+        assert code == 0, err
+        code, out, err = run(config, "workers", "status")
+        assert code == 0 and "no worker is running: " in out, out
+        assert "waiting job(s) need `simak worker`" in out, out
         assert no_traceback(worker.log.read_text("utf-8"))
     finally:
         drop_pg_database(url)
