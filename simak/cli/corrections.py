@@ -12,8 +12,7 @@ from rich.text import Text
 
 from simak.cli.common import handle_errors, print_json, state, stdout
 from simak.cli.render import one_line
-from simak.usecases.correct import staff_corrections
-from storage.corrections import Correction
+from simak.usecases.correct import Correction, staff_corrections
 
 
 def _row(c: Correction) -> dict[str, object]:

@@ -12,6 +12,8 @@ from simak.usecases.route import BatchRouter
 from simak.wiring import build_router
 from storage.corrections import Correction, correct_labels, corrections
 
+__all__ = ["Corrected", "Correction", "correct", "parse_labels", "staff_corrections"]
+
 
 @dataclass(frozen=True, slots=True)
 class Corrected:
