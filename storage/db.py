@@ -141,8 +141,10 @@ class Database:
         return text[:300]
 
     def current_revision(self) -> str | None:
-        """The schema revision the database is at (None for an empty database)."""
-        with self._translated(), self.engine.connect() as conn:
+        """The schema revision the database is at (None for an empty database); a read,
+        so another process's open write transaction does not make it wait."""
+        reader = self.engine.execution_options(**{_READ_ONLY: True})
+        with self._translated(), reader.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
 
     def head_revision(self) -> str | None:
@@ -155,6 +157,8 @@ class Database:
         Another process's migration holds the SQLite write lock for as long as it runs
         (many seconds on a busy machine, longer than the busy timeout): wait for it up to
         ``wait_s``, then find the schema done."""
+        if self._is_current():  # the usual case: no write lock, so no waiting for a writer
+            return False
         deadline = time.monotonic() + wait_s
         while True:
             try:
@@ -164,6 +168,14 @@ class Database:
                 if not locked or self.dialect != "sqlite" or time.monotonic() > deadline:
                     raise
                 time.sleep(0.5)
+
+    def _is_current(self) -> bool:
+        """Whether the schema is at the newest revision, read without taking SQLite's write
+        lock; False also when it cannot be read (the migration path then says why)."""
+        try:
+            return self.current_revision() == self.head_revision()
+        except StorageError:
+            return False
 
     def _upgrade_once(self) -> bool:
         try:

@@ -4,6 +4,8 @@ atomic and cannot race."""
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -218,3 +220,23 @@ def test_downgrade_then_upgrade_again(empty_db_url: str) -> None:
             }
         assert db.current_revision() == db.head_revision()
         db.dispose()
+
+
+def test_a_current_schema_opens_while_another_process_writes(tmp_path: object) -> None:
+    """Every command opens the database through the migration check: a writer holding
+    SQLite's lock (a long poll, a stuck run) must not make `simak queue` wait minutes."""
+    url = f"sqlite:///{tmp_path}/busy.db"  # type: ignore[str-bytes-safe]
+    open_database(url).dispose()
+    writer = sqlite3.connect(f"{tmp_path}/busy.db", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("UPDATE alembic_version SET version_num = version_num")
+    try:
+        started = time.monotonic()
+        db = open_database(url)
+        with db.read() as session:
+            session.execute(text("SELECT count(*) FROM followups")).scalar_one()
+        db.dispose()
+        assert time.monotonic() - started < 5  # not the busy timeout nor the migration wait
+    finally:
+        writer.rollback()
+        writer.close()
