@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 import sys
 from dataclasses import asdict
 
@@ -19,9 +20,22 @@ users_app = typer.Typer(
 )
 
 
+def _has_terminal() -> bool:
+    """Whether getpass can ask on a terminal; without one it reads stdin instead, with a
+    Python warning and the password echoed."""
+    try:
+        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except OSError:
+        return sys.stdin.isatty()
+    os.close(fd)
+    return True
+
+
 def _password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
+    if not _has_terminal():
+        raise UsageError("no terminal to ask for the password on; pipe it in with --password-stdin")
     try:
         first = getpass.getpass("Password: ")
         again = getpass.getpass("Again: ")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -65,6 +67,7 @@ def test_users_add_prompt_ended_or_mismatched_is_a_usage_error(
     def ended(prompt: str = "") -> str:
         raise EOFError
 
+    monkeypatch.setattr("simak.cli.users._has_terminal", lambda: True)
     monkeypatch.setattr("getpass.getpass", ended)
     result = project.run("users", "add", "dina", "--role", "staff")
     assert result.exit_code == 2, result.output
@@ -73,6 +76,24 @@ def test_users_add_prompt_ended_or_mismatched_is_a_usage_error(
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
     result = project.run("users", "add", "dina")
     assert result.exit_code == 2 and "differ" in result.output, result.output
+
+
+def test_users_add_without_a_terminal_asks_for_password_stdin(project: Project) -> None:
+    """No terminal at all (cron, a script, ssh without -t): getpass would read stdin with a
+    Python warning and echo the password; one line saying what to do instead, exit 2."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "simak", "--config", str(project.config), "users", "add", "z"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        start_new_session=True,  # no controlling terminal, so no /dev/tty
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.splitlines() == [
+        "error: no terminal to ask for the password on; pipe it in with --password-stdin"
+    ]
+    assert project.json("users", "list") == []
     assert project.json("users", "list") == []
 
 
