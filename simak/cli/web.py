@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import secrets
+import socket
 
 import typer
 
+from common.errors import UsageError
 from simak.app import App
 from simak.cli.common import handle_errors, state, warn
 from simak.cli.logs import LineLog
@@ -18,7 +20,7 @@ SECRET_ENV = "SIMAK_WEB_SECRET"
 def web(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
-    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
     https: bool = typer.Option(
         False, "--https-cookies", help="Mark cookies Secure (behind a TLS reverse proxy)."
     ),
@@ -44,6 +46,7 @@ def web(
         else:
             warn(notice)
     app.db.upgrade()
+    _check_address(host, port)
     uvicorn.run(
         build(app, secret, secure_cookies=https),
         host=host,
@@ -54,6 +57,26 @@ def web(
         # uvicorn's own text formatters, or none: the JSON lines _json_log set up
         log_config=LOGGING_CONFIG if log is None else None,
     )
+
+
+def _check_address(host: str, port: int) -> None:
+    """Bind once before uvicorn does: a port in use or an address not on this machine is one
+    line and exit 2, as for `worker --metrics-port` (uvicorn would log it and exit 3, which
+    is Simak's code for a bug)."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.create_server((host, port), family=family):
+            pass
+    except OSError as exc:
+        raise UsageError(
+            f"cannot serve the console on {host}:{port}: {_reason(exc)}; "
+            "choose another --port (or --host)"
+        ) from None
+
+
+def _reason(exc: OSError) -> str:
+    """ "Address already in use", without the "(while attempting to bind …)" Python adds."""
+    return (exc.strerror or str(exc)).split(" (while attempting")[0]
 
 
 def _json_log(app: App) -> LineLog:

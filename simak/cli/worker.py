@@ -67,7 +67,11 @@ def worker(
         None, "--queues", help="procrastinate: only these queues (poll,classify,send,team,…)."
     ),
     metrics_port: int | None = typer.Option(
-        None, "--metrics-port", help="Serve /healthz and /metrics (Prometheus) on this port."
+        None,
+        "--metrics-port",
+        min=1,
+        max=65535,
+        help="Serve /healthz and /metrics (Prometheus) on this port.",
     ),
     metrics_host: str = typer.Option(
         "127.0.0.1", "--metrics-host", help="Address for --metrics-port."
@@ -171,7 +175,11 @@ def _probe(app: App, log: LineLog, host: str, port: int) -> None:
 def run(
     ctx: typer.Context,
     metrics_port: int | None = typer.Option(
-        None, "--metrics-port", help="Serve /healthz and /metrics (Prometheus) on this port."
+        None,
+        "--metrics-port",
+        min=1,
+        max=65535,
+        help="Serve /healthz and /metrics (Prometheus) on this port.",
     ),
     metrics_host: str = typer.Option(
         "127.0.0.1", "--metrics-host", help="Address for --metrics-port."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -448,3 +449,19 @@ def test_db_upgrade_creates_the_sqlite_folder_as_every_other_command_does(
     result = CliRunner().invoke(app, ["--config", str(config), "db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "data" / "sub" / "simak.db").is_file()
+
+
+def test_a_port_in_use_or_out_of_range_is_a_usage_error(project: Project) -> None:
+    """`simak web --port` on a busy port: one line and exit 2, as `worker --metrics-port`
+    (uvicorn exits 3, Simak's code for a bug); a port past 65535: exit 2, no traceback."""
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        result = project.run("web", "--port", str(port))
+    assert result.exit_code == 2, result.output
+    assert f"cannot serve the console on 127.0.0.1:{port}: Address already in use;" in (
+        result.stderr
+    )
+    for argv in (["web", "--port", "99999"], ["run", "--metrics-port", "-1"]):
+        result = project.run(*argv)
+        assert result.exit_code == 2 and "internal error" not in result.stderr, result.output
+        assert "Traceback" not in result.stderr
