@@ -12,7 +12,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from common.errors import ConfigError
+from common.errors import ConfigError, UsageError
 from common.records import LABELS
 from simak.cli.common import ACTOR, actor, handle_errors, print_json, print_line, state, stdout
 from simak.cli.render import local, one_line, plain
@@ -157,9 +157,21 @@ def approve(
     if not ids:
         print_line(f"no open {label or ''} follow-ups to approve".replace("  ", " "))
         return
-    if every and not yes and not typer.confirm(f"Approve {len(ids)} open follow-up(s)?"):
+    if every and not yes and not _confirm_all(len(ids)):
         raise typer.Exit(1)
     _report_bulk(uc.approve_many(app, ids, actor(who)), len(ids), "approved")
+
+
+def _confirm_all(count: int) -> bool:
+    """Ask before approving every open one; no answer (cron, a pipe) is a usage error that
+    names --yes, as for `simak forget`, not click's "Aborted!" and exit 1 (partly done)."""
+    try:
+        return typer.confirm(f"Approve {count} open follow-up(s)?", err=True)
+    except typer.Abort:
+        raise UsageError(
+            "simak followup approve --all asks before approving and got no answer; "
+            "add --yes to approve without asking"
+        ) from None
 
 
 @followup_app.command("done")

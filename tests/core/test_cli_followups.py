@@ -205,6 +205,22 @@ def test_approve_refuses_options_it_would_ignore(project: Project) -> None:
     assert nothing.exit_code == 0 and "no open follow-ups to approve" in nothing.stdout
 
 
+def test_approve_all_with_no_answer_names_yes(project: Project) -> None:
+    """`approve --all` from cron or a pipe: click printed "Aborted!" and exited 1 ("partly
+    done"); now one line naming --yes and exit 2, as `simak forget`. A "no" stays exit 1."""
+    assert project.run("poll").exit_code == 0
+    unanswered = project.run("followup", "approve", "--all", input="")
+    assert unanswered.exit_code == 2, unanswered.output
+    assert unanswered.stderr.splitlines()[-1].endswith(  # after the unanswered prompt
+        "error: simak followup approve --all asks before approving and got no answer; "
+        "add --yes to approve without asking"
+    )
+    assert "Aborted" not in unanswered.stderr and "approved" not in unanswered.stdout
+    declined = project.run("followup", "approve", "--all", input="n\n")
+    assert declined.exit_code == 1 and "approved" not in declined.stdout
+    assert {r["status"] for r in project.json("queue")} == {"open"}
+
+
 def test_editing_an_approved_draft_says_it_needs_approving_again(
     project: Project, tmp_path: Path
 ) -> None:
