@@ -171,11 +171,14 @@ class Database:
 
     def _is_current(self) -> bool:
         """Whether the schema is at the newest revision, read without taking SQLite's write
-        lock; False also when it cannot be read (the migration path then says why)."""
+        lock. A database that cannot be reached is reported now (not tried twice, a server's
+        connect timeout each); a locked one goes on to the migration path, which waits."""
         try:
             return self.current_revision() == self.head_revision()
-        except StorageError:
-            return False
+        except StorageError as exc:
+            if "locked" in str(exc).lower():
+                return False
+            raise
 
     def _upgrade_once(self) -> bool:
         try:
