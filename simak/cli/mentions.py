@@ -23,6 +23,22 @@ def _row(view: MentionView) -> tuple[str, ...]:
     return str(m.id), labels, m.lang or "?", m.platform, one_line(m.author, 30)
 
 
+WIDE = 110  # below this many columns (80 in a pipe) the table folds lang and platform
+
+
+def _table(wide: bool) -> Table:
+    """Narrow, the seven columns left the text three characters at 80 columns (a pipe)."""
+    table = Table(title="Mentions", title_justify="left", expand=True)
+    columns = ("#", "labels", "lang", "platform", "who", "when") if wide else ("#", "labels")
+    for col in columns:
+        table.add_column(col, no_wrap=col != "labels", max_width=None if wide else 16)
+    if not wide:
+        table.add_column("who", max_width=10, overflow="ellipsis", no_wrap=True)
+        table.add_column("when", no_wrap=True)
+    table.add_column("what they said", ratio=1, overflow="fold", min_width=24)
+    return table
+
+
 @handle_errors
 def mentions(
     ctx: typer.Context,
@@ -46,13 +62,16 @@ def mentions(
         print_json([asdict(v.mention) | {"check_me": v.check_me} for v in views], app.redact)
         return
     now = app.clock()
-    table = Table(title="Mentions", title_justify="left", expand=True)
-    for col in ("#", "labels", "lang", "platform", "who", "when"):
-        table.add_column(col, no_wrap=col != "labels")
-    table.add_column("what they said", ratio=1, overflow="fold", min_width=24)
+    wide = stdout().width >= WIDE
+    table = _table(wide)
     for view in views:
-        table.add_row(*_row(view), ago(view.mention.created_at, now),
-                      Text(one_line(view.mention.text, 200)))  # fmt: skip
+        when = ago(view.mention.created_at, now)
+        text = Text(one_line(view.mention.text, 200))
+        number, labels, lang, platform, who = _row(view)
+        if wide:
+            table.add_row(number, labels, lang, platform, who, when, text)
+        else:  # fold lang into labels and the platform under when: room left for the text
+            table.add_row(number, f"{labels}\n{lang}", who, f"{when}\n{platform}", text)
     if not views:
         table.caption = "No mentions match."
     stdout().print(table)

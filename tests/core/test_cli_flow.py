@@ -465,3 +465,16 @@ def test_a_port_in_use_or_out_of_range_is_a_usage_error(project: Project) -> Non
         result = project.run(*argv)
         assert result.exit_code == 2 and "internal error" not in result.stderr, result.output
         assert "Traceback" not in result.stderr
+
+
+def test_mentions_text_is_readable_at_80_columns(project: Project) -> None:
+    """In a pipe (80 columns) seven columns left "what they said" three characters wide,
+    each line cropped: the text, the one thing to read, was lost."""
+    assert project.run("poll").exit_code == 0
+    newest = project.json("mentions", "-n", "1")[0]
+    shown = project.run("mentions", "-n", "1")
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    column = " ".join(line.split("│")[-2] for line in lines if line.startswith("│"))
+    assert column.split() == newest["text"].split()
