@@ -125,7 +125,7 @@ def test_usage_errors_are_one_line_exit_2() -> None:
 
     cases = {
         ("queue", "--bogus"): "error: No such option: --bogus; see `simak queue --help`",
-        ("followup", "show", "abc"): "error: Invalid value for 'ID': Input should be a valid",
+        ("followup", "show", "abc"): "error: Invalid value for 'ID': 'abc' is not a valid int",
         ("followup", "show"): "error: Missing argument 'ID'; see `simak followup show --help`",
         ("ideas", "bogus"): "error: No such command 'bogus'; see `simak ideas --help`",
         ("--log-format", "xml", "queue"): "error: Invalid value for '--log-format': 'xml'",
