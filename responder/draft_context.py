@@ -59,8 +59,10 @@ def _passages(
     prefer = None if topic is None else lambda sentence: names_topic(sentence, topic)
     found = []
     for k in _carrying(item, label):
-        whole = float(item.posts[k].scores.get(label, 1.0))
-        passage = pick_passage(book, texts[k], k, label, limit, whole, prefer)
+        scores = item.posts[k].scores
+        whole = float(scores.get(label, 1.0))
+        shun = scores if label == "praise" else None  # never thank with a complaint's words
+        passage = pick_passage(book, texts[k], k, label, limit, whole, prefer, shun)
         if passage is not None:
             found.append(passage)
     return found
@@ -226,6 +228,8 @@ def _what_they_said(
         "asks": list(missing_details(topic, details)) if asking else [],
         "liked": list(products_in(praise.focus, lists)) if praise is not None else [],
         "update": update,
+        # praise whose post also complains: quote only what praises, and offer to help
+        "unhappy": item.label == "praise" and any(p.troubled for p in main),
         "secondhand": report,
         "question": question,
         # a health complaint about someone else ("my son"): whom to wish well

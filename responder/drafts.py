@@ -31,6 +31,10 @@ Templates see these variables (optional ones may be None or empty):
     liked         configured products named in the praise
     posts         how many posts the draft answers
     update        the newest post praises after an earlier complaint
+    unhappy       a praise follow-up whose posts also complain (a complaint scored below
+                  its threshold, sarcasm: "bagus ya… kaos kaki asing nyempil 🙃"): the
+                  quote, if any, is only words that praise; thank without "made our
+                  day" when there is none, and offer to help (responder.mixed_praise)
     secondhand    every complaining post reports other people's trouble and never
                   speaks for its author (a news item, a blog): thank and investigate,
                   ask nothing about "your" incident (responder.voice)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from common.errors import ClassifierError
+from responder.mixed_praise import carries_complaint, praise_head
 from responder.sentences import leading_clauses, split_clauses, split_sentences
 from responder.text import fold, mask_contacts
 
@@ -65,6 +66,8 @@ _PREPOSITIONS: Final = frozenset(
 NAMED_SHARE: Final = 0.25
 NAMED_MIN: Final = 0.1
 EXTEND_MIN: Final = 0.5  # a neighbour joins the quote when it carries the label this much
+#: A sentence complains when the scorer gives complaint at least this, and more than praise.
+COMPLAINS_MIN: Final = 0.5
 SHORT_PENALTY: Final = 0.15  # a sentence of one or two words says little on its own
 
 
@@ -100,6 +103,9 @@ class Passage:
     quote: str | None  # whole sentences (or leading clauses + "…"); None: nothing quotable fits
     focus: str  # the clause or sentence that carries the label most (for topic and products)
     score: float
+    #: praise picked with ``shun`` quotes other words (or none) than it would have, to
+    #: keep a sentence that complains out
+    troubled: bool = False
 
 
 class CachedScorer:
@@ -175,6 +181,10 @@ class ScoreBook:
             found = self._cue_memo[text] = cue_scores(text)
         return found
 
+    def scored(self, text: str) -> Scores | None:
+        """The scorer's probabilities for ``text``; None when it was not scored."""
+        return self._scores.get(text)
+
     def score(self, text: str, label: str) -> float:
         """The probability that ``text`` carries ``label`` (cue words break ties)."""
         cues = self._cues(text)[label] if label in _CUES else 0.0
@@ -210,12 +220,33 @@ def units_to_score(
     return units
 
 
-def _quote_at(sentences: Sequence[str], scores: Sequence[float], i: int, limit: int) -> str | None:
-    """The sentence at ``i`` (with a neighbour that carries the same label), if it fits."""
+def complains(book: ScoreBook, sentence: str, scores: Scores | None = None) -> bool:
+    """True when ``sentence`` complains: the scorer (or, for a post of one sentence, the
+    post's own ``scores``) finds more complaint than praise in it, or its words do
+    (:func:`responder.mixed_praise.carries_complaint`)."""
+    found = book.scored(sentence) or scores
+    if found is not None:
+        complaint = float(found.get("complaint", 0.0))
+        if complaint >= COMPLAINS_MIN and complaint > float(found.get("praise", 0.0)):
+            return True
+    return carries_complaint(sentence)
+
+
+def _quote_at(
+    sentences: Sequence[str],
+    scores: Sequence[float],
+    i: int,
+    limit: int,
+    bad: Sequence[bool] | None = None,
+) -> str | None:
+    """The sentence at ``i`` (with a neighbour that carries the same label and is not
+    ``bad``), if it fits."""
     own = tidy_quote(sentences[i])
     if len(own) > limit or not quotable(own):
         return None
     for j in (i + 1, i - 1):
+        if bad is not None and 0 <= j < len(sentences) and bad[j]:
+            continue
         if 0 <= j < len(sentences) and scores[j] >= max(EXTEND_MIN, 0.6 * scores[i]):
             first, second = (i, j) if i < j else (j, i)
             pair = tidy_quote(f"{sentences[first]} {sentences[second]}")
@@ -239,20 +270,27 @@ def pick_passage(
     limit: int,
     whole: float = 1.0,
     prefer: Callable[[str], bool] | None = None,
+    shun: Scores | None = None,
 ) -> Passage | None:
     """The passage of ``text`` that carries ``label`` best; None for a post with no words.
 
     ``whole`` is the post's own score for ``label``, used when it has one sentence.
     ``prefer`` (a complaint's topic: "names the stomach ache") picks, when the best quote
     does not satisfy it, the best sentence that does among the near-best
-    (:data:`NAMED_SHARE`).
+    (:data:`NAMED_SHARE`). ``shun`` (praise: the post's own scores) keeps every sentence
+    that complains out of the quote (:func:`complains`).
     """
     sentences = book.sentences(text)
     if not sentences:
         return None
     scores = [book.score(s, label) if len(sentences) > 1 else whole for s in sentences]
     order = sorted(range(len(sentences)), key=lambda k: (-scores[k], k))
+    one = shun if len(sentences) == 1 else None  # a post of one sentence: its own scores
+    bad = [] if shun is None else [complains(book, s, one) for s in sentences]
     found = _pick(book, sentences, scores, order, post, label, limit)
+    if shun is not None and any(bad):
+        clean = _pick_clean(book, sentences, scores, order, post, label, limit, bad)
+        return found if clean.quote == found.quote else clean
     if prefer is None or (found.quote is not None and prefer(found.quote)):
         return found
     near = max(NAMED_MIN, NAMED_SHARE * scores[order[0]])
@@ -285,3 +323,29 @@ def _pick(
             return Passage(label, post, quote, _focus(book, sentences[k], label), scores[k])
     short = leading_clauses(tidy_quote(sentences[best]), limit)
     return Passage(label, post, short, focus, scores[best])
+
+
+def _pick_clean(
+    book: ScoreBook,
+    sentences: Sequence[str],
+    scores: Sequence[float],
+    order: Sequence[int],
+    post: int,
+    label: str,
+    limit: int,
+    bad: Sequence[bool],
+) -> Passage:
+    """The best-scoring sentence that does not complain (among those that score at least
+    half the best), else the praising head of the best one ("Love the coffee…"), else no
+    quote: a thank-you never quotes a complaint back."""
+    best = order[0]
+    for k in order:
+        if k != best and scores[k] < 0.5 * scores[best]:
+            break
+        quote = None if bad[k] else _quote_at(sentences, scores, k, limit, bad)
+        if quote is not None:
+            focus = _focus(book, sentences[k], label)
+            return Passage(label, post, quote, focus, scores[k], troubled=True)
+    head = praise_head(tidy_quote(sentences[best]), limit)
+    focus = head.rstrip("…") if head else ""  # no products "liked" in a complaint
+    return Passage(label, post, head, focus, scores[best], troubled=True)
