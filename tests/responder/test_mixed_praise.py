@@ -9,6 +9,7 @@ import pytest
 from responder.draft_input import DraftInput, DraftPost
 from responder.drafts import Draft, DraftWriter
 from responder.mixed_praise import carries_complaint, praise_head
+from responder.register import Register
 from responder.settings import ResponderSettings
 
 from .conftest import FakeScorer
@@ -97,3 +98,24 @@ def test_cues() -> None:
     assert praise_head("Game bagus tapi sering bug", 160) == "Game bagus…"
     assert praise_head("bagus ya, kaos kaki asing nyempil 🙃", 160) is None
     assert praise_head("montirnya ngerokok di bengkel, ga profesional", 160) is None
+
+
+@pytest.mark.parametrize("register", ["formal", "casual"])
+@pytest.mark.parametrize(
+    ("lang", "text", "warm"),
+    [
+        ("en", "great, another cold latte 🙄", ("made our day", "kind words")),
+        ("id", "bagus ya… kaos kaki asing nyempil 🙃", ("senang banget", "apresiasi")),
+    ],
+)
+def test_every_register_thanks_a_sour_post_plainly(
+    writer: DraftWriter, lang: str, text: str, warm: tuple[str, ...], register: Register
+) -> None:
+    post = DraftPost(text, ("praise",), scores={"praise": 0.9, "complaint": 0.2})
+    item = DraftInput(
+        label="praise", posts=(post,), lang=lang, brand="Kopi Senja", register=register
+    )
+    draft = writer.write_one(item)
+    for text_ in (draft.body, *draft.messages):
+        assert not any(w in text_ for w in warm), text_
+        assert '"' not in text_
