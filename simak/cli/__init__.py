@@ -9,6 +9,7 @@ from typer.core import TyperGroup
 
 from simak.cli.alerts import alerts
 from simak.cli.audit import audit
+from simak.cli.brands import brands_app
 from simak.cli.classify import classify
 from simak.cli.common import CliState, fail
 from simak.cli.corrections import corrections
@@ -141,6 +142,7 @@ app.command("serve")(web)
 app.add_typer(followup_app, name="followup")
 app.add_typer(ideas_app, name="ideas")
 app.add_typer(people_app, name="people")
+app.add_typer(brands_app, name="brands")
 app.add_typer(vouchers_app, name="vouchers")
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
