@@ -17,7 +17,16 @@ from simak.app import App
 from simak.cli import app as cli_app
 from storage import brands
 from storage.brands import TABLES
-from storage.models import JOINABLE, Alert, AuditLog, ConversationPost, Digest, FollowUp, MentionRow
+from storage.models import (
+    JOINABLE,
+    Alert,
+    AuditLog,
+    ConversationPost,
+    Digest,
+    FollowUp,
+    Idea,
+    MentionRow,
+)
 
 OLD, NEW = "kopi-senja", "senja-coffee"
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
@@ -220,6 +229,28 @@ def test_a_returning_person_joins_their_old_conversation(polled: tuple[Path, App
     assert polled_again.exit_code == 0, polled_again.output
     assert open_conversations(application, person) == [(kept, NEW)]
     assert conversation_of(application, "again-2") == kept
+
+
+def test_a_new_idea_after_the_rename_joins_its_old_group(polled: tuple[Path, App]) -> None:
+    config, application = polled
+    with application.db.read() as s:
+        idea = s.scalars(select(Idea).where(Idea.group_id.is_not(None)).order_by(Idea.id)).first()
+        assert idea is not None and idea.mention_id is not None
+        first = s.get(MentionRow, idea.mention_id)
+        assert first is not None
+        s.expunge(first)
+        group = idea.group_id
+    rename_in_config(config)
+    assert cli(config, "brands", "rename", OLD, NEW, "--yes").exit_code == 0
+    write_again(config, first, "idea-again")
+    assert cli(config, "poll").exit_code == 0
+    with application.db.read() as s:
+        joined = s.scalar(
+            select(Idea.group_id)
+            .join(MentionRow, MentionRow.id == Idea.mention_id)
+            .where(MentionRow.external_id == "idea-again")
+        )
+    assert joined == group
 
 
 def test_a_collision_arriving_after_the_check_renames_nothing(
