@@ -308,7 +308,10 @@ def _advice(reason: str) -> str:
     if "locked" in low or "timeout" in low:
         return "another Simak run holds the database; try again in a moment"
     if "no such table" in low or "no such column" in low or _missing_schema_object(low):
-        return "the database's schema is missing or damaged; run `simak db upgrade`"
+        return (
+            "the database's schema is missing or damaged; run `simak db upgrade` (if it says "
+            "the schema is current, a table was removed by hand: restore your last backup)"
+        )
     return "check the database URL and that the database is reachable and writable"
 
 

@@ -462,6 +462,8 @@ def test_a_missing_table_says_to_upgrade_not_to_check_the_password(db: Database)
 
     message = str(caught.value)
     assert "run `simak db upgrade`" in message and "password" not in message
+    # db upgrade answers "already current" when only a table is gone: say what then
+    assert "restore your last backup" in message
     assert "\n" not in message
 
 
