@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
@@ -131,13 +131,15 @@ def safe_url(url: object) -> str | None:
 
 
 def when_filter(app: App) -> Callable[[datetime | None], str]:
-    """Times in the business's time zone."""
+    """Times in the business's time zone, named as everywhere else ("2026-11-22 08:00 WIB");
+    a value without a zone is UTC."""
     tz: ZoneInfo = app.settings.zone
 
     def when(value: datetime | None) -> str:
         if value is None:
             return "-"
-        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        at = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
 
     return when
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -650,3 +651,17 @@ def test_a_queue_row_carries_the_start_of_a_long_post_not_all_of_it(console: Con
     assert LONG[:200] in page and LONG[:700] not in page
     fid = _open_fid(console, LONG[:60])
     assert html.escape(LONG, quote=False) in staff.get(f"/followups/{fid}").text
+
+
+def test_console_times_name_their_zone_like_the_cli(console: Console) -> None:
+    """README: every time Simak shows, the console included, names its zone. Before: the
+    console's "due 2026-12-06 08:01" left the reader to guess WIB or UTC; a stored time
+    without a zone was read as the server's local time."""
+    client = _signed_in(console, "sri")
+    fid = reports.queue(console.app)[0].id
+    page = client.get(f"/followups/{fid}").text
+    assert re.search(r"due \d{4}-\d\d-\d\d \d\d:\d\d WIB", page), page[:2000]
+    when = views.when_filter(console.app)
+    assert when(datetime(2026, 11, 22, 1, 0)) == "2026-11-22 08:00 WIB"  # naive = UTC
+    assert when(datetime(2026, 11, 22, 1, 0, tzinfo=UTC)) == "2026-11-22 08:00 WIB"
+    assert when(None) == "-"
