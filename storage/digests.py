@@ -180,7 +180,12 @@ def _followups(
     session: Session, facts: DigestFacts, brand: str, start: datetime, now: datetime, zone: ZoneInfo
 ) -> None:
     base = (
-        select(FollowUp, MentionRow.text, Person.display_name)
+        select(
+            FollowUp,
+            MentionRow.text,
+            # a blog or news post has an author but no person: name it as the queue does
+            func.coalesce(Person.display_name, MentionRow.author_name, MentionRow.author_handle),
+        )
         .outerjoin(MentionRow, MentionRow.id == FollowUp.mention_id)
         .outerjoin(Person, Person.id == FollowUp.person_id)
         .where(FollowUp.brand == brand)

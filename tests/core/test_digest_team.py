@@ -274,3 +274,18 @@ def test_a_critical_complaint_past_its_sla_is_listed_once(
     late = next(s for s in sections if s.startswith("Complaints waiting past their SLA"))
     ids = [set(re.findall(r"#(\d+) ", s)) for s in (critical, late)]
     assert ids[0] and ids[1] and not ids[0] & ids[1], payload["text"]
+
+
+def test_a_digest_names_the_author_of_a_post_that_has_no_person(
+    tmp_path: Path, webhook_receiver: WebhookReceiver
+) -> None:
+    """A news site's post in the demo feed (no handle, so no person) is a critical
+    complaint. Before: the digest listed it as "#3 ?: …" while the queue showed its
+    author; now the author's name, as in the queue."""
+    app = _app(tmp_path, webhook_receiver)
+    assert not poll(app).failed
+    [result] = run_digest(app)
+    assert result.outcome == "sent", result
+    [payload] = webhook_receiver.deliveries.values()
+    assert not re.search(r"^  #\d+ \?:", payload["text"], re.MULTILINE), payload["text"]
+    assert re.search(r"^  #\d+ Redaksi Kabar Kuliner: ", payload["text"], re.MULTILINE)
