@@ -15,6 +15,8 @@ from simak.usecases import reports
 from simak.usecases.poll import wait_line
 from simak.usecases.reports import SourceLine
 
+WIDE = 110  # below this many columns, `simak sources` puts each problem under the table
+
 
 @handle_errors
 def stats(
@@ -50,7 +52,7 @@ def _problem(line: SourceLine, now: datetime, zone: tzinfo) -> Text:
     if h.status == "rate_limited":
         return Text(wait_line(h.retry_at, now, zone), style="yellow")
     if h.consecutive_failures:
-        return Text(one_line(h.last_error, 200), style="red")
+        return Text(one_line(h.last_error, 400), style="red")  # its end says what to do
     if h.warnings_last_run:
         return Text(
             f"{h.warnings_last_run} warning(s), last: {one_line(h.last_warning, 160)}",
@@ -79,24 +81,38 @@ def sources(
         )
         return
     now = app.clock()
-    table = Table(title="Sources", title_justify="left")
-    for col in ("source", "type", "last success", "fetched", "new", "reads", "failures", "problem"):
-        table.add_column(col, overflow="fold" if col == "problem" else "ellipsis")
+    out = stdout()
+    wide = out.width >= WIDE
+    table = _sources_table(lines, wide)
+    below: list[Text] = []
     for line in lines:
         h = line.health
         if h is None:
             status = "never run" if line.enabled else "disabled"
-            table.add_row(line.name, line.type, status, "", "", "", "", "")
+            table.add_row(line.name, line.type, status, "", "", "", "", *([""] if wide else []))
             continue
         failures = Text(str(h.consecutive_failures), style="red" if h.consecutive_failures else "")
-        table.add_row(
-            line.name,
-            line.type,
-            ago(h.last_success_at, now),
-            str(h.fetched_last_run),
-            str(h.stored_last_run),
-            str(h.reads_last_run),
-            failures,
-            _problem(line, now, app.settings.zone),
-        )
-    stdout().print(table)
+        problem = _problem(line, now, app.settings.zone)
+        cells: list[str | Text] = [line.name, line.type, ago(h.last_success_at, now),
+                                   str(h.fetched_last_run), str(h.stored_last_run),
+                                   str(h.reads_last_run), failures]  # fmt: skip
+        table.add_row(*cells, *([problem] if wide else []))
+        if not wide and problem.plain:  # a failure names its source already
+            named = problem.plain.startswith(f"source '{line.name}'")
+            below.append(problem if named else Text.assemble(f"{line.name}: ", problem))
+    out.print(table)
+    for text in below:
+        out.print(text)
+
+
+def _sources_table(lines: list[SourceLine], wide: bool) -> Table:
+    """On 80 columns eight columns cut the names to "demo-exp…" and folded a problem into
+    a column 9 characters wide; there the problems go under the table, one line each."""
+    table = Table(title="Sources", title_justify="left")
+    named = min(max((len(line.name) for line in lines), default=6), 16)
+    table.add_column("source", min_width=named, overflow="fold")
+    for col in ("type", "last success", "fetched", "new", "reads", "failures"):
+        table.add_column(col, overflow="ellipsis")
+    if wide:
+        table.add_column("problem", overflow="fold")
+    return table

@@ -99,6 +99,26 @@ def test_malformed_feed_fails_that_source_only(project: Project) -> None:
     assert by_name["export"]["stored_last_run"] == 5
 
 
+def test_sources_on_80_columns_show_each_name_and_problem_whole(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: on 80 columns the names read "export"/"blo…"-style cut-offs and the problem
+    was folded into a column 9 characters wide; now every name is whole and each problem is
+    a line under the table (in the table from 110 columns)."""
+    (project.root / "feed.xml").write_bytes(b"\x00\x01 this is not a feed")
+    assert project.run("poll").exit_code == 1
+    error = {h["name"]: h for h in project.json("sources")}["blog"]["last_error"]
+    monkeypatch.setenv("COLUMNS", "80")
+    table = project.run("sources").stdout
+    lines = table.splitlines()
+    assert all(len(line) <= 80 for line in lines), table
+    assert "│ blog " in table and "│ export " in table and "problem" not in table
+    assert " ".join(table.split()).endswith(" ".join(error.split())), table
+    monkeypatch.setenv("COLUMNS", "160")
+    wide = project.run("sources").stdout
+    assert "problem" in wide and "is not" not in wide.split("┃ problem")[0]
+
+
 def test_some_sources_failing_says_so_in_json(project: Project) -> None:
     (project.root / "feed.xml").write_bytes(b"\x00\x01 this is not a feed")
     result = project.run("poll", "--json")
