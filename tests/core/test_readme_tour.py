@@ -1,0 +1,32 @@
+"""The README's tour runs on the demo: the people it merges are one person on two
+platforms, not two strangers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from simak.app import App
+from simak.config import load_settings
+from simak.usecases import people
+from simak.usecases.poll import poll
+from tests.core.races import demo_project
+from tests.fakes.fixtures import FAKE_ENV
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_the_tours_merge_is_one_person_on_two_platforms(tmp_path: Path) -> None:
+    """Before: the tour said `people merge 16 31` and, with today's demo, merged Ghina
+    Salsabila (instagram) into Greta Nilsson (x), two strangers; the ids had moved."""
+    tour = README.read_text("utf-8")
+    [(kept, merged)] = re.findall(r"^simak people merge (\d+) (\d+) ", tour, re.MULTILINE)
+    [shown] = re.findall(r"^simak people show (\d+) ", tour, re.MULTILINE)
+    config = demo_project(tmp_path / "p", f"sqlite:///{tmp_path / 'simak.db'}")
+    app = App(load_settings(config, FAKE_ENV), config, FAKE_ENV)
+    assert not poll(app).failed
+    one, other = people.show(app, int(kept)), people.show(app, int(merged))
+    assert one.name and one.name == other.name, (one.name, other.name)
+    platforms = {h.platform for h in one.handles}, {h.platform for h in other.handles}
+    assert not platforms[0] & platforms[1], platforms
+    assert shown == kept
