@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
 from common.errors import ConflictError, NotFound
@@ -359,7 +359,10 @@ def edit_draft(
         "suggested_subject": None,
         "approved_by": None,
         "approved_at": None,
-        "status_note": "draft edited; approve it again to send",
+        "status_note": case(  # "again" only for a draft someone had approved
+            (FollowUp.approved_by.is_not(None), "draft edited; approve it again to send"),
+            else_="draft edited; approve it to send",
+        ),
     }
     if subject and subject.strip():  # a blank one would send a message without a subject
         values["subject"] = subject.strip()

@@ -234,8 +234,15 @@ def test_editing_an_approved_draft_says_it_needs_approving_again(
     edited = project.run("followup", "edit", fid, "--draft-file", str(draft))
     assert edited.exit_code == 0
     assert f"needs approving again (`simak followup approve {fid}`)" in edited.stdout
+    assert project.json("followup", "show", fid)["status_note"] == (
+        "draft edited; approve it again to send"
+    )
     again = project.run("followup", "edit", fid, "--draft-file", str(draft))  # open: no approval
     assert again.exit_code == 0 and again.stdout.strip() == f"follow-up {fid}: draft updated"
+    # Before: "approve it again" about a draft nobody had approved
+    assert project.json("followup", "show", fid)["status_note"] == (
+        "draft edited; approve it to send"
+    )
 
 
 def test_show_gives_the_mention_id_that_correct_takes(project: Project) -> None:
