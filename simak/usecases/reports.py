@@ -167,7 +167,7 @@ def cutoff_of(now: datetime, since_days: float) -> datetime | None:
     past any date (1e9 days: everything, not an OverflowError); not a number, a usage
     error."""
     if not since_days >= 0:
-        raise UsageError(f"since {since_days} days? give a number of days, e.g. 30")
+        raise UsageError(f"--since {since_days}: not a number of days; give one, e.g. --since 30")
     try:
         return now - timedelta(days=since_days)
     except OverflowError:
