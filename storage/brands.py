@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from common.errors import ConflictError
 from storage.audit import record
-from storage.followups import change
+from storage.followups import fold_conversation
 from storage.ideas import lock_board
 from storage.models import (
     JOINABLE,
@@ -149,21 +149,8 @@ def _colliding(session: Session, table: Any, keys: tuple[Any, ...], old: str, ne
 def _fold(session: Session, result: BrandRename, actor: str, now: datetime) -> None:
     """The newer conversation's posts join the older one; the newer one is dismissed."""
     for gone, kept in result.folded:
-        session.execute(
-            update(ConversationPost)
-            .where(ConversationPost.followup_id == gone)
-            .values(followup_id=kept)
-            .execution_options(synchronize_session=False)
-        )
-        change(
-            session,
-            gone,
-            allowed=JOINABLE,
-            actor=actor,
-            now=now,
-            to="dismissed",
-            note=f"joined conversation {kept} (brand {result.old} renamed to {result.new})",
-        )
+        note = f"joined conversation {kept} (brand {result.old} renamed to {result.new})"
+        fold_conversation(session, gone, kept, actor, now, note)
         newest = session.scalar(
             select(func.max(MentionRow.created_at))
             .join(ConversationPost, ConversationPost.mention_id == MentionRow.id)

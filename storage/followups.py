@@ -19,7 +19,13 @@ from sqlalchemy.orm import Session
 from common.errors import ConflictError, NotFound
 from common.records import FollowUpPlan, Recipient
 from storage.dialect import insert
-from storage.models import FOLLOWUP_STATUSES, ConversationPost, FollowUp, FollowUpEvent
+from storage.models import (
+    FOLLOWUP_STATUSES,
+    JOINABLE,
+    ConversationPost,
+    FollowUp,
+    FollowUpEvent,
+)
 
 STATUSES: Final = FOLLOWUP_STATUSES
 #: What staff see in the queue by default (snoozed ones only once they are due again).
@@ -472,3 +478,17 @@ def status_of(session: Session, followup_id: int) -> str:
     if status is None:
         raise NotFound(f"follow-up {followup_id} does not exist; list them with `simak queue`")
     return status
+
+
+def fold_conversation(
+    session: Session, gone: int, into: int, actor: str, now: datetime, note: str
+) -> None:
+    """Conversation ``gone``'s posts join ``into``, and ``gone`` is dismissed with ``note``
+    (a compare-and-set from a joinable status: one open conversation per person)."""
+    session.execute(
+        update(ConversationPost)
+        .where(ConversationPost.followup_id == gone)
+        .values(followup_id=into)
+        .execution_options(synchronize_session=False)
+    )
+    change(session, gone, allowed=JOINABLE, actor=actor, now=now, to="dismissed", note=note)

@@ -24,7 +24,7 @@ from common.records import Author
 from storage.audit import record
 from storage.care import root_person
 from storage.dialect import advisory_lock, insert
-from storage.followups import change
+from storage.followups import change, fold_conversation
 from storage.models import (
     JOINABLE,
     ConversationPost,
@@ -476,20 +476,8 @@ def _fold_conversations(
                 select(ConversationPost.mention_id).where(ConversationPost.followup_id == fid)
             )
         )
-        session.execute(
-            update(ConversationPost)
-            .where(ConversationPost.followup_id == fid)
-            .values(followup_id=into)
-            .execution_options(synchronize_session=False)
-        )
-        change(
-            session,
-            fid,
-            allowed=JOINABLE,
-            actor=actor,
-            now=now,
-            to="dismissed",
-            note=f"joined conversation {into} (people merged)",
+        fold_conversation(
+            session, fid, into, actor, now, f"joined conversation {into} (people merged)"
         )
         folded.append({"from": fid, "into": into, "mentions": mentions})
     return folded
