@@ -57,7 +57,7 @@ def corrections(
             ", ".join(c.labels) or "other",
             c.lang,
             c.corrected_by,
-            Text(one_line(c.text, 200)),
+            Text(one_line(c.text, 200, prose=True)),
         )
     if not found:
         table.caption = "No corrections yet: `simak correct MENTION_ID --labels …` makes one."

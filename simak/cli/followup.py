@@ -57,12 +57,12 @@ def _render(view: FollowUpView, zone: tzinfo) -> None:
             f"{item.author} on {post.platform}", local(post.created_at, zone),
             _labels(post.labels, post.mention_id), post.url,
         )  # fmt: skip
-        stdout().print(Panel(plain(post.text), title=said, title_align="left"))
+        stdout().print(Panel(plain(post.text, prose=True), title=said, title_align="left"))
     if not item.posts:
         said = _title(
             f"{item.author} on {item.platform}", _labels(item.labels, item.mention_id), item.url
         )
-        stdout().print(Panel(plain(item.text), title=said, title_align="left"))
+        stdout().print(Panel(plain(item.text, prose=True), title=said, title_align="left"))
     head = _title(
         f"#{item.id} v{item.version}", item.status, f"via {item.channel}", item.lang, item.subject
     )

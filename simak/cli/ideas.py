@@ -110,7 +110,7 @@ def show(
     for m in g.members:
         mention = f" (mention {m.mention_id})" if m.mention_id is not None else ""
         stdout().print(plain(f"  [{m.idea_id}] {m.platform} {one_line(m.author, 30)}{mention}: "
-                             f"{one_line(m.text, 100)}"))  # fmt: skip
+                             f"{one_line(m.text, 100, prose=True)}"))  # fmt: skip
     for s in near:
         say(f"  maybe the same as idea {s.group_id} ({one_line(s.title, 60)}, {s.status}), "
             f"similarity {s.similarity:.2f}: {_merge_hint(g, s)} if so")  # fmt: skip

@@ -66,7 +66,7 @@ def mentions(
     table = _table(wide)
     for view in views:
         when = ago(view.mention.created_at, now)
-        text = Text(one_line(view.mention.text, 200))
+        text = Text(one_line(view.mention.text, 200, prose=True))
         number, labels, lang, platform, who = _row(view)
         if wide:
             table.add_row(number, labels, lang, platform, who, when, text)

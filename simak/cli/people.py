@@ -49,7 +49,7 @@ def _render(view: PersonView, now_label: str, zone: tzinfo) -> None:
             local_day(m.created_at, zone),
             one_line(m.platform),
             ", ".join(m.labels) or "other",
-            one_line(m.text, 200),
+            one_line(m.text, 200, prose=True),
         )
     stdout().print(said)
     fus = Table(title="Follow-ups", title_justify="left")

@@ -92,7 +92,7 @@ def queue(
     wide = out.width >= WIDE
     table = _queue_table(f"Follow-up queue · {local(now, app.settings.zone)}", wide)
     for item in items:
-        said = one_line(item.text, 160 if wide else 120)
+        said = one_line(item.text, 160 if wide else 120, prose=True)
         if len(item.posts) > 1:
             said += f" (+{len(item.posts) - 1} more post{'s' if len(item.posts) > 2 else ''})"
         notes = [item.severity_reason, _check_me(item), item.channel_note or item.status_note]

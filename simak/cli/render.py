@@ -24,9 +24,17 @@ _BIDI: Final = frozenset(
 #: Zero-width joiners stay: emoji sequences and Indic and Persian letters need them.
 _INVISIBLE: Final = frozenset("\u00ad\u180e\u200b\u2028\u2029\u2060\ufeff")
 _KEEP: Final = frozenset("\n\t")
+#: What prose does with the invisible characters: word splitters go, separators break lines.
+_IN_PROSE: Final = {"\u2028": "\n", "\u2029": "\n"} | dict.fromkeys(
+    _INVISIBLE - {"\u2028", "\u2029"}, ""
+)
 
 
-def _visible(ch: str, keep_newlines: bool) -> str:
+def _visible(ch: str, keep_newlines: bool, prose: bool = False) -> str:
+    if prose and ch in _IN_PROSE:
+        ch = _IN_PROSE[ch]
+        if not ch:
+            return ""
     if ch in _KEEP:
         return ch if keep_newlines else " "
     if ch == "\x1b":
@@ -39,23 +47,26 @@ def _visible(ch: str, keep_newlines: bool) -> str:
     return ch
 
 
-def inert(text: str | None, *, keep_newlines: bool = True) -> str:
-    """``text`` with every terminal-controlling character replaced by a visible stand-in."""
+def inert(text: str | None, *, keep_newlines: bool = True, prose: bool = False) -> str:
+    """``text`` with every terminal-controlling character replaced by a visible stand-in
+    (``prose``: what a person wrote, whose word-splitting invisibles are dropped)."""
     if not text:
         return ""
     if text.isprintable() and "\x1b" not in text:
         return text
-    return "".join(_visible(ch, keep_newlines) for ch in text)
+    return "".join(_visible(ch, keep_newlines, prose) for ch in text)
 
 
-def plain(text: str | None, style: str = "", *, keep_newlines: bool = True) -> Text:
+def plain(
+    text: str | None, style: str = "", *, keep_newlines: bool = True, prose: bool = False
+) -> Text:
     """A Rich ``Text`` that shows ``text`` literally (no markup, no control sequences)."""
-    return Text(inert(text, keep_newlines=keep_newlines), style=style)
+    return Text(inert(text, keep_newlines=keep_newlines, prose=prose), style=style)
 
 
-def one_line(text: str | None, width: int | None = None) -> str:
+def one_line(text: str | None, width: int | None = None, *, prose: bool = False) -> str:
     """Inert, on one line, cut to ``width`` characters with an ellipsis."""
-    flat = " ".join(inert(text, keep_newlines=False).split())
+    flat = " ".join(inert(text, keep_newlines=False, prose=prose).split())
     if width is not None and len(flat) > width:
         return flat[: width - 1].rstrip() + "…"
     return flat

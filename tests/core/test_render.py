@@ -25,3 +25,25 @@ from simak.cli.render import inert, one_line
 def test_invisible_and_controlling_characters_are_shown(text: str, shown: str) -> None:
     assert inert(text) == shown
     assert one_line(text) == shown
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        # the demo's "Kopi\u200b Senja paling ma\u200bntap" read "Kopi<U+200B> Senja paling
+        # ma<U+200B>ntap" in the queue: markers in the middle of what a customer wrote
+        ("Kopi\u200b Senja paling ma\u200bntap", "Kopi Senja paling mantap"),
+        ("\ufeffsoft\u00adhyphen\u2060", "softhyphen"),
+        ("one\u2028two", "one two"),
+        # what could reorder or take over the terminal is still shown, in prose too
+        ("\x1b[2J\u202eevil", "␛[2J<U+202E>evil"),
+        ("👨\u200d👩\u200d👧 keluarga", "👨\u200d👩\u200d👧 keluarga"),
+    ],
+)
+def test_prose_drops_word_splitting_invisibles(text: str, shown: str) -> None:
+    assert one_line(text, prose=True) == shown
+
+
+def test_prose_keeps_line_separators_as_line_breaks() -> None:
+    assert inert("one\u2029two", prose=True) == "one\ntwo"
+    assert inert("one\u2029two") == "one<U+2029>two"
