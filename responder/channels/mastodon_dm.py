@@ -238,6 +238,10 @@ class MastodonDmChannel(BaseChannel[MastodonDmOptions]):
             )
         if isinstance(exc, MastodonAPIError) and str(exc.args[0]).startswith(_NOT_JSON):
             return unreadable_answer(what, None, delivering=delivering)
+        if isinstance(exc, MastodonAPIError) and delivering and _status(exc) == 404:
+            # the statuses endpoint itself is missing: the instance URL is wrong, not the message
+            hint = "check api_base_url: it should be the instance's address, e.g. https://mastodon.social"
+            return account_refused(what, 404, _error(exc), hint)
         if isinstance(exc, MastodonAPIError) and _status(exc) == 403:
             hint = "the token lacks a scope or the account is disabled; check it on the instance"
             return account_refused(what, 403, _error(exc), hint)

@@ -116,6 +116,16 @@ def test_recorded_401_is_a_token_failure(mastodon: MastodonDmChannel) -> None:
 
 
 @responses.activate
+def test_404_on_posting_is_the_instance_url_not_the_message(mastodon: MastodonDmChannel) -> None:
+    # an api_base_url with a path, or a site that is no Mastodon instance: every message would
+    # fail one by one; the channel pauses instead and says what to fix
+    responses.post(STATUSES, status=404, json={"error": "Record not found"})
+
+    with pytest.raises(AccountRefused, match="404.*api_base_url"):
+        mastodon.send(message(ADMIN))
+
+
+@responses.activate
 def test_recorded_lookup_404_means_not_found(mastodon: MastodonDmChannel) -> None:
     lookups = [i for i in load(FIXTURES / "test_account_lookup.yaml") if "lookup" in i.url]
     responses.get(f"{BASE}/api/v1/accounts/lookup", status=404, body=lookups[0].body)
