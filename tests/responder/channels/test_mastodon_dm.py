@@ -121,7 +121,7 @@ def test_404_on_posting_is_the_instance_url_not_the_message(mastodon: MastodonDm
     # fail one by one; the channel pauses instead and says what to fix
     responses.post(STATUSES, status=404, json={"error": "Record not found"})
 
-    with pytest.raises(AccountRefused, match="404.*api_base_url"):
+    with pytest.raises(AccountRefused, match=r"404.*api_base_url"):
         mastodon.send(message(ADMIN))
 
 
