@@ -1,18 +1,8 @@
-"""The one settings object: parsed and validated once from config.yaml.
-
-Secrets never live in the file: a value like ``${REDDIT_CLIENT_SECRET}`` names an
-environment variable. Outside ``sources[].options`` such references are resolved
-at load time (a missing one is a config error); inside a source's options they are
-resolved by the listener at poll time, so a missing credential skips only that
-source.
-"""
+"""The shape of config.yaml: one pydantic model per section, validated once."""
 
 from __future__ import annotations
 
-import difflib
-import os
 import re
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -23,24 +13,20 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
 from classifier.lang import MODEL_LANGUAGES
-from common.credentials import SECRET_REF_ERROR
 from common.errors import ConfigError
-from common.redact import Redactor
 from common.zones import known_zone
 from responder.settings import ResponderSettings
-from simak.registry import CLASSIFIER_BACKENDS, SOURCE_TYPES
-from simak.yamlsafe import load_yaml_file
+from simak.registry import CLASSIFIER_BACKENDS
 
-DEFAULT_CONFIG = "config.yaml"
-_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_SECRET_KEY = re.compile(r"(secret|password|token|api_key|access_key)$", re.IGNORECASE)
-_NAME = r"^[a-z0-9][a-z0-9_.-]*$"
+#: What a ``${VAR}`` reference looks like, and keys whose values are secrets.
+ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+SECRET_KEY = re.compile(r"(secret|password|token|api_key|access_key)$", re.IGNORECASE)
+NAME = r"^[a-z0-9][a-z0-9_.-]*$"
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
@@ -103,7 +89,7 @@ class _Strict(BaseModel):
 class BrandConfig(_Strict):
     """A brand to listen for."""
 
-    name: str = Field(pattern=_NAME, description="short id, e.g. kopi-senja")
+    name: str = Field(pattern=NAME, description="short id, e.g. kopi-senja")
     display_name: str | None = None
     terms: list[str] = Field(min_length=1, description="words or phrases that mean this brand")
     exclude: list[str] = Field(default_factory=list, description="texts with these never match")
@@ -128,7 +114,7 @@ class BrandConfig(_Strict):
 class SourceConfig(_Strict):
     """One place to poll. ``options`` are checked against the type's own schema."""
 
-    name: str = Field(pattern=_NAME)
+    name: str = Field(pattern=NAME)
     type: str
     brand: str | None = Field(default=None, description="limit to one brand; default all")
     enabled: bool = True
@@ -391,239 +377,3 @@ class Settings(_Strict):
         if not names:
             raise ConfigError(f"no brand named {only!r}; configured: {', '.join(self.names())}")
         return names
-
-
-def _loc(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
-def describe_validation_error(path: str, exc: ValidationError, prefix: tuple[Any, ...] = ()) -> str:
-    """One line naming the first bad key and how to fix it (an unknown key first: a
-    misspelt required key is also reported missing, and the misspelling is what to fix)."""
-    errors = exc.errors()
-    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-    where = _loc(prefix + tuple(err["loc"]))
-    kind = err["type"]
-    msg = str(err["msg"]).removeprefix("Value error, ")  # our own validators' words
-    if kind == "extra_forbidden":
-        hint = "unknown key; remove it or check its spelling" + _did_you_mean(err, errors)
-    elif kind == "string_type" and isinstance(err.get("input"), bool | int | float):
-        hint = (
-            f"expected text, got {err.get('input')!r} (YAML reads yes/no/on/off as true/false "
-            "and bare digits as a number); put the value in quotes"
-        )
-    elif kind == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") == _NAME:
-        hint = (
-            "use lowercase letters, digits and - _ . only, e.g. kopi-senja; "
-            f"got {_short_repr(err.get('input'))}"
-        )
-    elif kind == "missing":
-        hint = "required key is missing; add it"
-    elif kind == SECRET_REF_ERROR or _SECRET_KEY.search(str(err["loc"][-1] if err["loc"] else "")):
-        hint = msg  # never echo what was given for a secret-like key
-    elif kind in _SHAPES and err.get("input") is None:
-        hint = f"nothing is written under it (every line commented out?); {_SHAPES[kind]}"
-    elif kind.endswith("_type") and "input" in err and err["input"] is None:
-        hint = "no value is written after the colon; write one, or remove the key"
-    elif kind in _SHAPES:  # pydantic's words would name our classes ("… of StorageConfig")
-        hint = f"{_SHAPES[kind]}; got {_short_repr(err.get('input'))}"
-    else:
-        got = _short_repr(err.get("input"))
-        quoted = re.search(rf"(?<![\w.]){re.escape(got)}(?![\w.])", msg)  # not "0" in "10"
-        hint = msg if quoted else f"{msg}; got {got}"  # a validator may quote it already
-    return f"{path}: {where}: {hint}"
-
-
-def _did_you_mean(extra: Any, errors: list[Any]) -> str:
-    """`; did you mean terms?` when a required key beside the unknown one is missing."""
-    parent = tuple(extra["loc"][:-1])
-    missing = [
-        str(e["loc"][-1])
-        for e in errors
-        if e["type"] == "missing" and tuple(e["loc"][:-1]) == parent
-    ]
-    close = difflib.get_close_matches(str(extra["loc"][-1]), missing, n=1, cutoff=0.0)
-    return f"; did you mean {close[0]}?" if close else ""
-
-
-_MAPPING = "write a mapping here: indented `key: value` lines, or {key: value}"
-_SHAPES = {
-    "model_type": _MAPPING,
-    "dict_type": _MAPPING,
-    "list_type": "write a list here: [a, b], or one `- item` line each",
-    "tuple_type": "write a list here: [a, b], or one `- item` line each",
-}
-
-
-def _short_repr(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _resolve(value: Any, env: Mapping[str, str], path: str, where: str, defer: bool) -> Any:
-    if isinstance(value, dict):
-        return {
-            k: _resolve_item(k, v, env, path, f"{where}.{k}" if where else str(k), defer)
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_resolve(v, env, path, f"{where}[{i}]", defer) for i, v in enumerate(value)]
-    if isinstance(value, str) and not defer:
-
-        def sub(m: re.Match[str]) -> str:
-            if m.group(1) not in env:
-                raise ConfigError(
-                    f"{path}: {where}: environment variable {m.group(1)} is not "
-                    f"set; export {m.group(1)}=... before running simak"
-                )
-            return env[m.group(1)]
-
-        return _ENV_REF.sub(sub, value)
-    return value
-
-
-def _resolve_item(
-    key: Any, value: Any, env: Mapping[str, str], path: str, where: str, defer: bool
-) -> Any:
-    if (
-        isinstance(key, str)
-        and _SECRET_KEY.search(key)
-        and isinstance(value, str)
-        and value
-        and not _ENV_REF.fullmatch(value)
-    ):
-        raise ConfigError(
-            f"{path}: {where}: secrets must not be written in the file; "
-            f"use a reference like ${{{key.upper()}}} and set that variable"
-        )
-    # Source options and channels keep their ${VAR} references: the listener or channel
-    # resolves them when it runs, so a missing one disables only that source or channel.
-    deferred = where.endswith(".options") or where == "responder.channels"
-    return _resolve(value, env, path, where, defer or deferred)
-
-
-def read_config_file(path: Path) -> dict[str, Any]:
-    """Read YAML into a mapping, with one-line errors (bombs and tricks refused: yamlsafe)."""
-    data = load_yaml_file(path)
-    if data is None:
-        raise ConfigError(
-            f"{path} is empty; copy the config.yaml of the Simak checkout and edit it "
-            "(brands:, sources:, ...)"
-        )
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level (brands:, sources:, ...)")
-    return data
-
-
-def load_settings(path: Path, env: Mapping[str, str]) -> Settings:
-    """Parse and validate ``path``; raise ConfigError with one clear line on any problem.
-
-    Relative paths (the database, the model cache, templates, sources) mean the config
-    file's folder, wherever simak is started from.
-    """
-    data = read_config_file(path)
-    secrets = _referenced_values(data, env)
-    raw = _resolve(data, env, str(path), "", False)
-    if env.get("SIMAK_DATABASE_URL"):
-        raw.setdefault("storage", {})
-        if isinstance(raw["storage"], dict):
-            raw["storage"]["url"] = env["SIMAK_DATABASE_URL"]
-    base = path.expanduser().resolve().parent
-    _anchor_paths(raw, base)
-    try:
-        settings = Settings.model_validate({**raw, "base_dir": base, "secrets": secrets})
-    except ValidationError as exc:
-        message = describe_validation_error(str(path), exc)
-        if env.get("SIMAK_DATABASE_URL"):  # the variable is at fault, not the file
-            message = message.replace(f"{path}: storage.url: ", "SIMAK_DATABASE_URL: ", 1)
-        raise ConfigError(Redactor(secrets)(message)) from None
-    _check_references(settings, str(path))
-    return settings
-
-
-def _referenced_values(data: Any, env: Mapping[str, str]) -> frozenset[str]:
-    """Values of every ${VAR} the config names: secrets to keep out of any output."""
-    found: set[str] = set()
-    stack = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, str):
-            found.update(env.get(m, "") for m in _ENV_REF.findall(item))
-    found.discard("")
-    return frozenset(found)
-
-
-def _anchor_paths(raw: dict[str, Any], base: Path) -> None:
-    storage = raw.get("storage")
-    if isinstance(storage, dict) and isinstance(storage.get("url"), str):
-        storage["url"] = anchor_sqlite_url(storage["url"], base)
-    responder = raw.get("responder")
-    if isinstance(responder, dict) and isinstance(responder.get("template_dir"), str):
-        responder["template_dir"] = str(base / Path(responder["template_dir"]).expanduser())
-
-
-def anchor_sqlite_url(url: str, base: Path) -> str:
-    """A relative SQLite path made absolute against ``base`` (the config's folder)."""
-    prefix = "sqlite:///"
-    if not url.startswith(prefix) or ":memory:" in url:
-        return url
-    rest = url.removeprefix(prefix)
-    if rest.startswith(("/", "file:")):  # absolute, or an SQLite URI (file:...?mode=ro)
-        return url
-    return prefix + str(base / Path(rest).expanduser())
-
-
-def _check_references(settings: Settings, path: str) -> None:
-    brands = set(settings.names())
-    for i, name in enumerate(settings.names()):
-        if name in settings.names()[:i]:
-            raise ConfigError(
-                f"{path}: brands[{i}].name: {name!r} is used twice; give each brand its own "
-                "name (or merge their terms into one brand)"
-            )
-    seen: set[str] = set()
-    for i, source in enumerate(settings.sources):
-        if source.name in seen:
-            raise ConfigError(
-                f"{path}: sources[{i}].name: {source.name!r} is used twice; "
-                "give each source its own name"
-            )
-        seen.add(source.name)
-        if source.type not in SOURCE_TYPES:
-            raise ConfigError(
-                f"{path}: sources[{i}].type: unknown type {source.type!r} for source "
-                f"{source.name!r}; use one of {', '.join(sorted(SOURCE_TYPES))}"
-                + (" (RSS and Atom are type feeds)" if _is_feed_word(source.type) else "")
-            )
-        if source.brand is not None and source.brand not in brands:
-            raise ConfigError(
-                f"{path}: sources[{i}].brand: unknown brand {source.brand!r}; "
-                f"use one of {', '.join(sorted(brands))}"
-            )
-
-
-def _is_feed_word(kind: str) -> bool:
-    return any(word in kind.casefold() for word in ("rss", "atom", "feed"))
-
-
-def config_path(cli_value: str | None, env: Mapping[str, str]) -> Path:
-    """--config beats SIMAK_CONFIG beats ./config.yaml."""
-    return Path(cli_value or env.get("SIMAK_CONFIG") or DEFAULT_CONFIG).expanduser()
-
-
-def default_cache_dir(settings: Settings, env: Mapping[str, str]) -> Path:
-    """Model cache: SIMAK_CACHE_DIR, then the config's ``cache_dir``, then the XDG cache,
-    then ~/.cache/simak (the environment overrides the file, as SIMAK_DATABASE_URL does)."""
-    if env.get("SIMAK_CACHE_DIR"):
-        return Path(env["SIMAK_CACHE_DIR"]).expanduser()
-    if settings.cache_dir:
-        return (settings.base_dir / Path(settings.cache_dir).expanduser()).resolve()
-    base = env.get("XDG_CACHE_HOME") or os.path.join(env.get("HOME", "~"), ".cache")
-    return Path(base).expanduser() / "simak"
