@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-import time
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
-from email.utils import parseaddr
+from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import feedparser
 import httpcore
@@ -27,11 +25,11 @@ import httpx
 from pydantic import Field
 
 from common.errors import RateLimited, SourceError, SourceUnavailable
-from listeners import cursors
+from listeners import cursors, feed_entries
 from listeners.base import Author, Mention, PollPage
 from listeners.bounds import MIB, NonBlank, Seconds, within
 from listeners.charsets import declare_charset, wide_encoding
-from listeners.convert import html_to_text, in_range, parse_time, to_json
+from listeners.convert import html_to_text, to_json
 from listeners.failures import error_text
 from listeners.fetch import ACCEPT, FetchLimits, SafeFetcher, is_local, validators
 from listeners.matching import BrandMatcher
@@ -148,7 +146,9 @@ class FeedsListener(ListenerCore[FeedsOptions]):
                     not_modified=page.not_modified,
                 )
             if undated:  # once per poll, not once per entry
-                yield PollPage(mentions=[], cursor=None, warnings=[_undated_note(undated)])
+                yield PollPage(
+                    mentions=[], cursor=None, warnings=[feed_entries.undated_note(undated)]
+                )
         finally:
             if self._client is None:
                 client.close()
@@ -207,7 +207,7 @@ class FeedsListener(ListenerCore[FeedsOptions]):
             ) from exc
         self._check_readable(url, parsed)
         now = self._clock()
-        feed_time = _feed_time(parsed.feed, now, previous.get("polled"))
+        feed_time = feed_entries.feed_time(parsed.feed, now, previous.get("polled"))
         seen = set(previous.get("seen") or [])
         counted = undated if feed_time is None else None  # the poll time stands in
         page, ids, latest = self._entries(url, parsed, seen, feed_time or now, counted)
@@ -271,10 +271,10 @@ class FeedsListener(ListenerCore[FeedsOptions]):
         times: list[str] = []
 
         def convert(entry: Any) -> Mention | None:
-            entry_id = _entry_id(url, entry)
+            entry_id = feed_entries.entry_id(url, entry)
             key = cursors.digest(entry_id)
             ids.append(key)
-            created = _entry_time(entry)
+            created = feed_entries.entry_time(entry)
             if created is not None:
                 times.append(created.isoformat())
             if key in seen:
@@ -299,11 +299,11 @@ class FeedsListener(ListenerCore[FeedsOptions]):
         self, url: str, feed: Any, entry: Any, entry_id: str, created: datetime
     ) -> Mention | None:
         title = html_to_text(entry.get("title")) or None
-        text = _entry_text(entry)
+        text = feed_entries.entry_text(entry)
         brand = self.matcher.match(title, text)
         if brand is None:
             return None
-        name, email = _author(entry)
+        name, email = feed_entries.entry_author(entry)
         author = Author(
             platform=self.platform,
             display_name=name,
@@ -319,7 +319,7 @@ class FeedsListener(ListenerCore[FeedsOptions]):
             text=text or title or "",
             author=author,
             created_at=created,
-            url=_unwrap_redirect(entry.get("link")),
+            url=feed_entries.unwrap_redirect(entry.get("link")),
             title=title,
             lang_hint=lang or None,
             raw_json=to_json({"feed": url, "entry": dict(entry)}),
@@ -352,87 +352,3 @@ def _harmless(parsed: Any) -> bool:
         return True
     encoding = str(parsed.get("encoding") or "").lower().replace("_", "-")
     return isinstance(exc, feedparser.CharacterEncodingOverride) and encoding in ("utf-8", "utf8")
-
-
-def _entry_id(url: str, entry: Any) -> str:
-    raw = entry.get("id") or entry.get("link")
-    if not raw:
-        basis = f"{entry.get('title', '')}\n{entry.get('summary', '')}"
-        raw = "sha256:" + hashlib.sha256(basis.encode()).hexdigest()[:32]
-        return f"{url}#{raw}"
-    raw = str(raw).strip()
-    # Ids like "1" are only unique inside one feed; URLs and URNs are global.
-    return raw if ":" in raw else f"{url}#{raw}"
-
-
-def _entry_time(entry: Any) -> datetime | None:
-    return _first_time(entry, ("published_parsed", "updated_parsed", "created_parsed"))
-
-
-def _feed_time(feed: Any, now: datetime, polled: object) -> datetime | None:
-    """The feed's own date (Atom ``updated``, RSS ``lastBuildDate`` then ``pubDate``) for
-    entries without one, never after ``now``; None when missing, or when it is not after
-    the previous poll (``polled``): entries new since then cannot be that old."""
-    when = _first_time(feed, ("updated_parsed", "published_parsed"))
-    if when is None:
-        return None
-    before = parse_time(polled) if isinstance(polled, str) else None
-    if before is not None and when <= before:
-        return None
-    return min(when, now)
-
-
-def _undated_note(undated: Mapping[str, int]) -> str:
-    count = sum(undated.values())
-    feeds = list(undated)
-    shown = ", ".join(feeds[:3]) + (f" and {len(feeds) - 3} more" if len(feeds) > 3 else "")
-    one = count == 1
-    return (
-        f"{count} new {'entry' if one else 'entries'} in {shown} "
-        f"{'carries' if one else 'carry'} no date (nor does the feed); "
-        f"stored with this poll's time as {'its' if one else 'their'} date"
-    )
-
-
-def _first_time(parsed: Any, keys: tuple[str, ...]) -> datetime | None:
-    for key in keys:
-        value = dict.get(parsed, key)  # not .get: feedparser maps missing date keys
-        if isinstance(value, time.struct_time):
-            try:
-                when = in_range(datetime(*value[:6], tzinfo=UTC))
-            except (ValueError, OverflowError):
-                continue
-            if when is not None:
-                return when
-    return None
-
-
-def _author(entry: Any) -> tuple[str | None, str | None]:
-    """The entry author's (name, e-mail). feedparser cuts an RSS ``<author>`` address
-    whose top-level domain is longer than four letters ("jo@melbeats.example (Jo)" gives
-    "jo@melbeats.exam" and the name "ple (Jo"): such an address is read again whole."""
-    detail = entry.get("author_detail") or {}
-    name, email, raw = detail.get("name"), detail.get("email"), entry.get("author") or ""
-    if email and re.search(re.escape(email) + r"[\w.-]", raw):
-        name, email = parseaddr(raw)
-        email = email if "@" in email else None
-    return name or (None if email else raw) or None, email or None
-
-
-def _entry_text(entry: Any) -> str:
-    contents = entry.get("content") or []
-    candidates = [c.get("value", "") for c in contents] + [entry.get("summary", "")]
-    best = max(candidates, key=len, default="")
-    return html_to_text(best)
-
-
-def _unwrap_redirect(link: str | None) -> str | None:
-    """Google Alerts links go through google.com/url?url=REAL; store the real URL."""
-    if not link:
-        return None
-    parts = urlsplit(link)
-    if (parts.hostname or "").endswith("google.com") and parts.path == "/url":
-        target = parse_qs(parts.query).get("url")
-        if target and target[0].startswith(("http://", "https://")):
-            return target[0]
-    return link
