@@ -175,33 +175,8 @@ def _refused(session: Session, row: FollowUp, who: tuple[str, str], now: datetim
     holder, actor = who
     why = blocked(session, row.person_id) or "do not contact: set by staff"
     session.execute(update(FollowUp).where(FollowUp.id == row.id).values(status_note=why))
-    session.add(
-        Delivery(
-            followup_id=row.id,
-            attempt=row.attempts,
-            channel=row.channel,
-            recipient=dict(row.recipient or {}),
-            idempotency_key=row.idempotency_key,
-            subject=row.subject,
-            body=row.draft,
-            status="failed",
-            claimed_by=holder,
-            lease_expires_at=now,
-            started_at=now,
-            finished_at=now,
-            detail=why,
-        )
-    )
-    session.add(
-        FollowUpEvent(
-            followup_id=row.id,
-            from_status="approved",
-            to_status="failed",
-            actor=actor,
-            at=now,
-            note=why,
-        )
-    )
+    session.add(_new_attempt(row, holder, now, "failed", now, finished_at=now, detail=why))
+    session.add(_event(row.id, "failed", actor, now, why))
     session.flush()
     return Refused(row.id, row.channel, why)
 
@@ -211,30 +186,9 @@ def _start(session: Session, row: FollowUp, holder: str, now: datetime, lease: t
         select(MentionRow.platform, MentionRow.url).where(MentionRow.id == row.mention_id)
     ).one_or_none()
     recipient = recipient_of(row.recipient, mention.platform if mention else "")
-    delivery = Delivery(
-        followup_id=row.id,
-        attempt=row.attempts,
-        channel=row.channel,
-        recipient=dict(row.recipient or {}),
-        idempotency_key=row.idempotency_key,
-        subject=row.subject,
-        body=row.draft,
-        status="sending",
-        claimed_by=holder,
-        lease_expires_at=now + lease,
-        started_at=now,
-    )
+    delivery = _new_attempt(row, holder, now, "sending", now + lease)
     session.add(delivery)
-    session.add(
-        FollowUpEvent(
-            followup_id=row.id,
-            from_status="approved",
-            to_status="sending",
-            actor=holder,
-            at=now,
-            note=f"attempt {row.attempts} via {row.channel}",
-        )
-    )
+    session.add(_event(row.id, "sending", holder, now, f"attempt {row.attempts} via {row.channel}"))
     session.flush()
     return Claim(
         delivery_id=delivery.id,
@@ -252,6 +206,46 @@ def _start(session: Session, row: FollowUp, holder: str, now: datetime, lease: t
         link=mention.url if mention else None,
         kind=row.kind,
         blocked=blocked(session, row.person_id),
+    )
+
+
+def _new_attempt(
+    row: FollowUp,
+    holder: str,
+    now: datetime,
+    status: str,
+    lease_expires_at: datetime,
+    *,
+    finished_at: datetime | None = None,
+    detail: str | None = None,
+) -> Delivery:
+    """A delivery attempt of the approved follow-up ``row``, as it stands now."""
+    return Delivery(
+        followup_id=row.id,
+        attempt=row.attempts,
+        channel=row.channel,
+        recipient=dict(row.recipient or {}),
+        idempotency_key=row.idempotency_key,
+        subject=row.subject,
+        body=row.draft,
+        status=status,
+        claimed_by=holder,
+        lease_expires_at=lease_expires_at,
+        started_at=now,
+        finished_at=finished_at,
+        detail=detail,
+    )
+
+
+def _event(followup_id: int, to_status: str, actor: str, now: datetime, note: str) -> FollowUpEvent:
+    """The approved follow-up's move to ``to_status``, for its history."""
+    return FollowUpEvent(
+        followup_id=followup_id,
+        from_status="approved",
+        to_status=to_status,
+        actor=actor,
+        at=now,
+        note=note,
     )
 
 
