@@ -38,7 +38,7 @@ _WRAPPING: Final = re.compile(
     r"|(?:i|we)\s+would\s+love(?:\s+to\s+see|\s+it\s+if(?:\s+you)?)?|would\s+love(?:\s+to\s+see)?"
     r"|i\s+wish(?:\s+you)?|i\s+hope(?:\s+you)?|could\s+(?:you|i|we)|can\s+(?:you|i|we)(?:\s+(?:get|have))?"
     r"|(?:you\s+)?should|any\s+chance\s+(?:of|to|for)|how\s+about|why\s+not|any\s+plans?\s+(?:to|for)"
-    r"|do\s+you\s+have\s+plans?\s+(?:to|for)|add|bring|kalau\s+bisa|kalo\s+bisa|klo\s+bisa"
+    r"|do\s+you\s+have\s+plans?\s+(?:to|for)|add|bring(?!\s+back)|kalau\s+bisa|kalo\s+bisa|klo\s+bisa"
     r"|bisa\s+(?:gak|ga|nggak|ngga|tidak)|semoga\s+ada|semoga|sebaiknya|mending"
     r"|gimana\s+kalau|gimana\s+kalo|pengennya|pengen|pingin|ingin|tambahin|tambahkan|tambah"
     r"|adain|adakan|sediain|sediakan)(?!\w)[\s:,!.-]*",
@@ -88,15 +88,34 @@ _PLAIN: Final = {
     "put": "put",
 }  # fmt: skip
 MIN_WORDS: Final = 2  # a shorter proposal ("Oat milk") keeps the clause after it too
+#: Words of a request that name nothing themselves: "bring it back", "diadain lagi dong".
+_POINTERS: Final = frozenset(["it", "them", "this", "that", "these", "those", "itu", "ini", "dia"])
+_EMPTY_WORDS: Final = _POINTERS | {
+    "bring", "back", "again", "lagi", "do", "make", "please", "dong", "balikin", "kembalikan",
+    "diadain", "diadakan", "adain", "adakan", "ada", "available", "restock", "sell", "jual",
+    "dijual", "in", "stock", "to", "the", "a", "an",
+}  # fmt: skip
 
 
 def idea_title(text: str, ignore: Iterable[str], max_chars: int) -> str:
     """The board title of an idea post (see the module docstring)."""
     body = _without(strip_urls(clean(text)), ignore)
     sentences = split_sentences(body)
-    chosen = next((s for s in sentences if _CUE.search(s)), sentences[0] if sentences else "")
-    title = _proposal(split_clauses(chosen))
+    at = next((k for k, s in enumerate(sentences) if _CUE.search(s)), 0)
+    title = _proposal(split_clauses(sentences[at])) if sentences else ""
+    if at > 0 and _refers_back(title):  # "… almond croissant? Please bring it back!"
+        title = _proposal(split_clauses(sentences[at - 1])) or title
     return trim(title or body or clean(text), max_chars)
+
+
+def _refers_back(title: str) -> bool:
+    """True for a request that only points at what an earlier sentence named ("Bring it
+    back", "Diadain lagi", "Balikin lagi dong resepnya"): at most one word of its own."""
+    words = re.findall(r"\w+", title.lower())
+    pointing = [w for w in words if w in _POINTERS or w in ("back", "again", "lagi")]
+    pointing += [w for w in words if len(w) > 5 and w.endswith("nya")]  # resepnya: its recipe
+    own = [w for w in words if w not in _EMPTY_WORDS and not (len(w) > 5 and w.endswith("nya"))]
+    return bool(pointing) and len(own) <= 1
 
 
 def _without(text: str, ignore: Iterable[str]) -> str:
@@ -130,4 +149,7 @@ def _unwrapped(clause: str) -> str:
         previous = clause
         clause = _WRAPPING.sub("", clause).strip()
         clause = _TAIL.sub("", clause).strip(" ,;:")
+        if clause.split(" ", 1)[0].lower() in _POINTERS:  # the verb was the idea: keep it
+            clause = _TAIL.sub("", previous).strip(" ,;:")
+            break
     return _ARTICLE.sub("", clause).strip(" ,;:")

@@ -63,3 +63,28 @@ def test_a_long_proposal_is_trimmed_to_the_limit() -> None:
 
 def test_an_odd_brand_term_is_matched_literally() -> None:
     assert idea_title("Kopi (Senja)+ please add oat milk", ["Kopi (Senja)+"], 80) == "Oat milk"
+
+
+@pytest.mark.parametrize(
+    ("post", "title"),
+    [
+        # "bring it back" named the thing in the sentence before: the title was "It back"
+        ("Why did you stop selling the almond croissant? Please bring it back!",
+         "Why did you stop selling the almond croissant"),
+        ("@kopisenja min, kenapa gak ada menu croissant almond lagi? Tolong diadain lagi "
+         "dong, padahal itu alasan aku ke sini", "Kenapa gak ada menu croissant almond lagi"),
+        ("Kangen banget sama es kopi gula aren yang lama. Tolong balikin lagi dong resepnya",
+         "Kangen banget sama es kopi gula aren yang lama"),
+        ("Loved the seasonal mango frappe last year. Could you do it again this summer?",
+         "Loved the seasonal mango frappe last year"),
+        # "bring back" is the idea, not its wrapping; a pronoun keeps the verb before it
+        ("Please bring back the pandan latte", "Bring back the pandan latte"),
+        ("Can you add it to the app too?", "Add it to the app"),
+        ("please bring it back", "Bring it back"),
+        # a request that names its own thing stays as it was
+        ("Kapan es kopi pandan dijual lagi?", "Kapan es kopi pandan dijual lagi"),
+        ("Please restock the tumbler, it sold out in a day", "Restock the tumbler"),
+    ],
+)  # fmt: skip
+def test_a_request_that_points_back_is_titled_by_what_it_points_at(post: str, title: str) -> None:
+    assert idea_title(post, BRAND, 80) == title
