@@ -20,6 +20,7 @@ from typing import Any, Final
 
 import praw
 import prawcore
+from praw.endpoints import API_PATH
 from praw.exceptions import RedditAPIException
 from prawcore.sessions import RetryStrategy
 
@@ -126,10 +127,17 @@ class RedditPmChannel(BaseChannel[RedditPmOptions]):
         body = self._fit(message.body.strip(), MAX_BODY)
         what = f"{self.key}: PM to u/{name}"
         self._pace(what)
-        try:
-            self._reddit.redditor(name).message(subject=subject, message=body)
+        try:  # what Redditor.message does, keeping Reddit's answer to check it
+            answer = self._reddit.post(
+                API_PATH["compose"], data={"subject": subject, "text": body, "to": name}
+            )
+        except (TypeError, AttributeError):  # praw could not parse what came back
+            raise unreadable_answer(what, 200) from None
         except Exception as exc:
             raise self._failure(exc, what, delivering=True) from None
+        if not (isinstance(answer, Mapping) and isinstance(answer.get("json"), Mapping)):
+            # not Reddit's {"json": {"errors": []}}: something answered, maybe not Reddit
+            raise unreadable_answer(what, 200)
         return self._receipt(None, f"Reddit PM to u/{name} accepted (Reddit returns no id)")
 
     def close(self) -> None:

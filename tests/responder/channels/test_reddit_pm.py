@@ -131,6 +131,20 @@ def test_a_200_reddit_cannot_read_may_have_been_delivered(
         reddit.send(message(RINA))
 
 
+@pytest.mark.parametrize("answer", [{}, {"json": None}, []])
+@responses.activate
+def test_a_200_that_is_not_reddits_answer_may_have_been_delivered(
+    reddit: RedditPmChannel, answer: object
+) -> None:
+    # Before: `{}` (a proxy's or a changed API's reply) was "sent", though nothing says
+    # Reddit took the message; Reddit's own answer is {"json": {"errors": []}}.
+    register(responses.mock, [TOKEN])
+    responses.post(f"{OAUTH}/api/compose/", json=answer, status=200)
+
+    with pytest.raises(OutcomeUnknown, match="answered 200 but its reply could not be read"):
+        reddit.send(message(RINA))
+
+
 @responses.activate
 def test_ratelimit_error_waits_the_minutes_reddit_names(
     reddit: RedditPmChannel, clock: Clock
