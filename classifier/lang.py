@@ -28,6 +28,12 @@ The rule, in order:
    Javanese and Tagalog count as Indonesian when any Indonesian marker is present
    (on Indonesian social media they are almost always misread Indonesian slang), and
    a weak answer (below :data:`MIN_MODEL_CONFIDENCE`) becomes ``"und"``.
+6. An ``"en"`` or ``"und"`` answer becomes ``"id"`` when the post has a code-mixing
+   cue (:data:`CODE_MIX_CUES`: particles, pronouns, negation, "banget", conjunctions,
+   ``-nya``) outside names: Jakarta posts often frame a sentence in English and mark it
+   Indonesian with one particle, "the latte was too sweet for me sih, next time less
+   sugar dong" → ``"id"``, while Indonesian names and dishes in an English post do
+   not count: "Stopped by Rumah Kita for gudeg" → ``"en"``.
 """
 
 from __future__ import annotations
@@ -79,7 +85,7 @@ ID_MARKERS: Final = _word_set(
     """
     yang dan di ke dari ini itu tidak gak ga gk nggak ngga enggak engga tdk bukan
     sudah udah udh sdh belum blm sama sm juga jg aja saja banget bgt bngt bener
-    dong deh sih nih tuh kok kan lah ya yg dgn dengan untuk utk buat karena krn
+    dong deh sih nih tuh kok loh lho kah kan lah ya yg dgn dengan untuk utk buat karena krn
     gw gue gua aku saya kami kita kalian lu lo loe elu mereka dia kak min mimin
     kalau kalo klo kl bisa tolong mohon semoga moga lagi lg pas terus trus tapi
     tp atau ada adalah akan mau pengen pingin ingin jadi jd baru masih msh cuma
@@ -87,6 +93,7 @@ ID_MARKERS: Final = _word_set(
     enak mantap mantul keren makasih terima kasih lemot lambat kecewa parah
     kesel kesal mahal murah bagus jelek pesan pesanan tadi kemarin kemaren
     besok hari minggu banyak sedikit dikit sekali sangat amat pake pakai nya
+    harus kurang gitu gini emang bikin mending abis gaes
     """
 )
 EN_MARKERS: Final = _word_set(
@@ -100,10 +107,30 @@ EN_MARKERS: Final = _word_set(
     """
 )
 
+# Indonesian words that (almost) never occur in English posts, not even in names of
+# dishes or places: particles, pronouns, negation, "banget", conjunctions. One of them
+# in an English-framed sentence is code-mixing ("the latte was too sweet sih"), because
+# an English writer borrows Indonesian nouns and exclamations, not grammar. Left out:
+# words English also uses ("ya", "lah", "min", "lg", "tp", "sm", "yg", "di", "ada").
+CODE_MIX_CUES: Final = _word_set(
+    """
+    sih dong deh nih tuh kok loh lho kah gue gua gw aku saya kamu loe elu
+    gak ga gk nggak ngga enggak engga tdk tidak bukan banget bgt bngt yang tapi
+    sama juga jg aja saja udah udh sudah belum blm karena krn kalau kalo klo
+    untuk utk dengan dgn dari cuma cuman masih msh gimana gmn kenapa knp itu
+    harus kurang gitu gini emang bikin mending tolong mohon semoga abis nya
+    """
+)
+
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _HANDLE_OR_TAG = re.compile(r"[@#][\w.]+")
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
+# A capitalised word inside a sentence or before another capitalised word is part of
+# a name ("Kopi Dari Hati", "Kita Coffee", "Kenya"), not a Jaksel particle.
+_NAME_WORD = re.compile(r"(?<=[^\W\d_][ \t,;:&'\"()-])[A-Z][^\W\d_]*|[A-Z][^\W\d_]*(?=[ \t-][A-Z])")
+# "50,000 dong" is Vietnamese money, not the particle.
+_DONG_MONEY = re.compile(r"\d\s*dong\b", re.IGNORECASE)
 
 
 class _Identifier(Protocol):
@@ -186,10 +213,12 @@ class LanguageDetector:
             third = lang not in {"id", "en"} and lang not in _INDONESIAN_LOOKALIKES
             if third and confidence >= THIRD_LANGUAGE_CONFIDENCE:
                 return lang
-            return "id" if id_hits > en_hits else "en"
-        if len(tokens) < 2:  # one word without a marker: too short to tell
+            lang = "id" if id_hits > en_hits else "en"
+        elif len(tokens) < 2:  # one word without a marker: too short to tell
             return UNDETERMINED
-        return self._model_vote(cleaned, id_markers=id_hits)
+        else:
+            lang = self._model_vote(cleaned, id_markers=id_hits)
+        return "id" if lang in ("en", UNDETERMINED) and _code_mixed(cleaned, tokens) else lang
 
     def _model_vote(self, cleaned: str, id_markers: int) -> str:
         lang, confidence = self._model().classify(cleaned)
@@ -198,6 +227,26 @@ class LanguageDetector:
         if confidence < MIN_MODEL_CONFIDENCE:
             return UNDETERMINED
         return lang
+
+
+def is_code_mix_cue(word: str) -> bool:
+    """True for :data:`CODE_MIX_CUES` and words with the ``-nya`` suffix ("harganya")."""
+    return word in CODE_MIX_CUES or (len(word) >= 5 and word.endswith("nya"))
+
+
+def _code_mixed(cleaned: str, tokens: list[str]) -> bool:
+    """True when an English-framed post has a code-mixing cue outside names.
+
+    Capitalised words inside a sentence or before another capitalised word are names
+    ("Rumah Kita", "Kenya", "Kita Coffee") and do not count, nor does money ("20000
+    dong"); a capitalised first word does ("Gue kecewa, the coffee was cold").
+    """
+    cues = sum(1 for t in tokens if is_code_mix_cue(t))
+    if not cues:
+        return False  # the common case: no second pass over the text
+    names = (_REPEATS.sub(r"\1", w.lower()) for w in _NAME_WORD.findall(cleaned))
+    not_cues = sum(1 for w in names if is_code_mix_cue(w)) + len(_DONG_MONEY.findall(cleaned))
+    return cues > not_cues
 
 
 def _is_latin(ch: str) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from classifier.lang import (
@@ -161,3 +163,48 @@ def test_one_word_without_a_marker_is_too_short_to_tell(text: str) -> None:
 )
 def test_nya_written_apart_marks_indonesian(text: str) -> None:
     assert detect_language(text) == "id"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "literally gue gak bisa relate sama pelayanannya, which is kecewa banget",
+        "honestly the latte was too sweet for me sih, next time less sugar dong",
+        "the cashier was so rude to me, gue kaget banget",
+        "which is bad banget sih",
+        "please add oat milk option dong, I'm lactose intolerant",
+        "Gue kecewa, the coffee was cold",
+        "the latte was 50k, mahal dong",
+    ],
+)
+def test_jaksel_code_mixing_is_indonesian_even_when_english_words_outnumber(text: str) -> None:
+    assert detect_language(text) == "id"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Loved the kopi at Kopi Senja in Jakarta",
+        "Stopped by Rumah Kita in Yogyakarta for gudeg, absolutely loved it",
+        "Kita Coffee in Bandung is the best",
+        "the staff at Kopi Dari Hati were lovely",
+        "Best beans from Kenya, loved it",
+        "I paid 50000 dong for a coffee in Hanoi",
+        "Terima kasih to the team at Kopi Senja for the warm welcome",
+        "I mean, it is what it is lah",
+    ],
+)
+def test_indonesian_names_and_loanwords_keep_an_english_post_english(text: str) -> None:
+    assert detect_language(text) == "en"
+
+
+def test_held_out_code_mixed_and_english_posts() -> None:
+    """tests/data/lang_codemixed.txt: written for Simak, not taken from the datasets."""
+    path = Path(__file__).parents[1] / "data" / "lang_codemixed.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    rows = [line.split(" | ", 1) for line in lines if line and not line.startswith("#")]
+    for want, floor in (("id", 0.9), ("en", 0.98)):
+        texts = [text for lang, text in rows if lang == want]
+        right = sum(1 for text in texts if detect_language(text) == want)
+        assert len(texts) >= 60
+        assert right / len(texts) >= floor, (want, right, len(texts))
