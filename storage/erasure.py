@@ -2,8 +2,10 @@
 
 ``forget`` removes a person's posts, handles, drafts, deliveries, notes and idea
 membership — and the people merged into them — in one transaction, leaving an audit entry
-with counts only. ``purge`` empties raw payloads after ``raw_days`` and deletes posts after
-``mention_days``; follow-up outcomes and idea counts stay, without any personal data.
+with counts only; ``forget_author`` does the same for the posts of an author known only by
+a display name (no person record). ``purge`` empties raw payloads after ``raw_days`` and
+deletes posts after ``mention_days``; follow-up outcomes and idea counts stay, without any
+personal data.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from common.errors import ConflictError
+from common.errors import ConflictError, NotFound
 from storage import idea_groups
 from storage.audit import record
 from storage.followups import EDITABLE, change
@@ -39,6 +41,7 @@ from storage.models import (
     SourceState,
     Voucher,
 )
+from storage.name_only import authored_by, posts_of
 from storage.people_search import no_such_person
 
 _GONE = "(removed)"
@@ -48,9 +51,10 @@ _GONE = "(removed)"
 class Erasure:
     """What was (or, in a dry run, would be) removed, per table."""
 
-    person_ids: list[int]
+    person_ids: list[int]  # none for a name-only author
     counts: dict[str, int] = field(default_factory=dict)
     idea_groups: list[int] = field(default_factory=list)  # groups that lost posts
+    sources: dict[str, int] = field(default_factory=dict)  # a name-only author's posts
 
 
 def _people(session: Session, person_id: int) -> list[int]:
@@ -102,7 +106,82 @@ def forget(
     followups = select(FollowUp.id).where(
         or_(FollowUp.person_id.in_(people), FollowUp.mention_id.in_(mentions))
     )
-    plan = {
+    plan = _Plan(mentions, followups, _person_words(session, people) + _texts(session, mentions))
+    return _erase(session, Erasure(people), plan, _Audit(actor, now, ""), dry_run, title_of)
+
+
+def forget_author(
+    session: Session,
+    name: str,
+    source: str | None,
+    actor: str,
+    now: datetime,
+    dry_run: bool,
+    title_of: idea_groups.TitleOf,
+) -> Erasure:
+    """Erase the posts of a name-only author (see :mod:`storage.name_only`) called
+    ``name``, in ``source`` or every source, and everything tied to them as for a person:
+    follow-ups, deliveries, idea membership, raw payloads. Only the posts this name
+    wrote go: a post that merely mentions the name in its text stays."""
+    authors = authored_by(session, name, source)
+    if not authors:
+        raise no_such_author(name, source)
+    mentions = posts_of(session, name, source)
+    followups = select(FollowUp.id).where(
+        or_(
+            FollowUp.mention_id.in_(mentions),
+            FollowUp.id.in_(
+                select(ConversationPost.followup_id).where(
+                    ConversationPost.mention_id.in_(mentions)
+                )
+            ),
+        )
+    )
+    names = sorted({a.name for a in authors} | {name.strip()})
+    plan = _Plan(mentions, followups, [n for n in names if len(n) >= 3] + _texts(session, mentions))
+    erasure = Erasure([], sources={a.source: a.mentions for a in authors})
+    audit = _Audit(actor, now, "a name-only author (no person record): ")
+    return _erase(session, erasure, plan, audit, dry_run, title_of)
+
+
+def no_such_author(name: str, source: str | None) -> NotFound:
+    """No post by a name-only author called ``name``: how to look for them instead."""
+    where = f" in source {source!r}" if source else ""
+    shown = " ".join(name.split())[:60]
+    return NotFound(
+        f"no post by a name-only author called {shown!r}{where}; "
+        f"`simak people find {shown}` lists people and name-only authors by part of a name"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """The posts and follow-ups that go (subqueries), and words a source's health may
+    quote them with."""
+
+    mentions: Select[Any]
+    followups: Select[Any]
+    words: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Audit:
+    actor: str
+    now: datetime
+    prefix: str  # what was erased, in words with no personal data
+
+
+def _erase(
+    session: Session,
+    erasure: Erasure,
+    plan: _Plan,
+    audit: _Audit,
+    dry_run: bool,
+    title_of: idea_groups.TitleOf,
+) -> Erasure:
+    """Erase ``plan``'s posts and follow-ups and ``erasure.person_ids`` (may be none)."""
+    people, mentions, followups = erasure.person_ids, plan.mentions, plan.followups
+    rows = {
         "deliveries": select(Delivery.id).where(Delivery.followup_id.in_(followups)),
         "followup_events": select(FollowUpEvent.id).where(FollowUpEvent.followup_id.in_(followups)),
         "followup_posts": select(ConversationPost.mention_id).where(
@@ -121,15 +200,15 @@ def forget(
         "reminders": select(Reminder.id).where(Reminder.person_id.in_(people)),
         "people": select(Person.id).where(Person.id.in_(people)),
     }
-    erasure = Erasure(people, {name: _count(session, q) for name, q in plan.items()})
+    erasure.counts = {name: _count(session, q) for name, q in rows.items()}
     if dry_run:
         return erasure
-    _scrub_health(session, people)
+    _scrub_health(session, plan.words)
     session.execute(
         update(Voucher).where(Voucher.followup_id.in_(followups)).values(followup_id=None)
     )
-    touched = set(session.scalars(select(Idea.group_id).where(Idea.id.in_(plan["ideas"]))))
-    session.execute(delete(Idea).where(Idea.id.in_(plan["ideas"])))
+    touched = set(session.scalars(select(Idea.group_id).where(Idea.id.in_(rows["ideas"]))))
+    session.execute(delete(Idea).where(Idea.id.in_(rows["ideas"])))
     for chunk in chunked(session.scalars(followups).all()):  # ids first: the subqueries
         session.execute(delete(FollowUp).where(FollowUp.id.in_(chunk)))  # read these tables
     for chunk in chunked(session.scalars(mentions).all()):
@@ -137,6 +216,23 @@ def forget(
         session.execute(delete(MentionRow).where(MentionRow.id.in_(chunk)))
     idea_groups.retitle(session, touched, _GONE, title_of)
     erasure.idea_groups = sorted(g for g in touched if g is not None)
+    if people:
+        _drop_people(session, people)
+    record(
+        session,
+        actor=audit.actor,
+        action="forget_person",
+        entity="person",
+        entity_id="(erased)",
+        now=audit.now,
+        detail=audit.prefix + ", ".join(f"{k} {v}" for k, v in erasure.counts.items() if v),
+    )
+    return erasure
+
+
+def _drop_people(session: Session, people: list[int]) -> None:
+    """The people's rows, their merges and merge suggestions; their audit entries no
+    longer say who they were about."""
     for table in (MergeSuggestion,):
         session.execute(
             delete(table).where(or_(table.person_id.in_(people), table.other_id.in_(people)))
@@ -153,31 +249,29 @@ def forget(
     )
     session.execute(update(Person).where(Person.id.in_(people)).values(merged_into_id=None))
     session.execute(delete(Person).where(Person.id.in_(people)))
-    record(
-        session,
-        actor=actor,
-        action="forget_person",
-        entity="person",
-        entity_id="(erased)",
-        now=now,
-        detail=", ".join(f"{k} {v}" for k, v in erasure.counts.items() if v),
-    )
-    return erasure
 
 
-def _scrub_health(session: Session, people: list[int]) -> None:
-    """A source's last warning may quote a post or name a handle: drop the ones that do."""
-    words = [
+def _person_words(session: Session, people: list[int]) -> list[str]:
+    """The people's handles, names, addresses and user ids (3 characters or more)."""
+    return [
         w
         for h in session.scalars(select(Handle).where(Handle.person_id.in_(people)))
         for w in (h.handle, h.display_name, h.email, h.user_id)
         if w and len(w) >= 3
     ]
-    words += [
+
+
+def _texts(session: Session, mentions: Select[Any]) -> list[str]:
+    """The start of each post that goes (12 characters or more)."""
+    return [
         t[:60]
-        for t in session.scalars(select(MentionRow.text).where(MentionRow.person_id.in_(people)))
+        for t in session.scalars(select(MentionRow.text).where(MentionRow.id.in_(mentions)))
         if t and len(t) >= 12
     ]
+
+
+def _scrub_health(session: Session, words: list[str]) -> None:
+    """A source's last warning may quote a post or name a handle: drop the ones that do."""
     for state in session.scalars(select(SourceState)):
         for attr in ("last_warning", "last_error"):
             value = getattr(state, attr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import asdict
 from datetime import tzinfo
 
@@ -11,7 +12,7 @@ from rich.table import Table
 from simak.cli.common import ACTOR, actor, ago, handle_errors, print_json, print_line, state, stdout
 from simak.cli.render import local_day, one_line, plain
 from simak.usecases import people as uc
-from simak.usecases.people import PersonMatch, PersonView
+from simak.usecases.people import AuthorMatch, PersonMatch, PersonView
 
 people_app = typer.Typer(
     rich_markup_mode="markdown",
@@ -100,20 +101,58 @@ def show(
 def find(
     ctx: typer.Context,
     query: str = typer.Argument(..., metavar="TEXT"),
-    limit: int = typer.Option(20, "--limit", min=1, max=500, help="List at most N people."),
+    limit: int = typer.Option(20, "--limit", min=1, max=500, help="List at most N of each."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Find people by handle (@rinaw), name, email, platform user id or id: who a request
-    to forget or a call is about. Merged people are listed as the person they joined."""
+    to forget or a call is about. Merged people are listed as the person they joined.
+    Authors known only by a name (a blog or news feed's author) have no person record:
+    they are listed after the people, per source, with the command that erases them.
+    With --json, each entry has "kind": "person" or "name_only" (whose "id" is null)."""
     app = state(ctx).app()
     found = uc.find(app, query, limit)
+    authors = uc.find_authors(app, query, limit)
     if as_json:
-        print_json([asdict(m) for m in found], app.redact)
+        people = [{"kind": "person", **asdict(m)} for m in found]
+        named = [{"kind": "name_only", "id": None, **asdict(a), "forget": _forget_command(a)}
+                 for a in authors]  # fmt: skip
+        print_json(people + named, app.redact)
         return
-    if not found:
-        print_line(f"no one matches {one_line(query, 60)!r} (handles, names, emails, user ids)")
+    if not found and not authors:
+        print_line(
+            f"no one matches {one_line(query, 60)!r} "
+            "(handles, names, emails, user ids, name-only authors)"
+        )
         return
-    _render_matches(found, app.settings.zone)
+    if found:
+        _render_matches(found, app.settings.zone)
+    if authors:
+        _render_authors(authors, app.settings.zone)
+
+
+def _forget_command(author: AuthorMatch) -> str:
+    """The command that erases a name-only author's posts in their source."""
+    named = shlex.quote(f"name:{one_line(author.name)}")
+    return f"simak forget {named} --source {shlex.quote(author.source)}"
+
+
+def _render_authors(authors: list[AuthorMatch], zone: tzinfo) -> None:
+    table = Table(
+        title=f"{len(authors)} name-only author(s): no handle or address, no person record",
+        title_justify="left",
+    )
+    for col in ("name", "source", "posts", "last seen", "erase with"):
+        table.add_column(col, overflow="fold" if col == "erase with" else "ellipsis")
+    for a in authors:
+        table.add_row(
+            plain(one_line(a.name)),
+            plain(one_line(a.source)),
+            str(a.mentions),
+            local_day(a.last_seen_at, zone) or "-",
+            plain(_forget_command(a)),
+        )
+    stdout().print(table)
+    print_line("without --source it erases the name in every source (one name, maybe two people)")
 
 
 def _render_matches(found: list[PersonMatch], zone: tzinfo) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 import typer
 from rich.table import Table
 
@@ -24,7 +26,13 @@ from simak.usecases import privacy
 def forget(
     ctx: typer.Context,
     person: str = typer.Argument(
-        ..., metavar="PERSON_ID", help="The person's number (`simak people find` finds it)."
+        ...,
+        metavar="PERSON_ID|name:NAME",
+        help="The person's number, or name:NAME for an author known only by a name "
+        "(`simak people find` lists both).",
+    ),
+    source: str | None = typer.Option(
+        None, "--source", help="With name:NAME, only that source's posts (default: every one)."
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be erased."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
@@ -32,15 +40,27 @@ def forget(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Erase a person from every table: posts, handles, drafts, deliveries, notes, idea
-    membership (counts recomputed). The audit log keeps only the counts."""
-    person_id = _person_id(person)
+    membership (counts recomputed). The audit log keeps only the counts.
+
+    `name:NAME` erases the posts of an author with no handle or address (a blog or news
+    feed's `<author><name>`) and everything tied to them in the same way: posts whose
+    author is NAME (case, width and spacing ignored; accents not), never posts that only
+    mention the name."""
+    target = _target(person, source)
     app = state(ctx).app()
-    planned = privacy.forget(app, person_id, actor(who), dry_run=True)
+
+    def erase(dry: bool) -> privacy.Erasure:
+        if isinstance(target, int):
+            return privacy.forget(app, target, actor(who), dry_run=dry)
+        return privacy.forget_author(app, target, source, actor(who), dry_run=dry)
+
+    planned = erase(True)
     if not dry_run and not yes:
-        _confirm(person_id, planned.counts)
-    result = planned if dry_run else privacy.forget(app, person_id, actor(who))
+        _confirm(target, source, planned)
+    result = planned if dry_run else erase(False)
     if as_json:
-        print_json({"dry_run": dry_run, "people": result.person_ids, "counts": result.counts})
+        out = {"dry_run": dry_run, "people": result.person_ids, "counts": result.counts}
+        print_json(out if isinstance(target, int) else {**out, "sources": result.sources})
         return
     table = Table(title=("Would erase" if dry_run else "Erased"), title_justify="left")
     table.add_column("what")
@@ -48,11 +68,25 @@ def forget(
     for name, n in result.counts.items():
         table.add_row(name.replace("_", " "), str(n))
     stdout().print(table)
+    if result.sources:
+        posts = ", ".join(f"{s} {n}" for s, n in sorted(result.sources.items()))
+        stdout().print(plain(f"posts by source: {posts}"))
 
 
-def _person_id(given: str) -> int:
-    """The person's number; a handle, name or email given instead points to the search."""
+def _target(given: str, source: str | None) -> int | str:
+    """The person's number, or the NAME of ``name:NAME``; anything else points to the
+    search."""
     text = given.strip()
+    if text[:5].casefold() == "name:":
+        name = text[5:].strip()
+        if not name:
+            raise UsageError("name: needs the author's name, e.g. simak forget 'name:Budi Santoso'")
+        return name
+    if source is not None:
+        raise UsageError(
+            "--source narrows a name:NAME erasure; a person's erasure covers every source "
+            f"(drop --source, or give name:NAME instead of {one_line(text, 60)!r})"
+        )
     if text.isascii() and text.isdigit():
         return int(text)
     shown = one_line(text, 60)
@@ -62,15 +96,22 @@ def _person_id(given: str) -> int:
     )
 
 
-def _confirm(person_id: int, counts: dict[str, int]) -> None:
+def _confirm(target: int | str, source: str | None, planned: privacy.Erasure) -> None:
     """Ask on stderr (stdout stays JSON with --json); no answer (cron, a pipe) is a usage
     error that names --yes, a "no" erases nothing (exit 1, like `followup approve --all`)."""
-    stderr().print(plain(_summary(counts)))
+    stderr().print(plain(_summary(planned)))
+    if isinstance(target, int):
+        question, command = f"Erase person {target} for good?", f"simak forget {target}"
+    else:
+        shown = one_line(target, 60)
+        question = f"Erase every post by the name-only author {shown!r} for good?"
+        command = f"simak forget {shlex.quote('name:' + shown)}"
+        command += f" --source {shlex.quote(source)}" if source is not None else ""
     try:
-        erase = typer.confirm(f"Erase person {person_id} for good?", err=True)
+        erase = typer.confirm(question, err=True)
     except typer.Abort:
         raise UsageError(
-            f"simak forget {person_id} asks before erasing and got no answer; "
+            f"{command} asks before erasing and got no answer; "
             "add --yes to erase without asking (--dry-run shows what would go)"
         ) from None
     if not erase:
@@ -78,8 +119,10 @@ def _confirm(person_id: int, counts: dict[str, int]) -> None:
         raise typer.Exit(1)
 
 
-def _summary(counts: dict[str, int]) -> str:
-    return "will erase: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items() if v)
+def _summary(planned: privacy.Erasure) -> str:
+    counts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in planned.counts.items() if v)
+    sources = ", ".join(f"{s}: {n} post(s)" for s, n in sorted(planned.sources.items()))
+    return "will erase: " + counts + (f" ({sources})" if sources else "")
 
 
 @handle_errors

@@ -8,6 +8,8 @@ from simak.app import App
 from simak.usecases.route import BatchRouter
 from simak.wiring import build_router
 from storage import care, people
+from storage.name_only import AuthorMatch as AuthorMatch
+from storage.name_only import find_authors as find_name_only
 from storage.people import MergeRecord, Suggestion
 from storage.people_search import DEFAULT_LIMIT, find_people
 from storage.people_search import PersonMatch as PersonMatch
@@ -25,6 +27,13 @@ def find(app: App, query: str, limit: int = DEFAULT_LIMIT) -> list[PersonMatch]:
     """People a request may mean: by handle, name, email, platform user id or id."""
     with app.db.read() as session:
         return find_people(session, query, limit)
+
+
+def find_authors(app: App, query: str, limit: int = DEFAULT_LIMIT) -> list[AuthorMatch]:
+    """Authors known only by a display name (no person record) whose name contains
+    ``query``, one per source: an erasure request from one is met by name."""
+    with app.db.read() as session:
+        return find_name_only(session, query, limit)
 
 
 def merge(app: App, kept_id: int, merged_id: int, actor: str, reason: str = "") -> MergeRecord:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy.orm import Session
+
 from simak.app import App
 from simak.usecases.ideas import recompute, titler
 from simak.usecases.route import BatchRouter
@@ -11,6 +13,7 @@ from simak.wiring import build_router
 from storage import idea_groups
 from storage.erasure import Erasure as Erasure
 from storage.erasure import forget as erase
+from storage.erasure import forget_author as erase_author
 from storage.erasure import partly_expiring
 from storage.erasure import purge as purge_old
 
@@ -22,10 +25,27 @@ def forget(app: App, person_id: int, actor: str, *, dry_run: bool = False) -> Er
     so neither the erased words' meaning nor their count stays in a stored vector."""
     with app.db.session() as session:
         erasure = erase(session, person_id, actor, app.clock(), dry_run, titler(app))
-        for group_id in erasure.idea_groups:
-            brand, _, _ = idea_groups.centroid_of(session, group_id)
-            recompute(app, session, brand, group_id)
+        _recentre(app, session, erasure)
         return erasure
+
+
+def forget_author(
+    app: App, name: str, source: str | None, actor: str, *, dry_run: bool = False
+) -> Erasure:
+    """Erase the posts of an author known only by a display name (a feed's
+    ``<author><name>``), in ``source`` or every source, exactly as :func:`forget` erases
+    a person's: the name is compared after Unicode normalisation and case folding."""
+    with app.db.session() as session:
+        erasure = erase_author(session, name, source, actor, app.clock(), dry_run, titler(app))
+        _recentre(app, session, erasure)
+        return erasure
+
+
+def _recentre(app: App, session: Session, erasure: Erasure) -> None:
+    """The idea groups that lost posts get their centroids rebuilt from the posts left."""
+    for group_id in erasure.idea_groups:
+        brand, _, _ = idea_groups.centroid_of(session, group_id)
+        recompute(app, session, brand, group_id)
 
 
 def purge(app: App, *, dry_run: bool = False) -> dict[str, int]:
