@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import asdict
 from datetime import tzinfo
 
@@ -10,7 +9,7 @@ import typer
 from rich.table import Table
 
 from simak.cli.common import ACTOR, actor, ago, handle_errors, print_json, print_line, state, stdout
-from simak.cli.render import local_day, one_line, plain
+from simak.cli.render import counted, local_day, one_line, plain
 from simak.usecases import people as uc
 from simak.usecases.people import AuthorMatch, PersonMatch, PersonView
 
@@ -114,7 +113,7 @@ def find(
     authors = uc.find_authors(app, query, limit)
     if as_json:
         people = [{"kind": "person", **asdict(m)} for m in found]
-        named = [{"kind": "name_only", "id": None, **asdict(a), "forget": _forget_command(a)}
+        named = [{"kind": "name_only", "id": None, **asdict(a), "forget": uc.forget_command(a)}
                  for a in authors]  # fmt: skip
         print_json(people + named, app.redact)
         return
@@ -130,15 +129,9 @@ def find(
         _render_authors(authors, app.settings.zone)
 
 
-def _forget_command(author: AuthorMatch) -> str:
-    """The command that erases a name-only author's posts in their source."""
-    named = shlex.quote(f"name:{one_line(author.name)}")
-    return f"simak forget {named} --source {shlex.quote(author.source)}"
-
-
 def _render_authors(authors: list[AuthorMatch], zone: tzinfo) -> None:
     table = Table(
-        title=f"{len(authors)} name-only author(s): no handle or address, no person record",
+        title=f"{counted(len(authors), 'name-only author')} (no handle or address)",
         title_justify="left",
     )
     for col in ("name", "source", "posts", "last seen", "erase with"):
@@ -149,7 +142,7 @@ def _render_authors(authors: list[AuthorMatch], zone: tzinfo) -> None:
             plain(one_line(a.source)),
             str(a.mentions),
             local_day(a.last_seen_at, zone) or "-",
-            plain(_forget_command(a)),
+            plain(one_line(uc.forget_command(a))),
         )
     stdout().print(table)
     print_line("without --source it erases the name in every source (one name, maybe two people)")

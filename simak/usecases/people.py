@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 from sqlalchemy.orm import Session
 
 from simak.app import App
@@ -34,6 +36,12 @@ def find_authors(app: App, query: str, limit: int = DEFAULT_LIMIT) -> list[Autho
     ``query``, one per source: an erasure request from one is met by name."""
     with app.db.read() as session:
         return find_name_only(session, query, limit)
+
+
+def forget_command(author: AuthorMatch) -> str:
+    """The shell command that erases a name-only author's posts in their source."""
+    name = " ".join(author.name.split())
+    return f"simak forget {shlex.quote('name:' + name)} --source {shlex.quote(author.source)}"
 
 
 def merge(app: App, kept_id: int, merged_id: int, actor: str, reason: str = "") -> MergeRecord:

@@ -423,7 +423,9 @@ class Pages:
     async def people_find(self, request: Request) -> Response:
         q = request.query_params.get("q", "").strip()[:200]
         found = await call(people.find, self.app, q) if q else []
-        return self.c.render(request, "people.html", q=q, found=found)
+        named = await call(people.find_authors, self.app, q) if q else []
+        authors = [(a, people.forget_command(a)) for a in named]
+        return self.c.render(request, "people.html", q=q, found=found, authors=authors)
 
     async def person(self, request: Request) -> Response:
         view = await call(people.show, self.app, int(request.path_params["pid"]))
