@@ -149,7 +149,7 @@ def _render_authors(authors: list[AuthorMatch], zone: tzinfo) -> None:
 
 
 def _render_matches(found: list[PersonMatch], zone: tzinfo) -> None:
-    table = Table(title=f"{len(found)} people", title_justify="left")
+    table = Table(title=counted(len(found), "person", "people"), title_justify="left")
     for col in ("id", "name", "handles", "email", "posts", "last seen"):
         table.add_column(col, overflow="fold" if col == "handles" else "ellipsis")
     for m in found:
