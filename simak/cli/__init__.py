@@ -24,6 +24,7 @@ from simak.cli.people import people_app
 from simak.cli.poll import poll
 from simak.cli.privacy import forget, purge
 from simak.cli.queue import queue
+from simak.cli.reclassify import reclassify
 from simak.cli.reminders import reminders, vouchers_app
 from simak.cli.send import send
 from simak.cli.stats import sources, stats
@@ -135,6 +136,7 @@ app.command()(stats)
 app.command()(sources)
 app.command()(correct)
 app.command()(corrections)
+app.command()(reclassify)
 app.command("eval")(eval_)
 app.command()(train)
 app.command()(web)

@@ -99,7 +99,7 @@ def _classify_batch(
 ) -> tuple[list[tuple[int, Classification]], tuple[int, int, int]]:
     """Classify a claimed batch, then store and route its verdicts in one transaction."""
     started = time.perf_counter()
-    results = app.classifier.classify([_text_for(m.title, m.text) for m in batch])
+    results = app.classifier.classify([text_for(m.title, m.text) for m in batch])
     report.took("classify", started)
     started = time.perf_counter()
     with app.db.session() as session:
@@ -119,7 +119,8 @@ def _release(app: App, ids: list[int]) -> None:
         release_claims(session, app.holder, ids)
 
 
-def _text_for(title: str | None, text: str) -> str:
+def text_for(title: str | None, text: str) -> str:
+    """What the model reads of a post: its text, after its own headline if it has one."""
     # Feed entries carry a headline; it often holds the opinion, so classify both. A
     # comment's "Re: <thread title>" is someone else's words: the comment alone counts.
     title = own_title(title)

@@ -246,9 +246,17 @@ class BatchRouter:
         )
 
     def reroute(
-        self, session: Session, mention_id: int, result: Classification, actor: str, now: datetime
+        self,
+        session: Session,
+        mention_id: int,
+        result: Classification,
+        actor: str,
+        now: datetime,
+        *,
+        by: str | None = None,
     ) -> str:
-        """Apply corrected labels to the mention's conversation; say what changed."""
+        """Apply corrected labels to the mention's conversation; say what changed. ``by``
+        names the model when the labels come from re-classifying (`simak reclassify`)."""
         facts = mention_facts(session, mention_id)
         if "idea" in result.labels:
             self._capture_idea(session, facts, now)
@@ -257,8 +265,9 @@ class BatchRouter:
         )
         if followup_id is not None:
             _reopen_if_corrected_away(session, followup_id, actor, now)
+            how = f"re-classified by {by}" if by else "corrected"
             return self.replan_conversation(
-                session, followup_id, actor, now, f"{_CORRECTED_NOTE} {mention_id} corrected"
+                session, followup_id, actor, now, f"{_CORRECTED_NOTE} {mention_id} {how}"
             )
         if not self.router.skeleton(Conversation((self._input(facts, result),)), now):
             return "no follow-up needed"
@@ -288,15 +297,15 @@ class BatchRouter:
 
 
 _CORRECTED_NOTE = "labels of mention"
-_CORRECTED_AWAY = re.compile(rf"^{_CORRECTED_NOTE} \d+ corrected$")
+_CORRECTED_AWAY = re.compile(rf"^{_CORRECTED_NOTE} \d+ (corrected|re-classified by .+)$")
 
 
 def _reopen_if_corrected_away(
     session: Session, followup_id: int, actor: str, now: datetime
 ) -> None:
-    """A follow-up that a correction dismissed (its post corrected to no label) comes back
-    when a correction gives the post a label again (its re-plan then decides); one a person
-    dismissed stays dismissed. A compare-and-set from ``dismissed``."""
+    """A follow-up that a correction or a re-classification dismissed (its post re-labelled
+    to no label) comes back when either gives the post a label again (its re-plan then
+    decides); one a person dismissed stays dismissed. A compare-and-set from ``dismissed``."""
     if status_of(session, followup_id) != "dismissed":
         return
     if _CORRECTED_AWAY.match(get_item(session, followup_id).status_note or ""):
