@@ -264,3 +264,16 @@ def test_with_the_embedded_model(polled: tuple[Path, App]) -> None:
     assert _current(polled[1], mid)[1] == report["model"]
     again = json.loads(_cli(config, "--dry-run", "--json").stdout)
     assert again["changes"] == [] and again["checked"] == report["checked"]
+
+
+def test_rows_of_a_brand_no_longer_configured_are_left_out(polled: tuple[Path, App]) -> None:
+    """A brand renamed in the config but not moved (`simak brands rename`): its rows are
+    not checked, rather than the run stopping half-way on the unknown brand."""
+    _, app = polled
+    mid, other = _mention(app, PHRASE), _mention(app, "Huawei AppGallery")
+    with app.db.session() as session:
+        session.execute(update(MentionRow).where(MentionRow.id == mid).values(brand="old-name"))
+    _stub(app, {PHRASE: ("complaint",), "Huawei AppGallery": ("idea",)})
+    report = reclassify(app)
+    assert {c.mention_id: c.status for c in report.changes} == {other: "changed"}
+    assert _current(app, mid)[0] == []
