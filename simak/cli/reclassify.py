@@ -40,11 +40,14 @@ def _table(report: Reclassified, title: str) -> Table:
             one_line(c.who, 30),
             Text(one_line(status, 160) if report.applied else one_line(c.text, 200, prose=True)),
         )
-    if not report.checked:
-        table.caption = "No classified mention matches these options."
-    elif not report.changes:
-        table.caption = "The model gives every mention it checked the labels it has now."
     return table
+
+
+def _nothing(report: Reclassified) -> str:
+    """Instead of an empty table: why there is nothing to change."""
+    if not report.checked:
+        return "No classified mention matches these options."
+    return "The model gives every mention it checked the labels it has now."
 
 
 def _summary(report: Reclassified) -> str:
@@ -153,7 +156,7 @@ def reclassify(
         print_json(_json(report, dry_run), app.redact)
     elif not declined:
         title = "Changed" if report.applied else "Would change"
-        stdout().print(_table(report, title))
+        stdout().print(_table(report, title) if report.changes else plain(_nothing(report)))
         print_line(_summary(report))
     if report.count("changed since read"):
         warn(

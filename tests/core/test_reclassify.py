@@ -134,6 +134,8 @@ def test_a_change_is_routed_as_a_correction_would_be_and_a_rerun_finds_nothing(
     assert [tuple(t) for t in trail] == [("simak", f"other -> complaint by {model}")]
     again = json.loads(_cli(config, "--yes", "--json").stdout)
     assert (again["changes"], again["applied"]) == ([], False)
+    quiet = _cli(config, "--yes").stdout  # one sentence, not an empty table
+    assert "labels it has now" in quiet and "┏" not in quiet and "Would change" not in quiet
 
 
 def test_staff_corrections_are_never_overridden(polled: tuple[Path, App]) -> None:
