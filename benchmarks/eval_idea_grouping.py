@@ -3,7 +3,7 @@ of ideas whose posts all sit in one group (``all_posts_together``, code-mixed on
 ``en_id_together``: only the English and Indonesian posts, as the acceptance counts them).
 
     .venv/bin/python benchmarks/eval_idea_grouping.py [--split train|tune|held|held-new]
-        [--lexical] [--sweep] [--threshold T]
+        [--lexical] [--sweep] [--threshold T] [--mixed]
 
 By default the board's own vectorizer is measured: lexical plus the embedded classifier's
 encoder through the idea head shipped beside the model (``responder.idea_vectors.for_model``,
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 from pathlib import Path
 
@@ -41,9 +42,31 @@ def board_vectorizer(lexical: bool, cache: Path) -> IdeaVectorizer:
     return for_model(frozenset(), encoder.embed, encoder.model_dir)
 
 
+MIXED_HELP = (
+    "put a complaint or praise sentence (one of six per language) before each post: ideas "
+    "rarely come alone, and the board should group them by the idea, not by the rest"
+)
+_BEFORE = {
+    "en": ["The app crashed twice while I was ordering.", "Honestly the service today was slow.",
+           "Love this place, the baristas are so friendly!", "My order came late and cold again.",
+           "Best coffee in town, no question.", "Waited 40 minutes for a latte, not ok."],
+    "id": ["Aplikasinya error terus pas checkout.", "Pelayanannya lama banget tadi.",
+           "Kopinya enak banget, suka!", "Pesanan telat sejam, dingin pula.",
+           "Tempatnya nyaman, baristanya ramah.", "Kasirnya jutek banget tadi."],
+}  # fmt: skip
+
+
+def mixed(texts: list[str], rows: list[dict[str, str]]) -> list[str]:
+    """Each text after a complaint or praise sentence in its language (seeded: repeatable)."""
+    rng = random.Random(7)
+    return [f"{rng.choice(_BEFORE['id' if r['lang'] == 'id' else 'en'])} {t}"
+            for t, r in zip(texts, rows, strict=True)]  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--split", default="held", choices=[*SPLITS, "all"])
+    parser.add_argument("--split", default="held", choices=[*SPLITS, "all", "held-both"])
+    parser.add_argument("--mixed", action="store_true", help=MIXED_HELP)
     parser.add_argument("--lexical", action="store_true")
     parser.add_argument("--sweep", action="store_true")
     parser.add_argument("--threshold", type=float, default=None)
@@ -52,8 +75,10 @@ def main() -> None:
     rows = [json.loads(line) for line in SET.read_text(encoding="utf-8").splitlines()]
     vz = board_vectorizer(args.lexical, args.cache)
     for split in SPLITS if args.split == "all" else [args.split]:
-        part = [r for r in rows if r["split"] == split]
-        vectors = vz.vectors([r["text"] for r in part])
+        wanted = {"held", "held-new"} if split == "held-both" else {split}
+        part = [r for r in rows if r["split"] in wanted]
+        texts = [r["text"] for r in part]
+        vectors = vz.vectors(mixed(texts, part) if args.mixed else texts)
         ideas = [r["idea"] for r in part]
         grid = np.arange(0.05, 0.8, 0.01) if args.sweep else [args.threshold or vz.threshold]
         results = []

@@ -108,6 +108,20 @@ def idea_title(text: str, ignore: Iterable[str], max_chars: int) -> str:
     return trim(title or body or clean(text), max_chars)
 
 
+def idea_sentences(text: str) -> str:
+    """The sentences of ``text`` that propose something (a request word), with the one
+    before a proposal that only points back at it; ``text`` itself when none does. What
+    the board groups on: "The app crashed twice. Please add an English version" groups
+    with other English-version ideas, not with app crashes."""
+    sentences = split_sentences(text)
+    first = next((k for k, s in enumerate(sentences) if _CUE.search(s)), None)
+    if first is None:
+        return text
+    if first > 0 and _refers_back(_proposal(split_clauses(sentences[first]))):
+        first -= 1
+    return " ".join(sentences[first:])
+
+
 def _refers_back(title: str) -> bool:
     """True for a request that only points at what an earlier sentence named ("Bring it
     back", "Diadain lagi", "Balikin lagi dong resepnya"): at most one word of its own."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from responder.idea_title import idea_title
+from responder.idea_title import idea_sentences, idea_title
 
 BRAND = ["Kopi Senja", "kopisenja"]
 
@@ -88,3 +88,22 @@ def test_an_odd_brand_term_is_matched_literally() -> None:
 )  # fmt: skip
 def test_a_request_that_points_back_is_titled_by_what_it_points_at(post: str, title: str) -> None:
     assert idea_title(post, BRAND, 80) == title
+
+
+@pytest.mark.parametrize(
+    ("post", "kept"),
+    [
+        ("Best iced latte in town, but the app crashed twice. Would be nice to have an "
+         "English version of the app too.",
+         "Would be nice to have an English version of the app too."),
+        # the sentence a pointing request refers to stays with it
+        ("Why did you stop selling the almond croissant? Please bring it back!",
+         "Why did you stop selling the almond croissant? Please bring it back!"),
+        # what follows the proposal (its reasons) stays too
+        ("Pesanan telat lagi. Tolong buka lebih pagi dong. Jam 7 udah pada butuh kopi",
+         "Tolong buka lebih pagi dong. Jam 7 udah pada butuh kopi"),
+        ("no request word here at all", "no request word here at all"),
+    ],
+)  # fmt: skip
+def test_idea_sentences_start_at_the_proposal(post: str, kept: str) -> None:
+    assert idea_sentences(post) == kept

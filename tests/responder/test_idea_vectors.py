@@ -302,8 +302,9 @@ def test_the_shipped_head_on_the_held_aside_ideas(board_space: IdeaVectorizer) -
         f1, together = grouping_scores(
             place_all(vectors, board_space.threshold), [r["idea"] for r in held]
         )
-        # measured (head e5base-idea3, average linkage): held F1 0.816 (6 of 10 ideas
-        # whole), held-new 0.887 (8 of 12), both as one board of 22 ideas 0.854 (14);
+        # measured (head e5base-idea3, average linkage, posts blended with their proposal):
+        # held F1 0.816 (6 of 10 ideas whole), held-new 0.912 (8 of 12), both as one board
+        # of 22 ideas 0.867 (14); whole posts only: 0.816 / 0.887 / 0.854 (14);
         # e5base-idea2 (342 training ideas): 0.742 (4) / 0.915 (8) / 0.823 (12)
         least_f1, least_together = floors[name]
         assert f1 >= least_f1 and together >= least_together, (name, f1, together)
@@ -318,9 +319,24 @@ def test_the_demo_board_comes_out_right(board_space: IdeaVectorizer) -> None:
                            board_space.encoder, board_space.head)  # fmt: skip
     groups = place_all(brand.vectors([r["text"] for r in rows]), brand.threshold)
     f1, _ = grouping_scores(groups, [r["idea"] for r in rows])
-    assert f1 >= 0.85
+    assert f1 >= 0.9  # 0.929 measured; 0.867 when whole posts were compared
     by_idea: dict[str, set[int]] = {}
     for row, group in zip(rows, groups, strict=True):
         by_idea.setdefault(row["idea"], set()).add(group)
     assert len(by_idea["open-earlier"]) == 1 and len(by_idea["qris"]) == 1
     assert by_idea["dark-mode"].isdisjoint(by_idea["open-earlier"])
+    # "…best iced latte, but the app crashed twice… Would be nice to have an English
+    # version of the app too" joined the less-sweet idea "in the app" (the whole post)
+    assert by_idea["english-app"].isdisjoint(by_idea["less-sweet"])
+
+
+def test_a_post_that_says_something_else_first_is_grouped_by_its_idea() -> None:
+    vz = IdeaVectorizer(ignore=ignore_set(["Kopi Senja", "kopisenja"]))
+    idea = "Would be nice to have an English version of the app too."
+    crash = "The Kopi Senja app crashed twice while I was ordering, so annoying."
+    v = vz.vectors([f"{crash} {idea}", idea, f"{crash} Please add oat milk."])
+    # the idea alone is near the post that complains first, the other idea is not
+    assert float(v[0] @ v[1]) >= THRESHOLD > float(v[0] @ v[2])
+    # a post that is only its idea is vectorised as before (no second pass)
+    only = vz.vectors([idea])[0]
+    assert np.allclose(only, vz.vectors([idea, "oat milk pls"])[0])
