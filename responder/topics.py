@@ -29,9 +29,15 @@ _THINGS: Final = (
 #: ties go to the topic listed first (the more serious one).
 _TOPIC_CUES: Final[Mapping[str, tuple[tuple[str, float], ...]]] = {
     "health": (
-        (r"sakit\s+perut|diare|keracunan|muntah|mual|mules|alergi|gatal|pusing|ugd"
+        (r"sakit\s+perut|diare|keracunan|muntah|mual|mules|alergi|gatal|ugd"
          r"|rumah\s+sakit|food\s+poisoning|poison\w*|vomit\w*|diarrh\w*|allerg\w*|stomach"
-         r"|swell\w*|swollen|hospital|sick|nausea|rash", 2.0),
+         r"|swell\w*|swollen|hospital|sick|nause\w*|dizz\w*|rash", 2.0),
+        # a headache from what was smelt, worn or taken; "harganya bikin pusing" and "this
+        # app gives me a headache" are figures of speech, not a health complaint
+        (r"(?:wangi|bau|aroma|parfum|perfume|scent|smell|fragrance|fumes|semprot|spray|obat"
+         r"|medicine|pills?|cium|hirup|wearing|wore)\w*[^.!?]{0,40}(?:pusing|headache|migraine)"
+         r"|kepala\w*\s+(?:\w+\s+)?pusing|(?:pusing|headache)[^.!?]{0,30}(?:mual|muntah|nause)",
+         2.0),
         # hurt, not ill: a bike that threw them, a burn at a salon, a cut
         (r"injur\w*|hurt\s+(?:my|his|her|their)|grazed?|bruis\w*|sprain\w*|concussion"
          r"|(?:cut|broke|split)\s+(?:my|his|her|their)\s+(?:chin|lip|head|arm|leg|hand|knee"

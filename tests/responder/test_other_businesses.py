@@ -202,3 +202,22 @@ def test_work_handed_back_not_right_is_named_not_asked_about(
     assert named in draft.subject, draft.subject
     assert "what happened" not in draft.body and "cerita lebih lengkap" not in draft.body
     assert "penjelasan lebih lengkap" not in draft.body, draft.body
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "ill"),
+    [
+        ("id", "harganya bikin pusing, mahal banget sekarang", False),
+        ("id", "fitur barunya bikin pusing, menunya ribet", False),
+        ("en", "this app gives me a headache, the menus are a maze", False),
+        ("en", "this perfume gave me a headache, had to lie down after wearing it", True),
+        ("id", "body mist yang baru baunya nyengat banget, kepala gw langsung pusing", True),
+        ("en", "the new scent smells amazing but it made me nauseous after an hour", True),
+    ],
+)
+def test_a_headache_is_wished_better_only_when_it_is_one(lang: str, text: str, ill: bool) -> None:
+    draft = _draft(lang, text)
+
+    better = "better" in draft.body or "merasa lebih baik" in draft.body
+    assert better == ill, draft.body
+    assert (detect_topic([text]) == "health") == ill
