@@ -10,7 +10,8 @@ Level = Literal["critical", "high", "normal"]
 #: Most severe first; the rank of a level is its index (0 = most severe).
 LEVELS: Final[tuple[Level, ...]] = ("critical", "high", "normal")
 
-#: Critical reasons, most concrete harm first (the guideline's tie-break order).
+#: Critical reasons the learned head was trained on, most concrete harm first (the
+#: guideline's tie-break order); the head's reason weights have one column per entry.
 REASONS: Final = (
     "food_poisoning",
     "foreign_object",
@@ -23,11 +24,17 @@ REASONS: Final = (
     "going_public",
 )
 
+#: Every reason the phrase rules name, in their tie-break order: ``health`` (illness or a
+#: bad reaction after a non-food product or service: a perfume's headache, a clinic's
+#: wrong prescription) comes after the food and physical harms; the head never names it.
+RULE_REASONS: Final = (*REASONS[:4], "health", *REASONS[4:])
+
 REASON_TEXT: Final = {
     "food_poisoning": "possible food poisoning",
     "foreign_object": "foreign object in the product",
-    "allergy": "allergic reaction",
+    "allergy": "allergic or skin reaction",
     "injury": "injury or safety hazard",
+    "health": "health problem reported",
     "fraud": "possible fraud (money taken)",
     "money_lost": "money lost (double or wrongful charge)",
     "data_leak": "leaked personal data",

@@ -12,7 +12,29 @@ import re
 import unicodedata
 from typing import Final
 
-from classifier.severity.levels import REASONS, Assessment
+from classifier.severity.levels import RULE_REASONS, Assessment
+
+#: What a person smelt, wore, took or ate, that a headache can follow.
+_TAKEN: Final = (
+    r"wangi\w*|bau\w*|aroma\w*|scent\w*|smell\w*|fragrance|perfume|parfum\w*|cologne|"
+    r"body ?mist|semprot\w*|spray\w*|wore|wearing|applied|pake|pakai|memakai|cium\w*|hirup\w*|"
+    r"minum\w*|drank|drinking|ate|eating|makan\w*|obat\w*|medicine|pills?|suntik\w*|"
+    r"inject\w*|treatment|perawatan"
+)
+_UNWELL: Final = r"\b(nause\w*|dizz\w*|light-?headed|kliyengan|puyeng|demam|meriang|fever\w*)\b"
+_ACHE: Final = r"\b(pusing|sakit kepala|migra(i|e)ne?|headaches?)\b"
+
+#: Body parts, for mild injuries: "lutut gw lecet", "memar di tangan".
+_BODY: Final = (
+    r"lutut|tangan|kaki|dagu|siku|muka|wajah|jari|kepala|pelipis|bibir|dahi|jidat|punggung|"
+    r"pinggang|pinggul|bahu|lengan|paha|betis|pergelangan|kulit|badan"
+)
+
+#: Money that left a balance or an account.
+_DEDUCTED: Final = (
+    r"\b(saldo|uang|duit|dana|balance|money|funds)\w*[^.!?]{0,20}\b(kepotong|terpotong|dipotong|"
+    r"ke-?debit|terdebit|berkurang|deducted|debited|taken)\b"
+)
 
 _STRETCH: Final = re.compile(r"([a-z])\1{2,}")
 _REPEAT: Final = re.compile(r"\b(\w+)2\b")  # "muntah2" → "muntah muntah"
@@ -44,6 +66,22 @@ IDIOMS: Final = (
     r"\b(semoga|hope) (ga|gak|nggak|this doesn'?t|it doesn'?t)\b[^.!?]{0,30}",
     r"\bphone died\b|\bhp\w* (gw |saya )?mati\b",
     r"ears? (are|is)? ?(still )?bleeding",
+    r"\brash (decision|move|choice|promise)",
+)
+
+#: Scenes where a foreign-object word names no contaminated product: a hair on a hotel
+#: pillow or a cockroach in the room (hygiene: ``high``), a mirror's glass, a brake's
+#: rubber, a nail in a tyre. Blanked before the critical rules only.
+NOT_IN_PRODUCT: Final = (
+    r"\b(rambut|kecoa|semut|serangga|hair|cockroach\w*|ants?|insects?|(?<!bed )bugs?)\b[^.!?]{0,25}"
+    r"\b(di|in|on|inside)\b (the |our |my |kamar |the hotel )?(bantal|handuk|kasur|sprei|seprai|"
+    r"selimut|kamar|lantai|wastafel|toilet|pillow\w*|towel\w*|bed|beds|sheets?|room|floor|"
+    r"bath ?room|kamar mandi|sink|shower|lobby|lift|elevator|corridor|lorong)\b",
+    r"\bkaca (spion|helm|mata|film|depan|belakang|jendela)|\bspion\b",
+    r"\bkaret (rem|ban|seal|grip|handle|pedal|sadel)",
+    r"\b(kena|nginjek|injek|keinjek|ketusuk) paku|\bpaku (payung|keling)",
+    r"\b(kemasan|bungkus|segel|kantong|kantung|packaging|bubble wrap|wrap)\w* plastik|"
+    r"\bplastik (segel|wrap|bubble|kemasan|pembungkus)",
 )
 
 #: Critical reasons with their phrase patterns (folded text), most concrete harm first.
@@ -58,10 +96,18 @@ CRITICAL: Final[dict[str, tuple[str, ...]]] = {
         r"\bsakit perut\b|\bperut\w* (gw |saya |aku )?(sakit|melilit|mules|kram|kacau)",
         r"stomach (pain|ache|cramps?|bug)|\bgot sick\b|made (me|us|him|her|them) sick",
         r"\bsick (all night|since)\b|hugging the toilet",
+        # feeling faint or feverish counts after something ("a fever" is also why one sees
+        # a doctor, "badan meriang" what the weather does)
+        rf"\b(after|abis|habis|setelah|sesudah|since)\b[^.!?]{{0,60}}{_UNWELL}|{_UNWELL}[^.!?]{{0,60}}"
+        r"\b(after|abis|habis|setelah|sesudah)\b",
+        rf"\b(made|makes|make|left|bikin|jadi|langsung)\b( \w+)?( feel(ing)?)? ?{_UNWELL}",
+        # a headache or "pusing" only beside what was smelt, worn, taken or eaten: "harganya
+        # bikin pusing" and "this app gives me a headache" are figures of speech
+        rf"\b({_TAKEN})\b[^.!?]{{0,50}}{_ACHE}|{_ACHE}[^.!?]{{0,40}}\b({_TAKEN})\b",
     ),
     "foreign_object": (
-        r"\b(glass|plastic|staple|screw|wire|metal|bandage|hair|cockroach|insect|bug|worms?|"
-        r"maggots?|larvae?|mou?ld|fly|flies|nail)\b[^.!?]{0,40}\b(in|inside|into)\b",
+        r"\b(glass|plastic|staple|screw|wire|metal|bandage|hair|cockroach|insect|(?<!bed )bug|"
+        r"worms?|maggots?|larvae?|mou?ld|fly|flies|nail)\b[^.!?]{0,40}\b(in|inside|into)\b",
         r"\b(found|there was|there's|bit into)\b[^.!?]{0,30}\b(glass|plastic|staple|screw|wire|"
         r"metal|bandage|hair|cockroach|insect|worms?|maggots?|larvae?|mou?ld)\b",
         r"\b(serpihan|potongan|pecahan) (kaca|plastik|besi|kawat|karet|kuku)",
@@ -71,7 +117,10 @@ CRITICAL: Final[dict[str, tuple[str, ...]]] = {
     ),
     "allergy": (
         r"allerg\w*|alergi|epi ?pen|anaphyla\w*",
-        r"\bhives\b|\bbentol\w*|\bbiduran\b|\bgatal\w*",
+        r"\bhives\b|\bbentol\w*|\bbiduran\b|\bgatal\w*|\brash(es)?\b|\bruam\b|\biritasi\b|"
+        r"\birritat(ed|ion)\b",
+        r"\b(skin|kulit|muka|wajah|face|bibir|lips?|scalp)\w*[^.!?]{0,25}\b(red|"
+        r"merah|peel\w*|mengelupas|ngelupas|perih|sting\w*|burn\w*|breakout|bruntusan)\b",
         r"\b(swell\w*|swollen)\b|\bbengkak\w*|\bjontor\b",
         r"(couldn'?t|can'?t|cannot) breathe|throat closed|sesa?k na?pas",
     ),
@@ -84,6 +133,25 @@ CRITICAL: Final[dict[str, tuple[str, ...]]] = {
         r"(on|open on)\b|\bcut (myself|himself|herself) on\b",
         r"\b(teriris|tergores|kegores|keiris|kesayat)\b",
         r"\brem\w* (blong|ga berfungsi|gak berfungsi|tidak berfungsi)|brakes? failed",
+        r"\b(scraped|grazed|bruised|sprained|twisted|hurt) (my|his|her|their|our)\b|\bbruises\b|"
+        r"\bblister\w*|\bconcussion\b|\bnyungsep\b|\bnyusruk\b|\bkeseleo\b",
+        rf"\b({_BODY})\w*( \w+){{0,3}} (lecet|memar|benjol|robek|sobek|biru biru|lebam)\b|"
+        rf"\b(lecet|memar|benjol|lebam)\w* (di )?({_BODY})",
+        r"\b(brakes?|rem)\w* (barely|didn'?t|did not|don'?t|wouldn'?t|ga|gak|nggak|tidak) "
+        r"(work|stop|grab|pakem|makan|nge-?rem)",
+        r"\b(handlebars?|stang|stem|pedal|seat ?post|sadel|saddle|crank)\w*[^.!?]{0,25}\b(came "
+        r"(loose|off)|fell off|snapped|lepas|copot|patah|retak|cracked)\b",
+        r"\b(wheel|roda)\w* (came off|fell off|lepas|copot)\b[^.!?]{0,10}\b(while|pas|saat|lagi|"
+        r"di) (riding|cycling|driving|gowes|jalan|dipake|dipakai|turunan)",
+        r"\b(battery|baterai|batre|charger|aki)\w*[^.!?]{0,30}\b(smok\w*|overheat\w*|melt\w*|"
+        r"berasap|ngebul|kebakar\w*|terbakar|meleleh|ngembung|swell\w*)",
+    ),
+    "health": (
+        r"\b(infeksi|infection|infected|bernanah|nanah)\b",
+        r"\bbed ?bugs?\b|\bkutu (kasur|busuk)\b|\btungau\b|\bbites? all over\b|"
+        r"\bdigigit\w* (kutu|serangga|tungau)",
+        r"\b(wrong|salah) (dosage|dose|medicine|medication|prescription|obat|dosis|resep)|"
+        r"\b(resep|obat|dosis)\w* (salah|keliru)",
     ),
     "fraud": (
         r"\b(fraud|scam\w*|hack(ed)?|phishing|unauthori[sz]ed|didn'?t make|never made)\b",
@@ -106,6 +174,15 @@ CRITICAL: Final[dict[str, tuple[str, ...]]] = {
         r"kena tagihan)",
         r"(money|uang\w*|duit\w*) (gone|never (returned|came back)|ga balik|tidak kembali|"
         r"ga dibalikin)",
+        r"\b(money|funds|balance)\b[^.!?]{0,12}\b(vanished|disappeared|went missing)",
+        rf"\b(gagal|failed|failure)\b[^.!?]{{0,50}}{_DEDUCTED}|{_DEDUCTED}[^.!?]{{0,50}}"
+        r"\b(gagal|failed)\b",
+        r"\btop ?up\b[^.!?]{0,60}\b(saldo|balance)\w*[^.!?]{0,20}\b(ga|gak|nggak|tidak|belum|"
+        r"didn'?t|not|never)\w* (nambah|masuk|bertambah|update\w*|show\w*|arrive\w*|credited)",
+        r"\bcancel\w*[^.!?]{0,80}\b(still|then|anyway)\b[^.!?]{0,10}\b(charged|billed|debited)|"
+        r"\b(charged|billed|debited)\b[^.!?]{0,30}\bafter (i |we )?(had )?cancel\w*",
+        r"\b(batal|cancel|dibatalin|dibatalkan)\w*[^.!?]{0,60}\b(tetep|tetap|masih) (kena )?"
+        r"(kepotong|terpotong|dipotong|ditagih|didebit|kena charge)",
     ),
     "data_leak": (
         r"\b(leak\w*|data breach|exposed|shar(ed|ing)|sold)\b[^.!?]{0,30}\b(data|details|"
@@ -116,7 +193,12 @@ CRITICAL: Final[dict[str, tuple[str, ...]]] = {
         r"\b(bocor|nyebarin|menyebarkan|sebarin)\w*[^.!?]{0,30}\b(data|alamat|nomor|no hp|ktp)\b",
         r"(another|other) customer'?s?|someone else'?s|orang lain\b[^.!?]{0,20}(alamat|nama|"
         r"no|nomor)",
-        r"(alamat|nomor|no hp|nama)[^.!?]{0,30}(orang lain|pelanggan lain)",
+        r"(alamat|nomor|no hp|nama)[^.!?]{0,30}(orang lain|orang asing|pelanggan lain|pasien lain|"
+        r"tamu lain)",
+        r"\b(another|other) (patient|guest|user|member)s?'s\b",
+        r"\b(gave|given|handed|passed|sent|emailed|e-mailed|forwarded|mailed)\b[^.!?]{0,20}"
+        r"\b(my|our)\b[^.!?]{0,15}\b(results?|records?|reports?|prescriptions?|passport|ktp|"
+        r"id card)\b[^.!?]{0,25}\bto (someone|a stranger|strangers|another|other|random|the wrong)",
         r"\b(gave|given|handed|passed|sent)\b[^.!?]{0,20}\b(my|our)\b (home )?(address|phone|"
         r"number|details|data|info)\w*[^.!?]{0,25}\bto (someone|a stranger|strangers|another|"
         r"other|random|the wrong)",
@@ -144,11 +226,46 @@ HIGH: Final = (
     r"\braw\b|undercooked|belum matang|masih merah|ga matang|\bbasi\b|\bsour\b|\bbau\b",
     r"(tidak|ga|gak|nggak) (pernah )?sampai|ga nyampe|ga dateng|tidak datang|ilang di jalan",
     r"salah (semua|kirim)|bukan (yang saya|pesenan|pesanan)|pesanan\w* (gw |saya )?kurang",
-    r"checkout|ga bisa bayar|can'?t pay",
+    r"(can'?t|cannot|couldn'?t|unable to|ga|gak|nggak|tidak|gagal) (bisa )?(checkout|check out|"
+    r"bayar|pay)\b|(can'?t|cannot|couldn'?t|unable to) (\w+ )?(checkout|check out)\b",
+    r"\bcheckout\w*[^.!?]{0,40}\b(fail\w*|error\w*|broken|gagal|declin\w*|ga bisa|gak bisa|"
+    r"can'?t|keluar sendiri|freez\w*|crash\w*|stuck)",
+    r"\b(error\w*|ngelag|lag\w*|nge-?freeze|freez\w*|crash\w*|stuck)\b[^.!?]{0,15}\b(pas |saat |"
+    r"at |during |on )?(the )?checkout",
+    r"\b(transfer|withdraw\w*|penarikan|tarik saldo|pencairan|payout)\w*[^.!?]{0,40}\b(pending|"
+    r"stuck|nyangkut|belum masuk|hasn'?t arrived|never arrived)",
+    r"\b(booking|reservation|reservasi)\w*[^.!?]{0,30}\b(given away|cancell?ed|lost|not found|"
+    r"ga ada|gak ada|tidak ada|hilang|dibatalin|dibatalkan)",
+    r"\b(rambut|kecoa|semut|hair|cockroach\w*|bed ?bugs?)\b[^.!?]{0,25}\b(di|in|on)\b (the |our |"
+    r"my )?(bantal|handuk|kasur|sprei|seprai|kamar|pillow\w*|towel\w*|bed|sheets?|room|"
+    r"bath ?room|kamar mandi)",
+    r"\bsegel\w*( \w+)? (udah |sudah )?(kebuka|terbuka|rusak|sobek)|"
+    r"\bseal\w* (was |is )?(already )?(broken|opened|torn)",
     r"no (response|reply|answer)|ga ada (balesan|yang nanggepin)|nobody (has )?answered",
 )
 
 _COMPILED_IDIOMS: Final = tuple(re.compile(p) for p in IDIOMS)
+_NOT_IN_PRODUCT: Final = re.compile("|".join(f"(?:{p})" for p in NOT_IN_PRODUCT))
+
+#: Food and drink named in a post: illness after them is food poisoning, whatever else
+#: the post names ("dokter bilang dari makanan yang kami beli di sini").
+_FOOD: Final = re.compile(
+    r"\b(food ?poisoning|keracunan makan\w*|makan\w*|food|ate|eat\w*|meals?|breakfast|brunch|"
+    r"lunch|dinner|buffet|sarapan|menu|snacks?|dessert|drinks?|drank|ngopi|kopi|coffee|latte|tea|"
+    r"teh|susu|milk|juice|jus|cake|kue|roti|bread|toast|croissant|nasi|rice|ayam|chicken|udang|"
+    r"seafood|oysters?|sushi|salad|burger|pizza|sandwich|wrap|sambal|sambel|bakso|mie|noodles?|"
+    r"soup|sup|kuah|es krim|ice cream|cheesecake|smoothie|boba|yog(h)?urt|nuggets?|martabak|"
+    r"katering|catering|resto|restoran|restaurant|warung|cafe|kafe)(nya|mu)?\b"
+)
+#: A medicine, treatment or non-food product: illness after it is a health problem.
+_NOT_FOOD: Final = re.compile(
+    r"\b(obat\w*|resep|dokter|doctor|klinik|clinic|dosage|dosis|prescri\w*|medicine|"
+    r"medication|pills?|tablet|suntik\w*|inject\w*|vaksin\w*|vaccin\w*|treatment|perawatan|"
+    r"laser|filler|botox|facial|parfum\w*|perfume|fragrance|scent|cologne|body ?mist|"
+    r"deodoran\w*|serum|toner|cream|krim|lotion|moisturi[sz]er|skincare|make ?up|lipstick|"
+    r"sunscreen|sabun|soap|shampoo|sampo|diffuser|pembersih|detergen\w*|semprot\w*|spray\w*|"
+    r"wangi\w*|aroma\w*)\b"
+)
 
 
 def _any_of(patterns: tuple[str, ...]) -> re.Pattern[str]:
@@ -183,13 +300,20 @@ def has_idiom(text: str) -> bool:
 
 
 def critical_reason(text: str) -> str | None:
-    """The first critical reason (in :data:`REASONS` order) whose phrases match, else None."""
+    """The first critical reason (in :data:`RULE_REASONS` order) whose phrases match, else
+    None."""
     return _critical_in(strip_idioms(fold(text)))
 
 
 def _critical_in(cleaned: str) -> str | None:
-    for reason in REASONS:
-        if _ANY_CRITICAL[reason].search(cleaned):
+    """The first reason that matches, with a foreign-object word outside any product ("a
+    hair on the pillow") ignored, and illness after a non-food product or treatment only
+    (a perfume's headache, a wrong prescription) called ``health``, not food poisoning."""
+    product = _NOT_IN_PRODUCT.sub(" ", cleaned)
+    for reason in RULE_REASONS:
+        if _ANY_CRITICAL[reason].search(product):
+            if reason == "food_poisoning" and _NOT_FOOD.search(product):
+                return "food_poisoning" if _FOOD.search(product) else "health"
             return reason
     return None
 
