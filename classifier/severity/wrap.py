@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Protocol, runtime_checkable
+from typing import Final, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -31,16 +31,37 @@ class VectorClassifier(Protocol):
         ...
 
 
+#: A post labelled praise that a ``high`` rule flags (rude staff, an order that never
+#: came) is a complaint too when the label model gave complaint at least this much.
+PRAISED_COMPLAINT_MIN: Final = 0.5
+
+
+def _is_complaint(result: Classification, assessment: Assessment) -> bool:
+    """Whether the severity rules show a post the label model did not call a complaint is one:
+    a harm a rule named, or a real failure in praising words the model nearly called a
+    complaint ("Gowes Bike top banget, cuma mekaniknya tadi kasar": praise 0.96,
+    complaint 0.68) — else it would get a thank-you."""
+    if assessment.level == "critical":
+        return assessment.ruled
+    return (
+        assessment.level == "high"
+        and assessment.method == "rules"
+        and "praise" in result.labels
+        and result.scores.get("complaint", 0.0) >= PRAISED_COMPLAINT_MIN
+    )
+
+
 def with_assessment(result: Classification, assessment: Assessment) -> Classification:
     """``result`` carrying the severity level and the reason staff read.
 
     A report of harm is a complaint (the guideline): a critical post the label model missed
     ("my wife and I both got food poisoning after the sandwich" reads as neutral news to it)
-    gets the complaint label when a rule named the harm (the head reads complaints only).
+    gets the complaint label when a rule named the harm (the head reads complaints only);
+    so does praise that nearly was a complaint and names a real failure.
     """
     reason = REASON_TEXT.get(assessment.reason or "", assessment.reason)
     labels = result.labels
-    if assessment.level == "critical" and "complaint" not in labels and assessment.ruled:
+    if "complaint" not in labels and _is_complaint(result, assessment):
         labels = tuple(lab for lab in LABELS if lab in labels or lab == "complaint")
     score = 1.0 if assessment.ruled else round(assessment.score, 4)
     return replace(

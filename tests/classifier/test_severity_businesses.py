@@ -1,8 +1,8 @@
 """Severity outside a café: reasons that fit the business (a perfume's headache is a health
 problem, not food poisoning), mild injuries and bike-shop hazards, fintech money lost,
-leaks to strangers and other patients, harm words that name no product. The six-business
-set (`tests/fixtures/severity/businesses*.tsv`) is measured by
-`benchmarks/eval_severity_businesses.py`."""
+leaks to strangers and other patients, harm words that name no product, and praise that
+is a complaint. The six-business set (`tests/fixtures/severity/businesses*.tsv`) is
+measured by `benchmarks/eval_severity_businesses.py`."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from classifier.embedded import EmbeddedClassifier, EmbeddedOptions
 from classifier.severity.head import load_head
 from classifier.severity.levels import REASON_TEXT, REASONS, RULE_REASONS, Assessment
 from classifier.severity.rules import assess_by_rules
+from classifier.severity.wrap import SeverityClassifier, severity_model_for
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "severity"
 
@@ -107,3 +109,25 @@ def test_rules_agree_with_a_careful_reader_across_businesses(name: str, least: f
         got = assess_by_rules(row["text"])
         agree += (got.level, got.reason or "-") == (row["severity"], row["reason"])
     assert agree / len(rows) >= least
+
+
+@pytest.fixture(scope="module")
+def classifier(tmp_path_factory: pytest.TempPathFactory) -> SeverityClassifier:
+    encoder = EmbeddedClassifier(EmbeddedOptions(), tmp_path_factory.mktemp("sev-biz"))
+    return SeverityClassifier(encoder, severity_model_for(encoder))
+
+
+def test_praise_that_reports_a_failure_is_a_complaint(classifier: SeverityClassifier) -> None:
+    rude, skin, headache, loyal = classifier.classify(
+        [
+            "Gowes Bike top banget, cuma mekaniknya tadi kasar pas saya tanya harga",
+            "Best perfume ever, too bad it made my skin red and itchy 🙃",
+            "Glowlab wanginya enak banget tapi bikin kepala pusing seharian",
+            "third time ordering from Kopi Senja this month, love it!",
+        ]
+    )
+    assert "complaint" in rude.labels and rude.severity == "high"
+    assert "complaint" in skin.labels and skin.severity_reason == "allergic or skin reaction"
+    assert "complaint" in headache.labels
+    assert headache.severity_reason == "health problem reported"
+    assert "complaint" not in loyal.labels  # a high phrase in plain praise stays praise
