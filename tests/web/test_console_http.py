@@ -665,3 +665,18 @@ def test_console_times_name_their_zone_like_the_cli(console: Console) -> None:
     assert when(datetime(2026, 11, 22, 1, 0)) == "2026-11-22 08:00 WIB"  # naive = UTC
     assert when(datetime(2026, 11, 22, 1, 0, tzinfo=UTC)) == "2026-11-22 08:00 WIB"
     assert when(None) == "-"
+
+
+def test_the_severity_is_shown_in_the_queue_and_on_the_item(console: Console) -> None:
+    """The CLI queue says why a complaint comes first ("critical: possible food poisoning",
+    "high"); the console showed neither the severity nor its reason, on the queue or the
+    item's page, so staff could not see why a row was on top."""
+    client = _signed_in(console, "sri")
+    severe = [i for i in reports.queue(console.app) if i.severity in ("critical", "high")]
+    assert severe  # "pesanan ... gak datang dan refund belum masuk": high
+    item = severe[0]
+    why = html.escape(item.severity_reason or item.severity)
+    page = client.get("/queue").text
+    row = re.search(rf'<tr class="item" id="row-{item.id}".*?</tr>', page, re.S)
+    assert row and f'class="severity severity-{item.severity}">{why}<' in row.group(0)
+    assert f">{why}<" in client.get(f"/followups/{item.id}").text
