@@ -2,11 +2,13 @@
 app/fintech, hotel, clinic, café): how often the level, and for critical posts the reason,
 agree with a careful human's, and whether every critical post ends up labelled complaint.
 
-    .venv/bin/python benchmarks/eval_severity_businesses.py [--rules] [--show]
+    .venv/bin/python benchmarks/eval_severity_businesses.py [--rules] [--show] [--held-aside]
 
 By default the pipeline `simak classify` runs is measured (the embedded classifier, the
 shipped severity head and the phrase rules); ``--rules`` measures the phrase rules alone.
-``--show`` lists each disagreement. The set: ``tests/fixtures/severity/businesses.tsv``.
+``--show`` lists each disagreement. The set: ``tests/fixtures/severity/businesses.tsv``;
+``--held-aside``: ``businesses_heldaside.tsv``, 30 posts written after the rules were
+fitted to the first set.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from classifier.severity.levels import REASON_TEXT
 from classifier.severity.rules import assess_by_rules
 
-SET = Path(__file__).resolve().parent.parent / "tests/fixtures/severity/businesses.tsv"
+SETS = Path(__file__).resolve().parent.parent / "tests/fixtures/severity"
 
 
 def predictions(texts: list[str], rules: bool) -> list[tuple[str, str, bool]]:
@@ -49,8 +51,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rules", action="store_true", help="the phrase rules alone")
     parser.add_argument("--show", action="store_true", help="list the disagreements")
+    parser.add_argument("--held-aside", action="store_true", help="the held-aside posts")
     args = parser.parse_args()
-    with SET.open(encoding="utf-8") as fh:
+    name = "businesses_heldaside.tsv" if args.held_aside else "businesses.tsv"
+    with (SETS / name).open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
     got = predictions([r["text"] for r in rows], args.rules)
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
