@@ -117,7 +117,8 @@ CRITICAL: Final[dict[str, tuple[str, ...]]] = {
     ),
     "allergy": (
         r"allerg\w*|alergi|epi ?pen|anaphyla\w*",
-        r"\bhives\b|\bbentol\w*|\bbiduran\b|\bgatal\w*|\brash(es)?\b|\bruam\b|\biritasi\b|"
+        r"\bhives\b|\bbentol\w*|\bbiduran\b|\bgatal\w*|\bitch(y|ing|iness)?\b|"
+        r"(?<!road )\brash(es)?\b|\bruam\b|\biritasi\b|"
         r"\birritat(ed|ion)\b",
         r"\b(skin|kulit|muka|wajah|face|bibir|lips?|scalp)\w*[^.!?]{0,25}\b(red|"
         r"merah|peel\w*|mengelupas|ngelupas|perih|sting\w*|burn\w*|breakout|bruntusan)\b",
@@ -134,7 +135,7 @@ CRITICAL: Final[dict[str, tuple[str, ...]]] = {
         r"\b(teriris|tergores|kegores|keiris|kesayat)\b",
         r"\brem\w* (blong|ga berfungsi|gak berfungsi|tidak berfungsi)|brakes? failed",
         r"\b(scraped|grazed|bruised|sprained|twisted|hurt) (my|his|her|their|our)\b|\bbruises\b|"
-        r"\bblister\w*|\bconcussion\b|\bnyungsep\b|\bnyusruk\b|\bkeseleo\b",
+        r"\bblister\w*|\bconcussion\b|\bnyungsep\b|\bnyusruk\b|\bkeseleo\b|\broad rash\b",
         rf"\b({_BODY})\w*( \w+){{0,3}} (lecet|memar|benjol|robek|sobek|biru biru|lebam)\b|"
         rf"\b(lecet|memar|benjol|lebam)\w* (di )?({_BODY})",
         r"\b(brakes?|rem)\w* (barely|didn'?t|did not|don'?t|wouldn'?t|ga|gak|nggak|tidak) "
@@ -162,6 +163,7 @@ CRITICAL: Final[dict[str, tuple[str, ...]]] = {
         r"rekening\w* (gw |saya |aku )?(kosong|terkuras)",
         r"\b(minta|diminta|asked (for )?|kasih|ngasih|gave)\b[^.!?]{0,20}\botp\b",
         r"(bukan (gw|saya|aku) yang|ga pernah pesen|tidak pernah pesan)",
+        r"\btransaksi\w*[^.!?]{0,30}\byang bukan (gw|saya|aku)\b",
     ),
     "money_lost": (
         r"\b(charged|debited|billed|charge|taken)\b[^.!?]{0,25}\b(twice|two times|three times|"
@@ -193,7 +195,8 @@ CRITICAL: Final[dict[str, tuple[str, ...]]] = {
         r"\b(bocor|nyebarin|menyebarkan|sebarin)\w*[^.!?]{0,30}\b(data|alamat|nomor|no hp|ktp)\b",
         r"(another|other) customer'?s?|someone else'?s|orang lain\b[^.!?]{0,20}(alamat|nama|"
         r"no|nomor)",
-        r"(alamat|nomor|no hp|nama)[^.!?]{0,30}(orang lain|orang asing|pelanggan lain|pasien lain|"
+        r"(alamat|nomor|no hp|nama|hasil lab|rekam medis|hasil tes)[^.!?]{0,30}(orang lain|"
+        r"orang asing|pelanggan lain|pasien lain|"
         r"tamu lain)",
         r"\b(another|other) (patient|guest|user|member)s?'s\b",
         r"\b(gave|given|handed|passed|sent|emailed|e-mailed|forwarded|mailed)\b[^.!?]{0,20}"
@@ -259,7 +262,7 @@ _FOOD: Final = re.compile(
 )
 #: A medicine, treatment or non-food product: illness after it is a health problem.
 _NOT_FOOD: Final = re.compile(
-    r"\b(obat\w*|resep|dokter|doctor|klinik|clinic|dosage|dosis|prescri\w*|medicine|"
+    r"\b(obat\w*|resep|dokter|doctor|klinik|clinic|dosage|dosis|prescri\w*|medicine|antibioti\w*|"
     r"medication|pills?|tablet|suntik\w*|inject\w*|vaksin\w*|vaccin\w*|treatment|perawatan|"
     r"laser|filler|botox|facial|parfum\w*|perfume|fragrance|scent|cologne|body ?mist|"
     r"deodoran\w*|serum|toner|cream|krim|lotion|moisturi[sz]er|skincare|make ?up|lipstick|"

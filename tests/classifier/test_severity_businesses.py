@@ -50,6 +50,12 @@ CRITICAL = [
     ("top up 200k udah sukses di m-banking tapi saldo di app ga nambah2", "money_lost"),
     ("cancelled within the free cancellation window and you still charged my card", "money_lost"),
     ("love the app, except my money vanished after a failed transfer", "money_lost"),
+    # found on the held-aside posts after the first round of fixes
+    ("used the retinol serum last night and woke up with my face puffy and itchy", "allergy"),
+    ("went over the bars at 25km/h, road rash everywhere", "injury"),
+    ("dikasih antibiotik yang salah, badan saya lemes dan muntah2 seharian", "health"),
+    ("tiba2 ada notif transaksi 3 juta yang bukan saya", "fraud"),
+    ("hasil lab saya kekirim ke email pasien lain", "data_leak"),
     # data
     ("you emailed my test results to another patient", "data_leak"),
     ("resepsionis ngasih nomor kamar dan nomor hp saya ke orang asing", "data_leak"),
@@ -100,7 +106,7 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 
 @pytest.mark.parametrize(
-    ("name", "least"), [("businesses.tsv", 0.95), ("businesses_heldaside.tsv", 0.7)]
+    ("name", "least"), [("businesses.tsv", 0.95), ("businesses_heldaside.tsv", 0.85)]
 )
 def test_rules_agree_with_a_careful_reader_across_businesses(name: str, least: float) -> None:
     rows = _rows(name)
