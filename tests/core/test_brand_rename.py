@@ -5,8 +5,10 @@ second digest or alert per day, or a half-renamed database."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -27,6 +29,7 @@ from storage.models import (
     Idea,
     MentionRow,
 )
+from tests.core.forked import Where, act, race
 
 OLD, NEW = "kopi-senja", "senja-coffee"
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
@@ -277,3 +280,83 @@ def test_a_collision_arriving_after_the_check_renames_nothing(
             )
             == 0
         )
+
+
+# Races in real processes, on SQLite and PostgreSQL (see tests/core/forked.py): the first
+# pauses inside its transaction, the second starts, and (PostgreSQL) the first goes on once
+# the second waits on one of its locks. The promises: all or nothing, one open
+# conversation per person and brand once the rename is done (run again if refused), every
+# post in exactly one conversation, nothing left under OLD.
+
+_RENAME = "simak.usecases.brands:rename"
+_POLL = "simak.usecases.poll:poll"
+_LOCKED: Where = ("storage.brands", "_colliding_conversations", "after")  # locks held
+_STARTED: Where = ("simak.usecases.route", "create_followups", "after")  # not committed
+
+
+def _child(config: Path, who: str, call: str, *args: Any) -> tuple[Callable[..., None], Any]:
+    return act, (config, who, call, args)
+
+
+def _renamed_in_one_conversation(
+    config: Path, application: App, person: int, exts: list[str]
+) -> None:
+    """Once a rename ran to the end (again, if the race refused or outran it): nothing is
+    under OLD, the person has one open conversation, and it holds each of ``exts``."""
+    if any(counts(application)[key].get(OLD) for key in TABLES):
+        again = cli(config, "brands", "rename", OLD, NEW, "--yes")
+        assert again.exit_code == 0, again.output
+    assert all(OLD not in by_brand for by_brand in counts(application).values())
+    [(kept, brand)] = open_conversations(application, person)
+    assert brand == NEW
+    assert [conversation_of(application, ext) for ext in exts] == [kept] * len(exts)
+    with application.db.read() as s:
+        posts = s.scalars(select(ConversationPost.mention_id)).all()
+    assert len(posts) == len(set(posts))
+
+
+def test_two_renames_at_once_rename_once(polled: tuple[Path, App]) -> None:
+    config, application = polled
+    add_days(application, OLD, "2026-12-01")
+    before = counts(application)
+    rename_in_config(config)
+    results = race(
+        application.db.url,
+        (*_child(config, "dina", _RENAME, OLD, NEW, "dina"), _LOCKED),
+        _child(config, "budi", _RENAME, OLD, NEW, "budi"),
+    )
+    assert results["dina"][0] == "ok", results
+    outcome, message = results["budi"]
+    assert outcome == "UsageError" and "nothing is stored under brand 'kopi-senja'" in message
+    assert counts(application) == {k: {NEW: before[k][OLD]} for k in TABLES}
+    with application.db.read() as s:
+        trail = s.scalars(select(AuditLog.actor).where(AuditLog.action == "rename_brand")).all()
+    assert trail == ["dina"]
+
+
+@pytest.mark.parametrize("rename_first", [True, False], ids=["rename-first", "poll-first"])
+def test_a_rename_racing_a_poll_that_starts_a_conversation_under_new(
+    polled: tuple[Path, App], rename_first: bool
+) -> None:
+    """A person with a conversation under OLD writes again, polled on the new config while
+    the rename runs: the rename joins the two, or stops with one line and nothing moved
+    (then running it again joins them)."""
+    config, application = polled
+    _, person, first = an_open_conversation(application)
+    rename_in_config(config)
+    write_again(config, first, "race-new")
+    before = counts(application)
+    rename = _child(config, "rename", _RENAME, OLD, NEW, "owner")
+    poll = _child(config, "poll", _POLL)
+    if rename_first:
+        results = race(application.db.url, (*rename, _LOCKED), poll)
+    else:
+        results = race(application.db.url, (*poll, _STARTED), rename)
+    assert results["poll"][0] == "ok", results
+    outcome, message = results["rename"]
+    if outcome != "ok":
+        assert outcome == "ConflictError" and f"brand {NEW!r} got new rows" in message, results
+        assert {k: c.get(OLD) for k, c in counts(application).items()} == {
+            k: c.get(OLD) for k, c in before.items()
+        }
+    _renamed_in_one_conversation(config, application, person, ["race-new"])
