@@ -7,7 +7,7 @@ post belongs to one conversation however many runs route it.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -53,6 +53,31 @@ def open_conversations(
             if person_id is not None and (person_id, brand) in wanted:
                 out.setdefault((person_id, brand), followup_id)
     return out
+
+
+def lock_open(session: Session, found: Mapping[tuple[int, str], int]) -> dict[tuple[int, str], int]:
+    """Row-lock the conversations ``found`` ((person id, brand) → id, as read by
+    :func:`open_conversations`) in id order, and return those that still take posts as
+    that person's with that brand, read under the lock (``FOR UPDATE`` reads the newest
+    row after waiting; SQLite has one writer). One dismissed, sent, merged away or renamed
+    since it was read is left out: its posts start a conversation instead of joining one
+    nobody will read. Runs locking the conversations they touch in one global order wait
+    for each other instead of deadlocking."""
+    ids = sorted(set(found.values()))
+    still: dict[int, tuple[int, str]] = {}
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(FollowUp.id, FollowUp.person_id, FollowUp.brand)
+            .where(
+                FollowUp.id.in_(ids[start : start + 500]),
+                FollowUp.kind == "conversation",
+                FollowUp.status.in_(JOINABLE),
+            )
+            .order_by(FollowUp.id)
+            .with_for_update()
+        ).all()
+        still.update({r.id: (r.person_id, r.brand) for r in rows})
+    return {key: fid for key, fid in found.items() if still.get(fid) == key}
 
 
 def join(

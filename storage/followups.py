@@ -8,7 +8,7 @@ whose returned row proves it won; a lost race or a change from the wrong state i
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -451,20 +451,6 @@ def _change_content(
         note=note,
         values=values,
     )
-
-
-def lock_in_order(session: Session, followup_ids: Collection[int]) -> None:
-    """Row-lock follow-ups for this transaction in id order (``FOR UPDATE``; SQLite has one
-    writer): runs that lock the conversations they will touch up front, in one global
-    order, wait for each other instead of deadlocking."""
-    ids = sorted(set(followup_ids))
-    for start in range(0, len(ids), 500):
-        session.execute(
-            select(FollowUp.id)
-            .where(FollowUp.id.in_(ids[start : start + 500]))
-            .order_by(FollowUp.id)
-            .with_for_update()
-        ).all()
 
 
 def followup_of_mention(session: Session, mention_id: int) -> int | None:

@@ -21,6 +21,7 @@ from storage.conversations import (
     conversation_of,
     join,
     label_history,
+    lock_open,
     open_conversation,
     open_conversations,
 )
@@ -30,7 +31,6 @@ from storage.followups import (
     NewFollowUp,
     create_followups,
     followup_of_mention,
-    lock_in_order,
     replan,
     status_of,
 )
@@ -95,8 +95,8 @@ class BatchRouter:
         # conversations by id, new ones by person): they wait, never deadlock.
         groups = sorted(groups, key=lambda g: (g[0][0].person_id or 0, g[0][0].brand, g[0][0].id))
         people = [(g[0][0].person_id, g[0][0].brand) for g in groups]
-        open_ids = open_conversations(session, [(p, b) for p, b in people if p is not None])
-        lock_in_order(session, open_ids.values())
+        found = open_conversations(session, [(p, b) for p, b in people if p is not None])
+        open_ids = lock_open(session, found)  # those closed or moved meanwhile start anew
         for group, (person_id, brand) in zip(groups, people, strict=True):
             fid = open_ids.get((person_id, brand)) if person_id is not None else None
             if fid is None:

@@ -291,11 +291,19 @@ def test_a_collision_arriving_after_the_check_renames_nothing(
 _RENAME = "simak.usecases.brands:rename"
 _POLL = "simak.usecases.poll:poll"
 _LOCKED: Where = ("storage.brands", "_colliding_conversations", "after")  # locks held
+_MOVED: Where = ("storage.brands", "record", "before")  # every row moved, not committed
 _STARTED: Where = ("simak.usecases.route", "create_followups", "after")  # not committed
 
 
 def _child(config: Path, who: str, call: str, *args: Any) -> tuple[Callable[..., None], Any]:
     return act, (config, who, call, args)
+
+
+def _old_config(config: Path) -> Path:
+    """The config before the rename, beside it (a worker that was not restarted)."""
+    old = config.parent / "old-config.yaml"
+    old.write_text(config.read_text("utf-8"), "utf-8")
+    return old
 
 
 def _renamed_in_one_conversation(
@@ -360,3 +368,24 @@ def test_a_rename_racing_a_poll_that_starts_a_conversation_under_new(
             k: c.get(OLD) for k, c in before.items()
         }
     _renamed_in_one_conversation(config, application, person, ["race-new"])
+
+
+def test_a_rename_racing_a_worker_still_on_the_old_config_loses_no_post(
+    polled: tuple[Path, App],
+) -> None:
+    """The rename has moved every row when a poll on the old config routes the person's
+    new post under OLD: the post joins their conversation or starts one under OLD, and
+    running the rename again leaves one conversation holding both posts."""
+    config, application = polled
+    fid, person, first = an_open_conversation(application)
+    old = _old_config(config)
+    rename_in_config(config)
+    write_again(config, first, "race-old")
+    results = race(
+        application.db.url,
+        (*_child(config, "rename", _RENAME, OLD, NEW, "owner"), _MOVED),
+        _child(old, "poll", _POLL),
+    )
+    assert results["rename"][0] == "ok" and results["poll"][0] == "ok", results
+    _renamed_in_one_conversation(config, application, person, ["race-old"])
+    assert open_conversations(application, person) == [(fid, NEW)]

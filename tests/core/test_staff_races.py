@@ -17,6 +17,7 @@ from simak.app import App
 from simak.usecases import people, reports
 from storage.models import AuditLog, FollowUp, Handle, IdeaGroup, MentionRow, Person
 from tests.core.forked import Where, act, merging, race
+from tests.core.test_brand_rename import an_open_conversation, conversation_of, write_again
 
 Child = tuple[Callable[..., None], tuple[Any, ...]]
 
@@ -267,3 +268,39 @@ def test_two_status_changes_of_one_idea_group_keep_a_true_trail(
         now = session.scalar(select(IdeaGroup.status).where(IdeaGroup.id == group))
     assert trail == [f"{before} -> planned", "planned -> in-progress"]
     assert now == "in-progress"
+
+
+@pytest.mark.parametrize("seen", ["version", "no-version"])
+def test_a_post_routed_while_its_conversation_is_dismissed_is_not_lost_in_it(
+    polled: tuple[Path, App], seen: str
+) -> None:
+    """A poll has found the person's open conversation for their new post when Budi
+    dismisses that conversation. PostgreSQL: the dismissal does not wait, and the post
+    then starts a new conversation (before the fix it joined the dismissed one, where
+    nobody would see it). SQLite's one writer: the post joins first, and the dismissal
+    then runs "as it is now" or is refused (it changed since Budi looked)."""
+    config, app = polled
+    fid, _, first = an_open_conversation(app)
+    version = _version(app, fid) if seen == "version" else None
+    write_again(config, first, "while-dismissed")
+    results = race(
+        app.db.url,
+        (*_child(config, "poll", "simak.usecases.poll:poll"), _ROUTING),
+        _move(config, "budi", "dismiss", fid, version),
+    )
+    assert results["poll"][0] == "ok", results
+    into = conversation_of(app, "while-dismissed")
+    with app.db.read() as session:
+        status = dict(session.execute(select(FollowUp.id, FollowUp.status)).all())
+    if app.db.url.startswith("sqlite"):
+        assert into == fid
+        if version is None:
+            assert results["budi"][0] == "ok" and status[fid] == "dismissed", results
+        else:
+            assert results["budi"][0] == "ConflictError" and status[fid] == "open", results
+    else:
+        assert results["budi"][0] == "ok" and status[fid] == "dismissed", results
+        assert into is not None and into != fid and status[into] == "open", results
+
+
+_ROUTING: Where = ("simak.usecases.route", "open_conversations", "after")  # read, not locked
