@@ -4,17 +4,20 @@ people's email locks while polling and on follow-up rows while routing, and a de
 classification batch left its mentions claimed, unclassified, for CLAIM_TTL).
 
 Each ordering test holds the lock that comes first in the global order from another
-connection: the run under test must wait for it before taking any later lock, so the later
-one is still free (before the fix it was taken first and held while the run waited)."""
+connection while the run under test works in another process (forked from a server that
+imported Simak, see tests/core/forked.py): it must wait for that lock before taking any
+later one, so the later one is still free (before the fix it was taken first and held
+while the run waited)."""
 
 from __future__ import annotations
 
-import threading
 import time
 import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime
+from multiprocessing.context import ForkServerProcess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, text, update
@@ -25,10 +28,12 @@ from simak.app import App
 from simak.usecases.classify import classify_pending
 from simak.usecases.route import BatchRouter
 from simak.wiring import build_router
+from storage.db import Database
 from storage.dialect import advisory_lock
 from storage.mentions import save_mentions
 from storage.models import ConversationPost, FollowUp, Handle, MentionRow
 from storage.people import handles_for
+from tests.core.forked import WAIT_S, app_of, spawn
 
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 
@@ -50,11 +55,42 @@ def _wait_for_a_waiter(app: App, timeout: float = 20.0) -> None:
     raise AssertionError("nobody waited on the held lock")
 
 
-def _in_thread(work: Callable[[], object]) -> tuple[threading.Thread, list[object]]:
-    result: list[object] = []
-    thread = threading.Thread(target=lambda: result.append(work()), daemon=True)
-    thread.start()
-    return thread, result
+def _in_process(target: Callable[..., None], *args: Any) -> tuple[ForkServerProcess, Any]:
+    """``target(*args, out)`` in another process; (the process, its ``out`` queue)."""
+    ctx = spawn(__name__)
+    out = ctx.Queue()
+    process = ctx.Process(target=target, args=(*args, out), daemon=True)
+    process.start()
+    return process, out
+
+
+def _finished(process: ForkServerProcess, out: Any) -> Any:
+    """What the process put on ``out``, once it ended well."""
+    result = out.get(timeout=WAIT_S * 2)
+    process.join(WAIT_S)
+    assert process.exitcode == 0
+    return result
+
+
+_AUTHORS = [
+    Author(platform="x", handle=h, display_name=h, email=f"{h}@example.com")
+    for h in ("zed_lock", "amy_lock")  # not sorted: the page's order
+]
+
+
+def _poll_page(url: str, out: Any) -> None:
+    """In a child: the handles (and people) of a page by two new authors."""
+    db = Database(url)
+    with db.session() as s:
+        out.put(len(handles_for(s, _AUTHORS, NOW)))
+    db.dispose()
+
+
+def _classify(config: Path, out: Any) -> None:
+    """In a child: classify and route what is pending."""
+    app = app_of(config)
+    out.put(classify_pending(app, build_router(app)).routed)
+    app.db.dispose()
 
 
 def _pg_only(app: App) -> None:
@@ -65,24 +101,14 @@ def _pg_only(app: App) -> None:
 def test_new_people_are_locked_by_email_in_sorted_order(polled: tuple[Path, App]) -> None:
     _, app = polled
     _pg_only(app)
-    authors = [
-        Author(platform="x", handle=h, display_name=h, email=f"{h}@example.com")
-        for h in ("zed_lock", "amy_lock")  # not sorted: the page's order
-    ]
     with app.db.session() as holder:
         advisory_lock(holder, "simak-email:amy_lock@example.com")  # first in sorted order
-
-        def poll_page() -> object:
-            with app.db.session() as s:
-                return handles_for(s, authors, NOW)
-
-        thread, result = _in_thread(poll_page)
+        process, out = _in_process(_poll_page, app.db.url)
         _wait_for_a_waiter(app)
         key = zlib.crc32(b"simak-email:zed_lock@example.com") & 0x7FFFFFFF
         with app.db.session() as probe:
             assert probe.scalar(select(text(f"pg_try_advisory_xact_lock({key})")))
-    thread.join(30)
-    assert len(result) == 1 and len(result[0]) == 2  # type: ignore[arg-type]
+    assert _finished(process, out) == 2
 
 
 def _new_post(session: Session, handle: Handle, ext: str) -> None:
@@ -114,7 +140,7 @@ def _two_open_conversations(app: App) -> tuple[FollowUp, FollowUp, Handle, Handl
 
 
 def test_routing_locks_open_conversations_in_id_order(polled: tuple[Path, App]) -> None:
-    _, app = polled
+    config, app = polled
     _pg_only(app)
     f1, f2, h1, h2 = _two_open_conversations(app)
     with app.db.session() as s:  # the later conversation's post comes first in the batch
@@ -122,13 +148,13 @@ def test_routing_locks_open_conversations_in_id_order(polled: tuple[Path, App]) 
         _new_post(s, h1, "lock-order-2")
     with app.db.session() as holder:
         holder.execute(select(FollowUp.id).where(FollowUp.id == f1.id).with_for_update()).all()
-        thread, _ = _in_thread(lambda: classify_pending(app, build_router(app)))
+        process, out = _in_process(_classify, config)
         _wait_for_a_waiter(app)
         with app.db.session() as probe:  # f2 is not locked while f1 is awaited
             probe.execute(
                 select(FollowUp.id).where(FollowUp.id == f2.id).with_for_update(nowait=True)
             ).all()
-    thread.join(60)
+    assert _finished(process, out) == 2
     with app.db.read() as s:
         joined = s.scalars(
             select(ConversationPost.followup_id)
