@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from common.records import Author, Classification, Mention
 from common.text import fold
 from storage.dialect import insert, lock_ids
-from storage.models import ClassificationRow, MentionRow
+from storage.models import ClassificationRow, Handle, MentionRow
 from storage.people import handles_for, suggest_same_person
 
 # The same text from two people on two platforms within this window may be one person.
@@ -73,8 +73,29 @@ def save_mentions(session: Session, mentions: Sequence[Mention], now: datetime) 
         for m in fresh
         if (m.platform, m.external_id) in id_of
     ]
+    _follow_merges(session, [row_id for _, row_id in new])
     _check_cross_posts(session, new, owners, now)
     return [row_id for _, row_id in new]
+
+
+def _follow_merges(session: Session, ids: list[int]) -> None:
+    """New posts whose handle a merge gave to another person while this page was stored
+    go with it (PostgreSQL; SQLite has one writer). The merge row-locks the merged person
+    first, so the insert (its foreign key) waited for the merge's commit, and this next
+    statement reads the handle's owner as committed; a merge that locks the person after
+    the insert waits for this run's commit, then moves these posts itself."""
+    owner = select(Handle.person_id).where(Handle.id == MentionRow.handle_id).scalar_subquery()
+    for start in range(0, len(ids), 500):
+        session.execute(
+            update(MentionRow)
+            .where(
+                MentionRow.id.in_(ids[start : start + 500]),
+                MentionRow.handle_id.is_not(None),
+                MentionRow.person_id.is_distinct_from(owner),
+            )
+            .values(person_id=owner)
+            .execution_options(synchronize_session=False)
+        )
 
 
 #: What no database text column holds: NUL (PostgreSQL) and lone UTF-16 surrogates

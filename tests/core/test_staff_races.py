@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from simak.app import App
-from simak.usecases import people, reports
+from simak.usecases import followups, people, reports
 from storage.models import AuditLog, FollowUp, Handle, IdeaGroup, MentionRow, Person
 from tests.core.forked import Where, act, merging, race
 from tests.core.test_brand_rename import an_open_conversation, conversation_of, write_again
@@ -304,3 +304,61 @@ def test_a_post_routed_while_its_conversation_is_dismissed_is_not_lost_in_it(
 
 
 _ROUTING: Where = ("simak.usecases.route", "open_conversations", "after")  # read, not locked
+
+
+def _two_talking(app: App) -> tuple[tuple[int, int], tuple[int, int, MentionRow]]:
+    """Two people with an open conversation each: (kept's person, conversation) and
+    (gone's person, conversation, its first post)."""
+    with app.db.read() as session:
+        rows = session.execute(
+            select(FollowUp.person_id, FollowUp.id, FollowUp.mention_id)
+            .where(FollowUp.kind == "conversation", FollowUp.status == "open")
+            .where(FollowUp.person_id.is_not(None), FollowUp.mention_id.is_not(None))
+            .order_by(FollowUp.id)
+        ).all()
+        (kept, kept_fid, _), (gone, gone_fid, post) = rows[:2]
+        first = session.get(MentionRow, post)
+        assert first is not None and kept is not None and gone is not None and kept != gone
+        session.expunge(first)
+    return (kept, kept_fid), (gone, gone_fid, first)
+
+
+def _open_of(app: App, people_ids: list[int]) -> list[int]:
+    with app.db.read() as session:
+        return list(
+            session.scalars(
+                select(FollowUp.id).where(
+                    FollowUp.person_id.in_(people_ids),
+                    FollowUp.kind == "conversation",
+                    FollowUp.status.in_(("open", "approved", "snoozed")),
+                )
+            )
+        )
+
+
+@pytest.mark.parametrize("talking", [True, False], ids=["q-talking", "q-quiet"])
+@pytest.mark.parametrize("merge_first", [True, False], ids=["merge-first", "poll-first"])
+def test_a_merge_racing_a_poll_of_the_merged_persons_new_post_keeps_one_conversation(
+    polled: tuple[Path, App], merge_first: bool, talking: bool
+) -> None:
+    """Q writes again while Dina merges Q into P (P talking with the brand, Q too or not):
+    one open conversation is left for the two, holding Q's new post, which is P's."""
+    config, app = polled
+    (kept, kept_fid), (gone, gone_fid, first) = _two_talking(app)
+    if not talking:
+        followups.dismiss(app, gone_fid, "dina", "answered by phone")
+    write_again(config, first, "while-merged")
+    poll = _child(config, "poll", "simak.usecases.poll:poll")
+    merge = merging(config, kept, gone)
+    if merge_first:
+        results = race(app.db.url, (*merge, _IN_MERGE), poll)
+    else:
+        results = race(app.db.url, (*poll, _ROUTING), merge)
+    assert {r[0] for r in results.values()} == {"ok"}, results
+    assert _open_of(app, [kept, gone]) == [kept_fid]
+    assert conversation_of(app, "while-merged") == kept_fid
+    with app.db.read() as session:
+        author = session.scalar(
+            select(MentionRow.person_id).where(MentionRow.external_id == "while-merged")
+        )
+    assert author == kept
