@@ -163,7 +163,10 @@ def merge(session: Session, kept: int, gone: int, actor: str, now: datetime) -> 
     """Link group ``gone`` into ``kept`` (both live); undone by :func:`unmerge`."""
     if kept == gone:
         raise UsageError(f"idea group {kept} cannot be merged into itself")
-    a, b = _group(session, kept), _group(session, gone)
+    # both row-locked in id order and read under the locks: two merges sharing a group
+    # (B into A and A into B at once) run one after the other, never into a loop
+    locked = {gid: _group(session, gid, lock=True) for gid in sorted((kept, gone))}
+    a, b = locked[kept], locked[gone]
     if a.brand != b.brand:
         raise UsageError(f"groups {kept} and {gone} belong to different brands; merge within one")
     done = session.execute(

@@ -362,3 +362,36 @@ def test_a_merge_racing_a_poll_of_the_merged_persons_new_post_keeps_one_conversa
             select(MentionRow.person_id).where(MentionRow.external_id == "while-merged")
         )
     assert author == kept
+
+
+def test_two_idea_groups_merged_into_each_other_at_once_make_one_merge_not_a_loop(
+    polled: tuple[Path, App],
+) -> None:
+    """Dina merges idea group B into A while Budi merges A into B: one merge is made,
+    the other is refused in one line; never each into the other (a loop on the board)."""
+    config, app = polled
+    with app.db.read() as session:
+        a, b = session.scalars(
+            select(IdeaGroup.id)
+            .where(IdeaGroup.merged_into_id.is_(None))
+            .order_by(IdeaGroup.id)
+            .limit(2)
+        ).all()
+    call = "simak.usecases.idea_board:merge"
+    results = race(
+        app.db.url,
+        (*_child(config, "dina", call, a, b, "dina"), ("storage.idea_groups", "record", "before")),
+        _child(config, "budi", call, b, a, "budi"),
+    )
+    assert results["dina"][0] == "ok", results
+    outcome, message = results["budi"]
+    assert outcome == "ConflictError" and "\n" not in message, results
+    with app.db.read() as session:
+        into = dict(
+            session.execute(
+                select(IdeaGroup.id, IdeaGroup.merged_into_id).where(IdeaGroup.id.in_((a, b)))
+            ).all()
+        )
+        trail = session.scalars(select(AuditLog.actor).where(AuditLog.action == "merge_ideas"))
+        assert list(trail) == ["dina"]
+    assert into == {a: None, b: a}
