@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from simak.app import App
 from simak.usecases import followups, people, reports
-from storage.models import AuditLog, FollowUp, Handle, IdeaGroup, MentionRow, Person
+from storage.models import AuditLog, Delivery, FollowUp, Handle, IdeaGroup, MentionRow, Person
 from tests.core.forked import Where, act, merging, race
 from tests.core.test_brand_rename import an_open_conversation, conversation_of, write_again
 
@@ -395,3 +395,33 @@ def test_two_idea_groups_merged_into_each_other_at_once_make_one_merge_not_a_loo
         trail = session.scalars(select(AuditLog.actor).where(AuditLog.action == "merge_ideas"))
         assert list(trail) == ["dina"]
     assert into == {a: None, b: a}
+
+
+@pytest.mark.parametrize("send_first", [True, False], ids=["send-first", "edit-first"])
+def test_an_edit_racing_a_send_never_sends_words_nobody_approved(
+    polled: tuple[Path, App], send_first: bool
+) -> None:
+    """Budi sends an approved follow-up while Dina edits its words: either the send has
+    claimed it (the edit is refused, the approved words go) or the edit came first (the
+    follow-up is open again and nothing is sent)."""
+    config, app = polled
+    fid, approved = _open_followup(app)
+    followups.approve(app, fid, "budi")
+    edit = _move(config, "dina", "edit", fid, None)
+    send = _child(config, "send", "simak.usecases.send:send_one", fid, "budi")
+    if send_first:
+        results = race(app.db.url, (*send, ("storage.outbox", "claim", "after")), edit)
+        winner, loser = "send", "dina"
+    else:
+        results = race(app.db.url, (*edit, _IN_CHANGE), send)
+        winner, loser = "dina", "send"
+    assert results[winner][0] == "ok", results
+    outcome, message = results[loser]
+    assert outcome in ("ConflictError", "UsageError") and "\n" not in message, results
+    with app.db.read() as session:
+        bodies = session.scalars(select(Delivery.body).where(Delivery.followup_id == fid)).all()
+    status, words, _ = _followup(app, fid)
+    if send_first:
+        assert words == approved and bodies and all(approved in b for b in bodies), bodies
+    else:
+        assert (status, words, bodies) == ("open", "Halo, ini kata-kata dina.", [])
