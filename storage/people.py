@@ -79,10 +79,16 @@ def handles_for(
     pairs = [(a.platform, a.key.partition(":")[2]) for a in by_key.values()]
     known: dict[tuple[str, str], Handle] = {}
     for start in range(0, len(pairs), 400):
+        # Their people are key-share locked (PostgreSQL; SQLite has one writer), in id
+        # order: a forget or merge in flight (it locks the person first) is waited for, and
+        # a forgotten person's handle is then left out (seen anew); a forget or merge that
+        # comes later waits for this page's commit, then takes its posts too.
         rows = session.scalars(
-            select(Handle).where(
-                tuple_(Handle.platform, Handle.key).in_(pairs[start : start + 400])
-            )
+            select(Handle)
+            .join(Person, Person.id == Handle.person_id)
+            .where(tuple_(Handle.platform, Handle.key).in_(pairs[start : start + 400]))
+            .order_by(Person.id)
+            .with_for_update(key_share=True, read=True, of=Person)
         )
         known.update(((h.platform, h.key), h) for h in rows)
     out: dict[str, tuple[int | None, int | None]] = {}

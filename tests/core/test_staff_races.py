@@ -425,3 +425,41 @@ def test_an_edit_racing_a_send_never_sends_words_nobody_approved(
         assert words == approved and bodies and all(approved in b for b in bodies), bodies
     else:
         assert (status, words, bodies) == ("open", "Halo, ini kata-kata dina.", [])
+
+
+@pytest.mark.parametrize(
+    "first", ["forget", "storing", "routing"], ids=["forget-first", "poll-storing", "poll-routing"]
+)
+def test_a_forget_racing_a_poll_of_the_persons_new_post_leaves_nothing_of_them(
+    polled: tuple[Path, App], first: str
+) -> None:
+    """Dina forgets Q while a poll stores or routes Q's new post: everything Q had is gone,
+    and the new post is either forgotten with it (stored first) or stored as a new
+    person's (as anyone seen the first time), never a one-line "bug" in the poll."""
+    config, app = polled
+    _, (gone, _, first_post) = _two_talking(app)
+    write_again(config, first_post, "while-forgotten")
+    forget = _child(config, "forget", "simak.usecases.privacy:forget", gone, "dina")
+    poll_child = _child(config, "poll", "simak.usecases.poll:poll")
+    if first == "forget":
+        results = race(app.db.url, (*forget, _FORGETTING), poll_child)
+    else:
+        results = race(app.db.url, (*poll_child, _POLL_PAUSES[first]), forget)
+    assert results["forget"][0] == "ok" and results["poll"][0] == "ok", results
+    assert not [s.error for s in results["poll"][1].sources if s.error], results
+    assert _left_of(app, [gone]) == {"people": 0, "handles": 0, "mentions": 0, "followups": 0}
+    with app.db.read() as session:
+        author = session.execute(
+            select(MentionRow.person_id).where(MentionRow.external_id == "while-forgotten")
+        ).all()
+    if first == "forget":
+        assert len(author) == 1 and author[0][0] not in (None, gone), author
+    else:
+        assert author == [], author
+
+
+_POLL_PAUSES: dict[str, Where] = {
+    "storing": ("storage.mentions", "handles_for", "after"),  # its people locked
+    "routing": _ROUTING,
+}
+_FORGETTING: Where = ("storage.erasure", "_people", "after")  # the person locked
