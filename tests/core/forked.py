@@ -152,3 +152,32 @@ def race(
         p.join(WAIT_S)
     assert [p.exitcode for p in procs] == [0, 0], results
     return results
+
+
+def start(target: Callable[..., None], *args: Any) -> tuple[Any, Any, Event]:
+    """``target(*args, ready, out)`` in a fresh process: (the process, its ``out`` queue,
+    ``ready``, which the target sets just before the step the test races)."""
+    ctx = spawn(target.__module__)
+    out, ready = ctx.Queue(), ctx.Event()
+    process = ctx.Process(target=target, args=(*args, ready, out), daemon=True)
+    process.start()
+    return process, out, ready
+
+
+def waits(db_url: str, out: Any, ready: Event) -> None:
+    """Once the process from :func:`start` is ready, make sure it waits for the test's
+    open transaction: on a lock (PostgreSQL), or for SQLite's one writer (it has not
+    answered half a second later)."""
+    assert ready.wait(WAIT_S), "the process never got ready"
+    until_someone_waits(db_url, out)
+    if not db_url.startswith("postgresql"):
+        time.sleep(0.5)
+    assert out.empty(), "the process did not wait for the test's transaction"
+
+
+def result(process: Any, out: Any) -> Any:
+    """What the process from :func:`start` put on ``out``, once it ended well."""
+    answer = out.get(timeout=WAIT_S * 2)
+    process.join(WAIT_S)
+    assert process.exitcode == 0
+    return answer

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 import random
-import threading
 from datetime import UTC, date, datetime, time, timedelta
+from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,6 +20,8 @@ from simak.config import AlertsConfig, load_settings
 from simak.usecases.alerts import COOL_DOWN, recent_alerts, rule_of, run_alerts
 from simak.usecases.poll import poll
 from storage.alerts import claim
+from storage.db import Database
+from tests.core.forked import result, start, waits
 from tests.core.races import no_traceback, run, simak
 from tests.fakes.fixtures import *  # noqa: F403
 from tests.fakes.fixtures import FAKE_ENV, email_options
@@ -341,30 +343,31 @@ def test_a_wave_going_on_the_next_day_alerts_again_only_while_growing(
     assert smtp_sink.count() == 3
 
 
+_FIGURES = (9, 1.5, 1e-5)
+
+
+def _claim_yesterday(url: str, today: date, now: datetime, ready: Event, out: Any) -> None:
+    """In another process: claim yesterday's complaint spike of the demo brand."""
+    db = Database(url)
+    ready.set()
+    with db.session() as session:
+        yesterday = today - timedelta(days=1)
+        out.put(claim(session, "kopi-senja", "complaint", yesterday, _FIGURES, "b", now, COOL_DOWN))
+    db.dispose()
+
+
 def test_runs_claiming_different_days_at_once_claim_one_alert(
     db_url: str, tmp_path: Path, smtp_sink: SmtpSink
 ) -> None:
-    """One run raises yesterday's spike while another raises today's: the second claim
-    waits for the first run's transaction, then sees its alert and claims nothing."""
+    """One run raises yesterday's spike while another (another process) raises today's:
+    the second claim waits for the first run's transaction, then sees its alert and
+    claims nothing."""
     config = _project(tmp_path / "p", db_url, smtp_sink)
     app = App(load_settings(config, FAKE_ENV), config, FAKE_ENV)
     now, today = datetime(2026, 10, 12, 6, tzinfo=UTC), date(2026, 10, 12)
-    figures = (9, 1.5, 1e-5)
-    late: list[int | None] = []
-
-    def other_run() -> None:
-        with app.db.session() as session:
-            yesterday = today - timedelta(days=1)
-            late.append(
-                claim(session, "kopi-senja", "complaint", yesterday, figures, "b", now, COOL_DOWN)
-            )
-
     with app.db.session() as session:
-        assert claim(session, "kopi-senja", "complaint", today, figures, "a", now, COOL_DOWN)
-        other = threading.Thread(target=other_run)
-        other.start()
-        other.join(timeout=1.0)
-        assert other.is_alive()  # waiting for this transaction
-    other.join(timeout=30)
-    assert late == [None]
+        assert claim(session, "kopi-senja", "complaint", today, _FIGURES, "a", now, COOL_DOWN)
+        other, out, ready = start(_claim_yesterday, app.db.url, today, now)
+        waits(app.db.url, out, ready)
+    assert result(other, out) is None
     assert [a.day for a in recent_alerts(app, days=9999)] == [today.isoformat()]

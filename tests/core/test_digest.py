@@ -4,9 +4,17 @@ in the team's language — through a real SMTP server, on both backends."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from multiprocessing.synchronize import Event
 from pathlib import Path
+from typing import Any
 
+from sqlalchemy import select
+
+from storage import digests
+from storage.db import Database, open_database
+from storage.models import Digest
+from tests.core.forked import result, start, waits
 from tests.core.races import demo_project, no_traceback, run, simak
 from tests.fakes.fixtures import *  # noqa: F403
 from tests.fakes.fixtures import FAKE_ENV, email_options
@@ -178,3 +186,27 @@ def test_a_customer_name_is_one_short_line_of_the_digest(
     assert not any(line.startswith("Bcc:") for line in body.splitlines()), body
     assert any("Evil Inc. Bcc: x@example.com:" in line for line in listed)
     assert "\u202e" not in body and "N" * 60 not in body and "N" * 59 + "…" in body
+
+
+def _claim_digest(url: str, day: date, ready: Event, out: Any) -> None:
+    """In another process: take the demo brand's digest of ``day``."""
+    db = Database(url)
+    ready.set()
+    with db.session() as session:
+        out.put(digests.claim(session, "kopi-senja", day, "b", datetime.now(UTC)))
+    db.dispose()
+
+
+def test_a_digest_claimed_while_another_process_claims_it_is_taken_once(db_url: str) -> None:
+    """Two runs take one day's digest at once (the second in another process, while the
+    first's claim is not yet committed): the second waits for the first and gets none."""
+    db = open_database(db_url)
+    day = date(2026, 12, 5)
+    with db.session() as session:
+        assert digests.claim(session, "kopi-senja", day, "a", datetime.now(UTC)) is not None
+        other, out, ready = start(_claim_digest, db_url, day)
+        waits(db_url, out, ready)
+    assert result(other, out) is None
+    with db.read() as session:
+        assert session.execute(select(Digest.holder, Digest.day)).all() == [("a", "2026-12-05")]
+    db.dispose()

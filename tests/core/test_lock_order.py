@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Callable
 from datetime import UTC, datetime
-from multiprocessing.context import ForkServerProcess
+from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,7 @@ from storage.dialect import advisory_lock
 from storage.mentions import save_mentions
 from storage.models import ConversationPost, FollowUp, Handle, MentionRow
 from storage.people import handles_for
-from tests.core.forked import WAIT_S, app_of, spawn
+from tests.core.forked import app_of, result, start
 
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 
@@ -55,40 +54,25 @@ def _wait_for_a_waiter(app: App, timeout: float = 20.0) -> None:
     raise AssertionError("nobody waited on the held lock")
 
 
-def _in_process(target: Callable[..., None], *args: Any) -> tuple[ForkServerProcess, Any]:
-    """``target(*args, out)`` in another process; (the process, its ``out`` queue)."""
-    ctx = spawn(__name__)
-    out = ctx.Queue()
-    process = ctx.Process(target=target, args=(*args, out), daemon=True)
-    process.start()
-    return process, out
-
-
-def _finished(process: ForkServerProcess, out: Any) -> Any:
-    """What the process put on ``out``, once it ended well."""
-    result = out.get(timeout=WAIT_S * 2)
-    process.join(WAIT_S)
-    assert process.exitcode == 0
-    return result
-
-
 _AUTHORS = [
     Author(platform="x", handle=h, display_name=h, email=f"{h}@example.com")
     for h in ("zed_lock", "amy_lock")  # not sorted: the page's order
 ]
 
 
-def _poll_page(url: str, out: Any) -> None:
+def _poll_page(url: str, ready: Event, out: Any) -> None:
     """In a child: the handles (and people) of a page by two new authors."""
     db = Database(url)
+    ready.set()
     with db.session() as s:
         out.put(len(handles_for(s, _AUTHORS, NOW)))
     db.dispose()
 
 
-def _classify(config: Path, out: Any) -> None:
+def _classify(config: Path, ready: Event, out: Any) -> None:
     """In a child: classify and route what is pending."""
     app = app_of(config)
+    ready.set()
     out.put(classify_pending(app, build_router(app)).routed)
     app.db.dispose()
 
@@ -103,12 +87,12 @@ def test_new_people_are_locked_by_email_in_sorted_order(polled: tuple[Path, App]
     _pg_only(app)
     with app.db.session() as holder:
         advisory_lock(holder, "simak-email:amy_lock@example.com")  # first in sorted order
-        process, out = _in_process(_poll_page, app.db.url)
+        process, out, _ = start(_poll_page, app.db.url)
         _wait_for_a_waiter(app)
         key = zlib.crc32(b"simak-email:zed_lock@example.com") & 0x7FFFFFFF
         with app.db.session() as probe:
             assert probe.scalar(select(text(f"pg_try_advisory_xact_lock({key})")))
-    assert _finished(process, out) == 2
+    assert result(process, out) == 2
 
 
 def _new_post(session: Session, handle: Handle, ext: str) -> None:
@@ -148,13 +132,13 @@ def test_routing_locks_open_conversations_in_id_order(polled: tuple[Path, App]) 
         _new_post(s, h1, "lock-order-2")
     with app.db.session() as holder:
         holder.execute(select(FollowUp.id).where(FollowUp.id == f1.id).with_for_update()).all()
-        process, out = _in_process(_classify, config)
+        process, out, _ = start(_classify, config)
         _wait_for_a_waiter(app)
         with app.db.session() as probe:  # f2 is not locked while f1 is awaited
             probe.execute(
                 select(FollowUp.id).where(FollowUp.id == f2.id).with_for_update(nowait=True)
             ).all()
-    assert _finished(process, out) == 2
+    assert result(process, out) == 2
     with app.db.read() as s:
         joined = s.scalars(
             select(ConversationPost.followup_id)
