@@ -453,6 +453,22 @@ def _change_content(
     )
 
 
+def expect_version(session: Session, followup_id: int, version: int) -> None:
+    """Row-lock a follow-up (``FOR UPDATE``; SQLite has one writer) and refuse, with a
+    :class:`ConflictError`, when it is no longer at ``version``: a change that is not itself
+    a compare-and-set (labels corrected from a page) never overwrites one made since."""
+    now = session.execute(
+        select(FollowUp.version).where(FollowUp.id == followup_id).with_for_update()
+    ).scalar_one_or_none()
+    if now is None:
+        raise NotFound(f"follow-up {followup_id} does not exist; list them with `simak queue`")
+    if now != version:
+        raise ConflictError(
+            f"follow-up {followup_id} changed since you opened it (version {version}, now "
+            f"{now}); look at it again (`simak followup show {followup_id}`) and retry"
+        )
+
+
 def followup_of_mention(session: Session, mention_id: int) -> int | None:
     """The follow-up id of a mention, if it has one."""
     return session.scalar(select(FollowUp.id).where(FollowUp.mention_id == mention_id))

@@ -11,6 +11,7 @@ from simak.usecases.ideas import drop_from_board, group_pending
 from simak.usecases.route import BatchRouter
 from simak.wiring import build_router
 from storage.corrections import Correction, correct_labels, corrections
+from storage.followups import expect_version
 
 __all__ = ["Corrected", "Correction", "correct", "parse_labels", "staff_corrections"]
 
@@ -42,14 +43,25 @@ def parse_labels(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(x for x in names if x and x != "other"))
 
 
-def correct(app: App, mention_id: int, labels: tuple[str, ...], actor: str) -> Corrected:
+def correct(
+    app: App,
+    mention_id: int,
+    labels: tuple[str, ...],
+    actor: str,
+    *,
+    seen: tuple[int, int] | None = None,
+) -> Corrected:
     """Replace the labels of ``mention_id`` with ``labels`` (empty: other) and re-route it.
 
     A follow-up already approved goes back to ``open``: its draft may no longer fit.
+    ``seen`` (follow-up id, version), from a page: refused, nothing changed, when that
+    follow-up changed since (another correction, an edit, an approval).
     """
     router = BatchRouter(app.settings, build_router(app), app.approved)
     with app.db.session() as session:
         now = app.clock()
+        if seen is not None:
+            expect_version(session, *seen)
         result = correct_labels(session, mention_id, labels, actor, now)
         outcome = router.reroute(session, mention_id, result, actor, now)
     if "idea" not in result.labels:

@@ -414,7 +414,8 @@ class Pages:
             if mention not in (*item.mention_ids, item.mention_id):
                 raise UsageError(f"post {mention} is not in follow-up {fid}; reload the page")
             chosen = tuple(lbl for lbl in LABELS if form.get(f"label_{lbl}"))
-            done_c = correct(app, mention, chosen, who)
+            seen = None if version is None else (fid, version)
+            done_c = correct(app, mention, chosen, who, seen=seen)
             return f"labels of post {mention}: {', '.join(chosen) or 'other'} ({done_c.outcome})"
         raise UsageError(f"unknown action {action!r}")
 
