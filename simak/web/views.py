@@ -144,6 +144,23 @@ def when_filter(app: App) -> Callable[[datetime | None], str]:
     return when
 
 
+def due_filter(app: App) -> Callable[[datetime | None], str]:
+    """How long until a follow-up is due, as the CLI's queue says it ("in 3h", "2h
+    overdue"); a value without a zone is UTC."""
+
+    def due(value: datetime | None) -> str:
+        if value is None:
+            return "-"
+        at = value if value.tzinfo else value.replace(tzinfo=UTC)
+        seconds = int((at - app.clock()).total_seconds())
+        left = abs(seconds)
+        units = ((86400, "d"), (3600, "h"), (60, "m"), (1, "s"))
+        size, unit = next((n, u) for n, u in units if left >= n or n == 1)
+        return f"in {left // size}{unit}" if seconds >= 0 else f"{left // size}{unit} overdue"
+
+    return due
+
+
 def _json(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()

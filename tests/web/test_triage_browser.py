@@ -4,6 +4,7 @@ screen, and what a mistyped address shows."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from playwright.sync_api import expect
@@ -44,3 +45,47 @@ def test_a_label_correction_from_a_stale_tab_is_refused_not_overwritten(
     second.click("#correct button[type=submit]")
     expect(second.locator("#flash")).to_contain_text("labels of post")
     assert followups.show(console.app, item.id).item.label == "praise"
+
+
+def test_the_queue_and_the_item_say_why_it_is_on_top_and_when_it_is_due(
+    console: Console, browser: Any
+) -> None:
+    """Before: the CLI's queue said "critical: possible food poisoning" and "in 59m"; the
+    console showed only "prio 100", so staff could not see why a row came first."""
+    from storage.models import FollowUp
+
+    item = _item(console, "pesanan nomor 2 ")
+    with console.app.db.session() as session:
+        row = session.get(FollowUp, item.id)
+        assert row is not None
+        row.severity, row.severity_reason = "critical", "critical: possible food poisoning"
+        row.severity_score = 1.0
+    page = login(browser, console.base, "sri")
+    first = page.locator("#queue tr.item").first
+    expect(first).to_have_attribute("data-id", str(item.id))  # critical comes first
+    expect(first.locator(".severity-critical")).to_have_text("critical: possible food poisoning")
+    expect(first.locator(".due")).to_have_text(re.compile(r"^(in \d+[dhms]|\d+[dhms] overdue)$"))
+    page.goto(f"{console.base}/followups/{item.id}")
+    expect(page.locator("#severity")).to_have_text("critical: possible food poisoning")
+
+
+def test_a_correction_after_an_edit_shows_the_suggestion_it_attached(
+    console: Console, browser: Any
+) -> None:
+    """Before: the flash said "a new suggestion is attached" (and the note "see the
+    suggestion"), but the page showed neither the note nor the suggestion."""
+    item = _item(console, "pesanan nomor 1 ")
+    page = login(browser, console.base, "sri")
+    page.goto(f"{console.base}/followups/{item.id}")
+    page.fill("#draft", "Halo Kak, kami cek pesanan Kakak sekarang.")
+    page.click("#edit button[value=save]")
+    expect(page.locator("#flash")).to_contain_text("draft updated")
+    page.uncheck("#correct input[name=label_complaint]")
+    page.check("#correct input[name=label_praise]")
+    page.click("#correct button[type=submit]")
+    expect(page.locator("#flash")).to_contain_text("a new suggestion is attached")
+    expect(page.locator("#status-note")).to_contain_text("see the suggestion")
+    suggested = followups.show(console.app, item.id).item.suggested_draft
+    assert suggested
+    expect(page.locator("#suggestion .post-text")).to_have_text(suggested)
+    expect(page.locator("#draft")).to_have_value("Halo Kak, kami cek pesanan Kakak sekarang.")
