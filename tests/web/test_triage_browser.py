@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from simak.usecases import followups, reports
 from storage.corrections import corrections
-from tests.web.conftest import Console, login
+from tests.web.conftest import LONG, PASSWORD, Console, login
 
 
 def _item(console: Console, text: str) -> reports.QueueItem:
@@ -89,3 +89,28 @@ def test_a_correction_after_an_edit_shows_the_suggestion_it_attached(
     assert suggested
     expect(page.locator("#suggestion .post-text")).to_have_text(suggested)
     expect(page.locator("#draft")).to_have_value("Halo Kak, kami cek pesanan Kakak sekarang.")
+
+
+def test_on_a_phone_nothing_is_wider_than_the_screen(console: Console, browser: Any) -> None:
+    """Before, at 375 px: the queue table was 700 px wide (what they said: three letters a
+    line), and the draft editor (80 columns) ran off the screen, so staff scrolled sideways
+    to read what they were about to approve."""
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{console.base}/login")
+    page.fill("input[name=username]", "sri")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("#queue tr.item").first).to_be_visible()
+    item = _item(console, LONG[:40])  # a 5,000-character post
+    for path in ("/queue", f"/followups/{item.id}", "/dashboard", "/people?q=Evil"):
+        page.goto(f"{console.base}{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"{path} is {width} px wide on a 375 px screen"
+    page.goto(f"{console.base}/followups/{item.id}")
+    box = page.locator("#draft").bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 375
+    page.goto(f"{console.base}/queue")
+    text = page.locator(f"#row-{item.id} td.text").bounding_box()
+    assert text is not None and text["width"] > 250  # read across the card, not in a strip
+    context.close()
