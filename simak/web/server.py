@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import IntegerConvertor, register_url_convertor
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
@@ -42,6 +43,17 @@ ROLE_REFUSAL = {
     "admin": "admins only; ask an admin if you need this page",
 }
 Handler = Callable[[Request], Awaitable[Response]]
+#: What a page that is not there says (404: no such page; 405: a button's address).
+NO_PAGE = {
+    404: "there is no page at {path}; check the address, or go on to your start page",
+    405: "{path} is a button's address, not a page, so nothing was done; "
+    "go to the item's page and press the button there",
+}
+CRASHED = (
+    "the console hit an error it did not expect (it is in the server's log for your admin); "
+    "open the item again to see where it stands before you act on it again"
+)
+ON = {"back": "/", "back_label": "Go to your start page"}
 
 
 class IdConvertor(IntegerConvertor):
@@ -200,10 +212,29 @@ def build(app: App, secret: str, *, secure_cookies: bool = False) -> Starlette:
         back = views.page_of(request) if request.method == "POST" else None
         return c.render(request, "error.html", code, message=said, heading=heading, back=back)
 
+    async def no_page(request: Request, exc: Exception) -> Response:
+        # A mistyped or half-copied address, or a button's address opened as a page: a
+        # console page saying so with a way on, not a bare "Not Found" text.
+        code = int(getattr(exc, "status_code", 404))
+        said = NO_PAGE.get(code, "{path}: {detail}").format(
+            path=request.url.path, detail=getattr(exc, "detail", "")
+        )
+        request.state.session = c.session_of(request)
+        heading = "Not found" if code == 404 else "Not done"
+        return c.render(request, "error.html", code, message=said, heading=heading, **ON)
+
+    async def crashed(request: Request, exc: Exception) -> Response:
+        # Anything unexpected: the traceback goes to the server's log (Starlette re-raises
+        # it after this answer), the person gets one line and a way on, never a trace.
+        page = c.env.get_template("error.html").render(
+            csrf="", user=None, message=CRASHED, heading="Something went wrong", **ON
+        )
+        return HTMLResponse(page, 500)
+
     return Starlette(
         routes=routes,
         middleware=[Middleware(BaseHTTPMiddleware, dispatch=_headers)],
-        exception_handlers={SimakError: refused},
+        exception_handlers={SimakError: refused, HTTPException: no_page, Exception: crashed},
     )
 
 

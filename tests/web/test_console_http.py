@@ -680,3 +680,27 @@ def test_the_severity_is_shown_in_the_queue_and_on_the_item(console: Console) ->
     row = re.search(rf'<tr class="item" id="row-{item.id}".*?</tr>', page, re.S)
     assert row and f'class="severity severity-{item.severity}">{why}<' in row.group(0)
     assert f">{why}<" in client.get(f"/followups/{item.id}").text
+
+
+def test_a_mistyped_address_or_a_crash_is_a_console_page_with_a_way_on(
+    console: Console, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: a bare "Not Found" / "Method Not Allowed" / "Internal Server Error" text with
+    no way back; now one line on a console page with a link to the start page, and never a
+    traceback."""
+    client = _signed_in(console, "sri")
+    missing = client.get("/followups/abc")
+    assert missing.status_code == 404 and "text/html" in missing.headers["content-type"]
+    assert "there is no page at /followups/abc" in missing.text
+    assert 'id="back" href="/"' in missing.text
+    button = client.get("/followups/1/approve")
+    assert button.status_code == 405 and "a button&#39;s address, not a page" in button.text
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(views.followups, "show", boom)
+    crashed = client.get("/followups/1")
+    assert crashed.status_code == 500
+    assert "did not expect" in crashed.text and 'id="back" href="/"' in crashed.text
+    assert "secret internals" not in crashed.text and "Traceback" not in crashed.text
