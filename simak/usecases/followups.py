@@ -130,13 +130,17 @@ def _not_retryable(followup_id: int, status: str) -> str:
 def snooze_for(
     app: App, followup_id: int, hours: float, actor: str, version: int | None = None
 ) -> Changed:
-    """Hide it from the queue for ``hours``; it comes back (still to be approved) then."""
+    """Hide it from the queue for ``hours``; it comes back (still to be approved) then. An
+    approved one loses its approval, and the message says so."""
     now = app.clock()
     with app.db.session() as session:
+        before = status_of(session, followup_id)
         new_version = snooze(
             session, followup_id, now + timedelta(hours=hours), actor, now, version
         )
     message = f"follow-up {followup_id}: snoozed for {hours:g} h"
+    if before == "approved":  # nothing goes out of a snooze by itself
+        message += "; its approval is withdrawn, so approve it again when it is back"
     return Changed(followup_id, "snoozed", new_version, message)
 
 

@@ -114,3 +114,21 @@ def test_on_a_phone_nothing_is_wider_than_the_screen(console: Console, browser: 
     text = page.locator(f"#row-{item.id} td.text").bounding_box()
     assert text is not None and text["width"] > 250  # read across the card, not in a strip
     context.close()
+
+
+def test_snoozing_an_approved_item_says_its_approval_is_withdrawn(
+    console: Console, browser: Any
+) -> None:
+    """Before: "snoozed for 24 h" and nothing more, though the snooze drops the approval
+    (nothing goes out of a snooze by itself): staff thought it would be sent after."""
+    item = _item(console, "pesanan nomor 3 ")
+    page = login(browser, console.base, "sri")
+    page.goto(f"{console.base}/followups/{item.id}")
+    page.click("form.act-approve button")
+    expect(page.locator("#state")).to_have_text("approved")
+    page.click("form.act-snooze button")
+    expect(page.locator("#flash")).to_contain_text("approval is withdrawn")
+    assert followups.show(console.app, item.id).item.status == "snoozed"
+    page.goto(f"{console.base}/followups/{_item(console, 'pesanan nomor 4 ').id}")
+    page.click("form.act-snooze button")  # an open one: nothing withdrawn, nothing said
+    expect(page.locator("#flash")).to_have_text(re.compile(r"snoozed for 24 h$"))
