@@ -132,3 +132,26 @@ def test_snoozing_an_approved_item_says_its_approval_is_withdrawn(
     page.goto(f"{console.base}/followups/{_item(console, 'pesanan nomor 4 ').id}")
     page.click("form.act-snooze button")  # an open one: nothing withdrawn, nothing said
     expect(page.locator("#flash")).to_have_text(re.compile(r"snoozed for 24 h$"))
+
+
+def test_back_to_the_queue_from_an_item_keeps_the_filter_and_the_place(
+    console: Console, browser: Any
+) -> None:
+    """Before: "q" (the only way back but the nav) went to /queue: a staff member working
+    through the complaints lost the filter, and the cursor its row, after every item."""
+    page = login(browser, console.base, "sri")
+    page.goto(f"{console.base}/queue?label=complaint")
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    current = page.locator("#queue tr.item.current").get_attribute("data-id")
+    page.keyboard.press("o")
+    expect(page.locator("#followup")).to_have_attribute("data-id", current or "")
+    expect(page.locator("#to-queue")).to_have_attribute("href", "/queue?label=complaint")
+    page.keyboard.press("q")
+    expect(page.locator("#queue tr.item.current")).to_have_attribute("data-id", current or "")
+    assert page.url.endswith("/queue?label=complaint")
+    page.locator("#queue tr.item.current a.open").click()
+    page.click("form.act-approve button")  # act on the item, then the link back
+    expect(page.locator("#state")).to_have_text("approved")
+    page.click("#to-queue")
+    expect(page.locator("select[name=label]")).to_have_value("complaint")

@@ -18,7 +18,19 @@
     return kept.sort().join("&");
   }
 
+  // The queue page last shown in this tab (its filters and page, not its message): where
+  // "q" and "Back to the queue" on an item's page go, so opening an item keeps the filter.
+  var QUEUE = "simak-queue-url";
+  function queueUrl() {
+    var params = new URLSearchParams(window.location.search);
+    params.delete("msg");
+    var kept = params.toString();
+    return "/queue" + (kept ? "?" + kept : "");
+  }
+
   function queuePage() {
+    if (!document.getElementById("queue")) { return; }
+    sessionStorage.setItem(QUEUE, queueUrl());
     var rows = Array.prototype.slice.call(document.querySelectorAll("#queue tr.item"));
     if (!rows.length) { return; }
     // The cursor is this page's: coming back to it (after acting on a row) keeps its place,
@@ -123,6 +135,9 @@
     var head = document.getElementById("followup");
     if (!head) { return; }
     var draft = document.getElementById("draft");  // absent where the draft cannot change
+    var back = sessionStorage.getItem(QUEUE) || "/queue";
+    var link = document.getElementById("to-queue");
+    if (link) { link.href = back; }
     keepTyped(head, draft);
     if (draft) { guardUnsaved(draft); }
     if (draft && /[?&]edit=1/.test(window.location.search)) { draft.focus(); }
@@ -136,7 +151,7 @@
       }
       var forms = { a: "act-approve", s: "act-send", d: "act-dismiss" };
       if (ev.key === "e" && draft) { draft.focus(); ev.preventDefault(); }
-      else if (ev.key === "q") { window.location.href = "/queue"; }
+      else if (ev.key === "q") { window.location.href = back; }
       else if (ev.key === "?") { var h = document.getElementById("help"); h.hidden = !h.hidden; }
       else if (forms[ev.key]) {
         var form = document.querySelector("form." + forms[ev.key]);  // absent: not allowed now
