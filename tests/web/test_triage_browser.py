@@ -155,3 +155,26 @@ def test_back_to_the_queue_from_an_item_keeps_the_filter_and_the_place(
     expect(page.locator("#state")).to_have_text("approved")
     page.click("#to-queue")
     expect(page.locator("select[name=label]")).to_have_value("complaint")
+
+
+def test_enter_on_a_focused_link_or_button_in_the_queue_is_that_link_or_button(
+    console: Console, browser: Any
+) -> None:
+    """Before: the queue's Enter ("open the current row") took every Enter, so a keyboard
+    user who tabbed to a link (Dashboard, a person, Next) or to a row's Approve button
+    got the current row's page instead."""
+    page = login(browser, console.base, "sri")
+    page.goto(f"{console.base}/queue")
+    page.focus("nav a[href='/dashboard']")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{console.base}/dashboard")
+    page.goto(f"{console.base}/queue")
+    rows = page.locator("#queue tr.item[data-status=open]")
+    second = rows.nth(1)
+    fid = second.get_attribute("data-id")
+    assert fid != page.locator("#queue tr.item.current").get_attribute("data-id")
+    second.locator("form.act-approve button").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#flash")).to_have_text(f"follow-up {fid}: approved")
+    page.keyboard.press("Enter")  # nothing focused: Enter opens the current row as before
+    expect(page.locator("#followup")).to_be_visible()

@@ -9,6 +9,13 @@
     return t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
   }
 
+  // A focused link or button: Enter is its own (a keyboard user who tabbed to "Next" or
+  // "Sign out" gets that, not the current row opened).
+  function pressable(ev) {
+    var t = ev.target;
+    return t && t.closest && Boolean(t.closest("a[href], button, summary"));
+  }
+
   // Which queue page this is: its filters and place, not the message an action left.
   function pageName() {
     var params = new URLSearchParams(window.location.search), kept = [];
@@ -59,6 +66,7 @@
     select(index);
     document.addEventListener("keydown", function (ev) {
       if (typing(ev) || ev.ctrlKey || ev.metaKey || ev.altKey) { return; }
+      if (ev.key === "Enter" && pressable(ev)) { return; }  // Enter on a link: follow it
       var row = rows[index];
       switch (ev.key) {
         case "j": select(index + 1); break;
