@@ -178,3 +178,37 @@ def test_enter_on_a_focused_link_or_button_in_the_queue_is_that_link_or_button(
     expect(page.locator("#flash")).to_have_text(f"follow-up {fid}: approved")
     page.keyboard.press("Enter")  # nothing focused: Enter opens the current row as before
     expect(page.locator("#followup")).to_be_visible()
+
+
+def test_a_refused_edit_shows_the_typed_subject_as_well_as_the_text(
+    console: Console, browser: Any
+) -> None:
+    """Before: a stale tab's save showed the draft typed but dropped the subject typed,
+    without a word; after signing in again the editor got the text back but not the
+    subject."""
+    item = _item(console, "pesanan nomor 5 ")
+    first = login(browser, console.base, "sri")
+    second = login(browser, console.base, "sam")
+    for page in (first, second):
+        page.goto(f"{console.base}/followups/{item.id}")
+    expect(second.locator("#edit input[name=subject]")).to_be_visible()
+    first.fill("#draft", "Versi Sri.")
+    first.click("#edit button[value=save]")
+    expect(first.locator("#flash")).to_contain_text("draft updated")
+    second.fill("#edit input[name=subject]", "Pesanan nomor 5: refund diproses")
+    second.fill("#draft", "Versi Sam.")
+    second.click("#edit button[value=save]")
+    expect(second.locator("#stale")).to_be_visible()
+    expect(second.locator("#seen-subject")).to_have_text("Pesanan nomor 5: refund diproses")
+    expect(second.locator("#seen-draft")).to_have_text("Versi Sam.")
+    # the session gone mid-edit: after signing in again the subject is back too
+    second.reload()
+    second.fill("#edit input[name=subject]", "Subjek baru")
+    second.context.clear_cookies()
+    second.click("#edit button[value=save]")
+    expect(second.locator("#error")).to_contain_text("signed out")
+    second.fill("input[name=username]", "sam")
+    second.fill("input[name=password]", PASSWORD)
+    second.click("#login button[type=submit]")
+    expect(second.locator("#edit input[name=subject]")).to_have_value("Subjek baru")
+    expect(second.locator("#unsaved-back")).to_be_visible()

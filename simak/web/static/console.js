@@ -121,21 +121,34 @@
   function keepTyped(head, draft) {
     var key = "simak-draft-" + head.dataset.id, version = head.dataset.version;
     var form = document.getElementById("edit");
+    var subject = document.querySelector("#edit input[name=subject]");
     if (form) {
       form.addEventListener("submit", function () {
-        sessionStorage.setItem(key, JSON.stringify({ text: draft.value, version: version }));
+        sessionStorage.setItem(key, JSON.stringify({
+          text: draft.value, subject: subject ? subject.value : null, version: version }));
       });
     }
     var kept = JSON.parse(sessionStorage.getItem(key) || "null");
     sessionStorage.removeItem(key);
-    if (!kept || !kept.text.trim() || (draft && kept.text === draft.defaultValue)) { return; }
+    if (!kept) { return; }
+    // the subject counts as typed only when it differs from the one on this page now
+    var keptSubject = kept.subject && subject && kept.subject !== subject.defaultValue ? kept.subject : null;
+    var keptText = kept.text.trim() && !(draft && kept.text === draft.defaultValue) ? kept.text : null;
+    if (!keptText && !keptSubject) { return; }
     document.getElementById("unsaved").hidden = false;
     if (draft && kept.version === version && !document.getElementById("stale")) {
-      draft.value = kept.text;  // nothing changed underneath: go on where they were
+      if (keptText) { draft.value = keptText; }  // nothing changed underneath: go on
+      if (keptSubject) { subject.value = keptSubject; }
       document.getElementById("unsaved-back").hidden = false;
     } else {
-      document.getElementById("seen-draft").textContent = kept.text;
-      document.getElementById("seen-draft-box").hidden = false;
+      if (keptText) {
+        document.getElementById("seen-draft").textContent = keptText;
+        document.getElementById("seen-draft-box").hidden = false;
+      }
+      if (keptSubject) {
+        document.getElementById("seen-subject").textContent = keptSubject;
+        document.getElementById("seen-subject-box").hidden = false;
+      }
     }
   }
 
