@@ -359,6 +359,7 @@ class Pages:
             request,
             "followup.html",
             view=view,
+            person=await self._person_of(view.item.person_id),
             item=view.item,
             lead=view.item.lead,
             labels=LABELS,
@@ -366,6 +367,17 @@ class Pages:
             stale=seen is not None and seen != view.item.version,
             seen_version=seen,
         )
+
+    async def _person_of(self, person_id: int | None) -> people.PersonView | None:
+        """The person a follow-up answers, for its page: do not contact, notes, history
+        (None: no person, or forgotten since)."""
+        if person_id is None:
+            return None
+        try:
+            view: people.PersonView = await call(people.show, self.app, person_id)
+        except NotFound:
+            return None
+        return view
 
     async def refused(self, fid: int, exc: ConflictError, version: int | None) -> Response:
         """Back to the follow-up's page (303: a reload asks again, never posts again) with

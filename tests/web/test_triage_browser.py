@@ -212,3 +212,24 @@ def test_a_refused_edit_shows_the_typed_subject_as_well_as_the_text(
     second.click("#login button[type=submit]")
     expect(second.locator("#edit input[name=subject]")).to_have_value("Subjek baru")
     expect(second.locator("#unsaved-back")).to_be_visible()
+
+
+def test_the_item_page_shows_do_not_contact_and_the_notes_on_the_person(
+    console: Console, browser: Any
+) -> None:
+    """Before: the item page linked the person and nothing more, so staff edited and
+    approved a reply to someone marked "do not contact" (the send then failed) and never
+    saw a colleague's note on them."""
+    from simak.usecases import people
+
+    item = _item(console, "pesanan nomor 6 ")
+    assert item.person_id is not None
+    people.note(console.app, item.person_id, "Pelanggan lama; refund sudah diproses 2x", "ada")
+    page = login(browser, console.base, "sri")
+    page.goto(f"{console.base}/followups/{item.id}")
+    expect(page.locator("#person-notes")).to_contain_text("refund sudah diproses 2x")
+    expect(page.locator("#person-facts")).to_contain_text("1 complaints")
+    expect(page.locator("#dnc")).to_have_count(0)
+    people.do_not_contact(console.app, item.person_id, "ada", "minta tidak dihubungi")
+    page.reload()
+    expect(page.locator("#dnc")).to_contain_text("Do not contact: minta tidak dihubungi")
