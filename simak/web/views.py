@@ -422,9 +422,10 @@ class Pages:
             return changed.message
         if action == "send":
             done = send_one(app, fid, who, version)
-            return f"follow-up {fid}: {done.outcome} via {done.channel}" + (
+            said = f"follow-up {fid}: {done.outcome} via {done.channel}" + (
                 f" (provider id {done.external_id})" if done.external_id else ""
-            )
+            )  # why it did not go (or what staff do next), as the CLI says it
+            return f"{said} — {done.detail}" if done.detail and done.outcome != "sent" else said
         if action == "snooze":
             hours = _hours(form.get("hours"))
             return followups.snooze_for(app, fid, hours, who, version).message

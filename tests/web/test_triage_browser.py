@@ -233,3 +233,19 @@ def test_the_item_page_shows_do_not_contact_and_the_notes_on_the_person(
     people.do_not_contact(console.app, item.person_id, "ada", "minta tidak dihubungi")
     page.reload()
     expect(page.locator("#dnc")).to_contain_text("Do not contact: minta tidak dihubungi")
+
+
+def test_a_send_that_does_not_go_says_why(console: Console, browser: Any) -> None:
+    """Before: "follow-up 9: failed via manual" and nothing more (the CLI adds the reason:
+    here, the person is marked "do not contact")."""
+    from simak.usecases import people
+
+    item = _item(console, "pesanan nomor 9 ")
+    assert item.person_id is not None
+    followups.approve(console.app, item.id, "test")
+    people.do_not_contact(console.app, item.person_id, "ada", "minta tidak dihubungi")
+    page = login(browser, console.base, "sri")
+    page.goto(f"{console.base}/followups/{item.id}")
+    page.click("form.act-send button")
+    expect(page.locator("#flash")).to_contain_text(f"follow-up {item.id}: failed via")
+    expect(page.locator("#flash")).to_contain_text("do not contact: minta tidak dihubungi")
