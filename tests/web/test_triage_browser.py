@@ -15,7 +15,13 @@ from tests.web.conftest import LONG, PASSWORD, Console, login
 
 
 def _item(console: Console, text: str) -> reports.QueueItem:
-    return next(i for i in reports.queue(console.app, limit=None) if text in i.text)
+    """The follow-up whose post says ``text``, open (reopened if a test before acted on it)."""
+    rows = reports.queue(console.app, everything=True, limit=None)
+    item = next(i for i in rows if text in i.text)
+    if item.status != "open":
+        followups.reopen(console.app, item.id, "test", item.version)
+        item = followups.show(console.app, item.id).item
+    return item
 
 
 def test_a_label_correction_from_a_stale_tab_is_refused_not_overwritten(
@@ -249,3 +255,17 @@ def test_a_send_that_does_not_go_says_why(console: Console, browser: Any) -> Non
     page.click("form.act-send button")
     expect(page.locator("#flash")).to_contain_text(f"follow-up {item.id}: failed via")
     expect(page.locator("#flash")).to_contain_text("do not contact: minta tidak dihubungi")
+
+
+def test_a_refusal_names_the_reopen_button_not_the_cli(console: Console, browser: Any) -> None:
+    """Before: approving an item a colleague had just dismissed said "reopen it first:
+    `simak followup reopen 10`", a command staff in the console do not have."""
+    item = _item(console, "pesanan nomor 10 ")
+    page = login(browser, console.base, "sri")
+    page.goto(f"{console.base}/followups/{item.id}")
+    followups.dismiss(console.app, item.id, "sam", "spam")
+    page.click("form.act-approve button")
+    hint = page.locator("#flash a.hint")
+    expect(hint).to_have_text(f"Reopen on follow-up {item.id}'s page")
+    expect(hint).to_have_attribute("href", f"/followups/{item.id}")
+    expect(page.locator("#flash")).not_to_contain_text("`simak")
