@@ -158,7 +158,7 @@ def poll_source(app: App, listener: Listener, wait_s: float = 0.0) -> SourceRepo
         with app.db.read() as session:
             until = retry_at(session, listener.name)
         now = app.clock()
-        if until is not None and until > now:
+        if until is not None and still_waiting(until, now):
             report.waiting, report.retry_at = True, until
             report.wait_line = wait_line(until, now, app.settings.zone)
             return report
@@ -167,6 +167,13 @@ def poll_source(app: App, listener: Listener, wait_s: float = 0.0) -> SourceRepo
         with app.db.session() as session:
             leases.release(session, lease, app.holder)
     return report
+
+
+def still_waiting(until: datetime, now: datetime) -> bool:
+    """Whether a source rate-limited until ``until`` must not be called at ``now``. A wait
+    ending more than MAX_RATE_LIMIT_WAIT ahead was stored before the clock was set back
+    (none is stored longer): over, not kept until the clock gets there again."""
+    return now < until <= now + MAX_RATE_LIMIT_WAIT
 
 
 def _acquire(app: App, lease: str, wait_s: float) -> bool:

@@ -22,7 +22,7 @@ from simak.usecases.alerts import run_alerts
 from simak.usecases.classify import classify_pending
 from simak.usecases.digest import run_digest
 from simak.usecases.ideas import group_pending
-from simak.usecases.poll import build_listeners, one_line, poll_source
+from simak.usecases.poll import build_listeners, one_line, poll_source, still_waiting
 from simak.usecases.send import send_due
 from simak.wiring import build_router
 from storage.sources import last_runs, waiting
@@ -125,17 +125,23 @@ def due_sources(app: App, now: datetime) -> list[str]:
     those the platform rate-limited until after ``now``."""
     with app.db.read() as session:
         last = last_runs(session)
-        limited = waiting(session, now)
+        limited = {n for n, until in waiting(session, now).items() if still_waiting(until, now)}
     default = app.settings.workers.poll_every_s
     out = []
     for source in app.settings.sources:
         if not source.enabled or source.name in limited:
             continue
         every = timedelta(seconds=source.poll_every_s or default)
-        ran = last.get(source.name)
-        if ran is None or now - ran >= every:
+        if _due(last.get(source.name), now, every):
             out.append(source.name)
     return out
+
+
+def _due(ran: datetime | None, now: datetime, every: timedelta) -> bool:
+    """Never ran, or ran ``every`` ago. A last run more than ``every`` after ``now`` means
+    the clock was set back (a wrong date corrected): due now, not when the clock gets there
+    again (a smaller skew between machines waits as usual)."""
+    return ran is None or now - ran >= every or ran - now > every
 
 
 def _poll_due(app: App, report: CycleReport, stop: Stop) -> None:

@@ -1,0 +1,47 @@
+"""When `simak worker` / `simak run` polls a source: on its interval, and still after the
+machine's clock was set back."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+
+import simak.usecases.worker as worker
+from simak.app import App
+from simak.config import load_settings
+from simak.usecases.poll import poll
+from storage.sources import RunOutcome, record_run
+from tests.core.conftest import Project
+
+NOW = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
+OK = RunOutcome(1, 1, 0, 0, None)
+
+
+def _app(project: Project, now: datetime = NOW) -> App:
+    env = dict(os.environ)
+    return App(load_settings(project.config, env), project.config, env, clock=lambda: now)
+
+
+def test_a_last_run_stamped_by_a_clock_set_back_does_not_stop_polling(project: Project) -> None:
+    """The clock was a month ahead when `export` last ran, then corrected: without this the
+    worker skipped the source, silently, for a month."""
+    app = _app(project)
+    with app.db.session() as session:
+        record_run(session, "export", "file", OK, NOW + timedelta(days=30))
+        record_run(session, "blog", "rss", OK, NOW + timedelta(seconds=10))  # mere skew
+    due = worker.due_sources(app, NOW)
+    assert "export" in due
+    assert "blog" not in due  # ahead by less than an interval: waits as usual
+
+
+def test_a_rate_limit_stored_before_the_clock_was_set_back_is_over(project: Project) -> None:
+    app = _app(project)
+    later = RunOutcome(0, 0, 0, 1, None, rate_limited=True, retry_at=NOW + timedelta(days=30))
+    soon = RunOutcome(0, 0, 0, 1, None, rate_limited=True, retry_at=NOW + timedelta(hours=2))
+    with app.db.session() as session:
+        record_run(session, "export", "file", later, NOW - timedelta(hours=1))
+        record_run(session, "blog", "rss", soon, NOW - timedelta(hours=1))
+    due = worker.due_sources(app, NOW)
+    assert "export" in due and "blog" not in due
+    (source,) = poll(app, only="export").sources
+    assert source.status == "ok" and source.stored == len(project.json("mentions")), source
