@@ -149,8 +149,8 @@ def _poll_due(app: App, report: CycleReport, stop: Stop) -> None:
     for listener in build_listeners(app, None):
         if stop():
             return
-        if listener.name not in due:
-            continue
+        if listener.name not in due or listener.name not in due_sources(app, app.clock()):
+            continue  # not due, or polled by another run since this cycle began
         result = poll_source(app, listener)  # busy (another worker has it): skipped
         if result.busy or result.waiting:
             continue

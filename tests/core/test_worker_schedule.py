@@ -1,15 +1,18 @@
-"""When `simak worker` / `simak run` polls a source: on its interval, and still after the
-machine's clock was set back."""
+"""When `simak worker` / `simak run` polls a source: on its interval, not twice when another
+run polled it during the cycle, and still after the machine's clock was set back."""
 
 from __future__ import annotations
 
 import os
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 import simak.usecases.worker as worker
+from listeners.base import Listener
 from simak.app import App
 from simak.config import load_settings
-from simak.usecases.poll import poll
+from simak.usecases.poll import SourceReport, poll, poll_source
 from storage.sources import RunOutcome, record_run
 from tests.core.conftest import Project
 
@@ -45,3 +48,24 @@ def test_a_rate_limit_stored_before_the_clock_was_set_back_is_over(project: Proj
     assert "export" in due and "blog" not in due
     (source,) = poll(app, only="export").sources
     assert source.status == "ok" and source.stored == len(project.json("mentions")), source
+
+
+def test_a_source_another_run_polled_during_the_cycle_is_not_polled_again(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The due list was read once at the cycle's start: a `simak poll` from cron that
+    polled `blog` while this worker polled `export` made the worker call it again."""
+    app = _app(project)
+    polled: list[str] = []
+
+    def spy(app: App, listener: Listener, wait_s: float = 0.0) -> SourceReport:
+        polled.append(listener.name)
+        if listener.name == "export":  # meanwhile, another run polls the blog
+            with app.db.session() as session:
+                record_run(session, "blog", "rss", OK, NOW)
+        return poll_source(app, listener, wait_s)
+
+    monkeypatch.setattr(worker, "poll_source", spy)
+    report = worker.run_cycle(app, lambda: False, lambda message, level="info": None)
+    assert polled == ["export"], polled
+    assert report.polled == 1 and not report.failures
