@@ -186,11 +186,13 @@ def run(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the totals as JSON at exit."),
 ) -> None:
-    """The scheduler for one machine, without cron: polls each source on its interval
+    """The scheduler for one machine: polls each source on its interval
     (`workers.poll_every`, or `poll_every` on a source), classifies, sends approved
-    follow-ups, the digest and spike alerts, until SIGTERM. The builtin worker loop; safe
-    beside cron jobs and other runs (leases and claims live in the database). With
-    `workers.engine: procrastinate` it refuses (exit 2): run `simak worker` instead."""
+    follow-ups, the digest and spike alerts, until SIGTERM — keep `simak reminders` and
+    `simak purge` (retention) in cron, it runs neither. Reads the config once at start:
+    restart it after an edit. The builtin worker loop; safe beside cron jobs and other runs
+    (leases and claims live in the database). With `workers.engine: procrastinate` it
+    refuses (exit 2): run `simak worker` instead."""
     cli = state(ctx)
     app = cli.app()
     if app.settings.workers.engine == "procrastinate":

@@ -7,10 +7,12 @@ import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from typer.testing import CliRunner
 
 import simak.usecases.worker as worker
 from listeners.base import Listener
 from simak.app import App
+from simak.cli import app as cli
 from simak.config import load_settings
 from simak.usecases.poll import SourceReport, poll, poll_source
 from storage.sources import RunOutcome, record_run
@@ -69,3 +71,13 @@ def test_a_source_another_run_polled_during_the_cycle_is_not_polled_again(
     report = worker.run_cycle(app, lambda: False, lambda message, level="info": None)
     assert polled == ["export"], polled
     assert report.polled == 1 and not report.failures
+
+
+def test_run_help_says_what_still_needs_cron_and_when_the_config_is_read() -> None:
+    """`simak run` was "the scheduler for one machine, without cron", but no worker runs
+    reminders or purge (retention): an operator who dropped cron never purged."""
+    result = CliRunner().invoke(cli, ["run", "--help"], env={"COLUMNS": "200"})
+    flat = " ".join(result.output.replace("│", " ").split())
+    assert "without cron" not in flat
+    assert "keep simak reminders and simak purge (retention) in cron" in flat, flat
+    assert "restart it after an edit" in flat
