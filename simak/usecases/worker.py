@@ -78,7 +78,11 @@ class CycleReport:
 def run_worker(
     app: App, *, once: bool, stop: Stop, sleep: Callable[[float], None], log: Log
 ) -> CycleReport:
-    """Run cycles until ``stop()`` (or one cycle when ``once``); sleeps when idle."""
+    """Run cycles until ``stop()`` (or one cycle when ``once``); sleeps when idle. A loop
+    loads the classifier first: a model that cannot be used stops it at start (exit 4)
+    rather than failing every cycle, one line each few seconds, while posts pile up."""
+    if not once:
+        app.classifier  # noqa: B018 - loaded once and kept; raises ClassifierError
     total = CycleReport()
     while not stop():
         report = run_cycle(app, stop, log)
