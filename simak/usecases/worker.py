@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from common.errors import EXIT_UNAVAILABLE, SimakError
+from common.errors import EXIT_UNAVAILABLE, SimakError, StorageError
 from simak.app import App
 from simak.usecases.alerts import run_alerts
 from simak.usecases.classify import classify_pending
@@ -36,6 +36,9 @@ class Log(Protocol):
 
 
 Stop = Callable[[], bool]
+
+#: The longest pause between cycles while the database or the model cannot be used.
+MAX_BACKOFF_S = 60.0
 
 #: Logged after a cycle in which every source polled failed (`worker --once` exits 5).
 ALL_SOURCES_FAILED = "poll: every source polled in this cycle failed, nothing new came in"
@@ -84,19 +87,30 @@ def run_worker(
     if not once:
         app.classifier  # noqa: B018 - loaded once and kept; raises ClassifierError
     total = CycleReport()
+    pause = 0.0
     while not stop():
         report = run_cycle(app, stop, log)
         total.add(report)
         if once:
             break
-        if not report.busy:
-            sleep(app.settings.workers.idle_s)
+        pause = _pause(report, pause, app.settings.workers.idle_s)
+        if pause:
+            sleep(pause)
     return total
+
+
+def _pause(report: CycleReport, last: float, idle_s: float) -> float:
+    """No pause after a cycle that found work, ``idle_s`` after a quiet one; after a cycle in
+    which every failure was an unusable database or model, twice the last pause (at most
+    MAX_BACKOFF_S): an outage is a line every few seconds at first, then one a minute."""
+    if report.failures and report.unavailable == len(report.failures):
+        return min(max(last, idle_s) * 2, max(MAX_BACKOFF_S, idle_s))
+    return 0.0 if report.busy else idle_s
 
 
 def run_cycle(app: App, stop: Stop, log: Log) -> CycleReport:
     """One pass over every kind of work; each step's failure is one line and the next step
-    (and the next cycle) goes on."""
+    (and the next cycle) goes on, but a database that cannot be used ends the cycle."""
     report = CycleReport()
     steps: list[tuple[str, Callable[[App, CycleReport, Stop], None]]] = [
         ("poll", _poll_due),
@@ -108,17 +122,20 @@ def run_cycle(app: App, stop: Stop, log: Log) -> CycleReport:
     for name, step in steps:
         if stop():
             break
-        seen = len(report.failures)
+        seen, down = len(report.failures), False
         try:
             step(app, report, stop)
         except SimakError as exc:
             report.failures.append(f"{name}: {one_line(exc)}")
             report.unavailable += exc.exit_code == EXIT_UNAVAILABLE
+            down = isinstance(exc, StorageError) and exc.exit_code == EXIT_UNAVAILABLE
         except Exception as exc:  # one line, no traceback; the next cycle tries again
             report.failures.append(f"{name}: internal error: {type(exc).__name__}: {one_line(exc)}")
         for i in range(seen, len(report.failures)):
             report.failures[i] = app.redact(report.failures[i])
             log(report.failures[i], "error")
+        if down:
+            break  # the next steps would fail on the same database: one line, not five
     if report.all_sources_failed:
         log(ALL_SOURCES_FAILED, "error")
     return report

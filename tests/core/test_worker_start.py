@@ -1,17 +1,20 @@
 """A long-running `simak run` / `simak worker` whose model cannot be used stops at start
-(exit 4, one line) instead of failing the classify step every cycle while posts pile up."""
+(exit 4, one line) instead of failing the classify step every cycle while posts pile up;
+while the database cannot be used it logs one line a cycle and waits longer each time."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
 from common.errors import EXIT_UNAVAILABLE, SimakError
 from simak.app import App
 from simak.config import load_settings
-from simak.usecases.worker import run_worker
+from simak.usecases.worker import MAX_BACKOFF_S, CycleReport, _pause, run_worker
 from tests.core.conftest import Project
+from tests.core.races import demo_project
 
 
 def _broken_model(project: Project) -> App:
@@ -48,3 +51,26 @@ def test_once_still_runs_its_cycle_and_reports_the_model(project: Project) -> No
                         log=lambda message, level="info": lines.append(message))  # fmt: skip
     assert report.stored > 0 and report.unavailable == 1
     assert [line for line in lines if line.startswith("classify: ")], lines
+
+
+def test_a_database_outage_is_one_line_a_cycle_with_growing_pauses(tmp_path: Path) -> None:
+    """Before: each cycle logged poll, classify, send and alerts failing on the same
+    database, and the loop went round every idle_s (5 s): ~70,000 lines a day of outage."""
+    config = demo_project(tmp_path / "proj", "sqlite:///simak.db")
+    env = dict(os.environ) | {"SIMAK_DATABASE_URL": "postgresql+psycopg://simak@127.0.0.1:9/x"}
+    app = App(load_settings(config, env), config, env)
+    pauses: list[float] = []
+    lines: list[str] = []
+    report = run_worker(app, once=False, stop=lambda: len(pauses) >= 6, sleep=pauses.append,
+                        log=lambda message, level="info": lines.append(message))  # fmt: skip
+    assert len(lines) == 6 and all(line.startswith("poll: cannot use database") for line in lines)
+    idle = app.settings.workers.idle_s
+    assert pauses == [idle * 2, idle * 4, idle * 8, MAX_BACKOFF_S, MAX_BACKOFF_S, MAX_BACKOFF_S]
+    assert report.unavailable == len(report.failures) == 6
+
+
+def test_the_pause_is_back_to_idle_once_the_database_answers() -> None:
+    assert _pause(CycleReport(), MAX_BACKOFF_S, 5.0) == 5.0
+    assert _pause(CycleReport(stored=3), MAX_BACKOFF_S, 5.0) == 0.0
+    one_bad_source = CycleReport(polled=1, sources_failed=1, failures=["source x: boom"])
+    assert _pause(one_bad_source, 0.0, 5.0) == 5.0  # a source's failure is no outage
