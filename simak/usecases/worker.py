@@ -57,6 +57,7 @@ class CycleReport:
     digests: int = 0
     alerts: int = 0
     failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # a source's: a bad line, a rate limit
     unavailable: int = 0  # steps that failed because the database or the model was unusable
     sources_failed: int = 0  # of the sources polled
 
@@ -76,6 +77,7 @@ class CycleReport:
         for name in (*names, "unavailable", "sources_failed"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.failures.extend(other.failures)
+        self.warnings.extend(other.warnings)
 
 
 def run_worker(
@@ -122,7 +124,7 @@ def run_cycle(app: App, stop: Stop, log: Log) -> CycleReport:
     for name, step in steps:
         if stop():
             break
-        seen, down = len(report.failures), False
+        seen, warned, down = len(report.failures), len(report.warnings), False
         try:
             step(app, report, stop)
         except SimakError as exc:
@@ -131,6 +133,9 @@ def run_cycle(app: App, stop: Stop, log: Log) -> CycleReport:
             down = isinstance(exc, StorageError) and exc.exit_code == EXIT_UNAVAILABLE
         except Exception as exc:  # one line, no traceback; the next cycle tries again
             report.failures.append(f"{name}: internal error: {type(exc).__name__}: {one_line(exc)}")
+        for i in range(warned, len(report.warnings)):
+            report.warnings[i] = app.redact(report.warnings[i])
+            log(report.warnings[i], "warning")
         for i in range(seen, len(report.failures)):
             report.failures[i] = app.redact(report.failures[i])
             log(report.failures[i], "error")
@@ -177,6 +182,7 @@ def _poll_due(app: App, report: CycleReport, stop: Stop) -> None:
             continue
         report.polled += 1
         report.stored += result.stored
+        report.warnings.extend(f"{result.name}: {line}" for line in result.warnings)
         if result.error:
             report.sources_failed += 1
             report.failures.append(f"source {result.name}: {result.error}")

@@ -81,3 +81,17 @@ def test_run_help_says_what_still_needs_cron_and_when_the_config_is_read() -> No
     assert "without cron" not in flat
     assert "keep simak reminders and simak purge (retention) in cron" in flat, flat
     assert "restart it after an edit" in flat
+
+
+def test_a_source_warning_is_a_warning_line_of_the_worker(project: Project) -> None:
+    """`simak poll` shows a line it could not read (or a platform's rate limit) as a
+    warning; the worker dropped it: an operator reading its log never learned of it."""
+    with (project.root / "mentions.jsonl").open("a", encoding="utf-8") as f:
+        f.write("{not json\n")
+    app = _app(project, datetime.now(UTC))
+    said: list[tuple[str, str]] = []
+    report = worker.run_cycle(app, lambda: False, lambda m, level="info": said.append((level, m)))
+    warnings = [msg for level, msg in said if level == "warning"]
+    assert len(warnings) == 1 and warnings[0].startswith("export: "), said
+    assert "mentions.jsonl:7" in warnings[0] and report.warnings == warnings
+    assert not report.failures
