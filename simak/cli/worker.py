@@ -35,13 +35,25 @@ LIBRARY_LOGGERS = ("procrastinate", "psycopg")
 with --log-format json): psycopg's pool says so when the database goes away."""
 
 
-def _stop_on_signals() -> threading.Event:
-    """An event set by SIGTERM or SIGINT: the worker ends its current step and exits."""
+def _stop_on_signals(log: LineLog) -> threading.Event:
+    """An event set by SIGTERM or SIGINT: the worker ends its current step and exits 0,
+    saying so at once (a slow platform can take a minute); a second signal stops it now
+    (exit 130; the step's uncommitted work is rolled back, as after a kill)."""
     event = threading.Event()
+    said: list[str] = []
 
     def handler(signum: int, frame: FrameType | None) -> None:
+        if event.is_set():
+            raise KeyboardInterrupt
+        said.append(signal.Signals(signum).name)
         event.set()
 
+    def tell() -> None:  # a thread: a handler writing to stderr could interrupt a write
+        event.wait()
+        if said:
+            log(f"{said[0]}: stopping after the current step (send it again to stop now)")
+
+    threading.Thread(target=tell, name="simak-stop", daemon=True).start()
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
     return event
@@ -139,7 +151,7 @@ def _line_log(fmt: str, app: App) -> LineLog:
 
 
 def _builtin(app: App, log: LineLog, *, once: bool, as_json: bool) -> None:
-    event = _stop_on_signals()
+    event = _stop_on_signals(log)
 
     def sleep(seconds: float) -> None:
         event.wait(seconds)

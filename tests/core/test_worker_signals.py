@@ -1,0 +1,73 @@
+"""Stopping `simak run` while a slow platform holds its poll: the first SIGINT/SIGTERM is
+acknowledged at once (the step can take a minute) and a second one stops it now."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.core.races import demo_project, no_traceback, simak
+
+SLOW = """  - name: slow
+    type: feeds
+    options: {{urls: ["http://127.0.0.1:{port}/feed.xml"], allow_private_hosts: true}}
+classifier:"""
+
+
+@pytest.fixture
+def slow_feed() -> Iterator[tuple[int, threading.Event]]:
+    """A feed server that answers nothing until the test ends (at most 20 s); the event is
+    set when a request arrived."""
+    asked, release = threading.Event(), threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.set()
+            release.wait(20)
+            self.send_response(503)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1], asked
+    release.set()
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_second_sigint_stops_a_slow_poll_at_once(
+    tmp_path: Path, slow_feed: tuple[int, threading.Event]
+) -> None:
+    port, asked = slow_feed
+    config = demo_project(tmp_path / "p", "sqlite:///simak.db")
+    config.write_text(
+        config.read_text("utf-8").replace("classifier:", SLOW.format(port=port), 1), "utf-8"
+    )
+    proc = simak(config, "run")
+    try:
+        assert asked.wait(15), "the run never reached the slow feed"
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=8)  # before: only when the feed answered
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130 and no_traceback(out, err), err
+    said = [line for line in err.splitlines() if "stopping after the current step" in line]
+    assert len(said) == 1 and "SIGINT" in said[0], err
+    with sqlite3.connect(tmp_path / "p" / "simak.db") as db:  # the poll's lease went back
+        assert db.execute("SELECT name FROM leases").fetchall() == []
+    db.close()
