@@ -325,6 +325,11 @@ def existing_keys(session: Session, keys: list[str]) -> set[str]:
     return {k for k in rows if k is not None}
 
 
+def key_holder(session: Session, keys: list[str]) -> int | None:
+    """The (first) follow-up holding one of ``keys`` as its idempotency key, if any."""
+    return session.scalar(select(func.min(FollowUp.id)).where(FollowUp.idempotency_key.in_(keys)))
+
+
 def create_standalone(
     session: Session,
     *,

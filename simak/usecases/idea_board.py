@@ -257,6 +257,8 @@ NO_ADDRESS = "no handle or address to write to privately (a name only)"
 
 def _tell(app: App, group: GroupView, *, dry_run: bool) -> NoticeReport:
     report = NoticeReport(group.id)
+    if not dry_run:
+        _remember_told(app, group)
     router = build_router(app)
     people, strangers = askers(group)
     for name in strangers:
@@ -317,6 +319,22 @@ def _draft_notice(
     if fid is not None and not idea_groups.mark_told(session, told, group.status, fid):
         raise _ToldAlready(f"idea {group.id}: person {person_id} was told already")
     return fid
+
+
+def _remember_told(app: App, group: GroupView) -> None:
+    """When notices are drafted: record the posts of everyone a notice of this done (or
+    declined) group, or of one merged into it, told already as told by that notice, like
+    the posts a new notice tells about. A post that joined after it (a merge) is then not
+    told about again when it is unmerged or split off and that idea closes. (Not on merge
+    itself: a merge undone at once leaves nothing behind.)"""
+    if group.status not in TEMPLATES:
+        return
+    people, _ = askers(group)
+    with app.db.session() as session:
+        for person_id, posts in people.items():
+            fid = care.key_holder(session, _told_keys(session, group, person_id))
+            if fid is not None:  # posts told already keep their notice (do nothing)
+                idea_groups.mark_told(session, [p.idea_id for p in posts], group.status, fid)
 
 
 class _ToldAlready(ConflictError):

@@ -800,3 +800,31 @@ def test_a_merge_says_the_status_it_drops_and_who_a_done_idea_did_not_tell(
     members = cli(config, "ideas", "show", str(a), "--json")["members"]
     out = cli(config, "ideas", "split", str(a), "--posts", str(members[0]["idea_id"]))
     assert out.rstrip().endswith(f"with 1 post, done like idea {a}")
+
+
+def test_a_later_post_of_someone_told_is_not_told_about_again_after_unmerge_or_split(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """Before: Sari, told oat milk shipped, asked again in another group; merged into the
+    done idea she was skipped (told already) but her new post was not recorded as told,
+    so unmerging (or splitting it off) and marking that group done told her a second time."""
+    config, oat = _oat_project(tmp_path, db_url, smtp_sink)
+    sari = [m for m in cli(config, "ideas", "show", str(oat), "--json")["members"]
+            if m["author"] == "Sari"]  # fmt: skip
+    later = cli(config, "ideas", "split", str(oat), "--posts", str(sari[-1]["idea_id"]))
+    again = later.split()[2]
+    assert "2 notices drafted" in cli(config, "ideas", "status", str(oat), "done")
+    cli(config, "ideas", "merge", str(oat), again)
+    assert "0 notices drafted" in cli(config, "ideas", "notify", str(oat))
+    for how in ("unmerge", "split"):
+        if how == "unmerge":
+            cli(config, "ideas", "unmerge", again)
+            separate = again
+        else:
+            cli(config, "ideas", "merge", str(oat), again)
+            out = cli(config, "ideas", "split", str(oat), "--posts", str(sari[-1]["idea_id"]))
+            separate = out.split()[2]
+        out = cli(config, "ideas", "status", separate, "done")
+        assert "0 notices drafted" in out and "skipped Sari" in out, out
+        cli(config, "ideas", "status", separate, "new")
+    assert sorted(n["author"] for n in _notices(config)) == ["Ben", "Sari"]
