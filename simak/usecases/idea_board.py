@@ -290,7 +290,7 @@ def _draft_notice(
     posts: list[GroupMember],
 ) -> int | None:  # fmt: skip
     now = app.clock()
-    recipient, channel, why = reach(session, router, person_id)
+    recipient, channel, why = reach(session, router, person_id, "idea")  # the idea rule's
     draft = router.drafts.write_one(
         DraftInput(
             label="idea",

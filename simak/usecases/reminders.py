@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from common.records import FollowUpPlan, Recipient
+from common.records import FollowUpPlan, Label, Recipient
 from responder.draft_input import DraftInput, DraftPost
 from responder.routing import Router
 from simak.app import App
@@ -133,10 +133,13 @@ def _draft_one(
     return Drafted(person.person_id, person.name, fid, channel, gift)
 
 
-def reach(session: Session, router: Router, person_id: int) -> tuple[Recipient, str, str | None]:
-    """The person's handle a private channel reaches (else the first, via staff)."""
+def reach(
+    session: Session, router: Router, person_id: int, label: Label = "praise"
+) -> tuple[Recipient, str, str | None]:
+    """The person's handle a private channel of ``label``'s rule reaches (else the first,
+    via staff)."""
     options = care.person_recipients(session, person_id)
-    preference = router.rules.rule_for("praise").channels
+    preference = router.rules.rule_for(label).channels
     choices = [(r, *router.channel_choice(preference, r)) for r in options]
     for recipient, channel, why in choices:
         if channel != "manual":

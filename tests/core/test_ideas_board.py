@@ -828,3 +828,17 @@ def test_a_later_post_of_someone_told_is_not_told_about_again_after_unmerge_or_s
         assert "0 notices drafted" in out and "skipped Sari" in out, out
         cli(config, "ideas", "status", separate, "new")
     assert sorted(n["author"] for n in _notices(config)) == ["Ben", "Sari"]
+
+
+def test_notices_take_the_idea_rules_channels(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """Before: "it shipped" notices took the praise rule's channels: with ideas set to
+    `channels: [manual]` (staff tell each asker themselves), they were e-mailed anyway."""
+    rules = {"idea": {"channels": ["manual"]}, "praise": {"channels": ["email"]}}
+    config = project(tmp_path / "p", db_url, channels_section(smtp=smtp_sink), rules)
+    mentions(tmp_path / "p", ASKERS[:3])
+    simak_ok(config, "poll")
+    oat = next(g for g in json.loads(simak_ok(config, "ideas", "--json")) if g["posts"] == 3)
+    assert "2 notices drafted" in simak_ok(config, "ideas", "status", str(oat["id"]), "done")
+    assert {n["channel"] for n in _notices(config)} == {"manual"}
