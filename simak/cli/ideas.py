@@ -201,10 +201,15 @@ def status(
         help="Draft a notice to each person who asked (default: for done, not for declined).",
     ),
     who: str | None = ACTOR,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Set idea ID's status; `done` drafts one notice per person who asked (to approve);
     `declined --tell` drafts a "thanks, not for now" instead."""
-    report = uc.set_status(state(ctx).app(), group_id, new_status, actor(who), note, tell=tell)
+    app = state(ctx).app()
+    report = uc.set_status(app, group_id, new_status, actor(who), note, tell=tell)
+    if as_json:
+        print_json({"status": report.status, **_notice_json(report, dry_run=False)}, app.redact)
+        return
     say(f"idea {report.group_id} is {report.status or new_status}")
     if report.drafted or report.skipped:
         for line in _notice_lines(report, dry_run=False):
@@ -225,14 +230,18 @@ def notify(
     app = state(ctx).app()
     report = uc.notify(app, group_id, dry_run=dry_run)
     if as_json:
-        print_json({"group_id": report.group_id, "dry_run": dry_run,
-                    "drafted": report.drafted,
-                    "would_draft": [{"person_id": p, "who": w} for p, w in report.would_draft],
-                    "skipped": [{"person_id": p, "who": w, "why": y}
-                                for p, w, y in report.skipped]}, app.redact)  # fmt: skip
+        print_json(_notice_json(report, dry_run=dry_run), app.redact)
         return
     for line in _notice_lines(report, dry_run=dry_run):
         say(line)
+
+
+def _notice_json(report: uc.NoticeReport, *, dry_run: bool) -> dict[str, object]:
+    """Notices drafted (follow-up ids), who a dry run would tell, and who was skipped why."""
+    return {"group_id": report.group_id, "dry_run": dry_run, "drafted": report.drafted,
+            "would_draft": [{"person_id": p, "who": w} for p, w in report.would_draft],
+            "skipped": [{"person_id": p, "who": w, "why": y}
+                        for p, w, y in report.skipped]}  # fmt: skip
 
 
 def _notice_lines(report: uc.NoticeReport, *, dry_run: bool) -> list[str]:

@@ -842,3 +842,17 @@ def test_notices_take_the_idea_rules_channels(
     oat = next(g for g in json.loads(simak_ok(config, "ideas", "--json")) if g["posts"] == 3)
     assert "2 notices drafted" in simak_ok(config, "ideas", "status", str(oat["id"]), "done")
     assert {n["channel"] for n in _notices(config)} == {"manual"}
+
+
+def test_status_json_gives_the_notices_drafted_to_approve(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """Before: `simak ideas status ID done --json` stopped on "No such option: --json"
+    (exit 2), so a script could not learn which notices to approve."""
+    config, oat = _oat_project(tmp_path, db_url, smtp_sink)
+    done = cli(config, "ideas", "status", str(oat), "done", "--json")
+    assert (done["status"], done["group_id"]) == ("done", oat)
+    assert sorted(done["drafted"]) == sorted(n["id"] for n in _notices(config))
+    assert [s["why"] for s in done["skipped"]] == ["do not contact: asked us not to"]
+    planned = cli(config, "ideas", "status", str(oat), "planned", "--json")
+    assert (planned["status"], planned["drafted"], planned["skipped"]) == ("planned", [], [])
