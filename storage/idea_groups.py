@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from common.errors import ConflictError, NotFound, UsageError
+from common.text import fold
 from storage.audit import AUTOMATIC, record
 from storage.dialect import insert
 from storage.ids import chunked
@@ -202,7 +203,7 @@ def unmerge(session: Session, gone: int, actor: str, now: datetime) -> int:
 def rename(session: Session, group_id: int, title: str, actor: str, now: datetime) -> None:
     """The owner's title for a group (kept when new ideas join)."""
     title = " ".join(title.split())  # one line: a title is shown in tables and CSV cells
-    if not title:
+    if not fold(title).strip():  # only zero-width characters: as empty on the board
         raise UsageError("a group title cannot be empty; give a few words")
     _group(session, group_id)
     session.execute(

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from common.errors import ConflictError, UsageError
 from common.records import FollowUpPlan
+from common.text import fold
 from responder.draft_input import DraftInput, DraftPost
 from responder.routing import Router
 from simak.app import App
@@ -138,7 +139,7 @@ def split(app: App, group_id: int, idea_ids: list[int], title: str, actor: str) 
     ideas left (a merged one too) are recomputed from their posts."""
     with app.db.session() as session:
         brand, _, _ = idea_groups.centroid_of(session, group_id)  # NotFound for a bad id
-        title = " ".join(title.split())
+        title = " ".join(title.split()) if fold(title).strip() else ""  # blank: from a post
         new, left = idea_groups.split(session, group_id, idea_ids, title, actor, app.clock())
         for gid in sorted({*left, new}):
             recompute(app, session, brand, gid)

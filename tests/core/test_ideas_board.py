@@ -856,3 +856,19 @@ def test_status_json_gives_the_notices_drafted_to_approve(
     assert [s["why"] for s in done["skipped"]] == ["do not contact: asked us not to"]
     planned = cli(config, "ideas", "status", str(oat), "planned", "--json")
     assert (planned["status"], planned["drafted"], planned["skipped"]) == ("planned", [], [])
+
+
+def test_a_title_of_only_invisible_characters_is_refused_like_an_empty_one(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """Before: `simak ideas rename ID $'\\u200b\\u200b'` was taken: a blank row on the board."""
+    config, oat = _oat_project(tmp_path, db_url, smtp_sink)
+    title = cli(config, "ideas", "show", str(oat), "--json")["title"]
+    for blank in ("\u200b\u200b", " \ufeff\u2060 "):
+        assert "cannot be empty" in refused(config, "ideas", "rename", str(oat), blank)
+    assert cli(config, "ideas", "show", str(oat), "--json")["title"] == title
+    assert "is now 'Oat milk \u2615'" in cli(config, "ideas", "rename", str(oat), "Oat milk \u2615")
+    post = cli(config, "ideas", "show", str(oat), "--json")["members"][0]["idea_id"]
+    out = cli(config, "ideas", "split", str(oat), "--posts", str(post), "--title", "\u200b")
+    titled = cli(config, "ideas", "show", out.split()[2], "--json")["title"]
+    assert titled.strip("\u200b ") and "\u200b" not in titled  # from its post, as with none
