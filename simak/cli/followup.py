@@ -58,7 +58,9 @@ def _render(view: FollowUpView, zone: tzinfo) -> None:
             _labels(post.labels, post.mention_id), post.url,
         )  # fmt: skip
         stdout().print(Panel(plain(post.text, prose=True), title=said, title_align="left"))
-    if not item.posts:
+    if not item.posts and item.mention_id is None and not item.text:  # answers no post
+        print_line(one_line(f"{item.author} on {item.platform} · {item.kind}"), "bold")
+    elif not item.posts:
         said = _title(
             f"{item.author} on {item.platform}", _labels(item.labels, item.mention_id), item.url
         )

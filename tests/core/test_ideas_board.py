@@ -872,3 +872,16 @@ def test_a_title_of_only_invisible_characters_is_refused_like_an_empty_one(
     out = cli(config, "ideas", "split", str(oat), "--posts", str(post), "--title", "\u200b")
     titled = cli(config, "ideas", "show", out.split()[2], "--json")["title"]
     assert titled.strip("\u200b ") and "\u200b" not in titled  # from its post, as with none
+
+
+def test_followup_show_of_a_notice_names_its_kind_not_an_empty_other_post(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """Before: `simak followup show` of an "it shipped" notice began with an empty box
+    titled "Ben on review · other", as if it answered an untagged post."""
+    config, oat = _oat_project(tmp_path, db_url, smtp_sink)
+    fid = cli(config, "ideas", "status", str(oat), "done", "--json")["drafted"][0]
+    shown = cli(config, "followup", "show", str(fid))
+    first = shown.splitlines()[0]
+    assert first.endswith(" · announcement") and "other" not in first, shown
+    assert "is done: tell the person who asked" in shown
