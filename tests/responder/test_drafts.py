@@ -392,3 +392,27 @@ def test_an_indonesian_shipped_notice_gives_the_note_its_own_sentence(
     assert "wujudkan. Mulai Senin ada gudeg jamur.\n" in draft.body, draft.body
     message = '"tolong tambah menu vegetarian dong". Mulai Senin ada gudeg jamur. Makasih ya!'
     assert any(message in words for words in draft.messages), draft.messages
+
+
+@pytest.mark.parametrize("template", ["shipped", "declined"])
+def test_an_indonesian_idea_notice_to_a_formal_writer_stays_formal(
+    writer: DraftWriter, template: str
+) -> None:
+    """Before: 'Halo Bapak/Ibu Hendro,' then 'Kakak pernah mengusulkan … Makasih banyak …
+    yang bikin kami terus berbenah' (one template for both registers, written casual)."""
+    from responder.draft_input import DraftInput, DraftPost
+
+    text = "Dengan hormat, saya mohon agar Kopi Senja dapat menyediakan pilihan susu oat."
+    for note in ("mulai Senin susu oat tersedia di semua cabang", None):
+        draft = writer.write_one(
+            DraftInput(
+                label="idea", posts=(DraftPost(text, ("idea",), mention_id=1),), lang="id",
+                brand="Kopi Senja", name="Hendro", handle="hendro", platform="review",
+                template=template, extra={"what": "Susu oat", "note": note},
+            )
+        )  # fmt: skip
+        assert draft.register == "formal" and draft.template == f"{template}.id.formal.j2"
+        for words in (draft.subject, draft.body, *draft.messages):
+            assert "Bapak/Ibu" in words, words
+            for casual in ("Kak", "makasih", "bikin", "kasih masukan", " ya."):
+                assert casual.casefold() not in words.casefold(), (casual, words)
