@@ -68,6 +68,10 @@ def ideas(
     if as_json:
         print_json([_summary(g) for g in groups], app.redact)
         return
+    if not groups:  # one sentence, not an empty table
+        filtered = brand is not None or status is not None or since is not None
+        print_line("No ideas match these filters." if filtered else "No ideas captured yet.")
+        return
     table = Table(title="Ideas board", title_justify="left")
     for col in ("id", "idea", "people", "posts", "status", "last asked", "who"):
         table.add_column(col, overflow="fold" if col == "idea" else "ellipsis")
@@ -77,9 +81,6 @@ def ideas(
         people = f"{g.people} ({g.regulars} regular)" if g.regulars else str(g.people)
         table.add_row(str(g.id), one_line(g.title, 60), people, str(g.posts), g.status,
                       ago(g.last_seen, now), one_line(who, 40))  # fmt: skip
-    if not groups:
-        filtered = brand is not None or status is not None or since is not None
-        table.caption = "No ideas match these filters." if filtered else "No ideas captured yet."
     stdout().print(table)
 
 

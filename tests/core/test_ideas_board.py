@@ -885,3 +885,13 @@ def test_followup_show_of_a_notice_names_its_kind_not_an_empty_other_post(
     first = shown.splitlines()[0]
     assert first.endswith(" · announcement") and "other" not in first, shown
     assert "is done: tell the person who asked" in shown
+
+
+def test_an_empty_board_is_one_sentence_not_an_empty_table(tmp_path: Path, db_url: str) -> None:
+    """Before: an empty table with a caption under it (as `reclassify` was)."""
+    config = project(tmp_path / "p", db_url, {}, {})
+    mentions(tmp_path / "p", [])
+    assert cli(config, "ideas").strip() == "No ideas captured yet."
+    filtered = cli(config, "ideas", "--status", "planned")
+    assert filtered.strip() == "No ideas match these filters." and "┏" not in filtered
+    assert cli(config, "ideas", "--json") == []
