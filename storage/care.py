@@ -330,6 +330,19 @@ def key_holder(session: Session, keys: list[str]) -> int | None:
     return session.scalar(select(func.min(FollowUp.id)).where(FollowUp.idempotency_key.in_(keys)))
 
 
+def waiting_with_keys(session: Session, keys: list[str]) -> list[int]:
+    """The follow-ups holding one of ``keys`` that are not sent yet (open, approved or
+    snoozed), oldest first."""
+    waiting = ("open", "approved", "snoozed")
+    return list(
+        session.scalars(
+            select(FollowUp.id)
+            .where(FollowUp.idempotency_key.in_(keys), FollowUp.status.in_(waiting))
+            .order_by(FollowUp.id)
+        )
+    )
+
+
 def create_standalone(
     session: Session,
     *,

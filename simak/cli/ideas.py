@@ -212,7 +212,7 @@ def status(
         print_json({"status": report.status, **_notice_json(report, dry_run=False)}, app.redact)
         return
     say(f"idea {report.group_id} is {report.status or new_status}")
-    if report.drafted or report.skipped:
+    if report.drafted or report.skipped or report.waiting_declined:
         for line in _notice_lines(report, dry_run=False):
             say(line)
 
@@ -242,7 +242,9 @@ def _notice_json(report: uc.NoticeReport, *, dry_run: bool) -> dict[str, object]
     return {"group_id": report.group_id, "dry_run": dry_run, "drafted": report.drafted,
             "would_draft": [{"person_id": p, "who": w} for p, w in report.would_draft],
             "skipped": [{"person_id": p, "who": w, "why": y}
-                        for p, w, y in report.skipped]}  # fmt: skip
+                        for p, w, y in report.skipped],
+            "waiting_declined": [{"person_id": p, "who": w, "followup_id": f}
+                                 for p, w, f in report.waiting_declined]}  # fmt: skip
 
 
 def _notice_lines(report: uc.NoticeReport, *, dry_run: bool) -> list[str]:
@@ -258,6 +260,9 @@ def _notice_lines(report: uc.NoticeReport, *, dry_run: bool) -> list[str]:
     lines += [f"  skipped {one_line(who, 40)}"
               + (f" (person {pid})" if pid is not None else "") + f": {why}"
               for pid, who, why in report.skipped]  # fmt: skip
+    lines += [f"  {one_line(who, 40)} (person {pid}) also has a \"not for now\" notice waiting "
+              f"(follow-up {fid}): `simak followup dismiss {fid}` so they are not sent both"
+              for pid, who, fid in report.waiting_declined]  # fmt: skip
     return lines
 
 

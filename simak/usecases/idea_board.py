@@ -168,6 +168,9 @@ class NoticeReport:
     drafted: list[int] = field(default_factory=list)  # follow-up ids
     would_draft: list[tuple[int, str]] = field(default_factory=list)  # person, who (dry run)
     skipped: list[tuple[int | None, str, str]] = field(default_factory=list)  # person, who, why
+    #: person, who, follow-up: a "not for now" of this idea still waiting to go to someone
+    #: now told it shipped (both would reach them: the owner dismisses it)
+    waiting_declined: list[tuple[int, str, int]] = field(default_factory=list)
 
 
 def set_status(
@@ -283,7 +286,23 @@ def _tell(app: App, group: GroupView, *, dry_run: bool) -> NoticeReport:
             report.skipped.append((person_id, who, ALREADY))
         else:
             report.drafted.append(fid)
+    if group.status == "done":
+        report.waiting_declined = _waiting_declined(app, group, people)
     return report
+
+
+def _waiting_declined(
+    app: App, group: GroupView, people: dict[int, list[GroupMember]]
+) -> list[tuple[int, str, int]]:
+    """The "thanks, not for now" notices of this idea (or one merged into it) that still
+    wait to be sent to people who asked for it, now that it is done."""
+    declined = replace(group, status="declined")
+    with app.db.read() as session:
+        return [
+            (pid, posts[-1].author, fid)
+            for pid, posts in people.items()
+            for fid in care.waiting_with_keys(session, _told_keys(session, declined, pid))
+        ]
 
 
 def _draft_notice(

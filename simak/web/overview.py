@@ -200,10 +200,12 @@ def _days(value: str | None) -> float | None:
 
 def _told(report: idea_board.NoticeReport) -> str:
     """What closing the loop did, for the flash line."""
-    if not report.drafted and not report.skipped:
+    if not report.drafted and not report.skipped and not report.waiting_declined:
         return ""
     text = f": {len(report.drafted)} message(s) drafted, waiting for approval in the queue"
-    return text + (f"; {len(report.skipped)} skipped" if report.skipped else "")
+    text += f"; {len(report.skipped)} skipped" if report.skipped else ""
+    waiting = ", ".join(f"#{fid} ({who})" for _, who, fid in report.waiting_declined)
+    return text + (f'; dismiss the "not for now" still waiting: {waiting}' if waiting else "")
 
 
 def _group_id(value: str) -> int:

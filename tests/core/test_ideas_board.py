@@ -895,3 +895,22 @@ def test_an_empty_board_is_one_sentence_not_an_empty_table(tmp_path: Path, db_ur
     filtered = cli(config, "ideas", "--status", "planned")
     assert filtered.strip() == "No ideas match these filters." and "┏" not in filtered
     assert cli(config, "ideas", "--json") == []
+
+
+def test_done_after_declined_says_which_not_for_now_notices_still_wait(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """Before: declined --tell, then done before the "not for now" went out: both notices
+    waited in the queue, side by side, and nothing said so (approve both and the asker is
+    told "not for now" and "it shipped" at once)."""
+    config, oat = _oat_project(tmp_path, db_url, smtp_sink)
+    declined = cli(config, "ideas", "status", str(oat), "declined", "--tell", "--json")
+    assert len(declined["drafted"]) == 2 and declined["waiting_declined"] == []
+    done = cli(config, "ideas", "status", str(oat), "done", "--json")
+    assert len(done["drafted"]) == 2
+    waiting = {w["who"]: w["followup_id"] for w in done["waiting_declined"]}
+    assert sorted(waiting.values()) == sorted(declined["drafted"])
+    simak_ok(config, "followup", "dismiss", str(waiting["Ben"]))
+    out = cli(config, "ideas", "status", str(oat), "done")
+    assert f"(follow-up {waiting['Sari']}): `simak followup dismiss {waiting['Sari']}`" in out
+    assert f"follow-up {waiting['Ben']}" not in out
