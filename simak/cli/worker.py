@@ -7,8 +7,10 @@ on Simak's tasks."""
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
+from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import tzinfo
 from types import FrameType
@@ -35,10 +37,13 @@ LIBRARY_LOGGERS = ("procrastinate", "psycopg")
 with --log-format json): psycopg's pool says so when the database goes away."""
 
 
-def _stop_on_signals(log: LineLog) -> threading.Event:
+@contextlib.contextmanager
+def _stop_on_signals(log: LineLog) -> Iterator[threading.Event]:
     """An event set by SIGTERM or SIGINT: the worker ends its current step and exits 0,
     saying so at once (a slow platform can take a minute); a second signal stops it now
-    (exit 130; the step's uncommitted work is rolled back, as after a kill)."""
+    (exit 130; the step's uncommitted work is rolled back, as after a kill). The handlers
+    that were there before come back when the worker ends (the CLI may run in a process
+    that outlives it: a test run, an embedding program)."""
     event = threading.Event()
     said: list[str] = []
 
@@ -54,9 +59,13 @@ def _stop_on_signals(log: LineLog) -> threading.Event:
             log(f"{said[0]}: stopping after the current step (send it again to stop now)")
 
     threading.Thread(target=tell, name="simak-stop", daemon=True).start()
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
-    return event
+    before = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield event
+    finally:
+        for sig, previous in before.items():
+            signal.signal(sig, previous)
+        event.set()  # ends the thread above (it says nothing when no signal came)
 
 
 def _summary(report: CycleReport) -> str:
@@ -151,12 +160,12 @@ def _line_log(fmt: str, app: App) -> LineLog:
 
 
 def _builtin(app: App, log: LineLog, *, once: bool, as_json: bool) -> None:
-    event = _stop_on_signals(log)
+    with _stop_on_signals(log) as event:
 
-    def sleep(seconds: float) -> None:
-        event.wait(seconds)
+        def sleep(seconds: float) -> None:
+            event.wait(seconds)
 
-    report = run_worker(app, once=once, stop=event.is_set, sleep=sleep, log=log)
+        report = run_worker(app, once=once, stop=event.is_set, sleep=sleep, log=log)
     if as_json:
         print_json(asdict(report) | {"all_sources_failed": report.all_sources_failed}, app.redact)
     else:

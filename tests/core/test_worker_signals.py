@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.core.conftest import Project
 from tests.core.races import demo_project, no_traceback, simak
 
 SLOW = """  - name: slow
@@ -71,3 +72,15 @@ def test_a_second_sigint_stops_a_slow_poll_at_once(
     with sqlite3.connect(tmp_path / "p" / "simak.db") as db:  # the poll's lease went back
         assert db.execute("SELECT name FROM leases").fetchall() == []
     db.close()
+
+
+def test_the_worker_gives_the_signal_handlers_back_when_it_ends(project: Project) -> None:
+    """The worker's SIGTERM/SIGINT handlers stayed installed after it returned: in a
+    process that outlives it (a test run, a program embedding the CLI) the first Ctrl-C
+    was swallowed, and a later SIGTERM raised KeyboardInterrupt from the worker's handler."""
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+
+    result = project.run("worker", "--once")
+
+    assert result.exit_code in (0, 1, 5), result.output
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
