@@ -58,7 +58,7 @@ def test_two_owners_shipping_a_split_off_idea_tell_each_person_once(
     results = race(
         app.db.url,
         (act, (config, "a", call, (split_off, "done", "owner-a")),
-         ("simak.usecases.idea_board", "_draft_notice", "after")),
+         ("simak.usecases.idea_notices", "_draft_notice", "after")),
         (act, (config, "b", call, (split_off, "done", "owner-b"))),
     )  # fmt: skip
     reports: list[NoticeReport] = [results[w][1] for w in "ab"]
@@ -85,7 +85,7 @@ def test_shipping_an_unmerged_group_while_its_idea_is_told_tells_once(
     results = race(
         app.db.url,
         (act, (config, "a", "simak.usecases.idea_board:notify", (dark,)),
-         ("simak.usecases.idea_board", "_draft_notice", "after")),
+         ("simak.usecases.idea_notices", "_draft_notice", "after")),
         (act, (config, "b", f"{__name__}:unmerge_and_ship", (deal,))),
     )  # fmt: skip
     assert [results[w][0] for w in "ab"] == ["ok", "ok"], results

@@ -23,7 +23,7 @@ down_revision = "0016_source_poll_counts"
 branch_labels = None
 depends_on = None
 
-#: The key of a notice (simak.usecases.idea_board._notice_key): group, person, kind.
+#: The key of a notice (simak.usecases.idea_notices._notice_key): group, person, kind.
 _KEY = re.compile(r"simak-idea-(\d+)-(\d+)(?:-(declined))?")
 
 
