@@ -13,11 +13,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select, true, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from common.errors import ConflictError
 from common.records import FollowUpPlan, Recipient
 from storage.audit import record
+from storage.contactable import blocked, merged_with, root_person
 from storage.dialect import insert, lock_ids
 from storage.followups import recipient_json
 from storage.ids import chunked
@@ -84,73 +85,6 @@ def set_do_not_contact(
         now=now,
         detail=reason,
     )
-
-
-def root_person(session: Session, person_id: int) -> int:
-    """The person ``person_id`` was (transitively) merged into; itself when not merged (a
-    cycle stops where it would repeat)."""
-    seen = {person_id}
-    while (up := session.scalar(select(Person.merged_into_id).where(Person.id == person_id))) and (
-        up not in seen
-    ):
-        person_id = up
-        seen.add(up)
-    return person_id
-
-
-def merged_with(session: Session, person_id: int) -> list[int]:
-    """Everyone who is one person with ``person_id`` through live merges: the person it was
-    merged into (up the chain) and everyone merged into that one, ``person_id`` included."""
-    root = root_person(session, person_id)
-    group, frontier = {root}, [root]
-    while frontier:
-        frontier = [
-            pid
-            for pid in session.scalars(select(Person.id).where(Person.merged_into_id.in_(frontier)))
-            if pid not in group
-        ]
-        group.update(frontier)
-    return sorted(group)
-
-
-def blocked(session: Session, person_id: int | None) -> str | None:
-    """Why a person must not be contacted (None when they may be). A mark on anyone merged
-    with them counts: merged people are one human, whichever of them asked."""
-    if person_id is None:
-        return None
-    row = session.execute(
-        select(Person.id, Person.do_not_contact_reason)
-        .where(
-            Person.id.in_(merged_with(session, person_id)), Person.do_not_contact_at.is_not(None)
-        )
-        .order_by(Person.id != person_id, Person.id)
-        .limit(1)
-    ).one_or_none()
-    if row is None:
-        return None
-    why = f"do not contact: {row.do_not_contact_reason or 'set by staff'}"
-    return why if row.id == person_id else f"{why} (person {row.id}, merged with {person_id})"
-
-
-def do_not_contact_group() -> Select[Any]:
-    """The ids of everyone who must not be contacted, as one query (for a compare-and-set's
-    ``WHERE``): each person marked "do not contact" and everyone one human with them
-    through live merges — whom they were merged into, up the chain, and everyone merged
-    into those (what :func:`blocked` reads for one person, for all at once)."""
-    marked = aliased(Person)
-    up = (
-        select(marked.id, marked.merged_into_id)
-        .where(marked.do_not_contact_at.is_not(None))
-        .cte("dnc_up", recursive=True)
-    )
-    parent = aliased(Person)
-    up = up.union(
-        select(parent.id, parent.merged_into_id).join(up, parent.id == up.c.merged_into_id)
-    )
-    down = select(up.c.id).cte("dnc_group", recursive=True)
-    child = aliased(Person)
-    down = down.union(select(child.id).join(down, child.merged_into_id == down.c.id))
-    return select(down.c.id)
 
 
 def _praising(since: datetime, *columns: Any) -> Select[Any]:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from common.errors import ConflictError, NotFound
 from common.records import FollowUpPlan, Recipient
+from storage.contactable import blocked, may_contact
 from storage.dialect import insert
 from storage.models import (
     FOLLOWUP_STATUSES,
@@ -189,11 +190,13 @@ def change(
     to: str | None = None,
     note: str | None = None,
     values: Mapping[str, Any] | None = None,
+    reachable: bool = False,
 ) -> tuple[str, int]:
     """The one compare-and-set every change goes through; returns (old status, new version).
 
     Moves to ``to`` (or keeps the status) and writes ``values`` only if the follow-up is
-    in one of ``allowed`` (and at ``version`` when given).
+    in one of ``allowed`` (and at ``version`` when given), and with ``reachable`` only if
+    its person may be contacted (:func:`storage.contactable.may_contact`).
     """
     allowed = tuple(allowed)
     old = session.execute(
@@ -203,6 +206,8 @@ def change(
         raise NotFound(f"follow-up {followup_id} does not exist; list them with `simak queue`")
     conditions = [FollowUp.id == followup_id, FollowUp.status.in_(allowed)]
     conditions.append(FollowUp.version == (old.version if version is None else version))
+    if reachable:
+        conditions.append(may_contact())
     new = {**(values or {}), "version": FollowUp.version + 1, "updated_at": now}
     if to is not None:
         new["status"] = to
@@ -210,7 +215,7 @@ def change(
         update(FollowUp).where(*conditions).values(**new).returning(FollowUp.version)
     ).scalar_one_or_none()
     if won is None:
-        raise _conflict(session, followup_id, allowed, version, to, old.version)
+        raise _conflict(session, followup_id, allowed, version, to, old.version, reachable)
     _event(session, followup_id, old.status, to or old.status, actor, now, note)
     return old.status, won
 
@@ -222,12 +227,22 @@ def _conflict(
     version: int | None,
     to: str | None,
     read: int,
+    reachable: bool = False,
 ) -> ConflictError:
     """Why the compare-and-set failed. ``read``: the version this change read first (a
     change at the same moment may have moved it on, to a status this one starts from)."""
     now = session.execute(
-        select(FollowUp.status, FollowUp.version).where(FollowUp.id == followup_id)
+        select(FollowUp.status, FollowUp.version, FollowUp.person_id).where(
+            FollowUp.id == followup_id
+        )
     ).one()
+    why = blocked(session, now.person_id) if reachable else None
+    if why is not None and now.status in allowed and now.version in (version, read):
+        return ConflictError(
+            f"follow-up {followup_id} cannot be approved: {why}. Nothing can be sent to "
+            f"them; dismiss it (`simak followup dismiss {followup_id}`), or mark it done "
+            "once it is handled without a message"
+        )
     again = f"look at it again (`simak followup show {followup_id}`) and retry"
     if version is not None and now.version != version and now.status in allowed:
         return ConflictError(
@@ -305,7 +320,7 @@ def move(
     if only_from is not None:
         sources = tuple(s for s in sources if s in only_from)
     values: dict[str, Any] = {"status_note": note}
-    if to == "approved":
+    if to == "approved":  # only for someone who may be contacted
         values.update(approved_by=actor, approved_at=now)
     if to == "open":
         values.update(snoozed_until=None)
@@ -319,6 +334,7 @@ def move(
         to=to,
         note=note,
         values=values,
+        reachable=to == "approved",
     )
     return new_version
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from common.errors import ConflictError
 from common.records import Recipient
-from storage.care import blocked, do_not_contact_group
+from storage.contactable import blocked, may_contact
 from storage.dialect import lock_ids
 from storage.followups import SENDABLE, change, recipient_of
 from storage.models import Delivery, FollowUp, FollowUpEvent, MentionRow, Person
@@ -69,12 +69,6 @@ class Outcome:
     next_channel: str | None = None  # for "unreachable": the channel to try next
 
 
-def _may_contact() -> ColumnElement[bool]:
-    """The follow-up's person may be contacted: nobody one human with them is marked "do
-    not contact" (see :func:`storage.care.do_not_contact_group`)."""
-    return FollowUp.person_id.is_(None) | FollowUp.person_id.not_in(do_not_contact_group())
-
-
 def _which(
     followup_id: int | None, version: int | None, channels: tuple[str, ...] | None
 ) -> list[ColumnElement[bool]]:
@@ -108,7 +102,7 @@ def claim(
     due.append((FollowUp.send_after.is_(None)) | (FollowUp.send_after <= now))
     if exclude_channels:
         due.append(FollowUp.channel.not_in(exclude_channels))
-    due.append(_may_contact())
+    due.append(may_contact())
     candidates = lock_ids(
         session,
         select(FollowUp.id)
@@ -163,7 +157,7 @@ def refuse_blocked(
     contacted, by one compare-and-set (``approved → failed``), each with a failed delivery
     attempt saying why; no provider is called. Staff dismiss them, or lift the mark and
     retry."""
-    which = [*_which(followup_id, version, channels), ~_may_contact()]
+    which = [*_which(followup_id, version, channels), ~may_contact()]
     ids = lock_ids(session, select(FollowUp.id).where(*which).order_by(FollowUp.id))
     if not ids:
         return []

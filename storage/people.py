@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from common.errors import ConflictError, NotFound
 from common.records import Author
 from storage.audit import record
-from storage.care import root_person
+from storage.contactable import root_person
 from storage.dialect import advisory_lock, insert
 from storage.followups import change, fold_conversation
 from storage.models import (

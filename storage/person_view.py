@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.care import blocked
+from storage.contactable import blocked
 from storage.models import ClassificationRow, FollowUp, Handle, MentionRow, Person, PersonNote
 from storage.people import MergeRecord, merges_of
 from storage.people_search import no_such_person

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, tu
 from sqlalchemy.orm import Session
 
 from common.errors import NotFound
+from storage.contactable import blocked, do_not_contact_group
 from storage.followups import ACTIVE_STATUSES
 from storage.models import (
     ClassificationRow,
@@ -74,6 +75,8 @@ class QueueItem:
     severity_score: float = 0.0  # confidence it is critical (sure ones first in the tier)
     scores: dict[str, float] = field(default_factory=dict)  # the lead post's, by label
     check_me: tuple[str, ...] = ()  # labels the model is unsure of (set by the use case)
+    #: why this person must not be contacted ("do not contact: asked by phone"); None: they may
+    do_not_contact: str | None = None
 
     @property
     def lead(self) -> QueuePost | None:
@@ -145,7 +148,22 @@ def _rows(
     )
     items = [_item(f, m, name, c) for f, m, name, c in session.execute(stmt).all()]
     posts = _posts(session, [i.id for i in items])
-    return [_with_posts(i, posts.get(i.id, [])) for i in items]
+    barred = _barred(session, {i.person_id for i in items if i.person_id is not None})
+    return [
+        replace(_with_posts(i, posts.get(i.id, [])), do_not_contact=barred.get(i.person_id))
+        for i in items
+    ]
+
+
+def _barred(session: Session, person_ids: set[int]) -> dict[int | None, str]:
+    """Why each of ``person_ids`` must not be contacted, for those who must not (one query
+    for the page; the reason is read only for the few it finds)."""
+    if not person_ids:
+        return {}
+    found = session.scalars(
+        select(Person.id).where(Person.id.in_(person_ids), Person.id.in_(do_not_contact_group()))
+    ).all()
+    return {pid: why for pid in found if (why := blocked(session, pid)) is not None}
 
 
 def _with_posts(item: QueueItem, posts: list[QueuePost]) -> QueueItem:

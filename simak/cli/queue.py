@@ -95,7 +95,8 @@ def queue(
         said = one_line(item.text, 160 if wide else 120, prose=True)
         if len(item.posts) > 1:
             said += f" (+{len(item.posts) - 1} more post{'s' if len(item.posts) > 2 else ''})"
-        notes = [item.severity_reason, _check_me(item), item.channel_note or item.status_note]
+        reach = item.do_not_contact or item.channel_note or item.status_note
+        notes = [item.severity_reason, _check_me(item), reach]
         note = "; ".join(n for n in notes if n)
         table.add_row(
             *_cells(item, now, wide),

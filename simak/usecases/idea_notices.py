@@ -22,7 +22,7 @@ from responder.routing import Router
 from simak.app import App
 from simak.usecases.reminders import reach
 from simak.wiring import build_router
-from storage import care, idea_groups
+from storage import care, contactable, idea_groups
 from storage.idea_board import GroupMember, GroupView
 
 #: The template of each status whose askers are told.
@@ -81,7 +81,7 @@ def tell(app: App, group: GroupView, *, dry_run: bool) -> NoticeReport:
         who = posts[-1].author
         try:
             with app.db.session() as session:
-                why = care.blocked(session, person_id)
+                why = contactable.blocked(session, person_id)
                 why = why or _told_already(session, group, person_id, posts)
                 if why is not None:
                     report.skipped.append((person_id, who, why))
@@ -200,4 +200,8 @@ def _family_keys(group: GroupView, person_id: int) -> list[str]:
 def _told_keys(session: Session, group: GroupView, person_id: int) -> list[str]:
     """The family keys of everyone who is one human with ``person_id`` (live person
     merges): someone told before they were merged into another person is not told again."""
-    return [key for pid in care.merged_with(session, person_id) for key in _family_keys(group, pid)]
+    return [
+        key
+        for pid in contactable.merged_with(session, person_id)
+        for key in _family_keys(group, pid)
+    ]

@@ -80,6 +80,7 @@ class Console:
         self.env.filters["safe_url"] = views.safe_url
         self.env.filters["when"] = views.when_filter(app)
         self.env.filters["due"] = views.due_filter(app)  # "in 3h" / "2h overdue"
+        self.env.filters["counted"] = views.counted  # "1 complaint", "2 complaints"
         self.env.filters["hinted"] = views.hinted  # CLI hints -> the console's pages
         self.env.globals["actions"] = followups.actions  # which buttons a status shows
 

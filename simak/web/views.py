@@ -118,6 +118,11 @@ def console_hints(message: object) -> list[tuple[str, str | None]]:
     return [p for p in [*parts, (text[pos:], None)] if p[0]]
 
 
+def counted(n: int, word: str, plural: str | None = None) -> str:
+    """ "1 complaint", "3 complaints", "1 person", "2 people": a count with its noun."""
+    return f"{n:,} {word if n == 1 else plural or word + 's'}"
+
+
 def hinted(message: object) -> Markup:
     """A message for a page: escaped, its CLI hints as links (see :func:`console_hints`)."""
     return Markup("").join(

@@ -84,6 +84,36 @@ def test_do_not_contact_refuses_every_channel(project: Project) -> None:
     assert shown["deliveries"][0]["status"] == "failed"
 
 
+def test_do_not_contact_is_flagged_in_the_queue_and_refuses_approval(project: Project) -> None:
+    """Staff see the mark on the queue row (CLI and JSON) before they spend time on the
+    draft, and approving (one, or in bulk) is refused with the next step; a merged person's
+    mark counts. Without the flag the row looked like any other and approval succeeded,
+    only for `simak send` to fail it."""
+    regulars(project)
+    assert project.run("poll").exit_code == 0
+    rina, sari = person_of(project, "Rina"), person_of(project, "Sari")
+    rows = {r["author"]: r for r in project.json("queue")}
+    assert rows["Rina"]["do_not_contact"] is None
+    assert project.run("people", "do-not-contact", str(rina), "--reason", "phoned").exit_code == 0
+    assert project.run("people", "merge", str(sari), str(rina)).exit_code == 0
+    queue = project.json("queue")
+    merged = [r for r in queue if r["person_id"] in (sari, rina)]
+    assert merged and all(r["do_not_contact"].startswith("do not contact: phoned") for r in merged)
+    assert [r["do_not_contact"] for r in queue if r["author"] == "Budi"] == [None]
+    table = " ".join(project.run("queue").stdout.split())
+    assert "phoned" in table  # the reason, in the row's note
+    fid = merged[0]["id"]
+    refused = project.run("followup", "approve", str(fid))
+    said = " ".join(refused.stderr.split())
+    assert refused.exit_code != 0 and "Traceback" not in said
+    assert "cannot be approved: do not contact: phoned" in said, said
+    assert f"simak followup dismiss {fid}" in said
+    assert project.json("followup", "show", str(fid))["status"] == "open"
+    budi = next(r["id"] for r in queue if r["author"] == "Budi")
+    assert project.run("followup", "approve", str(budi)).exit_code == 0
+    assert project.run("followup", "done", str(fid)).exit_code == 0  # handled another way
+
+
 def test_person_page_lists_handles_mentions_followups_notes(project: Project) -> None:
     regulars(project)
     assert project.run("poll").exit_code == 0
@@ -138,11 +168,11 @@ def test_do_not_contact_holds_for_everyone_merged_with_them(project: Project) ->
     regulars(project)
     assert project.run("poll").exit_code == 0
     rina, sari = person_of(project, "Rina"), person_of(project, "Sari")
-    assert project.run("people", "do-not-contact", str(sari), "--reason", "phoned").exit_code == 0
     merged = project.run("people", "merge", str(rina), str(sari))
     assert merged.exit_code == 0 and len(merged.stdout.splitlines()) == 1, merged.output
     fid = next(r["id"] for r in project.json("queue") if r["author"] == "Rina")
     assert project.run("followup", "approve", str(fid)).exit_code == 0  # Sari's posts in it
+    assert project.run("people", "do-not-contact", str(sari), "--reason", "phoned").exit_code == 0
     page = project.json("people", "show", str(rina))
     assert page["do_not_contact"] == f"phoned (person {sari}, merged with {rina})"
     assert project.json("reminders", "--dry-run")["skipped"] == [

@@ -22,7 +22,7 @@ from simak.config import load_settings
 from simak.usecases import followups, reports
 from simak.usecases.send import send_one
 from simak.usecases.send_plan import plan_sends
-from storage import care
+from storage import care, contactable
 from storage.db import Database, open_database
 from storage.dialect import lock_ids
 from storage.models import FollowUp, FollowUpEvent, Person, Reminder
@@ -115,8 +115,8 @@ def test_do_not_contact_group_is_everyone_one_human_with_a_marked_person(db_url:
         marked_lone.do_not_contact_at = NOW
         session.flush()
         everyone = [root, lone, marked_lone, middle, leaf, sibling]
-        group = set(session.scalars(care.do_not_contact_group()))
-        assert group == {p.id for p in everyone if care.blocked(session, p.id)}
+        group = set(session.scalars(contactable.do_not_contact_group()))
+        assert group == {p.id for p in everyone if contactable.blocked(session, p.id)}
         assert group == {root.id, marked_lone.id, middle.id, leaf.id, sibling.id}
     db.dispose()
 

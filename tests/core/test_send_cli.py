@@ -21,6 +21,11 @@ def _do_not_contact(project: Project, row: dict[str, Any]) -> None:
     assert marked.exit_code == 0, marked.output
 
 
+def _may_contact(project: Project, row: dict[str, Any]) -> None:
+    lifted = project.run("people", "do-not-contact", str(row["person_id"]), "--undo")
+    assert lifted.exit_code == 0, lifted.output
+
+
 def test_retry_never_approves_a_draft_nobody_approved(project: Project) -> None:
     row = _complaint(project)
     fid = str(row["id"])
@@ -34,6 +39,9 @@ def test_retry_never_approves_a_draft_nobody_approved(project: Project) -> None:
     failed = project.run("send")
     assert failed.exit_code == 1 and f"simak followup retry {fid}" in failed.stderr
     assert project.json("followup", "show", fid)["status"] == "failed"
+    barred = project.run("followup", "retry", fid)  # it would only fail again
+    assert barred.exit_code == 2 and "do not contact: asked" in barred.stderr
+    _may_contact(project, row)
     again = project.run("followup", "retry", fid)
     assert again.exit_code == 0, again.output
     assert project.json("followup", "show", fid)["status"] == "approved"
@@ -50,6 +58,7 @@ def test_retry_takes_several_ids_or_every_failed_one(project: Project) -> None:
         _do_not_contact(project, row)
     assert project.run("send").exit_code == 1
     assert [project.json("followup", "show", i)["status"] for i in ids[:2]] == ["failed"] * 2
+    _may_contact(project, rows[0])
 
     unsaid = project.run("followup", "retry")
     assert unsaid.exit_code == 2 and "--all for every failed one" in unsaid.stderr
@@ -59,7 +68,10 @@ def test_retry_takes_several_ids_or_every_failed_one(project: Project) -> None:
     assert f"not retried #{ids[2]}: " in mixed.stdout and "approve it first" in mixed.stdout
     assert project.json("followup", "show", ids[2])["status"] == "open"
 
-    assert project.run("send").exit_code == 1  # still do-not-contact: failed again
+    _do_not_contact(project, rows[0])
+    assert project.run("send").exit_code == 1  # do-not-contact again: failed again
+    for row in rows[:2]:
+        _may_contact(project, row)
     every = project.run("followup", "retry", "--all", "--yes")
     assert every.exit_code == 0, every.output
     assert "retried 2 of 2 follow-up(s)" in every.stdout

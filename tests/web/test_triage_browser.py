@@ -234,11 +234,18 @@ def test_the_item_page_shows_do_not_contact_and_the_notes_on_the_person(
     page = login(browser, console.base, "sri")
     page.goto(f"{console.base}/followups/{item.id}")
     expect(page.locator("#person-notes")).to_contain_text("refund sudah diproses 2x")
-    expect(page.locator("#person-facts")).to_contain_text("1 complaints")
+    expect(page.locator("#person-facts")).to_contain_text("(0 praise, 1 complaint, 0 ideas)")
     expect(page.locator("#dnc")).to_have_count(0)
     people.do_not_contact(console.app, item.person_id, "ada", "minta tidak dihubungi")
     page.reload()
     expect(page.locator("#dnc")).to_contain_text("Do not contact: minta tidak dihubungi")
+    # nothing on the page offers to message them: no Approve, Send or "Save and approve"
+    expect(page.locator("form.act-approve, form.act-send, #save-approve")).to_have_count(0)
+    expect(page.locator("#keys")).not_to_contain_text("approve")
+    page.goto(f"{console.base}/queue")
+    row = page.locator(f"#row-{item.id}")
+    expect(row.locator(".dnc")).to_have_attribute("title", "do not contact: minta tidak dihubungi")
+    expect(row.locator("form.act-approve, input[type=checkbox]")).to_have_count(0)
 
 
 def test_a_send_that_does_not_go_says_why(console: Console, browser: Any) -> None:
@@ -249,9 +256,10 @@ def test_a_send_that_does_not_go_says_why(console: Console, browser: Any) -> Non
     item = _item(console, "pesanan nomor 9 ")
     assert item.person_id is not None
     followups.approve(console.app, item.id, "test")
-    people.do_not_contact(console.app, item.person_id, "ada", "minta tidak dihubungi")
     page = login(browser, console.base, "sri")
     page.goto(f"{console.base}/followups/{item.id}")
+    # a colleague marks the person while this page is open (a fresh page has no Send)
+    people.do_not_contact(console.app, item.person_id, "ada", "minta tidak dihubungi")
     page.click("form.act-send button")
     expect(page.locator("#flash")).to_contain_text(f"follow-up {item.id}: failed via")
     expect(page.locator("#flash")).to_contain_text("do not contact: minta tidak dihubungi")

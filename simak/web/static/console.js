@@ -166,7 +166,9 @@
       if (ev.key === "Escape" && typing(ev)) { ev.target.blur(); return; }
       if (typing(ev) || ev.ctrlKey || ev.metaKey || ev.altKey) {
         if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey) && draft && ev.target === draft) {
-          document.getElementById("save-approve").click();
+          // save and approve; where approving is not allowed (do not contact), only save
+          (document.getElementById("save-approve") ||
+           document.querySelector("#edit button[value=save]")).click();
         }
         return;
       }
