@@ -269,12 +269,27 @@ def resolve_unknown(
 def snooze(
     ctx: typer.Context,
     followup_id: int = ID,
-    hours: float = typer.Option(24.0, "--hours", min=0.01, max=24 * 366, help="For how long."),
+    hours: float | None = typer.Option(
+        None, "--hours", min=0.01, max=24 * 366, help="For how long (default: until tomorrow)."
+    ),
+    until: str | None = typer.Option(
+        None,
+        "--until",
+        help="When it comes back: tomorrow, monday (or senin), next-week, 4h, 3d, a date "
+        "(2026-12-10: 09:00) or date and time, in the business's time zone.",
+    ),
     who: str | None = ACTOR,
     version: int | None = IF_VERSION,
 ) -> None:
-    """Hide a follow-up for a while; it comes back to the queue afterwards."""
-    _done(uc.snooze_for(state(ctx).app(), followup_id, hours, actor(who), version))
+    """Hide a follow-up for a while; it comes back to the queue afterwards (by default
+    tomorrow at 09:00, the business's time)."""
+    if hours is not None and until is not None:
+        raise UsageError("say --hours or --until, not both")
+    app, who_ = state(ctx).app(), actor(who)
+    if hours is not None:
+        _done(uc.snooze_for(app, followup_id, hours, who_, version))
+    else:
+        _done(uc.snooze_until(app, followup_id, until or "tomorrow", who_, version))
 
 
 def _read_draft(draft_file: Path) -> str:

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from classifier.uncertainty import unsure
 from common.errors import ConflictError, UsageError
 from simak.app import App
+from simak.usecases.snooze_times import snooze_end
 from storage import outbox
 from storage.audit import record
 from storage.followups import RETRYABLE, actions_for, edit_draft, move, snooze, status_of
@@ -133,12 +134,27 @@ def snooze_for(
     """Hide it from the queue for ``hours``; it comes back (still to be approved) then. An
     approved one loses its approval, and the message says so."""
     now = app.clock()
+    return _snooze(app, followup_id, now + timedelta(hours=hours), actor, version)
+
+
+def snooze_until(
+    app: App, followup_id: int, when: str, actor: str, version: int | None = None
+) -> Changed:
+    """Hide it until ``when`` (``tomorrow``, ``monday``, ``3d``, a date…: see
+    :func:`simak.usecases.snooze_times.snooze_end`), in the business's time zone."""
+    until = snooze_end(when, app.clock(), app.settings.zone)
+    return _snooze(app, followup_id, until, actor, version)
+
+
+def _snooze(
+    app: App, followup_id: int, until: datetime, actor: str, version: int | None
+) -> Changed:
+    now = app.clock()
     with app.db.session() as session:
         before = status_of(session, followup_id)
-        new_version = snooze(
-            session, followup_id, now + timedelta(hours=hours), actor, now, version
-        )
-    message = f"follow-up {followup_id}: snoozed for {hours:g} h"
+        new_version = snooze(session, followup_id, until, actor, now, version)
+    back = until.astimezone(app.settings.zone).strftime("%a %d %b %H:%M %Z")
+    message = f"follow-up {followup_id}: snoozed until {back}"
     if before == "approved":  # nothing goes out of a snooze by itself
         message += "; its approval is withdrawn, so approve it again when it is back"
     return Changed(followup_id, "snoozed", new_version, message)

@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from common.errors import ConflictError, NotFound, SimakError, UsageError
 from common.records import LABELS
 from simak.app import App
-from simak.usecases import followups, people, reports
+from simak.usecases import followups, people, reports, snooze_times
 from simak.usecases import users as user_uc
 from simak.usecases.correct import correct
 from simak.usecases.send import send_one
@@ -373,6 +373,7 @@ class Pages:
             msg=request.query_params.get("msg"),
             stale=seen is not None and seen != view.item.version,
             seen_version=seen,
+            snooze_choices=snooze_times.CHOICES,
         )
 
     async def _person_of(self, person_id: int | None) -> people.PersonView | None:
@@ -434,6 +435,8 @@ class Pages:
             )  # why it did not go (or what staff do next), as the CLI says it
             return f"{said} — {done.detail}" if done.detail and done.outcome != "sent" else said
         if action == "snooze":
+            if form.get("until"):
+                return followups.snooze_until(app, fid, form["until"], who, version).message
             hours = _hours(form.get("hours"))
             return followups.snooze_for(app, fid, hours, who, version).message
         if action == "dismiss":

@@ -3,8 +3,10 @@ snooze, edit, correct labels, people."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -68,6 +70,31 @@ def test_snooze_hides_and_edit_needs_a_new_approval(project: Project, tmp_path: 
     ).items()
     shown = project.json("followup", "show", fid)
     assert shown["due_at"] == row["due_at"] and shown["snoozed_until"] > row["due_at"]
+
+
+def test_snooze_until_a_morning_in_the_business_s_time_zone(project: Project) -> None:
+    """`--until tomorrow` (the default) brings it back at 09:00 local time, not 24 h after
+    the click; a time that is no snooze is one clear usage line."""
+    assert project.run("poll").exit_code == 0
+    fid = str(first(project, "praise")["id"])
+    snoozed = project.run("followup", "snooze", fid)
+    assert snoozed.exit_code == 0 and "snoozed until" in snoozed.stdout, snoozed.output
+    back = datetime.fromisoformat(project.json("followup", "show", fid)["snoozed_until"])
+    local = back.astimezone(ZoneInfo("Asia/Jakarta"))  # the demo config's time zone
+    assert (local.hour, local.minute) == (9, 0) and "09:00 WIB" in snoozed.stdout
+    today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Jakarta")).date()
+    assert local.date() == today + timedelta(days=1)
+    assert project.run("followup", "reopen", fid).exit_code == 0
+    assert project.run("followup", "snooze", fid, "--until", "senin").exit_code == 0
+    back = datetime.fromisoformat(project.json("followup", "show", fid)["snoozed_until"])
+    assert back.astimezone(ZoneInfo("Asia/Jakarta")).strftime("%a %H:%M") == "Mon 09:00"
+    for args, said in (
+        (("--until", "soonish"), "say when, e.g. tomorrow"),
+        (("--until", "3d", "--hours", "2"), "not both"),
+    ):
+        refused = project.run("followup", "snooze", fid, *args)
+        assert refused.exit_code == 2 and said in refused.stderr, refused.output
+        assert len(refused.stderr.strip().splitlines()) == 1
 
 
 def test_correcting_an_approved_followup_reopens_it(project: Project) -> None:

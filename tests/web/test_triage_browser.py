@@ -137,7 +137,17 @@ def test_snoozing_an_approved_item_says_its_approval_is_withdrawn(
     assert followups.show(console.app, item.id).item.status == "snoozed"
     page.goto(f"{console.base}/followups/{_item(console, 'pesanan nomor 4 ').id}")
     page.click("form.act-snooze button")  # an open one: nothing withdrawn, nothing said
-    expect(page.locator("#flash")).to_have_text(re.compile(r"snoozed for 24 h$"))
+    # the default: back tomorrow morning, the business's time (not 24 h after the click)
+    expect(page.locator("#flash")).to_have_text(
+        re.compile(r"snoozed until \w{3} \d\d \w{3} 09:00 WIB$")
+    )
+    third = _item(console, "pesanan nomor 5 ")
+    page.goto(f"{console.base}/followups/{third.id}")
+    page.select_option("#snooze-until", "next-week")
+    page.click("form.act-snooze button")
+    expect(page.locator("#flash")).to_have_text(
+        re.compile(r"snoozed until Mon \d\d \w{3} 09:00 WIB$")
+    )
 
 
 def test_back_to_the_queue_from_an_item_keeps_the_filter_and_the_place(
