@@ -196,6 +196,26 @@ def test_enter_on_a_focused_link_or_button_in_the_queue_is_that_link_or_button(
     expect(page.locator("#followup")).to_be_visible()
 
 
+def test_j_and_k_still_move_after_ticking_a_box_with_the_mouse(
+    console: Console, browser: Any
+) -> None:
+    """Before: a ticked checkbox kept the focus and counted as typing, so j/k/x/A did
+    nothing until staff clicked somewhere else."""
+    page = login(browser, console.base, "sri")
+    page.goto(f"{console.base}/queue")
+    rows = page.locator("#queue tr.item")
+    rows.nth(1).locator("input[name=selected]").click()
+    expect(page.locator("#selected-count")).to_have_text("1")
+    first = rows.nth(0).get_attribute("data-id")
+    expect(page.locator("#queue tr.item.current")).to_have_attribute("data-id", first or "")
+    page.keyboard.press("j")
+    expect(page.locator("#queue tr.item.current")).to_have_attribute(
+        "data-id", rows.nth(1).get_attribute("data-id") or ""
+    )
+    page.keyboard.press("x")  # the keys act on the current row again
+    expect(page.locator("#selected-count")).to_have_text("0")
+
+
 def test_a_refused_edit_shows_the_typed_subject_as_well_as_the_text(
     console: Console, browser: Any
 ) -> None:

@@ -6,7 +6,9 @@
 
   function typing(ev) {
     var t = ev.target;
-    return t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
+    // a ticked checkbox or radio keeps its focus, but nothing is typed into it: j/k go on
+    var box = t && t.tagName === "INPUT" && (t.type === "checkbox" || t.type === "radio");
+    return t && !box && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
   }
 
   // A focused link or button: Enter is its own (a keyboard user who tabbed to "Next" or
