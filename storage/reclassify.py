@@ -42,6 +42,7 @@ class Candidate:
     title: str | None
     text: str
     labels: tuple[str, ...]
+    lang: str = "und"  # as stored: the language its follow-up's draft is written in
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +125,7 @@ def candidates(session: Session, scope: Scope, after_id: int, limit: int) -> lis
             title=m.title,
             text=m.text,
             labels=tuple(c.labels or ()),
+            lang=m.lang or "und",
         )
         for m, c in rows
     ]

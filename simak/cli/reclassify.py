@@ -35,8 +35,10 @@ def _table(report: Reclassified, title: str) -> Table:
         status = c.outcome or c.status  # changed: what became of its follow-up
         table.add_row(
             str(c.mention_id),
-            f"{_labels(c.before)} → {_labels(c.after)}",
-            c.lang,
+            f"{_labels(c.before)} → {_labels(c.after)}"
+            if set(c.before) != set(c.after)
+            else _labels(c.after),
+            f"{c.lang_before} → {c.lang}" if c.lang_before else c.lang,
             one_line(c.who, 30),
             Text(one_line(status, 160) if report.applied else one_line(c.text, 200, prose=True)),
         )
@@ -47,7 +49,7 @@ def _nothing(report: Reclassified) -> str:
     """Instead of an empty table: why there is nothing to change."""
     if not report.checked:
         return "No classified mention matches these options."
-    return "The model gives every mention it checked the labels it has now."
+    return "The model gives every mention it checked the labels and language it has now."
 
 
 def _summary(report: Reclassified) -> str:

@@ -38,7 +38,8 @@ Progress = Callable[[str, int, int], None]
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """A mention whose labels the model changes; ``status`` says what became of it:
+    """A mention whose labels (or language: its draft's) the model changes; ``status`` says
+    what became of it:
     ``would change`` (dry run, or not confirmed), ``changed``, or ``changed since read``
     (a staff correction or another run got there first: left alone)."""
 
@@ -51,6 +52,7 @@ class Change:
     text: str
     status: str = "would change"
     outcome: str | None = None  # changed: what happened to its follow-up
+    lang_before: str | None = None  # the stored language, where the model reads another
 
 
 @dataclass(slots=True)
@@ -125,7 +127,7 @@ def _plan(app: App, scope: Scope, progress: Progress | None) -> tuple[Reclassifi
     while batch := _batch(app, scope, after_id, size):
         results = app.classifier.classify([text_for(c.title, c.text) for c in batch])
         for c, result in zip(batch, results, strict=True):
-            if set(result.labels) != set(c.labels):
+            if set(result.labels) != set(c.labels) or result.lang != c.lang:
                 report.changes.append(_change(c, result))
                 verdicts[c.id] = (c.classification_id, result)
         report.checked += len(batch)
@@ -141,7 +143,10 @@ def _batch(app: App, scope: Scope, after_id: int, size: int) -> list[Candidate]:
 
 
 def _change(c: Candidate, result: Classification) -> Change:
-    return Change(c.id, c.labels, tuple(result.labels), result.lang, c.who, c.brand, c.text)
+    was = c.lang if c.lang != result.lang else None
+    return Change(
+        c.id, c.labels, tuple(result.labels), result.lang, c.who, c.brand, c.text, lang_before=was
+    )
 
 
 def _apply(app: App, report: Reclassified, verdicts: Verdicts, progress: Progress | None) -> None:

@@ -70,8 +70,15 @@ class Relabel:
 
     model_id = "stub@2"
 
-    def __init__(self, inner: Any, relabel: dict[str, tuple[str, ...]], during: Any = None):
+    def __init__(
+        self,
+        inner: Any,
+        relabel: dict[str, tuple[str, ...]],
+        during: Any = None,
+        langs: dict[str, str] | None = None,
+    ):
         self.inner, self.relabel, self.during = inner, relabel, during
+        self.langs = langs or {}
 
     def classify(self, texts: Sequence[str]) -> list[Classification]:
         if self.during is not None:
@@ -80,13 +87,19 @@ class Relabel:
         out = []
         for text, result in zip(texts, self.inner.classify(texts), strict=True):
             labels = next((v for k, v in self.relabel.items() if k in text), result.labels)
+            lang = next((v for k, v in self.langs.items() if k in text), result.lang)
             scores = {lab: 0.9 if lab in labels else 0.1 for lab in LABELS}
-            out.append(Classification(labels, scores, result.lang, self.model_id))  # type: ignore[arg-type]
+            out.append(Classification(labels, scores, lang, self.model_id))  # type: ignore[arg-type]
         return out
 
 
-def _stub(app: App, relabel: dict[str, tuple[str, ...]], during: Any = None) -> None:
-    app.__dict__["classifier"] = Relabel(app.classifier, relabel, during)
+def _stub(
+    app: App,
+    relabel: dict[str, tuple[str, ...]],
+    during: Any = None,
+    langs: dict[str, str] | None = None,
+) -> None:
+    app.__dict__["classifier"] = Relabel(app.classifier, relabel, during, langs)
 
 
 def test_dry_run_lists_the_change_and_changes_nothing(polled: tuple[Path, App]) -> None:
@@ -135,7 +148,11 @@ def test_a_change_is_routed_as_a_correction_would_be_and_a_rerun_finds_nothing(
     again = json.loads(_cli(config, "--yes", "--json").stdout)
     assert (again["changes"], again["applied"]) == ([], False)
     quiet = _cli(config, "--yes").stdout  # one sentence, not an empty table
-    assert "labels it has now" in quiet and "┏" not in quiet and "Would change" not in quiet
+    assert (
+        "labels and language it has now" in quiet
+        and "┏" not in quiet
+        and "Would change" not in quiet
+    )
 
 
 def test_staff_corrections_are_never_overridden(polled: tuple[Path, App]) -> None:
@@ -279,3 +296,36 @@ def test_rows_of_a_brand_no_longer_configured_are_left_out(polled: tuple[Path, A
     report = reclassify(app)
     assert {c.mention_id: c.status for c in report.changes} == {other: "changed"}
     assert _current(app, mid)[0] == []
+
+
+def _draft(app: App, followup_id: int) -> tuple[str, str]:
+    with app.db.read() as session:
+        row = session.execute(
+            select(FollowUp.lang, FollowUp.draft).where(FollowUp.id == followup_id)
+        ).one()
+    return row.lang, row.draft
+
+
+def test_a_post_read_in_another_language_gets_its_draft_in_that_language(
+    polled: tuple[Path, App],
+) -> None:
+    """After a change to language detection (code-mixed posts are now Indonesian), the
+    stored posts kept the old language and their drafts stayed in it: a language-only
+    change was "nothing to change". Now it is a change, shown as "en → id", and the
+    conversation's draft is written again in the language the model reads."""
+    _, app = polled
+    mid = _mention(app, "Kasirnya jutek banget")
+    [(fid, _)] = _followups(app, mid)
+    assert _draft(app, fid)[0] == "id"
+    model = app.classifier
+    _stub(app, {}, langs={"Kasirnya jutek banget": "en"})  # "the old detector"
+    [change] = reclassify(app).changes
+    assert (change.mention_id, change.lang_before, change.lang) == (mid, "id", "en")
+    assert change.before == change.after and change.status == "changed"
+    assert _draft(app, fid)[0] == "en"
+    app.__dict__["classifier"] = model
+    [change] = reclassify(app).changes
+    assert (change.lang_before, change.lang, change.status) == ("en", "id", "changed")
+    lang, draft = _draft(app, fid)
+    assert lang == "id" and draft.startswith("Halo"), draft
+    assert reclassify(app).changes == []
