@@ -631,6 +631,11 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(Text)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
+    #: Bumped whenever the user's open sessions must end (disabled, role changed, password
+    #: reset): a session cookie carries the value it was issued with and stops working when
+    #: it no longer matches.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_login_at: Mapped[datetime | None]
 
 
 class RevokedSession(Base):

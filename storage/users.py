@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, and_, delete, false, func, not_, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from common.errors import UsageError
 from storage.dialect import insert
@@ -23,10 +23,21 @@ class UserRecord:
     role: str
     disabled: bool
     created_at: datetime
+    last_login_at: datetime | None = None
+    #: The user's session epoch: a session issued with another one no longer signs in.
+    epoch: int = 0
 
 
 def _record(user: User) -> UserRecord:
-    return UserRecord(user.id, user.name, user.role, user.disabled, user.created_at)
+    return UserRecord(
+        user.id,
+        user.name,
+        user.role,
+        user.disabled,
+        user.created_at,
+        user.last_login_at,
+        user.session_epoch,
+    )
 
 
 def add_user(session: Session, name: str, role: str, password_hash: str, now: datetime) -> int:
@@ -60,11 +71,77 @@ def user_by_id(session: Session, user_id: int) -> UserRecord | None:
     return None if user is None else _record(user)
 
 
-def set_disabled(session: Session, name: str, disabled: bool) -> None:
-    """Disable (or enable) a user; an unknown name is a usage error."""
-    result = session.execute(update(User).where(User.name == name).values(disabled=disabled))
-    if not getattr(result, "rowcount", 0):
-        raise UsageError(f"no user named {name!r}; see `simak users list`")
+def user_by_name(session: Session, name: str) -> UserRecord | None:
+    """The user called ``name``, or None."""
+    user = session.scalar(select(User).where(User.name == name))
+    return None if user is None else _record(user)
+
+
+def lock_admins(session: Session) -> None:
+    """Row-lock every enabled admin, in id order (``FOR UPDATE`` on PostgreSQL; SQLite has
+    one writer), before a change that may take one away: two such changes at once (two
+    admins demoting each other) then run one after the other, and the second one's
+    :func:`change_user` counts the admins the first one left."""
+    session.execute(
+        select(User.id)
+        .where(User.role == "admin", User.disabled == false())
+        .order_by(User.id)
+        .with_for_update()
+    ).all()
+
+
+def _keeps_an_admin() -> ColumnElement[bool]:
+    """The row is no enabled admin, or another enabled admin remains (read by the UPDATE
+    itself, so the check and the write are one statement)."""
+    other = aliased(User)
+    others = (
+        select(func.count())
+        .where(other.role == "admin", other.disabled == false(), other.id != User.id)
+        .scalar_subquery()
+    )
+    is_enabled_admin = and_(User.role == "admin", User.disabled == false())
+    return or_(not_(is_enabled_admin), others >= 1)
+
+
+def change_user(
+    session: Session,
+    user_id: int,
+    *,
+    role: str | None = None,
+    disabled: bool | None = None,
+    password_hash: str | None = None,
+    end_sessions: bool = True,
+) -> bool:
+    """Change a user's role, disabled flag or password in one conditional UPDATE, and (by
+    default) end their open sessions. A change that leaves no enabled admin (the last one
+    disabled or given another role) updates nothing: returns False. Call
+    :func:`lock_admins` first in the same transaction."""
+    if role is not None and role not in USER_ROLES:
+        raise UsageError(f"unknown role {role!r}; use one of {', '.join(USER_ROLES)}")
+    values: dict[str, object] = {}
+    if role is not None:
+        values["role"] = role
+    if disabled is not None:
+        values["disabled"] = disabled
+    if password_hash is not None:
+        values["password_hash"] = password_hash
+    if end_sessions:
+        values["session_epoch"] = User.session_epoch + 1
+    query = update(User).where(User.id == user_id)
+    if role not in (None, "admin") or disabled:
+        query = query.where(_keeps_an_admin())
+    result = session.execute(query.values(**values).execution_options(synchronize_session=False))
+    return bool(getattr(result, "rowcount", 0))
+
+
+def signed_in(session: Session, user_id: int, now: datetime) -> None:
+    """Note the user's sign-in time."""
+    session.execute(update(User).where(User.id == user_id).values(last_login_at=now))
+
+
+def forget_failures(session: Session, name: str) -> None:
+    """Forget the account's failed sign-ins (its password was just reset)."""
+    session.execute(delete(LoginAttempt).where(LoginAttempt.name == name[:64]))
 
 
 def add_failure(session: Session, name: str, address: str, now: datetime) -> int:

@@ -1,4 +1,5 @@
-"""Console users: add, list, disable, sign in (rate-limited in the database).
+"""Console users: add, list, sign in (rate-limited in the database), sign out. Disabling,
+enabling, roles and password resets are in :mod:`simak.usecases.user_admin`.
 
 Passwords are stored as scrypt hashes (hashlib, per-user salt). Five failed sign-ins for
 one account within :data:`WINDOW` lock it: the sixth attempt is refused even with the
@@ -24,7 +25,7 @@ from storage.users import (
     is_revoked,
     list_users,
     revoke_session,
-    set_disabled,
+    signed_in,
     user_by_id,
     user_with_hash,
 )
@@ -32,6 +33,7 @@ from storage.users import (
 WINDOW = timedelta(minutes=15)
 ACCOUNT_LIMIT = 5
 ADDRESS_LIMIT = 20
+MIN_PASSWORD = 8
 _N, _R, _P = 2**14, 8, 1
 #: What an unknown name's password is checked against, so a wrong name takes as long as a
 #: wrong password (the time of an answer does not say which names exist).
@@ -75,8 +77,8 @@ def add(app: App, name: str, role: str, password: str, actor: str) -> int:
     """Create a console user."""
     if not name.strip() or len(name) > 64:
         raise UsageError("a user name needs 1 to 64 characters")
-    if len(password) < 8:
-        raise UsageError("a password needs at least 8 characters")
+    if len(password) < MIN_PASSWORD:
+        raise UsageError(f"a password needs at least {MIN_PASSWORD} characters")
     with app.db.session() as session:
         user_id = add_user(session, name, role, hash_password(password), app.clock())
         record(
@@ -97,34 +99,21 @@ def users(app: App) -> list[UserRecord]:
         return list_users(session)
 
 
-def disable(app: App, name: str, actor: str) -> None:
-    """Stop a user from signing in (their sessions stop working too)."""
-    with app.db.session() as session:
-        set_disabled(session, name, True)
-        record(
-            session,
-            actor=actor,
-            action="user_disable",
-            entity="user",
-            entity_id=name,
-            now=app.clock(),
-        )
-
-
 def get(app: App, user_id: int) -> UserRecord | None:
     """The user behind a session, or None."""
     with app.db.read() as session:
         return user_by_id(session, user_id)
 
 
-def session_user(app: App, user_id: int, sid: str) -> UserRecord | None:
-    """The user a console session signs in: None when it was signed out, or the user is
-    gone or disabled."""
+def session_user(app: App, user_id: int, sid: str, epoch: int = 0) -> UserRecord | None:
+    """The user a console session signs in: None when it was signed out, the user is gone
+    or disabled, or their sessions were ended (``epoch``, the one the session was issued
+    with, is no longer theirs: disabled, role changed or password reset since)."""
     with app.db.read() as session:
         if is_revoked(session, sid):
             return None
         user = user_by_id(session, user_id)
-    return None if user is None or user.disabled else user
+    return None if user is None or user.disabled or user.epoch != epoch else user
 
 
 def logout(app: App, user: UserRecord, sid: str, expires_at: datetime) -> None:
@@ -158,6 +147,7 @@ def login(app: App, name: str, password: str, address: str) -> UserRecord:
         if found is None or found[0].disabled or not matches:
             raise LoginRefused("wrong user name or password")
         forget_failure(session, attempt)
+        signed_in(session, found[0].id, now)
         record(
             session,
             actor=name,

@@ -116,7 +116,9 @@ class Console:
         """The user the session signs in (None: signed out, revoked, disabled, expired)."""
         if session.uid is None:
             return None
-        return await run_in_threadpool(user_uc.session_user, self.app, session.uid, session.sid)
+        return await run_in_threadpool(
+            user_uc.session_user, self.app, session.uid, session.sid, session.epoch
+        )
 
     async def signed_out(self, request: Request) -> Response:
         """Not (or no longer) signed in. A GET goes to sign-in; a POST gets the sign-in page

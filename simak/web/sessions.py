@@ -1,8 +1,10 @@
 """Signed session cookies and CSRF tokens (HMAC-SHA256 with the console's secret).
 
-A session is ``{"sid": random, "uid": user id or None}``; its CSRF token is an HMAC of the
-sid, so a token is only good for the session it was issued to. Signing in issues a new sid;
-signing out revokes the sid in the database (``users.logout``), so a copied cookie dies too.
+A session is ``{"sid": random, "uid": user id or None, "g": the user's session epoch}``; its
+CSRF token is an HMAC of the sid, so a token is only good for the session it was issued to.
+Signing in issues a new sid; signing out revokes the sid in the database (``users.logout``),
+so a copied cookie dies too. Disabling a user, changing their role or resetting their
+password moves their epoch on, which ends every session issued before.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class Session:
     sid: str
     uid: int | None
     issued: int
+    epoch: int = 0
 
     @property
     def expires_at(self) -> datetime:
@@ -43,13 +46,15 @@ class Signer:
     def _mac(self, purpose: str, data: str) -> str:
         return hmac.new(self._key, f"{purpose}:{data}".encode(), hashlib.sha256).hexdigest()
 
-    def new(self, uid: int | None) -> Session:
-        """A fresh session (new sid)."""
-        return Session(secrets.token_urlsafe(18), uid, int(time.time()))
+    def new(self, uid: int | None, epoch: int = 0) -> Session:
+        """A fresh session (new sid) for the user ``uid`` at their session ``epoch``."""
+        return Session(secrets.token_urlsafe(18), uid, int(time.time()), epoch)
 
     def dump(self, session: Session) -> str:
         """The cookie value."""
-        body = json.dumps({"sid": session.sid, "uid": session.uid, "t": session.issued})
+        body = json.dumps(
+            {"sid": session.sid, "uid": session.uid, "t": session.issued, "g": session.epoch}
+        )
         payload = base64.urlsafe_b64encode(body.encode()).decode()
         return f"{payload}.{self._mac('session', payload)}"
 
@@ -62,7 +67,7 @@ class Signer:
             return None
         try:
             data = json.loads(base64.urlsafe_b64decode(payload.encode()))
-            session = Session(str(data["sid"]), data["uid"], int(data["t"]))
+            session = Session(str(data["sid"]), data["uid"], int(data["t"]), int(data.get("g", 0)))
         except (ValueError, KeyError, TypeError):
             return None
         if session.issued + MAX_AGE < time.time():

@@ -277,7 +277,7 @@ class Pages:
         except user_uc.LoginRefused as exc:
             back = local_path(form.get("next"))
             return self.c.render(request, "login.html", 401, error=str(exc), next=back)
-        session = self.c.signer.new(user.id)  # a new sid: no session fixation
+        session = self.c.signer.new(user.id, user.epoch)  # a new sid: no session fixation
         home = "/ideas" if user.role == "owner" else "/queue"
         response = RedirectResponse(local_path(form.get("next")) or home, 303)
         self.c.set_cookie(response, session)

@@ -54,8 +54,9 @@ def test_users_add_list_disable_through_the_cli(project: Project) -> None:
     assert again.exit_code == 2 and "exists already" in again.output
     bad_role = project.run("users", "add", "x", "--role", "root", "--password-stdin")
     assert bad_role.exit_code == 2
-    assert project.run("users", "disable", "dina").exit_code == 0
-    assert project.json("users", "list")[0]["disabled"] is True
+    last_admin = project.run("users", "disable", "dina")  # the console keeps an admin
+    assert last_admin.exit_code == 2 and "Make another admin first" in last_admin.output
+    assert project.json("users", "list")[0]["disabled"] is False
 
 
 def test_users_add_prompt_ended_or_mismatched_is_a_usage_error(
