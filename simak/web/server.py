@@ -31,6 +31,7 @@ from simak.web import probe, views
 from simak.web.favicon import favicon
 from simak.web.overview import OverviewPages
 from simak.web.sessions import COOKIE, MAX_AGE, Session, Signer
+from simak.web.user_pages import UserPages
 
 HERE = Path(__file__).parent
 CSP = (
@@ -178,6 +179,7 @@ def build(app: App, secret: str, *, secure_cookies: bool = False) -> Starlette:
     c = Console(app, secret, secure_cookies=secure_cookies)
     pages = views.Pages(c)
     overview = OverviewPages(c)
+    admin = UserPages(c)
     routes = [
         Route("/", c.guard("staff", pages.home)),
         Route("/login", c.guard("anon", pages.login_form), methods=["GET"]),
@@ -197,8 +199,9 @@ def build(app: App, secret: str, *, secure_cookies: bool = False) -> Starlette:
         Route("/ideas/{gid:id}/{action}", c.guard("owner", overview.idea_act), methods=["POST"]),
         Route("/dashboard", c.guard("staff", overview.dashboard)),
         Route("/audit", c.guard("owner", overview.audit)),
-        Route("/admin/users", c.guard("admin", pages.users)),
-        Route("/admin/users", c.guard("admin", pages.users_add), methods=["POST"]),
+        Route("/admin/users", c.guard("admin", admin.users)),
+        Route("/admin/users", c.guard("admin", admin.users_add), methods=["POST"]),
+        Route("/admin/users/{action}", c.guard("admin", admin.user_act), methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         Route("/favicon.ico", _favicon, methods=["GET"]),
         *probe.routes(app),

@@ -92,6 +92,8 @@ _HINTS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
         (r"see `simak ideas show ID`", "see idea {g}'s page", "/ideas/{g}"),
         (r"see `simak ideas`", "see the ideas board", "/ideas"),
         (r"`simak people find NAME_OR_HANDLE`", "People: find", "/people"),
+        (r"`simak users role NAME admin`", "set another user's role to admin below",
+         "/admin/users"),
     )
 )  # fmt: skip
 _IDS = {"f": re.compile(r"follow-up (\d+)"), "g": re.compile(r"(?:idea|group) (\d+)")}
@@ -493,23 +495,6 @@ class Pages:
         except SimakError as exc:
             return _back(f"/people/{pid}", str(exc))
         return _back(f"/people/{pid}", msg)
-
-    # --- admin ---------------------------------------------------------------------------
-
-    async def users(self, request: Request) -> Response:
-        rows = await call(user_uc.users, self.app)
-        return self.c.render(request, "users.html", users=rows, msg=request.query_params.get("msg"))
-
-    async def users_add(self, request: Request) -> Response:
-        form = await self.c.form(request)
-        name, role = form.get("name", ""), form.get("role", "staff")
-        try:  # a refusal (a taken name, a short password) comes back to the form saying why
-            await call(
-                user_uc.add, self.app, name, role, form.get("password", ""), self._actor(request)
-            )
-        except SimakError as exc:
-            return _back("/admin/users", str(exc))
-        return _back("/admin/users", f"user {name} added")
 
 
 def number_in(value: str, low: float, high: float, message: str) -> float:
