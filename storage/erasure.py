@@ -2,10 +2,12 @@
 
 ``forget`` removes a person's posts, handles, drafts, deliveries, notes and idea
 membership — and the people merged into them — in one transaction, leaving an audit entry
-with counts only; ``forget_author`` does the same for the posts of an author known only by
-a display name (no person record). ``purge`` empties raw payloads after ``raw_days`` and
-deletes posts after ``mention_days``; follow-up outcomes and idea counts stay, without any
-personal data.
+with counts only, and a tombstone per erased post (a keyed hash, see
+:mod:`storage.tombstones`) so that no source brings one back; ``forget_author`` does the
+same for the posts of an author known only by a display name (no person record).
+``purge`` empties raw payloads after ``raw_days`` and deletes posts after
+``mention_days``; follow-up outcomes and idea counts stay, without any personal data (and
+no tombstone: see :mod:`storage.tombstones`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from common.errors import ConflictError, NotFound
-from storage import idea_groups
+from storage import idea_groups, tombstones
 from storage.audit import record
 from storage.followups import EDITABLE, change
 from storage.ids import chunked
@@ -55,6 +57,7 @@ class Erasure:
     counts: dict[str, int] = field(default_factory=dict)
     idea_groups: list[int] = field(default_factory=list)  # groups that lost posts
     sources: dict[str, int] = field(default_factory=dict)  # a name-only author's posts
+    tombstones: int = 0  # erased posts kept as keyed hashes (a dry run: as many as posts)
 
 
 def _people(session: Session, person_id: int) -> list[int]:
@@ -202,6 +205,7 @@ def _erase(
     }
     erasure.counts = {name: _count(session, q) for name, q in rows.items()}
     if dry_run:
+        erasure.tombstones = erasure.counts["mentions"]
         return erasure
     _scrub_health(session, plan.words)
     session.execute(
@@ -213,6 +217,7 @@ def _erase(
         session.execute(delete(FollowUp).where(FollowUp.id.in_(chunk)))  # read these tables
     for chunk in chunked(session.scalars(mentions).all()):
         _release_duplicates(session, chunk)
+        erasure.tombstones += tombstones.bury(session, chunk)  # a source may deliver them again
         session.execute(delete(MentionRow).where(MentionRow.id.in_(chunk)))
     idea_groups.retitle(session, touched, _GONE, title_of)
     erasure.idea_groups = sorted(g for g in touched if g is not None)

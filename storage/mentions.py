@@ -24,6 +24,7 @@ from common.text import fold
 from storage.dialect import insert, lock_ids
 from storage.models import ClassificationRow, Handle, MentionRow
 from storage.people import handles_for, suggest_same_person
+from storage.tombstones import erased_among
 
 # The same text from two people on two platforms within this window may be one person.
 _CROSS_POST_WINDOW = timedelta(days=3)
@@ -46,19 +47,38 @@ class PendingMention:
     title: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """What :func:`save_page` did with a page: the new rows' ids, in input order, and how
+    many posts it left out because `simak forget` erased them (see
+    :mod:`storage.tombstones`)."""
+
+    ids: list[int]
+    erased: int = 0
+
+
 def save_mentions(session: Session, mentions: Sequence[Mention], now: datetime) -> list[int]:
-    """Insert mentions not seen before; return the ids of the new rows, in input order.
+    """Insert mentions not seen (nor erased) before; return the ids of the new rows."""
+    return save_page(session, mentions, now).ids
+
+
+def save_page(session: Session, mentions: Sequence[Mention], now: datetime) -> Saved:
+    """Insert mentions not seen before and not erased by `simak forget`.
 
     A mention already stored under the same (platform, external_id) — by this run or an
-    overlapping one — is skipped, so re-running a poll never duplicates anything. One
-    page is stored in a few statements, not a few per mention.
+    overlapping one — is skipped, so re-running a poll never duplicates anything; one
+    erased before is skipped and counted (its author is not looked up, so not recreated).
+    One page is stored in a few statements, not a few per mention.
     """
     mentions = [_storable(m) for m in mentions]
     unique = list({(m.platform, m.external_id): m for m in reversed(mentions)}.values())[::-1]
     stored = _stored_keys(session, [(m.platform, m.external_id) for m in unique])
-    fresh = [m for m in unique if (m.platform, m.external_id) not in stored]
+    unseen = [m for m in unique if (m.platform, m.external_id) not in stored]
+    # After the read above, not before: see erased_among.
+    erased = erased_among(session, [(m.platform, m.external_id) for m in unseen])
+    fresh = [m for m in unseen if (m.platform, m.external_id) not in erased]
     if not fresh:
-        return []
+        return Saved([], len(erased))
     owners = handles_for(session, [m.author for m in fresh], now)
     rows = [_mention_values(m, *owners.get(m.author.key, (None, None)), now) for m in fresh]
     inserted = session.execute(
@@ -75,7 +95,7 @@ def save_mentions(session: Session, mentions: Sequence[Mention], now: datetime) 
     ]
     _follow_merges(session, [row_id for _, row_id in new])
     _check_cross_posts(session, new, owners, now)
-    return [row_id for _, row_id in new]
+    return Saved([row_id for _, row_id in new], len(erased))
 
 
 def _follow_merges(session: Session, ids: list[int]) -> None:

@@ -275,6 +275,25 @@ class MentionRow(Base):
     person: Mapped[Person | None] = relationship()
 
 
+class ErasedPost(Base):
+    """A post `simak forget` erased, as a keyed hash of (platform, external id) only (see
+    :mod:`storage.tombstones`): a poll that meets it again does not store it."""
+
+    __tablename__ = "erased_posts"
+
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class ErasedPostsKey(Base):
+    """The random key of this database's :class:`ErasedPost` hashes (one row)."""
+
+    __tablename__ = "erased_posts_key"
+    __table_args__ = (CheckConstraint("id = 1", name="ck_erased_posts_key_one_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    secret: Mapped[str] = mapped_column(String(64))
+
+
 class ClassificationRow(Base):
     """A classifier's (or a staff member's) verdict on a mention; one is current."""
 

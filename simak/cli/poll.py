@@ -37,7 +37,15 @@ def _status(r: SourceReport) -> Text:
     if r.warnings:
         n = len(r.warnings)
         text.append(f" ({n} warning{'' if n == 1 else 's'})", style="yellow")
+    if r.erased:
+        text.append(f" (skipped {erased_posts(r.erased)})")
     return text
+
+
+def erased_posts(n: int) -> str:
+    """'1 erased post' / '2 erased posts': posts a source delivered again after `simak
+    forget` erased them (never named: they were erased)."""
+    return f"{n} erased post{'' if n == 1 else 's'}"
 
 
 def _table(report: PollReport) -> Table:

@@ -40,7 +40,9 @@ def forget(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Erase a person from every table: posts, handles, drafts, deliveries, notes, idea
-    membership (counts recomputed). The audit log keeps only the counts.
+    membership (counts recomputed). The audit log keeps only the counts; each erased post
+    is kept as a keyed hash only, so a source that delivers it again does not bring it (or
+    its author) back. New posts by the same handle are stored as a new person's.
 
     `name:NAME` erases the posts of an author with no handle or address (a blog or news
     feed's `<author><name>`) and everything tied to them in the same way: posts whose
@@ -60,6 +62,7 @@ def forget(
     result = planned if dry_run else erase(False)
     if as_json:
         out = {"dry_run": dry_run, "people": result.person_ids, "counts": result.counts}
+        out["tombstones"] = result.tombstones
         print_json(out if isinstance(target, int) else {**out, "sources": result.sources})
         return
     table = Table(title=("Would erase" if dry_run else "Erased"), title_justify="left")
@@ -71,6 +74,17 @@ def forget(
     if result.sources:
         posts = ", ".join(f"{s} {n}" for s, n in sorted(result.sources.items()))
         stdout().print(plain(f"posts by source: {posts}"))
+    if result.tombstones:
+        stdout().print(plain(_tombstones(result.tombstones, dry_run)))
+
+
+def _tombstones(n: int, dry_run: bool) -> str:
+    """What is kept of the erased posts, and why."""
+    verb = "would keep" if dry_run else "kept"
+    return (
+        f"{verb} {n} erased post id(s) as keyed hashes only (no name, text or id in clear), "
+        "so a source that delivers them again does not bring them back; new posts are stored"
+    )
 
 
 def _target(given: str, source: str | None) -> int | str:

@@ -70,8 +70,9 @@ def _stop_on_signals(log: LineLog) -> Iterator[threading.Event]:
 
 def _summary(report: CycleReport) -> str:
     return (
-        f"polled {report.polled} source(s), stored {report.stored}, classified "
-        f"{report.classified}, routed {report.routed}, sent {report.sent}"
+        f"polled {report.polled} source(s), stored {report.stored}"
+        + (f" (skipped {report.erased} erased post(s))" if report.erased else "")
+        + f", classified {report.classified}, routed {report.routed}, sent {report.sent}"
         + (f", handed to staff {report.handed}" if report.handed else "")
         + f", digests {report.digests}, alerts {report.alerts}, failures {len(report.failures)}"
     )

@@ -15,7 +15,7 @@ from simak.usecases.classify import ProcessReport, classify_pending
 from simak.usecases.ideas import group_pending
 from simak.wiring import build_router
 from storage import leases
-from storage.mentions import save_mentions
+from storage.mentions import save_page
 from storage.sources import RunOutcome, get_cursor, record_run, retry_at, set_cursor
 
 #: How long a source's poll lease lasts; it is renewed with every stored page.
@@ -34,6 +34,7 @@ class SourceReport:
     platform: str
     fetched: int = 0
     stored: int = 0
+    erased: int = 0  # posts left out: `simak forget` erased them (counted, never named)
     reads: int = 0
     not_modified: bool = False
     warnings: list[str] = field(default_factory=list)
@@ -197,12 +198,13 @@ def _run(app: App, listener: Listener, report: SourceReport, lease: str) -> None
                 now = app.clock()
                 if not leases.renew(session, lease, app.holder, now, POLL_LEASE):
                     raise _LeaseLost
-                new_ids = save_mentions(session, page.mentions, now)
+                saved = save_page(session, page.mentions, now)
                 set_cursor(session, listener.name, listener.platform, page.cursor)
-                if new_ids:
+                if saved.ids:
                     app.stored(session)
             report.fetched += page.fetched
-            report.stored += len(new_ids)
+            report.stored += len(saved.ids)
+            report.erased += saved.erased
             report.reads += page.reads
             report.not_modified = report.not_modified or page.not_modified
             report.warnings.extend(app.redact(w) for w in page.warnings)

@@ -50,6 +50,7 @@ class CycleReport:
 
     polled: int = 0
     stored: int = 0
+    erased: int = 0  # posts a source delivered again after `simak forget` erased them
     classified: int = 0
     routed: int = 0
     sent: int = 0
@@ -74,7 +75,7 @@ class CycleReport:
     def add(self, other: CycleReport) -> None:
         """Fold ``other`` into this total."""
         names = ("polled", "stored", "classified", "routed", "sent", "handed", "digests", "alerts")
-        for name in (*names, "unavailable", "sources_failed"):
+        for name in (*names, "erased", "unavailable", "sources_failed"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.failures.extend(other.failures)
         self.warnings.extend(other.warnings)
@@ -182,6 +183,7 @@ def _poll_due(app: App, report: CycleReport, stop: Stop) -> None:
             continue
         report.polled += 1
         report.stored += result.stored
+        report.erased += result.erased
         report.warnings.extend(f"{result.name}: {line}" for line in result.warnings)
         if result.error:
             report.sources_failed += 1
