@@ -15,7 +15,7 @@ from simak.cli.common import handle_errors, print_json, print_line, state, stder
 from simak.cli.logs import LineLog
 from simak.cli.render import one_line
 from simak.usecases.engine import enqueue_polls
-from simak.usecases.poll import PollReport, SourceReport
+from simak.usecases.poll import PollReport, SourceReport, source_says
 from simak.usecases.poll import poll as run_poll
 
 #: The line under a poll in which every source polled failed (exit 5).
@@ -130,9 +130,9 @@ def _tell(log: LineLog | None, level: str, message: str) -> None:
 
 def _told(r: SourceReport) -> list[tuple[str, str]]:
     """(level, line) for each thing a source's poll has to say on stderr."""
-    lines = [("warning", f"{r.name}: {line}") for line in r.warnings]
+    lines = [("warning", f"{r.name}: {source_says(r.name, line)}") for line in r.warnings]
     if r.error:
-        lines.append(("failed", f"{r.name}: {r.error}"))
+        lines.append(("failed", f"{r.name}: {source_says(r.name, r.error)}"))
     if r.busy:
         busy = "skipped, another run is polling it (use --wait SECONDS to wait)"
         lines.append(("warning", f"{r.name}: {busy}"))

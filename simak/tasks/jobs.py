@@ -15,7 +15,7 @@ from simak.usecases.classify import classify_pending
 from simak.usecases.digest import run_digest
 from simak.usecases.engine import defer_due_polls, sweep
 from simak.usecases.ideas import group_pending
-from simak.usecases.poll import build_listeners, poll_source
+from simak.usecases.poll import about_source, build_listeners, poll_source
 from simak.usecases.send import send_due
 from simak.usecases.worker import Log
 from simak.wiring import build_router
@@ -36,12 +36,15 @@ class Jobs:
 
     def poll(self, source: str) -> None:
         """Poll one source under its lease; each page's new mentions commit together with
-        the classification job that follows them."""
+        the classification job that follows them. Its warnings and failure are a line each
+        ("source 'blog': …", as the builtin worker's)."""
         app = self._fresh()
         for listener in build_listeners(app, source):
             result = poll_source(app, listener)
+            for line in result.warnings:  # a line it could not read, a rate limit
+                self.log(app.redact(about_source(result.name, line)), "warning")
             if result.error:
-                self.log(app.redact(f"source {result.name}: {result.error}"), "error")
+                self.log(app.redact(about_source(result.name, result.error)), "error")
 
     def classify(self, context: JobContext) -> None:
         """Classify, route and draft pending mentions (claimed batches), then group ideas;

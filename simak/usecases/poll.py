@@ -209,7 +209,7 @@ def _run(app: App, listener: Listener, report: SourceReport, lease: str) -> None
             report.not_modified = report.not_modified or page.not_modified
             report.warnings.extend(app.redact(w) for w in page.warnings)
     except RateLimited as exc:
-        report.deferred = app.redact(one_line(exc))
+        report.deferred = app.redact(source_says(listener.name, one_line(exc)))
         report.warnings.append(f"rate limited, deferred to the next run: {report.deferred}")
         _defer(app, report, exc.retry_at)
     except _LeaseLost:
@@ -244,6 +244,17 @@ def wait_line(until: datetime | None, now: datetime, zone: tzinfo = UTC) -> str:
         if today
         else (f"rate limited by the platform, next try after {at:%Y-%m-%d %H:%M %Z}")
     )
+
+
+def source_says(name: str, text: str) -> str:
+    """``text`` without the "source 'blog': " that listeners' messages begin with, for a
+    line that names the source itself (a worker's log line said it twice)."""
+    return text.removeprefix(f"source {name!r}: ")
+
+
+def about_source(name: str, text: str) -> str:
+    """The line "source 'blog': <text>", the source named once."""
+    return f"source {name!r}: {source_says(name, text)}"
 
 
 def one_line(exc: BaseException) -> str:

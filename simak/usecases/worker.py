@@ -22,7 +22,13 @@ from simak.usecases.alerts import run_alerts
 from simak.usecases.classify import classify_pending
 from simak.usecases.digest import run_digest
 from simak.usecases.ideas import group_pending
-from simak.usecases.poll import build_listeners, one_line, poll_source, still_waiting
+from simak.usecases.poll import (
+    about_source,
+    build_listeners,
+    one_line,
+    poll_source,
+    still_waiting,
+)
 from simak.usecases.send import send_due
 from simak.wiring import build_router
 from storage.sources import last_runs, waiting
@@ -184,10 +190,10 @@ def _poll_due(app: App, report: CycleReport, stop: Stop) -> None:
         report.polled += 1
         report.stored += result.stored
         report.erased += result.erased
-        report.warnings.extend(f"{result.name}: {line}" for line in result.warnings)
+        report.warnings.extend(about_source(result.name, line) for line in result.warnings)
         if result.error:
             report.sources_failed += 1
-            report.failures.append(f"source {result.name}: {result.error}")
+            report.failures.append(about_source(result.name, result.error))
 
 
 def _classify(app: App, report: CycleReport, stop: Stop) -> None:

@@ -92,6 +92,6 @@ def test_a_source_warning_is_a_warning_line_of_the_worker(project: Project) -> N
     said: list[tuple[str, str]] = []
     report = worker.run_cycle(app, lambda: False, lambda m, level="info": said.append((level, m)))
     warnings = [msg for level, msg in said if level == "warning"]
-    assert len(warnings) == 1 and warnings[0].startswith("export: "), said
+    assert len(warnings) == 1 and warnings[0].startswith("source 'export': "), said
     assert "mentions.jsonl:7" in warnings[0] and report.warnings == warnings
     assert not report.failures
