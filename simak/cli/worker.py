@@ -169,6 +169,8 @@ def _builtin(app: App, log: LineLog, *, once: bool, as_json: bool) -> None:
         report = run_worker(app, once=once, stop=event.is_set, sleep=sleep, log=log)
     if as_json:
         print_json(asdict(report) | {"all_sources_failed": report.all_sources_failed}, app.redact)
+    elif log.fmt == "json":  # every line JSON: the totals are the last log line
+        log(_summary(report))
     else:
         print_line(_summary(report))
     raise typer.Exit(_once_code(report) if once else EXIT_OK)

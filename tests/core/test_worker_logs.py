@@ -1,8 +1,10 @@
 """What a worker writes: each source's failure and warning names the source once, in one
-format (`source 'blog': …`), on either engine."""
+format (`source 'blog': …`), on either engine; under `--log-format json` every line it
+writes is a JSON object, its totals at exit included."""
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import UTC, datetime
 
@@ -47,3 +49,13 @@ def test_a_poll_job_says_its_source_once_and_its_warnings_too(project: Project) 
     assert failed.startswith("source 'export': no readable file") and failed.count("export") == 1
     warned = [m for level, m in said if level == "warning"]
     assert warned and all(m.startswith("source 'blog': ") for m in warned), said
+
+
+def test_with_json_logs_every_line_of_the_worker_is_json(project: Project) -> None:
+    """Before: the totals at exit were a plain text line on stdout among the JSON lines."""
+    _broken(project)
+    result = project.run("--log-format", "json", "worker", "--once")
+    assert result.exit_code == 1, result.output
+    lines = [json.loads(line) for line in (result.stdout + result.stderr).splitlines()]
+    assert lines[-1]["msg"].startswith("polled 2 source(s), stored "), lines
+    assert {line["level"] for line in lines} == {"info", "warning", "error"}, lines
