@@ -30,3 +30,15 @@ def test_the_tours_merge_is_one_person_on_two_platforms(tmp_path: Path) -> None:
     platforms = {h.platform for h in one.handles}, {h.platform for h in other.handles}
     assert not platforms[0] & platforms[1], platforms
     assert shown == kept
+
+
+def test_the_exit_code_table_has_every_code_simak_exits_with() -> None:
+    """Before: 130 (a second Ctrl-C or SIGTERM stops a worker at once) and 143 (killed by
+    SIGTERM) were left out of the table that every command's exits refer to."""
+    from common import errors
+
+    tour = README.read_text("utf-8")
+    table = tour.split("| code | meaning |", 1)[1].split("\n\n", 1)[0]
+    listed = {int(code) for code in re.findall(r"^\| `(\d+)` \|", table, re.MULTILINE)}
+    constants = {v for k, v in vars(errors).items() if k.startswith("EXIT_")}
+    assert listed == constants | {130, 143}, sorted(listed)
