@@ -553,6 +553,8 @@ class SourceState(Base):
     last_success_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     last_error_at: Mapped[datetime | None]
+    # The first failure of the current streak (None when not failing).
+    failing_since: Mapped[datetime | None]
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     fetched_last_run: Mapped[int] = mapped_column(Integer, default=0)
     stored_last_run: Mapped[int] = mapped_column(Integer, default=0)

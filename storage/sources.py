@@ -20,7 +20,9 @@ class SourceHealth:
     last_run_at: datetime | None
     last_success_at: datetime | None
     last_error: str | None
+    last_error_at: datetime | None
     consecutive_failures: int
+    failing_since: datetime | None  # the first failure of the current streak
     fetched_last_run: int
     stored_last_run: int
     reads_last_run: int
@@ -100,11 +102,13 @@ def record_run(
     if outcome.error is None:
         state.last_success_at = now
         state.consecutive_failures = 0
+        state.failing_since = None
         state.polls_ok = SourceState.polls_ok + 1
     else:
         state.polls_failed = SourceState.polls_failed + 1
         state.last_error = outcome.error
         state.last_error_at = now
+        state.failing_since = state.failing_since if state.consecutive_failures else now
         state.consecutive_failures = (state.consecutive_failures or 0) + 1
 
 
@@ -138,7 +142,9 @@ def source_health(session: Session) -> list[SourceHealth]:
             last_run_at=s.last_run_at,
             last_success_at=s.last_success_at,
             last_error=s.last_error,
+            last_error_at=s.last_error_at,
             consecutive_failures=s.consecutive_failures,
+            failing_since=s.failing_since,
             fetched_last_run=s.fetched_last_run,
             stored_last_run=s.stored_last_run,
             reads_last_run=s.reads_last_run,
@@ -151,6 +157,16 @@ def source_health(session: Session) -> list[SourceHealth]:
     ]
 
 
-def last_runs(session: Session) -> dict[str, datetime | None]:
+@dataclass(frozen=True, slots=True)
+class LastRun:
+    """When a source last ran and, while it fails, how often in a row and when last."""
+
+    at: datetime | None
+    failures: int = 0
+    failed_at: datetime | None = None
+
+
+def last_runs(session: Session) -> dict[str, LastRun]:
     """When each known source last ran (a source never polled is absent)."""
-    return {s.name: s.last_run_at for s in session.scalars(select(SourceState))}
+    rows = session.scalars(select(SourceState))
+    return {s.name: LastRun(s.last_run_at, s.consecutive_failures, s.last_error_at) for s in rows}

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from simak.cli.common import ago, handle_errors, print_json, state, stdout
-from simak.cli.render import one_line
+from simak.cli.render import local, one_line
 from simak.usecases import reports
 from simak.usecases.poll import wait_line
 from simak.usecases.reports import SourceLine
@@ -52,7 +52,9 @@ def _problem(line: SourceLine, now: datetime, zone: tzinfo) -> Text:
     if h.status == "rate_limited":
         return Text(wait_line(h.retry_at, now, zone), style="yellow")
     if h.consecutive_failures:
-        return Text(one_line(h.last_error, 400), style="red")  # its end says what to do
+        said = (h.last_error or "").removeprefix(f"source {h.name!r}: ")  # the row names it
+        error = one_line(said, 400)  # its end says what to do
+        return Text(f"{_failing(line, zone)}: {error}", style="red")
     if h.warnings_last_run:
         return Text(
             f"{h.warnings_last_run} warning(s), last: {one_line(h.last_warning, 160)}",
@@ -61,13 +63,25 @@ def _problem(line: SourceLine, now: datetime, zone: tzinfo) -> Text:
     return Text("")
 
 
+def _failing(line: SourceLine, zone: tzinfo) -> str:
+    """'failing since 2026-12-06 08:00 WIB, next try at 2026-12-06 09:20 WIB'."""
+    h = line.health
+    assert h is not None
+    since = local(h.failing_since or h.last_error_at, zone) or "an unknown time"
+    text = f"failing since {since}"
+    if line.next_try_at is not None:
+        text += f", next try at {local(line.next_try_at, zone)}"
+    return text
+
+
 @handle_errors
 def sources(
     ctx: typer.Context,
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Each source's health: last success, last error, failure streak, items last run, and
-    a rate limit the platform set (status rate_limited, retry_at: not called before)."""
+    """Each source's health: last success, last error, failure streak (failing since when,
+    and when a worker tries it next: a failing source backs off), items last run, and a
+    rate limit the platform set (status rate_limited, retry_at: not called before)."""
     app = state(ctx).app()
     lines = reports.sources(app)
     if as_json:
@@ -75,6 +89,7 @@ def sources(
             [
                 {"name": s.name, "type": s.type, "enabled": s.enabled}
                 | (asdict(s.health) if s.health else {})
+                | ({"next_try_at": s.next_try_at} if s.health else {})
                 for s in lines
             ],
             app.redact,
@@ -97,9 +112,8 @@ def sources(
                                    str(h.fetched_last_run), str(h.stored_last_run),
                                    str(h.reads_last_run), failures]  # fmt: skip
         table.add_row(*cells, *([problem] if wide else []))
-        if not wide and problem.plain:  # a failure names its source already
-            named = problem.plain.startswith(f"source '{line.name}'")
-            below.append(problem if named else Text.assemble(f"{line.name}: ", problem))
+        if not wide and problem.plain:
+            below.append(Text.assemble(f"{line.name}: ", problem))
     out.print(table)
     for text in below:
         out.print(text)

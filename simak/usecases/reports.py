@@ -9,12 +9,13 @@ from classifier.uncertainty import unsure
 from common.errors import NotFound, UsageError
 from common.records import LABELS
 from simak.app import App
+from simak.usecases.backoff import next_try
 from storage import alerts, audit
 from storage.audit import ENTITIES as AUDIT_ENTITIES
 from storage.audit import AuditEntry
 from storage.followups import STATUSES
 from storage.queue import QueueItem, QueuePage, queue_items, queue_page
-from storage.sources import SourceHealth, source_health
+from storage.sources import LastRun, SourceHealth, source_health
 from storage.stats import Stats, collect_stats
 
 __all__ = ["AUDIT_ENTITIES", "FOLLOWUP_STATUSES", "AuditEntry", "QueueItem", "QueuePage"]
@@ -123,13 +124,23 @@ class SourceLine:
     type: str
     enabled: bool
     health: SourceHealth | None
+    next_try_at: datetime | None = None  # failing: when a worker polls it next (backoff)
 
 
 def sources(app: App) -> list[SourceLine]:
-    """Every configured source with its health."""
+    """Every configured source with its health; a failing one with its next try."""
     with app.db.read() as session:
         health = {h.name: h for h in source_health(session)}
-    return [SourceLine(s.name, s.type, s.enabled, health.get(s.name)) for s in app.settings.sources]
+    default = app.settings.workers.poll_every_s
+    lines = []
+    for s in app.settings.sources:
+        h = health.get(s.name)
+        at = None
+        if h is not None and h.consecutive_failures and s.enabled:
+            last = LastRun(h.last_run_at, h.consecutive_failures, h.last_error_at)
+            at = next_try(last, timedelta(seconds=s.poll_every_s or default))
+        lines.append(SourceLine(s.name, s.type, s.enabled, h, at))
+    return lines
 
 
 def audit_log(

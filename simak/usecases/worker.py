@@ -19,6 +19,7 @@ from typing import Protocol
 from common.errors import EXIT_UNAVAILABLE, SimakError, StorageError
 from simak.app import App
 from simak.usecases.alerts import run_alerts
+from simak.usecases.backoff import is_due
 from simak.usecases.classify import classify_pending
 from simak.usecases.digest import run_digest
 from simak.usecases.ideas import group_pending
@@ -154,8 +155,9 @@ def run_cycle(app: App, stop: Stop, log: Log) -> CycleReport:
 
 
 def due_sources(app: App, now: datetime) -> list[str]:
-    """Sources whose interval has passed since their last run (or that never ran), except
-    those the platform rate-limited until after ``now``."""
+    """Sources whose interval has passed since their last run (or that never ran) — longer
+    while they fail on every poll (simak.usecases.backoff) — except those the platform
+    rate-limited until after ``now``."""
     with app.db.read() as session:
         last = last_runs(session)
         limited = {n for n, until in waiting(session, now).items() if still_waiting(until, now)}
@@ -165,16 +167,9 @@ def due_sources(app: App, now: datetime) -> list[str]:
         if not source.enabled or source.name in limited:
             continue
         every = timedelta(seconds=source.poll_every_s or default)
-        if _due(last.get(source.name), now, every):
+        if is_due(last.get(source.name), now, every):
             out.append(source.name)
     return out
-
-
-def _due(ran: datetime | None, now: datetime, every: timedelta) -> bool:
-    """Never ran, or ran ``every`` ago. A last run more than ``every`` after ``now`` means
-    the clock was set back (a wrong date corrected): due now, not when the clock gets there
-    again (a smaller skew between machines waits as usual)."""
-    return ran is None or now - ran >= every or ran - now > every
 
 
 def _poll_due(app: App, report: CycleReport, stop: Stop) -> None:

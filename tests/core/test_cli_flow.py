@@ -113,7 +113,8 @@ def test_sources_on_80_columns_show_each_name_and_problem_whole(
     lines = table.splitlines()
     assert all(len(line) <= 80 for line in lines), table
     assert "│ blog " in table and "│ export " in table and "problem" not in table
-    assert " ".join(table.split()).endswith(" ".join(error.split())), table
+    said = error.removeprefix("source 'blog': ")  # the line names it: "blog: failing since …"
+    assert " ".join(table.split()).endswith(" ".join(said.split())), table
     monkeypatch.setenv("COLUMNS", "160")
     wide = project.run("sources").stdout
     assert "problem" in wide and "is not" not in wide.split("┃ problem")[0]
