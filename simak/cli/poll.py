@@ -25,7 +25,7 @@ ALL_FAILED = "every source polled failed, nothing new came in; see the lines abo
 def _status(r: SourceReport) -> Text:
     if r.busy:
         return Text("skipped: another run is polling it", style="yellow")
-    if r.waiting:
+    if r.waiting or r.resting:  # its failures were said when they happened: stdout only
         return Text(f"skipped: {r.wait_line}", style="yellow")
     if r.error:
         return Text.assemble(("failed", "red"), f": {one_line(r.error, 120)}")
@@ -97,7 +97,8 @@ def _exit_code(report: PollReport) -> int:
         return EXIT_ALL_FAILED
     if report.failed:
         return EXIT_PARTIAL
-    if report.busy and len(report.busy) + len(report.waiting) == len(report.sources):
+    left = len(report.busy) + len(report.waiting) + len(report.resting)
+    if report.busy and left == len(report.sources):
         return EXIT_BUSY  # a source only waiting for its rate limit is no failure: 0
     return EXIT_OK
 

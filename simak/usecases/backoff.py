@@ -6,7 +6,9 @@ waits ``interval × 2^(n-1)``, at most MAX_SOURCE_BACKOFF (or the interval, when
 The state is the source's row (failure streak, last run, last failure), so a restarted
 worker, or one on another machine, keeps the same schedule; a success resets it. A rate
 limit is no failure: the platform's own reset time (``retry_at``) decides that wait. A
-manual `simak poll` is no scheduler: it polls at once.
+`simak poll --source NAME` is no scheduler: it polls at once. A plain `simak poll` (cron's
+line) leaves a source alone while it rests after two or more failures in a row
+(:func:`resting_until`), so a dead feed is not tried, and reported, on every cron run.
 """
 
 from __future__ import annotations
@@ -56,3 +58,15 @@ def is_due(last: LastRun | None, now: datetime, every: timedelta) -> bool:
         or last.failed_at is None
         or over(last.failed_at, backoff(every, last.failures))
     )
+
+
+def resting_until(last: LastRun | None, now: datetime, every: timedelta) -> datetime | None:
+    """For a scheduler that is not ours (cron running `simak poll`): when a source failing
+    on every poll may be tried again, if that is still ahead (None: poll it now). One
+    failure is a blip and waits for nothing; after ``n`` ≥ 2 in a row it rests
+    ``backoff(every, n)`` from its last failure. A failure stamped more than that ahead
+    of ``now`` means the clock was set back: over."""
+    if last is None or last.failures < 2 or last.failed_at is None:
+        return None
+    until = last.failed_at + backoff(every, last.failures)
+    return until if now < until <= now + backoff(every, last.failures) else None

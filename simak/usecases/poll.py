@@ -11,12 +11,20 @@ from common.errors import ConfigError, RateLimited, SourceError, StorageError
 from listeners.base import Listener
 from simak.app import App
 from simak.runs import dead_among
+from simak.usecases.backoff import resting_until
 from simak.usecases.classify import ProcessReport, classify_pending
 from simak.usecases.ideas import group_pending
 from simak.wiring import build_router
 from storage import leases
 from storage.mentions import save_page
-from storage.sources import RunOutcome, get_cursor, record_run, retry_at, set_cursor
+from storage.sources import (
+    RunOutcome,
+    get_cursor,
+    last_runs,
+    record_run,
+    retry_at,
+    set_cursor,
+)
 
 #: How long a source's poll lease lasts; it is renewed with every stored page.
 POLL_LEASE = timedelta(minutes=10)
@@ -43,7 +51,8 @@ class SourceReport:
     busy: bool = False  # another run was polling it; not polled by this one
     retry_at: datetime | None = None  # rate limited (now or before): not called before this
     waiting: bool = False  # rate limited before and retry_at not reached: not called
-    wait_line: str | None = None  # waiting or rate limited: one line saying until when
+    wait_line: str | None = None  # waiting, resting or rate limited: one line saying until when
+    resting: bool = False  # failing on every poll: left alone until retry_at (backoff)
 
     @property
     def ok(self) -> bool:
@@ -52,9 +61,10 @@ class SourceReport:
 
     @property
     def status(self) -> str:
-        """``ok``, ``failed``, ``rate_limited`` (this run), ``waiting`` or ``busy``."""
-        if self.busy or self.waiting:
-            return "busy" if self.busy else "waiting"
+        """``ok``, ``failed``, ``rate_limited`` (this run), ``waiting``, ``resting`` or
+        ``busy``."""
+        if self.busy or self.waiting or self.resting:
+            return "busy" if self.busy else "waiting" if self.waiting else "resting"
         if self.error is not None:
             return "failed"
         return "rate_limited" if self.deferred is not None else "ok"
@@ -83,10 +93,15 @@ class PollReport:
         return [r for r in self.sources if r.waiting]
 
     @property
+    def resting(self) -> list[SourceReport]:
+        """Sources failing on every poll, left alone until their next try (backoff)."""
+        return [r for r in self.sources if r.resting]
+
+    @property
     def all_failed(self) -> bool:
-        """True when at least one source failed and none succeeded: nothing came in (busy
-        and waiting sources were not polled by this run, so they are neither)."""
-        polled = [r for r in self.sources if not (r.busy or r.waiting)]
+        """True when at least one source failed and none succeeded: nothing came in (busy,
+        waiting and resting sources were not polled by this run, so they are neither)."""
+        polled = [r for r in self.sources if not (r.busy or r.waiting or r.resting)]
         return bool(polled) and all(not r.ok for r in polled)
 
     @property
@@ -125,16 +140,22 @@ def poll(
     after_source: Hook | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> PollReport:
-    """Poll every source (each under its own lease), then classify and route what is new."""
+    """Poll every source (each under its own lease), then classify and route what is new.
+    Without ``only``, a source failing on every poll is left alone while it rests
+    (:func:`simak.usecases.backoff.resting_until`); ``only`` polls it at once."""
     listeners = build_listeners(app, only)
     router = build_router(app)
     app.db  # noqa: B018 - create/upgrade the schema before any source runs
+    rest = {} if only is not None else _resting(app)
     reports = []
     started = time.perf_counter()
     for listener in listeners:
         if before_source is not None:
             before_source(listener)
-        report = poll_source(app, listener, wait_s)
+        if listener.name in rest:
+            report = _rested(app, listener, rest[listener.name])
+        else:
+            report = poll_source(app, listener, wait_s)
         if after_source is not None:
             after_source(report)
         reports.append(report)
@@ -145,6 +166,34 @@ def poll(
     processed.took("ideas", started)
     processed.seconds["sources"] = round(fetched, 3)
     return PollReport(reports, processed)
+
+
+def _resting(app: App) -> dict[str, datetime]:
+    """Each source failing on every poll that rests now, with when it is tried again."""
+    now = app.clock()
+    with app.db.read() as session:
+        last = last_runs(session)
+    default = app.settings.workers.poll_every_s
+    rest = {}
+    for source in app.settings.sources:
+        every = timedelta(seconds=source.poll_every_s or default)
+        until = resting_until(last.get(source.name), now, every)
+        if until is not None:
+            rest[source.name] = until
+    return rest
+
+
+def _rested(app: App, listener: Listener, until: datetime) -> SourceReport:
+    """The report of a source left alone while it rests: when it is tried again, and how
+    to try it now (its failures were said when they happened)."""
+    report = SourceReport(name=listener.name, platform=listener.platform, resting=True)
+    report.retry_at = until
+    at = until.astimezone(app.settings.zone).strftime("%H:%M %Z")
+    report.wait_line = (
+        f"failing on every poll, resting until {at} "
+        f"(simak poll --source {listener.name} tries it now)"
+    )
+    return report
 
 
 def poll_source(app: App, listener: Listener, wait_s: float = 0.0) -> SourceReport:

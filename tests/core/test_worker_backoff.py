@@ -154,3 +154,46 @@ def _failed() -> RunOutcome:
 
 def _zone(project: Project) -> Any:
     return load_settings(project.config, dict(os.environ)).zone
+
+
+def test_cron_s_plain_poll_leaves_a_failing_source_alone_while_it_rests(
+    project: Project,
+) -> None:
+    """Before: `simak poll` from cron (every 10 minutes) tried a dead source on every run,
+    and cron mailed its failure line each time (144 mails a day). After two failures in a
+    row a plain poll leaves it alone while it rests (the worker's schedule, from its last
+    failure), says so on stdout only, and exits 0; `--source` still tries it at once."""
+    (project.root / "mentions.jsonl").rename(project.root / "gone.jsonl")
+    for _ in range(2):  # one failure is a blip: the second run tries again
+        failed = project.run("poll")
+        assert failed.exit_code == 1, failed.output  # the project's other source is fine
+        assert "no readable file" in failed.stderr
+    rested = project.run("poll")
+    assert rested.exit_code == 0, rested.output
+    assert rested.stderr.strip() == ""  # nothing for cron to mail
+    assert "skipped: failing on every" in " ".join(rested.stdout.split())  # the table
+    source = _polled(project)["export"]
+    assert source["status"] == "resting" and source["retry_at"] is not None
+    assert "resting until" in source["wait_line"]
+    assert "(simak poll --source export tries it now)" in source["wait_line"]
+    assert _by_name(project)["export"]["consecutive_failures"] == 2  # not tried: no count
+    tried = project.run("poll", "--source", "export")
+    assert tried.exit_code == 5 and "no readable file" in tried.stderr, tried.output
+    (project.root / "gone.jsonl").rename(project.root / "mentions.jsonl")
+    assert project.run("poll", "--source", "export").exit_code == 0  # a success resets it
+    assert _polled(project)["export"]["status"] == "ok"
+
+
+def _polled(project: Project) -> dict[str, Any]:
+    return {s["name"]: s for s in project.json("poll", "--json")["sources"]}
+
+
+def test_a_resting_source_s_wait_ends_and_a_clock_set_back_ends_it_too() -> None:
+    from simak.usecases.backoff import resting_until
+    from storage.sources import LastRun
+
+    failed = LastRun(T0, failures=3, failed_at=T0)  # rests 20 minutes
+    assert resting_until(failed, T0 + 19 * EVERY / 5, EVERY) == T0 + 4 * EVERY
+    assert resting_until(failed, T0 + 4 * EVERY, EVERY) is None
+    assert resting_until(LastRun(T0, 1, T0), T0, EVERY) is None  # a blip
+    assert resting_until(failed, T0 - timedelta(days=1), EVERY) is None  # clock set back
