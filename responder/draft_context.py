@@ -110,14 +110,15 @@ def _topic(item: DraftInput, texts: Sequence[str], passage: Passage | None) -> s
     the posts that complain (every post when none is labelled). An illness the posts
     name anywhere wins: "saya diare… kayaknya opornya basi" is no complaint about taste."""
     complaining = [t for t, p in zip(texts, item.posts, strict=True) if "complaint" in p.labels]
-    if detect_topic(complaining or texts) == "health":
+    posts_topic = detect_topic(complaining or texts)  # the posts' topic, detected once
+    if posts_topic == "health":
         return "health"
     candidates = [[passage.focus], [passage.quote or ""]] if passage is not None else []
-    for group in (*candidates, complaining or texts):
+    for group in candidates:
         topic = detect_topic(group)
         if topic is not None:
             return topic
-    return None
+    return posts_topic
 
 
 def _only_asks(
