@@ -252,6 +252,9 @@ def _a_branch(word: str) -> bool:
 
 def _shouted(text: str) -> bool:
     """True for a post written in capitals ("KOPI SENJA KEMANG AC NYA MATI!!!")."""
+    if text.isascii():  # an ASCII capital is a letter: count both in C, no list
+        count, upper = sum(map(str.isalpha, text)), sum(map(str.isupper, text))
+        return count >= 8 and upper >= 0.8 * count
     letters = [ch for ch in text if ch.isalpha()]
     return len(letters) >= 8 and sum(ch.isupper() for ch in letters) >= 0.8 * len(letters)
 

@@ -97,7 +97,10 @@ def fold(text: str) -> str:
     if not folded.isascii():  # most posts are ASCII: nothing to decompose
         decomposed = unicodedata.normalize("NFKD", folded)
         folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _REDUPLICATION_RE.sub(r"\1-\1\2", _ELONGATION_RE.sub(r"\1", folded))
+    folded = _ELONGATION_RE.sub(r"\1", folded)
+    if "2" not in folded:  # reduplication is written with a 2: nothing to write out
+        return folded
+    return _REDUPLICATION_RE.sub(r"\1-\1\2", folded)
 
 
 def _is_joiner(ch: str) -> bool:

@@ -284,7 +284,8 @@ _ANY_HIGH: Final = _any_of(HIGH)
 def fold(text: str) -> str:
     """Lower-case, accents stripped, stretched letters shortened, "muntah2" doubled."""
     text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():  # most posts are ASCII: no combining marks to drop
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = _STRETCH.sub(r"\1\1", text)
     return _REPEAT.sub(r"\1 \1", text).replace("’", "'")
 

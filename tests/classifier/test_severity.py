@@ -3,17 +3,20 @@ head on the real encoder (no second encoding), and the rules fallback."""
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from classifier.embedded import EmbeddedClassifier, EmbeddedOptions
 from classifier.keywords import KeywordClassifier, KeywordsOptions
 from classifier.severity.combine import SeverityModel, combine
 from classifier.severity.head import load_head
 from classifier.severity.levels import Assessment
-from classifier.severity.rules import assess_by_rules
+from classifier.severity.rules import _REPEAT, _STRETCH, assess_by_rules, fold
 from classifier.severity.wrap import SeverityClassifier, severity_model_for
 
 CRITICAL = [
@@ -156,3 +159,12 @@ def test_missing_head_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ClassifierError, match="severity head"):
         load_head(tmp_path)
     assert SeverityModel(None).assess(["ok"])[0].level == "normal"
+
+
+@given(st.text(alphabet="aAmuntah2 é\u0301ﬁ’K", max_size=40))
+def test_fold_skips_the_mark_pass_only_where_there_are_no_marks(text: str) -> None:
+    """ASCII after NFKD has no combining marks: skipping the pass changes nothing."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    expected = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    expected = _REPEAT.sub(r"\1 \1", _STRETCH.sub(r"\1\1", expected)).replace("’", "'")
+    assert fold(text) == expected

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from responder.details import DetailLists, extract_details, products_in
+from responder.details import DetailLists, _shouted, extract_details, products_in
 from responder.topics import detect_topic, missing_details
 
 KOPI = DetailLists(brand_terms=("Kopi Senja", "kopisenja", "#kopisenja"))
@@ -189,3 +191,13 @@ def test_a_shouted_branch_is_title_cased_but_an_acronym_is_kept() -> None:
 
     assert shouted.branches == ("Kemang",)
     assert acronym.branches == ("PIK",)
+
+
+@given(st.text(alphabet="aZkS É1!Ⅷⅷ", max_size=30))
+def test_shouted_counts_the_same_on_the_ascii_path(text: str) -> None:
+    """ASCII text is counted in C (an ASCII capital is always a letter); the result is
+    the per-letter count's ("Ⅷ" is upper case but no letter: only non-ASCII text
+    takes the per-letter path)."""
+    letters = [ch for ch in text if ch.isalpha()]
+    expected = len(letters) >= 8 and sum(ch.isupper() for ch in letters) >= 0.8 * len(letters)
+    assert _shouted(text) == expected

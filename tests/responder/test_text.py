@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
@@ -87,6 +88,27 @@ def test_quote_drops_whole_terminal_escape_sequences(text: str, expected: str) -
 
 def test_fold_ignores_case_accents_and_elongation() -> None:
     assert fold("TOLONGGG Segeraaa Café") == "tolong segera cafe"
+
+
+def _fold_every_pass(text: str) -> str:
+    """fold as it was before it skipped the reduplication pass for text without a "2"."""
+    folded = text.casefold()
+    decomposed = unicodedata.normalize("NFKD", folded)
+    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    folded = re.sub(r"(\w)\1{2,}", r"\1", folded)
+    return re.sub(
+        r"(?<![\w-])([^\W\d_]{3,})2(nya|ny|an|in|ku|mu|lah|kah|pun)?(?![\w-])",
+        r"\1-\1\2",
+        folded,
+    )
+
+
+@given(st.text(alphabet="aAkopinyé2²٢ -_.\u0301\u200d", max_size=40))
+def test_fold_without_a_2_gives_what_every_pass_gave(text: str) -> None:
+    """Skipping the reduplication pass when there is no "2" changes nothing ("²" and
+    Arabic-Indic "٢" are no reduplication either)."""
+    assert fold(text) == _fold_every_pass(text)
+    assert fold("muntah2 kopi2nya ps2 mp3") == "muntah-muntah kopi-kopinya ps2 mp3"
 
 
 def test_clean_composes_to_nfc() -> None:
