@@ -137,11 +137,15 @@ def test_every_source_failing_exits_5_for_cron(project: Project) -> None:
     result = project.run("poll")
     assert result.exit_code == 5, result.output
     assert "every source polled failed" in result.stderr
+    # two failures in a row: cron's next plain poll leaves both alone while they rest
+    # (tests/core/test_worker_backoff.py), silent and exit 0 (nothing was polled)
     as_json = project.run("poll", "--json")
-    assert as_json.exit_code == 5, as_json.output
+    assert as_json.exit_code == 0 and as_json.stderr.strip() == "", as_json.output
     data = json.loads(as_json.stdout)
-    assert data["all_sources_failed"] is True
-    assert [s["status"] for s in data["sources"]] == ["failed", "failed"]
+    assert data["all_sources_failed"] is False
+    assert [s["status"] for s in data["sources"]] == ["resting", "resting"]
+    tried = project.run("poll", "--source", "export", "--json")  # tried now: fails again
+    assert tried.exit_code == 5 and json.loads(tried.stdout)["all_sources_failed"] is True
 
 
 def test_all_failed_counts_only_the_sources_this_run_polled() -> None:
@@ -152,7 +156,9 @@ def test_all_failed_counts_only_the_sources_this_run_polled() -> None:
     waiting = SourceReport("b", "x", waiting=True)
     busy = SourceReport("c", "x", busy=True)
     deferred = SourceReport("d", "x", deferred="rate limited")  # ran, then was stopped
+    resting = SourceReport("e", "x", resting=True)  # failing: left alone while it rests
     assert report(failed, waiting).all_failed and report(failed, busy).all_failed
+    assert report(failed, resting).all_failed and not report(resting).all_failed
     assert not report(failed, deferred).all_failed
     assert not report(waiting, busy).all_failed and not report().all_failed
 
