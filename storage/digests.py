@@ -15,6 +15,7 @@ from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from storage import idea_groups
+from storage.contactable import do_not_contact_group
 from storage.dialect import insert
 from storage.models import (
     ClassificationRow,
@@ -51,6 +52,7 @@ class Item:
     text: str
     detail: str = ""  # why it is listed: a severity reason, a delivery's status note
     due: datetime | None = None  # when a complaint is due, in the business's time zone
+    do_not_contact: bool = False  # the person asked not to be contacted: staff must not reach out
 
 
 @dataclass(slots=True)
@@ -208,6 +210,7 @@ def _followups(
         total = session.scalar(select(func.count()).select_from(query.subquery()))
         facts.totals[key] = total or 0
         said = _complaints_said(session, [f for f, _, _ in rows])
+        barred = _barred(session, {f.person_id for f, _, _ in rows if f.person_id is not None})
         return [
             Item(
                 f.id,
@@ -215,6 +218,7 @@ def _followups(
                 _line(said.get(f.id) or text or f.subject, 140),
                 _detail(f, detail),
                 None if detail == "status" else f.due_at.astimezone(zone),
+                f.person_id in barred,
             )
             for f, text, name in rows
         ]
@@ -223,6 +227,15 @@ def _followups(
     facts.urgent = items("urgent", fresh, "due")
     facts.overdue = items("overdue", late, "due")
     facts.problems = items("problems", stuck, "status")
+
+
+def _barred(session: Session, person_ids: set[int]) -> set[int]:
+    """Which of ``person_ids`` must not be contacted (marked, or one human with someone
+    marked): the digest says so beside their complaint, as the queue does."""
+    if not person_ids:
+        return set()
+    barred = Person.id.in_(do_not_contact_group())
+    return set(session.scalars(select(Person.id).where(Person.id.in_(person_ids), barred)))
 
 
 def _complaints_said(session: Session, followups: list[FollowUp]) -> dict[int, str]:

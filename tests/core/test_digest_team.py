@@ -289,3 +289,30 @@ def test_a_digest_names_the_author_of_a_post_that_has_no_person(
     [payload] = webhook_receiver.deliveries.values()
     assert not re.search(r"^  #\d+ \?:", payload["text"], re.MULTILINE), payload["text"]
     assert re.search(r"^  #\d+ Redaksi Kabar Kuliner: ", payload["text"], re.MULTILINE)
+
+
+def test_a_digest_says_do_not_contact_beside_the_complaint_of_someone_who_asked(
+    tmp_path: Path, webhook_receiver: WebhookReceiver
+) -> None:
+    """Before: Budi Santoso, marked "do not contact", was listed among the critical
+    complaints like anyone else, so the owner reading the digest on a phone asked staff to
+    call him; the queue said it, the digest did not. Now the line says it, in both languages."""
+    from sqlalchemy import select
+
+    from simak.usecases.digest import preview_digest
+    from simak.usecases.people import do_not_contact
+    from storage.models import Person
+
+    app = _app(tmp_path, webhook_receiver)
+    assert not poll(app).failed
+    with app.db.read() as session:
+        budi = session.scalar(select(Person.id).where(Person.display_name == "Budi Santoso"))
+    assert budi is not None
+    do_not_contact(app, budi, "dina", "asked on the phone")
+
+    for lang, words in (("en", "(DO NOT CONTACT; critical"), ("id", "(JANGAN DIHUBUNGI; ")):
+        [preview] = preview_digest(app, lang=lang)
+        [line] = [ln for ln in preview.body.splitlines() if "Budi Santoso" in ln]
+        assert line.startswith("  #") and words in line, preview.body
+        others = [ln for ln in preview.body.splitlines() if ln.startswith("  #") and ln != line]
+        assert others and not any("DO NOT" in ln or "JANGAN" in ln for ln in others)
