@@ -3,13 +3,14 @@ through the email or webhook channel; a quiet day sends nothing unless configure
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from classifier.severity.levels import REASON_TEXT
 from common.errors import ConfigError
 from simak.app import App
 from simak.usecases.alerts import LABEL_NAMES
@@ -17,7 +18,7 @@ from simak.usecases.reminders import candidates
 from simak.usecases.team import send_to_team
 from storage import alerts, digests
 from storage.alerts import AlertRow
-from storage.digests import DigestFacts
+from storage.digests import DigestFacts, Item
 
 _TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -162,6 +163,32 @@ def _spike_lines(spikes: list[AlertRow], lang: str) -> list[str]:
     return lines
 
 
+#: The critical reasons as an Indonesian team reads them (keyed by what staff read in English).
+_REASONS_ID = {
+    REASON_TEXT[key]: words
+    for key, words in {
+        "food_poisoning": "dugaan keracunan makanan",
+        "foreign_object": "ada benda asing di produk",
+        "allergy": "reaksi alergi atau iritasi kulit",
+        "injury": "cedera atau bahaya keselamatan",
+        "health": "melaporkan gangguan kesehatan",
+        "fraud": "dugaan penipuan (uang terambil)",
+        "money_lost": "uang hilang (tertagih dua kali atau salah tagih)",
+        "data_leak": "data pribadi bocor",
+        "legal_threat": "ancaman tuntutan hukum",
+        "going_public": "ancaman memviralkan",
+    }.items()
+} | {"harm reported": "ada laporan bahaya atau kerugian"}
+
+
+def _reason(item: Item, lang: str) -> Item:
+    """A critical complaint's line says why in the digest's language, without the
+    "critical:" its section's title already says ("dugaan keracunan makanan", not
+    "critical: possible food poisoning" in an Indonesian digest)."""
+    why = item.detail.removeprefix("critical").removeprefix(":").strip()
+    return replace(item, detail=_REASONS_ID.get(why, why) if lang == "id" else why)
+
+
 def _render(
     app: App, facts: DigestFacts, lang: str, spikes: list[AlertRow] | None = None
 ) -> tuple[str, str]:
@@ -179,7 +206,7 @@ def _render(
         day=facts.day.isoformat(),
         today=facts.today,
         week=facts.week_average,
-        critical=facts.critical,
+        critical=[_reason(i, lang) for i in facts.critical],
         urgent=facts.urgent,
         overdue=facts.overdue,
         ideas=facts.ideas,

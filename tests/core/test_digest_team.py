@@ -310,9 +310,34 @@ def test_a_digest_says_do_not_contact_beside_the_complaint_of_someone_who_asked(
     assert budi is not None
     do_not_contact(app, budi, "dina", "asked on the phone")
 
-    for lang, words in (("en", "(DO NOT CONTACT; critical"), ("id", "(JANGAN DIHUBUNGI; ")):
+    for lang, words in (("en", "(DO NOT CONTACT; money lost"), ("id", "(JANGAN DIHUBUNGI; uang")):
         [preview] = preview_digest(app, lang=lang)
         [line] = [ln for ln in preview.body.splitlines() if "Budi Santoso" in ln]
         assert line.startswith("  #") and words in line, preview.body
         others = [ln for ln in preview.body.splitlines() if ln.startswith("  #") and ln != line]
         assert others and not any("DO NOT" in ln or "JANGAN" in ln for ln in others)
+
+
+def test_an_indonesian_digest_says_why_a_complaint_is_critical_in_indonesian(
+    tmp_path: Path, webhook_receiver: WebhookReceiver
+) -> None:
+    """Before: an Indonesian digest read "(critical: money lost (double or wrongful charge);
+    batas …)" under "Keluhan kritis", and averaged "2.3 keluhan" (the spike lines beside it
+    wrote "2,3"). Now the reason is in Indonesian and without the "critical:" the section's
+    title says, in English too, and Indonesian decimals have a comma."""
+    from simak.usecases.digest import preview_digest
+
+    app = _app(tmp_path, webhook_receiver)
+    assert not poll(app).failed
+
+    [id_] = preview_digest(app, lang="id")
+    [en] = preview_digest(app, lang="en")
+
+    [budi] = [ln for ln in id_.body.splitlines() if "Budi Santoso" in ln]
+    assert "(uang hilang (tertagih dua kali atau salah tagih); batas 23 Nov" in budi, budi
+    critical = id_.body.split("Keluhan kritis")[1].split("\n\n")[0]
+    assert "(critical" not in critical and "possible food poisoning" not in critical, critical
+    assert "dugaan keracunan makanan; batas" in critical, critical
+    assert re.search(r"rata-rata 7 hari sebelumnya: \d+,\d keluhan, \d+,\d pujian", id_.body)
+    [budi] = [ln for ln in en.body.splitlines() if "Budi Santoso" in ln]
+    assert "(money lost (double or wrongful charge); due 23 Nov" in budi, budi
