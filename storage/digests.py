@@ -53,6 +53,7 @@ class Item:
     detail: str = ""  # why it is listed: a severity reason, a delivery's status note
     due: datetime | None = None  # when a complaint is due, in the business's time zone
     do_not_contact: bool = False  # the person asked not to be contacted: staff must not reach out
+    late: bool = False  # its due time has passed (a critical complaint too: it says so)
 
 
 @dataclass(slots=True)
@@ -219,6 +220,7 @@ def _followups(
                 _detail(f, detail),
                 None if detail == "status" else f.due_at.astimezone(zone),
                 f.person_id in barred,
+                detail != "status" and f.due_at < now,
             )
             for f, text, name in rows
         ]

@@ -87,7 +87,8 @@ def test_an_indonesian_digest_words_due_times_in_indonesian() -> None:
     assert _when(at, "id") == "05 Des 11:30 WIB" and _when(at, "en") == "05 Dec 11:30 WIB"
     template = (Path("simak/templates/digest.id.j2")).read_text("utf-8")
     words = re.sub(r"{{.*?}}|{%.*?%}", "", template)  # what the template itself says
-    assert "batas {{ i.due|when }}" in template and not re.search(r"\bdue\b", words)
+    assert '"batas" }} {{ i.due|when }}' in template and not re.search(r"\bdue\b", words)
+    assert '"due"' not in template and "late since" not in template
 
 
 def test_a_brands_digest_lists_only_its_own_failing_sources(
@@ -341,3 +342,33 @@ def test_an_indonesian_digest_says_why_a_complaint_is_critical_in_indonesian(
     assert re.search(r"rata-rata 7 hari sebelumnya: \d+,\d keluhan, \d+,\d pujian", id_.body)
     [budi] = [ln for ln in en.body.splitlines() if "Budi Santoso" in ln]
     assert "(money lost (double or wrongful charge); due 23 Nov" in budi, budi
+
+
+def test_a_critical_complaint_past_its_due_time_says_it_is_late(
+    tmp_path: Path, webhook_receiver: WebhookReceiver
+) -> None:
+    """Before: two days on, a food-poisoning complaint nobody answered still read "due 23 Nov
+    11:30 WIB" under "Critical complaints" (it is listed there, not under past SLA), so the
+    most urgent thing in the mail did not say it was late. Now "late since" / "lewat batas
+    sejak" wherever the due time has passed; one not yet due still says "due"."""
+    from datetime import timedelta
+
+    from simak.usecases.digest import preview_digest
+
+    app = _app(tmp_path, webhook_receiver)
+    assert not poll(app).failed
+    [fresh] = preview_digest(app, lang="en")
+    later = NOW + timedelta(days=2)
+    app = App(
+        load_settings(app.config_path, FAKE_ENV), app.config_path, FAKE_ENV, clock=lambda: later
+    )
+    [en] = preview_digest(app, lang="en")
+    [id_] = preview_digest(app, lang="id")
+
+    def critical(body: str, title: str) -> list[str]:
+        return [ln for ln in body.split(title)[1].split("\n\n")[0].splitlines() if "  #" in ln]
+
+    assert all("; due 23 Nov" in ln for ln in critical(fresh.body, "Critical complaints"))
+    assert all("; late since 23 Nov" in ln for ln in critical(en.body, "Critical complaints"))
+    assert all("; lewat batas sejak 23 Nov" in ln for ln in critical(id_.body, "Keluhan kritis"))
+    assert critical(en.body, "Critical complaints"), en.body
