@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.dialect import advisory_lock, insert
+from storage.digests import _line
 from storage.models import Alert, ClassificationRow, MentionRow
 
 
@@ -58,6 +59,39 @@ def daily_counts(
             counts[day] = counts.get(day, 0) + 1
     first = session.scalar(select(func.min(MentionRow.created_at)).where(MentionRow.brand == brand))
     return counts, first.astimezone(zone).date() if first is not None else None
+
+
+def said_on(
+    session: Session, brand: str, label: str, day: date, zone: ZoneInfo, limit: int = 3
+) -> list[str]:
+    """What some of ``day``'s posts of ``label`` say (no names: the queue has those), the
+    most severe first, each one short line: what the spike is about, at a glance."""
+    start = datetime.combine(day, datetime.min.time(), zone)
+    rows = session.execute(
+        select(
+            MentionRow.text,
+            MentionRow.created_at,
+            ClassificationRow.labels,
+            ClassificationRow.severity,
+            ClassificationRow.severity_score,
+        )
+        .join(
+            ClassificationRow,
+            (ClassificationRow.mention_id == MentionRow.id) & ClassificationRow.is_current,
+        )
+        .where(MentionRow.brand == brand, MentionRow.created_at >= start)
+        .where(MentionRow.created_at < start + timedelta(days=1))
+    ).all()
+    rank = {"critical": 0, "high": 1}
+    found = sorted(
+        (
+            (rank.get(severity or "", 2), -(score or 0.0), created, text)
+            for text, created, labels, severity, score in rows
+            if label in (labels or ()) or (label == "critical" and severity == "critical")
+        ),
+        key=lambda r: r[:3],
+    )
+    return [_line(text, 140) for *_, text in found[:limit]]
 
 
 def alerted_days(session: Session, brand: str, label: str, since: date) -> set[date]:

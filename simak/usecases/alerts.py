@@ -151,26 +151,44 @@ def _raise(app: App, brand: str, label: str, spike: Spike) -> AlertResult | None
     return AlertResult(brand, label, day, outcome, f"{reason}; {detail}")
 
 
+_MONTHS_ID = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+
+
+def day_month(day: date, lang: str) -> str:
+    """ "23 Nov" ("05 Des" in Indonesian)."""
+    return f"{day:%d} " + (_MONTHS_ID[day.month - 1] if lang == "id" else f"{day:%b}")
+
+
 def _message(app: App, brand: str, label: str, spike: Spike) -> tuple[str, str]:
+    """What spiked, how far above the usual (in the subject too), what some of the posts
+    say, and what to do."""
     cfg = app.settings.digest
     lang = cfg.lang if cfg is not None else "en"
     shown = app.settings.brand(brand).label
     what = LABEL_NAMES[lang][label]
     today = spike.day == app.clock().astimezone(app.settings.zone).date()
+    with app.db.read() as session:
+        said = alerts.said_on(session, brand, label, spike.day, app.settings.zone)
+    day = day_month(spike.day, lang)
+    usual = f"{spike.expected:.1f}".replace(".", "," if lang == "id" else ".")
+    quotes = "".join(f'  - "{text}"\n' for text in said)
+    head = f"{shown} — {day} {spike.day.year}: {spike.observed}"
     if lang == "id":
-        when = "Hari ini" if today else f"Pada {spike.day.isoformat()} (terlambat masuk)"
-        usual = f"{spike.expected:.1f}".replace(".", ",")
-        subject = f"Lonjakan {what} — {shown} — {spike.day.isoformat()}"
+        when = "hari ini" if today else f"pada {day} (postingan yang masuk terlambat)"
+        subject = f"Lonjakan {what} — {head}, biasanya {usual} sehari"
         body = (
-            f"{when} {shown} menerima {spike.observed} {what}, biasanya sekitar "
-            f"{usual} sehari.\n\nCek antrean sekarang: simak queue\n"
+            f"{shown} menerima {spike.observed} {what} {when}, biasanya sekitar {usual} "
+            f"sehari.\n\n"
+            + (f"Yang mereka tulis:\n{quotes}\n" if quotes else "")
+            + "Tanggapi sekarang di antrean, mulai dari yang kritis: simak queue\n"
         )
     else:
-        when = "today" if today else f"on {spike.day.isoformat()} (posts that came in late)"
-        subject = f"{what.capitalize()} spike — {shown} — {spike.day.isoformat()}"
+        when = "today" if today else f"on {day} (posts that came in late)"
+        subject = f"{what.capitalize()} spike — {head}, usually {usual} a day"
         body = (
-            f"{shown} got {spike.observed} {what}s {when}; usually about {spike.expected:.1f} "
-            f"a day.\n\nSee the queue now: simak queue\n"
+            f"{shown} got {spike.observed} {what}s {when}; usually about {usual} a day.\n\n"
+            + (f"What they say:\n{quotes}\n" if quotes else "")
+            + "Answer them now in the queue, critical ones first: simak queue\n"
         )
     return subject, body
 

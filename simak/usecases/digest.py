@@ -14,6 +14,7 @@ from classifier.severity.levels import REASON_TEXT
 from common.errors import ConfigError
 from simak.app import App
 from simak.usecases.alerts import LABEL_NAMES
+from simak.usecases.alerts import day_month as _day_month
 from simak.usecases.reminders import candidates
 from simak.usecases.team import send_to_team
 from storage import alerts, digests
@@ -113,14 +114,6 @@ def _one(app: App, brand: str) -> DigestResult:
         else:
             digests.release(session, claimed)  # provably not sent: a later run may try again
     return DigestResult(brand, day.isoformat(), outcome, detail)
-
-
-_MONTHS_ID = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
-
-
-def _day_month(day: date, lang: str) -> str:
-    """ "23 Nov" ("05 Des" in Indonesian)."""
-    return f"{day:%d} " + (_MONTHS_ID[day.month - 1] if lang == "id" else f"{day:%b}")
 
 
 def _when(at: datetime | None, lang: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from multiprocessing.synchronize import Event
 from pathlib import Path
@@ -123,7 +124,7 @@ def test_sixty_days_with_one_spike_raise_one_alert(
     ]
     assert smtp_sink.count() == 1
     mail = smtp_sink.mails[0].message
-    assert mail["Subject"] == f"Complaint spike — Kopi Senja — {spike.isoformat()}"
+    assert mail["Subject"].startswith(f"Complaint spike — Kopi Senja — {spike:%d %b %Y}: ")
     assert "complaints today; usually about" in mail.get_content()
     stored = recent_alerts(app, days=90)
     assert [(a.label, a.day, a.status) for a in stored] == [
@@ -145,7 +146,38 @@ def test_five_critical_complaints_in_a_day_alert_at_once(
     sent = [(r.brand, r.label) for r in run_alerts(app) if r.outcome == "sent"]
     assert ("kopi-senja", "critical") in sent and ("warung-sari", "critical") not in sent
     subjects = [m.message["Subject"] for m in smtp_sink.mails]
-    assert f"Critical complaint spike — Kopi Senja — {poisoned.isoformat()}" in subjects
+    assert any(s.startswith(f"Critical complaint spike — Kopi Senja — {poisoned:%d %b %Y}: ")
+               for s in subjects), subjects  # fmt: skip
+
+
+def test_a_spike_alert_says_how_many_against_the_usual_and_what_they_say(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """Before: "Lonjakan keluhan kritis — Kopi Senja — 2026-10-01" and a body with two
+    numbers and `simak queue`: the inbox did not say how big the spike was, nor the mail
+    what the posts were about. Now the subject has the count against the usual, the body
+    quotes the worst posts (no names) and says what to do, in the team's language."""
+    config = _project(tmp_path / "p", db_url, smtp_sink)
+    data = yaml.safe_load(config.read_text("utf-8"))
+    data["digest"]["lang"] = "id"
+    config.write_text(yaml.safe_dump(data), "utf-8")
+    first = date(2026, 9, 1)
+    poisoned = first + timedelta(days=30)
+    end = datetime.combine(poisoned, time(21), ZONE)
+    _write(tmp_path / "p", _history(first, 31, None, end, poisoned))
+    app = App(load_settings(config, FAKE_ENV), config, FAKE_ENV, clock=lambda: end)
+    assert not poll(app).failed
+    assert ("kopi-senja", "critical") in [(r.brand, r.label) for r in run_alerts(app)]
+    [mail] = [m.message for m in smtp_sink.mails if "kritis" in m.message["Subject"]]
+    assert re.fullmatch(
+        r"Lonjakan keluhan kritis — Kopi Senja — 01 Okt 2026: \d+, biasanya \d+,\d sehari",
+        mail["Subject"],
+    ), mail["Subject"]
+    body = mail.get_content()
+    assert "keluhan kritis hari ini, biasanya sekitar" in body, body
+    quoted = [ln for ln in body.splitlines() if ln.startswith('  - "') and ln.endswith('"')]
+    assert len(quoted) == 3 and all("diare sampai pagi" in q for q in quoted), body
+    assert "mulai dari yang kritis: simak queue" in body
 
 
 def _simulated_alerts(counts: dict[str, dict[date, int]]) -> list[tuple[str, date]]:
@@ -266,7 +298,7 @@ def test_a_spike_polled_after_midnight_is_raised_for_its_own_day(
     assert [(r.day, r.outcome) for r in raised] == [(spike.isoformat(), "sent")]
     assert again == []  # raised once; today is the same wave's next day
     body = smtp_sink.mails[-1].message.get_content()
-    assert f"on {spike.isoformat()} (posts that came in late)" in body
+    assert f"on {spike:%d %b} (posts that came in late)" in body
 
 
 def _more(rows: list[dict[str, Any]], brand: str, day: date, n: int, hour: int = 6) -> None:
