@@ -372,3 +372,31 @@ def test_a_critical_complaint_past_its_due_time_says_it_is_late(
     assert all("; late since 23 Nov" in ln for ln in critical(en.body, "Critical complaints"))
     assert all("; lewat batas sejak 23 Nov" in ln for ln in critical(id_.body, "Keluhan kritis"))
     assert critical(en.body, "Critical complaints"), en.body
+
+
+def _shape(value: Any) -> Any:
+    """The keys of a JSON value, all the way down (what a receiver relies on)."""
+    if isinstance(value, dict):
+        return {k: _shape(v) for k, v in value.items()}
+    return type(value).__name__ if value is not None else None
+
+
+def test_the_team_webhook_payload_is_the_one_the_readme_documents(
+    tmp_path: Path, webhook_receiver: WebhookReceiver
+) -> None:
+    """Before: the README described the follow-up webhook but not what the digest and
+    alerts post (type simak.team), so a receiver had to guess its fields. Now it shows the
+    body, and this keeps the two the same shape."""
+    import json
+
+    readme = Path("README.md").read_text("utf-8")
+    block = readme.split('```json\n{"type": "simak.team"', 1)[1].split("```", 1)[0]
+    documented = json.loads('{"type": "simak.team"' + block)
+    app = _app(tmp_path, webhook_receiver)
+    assert not poll(app).failed
+    [result] = run_digest(app)
+    assert result.outcome == "sent", result
+    [payload] = webhook_receiver.deliveries.values()
+    assert _shape(payload) == _shape(documented)
+    assert payload["data"]["id"] == documented["data"]["id"].replace("2026-12-06", "2026-11-23")
+    assert payload["text"].startswith(f"*{payload['data']['subject']}*\n\n")
