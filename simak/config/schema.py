@@ -231,6 +231,21 @@ class DigestConfig(_Strict):
     send_when_quiet: bool = Field(
         default=False, description="also send on a day with nothing new (default: skip it)"
     )
+    console_url: str | None = Field(
+        default=None,
+        description="the web console's address (https://simak.example.com): each listed "
+        "follow-up, the queue and alerts then link to it",
+    )
+
+    @field_validator("console_url")
+    @classmethod
+    def _console(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+            raise ValueError(
+                f"console_url must be the console's http(s) address, e.g. "
+                f"https://simak.example.com (got {value!r})"
+            )
+        return None if value is None else value.rstrip("/")
 
     @field_validator("to")
     @classmethod

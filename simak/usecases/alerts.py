@@ -173,6 +173,7 @@ def _message(app: App, brand: str, label: str, spike: Spike) -> tuple[str, str]:
     usual = f"{spike.expected:.1f}".replace(".", "," if lang == "id" else ".")
     quotes = "".join(f'  - "{text}"\n' for text in said)
     head = f"{shown} — {day} {spike.day.year}: {spike.observed}"
+    queue = f"{cfg.console_url}/queue" if cfg is not None and cfg.console_url else "simak queue"
     if lang == "id":
         when = "hari ini" if today else f"pada {day} (postingan yang masuk terlambat)"
         subject = f"Lonjakan {what} — {head}, biasanya {usual} sehari"
@@ -180,7 +181,7 @@ def _message(app: App, brand: str, label: str, spike: Spike) -> tuple[str, str]:
             f"{shown} menerima {spike.observed} {what} {when}, biasanya sekitar {usual} "
             f"sehari.\n\n"
             + (f"Yang mereka tulis:\n{quotes}\n" if quotes else "")
-            + "Tanggapi sekarang di antrean, mulai dari yang kritis: simak queue\n"
+            + f"Tanggapi sekarang di antrean, mulai dari yang kritis: {queue}\n"
         )
     else:
         when = "today" if today else f"on {day} (posts that came in late)"
@@ -188,7 +189,7 @@ def _message(app: App, brand: str, label: str, spike: Spike) -> tuple[str, str]:
         body = (
             f"{shown} got {spike.observed} {what}s {when}; usually about {usual} a day.\n\n"
             + (f"What they say:\n{quotes}\n" if quotes else "")
-            + "Answer them now in the queue, critical ones first: simak queue\n"
+            + f"Answer them now in the queue, critical ones first: {queue}\n"
         )
     return subject, body
 

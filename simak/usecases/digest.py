@@ -208,6 +208,7 @@ def _render(
         totals=facts.totals,
         loyal=sum(not p.do_not_contact for p in candidates(app, facts.brand)),
         spikes=_spike_lines(spikes or [], lang),
+        console=app.settings.digest.console_url if app.settings.digest else None,
     )
     return _subject(facts, label, lang), body.strip() + "\n"
 

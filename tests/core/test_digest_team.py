@@ -400,3 +400,44 @@ def test_the_team_webhook_payload_is_the_one_the_readme_documents(
     assert _shape(payload) == _shape(documented)
     assert payload["data"]["id"] == documented["data"]["id"].replace("2026-12-06", "2026-11-23")
     assert payload["text"].startswith(f"*{payload['data']['subject']}*\n\n")
+
+
+def test_with_console_url_the_digest_links_each_follow_up_and_the_queue(
+    tmp_path: Path, webhook_receiver: WebhookReceiver
+) -> None:
+    """Before: "#15 Budi Santoso: …" and "See the queue now: simak queue" — an owner
+    reading on a phone had a number and a command, nothing to tap. With digest.console_url
+    each listed follow-up links to its page and a spike alert to the queue."""
+    from datetime import date
+
+    from responder.spikes import Spike
+    from simak.usecases.alerts import _message
+    from simak.usecases.digest import preview_digest
+
+    app = _app(tmp_path, webhook_receiver, console_url="https://simak.kopisenja.example/")
+    assert not poll(app).failed
+    [preview] = preview_digest(app)
+    listed = [ln for ln in preview.body.splitlines() if re.match(r"  #\d+ ", ln)]
+    assert listed, preview.body
+    for line in listed:
+        fid = re.match(r"  #(\d+) ", line)
+        assert fid and line.endswith(f") https://simak.kopisenja.example/followups/{fid[1]}")
+    _, alert = _message(
+        app, "kopi-senja", "complaint", Spike(date(2026, 11, 23), 14, 1.5, 1e-6, 28)
+    )
+    assert alert.endswith(": https://simak.kopisenja.example/queue\n"), alert
+
+
+def test_a_console_url_that_is_no_http_address_is_one_clear_line(
+    tmp_path: Path, webhook_receiver: WebhookReceiver
+) -> None:
+    import pytest
+
+    from common.errors import ConfigError
+
+    app = _app(tmp_path, webhook_receiver)
+    data = yaml.safe_load(app.config_path.read_text("utf-8"))
+    data["digest"]["console_url"] = "simak.kopisenja.example"
+    app.config_path.write_text(yaml.safe_dump(data), "utf-8")
+    with pytest.raises(ConfigError, match=r"console_url must be the console's http\(s\) address"):
+        load_settings(app.config_path, FAKE_ENV)
