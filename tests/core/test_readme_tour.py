@@ -4,7 +4,11 @@ platforms, not two strangers."""
 from __future__ import annotations
 
 import re
+import typing
 from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
 
 from simak.app import App
 from simak.config import load_settings
@@ -42,3 +46,36 @@ def test_the_exit_code_table_has_every_code_simak_exits_with() -> None:
     listed = {int(code) for code in re.findall(r"^\| `(\d+)` \|", table, re.MULTILINE)}
     constants = {v for k, v in vars(errors).items() if k.startswith("EXIT_")}
     assert listed == constants | {130, 143}, sorted(listed)
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return next(filter(None, map(_model_in, typing.get_args(annotation))), None)
+
+
+def _names(field: Any, name: str) -> set[str]:
+    alias = field.validation_alias
+    return {name, *(getattr(alias, "choices", None) or ([alias] if alias else []))}
+
+
+def test_every_config_key_the_readme_names_is_one_simak_reads() -> None:
+    """Before: the README named `responder.idea_title.idea_sentences` like a config key
+    (a setting to turn the idea-sentence comparison off); it is a function, and a config
+    with `responder: {idea_title: …}` stops with "unknown key"."""
+    from simak.config.schema import Settings
+
+    tops = "|".join(Settings.model_fields)
+    named = set(re.findall(rf"`((?:{tops})(?:\.[a-z_]+)+)`", README.read_text("utf-8")))
+    unknown = []
+    for key in sorted(named):
+        model: type[BaseModel] | None = Settings
+        for part in key.split("."):
+            if model is None:
+                break  # a mapping (rules, channels, options): any key
+            fields = {n: f for name, f in model.model_fields.items() for n in _names(f, name)}
+            if part not in fields:
+                unknown.append(key)
+                break
+            model = _model_in(fields[part].annotation)
+    assert len(named) > 10 and not unknown, unknown
