@@ -8,6 +8,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel
 
 from simak.app import App
@@ -46,6 +47,65 @@ def test_the_exit_code_table_has_every_code_simak_exits_with() -> None:
     listed = {int(code) for code in re.findall(r"^\| `(\d+)` \|", table, re.MULTILINE)}
     constants = {v for k, v in vars(errors).items() if k.startswith("EXIT_")}
     assert listed == constants | {130, 143}, sorted(listed)
+
+
+def _command_tree() -> Any:
+    import typer
+
+    from simak.cli import app as cli
+
+    return typer.main.get_command(cli)
+
+
+def _options(command: Any) -> set[str]:
+    return {o for p in command.params for o in (*p.opts, *getattr(p, "secondary_opts", ()))}
+
+
+GLOBAL_WITH_VALUE = ("--config", "-c", "--log-format")
+
+
+def test_every_simak_command_the_readme_shows_exists_with_its_options() -> None:
+    """A command or an option the README shows that Simak does not have is a user's first
+    error line; each `simak …` run in the README resolves to a command with those options."""
+    shown = {
+        tuple(m.group(1).split())
+        for m in re.finditer(r"(?<![\w/.-])simak((?: [^\s`#;|)>]+)+)", README.read_text("utf-8"))
+    }
+    wrong = []
+    for words in sorted(shown):
+        command, i = _command_tree(), 0
+        while i < len(words) and hasattr(command, "commands"):
+            if words[i].startswith("-"):  # a global option before the command
+                i += 2 if words[i] in GLOBAL_WITH_VALUE else 1
+            elif words[i] in command.commands:
+                command, i = command.commands[words[i]], i + 1
+            else:
+                break
+        if hasattr(command, "commands") and not command.params:
+            continue  # prose naming a group (`simak followup`, `simak workers`)
+        flags = [f for w in words[i:] for f in re.findall(r"^\[?(--?[a-z][\w-]*)", w)]
+        wrong += [f"simak {' '.join(words)}: {f}" for f in flags if f not in _options(command)]
+    assert len(shown) > 60 and not wrong, wrong
+
+
+def _merged(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        same = isinstance(value, dict) and isinstance(base.get(key), dict)
+        out[key] = _merged(base[key], value) if same else value
+    return out
+
+
+def test_every_yaml_example_in_the_readme_loads_into_the_demo_config(tmp_path: Path) -> None:
+    """Each ```yaml block of the README, added to the demo's config.yaml, is a config
+    Simak accepts (keys, types, durations)."""
+    demo = yaml.safe_load((README.parent / "config.yaml").read_text("utf-8"))
+    blocks = re.findall(r"```yaml\n(.*?)```", README.read_text("utf-8"), re.DOTALL)
+    assert len(blocks) >= 6
+    for n, block in enumerate(blocks):
+        config = tmp_path / f"config{n}.yaml"
+        config.write_text(yaml.safe_dump(_merged(demo, yaml.safe_load(block))), "utf-8")
+        load_settings(config, FAKE_ENV)
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
