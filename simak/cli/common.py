@@ -17,7 +17,14 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from common.errors import EXIT_INTERNAL, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, SimakError
+from common.errors import (
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_USAGE,
+    ConfigError,
+    SimakError,
+)
 from common.redact import Redactor
 from simak.app import App
 from simak.cli.logs import LineLog
@@ -93,6 +100,13 @@ def say(message: str) -> None:
 def warn(message: str) -> None:
     """A one-line warning on stderr (``message`` is shown literally)."""
     stderr().print(Text.assemble(("warning: ", "yellow"), one_line(message)))
+
+
+def unreadable(what: str, exc: OSError | UnicodeDecodeError) -> ConfigError:
+    """``--draft-file F: cannot read it (No such file or directory)``: the OS's words once,
+    not Python's ``[Errno 2] No such file or directory: 'F'`` that repeats the path."""
+    why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+    return ConfigError(f"{what}: cannot read it ({why})")
 
 
 def fail(message: str, code: int, log_format: str = "text") -> typer.Exit:

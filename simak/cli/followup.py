@@ -14,7 +14,16 @@ from rich.text import Text
 
 from common.errors import ConfigError, UsageError
 from common.records import LABELS
-from simak.cli.common import ACTOR, actor, handle_errors, print_json, print_line, state, stdout
+from simak.cli.common import (
+    ACTOR,
+    actor,
+    handle_errors,
+    print_json,
+    print_line,
+    state,
+    stdout,
+    unreadable,
+)
 from simak.cli.render import local, one_line, plain
 from simak.usecases import correct as correcting
 from simak.usecases import followups as uc
@@ -299,7 +308,7 @@ def _read_draft(draft_file: Path) -> str:
             return sys.stdin.read()
         return draft_file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"--draft-file {draft_file}: cannot read it ({exc})") from None
+        raise unreadable(f"--draft-file {draft_file}", exc) from None
 
 
 @followup_app.command("edit")

@@ -9,8 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from common.errors import ConfigError
-from simak.cli.common import ago, handle_errors, print_json, print_line, state, stdout
+from simak.cli.common import ago, handle_errors, print_json, print_line, state, stdout, unreadable
 from simak.cli.render import one_line
 from simak.usecases import reminders as uc
 
@@ -78,7 +77,7 @@ def add(
     try:
         text = codes_file.read_text("utf-8") if codes_file else sys.stdin.read()
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{codes_file}: cannot read it ({exc})") from None
+        raise unreadable(str(codes_file or "standard input"), exc) from None
     added, known, left = uc.add_vouchers(state(ctx).app(), pool, text.splitlines())
     skipped = f"; {known} already known, skipped (a code is given once, from one pool)"
     print_line(f"{added} new code(s) in pool {pool!r}{skipped if known else ''}; {left} unused")

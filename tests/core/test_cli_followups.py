@@ -365,3 +365,27 @@ def test_corrections_export_as_labelled_jsonl_with_only_the_latest_labels(
         (b, ()),
         (a, ("complaint", "idea")),
     }
+
+
+def test_a_file_it_cannot_read_is_one_line_in_the_os_s_words(
+    project: Project, tmp_path: Path
+) -> None:
+    """Before: `--draft-file F` said "cannot read it ([Errno 2] No such file or directory:
+    'F')", Python's text with the path twice, and a file that is not UTF-8 a codec's
+    byte position; `vouchers add` the same. Now the OS's words, or "not UTF-8 text"."""
+    missing, latin1 = tmp_path / "nope.txt", tmp_path / "latin1.txt"
+    latin1.write_bytes("Terima kasih, café".encode("latin-1"))
+    runs = {
+        f"--draft-file {missing}: cannot read it (No such file or directory)": (
+            "followup", "edit", "1", "--draft-file", str(missing)
+        ),
+        f"--draft-file {latin1}: cannot read it (not UTF-8 text)": (
+            "followup", "edit", "1", "--draft-file", str(latin1)
+        ),
+        f"{missing}: cannot read it (No such file or directory)": (
+            "vouchers", "add", "--pool", "gifts", str(missing)
+        ),
+    }  # fmt: skip
+    for line, args in runs.items():
+        result = project.run(*args)
+        assert result.exit_code == 2 and result.stderr == f"error: {line}\n", result.stderr
