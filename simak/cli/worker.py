@@ -58,7 +58,8 @@ def _stop_on_signals(log: LineLog) -> Iterator[threading.Event]:
         if said:
             log(f"{said[0]}: stopping after the current step (send it again to stop now)")
 
-    threading.Thread(target=tell, name="simak-stop", daemon=True).start()
+    teller = threading.Thread(target=tell, name="simak-stop", daemon=True)
+    teller.start()
     before = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield event
@@ -66,6 +67,7 @@ def _stop_on_signals(log: LineLog) -> Iterator[threading.Event]:
         for sig, previous in before.items():
             signal.signal(sig, previous)
         event.set()  # ends the thread above (it says nothing when no signal came)
+        teller.join()  # its line is out before the totals (an idle worker exits at once)
 
 
 def _summary(report: CycleReport) -> str:

@@ -3,8 +3,10 @@ acknowledged at once (the step can take a minute) and a second one stops it now.
 
 from __future__ import annotations
 
+import json
 import signal
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -87,3 +89,27 @@ def test_the_worker_gives_the_signal_handlers_back_when_it_ends(project: Project
 
     assert result.exit_code in (0, 1, 5), result.output
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+
+
+def test_an_idle_worker_says_it_stops_before_it_ends(capsys: pytest.CaptureFixture[str]) -> None:
+    """Before: the "SIGTERM: stopping after the current step" line came from a daemon
+    thread that nobody waited for, so a worker idle between cycles, which ends at once,
+    often exited first and the line the README promises never came. The main thread is
+    kept from yielding (a long switch interval), as when it simply runs to its end."""
+    from simak.cli.logs import LineLog
+    from simak.cli.worker import _stop_on_signals
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(60)
+    try:
+        with _stop_on_signals(LineLog("json", str)) as stopping:
+            handler = signal.getsignal(signal.SIGTERM)
+            assert callable(handler)
+            handler(signal.SIGTERM, None)
+            assert stopping.is_set()
+        said = capsys.readouterr().err.splitlines()
+    finally:
+        sys.setswitchinterval(interval)
+    assert [json.loads(line)["msg"] for line in said] == [
+        "SIGTERM: stopping after the current step (send it again to stop now)"
+    ]
