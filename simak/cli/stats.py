@@ -9,7 +9,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from simak.cli.common import ago, handle_errors, print_json, state, stdout
+from common.errors import EXIT_USAGE
+from simak.cli.common import ago, handle_errors, print_json, state, stderr, stdout
 from simak.cli.render import local, one_line
 from simak.usecases import reports
 from simak.usecases.poll import wait_line
@@ -90,10 +91,12 @@ def sources(
                 {"name": s.name, "type": s.type, "enabled": s.enabled}
                 | (asdict(s.health) if s.health else {})
                 | ({"next_try_at": s.next_try_at} if s.health else {})
+                | ({"config_error": s.config_error} if s.config_error else {})
                 for s in lines
             ],
             app.redact,
         )
+        _refuse_bad_options(lines)
         return
     now = app.clock()
     out = stdout()
@@ -103,7 +106,8 @@ def sources(
     for line in lines:
         h = line.health
         if h is None:
-            status = "never run" if line.enabled else "disabled"
+            status = "disabled" if not line.enabled else "never run"
+            status = "config error (below)" if line.config_error else status
             table.add_row(line.name, line.type, status, "", "", "", "", *([""] if wide else []))
             continue
         failures = Text(str(h.consecutive_failures), style="red" if h.consecutive_failures else "")
@@ -117,6 +121,17 @@ def sources(
     out.print(table)
     for text in below:
         out.print(text)
+    _refuse_bad_options(lines)
+
+
+def _refuse_bad_options(lines: list[SourceLine]) -> None:
+    """Exit 2 with each source whose options `simak poll` would refuse, one line each (the
+    table is printed first: the other sources' health is still worth reading)."""
+    bad = [line.config_error for line in lines if line.config_error]
+    if bad:
+        for message in bad:
+            stderr().print(Text.assemble(("error: ", "red"), one_line(message)))
+        raise typer.Exit(EXIT_USAGE)
 
 
 def _sources_table(lines: list[SourceLine], wide: bool) -> Table:

@@ -6,9 +6,10 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from classifier.uncertainty import unsure
-from common.errors import NotFound, UsageError
+from common.errors import ConfigError, NotFound, UsageError
 from common.records import LABELS
 from simak.app import App
+from simak.config import SourceConfig
 from simak.usecases.backoff import next_try
 from storage import alerts, audit
 from storage.audit import ENTITIES as AUDIT_ENTITIES
@@ -125,10 +126,13 @@ class SourceLine:
     enabled: bool
     health: SourceHealth | None
     next_try_at: datetime | None = None  # failing: when a worker polls it next (backoff)
+    config_error: str | None = None  # its options cannot be used: what poll would refuse
 
 
 def sources(app: App) -> list[SourceLine]:
-    """Every configured source with its health; a failing one with its next try."""
+    """Every configured source with its health; a failing one with its next try; an
+    enabled one whose options cannot be used (a required option missing, a credential's
+    variable unset) with the error `simak poll` would stop on."""
     with app.db.read() as session:
         health = {h.name: h for h in source_health(session)}
     default = app.settings.workers.poll_every_s
@@ -139,8 +143,20 @@ def sources(app: App) -> list[SourceLine]:
         if h is not None and h.consecutive_failures and s.enabled:
             last = LastRun(h.last_run_at, h.consecutive_failures, h.last_error_at)
             at = next_try(last, timedelta(seconds=s.poll_every_s or default))
-        lines.append(SourceLine(s.name, s.type, s.enabled, h, at))
+        lines.append(SourceLine(s.name, s.type, s.enabled, h, at, _config_error(app, s)))
     return lines
+
+
+def _config_error(app: App, source: SourceConfig) -> str | None:
+    """Why an enabled source's listener cannot be built (None: it can, or it is off)."""
+    if not source.enabled:
+        return None
+    index = app.settings.sources.index(source)
+    try:
+        app.listener(index, source)
+    except ConfigError as exc:
+        return str(exc)
+    return None
 
 
 def audit_log(

@@ -184,6 +184,26 @@ def test_bad_source_option_exits_2(project: Project) -> None:
     assert "sources[0].options.colour" in result.stderr
 
 
+def test_sources_names_a_source_whose_options_poll_would_refuse(project: Project) -> None:
+    """Before: `simak sources` (what an operator runs to check a config) listed a source
+    missing a required option as "never run" and exited 0; only `poll` said what was
+    wrong. Now the table still shows every source's health, and each unusable one is
+    one error line, exit 2 (--json: "config_error")."""
+    assert project.run("poll").exit_code == 0
+    text = project.config.read_text("utf-8").replace(
+        "{path: mentions.jsonl}", "{path: mentions.jsonl, colour: red}"
+    )
+    project.config.write_text(text, "utf-8")
+    result = project.run("sources")
+    assert result.exit_code == 2 and "export" in result.stdout, result.output
+    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1 and "sources[0].options.colour" in errors[0]
+    listed = project.run("sources", "--json")
+    assert listed.exit_code == 2
+    export = next(s for s in json.loads(listed.stdout) if s["name"] == "export")
+    assert "options.colour" in export["config_error"] and export["fetched_last_run"] >= 1
+
+
 def test_unknown_source_name_is_usage_error(project: Project) -> None:
     result = project.run("poll", "--source", "nope")
     assert result.exit_code == 2 and "no source named 'nope'" in result.stderr
