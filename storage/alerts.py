@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.dialect import advisory_lock, insert
-from storage.digests import _line
+from storage.digests import one_line
 from storage.models import Alert, ClassificationRow, MentionRow
 
 
@@ -91,7 +91,7 @@ def said_on(
         ),
         key=lambda r: r[:3],
     )
-    return [_line(text, 140) for *_, text in found[:limit]]
+    return [one_line(text, 140) for *_, text in found[:limit]]
 
 
 def alerted_days(session: Session, brand: str, label: str, since: date) -> set[date]:

@@ -34,7 +34,7 @@ LISTED = 10  # follow-ups listed per section (the digest says how many there are
 _WHO_CHARS = 60  # a name longer than this is cut: a line of the digest names, it is no roll
 
 
-def _line(text: str, limit: int) -> str:
+def one_line(text: str, limit: int) -> str:
     """Customer text as one line of the digest: no line breaks or other control and format
     characters (a name with "\r\nBcc: …" or a bidi override forged or flipped the lines
     after it), at most ``limit`` characters."""
@@ -215,8 +215,8 @@ def _followups(
         return [
             Item(
                 f.id,
-                _line(name or "", _WHO_CHARS) or "?",
-                _line(said.get(f.id) or text or f.subject, 140),
+                one_line(name or "", _WHO_CHARS) or "?",
+                one_line(said.get(f.id) or text or f.subject, 140),
                 _detail(f, detail),
                 None if detail == "status" else f.due_at.astimezone(zone),
                 f.person_id in barred,
