@@ -190,6 +190,18 @@ def test_an_admin_disables_someone_in_the_browser(console: Console, browser: Any
     shown = page.locator("#new-password code.password").inner_text()
     assert re.fullmatch(r"[a-z2-9]{4}(-[a-z2-9]{4}){3}", shown)
     shot(page, "users-generated-password")
+    page.reload()  # no "resubmit the form?": the page is asked for again, nothing changes
+    page.wait_for_load_state()
+    assert page.locator("#new-password").count() == 0
+    assert page.url == f"{console.base}/admin/users"
+    again = browser.new_context().new_page()
+    again.goto(f"{console.base}/login")
+    again.fill("input[name=username]", "eka")
+    again.fill("input[name=password]", shown)  # the password shown is still the one that works
+    again.click("button[type=submit]")
+    again.wait_for_load_state()
+    assert "/login" not in again.url
+    again.context.close()
     page.locator('tr[data-name="ada"] form.act-disable button').click()
     page.wait_for_load_state()
     assert "that is your own account" in page.locator("#flash").inner_text()

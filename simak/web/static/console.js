@@ -189,5 +189,17 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { queuePage(); followupPage(); });
+  // A page that shows a secret once (a generated password) answers a form POST: make its
+  // history entry a plain GET of the page it names, so a reload neither resubmits the form
+  // (which would make another password) nor shows this one again.
+  function shownOnce() {
+    var shown = document.querySelector("[data-shown-once]");
+    if (shown && window.history.replaceState) {
+      window.history.replaceState(null, "", shown.dataset.shownOnce);
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    shownOnce(); queuePage(); followupPage();
+  });
 })();
