@@ -255,7 +255,8 @@ def test_labels_are_corrected_on_the_post_shown_and_only_within_the_follow_up(
     assert len(item.posts) == 2 and item.lead is not None
     assert item.lead.mention_id != item.mention_id  # the complaint came second
     page = client.get(f"/followups/{item.id}")
-    shown = re.search(r'name="mention_id" value="(\d+)"', page.text)
+    lead_form = r'id="correct">\s*<input[^>]*>\s*<input[^>]*name="mention_id" value="(\d+)"'
+    shown = re.search(lead_form, page.text)
     assert shown and int(shown.group(1)) == item.lead.mention_id  # the post whose labels show
     other = _open_fid(console, "pesanan nomor 9 ")
     foreign = followups.show(console.app, other).item.mention_id
@@ -704,3 +705,29 @@ def test_a_mistyped_address_or_a_crash_is_a_console_page_with_a_way_on(
     assert crashed.status_code == 500
     assert "did not expect" in crashed.text and 'id="back" href="/"' in crashed.text
     assert "secret internals" not in crashed.text and "Traceback" not in crashed.text
+
+
+def test_any_post_of_a_conversation_can_be_relabelled_not_only_the_lead(
+    console: Console,
+) -> None:
+    """Rudi's follow-up answers his complaint (the lead); his earlier post has its own
+    form, and a correction there changes that post's labels only."""
+    client = _signed_in(console, "sam")
+    item = next(i for i in reports.queue(console.app, limit=None) if i.author == "Rudi")
+    assert item.lead is not None
+    other = next(p for p in item.posts if p.mention_id != item.lead.mention_id)
+    page = client.get(f"/followups/{item.id}")
+    forms = re.findall(r'class="correct-post" data-mention="(\d+)"', page.text)
+    assert forms == [str(other.mention_id)]  # one per post that is not the lead
+    wanted = tuple(sorted({*other.labels, "idea"}))
+    token = _token(client, f"/followups/{item.id}")
+    data = {"csrf_token": token, "mention_id": str(other.mention_id)}
+    data |= {f"label_{label}": "1" for label in wanted}
+    data["version"] = str(item.version)
+    done = client.post(f"/followups/{item.id}/correct", data=data)
+    assert done.status_code == 303, done.text
+    assert f"labels%20of%20post%20{other.mention_id}" in done.headers["location"]
+    after = followups.show(console.app, item.id).item
+    labels = {p.mention_id: tuple(sorted(p.labels)) for p in after.posts}
+    assert labels[other.mention_id] == wanted
+    assert labels[item.lead.mention_id] == tuple(sorted(item.lead.labels))
