@@ -19,7 +19,7 @@ from typing import Protocol
 from common.errors import EXIT_UNAVAILABLE, SimakError, StorageError
 from simak.app import App
 from simak.usecases.alerts import run_alerts
-from simak.usecases.backoff import is_due
+from simak.usecases.backoff import is_due, next_try
 from simak.usecases.classify import classify_pending
 from simak.usecases.digest import run_digest
 from simak.usecases.ideas import group_pending
@@ -28,6 +28,7 @@ from simak.usecases.poll import (
     build_listeners,
     one_line,
     poll_source,
+    source_says,
     still_waiting,
 )
 from simak.usecases.send import send_due
@@ -161,15 +162,31 @@ def due_sources(app: App, now: datetime) -> list[str]:
     with app.db.read() as session:
         last = last_runs(session)
         limited = {n for n, until in waiting(session, now).items() if still_waiting(until, now)}
-    default = app.settings.workers.poll_every_s
     out = []
     for source in app.settings.sources:
         if not source.enabled or source.name in limited:
             continue
-        every = timedelta(seconds=source.poll_every_s or default)
-        if is_due(last.get(source.name), now, every):
+        if is_due(last.get(source.name), now, _every(app, source.name)):
             out.append(source.name)
     return out
+
+
+def _every(app: App, name: str) -> timedelta:
+    """A source's polling interval (its own, else ``workers.poll_every``)."""
+    own = next((s.poll_every_s for s in app.settings.sources if s.name == name), None)
+    return timedelta(seconds=own or app.settings.workers.poll_every_s)
+
+
+def next_try_note(app: App, name: str) -> str:
+    """'; next try at 2026-12-06 08:20 WIB' after a source's failure was recorded: its
+    interval, longer while it fails on every poll (an operator reading the failure line
+    knows when it is tried again, as `simak sources` says); empty when unknown."""
+    with app.db.read() as session:
+        last = last_runs(session).get(name)
+    at = None if last is None else next_try(last, _every(app, name))
+    if at is None:
+        return ""
+    return f"; next try at {at.astimezone(app.settings.zone):%Y-%m-%d %H:%M %Z}"
 
 
 def _poll_due(app: App, report: CycleReport, stop: Stop) -> None:
@@ -188,7 +205,8 @@ def _poll_due(app: App, report: CycleReport, stop: Stop) -> None:
         report.warnings.extend(about_source(result.name, line) for line in result.warnings)
         if result.error:
             report.sources_failed += 1
-            report.failures.append(about_source(result.name, result.error))
+            failed = f"{source_says(result.name, result.error)}{next_try_note(app, result.name)}"
+            report.failures.append(about_source(result.name, failed))
 
 
 def _classify(app: App, report: CycleReport, stop: Stop) -> None:

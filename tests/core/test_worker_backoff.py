@@ -64,6 +64,10 @@ def test_a_source_failing_every_poll_backs_off_to_the_cap(project: Project) -> N
         while not _due(project, now + wait):
             wait += EVERY
         assert not _due(project, now + wait - SECOND)
+        zone = _app(project, now).settings.zone  # the line says when, as `simak sources`
+        assert report.failures[0].endswith(
+            f"; next try at {(now + wait).astimezone(zone):%Y-%m-%d %H:%M %Z}"
+        )
         waits.append(wait)
         now += wait
     minutes = [int(w.total_seconds() // 60) for w in waits]
