@@ -18,6 +18,7 @@ from responder.picking import Passage, ScoreBook, pick_passage
 from responder.register import detect_register
 from responder.settings import ResponderSettings
 from responder.text import person_name
+from responder.timeline import timeline
 from responder.topics import (
     FEEDBACK_TOPICS,
     THANKED_TOPICS,
@@ -202,6 +203,9 @@ def _what_they_said(
     focus = {item.label: _best(main), **other}
     praise = focus.get("praise")
     update = _is_update(item)
+    when = timeline(item)
+    # praise days after a complaint: glad it is better, no quoting the old complaint back
+    late_update = update and item.label == "complaint" and when["complaint"] != "now"
     # only reports of other people's trouble (a news item, a blog): nothing to ask
     # their author about "your" incident
     report = bool(reports) and len(reports) == len(complaining) and not update
@@ -213,7 +217,7 @@ def _what_they_said(
     return {
         "labels": list(labels),
         "mixed": len(labels) > 1,
-        "quote": quotes[-1] if quotes else None,
+        "quote": quotes[-1] if quotes and not late_update else None,
         "quotes": quotes,
         "complaint_quote": also.get("complaint"),
         "idea_quote": also.get("idea"),
@@ -229,6 +233,7 @@ def _what_they_said(
         "asks": list(missing_details(topic, details)) if asking else [],
         "liked": list(products_in(praise.focus, lists)) if praise is not None else [],
         "update": update,
+        "when": when,
         # praise whose post also complains: quote only what praises, and offer to help
         "unhappy": item.label == "praise" and any(p.troubled for p in main),
         "secondhand": report,

@@ -31,6 +31,14 @@ Templates see these variables (optional ones may be None or empty):
     liked         configured products named in the praise
     posts         how many posts the draft answers
     update        the newest post praises after an earlier complaint
+    when          when each label was last said, counted back from the newest post
+                  (responder.timeline): when.praise, when.complaint, when.idea are
+                  "now" (within a day: said together), "days" (1–6 days before),
+                  "week" (7–13 days), "old" (14 days or more), or None (not said);
+                  p.ago(key) says it ("the other day", "minggu lalu"). A complaint
+                  leads over earlier praise, which is thanked for as earlier and left
+                  out when "old"; praise days after a complaint is no "update" to quote
+                  the complaint back to (``quote`` is None)
     unhappy       a praise follow-up whose posts also complain (a complaint scored below
                   its threshold, sarcasm: "bagus ya… kaos kaki asing nyempil 🙃"): the
                   quote, if any, is only words that praise; thank without "made our
@@ -64,7 +72,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Final
 
@@ -351,4 +359,15 @@ def _samples(label: Label, lang: str, register: Register) -> list[DraftInput]:
         ),
         history=DraftHistory(earlier={label: 2}),
     )
-    return [plain, rich, replace(rich, posts=rich.posts[1:])]
+    praised, labelled = rich.posts
+    later = replace(praised, created_at=at + timedelta(days=3))  # praise days after
+    alone = (label, *(lab for lab in others if lab != "praise"))
+    lead = replace(labelled, labels=alone, created_at=at + timedelta(days=9))  # a week after
+    return [
+        plain,
+        rich,
+        replace(rich, posts=rich.posts[1:]),
+        replace(rich, posts=(later, labelled)),
+        replace(rich, posts=(replace(later, labels=("idea",)), labelled)),  # an idea days after
+        replace(rich, posts=(lead, praised)),
+    ]
