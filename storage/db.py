@@ -25,6 +25,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyErro
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.errors import RefusedWrite, StorageError, UsageError
+from storage import textfold
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _READ_ONLY = "simak_read_only"
@@ -51,6 +52,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    textfold.register(dbapi_connection)  # searches fold Unicode case as PostgreSQL does
 
 
 def _sqlite_begin(conn: Connection) -> None:

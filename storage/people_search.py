@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from common.errors import NotFound
 from storage.models import Handle, MentionRow, Person
+from storage.textfold import contains
 
 #: How many people one search lists at most by default.
 DEFAULT_LIMIT = 20
@@ -36,26 +37,20 @@ class PersonMatch:
     do_not_contact: bool
 
 
-def _like(text: str) -> str:
-    """``%text%`` for LIKE, with the wildcards in ``text`` taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _matching(query: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    """Conditions on handles and on people for ``query`` (case-insensitive substring;
-    a leading @ is ignored; ids and platform user ids match whole)."""
+    """Conditions on handles and on people for ``query`` (a substring, Unicode case
+    ignored alike on both databases: :mod:`storage.textfold`; a leading @ is ignored;
+    ids and platform user ids match whole)."""
     bare = query.strip().lstrip("@").strip()
-    pattern = _like(bare.lower())
     on_handles = or_(
-        func.lower(Handle.handle).like(pattern, escape="\\"),
-        func.lower(Handle.display_name).like(pattern, escape="\\"),
-        func.lower(Handle.email).like(pattern, escape="\\"),
+        contains(Handle.handle, bare),
+        contains(Handle.display_name, bare),
+        contains(Handle.email, bare),
         Handle.user_id == bare,
     )
     on_people = or_(
-        func.lower(Person.display_name).like(pattern, escape="\\"),
-        func.lower(Person.email).like(pattern, escape="\\"),
+        contains(Person.display_name, bare),
+        contains(Person.email, bare),
         Person.id == (int(bare) if bare.isdigit() and len(bare) <= 18 else -1),
     )
     return on_handles, on_people

@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from common.records import Author, Mention
 from simak.usecases import followups, idea_board, reports, users
 from simak.web import views
+from storage.mentions import save_mentions
 from tests.web.conftest import LONG, PASSWORD, Console
 
 
@@ -633,6 +635,36 @@ def test_people_are_found_by_handle_or_name_and_linked_to_their_page(console: Co
     assert "No one matches" in nobody.text
     assert missing.status_code == 404 and 'href="/people"' in missing.text
     assert 'href="/people">People</a>' in staff.get("/queue").text
+
+
+def test_people_search_ignores_case_beyond_ascii(console: Console) -> None:
+    """Before: on SQLite (the default) "josé" did not find "JOSÉ", nor "женя" "ЖЕНЯ";
+    a % typed in the search box is still taken literally."""
+    posts = [
+        Mention(
+            platform="x",
+            external_id=f"case-{handle}",
+            source="export",
+            brand="kopi-senja",
+            text="Kopi Senja enak",
+            author=Author("x", handle=handle, display_name=name),
+            created_at=datetime(2026, 11, 22, tzinfo=UTC),
+        )
+        for handle, name in (
+            ("jose_cf", "JOSÉ ÇAĞRI"),
+            ("zhenya_cf", "ЖЕНЯ"),
+            ("p50", "Diskon 50%"),
+        )
+    ]
+    with console.app.db.session() as session:
+        save_mentions(session, posts, datetime.now(UTC))
+    staff = _signed_in(console, "sri")
+    jose = staff.get("/people", params={"q": "josé çağri"})
+    zhenya = staff.get("/people", params={"q": "женя"})
+    percent = staff.get("/people", params={"q": "50%"})
+    assert jose.status_code == 200 and "x:@jose_cf" in jose.text
+    assert "x:@zhenya_cf" in zhenya.text
+    assert "x:@p50" in percent.text and "x:@jose_cf" not in percent.text
 
 
 def test_a_since_past_any_date_is_said_not_a_500(console: Console) -> None:
