@@ -37,6 +37,7 @@ from storage.models import (
     PersonMerge,
 )
 from storage.people_search import no_such_person
+from storage.textfold import lower, lowered
 
 _REFRESHED = ("handle", "display_name", "profile_url", "email", "lang")
 
@@ -96,7 +97,7 @@ def handles_for(
     # Runs take a page's email locks, and write its rows, in one global (sorted) order: two
     # polls meeting the same new people wait for each other, never in a cycle (deadlock).
     new = [a for k, a in by_key.items() if (a.platform, k.partition(":")[2]) not in known]
-    for email in sorted({a.email.strip().lower() for a in new if a.email and "@" in a.email}):
+    for email in sorted({_email_key(a.email) for a in new if a.email and "@" in a.email}):
         advisory_lock(session, f"simak-email:{email}")
     for key, author in sorted(by_key.items()):
         handle = known.get((author.platform, key.partition(":")[2]))
@@ -205,13 +206,22 @@ def _person_by_email(session: Session, email: str | None) -> int | None:
     if not email or "@" not in email:
         return None
     # Two runs meeting one new email at once must agree on one person.
-    advisory_lock(session, f"simak-email:{email.strip().lower()}")
+    key = _email_key(email)
+    advisory_lock(session, f"simak-email:{key}")
+    # SQLite's lower() folds only A-Z: a non-ASCII address is lowered as PostgreSQL does
+    # (a Python function on SQLite, so only then: ASCII, the usual, keeps the quick one).
+    stored = func.lower(Person.email) if key.isascii() else lowered(Person.email)
     return session.scalar(
         select(Person.id)
-        .where(func.lower(Person.email) == email.strip().lower(), Person.merged_into_id.is_(None))
+        .where(stored == key, Person.merged_into_id.is_(None))
         .order_by(Person.id)
         .limit(1)
     )
+
+
+def _email_key(email: str) -> str:
+    """How email addresses compare: one address in any letter case is one customer."""
+    return lower(email.strip())
 
 
 def _refresh(session: Session, handle: Handle, author: Author) -> None:
@@ -365,8 +375,8 @@ def _return_email(session: Session, kept_id: int, merged_id: int) -> None:
     unmerge it keeps only an address one of its own handles gave (else none), so new posts
     with that address are not linked to it, and forgetting the other person takes it too."""
     kept, gone = session.get(Person, kept_id), session.get(Person, merged_id)
-    lent = kept.email.strip().lower() if kept and kept.email else None
-    if kept is None or gone is None or not lent or lent != (gone.email or "").strip().lower():
+    lent = _email_key(kept.email) if kept and kept.email else None
+    if kept is None or gone is None or not lent or lent != _email_key(gone.email or ""):
         return
     own = [
         e
@@ -375,7 +385,7 @@ def _return_email(session: Session, kept_id: int, merged_id: int) -> None:
         )
         if e
     ]
-    if lent not in {e.strip().lower() for e in own}:
+    if lent not in {_email_key(e) for e in own}:
         kept.email = own[0] if own else None
 
 

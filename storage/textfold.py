@@ -1,4 +1,5 @@
-"""Case-insensitive text search that folds Unicode the same way on SQLite and PostgreSQL.
+"""Case-insensitive text search (and matching) that folds Unicode the same way on SQLite
+and PostgreSQL.
 
 SQLite's own ``lower()`` and ``LIKE`` fold only A–Z, so "josé" never found "JOSÉ" there
 while PostgreSQL found it. Both sides of a search are now folded alike: NFKC (so "é"
@@ -6,7 +7,8 @@ typed as e + accent, and fullwidth "ＫＯＰＩ", compare as the plain letters)
 case letter per letter, and "ß" as "ss" and a final "ς" as "σ" (what case folding adds).
 PostgreSQL folds a column with its own functions (``lower`` follows the database's
 LC_CTYPE: a UTF-8 locale, like C.UTF-8, folds every script); SQLite runs :func:`fold`,
-registered on each connection by :func:`register`.
+registered on each connection by :func:`register`. What must match whole but for case
+(an email address) compares :func:`lower` with :class:`lowered`: PostgreSQL's ``lower()``.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Text
 
-#: The SQL name :func:`register` gives :func:`fold` on SQLite connections.
+#: The SQL names :func:`register` gives :func:`fold` and :func:`lower` on SQLite.
 SQLITE_NAME = "simak_fold"
+SQLITE_LOWER = "simak_lower"
 #: What case folding adds to lower case (on both databases).
 _CASE_FOLDS = {"ß": "ss", "ς": "σ"}
 
@@ -37,13 +40,25 @@ def fold(text: str) -> str:
     return out
 
 
+def lower(text: str) -> str:
+    """``text`` in lower case letter by letter, as PostgreSQL's ``lower()`` gives it."""
+    if text.isascii():
+        return text.lower()
+    return "".join("i" if c == "İ" else c.lower() for c in text)
+
+
 def _sqlite_fold(value: Any) -> Any:
     return fold(value) if isinstance(value, str) else value
 
 
+def _sqlite_lower(value: Any) -> Any:
+    return lower(value) if isinstance(value, str) else value
+
+
 def register(dbapi_connection: Any) -> None:
-    """Make :func:`fold` callable in SQL on a new SQLite connection."""
+    """Make :func:`fold` and :func:`lower` callable in SQL on a new SQLite connection."""
     dbapi_connection.create_function(SQLITE_NAME, 1, _sqlite_fold, deterministic=True)
+    dbapi_connection.create_function(SQLITE_LOWER, 1, _sqlite_lower, deterministic=True)
 
 
 class folded(FunctionElement[str]):  # noqa: N801 (an SQL function, named like func.lower)
@@ -65,6 +80,24 @@ def _folded_postgresql(element: folded, compiler: SQLCompiler, **kw: Any) -> str
     for was, becomes in _CASE_FOLDS.items():
         inner = f"replace({inner}, '{was}', '{becomes}')"
     return inner
+
+
+class lowered(FunctionElement[str]):  # noqa: N801
+    """``column`` in lower case like :func:`lower` gives a Python string."""
+
+    type = Text()
+    inherit_cache = True
+    name = "lowered"
+
+
+@compiles(lowered, "sqlite")
+def _lowered_sqlite(element: lowered, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"{SQLITE_LOWER}({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(lowered)
+def _lowered_postgresql(element: lowered, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
 
 
 def like_pattern(term: str) -> str:

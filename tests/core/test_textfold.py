@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import literal, select
 
 from storage.db import Database, open_database
-from storage.textfold import contains, fold, folded
+from storage.textfold import contains, fold, folded, lower, lowered
 
 #: Upper and lower case letters of Latin, Greek, Cyrillic, Armenian and fullwidth Latin.
 LETTERS = (
@@ -48,6 +48,14 @@ def test_sql_folds_text_as_python_does(db: Database) -> None:
     assert fold("ΟΔΥΣΣΕΥΣ") == fold("οδυσσευς") == "οδυσσευσ"
     assert fold("Jose\u0301") == fold("JOSÉ") == "josé"
     assert fold("STRAẞE") == fold("strasse") and fold("İSTANBUL") == "istanbul"
+
+
+def test_sql_lowers_text_as_python_does(db: Database) -> None:
+    """For email addresses: lower case only (ß and ss, NFC and NFD stay apart)."""
+    with db.read() as session:
+        got = [session.scalar(select(lowered(literal(text)))) for text in SAMPLES]
+    assert got == [lower(text) for text in SAMPLES]
+    assert lower("ÉMILIE@X.ID") == "émilie@x.id" and lower("STRAẞE") != lower("strasse")
 
 
 def test_contains_takes_like_wildcards_literally(db: Database) -> None:
