@@ -91,6 +91,22 @@ def act(
         app.db.dispose()
 
 
+def act_in(
+    env: dict[str, str],
+    config: Path,
+    who: str,
+    call: str,
+    args: tuple[Any, ...],
+    pause: Pause | None,
+    gate: Gate | None,
+    out: Any,
+) -> None:
+    """:func:`act` with ``env`` added to the child's environment (the secrets a config's
+    ``${VAR}`` references name, say)."""
+    os.environ.update(env)
+    act(config, who, call, args, pause, gate, out)
+
+
 def merging(config: Path, kept: int, gone: int) -> tuple[Callable[..., None], tuple[Any, ...]]:
     """`simak people merge GONE KEEP` by dina in a child (for :func:`race`), known as
     "GONE->KEEP"."""
@@ -125,33 +141,59 @@ def race(
     db_url: str,
     first: tuple[Callable[..., None], tuple[Any, ...], Where],
     second: tuple[Callable[..., None], tuple[Any, ...]],
+    *,
+    second_at: Where | None = None,
+    second_ends_first: bool = False,
 ) -> dict[str, tuple[str, Any]]:
     """Run ``first`` until its pause, then ``second``; let the first go on once the second
     waits for it. Both start (and import) at once; each target takes its args, then
-    (pause, gate, out) like :func:`act`. Returns {who: (outcome, detail)}."""
+    (pause, gate, out) like :func:`act`. Returns {who: (outcome, detail)}.
+
+    ``second_at``: the second also stops there (a point before its claim, its reading
+    done, no write transaction open) until the first is paused, so what it read was read
+    while the first's claim was not committed: its own claim must refuse it, however fast
+    either runs. ``second_ends_first``: the first goes on only once the second has ended
+    (the first's claim is committed at its pause: the second must not wait for it)."""
     ctx = spawn(first[0].__module__, second[0].__module__)
     out, inside, go, begin, started = (ctx.Queue(), *(ctx.Event() for _ in range(4)))
+    arrived, on = ctx.Event(), ctx.Event()
     target, args, (module, name, when) = first
     pause: Pause = (module, name, when, inside, go)
+    later: Pause | None = None if second_at is None else (*second_at, arrived, on)
     procs = [
         ctx.Process(target=target, args=(*args, pause, None, out)),
-        ctx.Process(target=second[0], args=(*second[1], None, (begin, started), out)),
+        ctx.Process(target=second[0], args=(*second[1], later, (begin, started), out)),
     ]
     for p in procs:
         p.start()
     assert inside.wait(WAIT_S), "the first process never reached its pause"
     begin.set()
     assert started.wait(WAIT_S)
-    until_someone_waits(db_url, out)
+    results = _second_goes(db_url, out, (arrived, on) if later else None, second_ends_first)
     go.set()
-    results = {}
-    for _ in procs:
+    while len(results) < len(procs):
         who, outcome, detail = out.get(timeout=WAIT_S * 2)
         results[who] = (outcome, detail)
     for p in procs:
         p.join(WAIT_S)
     assert [p.exitcode for p in procs] == [0, 0], results
     return results
+
+
+def _second_goes(
+    db_url: str, out: Any, stop: tuple[Event, Event] | None, ends_first: bool
+) -> dict[str, tuple[str, Any]]:
+    """Let the second process on past its own stop (if any), then wait until it waits for
+    the first (or, with ``ends_first``, until it ended); its answer if it ended."""
+    if stop is not None:
+        arrived, on = stop
+        assert arrived.wait(WAIT_S), "the second process never reached its stop"
+        on.set()
+    if not ends_first:
+        until_someone_waits(db_url, out)
+        return {}
+    who, outcome, detail = out.get(timeout=WAIT_S * 2)
+    return {who: (outcome, detail)}
 
 
 def start(target: Callable[..., None], *args: Any) -> tuple[Any, Any, Event]:

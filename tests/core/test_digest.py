@@ -9,12 +9,13 @@ from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from storage import digests
 from storage.db import Database, open_database
 from storage.models import Digest
-from tests.core.forked import result, start, waits
+from tests.core.forked import Where, act_in, race, result, start, waits
 from tests.core.races import demo_project, no_traceback, run, simak
 from tests.fakes.fixtures import *  # noqa: F403
 from tests.fakes.fixtures import FAKE_ENV, email_options
@@ -51,6 +52,44 @@ def test_overlapping_digests_send_one_per_brand_and_day(
     assert "keluhan" in mail.message.get_content()
     again = run(config, "digest", extra_env=FAKE_ENV)
     assert again[0] == 0 and "already sent" in again[1] and smtp_sink.count() == 1
+
+
+_CLAIMED: Where = ("storage.digests", "claim", "after")  # its transaction not committed
+_CLAIMING: Where = ("storage.digests", "claim", "before")  # no write transaction open yet
+_SENDING: Where = ("simak.usecases.digest", "_send", "before")  # claimed, not yet sent
+
+
+def _digest(config: Path, who: str) -> tuple[Any, tuple[Any, ...]]:
+    """`simak digest` in a forked child (tests/core/forked.py), known as ``who``."""
+    return act_in, (FAKE_ENV, config, who, "simak.usecases.digest:run_digest", ())
+
+
+@pytest.mark.parametrize("moment", ["claiming", "sending"])
+def test_a_digest_run_while_another_holds_the_day_sends_nothing(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink, moment: str
+) -> None:
+    """Run A has claimed today's digest and stops: its claim not yet committed (run B
+    gets to its own claim meanwhile, then waits for A), or committed with the mail not
+    yet sent (B runs to the end). B sends nothing either way; one mail goes out."""
+    config = _config(tmp_path, db_url, smtp_sink)
+    assert run(config, "poll", extra_env=FAKE_ENV)[0] == 0
+    a, b = _digest(config, "a"), _digest(config, "b")
+    if moment == "claiming":
+        results = race(db_url, (*a, _CLAIMED), b, second_at=_CLAIMING)
+    else:
+        results = race(db_url, (*a, _SENDING), b, second_ends_first=True)
+    assert [r[0] for r in results.values()] == ["ok", "ok"], results
+    sent, lost = results["a"][1], results["b"][1]
+    assert [r.outcome for r in sent] == ["sent"], sent
+    waited = ("claimed", "already_sent") if moment == "claiming" else ("claimed",)
+    assert [r.outcome for r in lost] in [[w] for w in waited], lost
+    assert smtp_sink.count() == 1
+    db = open_database(db_url)
+    with db.read() as session:
+        assert session.execute(select(Digest.brand, Digest.status)).all() == [
+            ("kopi-senja", "sent")
+        ]
+    db.dispose()
 
 
 def test_a_dry_run_prints_the_digest_and_uses_up_nothing(
