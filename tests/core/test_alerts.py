@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 import yaml
+from sqlalchemy import select
 
 from responder.spikes import assess
 from simak.app import App
@@ -21,8 +23,9 @@ from simak.config import AlertsConfig, load_settings
 from simak.usecases.alerts import COOL_DOWN, recent_alerts, rule_of, run_alerts
 from simak.usecases.poll import poll
 from storage.alerts import claim
-from storage.db import Database
-from tests.core.forked import result, start, waits
+from storage.db import Database, open_database
+from storage.models import Alert
+from tests.core.forked import Where, act_in, race, result, start, waits
 from tests.core.races import no_traceback, run, simak
 from tests.fakes.fixtures import *  # noqa: F403
 from tests.fakes.fixtures import FAKE_ENV, email_options
@@ -240,6 +243,51 @@ def test_overlapping_runs_on_the_spike_day_raise_one_alert(
     assert other[0] == 0 and json.loads(other[1]) == []
     code, out, err = run(config, "alerts", "--list", "--brand", "warung-sary", extra_env=FAKE_ENV)
     assert code == 2 and "no brand named 'warung-sary'" in err and not out
+
+
+_CLAIMED: Where = ("storage.alerts", "claim", "after")  # its transaction not committed
+_CLAIMING: Where = ("storage.alerts", "claim", "before")  # the counts read, no write open
+_SENDING: Where = ("simak.usecases.alerts", "send_to_team", "before")  # claimed, not sent
+
+
+def _alerts(config: Path, who: str) -> tuple[Any, tuple[Any, ...]]:
+    """`simak alerts` in a forked child (tests/core/forked.py), known as ``who``."""
+    return act_in, (FAKE_ENV, config, who, "simak.usecases.alerts:run_alerts", ())
+
+
+@pytest.mark.parametrize("moment", ["claiming", "sending"])
+def test_a_spike_checked_while_another_run_holds_its_alert_is_sent_once(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink, moment: str
+) -> None:
+    """Run A has claimed today's complaint spike and stops: its claim not yet committed
+    (run B read the counts and no alert meanwhile, so only B's claim can stop it; B then
+    waits for A's lock), or committed with the mail not yet sent (B runs to the end).
+    One alert, one mail."""
+    config = _project(tmp_path / "p", db_url, smtp_sink)
+    now = datetime.now(UTC)
+    today = now.astimezone(ZONE).date()
+    _write(tmp_path / "p", _history(today - timedelta(days=40), 41, today, now))
+    code, _, err = run(config, "poll", extra_env=FAKE_ENV)
+    assert code == 0, err
+    a, b = _alerts(config, "a"), _alerts(config, "b")
+    if moment == "claiming":
+        results = race(db_url, (*a, _CLAIMED), b, second_at=_CLAIMING)
+        why = "another run raised it"  # B's claim refused it
+    else:
+        results = race(db_url, (*a, _SENDING), b, second_ends_first=True)
+        why = "raised earlier today"  # B saw A's claim
+    assert [r[0] for r in results.values()] == ["ok", "ok"], results
+    sent, lost = results["a"][1], results["b"][1]
+    assert [(r.label, r.outcome) for r in sent] == [("complaint", "sent")], sent
+    assert [(r.label, r.outcome, r.detail) for r in lost] == [
+        ("complaint", "already_raised", why)
+    ], lost
+    assert smtp_sink.count() == 1
+    db = open_database(db_url)
+    with db.read() as session:
+        rows = session.execute(select(Alert.label, Alert.day, Alert.status)).all()
+    db.dispose()
+    assert rows == [("complaint", today.isoformat(), "sent")]
 
 
 def test_a_praise_spike_is_recorded_for_the_digest_not_sent_at_once(
