@@ -23,6 +23,7 @@ from simak.config import load_settings
 from simak.usecases import followups, reports
 from simak.usecases.send import send_due, send_one
 from tests.conftest import BACKENDS, drop_pg_database, new_pg_database
+from tests.core.forked import Where, act, race
 from tests.core.races import demo_project, no_traceback, run, simak, snapshot, stats
 
 Fresh = Callable[[str], str]
@@ -101,6 +102,37 @@ def test_two_sends_of_one_followup_make_one_delivery(fresh: Fresh, tmp_path: Pat
     assert len(loser.strip().splitlines()) == 1 and no_traceback(loser)
     view = followups.show(app, fid)
     assert [d.status for d in view.deliveries] == ["handed_to_staff"]
+
+
+_CLAIMED: Where = ("storage.outbox", "claim", "after")  # its transaction not committed
+_DELIVERING: Where = ("simak.usecases.send", "deliver", "before")  # claimed, no channel called
+
+
+@pytest.mark.parametrize("moment", ["claiming", "delivering"])
+def test_a_send_while_another_send_holds_the_followup_is_refused(
+    db_url: str, tmp_path: Path, moment: str
+) -> None:
+    """Send A has claimed an approved follow-up and stops: its claim not yet committed
+    (send B starts and, on PostgreSQL, is seen waiting on A's lock), or committed with no
+    channel called yet (B runs to the end). B is refused in one line; one delivery."""
+    config = demo_project(tmp_path / "send", db_url)
+    assert run(config, "poll")[0] == EXIT_OK
+    app = App(load_settings(config, dict(os.environ)), config, dict(os.environ))
+    fid = reports.queue(app)[0].id
+    followups.approve(app, fid, "dina")
+    a, b = ((act, (config, who, "simak.usecases.send:send_one", (fid, who))) for who in "ab")
+    if moment == "claiming":
+        results = race(db_url, (*a, _CLAIMED), b)
+    else:
+        results = race(db_url, (*a, _DELIVERING), b, second_ends_first=True)
+    assert results["a"][0] == "ok" and results["a"][1].outcome == "handed_to_staff", results
+    outcome, message = results["b"]
+    assert outcome == "ConflictError" and "\n" not in message, results
+    if moment == "delivering":
+        assert "is being sent by another run right now" in message, message
+    view = followups.show(app, fid)
+    assert [d.status for d in view.deliveries] == ["handed_to_staff"]
+    app.db.dispose()
 
 
 class _Crashing(ManualChannel):
