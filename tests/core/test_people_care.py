@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.core.conftest import Project
+from tests.core.forked import Where, act, race
 from tests.core.races import demo_project, no_traceback, run, simak
 
 LOYAL = [
@@ -231,6 +232,39 @@ def test_reminders_run_at_once_draft_one_per_person_and_give_each_code_once(
     codes.write_text("G-1\nG-4\nG-5\nG-5\n", "utf-8")  # known, or twice in the file
     added = project.run("vouchers", "add", "--pool", "other", str(codes))
     assert added.stdout.startswith("1 new code(s) in pool 'other'; 2 already known, skipped")
+
+
+_CLAIMED: Where = ("storage.care", "claim_reminder", "after")  # not committed yet
+_CLAIMING: Where = ("storage.care", "claim_reminder", "before")  # regulars read, no write open
+
+
+def test_reminders_drafted_while_another_run_holds_a_claim_skip_that_person(
+    project: Project,
+) -> None:
+    """Run A has claimed the first regular's reminder (not committed) and stops; run B has
+    read the same regulars and reaches its claim for that person, then waits for A: B
+    skips them, and each regular gets one reminder with its own gift code."""
+    regulars(project)
+    assert project.run("poll").exit_code == 0
+    codes = project.root / "codes.txt"
+    codes.write_text("G-1\nG-2\nG-3\nG-4\n", "utf-8")
+    assert project.run("vouchers", "add", "--pool", "g", str(codes)).exit_code == 0
+    cfg = project.config.read_text().replace(
+        "responder:\n", "responder:\n  reminders: {gift_pool: g}\n"
+    )
+    project.config.write_text(cfg, "utf-8")
+    a, b = (
+        (act, (project.config, who, "simak.usecases.reminders:draft_reminders", ())) for who in "ab"
+    )
+    results = race(project.db_url, (*a, _CLAIMED), b, second_at=_CLAIMING)
+    assert [r[0] for r in results.values()] == ["ok", "ok"], results
+    first = results["a"][1].drafted[0]
+    assert (first.person_id, "already reminded this period") in results["b"][1].skipped
+    drafted = [d for r in results.values() for d in r[1].drafted]
+    assert sorted(d.name for d in drafted) == ["Rina", "Sari"], results
+    assert len({d.gift for d in drafted}) == 2
+    reminders = [r for r in project.json("queue", "--all") if r["kind"] == "reminder"]
+    assert sorted(r["author"] for r in reminders) == ["Rina", "Sari"]
 
 
 def test_a_merged_person_is_not_reminded_twice_in_one_period(project: Project) -> None:
