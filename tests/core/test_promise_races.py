@@ -5,9 +5,7 @@ just before a send's claim stops the send; retention purges racing each other or
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
-import time
 from datetime import UTC, datetime, timedelta
 from multiprocessing.synchronize import Event
 from pathlib import Path
@@ -26,28 +24,18 @@ from storage import care, contactable
 from storage.db import Database, open_database
 from storage.dialect import lock_ids
 from storage.models import FollowUp, FollowUpEvent, Person, Reminder
+from tests.core.forked import result, start, waits
 from tests.core.races import demo_project, no_traceback, run, simak
 
 NOW = datetime(2026, 12, 7, 9, tzinfo=UTC)
-_HOLD_S = 1.5  # how long the first claimer keeps its transaction open
 
 
-def _spawn() -> multiprocessing.context.SpawnContext:
-    return multiprocessing.get_context("spawn")
-
-
-def _claim(url: str, person_id: int, claimed: Event, wait_for: Event | None, out: object) -> None:
-    """Claim this period's reminder for ``person_id``; the first claimer holds its
-    transaction open a while after claiming, so the second claims while it is in flight."""
-    if wait_for is not None:
-        wait_for.wait(30)
+def _claim(url: str, person_id: int, ready: Event, out: Any) -> None:
+    """In another process: claim this period's reminder for ``person_id``."""
     db = Database(url)
+    ready.set()
     with db.session() as session:
-        got = care.claim_reminder(session, person_id, 1, NOW)
-        claimed.set()
-        if wait_for is None:
-            time.sleep(_HOLD_S)
-    out.put((person_id, got))  # type: ignore[attr-defined]
+        out.put(care.claim_reminder(session, person_id, 1, NOW))
     db.dispose()
 
 
@@ -64,21 +52,16 @@ def _merged_pair(db: Database) -> tuple[int, int]:
 
 
 def test_two_claims_for_merged_people_make_one_reminder(db_url: str) -> None:
+    """The merged-away person's reminder is claimed, not yet committed, when another
+    process claims the one they were merged into: it waits (PostgreSQL: on the first's
+    lock), then gets none."""
     db = open_database(db_url)
     merged, kept = _merged_pair(db)
-    ctx = _spawn()
-    out, first_in, second_in = ctx.Queue(), ctx.Event(), ctx.Event()
-    procs = [
-        ctx.Process(target=_claim, args=(db_url, merged, first_in, None, out)),
-        ctx.Process(target=_claim, args=(db_url, kept, second_in, first_in, out)),
-    ]
-    for p in procs:
-        p.start()
-    results = dict(out.get(timeout=60) for _ in procs)
-    for p in procs:
-        p.join(30)
-    assert [p.exitcode for p in procs] == [0, 0]
-    assert results[merged] is not None and results[kept] is None, results
+    with db.session() as session:
+        assert care.claim_reminder(session, merged, 1, NOW) is not None
+        other, out, ready = start(_claim, db_url, kept)
+        waits(db_url, out, ready)
+    assert result(other, out) is None
     with db.read() as session:
         rows = session.execute(select(Reminder.person_id, Reminder.root_id)).all()
     assert [tuple(r) for r in rows] == [(merged, kept)]
