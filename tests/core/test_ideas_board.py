@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from responder.idea_vectors import IdeaVectorizer
 from simak.cli import app
 from storage.db import open_database
+from tests.core.forked import Where, act, race
 from tests.core.races import demo_project, simak
 from tests.core.test_delivery import mentions, project, queue, simak_ok
 from tests.fakes.fixtures import *  # noqa: F403
@@ -539,6 +540,32 @@ def test_overlapping_regroups_move_each_idea_once(tmp_path: Path, db_url: str) -
         assert proc.returncode == 0, err
         moved.append(json.loads(out)["boards"][0]["moved"])
     assert sorted(moved)[:2] == [0, 0] and max(moved) > 0  # the board lock: one redid it
+    after = _groups_and_members(db_url)
+    assert sum(len(m) for m in after.values()) == total and all(after.values())
+    assert _sizes_match_posts(db_url)
+
+
+_REDOING: Where = ("simak.usecases.idea_regroup", "automatic_ideas", "after")  # board locked
+
+
+def test_a_regroup_while_another_holds_the_board_moves_nothing_again(
+    tmp_path: Path, db_url: str
+) -> None:
+    """Regroup A has locked the board and read its automatic ideas, and stops; regroup B
+    starts and (PostgreSQL) is seen waiting on A's board lock. B then finds the board
+    already regrouped: each idea moved once, every group's size its posts."""
+    config = demo_project(tmp_path / "demo", db_url)
+    body = config.read_text("utf-8")
+    strict = body.replace("responder:\n", "responder:\n  ideas: {similarity_threshold: 0.95}\n")
+    config.write_text(strict, "utf-8")
+    cli(config, "poll")
+    config.write_text(body, "utf-8")
+    total = sum(len(m) for m in _groups_and_members(db_url).values())
+    a, b = ((act, (config, who, "simak.usecases.idea_regroup:regroup", ())) for who in "ab")
+    results = race(db_url, (*a, _REDOING), b)
+    assert [r[0] for r in results.values()] == ["ok", "ok"], results
+    assert [r.moved > 0 for r in results["a"][1]] == [True], results
+    assert [r.moved for r in results["b"][1]] == [0], results
     after = _groups_and_members(db_url)
     assert sum(len(m) for m in after.values()) == total and all(after.values())
     assert _sizes_match_posts(db_url)
