@@ -65,6 +65,41 @@ def test_two_polls_at_once_equal_one_clean_run(fresh: Fresh, tmp_path: Path) -> 
         assert snapshot(url) == snapshot(clean_url)
 
 
+_FETCHING: Where = ("simak.usecases.poll", "_run", "before")  # the source's lease taken
+_STORING: Where = ("simak.usecases.poll", "save_page", "after")  # a page not committed yet
+
+
+@pytest.mark.parametrize("moment", ["fetching", "storing"])
+def test_a_poll_while_another_polls_a_source_leaves_it_to_that_run(
+    fresh: Fresh, tmp_path: Path, moment: str
+) -> None:
+    """Poll A holds the first source's lease and stops: before fetching (poll B runs to
+    the end), or with its first page stored but not committed (B starts and, on
+    PostgreSQL, is seen waiting on A's lease row). B leaves that source to A (busy) and
+    polls the other; together they store what one clean run does. (On SQLite, B's first
+    write waits for A's commit, so it may find the source free again.)"""
+    clean_url = fresh("clean")
+    clean = demo_project(tmp_path / "clean", clean_url)
+    assert run(clean, "poll")[0] == EXIT_OK
+    url = fresh("race")
+    config = demo_project(tmp_path / "race", url)
+    assert run(config, "stats")[0] == EXIT_OK  # the schema, before either poll
+    a, b = ((act, (config, who, "simak.usecases.poll:poll", ())) for who in "ab")
+    if moment == "fetching":
+        results = race(url, (*a, _FETCHING), b, second_ends_first=True)
+    else:
+        results = race(url, (*a, _STORING), b)
+    assert [r[0] for r in results.values()] == ["ok", "ok"], results
+    first = results["a"][1].sources[0].name
+    busy = [s.name for s in results["b"][1].sources if s.busy]
+    if moment == "fetching" or url.startswith("postgresql"):
+        assert busy == [first], results
+    else:  # SQLite: B's lease waits for A's commit, and may come once A let the source go
+        assert busy in ([first], []), results
+    assert results["a"][1].sources[0].stored > 0, results
+    assert snapshot(url) == snapshot(clean_url)
+
+
 def test_first_run_killed_at_random_moments_then_rerun(fresh: Fresh, tmp_path: Path) -> None:
     clean_url = fresh("clean")
     clean = demo_project(tmp_path / "clean", clean_url)
