@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import multiprocessing
 import os
+import queue
 import time
 from collections.abc import Callable
 from multiprocessing.synchronize import Event
@@ -192,7 +193,10 @@ def _second_goes(
     if not ends_first:
         until_someone_waits(db_url, out)
         return {}
-    who, outcome, detail = out.get(timeout=WAIT_S * 2)
+    try:
+        who, outcome, detail = out.get(timeout=WAIT_S)
+    except queue.Empty:
+        raise AssertionError("the second process waited for the paused first one") from None
     return {who: (outcome, detail)}
 
 
