@@ -17,6 +17,7 @@ from responder.draft_input import DraftHistory
 from responder.routing import Conversation, Router
 from responder.text import clean, trim
 from simak.config import Settings
+from storage.contactable import blocked
 from storage.conversations import (
     conversation_of,
     join,
@@ -214,14 +215,18 @@ class BatchRouter:
         return [outcomes[fid] for fid in followup_ids]
 
     def _auto_approve(self, session: Session, followup_id: int, label: str, now: datetime) -> None:
-        """Approve by rule where the config opts in for this label (never staff's own text)."""
+        """Approve by rule where the config opts in for this label (never staff's own text,
+        nor anything to someone who must not be contacted: staff decide on those)."""
         if not self.settings.responder.rules.rule_for(label).auto_approve:  # type: ignore[arg-type]
             return
         item = get_item(session, followup_id)
-        if item.status == "open" and item.draft_by is None:
-            move_followup(session, followup_id, "approved", f"rule auto_approve.{label}", now)
-            if self.on_approved is not None:
-                self.on_approved(session, followup_id)
+        if item.status != "open" or item.draft_by is not None:
+            return
+        if blocked(session, item.person_id):  # approving would be refused: leave it open
+            return
+        move_followup(session, followup_id, "approved", f"rule auto_approve.{label}", now)
+        if self.on_approved is not None:
+            self.on_approved(session, followup_id)
 
     def _language_wanted(self, brand: str, lang: str) -> bool:
         wanted = self.settings.brand(brand).languages

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.core.conftest import Project
+from tests.core.conftest import MENTIONS, Project, write_mentions
 from tests.core.forked import Where, act, race
 from tests.core.races import demo_project, no_traceback, run, simak
 
@@ -113,6 +113,37 @@ def test_do_not_contact_is_flagged_in_the_queue_and_refuses_approval(project: Pr
     budi = next(r["id"] for r in queue if r["author"] == "Budi")
     assert project.run("followup", "approve", str(budi)).exit_code == 0
     assert project.run("followup", "done", str(fid)).exit_code == 0  # handled another way
+
+
+def test_auto_approval_leaves_a_do_not_contact_person_s_conversation_open(
+    project: Project,
+) -> None:
+    """A rule that auto-approves complaints skips someone marked "do not contact": their
+    new post joins their conversation, which stays open for staff, and the poll goes on;
+    so does a merge that re-plans their conversation. Before, the refused approval failed
+    the poll (exit 2) and every poll after it, and the merge."""
+    assert project.run("poll").exit_code == 0
+    budi = person_of(project, "Budi")
+    assert project.run("people", "do-not-contact", str(budi), "--reason", "phoned").exit_code == 0
+    cfg = project.config.read_text().replace(
+        "responder:\n", "responder:\n  rules: {complaint: {auto_approve: true}}\n"
+    )
+    project.config.write_text(cfg, "utf-8")
+    again = [
+        ("7", "budi99", "Budi", "@kopisenja refund double charge belum masuk, kecewa", "id"),
+        ("8", "dewi", "Dewi", "@kopisenja saya kena double charge, tolong refund segera!", "id"),
+    ]
+    write_mentions(project.root / "mentions.jsonl", MENTIONS + again)
+    polled = project.run("poll")
+    assert polled.exit_code == 0, polled.output
+    rows = {r["author"]: r for r in project.json("queue", "--all") if r["label"] == "complaint"}
+    assert rows["Budi"]["status"] == "open" and len(rows["Budi"]["posts"]) == 2, rows["Budi"]
+    assert rows["Budi"]["do_not_contact"] == "do not contact: phoned"
+    assert rows["Dewi"]["status"] == "approved"  # the rule still approves everyone else
+    merged = project.run("people", "merge", str(budi), str(rows["Dewi"]["person_id"]))
+    assert merged.exit_code == 0, merged.output  # their conversations, re-planned as one
+    statuses = [r["status"] for r in project.json("queue", "--all") if r["label"] == "complaint"]
+    assert "approved" not in statuses and "open" in statuses, statuses
 
 
 def test_person_page_lists_handles_mentions_followups_notes(project: Project) -> None:
