@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from common.errors import ConflictError
 from common.records import FollowUpPlan, Recipient
 from storage.audit import record
-from storage.contactable import blocked, merged_with, root_person
+from storage.contactable import blocked, contact_lock, merged_with, root_person
 from storage.dialect import insert, lock_ids
 from storage.followups import recipient_json
 from storage.ids import chunked
@@ -69,7 +69,9 @@ def add_note(session: Session, person_id: int, text: str, author: str, now: date
 def set_do_not_contact(
     session: Session, person_id: int, actor: str, now: datetime, reason: str | None
 ) -> None:
-    """Every channel refuses this person from now on (``reason`` None lifts it)."""
+    """Every channel refuses this person from now on (``reason`` None lifts it): once
+    this commits, no approval or send claim for them (or anyone merged with them) does."""
+    contact_lock(session, exclusive=True)  # waits for approvals and claims in flight
     person = _person(session, person_id)
     if reason is None:
         person.do_not_contact_at = person.do_not_contact_by = person.do_not_contact_reason = None

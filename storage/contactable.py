@@ -3,16 +3,43 @@
 A mark on anyone merged with a person counts for all of them. :func:`may_contact` is the
 condition every compare-and-set that leads to a message carries (approving, claiming a
 send), so a mark set by staff wins over anything read before it.
+
+Once a mark commits, no approval or send claim for anyone one human with that person
+commits. On PostgreSQL (READ COMMITTED) a compare-and-set reads the marks committed when
+its statement began, so a mark committed while an approval's transaction was still open
+would be missed: marks and merges (which can make someone one human with a marked person)
+take :func:`contact_lock` exclusively, first in their transaction; approvals and send
+claims take it shared (they do not wait for each other) before their compare-and-set.
+Either the mark commits first and the compare-and-set sees it, or the approval or claim
+commits first and the mark waits for it. A transaction that already holds other locks
+only tries it (:func:`try_contact_lock`), so nobody waits for it in a cycle. SQLite runs
+one writing transaction at a time: nothing to take.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session, aliased
 
+from storage.dialect import advisory_lock, try_advisory_lock
 from storage.models import FollowUp, Person
+
+_CONTACT_LOCK: Final = "simak-contact"
+
+
+def contact_lock(session: Session, *, exclusive: bool = False) -> None:
+    """Take the "who may be contacted" lock for this transaction, waiting for it:
+    ``exclusive`` to change who may be contacted (a mark, a merge), else shared (an
+    approval, a send claim). Take it before any row lock (see the module's text)."""
+    advisory_lock(session, _CONTACT_LOCK, shared=not exclusive)
+
+
+def try_contact_lock(session: Session) -> bool:
+    """:func:`contact_lock` shared, without waiting: False while a mark or merge is in
+    flight (then approve nothing now)."""
+    return try_advisory_lock(session, _CONTACT_LOCK, shared=True)
 
 
 def root_person(session: Session, person_id: int) -> int:

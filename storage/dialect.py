@@ -17,15 +17,29 @@ def insert(session: Session, table: Any) -> Any:
     return sqlite.insert(table)
 
 
-def advisory_lock(session: Session, name: str) -> None:
-    """Serialise, for the rest of this transaction, every transaction locking ``name``.
+def advisory_lock(session: Session, name: str, *, shared: bool = False) -> None:
+    """Serialise, for the rest of this transaction, every transaction locking ``name``
+    (``shared``: only against those locking it exclusively; shared holders run together).
 
     PostgreSQL takes a transaction-level advisory lock; SQLite needs nothing, its writing
     transactions already run one at a time.
     """
     if session.get_bind().dialect.name == "postgresql":
-        key = zlib.crc32(name.encode("utf-8", "replace")) & 0x7FFFFFFF
-        session.execute(select(func.pg_advisory_xact_lock(key)))
+        lock = func.pg_advisory_xact_lock_shared if shared else func.pg_advisory_xact_lock
+        session.execute(select(lock(_key(name))))
+
+
+def try_advisory_lock(session: Session, name: str, *, shared: bool = False) -> bool:
+    """:func:`advisory_lock` without waiting: False (nothing taken) when another
+    transaction holds ``name`` in a conflicting mode, or waits for it. SQLite: True."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    lock = func.pg_try_advisory_xact_lock_shared if shared else func.pg_try_advisory_xact_lock
+    return bool(session.scalar(select(lock(_key(name)))))
+
+
+def _key(name: str) -> int:
+    return zlib.crc32(name.encode("utf-8", "replace")) & 0x7FFFFFFF
 
 
 def lock_ids(session: Session, query: Select[Any]) -> list[Any]:

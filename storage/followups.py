@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from common.errors import ConflictError, NotFound
 from common.records import FollowUpPlan, Recipient
-from storage.contactable import blocked, may_contact
+from storage.contactable import blocked, contact_lock, may_contact
 from storage.dialect import insert
 from storage.models import (
     FOLLOWUP_STATUSES,
@@ -196,9 +196,12 @@ def change(
 
     Moves to ``to`` (or keeps the status) and writes ``values`` only if the follow-up is
     in one of ``allowed`` (and at ``version`` when given), and with ``reachable`` only if
-    its person may be contacted (:func:`storage.contactable.may_contact`).
+    its person may be contacted (:func:`storage.contactable.may_contact`, under the
+    contact lock: take no row lock before such a change, see :mod:`storage.contactable`).
     """
     allowed = tuple(allowed)
+    if reachable:  # a mark in flight commits first and this sees it, or waits for this
+        contact_lock(session)
     old = session.execute(
         select(FollowUp.status, FollowUp.version).where(FollowUp.id == followup_id)
     ).one_or_none()

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from common.errors import ConflictError
 from common.records import Recipient
-from storage.contactable import blocked, may_contact
+from storage.contactable import blocked, contact_lock, may_contact
 from storage.dialect import lock_ids
 from storage.followups import SENDABLE, change, recipient_of
 from storage.models import Delivery, FollowUp, FollowUpEvent, MentionRow, Person
@@ -97,7 +97,9 @@ def claim(
     """Claim up to ``limit`` approved follow-ups that may go now (not waiting on a rate
     limit, to someone who may be contacted); each gets a ``sending`` delivery row owned by
     ``holder``. A "do not contact" mark is part of the compare-and-set: a follow-up to a
-    marked person is never claimed (:func:`refuse_blocked` fails it instead)."""
+    marked person is never claimed (:func:`refuse_blocked` fails it instead), nor one whose
+    person a mark in flight will bar: the claim waits for it (the contact lock)."""
+    contact_lock(session)
     due = _which(followup_id, version, channels)
     due.append((FollowUp.send_after.is_(None)) | (FollowUp.send_after <= now))
     if exclude_channels:

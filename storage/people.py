@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from common.errors import ConflictError, NotFound
 from common.records import Author
 from storage.audit import record
-from storage.contactable import root_person
+from storage.contactable import contact_lock, root_person
 from storage.dialect import advisory_lock, insert
 from storage.followups import change, fold_conversation
 from storage.models import (
@@ -286,6 +286,8 @@ def merge(
     """Merge ``merged_id`` into ``kept_id``; reversible with :func:`unmerge`."""
     if kept_id == merged_id:
         raise ConflictError(f"person {kept_id} cannot be merged into itself")
+    # one of them may be marked "do not contact": approvals and claims in flight first
+    contact_lock(session, exclusive=True)
     # locked in id order, so two merges sharing a person cannot deadlock
     live = {pid: _live_person(session, pid) for pid in sorted((kept_id, merged_id))}
     kept, gone = live[kept_id], live[merged_id]

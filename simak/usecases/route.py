@@ -17,7 +17,7 @@ from responder.draft_input import DraftHistory
 from responder.routing import Conversation, Router
 from responder.text import clean, trim
 from simak.config import Settings
-from storage.contactable import blocked
+from storage.contactable import blocked, try_contact_lock
 from storage.conversations import (
     conversation_of,
     join,
@@ -221,6 +221,10 @@ class BatchRouter:
             return
         item = get_item(session, followup_id)
         if item.status != "open" or item.draft_by is not None:
+            return
+        # this batch holds row locks already, so it only tries the contact lock: while a
+        # "do not contact" mark or a merge is in flight the follow-up stays open for staff
+        if not try_contact_lock(session):
             return
         if blocked(session, item.person_id):  # approving would be refused: leave it open
             return

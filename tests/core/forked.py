@@ -145,6 +145,7 @@ def race(
     *,
     second_at: Where | None = None,
     second_ends_first: bool = False,
+    second_waits: bool = False,
 ) -> dict[str, tuple[str, Any]]:
     """Run ``first`` until its pause, then ``second``; let the first go on once the second
     waits for it. Both start (and import) at once; each target takes its args, then
@@ -154,7 +155,9 @@ def race(
     done, no write transaction open) until the first is paused, so what it read was read
     while the first's claim was not committed: its own claim must refuse it, however fast
     either runs. ``second_ends_first``: the first goes on only once the second has ended
-    (the first's claim is committed at its pause: the second must not wait for it)."""
+    (the first's claim is committed at its pause: the second must not wait for it).
+    ``second_waits``: the second must not have finished while the first was paused (it
+    commits after the first)."""
     ctx = spawn(first[0].__module__, second[0].__module__)
     out, inside, go, begin, started = (ctx.Queue(), *(ctx.Event() for _ in range(4)))
     arrived, on = ctx.Event(), ctx.Event()
@@ -171,6 +174,7 @@ def race(
     begin.set()
     assert started.wait(WAIT_S)
     results = _second_goes(db_url, out, (arrived, on) if later else None, second_ends_first)
+    waited = not results and out.empty()
     go.set()
     while len(results) < len(procs):
         who, outcome, detail = out.get(timeout=WAIT_S * 2)
@@ -178,6 +182,7 @@ def race(
     for p in procs:
         p.join(WAIT_S)
     assert [p.exitcode for p in procs] == [0, 0], results
+    assert waited or not second_waits, f"the second process did not wait: {results}"
     return results
 
 

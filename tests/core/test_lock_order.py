@@ -11,6 +11,7 @@ while the run waited)."""
 
 from __future__ import annotations
 
+import importlib
 import time
 import zlib
 from datetime import UTC, datetime
@@ -24,13 +25,15 @@ from sqlalchemy.orm import Session
 
 from common.records import Author, Mention
 from simak.app import App
+from simak.usecases import followups, reports
 from simak.usecases.classify import classify_pending
 from simak.usecases.route import BatchRouter
 from simak.wiring import build_router
+from storage.contactable import contact_lock
 from storage.db import Database
 from storage.dialect import advisory_lock
 from storage.mentions import save_mentions
-from storage.models import ConversationPost, FollowUp, Handle, MentionRow
+from storage.models import ConversationPost, FollowUp, Handle, MentionRow, Person
 from storage.people import handles_for
 from tests.core.forked import app_of, result, start
 
@@ -146,6 +149,51 @@ def test_routing_locks_open_conversations_in_id_order(polled: tuple[Path, App]) 
             .where(MentionRow.external_id.like("lock-order-%"))
         ).all()
     assert sorted(joined) == [f1.id, f2.id]
+
+
+def _use_case(config: Path, call: str, args: tuple[Any, ...], ready: Event, out: Any) -> None:
+    """In a child: the use case ``call`` ("module:function", taking the App first)."""
+    module, _, name = call.partition(":")
+    function = getattr(importlib.import_module(module), name)
+    app = app_of(config)
+    ready.set()
+    out.put(type(function(app, *args)).__name__)
+    app.db.dispose()
+
+
+@pytest.mark.parametrize("step", ["approve", "send", "mark", "merge"])
+def test_the_contact_lock_comes_before_any_row_lock(polled: tuple[Path, App], step: str) -> None:
+    """Approvals and send claims (shared) and "do not contact" marks and merges
+    (exclusive) take the contact lock (storage.contactable) first: waiting for it, they
+    hold no follow-up or person row that whoever holds it may need next."""
+    config, app = polled
+    _pg_only(app)
+    fid, person = next((i.id, i.person_id) for i in reports.queue(app) if i.person_id)
+    with app.db.read() as s:
+        other = s.scalar(
+            select(Person.id).where(Person.id != person, Person.merged_into_id.is_(None)).limit(1)
+        )
+    if step == "send":
+        followups.approve(app, fid, "dina")
+    calls = {  # (use case, its arguments, what it returns)
+        "approve": ("simak.usecases.followups:approve", (fid, "budi"), "Changed"),
+        "send": ("simak.usecases.send:send_one", (fid, "budi"), "Delivered"),
+        "mark": ("simak.usecases.people:do_not_contact", (person, "dina", "x"), "NoneType"),
+        "merge": ("simak.usecases.people:merge", (person, other, "dina"), "MergeRecord"),
+    }
+    call, args, returns = calls[step]
+    with app.db.session() as holder:
+        contact_lock(holder, exclusive=step in ("approve", "send"))
+        process, out, _ = start(_use_case, config, call, args)
+        _wait_for_a_waiter(app)
+        with app.db.session() as probe:  # none of the rows it will change is locked yet
+            probe.execute(
+                select(FollowUp.id).where(FollowUp.id == fid).with_for_update(nowait=True)
+            ).all()
+            probe.execute(
+                select(Person.id).where(Person.id.in_((person, other))).with_for_update(nowait=True)
+            ).all()
+    assert result(process, out) == returns
 
 
 def test_a_failed_batch_gives_its_claims_back(

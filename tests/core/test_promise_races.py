@@ -9,7 +9,6 @@ import os
 from datetime import UTC, datetime, timedelta
 from multiprocessing.synchronize import Event
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
@@ -22,7 +21,6 @@ from simak.usecases.send import send_one
 from simak.usecases.send_plan import plan_sends
 from storage import care, contactable
 from storage.db import Database, open_database
-from storage.dialect import lock_ids
 from storage.models import FollowUp, FollowUpEvent, Person, Reminder
 from tests.core.forked import result, start, waits
 from tests.core.races import demo_project, no_traceback, run, simak
@@ -130,30 +128,18 @@ def _recipient(app: App, fid: int) -> int | None:
 def test_a_mark_committed_between_planning_and_claiming_stops_the_send(
     db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The sender has chosen the follow-up (its candidate select ran) when another process
-    marks someone merged with the recipient "do not contact": the compare-and-set refuses
-    the claim, and the send fails it without calling any channel. (SQLite's single writer
-    allows no write between the two, so there the mark lands just before the claim.)"""
+    """The sender has planned the follow-up when another process marks someone merged
+    with the recipient "do not contact": the claim's compare-and-set refuses it, and the
+    send fails it without calling any channel. (A mark in flight while the claim runs
+    makes the claim wait for it: tests/core/test_do_not_contact_races.py.)"""
     monkeypatch.delenv("SIMAK_DATABASE_URL", raising=False)
     config = demo_project(tmp_path / "dnc", db_url)
     assert run(config, "poll")[0] == EXIT_OK
     app = _app(config)
     fid, twin = _approved_with_a_merged_twin(app)
     assert [p.refused for p in plan_sends(app) if p.followup_id == fid] == [None]
-    mark = ("people", "do-not-contact", str(twin), "--reason", "phoned")
-    if db_url.startswith("sqlite"):
-        assert run(config, *mark)[0] == EXIT_OK
-    else:
-        chose = lock_ids
-
-        def mark_after_choosing(session: Any, query: Any) -> list[Any]:
-            ids = chose(session, query)
-            if ids == [fid]:
-                code, _, err = run(config, *mark)  # another process, committed now
-                assert code == EXIT_OK, err
-            return ids
-
-        monkeypatch.setattr("storage.outbox.lock_ids", mark_after_choosing)
+    code, _, err = run(config, "people", "do-not-contact", str(twin), "--reason", "phoned")
+    assert code == EXIT_OK, err
     done = send_one(app, fid, "dina")
     assert (done.status, done.outcome) == ("failed", "failed")
     assert (
