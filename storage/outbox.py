@@ -1,22 +1,21 @@
-"""The outbox: atomic claims of approved follow-ups, one receipt per attempt, honest unknowns.
+"""The outbox's claims and receipts: atomic claims of approved follow-ups, one receipt per
+attempt.
 
 Sending is ``approved → sending → sent | failed | unknown | handed_to_staff`` (or back to
 ``approved`` when the provider asked to wait, or the next channel is tried). The claim is
 one compare-and-set that only one sender can win (``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
 SQLite's single writer elsewhere) and it writes the delivery row in the same transaction,
-before any provider is called. A delivery still ``sending`` after its lease ran out was
-interrupted between the provider call and the commit: it becomes ``unknown`` (after a
-read-back where the platform allows one), never a blind resend.
+before any provider is called. Attempts interrupted before their receipt (honest unknowns)
+are :mod:`storage.outbox_recovery`'s job; what waits to go, :mod:`storage.outbox_pending`'s.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from common.errors import ConflictError
@@ -281,7 +280,7 @@ def settle(session: Session, claim: Claim, outcome: Outcome, actor: str, now: da
         values=values,
     )
     if outcome.status == "sent":
-        _contacted(session, claim.followup_id, now)
+        contacted(session, claim.followup_id, now)
     return target
 
 
@@ -296,227 +295,7 @@ def _followup_values(outcome: Outcome, now: datetime) -> dict[str, Any]:
     return values
 
 
-def _contacted(session: Session, followup_id: int, now: datetime) -> None:
+def contacted(session: Session, followup_id: int, now: datetime) -> None:
+    """The follow-up's person was reached now (``last_contacted_at``)."""
     person = select(FollowUp.person_id).where(FollowUp.id == followup_id).scalar_subquery()
     session.execute(update(Person).where(Person.id == person).values(last_contacted_at=now))
-
-
-def free_at(
-    session: Session, channel: str, per_minute: int | None, per_day: int | None, now: datetime
-) -> datetime | None:
-    """None when ``channel`` may send now within its limits, else when it may again.
-
-    The counts are the channel's delivery attempts in the database, so every sender on
-    every machine shares them (take :func:`storage.dialect.advisory_lock` on
-    ``simak-send-budget`` around this and the claim so two senders cannot both fit).
-    """
-    waits: list[datetime] = []
-    for limit, window in ((per_minute, timedelta(minutes=1)), (per_day, timedelta(days=1))):
-        if not limit:
-            continue
-        recent = (
-            select(Delivery.started_at)
-            .where(Delivery.channel == channel, Delivery.started_at > now - window)
-            .order_by(Delivery.started_at.desc())
-            .limit(limit)
-        )
-        times = list(session.scalars(recent))
-        if len(times) >= limit:
-            waits.append(min(times) + window)
-    return max(waits) if waits else None
-
-
-@dataclass(frozen=True, slots=True)
-class Approved:
-    """An approved follow-up as a sender would see it (for dry runs)."""
-
-    followup_id: int
-    channel: str
-    recipient: Recipient
-    subject: str
-    body: str
-    send_after: datetime | None
-    blocked: str | None = None  # "do not contact: …": a send would refuse it
-    label: str = "complaint"  # the label whose rule lists the channels to fall back on
-    channel_note: str | None = None  # why it is on ``channel`` (channels passed over)
-    kind: str = "conversation"  # conversation, notice, reminder… (FollowUp.kind)
-
-
-def approved(
-    session: Session, now: datetime, channels: tuple[str, ...] | None = None
-) -> list[Approved]:
-    """Every approved follow-up, in the order senders claim them."""
-    query = select(FollowUp, MentionRow.platform).outerjoin(
-        MentionRow, MentionRow.id == FollowUp.mention_id
-    )
-    query = query.where(FollowUp.status == "approved")
-    if channels:
-        query = query.where(FollowUp.channel.in_(channels))
-    rows = session.execute(query.order_by(FollowUp.priority.desc(), FollowUp.id)).all()
-    return [
-        Approved(
-            f.id,
-            f.channel,
-            recipient_of(f.recipient, platform or ""),
-            f.subject,
-            f.draft,
-            f.send_after if f.send_after and f.send_after > now else None,
-            blocked(session, f.person_id),
-            f.label,
-            f.channel_note,
-            f.kind,
-        )
-        for f, platform in rows
-    ]
-
-
-def waiting(session: Session, channel: str, ready_at: datetime | None = None) -> int:
-    """Approved follow-ups queued on ``channel`` (with ``ready_at``: only those free to go
-    then, not those backing off after a transient error)."""
-    query = select(func.count()).select_from(FollowUp)
-    query = query.where(FollowUp.status == "approved", FollowUp.channel == channel)
-    if ready_at is not None:
-        query = query.where(or_(FollowUp.send_after.is_(None), FollowUp.send_after <= ready_at))
-    return int(session.scalar(query) or 0)
-
-
-def backing_off(session: Session, now: datetime) -> tuple[int, datetime | None]:
-    """Approved follow-ups that wait for a retry after a transient error: how many, and
-    the earliest time one may go again."""
-    row = session.execute(
-        select(func.count(), func.min(FollowUp.send_after)).where(
-            FollowUp.status == "approved", FollowUp.send_after > now
-        )
-    ).one()
-    return int(row[0] or 0), row[1]
-
-
-def sending_holders(session: Session) -> list[str]:
-    """Senders with attempts in flight (to check which of them died)."""
-    return list(
-        session.scalars(select(Delivery.claimed_by).where(Delivery.status == "sending").distinct())
-    )
-
-
-def take_stale(
-    session: Session,
-    holder: str,
-    now: datetime,
-    lease: timedelta,
-    dead: Collection[str] = (),
-    limit: int = 100,
-) -> list[Claim]:
-    """Attempts left ``sending`` by a sender that died (lease run out, or its holder in
-    ``dead``): claim them for a read-back; the caller settles each (sent, or unknown
-    when nobody can tell)."""
-    abandoned = (Delivery.status == "sending") & (
-        (Delivery.lease_expires_at < now) | Delivery.claimed_by.in_(tuple(dead))
-    )
-    stale = lock_ids(
-        session, select(Delivery.id).where(abandoned).order_by(Delivery.id).limit(limit)
-    )
-    if not stale:
-        return []
-    rows = session.execute(
-        update(Delivery)
-        .where(Delivery.id.in_(stale), abandoned)
-        .values(claimed_by=holder, lease_expires_at=now + lease)
-        .returning(Delivery)
-        .execution_options(synchronize_session=False)
-    ).scalars()
-    return [_claim_of(session, d) for d in sorted(rows, key=lambda d: d.id)]
-
-
-def _claim_of(session: Session, d: Delivery) -> Claim:
-    row = session.execute(
-        select(FollowUp.lang, FollowUp.label, FollowUp.kind, MentionRow.platform, MentionRow.url)
-        .outerjoin(MentionRow, MentionRow.id == FollowUp.mention_id)
-        .where(FollowUp.id == d.followup_id)
-    ).one()
-    return Claim(
-        delivery_id=d.id,
-        followup_id=d.followup_id,
-        attempt=d.attempt,
-        channel=d.channel,
-        recipient=recipient_of(d.recipient, row.platform or ""),
-        idempotency_key=d.idempotency_key,
-        subject=d.subject,
-        body=d.body,
-        lang=row.lang,
-        label=row.label,
-        lease_expires_at=d.lease_expires_at,
-        started_at=d.started_at,
-        link=row.url,
-        kind=row.kind,
-    )
-
-
-#: Holder of attempts whose read-back must wait: never "dead", so only the lease counts.
-READ_BACK_WAIT = "read-back-wait"
-
-
-def postpone(session: Session, claim: Claim, until: datetime) -> None:
-    """Leave an interrupted attempt in flight until ``until``, when it is read back again
-    (the platform needs time before "not found" means "not delivered")."""
-    session.execute(
-        update(Delivery)
-        .where(Delivery.id == claim.delivery_id, Delivery.status == "sending")
-        .values(claimed_by=READ_BACK_WAIT, lease_expires_at=until)
-    )
-
-
-def resolve_unknown(
-    session: Session,
-    followup_id: int,
-    delivered: bool,
-    actor: str,
-    now: datetime,
-    external_id: str | None = None,
-) -> str:
-    """A person's decision on an unknown outcome: delivered (→ sent) or not (→ approved,
-    so the next send makes a new attempt with the same idempotency key)."""
-    if delivered:
-        values: dict[str, Any] = {"sent_at": now, "external_message_id": external_id}
-        note = "a person confirmed it was delivered"
-        target = "sent"
-    else:
-        values = {"approved_by": actor, "approved_at": now, "send_after": None}
-        note = "a person confirmed it was not delivered; it will be sent again"
-        target = "approved"
-    values["status_note"] = note
-    change(
-        session,
-        followup_id,
-        allowed=("unknown",),
-        actor=actor,
-        now=now,
-        to=target,
-        note=note,
-        values=values,
-    )
-    _settle_unknown_attempt(session, followup_id, delivered, actor, external_id)
-    if delivered:
-        _contacted(session, followup_id, now)
-    return target
-
-
-def _settle_unknown_attempt(
-    session: Session, followup_id: int, delivered: bool, actor: str, external_id: str | None
-) -> None:
-    """The last unknown attempt takes the person's answer (``sent``, or ``retry``: it goes
-    again), so the delivery history and ``simak_deliveries`` stop showing it as unknown."""
-    last = (
-        select(func.max(Delivery.attempt))
-        .where(Delivery.followup_id == followup_id, Delivery.status == "unknown")
-        .scalar_subquery()
-    )
-    found = "delivered" if delivered else "not delivered"
-    session.execute(
-        update(Delivery)
-        .where(Delivery.followup_id == followup_id, Delivery.attempt == last)
-        .values(
-            status="sent" if delivered else "retry",
-            external_id=external_id if delivered else Delivery.external_id,
-            detail=f"{actor} found it {found}; before: " + func.coalesce(Delivery.detail, ""),
-        )
-    )

@@ -12,7 +12,7 @@ from classifier.uncertainty import unsure
 from common.errors import ConflictError, UsageError
 from simak.app import App
 from simak.usecases.snooze_times import snooze_end
-from storage import outbox
+from storage import outbox_recovery
 from storage.audit import record
 from storage.followups import RETRYABLE, actions_for, edit_draft, move, snooze, status_of
 from storage.queue import DeliveryView, QueueItem, deliveries_of, get_item, queue_items
@@ -193,7 +193,7 @@ def resolve_unknown(
         )
     external_id = external_id.strip() if external_id else None
     with app.db.session() as session:
-        status = outbox.resolve_unknown(
+        status = outbox_recovery.resolve_unknown(
             session, followup_id, delivered, actor, app.clock(), external_id
         )
         record(

@@ -34,7 +34,7 @@ from responder.message import fit_message
 from simak.app import App
 from simak.runs import dead_among
 from simak.usecases.poll import one_line
-from storage import outbox
+from storage import outbox, outbox_pending, outbox_recovery
 from storage.dialect import advisory_lock
 from storage.followups import status_of
 from storage.outbox import Claim, Outcome
@@ -168,7 +168,7 @@ def saturated_channels(
     out: dict[str, datetime] = {}
     for name, channel in channels.items():
         limits = channel.limits
-        until = outbox.free_at(session, name, limits.per_minute, limits.per_day, now)  # type: ignore[arg-type]
+        until = outbox_pending.free_at(session, name, limits.per_minute, limits.per_day, now)  # type: ignore[arg-type]
         if until is not None:
             out[name] = until
     return out
@@ -242,11 +242,13 @@ def send_due(
         report.waiting = [
             Waiting(name, n, until)
             for name, until in sorted(saturated.items())
-            if (n := outbox.waiting(session, name))
+            if (n := outbox_pending.waiting(session, name))
         ]
-        report.backing_off, report.next_retry = outbox.backing_off(session, app.clock())
+        report.backing_off, report.next_retry = outbox_pending.backing_off(session, app.clock())
         now = app.clock()
-        report.held = {c: n for c in sorted(paused) if (n := outbox.waiting(session, c, now))}
+        report.held = {
+            c: n for c in sorted(paused) if (n := outbox_pending.waiting(session, c, now))
+        }
     return report
 
 
@@ -281,7 +283,7 @@ def _check_later(app: App, claim: Claim, outcome: Outcome) -> Delivered:
     the next send after ``outcome.retry_at``); nobody sends it again meanwhile."""
     assert outcome.retry_at is not None
     with app.db.session() as session:
-        outbox.postpone(session, claim, outcome.retry_at)
+        outbox_recovery.postpone(session, claim, outcome.retry_at)
     detail = f"{outcome.detail}; read back again after {outcome.retry_at:%H:%M:%S} UTC"
     return Delivered(claim.followup_id, claim.channel, "sending", "checking", detail)
 
@@ -369,15 +371,15 @@ def recover_stale(app: App, actor: str) -> list[Delivered]:
     """Settle attempts a dead sender left in flight: read back, else ``unknown``. When the
     platform needs more time before it can tell, the attempt waits (still in flight)."""
     with app.db.session() as session:
-        dead = dead_among(outbox.sending_holders(session))
-        stale = outbox.take_stale(session, app.holder, app.clock(), _lease(app), dead)
+        dead = dead_among(outbox_recovery.sending_holders(session))
+        stale = outbox_recovery.take_stale(session, app.holder, app.clock(), _lease(app), dead)
     channels = available_channels(app)
     settled = []
     for claim in stale:
         outcome = _read_back(app, claim, channels, _UNRECORDED)
         if outcome.status == "wait" and outcome.retry_at is not None:
             with app.db.session() as session:
-                outbox.postpone(session, claim, outcome.retry_at)
+                outbox_recovery.postpone(session, claim, outcome.retry_at)
             continue
         settled.append(_settle(app, claim, outcome, actor))
     return settled

@@ -17,8 +17,8 @@ from simak.usecases.send import (
     saturated_channels,
     sending_channel,
 )
-from storage import outbox
-from storage.outbox import Approved
+from storage import outbox_pending
+from storage.outbox_pending import Approved
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +44,7 @@ def plan_sends(app: App, *, channels: tuple[str, ...] | None = None) -> list[Pla
     now = app.clock()
     with app.db.read() as session:
         saturated = saturated_channels(session, available, now)
-        items = outbox.approved(session, now, channels)
+        items = outbox_pending.approved(session, now, channels)
     out = []
     for item in items:
         name, channel, why = _planned_channel(app, item, available)

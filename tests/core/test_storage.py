@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from common.errors import ConflictError, NotFound
 from common.records import Author, Classification, FollowUpPlan, Mention, Recipient
-from storage import idea_groups, leases, outbox
+from storage import idea_groups, leases, outbox, outbox_recovery
 from storage.db import Database, open_database
 from storage.followups import NewFollowUp, change, create_followup, edit_draft, move, replan, snooze
 from storage.ideas import capture_idea, ungrouped
@@ -348,13 +348,13 @@ def test_dead_sender_leaves_unknown_never_a_resend(db: Database) -> None:
     with db.session() as s:
         outbox.claim(s, "dead-run", NOW, lease, followup_id=fid)
     with db.session() as s:
-        assert outbox.take_stale(s, "b", NOW, lease) == []  # lease still running
-        (stale,) = outbox.take_stale(s, "b", NOW, lease, dead={"dead-run"})
+        assert outbox_recovery.take_stale(s, "b", NOW, lease) == []  # lease still running
+        (stale,) = outbox_recovery.take_stale(s, "b", NOW, lease, dead={"dead-run"})
         outbox.settle(s, stale, Outcome("unknown", "sender died"), "b", NOW)
     with db.session() as s:
         assert get_item(s, fid).status == "unknown"
         assert outbox.claim(s, "b", NOW, lease) == []
-        assert outbox.resolve_unknown(s, fid, False, "dina", NOW) == "approved"
+        assert outbox_recovery.resolve_unknown(s, fid, False, "dina", NOW) == "approved"
 
 
 def test_snooze_hides_until_due(db: Database) -> None:
