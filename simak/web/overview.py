@@ -14,7 +14,8 @@ from simak.usecases import alerts, idea_board, reports
 from simak.usecases.idea_breakdown import breakdown
 from simak.usecases.ideas import maybe_same
 from simak.web.charts import bar_chart
-from simak.web.views import PAGE_SIZE, Pages, _back, _int, _json, call, number_in
+from simak.web.handling import _back, _int, _json, call, number_in
+from simak.web.views import PAGE_SIZE, Pages
 
 AUDIT_PAGE = 200  # entries on the audit page (the newest; filters narrow it)
 

@@ -27,7 +27,7 @@ from common.errors import NotFound, SimakError
 from simak.app import App
 from simak.usecases import followups
 from simak.usecases import users as user_uc
-from simak.web import probe, views
+from simak.web import filters, origins, probe, views
 from simak.web.favicon import favicon
 from simak.web.overview import OverviewPages
 from simak.web.sessions import COOKIE, MAX_AGE, Session, Signer
@@ -78,11 +78,11 @@ class Console:
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
         )
-        self.env.filters["safe_url"] = views.safe_url
-        self.env.filters["when"] = views.when_filter(app)
-        self.env.filters["due"] = views.due_filter(app)  # "in 3h" / "2h overdue"
-        self.env.filters["counted"] = views.counted  # "1 complaint", "2 complaints"
-        self.env.filters["hinted"] = views.hinted  # CLI hints -> the console's pages
+        self.env.filters["safe_url"] = filters.safe_url
+        self.env.filters["when"] = filters.when_filter(app)
+        self.env.filters["due"] = filters.due_filter(app)  # "in 3h" / "2h overdue"
+        self.env.filters["counted"] = filters.counted  # "1 complaint", "2 complaints"
+        self.env.filters["hinted"] = filters.hinted  # CLI hints -> the console's pages
         self.env.globals["actions"] = followups.actions  # which buttons a status shows
 
     # --- sessions -------------------------------------------------------------------
@@ -129,10 +129,10 @@ class Console:
         if request.method != "POST":
             return RedirectResponse("/login", 303)
         typed: dict[str, str] = {}
-        if views.same_origin(request):
+        if origins.same_origin(request):
             form = await self.form(request)
-            typed = {k: form[k] for k in views.TYPED if form.get(k, "").strip()}
-        context = {"error": views.SIGNED_OUT, "typed": typed, "next": views.page_of(request)}
+            typed = {k: form[k] for k in origins.TYPED if form.get(k, "").strip()}
+        context = {"error": origins.SIGNED_OUT, "typed": typed, "next": origins.page_of(request)}
         return self.render(request, "login.html", 401, **context)
 
     async def stale_form(self, request: Request, user: user_uc.UserRecord | None) -> Response:
@@ -141,13 +141,13 @@ class Console:
         the sign-in page again; signed in, a page saying so, with the words it carried (a
         same-origin POST only) and a link back to the page."""
         typed: dict[str, str] = {}
-        if views.same_origin(request):
+        if origins.same_origin(request):
             form = await self.form(request)
-            typed = {k: form[k] for k in views.TYPED if form.get(k, "").strip()}
+            typed = {k: form[k] for k in origins.TYPED if form.get(k, "").strip()}
         if user is None:
             request.state.session = self.signer.new(None)
-            return self.render(request, "login.html", 403, error=views.STALE_SIGN_IN)
-        context = {"message": views.STALE_FORM, "typed": typed, "back": views.page_of(request)}
+            return self.render(request, "login.html", 403, error=origins.STALE_SIGN_IN)
+        context = {"message": origins.STALE_FORM, "typed": typed, "back": origins.page_of(request)}
         return self.render(request, "error.html", 403, **context)
 
     def guard(self, role: str, handler: Handler) -> Handler:
@@ -215,7 +215,7 @@ def build(app: App, secret: str, *, secure_cookies: bool = False) -> Starlette:
         if getattr(request.state, "session", None) is None:
             return HTMLResponse(html_escape(said), code)
         heading = "Not found" if code == 404 else "Not done"
-        back = views.page_of(request) if request.method == "POST" else None
+        back = origins.page_of(request) if request.method == "POST" else None
         return c.render(request, "error.html", code, message=said, heading=heading, back=back)
 
     async def no_page(request: Request, exc: Exception) -> Response:

@@ -9,7 +9,8 @@ from starlette.responses import Response
 from common.errors import SimakError, UsageError
 from simak.usecases import user_admin
 from simak.usecases import users as user_uc
-from simak.web.views import Pages, _back, call
+from simak.web.handling import _back, call
+from simak.web.views import Pages
 
 HOME = "/admin/users"
 #: What acting on your own account does, said before it is done.

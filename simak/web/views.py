@@ -1,27 +1,26 @@
-"""Page handlers: read a form, call one use case, render a template or redirect."""
+"""Page handlers for the staff pages (sign-in, the queue and its paging, one follow-up,
+people): read a form, call one use case, render a template or redirect. Template filters
+are :mod:`simak.web.filters`; where a request came from, :mod:`simak.web.origins`; what
+every handler shares, :mod:`simak.web.handling`."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import asdict
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode, urlsplit
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
-from markupsafe import Markup, escape
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from common.errors import ConflictError, NotFound, SimakError, UsageError
 from common.records import LABELS
-from simak.app import App
 from simak.usecases import followups, people, reports, snooze_times
 from simak.usecases import users as user_uc
 from simak.usecases.correct import correct
 from simak.usecases.send import send_one
+from simak.web.handling import _back, _int, _json, call, number_in
+from simak.web.origins import local_path
 
 if TYPE_CHECKING:
     from simak.web.server import Console
@@ -31,162 +30,8 @@ PAGE_SIZE = 50
 QUEUE_KEEP = ("status", "label", "after", "before", "page")
 STALE = "changed since you opened it"
 NOTHING_SELECTED = "nothing selected: tick the rows to approve (or press x on each), then approve"
-#: Form fields a person types (shown back when a POST finds its session gone).
-TYPED = ("subject", "draft", "text", "reason")
-SIGNED_OUT = (
-    "you are signed out (12 hours passed, or you signed out), so nothing was done or saved; "
-    "sign in to go back to the page"
-)
 #: The lock-out line in Indonesian, after the English one.
 LOCKED_ID = "Terlalu banyak percobaan masuk yang gagal; tunggu {minutes} menit lalu coba lagi."
-STALE_SIGN_IN = "this sign-in page was open too long, so nothing was done: sign in again"
-STALE_FORM = (
-    "this page was opened before you last signed in, so nothing was done or saved; "
-    "go back to the page and try again"
-)
-_PAGE = re.compile(r"/(?:followups|people|ideas)/\d+")
-_LOCAL = re.compile(r"/[a-z0-9/_-]*")
-
-
-def page_of(request: Request) -> str:
-    """The page a POST was made from: where to go back after signing in again."""
-    path = request.url.path
-    if found := _PAGE.match(path):
-        return found.group(0)
-    return {"queue": "/queue", "ideas": "/ideas", "admin": "/admin/users"}.get(
-        path.split("/")[1], "/"
-    )
-
-
-def local_path(value: str | None) -> str | None:
-    """``value`` if it is a plain path on this site (never //elsewhere), else None."""
-    text = value or ""
-    return text if _LOCAL.fullmatch(text) and not text.startswith("//") else None
-
-
-def same_origin(request: Request) -> bool:
-    """Whether the browser says the request came from one of this site's pages."""
-    if request.headers.get("sec-fetch-site") == "same-origin":
-        return True
-    origin = request.headers.get("origin")
-    return bool(origin) and urlsplit(origin).netloc == request.headers.get("host")
-
-
-#: The CLI commands use cases name in their messages, and the console's page or button for
-#: each: (pattern, words, link); {0} is the pattern's id, {f} / {g} the message's first
-#: follow-up / idea id. A command with no console page stays as it is.
-_HINTS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
-    (re.compile(pattern), words, link)
-    for pattern, words, link in (
-        (r"(?:list them with|see) `simak queue[^`]*`(?: for ids)?", "see the queue", "/queue"),
-        (r"`simak followup show (\d+)`", "open follow-up {0}", "/followups/{0}"),
-        (r"see `simak followup show`", "see follow-up {f}", "/followups/{f}"),
-        (r"`simak followup approve (\d+)`", "Approve on follow-up {0}'s page", "/followups/{0}"),
-        (r"`simak followup reopen (\d+)`", "Reopen on follow-up {0}'s page", "/followups/{0}"),
-        (r"`simak followup retry (\d+)`", "Retry on follow-up {0}'s page", "/followups/{0}"),
-        (r"`simak send`", "Send now on follow-up {f}'s page", "/followups/{f}"),
-        (r"`simak ideas rename (\d+) TITLE`", "Rename on idea {0}'s page", "/ideas/{0}"),
-        (r"`simak ideas status (\d+) [\w-]+`", "Status on idea {0}'s page", "/ideas/{0}"),
-        (r"`simak ideas notify (\d+)` drafts the notices", "Notify on idea {0}'s page",
-         "/ideas/{0}"),
-        (r"see `simak ideas show ID`", "see idea {g}'s page", "/ideas/{g}"),
-        (r"see `simak ideas`", "see the ideas board", "/ideas"),
-        (r"`simak people find NAME_OR_HANDLE`", "People: find", "/people"),
-        (r"`simak users role NAME admin`", "set another user's role to admin below",
-         "/admin/users"),
-    )
-)  # fmt: skip
-_IDS = {"f": re.compile(r"follow-up (\d+)"), "g": re.compile(r"(?:idea|group) (\d+)")}
-
-
-def console_hints(message: object) -> list[tuple[str, str | None]]:
-    """A message as (words, link) parts, its CLI hints turned into links to the console's
-    own pages ("look at it again (`simak followup show 5`)" -> "(open follow-up 5)" linking
-    /followups/5), for the flash line and error pages."""
-    text = str(message or "")
-    ids = {k: found.group(1) for k, r in _IDS.items() if (found := r.search(text))}
-    parts: list[tuple[str, str | None]] = []
-    pos = 0
-    while matches := [m for r in _HINTS if (m := r[0].search(text, pos))]:
-        first = min(matches, key=lambda m: m.start())
-        _, words, link = next(h for h in _HINTS if h[0] is first.re)
-        try:
-            label = words.format(*first.groups(), **ids)
-            url = link.format(*first.groups(), **ids)
-        except (IndexError, KeyError):  # no id to link to: keep the words as they were
-            label, url = first.group(0), None
-        parts += [(text[pos : first.start()], None), (label, url)]
-        pos = first.end()
-    return [p for p in [*parts, (text[pos:], None)] if p[0]]
-
-
-def counted(n: int, word: str, plural: str | None = None) -> str:
-    """ "1 complaint", "3 complaints", "1 person", "2 people": a count with its noun."""
-    return f"{n:,} {word if n == 1 else plural or word + 's'}"
-
-
-def hinted(message: object) -> Markup:
-    """A message for a page: escaped, its CLI hints as links (see :func:`console_hints`)."""
-    return Markup("").join(
-        Markup('<a href="{}" class="hint">{}</a>').format(link, words) if link else escape(words)
-        for words, link in console_hints(message)
-    )
-
-
-def safe_url(url: object) -> str | None:
-    """``url`` if it is http(s), else None (no javascript:, data:, ...)."""
-    text = str(url or "").strip()
-    return text if urlsplit(text).scheme.lower() in ("http", "https") else None
-
-
-def when_filter(app: App) -> Callable[[datetime | None], str]:
-    """Times in the business's time zone, named as everywhere else ("2026-11-22 08:00 WIB");
-    a value without a zone is UTC."""
-    tz: ZoneInfo = app.settings.zone
-
-    def when(value: datetime | None) -> str:
-        if value is None:
-            return "-"
-        at = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
-
-    return when
-
-
-def due_filter(app: App) -> Callable[[datetime | None], str]:
-    """How long until a follow-up is due, as the CLI's queue says it ("in 3h", "2h
-    overdue"); a value without a zone is UTC."""
-
-    def due(value: datetime | None) -> str:
-        if value is None:
-            return "-"
-        at = value if value.tzinfo else value.replace(tzinfo=UTC)
-        seconds = int((at - app.clock()).total_seconds())
-        left = abs(seconds)
-        units = ((86400, "d"), (3600, "h"), (60, "m"), (1, "s"))
-        size, unit = next((n, u) for n, u in units if left >= n or n == 1)
-        return f"in {left // size}{unit}" if seconds >= 0 else f"{left // size}{unit} overdue"
-
-    return due
-
-
-def _json(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json(v) for v in value]
-    return value
-
-
-async def call(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    return await run_in_threadpool(func, *args, **kwargs)
-
-
-def _back(path: str, msg: str) -> RedirectResponse:
-    join = "&" if "?" in path else "?"
-    return RedirectResponse(f"{path}{join}msg={quote(msg[:300])}", 303)
 
 
 def _queue_url(form: dict[str, str]) -> str:
@@ -236,13 +81,6 @@ def _page_links(
         "next": url({"after": page.after}) if page.after is not None else None,
         "previous": url({"before": page.before}) if page.before is not None else None,
     }
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
 
 
 class Pages:
@@ -495,18 +333,6 @@ class Pages:
         except SimakError as exc:
             return _back(f"/people/{pid}", str(exc))
         return _back(f"/people/{pid}", msg)
-
-
-def number_in(value: str, low: float, high: float, message: str) -> float:
-    """A number typed in a form field, or a usage error saying ``message`` when it is not
-    one from ``low`` to ``high`` (nan and inf included)."""
-    try:
-        number = float(value)
-    except ValueError:
-        number = float("nan")
-    if not low <= number <= high:
-        raise UsageError(message)
-    return number
 
 
 def _hours(value: str | None) -> float:

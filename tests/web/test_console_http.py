@@ -12,7 +12,7 @@ import pytest
 
 from common.records import Author, Mention
 from simak.usecases import followups, idea_board, reports, users
-from simak.web import views
+from simak.web import filters, views
 from storage.mentions import save_mentions
 from tests.web.conftest import LONG, PASSWORD, Console
 
@@ -694,7 +694,7 @@ def test_console_times_name_their_zone_like_the_cli(console: Console) -> None:
     fid = reports.queue(console.app)[0].id
     page = client.get(f"/followups/{fid}").text
     assert re.search(r"due \d{4}-\d\d-\d\d \d\d:\d\d WIB", page), page[:2000]
-    when = views.when_filter(console.app)
+    when = filters.when_filter(console.app)
     assert when(datetime(2026, 11, 22, 1, 0)) == "2026-11-22 08:00 WIB"  # naive = UTC
     assert when(datetime(2026, 11, 22, 1, 0, tzinfo=UTC)) == "2026-11-22 08:00 WIB"
     assert when(None) == "-"
