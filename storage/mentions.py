@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 from common.records import Author, Classification, Mention
 from common.text import fold
 from storage.dialect import insert, lock_ids
+from storage.handles import handles_for
+from storage.merge_suggestions import suggest_same_person
 from storage.models import ClassificationRow, Handle, MentionRow
-from storage.people import handles_for, suggest_same_person
 from storage.tombstones import erased_among
 
 # The same text from two people on two platforms within this window may be one person.

@@ -1,30 +1,26 @@
-"""People and their handles: linking, merge suggestions, and reversible merges.
+"""Reversible merges of people.
 
-A handle (one identity on one platform) belongs to one person. The same email on two
-platforms links automatically. Anything weaker (the same words on two platforms) only
-becomes a suggestion that staff confirm or reject. A merge moves the merged person's
-handles to the kept person and records exactly which handles moved, so ``unmerge``
-restores both people — their mentions, follow-ups and ideas follow the handles.
+A merge moves the merged person's handles (:mod:`storage.handles`) to the kept person and
+records exactly which handles moved, so ``unmerge`` restores both people — their mentions,
+follow-ups and ideas follow the handles. A merge accepts the two people's open suggestion
+(:mod:`storage.merge_suggestions`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, tuple_, update
-from sqlalchemy import insert as sa_insert
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from common.errors import ConflictError, NotFound
-from common.records import Author
 from storage.audit import record
 from storage.contactable import contact_lock, root_person
-from storage.dialect import advisory_lock, insert
 from storage.followups import change, fold_conversation
+from storage.handles import email_key
 from storage.models import (
     JOINABLE,
     ConversationPost,
@@ -37,9 +33,6 @@ from storage.models import (
     PersonMerge,
 )
 from storage.people_search import no_such_person
-from storage.textfold import lower, lowered
-
-_REFRESHED = ("handle", "display_name", "profile_url", "email", "lang")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,215 +47,6 @@ class MergeRecord:
     at: datetime
     undone_at: datetime | None
     conversations: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Suggestion:
-    """Two people who may be one."""
-
-    id: int
-    person_id: int
-    other_id: int
-    reason: str
-    status: str
-    created_at: datetime
-
-
-def handles_for(
-    session: Session, authors: Sequence[Author], now: datetime
-) -> dict[str, tuple[int | None, int | None]]:
-    """``author.key`` → (handle id, person id) for every author, creating the new ones.
-
-    Known handles are looked up in one query per page (and refreshed only when a field
-    changed); only authors seen for the first time cost statements of their own.
-    """
-    by_key = {a.key: a for a in authors if a.key.partition(":")[2]}
-    pairs = [(a.platform, a.key.partition(":")[2]) for a in by_key.values()]
-    known: dict[tuple[str, str], Handle] = {}
-    for start in range(0, len(pairs), 400):
-        # Their people are key-share locked (PostgreSQL; SQLite has one writer), in id
-        # order: a forget or merge in flight (it locks the person first) is waited for, and
-        # a forgotten person's handle is then left out (seen anew); a forget or merge that
-        # comes later waits for this page's commit, then takes its posts too.
-        rows = session.scalars(
-            select(Handle)
-            .join(Person, Person.id == Handle.person_id)
-            .where(tuple_(Handle.platform, Handle.key).in_(pairs[start : start + 400]))
-            .order_by(Person.id)
-            .with_for_update(key_share=True, read=True, of=Person)
-        )
-        known.update(((h.platform, h.key), h) for h in rows)
-    out: dict[str, tuple[int | None, int | None]] = {}
-    first_seen: list[Author] = []
-    # Runs take a page's email locks, and write its rows, in one global (sorted) order: two
-    # polls meeting the same new people wait for each other, never in a cycle (deadlock).
-    new = [a for k, a in by_key.items() if (a.platform, k.partition(":")[2]) not in known]
-    for email in sorted({_email_key(a.email) for a in new if a.email and "@" in a.email}):
-        advisory_lock(session, f"simak-email:{email}")
-    for key, author in sorted(by_key.items()):
-        handle = known.get((author.platform, key.partition(":")[2]))
-        if handle is not None:
-            _refresh(session, handle, author)
-            out[key] = (handle.id, handle.person_id)
-        elif author.email:  # may link to a known person by email: under its own lock
-            out[key] = handle_for(session, author, now)
-        else:
-            first_seen.append(author)
-    out.update(_create_handles(session, first_seen, now))
-    return out
-
-
-def _create_handles(
-    session: Session, authors: Sequence[Author], now: datetime
-) -> dict[str, tuple[int | None, int | None]]:
-    """People and handles for authors seen for the first time (no email to link by), in a
-    few statements per page. A handle an overlapping run created first wins (the insert
-    does nothing on conflict): ours is dropped with its spare person, theirs is used."""
-    if not authors:
-        return {}
-    person_ids = list(
-        session.scalars(
-            sa_insert(Person).returning(Person.id, sort_by_parameter_order=True),
-            [{"display_name": a.display_name or a.handle, "created_at": now} for a in authors],
-        )
-    )
-    rows = [
-        {
-            "person_id": person_id,
-            "platform": a.platform,
-            "key": a.key.partition(":")[2],
-            **{name: getattr(a, name) for name in (*_REFRESHED, "user_id")},
-        }
-        for a, person_id in zip(authors, person_ids, strict=True)
-    ]
-    inserted = session.execute(
-        insert(session, Handle)
-        .on_conflict_do_nothing(index_elements=["platform", "key"])
-        .returning(Handle.id, Handle.platform, Handle.key, Handle.person_id),
-        rows,
-    ).all()
-    ours = {(r.platform, r.key): (r.id, r.person_id) for r in inserted}
-    out: dict[str, tuple[int | None, int | None]] = {}
-    spare: list[int] = []
-    for author, person_id in zip(authors, person_ids, strict=True):
-        pair = (author.platform, author.key.partition(":")[2])
-        if pair in ours:
-            out[author.key] = ours[pair]
-            continue
-        spare.append(person_id)
-        row = session.execute(
-            select(Handle.id, Handle.person_id).where(
-                Handle.platform == pair[0], Handle.key == pair[1]
-            )
-        ).one()
-        out[author.key] = (row.id, row.person_id)
-    if spare:
-        session.execute(delete(Person).where(Person.id.in_(spare)))
-    return out
-
-
-def handle_for(session: Session, author: Author, now: datetime) -> tuple[int | None, int | None]:
-    """The (handle id, person id) of ``author``, creating both when first seen."""
-    key = author.key.partition(":")[2]
-    if not key:
-        return None, None
-    found = session.scalar(
-        select(Handle).where(Handle.platform == author.platform, Handle.key == key)
-    )
-    if found is not None:
-        _refresh(session, found, author)
-        return found.id, found.person_id
-    person_id = _person_by_email(session, author.email)
-    created = person_id is None
-    if person_id is None:
-        person = Person(
-            display_name=author.display_name or author.handle, email=author.email, created_at=now
-        )
-        session.add(person)
-        session.flush()
-        person_id = person.id
-    values = {name: getattr(author, name) for name in (*_REFRESHED, "user_id")}
-    handle_id = session.execute(
-        insert(session, Handle)
-        .values(person_id=person_id, platform=author.platform, key=key, **values)
-        .on_conflict_do_nothing(index_elements=["platform", "key"])
-        .returning(Handle.id)
-    ).scalar_one_or_none()
-    if handle_id is not None:
-        return handle_id, person_id
-    # An overlapping run created the handle first: use theirs, drop our spare person.
-    if created:
-        session.execute(delete(Person).where(Person.id == person_id))
-    row = session.execute(
-        select(Handle.id, Handle.person_id).where(
-            Handle.platform == author.platform, Handle.key == key
-        )
-    ).one()
-    return row.id, row.person_id
-
-
-def _person_by_email(session: Session, email: str | None) -> int | None:
-    # The same email on two platforms is one customer: their history follows them.
-    if not email or "@" not in email:
-        return None
-    # Two runs meeting one new email at once must agree on one person.
-    key = _email_key(email)
-    advisory_lock(session, f"simak-email:{key}")
-    # SQLite's lower() folds only A-Z: a non-ASCII address is lowered as PostgreSQL does
-    # (a Python function on SQLite, so only then: ASCII, the usual, keeps the quick one).
-    stored = func.lower(Person.email) if key.isascii() else lowered(Person.email)
-    return session.scalar(
-        select(Person.id)
-        .where(stored == key, Person.merged_into_id.is_(None))
-        .order_by(Person.id)
-        .limit(1)
-    )
-
-
-def _email_key(email: str) -> str:
-    """How email addresses compare: one address in any letter case is one customer."""
-    return lower(email.strip())
-
-
-def _refresh(session: Session, handle: Handle, author: Author) -> None:
-    new_email = bool(author.email) and handle.email != author.email
-    for attr in _REFRESHED:
-        value = getattr(author, attr)
-        if value and getattr(handle, attr) != value:
-            setattr(handle, attr, value)
-    if new_email:
-        session.execute(
-            update(Person)
-            .where(Person.id == handle.person_id, Person.email.is_(None))
-            .values(email=author.email)
-        )
-
-
-def suggest_same_person(
-    session: Session, person_id: int, other_id: int, reason: str, now: datetime
-) -> None:
-    """Record (once) that two people may be one; staff decide with merge or reject."""
-    if person_id == other_id:
-        return
-    low, high = sorted((person_id, other_id))
-    session.execute(
-        insert(session, MergeSuggestion)
-        .values(person_id=low, other_id=high, reason=reason, status="open", created_at=now)
-        .on_conflict_do_nothing(index_elements=["person_id", "other_id"])
-    )
-
-
-def open_suggestions(session: Session, limit: int = 200) -> list[Suggestion]:
-    """Merge suggestions nobody decided yet, oldest first."""
-    rows = session.scalars(
-        select(MergeSuggestion)
-        .where(MergeSuggestion.status == "open")
-        .order_by(MergeSuggestion.id)
-        .limit(limit)
-    )
-    return [
-        Suggestion(r.id, r.person_id, r.other_id, r.reason, r.status, r.created_at) for r in rows
-    ]
 
 
 def _live_person(session: Session, person_id: int) -> Person:
@@ -377,8 +161,8 @@ def _return_email(session: Session, kept_id: int, merged_id: int) -> None:
     unmerge it keeps only an address one of its own handles gave (else none), so new posts
     with that address are not linked to it, and forgetting the other person takes it too."""
     kept, gone = session.get(Person, kept_id), session.get(Person, merged_id)
-    lent = _email_key(kept.email) if kept and kept.email else None
-    if kept is None or gone is None or not lent or lent != _email_key(gone.email or ""):
+    lent = email_key(kept.email) if kept and kept.email else None
+    if kept is None or gone is None or not lent or lent != email_key(gone.email or ""):
         return
     own = [
         e
@@ -387,7 +171,7 @@ def _return_email(session: Session, kept_id: int, merged_id: int) -> None:
         )
         if e
     ]
-    if lent not in {_email_key(e) for e in own}:
+    if lent not in {email_key(e) for e in own}:
         kept.email = own[0] if own else None
 
 
@@ -410,18 +194,6 @@ def _rightful_owners(session: Session, handle_ids: list[int]) -> dict[int, list[
     for hid in sorted(home):
         owners.setdefault(root_person(session, first.get(hid, home[hid])), []).append(hid)
     return owners
-
-
-def reject_suggestion(session: Session, suggestion_id: int, actor: str, now: datetime) -> None:
-    """Staff say the two people are different; the suggestion is closed."""
-    done = session.execute(
-        update(MergeSuggestion)
-        .where(MergeSuggestion.id == suggestion_id, MergeSuggestion.status == "open")
-        .values(status="rejected", decided_by=actor, decided_at=now)
-        .returning(MergeSuggestion.id)
-    ).scalar_one_or_none()
-    if done is None:
-        raise ConflictError(f"suggestion {suggestion_id} does not exist or was already decided")
 
 
 def _move_handles(session: Session, handle_ids: list[int], person_id: int) -> None:

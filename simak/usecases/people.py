@@ -9,10 +9,11 @@ from sqlalchemy.orm import Session
 from simak.app import App
 from simak.usecases.route import BatchRouter
 from simak.wiring import build_router
-from storage import care, people
+from storage import care, merge_suggestions, people
+from storage.merge_suggestions import Suggestion
 from storage.name_only import AuthorMatch as AuthorMatch
 from storage.name_only import find_authors as find_name_only
-from storage.people import MergeRecord, Suggestion
+from storage.people import MergeRecord
 from storage.people_search import DEFAULT_LIMIT, find_people
 from storage.people_search import PersonMatch as PersonMatch
 from storage.person_view import PersonView as PersonView
@@ -73,13 +74,13 @@ def _replan(
 def suggestions(app: App) -> list[Suggestion]:
     """People who may be one person, for staff to confirm (merge) or reject."""
     with app.db.read() as session:
-        return people.open_suggestions(session)
+        return merge_suggestions.open_suggestions(session)
 
 
 def reject(app: App, suggestion_id: int, actor: str) -> None:
     """The two people of a suggestion are different."""
     with app.db.session() as session:
-        people.reject_suggestion(session, suggestion_id, actor, app.clock())
+        merge_suggestions.reject_suggestion(session, suggestion_id, actor, app.clock())
 
 
 def note(app: App, person_id: int, text: str, author: str) -> int:

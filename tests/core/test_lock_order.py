@@ -32,9 +32,9 @@ from simak.wiring import build_router
 from storage.contactable import contact_lock
 from storage.db import Database
 from storage.dialect import advisory_lock
+from storage.handles import handles_for
 from storage.mentions import save_mentions
 from storage.models import ConversationPost, FollowUp, Handle, MentionRow, Person
-from storage.people import handles_for
 from tests.core.forked import app_of, result, start
 
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)

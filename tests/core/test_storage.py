@@ -16,9 +16,10 @@ from storage.db import Database, open_database
 from storage.followups import NewFollowUp, change, create_followup, edit_draft, move, replan, snooze
 from storage.ideas import capture_idea, ungrouped
 from storage.mentions import claim_pending, finish_claims, save_classification, save_mentions
+from storage.merge_suggestions import open_suggestions
 from storage.models import ClassificationRow, Handle, MentionRow, Person
 from storage.outbox import Outcome
-from storage.people import merge, open_suggestions, unmerge
+from storage.people import merge, unmerge
 from storage.queue import get_item, queue_items
 from storage.sources import (
     RunOutcome,
