@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -113,7 +113,23 @@ class Router:
         earliest due time, and one draft that answers every post. The drafts of the whole
         batch are written in one go (one classifier call to pick the sentences to quote).
         """
-        skeletons = [self.skeleton(c, now) for c in conversations]
+        return self._drafted(conversations, [self.skeleton(c, now) for c in conversations])
+
+    def redraft_many(
+        self, items: Sequence[tuple[Conversation, str]], now: datetime
+    ) -> list[FollowUpPlan | None]:
+        """Like :meth:`plan_many`, but each conversation drafted for the channel given with
+        it (a follow-up moved to a channel set up since it was routed); None where no
+        enabled label applies any more."""
+        skeletons = [
+            None if (s := self.skeleton(c, now)) is None else replace(s, channel=channel)
+            for c, channel in items
+        ]
+        return self._drafted([c for c, _ in items], skeletons)
+
+    def _drafted(
+        self, conversations: Sequence[Conversation], skeletons: Sequence[Skeleton | None]
+    ) -> list[FollowUpPlan | None]:
         inputs = [
             self._draft_input(c, s) for c, s in zip(conversations, skeletons, strict=True) if s
         ]
@@ -204,6 +220,19 @@ class Router:
             return draft.body
         limit = form.body_limit(recipient)
         return draft.body if limit is None else draft.message(limit)
+
+    def same_form(self, old: str, new: str) -> bool:
+        """Whether a draft written for channel ``old`` is already in ``new``'s form: both
+        take the full body with a subject (``manual``, ``email``, ``reddit_pm``…). A channel
+        no longer configured has an unknown form: no."""
+        return all(
+            name in self._channels and self._channels[name].form.subject for name in (old, new)
+        )
+
+    @property
+    def channels(self) -> frozenset[str]:
+        """The names of the channels configured now (``manual`` among them)."""
+        return frozenset(self._channels)
 
     @property
     def drafts(self) -> DraftWriter:

@@ -14,6 +14,7 @@ from simak.app import App
 from simak.cli.common import handle_errors, print_json, print_line, state, stderr, stdout, warn
 from simak.cli.logs import LineLog
 from simak.cli.render import one_line
+from simak.cli.rerouted import rerouted_json, rerouted_line
 from simak.usecases.engine import enqueue_polls
 from simak.usecases.poll import PollReport, SourceReport, source_says
 from simak.usecases.poll import poll as run_poll
@@ -209,12 +210,16 @@ def poll(
                 "sources": [asdict(r) | {"ok": r.ok, "status": r.status} for r in report.sources],
                 "processed": asdict(report.processed),
                 "all_sources_failed": report.all_failed,
+                "rerouted": rerouted_json(report.rerouted),
             },
             app.redact,
         )
     else:
         stdout().print(_table(report))
         print_line(_totals(report))
+        moved = rerouted_line(report.rerouted)
+        if moved is not None:
+            print_line(moved)
         took = took_line(report.processed.seconds)
         if took is not None and live:  # a person watching, not cron mail
             stderr().print(Text(took, style="dim"))

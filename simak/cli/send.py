@@ -12,6 +12,8 @@ from common.errors import EXIT_OK, EXIT_PARTIAL
 from simak.app import App
 from simak.cli.common import ACTOR, actor, handle_errors, print_json, state, stderr, stdout, warn
 from simak.cli.render import local, one_line, plain
+from simak.cli.rerouted import rerouted_json, rerouted_line
+from simak.usecases.reroute import reroute_open
 from simak.usecases.send import Delivered, SendReport, send_due
 from simak.usecases.send_plan import plan_sends
 
@@ -50,8 +52,8 @@ def _dry_run(app: App, channels: tuple[str, ...] | None, as_json: bool) -> None:
             if p.waits_until
             else "now"
         )
-        if p.by_hand:  # a rerouted one says why after its message
-            when += ", by hand" + ("" if p.rerouted else f" ({p.by_hand})")
+        if p.by_hand:  # a rerouted one says why after its message; see below for could_go
+            when += ", by hand" + ("" if p.rerouted or p.could_go else f" ({p.by_hand})")
         if p.refused:
             when = f"refused ({p.refused})"
         message = one_line(p.subject or p.first_line, 80)
@@ -63,6 +65,12 @@ def _dry_run(app: App, channels: tuple[str, ...] | None, as_json: bool) -> None:
             plain(message + (f" [instead of {p.rerouted}]" if p.rerouted else "")),
         )
     stdout().print(table)
+    for p in planned:
+        if p.could_go and p.by_hand:
+            stdout().print(plain(f"follow-up {p.followup_id}: {p.by_hand}"))
+    moving = rerouted_line(reroute_open(app, dry_run=True), dry_run=True)
+    if moving is not None:
+        stdout().print(plain(moving))
 
 
 @handle_errors
@@ -110,6 +118,7 @@ def send(
                 "next_retry": report.next_retry,
                 "held": report.held,
                 "refused_accounts": report.refused_accounts,
+                "rerouted": rerouted_json(report.rerouted),
             },
             app.redact,
         )
@@ -140,6 +149,9 @@ def _next_step(outcome: str, detail: str | None) -> str:
 
 def _report(report: SendReport, zone: tzinfo) -> None:
     """The summary, what waits and why, and each problem with its next step."""
+    moved = rerouted_line(report.rerouted)
+    if moved is not None:
+        stdout().print(plain(moved))
     stdout().print(_summary(report))
     for w in report.waiting:
         stdout().print(

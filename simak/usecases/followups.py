@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from classifier.uncertainty import unsure
 from common.errors import ConflictError, UsageError
 from simak.app import App
+from simak.usecases.reroute import reroute_open
 from simak.usecases.snooze_times import snooze_end
 from storage import outbox_recovery
 from storage.audit import record
@@ -89,8 +90,20 @@ def dismiss(
 
 
 def reopen(app: App, followup_id: int, actor: str, version: int | None = None) -> Changed:
-    """Back into the queue (needs approving again before anything is sent)."""
-    return _moved(app, followup_id, "open", actor, version)
+    """Back into the queue (needs approving again before anything is sent), on the channel
+    routing picks now (one set up since it was routed: :mod:`simak.usecases.reroute`)."""
+    changed = _moved(app, followup_id, "open", actor, version)
+    moved = reroute_open(app, only=[followup_id])
+    if not moved.count:
+        return changed
+    (channel,) = moved.moved
+    with app.db.read() as session:
+        version_now = get_item(session, followup_id).version
+    return replace(
+        changed,
+        version=version_now,
+        message=f"{changed.message}; moved to {channel}, the channel that reaches them now",
+    )
 
 
 def retry(app: App, followup_id: int, actor: str, version: int | None = None) -> Changed:

@@ -14,6 +14,7 @@ from simak.runs import dead_among
 from simak.usecases.backoff import resting_until
 from simak.usecases.classify import ProcessReport, classify_pending
 from simak.usecases.ideas import group_pending
+from simak.usecases.reroute import Rerouted, reroute_open
 from simak.wiring import build_router
 from storage import leases
 from storage.mentions import save_page
@@ -76,6 +77,8 @@ class PollReport:
 
     sources: list[SourceReport]
     processed: ProcessReport
+    #: unapproved follow-ups moved to the channel routing picks now (one set up since)
+    rerouted: Rerouted = field(default_factory=Rerouted)
 
     @property
     def failed(self) -> list[SourceReport]:
@@ -140,7 +143,9 @@ def poll(
     after_source: Hook | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> PollReport:
-    """Poll every source (each under its own lease), then classify and route what is new.
+    """Poll every source (each under its own lease), then classify and route what is new,
+    and move unapproved follow-ups to the channel routing picks now
+    (:mod:`simak.usecases.reroute`).
     Without ``only``, a source failing on every poll is left alone while it rests
     (:func:`simak.usecases.backoff.resting_until`); ``only`` polls it at once."""
     listeners = build_listeners(app, only)
@@ -165,7 +170,7 @@ def poll(
     group_pending(app)
     processed.took("ideas", started)
     processed.seconds["sources"] = round(fetched, 3)
-    return PollReport(reports, processed)
+    return PollReport(reports, processed, reroute_open(app, router))
 
 
 def _resting(app: App) -> dict[str, datetime]:

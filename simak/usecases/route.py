@@ -176,6 +176,15 @@ class BatchRouter:
         brand = self.settings.brand(facts.brand)
         return Conversation(tuple(self._input(f, c) for f, c in posts), history, tuple(brand.terms))
 
+    def conversations(
+        self, session: Session, followup_ids: Sequence[int], now: datetime
+    ) -> dict[int, Conversation]:
+        """The conversation of each follow-up that still has posts, as routing sees it now
+        (to draft it again, e.g. for another channel)."""
+        posts = {fid: p for fid in followup_ids if (p := conversation_posts(session, fid))}
+        histories = self._histories(session, [p[-1][0].person_id for p in posts.values()], now)
+        return {fid: self._conversation(session, p, now, histories) for fid, p in posts.items()}
+
     def replan_conversation(
         self, session: Session, followup_id: int, actor: str, now: datetime, reason: str
     ) -> str:

@@ -34,6 +34,7 @@ from responder.message import fit_message
 from simak.app import App
 from simak.runs import dead_among
 from simak.usecases.poll import one_line
+from simak.usecases.reroute import Rerouted, reroute_open
 from storage import outbox, outbox_pending, outbox_recovery
 from storage.dialect import advisory_lock
 from storage.followups import status_of
@@ -82,6 +83,8 @@ class SendReport:
     held: dict[str, int] = field(default_factory=dict)  # channel paused this run → approved left
     #: Channels whose account or setup the provider refused this run (fix, then retry).
     refused_accounts: list[str] = field(default_factory=list)
+    #: Unapproved follow-ups moved to the channel routing picks now (one set up since).
+    rerouted: Rerouted = field(default_factory=Rerouted)
 
     def count(self, outcome: str) -> int:
         """How many attempts (recovered or new) ended as ``outcome``."""
@@ -199,9 +202,11 @@ def send_due(
     next run instead of each paying a connection timeout or another call against the limit.
     A channel whose account the provider refuses (wrong password, revoked token) fails
     that one follow-up and is paused likewise, so one bad token does not fail them all.
-    One to someone who asked not to be contacted is never claimed: it fails without a send."""
+    One to someone who asked not to be contacted is never claimed: it fails without a send.
+    First, unapproved follow-ups move to the channel routing picks now (approved ones go
+    as they were approved: see :mod:`simak.usecases.reroute`)."""
     check_channels(channels)
-    report = SendReport(recovered=recover_stale(app, actor))
+    report = SendReport(recovered=recover_stale(app, actor), rerouted=reroute_open(app))
     available = available_channels(app)
     saturated: dict[str, datetime] = {}
     paused: set[str] = set()  # a "try again later" (down, 429, 5xx): not again this run

@@ -9,6 +9,7 @@ from datetime import datetime
 from responder.base import Channel
 from responder.routing import FALLBACK_CHANNEL
 from simak.app import App
+from simak.usecases.reroute import channel_now, chooser
 from simak.usecases.send import (
     available_channels,
     check_channels,
@@ -35,6 +36,8 @@ class Planned:
     stored: str | None = None  # the channel the follow-up is stored on
     rerouted: str | None = None  # why ``channel`` is not ``stored``
     by_hand: str | None = None  # channel manual: why staff, not Simak, will send it
+    #: channel manual, though routing now picks this one (set up since it was approved)
+    could_go: str | None = None
 
 
 def plan_sends(app: App, *, channels: tuple[str, ...] | None = None) -> list[Planned]:
@@ -45,9 +48,13 @@ def plan_sends(app: App, *, channels: tuple[str, ...] | None = None) -> list[Pla
     with app.db.read() as session:
         saturated = saturated_channels(session, available, now)
         items = outbox_pending.approved(session, now, channels)
+    router = chooser(app)
     out = []
     for item in items:
         name, channel, why = _planned_channel(app, item, available)
+        picks = (
+            channel_now(router, item.label, item.recipient) if name == FALLBACK_CHANNEL else None
+        )
         address = getattr(channel, "address", lambda r: None)(item.recipient)
         out.append(
             Planned(
@@ -60,7 +67,8 @@ def plan_sends(app: App, *, channels: tuple[str, ...] | None = None) -> list[Pla
                 item.blocked or _refusal(channel, item),
                 item.channel,
                 why,
-                _by_hand(app, item, why) if name == FALLBACK_CHANNEL else None,
+                _by_hand(app, item, why, picks) if picks is not None else None,
+                picks[0] if picks is not None and picks[0] != FALLBACK_CHANNEL else None,
             )
         )
     return out
@@ -73,12 +81,21 @@ def _refusal(channel: Channel, item: Approved) -> str | None:
     return refusal(message_kind(item.kind, item.label)) if refusal is not None else None
 
 
-def _by_hand(app: App, item: Approved, rerouted: str | None) -> str:
-    """Why a send hands ``item`` to staff instead of sending it (the manual channel)."""
+def _by_hand(app: App, item: Approved, rerouted: str | None, picks: tuple[str, str | None]) -> str:
+    """Why a send hands ``item`` to staff instead of sending it (the manual channel), with
+    what routing ``picks`` now (channel, why): a channel set up since the approval is
+    named with what to do (an approval is of a channel too, so it is not moved by itself)."""
+    better, why = picks
+    if better != FALLBACK_CHANNEL:
+        return (
+            f"approved before {better} could reach them, so it goes to staff; to send it by "
+            f"{better} instead: `simak followup reopen {item.followup_id}` (it moves to "
+            f"{better}), check the draft and approve it again"
+        )
     if rerouted is not None:
         return rerouted
-    if item.channel_note:
-        return item.channel_note
+    if why:  # not the note stored at routing: a channel may have been set up since
+        return why
     rule = app.settings.responder.rules.rule_for(item.label)  # type: ignore[arg-type]
     others = [name for name in rule.channels if name != FALLBACK_CHANNEL]
     if not others:

@@ -1,0 +1,122 @@
+"""Open follow-ups on a channel routing would no longer pick: found, and moved to the one
+it picks now (a channel set up, or taken out of the config, since they were routed).
+
+Only follow-ups nobody approved move (``open``, ``snoozed``): an approval is of this text
+through this channel. The move is one ``UPDATE … WHERE id = :id AND status IN (open,
+snoozed) AND channel = :old AND version = :v``; an approval, an edit or another move that
+came first wins, and this one is skipped (the next run looks again).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy.orm import Session
+
+from common.records import Recipient
+from storage.followups import recipient_of
+from storage.models import FollowUp, FollowUpEvent
+
+#: Where a follow-up's channel may still move by itself: nobody approved it.
+REROUTABLE: Final = ("open", "snoozed")
+FALLBACK: Final = "manual"
+
+
+@dataclass(frozen=True, slots=True)
+class Routed:
+    """An unapproved follow-up on ``manual`` or on a channel no longer configured."""
+
+    followup_id: int
+    version: int
+    kind: str
+    label: str
+    channel: str
+    recipient: Recipient
+    edited: bool  # staff wrote the draft
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelMove:
+    """What moving one follow-up writes; ``draft`` None keeps the text as it is."""
+
+    followup_id: int
+    version: int  # the version it was read at
+    old: str
+    new: str
+    channel_note: str | None
+    note: str  # for the audit trail
+    status_note: str | None = None  # None keeps the one it has
+    subject: str | None = None
+    draft: str | None = None
+    lang: str | None = None
+
+
+def stale_routes(
+    session: Session, configured: Collection[str], only: Sequence[int] | None = None
+) -> list[Routed]:
+    """Unapproved follow-ups (of ``only``, when given) on ``manual`` while another channel is
+    configured, or on a channel not in ``configured``; oldest first."""
+    names = sorted({*configured, FALLBACK})
+    stale: ColumnElement[bool] = FollowUp.channel.not_in(names)
+    if len(names) > 1:
+        stale = or_(FollowUp.channel == FALLBACK, stale)
+    query = select(
+        FollowUp.id,
+        FollowUp.version,
+        FollowUp.kind,
+        FollowUp.label,
+        FollowUp.channel,
+        FollowUp.recipient,
+        FollowUp.draft_by,
+    ).where(FollowUp.status.in_(REROUTABLE), stale)
+    if only is not None:
+        query = query.where(FollowUp.id.in_(list(only)))
+    return [
+        Routed(r.id, r.version, r.kind, r.label, r.channel, recipient_of(r.recipient, ""),
+               r.draft_by is not None)
+        for r in session.execute(query.order_by(FollowUp.id))
+    ]  # fmt: skip
+
+
+def move_channel(session: Session, move: ChannelMove, actor: str, now: datetime) -> bool:
+    """Move one follow-up to ``move.new`` if it is still unapproved, on ``move.old`` and at
+    ``move.version``; False when something came first (nothing is written then)."""
+    values: dict[str, Any] = {
+        "channel": move.new,
+        "channel_note": move.channel_note,
+        "version": FollowUp.version + 1,
+        "updated_at": now,
+    }
+    if move.status_note is not None:
+        values["status_note"] = move.status_note
+    if move.draft is not None:
+        values.update(draft=move.draft, subject=move.subject, lang=move.lang)
+    status = session.execute(
+        update(FollowUp)
+        .where(
+            FollowUp.id == move.followup_id,
+            FollowUp.status.in_(REROUTABLE),
+            FollowUp.channel == move.old,
+            FollowUp.version == move.version,
+        )
+        .values(**values)
+        .returning(FollowUp.status)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if status is None:
+        return False
+    session.add(
+        FollowUpEvent(
+            followup_id=move.followup_id,
+            from_status=status,
+            to_status=status,
+            actor=actor,
+            at=now,
+            note=move.note,
+        )
+    )
+    return True

@@ -1,0 +1,183 @@
+"""Follow-ups routed to `manual` before a private channel was set up move to the channel
+routing picks now (`simak poll`, `simak send`, a reopen), on both backends: approved ones
+stay where they were approved and the dry run says what to do, a draft staff edited keeps
+its words, and the move is a compare-and-set (an approval that comes first wins)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from simak.usecases import followups as uc
+from simak.usecases import reroute
+from tests.core.conftest import Project
+from tests.core.forked import app_of
+from tests.fakes.server import free_port
+
+PEOPLE = ("sari", "budi", "tono", "wati")
+
+
+def _posts(project: Project) -> None:
+    """A double-charge complaint by each of PEOPLE, on Instagram with an e-mail address
+    (no platform DM reaches them: e-mail is the only private channel that could)."""
+    posts = [
+        {"id": f"m{i}", "platform": "instagram", "author": who, "author_name": who.title(),
+         "author_email": f"{who}@example.com", "created_at": "2026-11-22T08:00:00+07:00",
+         "text": "Kopi Senja saya kena double charge, tolong refund"}
+        for i, who in enumerate(PEOPLE)
+    ]  # fmt: skip
+    lines = "\n".join(json.dumps(p) for p in posts) + "\n"
+    (project.root / "mentions.jsonl").write_text(lines, "utf-8")
+
+
+def _set_up_email(project: Project) -> None:
+    """The e-mail channel added to the config (a relay port where nothing listens: nothing
+    in these tests sends)."""
+    text = project.config.read_text("utf-8").replace(
+        "  business: {name: Kopi Senja, signer: Dina}\n",
+        "  business: {name: Kopi Senja, signer: Dina}\n"
+        f"  channels: {{email: {{host: 127.0.0.1, port: {free_port()}, security: none, "
+        'sender: "Kopi Senja <halo@kopisenja.example>"}}\n',
+    )
+    project.config.write_text(text, "utf-8")
+
+
+def _rows(project: Project) -> dict[str, dict[str, Any]]:
+    rows = project.json("queue", "--all")
+    return {r["author"].lower(): r for r in rows if r["author"].lower() in PEOPLE}
+
+
+def _routed_to_manual(project: Project) -> dict[str, dict[str, Any]]:
+    """The demo's way in: polled with no private channel configured."""
+    _posts(project)
+    assert project.run("poll").exit_code == 0
+    rows = _rows(project)
+    assert {r["channel"] for r in rows.values()} == {"manual"}
+    return rows
+
+
+def test_follow_ups_routed_before_email_was_set_up_move_to_it_at_the_next_poll(
+    project: Project,
+) -> None:
+    rows = _routed_to_manual(project)
+    approved, edited = rows["sari"]["id"], rows["budi"]["id"]
+    assert project.run("followup", "approve", str(approved)).exit_code == 0
+    mine = project.root / "mine.txt"
+    mine.write_text("Halo Kak Budi, maaf ya. Saya Dina, saya cek sekarang.", "utf-8")
+    assert project.run("followup", "edit", str(edited), "--draft-file", str(mine)).exit_code == 0
+    _set_up_email(project)
+
+    preview = project.run("send", "--dry-run")
+    (planned,) = project.json("send", "--dry-run")
+    polled = project.json("poll")
+    again = project.json("poll")
+    after = _rows(project)
+    shown = project.run("send", "--dry-run")
+
+    assert "would move 3 unapproved follow-ups to the channel routing picks now: 3 to email" in (
+        " ".join(preview.stdout.split())
+    ), preview.stdout
+    assert polled["rerouted"]["moved"] == {"email": 3}
+    assert sorted(polled["rerouted"]["followups"]) == sorted(
+        rows[who]["id"] for who in ("budi", "tono", "wati")
+    )
+    assert again["rerouted"] == {"moved": {}, "followups": [], "skipped": 0}  # once
+    assert {who: r["channel"] for who, r in after.items()} == {
+        "sari": "manual", "budi": "email", "tono": "email", "wati": "email",
+    }  # fmt: skip
+    # the one approved stays as approved, and the dry run says what to do instead of a
+    # stale "email: not configured"
+    assert after["sari"]["status"] == "approved"
+    assert planned["followup_id"] == approved and planned["channel"] == "manual"
+    assert planned["could_go"] == "email"
+    assert f"simak followup reopen {approved}" in planned["by_hand"]
+    assert "not configured" not in planned["by_hand"]
+    assert f"simak followup reopen {approved}" in " ".join(shown.stdout.split())
+    assert "not configured" not in shown.stdout
+
+
+def test_an_edited_draft_keeps_its_words_and_asks_for_a_check(project: Project) -> None:
+    rows = _routed_to_manual(project)
+    fid = rows["budi"]["id"]
+    words = "Halo Kak Budi, maaf ya. Saya Dina, saya cek sekarang."
+    (project.root / "mine.txt").write_text(words, "utf-8")
+    edit = project.run("followup", "edit", str(fid), "--draft-file", str(project.root / "mine.txt"))
+    assert edit.exit_code == 0, edit.output
+    machine = project.json("followup", "show", str(rows["tono"]["id"]))
+    _set_up_email(project)
+
+    assert project.run("poll").exit_code == 0
+    item = project.json("followup", "show", str(fid))
+    other = project.json("followup", "show", str(rows["tono"]["id"]))
+
+    assert item["channel"] == "email" and item["status"] == "open"
+    assert item["draft"] == words and item["draft_by"]
+    assert "your edited draft was kept" in item["status_note"]
+    # a machine draft already in e-mail form (manual and email both take the full body
+    # with a subject) is left as it was
+    assert (other["channel"], other["draft"], other["subject"]) == (
+        "email", machine["draft"], machine["subject"],
+    )  # fmt: skip
+    assert other["status_note"] == machine["status_note"]
+
+
+def test_send_moves_them_too_and_says_so(project: Project) -> None:
+    _routed_to_manual(project)
+    _set_up_email(project)
+
+    shown = project.run("send")
+    report = project.json("send")
+
+    assert shown.exit_code == 0, shown.output
+    assert "moved 4 unapproved follow-ups to the channel routing picks now: 4 to email" in (
+        " ".join(shown.stdout.split())
+    )
+    assert report["rerouted"]["moved"] == {}  # moved by the first send already
+    assert {r["channel"] for r in _rows(project).values()} == {"email"}
+
+
+def test_reopening_an_approved_one_moves_it_to_the_new_channel(project: Project) -> None:
+    rows = _routed_to_manual(project)
+    fid = rows["sari"]["id"]
+    assert project.run("followup", "approve", str(fid)).exit_code == 0
+    _set_up_email(project)
+    assert project.run("poll").exit_code == 0
+    assert _rows(project)["sari"]["channel"] == "manual"  # approved: not moved
+
+    reopened = project.run("followup", "reopen", str(fid))
+
+    assert reopened.exit_code == 0, reopened.output
+    assert "moved to email" in reopened.stdout
+    row = _rows(project)["sari"]
+    assert (row["status"], row["channel"]) == ("open", "email")
+
+
+def test_an_approval_between_the_look_and_the_move_wins(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Compare-and-set: a follow-up approved after the re-route read it, before it wrote,
+    stays approved on `manual` (the approval was of that channel); the others move."""
+    rows = _routed_to_manual(project)
+    _set_up_email(project)
+    app = app_of(project.config)
+    racer = rows["tono"]["id"]
+    real_moves = reroute._moves
+
+    def approve_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        moves = real_moves(*args, **kwargs)
+        assert racer in [m.followup_id for m in moves]  # it was read as movable
+        uc.approve(app, racer, "dina")
+        return moves
+
+    monkeypatch.setattr(reroute, "_moves", approve_meanwhile)
+    report = reroute.reroute_open(app)
+
+    assert report.skipped == 1 and report.moved == {"email": 3}
+    assert racer not in report.followups
+    after = _rows(project)
+    assert (after["tono"]["status"], after["tono"]["channel"]) == ("approved", "manual")
+    assert {after[w]["channel"] for w in ("sari", "budi", "wati")} == {"email"}
+    shown = project.json("followup", "show", str(racer))
+    assert shown["version"] == rows["tono"]["version"] + 1  # the approval only
