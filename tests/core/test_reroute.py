@@ -181,3 +181,33 @@ def test_an_approval_between_the_look_and_the_move_wins(
     assert {after[w]["channel"] for w in ("sari", "budi", "wati")} == {"email"}
     shown = project.json("followup", "show", str(racer))
     assert shown["version"] == rows["tono"]["version"] + 1  # the approval only
+
+
+def test_a_machine_draft_moving_to_a_dm_is_written_again_as_one(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """X posts on `manual` (an e-mail-form draft), then X DMs set up: the draft that
+    moves is written again as one short DM (what routing to x_dm writes), never left in
+    e-mail form for the send to cut."""
+    assert project.run("poll").exit_code == 0  # the default project: X posts
+    before = {r["id"]: r for r in project.json("queue", "--all") if r["author"] == "Budi"}
+    ((fid, row),) = before.items()
+    old = project.json("followup", "show", str(fid))
+    assert row["channel"] == "manual" and "\n\n" in old["draft"]
+    monkeypatch.setenv("X_TOKEN", "not-used-offline")
+    text = project.config.read_text("utf-8").replace(
+        "  business: {name: Kopi Senja, signer: Dina}\n",
+        "  business: {name: Kopi Senja, signer: Dina}\n"
+        f'  channels: {{x_dm: {{user_access_token: "${{X_TOKEN}}", '
+        f'api_base_url: "http://127.0.0.1:{free_port()}"}}}}\n',
+    )
+    project.config.write_text(text, "utf-8")
+
+    polled = project.json("poll")
+    new = project.json("followup", "show", str(fid))
+
+    assert fid in polled["rerouted"]["followups"] and polled["rerouted"]["moved"]["x_dm"] >= 1
+    assert new["channel"] == "x_dm" and new["status"] == "open"
+    assert "\n" not in new["draft"].strip() and new["draft"] != old["draft"]
+    assert new["draft"].startswith("Halo") and "Dina" in new["draft"]
+    assert new["draft_by"] is None and new["version"] == old["version"] + 1
