@@ -56,13 +56,17 @@ class ChannelMove:
 
 
 def stale_routes(
-    session: Session, configured: Collection[str], only: Sequence[int] | None = None
+    session: Session,
+    available: Collection[str],
+    configured: Collection[str],
+    only: Sequence[int] | None = None,
 ) -> list[Routed]:
     """Unapproved follow-ups (of ``only``, when given) on ``manual`` while another channel is
-    configured, or on a channel not in ``configured``; oldest first."""
-    names = sorted({*configured, FALLBACK})
-    stale: ColumnElement[bool] = FollowUp.channel.not_in(names)
-    if len(names) > 1:
+    ``available``, or on a channel not in ``configured`` (the config no longer names it;
+    one named but not available now, e.g. a credential missing here, is not stale);
+    oldest first."""
+    stale: ColumnElement[bool] = FollowUp.channel.not_in(sorted({*configured, FALLBACK}))
+    if set(available) - {FALLBACK}:
         stale = or_(FollowUp.channel == FALLBACK, stale)
     query = select(
         FollowUp.id,

@@ -77,10 +77,13 @@ def reroute_open(
     dry_run: bool = False,
 ) -> Rerouted:
     """Move every unapproved follow-up (of ``only``, when given) on ``manual`` or on a
-    channel no longer configured to the channel routing picks now, each by a
-    compare-and-set; ``dry_run`` only counts them."""
+    channel the config no longer names to the channel routing picks now, each by a
+    compare-and-set; ``dry_run`` only counts them. One on a channel that is configured but
+    cannot be built here (a credential missing in this process) stays where it is."""
     with app.db.read() as session:
-        found = stale_routes(session, app.channel_set.available, only)
+        found = stale_routes(
+            session, app.channel_set.available, app.settings.responder.channels.configured(), only
+        )
     if not found:
         return Rerouted()
     choosing = router or chooser(app)  # a send often only looks: no model, no templates

@@ -44,6 +44,20 @@ def _set_up_email(project: Project) -> None:
     project.config.write_text(text, "utf-8")
 
 
+def _set_up_x_dm(project: Project) -> str:
+    """X DMs added to the config (never called: reaching a handle is checked offline);
+    returns the config as it was."""
+    before = project.config.read_text("utf-8")
+    text = before.replace(
+        "  business: {name: Kopi Senja, signer: Dina}\n",
+        "  business: {name: Kopi Senja, signer: Dina}\n"
+        f'  channels: {{x_dm: {{user_access_token: "${{X_TOKEN}}", '
+        f'api_base_url: "http://127.0.0.1:{free_port()}"}}}}\n',
+    )
+    project.config.write_text(text, "utf-8")
+    return before
+
+
 def _rows(project: Project) -> dict[str, dict[str, Any]]:
     rows = project.json("queue", "--all")
     return {r["author"].lower(): r for r in rows if r["author"].lower() in PEOPLE}
@@ -195,13 +209,7 @@ def test_a_machine_draft_moving_to_a_dm_is_written_again_as_one(
     old = project.json("followup", "show", str(fid))
     assert row["channel"] == "manual" and "\n\n" in old["draft"]
     monkeypatch.setenv("X_TOKEN", "not-used-offline")
-    text = project.config.read_text("utf-8").replace(
-        "  business: {name: Kopi Senja, signer: Dina}\n",
-        "  business: {name: Kopi Senja, signer: Dina}\n"
-        f'  channels: {{x_dm: {{user_access_token: "${{X_TOKEN}}", '
-        f'api_base_url: "http://127.0.0.1:{free_port()}"}}}}\n',
-    )
-    project.config.write_text(text, "utf-8")
+    _set_up_x_dm(project)
 
     polled = project.json("poll")
     new = project.json("followup", "show", str(fid))
@@ -211,3 +219,28 @@ def test_a_machine_draft_moving_to_a_dm_is_written_again_as_one(
     assert "\n" not in new["draft"].strip() and new["draft"] != old["draft"]
     assert new["draft"].startswith("Halo") and "Dina" in new["draft"]
     assert new["draft_by"] is None and new["version"] == old["version"] + 1
+
+
+def test_a_channel_missing_a_credential_here_keeps_its_follow_ups(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A send from a shell without X_TOKEN (x_dm configured, not available here) moves
+    nothing off x_dm; taking x_dm out of the config does (to staff, e-mail-form draft)."""
+    monkeypatch.setenv("X_TOKEN", "not-used-offline")
+    without_x = _set_up_x_dm(project)
+    assert project.run("poll").exit_code == 0
+    on_x = {r["id"] for r in project.json("queue", "--all") if r["channel"] == "x_dm"}
+    assert on_x
+    monkeypatch.delenv("X_TOKEN")
+
+    kept = project.json("send")
+    still = {r["id"] for r in project.json("queue", "--all") if r["channel"] == "x_dm"}
+    project.config.write_text(without_x, "utf-8")  # x_dm no longer configured
+    moved = project.json("send")
+    rows = {r["id"]: r for r in project.json("queue", "--all")}
+
+    assert kept["rerouted"]["moved"] == {} and still == on_x
+    assert moved["rerouted"]["moved"] == {"manual": len(on_x)}
+    assert {rows[fid]["channel"] for fid in on_x} == {"manual"}
+    drafts = [project.json("followup", "show", str(fid))["draft"] for fid in on_x]
+    assert all("\n\n" in d for d in drafts)  # the full form staff copy by hand
