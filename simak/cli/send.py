@@ -119,6 +119,7 @@ def send(
                 "held": report.held,
                 "refused_accounts": report.refused_accounts,
                 "rerouted": rerouted_json(report.rerouted),
+                "could_go": report.could_go,
             },
             app.redact,
         )
@@ -179,6 +180,14 @@ def _report(report: SendReport, zone: tzinfo) -> None:
         if r.outcome in ("retry", "checking"):
             what = "to retry" if r.outcome == "retry" else "not answered, checked again"
             stdout().print(plain(f"follow-up {r.followup_id} {what}: {one_line(r.detail, 220)}"))
+    for fid, channel in report.could_go.items():
+        stdout().print(
+            plain(
+                f"follow-up {fid} went to staff as approved, but {channel} reaches them now: "
+                f"to send it by {channel} instead, `simak followup reopen {fid}` (it moves to "
+                f"{channel}), check the draft and approve it again"
+            )
+        )
     for r in report.problems:
         step = _next_step(r.outcome, r.detail).format(id=r.followup_id)
         warn(f"follow-up {r.followup_id} {r.outcome}: {one_line(r.detail, 220)}; {step}")

@@ -34,7 +34,7 @@ from responder.message import fit_message
 from simak.app import App
 from simak.runs import dead_among
 from simak.usecases.poll import one_line
-from simak.usecases.reroute import Rerouted, reroute_open
+from simak.usecases.reroute import Rerouted, channel_now, chooser, reroute_open
 from storage import outbox, outbox_pending, outbox_recovery
 from storage.dialect import advisory_lock
 from storage.followups import status_of
@@ -85,6 +85,8 @@ class SendReport:
     refused_accounts: list[str] = field(default_factory=list)
     #: Unapproved follow-ups moved to the channel routing picks now (one set up since).
     rerouted: Rerouted = field(default_factory=Rerouted)
+    #: Handed to staff as approved, though this channel reaches them now: id → channel.
+    could_go: dict[int, str] = field(default_factory=dict)
 
     def count(self, outcome: str) -> int:
         """How many attempts (recovered or new) ended as ``outcome``."""
@@ -210,6 +212,7 @@ def send_due(
     available = available_channels(app)
     saturated: dict[str, datetime] = {}
     paused: set[str] = set()  # a "try again later" (down, 429, 5xx): not again this run
+    handed: list[Claim] = []
     while limit is None or len(report.results) < limit:
         if stop is not None and stop():
             break
@@ -235,6 +238,7 @@ def send_due(
         if not claims and not refused:
             break
         results = [deliver(app, claims[0], available, actor)] if claims else []
+        handed += [claims[0]] if results and results[0].outcome == "handed_to_staff" else []
         for result in [*results, *map(_refusal, refused)]:
             if result.outcome in _PAUSING or result.account_refused:
                 paused.add(result.channel)
@@ -243,6 +247,7 @@ def send_due(
             report.results.append(result)
             if on_result is not None:
                 on_result(result)
+    report.could_go = _could_go(app, handed)
     with app.db.read() as session:
         report.waiting = [
             Waiting(name, n, until)
@@ -255,6 +260,16 @@ def send_due(
             c: n for c in sorted(paused) if (n := outbox_pending.waiting(session, c, now))
         }
     return report
+
+
+def _could_go(app: App, handed: list[Claim]) -> dict[int, str]:
+    """Follow-ups handed to staff as approved that a channel set up since could reach:
+    follow-up id → that channel (reopening one moves it there)."""
+    if not handed:
+        return {}
+    router = chooser(app)
+    picks = {c.followup_id: channel_now(router, c.label, c.recipient)[0] for c in handed}
+    return {fid: channel for fid, channel in picks.items() if channel != "manual"}
 
 
 def deliver(app: App, claim: Claim, channels: dict[str, Channel], actor: str) -> Delivered:

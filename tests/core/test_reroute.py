@@ -244,3 +244,23 @@ def test_a_channel_missing_a_credential_here_keeps_its_follow_ups(
     assert {rows[fid]["channel"] for fid in on_x} == {"manual"}
     drafts = [project.json("followup", "show", str(fid))["draft"] for fid in on_x]
     assert all("\n\n" in d for d in drafts)  # the full form staff copy by hand
+
+
+def test_a_send_hands_an_approved_one_to_staff_and_says_what_to_do(project: Project) -> None:
+    """The send does what was approved (a task for staff), then says how to send it by
+    e-mail instead; reopening the task moves it to e-mail."""
+    rows = _routed_to_manual(project)
+    fid = rows["sari"]["id"]
+    assert project.run("followup", "approve", str(fid)).exit_code == 0
+    _set_up_email(project)
+
+    sent = project.run("send")
+    reopened = project.run("followup", "reopen", str(fid))
+
+    assert sent.exit_code == 0, sent.output
+    said = " ".join(sent.stdout.split())
+    assert f"follow-up {fid} went to staff as approved, but email reaches them now" in said
+    assert f"`simak followup reopen {fid}`" in said
+    assert reopened.exit_code == 0 and "moved to email" in reopened.stdout, reopened.output
+    row = _rows(project)["sari"]
+    assert (row["status"], row["channel"]) == ("open", "email")
