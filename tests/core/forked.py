@@ -24,7 +24,10 @@ from common.errors import SimakError
 from simak.app import App
 from simak.config import load_settings
 
-WAIT_S = 30.0
+# How long a step may take before a test calls it stuck. Only a broken run waits this
+# long; a busy machine (CI beside other jobs, load 8 on 2 cores) can need more than 30 s
+# for a child to load the model and reach its lock.
+WAIT_S = 90.0
 
 Pause = tuple[str, str, str, Event, Event]  # (module, function, when, paused, go on)
 Gate = tuple[Event, Event]  # (may start, has started)
