@@ -4,7 +4,8 @@
 
 Loads the embedded model (2 threads), then classifies every text in calls of ``--chunk``
 texts, as ``simak poll`` (``classifier.batch_size``) and ``simak classify`` (256) call it;
-prints one JSON line: load seconds, posts/s median and runs, peak RSS.
+prints one JSON line: load seconds, posts/s median and runs, CPU seconds (all threads)
+per 1,000 posts, peak RSS.
 """
 
 from __future__ import annotations
@@ -34,12 +35,13 @@ def main() -> None:
     clf = EmbeddedClassifier(EmbeddedOptions(**json.loads(args.options)), args.cache)
     clf.classify(["warm-up"])
     load_s = time.perf_counter() - started
-    runs = []
+    runs, cpu = [], []
     for _ in range(args.repeats):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         for i in range(0, len(texts), args.chunk):
             clf.classify(texts[i : i + args.chunk])
         runs.append(len(texts) / (time.perf_counter() - started))
+        cpu.append(time.process_time() - cpu_started)
     print(
         json.dumps(
             {
@@ -49,6 +51,7 @@ def main() -> None:
                 "load_s": round(load_s, 2),
                 "posts_per_s": round(statistics.median(runs), 1),
                 "posts_per_s_runs": [round(r, 1) for r in runs],
+                "cpu_s_per_1000": round(1000 * statistics.median(cpu) / len(texts), 3),
                 "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             }
         )

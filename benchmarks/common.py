@@ -7,6 +7,7 @@ import csv
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -154,6 +155,12 @@ def run_simak(
             f"simak {' '.join(args)} exited {proc.returncode}: {proc.stderr[-2000:]}"
         )
     return seconds, proc.stdout
+
+
+def children_cpu_s() -> float:
+    """CPU seconds (user + system, all threads) of the child processes that have ended."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def child_json(module: str, *args: str, env: dict[str, str] | None = None) -> Any:

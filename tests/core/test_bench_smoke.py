@@ -41,6 +41,9 @@ def test_quick_bench_reports_every_section(tmp_path: Path) -> None:
         assert part["stored"]["mentions"] == 60 and part["stored"]["people"] >= 60
         assert part["mentions_per_s"] > 0 and part["ratio_to_classifier"] > 0
         assert part["repoll_s"] > 0 and part["repoll_fraction"] > 0
+        assert part["cpu_s"] > 0 and part["cpu_vs_classifier"] > 0
+        # no run uses more CPU than its cores give in its wall time: the ceiling bounds it
+        assert part["ratio_ceiling_from_cpu"] >= part["ratio_to_classifier"] - 0.002
     sends = report["sections"]["sends"]
     assert sends["follow_ups"] == 6 and sends["sqlite"]["sends_per_s"] > 0
     console = report["sections"]["console"]
