@@ -5,20 +5,27 @@ Only follow-ups nobody approved move (``open``, ``snoozed``): an approval is of 
 through this channel. The move is one ``UPDATE … WHERE id = :id AND status IN (open,
 snoozed) AND channel = :old AND version = :v``; an approval, an edit or another move that
 came first wins, and this one is skipped (the next run looks again).
+
+A follow-up found where routing puts it is marked with the routing it was checked under (a
+fingerprint of the channels and rules) and its version; it is not read again until the
+routing or the follow-up changes, so a poll every few minutes does not re-read thousands
+of follow-ups nobody can reach another way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from common.records import Recipient
 from storage.followups import recipient_of
+from storage.ids import chunked
 from storage.models import FollowUp, FollowUpEvent
 
 #: Where a follow-up's channel may still move by itself: nobody approved it.
@@ -59,15 +66,17 @@ def stale_routes(
     session: Session,
     available: Collection[str],
     configured: Collection[str],
+    routing: str,
     only: Sequence[int] | None = None,
 ) -> list[Routed]:
     """Unapproved follow-ups (of ``only``, when given) on ``manual`` while another channel is
-    ``available``, or on a channel not in ``configured`` (the config no longer names it;
-    one named but not available now, e.g. a credential missing here, is not stale);
+    ``available`` and not yet checked under ``routing`` at their version (see
+    :func:`mark_routed`), or on a channel not in ``configured`` (the config no longer names
+    it; one named but not available now, e.g. a credential missing here, is not stale);
     oldest first."""
     stale: ColumnElement[bool] = FollowUp.channel.not_in(sorted({*configured, FALLBACK}))
     if set(available) - {FALLBACK}:
-        stale = or_(FollowUp.channel == FALLBACK, stale)
+        stale = or_(and_(FollowUp.channel == FALLBACK, _unchecked(routing)), stale)
     query = select(
         FollowUp.id,
         FollowUp.version,
@@ -84,6 +93,28 @@ def stale_routes(
                r.draft_by is not None)
         for r in session.execute(query.order_by(FollowUp.id))
     ]  # fmt: skip
+
+
+def _unchecked(routing: str) -> ColumnElement[bool]:
+    return or_(
+        FollowUp.routed_under.is_distinct_from(routing),
+        FollowUp.routed_under_version.is_distinct_from(FollowUp.version),
+    )
+
+
+def mark_routed(session: Session, checked: Iterable[Routed], routing: str) -> None:
+    """Record that ``checked`` are where ``routing`` puts them, each at the version it was
+    read at (one changed since is left unmarked, and read again). Not a change of the
+    follow-up: no new version, no audit event."""
+    by_version = sorted((r.version, r.followup_id) for r in checked)
+    for version, rows in groupby(by_version, key=lambda pair: pair[0]):
+        for ids in chunked(fid for _, fid in rows):
+            session.execute(
+                update(FollowUp)
+                .where(FollowUp.id.in_(ids), FollowUp.version == version)
+                .values(routed_under=routing, routed_under_version=version)
+                .execution_options(synchronize_session=False)
+            )
 
 
 def move_channel(session: Session, move: ChannelMove, actor: str, now: datetime) -> bool:

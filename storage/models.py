@@ -402,6 +402,11 @@ class FollowUp(Base):
     updated_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     external_message_id: Mapped[str | None] = mapped_column(Text)
+    # the routing (channels and rules, a fingerprint) under which the re-route last found
+    # this follow-up where routing puts it, and at which version: not read again until
+    # either changes (see storage.channel_moves)
+    routed_under: Mapped[str | None] = mapped_column(String(32))
+    routed_under_version: Mapped[int | None] = mapped_column(Integer)
 
 
 class ConversationPost(Base):

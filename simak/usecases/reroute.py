@@ -7,20 +7,26 @@ follow-up never moves (its approval is of this text through this channel); a sen
 to staff as approved, and `simak send --dry-run` says how to route it anew. A machine draft
 is written again in the new channel's form where that form differs (a DM instead of an
 e-mail); a draft staff edited is kept word for word and its note asks them to check it.
+
+A follow-up left where it is is marked with the routing it was checked under (see
+:func:`routing_of`), and not read again until the channels, the rules or the follow-up
+change: a poll every few minutes stays cheap with thousands nobody else can reach.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import json
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 
 from responder.base import FollowUpPlan, Recipient
 from responder.routing import FALLBACK_CHANNEL, Router
-from responder.settings import LABEL_PRECEDENCE, Label
+from responder.settings import LABEL_PRECEDENCE, Label, RoutingRules
 from simak.app import App
 from simak.usecases.route import BatchRouter
 from simak.wiring import build_channels, build_router
-from storage.channel_moves import ChannelMove, Routed, move_channel, stale_routes
+from storage.channel_moves import ChannelMove, Routed, mark_routed, move_channel, stale_routes
 
 ACTOR = "simak"
 
@@ -65,6 +71,14 @@ def channel_now(router: Router, label: str, recipient: Recipient) -> tuple[str, 
     return router.channel_choice(router.rules.rule_for(rule).channels, recipient)
 
 
+def routing_of(channels: Collection[str], rules: RoutingRules) -> str:
+    """A fingerprint of what picking a channel depends on: the channels that can be built
+    here and each label's channel order. Any change to either gives another one."""
+    used = {"channels": sorted(channels)}
+    used |= {label: list(rules.rule_for(label).channels) for label in LABEL_PRECEDENCE}
+    return hashlib.sha256(json.dumps(used, sort_keys=True).encode()).hexdigest()[:32]
+
+
 def _choose(router: Router, found: Routed) -> _Choice:
     return _Choice(found, *channel_now(router, found.label, found.recipient))
 
@@ -80,21 +94,22 @@ def reroute_open(
     channel the config no longer names to the channel routing picks now, each by a
     compare-and-set; ``dry_run`` only counts them. One on a channel that is configured but
     cannot be built here (a credential missing in this process) stays where it is."""
+    available, configured = app.channel_set.available, app.settings.responder.channels
+    routing = routing_of(available, app.settings.responder.rules)
     with app.db.read() as session:
-        found = stale_routes(
-            session, app.channel_set.available, app.settings.responder.channels.configured(), only
-        )
+        found = stale_routes(session, available, configured.configured(), routing, only)
     if not found:
         return Rerouted()
     choosing = router or chooser(app)  # a send often only looks: no model, no templates
-    choices = [_choose(choosing, f) for f in found]
-    choices = [c for c in choices if c.channel != c.found.channel]
-    if dry_run or not choices:
+    every = [_choose(choosing, f) for f in found]
+    choices = [c for c in every if c.channel != c.found.channel]
+    if dry_run:
         return _report(choices, [True] * len(choices))
-    moves = _moves(app, choosing, router, choices)
+    moves = _moves(app, choosing, router, choices) if choices else []
     with app.db.session() as session:
         now = app.clock()
         won = [move_channel(session, m, ACTOR, now) for m in moves]
+        mark_routed(session, [c.found for c in every if c.channel == c.found.channel], routing)
     return _report(choices, won)
 
 

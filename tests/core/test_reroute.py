@@ -12,6 +12,7 @@ import pytest
 
 from simak.usecases import followups as uc
 from simak.usecases import reroute
+from storage import channel_moves
 from tests.core.conftest import Project
 from tests.core.forked import app_of
 from tests.fakes.server import free_port
@@ -264,3 +265,135 @@ def test_a_send_hands_an_approved_one_to_staff_and_says_what_to_do(project: Proj
     assert reopened.exit_code == 0 and "moved to email" in reopened.stdout, reopened.output
     row = _rows(project)["sari"]
     assert (row["status"], row["channel"]) == ("open", "email")
+
+
+def _unreachable_posts(project: Project) -> None:
+    """The same complaints, by people with no e-mail address, on Instagram (no channel
+    Simak has reaches an Instagram account): only staff can reach them."""
+    _posts(project)
+    path = project.root / "mentions.jsonl"
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+    for row in rows:
+        del row["author_email"]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+
+
+def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many follow-ups each re-route read (one entry per run)."""
+    reads: list[int] = []
+    real = channel_moves.stale_routes
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        found = real(*args, **kwargs)
+        reads.append(len(found))
+        return found
+
+    monkeypatch.setattr(reroute, "stale_routes", counted)
+    return reads
+
+
+def _set_rule(project: Project, channels: str) -> None:
+    """The complaint rule's channel order (e.g. "[manual]"), in place of any set before."""
+    lines = project.config.read_text("utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if not line.startswith("  rules:")]
+    at = kept.index("  business: {name: Kopi Senja, signer: Dina}\n") + 1
+    kept.insert(at, f"  rules: {{complaint: {{channels: {channels}}}}}\n")
+    project.config.write_text("".join(kept), "utf-8")
+
+
+def test_follow_ups_nobody_else_reaches_are_read_once_per_routing(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Polls every few minutes do not re-read follow-ups that stay on `manual`: each is
+    read once per routing (channels and rules) and version; a new channel, a rule change
+    or a change to the follow-up has it read again."""
+    _unreachable_posts(project)
+    _set_up_email(project)
+    reads = _count_reads(monkeypatch)
+    assert project.run("poll").exit_code == 0  # routes them to manual, then checks them
+    assert project.run("poll").exit_code == 0
+    assert project.run("send").exit_code == 0
+    assert project.run("send", "--dry-run").exit_code == 0
+    manual = [r for r in project.json("queue", "--all") if r["channel"] == "manual"]
+    assert len(manual) >= len(PEOPLE) and reads == [len(manual), 0, 0, 0], reads
+
+    fid = _rows(project)["budi"]["id"]
+    (project.root / "mine.txt").write_text("Halo Kak Budi, maaf ya.", "utf-8")
+    edit = project.run("followup", "edit", str(fid), "--draft-file", str(project.root / "mine.txt"))
+    assert edit.exit_code == 0, edit.output
+    assert project.run("poll").exit_code == 0  # the edited one only
+    _set_rule(project, "[email, manual]")
+    assert project.run("poll").exit_code == 0  # another rule: all again
+    assert project.run("poll").exit_code == 0
+
+    assert reads[4:] == [1, len(manual), 0], reads
+    assert {r["channel"] for r in _rows(project).values()} == {"manual"}
+
+
+def test_a_rule_change_moves_those_it_now_routes_elsewhere(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """E-mail set up while the complaint rule says staff only: they stay on `manual`
+    (checked and marked); the rule then naming e-mail moves them at the next poll."""
+    _posts(project)
+    _set_up_email(project)
+    _set_rule(project, "[manual]")
+    assert project.run("poll").exit_code == 0
+    assert project.run("poll").exit_code == 0
+    assert {r["channel"] for r in _rows(project).values()} == {"manual"}
+
+    _set_rule(project, "[email, manual]")
+    polled = project.json("poll")
+
+    assert polled["rerouted"]["moved"] == {"email": 4}
+    assert {r["channel"] for r in _rows(project).values()} == {"email"}
+
+
+def test_a_channel_set_up_later_reaches_those_checked_before(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """X posts, no e-mail known: with e-mail set up they stay on `manual` (checked); X DMs
+    set up since reach them, and the next poll moves them."""
+    assert project.run("poll").exit_code == 0  # the default project: X posts
+    text = project.config.read_text("utf-8")
+    _set_up_email(project)
+    assert project.run("poll").exit_code == 0
+    assert project.run("poll").exit_code == 0
+    before = {r["id"] for r in project.json("queue", "--all") if r["channel"] == "manual"}
+    project.config.write_text(text, "utf-8")
+    monkeypatch.setenv("X_TOKEN", "not-used-offline")
+    _set_up_x_dm(project)
+
+    polled = project.json("poll")
+
+    assert before and polled["rerouted"]["moved"].get("x_dm", 0) >= 1
+    assert set(polled["rerouted"]["followups"]) <= before
+
+
+def test_a_change_between_the_look_and_the_mark_is_read_again(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The mark is a compare-and-set on the version read: a follow-up edited after the
+    re-route read it is not marked, and the next run reads it again."""
+    _unreachable_posts(project)
+    assert project.run("poll").exit_code == 0  # no channel yet: nothing read
+    _set_up_email(project)
+    app = app_of(project.config)
+    fid = _rows(project)["tono"]["id"]
+    real_choose = reroute._choose
+    edited: list[int] = []
+
+    def edit_meanwhile(router: Any, found: Any) -> Any:
+        if found.followup_id == fid and not edited:
+            edited.append(uc.edit(app, fid, "Halo Kak Tono, maaf ya.", None, "dina").version)
+        return real_choose(router, found)
+
+    monkeypatch.setattr(reroute, "_choose", edit_meanwhile)
+    first = reroute.reroute_open(app)
+    monkeypatch.setattr(reroute, "_choose", real_choose)
+    reads = _count_reads(monkeypatch)
+    reroute.reroute_open(app)
+    reroute.reroute_open(app)
+
+    assert edited and first.count == 0 and first.skipped == 0
+    assert reads == [1, 0], reads
