@@ -31,6 +31,9 @@ class SourceGauge:
     stored_last_run: int
     last_success_at: datetime | None = None
     polls: dict[str, int] | None = None  # ok, failed, rate_limited: polls so far
+    failing_since: datetime | None = None  # the first failure of the current streak
+    last_error_at: datetime | None = None
+    next_try_at: datetime | None = None  # failing: a worker's next try (set by the use case)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,8 @@ def snapshot(session: Session) -> Snapshot:
             s.stored_last_run,
             s.last_success_at,
             {"ok": s.polls_ok, "failed": s.polls_failed, "rate_limited": s.polls_rate_limited},
+            s.failing_since if s.consecutive_failures else None,
+            s.last_error_at,
         )
         for s in session.scalars(select(SourceState).order_by(SourceState.name))
     ]

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from common.errors import SimakError
 from simak.app import App
+from simak.usecases.backoff import next_try
 from simak.usecases.poll import one_line
 from storage.metrics import Snapshot, SourceGauge, ping, snapshot
+from storage.sources import LastRun
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,10 @@ def _per_source(snap: Snapshot, value: Callable[[SourceGauge], float]) -> list[t
     return [(f'{{source="{_esc(s.name)}"}}', value(s)) for s in snap.sources]
 
 
+def _stamp(at: datetime | None) -> float:
+    return at.timestamp() if at else 0.0
+
+
 def render(snap: Snapshot, now: datetime) -> str:
     """The Prometheus text exposition format (version 0.0.4)."""
     oldest = snap.oldest_open_complaint
@@ -78,6 +84,15 @@ def render(snap: Snapshot, now: datetime) -> str:
          [("", max((now - oldest).total_seconds(), 0.0) if oldest else 0.0)]),
         ("simak_source_consecutive_failures", "Failed polls in a row, per source.",
          _per_source(snap, lambda s: float(s.consecutive_failures))),
+        ("simak_source_failing", "1 while a source's polls fail (its last poll failed), else 0.",
+         _per_source(snap, lambda s: 1.0 if s.consecutive_failures else 0.0)),
+        ("simak_source_failing_since_timestamp_seconds",
+         "When the current streak of failed polls began, per source (0: not failing).",
+         _per_source(snap, lambda s: _stamp(s.failing_since))),
+        ("simak_source_next_try_timestamp_seconds",
+         "When a worker tries a failing source next: it waits longer after each failure in "
+         "a row (0: not failing).",
+         _per_source(snap, lambda s: _stamp(s.next_try_at))),
         ("simak_source_last_poll_timestamp_seconds", "When each source was last polled.",
          _per_source(snap, lambda s: s.last_run_at.timestamp() if s.last_run_at else 0.0)),
         ("simak_source_stored_last_poll", "Mentions stored by each source's last poll.",
@@ -104,9 +119,18 @@ def metrics_text(app: App) -> str:
     "last poll more than an hour ago" alert would never stop)."""
     with app.db.read() as session:
         snap = snapshot(session)
-    polled = {s.name for s in app.source_configs()}
-    snap = replace(snap, sources=[s for s in snap.sources if s.name in polled])
-    return render(snap, app.clock())
+    every = app.settings.workers.poll_every_s
+    polled = {s.name: timedelta(seconds=s.poll_every_s or every) for s in app.source_configs()}
+    sources = [_with_next_try(s, polled[s.name]) for s in snap.sources if s.name in polled]
+    return render(replace(snap, sources=sources), app.clock())
+
+
+def _with_next_try(source: SourceGauge, every: timedelta) -> SourceGauge:
+    """A failing source with when a worker tries it next (as `simak sources` says)."""
+    if not source.consecutive_failures:
+        return source
+    last = LastRun(source.last_run_at, source.consecutive_failures, source.last_error_at)
+    return replace(source, next_try_at=next_try(last, every))
 
 
 def scrape(app: App) -> Health:

@@ -95,6 +95,37 @@ def test_metrics_leave_out_sources_the_config_no_longer_polls(project: Project) 
     assert sources == {"export-renamed", "blog"}, sources
 
 
+def test_metrics_say_which_sources_fail_since_when_and_the_next_try(project: Project) -> None:
+    """A source failing on every poll backs off: /metrics says it fails (1/0), since when,
+    and when a worker tries it next, the same times as `simak sources`."""
+    from datetime import UTC, datetime, timedelta
+
+    from storage.sources import RunOutcome, record_run
+
+    every = timedelta(minutes=5)  # workers.poll_every's default
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    failed = RunOutcome(0, 0, 0, 0, "source 'export': no readable file at 'mentions.jsonl'")
+    with project.db().session() as session:
+        record_run(session, "blog", "feed", RunOutcome(1, 1, 0, 0, None), start)
+        record_run(session, "export", "file", RunOutcome(5, 5, 0, 0, None), start)
+        for k in range(1, 4):  # 3 failures: +10, +20, +30 min → next try at +50 min
+            record_run(session, "export", "file", failed, start + k * 2 * every)
+    shown = {h["name"]: h for h in project.json("sources")}["export"]
+    samples = _samples(TestClient(build(_app(project), "s" * 32)).get("/metrics").text)
+
+    def gauge(name: str, source: str) -> float:
+        return samples[(f"simak_source_{name}", (("source", source),))]
+
+    assert (gauge("failing", "export"), gauge("failing", "blog")) == (1, 0)
+    since, next_try = start + 2 * every, start + 10 * every
+    assert gauge("failing_since_timestamp_seconds", "export") == since.timestamp()
+    assert gauge("next_try_timestamp_seconds", "export") == next_try.timestamp()
+    assert shown["failing_since"] == since.isoformat()
+    assert shown["next_try_at"] == next_try.isoformat()
+    assert gauge("failing_since_timestamp_seconds", "blog") == 0
+    assert gauge("next_try_timestamp_seconds", "blog") == 0
+
+
 def test_health_fails_when_the_database_is_gone(project: Project, tmp_path: Path) -> None:
     app = _app(project)
     client = TestClient(build(app, "s" * 32))
