@@ -1,5 +1,6 @@
 """Open follow-ups on a channel routing would no longer pick: found, and moved to the one
-it picks now (a channel set up, or taken out of the config, since they were routed).
+it picks now (a channel set up or taken out of the config, or a rule's channel order
+changed, since they were routed).
 
 Only follow-ups nobody approved move (``open``, ``snoozed``): an approval is of this text
 through this channel. The move is one ``UPDATE … WHERE id = :id AND status IN (open,
@@ -35,7 +36,7 @@ FALLBACK: Final = "manual"
 
 @dataclass(frozen=True, slots=True)
 class Routed:
-    """An unapproved follow-up on ``manual`` or on a channel no longer configured."""
+    """An unapproved follow-up routing may now put on another channel."""
 
     followup_id: int
     version: int
@@ -69,14 +70,16 @@ def stale_routes(
     routing: str,
     only: Sequence[int] | None = None,
 ) -> list[Routed]:
-    """Unapproved follow-ups (of ``only``, when given) on ``manual`` while another channel is
-    ``available`` and not yet checked under ``routing`` at their version (see
-    :func:`mark_routed`), or on a channel not in ``configured`` (the config no longer names
-    it; one named but not available now, e.g. a credential missing here, is not stale);
-    oldest first."""
+    """Unapproved follow-ups (of ``only``, when given) that routing may now put elsewhere,
+    oldest first: those on a channel not in ``configured`` (the config no longer names it),
+    and, while a channel other than ``manual`` is ``available``, those on ``manual`` or on
+    an available channel not yet checked under ``routing`` at their version (see
+    :func:`mark_routed`). One on a channel named but not available now (a credential
+    missing here) is left alone."""
     stale: ColumnElement[bool] = FollowUp.channel.not_in(sorted({*configured, FALLBACK}))
     if set(available) - {FALLBACK}:
-        stale = or_(and_(FollowUp.channel == FALLBACK, _unchecked(routing)), stale)
+        here = FollowUp.channel.in_(sorted({*available, FALLBACK}))
+        stale = or_(and_(here, _unchecked(routing)), stale)
     query = select(
         FollowUp.id,
         FollowUp.version,
@@ -117,15 +120,21 @@ def mark_routed(session: Session, checked: Iterable[Routed], routing: str) -> No
             )
 
 
-def move_channel(session: Session, move: ChannelMove, actor: str, now: datetime) -> bool:
+def move_channel(
+    session: Session, move: ChannelMove, actor: str, now: datetime, routing: str | None = None
+) -> bool:
     """Move one follow-up to ``move.new`` if it is still unapproved, on ``move.old`` and at
-    ``move.version``; False when something came first (nothing is written then)."""
+    ``move.version``; False when something came first (nothing is written then). With
+    ``routing``, it is marked as checked under it (where it lands is where routing puts
+    it)."""
     values: dict[str, Any] = {
         "channel": move.new,
         "channel_note": move.channel_note,
         "version": FollowUp.version + 1,
         "updated_at": now,
     }
+    if routing is not None:
+        values.update(routed_under=routing, routed_under_version=move.version + 1)
     if move.status_note is not None:
         values["status_note"] = move.status_note
     if move.draft is not None:

@@ -1,6 +1,7 @@
 """Move unapproved follow-ups to the channel routing picks now: those routed to ``manual``
 before a private channel that reaches the person was set up (the demo, then e-mail added
-to the config), or to a channel taken out of the config since.
+to the config), to a channel taken out of the config since, or by a rule whose channel
+order changed since (X DMs put before e-mail: e-mail follow-ups of X users move).
 
 Run by `simak poll` and `simak send` (before sending), and by a reopen. An approved
 follow-up never moves (its approval is of this text through this channel); a send hands it
@@ -10,7 +11,7 @@ e-mail); a draft staff edited is kept word for word and its note asks them to ch
 
 A follow-up left where it is is marked with the routing it was checked under (see
 :func:`routing_of`), and not read again until the channels, the rules or the follow-up
-change: a poll every few minutes stays cheap with thousands nobody else can reach.
+change: a poll every few minutes stays cheap with thousands waiting.
 """
 
 from __future__ import annotations
@@ -90,10 +91,11 @@ def reroute_open(
     only: Sequence[int] | None = None,
     dry_run: bool = False,
 ) -> Rerouted:
-    """Move every unapproved follow-up (of ``only``, when given) on ``manual`` or on a
-    channel the config no longer names to the channel routing picks now, each by a
-    compare-and-set; ``dry_run`` only counts them. One on a channel that is configured but
-    cannot be built here (a credential missing in this process) stays where it is."""
+    """Move every unapproved follow-up (of ``only``, when given) not checked under the
+    routing now, or on a channel the config no longer names, to the channel routing picks
+    now, each by a compare-and-set; ``dry_run`` only counts them. One on a channel that is
+    configured but cannot be built here (a credential missing in this process) stays where
+    it is."""
     available, configured = app.channel_set.available, app.settings.responder.channels
     routing = routing_of(available, app.settings.responder.rules)
     with app.db.read() as session:
@@ -108,7 +110,7 @@ def reroute_open(
     moves = _moves(app, choosing, router, choices) if choices else []
     with app.db.session() as session:
         now = app.clock()
-        won = [move_channel(session, m, ACTOR, now) for m in moves]
+        won = [move_channel(session, m, ACTOR, now, routing) for m in moves]
         mark_routed(session, [c.found for c in every if c.channel == c.found.channel], routing)
     return _report(choices, won)
 

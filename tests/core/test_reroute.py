@@ -397,3 +397,34 @@ def test_a_change_between_the_look_and_the_mark_is_read_again(
 
     assert edited and first.count == 0 and first.skipped == 0
     assert reads == [1, 0], reads
+
+
+def test_a_rule_change_moves_follow_ups_off_a_channel_it_no_longer_picks(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Complaints routed to e-mail; the rule then says staff only: the next poll moves the
+    unapproved ones to `manual` (the approved one stays), once, and polls after that read
+    none of them again."""
+    _posts(project)
+    _set_up_email(project)
+    assert project.run("poll").exit_code == 0
+    rows = _rows(project)
+    assert {r["channel"] for r in rows.values()} == {"email"}
+    approved = rows["sari"]["id"]
+    assert project.run("followup", "approve", str(approved)).exit_code == 0
+    reads = _count_reads(monkeypatch)
+    assert project.run("poll").exit_code == 0  # the approval changed nothing routing reads
+    _set_rule(project, "[manual]")
+
+    polled = project.json("poll")
+    again = project.json("poll")
+    after = _rows(project)
+
+    assert polled["rerouted"]["moved"] == {"manual": 3}
+    assert again["rerouted"]["moved"] == {}
+    assert {who: r["channel"] for who, r in after.items()} == {
+        "sari": "email", "budi": "manual", "tono": "manual", "wati": "manual",
+    }  # fmt: skip
+    assert reads[0] == 0 and reads[-1] == 0, reads
+    shown = project.json("followup", "show", str(after["budi"]["id"]))
+    assert shown["status"] == "open" and "\n\n" in shown["draft"]  # e-mail form, as staff copy
