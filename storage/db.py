@@ -52,7 +52,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
-    textfold.register(dbapi_connection)  # searches fold Unicode case as PostgreSQL does
+    textfold.register(dbapi_connection)  # e-mail addresses lower-cased as PostgreSQL does
 
 
 def _sqlite_begin(conn: Connection) -> None:

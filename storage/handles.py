@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from common.records import Author
 from storage.dialect import advisory_lock, insert
 from storage.models import Handle, Person
-from storage.textfold import lower, lowered
+from storage.textfold import SEPARATOR, fold, lower, lowered, search_key
 
 _REFRESHED = ("handle", "display_name", "profile_url", "email", "lang")
 
@@ -76,7 +76,7 @@ def _create_handles(
     person_ids = list(
         session.scalars(
             sa_insert(Person).returning(Person.id, sort_by_parameter_order=True),
-            [{"display_name": a.display_name or a.handle, "created_at": now} for a in authors],
+            [_person_row(a.display_name or a.handle, now) for a in authors],
         )
     )
     rows = [
@@ -84,7 +84,7 @@ def _create_handles(
             "person_id": person_id,
             "platform": a.platform,
             "key": a.key.partition(":")[2],
-            **{name: getattr(a, name) for name in (*_REFRESHED, "user_id")},
+            **_handle_values(a),
         }
         for a, person_id in zip(authors, person_ids, strict=True)
     ]
@@ -134,7 +134,7 @@ def handle_for(session: Session, author: Author, now: datetime) -> tuple[int | N
         session.add(person)
         session.flush()
         person_id = person.id
-    values = {name: getattr(author, name) for name in (*_REFRESHED, "user_id")}
+    values = _handle_values(author)
     handle_id = session.execute(
         insert(session, Handle)
         .values(person_id=person_id, platform=author.platform, key=key, **values)
@@ -152,6 +152,18 @@ def handle_for(session: Session, author: Author, now: datetime) -> tuple[int | N
         )
     ).one()
     return row.id, row.person_id
+
+
+def _person_row(name: str | None, now: datetime) -> dict[str, object]:
+    """A new person's columns (a bulk insert bypasses the model's search key event)."""
+    return {"display_name": name, "created_at": now, "search_key": search_key(name)}
+
+
+def _handle_values(author: Author) -> dict[str, str | None]:
+    """A new handle's columns from ``author``, its search key included."""
+    values: dict[str, str | None] = {n: getattr(author, n) for n in (*_REFRESHED, "user_id")}
+    values["search_key"] = search_key(author.handle, author.display_name, author.email)
+    return values
 
 
 def _person_by_email(session: Session, email: str | None) -> int | None:
@@ -183,9 +195,17 @@ def _refresh(session: Session, handle: Handle, author: Author) -> None:
         value = getattr(author, attr)
         if value and getattr(handle, attr) != value:
             setattr(handle, attr, value)
-    if new_email:
-        session.execute(
-            update(Person)
-            .where(Person.id == handle.person_id, Person.email.is_(None))
-            .values(email=author.email)
-        )
+    if new_email and author.email:
+        _give_email(session, handle.person_id, author.email)
+
+
+def _give_email(session: Session, person_id: int, email: str) -> None:
+    """The person's address, if they had none (compare-and-set), and in their search key
+    where search_key(display_name, email) puts it: last."""
+    added = fold(email)
+    key = func.coalesce(Person.search_key + SEPARATOR, "") + added if added else Person.search_key
+    session.execute(
+        update(Person)
+        .where(Person.id == person_id, Person.email.is_(None))
+        .values(email=email, search_key=key)
+    )

@@ -26,11 +26,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
+
+from storage.textfold import search_key
 
 MENTION_STATUSES: Final = ("new", "classified", "routed", "filtered", "duplicate")
 FOLLOWUP_STATUSES: Final = (
@@ -122,6 +125,8 @@ class Person(Base):
     do_not_contact_at: Mapped[datetime | None]  # every channel refuses this person
     do_not_contact_by: Mapped[str | None] = mapped_column(Text)
     do_not_contact_reason: Mapped[str | None] = mapped_column(Text)
+    # display_name and email folded for searches (storage.textfold.search_key)
+    search_key: Mapped[str | None] = mapped_column(Text)
 
     handles: Mapped[list[Handle]] = relationship(back_populates="person")
 
@@ -191,8 +196,28 @@ class Handle(Base):
     profile_url: Mapped[str | None] = mapped_column(Text)
     email: Mapped[str | None] = mapped_column(Text)
     lang: Mapped[str | None] = mapped_column(Text)
+    # handle, display_name and email folded for searches (storage.textfold.search_key)
+    search_key: Mapped[str | None] = mapped_column(Text)
 
     person: Mapped[Person] = relationship(back_populates="handles")
+
+
+@event.listens_for(Person, "before_insert")
+@event.listens_for(Person, "before_update")
+def _person_search_key(_mapper: Any, _connection: Any, person: Person) -> None:
+    """A person written through the session has its search key filled (Core inserts and
+    updates fill it themselves: storage.handles)."""
+    key = search_key(person.display_name, person.email)
+    if person.search_key != key:
+        person.search_key = key
+
+
+@event.listens_for(Handle, "before_insert")
+@event.listens_for(Handle, "before_update")
+def _handle_search_key(_mapper: Any, _connection: Any, handle: Handle) -> None:
+    key = search_key(handle.handle, handle.display_name, handle.email)
+    if handle.search_key != key:
+        handle.search_key = key
 
 
 class PersonMerge(Base):

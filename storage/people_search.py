@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from common.errors import NotFound
 from storage.models import Handle, MentionRow, Person
-from storage.textfold import contains
+from storage.textfold import key_contains
 
 #: How many people one search lists at most by default.
 DEFAULT_LIMIT = 20
@@ -38,19 +38,14 @@ class PersonMatch:
 
 
 def _matching(query: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    """Conditions on handles and on people for ``query`` (a substring, Unicode case
-    ignored alike on both databases: :mod:`storage.textfold`; a leading @ is ignored;
-    ids and platform user ids match whole)."""
+    """Conditions on handles and on people for ``query``: a substring of a handle, name or
+    address, with case, accents and the like ignored alike on both databases (their
+    stored search keys: :mod:`storage.textfold`); a leading @ is ignored; ids and platform
+    user ids match whole."""
     bare = query.strip().lstrip("@").strip()
-    on_handles = or_(
-        contains(Handle.handle, bare),
-        contains(Handle.display_name, bare),
-        contains(Handle.email, bare),
-        Handle.user_id == bare,
-    )
+    on_handles = or_(key_contains(Handle.search_key, bare), Handle.user_id == bare)
     on_people = or_(
-        contains(Person.display_name, bare),
-        contains(Person.email, bare),
+        key_contains(Person.search_key, bare),
         Person.id == (int(bare) if bare.isdigit() and len(bare) <= 18 else -1),
     )
     return on_handles, on_people

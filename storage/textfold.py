@@ -1,14 +1,17 @@
-"""Case-insensitive text search (and matching) that folds Unicode the same way on SQLite
-and PostgreSQL.
+"""Searching people alike on SQLite and PostgreSQL: a name, handle or e-mail address is
+found whatever its letter case, accents, apostrophes, spacing or Unicode form.
 
-SQLite's own ``lower()`` and ``LIKE`` fold only A–Z, so "josé" never found "JOSÉ" there
-while PostgreSQL found it. Both sides of a search are now folded alike: NFKC (so "é"
-typed as e + accent, and fullwidth "ＫＯＰＩ", compare as the plain letters), one lower
-case letter per letter, and "ß" as "ss" and a final "ς" as "σ" (what case folding adds).
-PostgreSQL folds a column with its own functions (``lower`` follows the database's
-LC_CTYPE: a UTF-8 locale, like C.UTF-8, folds every script); SQLite runs :func:`fold`,
-registered on each connection by :func:`register`. What must match whole but for case
-(an email address) compares :func:`lower` with :class:`lowered`: PostgreSQL's ``lower()``.
+:func:`fold` turns text into what searches compare: "José  Ramírez", "JOSE RAMIREZ" and
+"jose\u0301 ramirez" all become "jose ramirez". It is computed in Python, never in SQL:
+each person and handle stores the folds of its name, handle and address in ``search_key``
+(:func:`search_key`, filled on every write and by migration 0021), and a search folds the
+typed text alike and looks for it there with a plain ``LIKE`` (:func:`key_contains`). The
+two databases therefore find the same people whatever their locale or Unicode version,
+with no extension (``unaccent``), and SQLite calls no Python per row. A change to
+:func:`fold` needs a migration that fills ``search_key`` again (as 0021 does).
+
+What must match whole but for case (an e-mail address as an identity) compares
+:func:`lower` with :class:`lowered`: PostgreSQL's ``lower()``, on both databases.
 """
 
 from __future__ import annotations
@@ -16,28 +19,59 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, false
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Text
 
-#: The SQL names :func:`register` gives :func:`fold` and :func:`lower` on SQLite.
-SQLITE_NAME = "simak_fold"
+#: The SQL name :func:`register` gives :func:`lower` on SQLite.
 SQLITE_LOWER = "simak_lower"
-#: What case folding adds to lower case (on both databases).
-_CASE_FOLDS = {"ß": "ss", "ς": "σ"}
+#: Between the folded fields of a search key (:func:`fold` leaves none in a field).
+SEPARATOR = "\n"
+#: Letters that carry their mark in the letter itself (no decomposition), as a person
+#: typing without them writes them; "ß" becomes "ss" by case folding, "ı" (Turkish) "i".
+_LETTERS = {
+    "ı": "i",
+    "ø": "o",
+    "ł": "l",
+    "đ": "d",
+    "ð": "d",
+    "ħ": "h",
+    "ŧ": "t",
+    "æ": "ae",
+    "œ": "oe",
+    "þ": "th",
+}
+#: Apostrophes are left out ("Ma'ruf", "Ma’ruf" and "Maruf" are one name); dashes are "-".
+_APOSTROPHES = "'`\u00b4\u2018\u2019\u201b\u02bc\u02b9\u02bb"
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
+_UNMARKED = str.maketrans({**_LETTERS, **dict.fromkeys(_DASHES, "-")})
+_NO_APOSTROPHES = str.maketrans(dict.fromkeys(_APOSTROPHES, ""))
+_DROPPED = {"Mn", "Me", "Cf"}  # marks on a letter (accents), invisible format characters
 
 
 def fold(text: str) -> str:
-    """``text`` as searches compare it: NFKC, lower case letter by letter, ß as ss."""
-    if text.isascii():  # most text: quick (a search on SQLite calls this for every row)
-        return text.lower()
-    # Python lowers "İ" to i + a combining dot, PostgreSQL (letter by letter) to "i".
-    out = unicodedata.normalize("NFKC", text).replace("İ", "i").lower()
-    for was, becomes in _CASE_FOLDS.items():
-        out = out.replace(was, becomes)
-    return out
+    """``text`` as searches compare it: compatibility-decomposed (NFKD: "ﬁ" is "fi",
+    fullwidth "ＫＯＰＩ" is "KOPI"), case-folded ("ß" is "ss"), without the marks on its
+    letters ("é" is "e" in any form, "İ" is "i"), letters in :data:`_LETTERS` as written
+    without their stroke, apostrophes left out, and any run of white space (control
+    characters included) one space, none at either end."""
+    bare = unicodedata.normalize("NFKD", text.translate(_NO_APOSTROPHES))
+    decomposed = unicodedata.normalize("NFKD", bare.casefold())
+    kept = (
+        " " if unicodedata.category(c) == "Cc" else c
+        for c in decomposed
+        if unicodedata.category(c) not in _DROPPED
+    )
+    return " ".join("".join(kept).translate(_UNMARKED).split())
+
+
+def search_key(*fields: str | None) -> str | None:
+    """What a row stores for searches: the folds of ``fields`` (those not empty), one per
+    line, so that a search never matches across two of them; None when all are empty."""
+    folds = [f for f in (fold(field) for field in fields if field) if f]
+    return SEPARATOR.join(folds) or None
 
 
 def lower(text: str) -> str:
@@ -47,39 +81,13 @@ def lower(text: str) -> str:
     return "".join("i" if c == "İ" else c.lower() for c in text)
 
 
-def _sqlite_fold(value: Any) -> Any:
-    return fold(value) if isinstance(value, str) else value
-
-
 def _sqlite_lower(value: Any) -> Any:
     return lower(value) if isinstance(value, str) else value
 
 
 def register(dbapi_connection: Any) -> None:
-    """Make :func:`fold` and :func:`lower` callable in SQL on a new SQLite connection."""
-    dbapi_connection.create_function(SQLITE_NAME, 1, _sqlite_fold, deterministic=True)
+    """Make :func:`lower` callable in SQL on a new SQLite connection."""
     dbapi_connection.create_function(SQLITE_LOWER, 1, _sqlite_lower, deterministic=True)
-
-
-class folded(FunctionElement[str]):  # noqa: N801 (an SQL function, named like func.lower)
-    """``column`` folded in SQL like :func:`fold` folds a Python string."""
-
-    type = Text()
-    inherit_cache = True
-    name = "folded"
-
-
-@compiles(folded, "sqlite")
-def _folded_sqlite(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"{SQLITE_NAME}({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(folded)
-def _folded_postgresql(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
-    inner = f"lower(normalize({compiler.process(element.clauses, **kw)}, NFKC))"
-    for was, becomes in _CASE_FOLDS.items():
-        inner = f"replace({inner}, '{was}', '{becomes}')"
-    return inner
 
 
 class lowered(FunctionElement[str]):  # noqa: N801
@@ -106,6 +114,10 @@ def like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def contains(column: Any, term: str) -> ColumnElement[bool]:
-    """``column`` contains ``term``, case (and NFC/NFD, fullwidth, ß/ss) ignored."""
-    return folded(column).like(like_pattern(term), escape="\\")
+def key_contains(column: Any, term: str) -> ColumnElement[bool]:
+    """The search key in ``column`` (:func:`search_key`) holds ``term`` as :func:`fold`
+    folds it; a term that folds to nothing (only accents, say) matches no row."""
+    if not fold(term):
+        return false()
+    matched: ColumnElement[bool] = column.like(like_pattern(term), escape="\\")
+    return matched

@@ -667,6 +667,32 @@ def test_people_search_ignores_case_beyond_ascii(console: Console) -> None:
     assert "x:@p50" in percent.text and "x:@jose_cf" not in percent.text
 
 
+def test_people_search_ignores_accents(console: Console) -> None:
+    """Before: "jose ramirez" typed without accents (a phone keyboard) found no "JOSÉ
+    Ramírez", nor "muller" "Müller"; an accented query still finds the accented name."""
+    posts = [
+        Mention(
+            platform="x",
+            external_id=f"accent-{handle}",
+            source="export",
+            brand="kopi-senja",
+            text="Kopi Senja enak",
+            author=Author("x", handle=handle, display_name=name),
+            created_at=datetime(2026, 11, 22, tzinfo=UTC),
+        )
+        for handle, name in (("jose_ac", "JOSÉ Ramírez"), ("hans_ac", "Hans Müller"))
+    ]
+    with console.app.db.session() as session:
+        save_mentions(session, posts, datetime.now(UTC))
+    staff = _signed_in(console, "sri")
+    plain = staff.get("/people", params={"q": "jose ramirez"})
+    accented = staff.get("/people", params={"q": "José Ramírez"})
+    muller = staff.get("/people", params={"q": "MULLER"})
+    assert plain.status_code == 200 and "x:@jose_ac" in plain.text
+    assert "x:@jose_ac" in accented.text and "x:@hans_ac" not in accented.text
+    assert "x:@hans_ac" in muller.text
+
+
 def test_a_since_past_any_date_is_said_not_a_500(console: Console) -> None:
     """Before: /ideas?since=999999999 was a 500 (OverflowError) and the connection dropped."""
     owner = _signed_in(console, "olga")
