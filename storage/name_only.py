@@ -3,8 +3,9 @@ or URI, a file row with a name and no handle. They get no person record (nothing
 two posts but the name), so an erasure request from one is found and met here, by name.
 
 A name is compared after NFKC normalisation, case folding and with runs of white space
-as one space ("Budi  SANTOSO" is "budi santoso"); searching also ignores accents, erasing
-does not (an erasure takes exactly the name that the search showed).
+as one space ("Budi  SANTOSO" is "budi santoso"); searching folds it as people searches do
+(:func:`storage.textfold.fold`: accents, ı, ø, apostrophes…), erasing does not (an erasure
+takes exactly the name that the search showed).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from storage.models import MentionRow
+from storage.textfold import fold
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,14 +37,6 @@ class AuthorMatch:
 def same_name(text: str) -> str:
     """``text`` as names are compared: NFKC, case-folded, white space collapsed."""
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
-def _loose(text: str) -> str:
-    """:func:`same_name` without accents (for searching only)."""
-    decomposed = unicodedata.normalize("NFKD", same_name(text))
-    return unicodedata.normalize(
-        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
-    )
 
 
 class _Spelling(NamedTuple):
@@ -98,10 +92,10 @@ def _stamp(at: datetime | None) -> float:
 
 def find_authors(session: Session, query: str, limit: int) -> list[AuthorMatch]:
     """Name-only authors whose name contains ``query`` (case and accents ignored)."""
-    needle = _loose(query.strip().lstrip("@"))
+    needle = fold(query.strip().lstrip("@"))
     if not needle:
         return []
-    rows = [r for r in _spellings(session, None) if needle in _loose(r.author_name)]
+    rows = [r for r in _spellings(session, None) if needle in fold(r.author_name)]
     return _grouped(rows)[:limit]
 
 

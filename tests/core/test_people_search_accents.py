@@ -156,3 +156,21 @@ def test_the_migration_fills_the_keys_of_people_already_there(empty_db_url: str)
     assert [tuple(k) for k in keys] == [(1, "jose ramirez\njr@x.id"), (2, None)]
     assert handle_key == "muller_h\nhans muller"
     assert jose == [1] and hans == [2]
+
+
+def test_name_only_authors_are_found_as_people_are(project: Project) -> None:
+    """Before: the search for authors known only by a name dropped accents but kept ı and
+    apostrophes, so "cagri yilmaz" found the person "Çağrı Yılmaz" and not the blogger."""
+    with (project.root / "mentions.jsonl").open("w", encoding="utf-8") as f:
+        for n, name in enumerate(("Çağrı Yılmaz", "Gilang O’Brien")):
+            row = {"id": f"n{n}", "platform": "x", "author_name": name, "text": "Kopi Senja enak",
+                   "created_at": "2026-11-22T08:00:00+07:00"}  # fmt: skip
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    assert project.run("poll").exit_code == 0
+
+    def named(query: str) -> list[str]:
+        found = project.json("people", "find", query)
+        return [m["name"] for m in found if m["kind"] == "name_only"]
+
+    assert named("cagri yilmaz") == ["Çağrı Yılmaz"]
+    assert named("gilang obrien") == named("Gilang O'Brien") == ["Gilang O’Brien"]
