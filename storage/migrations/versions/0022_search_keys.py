@@ -5,8 +5,8 @@ lower() and normalize()) and ignored case only: "jose" did not find "JOSÉ". Eac
 handle now stores its name, handle and address folded in Python (storage.textfold:
 case, accents, apostrophes, Unicode form); rows already there are filled here, in pages.
 
-Revision ID: 0021_search_keys
-Revises: 0020_source_failing_since
+Revision ID: 0022_search_keys
+Revises: 0021_followup_routed_under
 Create Date: 2026-12-06 10:00:00
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 from storage.textfold import search_key
 
-revision = "0021_search_keys"
-down_revision = "0020_source_failing_since"
+revision = "0022_search_keys"
+down_revision = "0021_followup_routed_under"
 branch_labels = None
 depends_on = None
 
