@@ -324,7 +324,9 @@ class Pages:
                 await call(people.note, self.app, pid, form.get("text", ""), who)
                 msg = "note added"
             elif action == "do-not-contact":
-                await call(people.do_not_contact, self.app, pid, who, form.get("reason") or None)
+                # a blank "why" still marks them (the default reason); None would lift it
+                reason = form.get("reason", "").strip()
+                await call(people.do_not_contact, self.app, pid, who, reason)
                 msg = "marked: do not contact"
             else:
                 raise UsageError(f"unknown action {action!r}")

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from common.records import Author, Mention
-from simak.usecases import followups, idea_board, reports, users
+from simak.usecases import followups, idea_board, people, reports, users
 from simak.web import filters, views
 from storage.mentions import save_mentions
 from tests.web.conftest import LONG, PASSWORD, Console
@@ -789,3 +789,24 @@ def test_any_post_of_a_conversation_can_be_relabelled_not_only_the_lead(
     labels = {p.mention_id: tuple(sorted(p.labels)) for p in after.posts}
     assert labels[other.mention_id] == wanted
     assert labels[item.lead.mention_id] == tuple(sorted(item.lead.labels))
+
+
+def test_do_not_contact_without_a_reason_marks_the_person(console: Console) -> None:
+    """Before: the person page's "Do not contact" with its optional "why" left blank passed
+    no reason, which the use case reads as "lift the mark": the page said "marked: do not
+    contact" and the person stayed contactable (a "why" of spaces was stored as the why)."""
+    staff = _signed_in(console, "sam")
+    pid = next(i.person_id for i in reports.queue(console.app) if i.person_id)
+    token = _token(staff, f"/people/{pid}")
+    try:
+        for blank in ("", "  "):
+            form = {"csrf_token": token, "reason": blank}
+            done = staff.post(f"/people/{pid}/do-not-contact", data=form)
+            assert done.status_code == 303 and "marked" in done.headers["location"]
+            marked = people.show(console.app, pid).do_not_contact
+            assert marked and marked.startswith("asked not to be contacted"), marked
+            page = staff.get(done.headers["location"]).text
+            assert 'id="dnc"' in page and "Do not contact: asked not to be contacted" in page
+            people.do_not_contact(console.app, pid, "test", None)
+    finally:
+        people.do_not_contact(console.app, pid, "test", None)
