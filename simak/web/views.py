@@ -328,6 +328,9 @@ class Pages:
                 reason = form.get("reason", "").strip()
                 await call(people.do_not_contact, self.app, pid, who, reason)
                 msg = "marked: do not contact"
+            elif action == "may-contact":  # lift the mark (the follow-up page points here)
+                await call(people.do_not_contact, self.app, pid, who, None)
+                msg = "mark lifted: they may be contacted again"
             else:
                 raise UsageError(f"unknown action {action!r}")
         except NotFound:

@@ -810,3 +810,22 @@ def test_do_not_contact_without_a_reason_marks_the_person(console: Console) -> N
             people.do_not_contact(console.app, pid, "test", None)
     finally:
         people.do_not_contact(console.app, pid, "test", None)
+
+
+def test_the_person_page_lifts_do_not_contact_as_the_item_page_says(console: Console) -> None:
+    """Before: an item's page said "lift the mark on their page", but the person's page
+    had no way to: only the CLI (`people do-not-contact ID --undo`) could."""
+    staff = _signed_in(console, "sam")
+    pid = next(i.person_id for i in reports.queue(console.app) if i.person_id)
+    people.do_not_contact(console.app, pid, "ada", "minta tidak dihubungi")
+    try:
+        page = staff.get(f"/people/{pid}").text
+        assert f'action="/people/{pid}/may-contact"' in page
+        done = staff.post(
+            f"/people/{pid}/may-contact", data={"csrf_token": _token(staff, f"/people/{pid}")}
+        )
+        assert done.status_code == 303 and "lifted" in done.headers["location"]
+        assert people.show(console.app, pid).do_not_contact is None
+        assert 'id="dnc"' not in staff.get(done.headers["location"]).text
+    finally:
+        people.do_not_contact(console.app, pid, "test", None)
