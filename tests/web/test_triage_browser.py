@@ -312,3 +312,38 @@ def test_a_refusal_names_the_reopen_button_not_the_cli(console: Console, browser
     expect(hint).to_have_text(f"Reopen on follow-up {item.id}'s page")
     expect(hint).to_have_attribute("href", f"/followups/{item.id}")
     expect(page.locator("#flash")).not_to_contain_text("`simak")
+
+
+def test_leaving_an_item_with_an_edited_draft_asks_first(console: Console, browser: Any) -> None:
+    """Before: only the item's action buttons guarded an unsaved edit; "Back to the queue",
+    q, the person's link or a label correction left the page and dropped the words typed
+    without a word. Now the browser asks first (and not when the draft is saved)."""
+    item = _item(console, "semoga buka cabang di Bandung")
+    page = login(browser, console.base, "sri")
+    page.goto(f"{console.base}/followups/{item.id}")
+    page.click("#draft")
+    page.keyboard.press("Control+End")
+    page.keyboard.type(" Kami kabari ya.")
+    asked: list[str] = []
+
+    def stay(dialog: Any) -> None:
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", stay)
+    for leave in ("#to-queue", "q", "#correct button[type=submit]"):
+        if leave == "q":
+            page.keyboard.press("Escape")
+            page.keyboard.press("q")
+        else:
+            page.click(leave, no_wait_after=True)
+        page.wait_for_timeout(300)
+        assert page.url.endswith(f"/followups/{item.id}"), leave  # still here, still typed
+    page.remove_listener("dialog", stay)
+    assert asked == ["beforeunload"] * 3
+    expect(page.locator("#draft")).to_have_value(re.compile("Kami kabari ya.$"))
+    page.click("#edit button[value=save]")  # saving is no leaving: no question
+    expect(page.locator("#flash")).to_contain_text("draft updated")
+    assert followups.show(console.app, item.id).item.draft.endswith("Kami kabari ya.")
+    page.click("#to-queue")
+    page.wait_for_url(re.compile(r"/queue"))

@@ -97,13 +97,16 @@
   }
 
   // An edited, unsaved draft is never lost behind the staff's back: "Approve" then saves
-  // the text on screen and approves that (what the approver saw), and the other actions
-  // ask before dropping it.
+  // the text on screen and approves that (what the approver saw), the other actions ask
+  // before dropping it, and so does the browser before leaving the page any other way (a
+  // link, q, a label correction, closing the tab).
   function guardUnsaved(draft) {
     var subject = document.querySelector("#edit input[name=subject]");
+    var leaving = false;  // the draft is being saved, or staff chose to drop it
     function dirty() {
       return draft.value !== draft.defaultValue || (subject && subject.value !== subject.defaultValue);
     }
+    document.getElementById("edit").addEventListener("submit", function () { leaving = true; });
     document.querySelectorAll(".actions form").forEach(function (form) {
       form.addEventListener("submit", function (ev) {
         if (!dirty()) { return; }
@@ -111,9 +114,15 @@
         if (form.classList.contains("act-approve")) {
           document.getElementById("save-approve").click();
         } else if (window.confirm("Your changes to the draft are not saved. Drop them and go on?")) {
+          leaving = true;
           form.submit();
         }
       });
+    });
+    window.addEventListener("beforeunload", function (ev) {
+      if (leaving || !dirty()) { return; }
+      ev.preventDefault();
+      ev.returnValue = "";  // older browsers ask only when this is set
     });
   }
 
