@@ -4,6 +4,7 @@ screen, and what a mistyped address shows."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any
 
@@ -347,3 +348,33 @@ def test_leaving_an_item_with_an_edited_draft_asks_first(console: Console, brows
     assert followups.show(console.app, item.id).item.draft.endswith("Kami kabari ya.")
     page.click("#to-queue")
     page.wait_for_url(re.compile(r"/queue"))
+
+
+def test_a_slow_send_clicked_twice_posts_once(console: Console, browser: Any) -> None:
+    """Before: a Send waiting on the mail server, clicked again, posted twice; the first
+    went out, and the page the staff member landed on was the second one's refusal:
+    "being sent by another run right now … (changed since you opened it?)", "Nothing was
+    done". Now the second click does nothing; the page says it was sent."""
+    item = _item(console, "pesanan nomor 11 ")
+    followups.approve(console.app, item.id, "test")
+    page = login(browser, console.base, "sri")
+    page.goto(f"{console.base}/followups/{item.id}")
+    held: list[Any] = []
+
+    def hold(route: Any) -> None:  # the mail server is slow: the answer waits
+        held.append(route)
+
+    page.route(re.compile(r"/followups/\d+/send$"), hold)
+    box = page.locator("form.act-send button").bounding_box()
+    assert box is not None
+    for _ in range(2):  # a double click, as people do: the mouse, not waiting for the page
+        page.mouse.click(box["x"] + 5, box["y"] + 5)
+        page.wait_for_timeout(250)
+    posts = len(held)
+    page.unroute(re.compile(r"/followups/\d+/send$"))
+    for route in held:
+        with contextlib.suppress(Exception):  # one the browser gave up on for a second one
+            route.continue_()
+    expect(page.locator("#flash")).to_contain_text(f"follow-up {item.id}: sent")
+    assert posts == 1
+    expect(page.locator("#stale")).to_have_count(0)

@@ -3,6 +3,8 @@
   "use strict";
   var KEY = "simak-queue-index";
   var AFTER = "simak-queue-approved";  // the row just approved with "a": go on past it
+  // Whether leaving this page now makes the browser ask first (an edited, unsaved draft).
+  var willAsk = function () { return false; };
 
   function typing(ev) {
     var t = ev.target;
@@ -58,7 +60,7 @@
     }
     function submit(cls) {
       var form = rows[index].querySelector("form." + cls);
-      if (form) { form.submit(); }
+      if (form) { form.requestSubmit(); }
     }
     function count() {
       var n = document.querySelectorAll("#queue input[name=selected]:checked").length;
@@ -87,7 +89,7 @@
           break;
         case "A":
           var n = document.querySelectorAll("#queue input[name=selected]:checked").length;
-          if (n && window.confirm("Approve these " + n + " on this page?")) { document.getElementById("bulk").submit(); }
+          if (n && window.confirm("Approve these " + n + " on this page?")) { document.getElementById("bulk").requestSubmit(); }
           break;
         case "?": var h = document.getElementById("help"); h.hidden = !h.hidden; break;
         default: return;
@@ -119,8 +121,9 @@
         }
       });
     });
+    willAsk = function () { return !leaving && dirty(); };
     window.addEventListener("beforeunload", function (ev) {
-      if (leaving || !dirty()) { return; }
+      if (!willAsk()) { return; }
       ev.preventDefault();
       ev.returnValue = "";  // older browsers ask only when this is set
     });
@@ -198,6 +201,29 @@
     });
   }
 
+  // A button pressed twice posts once: a slow action (a send waiting on the mail server)
+  // clicked again, or a key pressed twice, would post the same version again, and that
+  // second post is refused as "changed since you opened it" while the first goes through.
+  // A form the browser may yet keep the page for (it asks first: an unsaved draft) stays
+  // usable; so does every form of a page shown again from the browser's history.
+  function submitOnce() {
+    document.addEventListener("submit", function (ev) {
+      var form = ev.target;
+      if (ev.defaultPrevented || form.method !== "post") { return; }
+      if (form.dataset.sent) { ev.preventDefault(); return; }
+      if (willAsk()) { return; }
+      form.dataset.sent = "1";
+      form.setAttribute("aria-busy", "true");
+    });
+    window.addEventListener("pageshow", function (ev) {
+      if (!ev.persisted) { return; }
+      document.querySelectorAll("form[data-sent]").forEach(function (form) {
+        delete form.dataset.sent;
+        form.removeAttribute("aria-busy");
+      });
+    });
+  }
+
   // A page that shows a secret once (a generated password) answers a form POST: make its
   // history entry a plain GET of the page it names, so a reload neither resubmits the form
   // (which would make another password) nor shows this one again.
@@ -209,6 +235,6 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    shownOnce(); queuePage(); followupPage();
+    shownOnce(); submitOnce(); queuePage(); followupPage();
   });
 })();
