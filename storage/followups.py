@@ -61,6 +61,7 @@ ACTIONS: Final[Mapping[str, tuple[str, ...]]] = {
     "snooze": SNOOZABLE,
     "dismiss": STAFF_MOVES["dismissed"],
     "reopen": STAFF_MOVES["open"],
+    "done": ("handed_to_staff",),  # staff sent the task by hand (STAFF_MOVES allows more)
 }
 
 

@@ -273,6 +273,8 @@ class Pages:
             said = f"follow-up {fid}: {done.outcome} via {done.channel}" + (
                 f" (provider id {done.external_id})" if done.external_id else ""
             )  # why it did not go (or what staff do next), as the CLI says it
+            if done.outcome == "handed_to_staff":  # the page's Done button closes the task
+                said += " — send it yourself, then press Done below"
             return f"{said} — {done.detail}" if done.detail and done.outcome != "sent" else said
         if action == "snooze":
             if form.get("until"):
@@ -286,6 +288,8 @@ class Pages:
             return followups.retry(app, fid, who, version).message
         if action == "reopen":
             return followups.reopen(app, fid, who, version).message
+        if action == "done":  # a task handed to staff, sent by hand
+            return f"{followups.done(app, fid, who, version).message} (sent by hand)"
         if action == "correct":
             mention = _int(form.get("mention_id"))
             if mention is None:

@@ -829,3 +829,29 @@ def test_the_person_page_lifts_do_not_contact_as_the_item_page_says(console: Con
         assert 'id="dnc"' not in staff.get(done.headers["location"]).text
     finally:
         people.do_not_contact(console.app, pid, "test", None)
+
+
+def test_a_follow_up_handed_to_staff_can_be_marked_done_in_the_console(
+    console: Console,
+) -> None:
+    """Before: a follow-up the manual channel handed to staff offered only Dismiss (left
+    unanswered) and Reopen; "sent it by hand" was `simak followup done ID` only, so the
+    task stayed on top of the queue's "needs a person" for good."""
+    from responder.channels.manual import ManualChannel
+    from simak.app import App
+    from simak.usecases.send import send_one
+
+    app = console.app
+    by_hand = App(app.settings, app.config_path, app.env, channels=[ManualChannel()])
+    fid = next(i.id for i in reports.queue(app) if "pesanan nomor 11 " in i.text)
+    followups.approve(app, fid, "test")
+    assert send_one(by_hand, fid, "test").outcome == "handed_to_staff"
+    staff = _signed_in(console, "sam")
+    page = staff.get(f"/followups/{fid}").text
+    assert f'action="/followups/{fid}/done"' in page and "I sent it by hand" in page
+    version = followups.show(app, fid).item.version
+    form = {"csrf_token": _token(staff, f"/followups/{fid}"), "version": str(version)}
+    done = staff.post(f"/followups/{fid}/done", data=form)
+    assert done.status_code == 303 and "sent%20by%20hand" in done.headers["location"]
+    assert followups.show(app, fid).item.status == "done"
+    assert fid not in [i.id for i in reports.queue(app, limit=None)]
