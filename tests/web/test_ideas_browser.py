@@ -96,3 +96,24 @@ def test_the_dashboard_shows_labels_per_day_and_spike_alerts(
     per_day = reports.daily_labels(console.app)["complaint"]
     shown = page.locator("#complaint-per-day table tbody tr td:nth-child(2)").all_inner_texts()
     assert [int(n) for n in shown] == list(per_day.values())
+
+
+def test_a_notice_says_what_it_is_where_a_post_would_be(console: Console, browser: Any) -> None:
+    """Before: a "you asked, it shipped" notice has no post of the person's to answer, so
+    its queue row's "what they said" was blank and its page showed an empty "1." under
+    Conversation; the CLI's queue says "[idea 3 (…) is done: tell the person who asked]"."""
+    group = next(g for g in idea_board.board(console.app) if "Bandung" in g.title)
+    idea_board.set_status(console.app, group.id, "declined", "olga", "Belum dulu", tell=True)
+    notice = next(
+        i
+        for i in reports.queue(console.app, limit=None)
+        if i.kind == "announcement" and f"idea {group.id} " in (i.status_note or "")
+    )
+    page = login(browser, console.base, "sri")
+    page.goto(f"{console.base}/queue?label={notice.label}")
+    expect(page.locator(f"#row-{notice.id} td.text")).to_contain_text(
+        "no post of theirs: " + (notice.status_note or "")
+    )
+    page.goto(f"{console.base}/followups/{notice.id}")
+    expect(page.locator("ol.posts li")).to_have_count(1)
+    expect(page.locator("#no-post")).to_contain_text("Nothing of theirs to answer")
