@@ -60,8 +60,11 @@ ACTIONS: Final[Mapping[str, tuple[str, ...]]] = {
     "retry": RETRYABLE,
     "snooze": SNOOZABLE,
     "dismiss": STAFF_MOVES["dismissed"],
-    "reopen": STAFF_MOVES["open"],
+    # an unknown outcome is settled (it arrived, or it goes again), never reopened to be
+    # approved and sent once more without anyone checking (STAFF_MOVES allows it)
+    "reopen": tuple(s for s in STAFF_MOVES["open"] if s != "unknown"),
     "done": ("handed_to_staff",),  # staff sent the task by hand (STAFF_MOVES allows more)
+    "resolve": ("unknown",),  # :func:`storage.outbox_recovery.resolve_unknown`
 }
 
 

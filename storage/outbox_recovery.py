@@ -101,9 +101,11 @@ def resolve_unknown(
     actor: str,
     now: datetime,
     external_id: str | None = None,
+    version: int | None = None,
 ) -> str:
     """A person's decision on an unknown outcome: delivered (→ sent) or not (→ approved,
-    so the next send makes a new attempt with the same idempotency key)."""
+    so the next send makes a new attempt with the same idempotency key); at ``version``
+    when given (the one the console's page showed)."""
     if delivered:
         values: dict[str, Any] = {"sent_at": now, "external_message_id": external_id}
         note = "a person confirmed it was delivered"
@@ -119,6 +121,7 @@ def resolve_unknown(
         allowed=("unknown",),
         actor=actor,
         now=now,
+        version=version,
         to=target,
         note=note,
         values=values,

@@ -193,7 +193,12 @@ def edit(
 
 
 def resolve_unknown(
-    app: App, followup_id: int, delivered: bool, actor: str, external_id: str | None = None
+    app: App,
+    followup_id: int,
+    delivered: bool,
+    actor: str,
+    external_id: str | None = None,
+    version: int | None = None,
 ) -> Changed:
     """A person decides an unknown outcome: it arrived (sent) or it did not (sent again)."""
     if external_id is not None and not external_id.strip():
@@ -207,7 +212,7 @@ def resolve_unknown(
     external_id = external_id.strip() if external_id else None
     with app.db.session() as session:
         status = outbox_recovery.resolve_unknown(
-            session, followup_id, delivered, actor, app.clock(), external_id
+            session, followup_id, delivered, actor, app.clock(), external_id, version
         )
         record(
             session,

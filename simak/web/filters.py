@@ -27,6 +27,8 @@ _HINTS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
         (r"`simak followup reopen (\d+)`", "Reopen on follow-up {0}'s page", "/followups/{0}"),
         (r"`simak followup retry (\d+)`", "Retry on follow-up {0}'s page", "/followups/{0}"),
         (r"`simak followup done (\d+)`", "Done on follow-up {0}'s page", "/followups/{0}"),
+        (r"`simak followup resolve-unknown (\d+) --delivered` or `--not-delivered`",
+         "“It arrived” or “It did not arrive” on follow-up {0}'s page", "/followups/{0}"),
         (r"`simak send`", "Send now on follow-up {f}'s page", "/followups/{f}"),
         (r"`simak ideas rename (\d+) TITLE`", "Rename on idea {0}'s page", "/ideas/{0}"),
         (r"`simak ideas status (\d+) [\w-]+`", "Status on idea {0}'s page", "/ideas/{0}"),

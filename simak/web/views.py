@@ -288,6 +288,11 @@ class Pages:
             return followups.retry(app, fid, who, version).message
         if action == "reopen":
             return followups.reopen(app, fid, who, version).message
+        if action == "resolve":  # an unknown outcome: staff checked whether it arrived
+            arrived = {"yes": True, "no": False}.get(form.get("delivered", ""))
+            if arrived is None:
+                raise UsageError("say whether it arrived: press one of the two buttons")
+            return followups.resolve_unknown(app, fid, arrived, who, version=version).message
         if action == "done":  # a task handed to staff, sent by hand
             return f"{followups.done(app, fid, who, version).message} (sent by hand)"
         if action == "correct":

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -855,3 +856,46 @@ def test_a_follow_up_handed_to_staff_can_be_marked_done_in_the_console(
     assert done.status_code == 303 and "sent%20by%20hand" in done.headers["location"]
     assert followups.show(app, fid).item.status == "done"
     assert fid not in [i.id for i in reports.queue(app, limit=None)]
+
+
+def test_an_unknown_outcome_is_settled_in_the_console_not_reopened_and_resent(
+    console: Console,
+) -> None:
+    """Before: a send with no answer (the mail server dropped the line after the message
+    left) said "it may have been delivered … resolve it by hand", and its page offered only
+    Dismiss and Reopen: Reopen, Approve, Send sent it again without anyone checking. Now it
+    offers "It arrived" / "It did not arrive: send it again" (at the page's version), not
+    Reopen."""
+    from common.errors import OutcomeUnknown
+    from common.records import PrivateMessage
+    from responder.channels.manual import ManualChannel
+    from simak.app import App
+    from simak.usecases.send import send_one
+
+    class NoAnswer(ManualChannel):
+        def send(self, message: PrivateMessage) -> Any:
+            raise OutcomeUnknown("the line dropped after the message left")
+
+        def read_back(self, message: PrivateMessage, attempted_at: datetime) -> Any:
+            raise OutcomeUnknown("no read-back on this channel; a person checks")
+
+    app = console.app
+    lost = App(app.settings, app.config_path, app.env, channels=[NoAnswer()])
+    staff = _signed_in(console, "sam")
+    fids = [i.id for i in reports.queue(app) if i.status == "open" and i.author == "Tom"]
+    fids += [i.id for i in reports.queue(app) if i.status == "open" and i.author == "Sarah"]
+    for fid, arrived, then in ((fids[0], "no", "approved"), (fids[1], "yes", "sent")):
+        followups.approve(app, fid, "test")
+        assert send_one(lost, fid, "test").outcome == "unknown"
+        page = staff.get(f"/followups/{fid}").text
+        assert f'action="/followups/{fid}/resolve"' in page and "It did not arrive" in page
+        assert f'action="/followups/{fid}/reopen"' not in page
+        token = _token(staff, f"/followups/{fid}")
+        version = followups.show(app, fid).item.version
+        stale = {"csrf_token": token, "version": str(version - 1), "delivered": arrived}
+        assert "stale=" in staff.post(f"/followups/{fid}/resolve", data=stale).headers["location"]
+        assert followups.show(app, fid).item.status == "unknown"
+        form = {**stale, "version": str(version)}
+        done = staff.post(f"/followups/{fid}/resolve", data=form)
+        assert done.status_code == 303 and "stale=" not in done.headers["location"]
+        assert followups.show(app, fid).item.status == then
