@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from simak.usecases import idea_board, reports
 from simak.usecases.alerts import COOL_DOWN
 from storage import alerts
-from tests.web.conftest import Console, login
+from tests.web.conftest import PASSWORD, Console, login
 
 
 def _oat_milk(console: Console) -> idea_board.GroupView:
@@ -117,3 +117,21 @@ def test_a_notice_says_what_it_is_where_a_post_would_be(console: Console, browse
     page.goto(f"{console.base}/followups/{notice.id}")
     expect(page.locator("ol.posts li")).to_have_count(1)
     expect(page.locator("#no-post")).to_contain_text("Nothing of theirs to answer")
+
+
+def test_on_a_phone_the_board_is_read_across_the_screen(console: Console, browser: Any) -> None:
+    """Before, at 375 px: the board's eight columns were squeezed into the screen, the
+    quotes' column 60 px wide, a word a line: a few ideas made a page 20 times the height
+    it has on a desktop. Now each idea is a card, its quotes across the screen."""
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{console.base}/login")
+    page.fill("input[name=username]", "olga")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("#ideas tr.group").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    for cell in ("td:last-child", "td:nth-child(2)"):  # what they said; the idea's title
+        box = page.locator(f"#ideas tr.group {cell}").first.bounding_box()
+        assert box is not None and box["width"] > 250, (cell, box)
+    context.close()
