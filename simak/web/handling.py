@@ -28,9 +28,12 @@ async def call(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return await run_in_threadpool(func, *args, **kwargs)
 
 
-def _back(path: str, msg: str) -> RedirectResponse:
+def _back(path: str, msg: str, *, problem: bool = False) -> RedirectResponse:
+    """Back to ``path`` saying ``msg``: a refusal or an outcome that needs a look
+    (``problem``) is shown as a warning, not in the green of work done."""
     join = "&" if "?" in path else "?"
-    return RedirectResponse(f"{path}{join}msg={quote(msg[:300])}", 303)
+    flag = "&problem=1" if problem else ""
+    return RedirectResponse(f"{path}{join}msg={quote(msg[:300])}{flag}", 303)
 
 
 def _int(value: str | None) -> int | None:

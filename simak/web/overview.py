@@ -53,7 +53,7 @@ class OverviewPages(Pages):
             kept, gone = _group_id(form.get("kept", "")), _group_id(form.get("merged", ""))
             done = await call(idea_board.merge, self.app, kept, gone, self._actor(request))
         except SimakError as exc:
-            return _back("/ideas", str(exc))
+            return _back("/ideas", str(exc), problem=True)
         people = "1 person" if done.group.people == 1 else f"{done.group.people} people"
         said = "; ".join((f"merged idea {gone} into {kept}: {people} now", *done.advice))
         return _back("/ideas", said)
@@ -63,7 +63,7 @@ class OverviewPages(Pages):
         try:
             kept, back = await call(idea_board.unmerge, self.app, gone, self._actor(request))
         except SimakError as exc:
-            return _back("/ideas", str(exc))
+            return _back("/ideas", str(exc), problem=True)
         return _back("/ideas", f"merge undone: idea {back.id} stands alone again beside {kept.id}")
 
     async def idea(self, request: Request) -> Response:
@@ -94,7 +94,7 @@ class OverviewPages(Pages):
                     return confirm
             target, msg = await call(self._idea_do, action, gid, form, self._actor(request))
         except SimakError as exc:
-            return _back(f"/ideas/{gid}", str(exc))
+            return _back(f"/ideas/{gid}", str(exc), problem=True)
         return _back(target, msg)
 
     async def _idea_confirm(

@@ -92,6 +92,7 @@ class Console:
 
     def render(self, request: Request, name: str, code: int = 200, **context: Any) -> HTMLResponse:
         session = request.state.session
+        context.setdefault("problem", request.query_params.get("problem") == "1")
         html = self.env.get_template(name).render(
             csrf=self.signer.csrf(session), user=getattr(request.state, "user", None), **context
         )

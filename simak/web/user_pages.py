@@ -49,7 +49,7 @@ class UserPages(Pages):
                 user_uc.add, self.app, name, role, form.get("password", ""), self._actor(request)
             )
         except SimakError as exc:
-            return _back(HOME, str(exc))
+            return _back(HOME, str(exc), problem=True)
         return _back(HOME, f"user {name} added")
 
     async def user_act(self, request: Request) -> Response:
@@ -62,11 +62,11 @@ class UserPages(Pages):
         if action not in ("disable", "enable", "role", "password"):
             raise UsageError(f"{action!r} is no action on a user; use the buttons on {HOME}")
         if name == actor and action in ON_YOURSELF and form.get("confirm") != "1":
-            return _back(HOME, CONFIRM_SELF.format(what=ON_YOURSELF[action]))
+            return _back(HOME, CONFIRM_SELF.format(what=ON_YOURSELF[action]), problem=True)
         try:
             said, generated, ended = await self._change(action, name, form, actor)
         except SimakError as exc:
-            return _back(HOME, str(exc))
+            return _back(HOME, str(exc), problem=True)
         if ended and name == actor:  # this session ended with the others
             return self._signed_out(request, said, generated)
         if generated is not None:  # shown once, on this page only (never in a URL)

@@ -186,7 +186,8 @@ class Pages:
             if fid.isdigit() and version.isdigit():
                 versions[int(fid)] = int(version)
         if not versions:
-            return _back(_queue_url({k: str(v) for k, v in form.items()}), NOTHING_SELECTED)
+            back = _queue_url({k: str(v) for k, v in form.items()})
+            return _back(back, NOTHING_SELECTED, problem=True)
         result = await call(
             followups.approve_many, self.app, list(versions), self._actor(request), versions
         )
@@ -194,7 +195,7 @@ class Pages:
         msg = f"approved {len(result.done)} of {len(versions)}" + (
             f"; refused {refused}" if refused else ""
         )
-        return _back(_queue_url({k: str(v) for k, v in form.items()}), msg)
+        return _back(_queue_url({k: str(v) for k, v in form.items()}), msg, problem=bool(refused))
 
     # --- one follow-up ------------------------------------------------------------------
 
@@ -236,7 +237,8 @@ class Pages:
         text = str(exc)
         if stale and STALE not in text:
             text = f"{text} ({STALE}?)"
-        return _back(f"/followups/{fid}?stale={version}" if stale else f"/followups/{fid}", text)
+        target = f"/followups/{fid}?stale={version}" if stale else f"/followups/{fid}"
+        return _back(target, text, problem=True)
 
     async def act(self, request: Request) -> Response:
         fid = int(request.path_params["fid"])
@@ -247,13 +249,28 @@ class Pages:
         try:
             if version is None and action != "correct":
                 raise UsageError("the form carried no version; reload the page and act again")
-            msg = await call(self._do, action, fid, form, version, who)
+            if action == "send":  # not sent (failed, unknown, handed to staff): a warning
+                msg, problem = await call(self._send, fid, version, who)
+            else:
+                msg, problem = await call(self._do, action, fid, form, version, who), False
         except ConflictError as exc:
             return await self.refused(fid, exc, version)
         except SimakError as exc:
-            return _back(f"/followups/{fid}", str(exc))
+            return _back(f"/followups/{fid}", str(exc), problem=True)
         target = _queue_url(form) if form.get("next") == "queue" else f"/followups/{fid}"
-        return _back(target, msg)
+        return _back(target, msg, problem=problem)
+
+    def _send(self, fid: int, version: int | None, who: str) -> tuple[str, bool]:
+        """Send now: the line the CLI says, and whether it did not go out (a warning)."""
+        done = send_one(self.app, fid, who, version)
+        said = f"follow-up {fid}: {done.outcome} via {done.channel}" + (
+            f" (provider id {done.external_id})" if done.external_id else ""
+        )  # why it did not go (or what staff do next), as the CLI says it
+        if done.outcome == "handed_to_staff":  # the page's Done button closes the task
+            said += " — send it yourself, then press Done below"
+        if done.detail and done.outcome != "sent":
+            said = f"{said} — {done.detail}"
+        return said, done.outcome != "sent"
 
     def _do(
         self, action: str, fid: int, form: dict[str, str], version: int | None, who: str
@@ -268,14 +285,6 @@ class Pages:
             if form.get("then") == "approve":
                 return followups.approve(app, fid, who, changed.version).message
             return changed.message
-        if action == "send":
-            done = send_one(app, fid, who, version)
-            said = f"follow-up {fid}: {done.outcome} via {done.channel}" + (
-                f" (provider id {done.external_id})" if done.external_id else ""
-            )  # why it did not go (or what staff do next), as the CLI says it
-            if done.outcome == "handed_to_staff":  # the page's Done button closes the task
-                said += " — send it yourself, then press Done below"
-            return f"{said} — {done.detail}" if done.detail and done.outcome != "sent" else said
         if action == "snooze":
             if form.get("until"):
                 return followups.snooze_until(app, fid, form["until"], who, version).message
@@ -345,7 +354,7 @@ class Pages:
         except NotFound:
             raise
         except SimakError as exc:
-            return _back(f"/people/{pid}", str(exc))
+            return _back(f"/people/{pid}", str(exc), problem=True)
         return _back(f"/people/{pid}", msg)
 
 

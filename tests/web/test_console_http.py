@@ -899,3 +899,32 @@ def test_an_unknown_outcome_is_settled_in_the_console_not_reopened_and_resent(
         done = staff.post(f"/followups/{fid}/resolve", data=form)
         assert done.status_code == 303 and "stale=" not in done.headers["location"]
         assert followups.show(app, fid).item.status == then
+
+
+def test_a_refusal_or_a_send_that_did_not_go_is_a_warning_not_green(console: Console) -> None:
+    """Before: every line an action left was shown in the green of work done, also "the new
+    draft is empty", "nothing selected" and "unknown via email … it may have been
+    delivered": staff read a refusal or an undelivered message as done."""
+    staff = _signed_in(console, "sam")
+    fid = next(i.id for i in reports.queue(console.app) if "pesanan nomor 10 " in i.text)
+    item = followups.show(console.app, fid).item
+    token = _token(staff, f"/followups/{fid}")
+    empty = {"csrf_token": token, "version": str(item.version), "draft": "  "}
+    refused = staff.post(f"/followups/{fid}/edit", data=empty)
+    none = staff.post("/queue/bulk-approve", data={"csrf_token": token})
+    for done in (refused, none):
+        page = staff.get(done.headers["location"]).text
+        assert 'id="flash" class="flash stale"' in page, done.headers["location"]
+    note = staff.post(f"/people/{item.person_id}/note", data={"csrf_token": token, "text": "ok"})
+    assert 'id="flash" class="flash"' in staff.get(note.headers["location"]).text  # done: green
+    gone = next(i for i in reports.queue(console.app) if "pesanan nomor 3 " in i.text)
+    assert gone.person_id is not None
+    version = followups.approve(console.app, gone.id, "test").version
+    people.do_not_contact(console.app, gone.person_id, "ada", "minta tidak dihubungi")
+    try:
+        form = {"csrf_token": token, "version": str(version)}
+        failed = staff.post(f"/followups/{gone.id}/send", data=form)
+        assert "failed" in failed.headers["location"]
+        assert 'id="flash" class="flash stale"' in staff.get(failed.headers["location"]).text
+    finally:
+        people.do_not_contact(console.app, gone.person_id, "test", None)
