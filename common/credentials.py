@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 from common.errors import CredentialMissing
 
 _REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+_REF_INSIDE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 SECRET_REF_ERROR = "secret_ref"
@@ -42,6 +43,21 @@ def env_var_name(ref: str) -> str:
     if found is None:
         raise ValueError(f"not an environment reference: {ref!r}")
     return found.group(1)
+
+
+def unset_variables(options: object, env: Mapping[str, str]) -> list[str]:
+    """The variables that ``${NAME}`` references anywhere in ``options`` (strings, lists,
+    mappings: a whole value or part of a URL) name and ``env`` leaves unset or empty, in
+    order, once each: what :func:`resolve` would refuse when the owner runs."""
+    if isinstance(options, str):
+        found = [m.group(1) for m in _REF_INSIDE.finditer(options)]
+    elif isinstance(options, Mapping):
+        found = [n for v in options.values() for n in unset_variables(v, env)]
+    elif isinstance(options, list | tuple):
+        found = [n for v in options for n in unset_variables(v, env)]
+    else:
+        found = []
+    return list(dict.fromkeys(n for n in found if not env.get(n, "")))
 
 
 def resolve(source: str, ref: str, env: Mapping[str, str], *, kind: str = "source") -> str:

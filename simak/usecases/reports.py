@@ -6,7 +6,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from classifier.uncertainty import unsure
-from common.errors import ConfigError, NotFound, UsageError
+from common.credentials import unset_variables
+from common.errors import ConfigError, CredentialMissing, NotFound, UsageError
 from common.records import LABELS
 from simak.app import App
 from simak.config import SourceConfig
@@ -156,7 +157,13 @@ def _config_error(app: App, source: SourceConfig) -> str | None:
         app.listener(index, source)
     except ConfigError as exc:
         return str(exc)
-    return None
+    # Listeners resolve ${VAR} credentials when they poll: check them here, as poll would.
+    unset = unset_variables(source.options, app.env)
+    if len(unset) > 1:
+        names = ", ".join(unset)
+        return (f"source {source.name!r}: environment variables {names} are not set; "
+                f"export each of them and re-run")  # fmt: skip
+    return str(CredentialMissing(source.name, unset[0])) if unset else None
 
 
 def audit_log(

@@ -204,6 +204,29 @@ def test_sources_names_a_source_whose_options_poll_would_refuse(project: Project
     assert "options.colour" in export["config_error"] and export["fetched_last_run"] >= 1
 
 
+def test_sources_names_a_source_whose_credential_variable_is_unset(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README promised `simak sources` flags an unset credential variable as a config
+    error (exit 2), but listeners only resolve ${VAR} when they poll: a private feed whose
+    token was not exported showed as "never run", exit 0, and only the next poll failed."""
+    monkeypatch.delenv("SIMAK_TEST_FEED_TOKEN", raising=False)
+    text = project.config.read_text("utf-8").replace(
+        "{urls: [feed.xml]}", '{urls: ["https://blog.example/feed?token=${SIMAK_TEST_FEED_TOKEN}"]}'
+    )
+    project.config.write_text(text, "utf-8")
+    result = project.run("sources")
+    assert result.exit_code == 2, result.output
+    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1 and "source 'blog'" in errors[0], errors
+    assert "SIMAK_TEST_FEED_TOKEN is not set" in errors[0]
+    listed = project.run("sources", "--json")
+    blog = next(s for s in json.loads(listed.stdout) if s["name"] == "blog")
+    assert listed.exit_code == 2 and "SIMAK_TEST_FEED_TOKEN" in blog["config_error"]
+    monkeypatch.setenv("SIMAK_TEST_FEED_TOKEN", "s3cret")
+    assert project.run("sources").exit_code == 0
+
+
 def test_unknown_source_name_is_usage_error(project: Project) -> None:
     result = project.run("poll", "--source", "nope")
     assert result.exit_code == 2 and "no source named 'nope'" in result.stderr
@@ -358,8 +381,9 @@ classifier:"""
     result = project.run("poll")
     assert result.exit_code == 1, result.output
     assert "SIMAK_TEST_REDDIT_ID" in result.stderr
-    health: Any = project.json("sources")
-    by_name = {h["name"]: h for h in health}
+    listed = project.run("sources", "--json")  # the unset variable is a config error there
+    assert listed.exit_code == 2 and "SIMAK_TEST_REDDIT_ID" in listed.stderr, listed.output
+    by_name = {h["name"]: h for h in json.loads(listed.stdout)}
     assert by_name["reddit"]["consecutive_failures"] == 1
     assert by_name["export"]["stored_last_run"] == 5
 
