@@ -505,6 +505,11 @@ def status_of(session: Session, followup_id: int) -> str:
     return status
 
 
+def channel_of(session: Session, followup_id: int) -> str | None:
+    """The channel a follow-up is routed to (None for an unknown id)."""
+    return session.scalar(select(FollowUp.channel).where(FollowUp.id == followup_id))
+
+
 def fold_conversation(
     session: Session, gone: int, into: int, actor: str, now: datetime, note: str
 ) -> None:

@@ -7,6 +7,7 @@ from datetime import tzinfo
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from common.errors import EXIT_OK, EXIT_PARTIAL
 from simak.app import App
@@ -41,8 +42,10 @@ def _dry_run(app: App, channels: tuple[str, ...] | None, as_json: bool) -> None:
         return
     refused = sum(1 for p in planned if p.refused)
     by_hand = sum(1 for p in planned if p.by_hand and not p.refused)
-    title = f"Would send {len(planned) - refused - by_hand} follow-up(s)"
+    held = sum(1 for p in planned if p.held)
+    title = f"Would send {len(planned) - refused - by_hand - held} follow-up(s)"
     title += f", hand {by_hand} to staff" if by_hand else ""
+    title += f", hold {held}" if held else ""
     table = Table(title=title + (f", refuse {refused}" if refused else ""), title_justify="left")
     for col in ("#", "via", "to", "when", "message"):
         table.add_column(col, overflow="fold" if col == "message" else "ellipsis")
@@ -56,6 +59,8 @@ def _dry_run(app: App, channels: tuple[str, ...] | None, as_json: bool) -> None:
             when += ", by hand" + ("" if p.rerouted or p.could_go else f" ({p.by_hand})")
         if p.refused:
             when = f"refused ({p.refused})"
+        if p.held:
+            when = f"not sent here ({p.held})"
         message = one_line(p.subject or p.first_line, 80)
         table.add_row(
             str(p.followup_id),
@@ -120,12 +125,17 @@ def send(
                 "refused_accounts": report.refused_accounts,
                 "rerouted": rerouted_json(report.rerouted),
                 "could_go": report.could_go,
+                "unusable": {c: {"count": n, "reason": why}
+                             for c, (n, why) in report.unusable.items()},  # fmt: skip
             },
             app.redact,
         )
     else:
         _report(report, app.settings.zone)
-    raise typer.Exit(EXIT_PARTIAL if report.problems else EXIT_OK)
+    for channel_name, (n, why) in report.unusable.items():
+        stderr().print(Text.assemble(("error: ", "red"), one_line(
+            f"{n} approved via {channel_name} not sent: {why}")))  # fmt: skip
+    raise typer.Exit(EXIT_PARTIAL if report.problems or report.unusable else EXIT_OK)
 
 
 #: A time later today, as the send report says it ("08:30 WIB").

@@ -67,6 +67,8 @@ class Jobs:
                 level = "error" if result.outcome in ("failed", "unknown") else "warning"
                 self.log(app.redact(f"follow-up {result.followup_id} via {result.channel}: "
                                     f"{result.outcome}: {result.detail}"), level)  # fmt: skip
+        for name, (n, why) in report.unusable.items():
+            self.log(app.redact(f"{n} approved via {name} not sent: {why}"), "error")
         jobs = app.jobs
         for waiting in report.waiting:
             if jobs is not None and waiting.channel == channel:

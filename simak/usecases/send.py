@@ -37,7 +37,7 @@ from simak.usecases.poll import one_line
 from simak.usecases.reroute import Rerouted, channel_now, chooser, reroute_open
 from storage import outbox, outbox_pending, outbox_recovery
 from storage.dialect import advisory_lock
-from storage.followups import status_of
+from storage.followups import channel_of, status_of
 from storage.outbox import Claim, Outcome
 
 _RETRY_DEFAULT = timedelta(minutes=5)
@@ -87,6 +87,9 @@ class SendReport:
     rerouted: Rerouted = field(default_factory=Rerouted)
     #: Handed to staff as approved, though this channel reaches them now: id → channel.
     could_go: dict[int, str] = field(default_factory=dict)
+    #: Configured channels that cannot be used where this runs (a credential's variable
+    #: unset): channel → (approved follow-ups left waiting on it, why).
+    unusable: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     def count(self, outcome: str) -> int:
         """How many attempts (recovered or new) ended as ``outcome``."""
@@ -106,11 +109,28 @@ def available_channels(app: App) -> dict[str, Channel]:
     return dict(app.channel_set.available)
 
 
+def unusable_channels(app: App) -> dict[str, str]:
+    """Channels in the config that cannot be built here (a credential's variable unset in
+    this shell, e.g. cron's): channel → why. Their approved follow-ups wait, never handed
+    to staff for it (the next run with the variable set sends them as approved)."""
+    configured = app.settings.responder.channels.configured()
+    return {c: why for c, why in app.channel_set.unavailable.items() if c in configured}
+
+
+def _unusable_error(followup_id: int, channel: str, why: str) -> ConfigError:
+    return ConfigError(f"follow-up {followup_id} goes by {channel}, which cannot be used "
+                       f"here: {why}")  # fmt: skip
+
+
 def send_one(app: App, followup_id: int, actor: str, version: int | None = None) -> Delivered:
     """Send one approved follow-up now (its version must match when given)."""
     recover_stale(app, actor)
     channels = available_channels(app)
+    unusable = unusable_channels(app)
     with app.db.session() as session:
+        channel = channel_of(session, followup_id)
+        if channel in unusable and status_of(session, followup_id) == "approved":
+            raise _unusable_error(followup_id, channel, unusable[channel])
         advisory_lock(session, "simak-send-budget")
         saturated = saturated_channels(session, channels, app.clock())
         claims = outbox.claim(
@@ -210,6 +230,7 @@ def send_due(
     check_channels(channels)
     report = SendReport(recovered=recover_stale(app, actor), rerouted=reroute_open(app))
     available = available_channels(app)
+    unusable = unusable_channels(app)
     saturated: dict[str, datetime] = {}
     paused: set[str] = set()  # a "try again later" (down, 429, 5xx): not again this run
     handed: list[Claim] = []
@@ -225,7 +246,7 @@ def send_due(
                 app.clock(),
                 _lease(app),
                 channels=channels,
-                exclude_channels=tuple(sorted({*saturated, *paused})),
+                exclude_channels=tuple(sorted({*saturated, *paused, *unusable})),
                 limit=1,
             )
             refused = (
@@ -258,6 +279,11 @@ def send_due(
         now = app.clock()
         report.held = {
             c: n for c in sorted(paused) if (n := outbox_pending.waiting(session, c, now))
+        }
+        report.unusable = {
+            c: (n, why)
+            for c, why in sorted(unusable.items())
+            if (not channels or c in channels) and (n := outbox_pending.waiting(session, c))
         }
     return report
 

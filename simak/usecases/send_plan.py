@@ -17,6 +17,7 @@ from simak.usecases.send import (
     next_channel,
     saturated_channels,
     sending_channel,
+    unusable_channels,
 )
 from storage import outbox_pending
 from storage.outbox_pending import Approved
@@ -38,6 +39,8 @@ class Planned:
     by_hand: str | None = None  # channel manual: why staff, not Simak, will send it
     #: channel manual, though routing now picks this one (set up since it was approved)
     could_go: str | None = None
+    #: why its channel cannot be used here (a credential's variable unset): it waits
+    held: str | None = None
 
 
 def plan_sends(app: App, *, channels: tuple[str, ...] | None = None) -> list[Planned]:
@@ -49,8 +52,12 @@ def plan_sends(app: App, *, channels: tuple[str, ...] | None = None) -> list[Pla
         saturated = saturated_channels(session, available, now)
         items = outbox_pending.approved(session, now, channels)
     router = chooser(app)
+    unusable = unusable_channels(app)
     out = []
     for item in items:
+        if item.channel in unusable:  # the send leaves it approved, as it is
+            out.append(_held(item, unusable[item.channel]))
+            continue
         name, channel, why = _planned_channel(app, item, available)
         picks = (
             channel_now(router, item.label, item.recipient) if name == FALLBACK_CHANNEL else None
@@ -72,6 +79,14 @@ def plan_sends(app: App, *, channels: tuple[str, ...] | None = None) -> list[Pla
             )
         )
     return out
+
+
+def _held(item: Approved, why: str) -> Planned:
+    to = item.recipient.email or item.recipient.handle or "staff task"
+    body = item.body.strip()
+    first = body.splitlines()[0] if body else ""
+    return Planned(item.followup_id, item.channel, to, item.subject, first, None,
+                   stored=item.channel, held=why)  # fmt: skip
 
 
 def _refusal(channel: Channel, item: Approved) -> str | None:

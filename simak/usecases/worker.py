@@ -224,6 +224,10 @@ def _send(app: App, report: CycleReport, stop: Stop) -> None:
         f"follow-up {d.followup_id} via {d.channel}: {d.outcome}: {d.detail}"
         for d in result.problems
     )
+    report.failures.extend(
+        f"{n} approved via {channel} not sent: {why}"
+        for channel, (n, why) in result.unusable.items()
+    )
 
 
 def _digest(app: App, report: CycleReport, stop: Stop) -> None:

@@ -70,3 +70,37 @@ def test_a_settled_unknown_attempt_shows_what_the_person_found(
     assert one["detail"].startswith("staff found it delivered; before: email:"), one["detail"]
     (two,) = project.json("followup", "show", second)["deliveries"]
     assert two["status"] == "retry" and two["detail"].startswith("staff found it not delivered")
+
+
+def test_a_send_without_the_channels_credential_leaves_approved_ones_waiting(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: `simak send` from a shell without SMTP_USER (cron's environment) handed every
+    approved e-mail to staff, exit 0, saying only '#1 handed_to_staff via email': a setup
+    mistake turned approved messages into manual tasks for good. Now they stay approved,
+    the send says which variable to export (one line, exit 1) and sends them once it is."""
+    monkeypatch.setenv("SMTP_USER", "halo")
+    monkeypatch.setenv("SMTP_PASSWORD", "right")
+    with SmtpSink(auth=("halo", "right")) as sink:
+        _three_emails_to_a_relay(project, sink)
+        monkeypatch.delenv("SMTP_USER")
+        plan = project.run("send", "--dry-run", "--json")
+        assert plan.exit_code == 0, plan.output
+        assert {p["channel"] for p in json.loads(plan.stdout)} == {"email"}
+        assert all("SMTP_USER is not set" in p["held"] for p in json.loads(plan.stdout))
+        first = project.run("send", "--json")
+        assert first.exit_code == 1, first.output
+        report = json.loads(first.stdout)
+        assert report["results"] == [] and report["counts"]["handed_to_staff"] == 0
+        assert report["unusable"]["email"]["count"] == len(PEOPLE)
+        errors = [line for line in first.stderr.splitlines() if line.strip()]
+        assert len(errors) == 1 and "export SMTP_USER" in errors[0], errors
+        held = json.loads(plan.stdout)[0]["followup_id"]
+        one = project.run("followup", "send", str(held))
+        assert one.exit_code == 2 and "SMTP_USER is not set" in one.stderr, one.output
+        assert sink.count() == 0
+        monkeypatch.setenv("SMTP_USER", "halo")
+        again = project.run("send", "--json")
+        assert again.exit_code == 0, again.output
+        assert json.loads(again.stdout)["counts"]["sent"] == len(PEOPLE)
+        assert sink.count() == len(PEOPLE)
