@@ -18,6 +18,7 @@ from simak.cli.rerouted import rerouted_json, rerouted_line
 from simak.usecases.engine import enqueue_polls
 from simak.usecases.poll import PollReport, SourceReport, source_says
 from simak.usecases.poll import poll as run_poll
+from simak.usecases.send import unusable_for_routing
 
 #: The line under a poll in which every source polled failed (exit 5).
 ALL_FAILED = "every source polled failed, nothing new came in; see the lines above"
@@ -223,6 +224,10 @@ def poll(
         took = took_line(report.processed.seconds)
         if took is not None and live:  # a person watching, not cron mail
             stderr().print(Text(took, style="dim"))
+    if report.processed.routed:
+        for why in unusable_for_routing(app).values():
+            meanwhile = "until then new follow-ups go to the next channel in their rule"
+            _tell(log, "warning", f"{why}; {meanwhile} (they move back once it works)")
     if report.all_failed:
         _tell(log, "error", ALL_FAILED)
     raise typer.Exit(_exit_code(report))

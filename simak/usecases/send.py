@@ -27,7 +27,7 @@ from common.errors import (
     RetryLater,
     Unreachable,
 )
-from common.records import PrivateMessage, SendReceipt
+from common.records import LABELS, PrivateMessage, SendReceipt
 from responder.base import Channel, Recipient
 from responder.channels.registry import CHANNEL_KEYS
 from responder.message import fit_message
@@ -115,6 +115,14 @@ def unusable_channels(app: App) -> dict[str, str]:
     to staff for it (the next run with the variable set sends them as approved)."""
     configured = app.settings.responder.channels.configured()
     return {c: why for c, why in app.channel_set.unavailable.items() if c in configured}
+
+
+def unusable_for_routing(app: App) -> dict[str, str]:
+    """The unusable channels (:func:`unusable_channels`) a routing rule names: new
+    follow-ups that would take one go to the next channel of their rule meanwhile."""
+    rules = app.settings.responder.rules
+    named = {c for label in LABELS for c in rules.rule_for(label).channels}
+    return {c: why for c, why in unusable_channels(app).items() if c in named}
 
 
 def _unusable_error(followup_id: int, channel: str, why: str) -> ConfigError:

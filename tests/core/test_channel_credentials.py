@@ -104,3 +104,35 @@ def test_a_send_without_the_channels_credential_leaves_approved_ones_waiting(
         assert again.exit_code == 0, again.output
         assert json.loads(again.stdout)["counts"]["sent"] == len(PEOPLE)
         assert sink.count() == len(PEOPLE)
+
+
+def test_a_poll_says_when_a_channel_its_rules_name_cannot_be_used(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: a poll from a shell without SMTP_USER routed every new complaint with an
+    address to staff ('manual') and said nothing; the reason was only in each follow-up's
+    note. Now it warns once per channel (stderr, exit 0), and not when the variable is set."""
+    monkeypatch.delenv("SMTP_USER", raising=False)
+    monkeypatch.setenv("SMTP_PASSWORD", "right")
+    with SmtpSink(auth=("halo", "right")) as sink:
+        text = project.config.read_text("utf-8").replace(
+            "  business: {name: Kopi Senja, signer: Dina}\n",
+            "  business: {name: Kopi Senja, signer: Dina}\n"
+            "  rules: {complaint: {priority: 70, sla_hours: 4, channels: [email, manual]}}\n"
+            f"  channels: {{email: {{host: 127.0.0.1, port: {sink.port}, security: none, "
+            'sender: "Kopi Senja <halo@kopisenja.example>", username: "${SMTP_USER}", '
+            'password: "${SMTP_PASSWORD}"}}\n',
+        )
+        project.config.write_text(text, "utf-8")
+        first = project.run("poll")
+        assert first.exit_code == 0, first.output
+        warnings = [line for line in first.stderr.splitlines() if "SMTP_USER" in line]
+        assert len(warnings) == 1 and "export SMTP_USER" in warnings[0], first.stderr
+        assert "next channel" in warnings[0]
+        monkeypatch.setenv("SMTP_USER", "halo")
+        (project.root / "mentions.jsonl").write_text(
+            json.dumps({"id": "n1", "author": "nina", "created_at": "2026-11-22T09:00:00+07:00",
+                        "text": "Kopi Senja saya kena double charge"}) + "\n", "utf-8"
+        )  # fmt: skip
+        again = project.run("poll")
+        assert again.exit_code == 0 and "SMTP_USER" not in again.stderr, again.output
