@@ -125,8 +125,9 @@ def send(
                 "refused_accounts": report.refused_accounts,
                 "rerouted": rerouted_json(report.rerouted),
                 "could_go": report.could_go,
-                "unusable": {c: {"count": n, "reason": why}
-                             for c, (n, why) in report.unusable.items()},  # fmt: skip
+                "unusable": {
+                    c: {"count": n, "reason": why} for c, (n, why) in report.unusable.items()
+                },
             },
             app.redact,
         )
