@@ -11,7 +11,8 @@ fraction of the first (target ≤ 0.05). ``cpu_s``: the first poll's CPU seconds
 system, all threads; PostgreSQL's server not counted); ``cpu_vs_classifier``: that against
 the pure classifier's CPU seconds for as many posts; ``ratio_ceiling_from_cpu``: the
 highest ratio that CPU work allows on this machine's cores, were it spread over all of
-them with nothing idle (the ratio cannot pass it without doing less work). ``phases_s``
+them with nothing idle (the ratio cannot pass it without doing less work; meaningful only
+with nothing else running, since a busy machine slows the pure classifier's wall time). ``phases_s``
 is where the first poll's time went (``simak poll --json``: sources, model load,
 classifying, follow-ups with their drafts, the ideas board), ``process_start_s`` the rest
 (interpreter, imports, config).
