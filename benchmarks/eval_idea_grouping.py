@@ -3,7 +3,7 @@ of ideas whose posts all sit in one group (``all_posts_together``, code-mixed on
 ``en_id_together``: only the English and Indonesian posts, as the acceptance counts them).
 
     .venv/bin/python benchmarks/eval_idea_grouping.py [--split train|tune|held|held-new]
-        [--lexical] [--sweep] [--threshold T] [--mixed]
+        [--lexical] [--sweep] [--threshold T] [--mixed] [--brand]
 
 By default the board's own vectorizer is measured: lexical plus the embedded classifier's
 encoder through the idea head shipped beside the model (``responder.idea_vectors.for_model``,
@@ -26,20 +26,39 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from responder.idea_text import ignore_set
 from responder.idea_vectors import IdeaVectorizer, for_model, grouping_scores, place_all
 
 SET = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "ideas" / "grouping_set.jsonl"
 SPLITS = ["train", "tune", "held", "held-new"]
 
 
-def board_vectorizer(lexical: bool, cache: Path) -> IdeaVectorizer:
-    """The vectorizer the board builds with the default embedded classifier."""
+def board_vectorizer(lexical: bool, cache: Path, terms: tuple[str, ...] = ()) -> IdeaVectorizer:
+    """The vectorizer the board builds with the default embedded classifier, for a brand
+    named by ``terms`` (its name, terms and handles, as ``simak.usecases.ideas.noise``)."""
+    ignore = ignore_set(terms)
     if lexical:
-        return IdeaVectorizer()
+        return IdeaVectorizer(ignore=ignore)
     from classifier.embedded.classifier import EmbeddedClassifier, EmbeddedOptions
 
     encoder = EmbeddedClassifier(EmbeddedOptions(), cache_dir=cache)
-    return for_model(frozenset(), encoder.embed, encoder.model_dir)
+    return for_model(ignore, encoder.embed, encoder.model_dir, terms=terms)
+
+
+BRAND_HELP = (
+    "name a made-up brand in each post (seeded: its name, handle or hashtag, before or "
+    "after), as real posts do, and group with that brand's terms ignored, as the board does"
+)
+#: A made-up brand whose words mean nothing the ideas ask for (none is in the lexicon).
+BRAND = ("Mentari Jaya", "mentarijaya", "#mentarijaya")
+_NAMED = ["{b}, {t}", "@{h} {t}", "{t} @{h}", "{t} {tag}", "Dear {b}: {t}", "{t} ({b})"]
+
+
+def branded(texts: list[str]) -> list[str]:
+    """Each text naming :data:`BRAND` one of six ways (seeded: repeatable)."""
+    rng = random.Random(11)
+    name, handle, tag = BRAND
+    return [rng.choice(_NAMED).format(b=name, h=handle, tag=tag, t=t) for t in texts]
 
 
 MIXED_HELP = (
@@ -67,17 +86,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--split", default="held", choices=[*SPLITS, "all", "held-both"])
     parser.add_argument("--mixed", action="store_true", help=MIXED_HELP)
+    parser.add_argument("--brand", action="store_true", help=BRAND_HELP)
     parser.add_argument("--lexical", action="store_true")
     parser.add_argument("--sweep", action="store_true")
     parser.add_argument("--threshold", type=float, default=None)
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "simak")
     args = parser.parse_args()
     rows = [json.loads(line) for line in SET.read_text(encoding="utf-8").splitlines()]
-    vz = board_vectorizer(args.lexical, args.cache)
+    vz = board_vectorizer(args.lexical, args.cache, BRAND if args.brand else ())
     for split in SPLITS if args.split == "all" else [args.split]:
         wanted = {"held", "held-new"} if split == "held-both" else {split}
         part = [r for r in rows if r["split"] in wanted]
         texts = [r["text"] for r in part]
+        texts = branded(texts) if args.brand else texts
         vectors = vz.vectors(mixed(texts, part) if args.mixed else texts)
         ideas = [r["idea"] for r in part]
         grid = np.arange(0.05, 0.8, 0.01) if args.sweep else [args.threshold or vz.threshold]

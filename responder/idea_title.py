@@ -132,6 +132,12 @@ def _refers_back(title: str) -> bool:
     return bool(pointing) and len(own) <= 1
 
 
+def without_terms(text: str, terms: Iterable[str]) -> str:
+    """``text`` without handles and the given (brand) terms, as a whole word, hashtag or
+    handle, and without the spaces they leave."""
+    return _without(text, terms)
+
+
 def _without(text: str, ignore: Iterable[str]) -> str:
     """``text`` without handles and brand words, and without the spaces they leave."""
     for term in sorted({t for t in ignore if t.strip()}, key=len, reverse=True):

@@ -27,7 +27,7 @@ import numpy.typing as npt
 
 from common.errors import ClassifierError
 from responder.idea_text import features, lexicon_id
-from responder.idea_title import idea_sentences
+from responder.idea_title import idea_sentences, without_terms
 
 LEXICAL_DIM = 512
 #: The lexical space alone, with the board's placement (:func:`place`): the best mean
@@ -126,6 +126,10 @@ class IdeaVectorizer:
     ignore: frozenset[str] = frozenset()
     encoder: Encoder | None = None
     head: IdeaHead | None = None
+    #: Brand names, terms and handles, left out of what the encoder reads (as ``ignore``
+    #: leaves their words out of the lexical part): the brand is in most posts about it,
+    #: so the encoder would read it as a topic that unrelated ideas share.
+    terms: tuple[str, ...] = ()
 
     @property
     def _meaning(self) -> bool:
@@ -137,7 +141,9 @@ class IdeaVectorizer:
         # "-p": blended with the proposal (see vectors); older centroids are recomputed
         lexical_space = f"lex{LEXICAL_DIM}-{lexicon_id()}-p"
         if self._meaning and self.head is not None:
-            return f"{lexical_space}+{self.head.name}"
+            # "-b": the encoder reads posts without the brand's terms; older centroids
+            # (brand included) are recomputed
+            return f"{lexical_space}+{self.head.name}-b"
         return lexical_space
 
     @property
@@ -163,7 +169,8 @@ class IdeaVectorizer:
         lex = lexical(texts, self.ignore)
         if self.encoder is None or self.head is None or not len(texts):
             return lex
-        meaning = self.head.project(np.asarray(self.encoder(texts), np.float32))
+        plain = [without_terms(t, self.terms) for t in texts]
+        meaning = self.head.project(np.asarray(self.encoder(plain), np.float32))
         w = self.head.weight
         blended = np.hstack([np.sqrt(w) * meaning, np.sqrt(1.0 - w) * lex])
         return normalise(blended.astype(np.float32))
@@ -181,12 +188,14 @@ def for_model(
     embed: Callable[..., Vectors] | None,
     folder: Path | None,
     shared: Path | None = None,
+    terms: Sequence[str] = (),
 ) -> IdeaVectorizer:
     """The board's vectorizer: lexical, plus meaning when the classifier's encoder
     (``embed(texts, layer=…)``, ``embed(texts, base=True)``) is loaded and its model
     ``folder`` ships an idea head (``idea_head.npz``), else ``shared`` does (another model's
     folder) with a head on the untuned base encoder, which suits every model; a head read
-    from another model's own layers would not."""
+    from another model's own layers would not. ``terms`` (the brand's name, terms and
+    handles) are left out of what the encoder reads."""
     found = [f / HEAD_FILE for f in (folder, shared) if f is not None and (f / HEAD_FILE).is_file()]
     if embed is None or not found:
         return IdeaVectorizer(ignore=ignore)
@@ -199,7 +208,7 @@ def for_model(
             return embed(texts, base=True)
         return embed(texts, layer=head.layer)
 
-    return IdeaVectorizer(ignore=ignore, encoder=encoder, head=head)
+    return IdeaVectorizer(ignore=ignore, encoder=encoder, head=head, terms=tuple(terms))
 
 
 class CentroidIndex:

@@ -49,13 +49,16 @@ def noise(app: App, brand_name: str) -> list[str]:
 def vectorizer(app: App, brand: str) -> IdeaVectorizer:
     """The vector space ``brand``'s board groups in: lexical, plus meaning when the
     embedded classifier is loaded and its model folder (or the default model's, for a head
-    on the untuned encoder) ships an idea head (``idea_head.npz``)."""
+    on the untuned encoder) ships an idea head (``idea_head.npz``). The brand's names and
+    handles are left out of both parts: they are in most posts, whatever the idea."""
     inner = getattr(app.classifier, "inner", app.classifier)
+    terms = noise(app, brand)
     return for_model(
-        ignore_set(noise(app, brand)),
+        ignore_set(terms),
         getattr(inner, "embed", None),
         getattr(inner, "model_dir", None),
         getattr(inner, "default_model_dir", None),
+        terms=terms,
     )
 
 

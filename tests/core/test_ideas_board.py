@@ -370,7 +370,7 @@ def test_with_the_embedded_model_the_board_groups_on_meaning(
     earlier = group_of(board, config, "opened earlier, like 6am")
     assert any("buka lebih pagi" in m["text"] for m in earlier["members"])
     spaces = {space for _, space, *_ in _spaces(db_url)}
-    assert len(spaces) == 1 and spaces.pop() == IdeaVectorizer().space + "+e5base-idea3"
+    assert len(spaces) == 1 and spaces.pop() == IdeaVectorizer().space + "+e5base-idea3-b"
 
 
 def test_declined_tells_only_when_asked_and_a_later_done_still_tells(

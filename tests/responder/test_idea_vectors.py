@@ -202,7 +202,8 @@ def test_head_file_round_trip_and_board_vectorizer_use_its_layer(tmp_path: Path)
     vz = for_model(frozenset(), _toy_encoder(calls), tmp_path)
     assert vz.head is not None and vz.head.layer == 3 and vz.threshold == 0.42
     assert (
-        np.array_equal(vz.head.proj, head.proj) and vz.space == f"{IdeaVectorizer().space}+toy-head"
+        np.array_equal(vz.head.proj, head.proj)
+        and vz.space == f"{IdeaVectorizer().space}+toy-head-b"
     )
     vectors = vz.vectors(["please add oat milk", "tolong sediain oat milk", ""])
     assert calls == [(3, 3)]
@@ -315,8 +316,8 @@ def test_the_demo_board_comes_out_right(board_space: IdeaVectorizer) -> None:
     "Kopi Senja" are shared by unrelated ideas); the head's threshold was chosen to keep
     it at 0.85 or better."""
     rows = [json.loads(line) for line in DEMO.read_text("utf-8").splitlines()]
-    brand = IdeaVectorizer(ignore_set(["Kopi Senja", "kopi-senja", "kopisenja"]),
-                           board_space.encoder, board_space.head)  # fmt: skip
+    terms = ("Kopi Senja", "kopi-senja", "kopisenja")
+    brand = IdeaVectorizer(ignore_set(terms), board_space.encoder, board_space.head, terms)
     groups = place_all(brand.vectors([r["text"] for r in rows]), brand.threshold)
     f1, _ = grouping_scores(groups, [r["idea"] for r in rows])
     assert f1 >= 0.9  # 0.929 measured; 0.867 when whole posts were compared
@@ -328,6 +329,56 @@ def test_the_demo_board_comes_out_right(board_space: IdeaVectorizer) -> None:
     # "…best iced latte, but the app crashed twice… Would be nice to have an English
     # version of the app too" joined the less-sweet idea "in the app" (the whole post)
     assert by_idea["english-app"].isdisjoint(by_idea["less-sweet"])
+
+
+def test_the_encoder_reads_posts_without_the_brand_and_handles(tmp_path: Path) -> None:
+    _toy_head().save(tmp_path / HEAD_FILE)
+    read: list[str] = []
+
+    def embed(texts: Sequence[str], layer: int | None = None) -> Vectors:
+        read.extend(texts)
+        return _toy_encoder([])(texts, layer)
+
+    terms = ("Warung Dahlia", "warungdahlia", "#warungdahlia")
+    vz = for_model(ignore_set(terms), embed, tmp_path, terms=terms)
+    vz.vectors(["Warung Dahlia, tolong sediain es teh tawar @warungdahlia #warungdahlia"])
+    assert read == ["tolong sediain es teh tawar"]
+
+
+BAKERY = ("Roti Bulan Purnama", "rotibulanpurnama")  # a made-up brand
+
+
+def test_naming_the_brand_changes_nothing_in_an_idea(board_space: IdeaVectorizer) -> None:
+    """The brand is in most posts whatever they ask, so the encoder must not read it
+    (the lexical part already ignores its words): else it is a topic that unrelated ideas
+    share, and one joins the other's group."""
+    vz = IdeaVectorizer(ignore_set(BAKERY), board_space.encoder, board_space.head, BAKERY)
+    v = vz.vectors(["Roti Bulan Purnama, please open a branch in Bandung!",
+                    "please open a branch in Bandung!",
+                    "@rotibulanpurnama tolong sediain roti gandum tanpa gluten dong",
+                    "tolong sediain roti gandum tanpa gluten dong"])  # fmt: skip
+    assert float(v[0] @ v[1]) > 0.999 and float(v[2] @ v[3]) > 0.999
+
+
+def test_two_ideas_that_name_the_brand_are_not_one_group(board_space: IdeaVectorizer) -> None:
+    """Arriving one at a time, as posts do: a branch in Bandung and Sunday delivery, both
+    naming the bakery, met at cosine 0.35 when the encoder read the brand (threshold 0.29)."""
+    vz = IdeaVectorizer(ignore_set(BAKERY), board_space.encoder, board_space.head, BAKERY)
+    posts = ["Roti Bulan Purnama, please open a branch in Bandung!",
+             "Roti Bulan Purnama, could you deliver on Sundays too?",
+             "I love Roti Bulan Purnama but please sell gluten-free bread.",
+             "@rotibulanpurnama tolong sediain roti gandum tanpa gluten dong"]  # fmt: skip
+    vectors = vz.vectors(posts)
+    index = CentroidIndex([], np.zeros((0, vectors.shape[1]), np.float32), vectors.shape[1])
+    groups: list[int] = []
+
+    def join(_: int, group_id: int) -> bool:
+        groups.append(group_id)
+        return True
+
+    for row in range(len(posts)):
+        place(index, vectors[row : row + 1], vz.threshold, lambda _: len(index.ids), join)
+    assert groups[0] != groups[1] and groups[2] == groups[3] and groups[0] != groups[2]
 
 
 def test_a_post_that_says_something_else_first_is_grouped_by_its_idea() -> None:
