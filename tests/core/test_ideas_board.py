@@ -373,6 +373,27 @@ def test_with_the_embedded_model_the_board_groups_on_meaning(
     assert len(spaces) == 1 and spaces.pop() == IdeaVectorizer().space + "+e5base-idea3-b"
 
 
+@pytest.mark.slow
+def test_ideas_arriving_one_by_one_do_not_meet_on_the_brand_name(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The board's encoder reads posts without the brand: with it, a branch in Bandung met
+    Sunday delivery at cosine 0.35 (threshold 0.29) and joined its group."""
+    monkeypatch.setenv("SIMAK_CACHE_DIR", str(tmp_path / "cache"))
+    config = project(tmp_path / "p", db_url, {}, {})
+    config.write_text(config.read_text().replace("backend: keywords", "backend: embedded"))
+    posts = [_ask("ani", "Kopi Senja, please add delivery on Sundays too!", 3),
+             _ask("bob", "Kopi Senja, please open a branch in Bandung!", 2),
+             _ask("cut", "Kopi Senja tolong buka cabang di Bogor dong", 1)]  # fmt: skip
+    for n in range(1, len(posts) + 1):  # one more post each poll, as they arrive
+        mentions(tmp_path / "p", posts[:n])
+        simak_ok(config, "poll")
+    board = cli(config, "ideas", "--json")
+    groups = {g["people"]: cli(config, "ideas", "show", str(g["id"]), "--json") for g in board}
+    assert sorted(groups) == [1, 2], board
+    assert "Sundays" in groups[1]["members"][0]["text"]
+
+
 def test_declined_tells_only_when_asked_and_a_later_done_still_tells(
     db_url: str, tmp_path: Path, smtp_sink: SmtpSink
 ) -> None:
