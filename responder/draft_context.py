@@ -17,7 +17,7 @@ from responder.draft_input import DraftInput
 from responder.picking import Passage, ScoreBook, pick_passage
 from responder.register import detect_register
 from responder.settings import ResponderSettings
-from responder.text import person_name
+from responder.text import is_organisation, person_name
 from responder.timeline import timeline
 from responder.topics import (
     FEEDBACK_TOPICS,
@@ -243,6 +243,14 @@ def _what_they_said(
     }
 
 
+def _register(item: DraftInput, settings: ResponderSettings) -> str:
+    """Formal for a newsroom, business, office or group (a "Redaksi", a "PT", a "Tim"):
+    no one writes "Halo Kak" to an editorial desk; else the register the posts are in."""
+    if is_organisation(item.name, item.handle):
+        return "formal"
+    return detect_register(post_texts(item), settings.default_register)
+
+
 def build_context(
     item: DraftInput, book: ScoreBook, settings: ResponderSettings, lang: str
 ) -> dict[str, object]:
@@ -254,7 +262,7 @@ def build_context(
         **said,
         "name": person_name(item.name, item.handle),
         "honorific": honorific(item.name, item.handle),
-        "register": item.register or detect_register(post_texts(item), settings.default_register),
+        "register": item.register or _register(item, settings),
         "label": item.label,
         "posts": len(item.posts),
         "label_posts": this_time,  # posts in this conversation that carry its label

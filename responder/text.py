@@ -194,8 +194,21 @@ _ORG_WORDS: Final = frozenset(
         "magazine", "majalah", "channel", "redaksi", "berita", "review", "reviews", "daily",
         "tv", "radio", "food", "eats", "guide", "info", "team", "tim", "cafe", "café",
         "coffee", "kopi", "resto", "restaurant", "agency", "company",
+        # legal forms, offices, newsrooms and groups: "PT Maju Jaya", "Dinas Kesehatan",
+        # "Komunitas Kopi Bogor", "Jakarta Post", "Toko Sinar"
+        "pt", "cv", "tbk", "ud", "inc", "ltd", "llc", "corp", "gmbh", "toko", "warung",
+        "kedai", "dinas", "dinkes", "pemkot", "pemkab", "pemprov", "kementerian", "humas",
+        "komunitas", "community", "yayasan", "foundation", "koperasi", "asosiasi",
+        "association", "forum", "club", "klub", "newsroom", "editorial", "pers", "press",
+        "times", "post", "journal", "jurnal", "podcast", "studio", "group", "grup",
     }
 )  # fmt: skip
+#: How a handle of a newsroom, shop or office ends or starts ("@kabarkulinernews",
+#: "@tokosinar_official", "@infojkt"): a person's handle rarely does.
+_ORG_HANDLE_RE: Final = re.compile(
+    r"(?:news|official|offcl|media|berita|redaksi|store|(?<!bi)shop|magazine)$"
+    r"|^(?:info|berita|redaksi|official|toko(?!h)|dinas(?!ti)|humas|komunitas)"
+)
 _NAME_PREFIXES: Final = ("Mc", "Mac", "De", "Di", "Da", "Le", "La", "Van", "Von")
 #: Longer than any first name: a display name of 5,000 letters is not greeted by it.
 _MAX_NAME_CHARS: Final = 40
@@ -238,7 +251,7 @@ def person_name(display_name: str | None, handle: str | None = None) -> str | No
     local = clean(handle or "").lstrip("@").split("@", 1)[0].removeprefix("u/")
     if not text or (text.casefold() == local.casefold() and not text[:1].isupper()):
         return None
-    if any(_name_token(w).casefold() in _ORG_WORDS for w in text.split(" ")):
+    if is_organisation(text, handle):
         return None
     for word in text.split(" "):
         token = _name_token(word)
@@ -248,3 +261,21 @@ def person_name(display_name: str | None, handle: str | None = None) -> str | No
             token = token.capitalize()
         return token if _looks_like_name(token) else None
     return None
+
+
+def is_organisation(display_name: str | None, handle: str | None = None) -> bool:
+    """True when the author is a newsroom, business, office or group, not a person: a
+    word of such names anywhere in the display name ("Redaksi Kabar Kuliner", "PT Maju
+    Jaya", "Tim Humas", "Jakarta Food Blog"), or a handle (or an @handle given as the
+    display name) that ends or starts like one ("@kabarkulinernews", "@info_jkt").
+    """
+    text = clean(display_name or "")
+    if any(_name_token(w).casefold() in _ORG_WORDS for w in text.split(" ")):
+        return True
+    handles = [w for w in text.split(" ") if w.startswith("@")] + [clean(handle or "")]
+    for raw in handles:
+        local = raw.lstrip("@").split("@", 1)[0].removeprefix("u/").casefold()
+        letters = re.sub(r"[^a-z]+", "", local)
+        if len(letters) > 4 and _ORG_HANDLE_RE.search(letters):
+            return True
+    return False
