@@ -58,7 +58,10 @@ _TOPIC_CUES: Final[Mapping[str, tuple[tuple[str, float], ...]]] = {
         (r"double\s+charge\w*|charged\s+(?:(?:me|my|our|the)\s+(?:\w+\s+)?)?twice"
          r"|quoted\s+\S+\s+(?:\w+\s+)?charged|charged\s+(?:me\s+)?(?:more|extra)"
          r"|kepotong|terpotong|ke\s*debit|debited|refund\w*"
-         r"|(?<!top\sup\s)(?<!topup\s)(?<!isi\s)saldo|tagihan|overcharg\w*"  # not "top up saldo"
+         # not "top up saldo", and not a balance of points ("saldo poin", "saldo koin"):
+         # that is rewards, no money lost
+         r"|(?<!top\sup\s)(?<!topup\s)(?<!isi\s)saldo(?!\w*\s+(?:poin|point|koin|coin"
+         r"|member|reward|loyalty|stamp|bintang))|tagihan|overcharg\w*"
          r"|uang\s+(?:saya|aku|gw)\s+hilang", 1.5),
         (r"gopay|ovo|shopeepay|payment|pembayaran|bayar|paid", 0.5),
     ),
