@@ -106,20 +106,76 @@ def _is_update(item: DraftInput) -> bool:
     )
 
 
+def _own(texts: Sequence[str], indexes: Sequence[int]) -> list[int]:
+    """The ``indexes`` whose posts speak for their author, not reports of other people's
+    trouble (a blog's "Banyak pengguna mengeluh…"); all of them when every one reports."""
+    return [k for k in indexes if not secondhand(texts[k])] or list(indexes)
+
+
+def _lead(passages: Sequence[Passage], texts: Sequence[str]) -> Passage | None:
+    """The complaint the draft answers: the newest post's that speaks for its author. A
+    conversation can raise different problems (a double charge, then a login outage);
+    the draft answers the latest of the person's own, not whichever scored higher."""
+    own = set(_own(texts, [p.post for p in passages]))
+    return min((p for p in passages if p.post in own), key=lambda p: p.post, default=None)
+
+
 def _topic(item: DraftInput, texts: Sequence[str], passage: Passage | None) -> str | None:
     """What the complaint is about: from the clause that carries it, else its quote, else
-    the posts that complain (every post when none is labelled). An illness the posts
-    name anywhere wins: "saya diare… kayaknya opornya basi" is no complaint about taste."""
-    complaining = [t for t, p in zip(texts, item.posts, strict=True) if "complaint" in p.labels]
-    posts_topic = detect_topic(complaining or texts)  # the posts' topic, detected once
+    its post, else the author's own posts that complain (every post when none is
+    labelled). An illness the author's own posts name anywhere wins: "saya diare…
+    kayaknya opornya basi" is no complaint about taste; a news item about other people's
+    illness is not the author's."""
+    own = _own(texts, _carrying(item, "complaint"))
+    posts_topic = detect_topic([texts[k] for k in own])  # the posts' topic, detected once
     if posts_topic == "health":
         return "health"
-    candidates = [[passage.focus], [passage.quote or ""]] if passage is not None else []
-    for group in candidates:
-        topic = detect_topic(group)
+    own_texts = tuple(texts[k] for k in own)
+    candidates = (passage.focus, passage.quote or "", texts[passage.post]) if passage else ()
+    for group in dict.fromkeys((text,) for text in candidates):
+        topic = detect_topic(group) if group != own_texts else posts_topic
         if topic is not None:
             return topic
     return posts_topic
+
+
+def _naming(passages: list[Passage], texts: Sequence[str], topic: str) -> list[Passage]:
+    """The passages of posts that name ``topic`` (all when none does): a draft about a
+    login problem never quotes the person's earlier double charge back as if it were it."""
+    return [p for p in passages if names_topic(texts[p.post], topic)] or passages
+
+
+def _another_problem(text: str, topic: str | None) -> str | None:
+    """The problem a post raises when it is not ``topic`` and does not name it either."""
+    found = detect_topic([text])
+    if found is None or found == topic or (topic is not None and names_topic(text, topic)):
+        return None
+    return found
+
+
+def _other_topics(
+    texts: Sequence[str], complaining: Sequence[int], topic: str | None
+) -> tuple[list[str], list[str]]:
+    """Problems other complaining posts raise besides ``topic``: the author's own, and
+    those their reports of other people's trouble name (each once, newest first)."""
+    own = set(_own(texts, complaining))
+    found: dict[str, bool] = {}
+    for k in complaining:
+        other = _another_problem(texts[k], topic)
+        if other is not None and other not in found:
+            found[other] = k in own
+    return [t for t, mine in found.items() if mine], [t for t, mine in found.items() if not mine]
+
+
+def _told(
+    item: DraftInput, texts: Sequence[str], complaining: Sequence[int], topic: str | None
+) -> int:
+    """How many posts of this conversation told us what the follow-up answers; for a
+    complaint, the author's own posts about ``topic`` (or naming nothing: "still no
+    answer"), so a double charge and, later, a login problem are no "told us again"."""
+    if item.label != "complaint":
+        return max(1, sum(item.label in post.labels for post in item.posts))
+    return sum(_another_problem(texts[k], topic) is None for k in _own(texts, complaining))
 
 
 def _only_asks(
@@ -157,10 +213,10 @@ def _picked(
     }
     if "complaint" not in labels:
         return None, main, other
-    first = _best(main) if item.label == "complaint" else other.get("complaint")
-    topic = _topic(item, texts, first)
+    complaints = main if item.label == "complaint" else _passages(item, book, "complaint", limit)
+    topic = _topic(item, texts, _lead(complaints, texts))
     if topic is not None:
-        named = _passages(item, book, "complaint", limit, topic)
+        named = _naming(_passages(item, book, "complaint", limit, topic), texts, topic)
         if item.label == "complaint":
             return topic, named, other
         return topic, main, {**other, "complaint": _best(named)}
@@ -214,6 +270,8 @@ def _what_they_said(
     )
     asking = "complaint" in labels and not update and not report and not question
     feedback = topic in FEEDBACK_TOPICS
+    more, reported_more = _other_topics(texts, complaining, topic)
+    repeated = asking and any(said_again(texts[k]) for k in own)
     return {
         "labels": list(labels),
         "mixed": len(labels) > 1,
@@ -229,7 +287,7 @@ def _what_they_said(
         "thanked": topic in THANKED_TOPICS,  # feedback on prices: thanks, no apology
         # "Udah 3x gue komplain": they told us before; sorry they had to, no "thanks for
         # letting us know" as if it were news
-        "repeated": asking and any(said_again(texts[k]) for k in own),
+        "repeated": repeated,
         "asks": list(missing_details(topic, details)) if asking else [],
         "liked": list(products_in(praise.focus, lists)) if praise is not None else [],
         "update": update,
@@ -240,6 +298,11 @@ def _what_they_said(
         "question": question,
         # a health complaint about someone else ("my son"): whom to wish well
         "affected": _affected([texts[k] for k in own]) if topic == "health" else None,
+        # other problems the posts raise besides ``topic``: acknowledged, never merged
+        "other_topics": [] if update or report or question else more,
+        "reported_topics": [] if update or report or question else reported_more,
+        # not the first time they told us (two different problems are not "again")
+        "again": _told(item, texts, complaining, topic) > 1 or repeated,
     }
 
 
@@ -266,7 +329,6 @@ def build_context(
         "label": item.label,
         "posts": len(item.posts),
         "label_posts": this_time,  # posts in this conversation that carry its label
-        "again": this_time > 1 or bool(said["repeated"]),  # not the first time they told us
         "nth": item.history.count(item.label) + this_time,
         "earlier": item.history.count(item.label),
         "window_days": item.history.window_days,

@@ -52,8 +52,17 @@ Templates see these variables (optional ones may be None or empty):
                   was passed on, never apologise for prices
     repeated      the complaint says they told the business before ("Udah 3x gue
                   komplain", "the third time I'm complaining"; responder.voice)
-    again         repeated, or several posts of this conversation carry ``label``: say
-                  sorry they had to contact us more than once, not "thanks for telling us"
+    again         repeated, or several posts of this conversation carry ``label`` (for a
+                  complaint: several of the author's own posts about ``topic``, or naming
+                  none): say sorry they had to contact us more than once, not "thanks
+                  for telling us"; two different problems are not "again"
+    other_topics  problems the author's own other complaining posts raise besides
+                  ``topic`` ("payment" beside a newer "app"); ``topic`` is the newest
+                  of the author's own complaints; p.also() names them
+    reported_topics
+                  problems that reports of other people's trouble in the posts name
+                  besides ``topic`` ("Banyak pengguna mengeluh… gak bisa login"); p.also()
+                  thanks for them
     affected      a health complaint about someone else ("my son", "anak saya"): .en
                   ("son"), .id ("putra") and .plural, to wish them well; else None
     nth           this person's posts with ``label`` in the history window, these
