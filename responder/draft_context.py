@@ -25,6 +25,7 @@ from responder.topics import (
     detect_topic,
     missing_details,
     names_topic,
+    rewards_named,
 )
 from responder.voice import Affected, affected, plain_question, said_again, secondhand
 
@@ -298,6 +299,9 @@ def _what_they_said(
         "question": question,
         # a health complaint about someone else ("my son"): whom to wish well
         "affected": _affected([texts[k] for k in own]) if topic == "health" else None,
+        # what a rewards problem is about ("voucher"), so no one is told about points
+        # they never mentioned
+        "rewards": list(rewards_named(texts[k] for k in _own(texts, complaining))),
         # other problems the posts raise besides ``topic``: acknowledged, never merged
         "other_topics": [] if update or report or question else more,
         "reported_topics": [] if update or report or question else reported_more,

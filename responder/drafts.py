@@ -24,6 +24,8 @@ Templates see these variables (optional ones may be None or empty):
                   delivery, repair, damaged, app, rewards, lost, staff, wait, quality,
                   facility, price, availability, hours, or None
     details       Details: order_ids, amounts, dates, times, branches, products
+    rewards       what the complaining posts name of rewards: "points", "voucher",
+                  "promo" (p.topic("rewards") names only those)
     known         details to confirm back: items with .kind ("order", "amount",
                   "date", "time", "branch") and .value, as the person wrote them
     asks          what is still needed to fix a complaint: order, when, branch,

@@ -231,6 +231,21 @@ _NEEDS: Final[Mapping[str | None, tuple[str, ...]]] = {
 }
 
 
+#: What a rewards complaint is about, so the draft names only that: "the problem with
+#: your voucher", not "your points and vouchers" to someone who never mentioned points.
+_REWARD_KINDS: Final = (
+    ("points", re.compile(r"(?<!\w)(?:poin|points?|koin|coins?|stamps?|loyalty)(?:nya|ny)?(?!\w)")),
+    ("voucher", re.compile(r"(?<!\w)(?:voucher|vocer|kupon|coupons?)(?:nya|ny)?(?!\w)")),
+    ("promo", re.compile(r"(?<!\w)(?:promo|diskon|discounts?|cashback)(?:nya|ny)?(?!\w)")),
+)
+
+
+def rewards_named(texts: Iterable[str]) -> tuple[str, ...]:
+    """Which rewards ``texts`` name: "points", "voucher", "promo", in that order."""
+    folded = " ".join(fold(clean(strip_urls(t))) for t in texts)
+    return tuple(kind for kind, pattern in _REWARD_KINDS if pattern.search(folded))
+
+
 def method_question(text: str) -> bool:
     """True when ``text`` asks whether a way to pay is accepted ("ga bisa bayar pake
     GoPay?") and says nothing went wrong with a payment."""
