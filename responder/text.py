@@ -7,6 +7,7 @@ person and to compare, without ever cutting a word or an emoji sequence in half.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from typing import Final
@@ -179,7 +180,7 @@ _HONORIFICS: Final = frozenset(
 #: Words that start display names of shops, teams and pages, never a person's first name.
 _NOT_NAMES: Final = frozenset(
     {
-        "official", "admin", "store", "shop", "olshop", "team", "tim", "akun", "real", "the",
+        "official", "admin", "store", "shop", "olshop", "team", "akun", "real", "the",
         "user", "anonymous", "anon", "guest", "unknown", "null", "none", "undefined", "info",
         "kopi", "coffee", "cafe", "café", "food", "foodie", "kuliner", "jajan", "redaksi",
         "kabar", "berita", "news", "media", "daily", "review", "reviews", "customer", "pelanggan",
@@ -192,7 +193,7 @@ _ORG_WORDS: Final = frozenset(
     {
         "blog", "news", "media", "official", "store", "shop", "olshop", "kuliner", "foodie",
         "magazine", "majalah", "channel", "redaksi", "berita", "review", "reviews", "daily",
-        "tv", "radio", "food", "eats", "guide", "info", "team", "tim", "cafe", "café",
+        "tv", "radio", "food", "eats", "guide", "info", "team", "cafe", "café",
         "coffee", "kopi", "resto", "restaurant", "agency", "company",
         # legal forms, offices, newsrooms and groups: "PT Maju Jaya", "Dinas Kesehatan",
         # "Komunitas Kopi Bogor", "Jakarta Post", "Toko Sinar"
@@ -201,6 +202,17 @@ _ORG_WORDS: Final = frozenset(
         "komunitas", "community", "yayasan", "foundation", "koperasi", "asosiasi",
         "association", "forum", "club", "klub", "newsroom", "editorial", "pers", "press",
         "times", "post", "journal", "jurnal", "podcast", "studio", "group", "grup",
+    }
+)  # fmt: skip
+#: "Tim" is Indonesian for "team" and an English first name: "Tim Liputan Pagi" and "Tim
+#: Humas" are teams, "Tim Harris" is a person. It names a team when a word like these follows.
+_TEAM_OF: Final = frozenset(
+    {
+        "liputan", "redaksi", "humas", "marketing", "pemasaran", "support", "cs", "layanan",
+        "pelanggan", "admin", "media", "sosial", "sosmed", "kreatif", "creative", "produksi",
+        "penjualan", "sales", "legal", "hukum", "riset", "research", "investigasi", "kampanye",
+        "relawan", "sukses", "pemenangan", "official", "resmi", "editor", "peliput", "pengelola",
+        "manajemen", "management", "komunikasi", "publikasi", "dokumentasi", "pengaduan",
     }
 )  # fmt: skip
 #: How a handle of a newsroom, shop or office ends or starts ("@kabarkulinernews",
@@ -263,6 +275,11 @@ def person_name(display_name: str | None, handle: str | None = None) -> str | No
     return None
 
 
+def _is_team(words: list[str]) -> bool:
+    """True for "Tim Liputan Pagi", "Tim Kopi Senja"; False for "Tim Harris"."""
+    return any(w == "tim" and nxt in _TEAM_OF for w, nxt in itertools.pairwise(words))
+
+
 def is_organisation(display_name: str | None, handle: str | None = None) -> bool:
     """True when the author is a newsroom, business, office or group, not a person: a
     word of such names anywhere in the display name ("Redaksi Kabar Kuliner", "PT Maju
@@ -270,7 +287,8 @@ def is_organisation(display_name: str | None, handle: str | None = None) -> bool
     display name) that ends or starts like one ("@kabarkulinernews", "@info_jkt").
     """
     text = clean(display_name or "")
-    if any(_name_token(w).casefold() in _ORG_WORDS for w in text.split(" ")):
+    words = [_name_token(w).casefold() for w in text.split(" ")]
+    if any(w in _ORG_WORDS for w in words) or _is_team(words):
         return True
     handles = [w for w in text.split(" ") if w.startswith("@")] + [clean(handle or "")]
     for raw in handles:

@@ -90,6 +90,14 @@ def test_a_person_keeps_the_register_of_their_words(name: str, handle: str, gree
     assert draft.body.startswith(greeting), draft.body
 
 
+def test_a_person_named_tim_is_greeted_by_name() -> None:
+    draft = _draft(CASUAL_EN, "en", "Tim Harris", "timharris")
+
+    assert draft.register == "casual", draft.body
+    assert draft.body.startswith("Hi Tim,"), draft.body
+    assert person_name("TIM", None) == "Tim"
+
+
 @pytest.mark.parametrize(
     ("name", "handle", "organisation"),
     [
@@ -100,6 +108,9 @@ def test_a_person_keeps_the_register_of_their_words(name: str, handle: str, gree
         ("Andi Pratama", "andipratama", False),
         ("Andrews", "andrews", False),  # ends like no newsroom
         ("Tokoh Muda", "tokohmuda", False),  # "tokoh" is no "toko"
+        ("Tim Harris", "timharris", False),  # Tim the name, not "tim" the team
+        ("Tim Liputan Pagi", None, True),
+        ("Tim Humas Kota", None, True),
         ("Rina", None, False),
         (None, None, False),
     ],
