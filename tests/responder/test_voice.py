@@ -77,7 +77,8 @@ def test_an_indonesian_news_report_is_thanked_not_pitied(
 
     body = draft.body
     assert draft.register == register
-    assert "laporan soal orang yang sakit" in body
+    about = "mengenai" if register == "formal" else "soal"  # "soal" is not formal
+    assert f"laporan {about} orang yang sakit" in body
     assert "merasa lebih baik" not in body  # the journalist is not the one who was sick
     assert "yang Kakak alami" not in body and "waktu kejadian" not in body
     assert "kontak kami" in body or "menghubungi kami" in body  # ask them to pass it on
