@@ -21,6 +21,7 @@ from responder.text import is_organisation, person_name
 from responder.timeline import timeline
 from responder.topics import (
     FEEDBACK_TOPICS,
+    MONEY_TOPICS,
     THANKED_TOPICS,
     detect_topic,
     missing_details,
@@ -88,10 +89,13 @@ def _overlaps(quote: str, others: Sequence[str]) -> bool:
     return any(quote in other or other in quote for other in others)
 
 
-def _known(details: Details) -> list[Known]:
+def _known(details: Details, topic: str | None) -> list[Known]:
+    """The details to confirm back; an amount only for a problem with money (the sum
+    charged twice), never the price of what broke ("padahal harganya 150rb")."""
+    amounts = details.amounts if topic in MONEY_TOPICS else ()
     return [
         *(Known("order", v) for v in details.order_ids),
-        *(Known("amount", v) for v in details.amounts),
+        *(Known("amount", v) for v in amounts),
         *(Known("date", v) for v in details.dates),
         *(Known("time", v) for v in details.times),
         *(Known("branch", v) for v in details.branches),
@@ -283,7 +287,7 @@ def _what_they_said(
         "praise_quote": also.get("praise"),
         "topic": topic,
         "details": details,
-        "known": [] if feedback or report or question else _known(details),
+        "known": [] if feedback or report or question else _known(details, topic),
         "feedback": feedback,
         "thanked": topic in THANKED_TOPICS,  # feedback on prices: thanks, no apology
         # "Udah 3x gue komplain": they told us before; sorry they had to, no "thanks for

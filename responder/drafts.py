@@ -27,7 +27,8 @@ Templates see these variables (optional ones may be None or empty):
     rewards       what the complaining posts name of rewards: "points", "voucher",
                   "promo" (p.topic("rewards") names only those)
     known         details to confirm back: items with .kind ("order", "amount",
-                  "date", "time", "branch") and .value, as the person wrote them
+                  "date", "time", "branch") and .value, as the person wrote them;
+                  an amount only for a problem with money (payment, rewards)
     asks          what is still needed to fix a complaint: order, when, branch,
                   device, what, proof_payment, proof_error, photo
     liked         configured products named in the praise

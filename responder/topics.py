@@ -202,6 +202,11 @@ FEEDBACK_TOPICS: Final = frozenset({"price", "payment_method", "availability", "
 #: Feedback on a decision the business made (its prices, its opening hours): thanked for
 #: and passed on, never apologised for ("we're really sorry about our prices").
 THANKED_TOPICS: Final = frozenset({"price", "hours"})
+#: Problems with money (a double charge, a refund, a cashback that never came): the only
+#: topics where an amount identifies what went wrong, so the only ones whose drafts
+#: confirm an amount back. Elsewhere an amount is what something cost ("padahal harganya
+#: 150rb", "I paid $40 for this"): said to weigh the complaint, no detail of the order.
+MONEY_TOPICS: Final = frozenset({"payment", "rewards"})
 MIN_WEIGHT: Final = 1.0  # a passing mention of "app" (0.5) alone names no topic
 
 #: What staff need to act on each topic. Keys of the asks the templates can phrase:
