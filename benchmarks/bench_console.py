@@ -27,6 +27,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.common import fresh_pg_database
+
 MENTIONS = 100_000
 FOLLOWUPS = 20_000
 IDEAS = 5_000
@@ -242,18 +244,6 @@ def measure(url: str, root: Path, runs: int) -> dict[str, Any]:
     return out
 
 
-def _pg_database(admin_url: str) -> str:
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-
-    name = f"bench_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    engine.dispose()
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-
-
 def _scale(factor: float) -> None:
     """Shrink the data set for a smoke run (this script's own constants, nothing else)."""
     global MENTIONS, FOLLOWUPS, IDEAS, GROUPS
@@ -283,7 +273,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         backends = [("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}")]
         if args.pg_url:
-            backends.append(("postgresql", _pg_database(args.pg_url)))
+            backends.append(
+                ("postgresql", fresh_pg_database(args.pg_url, f"bench_{uuid.uuid4().hex[:8]}"))
+            )
         for backend, url in backends:
             start = time.perf_counter()
             build_data(url)

@@ -26,6 +26,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.common import fresh_pg_database
+
 FIRST = ["José", "Müller", "Çağrı", "Budi", "Siti", "Łukasz", "Zoë", "Nguyễn", "Ayşe", "Rina"]
 LAST = ["Ramírez", "Santoso", "Yılmaz", "Dvořák", "Wijaya", "Søren", "Pérez", "Hartono"]
 QUERIES = {  # n=1233 is "Budi Dvořák 1233", @user1233
@@ -91,18 +93,6 @@ def measure(url: str, runs: int) -> dict[str, Any]:
     return out
 
 
-def _pg_database(admin_url: str) -> str:
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-
-    name = f"bench_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    engine.dispose()
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--people", type=int, default=20_000)
@@ -113,7 +103,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         backends = [("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}")]
         if args.pg_url:
-            backends.append(("postgresql", _pg_database(args.pg_url)))
+            backends.append(
+                ("postgresql", fresh_pg_database(args.pg_url, f"bench_{uuid.uuid4().hex[:8]}"))
+            )
         for backend, url in backends:
             built = build(url, args.people)
             result[backend] = {"write_s": round(built, 1), **measure(url, args.runs)}
